@@ -1,0 +1,158 @@
+// The job: the create request a caller sends (API.md, "Create body") and the record klingflow keeps.
+// Everything at the HTTP boundary is parsed with these schemas; the types come from them.
+import { z } from 'zod';
+
+export const JOB_STATUSES = [
+  'QUEUED',
+  'SUBMITTED',
+  'PROCESSING',
+  'ARCHIVING',
+  'SUCCEEDED',
+  'FAILED',
+  'CANCELLED',
+  'TIMED_OUT',
+] as const;
+export const JobStatus = z.enum(JOB_STATUSES);
+export type JobStatus = z.infer<typeof JobStatus>;
+
+export const TERMINAL_STATUSES: readonly JobStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
+export const isTerminal = (status: JobStatus): boolean => TERMINAL_STATUSES.includes(status);
+
+export const MODES = ['text-to-video', 'image-to-video', 'reference-to-video', 'video-edit', 'multi-shot'] as const;
+export const Mode = z.enum(MODES);
+export type Mode = z.infer<typeof Mode>;
+
+const MediaRef = z
+  .union([
+    z.strictObject({ url: z.url({ protocol: /^https?$/ }).describe('a public http(s) URL') }),
+    z.strictObject({ s3Key: z.string().min(1).max(1024) }),
+  ])
+  .describe('either {url} or {s3Key}');
+export type MediaRef = z.infer<typeof MediaRef>;
+
+const CameraControl = z.strictObject({
+  type: z.enum(['simple', 'down_back', 'forward_up', 'right_turn_forward', 'left_turn_forward']),
+  config: z
+    .strictObject({
+      horizontal: z.number().min(-10).max(10).optional(),
+      vertical: z.number().min(-10).max(10).optional(),
+      pan: z.number().min(-10).max(10).optional(),
+      tilt: z.number().min(-10).max(10).optional(),
+      roll: z.number().min(-10).max(10).optional(),
+      zoom: z.number().min(-10).max(10).optional(),
+    })
+    .optional(),
+});
+
+const Metadata = z
+  .record(z.string().max(128), z.string().max(1024))
+  .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= 2048, { message: 'metadata must be at most 2 KB as JSON' });
+
+/** The create body of `POST /v1/jobs`. Unknown fields are refused, so a typo never silently does nothing. */
+export const CreateJobRequest = z.strictObject({
+  provider: z.string().min(1).max(64).optional(),
+  model: z.string().min(1).max(64).optional(),
+  prompt: z.string().trim().min(1).max(2500).optional(),
+  negativePrompt: z.string().max(2500).optional(),
+  durationSeconds: z.number().int().positive().max(600).optional(),
+  resolution: z.enum(['720p', '1080p', '4k']).optional(),
+  aspectRatio: z.enum(['16:9', '9:16', '1:1']).optional(),
+  quality: z.enum(['std', 'pro']).optional(),
+  cfgScale: z.number().min(0).max(1).optional(),
+  audio: z.boolean().optional(),
+  fps: z.number().int().positive().max(120).optional(),
+  image: MediaRef.optional(),
+  endImage: MediaRef.optional(),
+  referenceImages: z.array(MediaRef).max(7).optional(),
+  video: MediaRef.optional(),
+  keepOriginalSound: z.boolean().optional(),
+  cameraControl: CameraControl.optional(),
+  shots: z
+    .array(z.strictObject({ prompt: z.string().trim().min(1).max(512), durationSeconds: z.number().int().positive() }))
+    .min(1)
+    .max(6)
+    .optional(),
+  callbackUrl: z.url({ protocol: /^https$/ }).describe('an https URL').optional(),
+  metadata: Metadata.optional(),
+});
+export type CreateJobRequest = z.infer<typeof CreateJobRequest>;
+
+/** The request after defaults were filled from the provider's capability map: what the provider is asked for. */
+export const ResolvedRequest = CreateJobRequest.extend({
+  provider: z.string(),
+  model: z.string(),
+  durationSeconds: z.number().int().positive(),
+  aspectRatio: z.enum(['16:9', '9:16', '1:1']),
+  quality: z.enum(['std', 'pro']),
+});
+export type ResolvedRequest = z.infer<typeof ResolvedRequest>;
+
+export const StoredObject = z.object({
+  bucket: z.string(),
+  key: z.string(),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  contentType: z.string(),
+});
+export type StoredObject = z.infer<typeof StoredObject>;
+
+export const JobError = z.object({ code: z.string(), message: z.string(), retryable: z.boolean() });
+export type JobError = z.infer<typeof JobError>;
+
+export const Cost = z.object({
+  credits: z.number().nonnegative().optional(),
+  usd: z.number().nonnegative().optional(),
+  estimated: z.boolean(),
+});
+export type Cost = z.infer<typeof Cost>;
+
+/** The public job shape (API.md, "Job"). */
+export const Job = z.object({
+  jobId: z.string(),
+  status: JobStatus,
+  provider: z.string(),
+  model: z.string(),
+  mode: Mode,
+  request: ResolvedRequest,
+  providerTaskId: z.string().optional(),
+  progress: z.number().min(0).max(100).optional(),
+  attempts: z.number().int().nonnegative(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  submittedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  outputs: z.object({ video: StoredObject, thumbnail: StoredObject.optional() }).optional(),
+  cost: Cost.optional(),
+  error: JobError.optional(),
+});
+export type Job = z.infer<typeof Job>;
+
+/** The stored record: the public job plus what only the pipeline needs. Never returned as is. */
+export const JobRecord = Job.extend({
+  /** Hash of the create body, to tell a retried create from a reused idempotency key. */
+  requestHash: z.string(),
+  /** The latest task token of the AwaitResult state, for the callback handler. */
+  taskToken: z.string().optional(),
+  /** The provider's last reported terminal result, recorded by the callback handler before it wakes the workflow. */
+  providerResult: z.unknown().optional(),
+  /** When the terminal notice was published (claimed before publishing, so it goes out once). */
+  notifiedAt: z.string().optional(),
+  /** Constant partition of the by-creation index (`GET /v1/jobs` with no status filter). */
+  kind: z.literal('JOB'),
+});
+export type JobRecord = z.infer<typeof JobRecord>;
+
+/** Strip the pipeline-only attributes before a job leaves the system. */
+export function toPublicJob(record: JobRecord): Job {
+  const { requestHash: _h, taskToken: _t, providerResult: _p, notifiedAt: _n, kind: _k, ...job } = record;
+  return Job.parse(job);
+}
+
+/** The mode a request asks for, from the inputs it carries. */
+export function modeOf(request: CreateJobRequest): Mode {
+  if (request.video) return 'video-edit';
+  if (request.shots?.length) return 'multi-shot';
+  if (request.referenceImages?.length) return 'reference-to-video';
+  if (request.image || request.endImage) return 'image-to-video';
+  return 'text-to-video';
+}

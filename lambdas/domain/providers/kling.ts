@@ -1,0 +1,492 @@
+// The official Kling API, legacy standard (`/v1/videos/<product>`, `model_name` in the body): provider id `kling`.
+// Facts come from /work/shared/reference/provider-apis.md §1 (the official API reference): request bodies §1.5–1.7,
+// the `{code,message,request_id,data}` envelope and business codes §1.10, the callback §1.8, JWT auth §1.3.
+import { createHash } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { z } from 'zod';
+import { CallbackRejected, ProviderError, errorCodeOf } from '../errors.ts';
+import type { ErrorKind } from '../errors.ts';
+import type { JobError, MediaRef, Mode, ResolvedRequest } from '../job.ts';
+import { verifyStandardWebhook } from '../webhooks.ts';
+import type {
+  AdapterContext,
+  CallbackRequest,
+  ModelCapabilities,
+  ProviderAdapter,
+  ProviderCapabilities,
+  ProviderStatus,
+  SubmitRequest,
+  SubmitResult,
+} from './adapter.ts';
+import { describeRequest, kindOfHttpStatus, parseProviderBody, sendRequest, snippetOf } from './http.ts';
+import type { HttpFailure, ProviderRequest } from './http.ts';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Capability map (§1.5 "Capability map highlights"). Resolution is not listed: on the legacy API it follows
+// `mode` (std 720p, pro 1080p on most models), so callers choose `quality`, and a `resolution` is refused by
+// validation instead of being silently ignored. Per-mode limits the map mentions but this shape cannot express
+// (camera control only at std/pro 5 s, end frames only in pro on some models, v2-6 sound only in pro) are left
+// to Kling, which answers 1201 (`invalid`), except v2-6 sound in std, which submit refuses up front.
+
+const ALL_ASPECT_RATIOS: ModelCapabilities['aspectRatios'] = ['16:9', '9:16', '1:1'];
+
+function klingModel(id: string, overrides: Partial<ModelCapabilities>): ModelCapabilities {
+  return {
+    id,
+    modes: ['text-to-video', 'image-to-video'],
+    durationsSeconds: [5, 10],
+    defaultDurationSeconds: 5,
+    aspectRatios: ALL_ASPECT_RATIOS,
+    qualities: ['std', 'pro'],
+    cfgScale: false,
+    audio: false,
+    cameraControl: false,
+    endImage: false,
+    negativePrompt: true,
+    ...overrides,
+  };
+}
+
+export const KLING_MODELS: readonly ModelCapabilities[] = [
+  klingModel('kling-v1', { cfgScale: true, cameraControl: true, endImage: true }),
+  klingModel('kling-v1-5', { modes: ['image-to-video'], cfgScale: true, cameraControl: true, endImage: true }),
+  klingModel('kling-v1-6', { modes: ['text-to-video', 'image-to-video', 'reference-to-video'], cfgScale: true, endImage: true }),
+  // The master models take no `mode` parameter: one quality, and `mode` is never sent.
+  klingModel('kling-v2-master', { qualities: ['std'] }),
+  klingModel('kling-v2-1', { modes: ['image-to-video'], endImage: true }),
+  klingModel('kling-v2-1-master', { qualities: ['std'] }),
+  klingModel('kling-v2-5-turbo', { endImage: true }),
+  klingModel('kling-v2-6', { audio: true, endImage: true }),
+  klingModel('kling-v3', {
+    modes: ['text-to-video', 'image-to-video', 'multi-shot'],
+    durationsSeconds: [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+    audio: true,
+    endImage: true,
+  }),
+];
+
+/** Models whose `mode` parameter does not exist (the 05/13/2025 changelog: "does not support mode parameter"). */
+const MODELS_WITHOUT_MODE = new Set(['kling-v2-master', 'kling-v2-1-master']);
+
+/** The only model `multi-image2video` accepts, and how many images it takes (§1.7). */
+const MULTI_IMAGE_MODEL = 'kling-v1-6';
+const MULTI_IMAGE_MAX_IMAGES = 4;
+
+export const KLING_CAPABILITIES: ProviderCapabilities = {
+  // kling-v3 is the newest model on the legacy standard and the widest: text and image to video, multi-shot,
+  // native sound and end frames in both modes, 3–15 s. A request that names no model is therefore the least
+  // likely to be refused; callers who want a cheaper or older model name it.
+  defaultModel: 'kling-v3',
+  models: [...KLING_MODELS],
+  callbacks: true,
+  // The legacy API has no cancel call.
+  cancel: false,
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Provider task ids. A legacy task can only be queried under the product path it was created on
+// (`GET /v1/videos/<product>/<task_id>`), so the id this adapter hands the workflow is `<product>:<task_id>`,
+// e.g. `text2video:867283741759111202`. `status()` splits it again. Kling's task ids are numeric strings, and
+// product names contain no `:`, so the first `:` separates them.
+
+export const KLING_PRODUCTS = ['text2video', 'image2video', 'multi-image2video'] as const;
+export type KlingProduct = (typeof KLING_PRODUCTS)[number];
+
+export function formatKlingTaskId(product: KlingProduct, taskId: string): string {
+  return `${product}:${taskId}`;
+}
+
+export function parseKlingTaskId(providerTaskId: string): { product: KlingProduct; taskId: string } {
+  const separator = providerTaskId.indexOf(':');
+  const product = providerTaskId.slice(0, separator);
+  const taskId = providerTaskId.slice(separator + 1);
+  if (separator < 1 || taskId === '' || !(KLING_PRODUCTS as readonly string[]).includes(product)) {
+    throw new ProviderError(
+      'invalid',
+      `'${providerTaskId}' is not a kling task id of the form <product>:<task_id> (product one of ${KLING_PRODUCTS.join(', ')})`,
+    );
+  }
+  return { product: product as KlingProduct, taskId };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Response shapes.
+
+const KlingEnvelope = z.object({
+  code: z.number().int(),
+  message: z.string().nullish(),
+  request_id: z.string().nullish(),
+  data: z.unknown().optional(),
+});
+
+/** Kling's task ids are numeric strings; a number is accepted too so a big id is never mangled into a float. */
+const KlingTaskIdValue = z.union([z.string().min(1), z.number().int().nonnegative()]).transform(String);
+
+const KlingTask = z.object({
+  task_id: KlingTaskIdValue,
+  task_status: z.enum(['submitted', 'processing', 'succeed', 'failed']),
+  task_status_msg: z.string().nullish(),
+  task_info: z.object({ external_task_id: z.string().nullish() }).nullish(),
+  task_result: z
+    .object({ videos: z.array(z.object({ id: z.string().nullish(), url: z.string().nullish() })).nullish() })
+    .nullish(),
+  final_unit_deduction: z.union([z.string(), z.number()]).nullish(),
+});
+type KlingTask = z.infer<typeof KlingTask>;
+
+const KlingCreatedTask = z.object({ task_id: KlingTaskIdValue });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Business codes (§1.10). Every code maps to one kind; the HTTP status is what Kling documents alongside it.
+
+interface KlingCodeMeaning {
+  kind: ErrorKind;
+  meaning: string;
+}
+
+export const KLING_BUSINESS_CODES: Readonly<Record<number, KlingCodeMeaning>> = {
+  1000: { kind: 'auth', meaning: 'authentication failed' },
+  1001: { kind: 'auth', meaning: 'authorization is empty' },
+  1002: { kind: 'auth', meaning: 'authorization is invalid' },
+  1003: { kind: 'auth', meaning: 'authorization is not yet valid' },
+  1004: { kind: 'auth', meaning: 'authorization has expired' },
+  1100: { kind: 'insufficient_credits', meaning: 'account exception' },
+  1101: { kind: 'insufficient_credits', meaning: 'account in arrears' },
+  1102: { kind: 'insufficient_credits', meaning: 'resource pack exhausted or expired' },
+  1103: { kind: 'auth', meaning: 'no access to the requested resource (API or model)' },
+  1200: { kind: 'invalid', meaning: 'invalid request parameters' },
+  1201: { kind: 'invalid', meaning: 'invalid parameters' },
+  1202: { kind: 'invalid', meaning: 'invalid method' },
+  1203: { kind: 'invalid', meaning: 'requested resource does not exist' },
+  1300: { kind: 'content_policy', meaning: 'blocked by platform policy' },
+  1301: { kind: 'content_policy', meaning: 'blocked by content security policy' },
+  1302: { kind: 'rate_limited', meaning: 'rate limit exceeded' },
+  1303: { kind: 'concurrency_limited', meaning: 'concurrency over the resource pack limit' },
+  1304: { kind: 'auth', meaning: 'blocked by IP whitelist policy' },
+  5000: { kind: 'server', meaning: 'internal error' },
+  5001: { kind: 'overloaded', meaning: 'temporarily unavailable' },
+  5002: { kind: 'server', meaning: 'internal timeout' },
+};
+
+interface KlingAnswer {
+  code: number;
+  message?: string | null;
+  request_id?: string | null;
+}
+
+/** A Kling answer with a non-zero `code`, as a `ProviderError`. Unknown codes take the kind of the HTTP status. */
+export function klingBusinessError(
+  answer: KlingAnswer,
+  context: { request: string; httpStatus: number; retryAfterSeconds?: number },
+): ProviderError {
+  const known = KLING_BUSINESS_CODES[answer.code];
+  const kind = known?.kind ?? kindOfHttpStatus(context.httpStatus);
+  const meaning = known?.meaning ?? 'unknown code';
+  const providerMessage = answer.message ? `: ${snippetOf(answer.message)}` : '';
+  const requestId = answer.request_id ? `, request_id ${answer.request_id}` : '';
+  return new ProviderError(
+    kind,
+    `Kling ${answer.code} (${meaning})${providerMessage} [${context.request}, HTTP ${context.httpStatus}${requestId}]`,
+    { providerCode: answer.code, httpStatus: context.httpStatus, retryAfterSeconds: context.retryAfterSeconds },
+  );
+}
+
+/** The classifier for Kling's non-2xx answers: the business code when the body has one, else the HTTP status. */
+export function classifyKlingFailure(failure: HttpFailure): ProviderError {
+  const answer = KlingEnvelope.safeParse(failure.body);
+  if (answer.success && answer.data.code !== 0) {
+    return klingBusinessError(answer.data, {
+      request: failure.request,
+      httpStatus: failure.status,
+      retryAfterSeconds: failure.retryAfterSeconds,
+    });
+  }
+  const snippet = snippetOf(typeof failure.body === 'string' ? failure.body : JSON.stringify(failure.body));
+  return new ProviderError(
+    kindOfHttpStatus(failure.status),
+    `Kling answered HTTP ${failure.status} [${failure.request}]${snippet ? `: ${snippet}` : ''}`,
+    { httpStatus: failure.status, providerCode: failure.status, retryAfterSeconds: failure.retryAfterSeconds },
+  );
+}
+
+/**
+ * Kling refuses a second create with the same `external_task_id` with 1201 and a message naming the field.
+ * (Its exact wording is not documented, so any 1201 that mentions `external_task_id` counts.)
+ */
+function isDuplicateExternalTaskId(error: unknown): boolean {
+  return error instanceof ProviderError && error.providerCode === 1201 && /external[_ ]?task[_ ]?id/i.test(error.message);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Auth (§1.3): AK/SK → HS256 JWT {iss, exp, nbf}, or an API key. Both travel as `Authorization: Bearer ...`.
+
+const JWT_LIFETIME_SECONDS = 1800;
+const JWT_NOT_BEFORE_SKEW_SECONDS = 5;
+/** A cached token is replaced this long before it expires, so no request leaves with a nearly expired one. */
+const JWT_RENEW_BEFORE_EXPIRY_SECONDS = 300;
+
+interface CachedToken {
+  token: string;
+  expiresAtSeconds: number;
+  /** A hash of the secret key it was signed with, so a rotated secret is never answered with an old token. */
+  secretFingerprint: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+type KlingBody = Record<string, unknown>;
+
+export class KlingLegacyAdapter implements ProviderAdapter {
+  readonly id = 'kling';
+  readonly capabilities = KLING_CAPABILITIES;
+  /** JWTs by access key. Lives as long as the adapter (a Lambda container), never persisted. */
+  private readonly tokens = new Map<string, CachedToken>();
+
+  async submit(input: SubmitRequest, ctx: AdapterContext): Promise<SubmitResult> {
+    const { product, body } = buildCreateBody(input);
+    const create: ProviderRequest = { method: 'POST', path: `/v1/videos/${product}`, body };
+    try {
+      const created = await this.call(ctx, create, KlingCreatedTask);
+      return { providerTaskId: formatKlingTaskId(product, created.task_id) };
+    } catch (error) {
+      if (!isDuplicateExternalTaskId(error)) throw error;
+    }
+    // A retried Submit: the first attempt created the task (its answer was lost). Find it by external_task_id,
+    // which the query path accepts in place of the task id, so no second task is ever created.
+    const existing = await this.call(
+      ctx,
+      { method: 'GET', path: `/v1/videos/${product}/${encodeURIComponent(input.jobId)}` },
+      KlingTask,
+    );
+    const external = existing.task_info?.external_task_id;
+    if (external && external !== input.jobId) {
+      throw new ProviderError('server', `Kling returned task ${existing.task_id} for external_task_id ${input.jobId}, but it belongs to ${external}`);
+    }
+    return { providerTaskId: formatKlingTaskId(product, existing.task_id) };
+  }
+
+  async status(providerTaskId: string, ctx: AdapterContext): Promise<ProviderStatus> {
+    const { product, taskId } = parseKlingTaskId(providerTaskId);
+    const task = await this.call(ctx, { method: 'GET', path: `/v1/videos/${product}/${encodeURIComponent(taskId)}` }, KlingTask);
+    return toProviderStatus(task, formatKlingTaskId(product, task.task_id));
+  }
+
+  /**
+   * The callback body is the bare task object (§1.8), signed with Standard Webhooks. It does not say which product
+   * the task was created on, so the returned `providerTaskId` is the bare Kling `task_id`: informative only. The
+   * workflow keeps the `<product>:<task_id>` id Submit returned and polls with that.
+   */
+  async parseCallback(callback: CallbackRequest, ctx: AdapterContext): Promise<ProviderStatus> {
+    const secret = ctx.credentials.webhookSecret;
+    if (!secret) {
+      throw new CallbackRejected('no Kling webhook secret is configured; an unsigned callback cannot be trusted');
+    }
+    const payload = verifyStandardWebhook(secret, callback.headers, callback.rawBody, { now: ctx.now() });
+    const parsed = KlingTask.safeParse(payload);
+    if (!parsed.success) throw new CallbackRejected('callback body is not a Kling legacy task object');
+    const task = parsed.data;
+    const external = task.task_info?.external_task_id;
+    if (external !== callback.jobId) {
+      throw new CallbackRejected(`callback is for external_task_id ${external ?? '(none)'}, not job ${callback.jobId}`);
+    }
+    return toProviderStatus(task, task.task_id);
+  }
+
+  /** The legacy documentation in our sources has no price table, so there is no estimate (pricing comes later). */
+  estimateCost(_request: ResolvedRequest, _mode: Mode): undefined {
+    return undefined;
+  }
+
+  /** One Kling call: auth header, envelope, `code` check, then `data` through its schema. */
+  private async call<Schema extends z.ZodType>(ctx: AdapterContext, request: ProviderRequest, dataSchema: Schema): Promise<z.output<Schema>> {
+    const authorization = `Bearer ${await this.bearerToken(ctx)}`;
+    const response = await sendRequest(ctx, { ...request, headers: { ...request.headers, authorization } }, classifyKlingFailure);
+    const described = describeRequest(request);
+    const envelope = parseProviderBody(KlingEnvelope, response.body, `Kling ${described}`);
+    // Success is code 0; a 2xx with another code is still a refusal.
+    if (envelope.code !== 0) throw klingBusinessError(envelope, { request: described, httpStatus: response.status });
+    return parseProviderBody(dataSchema, envelope.data, `Kling ${described} data`);
+  }
+
+  private async bearerToken(ctx: AdapterContext): Promise<string> {
+    const { accessKey, secretKey, apiKey } = ctx.credentials;
+    if (accessKey && secretKey) return this.jwtFor(accessKey, secretKey, ctx.now());
+    if (apiKey) return apiKey;
+    throw new ProviderError('auth', 'Kling credentials are missing: set accessKey and secretKey, or apiKey');
+  }
+
+  private async jwtFor(accessKey: string, secretKey: string, now: Date): Promise<string> {
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    const secretFingerprint = createHash('sha256').update(secretKey).digest('hex');
+    const cached = this.tokens.get(accessKey);
+    if (cached && cached.secretFingerprint === secretFingerprint && nowSeconds < cached.expiresAtSeconds - JWT_RENEW_BEFORE_EXPIRY_SECONDS) {
+      return cached.token;
+    }
+    const expiresAtSeconds = nowSeconds + JWT_LIFETIME_SECONDS;
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer(accessKey)
+      .setExpirationTime(expiresAtSeconds)
+      .setNotBefore(nowSeconds - JWT_NOT_BEFORE_SKEW_SECONDS)
+      .sign(new TextEncoder().encode(secretKey));
+    this.tokens.set(accessKey, { token, expiresAtSeconds, secretFingerprint });
+    return token;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Create bodies (§1.5 text2video, §1.6 image2video, §1.7 multi-image2video). Field names exactly as documented.
+
+/** The product path and body a submission goes to. Anything the request asks for that cannot be sent is refused. */
+export function buildCreateBody(input: SubmitRequest): { product: KlingProduct; body: KlingBody } {
+  const { request, mode } = input;
+  const model = KLING_MODELS.find((candidate) => candidate.id === request.model);
+  const refuse = (message: string) => new ProviderError('invalid', `kling ${request.model}: ${message}`);
+  if (!model) throw refuse(`not a Kling legacy model; known: ${KLING_MODELS.map((m) => m.id).join(', ')}`);
+  if (!model.modes.includes(mode)) throw refuse(`${mode} is not supported; supported: ${model.modes.join(', ')}`);
+  if (!model.durationsSeconds.includes(request.durationSeconds)) {
+    throw refuse(`${request.durationSeconds} s is not supported; supported: ${model.durationsSeconds.join(', ')}`);
+  }
+  if (request.cfgScale !== undefined && !model.cfgScale) throw refuse('cfg_scale is not supported');
+  if (request.audio === true && !model.audio) throw refuse('sound is not supported');
+  if (request.audio === true && model.id === 'kling-v2-6' && request.quality !== 'pro') throw refuse('sound needs quality pro');
+  if (request.cameraControl && !model.cameraControl) throw refuse('camera control is not supported');
+  if (request.endImage && !model.endImage) throw refuse('an end frame is not supported');
+
+  const common: KlingBody = {
+    model_name: model.id,
+    ...(request.negativePrompt !== undefined && { negative_prompt: request.negativePrompt }),
+    ...(MODELS_WITHOUT_MODE.has(model.id) ? {} : { mode: request.quality }),
+    duration: String(request.durationSeconds),
+    ...(request.audio !== undefined && model.audio && { sound: request.audio ? 'on' : 'off' }),
+    ...(input.callbackUrl !== undefined && { callback_url: input.callbackUrl }),
+    external_task_id: input.jobId,
+  };
+
+  if (mode === 'reference-to-video') {
+    const images = input.media?.referenceImages ?? (request.referenceImages ?? []).map((ref) => publicUrlOf(ref, refuse));
+    if (model.id !== MULTI_IMAGE_MODEL) throw refuse(`reference images are only supported by ${MULTI_IMAGE_MODEL}`);
+    if (images.length === 0) throw refuse('reference-to-video needs reference images');
+    if (images.length > MULTI_IMAGE_MAX_IMAGES) throw refuse(`at most ${MULTI_IMAGE_MAX_IMAGES} reference images, got ${images.length}`);
+    if (!request.prompt) throw refuse('multi-image2video needs a prompt');
+    // multi-image2video documents no cfg_scale or camera_control, so they are refused rather than dropped.
+    if (request.cfgScale !== undefined) throw refuse('cfg_scale is not supported with reference images');
+    if (request.cameraControl) throw refuse('camera control is not supported with reference images');
+    return {
+      product: 'multi-image2video',
+      body: {
+        ...common,
+        image_list: images.map((image) => ({ image: bareImage(image) })),
+        prompt: request.prompt,
+        aspect_ratio: request.aspectRatio,
+      },
+    };
+  }
+
+  if (mode === 'video-edit') throw refuse('video editing is not available on the Kling legacy API');
+
+  const image = input.media?.image ?? (request.image && publicUrlOf(request.image, refuse));
+  const endImage = input.media?.endImage ?? (request.endImage && publicUrlOf(request.endImage, refuse));
+  const product: KlingProduct = image !== undefined || endImage !== undefined ? 'image2video' : 'text2video';
+  if (mode === 'image-to-video' && product !== 'image2video') throw refuse('image-to-video needs an image or an end image');
+  if (endImage !== undefined && request.cameraControl) throw refuse('an end frame and camera control are mutually exclusive');
+
+  const body: KlingBody = {
+    ...common,
+    ...(request.prompt !== undefined && { prompt: request.prompt }),
+    ...(request.cfgScale !== undefined && { cfg_scale: request.cfgScale }),
+    ...(request.cameraControl && { camera_control: cameraControlBody(request.cameraControl, refuse) }),
+    // The official image2video body has no aspect_ratio: the frame sets it (§1.6).
+    ...(product === 'text2video' && { aspect_ratio: request.aspectRatio }),
+    ...(image !== undefined && { image: bareImage(image) }),
+    ...(endImage !== undefined && { image_tail: bareImage(endImage) }),
+  };
+
+  if (mode === 'multi-shot') {
+    const shots = request.shots ?? [];
+    if (shots.length === 0) throw refuse('multi-shot needs shots');
+    if (endImage !== undefined) throw refuse('an end frame is not supported with multi-shot');
+    const total = shots.reduce((sum, shot) => sum + shot.durationSeconds, 0);
+    if (total !== request.durationSeconds) {
+      throw refuse(`shot durations add up to ${total} s but durationSeconds is ${request.durationSeconds}`);
+    }
+    body.multi_shot = true;
+    body.shot_type = 'customize';
+    // Shots are numbered from 1 (the docs give `index` as an int without saying where it starts).
+    body.multi_prompt = shots.map((shot, position) => ({ index: position + 1, prompt: shot.prompt, duration: String(shot.durationSeconds) }));
+  }
+  return { product, body };
+}
+
+/**
+ * A request's media reference as Kling takes it when Submit passed no prepared `media`: a public `{url}` goes as
+ * is (Kling fetches URLs); an `{s3Key}` needs preparing first (a presigned URL or base64), so it is refused here.
+ */
+function publicUrlOf(ref: MediaRef, refuse: (message: string) => ProviderError): string {
+  if ('url' in ref) return ref.url;
+  throw refuse('an S3 input must be prepared as a URL or base64 before submission (media was not given)');
+}
+
+/** Kling wants a URL or raw base64, "do NOT add any prefix like data:image/png;base64," (§1.6). */
+function bareImage(value: string): string {
+  return value.replace(/^data:[^,;]*;base64,/i, '');
+}
+
+function cameraControlBody(
+  cameraControl: NonNullable<ResolvedRequest['cameraControl']>,
+  refuse: (message: string) => ProviderError,
+): KlingBody {
+  if (cameraControl.type !== 'simple') {
+    // The preset movements take no config (the docs: "must be set to None"), so it is left out.
+    if (cameraControl.config) throw refuse(`camera control ${cameraControl.type} takes no config`);
+    return { type: cameraControl.type };
+  }
+  const config = cameraControl.config;
+  if (!config) throw refuse('camera control simple needs a config with one non-zero axis');
+  const axes = ['horizontal', 'vertical', 'pan', 'tilt', 'roll', 'zoom'] as const;
+  const nonZero = axes.filter((axis) => (config[axis] ?? 0) !== 0);
+  if (nonZero.length !== 1) throw refuse(`camera control simple needs exactly one non-zero axis, got ${nonZero.length}`);
+  return { type: 'simple', config: Object.fromEntries(axes.map((axis) => [axis, config[axis] ?? 0])) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Task → canonical status. Shared by status() and parseCallback().
+
+/** `task_status_msg` wording for moderation is not documented; these are the phrases Kling's docs use for it. */
+const CONTENT_POLICY_MESSAGE = /risk[\s_-]*control|content[\s_-]*(security|safety|risk|policy)|moderation|sensitive|violat/i;
+
+function toProviderStatus(task: KlingTask, providerTaskId: string): ProviderStatus {
+  const credits = creditsOf(task.final_unit_deduction);
+  const cost = credits === undefined ? undefined : { credits };
+  switch (task.task_status) {
+    case 'submitted':
+      return { providerTaskId, status: 'pending', ...(cost && { cost }) };
+    case 'processing':
+      return { providerTaskId, status: 'processing', ...(cost && { cost }) };
+    case 'succeed': {
+      const videoUrl = task.task_result?.videos?.find((video) => video.url)?.url;
+      if (!videoUrl) throw new ProviderError('server', `Kling task ${task.task_id} succeeded without a video URL`);
+      return { providerTaskId, status: 'succeeded', videoUrl, ...(cost && { cost }) };
+    }
+    case 'failed':
+      return { providerTaskId, status: 'failed', error: failureOf(task), ...(cost && { cost }) };
+  }
+}
+
+function failureOf(task: KlingTask): JobError {
+  const message = task.task_status_msg?.trim() || 'Kling reported the task failed without a reason';
+  return {
+    code: CONTENT_POLICY_MESSAGE.test(message) ? errorCodeOf('content_policy') : 'PROVIDER_FAILED',
+    message,
+    retryable: false,
+  };
+}
+
+/** `final_unit_deduction` is a string of units; anything that is not a non-negative number is ignored. */
+function creditsOf(deduction: string | number | null | undefined): number | undefined {
+  if (deduction === null || deduction === undefined) return undefined;
+  const text = String(deduction).trim();
+  if (text === '') return undefined;
+  const value = Number(text);
+  return Number.isFinite(value) && value >= 0 ? value : undefined;
+}

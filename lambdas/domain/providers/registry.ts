@@ -1,0 +1,24 @@
+// Every provider adapter klingflow knows, by id. Adding a provider is one line in ADAPTERS.
+import type { ProviderAdapter } from './adapter.ts';
+import { KlingLegacyAdapter } from './kling.ts';
+
+const ADAPTERS = {
+  kling: new KlingLegacyAdapter(),
+} as const satisfies Record<string, ProviderAdapter>;
+
+export type ProviderId = keyof typeof ADAPTERS;
+
+/** The ids of every known provider, in registration order. */
+export const PROVIDER_IDS: readonly ProviderId[] = Object.freeze(Object.keys(ADAPTERS) as ProviderId[]);
+
+export function isProviderId(id: string): id is ProviderId {
+  return Object.hasOwn(ADAPTERS, id);
+}
+
+/** The adapter of a provider. Throws for an unknown id, naming the known ones. */
+export function getAdapter(id: string): ProviderAdapter {
+  if (!isProviderId(id)) {
+    throw new Error(`unknown provider '${id}'; known providers: ${PROVIDER_IDS.join(', ')}`);
+  }
+  return ADAPTERS[id];
+}

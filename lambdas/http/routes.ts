@@ -1,0 +1,23 @@
+// The HTTP routes (API.md). The CDK API construct and the local front door both build from this table, so the
+// two surfaces cannot differ. `auth: false` only for provider callbacks, which carry their own signature.
+import type { HandlerName } from '../domain/workflow.ts';
+
+export interface Route {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** API Gateway path syntax: `{name}` for a path parameter. */
+  path: string;
+  handler: Extract<HandlerName, 'api' | 'callback'>;
+  auth: boolean;
+}
+
+export const ROUTES: readonly Route[] = [
+  { method: 'POST', path: '/v1/jobs', handler: 'api', auth: true },
+  { method: 'GET', path: '/v1/jobs', handler: 'api', auth: true },
+  { method: 'GET', path: '/v1/jobs/{jobId}', handler: 'api', auth: true },
+  { method: 'DELETE', path: '/v1/jobs/{jobId}', handler: 'api', auth: true },
+  { method: 'GET', path: '/v1/jobs/{jobId}/video', handler: 'api', auth: true },
+  { method: 'POST', path: '/v1/callbacks/{provider}/{jobId}', handler: 'callback', auth: false },
+];
+
+/** `GET /v1/jobs/{jobId}` style route key, as API Gateway writes it in `event.routeKey`. */
+export const routeKey = (route: Pick<Route, 'method' | 'path'>): string => `${route.method} ${route.path}`;
