@@ -1,0 +1,46 @@
+// Inspection and control routes for tests, under `/_sim/`.
+import type { TaskEngine } from './engine.ts';
+import { sendJson, type Route } from './http.ts';
+
+export function controlRoutes(engine: TaskEngine, dialects: readonly string[]): Route[] {
+  return [
+    {
+      methods: ['GET'],
+      pattern: /^\/_sim\/health$/,
+      handle: ({ res }) => sendJson(res, 200, { ok: true, dialects, tasks: engine.list().length }),
+    },
+    {
+      methods: ['GET'],
+      pattern: /^\/_sim\/tasks$/,
+      handle: ({ res, url }) => {
+        const filter = {
+          dialect: url.searchParams.get('dialect') ?? undefined,
+          externalTaskId: url.searchParams.get('external_task_id') ?? undefined,
+        };
+        sendJson(res, 200, engine.list(filter));
+      },
+    },
+    {
+      methods: ['GET'],
+      pattern: /^\/_sim\/tasks\/([^/]+)$/,
+      handle: ({ res, params }) => {
+        const task = engine.get(params[0] ?? '');
+        if (task) sendJson(res, 200, task);
+        else sendJson(res, 404, { error: 'task not found' });
+      },
+    },
+    {
+      methods: ['GET'],
+      pattern: /^\/_sim\/rejections$/,
+      handle: ({ res }) => sendJson(res, 200, engine.rejections()),
+    },
+    {
+      methods: ['POST'],
+      pattern: /^\/_sim\/reset$/,
+      handle: ({ res }) => {
+        engine.reset();
+        sendJson(res, 200, { ok: true });
+      },
+    },
+  ];
+}

@@ -1,0 +1,266 @@
+// The dialect-neutral task engine: stores tasks, drives each one submitted → processing → terminal on
+// timers, delivers callbacks in order, and counts create attempts for fault directives. Dialects own
+// the wire shapes; the engine only knows the canonical lifecycle below.
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_CALLBACK_RETRY, deliverCallback, type CallbackRetryPolicy } from './callbacks.ts';
+import { rejectionForAttempt, type FaultPlan, type SubmitRejection } from './faults.ts';
+
+/** Canonical lifecycle; each dialect renders it in its own words (Kling legacy: `succeed`). */
+export type SimTaskStatus = 'submitted' | 'processing' | 'succeeded' | 'failed';
+
+export interface SimTask {
+  dialect: string;
+  /** Dialect-specific product, e.g. 'text2video'. */
+  product: string;
+  taskId: string;
+  externalTaskId: string | null;
+  status: SimTaskStatus;
+  /** Failure reason once failed, otherwise null. */
+  statusMessage: string | null;
+  /** 0–100. */
+  progress: number;
+  createdAt: number;
+  updatedAt: number;
+  /** The create request body as received. */
+  request: unknown;
+  /** The prompt directives were read from. */
+  prompt: string | null;
+  callbackUrl: string | null;
+  /** Callback events sent (one per status change, two for a duplicated one), whatever their outcome. */
+  callbacksSent: number;
+  /** Callback events acknowledged with a 2xx. */
+  callbacksDelivered: number;
+  /** HTTP requests made for callbacks, retries included. */
+  callbackAttempts: number;
+  lastCallbackError: string | null;
+  /** Id of the produced video (stable from creation, exposed once succeeded). */
+  videoId: string;
+  mediaRequests: number;
+  latencyMs: number;
+  faults: FaultPlan;
+}
+
+/** A create attempt refused by a fault directive; no task exists for it. */
+export interface SimRejection {
+  dialect: string;
+  attemptKey: string;
+  attempt: number;
+  rejection: SubmitRejection;
+  at: number;
+}
+
+export interface AcceptTaskInput {
+  dialect: string;
+  product: string;
+  request: unknown;
+  prompt: string | null;
+  externalTaskId: string | null;
+  callbackUrl: string | null;
+  faults: FaultPlan;
+  /** Set when the task must end failed; the dialect chooses the wording. */
+  failureMessage: string | null;
+  /** Renders the callback body for the task's current state. */
+  renderCallback: (task: SimTask) => unknown;
+}
+
+export interface EngineOptions {
+  latencyMs: number;
+  progressSteps: number;
+  webhookSecret?: string;
+  callbackRetry?: CallbackRetryPolicy;
+}
+
+interface TaskRecord {
+  task: SimTask;
+  failureMessage: string | null;
+  renderCallback: (task: SimTask) => unknown;
+  timers: NodeJS.Timeout[];
+  callbackChain: Promise<void>;
+}
+
+export class TaskEngine {
+  private readonly records = new Map<string, TaskRecord>();
+  private readonly attempts = new Map<string, number>();
+  private rejectionLog: SimRejection[] = [];
+  private abort = new AbortController();
+  private nextTaskNumber = 860_000_000_000_000_000n + BigInt(Math.floor(Math.random() * 1e12)) * 1000n;
+
+  constructor(private readonly options: EngineOptions) {}
+
+  /**
+   * Counts one create attempt under `attemptKey` and returns the rejection a fault directive imposes
+   * on it, or null if the attempt may proceed.
+   */
+  registerAttempt(dialect: string, attemptKey: string, faults: FaultPlan): SubmitRejection | null {
+    const key = `${dialect}\u0000${attemptKey}`;
+    const attempt = this.attempts.get(key) ?? 0;
+    this.attempts.set(key, attempt + 1);
+    const rejection = rejectionForAttempt(faults, attempt);
+    if (rejection) this.rejectionLog.push({ dialect, attemptKey, attempt: attempt + 1, rejection, at: Date.now() });
+    return rejection;
+  }
+
+  accept(input: AcceptTaskInput): SimTask {
+    const now = Date.now();
+    this.nextTaskNumber += 1n;
+    const task: SimTask = {
+      dialect: input.dialect,
+      product: input.product,
+      taskId: this.nextTaskNumber.toString(),
+      externalTaskId: input.externalTaskId,
+      status: 'submitted',
+      statusMessage: null,
+      progress: 0,
+      createdAt: now,
+      updatedAt: now,
+      request: input.request,
+      prompt: input.prompt,
+      callbackUrl: input.callbackUrl,
+      callbacksSent: 0,
+      callbacksDelivered: 0,
+      callbackAttempts: 0,
+      lastCallbackError: null,
+      videoId: randomUUID(),
+      mediaRequests: 0,
+      latencyMs: input.faults.latencyMs ?? this.options.latencyMs,
+      faults: input.faults,
+    };
+    const record: TaskRecord = {
+      task,
+      failureMessage: input.failureMessage,
+      renderCallback: input.renderCallback,
+      timers: [],
+      callbackChain: Promise.resolve(),
+    };
+    this.records.set(task.taskId, record);
+    this.schedule(record);
+    return task;
+  }
+
+  /** Live task (not a copy); dialects read it to render responses. */
+  get(taskId: string): SimTask | undefined {
+    return this.records.get(taskId)?.task;
+  }
+
+  findByExternalId(dialect: string, externalTaskId: string): SimTask | undefined {
+    for (const { task } of this.records.values()) {
+      if (task.dialect === dialect && task.externalTaskId === externalTaskId) return task;
+    }
+    return undefined;
+  }
+
+  /** Live tasks, oldest first. */
+  list(filter: { dialect?: string; product?: string; externalTaskId?: string } = {}): SimTask[] {
+    return [...this.records.values()]
+      .map((record) => record.task)
+      .filter(
+        (task) =>
+          (filter.dialect === undefined || task.dialect === filter.dialect) &&
+          (filter.product === undefined || task.product === filter.product) &&
+          (filter.externalTaskId === undefined || task.externalTaskId === filter.externalTaskId),
+      );
+  }
+
+  rejections(): SimRejection[] {
+    return [...this.rejectionLog];
+  }
+
+  countMediaRequest(taskId: string): void {
+    const task = this.get(taskId);
+    if (task) task.mediaRequests += 1;
+  }
+
+  /** Forgets every task and attempt count and abandons pending timers and callbacks. */
+  reset(): void {
+    this.stopAll();
+    this.records.clear();
+    this.attempts.clear();
+    this.rejectionLog = [];
+    this.abort = new AbortController();
+  }
+
+  /** Stops timers and callbacks, then waits for in-flight callbacks to settle. */
+  async close(): Promise<void> {
+    const chains = [...this.records.values()].map((record) => record.callbackChain);
+    this.stopAll();
+    await Promise.allSettled(chains);
+  }
+
+  private stopAll(): void {
+    this.abort.abort();
+    for (const record of this.records.values()) {
+      for (const timer of record.timers) clearTimeout(timer);
+      record.timers = [];
+    }
+  }
+
+  private schedule(record: TaskRecord): void {
+    const { latencyMs, faults } = record.task;
+    const steps = Math.max(0, this.options.progressSteps);
+    const slices = steps + 1;
+    for (let step = 1; step <= steps; step += 1) {
+      const progress = Math.round((step / slices) * 100);
+      this.at(record, Math.round((latencyMs * step) / slices), () => this.advance(record, 'processing', progress));
+    }
+    if (faults.stuck) {
+      if (steps === 0) this.at(record, 0, () => this.advance(record, 'processing', 0));
+      return;
+    }
+    this.at(record, latencyMs, () => this.finish(record));
+  }
+
+  private at(record: TaskRecord, delayMs: number, action: () => void): void {
+    const timer = setTimeout(() => {
+      record.timers = record.timers.filter((t) => t !== timer);
+      action();
+    }, delayMs);
+    timer.unref();
+    record.timers.push(timer);
+  }
+
+  private finish(record: TaskRecord): void {
+    if (record.failureMessage !== null) {
+      record.task.statusMessage = record.failureMessage;
+      this.advance(record, 'failed', record.task.progress);
+    } else {
+      this.advance(record, 'succeeded', 100);
+    }
+  }
+
+  private advance(record: TaskRecord, status: SimTaskStatus, progress: number): void {
+    const { task } = record;
+    const changed = task.status !== status;
+    task.status = status;
+    task.progress = progress;
+    task.updatedAt = Date.now();
+    if (!changed) return;
+    const terminal = status === 'succeeded' || status === 'failed';
+    this.sendCallback(record);
+    if (terminal && task.faults.duplicateCallback) this.sendCallback(record);
+  }
+
+  /** Queues one callback event behind the task's earlier ones, so they arrive in status order. */
+  private sendCallback(record: TaskRecord): void {
+    const { task } = record;
+    if (!task.callbackUrl || task.faults.noCallback) return;
+    const event = { url: task.callbackUrl, payload: record.renderCallback(task), webhookId: `msg_${randomUUID()}` };
+    const signal = this.abort.signal;
+    task.callbacksSent += 1;
+    record.callbackChain = record.callbackChain
+      .then(async () => {
+        const outcome = await deliverCallback(event, {
+          webhookSecret: this.options.webhookSecret,
+          retry: this.options.callbackRetry ?? DEFAULT_CALLBACK_RETRY,
+          signal,
+          onAttempt: () => {
+            task.callbackAttempts += 1;
+          },
+        });
+        if (outcome.delivered) task.callbacksDelivered += 1;
+        else task.lastCallbackError = outcome.lastError ?? 'delivery abandoned';
+      })
+      .catch((error: unknown) => {
+        task.lastCallbackError = error instanceof Error ? error.message : String(error);
+      });
+  }
+}

@@ -1,0 +1,117 @@
+// Parses the `[sim:<fault>]` directives that tests embed in a prompt. Dialect-neutral: a dialect decides
+// what a provider code means and which failure text a content-policy failure carries.
+
+/** A create attempt the simulator refuses before a task exists. */
+export type SubmitRejection =
+  | { kind: 'provider-code'; code: string; times: number }
+  | { kind: 'http'; status: number; times: number };
+
+export type TerminalFailure = { kind: 'content-policy' } | { kind: 'message'; message: string };
+
+export interface FaultPlan {
+  /** Applied in order: the first `times` attempts get the first rejection, and so on. */
+  rejections: SubmitRejection[];
+  failure: TerminalFailure | null;
+  noCallback: boolean;
+  duplicateCallback: boolean;
+  latencyMs: number | null;
+  truncatedDownload: boolean;
+  expiredUrl: boolean;
+  /** The task reaches 'processing' and never finishes. */
+  stuck: boolean;
+}
+
+export interface FaultParseResult {
+  plan: FaultPlan;
+  /** Directives that could not be understood, quoted as written. */
+  problems: string[];
+}
+
+const DIRECTIVE = /\[sim:([^\]]*)\]/g;
+const HTTP_STATUS = /^http(\d{3})(?:x(\d+))?$/;
+const PROVIDER_CODE = /^(\d+|[A-Z][A-Z0-9_]*)(?:x(\d+))?$/;
+const FLAGS = {
+  'no-callback': 'noCallback',
+  'duplicate-callback': 'duplicateCallback',
+  'truncated-download': 'truncatedDownload',
+  'expired-url': 'expiredUrl',
+  stuck: 'stuck',
+} as const;
+
+export function emptyFaultPlan(): FaultPlan {
+  return {
+    rejections: [],
+    failure: null,
+    noCallback: false,
+    duplicateCallback: false,
+    latencyMs: null,
+    truncatedDownload: false,
+    expiredUrl: false,
+    stuck: false,
+  };
+}
+
+export function parseFaultDirectives(text: string | null | undefined): FaultParseResult {
+  const plan = emptyFaultPlan();
+  const problems: string[] = [];
+  for (const match of (text ?? '').matchAll(DIRECTIVE)) {
+    const directive = (match[1] ?? '').trim();
+    if (!applyDirective(plan, directive)) problems.push(match[0]);
+  }
+  return { plan, problems };
+}
+
+function applyDirective(plan: FaultPlan, directive: string): boolean {
+  if (directive in FLAGS) {
+    plan[FLAGS[directive as keyof typeof FLAGS]] = true;
+    return true;
+  }
+  if (directive === 'content-policy') {
+    plan.failure = { kind: 'content-policy' };
+    return true;
+  }
+  if (directive.startsWith('fail=')) {
+    const message = directive.slice('fail='.length).trim();
+    if (!message) return false;
+    plan.failure = { kind: 'message', message };
+    return true;
+  }
+  if (directive.startsWith('latency=')) {
+    const latency = Number(directive.slice('latency='.length));
+    if (!Number.isInteger(latency) || latency < 0) return false;
+    plan.latencyMs = latency;
+    return true;
+  }
+  const http = HTTP_STATUS.exec(directive);
+  if (http) {
+    const status = Number(http[1]);
+    const times = parseTimes(http[2]);
+    if (status < 400 || status > 599 || times === null) return false;
+    plan.rejections.push({ kind: 'http', status, times });
+    return true;
+  }
+  const code = PROVIDER_CODE.exec(directive);
+  if (code) {
+    const times = parseTimes(code[2]);
+    if (times === null) return false;
+    plan.rejections.push({ kind: 'provider-code', code: code[1] ?? '', times });
+    return true;
+  }
+  return false;
+}
+
+function parseTimes(raw: string | undefined): number | null {
+  if (raw === undefined) return 1;
+  const times = Number(raw);
+  return Number.isInteger(times) && times >= 1 ? times : null;
+}
+
+/** The rejection for the given zero-based attempt, or null once all rejections are used up. */
+export function rejectionForAttempt(plan: FaultPlan, attempt: number): SubmitRejection | null {
+  let remaining = attempt;
+  for (const rejection of plan.rejections) {
+    if (remaining < rejection.times) return rejection;
+    remaining -= rejection.times;
+  }
+  return null;
+}

@@ -1,0 +1,127 @@
+// The provider simulator: one node:http server on 127.0.0.1 hosting every dialect's routes over a shared
+// task engine, plus media and `/_sim/` control routes.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+import type { SimulatorCredentials } from './auth.ts';
+import { DEFAULT_CALLBACK_RETRY, type CallbackRetryPolicy } from './callbacks.ts';
+import { controlRoutes } from './control.ts';
+import type { Dialect } from './dialects/dialect.ts';
+import { klingDialect } from './dialects/kling.ts';
+import { TaskEngine, type SimRejection, type SimTask } from './engine.ts';
+import { BodyTooLargeError, matchRoute, readBody, sendJson, type Route } from './http.ts';
+import { mediaRoutes } from './media.ts';
+
+export type { SimTask, SimTaskStatus, SimRejection } from './engine.ts';
+export type { SimulatorCredentials } from './auth.ts';
+
+export interface SimulatorOptions {
+  /** 0 = any free port; the server binds 127.0.0.1 only. */
+  port?: number;
+  /** Default time from submit to terminal status (default 1500). */
+  latencyMs?: number;
+  /** How many 'processing' progress updates come before the terminal status (default 3). */
+  progressSteps?: number;
+  /** Standard Webhooks secret 'whsec_<base64>' used to sign callbacks; unsigned if absent. */
+  webhookSecret?: string;
+  /** When set, requests must authenticate with the API key as Bearer, or an HS256 JWT (iss = accessKey). */
+  credentials?: SimulatorCredentials;
+  /** Callback retry policy (default 4 attempts, 100 ms doubling backoff, 5 s timeout). */
+  callbackRetry?: Partial<CallbackRetryPolicy>;
+}
+
+export interface Simulator {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  /** Snapshot of every task, oldest first. */
+  tasks(): SimTask[];
+  /** Forgets all tasks and attempt counters. */
+  reset(): void;
+  /** Snapshot of create attempts refused by fault directives. */
+  rejections(): SimRejection[];
+}
+
+export const DIALECTS: readonly Dialect[] = [klingDialect];
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  if (options.webhookSecret !== undefined) assertWebhookSecret(options.webhookSecret);
+  const engine = new TaskEngine({
+    latencyMs: options.latencyMs ?? 1500,
+    progressSteps: options.progressSteps ?? 3,
+    webhookSecret: options.webhookSecret,
+    callbackRetry: { ...DEFAULT_CALLBACK_RETRY, ...options.callbackRetry },
+  });
+
+  let url = '';
+  const context = { engine, baseUrl: () => url, credentials: options.credentials };
+  const routes: Route[] = [
+    ...controlRoutes(engine, DIALECTS.map((dialect) => dialect.name)),
+    ...mediaRoutes(engine),
+    ...DIALECTS.flatMap((dialect) => dialect.routes(context)),
+  ];
+
+  const server = createServer((req, res) => {
+    dispatch(routes, req, res).catch((error: unknown) => replyWithFailure(res, error));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  url = `http://127.0.0.1:${port}`;
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    tasks: () => structuredClone(engine.list()),
+    rejections: () => structuredClone(engine.rejections()),
+    reset: () => engine.reset(),
+    close: () => {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await Promise.all([engine.close(), stopped]);
+      })();
+      return closing;
+    },
+  };
+}
+
+async function dispatch(routes: readonly Route[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const method = req.method ?? 'GET';
+  const found = matchRoute(routes, method, url.pathname);
+  if (!found.route) {
+    req.resume();
+    if (found.pathMatched) sendJson(res, 405, { error: `method ${method} not allowed on ${url.pathname}` });
+    else sendJson(res, 404, { error: `no route for ${method} ${url.pathname}` });
+    return;
+  }
+  const body = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
+  await found.route.handle({ req, res, url, params: found.params, body });
+}
+
+function replyWithFailure(res: ServerResponse, error: unknown): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (error instanceof BodyTooLargeError) {
+    sendJson(res, 413, { error: error.message }, { connection: 'close' });
+    return;
+  }
+  sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) });
+}
+
+function assertWebhookSecret(secret: string): void {
+  try {
+    new Webhook(secret);
+  } catch (error) {
+    throw new Error(`webhookSecret must look like "whsec_<base64>": ${(error as Error).message}`);
+  }
+}
