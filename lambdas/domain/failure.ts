@@ -1,0 +1,46 @@
+// What a failed workflow means for the job: its terminal status and the error a person reads.
+import { ERROR_KINDS, ERROR_NAMES, errorCodeOf, isRetryableKind, type ErrorKind } from './errors.ts';
+import type { JobError, JobStatus } from './job.ts';
+import { causeMessage, POLL_BUDGET_EXHAUSTED, type FailurePayload } from './workflow.ts';
+
+const KIND_BY_NAME = new Map<string, ErrorKind>(ERROR_KINDS.map((kind) => [ERROR_NAMES[kind], kind]));
+
+export interface Failure {
+  status: Extract<JobStatus, 'FAILED' | 'CANCELLED' | 'TIMED_OUT'>;
+  error: JobError;
+}
+
+export function failureOf(payload: FailurePayload): Failure {
+  const { error, result } = payload;
+  if (error) {
+    const message = causeMessage(error);
+    if (error.Error === POLL_BUDGET_EXHAUSTED) {
+      return { status: 'TIMED_OUT', error: { code: 'TIMED_OUT', message, retryable: true } };
+    }
+    const kind = KIND_BY_NAME.get(error.Error);
+    if (kind) {
+      // A retryable kind here means its retries ran out.
+      const exhausted = isRetryableKind(kind) ? ' (gave up after retrying)' : '';
+      return { status: 'FAILED', error: { code: errorCodeOf(kind), message: `${message}${exhausted}`, retryable: isRetryableKind(kind) } };
+    }
+    switch (error.Error) {
+      case 'ValidationFailed':
+        return { status: 'FAILED', error: { code: 'VALIDATION_FAILED', message, retryable: false } };
+      case 'ArchiveSourceGone':
+        return { status: 'FAILED', error: { code: 'RESULT_UNAVAILABLE', message, retryable: false } };
+      case 'JobAlreadyFinished':
+        return { status: 'CANCELLED', error: { code: 'CANCELLED', message, retryable: false } };
+      case 'States.Timeout':
+        return { status: 'FAILED', error: { code: 'STEP_TIMEOUT', message: 'a workflow step took too long', retryable: true } };
+      default:
+        return { status: 'FAILED', error: { code: 'INTERNAL', message: `${error.Error}: ${message}`, retryable: true } };
+    }
+  }
+  if (result?.status === 'cancelled') {
+    return { status: 'CANCELLED', error: result.error ?? { code: 'CANCELLED', message: 'the provider cancelled the task', retryable: false } };
+  }
+  if (result?.status === 'failed') {
+    return { status: 'FAILED', error: result.error ?? { code: 'PROVIDER_FAILED', message: 'the provider reported a failure without a reason', retryable: false } };
+  }
+  return { status: 'FAILED', error: { code: 'INTERNAL', message: 'the workflow failed without an error', retryable: true } };
+}

@@ -1,0 +1,50 @@
+// The notice a finished job sends (API.md, "Notices"): a subject and body a person can read, and attributes
+// subscribers can filter on. Links point at the API, which signs a fresh download URL on each click.
+import type { Job } from './job.ts';
+
+export interface Notice {
+  subject: string;
+  message: string;
+  attributes: { status: string; provider: string };
+}
+
+const seconds = (from?: string, to?: string): string | undefined => {
+  if (!from || !to) return undefined;
+  const ms = Date.parse(to) - Date.parse(from);
+  return Number.isFinite(ms) ? `${Math.round(ms / 1000)} s` : undefined;
+};
+
+function costLine(job: Job): string | undefined {
+  if (!job.cost) return undefined;
+  const parts = [
+    job.cost.credits !== undefined ? `${job.cost.credits} credits` : undefined,
+    job.cost.usd !== undefined ? `$${job.cost.usd.toFixed(2)}` : undefined,
+  ].filter(Boolean);
+  if (!parts.length) return undefined;
+  return `${parts.join(' / ')}${job.cost.estimated ? ' (estimated)' : ''}`;
+}
+
+export function formatNotice(job: Job, publicUrl: string): Notice {
+  const lines: [string, string | undefined][] = [
+    ['Job', job.jobId],
+    ['Status', job.status],
+    ['Prompt', job.request.prompt ?? `(${job.mode})`],
+    ['Provider', job.provider],
+    ['Model', job.model],
+    ['Mode', job.mode],
+    ['Video length', `${job.request.durationSeconds} s`],
+    ['Took', seconds(job.createdAt, job.finishedAt)],
+    ['Cost', costLine(job)],
+    ['Reason', job.error ? `${job.error.message} (${job.error.code})` : undefined],
+    ['Download', job.status === 'SUCCEEDED' ? `${publicUrl}/v1/jobs/${job.jobId}/video` : undefined],
+    ['Details', `${publicUrl}/v1/jobs/${job.jobId}`],
+  ];
+  const message = lines
+    .filter((line): line is [string, string] => line[1] !== undefined)
+    // One line per field whatever the caller wrote: a prompt cannot add a line such as a fake "Download:".
+    .map(([label, value]) => `${label}: ${value.replace(/[\r\n\u2028\u2029]+/g, ' ')}`)
+    .join('\n');
+  // SNS subjects: at most 100 printable ASCII characters.
+  const subject = `klingflow job ${job.jobId} ${job.status}`.replace(/[^\x20-\x7e]/g, '').slice(0, 100);
+  return { subject, message, attributes: { status: job.status, provider: job.provider } };
+}

@@ -1,0 +1,268 @@
+import { describe, expect, it } from 'vitest';
+import type { CreateJobRequest } from '../../../lambdas/domain/job.ts';
+import type { ModelCapabilities, ProviderCapabilities } from '../../../lambdas/domain/providers/adapter.ts';
+import { KLING_CAPABILITIES, KlingLegacyAdapter } from '../../../lambdas/domain/providers/kling.ts';
+import { resolveRequest, type ProviderLookup } from '../../../lambdas/domain/validation.ts';
+
+const kling = new KlingLegacyAdapter();
+
+/** A tiny provider for edges Kling's map does not have: resolutions, no negative prompt, empty lists, video edits. */
+const toyModel = (id: string, overrides: Partial<ModelCapabilities> = {}): ModelCapabilities => ({
+  id,
+  modes: ['text-to-video', 'video-edit'],
+  durationsSeconds: [4, 8],
+  defaultDurationSeconds: 8,
+  aspectRatios: ['9:16', '1:1'],
+  qualities: ['pro'],
+  resolutions: ['720p', '1080p'],
+  cfgScale: false,
+  audio: false,
+  cameraControl: false,
+  endImage: false,
+  negativePrompt: false,
+  ...overrides,
+});
+const TOY_CAPABILITIES: ProviderCapabilities = {
+  defaultModel: 'toy-1',
+  models: [toyModel('toy-1'), toyModel('toy-bare', { aspectRatios: [], qualities: [], resolutions: undefined })],
+  callbacks: false,
+  cancel: true,
+};
+
+function lookup(defaultProvider = 'kling'): ProviderLookup {
+  const enabled: Record<string, ProviderCapabilities> = { [kling.id]: kling.capabilities, toy: TOY_CAPABILITIES };
+  return {
+    capabilitiesOf: (id) => (Object.hasOwn(enabled, id) ? enabled[id] : undefined),
+    enabledProviders: Object.keys(enabled),
+    defaultProvider,
+  };
+}
+
+const PUBLIC_IMAGE = { url: 'https://cdn.example.com/a.png' };
+
+function problemsOf(body: CreateJobRequest, providers = lookup()) {
+  const resolution = resolveRequest(body, providers);
+  expect(resolution.ok, `expected ${JSON.stringify(body)} to be refused`).toBe(false);
+  return resolution.ok ? [] : resolution.details;
+}
+
+function resolved(body: CreateJobRequest, providers = lookup()) {
+  const resolution = resolveRequest(body, providers);
+  if (!resolution.ok) throw new Error(`expected ${JSON.stringify(body)} to resolve, got ${JSON.stringify(resolution.details)}`);
+  return resolution;
+}
+
+describe('resolveRequest: provider and model', () => {
+  it('the adapter exposes the capability map the lookup uses', () => {
+    expect(kling.capabilities).toBe(KLING_CAPABILITIES);
+  });
+
+  it('fills every default from the default provider and its default model', () => {
+    const { request, mode } = resolved({ prompt: 'a red fox' });
+    expect(mode).toBe('text-to-video');
+    expect(request).toEqual({
+      prompt: 'a red fox',
+      provider: 'kling',
+      model: KLING_CAPABILITIES.defaultModel,
+      durationSeconds: 5,
+      aspectRatio: '16:9',
+      quality: 'std',
+    });
+  });
+
+  it('uses the lookup default provider', () => {
+    const { request } = resolved({ prompt: 'x' }, lookup('toy'));
+    expect(request).toMatchObject({ provider: 'toy', model: 'toy-1', durationSeconds: 8, aspectRatio: '9:16', quality: 'pro' });
+  });
+
+  it('keeps what the caller chose, and every other field of the body', () => {
+    const body: CreateJobRequest = {
+      provider: 'kling',
+      model: 'kling-v1',
+      prompt: 'x',
+      negativePrompt: 'blur',
+      durationSeconds: 10,
+      aspectRatio: '1:1',
+      quality: 'pro',
+      cfgScale: 0.4,
+      metadata: { order: '42' },
+      callbackUrl: 'https://hooks.example.com/cb',
+    };
+    const before = structuredClone(body);
+    const { request } = resolved(body);
+    expect(request).toEqual(body);
+    expect(body).toEqual(before);
+  });
+
+  it('falls back to 16:9 and std when a model lists no aspect ratios or qualities', () => {
+    const { request } = resolved({ provider: 'toy', model: 'toy-bare', prompt: 'x' });
+    expect(request.aspectRatio).toBe('16:9');
+    expect(request.quality).toBe('std');
+  });
+
+  it('refuses a provider that is not enabled, naming the enabled ones, and nothing else', () => {
+    expect(problemsOf({ provider: 'runway', prompt: 'x', durationSeconds: 999 })).toEqual([
+      { path: 'provider', message: "'runway' is not an enabled provider; allowed: kling, toy" },
+    ]);
+  });
+
+  it('refuses a default provider that is not enabled', () => {
+    expect(problemsOf({ prompt: 'x' }, lookup('gone'))).toEqual([
+      { path: 'provider', message: "'gone' is not an enabled provider; allowed: kling, toy" },
+    ]);
+  });
+
+  it('refuses an unknown model, naming the provider models', () => {
+    const details = problemsOf({ model: 'kling-v9', prompt: 'x' });
+    expect(details).toHaveLength(1);
+    expect(details[0]?.path).toBe('model');
+    expect(details[0]?.message).toBe(`'kling-v9' is not a kling model; allowed: ${KLING_CAPABILITIES.models.map((m) => m.id).join(', ')}`);
+  });
+
+  it('refuses a model of another provider', () => {
+    expect(problemsOf({ provider: 'toy', model: 'kling-v3', prompt: 'x' })).toEqual([
+      { path: 'model', message: "'kling-v3' is not a toy model; allowed: toy-1, toy-bare" },
+    ]);
+  });
+});
+
+describe('resolveRequest: modes', () => {
+  it.each<[string, CreateJobRequest, string]>([
+    ['image-to-video on kling-v3 needs no prompt', { image: PUBLIC_IMAGE }, 'image-to-video'],
+    ['an end image alone is image-to-video', { model: 'kling-v1', endImage: PUBLIC_IMAGE }, 'image-to-video'],
+    ['reference images on kling-v1-6', { model: 'kling-v1-6', prompt: 'x', referenceImages: [PUBLIC_IMAGE, PUBLIC_IMAGE] }, 'reference-to-video'],
+    ['shots on kling-v3', { shots: [{ prompt: 'a', durationSeconds: 2 }, { prompt: 'b', durationSeconds: 3 }] }, 'multi-shot'],
+    ['a video edit on toy', { provider: 'toy', video: { url: 'https://cdn.example.com/v.mp4' } }, 'video-edit'],
+  ])('%s', (_name, body, mode) => {
+    expect(resolved(body).mode).toBe(mode);
+  });
+
+  it.each<[string, CreateJobRequest, string, string]>([
+    ['text-to-video on image-only kling-v1-5', { model: 'kling-v1-5', prompt: 'x' }, 'prompt', 'text-to-video is not supported by kling model kling-v1-5; allowed modes: image-to-video'],
+    ['image-to-video on toy', { provider: 'toy', image: PUBLIC_IMAGE }, 'image', 'image-to-video is not supported by toy model toy-1; allowed modes: text-to-video, video-edit'],
+    ['reference images on kling-v3', { prompt: 'x', referenceImages: [PUBLIC_IMAGE] }, 'referenceImages', 'reference-to-video is not supported by kling model kling-v3; allowed modes: text-to-video, image-to-video, multi-shot'],
+    ['a video edit on kling', { video: { url: 'https://cdn.example.com/v.mp4' } }, 'video', 'video-edit is not supported by kling model kling-v3; allowed modes: text-to-video, image-to-video, multi-shot'],
+    ['shots on kling-v2-6', { model: 'kling-v2-6', shots: [{ prompt: 'a', durationSeconds: 5 }] }, 'shots', 'multi-shot is not supported by kling model kling-v2-6; allowed modes: text-to-video, image-to-video'],
+  ])('refuses %s on the field that chose the mode', (_name, body, path, message) => {
+    expect(problemsOf(body)).toEqual([{ path, message }]);
+  });
+
+  it('needs a prompt for text-to-video', () => {
+    expect(problemsOf({})).toEqual([
+      { path: 'prompt', message: 'a prompt is required for text-to-video (or give image, referenceImages, video or shots)' },
+    ]);
+  });
+});
+
+describe('resolveRequest: values against the model', () => {
+  it.each<[CreateJobRequest, string, string]>([
+    [{ model: 'kling-v2-6', durationSeconds: 7 }, 'durationSeconds', '7 is not allowed for kling model kling-v2-6; allowed: 5, 10'],
+    [{ durationSeconds: 16 }, 'durationSeconds', '16 is not allowed for kling model kling-v3; allowed: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15'],
+    [{ provider: 'toy', aspectRatio: '16:9' }, 'aspectRatio', "'16:9' is not allowed for toy model toy-1; allowed: 9:16, 1:1"],
+    [{ model: 'kling-v2-master', quality: 'pro' }, 'quality', "'pro' is not allowed for kling model kling-v2-master; allowed: std"],
+    [{ resolution: '1080p' }, 'resolution', 'kling model kling-v3 does not take a resolution (it follows quality)'],
+    [{ provider: 'toy', resolution: '4k' }, 'resolution', "'4k' is not allowed for toy model toy-1; allowed: 720p, 1080p"],
+    [{ provider: 'toy', model: 'toy-bare', resolution: '720p' }, 'resolution', 'toy model toy-bare does not take a resolution (it follows quality)'],
+    [{ cfgScale: 0.5 }, 'cfgScale', 'cfgScale is not supported by kling model kling-v3'],
+    [{ model: 'kling-v1', audio: true }, 'audio', 'native audio is not supported by kling model kling-v1'],
+    [{ cameraControl: { type: 'down_back' } }, 'cameraControl', 'camera control is not supported by kling model kling-v3'],
+    [{ model: 'kling-v2-master', endImage: PUBLIC_IMAGE }, 'endImage', 'an end frame is not supported by kling model kling-v2-master'],
+    [{ provider: 'toy', negativePrompt: '' }, 'negativePrompt', 'a negative prompt is not supported by toy model toy-1'],
+  ])('%j → %s', (fields, path, message) => {
+    const base = fields.endImage ? {} : { prompt: 'x' };
+    expect(problemsOf({ ...base, ...fields })).toEqual([{ path, message }]);
+  });
+
+  it.each<[CreateJobRequest]>([
+    [{ model: 'kling-v2-6', durationSeconds: 10 }],
+    [{ durationSeconds: 3 }],
+    [{ durationSeconds: 15 }],
+    [{ provider: 'toy', aspectRatio: '1:1', resolution: '1080p' }],
+    [{ model: 'kling-v1', cfgScale: 0.5 }],
+    [{ model: 'kling-v1', audio: false }],
+    [{ model: 'kling-v2-6', audio: true }],
+    [{ model: 'kling-v1', cameraControl: { type: 'simple', config: { zoom: 2 } } }],
+    [{ model: 'kling-v2-master', quality: 'std' }],
+    [{ negativePrompt: 'blur' }],
+  ])('accepts %j', (fields) => {
+    expect(resolveRequest({ prompt: 'x', ...fields }, lookup()).ok).toBe(true);
+  });
+
+  it('refuses camera control with an end frame, even on a model that has both', () => {
+    expect(problemsOf({ model: 'kling-v1', prompt: 'x', image: PUBLIC_IMAGE, endImage: PUBLIC_IMAGE, cameraControl: { type: 'down_back' } })).toEqual([
+      { path: 'cameraControl', message: 'camera control cannot be combined with an end frame (endImage)' },
+    ]);
+  });
+
+  describe('shots', () => {
+    const shots = (...durations: number[]) => durations.map((durationSeconds, i) => ({ prompt: `shot ${i}`, durationSeconds }));
+
+    it.each<[CreateJobRequest, number]>([
+      [{ shots: shots(2, 3) }, 5],
+      [{ shots: shots(5, 5, 5), durationSeconds: 15 }, 15],
+      [{ shots: shots(3), durationSeconds: 3 }, 3],
+    ])('accepts shots that add up to the video: %j', (body, duration) => {
+      const { request, mode } = resolved(body);
+      expect(mode).toBe('multi-shot');
+      expect(request.durationSeconds).toBe(duration);
+    });
+
+    it.each<[CreateJobRequest, string]>([
+      [{ shots: shots(2, 2) }, 'shot durations add up to 4 s but the video is 5 s; they must be equal'],
+      [{ shots: shots(5, 5), durationSeconds: 12 }, 'shot durations add up to 10 s but the video is 12 s; they must be equal'],
+    ])('refuses shots that do not add up: %j', (body, message) => {
+      expect(problemsOf(body)).toEqual([{ path: 'shots', message }]);
+    });
+  });
+});
+
+describe('resolveRequest: inputs and callback URL', () => {
+  it.each<[string, CreateJobRequest, string, string]>([
+    ['a loopback image', { image: { url: 'http://127.0.0.1/a.png' } }, 'image.url', "must name a public host, not '127.0.0.1'"],
+    ['a metadata-service end image', { model: 'kling-v1', endImage: { url: 'http://169.254.169.254/latest/meta-data/' } }, 'endImage.url', "must name a public host, not '169.254.169.254'"],
+    ['an image with credentials', { image: { url: 'https://u:p@cdn.example.com/a.png' } }, 'image.url', 'must not carry credentials'],
+    ['a private video', { provider: 'toy', video: { url: 'http://10.0.0.5/v.mp4' } }, 'video.url', "must name a public host, not '10.0.0.5'"],
+    ['an S3 image', { image: { s3Key: 'uploads/a.png' } }, 'image.s3Key', 'S3 inputs arrive with S3 uploads (not yet supported here); give a {url}'],
+    ['an http callback', { prompt: 'x', callbackUrl: 'http://hooks.example.com/cb' }, 'callbackUrl', 'must use https'],
+    ['a localhost callback', { prompt: 'x', callbackUrl: 'https://localhost:8443/cb' }, 'callbackUrl', "must name a public host, not 'localhost'"],
+    ['an IPv6 unique-local callback', { prompt: 'x', callbackUrl: 'https://[fd00::1]/cb' }, 'callbackUrl', "must name a public host, not '[fd00::1]'"],
+  ])('refuses %s', (_name, body, path, message) => {
+    expect(problemsOf(body)).toEqual([{ path, message }]);
+  });
+
+  it('names the reference image by its index', () => {
+    expect(
+      problemsOf({ model: 'kling-v1-6', prompt: 'x', referenceImages: [PUBLIC_IMAGE, { url: 'http://192.168.1.20/b.png' }, { s3Key: 'uploads/c.png' }] }),
+    ).toEqual([
+      { path: 'referenceImages.1.url', message: "must name a public host, not '192.168.1.20'" },
+      { path: 'referenceImages.2.s3Key', message: 'S3 inputs arrive with S3 uploads (not yet supported here); give a {url}' },
+    ]);
+  });
+
+  it('accepts public http and https inputs and an https callback', () => {
+    const { request } = resolved({
+      image: { url: 'http://cdn.example.com/a.png' },
+      prompt: 'x',
+      callbackUrl: 'https://hooks.example.com/cb',
+    });
+    expect(request.image).toEqual({ url: 'http://cdn.example.com/a.png' });
+    expect(request.callbackUrl).toBe('https://hooks.example.com/cb');
+  });
+});
+
+describe('resolveRequest: every problem at once', () => {
+  it('reports each problem with its field, in one answer', () => {
+    const details = problemsOf({
+      model: 'kling-v2-master',
+      durationSeconds: 7,
+      quality: 'pro',
+      resolution: '4k',
+      cfgScale: 0.5,
+      audio: true,
+      image: { url: 'http://10.0.0.1/a.png' },
+      callbackUrl: 'http://hooks.example.com/cb',
+    });
+    expect(details.map((d) => d.path)).toEqual(['durationSeconds', 'quality', 'resolution', 'cfgScale', 'audio', 'image.url', 'callbackUrl']);
+    for (const detail of details) expect(detail.message.length).toBeGreaterThan(0);
+  });
+});
