@@ -1,0 +1,31 @@
+// Archive: copy the provider's video (and thumbnail, where there is one) into the outputs bucket.
+// Runs once per job: a retry after success finds the outputs recorded and returns them.
+import { ArchivePayload, type ArchiveOutput } from '../domain/workflow.ts';
+import { ArchiveOutput as ArchiveOutputSchema } from '../domain/workflow.ts';
+import { archiveObject, type ArchiveDeps } from '../jobs/archive-object.ts';
+import { dynamo, s3 } from '../shared/aws-clients.ts';
+import { config, providerEnvPrefix } from '../shared/config.ts';
+import { JobStore } from '../shared/job-store.ts';
+import { taskHandler } from '../shared/task.ts';
+
+export const handler = taskHandler('archive', ArchivePayload, async ({ jobId, videoUrl, thumbnailUrl }, log): Promise<ArchiveOutput> => {
+  const store = new JobStore(dynamo(), config.jobsTable());
+  const job = await store.require(jobId);
+  if (job.outputs) return ArchiveOutputSchema.parse(job.outputs);
+  await store.updateActive(jobId, { status: 'ARCHIVING' });
+
+  const providerBase = process.env[`${providerEnvPrefix(job.provider)}_BASE_URL`];
+  const deps: ArchiveDeps = {
+    s3: s3(),
+    fetch: globalThis.fetch,
+    trustedHosts: providerBase ? [new URL(providerBase).host] : [],
+    timeoutMs: 10 * 60_000,
+  };
+  const bucket = config.outputsBucket();
+  const video = await archiveObject(deps, videoUrl, { bucket, key: `jobs/${jobId}/video.mp4`, defaultContentType: 'video/mp4' });
+  const thumbnail = thumbnailUrl
+    ? await archiveObject(deps, thumbnailUrl, { bucket, key: `jobs/${jobId}/thumbnail.jpg`, defaultContentType: 'image/jpeg' })
+    : undefined;
+  log.info('archived', { bytes: video.bytes, sha256: video.sha256 });
+  return { video, ...(thumbnail ? { thumbnail } : {}) };
+});

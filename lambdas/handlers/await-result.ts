@@ -1,0 +1,23 @@
+// AwaitResult (a .waitForTaskToken task): store this round's task token on the job, so the callback handler
+// can wake the workflow. If the provider's terminal result was recorded before the token (the callback won the
+// race, or came during a poll), answer with it at once.
+import { ProviderResult, AwaitPayload } from '../domain/workflow.ts';
+import { dynamo, sfn } from '../shared/aws-clients.ts';
+import { config } from '../shared/config.ts';
+import { JobStore } from '../shared/job-store.ts';
+import { failWait, resumeWithResult } from '../jobs/task-token.ts';
+import { taskHandler } from '../shared/task.ts';
+
+export const handler = taskHandler('await-result', AwaitPayload, async ({ jobId, taskToken }, log) => {
+  const job = await new JobStore(dynamo(), config.jobsTable()).updateActive(jobId, { taskToken });
+  if (!job) {
+    await failWait(sfn(), taskToken, 'JobAlreadyFinished', `job ${jobId} ended while the workflow was waiting`);
+    return { waiting: false };
+  }
+  const recorded = ProviderResult.safeParse(job.providerResult);
+  if (recorded.success) {
+    log.info('result was recorded before the wait; resuming at once', { status: recorded.data.status });
+    await resumeWithResult(sfn(), taskToken, recorded.data);
+  }
+  return { waiting: true };
+});

@@ -1,0 +1,49 @@
+// Provider callbacks: POST /v1/callbacks/{provider}/{jobId}. Not behind the API's authorizer: the adapter
+// verifies the provider's signature (or per-job secret) before anything is believed. A terminal result is
+// recorded on the job first, then the workflow's current wait is woken with it.
+import { CallbackRejected } from '../domain/errors.ts';
+import { errorResponse, json, rawBody, type HttpEvent, type HttpResult } from '../http/responses.ts';
+import { isTerminalResult, recordProviderResult, toProviderResult } from '../jobs/provider-result.ts';
+import { resumeWithResult } from '../jobs/task-token.ts';
+import { dynamo, sfn } from '../shared/aws-clients.ts';
+import { config } from '../shared/config.ts';
+import { JobStore } from '../shared/job-store.ts';
+import { jobLogger, logger } from '../shared/logger.ts';
+import { provider } from '../shared/providers.ts';
+
+export async function handler(event: HttpEvent): Promise<HttpResult> {
+  const providerId = event.pathParameters?.provider ?? '';
+  const jobId = event.pathParameters?.jobId ?? '';
+  const log = jobLogger(jobId);
+  try {
+    if (!config.enabledProviders().includes(providerId)) return errorResponse(404, 'NOT_FOUND', `no provider ${providerId}`);
+    const store = new JobStore(dynamo(), config.jobsTable());
+    const job = await store.get(jobId);
+    // Same answer for an unknown job and another provider's job: nothing to learn by probing.
+    if (!job || job.provider !== providerId) return errorResponse(404, 'NOT_FOUND', `no job ${jobId}`);
+
+    const { adapter, context } = await provider(providerId);
+    const status = await adapter.parseCallback({ headers: lowerCaseHeaders(event.headers), rawBody: rawBody(event), jobId }, context);
+    // The task id from Submit is the one the workflow knows; the callback's may be shorter.
+    const result = toProviderResult(status, 'callback', job.providerTaskId);
+    const updated = await recordProviderResult(store, jobId, result);
+    log.info('callback received', { status: result.status, progress: result.progress });
+
+    if (updated && isTerminalResult(result.status) && updated.taskToken) {
+      const resumed = await resumeWithResult(sfn(), updated.taskToken, result);
+      if (!resumed) log.info('the wait had already ended; the next round picks the result up');
+    }
+    return json(200, { received: true });
+  } catch (error) {
+    if (error instanceof CallbackRejected) {
+      log.warn('callback rejected', { reason: error.message });
+      return errorResponse(401, 'UNAUTHORIZED', 'callback signature did not verify');
+    }
+    logger.error('callback failed', { jobId, error: error as Error });
+    return errorResponse(500, 'INTERNAL', 'the callback could not be processed; retry later');
+  }
+}
+
+function lowerCaseHeaders(headers: HttpEvent['headers']): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+}

@@ -1,0 +1,24 @@
+// Submit: send the job to its provider once. The job id is the provider's external task id, so a retried
+// Submit (Step Functions Retry after a timeout, say) finds the task instead of creating a second one.
+import { JobRef, type SubmitOutput } from '../domain/workflow.ts';
+import { dynamo } from '../shared/aws-clients.ts';
+import { config } from '../shared/config.ts';
+import { JobStore } from '../shared/job-store.ts';
+import { provider } from '../shared/providers.ts';
+import { taskHandler } from '../shared/task.ts';
+
+export const handler = taskHandler('submit', JobRef, async ({ jobId }, log): Promise<SubmitOutput> => {
+  const store = new JobStore(dynamo(), config.jobsTable());
+  const job = await store.require(jobId);
+  if (job.providerTaskId) return { providerTaskId: job.providerTaskId };
+
+  const { adapter, context } = await provider(job.provider);
+  await store.updateActive(jobId, {}, { incrementAttempts: true });
+  const callbackUrl = adapter.capabilities.callbacks
+    ? `${config.publicUrl()}/v1/callbacks/${encodeURIComponent(job.provider)}/${encodeURIComponent(jobId)}`
+    : undefined;
+  const { providerTaskId } = await adapter.submit({ jobId, mode: job.mode, request: job.request, callbackUrl }, context);
+  await store.updateActive(jobId, { status: 'SUBMITTED', providerTaskId, submittedAt: new Date().toISOString() });
+  log.info('submitted', { provider: job.provider, providerTaskId });
+  return { providerTaskId };
+});

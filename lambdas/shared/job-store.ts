@@ -1,0 +1,168 @@
+// The jobs table: one item per job, keyed by jobId, with two indexes (byStatus, byCreatedAt) for listing.
+// Writes are conditional so that a terminal job never changes again and a create never overwrites.
+// (No transactions and no TTL: the local DynamoDB emulator has neither, and nothing here needs them.)
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { JobRecord, TERMINAL_STATUSES, type JobStatus } from '../domain/job.ts';
+
+export const INDEX_BY_STATUS = 'byStatus';
+export const INDEX_BY_CREATED_AT = 'byCreatedAt';
+
+/** A page cursor that did not come from us (or was altered). */
+export class InvalidCursor extends Error {
+  override readonly name = 'InvalidCursor';
+}
+
+const CursorKey = z.record(z.string(), z.string());
+
+type Changes = Partial<Omit<JobRecord, 'jobId' | 'kind' | 'createdAt' | 'requestHash'>>;
+
+export class JobStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Writes a new job. If the id exists already, returns the stored one instead (idempotent create). */
+  async create(record: JobRecord): Promise<{ created: boolean; job: JobRecord }> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: JobRecord.parse(record),
+          ConditionExpression: 'attribute_not_exists(jobId)',
+        }),
+      );
+      return { created: true, job: record };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const existing = await this.get(record.jobId);
+      if (!existing) throw error;
+      return { created: false, job: existing };
+    }
+  }
+
+  async get(jobId: string): Promise<JobRecord | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { jobId }, ConsistentRead: true }));
+    return Item ? JobRecord.parse(Item) : undefined;
+  }
+
+  async require(jobId: string): Promise<JobRecord> {
+    const job = await this.get(jobId);
+    if (!job) throw new Error(`job ${jobId} does not exist`);
+    return job;
+  }
+
+  /** Newest first; `status` narrows to one status. */
+  async list(options: { status?: JobStatus; limit: number; cursor?: string }): Promise<{ items: JobRecord[]; nextCursor?: string }> {
+    const byStatus = options.status !== undefined;
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: byStatus ? INDEX_BY_STATUS : INDEX_BY_CREATED_AT,
+        KeyConditionExpression: byStatus ? '#status = :p' : '#kind = :p',
+        ExpressionAttributeNames: byStatus ? { '#status': 'status' } : { '#kind': 'kind' },
+        ExpressionAttributeValues: { ':p': byStatus ? options.status : 'JOB' },
+        ScanIndexForward: false,
+        Limit: options.limit,
+        ExclusiveStartKey: options.cursor ? decodeCursor(options.cursor) : undefined,
+      }),
+    );
+    return {
+      items: (result.Items ?? []).map((item) => JobRecord.parse(item)),
+      nextCursor: result.LastEvaluatedKey ? encodeCursor(result.LastEvaluatedKey) : undefined,
+    };
+  }
+
+  /**
+   * Applies `changes` to a job that is not terminal yet (attributes set to `undefined` are removed) and returns
+   * the new record, or `undefined` if the job had already ended (or does not exist).
+   */
+  async updateActive(jobId: string, changes: Changes, options: { incrementAttempts?: boolean } = {}): Promise<JobRecord | undefined> {
+    const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt' };
+    const values: Record<string, unknown> = { ':updatedAt': this.now().toISOString() };
+    const sets = ['#updatedAt = :updatedAt'];
+    const removes: string[] = [];
+    Object.entries(changes).forEach(([key, value], i) => {
+      names[`#a${i}`] = key;
+      if (value === undefined) {
+        removes.push(`#a${i}`);
+      } else {
+        values[`:v${i}`] = value;
+        sets.push(`#a${i} = :v${i}`);
+      }
+    });
+    TERMINAL_STATUSES.forEach((status, i) => (values[`:t${i}`] = status));
+    let expression = `SET ${sets.join(', ')}`;
+    if (removes.length) expression += ` REMOVE ${removes.join(', ')}`;
+    if (options.incrementAttempts) {
+      names['#attempts'] = 'attempts';
+      values[':one'] = 1;
+      expression += ' ADD #attempts :one';
+    }
+    try {
+      const result = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { jobId },
+          UpdateExpression: expression,
+          ConditionExpression: `attribute_exists(jobId) AND NOT #status IN (${TERMINAL_STATUSES.map((_, i) => `:t${i}`).join(', ')})`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return JobRecord.parse(result.Attributes);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Claims the right to publish a finished job's notice: true once per job. Call `releaseNotice` if publishing
+   * then fails, so a retry can claim it again.
+   */
+  async claimNotice(jobId: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { jobId },
+          UpdateExpression: 'SET notifiedAt = :at',
+          ConditionExpression: 'attribute_exists(jobId) AND attribute_not_exists(notifiedAt)',
+          ExpressionAttributeValues: { ':at': this.now().toISOString() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async releaseNotice(jobId: string): Promise<void> {
+    await this.db.send(new UpdateCommand({ TableName: this.table, Key: { jobId }, UpdateExpression: 'REMOVE notifiedAt' }));
+  }
+
+  /** Moves a job to a terminal status once; later calls return `undefined` and change nothing. */
+  async finish(jobId: string, status: JobStatus, changes: Changes): Promise<JobRecord | undefined> {
+    if (!TERMINAL_STATUSES.includes(status)) throw new Error(`${status} is not a terminal status`);
+    const at = this.now().toISOString();
+    return this.updateActive(jobId, { ...changes, status, finishedAt: at, taskToken: undefined });
+  }
+}
+
+function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+function decodeCursor(cursor: string): Record<string, string> {
+  try {
+    return CursorKey.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+  } catch {
+    throw new InvalidCursor('cursor is not one this API returned');
+  }
+}
