@@ -1,0 +1,102 @@
+// The public HTTP API (API.md), built from the route table in lambdas/http/routes.ts that the local front door
+// serves too. Authenticated routes use the authorizer chosen by context (IAM/SigV4 by default, or JWT); provider
+// callbacks carry no AWS credentials and are authenticated by the callback handler (signature or per-job secret).
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ROUTES, routeKey } from '../lambdas/http/routes.ts';
+import type { Route } from '../lambdas/http/routes.ts';
+import type { ApiAuth } from './config.ts';
+
+/** Stage-wide throttling (per account and region the service limit still applies on top). */
+export const API_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
+
+export interface HttpApiProps {
+  /** The functions behind the routes, by the route table's `handler`. */
+  handlers: Readonly<Record<Route['handler'], IFunction>>;
+  auth: ApiAuth;
+}
+
+export class KlingflowHttpApi extends Construct {
+  readonly httpApi: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+  readonly accessLogs: logs.LogGroup;
+  /** Route per `routeKey` (`POST /v1/jobs`). */
+  readonly routes: ReadonlyMap<string, apigw.HttpRoute>;
+
+  constructor(scope: Construct, id: string, props: HttpApiProps) {
+    super(scope, id);
+
+    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      description: 'klingflow: AI video jobs',
+      createDefaultStage: false,
+    });
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
+    this.stage = new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: API_THROTTLE,
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTime',
+            ip: '$context.identity.sourceIp',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationLatencyMs: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+          }),
+        ),
+      },
+    });
+
+    const authenticated = authorizerFor(props.auth);
+    const unauthenticated = new apigw.HttpNoneAuthorizer();
+    const integrations = {
+      api: new HttpLambdaIntegration('ApiIntegration', props.handlers.api),
+      callback: new HttpLambdaIntegration('CallbackIntegration', props.handlers.callback),
+    } satisfies Record<Route['handler'], HttpLambdaIntegration>;
+
+    const routes = new Map<string, apigw.HttpRoute>();
+    for (const route of ROUTES) {
+      const [created] = this.httpApi.addRoutes({
+        path: route.path,
+        methods: [apigw.HttpMethod[route.method]],
+        integration: integrations[route.handler],
+        authorizer: route.auth ? authenticated : unauthenticated,
+      });
+      if (!created) throw new Error(`No route created for ${routeKey(route)}`);
+      routes.set(routeKey(route), created);
+    }
+    this.routes = routes;
+  }
+
+  /** The API's base URL (the `$default` stage serves at the root), without a trailing slash. */
+  get url(): string {
+    return this.httpApi.apiEndpoint;
+  }
+
+  /** Routes that API Gateway does not authenticate (`auth: false` in the route table). */
+  get unauthenticatedRoutes(): apigw.HttpRoute[] {
+    return ROUTES.filter((route) => !route.auth).map((route) => this.routes.get(routeKey(route))!);
+  }
+}
+
+function authorizerFor(auth: ApiAuth): apigw.IHttpRouteAuthorizer {
+  if (auth.kind === 'jwt') {
+    return new HttpJwtAuthorizer('JwtAuthorizer', auth.issuer, { jwtAudience: auth.audience });
+  }
+  return new HttpIamAuthorizer();
+}

@@ -1,0 +1,146 @@
+// Deployment settings of one klingflow stack, read from CDK context (cdk.json, `cdk.context.json` or `-c key=value`).
+//
+// Context keys (values given with `-c` arrive as strings, so lists may be comma-separated and objects JSON):
+//   notificationEmails  addresses subscribed to the Notices topic by e-mail      "a@x.com,b@y.com" or ["a@x.com"]
+//   auth                authorizer of the HTTP API's authenticated routes         "iam" (default, SigV4) or "jwt"
+//   jwtIssuer           with auth=jwt: the token issuer URL                      "https://cognito-idp.../pool"
+//   jwtAudience         with auth=jwt: accepted audiences                        "client-id" or ["a", "b"]
+//   enabledProviders    provider adapters this deployment may use               default ["kling"]
+//   providerBaseUrls    base URL per provider id, merged over the defaults      {"kling": "https://..."}
+//   defaultProvider     provider of a job that names none                        default "kling"
+//   awaitSeconds        seconds AwaitResult waits for a callback before polling  default 60
+//   maxPolls            AwaitResult ⇄ PollStatus rounds before TIMED_OUT          default 120
+import type { Node } from 'constructs';
+
+export type ApiAuth = { kind: 'iam' } | { kind: 'jwt'; issuer: string; audience: string[] };
+
+export interface KlingflowConfig {
+  notificationEmails: string[];
+  auth: ApiAuth;
+  enabledProviders: string[];
+  /** Base URL of every enabled provider. */
+  providerBaseUrls: Record<string, string>;
+  defaultProvider: string;
+  awaitSeconds: number;
+  maxPolls: number;
+}
+
+/** Base URLs used when the context names none for a provider. */
+export const DEFAULT_PROVIDER_BASE_URLS: Readonly<Record<string, string>> = {
+  kling: 'https://api-singapore.klingai.com',
+};
+
+export const CONTEXT_DEFAULTS = {
+  auth: 'iam',
+  enabledProviders: ['kling'],
+  defaultProvider: 'kling',
+  awaitSeconds: 60,
+  maxPolls: 120,
+} as const;
+
+const PROVIDER_ID = /^[a-z0-9][a-z0-9-]*$/;
+const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
+
+/** Reads and checks the klingflow context keys; throws naming the key when a value is unusable. */
+export function readKlingflowConfig(node: Node): KlingflowConfig {
+  const context = (key: string): unknown => node.tryGetContext(key);
+
+  const notificationEmails = readList(context('notificationEmails'), 'notificationEmails') ?? [];
+  for (const email of notificationEmails) {
+    if (!EMAIL.test(email)) throw new Error(`Context notificationEmails: "${email}" is not an e-mail address`);
+  }
+
+  const enabledProviders = readList(context('enabledProviders'), 'enabledProviders') ?? [...CONTEXT_DEFAULTS.enabledProviders];
+  if (enabledProviders.length === 0) throw new Error('Context enabledProviders: at least one provider is required');
+  for (const id of enabledProviders) {
+    if (!PROVIDER_ID.test(id)) throw new Error(`Context enabledProviders: "${id}" is not a provider id (lower-case letters, digits, '-')`);
+  }
+
+  const givenBaseUrls = readObject(context('providerBaseUrls'), 'providerBaseUrls') ?? {};
+  const providerBaseUrls: Record<string, string> = {};
+  for (const id of enabledProviders) {
+    const url = givenBaseUrls[id] ?? DEFAULT_PROVIDER_BASE_URLS[id];
+    if (typeof url !== 'string' || url === '') {
+      throw new Error(`Context providerBaseUrls: no base URL for enabled provider "${id}"`);
+    }
+    if (!/^https?:\/\//.test(url)) throw new Error(`Context providerBaseUrls.${id}: "${url}" is not an http(s) URL`);
+    providerBaseUrls[id] = url;
+  }
+
+  const defaultProvider = readString(context('defaultProvider'), 'defaultProvider') ?? CONTEXT_DEFAULTS.defaultProvider;
+  if (!enabledProviders.includes(defaultProvider)) {
+    throw new Error(`Context defaultProvider: "${defaultProvider}" is not in enabledProviders (${enabledProviders.join(', ')})`);
+  }
+
+  return {
+    notificationEmails,
+    auth: readAuth(context),
+    enabledProviders,
+    providerBaseUrls,
+    defaultProvider,
+    awaitSeconds: readPositiveInteger(context('awaitSeconds'), 'awaitSeconds') ?? CONTEXT_DEFAULTS.awaitSeconds,
+    maxPolls: readPositiveInteger(context('maxPolls'), 'maxPolls') ?? CONTEXT_DEFAULTS.maxPolls,
+  };
+}
+
+/** `KLINGFLOW_<ID>_...` environment prefix of a provider: upper-cased, '-' as '_'. */
+export const providerEnvPrefix = (providerId: string): string =>
+  `KLINGFLOW_${providerId.toUpperCase().replaceAll('-', '_')}`;
+
+function readAuth(context: (key: string) => unknown): ApiAuth {
+  const kind = readString(context('auth'), 'auth') ?? CONTEXT_DEFAULTS.auth;
+  if (kind === 'iam') return { kind };
+  if (kind !== 'jwt') throw new Error(`Context auth: "${kind}" is neither "iam" nor "jwt"`);
+  const issuer = readString(context('jwtIssuer'), 'jwtIssuer');
+  const audience = readList(context('jwtAudience'), 'jwtAudience');
+  if (!issuer || !/^https:\/\//.test(issuer)) throw new Error('Context jwtIssuer: auth=jwt needs an https issuer URL');
+  if (!audience || audience.length === 0) throw new Error('Context jwtAudience: auth=jwt needs at least one audience');
+  return { kind, issuer, audience };
+}
+
+function readString(value: unknown, key: string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new Error(`Context ${key}: expected a string, got ${JSON.stringify(value)}`);
+  return value.trim();
+}
+
+/** A list given as an array, a JSON array string or a comma-separated string. */
+function readList(value: unknown, key: string): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  let items: unknown = value;
+  if (typeof value === 'string') {
+    const text = value.trim();
+    items = text.startsWith('[') ? parseJson(text, key) : text.split(',');
+  }
+  if (!Array.isArray(items) || !items.every((item) => typeof item === 'string')) {
+    throw new Error(`Context ${key}: expected a list of strings, got ${JSON.stringify(value)}`);
+  }
+  return items.map((item) => item.trim()).filter((item) => item !== '');
+}
+
+/** An object given as such or as a JSON string. */
+function readObject(value: unknown, key: string): Record<string, unknown> | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const object = typeof value === 'string' ? parseJson(value, key) : value;
+  if (typeof object !== 'object' || object === null || Array.isArray(object)) {
+    throw new Error(`Context ${key}: expected an object, got ${JSON.stringify(value)}`);
+  }
+  return object as Record<string, unknown>;
+}
+
+function readPositiveInteger(value: unknown, key: string): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const number = typeof value === 'string' ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < 1) {
+    throw new Error(`Context ${key}: expected a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return number;
+}
+
+function parseJson(text: string, key: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`Context ${key}: "${text}" is not valid JSON`);
+  }
+}

@@ -1,0 +1,143 @@
+// One Lambda function per handler in lambdas/handlers/, each with its own role and log group. What a function may
+// read and do (environment and IAM) is decided in lib/handler-access.ts; here every role starts with nothing but
+// writing to its own log group.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { HANDLERS } from '../lambdas/domain/workflow.ts';
+import type { HandlerName } from '../lambdas/domain/workflow.ts';
+// The local stack maps functions to handlers by this CloudFormation metadata key (lib/asl.ts reads it).
+import { HANDLER_METADATA_KEY } from './asl.ts';
+
+/** The repository root: entries, the lock file and esbuild's project root are resolved from here. */
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
+
+
+export const handlerEntry = (name: HandlerName): string => path.join(PROJECT_ROOT, 'lambdas', 'handlers', `${name}.ts`);
+
+interface HandlerSizing {
+  memorySize: number;
+  timeout: Duration;
+  description: string;
+}
+
+const STEP = { memorySize: 256, timeout: Duration.seconds(30) };
+
+/** Memory and timeout per handler. */
+export const HANDLER_SIZING: Readonly<Record<HandlerName, HandlerSizing>> = {
+  api: { memorySize: 512, timeout: Duration.seconds(30), description: 'HTTP API: create, read, list and cancel jobs' },
+  callback: { ...STEP, description: 'Provider callbacks: verify, record the result, resume the workflow' },
+  validate: { ...STEP, description: 'Workflow Validate: check the request against the provider' },
+  submit: { ...STEP, description: 'Workflow Submit: send the job to the provider' },
+  'await-result': { ...STEP, description: 'Workflow AwaitResult: store the task token, resume at once if a result is in' },
+  'poll-status': { ...STEP, description: 'Workflow PollStatus: ask the provider for the task status' },
+  // Streams the video from the provider into S3 (multipart, constant memory); big files take minutes.
+  archive: { memorySize: 1024, timeout: Duration.minutes(15), description: 'Workflow Archive: copy the video to S3' },
+  complete: { ...STEP, description: 'Workflow Complete: mark the job SUCCEEDED' },
+  'mark-failed': { ...STEP, description: 'Workflow MarkFailed: mark the job FAILED, CANCELLED or TIMED_OUT' },
+  notify: { ...STEP, description: 'Workflow Notify: SNS notice and signed webhook' },
+};
+
+/** esbuild settings of every handler bundle: one minified ESM file with the AWS SDK inside. */
+export const HANDLER_BUNDLING = {
+  format: OutputFormat.ESM,
+  target: 'node24',
+  minify: true,
+  keepNames: true,
+  sourceMap: true,
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  // CommonJS dependencies bundled into ESM still call require(); give them one.
+  banner:
+    "import { createRequire as __klingflowCreateRequire } from 'node:module'; " +
+    'const require = __klingflowCreateRequire(import.meta.url);',
+  // Bundle the AWS SDK too: one tree-shaken file loads faster than the runtime's copy, and pins its version.
+  externalModules: [],
+};
+
+export class HandlerFunctions extends Construct {
+  readonly byName: Readonly<Record<HandlerName, NodejsFunction>>;
+  readonly roles: Readonly<Record<HandlerName, iam.Role>>;
+  readonly logGroups: Readonly<Record<HandlerName, logs.LogGroup>>;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    const byName = {} as Record<HandlerName, NodejsFunction>;
+    const roles = {} as Record<HandlerName, iam.Role>;
+    const logGroups = {} as Record<HandlerName, logs.LogGroup>;
+
+    for (const name of HANDLERS) {
+      const constructId = pascalCase(name);
+      const logGroup = new logs.LogGroup(this, `${constructId}Logs`, { retention: logs.RetentionDays.ONE_MONTH });
+      const role = new iam.Role(this, `${constructId}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `klingflow ${name} handler`,
+      });
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'WriteOwnLogs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
+      );
+
+      const fn = new NodejsFunction(this, constructId, {
+        description: `klingflow: ${HANDLER_SIZING[name].description}`,
+        runtime: lambda.Runtime.NODEJS_24_X,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: HANDLER_SIZING[name].memorySize,
+        timeout: HANDLER_SIZING[name].timeout,
+        role,
+        logGroup,
+        loggingFormat: lambda.LoggingFormat.JSON,
+        tracing: lambda.Tracing.ACTIVE,
+        environment: {
+          POWERTOOLS_SERVICE_NAME: 'klingflow',
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+        ...this.codeOf(name),
+      });
+      (fn.node.defaultChild as lambda.CfnFunction).addMetadata(HANDLER_METADATA_KEY, name);
+
+      byName[name] = fn;
+      roles[name] = role;
+      logGroups[name] = logGroup;
+    }
+    this.byName = byName;
+    this.roles = roles;
+    this.logGroups = logGroups;
+  }
+
+  /**
+   * The handler's source as an esbuild entry. A synth that skips bundling (tests, the local stack, `cdk ls`) may run
+   * before a handler file exists; NodejsFunction refuses a missing entry even then, so such a synth gets a stub that
+   * is never deployed. A synth that bundles still fails on a missing entry, as it should.
+   */
+  private codeOf(name: HandlerName): Partial<ConstructorParameters<typeof NodejsFunction>[2]> {
+    const entry = handlerEntry(name);
+    if (!existsSync(entry) && !Stack.of(this).bundlingRequired) {
+      return {
+        code: lambda.Code.fromInline(`throw new Error('klingflow: ${name} was synthesized without bundling');`),
+        handler: 'index.handler',
+      };
+    }
+    return {
+      entry,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      bundling: HANDLER_BUNDLING,
+    };
+  }
+}
+
+const pascalCase = (name: string): string =>
+  name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');

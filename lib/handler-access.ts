@@ -1,0 +1,170 @@
+// What each handler may know (environment) and do (IAM): the contract between the stack and lambdas/handlers/.
+// Every statement is written out (no `grant*` helpers: TableV2's adds `index/*`, others add more actions than a
+// handler uses). Statements that name the state machine go into a separate policy per function: the state
+// machine names the workflow functions, and a function waits for its role's default policy, so keeping them in
+// the default policy would make await-result's role and the state machine depend on each other.
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { HANDLERS } from '../lambdas/domain/workflow.ts';
+import type { HandlerName } from '../lambdas/domain/workflow.ts';
+import type { KlingflowHttpApi } from './api.ts';
+import type { KlingflowConfig } from './config.ts';
+import { providerEnvPrefix } from './config.ts';
+import type { HandlerFunctions } from './functions.ts';
+import type { Notifications } from './notifications.ts';
+import type { ProviderSecrets } from './secrets.ts';
+import type { Storage } from './storage.ts';
+import type { Workflow } from './workflow.ts';
+
+/** Environment variable names the handlers read. Per provider also `KLINGFLOW_<ID>_BASE_URL` and `_SECRET_ARN`. */
+export const ENV = {
+  jobsTable: 'KLINGFLOW_JOBS_TABLE',
+  outputsBucket: 'KLINGFLOW_OUTPUTS_BUCKET',
+  stateMachineArn: 'KLINGFLOW_STATE_MACHINE_ARN',
+  noticesTopicArn: 'KLINGFLOW_NOTICES_TOPIC_ARN',
+  publicUrl: 'KLINGFLOW_PUBLIC_URL',
+  defaultProvider: 'KLINGFLOW_DEFAULT_PROVIDER',
+  enabledProviders: 'KLINGFLOW_ENABLED_PROVIDERS',
+  awaitSeconds: 'KLINGFLOW_AWAIT_SECONDS',
+  maxPolls: 'KLINGFLOW_MAX_POLLS',
+} as const;
+
+export const providerBaseUrlEnv = (providerId: string): string => `${providerEnvPrefix(providerId)}_BASE_URL`;
+export const providerSecretArnEnv = (providerId: string): string => `${providerEnvPrefix(providerId)}_SECRET_ARN`;
+
+/** Handlers that talk to providers: they get every enabled provider's base URL and secret. */
+export const PROVIDER_CLIENTS: readonly HandlerName[] = ['api', 'callback', 'validate', 'submit', 'poll-status'];
+
+export interface HandlerAccessProps {
+  config: KlingflowConfig;
+  functions: HandlerFunctions;
+  storage: Storage;
+  notifications: Notifications;
+  secrets: ProviderSecrets;
+  workflow: Workflow;
+  api: KlingflowHttpApi;
+}
+
+interface Access {
+  env: Record<string, string>;
+  statements: iam.PolicyStatement[];
+  /** Statements naming the state machine (kept in their own policy, see above). */
+  stateMachineStatements?: iam.PolicyStatement[];
+}
+
+export class HandlerAccess extends Construct {
+  constructor(scope: Construct, id: string, props: HandlerAccessProps) {
+    super(scope, id);
+    const { config, storage, notifications, secrets, workflow, api } = props;
+    const stateMachine = workflow.stateMachine;
+
+    const allow = (sid: string, actions: string[], resources: string[]) =>
+      new iam.PolicyStatement({ sid, effect: iam.Effect.ALLOW, actions, resources });
+
+    const tableArn = storage.jobsTable.tableArn;
+    const readAndUpdateJob = allow('ReadAndUpdateJob', ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [tableArn]);
+    const readProviderSecrets = allow('ReadProviderSecrets', ['secretsmanager:GetSecretValue'], secrets.secretArns);
+    const executionsArn = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${stateMachine.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+
+    const providerBaseUrls: Record<string, string> = {};
+    const providerEnv: Record<string, string> = {
+      [ENV.enabledProviders]: config.enabledProviders.join(','),
+      [ENV.defaultProvider]: config.defaultProvider,
+    };
+    for (const providerId of config.enabledProviders) {
+      providerBaseUrls[providerBaseUrlEnv(providerId)] = config.providerBaseUrls[providerId]!;
+      providerEnv[providerBaseUrlEnv(providerId)] = config.providerBaseUrls[providerId]!;
+      providerEnv[providerSecretArnEnv(providerId)] = secrets.byProvider.get(providerId)!.secretArn;
+    }
+
+    const access: Record<HandlerName, Access> = {
+      api: {
+        env: {
+          ...providerEnv,
+          [ENV.outputsBucket]: storage.outputsBucket.bucketName,
+          [ENV.stateMachineArn]: stateMachine.stateMachineArn,
+          [ENV.publicUrl]: api.url,
+          [ENV.awaitSeconds]: String(config.awaitSeconds),
+          [ENV.maxPolls]: String(config.maxPolls),
+        },
+        statements: [
+          allow(
+            'CreateReadListJobs',
+            ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+            [tableArn],
+          ),
+          allow('QueryJobIndexes', ['dynamodb:Query'], [storage.jobsIndexArn('byStatus'), storage.jobsIndexArn('byCreatedAt')]),
+          // Presigned download URLs are signed with this role's credentials.
+          allow('PresignVideoDownloads', ['s3:GetObject'], [storage.outputsObjectsArn]),
+          // Cancelling a job cancels the provider task where the provider allows it.
+          readProviderSecrets,
+        ],
+        stateMachineStatements: [
+          allow('StartJobExecutions', ['states:StartExecution'], [stateMachine.stateMachineArn]),
+          allow('StopJobExecutions', ['states:StopExecution'], [executionsArn]),
+        ],
+      },
+      callback: {
+        env: { ...providerEnv },
+        statements: [readAndUpdateJob, readProviderSecrets],
+        stateMachineStatements: [
+          allow('ResumeWorkflow', ['states:SendTaskSuccess', 'states:SendTaskFailure'], [stateMachine.stateMachineArn]),
+        ],
+      },
+      validate: { env: { ...providerEnv }, statements: [readAndUpdateJob, readProviderSecrets] },
+      submit: {
+        env: { ...providerEnv, [ENV.publicUrl]: api.url },
+        statements: [readAndUpdateJob, readProviderSecrets],
+      },
+      'await-result': {
+        env: {},
+        statements: [readAndUpdateJob],
+        // SendTaskFailure: the job ended (e.g. cancelled) while the workflow was about to wait (jobs/task-token.ts failWait).
+        stateMachineStatements: [
+          allow('ResumeWorkflow', ['states:SendTaskSuccess', 'states:SendTaskFailure'], [stateMachine.stateMachineArn]),
+        ],
+      },
+      'poll-status': { env: { ...providerEnv }, statements: [readAndUpdateJob, readProviderSecrets] },
+      archive: {
+        // Provider base URLs: downloads from the provider's own host are trusted (handlers/archive.ts).
+        env: { [ENV.outputsBucket]: storage.outputsBucket.bucketName, ...providerBaseUrls },
+        statements: [
+          readAndUpdateJob,
+          allow('WriteArchivedVideos', ['s3:PutObject', 's3:AbortMultipartUpload'], [storage.outputsObjectsArn]),
+        ],
+      },
+      complete: { env: {}, statements: [readAndUpdateJob] },
+      'mark-failed': { env: {}, statements: [readAndUpdateJob] },
+      notify: {
+        env: {
+          [ENV.outputsBucket]: storage.outputsBucket.bucketName,
+          [ENV.noticesTopicArn]: notifications.noticesTopic.topicArn,
+          [ENV.publicUrl]: api.url,
+        },
+        statements: [
+          // UpdateItem: the notice is claimed on the job before publishing, so a retry never sends it twice.
+          readAndUpdateJob,
+          allow('PublishNotices', ['sns:Publish'], [notifications.noticesTopic.topicArn]),
+        ],
+      },
+    };
+
+    for (const name of HANDLERS) {
+      const fn = props.functions.byName[name];
+      const role = props.functions.roles[name];
+      const { env, statements, stateMachineStatements } = access[name];
+      fn.addEnvironment(ENV.jobsTable, storage.jobsTable.tableName);
+      for (const [key, value] of Object.entries(env)) fn.addEnvironment(key, value);
+      for (const statement of statements) role.addToPolicy(statement);
+      if (stateMachineStatements) {
+        new iam.Policy(this, `${fn.node.id}StateMachineAccess`, { roles: [role], statements: stateMachineStatements });
+      }
+    }
+  }
+}

@@ -1,0 +1,67 @@
+// The klingflow stack: storage, provider secrets, notices, the handler functions, the workflow and the HTTP API,
+// wired together by lib/handler-access.ts.
+import { CfnOutput, Stack } from 'aws-cdk-lib';
+import type { StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { KlingflowHttpApi } from './api.ts';
+import type { KlingflowConfig } from './config.ts';
+import { HandlerFunctions } from './functions.ts';
+import { HandlerAccess } from './handler-access.ts';
+import { acknowledgeNagFindings } from './nag.ts';
+import { Notifications } from './notifications.ts';
+import { ProviderSecrets } from './secrets.ts';
+import { Storage } from './storage.ts';
+import { Workflow } from './workflow.ts';
+
+export interface KlingflowStackProps extends StackProps {
+  config: KlingflowConfig;
+}
+
+export class KlingflowStack extends Stack {
+  readonly config: KlingflowConfig;
+  readonly storage: Storage;
+  readonly secrets: ProviderSecrets;
+  readonly notifications: Notifications;
+  readonly functions: HandlerFunctions;
+  readonly workflow: Workflow;
+  readonly api: KlingflowHttpApi;
+
+  constructor(scope: Construct, id: string, props: KlingflowStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.config = config;
+
+    this.storage = new Storage(this, 'Storage');
+    this.secrets = new ProviderSecrets(this, 'ProviderSecrets', { providerIds: config.enabledProviders });
+    this.notifications = new Notifications(this, 'Notifications', { emails: config.notificationEmails });
+    this.functions = new HandlerFunctions(this, 'Functions');
+    this.workflow = new Workflow(this, 'Workflow', { functions: this.functions.byName });
+    this.api = new KlingflowHttpApi(this, 'Api', {
+      handlers: { api: this.functions.byName.api, callback: this.functions.byName.callback },
+      auth: config.auth,
+    });
+    new HandlerAccess(this, 'HandlerAccess', {
+      config,
+      functions: this.functions,
+      storage: this.storage,
+      notifications: this.notifications,
+      secrets: this.secrets,
+      workflow: this.workflow,
+      api: this.api,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the klingflow HTTP API' });
+    new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'JobsTableName', { value: this.storage.jobsTable.tableName });
+    new CfnOutput(this, 'OutputsBucketName', { value: this.storage.outputsBucket.bucketName });
+    new CfnOutput(this, 'NoticesTopicArn', { value: this.notifications.noticesTopic.topicArn });
+    for (const [providerId, secret] of this.secrets.byProvider) {
+      new CfnOutput(this, `ProviderSecretArn-${providerId}`, {
+        value: secret.secretArn,
+        description: `Put the credentials of provider "${providerId}" into this secret`,
+      });
+    }
+
+    acknowledgeNagFindings(this);
+  }
+}

@@ -1,0 +1,101 @@
+// cdk-nag (AwsSolutions pack; v3 is a policy-validation plugin, not an Aspect) and every finding klingflow
+// acknowledges. Each acknowledgment names the exact finding id on the construct that raises it, with the reason
+// it is acceptable; nothing is acknowledged stack-wide or by bare rule id where a finding id exists.
+import { Stack, Validations } from 'aws-cdk-lib';
+import type { App, CfnElement } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { HANDLERS } from '../lambdas/domain/workflow.ts';
+import type { KlingflowStack } from './klingflow-stack.ts';
+import { OUTPUTS_KEY_PREFIX } from './storage.ts';
+
+/** Registers the AwsSolutions checks on the app: synthesis fails while a finding is open. */
+export function addNagChecks(app: App): void {
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+}
+
+const acknowledge = (scope: IConstruct, id: string, reason: string) => Validations.of(scope).acknowledge({ id, reason });
+
+const logicalIdOf = (construct: IConstruct): string => {
+  const stack = Stack.of(construct);
+  return stack.resolve(stack.getLogicalId(construct.node.defaultChild as CfnElement)) as string;
+};
+
+/** A role's `DefaultPolicy` child (created by `addToPolicy`). */
+const defaultPolicyOf = (role: IConstruct): IConstruct => role.node.findChild('DefaultPolicy');
+
+export function acknowledgeNagFindings(stack: KlingflowStack): void {
+  const { functions, workflow, storage, secrets, api } = stack;
+
+  for (const secret of secrets.byProvider.values()) {
+    acknowledge(
+      secret,
+      'AwsSolutions-SMG4',
+      'Provider API keys are issued and rotated at the provider (its console issues the new key); a rotation ' +
+        'Lambda cannot mint provider credentials, so rotation is an operator step that updates this secret.',
+    );
+  }
+
+  // Tracing: Lambda adds xray:PutTraceSegments/PutTelemetryRecords on "*" to each function role.
+  for (const name of HANDLERS) {
+    acknowledge(
+      defaultPolicyOf(functions.roles[name]),
+      'AwsSolutions-IAM5[Resource::*]',
+      'Only the X-Ray write actions (xray:PutTraceSegments, xray:PutTelemetryRecords) use Resource "*": X-Ray has ' +
+        'no resource-level permissions. Every other statement names its table, bucket prefix, topic or secret.',
+    );
+  }
+
+  // The api handler presigns downloads of, and the archive handler writes, objects under jobs/<jobId>/.
+  const outputsObjects = `AwsSolutions-IAM5[Resource::<${logicalIdOf(storage.outputsBucket)}.Arn>/${OUTPUTS_KEY_PREFIX}*]`;
+  acknowledge(
+    defaultPolicyOf(functions.roles.api),
+    outputsObjects,
+    'Archived videos live at jobs/<jobId>/...; job ids are created at run time, so downloads are presigned for ' +
+      'objects under the jobs/ prefix only (s3:GetObject), not for the whole bucket.',
+  );
+  acknowledge(
+    defaultPolicyOf(functions.roles.archive),
+    outputsObjects,
+    'The archive handler writes jobs/<jobId>/... for job ids created at run time; the wildcard is limited to the ' +
+      'jobs/ prefix and to s3:PutObject and s3:AbortMultipartUpload.',
+  );
+
+  // Cancelling stops the job's execution; executions are named after job ids created at run time.
+  const stateMachineName = `<${logicalIdOf(workflow.stateMachine)}.Name>`;
+  acknowledge(
+    stack.node.findChild('HandlerAccess').node.findChild('ApiStateMachineAccess'),
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stateMachineName}:*]`,
+    'DELETE /v1/jobs/{jobId} stops that job\'s execution (named after the job id, created at run time); the ' +
+      'wildcard covers only executions of the klingflow state machine and only states:StopExecution.',
+  );
+
+  // The state machine role: LambdaInvoke grants each function's ARN and its versions/aliases (`<arn>:*`);
+  // log delivery and X-Ray actions do not support resource-level permissions.
+  const stateMachinePolicy = defaultPolicyOf(workflow.stateMachine.role);
+  acknowledge(
+    stateMachinePolicy,
+    'AwsSolutions-IAM5[Resource::*]',
+    'Step Functions logging to CloudWatch Logs (logs:*LogDelivery, PutResourcePolicy, Describe*) and X-Ray ' +
+      'tracing require Resource "*"; these actions support no resource-level permissions.',
+  );
+  for (const name of HANDLERS) {
+    if (name === 'api' || name === 'callback') continue; // not invoked by the workflow
+    acknowledge(
+      stateMachinePolicy,
+      `AwsSolutions-IAM5[Resource::<${logicalIdOf(functions.byName[name])}.Arn>:*]`,
+      `The workflow may invoke the ${name} function only; "<arn>:*" is the same function's versions and aliases, ` +
+        'which the LambdaInvoke task grants together with the unqualified ARN.',
+    );
+  }
+
+  for (const route of api.unauthenticatedRoutes) {
+    acknowledge(
+      route,
+      'AwsSolutions-APIG4',
+      'Provider callbacks cannot sign AWS requests or obtain our JWTs. The callback handler authenticates each ' +
+        'request itself (the provider\'s webhook signature, or the per-job secret in the callback URL) and rejects ' +
+        'anything else before reading the body into the workflow.',
+    );
+  }
+}

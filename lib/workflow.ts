@@ -1,0 +1,229 @@
+// The job workflow (docs/workflow.md), a Step Functions Standard state machine. The same synthesized definition
+// runs on AWS and in the local stack (aws-local-stepfunctions), so it stays within what that interpreter executes:
+// JSONPath only (no JSONata, Variables/Assign or Distributed Map), Lambda tasks that return the handler's own
+// result (`payloadResponseOnly`), and an explicit timeout on every Task (the interpreter defaults to 60 s).
+import { Duration } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { ERROR_NAMES, RETRYABLE_ERROR_NAMES } from '../lambdas/domain/errors.ts';
+import { POLL_BUDGET_EXHAUSTED, STATES } from '../lambdas/domain/workflow.ts';
+import type { HandlerName } from '../lambdas/domain/workflow.ts';
+import { HANDLER_SIZING } from './functions.ts';
+
+/** Errors of the Lambda service itself (not of the handler): always worth another attempt. */
+export const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.TooManyRequestsException',
+];
+
+/** Last guard: no execution outlives this, whatever `awaitSeconds × maxPolls` says. */
+export const EXECUTION_TIMEOUT = Duration.hours(26);
+
+/** Slack between a handler's Lambda timeout and its Task timeout, so a slow handler fails as a Lambda error. */
+const TASK_TIMEOUT_MARGIN = Duration.seconds(10);
+
+const jobRef = () => sfn.TaskInput.fromObject({ jobId: sfn.JsonPath.stringAt('$.jobId') });
+
+export interface WorkflowProps {
+  functions: Readonly<Record<HandlerName, IFunction>>;
+}
+
+export class Workflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: WorkflowProps) {
+    super(scope, id);
+    const { functions } = props;
+
+    /** A Lambda task that hands the state machine the handler's return value as is. */
+    const invoke = (stateName: string, handler: HandlerName, options: Omit<tasks.LambdaInvokeProps, 'lambdaFunction'>) => {
+      const task = new tasks.LambdaInvoke(this, stateName, {
+        lambdaFunction: functions[handler],
+        payloadResponseOnly: true,
+        retryOnServiceExceptions: false,
+        taskTimeout: sfn.Timeout.duration(HANDLER_SIZING[handler].timeout.plus(TASK_TIMEOUT_MARGIN)),
+        ...options,
+      });
+      return task;
+    };
+
+    const retryLambdaService = (task: tasks.LambdaInvoke) =>
+      task.addRetry({
+        errors: LAMBDA_SERVICE_ERRORS,
+        interval: Duration.seconds(2),
+        backoffRate: 2,
+        maxAttempts: 6,
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+    const retryTransientProvider = (task: tasks.LambdaInvoke, errors: readonly string[] = RETRYABLE_ERROR_NAMES.transient) =>
+      task.addRetry({ errors: [...errors], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 5 });
+
+    // --- failure path -----------------------------------------------------------------------------------------
+    const jobFailed = new sfn.Fail(this, STATES.failed, {
+      error: 'JobFailed',
+      cause: 'The job ended without a video; the job record holds the reason.',
+    });
+
+    const notifyFailure = invoke(STATES.notifyFailure, 'notify', { payload: jobRef(), resultPath: sfn.JsonPath.DISCARD });
+    retryLambdaService(notifyFailure);
+    notifyFailure.addRetry({ errors: [sfn.Errors.TASKS_FAILED], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 3 });
+    notifyFailure.addCatch(jobFailed, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+
+    // No payload: MarkFailed gets the whole state at the point of failure ({jobId, error?, result?, ...}).
+    const markFailed = invoke(STATES.markFailed, 'mark-failed', { resultPath: sfn.JsonPath.DISCARD });
+    retryLambdaService(markFailed);
+    markFailed.next(notifyFailure).next(jobFailed);
+
+    const catchIntoMarkFailed = (task: tasks.LambdaInvoke) =>
+      task.addCatch(markFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+
+    // --- success path -----------------------------------------------------------------------------------------
+    const done = new sfn.Succeed(this, STATES.succeeded);
+
+    const notify = invoke(STATES.notify, 'notify', { payload: jobRef(), resultPath: sfn.JsonPath.DISCARD });
+    retryLambdaService(notify);
+    notify.addRetry({ errors: [sfn.Errors.TASKS_FAILED], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 3 });
+    // A notice never changes the outcome.
+    notify.addCatch(done, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+
+    const complete = invoke(STATES.complete, 'complete', {
+      payload: sfn.TaskInput.fromObject({
+        jobId: sfn.JsonPath.stringAt('$.jobId'),
+        outputs: sfn.JsonPath.objectAt('$.outputs.Payload'),
+        result: sfn.JsonPath.objectAt('$.result'),
+      }),
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    retryLambdaService(complete);
+    catchIntoMarkFailed(complete);
+
+    // Archive takes {jobId, videoUrl, thumbnailUrl?}. A JSONPath Parameters block cannot leave out a field that is
+    // absent (thumbnailUrl often is: it fails with States.Runtime), so the payload is the provider result merged
+    // with the execution input ({jobId, config}); the handler's schema keeps the three fields it reads. An
+    // intrinsic can only fill `Payload`, not a payloadResponseOnly task's whole input, so this one task uses the
+    // lambda:invoke integration and keeps the response's `Payload` (`$.outputs.Payload` is the ArchiveOutput).
+    const archive = new tasks.LambdaInvoke(this, STATES.archive, {
+      lambdaFunction: functions.archive,
+      payload: sfn.TaskInput.fromJsonPathAt(
+        sfn.JsonPath.jsonMerge(sfn.JsonPath.objectAt('$.result'), sfn.JsonPath.objectAt('$$.Execution.Input')),
+      ),
+      resultSelector: { Payload: sfn.JsonPath.objectAt('$.Payload') },
+      resultPath: '$.outputs',
+      retryOnServiceExceptions: false,
+      taskTimeout: sfn.Timeout.duration(HANDLER_SIZING.archive.timeout.plus(TASK_TIMEOUT_MARGIN)),
+    });
+    retryTransientProvider(archive, [ERROR_NAMES.network, ERROR_NAMES.server]);
+    retryLambdaService(archive);
+    catchIntoMarkFailed(archive);
+    archive.next(complete).next(notify).next(done);
+
+    // --- the AwaitResult ⇄ PollStatus loop --------------------------------------------------------------------
+    const pollBudgetExhausted = new sfn.Pass(this, STATES.pollBudgetExhausted, {
+      parameters: {
+        Error: POLL_BUDGET_EXHAUSTED,
+        Cause: sfn.JsonPath.format(
+          'No terminal result from the provider after {} rounds of AwaitResult and PollStatus.',
+          sfn.JsonPath.stringAt('$.polls.count'),
+        ),
+      },
+      resultPath: '$.error',
+    });
+    pollBudgetExhausted.next(markFailed);
+
+    const pollBudgetLeft = new sfn.Choice(this, STATES.pollBudgetLeft);
+    const countPoll = new sfn.Pass(this, STATES.countPoll, {
+      parameters: { count: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.polls.count'), 1) },
+      resultPath: '$.polls',
+    });
+    countPoll.next(pollBudgetLeft);
+
+    const checkResult = new sfn.Choice(this, STATES.checkResult)
+      .when(sfn.Condition.stringEquals('$.result.status', 'succeeded'), archive)
+      .when(
+        sfn.Condition.or(
+          sfn.Condition.stringEquals('$.result.status', 'failed'),
+          sfn.Condition.stringEquals('$.result.status', 'cancelled'),
+        ),
+        markFailed,
+      )
+      .when(
+        sfn.Condition.or(
+          sfn.Condition.stringEquals('$.result.status', 'pending'),
+          sfn.Condition.stringEquals('$.result.status', 'processing'),
+        ),
+        countPoll,
+      )
+      // A status outside the canonical set counts as still running; the poll budget bounds it.
+      .otherwise(countPoll);
+
+    const pollStatus = invoke(STATES.pollStatus, 'poll-status', { payload: jobRef(), resultPath: '$.result' });
+    retryTransientProvider(pollStatus);
+    retryLambdaService(pollStatus);
+    catchIntoMarkFailed(pollStatus);
+    pollStatus.next(checkResult);
+
+    // Waits for the callback handler's SendTaskSuccess, at most $.config.awaitSeconds, then polls once.
+    const awaitResult = new tasks.LambdaInvoke(this, STATES.awaitResult, {
+      lambdaFunction: functions['await-result'],
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({
+        jobId: sfn.JsonPath.stringAt('$.jobId'),
+        taskToken: sfn.JsonPath.taskToken,
+      }),
+      resultPath: '$.result',
+      retryOnServiceExceptions: false,
+      taskTimeout: sfn.Timeout.at('$.config.awaitSeconds'),
+    });
+    retryLambdaService(awaitResult);
+    awaitResult.addCatch(pollStatus, { errors: [sfn.Errors.TIMEOUT], resultPath: sfn.JsonPath.DISCARD });
+    catchIntoMarkFailed(awaitResult);
+    awaitResult.next(checkResult);
+
+    pollBudgetLeft
+      .when(sfn.Condition.numberGreaterThanEqualsJsonPath('$.polls.count', '$.config.maxPolls'), pollBudgetExhausted)
+      .otherwise(awaitResult);
+
+    const startPolling = new sfn.Pass(this, STATES.startPolling, {
+      result: sfn.Result.fromObject({ count: 0 }),
+      resultPath: '$.polls',
+    });
+
+    // --- the way in -------------------------------------------------------------------------------------------
+    const submit = invoke(STATES.submit, 'submit', { payload: jobRef(), resultPath: '$.submission' });
+    submit.addRetry({
+      errors: [...RETRYABLE_ERROR_NAMES.concurrency],
+      interval: Duration.seconds(1),
+      backoffRate: 2,
+      maxAttempts: 8,
+      maxDelay: Duration.seconds(60),
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    retryTransientProvider(submit);
+    retryLambdaService(submit);
+    catchIntoMarkFailed(submit);
+
+    const validate = invoke(STATES.validate, 'validate', { payload: jobRef(), resultPath: sfn.JsonPath.DISCARD });
+    retryLambdaService(validate);
+    catchIntoMarkFailed(validate);
+
+    const definition = validate.next(submit).next(startPolling).next(awaitResult);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      comment: 'klingflow job: validate, submit, await the result (callback or poll), archive, complete, notify',
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      timeout: EXECUTION_TIMEOUT,
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+  }
+}

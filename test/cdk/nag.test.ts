@@ -1,0 +1,104 @@
+// cdk-nag AwsSolutions: no open finding, every acknowledgment specific and explained, and the check is live.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Validations } from 'aws-cdk-lib';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SynthesisResult, createKlingflowApp, synthesizeKlingflow } from '../../lib/synth.ts';
+
+const outdirs: string[] = [];
+const newOutdir = () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'klingflow-nag-test-'));
+  outdirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+});
+
+interface Acknowledgment {
+  path: string;
+  id: string;
+  reason: string;
+}
+
+function acknowledgmentsOf(options: Parameters<typeof createKlingflowApp>[0]): Acknowledgment[] {
+  const { app } = createKlingflowApp(options);
+  const found: Acknowledgment[] = [];
+  for (const construct of app.node.findAll()) {
+    for (const entry of construct.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+        found.push({ path: construct.node.path, id: id.replace(/^Annotation::/, ''), reason });
+      }
+    }
+  }
+  return found;
+}
+
+let synthesized: SynthesisResult;
+let acknowledgments: Acknowledgment[];
+
+beforeAll(() => {
+  synthesized = synthesizeKlingflow({ nag: true });
+  acknowledgments = acknowledgmentsOf({ outdir: newOutdir() });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('reports no open finding (default context)', () => {
+    const { validationReport } = synthesized;
+    expect(validationReport).toBeDefined();
+    const open = (validationReport!.pluginReports as any[]).flatMap((report) =>
+      (report.violations as any[]).map((v) => `${v.ruleName} at ${v.violatingConstructs.map((c: any) => c.constructPath).join(', ')}`),
+    );
+    expect(open).toEqual([]);
+    for (const report of validationReport!.pluginReports as any[]) expect(report.conclusion).toBe('success');
+  });
+
+  it('reports no open finding with a JWT authorizer and several providers', () => {
+    expect(() =>
+      synthesizeKlingflow({
+        nag: true,
+        context: {
+          auth: 'jwt',
+          jwtIssuer: 'https://issuer.example.com/',
+          jwtAudience: 'klingflow',
+          enabledProviders: 'kling,kling-v3-rest',
+          providerBaseUrls: { 'kling-v3-rest': 'https://reseller.example.com' },
+          notificationEmails: 'ops@example.com',
+        },
+      }),
+    ).not.toThrow();
+  });
+
+  it('fails synthesis on a finding nobody acknowledged (the check is live)', () => {
+    const { app, stack } = createKlingflowApp({ nag: true, outdir: newOutdir() });
+    new sns.Topic(stack, 'PlainTopic'); // no encryption, no TLS-only policy
+    expect(() => app.synth()).toThrow(/AwsSolutions-SNS3|AwsSolutions-SNS2/);
+  });
+
+  it('acknowledges only exact finding ids, on the constructs that raise them, each with a reason', () => {
+    expect(acknowledgments.length).toBeGreaterThan(0);
+    for (const { path: at, id, reason } of acknowledgments) {
+      expect(id).toMatch(/^AwsSolutions-[A-Z]+\d+(\[.+\])?$/);
+      // IAM5 has one finding per wildcard: never the bare rule.
+      if (id.startsWith('AwsSolutions-IAM5')) expect(id).toMatch(/^AwsSolutions-IAM5\[Resource::.+\]$/);
+      expect(at).not.toBe('Klingflow'); // nothing stack-wide
+      expect(reason.length, `${id} at ${at}`).toBeGreaterThan(60);
+    }
+    const rules = [...new Set(acknowledgments.map(({ id }) => id.replace(/\[.*$/, '')))].sort();
+    expect(rules).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-IAM5', 'AwsSolutions-SMG4']);
+  });
+
+  it('acknowledges APIG4 only on the unauthenticated callback route, and SMG4 only on provider secrets', () => {
+    expect(acknowledgments.filter(({ id }) => id === 'AwsSolutions-APIG4').map(({ path: at }) => at)).toEqual([
+      'Klingflow/Api/HttpApi/POST--v1--callbacks--{provider}--{jobId}',
+    ]);
+    expect(acknowledgments.filter(({ id }) => id === 'AwsSolutions-SMG4').map(({ path: at }) => at)).toEqual([
+      'Klingflow/ProviderSecrets/Provider-kling',
+    ]);
+    const resourceStar = acknowledgments.filter(({ id }) => id === 'AwsSolutions-IAM5[Resource::*]').map(({ path: at }) => at);
+    for (const at of resourceStar) expect(at).toMatch(/^Klingflow\/(Functions\/[A-Za-z]+Role|Workflow\/StateMachine\/Role)\/DefaultPolicy$/);
+  });
+});

@@ -1,0 +1,380 @@
+// The stack's resources and their settings: table, buckets, topic, secrets, functions and their environment,
+// the HTTP API built from the route table, and the context keys that change them.
+import type { Node } from 'constructs';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { HANDLERS } from '../../lambdas/domain/workflow.ts';
+import type { HandlerName } from '../../lambdas/domain/workflow.ts';
+import { ROUTES, routeKey } from '../../lambdas/http/routes.ts';
+import { readKlingflowConfig } from '../../lib/config.ts';
+import { synthesizeTemplate } from '../../lib/synth.ts';
+import {
+  type CfnTemplate,
+  functionsByHandler,
+  onlyResourceOfType,
+  render,
+  resourcesOfType,
+} from './template-queries.ts';
+
+const VARIANT_CONTEXT = {
+  auth: 'jwt',
+  jwtIssuer: 'https://issuer.example.com/',
+  jwtAudience: 'klingflow-console,klingflow-cli',
+  notificationEmails: 'ops@example.com, oncall@example.com',
+  enabledProviders: ['kling', 'kling-v3-rest'],
+  providerBaseUrls: '{"kling-v3-rest":"https://reseller.example.com"}',
+  defaultProvider: 'kling-v3-rest',
+  awaitSeconds: '5',
+  maxPolls: 7,
+};
+
+let template: CfnTemplate;
+let assertions: Template;
+let variant: CfnTemplate;
+
+beforeAll(() => {
+  template = synthesizeTemplate();
+  assertions = Template.fromJSON(template);
+  variant = synthesizeTemplate({ context: VARIANT_CONTEXT });
+});
+
+describe('Jobs table', () => {
+  it('is keyed by jobId, on demand, with PITR and deletion protection, retained', () => {
+    const [, table] = onlyResourceOfType(template, 'AWS::DynamoDB::GlobalTable');
+    expect(table.Properties!.KeySchema).toEqual([{ AttributeName: 'jobId', KeyType: 'HASH' }]);
+    expect(table.Properties!.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.Properties!.Replicas).toEqual([
+      expect.objectContaining({
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+      }),
+    ]);
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.Properties!.TimeToLiveSpecification).toBeUndefined();
+  });
+
+  it('has the byStatus and byCreatedAt indexes, projecting everything', () => {
+    const [, table] = onlyResourceOfType(template, 'AWS::DynamoDB::GlobalTable');
+    expect(table.Properties!.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'byStatus',
+        KeySchema: [
+          { AttributeName: 'status', KeyType: 'HASH' },
+          { AttributeName: 'createdAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: 'byCreatedAt',
+        KeySchema: [
+          { AttributeName: 'kind', KeyType: 'HASH' },
+          { AttributeName: 'createdAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+    const types = Object.fromEntries(
+      (table.Properties!.AttributeDefinitions as { AttributeName: string; AttributeType: string }[]).map((d) => [d.AttributeName, d.AttributeType]),
+    );
+    expect(types).toEqual({ jobId: 'S', status: 'S', createdAt: 'S', kind: 'S' });
+  });
+});
+
+describe('buckets', () => {
+  const buckets = () => resourcesOfType(template, 'AWS::S3::Bucket');
+  const outputsBucket = () => buckets().find(([, b]) => b.Properties!.LoggingConfiguration)!;
+  const accessLogsBucket = () => buckets().find(([, b]) => !b.Properties!.LoggingConfiguration)!;
+
+  it('are an outputs bucket logging to a separate access-logs bucket', () => {
+    expect(buckets()).toHaveLength(2);
+    const [, outputs] = outputsBucket();
+    const [accessLogsId] = accessLogsBucket();
+    expect(outputs.Properties!.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: accessLogsId });
+    expect(outputs.Properties!.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+  });
+
+  it.each(['outputs', 'access logs'])('%s: private, S3-managed encryption, retained', (which) => {
+    const [, bucket] = which === 'outputs' ? outputsBucket() : accessLogsBucket();
+    expect(bucket.Properties!.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.Properties!.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+    });
+    expect(bucket.DeletionPolicy).toBe('Retain');
+  });
+
+  it.each(['outputs', 'access logs'])('%s: a bucket policy denies requests without TLS', (which) => {
+    const [bucketId] = which === 'outputs' ? outputsBucket() : accessLogsBucket();
+    const policy = resourcesOfType(template, 'AWS::S3::BucketPolicy').find(([, p]) => render(p.Properties!.Bucket) === `<${bucketId}>`);
+    expect(policy, `no bucket policy for ${bucketId}`).toBeDefined();
+    expect(policy![1].Properties!.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: 's3:*',
+        Principal: { AWS: '*' },
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+  });
+});
+
+describe('Notices topic', () => {
+  it('is encrypted with the AWS-managed SNS key and denies publishing without TLS', () => {
+    const [topicId, topic] = onlyResourceOfType(template, 'AWS::SNS::Topic');
+    expect(render(topic.Properties!.KmsMasterKeyId)).toMatch(/:alias\/aws\/sns$/);
+    const [, policy] = onlyResourceOfType(template, 'AWS::SNS::TopicPolicy');
+    expect(policy.Properties!.Topics).toEqual([{ Ref: topicId }]);
+    expect(policy.Properties!.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+  });
+
+  it('has no subscriptions unless the context names e-mail addresses', () => {
+    expect(resourcesOfType(template, 'AWS::SNS::Subscription')).toHaveLength(0);
+    const [topicId] = onlyResourceOfType(variant, 'AWS::SNS::Topic');
+    const subscriptions = resourcesOfType(variant, 'AWS::SNS::Subscription').map(([, s]) => s.Properties!);
+    expect(subscriptions).toEqual([
+      expect.objectContaining({ Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId } }),
+      expect.objectContaining({ Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: { Ref: topicId } }),
+    ]);
+  });
+});
+
+describe('provider secrets', () => {
+  it('one per enabled provider, named klingflow/providers/<id>, credentials empty, no value in the template', () => {
+    const names = (t: CfnTemplate) => resourcesOfType(t, 'AWS::SecretsManager::Secret').map(([, s]) => s.Properties!.Name).sort();
+    expect(names(template)).toEqual(['klingflow/providers/kling']);
+    expect(names(variant)).toEqual(['klingflow/providers/kling', 'klingflow/providers/kling-v3-rest']);
+    for (const [, secret] of resourcesOfType(variant, 'AWS::SecretsManager::Secret')) {
+      expect(secret.Properties!.SecretString).toBeUndefined();
+      const generate = secret.Properties!.GenerateSecretString;
+      // Every credential starts empty (= not configured); the generated value sits under a key no handler reads.
+      expect(JSON.parse(generate.SecretStringTemplate)).toEqual({ apiKey: '', accessKey: '', secretKey: '', webhookSecret: '' });
+      expect(generate.GenerateStringKey).toBe('placeholder');
+    }
+  });
+
+  it('reach functions as ARNs only: no credential variables, every *_SECRET_ARN is a Ref to a secret', () => {
+    for (const t of [template, variant]) {
+      const secretIds = new Set(resourcesOfType(t, 'AWS::SecretsManager::Secret').map(([id]) => id));
+      for (const [, fn] of resourcesOfType(t, 'AWS::Lambda::Function')) {
+        const variables = (fn.Properties!.Environment?.Variables ?? {}) as Record<string, unknown>;
+        for (const [name, value] of Object.entries(variables)) {
+          expect(name).not.toMatch(/API_KEY|ACCESS_KEY|SECRET_KEY|WEBHOOK_SECRET|PASSWORD|TOKEN/);
+          if (name.endsWith('_SECRET_ARN')) {
+            expect(value).toEqual({ Ref: expect.any(String) });
+            expect(secretIds.has((value as { Ref: string }).Ref)).toBe(true);
+          }
+        }
+      }
+    }
+  });
+});
+
+describe('Lambda functions', () => {
+  it('one per handler: nodejs24.x on arm64, X-Ray active, JSON logs to its own log group with retention', () => {
+    const functions = functionsByHandler(template);
+    expect(Object.keys(functions).sort()).toEqual([...HANDLERS].sort());
+    expect(resourcesOfType(template, 'AWS::Lambda::Function')).toHaveLength(HANDLERS.length);
+    const logGroups = new Set<string>();
+    for (const { resource } of Object.values(functions)) {
+      const props = resource.Properties!;
+      expect(props.Runtime).toBe('nodejs24.x');
+      expect(props.Architectures).toEqual(['arm64']);
+      expect(props.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(props.LoggingConfig.LogFormat).toBe('JSON');
+      const logGroupId = props.LoggingConfig.LogGroup.Ref as string;
+      logGroups.add(logGroupId);
+      expect(template.Resources[logGroupId].Type).toBe('AWS::Logs::LogGroup');
+      expect(template.Resources[logGroupId].Properties.RetentionInDays).toBeGreaterThan(0);
+    }
+    expect(logGroups.size).toBe(HANDLERS.length);
+  });
+
+  it('each has its own role with no managed policies', () => {
+    const roles = Object.values(functionsByHandler(template)).map((f) => f.roleLogicalId);
+    expect(new Set(roles).size).toBe(HANDLERS.length);
+    for (const roleId of roles) {
+      const role = template.Resources[roleId];
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        expect.objectContaining({ Action: 'sts:AssumeRole', Principal: { Service: 'lambda.amazonaws.com' } }),
+      ]);
+    }
+  });
+
+  const sizing: Record<HandlerName, [memory: number, timeoutSeconds: number]> = {
+    api: [512, 30],
+    callback: [256, 30],
+    validate: [256, 30],
+    submit: [256, 30],
+    'await-result': [256, 30],
+    'poll-status': [256, 30],
+    archive: [1024, 900],
+    complete: [256, 30],
+    'mark-failed': [256, 30],
+    notify: [256, 30],
+  };
+  it.each(Object.entries(sizing))('%s: %j MB / s', (name, [memory, timeout]) => {
+    const props = functionsByHandler(template)[name as HandlerName].resource.Properties!;
+    expect([props.MemorySize, props.Timeout]).toEqual([memory, timeout]);
+  });
+
+  // The contract with lambdas/shared/config.ts: exactly these variables per handler.
+  const common = ['KLINGFLOW_JOBS_TABLE', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME'];
+  const providers = ['KLINGFLOW_DEFAULT_PROVIDER', 'KLINGFLOW_ENABLED_PROVIDERS', 'KLINGFLOW_KLING_BASE_URL', 'KLINGFLOW_KLING_SECRET_ARN'];
+  const expectedEnvironment: Record<HandlerName, string[]> = {
+    api: [
+      ...common,
+      ...providers,
+      'KLINGFLOW_OUTPUTS_BUCKET',
+      'KLINGFLOW_STATE_MACHINE_ARN',
+      'KLINGFLOW_PUBLIC_URL',
+      'KLINGFLOW_AWAIT_SECONDS',
+      'KLINGFLOW_MAX_POLLS',
+    ],
+    callback: [...common, ...providers],
+    validate: [...common, ...providers],
+    submit: [...common, ...providers, 'KLINGFLOW_PUBLIC_URL'],
+    'await-result': [...common],
+    'poll-status': [...common, ...providers],
+    archive: [...common, 'KLINGFLOW_OUTPUTS_BUCKET', 'KLINGFLOW_KLING_BASE_URL'],
+    complete: [...common],
+    'mark-failed': [...common],
+    notify: [...common, 'KLINGFLOW_OUTPUTS_BUCKET', 'KLINGFLOW_NOTICES_TOPIC_ARN', 'KLINGFLOW_PUBLIC_URL'],
+  };
+  it.each(HANDLERS)('%s: environment is exactly what the handler needs', (name) => {
+    const variables = functionsByHandler(template)[name].resource.Properties!.Environment.Variables as Record<string, unknown>;
+    expect(Object.keys(variables).sort()).toEqual([...expectedEnvironment[name]].sort());
+  });
+
+  it('environment values point at the right resources', () => {
+    const functions = functionsByHandler(template);
+    const env = (name: HandlerName) => functions[name].resource.Properties!.Environment.Variables as Record<string, unknown>;
+    const [tableId] = onlyResourceOfType(template, 'AWS::DynamoDB::GlobalTable');
+    const [stateMachineId] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
+    const [topicId] = onlyResourceOfType(template, 'AWS::SNS::Topic');
+    const [apiId] = onlyResourceOfType(template, 'AWS::ApiGatewayV2::Api');
+    for (const name of HANDLERS) expect(env(name).KLINGFLOW_JOBS_TABLE).toEqual({ Ref: tableId });
+    expect(env('api').KLINGFLOW_STATE_MACHINE_ARN).toEqual({ Ref: stateMachineId });
+    expect(env('notify').KLINGFLOW_NOTICES_TOPIC_ARN).toEqual({ Ref: topicId });
+    for (const name of ['api', 'submit', 'notify'] as const) {
+      expect(env(name).KLINGFLOW_PUBLIC_URL).toEqual({ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] });
+    }
+    expect(env('api')).toMatchObject({
+      KLINGFLOW_KLING_BASE_URL: 'https://api-singapore.klingai.com',
+      KLINGFLOW_ENABLED_PROVIDERS: 'kling',
+      KLINGFLOW_DEFAULT_PROVIDER: 'kling',
+      KLINGFLOW_AWAIT_SECONDS: '60',
+      KLINGFLOW_MAX_POLLS: '120',
+      POWERTOOLS_SERVICE_NAME: 'klingflow',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+  });
+
+  it('provider settings follow the context (ids upper-cased, "-" as "_")', () => {
+    const env = functionsByHandler(variant).submit.resource.Properties!.Environment.Variables as Record<string, unknown>;
+    expect(env).toMatchObject({
+      KLINGFLOW_ENABLED_PROVIDERS: 'kling,kling-v3-rest',
+      KLINGFLOW_DEFAULT_PROVIDER: 'kling-v3-rest',
+      KLINGFLOW_KLING_BASE_URL: 'https://api-singapore.klingai.com',
+      KLINGFLOW_KLING_V3_REST_BASE_URL: 'https://reseller.example.com',
+      KLINGFLOW_KLING_V3_REST_SECRET_ARN: { Ref: expect.any(String) },
+    });
+    const api = functionsByHandler(variant).api.resource.Properties!.Environment.Variables as Record<string, unknown>;
+    expect(api).toMatchObject({ KLINGFLOW_AWAIT_SECONDS: '5', KLINGFLOW_MAX_POLLS: '7' });
+  });
+});
+
+describe('HTTP API', () => {
+  const routesOf = (t: CfnTemplate) =>
+    new Map(resourcesOfType(t, 'AWS::ApiGatewayV2::Route').map(([, r]) => [r.Properties!.RouteKey as string, r.Properties!]));
+
+  /** The handler behind a route: route → integration → function → klingflow:handler. */
+  const handlerOf = (t: CfnTemplate, route: Record<string, any>): string => {
+    const integrationId = render(route.Target).replace(/^integrations\/<(.+)>$/, '$1');
+    const functionId = (t.Resources[integrationId].Properties.IntegrationUri as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    return t.Resources[functionId].Metadata['klingflow:handler'];
+  };
+
+  it('has exactly the routes of lambdas/http/routes.ts, each on its handler', () => {
+    const routes = routesOf(template);
+    expect([...routes.keys()].sort()).toEqual(ROUTES.map(routeKey).sort());
+    for (const route of ROUTES) expect(handlerOf(template, routes.get(routeKey(route))!)).toBe(route.handler);
+  });
+
+  it('uses IAM on authenticated routes and no authorizer on provider callbacks (default auth)', () => {
+    const routes = routesOf(template);
+    for (const route of ROUTES) {
+      expect(routes.get(routeKey(route))!.AuthorizationType, routeKey(route)).toBe(route.auth ? 'AWS_IAM' : 'NONE');
+    }
+    expect(resourcesOfType(template, 'AWS::ApiGatewayV2::Authorizer')).toHaveLength(0);
+  });
+
+  it('uses a JWT authorizer from context when auth=jwt', () => {
+    const [authorizerId, authorizer] = onlyResourceOfType(variant, 'AWS::ApiGatewayV2::Authorizer');
+    expect(authorizer.Properties).toMatchObject({
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Issuer: 'https://issuer.example.com/', Audience: ['klingflow-console', 'klingflow-cli'] },
+    });
+    const routes = routesOf(variant);
+    for (const route of ROUTES) {
+      const props = routes.get(routeKey(route))!;
+      if (route.auth) expect(props).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+      else expect(props.AuthorizationType).toBe('NONE');
+    }
+  });
+
+  it('serves a $default stage with JSON access logs and throttling, and outputs its URL', () => {
+    assertions.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiAccessLogs'), 'Arn'] }, Format: Match.stringLikeRegexp('requestId') },
+      DefaultRouteSettings: { ThrottlingBurstLimit: Match.anyValue(), ThrottlingRateLimit: Match.anyValue() },
+    });
+    const [apiId] = onlyResourceOfType(template, 'AWS::ApiGatewayV2::Api');
+    expect(template.Outputs.ApiUrl.Value).toEqual({ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] });
+  });
+});
+
+describe('context', () => {
+  const configFrom = (context: Record<string, unknown>) =>
+    readKlingflowConfig({ tryGetContext: (key: string) => context[key] } as unknown as Node);
+
+  it('defaults', () => {
+    expect(configFrom({})).toEqual({
+      notificationEmails: [],
+      auth: { kind: 'iam' },
+      enabledProviders: ['kling'],
+      providerBaseUrls: { kling: 'https://api-singapore.klingai.com' },
+      defaultProvider: 'kling',
+      awaitSeconds: 60,
+      maxPolls: 120,
+    });
+  });
+
+  it('accepts lists as arrays, JSON or comma-separated strings', () => {
+    expect(configFrom({ notificationEmails: ['a@example.com'] }).notificationEmails).toEqual(['a@example.com']);
+    expect(configFrom({ notificationEmails: '["a@example.com","b@example.com"]' }).notificationEmails).toHaveLength(2);
+    expect(configFrom({ enabledProviders: 'kling, kling-v3-rest', providerBaseUrls: { 'kling-v3-rest': 'https://r.example.com' } }).enabledProviders).toEqual(['kling', 'kling-v3-rest']);
+  });
+
+  it.each([
+    [{ auth: 'jwt' }, /jwtIssuer/],
+    [{ auth: 'jwt', jwtIssuer: 'https://issuer.example.com' }, /jwtAudience/],
+    [{ auth: 'cognito' }, /auth/],
+    [{ enabledProviders: 'kling,fal' }, /no base URL for enabled provider "fal"/],
+    [{ defaultProvider: 'fal' }, /defaultProvider/],
+    [{ enabledProviders: 'Kling' }, /not a provider id/],
+    [{ notificationEmails: 'not-an-address' }, /notificationEmails/],
+    [{ maxPolls: '0' }, /maxPolls/],
+    [{ awaitSeconds: 1.5 }, /awaitSeconds/],
+  ])('rejects %j', (context, message) => {
+    expect(() => configFrom(context)).toThrow(message);
+  });
+});

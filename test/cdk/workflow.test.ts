@@ -1,0 +1,329 @@
+// The state machine: the definition docs/workflow.md describes, valid ASL, runnable by the local interpreter,
+// and extractWorkflow's resolution of it for the local stack.
+/// <reference path="../../types/asl-validator.d.ts" />
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import aslValidator from 'asl-validator';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_NAMES, RETRYABLE_ERROR_NAMES } from '../../lambdas/domain/errors.ts';
+import { HANDLERS, POLL_BUDGET_EXHAUSTED, STATES } from '../../lambdas/domain/workflow.ts';
+import type { HandlerName } from '../../lambdas/domain/workflow.ts';
+import { WorkflowExtractionError, extractWorkflow, lambdaTargets, localLambdaArn } from '../../lib/asl.ts';
+import { synthesizeTemplate } from '../../lib/synth.ts';
+import { type CfnTemplate, functionsByHandler, onlyResourceOfType } from './template-queries.ts';
+
+let template: CfnTemplate;
+let definition: Record<string, any>;
+let states: Record<string, any>;
+let handlerByFunctionName: Record<string, HandlerName>;
+
+beforeAll(() => {
+  template = synthesizeTemplate();
+  ({ definition, handlerByFunctionName } = extractWorkflow(template));
+  states = definition.States;
+});
+
+const tasks = () => Object.entries(states).filter(([, state]) => state.Type === 'Task');
+
+/** Every state a state can go to next. */
+const successors = (state: Record<string, any>): string[] => [
+  ...(state.Next ? [state.Next] : []),
+  ...(state.Default ? [state.Default] : []),
+  ...(state.Choices ?? []).map((choice: { Next: string }) => choice.Next),
+  ...(state.Catch ?? []).map((c: { Next: string }) => c.Next),
+];
+
+describe('state machine resource', () => {
+  it('is Standard, logs ALL without execution data, traces, and has an execution timeout', () => {
+    const [, stateMachine] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
+    expect(stateMachine.Properties!.StateMachineType).toBe('STANDARD');
+    expect(stateMachine.Properties!.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
+    expect(stateMachine.Properties!.TracingConfiguration).toEqual({ Enabled: true });
+    expect(definition.TimeoutSeconds).toBeGreaterThanOrEqual(3600);
+    expect(definition.TimeoutSeconds).toBeLessThanOrEqual(26 * 3600);
+  });
+});
+
+describe('definition', () => {
+  it('is valid ASL (asl-validator)', () => {
+    const result = aslValidator(structuredClone(definition));
+    expect(result.errorsText()).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it('a broken copy (a Next to a missing state) is rejected, so the check can fail', () => {
+    const broken = structuredClone(definition);
+    broken.States[STATES.submit].Next = 'NoSuchState';
+    const result = aslValidator(broken);
+    expect(result.isValid).toBe(false);
+    expect(result.errorsText()).toMatch(/MISSING_TRANSITION_TARGET|NoSuchState/);
+  });
+
+  it('has exactly the states of lambdas/domain/workflow.ts STATES, starting at Validate', () => {
+    expect(Object.keys(states).sort()).toEqual(Object.values(STATES).sort());
+    expect(definition.StartAt).toBe(STATES.validate);
+  });
+
+  it('uses only what the local interpreter executes: no JSONata, Variables/Assign or Distributed Map', () => {
+    const forbidden = new Set(['QueryLanguage', 'Assign', 'Output', 'Arguments', 'ItemReader', 'ItemBatcher', 'ResultWriter', 'ProcessorConfig']);
+    const keys: string[] = [];
+    const walk = (value: unknown) => {
+      if (Array.isArray(value)) value.forEach(walk);
+      else if (value && typeof value === 'object') {
+        for (const [key, child] of Object.entries(value)) {
+          keys.push(key);
+          walk(child);
+        }
+      }
+    };
+    walk(definition);
+    expect(keys.filter((key) => forbidden.has(key))).toEqual([]);
+    expect(JSON.stringify(definition)).not.toMatch(/\{%|\$states\./);
+  });
+
+  it('gives every Task an explicit TimeoutSeconds or TimeoutSecondsPath', () => {
+    expect(tasks().length).toBe(9);
+    for (const [name, state] of tasks()) {
+      expect(state.TimeoutSeconds ?? state.TimeoutSecondsPath, name).toBeDefined();
+    }
+  });
+
+  it('keeps each Task within its Lambda timeout plus a margin', () => {
+    const functions = functionsByHandler(template);
+    for (const [name, state] of tasks()) {
+      if (state.TimeoutSecondsPath) continue;
+      const handler = handlerOf(name);
+      const lambdaTimeout = functions[handler].resource.Properties!.Timeout as number;
+      expect(state.TimeoutSeconds, name).toBeGreaterThan(lambdaTimeout);
+      expect(state.TimeoutSeconds, name).toBeLessThanOrEqual(lambdaTimeout + 60);
+    }
+  });
+
+  it('stores results where docs/workflow.md says', () => {
+    const resultPaths = Object.fromEntries(tasks().map(([name, state]) => [name, state.ResultPath]));
+    expect(resultPaths).toEqual({
+      [STATES.validate]: null,
+      [STATES.submit]: '$.submission',
+      [STATES.awaitResult]: '$.result',
+      [STATES.pollStatus]: '$.result',
+      [STATES.archive]: '$.outputs',
+      [STATES.complete]: null,
+      [STATES.notify]: null,
+      [STATES.markFailed]: null,
+      [STATES.notifyFailure]: null,
+    });
+  });
+
+  it('invokes Lambdas for their own result (payloadResponseOnly) except AwaitResult and Archive', () => {
+    for (const [name, state] of tasks()) {
+      if (name === STATES.awaitResult || name === STATES.archive) continue;
+      expect(state.Resource, name).toMatch(/^arn:aws:lambda:us-east-1:123456789012:function:/);
+    }
+    expect(states[STATES.archive].Resource).toBe('arn:aws:states:::lambda:invoke');
+    expect(states[STATES.archive].ResultSelector).toEqual({ 'Payload.$': '$.Payload' });
+    expect(states[STATES.complete].Parameters).toEqual({ 'jobId.$': '$.jobId', 'outputs.$': '$.outputs.Payload', 'result.$': '$.result' });
+  });
+
+  it('sends each task the payload of the contract', () => {
+    const jobRef = { 'jobId.$': '$.jobId' };
+    for (const name of [STATES.validate, STATES.submit, STATES.pollStatus, STATES.notify, STATES.notifyFailure]) {
+      expect(states[name].Parameters, name).toEqual(jobRef);
+    }
+    // MarkFailed gets the whole state ({jobId, error?, result?, ...}).
+    expect(states[STATES.markFailed].Parameters).toBeUndefined();
+    expect(states[STATES.markFailed].InputPath).toBeUndefined();
+    // Archive: the provider result merged with the execution input ({jobId, config}).
+    expect(states[STATES.archive].Parameters['Payload.$']).toBe('States.JsonMerge($.result, $$.Execution.Input, false)');
+  });
+
+  it('AwaitResult waits for a task token for $.config.awaitSeconds, then polls', () => {
+    const awaitResult = states[STATES.awaitResult];
+    expect(awaitResult.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(awaitResult.TimeoutSecondsPath).toBe('$.config.awaitSeconds');
+    expect(awaitResult.TimeoutSeconds).toBeUndefined();
+    expect(awaitResult.Parameters.Payload).toEqual({ 'jobId.$': '$.jobId', 'taskToken.$': '$$.Task.Token' });
+    expect(awaitResult.Catch).toEqual([
+      { ErrorEquals: ['States.Timeout'], ResultPath: null, Next: STATES.pollStatus },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATES.markFailed },
+    ]);
+    expect(awaitResult.Next).toBe(STATES.checkResult);
+    expect(states[STATES.pollStatus].Next).toBe(STATES.checkResult);
+  });
+
+  it('routes on $.result.status', () => {
+    const checkResult = states[STATES.checkResult];
+    expect(checkResult.Type).toBe('Choice');
+    const targetOf = (status: string) =>
+      checkResult.Choices.find((choice: any) =>
+        [choice, ...(choice.Or ?? [])].some((rule: any) => rule.Variable === '$.result.status' && rule.StringEquals === status),
+      )?.Next;
+    expect(targetOf('succeeded')).toBe(STATES.archive);
+    expect(targetOf('failed')).toBe(STATES.markFailed);
+    expect(targetOf('cancelled')).toBe(STATES.markFailed);
+    expect(targetOf('pending')).toBe(STATES.countPoll);
+    expect(targetOf('processing')).toBe(STATES.countPoll);
+    expect(checkResult.Default).toBe(STATES.countPoll);
+  });
+
+  it('bounds the AwaitResult ⇄ PollStatus loop by $.config.maxPolls', () => {
+    expect(states[STATES.startPolling]).toMatchObject({ Type: 'Pass', Result: { count: 0 }, ResultPath: '$.polls', Next: STATES.awaitResult });
+    expect(states[STATES.countPoll]).toMatchObject({
+      Type: 'Pass',
+      Parameters: { 'count.$': 'States.MathAdd($.polls.count, 1)' },
+      ResultPath: '$.polls',
+      Next: STATES.pollBudgetLeft,
+    });
+    expect(states[STATES.pollBudgetLeft]).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.polls.count', NumericGreaterThanEqualsPath: '$.config.maxPolls', Next: STATES.pollBudgetExhausted }],
+      Default: STATES.awaitResult,
+    });
+    expect(states[STATES.pollBudgetExhausted]).toMatchObject({
+      Type: 'Pass',
+      ResultPath: '$.error',
+      Parameters: { Error: POLL_BUDGET_EXHAUSTED },
+      Next: STATES.markFailed,
+    });
+  });
+
+  it('has no cycle that skips CountPoll (every loop pays from the poll budget)', () => {
+    const visiting = new Set<string>();
+    const done = new Set<string>();
+    const cycles: string[] = [];
+    const visit = (name: string, trail: string[]) => {
+      if (name === STATES.countPoll || done.has(name)) return;
+      if (visiting.has(name)) {
+        cycles.push([...trail, name].join(' → '));
+        return;
+      }
+      visiting.add(name);
+      for (const next of successors(states[name])) visit(next, [...trail, name]);
+      visiting.delete(name);
+      done.add(name);
+    };
+    for (const name of Object.keys(states)) visit(name, []);
+    expect(cycles).toEqual([]);
+  });
+
+  it('sends every failure to MarkFailed with the error at $.error, and ends the failure path in a Fail state', () => {
+    for (const name of [STATES.validate, STATES.submit, STATES.pollStatus, STATES.archive, STATES.complete]) {
+      expect(states[name].Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATES.markFailed }]);
+    }
+    expect(states[STATES.markFailed].Catch).toBeUndefined();
+    expect(states[STATES.markFailed].Next).toBe(STATES.notifyFailure);
+    expect(states[STATES.notifyFailure].Next).toBe(STATES.failed);
+    expect(states[STATES.notifyFailure].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: STATES.failed }]);
+    expect(states[STATES.failed].Type).toBe('Fail');
+    // A notice never changes the outcome.
+    expect(states[STATES.notify].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: STATES.succeeded }]);
+    expect(states[STATES.succeeded].Type).toBe('Succeed');
+    expect(states[STATES.archive].Next).toBe(STATES.complete);
+    expect(states[STATES.complete].Next).toBe(STATES.notify);
+    expect(states[STATES.notify].Next).toBe(STATES.succeeded);
+  });
+});
+
+describe('Retry rules', () => {
+  const retriers = () => tasks().flatMap(([name, state]) => (state.Retry ?? []).map((retrier: any) => ({ name, ...retrier })));
+
+  it('use exactly the retryable error names of lambdas/domain/errors.ts (besides Lambda.* and States.*)', () => {
+    const used = new Set(retriers().flatMap((r) => r.ErrorEquals as string[]).filter((e) => !/^(Lambda|States)\./.test(e)));
+    const retryable = [...RETRYABLE_ERROR_NAMES.concurrency, ...RETRYABLE_ERROR_NAMES.transient];
+    expect([...used].sort()).toEqual([...retryable].sort());
+    for (const name of used) expect(Object.values(ERROR_NAMES)).toContain(name);
+  });
+
+  it('Submit backs off a concurrency limit with full jitter, and transient errors exponentially', () => {
+    const submit = states[STATES.submit].Retry as any[];
+    expect(submit).toContainEqual({
+      ErrorEquals: [...RETRYABLE_ERROR_NAMES.concurrency],
+      IntervalSeconds: 1,
+      BackoffRate: 2,
+      MaxAttempts: 8,
+      MaxDelaySeconds: 60,
+      JitterStrategy: 'FULL',
+    });
+    expect(submit).toContainEqual({ ErrorEquals: [...RETRYABLE_ERROR_NAMES.transient], IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 5 });
+    expect(states[STATES.pollStatus].Retry).toContainEqual(
+      expect.objectContaining({ ErrorEquals: [...RETRYABLE_ERROR_NAMES.transient] }),
+    );
+  });
+
+  it('every Task retries Lambda service errors', () => {
+    for (const [name, state] of tasks()) {
+      expect(
+        (state.Retry ?? []).some((r: any) => r.ErrorEquals.includes('Lambda.ServiceException') && r.ErrorEquals.includes('Lambda.TooManyRequestsException')),
+        name,
+      ).toBe(true);
+    }
+  });
+
+  it('never lists States.ALL in a Retry (terminal provider errors must reach MarkFailed at once)', () => {
+    for (const retrier of retriers()) expect(retrier.ErrorEquals, retrier.name).not.toContain('States.ALL');
+    for (const name of [STATES.validate, STATES.submit, STATES.pollStatus, STATES.archive, STATES.complete, STATES.markFailed]) {
+      for (const retrier of states[name].Retry) expect(retrier.ErrorEquals).not.toContain('States.TaskFailed');
+    }
+  });
+});
+
+/** The handler each Task runs, by state name. */
+function handlerOf(stateName: string): HandlerName {
+  const target = lambdaTargets(definition).find((t) => t.stateName === stateName);
+  if (!target) throw new Error(`${stateName} invokes no Lambda`);
+  return handlerByFunctionName[target.functionName]!;
+}
+
+describe('extractWorkflow', () => {
+  it('resolves every intrinsic into plain ASL', () => {
+    const text = JSON.stringify(definition);
+    expect(text).not.toMatch(/"Ref"|Fn::|\$\{Token|AWS::/);
+  });
+
+  it('resolves every Task to a function with a handler in HANDLERS', () => {
+    const targets = lambdaTargets(definition);
+    expect(targets).toHaveLength(tasks().length);
+    for (const { stateName, functionName } of targets) {
+      expect(functionName, stateName).toMatch(/^arn:aws:lambda:us-east-1:123456789012:function:[A-Za-z0-9]+$/);
+      expect(HANDLERS).toContain(handlerByFunctionName[functionName]);
+    }
+    expect(Object.fromEntries(targets.map((t) => [t.stateName, handlerOf(t.stateName)]))).toEqual({
+      [STATES.validate]: 'validate',
+      [STATES.submit]: 'submit',
+      [STATES.awaitResult]: 'await-result',
+      [STATES.pollStatus]: 'poll-status',
+      [STATES.archive]: 'archive',
+      [STATES.complete]: 'complete',
+      [STATES.notify]: 'notify',
+      [STATES.markFailed]: 'mark-failed',
+      [STATES.notifyFailure]: 'notify',
+    });
+  });
+
+  it('maps both the ARN and the bare logical id of every handler function', () => {
+    const functions = functionsByHandler(template);
+    for (const name of HANDLERS) {
+      const { logicalId } = functions[name];
+      expect(handlerByFunctionName[logicalId]).toBe(name);
+      expect(handlerByFunctionName[localLambdaArn(logicalId)]).toBe(name);
+    }
+  });
+
+  it('throws clearly on what it cannot resolve', () => {
+    const withUnknownRef = structuredClone(template);
+    const [stateMachineId] = onlyResourceOfType(withUnknownRef, 'AWS::StepFunctions::StateMachine');
+    withUnknownRef.Resources[stateMachineId].Properties.DefinitionString['Fn::Join'][1].push({ Ref: 'NoSuchResource' });
+    expect(() => extractWorkflow(withUnknownRef)).toThrow(WorkflowExtractionError);
+    expect(() => extractWorkflow(withUnknownRef)).toThrow(/NoSuchResource/);
+
+    const withoutMetadata = structuredClone(template);
+    delete withoutMetadata.Resources[functionsByHandler(template).submit.logicalId].Metadata;
+    expect(() => extractWorkflow(withoutMetadata)).toThrow(/State Submit invokes .* not a function with klingflow:handler metadata/);
+
+    expect(() => extractWorkflow({ Resources: {} })).toThrow(/exactly one AWS::StepFunctions::StateMachine/);
+  });
+
+  it('does not import aws-cdk-lib (the local stack loads it)', () => {
+    const source = readFileSync(path.join(import.meta.dirname, '../../lib/asl.ts'), 'utf8');
+    expect(source).not.toMatch(/from ['"]aws-cdk-lib|from ['"]constructs|from ['"]\.\/(?!\.)/);
+  });
+});
