@@ -1,0 +1,154 @@
+// The local HTTP front door: what API Gateway does on AWS. It matches the same route table (lambdas/http/
+// routes.ts), checks the bearer token on authenticated routes, and hands the handlers real HTTP API v2 events.
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { ROUTES, routeKey, type Route } from '../lambdas/http/routes.ts';
+import type { LambdaHost } from './lambda-host.ts';
+
+const MAX_BODY_BYTES = 10 * 1024 * 1024; // API Gateway's payload limit
+
+interface Match {
+  route: Route;
+  pathParameters: Record<string, string>;
+}
+
+const compiled = ROUTES.map((route) => {
+  const names: string[] = [];
+  const pattern = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { route, names, regex: new RegExp(`^${pattern}$`) };
+});
+
+function match(method: string, path: string): Match | 'method-not-allowed' | undefined {
+  let pathMatched = false;
+  for (const { route, names, regex } of compiled) {
+    const found = regex.exec(path);
+    if (!found) continue;
+    pathMatched = true;
+    if (route.method !== method) continue;
+    const pathParameters = Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(found[i + 1] ?? '')]));
+    return { route, pathParameters };
+  }
+  return pathMatched ? 'method-not-allowed' : undefined;
+}
+
+function sendJson(res: ServerResponse, status: number, code: string, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code, message } }));
+}
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return 'too-large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function toEvent(req: IncomingMessage, url: URL, matched: Match, body: Buffer): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  url.searchParams.forEach((value, key) => (query[key] = key in query ? `${query[key]},${value}` : value));
+  const isText = /json|text|x-www-form-urlencoded/.test(headers['content-type'] ?? 'application/json');
+  const now = new Date();
+  const key = routeKey(matched.route);
+  return {
+    version: '2.0',
+    routeKey: key,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+    ...(Object.keys(matched.pathParameters).length ? { pathParameters: matched.pathParameters } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? '127.0.0.1',
+      domainPrefix: 'local',
+      http: {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: key,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+      // The bearer token stands in for the IAM/JWT authorizer: its holder is the local user.
+      ...(matched.route.auth ? { authorizer: { jwt: { claims: { sub: 'local' }, scopes: [] } } } : {}),
+    } as APIGatewayProxyEventV2['requestContext'],
+    ...(body.length ? { body: isText ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !isText } : { isBase64Encoded: false }),
+  };
+}
+
+function writeResult(res: ServerResponse, result: APIGatewayProxyStructuredResultV2 | string | undefined): void {
+  if (typeof result === 'string' || result === undefined) {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(result ?? '');
+    return;
+  }
+  const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
+  const body = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
+  res.writeHead(result.statusCode ?? 200, headers).end(body);
+}
+
+export interface FrontDoor {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startFrontDoor(host: LambdaHost, options: { port: number; token: string }): Promise<FrontDoor> {
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      try {
+        const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+        const matched = match(req.method ?? 'GET', url.pathname);
+        if (matched === undefined) return sendJson(res, 404, 'NOT_FOUND', `no route ${req.method} ${url.pathname}`);
+        if (matched === 'method-not-allowed') return sendJson(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}`);
+        if (matched.route.auth && !tokenMatches(req.headers.authorization, options.token)) {
+          return sendJson(res, 401, 'UNAUTHORIZED', 'send Authorization: Bearer <token> (printed by npm start)');
+        }
+        const body = await readBody(req);
+        if (body === 'too-large') return sendJson(res, 413, 'PAYLOAD_TOO_LARGE', 'the body is larger than 10 MB');
+        const result = await host.invoke(matched.route.handler, toEvent(req, url, matched, body), 30_000);
+        writeResult(res, result as APIGatewayProxyStructuredResultV2);
+      } catch (error) {
+        // What API Gateway answers when a Lambda integration fails.
+        process.stderr.write(`front door: handler failed: ${(error as Error).stack ?? String(error)}\n`);
+        if (!res.headersSent) sendJson(res, 500, 'INTERNAL', 'Internal Server Error');
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,33 @@
+// `npm start`: serve the local stack until Ctrl-C.
+import { startLocalStack } from './stack.ts';
+
+const stack = await startLocalStack().catch((error: Error) => {
+  process.stderr.write(`klingflow: the local stack could not start: ${error.message}\n`);
+  process.exit(1);
+});
+
+process.stdout.write(
+  [
+    `klingflow local stack ready at ${stack.url}`,
+    `  token    ${stack.token}`,
+    `  data     ${stack.dataDir}`,
+    `  notices  ${stack.outbox.file}`,
+    ...(stack.simulator ? [`  provider simulator at ${stack.simulator.url}`] : []),
+    ...(stack.redriven.length ? [`  resumed ${stack.redriven.length} unfinished job(s)`] : []),
+    '',
+    '  Generate a video:  npx klingflow generate "a red fox running through snow" --out fox.mp4',
+    `  Or over HTTP:      curl -H "Authorization: Bearer ${stack.token}" -H "content-type: application/json" \\`,
+    `                       -d '{"prompt":"a red fox running through snow"}' ${stack.url}/v1/jobs`,
+    '',
+  ].join('\n'),
+);
+
+let stopping = false;
+const shutdown = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write(`\n${signal}: stopping the local stack (data is kept in ${stack.dataDir})\n`);
+  void stack.stop().then(() => process.exit(0));
+};
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));

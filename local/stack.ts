@@ -1,0 +1,179 @@
+// The local stack: everything klingflow runs on AWS, on one machine, on loopback, with no AWS account.
+// DynamoDB (dynalite) and S3 (s3rver) with data on disk, the provider simulator, the Step Functions and SNS
+// APIs (local/emulators/aws-api.ts), the synthesized workflow, and the HTTP front door. The handlers are the
+// Lambda handlers, unchanged, configured through the environment exactly as on AWS.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PROVIDER_IDS } from '../lambdas/domain/providers/registry.ts';
+import { HANDLERS, type HandlerName } from '../lambdas/domain/workflow.ts';
+import { startJobExecution } from '../lambdas/jobs/execution.ts';
+import { reconcileActiveJobs } from '../lambdas/jobs/reconcile.ts';
+import { dynamo, resetAwsClients, sfn } from '../lambdas/shared/aws-clients.ts';
+import { providerEnvPrefix } from '../lambdas/shared/config.ts';
+import { JobStore } from '../lambdas/shared/job-store.ts';
+import { startSimulator, type Simulator } from '../simulator/server.ts';
+import { startAwsApi } from './emulators/aws-api.ts';
+import { startDynamo } from './emulators/dynamodb.ts';
+import { startS3 } from './emulators/s3.ts';
+import { startFrontDoor } from './front-door.ts';
+import { LambdaHost } from './lambda-host.ts';
+import { Outbox } from './outbox.ts';
+import { readSettings, type Settings } from './settings.ts';
+import { loadWorkflow } from './workflow/definition.ts';
+import { WorkflowRuntime } from './workflow/runtime.ts';
+
+export const LOCAL_NAMES = {
+  table: 'klingflow-jobs',
+  outputsBucket: 'klingflow-outputs',
+  stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:klingflow',
+  topicArn: 'arn:aws:sns:us-east-1:000000000000:klingflow-notices',
+} as const;
+
+export interface LocalStack {
+  url: string;
+  token: string;
+  dataDir: string;
+  outbox: Outbox;
+  runtime: WorkflowRuntime;
+  /** The built-in simulator, when some provider has no base URL of its own. */
+  simulator?: Simulator;
+  /** Jobs that were unfinished at start and were driven again. */
+  redriven: string[];
+  stop(): Promise<void>;
+}
+
+export interface LocalStackOptions {
+  /** Overrides of the environment settings (tests use these). */
+  settings?: Partial<Settings>;
+  log?: (line: string) => void;
+  /** Where the synthesized workflow is cached (default: <data dir>/cache); tests share one. */
+  cacheDir?: string;
+}
+
+/** A value kept in the data folder: made once, the same after a restart. */
+function persisted(dataDir: string, name: string, make: () => string): string {
+  const file = join(dataDir, name);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const value = make();
+  writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  return value;
+}
+
+export const STACK_FILE = 'stack.json';
+
+/** The stack serving `dataDir` right now, if its process is alive (two stacks on one folder would corrupt it). */
+export function runningStack(dataDir: string): { url: string; pid: number } | undefined {
+  const file = join(dataDir, STACK_FILE);
+  if (!existsSync(file)) return undefined;
+  try {
+    const info = JSON.parse(readFileSync(file, 'utf8')) as { url: string; pid: number };
+    process.kill(info.pid, 0);
+    return info;
+  } catch {
+    return undefined; // stale: its process is gone
+  }
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const settings = { ...readSettings(), ...options.settings };
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const dataDir = resolve(settings.KLINGFLOW_DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+  const running = runningStack(dataDir);
+  if (running) throw new Error(`a local stack is already running on ${dataDir} at ${running.url} (pid ${running.pid})`);
+
+  const token = settings.KLINGFLOW_API_TOKEN ?? persisted(dataDir, 'api-token', () => randomBytes(24).toString('base64url'));
+  const webhookSecret = persisted(dataDir, 'simulator-webhook-secret', () => `whsec_${randomBytes(32).toString('base64')}`);
+  const simulatorKeys = {
+    accessKey: persisted(dataDir, 'simulator-access-key', () => `ak_${randomBytes(12).toString('hex')}`),
+    secretKey: persisted(dataDir, 'simulator-secret-key', () => randomBytes(32).toString('base64url')),
+  };
+
+  const workflow = await loadWorkflow(options.cacheDir ?? join(dataDir, 'cache'));
+  const outbox = new Outbox(dataDir, log);
+  const stops: (() => Promise<void>)[] = [];
+  // Stops in reverse order of start; safe to call twice.
+  const stopAll = async () => {
+    for (let stop = stops.pop(); stop; stop = stops.pop()) await stop().catch(() => undefined);
+  };
+
+  try {
+    const db = await startDynamo(join(dataDir, 'dynamodb'), { name: LOCAL_NAMES.table, shape: workflow.tableShape });
+    stops.push(db.close);
+    const s3 = await startS3(join(dataDir, 's3'), [LOCAL_NAMES.outputsBucket]);
+    stops.push(s3.close);
+
+    // Providers with no base URL of their own talk to the built-in simulator.
+    const unconfigured = PROVIDER_IDS.filter((id) => !process.env[`${providerEnvPrefix(id)}_BASE_URL`]);
+    let simulator: Simulator | undefined;
+    if (unconfigured.length) {
+      simulator = await startSimulator({ latencyMs: settings.KLINGFLOW_SIMULATOR_LATENCY_MS, webhookSecret, credentials: simulatorKeys });
+      stops.push(simulator.close);
+    }
+
+    const host = new LambdaHost();
+    const runtime = new WorkflowRuntime(LOCAL_NAMES.stateMachineArn, workflow.definition, (functionArn, payload) => {
+      const name: HandlerName | undefined = workflow.handlerByFunctionName[functionArn];
+      if (!name || !HANDLERS.includes(name)) throw new Error(`no local handler for ${functionArn}`);
+      return host.invoke(name, payload);
+    });
+    stops.push(async () => runtime.stopAll());
+    const awsApi = await startAwsApi(runtime, outbox);
+    stops.push(awsApi.close);
+
+    Object.assign(process.env, {
+      AWS_REGION: 'us-east-1',
+      // s3rver accepts only this key pair; the other emulators accept any.
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_SFN: awsApi.url,
+      AWS_ENDPOINT_URL_SNS: awsApi.url,
+      KLINGFLOW_S3_FORCE_PATH_STYLE: 'true',
+      KLINGFLOW_JOBS_TABLE: LOCAL_NAMES.table,
+      KLINGFLOW_OUTPUTS_BUCKET: LOCAL_NAMES.outputsBucket,
+      KLINGFLOW_STATE_MACHINE_ARN: LOCAL_NAMES.stateMachineArn,
+      KLINGFLOW_NOTICES_TOPIC_ARN: LOCAL_NAMES.topicArn,
+      KLINGFLOW_ENABLED_PROVIDERS: PROVIDER_IDS.join(','),
+      KLINGFLOW_DEFAULT_PROVIDER: settings.KLINGFLOW_DEFAULT_PROVIDER,
+      KLINGFLOW_AWAIT_SECONDS: String(settings.KLINGFLOW_AWAIT_SECONDS),
+      KLINGFLOW_MAX_POLLS: String(settings.KLINGFLOW_MAX_POLLS),
+      POWERTOOLS_LOG_LEVEL: settings.POWERTOOLS_LOG_LEVEL,
+    });
+    delete process.env.AWS_PROFILE;
+    resetAwsClients();
+    for (const id of unconfigured) {
+      const prefix = providerEnvPrefix(id);
+      Object.assign(process.env, {
+        [`${prefix}_BASE_URL`]: simulator!.url,
+        [`${prefix}_ACCESS_KEY`]: simulatorKeys.accessKey,
+        [`${prefix}_SECRET_KEY`]: simulatorKeys.secretKey,
+        [`${prefix}_WEBHOOK_SECRET`]: webhookSecret,
+      });
+    }
+
+    await host.warm();
+    const front = await startFrontDoor(host, { port: settings.KLINGFLOW_PORT, token });
+    stops.push(front.close);
+    process.env.KLINGFLOW_PUBLIC_URL = front.url;
+
+    const config = { awaitSeconds: settings.KLINGFLOW_AWAIT_SECONDS, maxPolls: settings.KLINGFLOW_MAX_POLLS };
+    const redriven = await reconcileActiveJobs(
+      new JobStore(dynamo(), LOCAL_NAMES.table),
+      (input) => startJobExecution(sfn(), LOCAL_NAMES.stateMachineArn, input),
+      config,
+    );
+
+    const stackFile = join(dataDir, STACK_FILE);
+    writeFileSync(stackFile, JSON.stringify({ url: front.url, pid: process.pid, startedAt: new Date().toISOString() }));
+    stops.push(async () => rmSync(stackFile, { force: true }));
+
+    return { url: front.url, token, dataDir, outbox, runtime, simulator, redriven, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
