@@ -1,0 +1,209 @@
+// klingflow's command line. `generate` submits a text-to-video job, shows progress while it waits, and
+// prints where the archived video is (optionally saving it). It talks to `--api`, or to the local stack
+// serving the data folder, or starts an embedded local stack for the run.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ApiRequestFailed, KlingflowApi, type JobView } from './api-client.ts';
+
+const USAGE = `Usage:
+  klingflow generate "<prompt>" [options]   generate a video and wait for it
+  klingflow status <jobId> [options]        show a job
+
+Options:
+  --provider <id>        provider (default: the stack's default, kling)
+  --model <id>           model of that provider
+  --duration <seconds>   video length
+  --resolution <r>       720p | 1080p | 4k
+  --aspect-ratio <r>     16:9 | 9:16 | 1:1
+  --quality <q>          std | pro
+  --negative-prompt <t>  what to keep out of the video
+  --out <file.mp4>       save the archived video there (checked against its sha256)
+  --no-wait              print the job id and return at once
+  --api <url>            a klingflow API (default: the local stack; one is started if none runs)
+  --token <token>        bearer token (default: KLINGFLOW_API_TOKEN, or the local stack's)
+  --data-dir <dir>       the local stack's data folder (default: KLINGFLOW_DATA_DIR or .klingflow)
+  -h, --help             this help`;
+
+const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
+
+class UsageError extends Error {}
+
+interface Target {
+  api: KlingflowApi;
+  stop(): Promise<void>;
+}
+
+async function reachable(url: string): Promise<boolean> {
+  try {
+    await fetch(`${url}/v1/jobs?limit=1`, { signal: AbortSignal.timeout(2000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function connect(options: { api?: string; token?: string; dataDir: string }, say: (line: string) => void): Promise<Target> {
+  const none = async () => undefined;
+  if (options.api) {
+    const token = options.token ?? process.env.KLINGFLOW_API_TOKEN;
+    if (!token) throw new UsageError('--api needs a token: --token or KLINGFLOW_API_TOKEN');
+    return { api: new KlingflowApi(options.api.replace(/\/+$/, ''), token), stop: none };
+  }
+  const { runningStack, startLocalStack } = await import('../local/stack.ts');
+  const running = runningStack(options.dataDir);
+  const savedToken = () => {
+    const file = join(options.dataDir, 'api-token');
+    return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+  };
+  if (running && (await reachable(running.url))) {
+    const token = options.token ?? process.env.KLINGFLOW_API_TOKEN ?? savedToken();
+    if (!token) throw new UsageError(`the local stack at ${running.url} needs its token: --token or KLINGFLOW_API_TOKEN`);
+    return { api: new KlingflowApi(running.url, token), stop: none };
+  }
+  say('No local stack is running: starting an embedded one for this run...');
+  const stack = await startLocalStack({ settings: { KLINGFLOW_PORT: 0, KLINGFLOW_DATA_DIR: options.dataDir }, log: () => undefined });
+  return { api: new KlingflowApi(stack.url, stack.token), stop: stack.stop };
+}
+
+function progressLine(job: JobView): string {
+  const pct = job.progress !== undefined ? ` ${Math.round(job.progress)}%` : '';
+  return `${job.jobId}  ${job.status}${pct}`;
+}
+
+async function waitForJob(api: KlingflowApi, jobId: string, say: (line: string) => void): Promise<JobView> {
+  const tty = process.stdout.isTTY;
+  let last = '';
+  for (;;) {
+    const job = await api.getJob(jobId);
+    const line = progressLine(job);
+    if (line !== last) {
+      if (tty) process.stdout.write(`\r\x1b[2K${line}`);
+      else say(line);
+      last = line;
+    }
+    if (TERMINAL.has(job.status)) {
+      if (tty) process.stdout.write('\n');
+      return job;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+function describeResult(job: JobView): string[] {
+  const lines = [`job      ${job.jobId}`, `status   ${job.status}`, `provider ${job.provider} / ${job.model}`];
+  if (job.outputs) {
+    const v = job.outputs.video;
+    lines.push(`video    s3://${v.bucket}/${v.key} (${v.bytes} bytes, sha256 ${v.sha256})`);
+  }
+  if (job.cost && (job.cost.credits !== undefined || job.cost.usd !== undefined)) {
+    lines.push(`cost     ${[job.cost.credits !== undefined ? `${job.cost.credits} credits` : '', job.cost.usd !== undefined ? `$${job.cost.usd}` : ''].filter(Boolean).join(' / ')}${job.cost.estimated ? ' (estimated)' : ''}`);
+  }
+  if (job.error) lines.push(`reason   ${job.error.message} (${job.error.code})`);
+  return lines;
+}
+
+function numberOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got '${value}'`);
+  return n;
+}
+
+export async function main(argv: string[], say: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      provider: { type: 'string' },
+      model: { type: 'string' },
+      duration: { type: 'string' },
+      resolution: { type: 'string' },
+      'aspect-ratio': { type: 'string' },
+      quality: { type: 'string' },
+      'negative-prompt': { type: 'string' },
+      out: { type: 'string' },
+      'no-wait': { type: 'boolean' },
+      api: { type: 'string' },
+      token: { type: 'string' },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    say(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const dataDir = resolve(values['data-dir'] ?? process.env.KLINGFLOW_DATA_DIR ?? '.klingflow');
+
+  if (command === 'generate') {
+    const prompt = rest.join(' ').trim();
+    if (!prompt) throw new UsageError('generate needs a prompt: klingflow generate "a red fox running through snow"');
+    const request = Object.fromEntries(
+      Object.entries({
+        prompt,
+        provider: values.provider,
+        model: values.model,
+        durationSeconds: numberOption('duration', values.duration),
+        resolution: values.resolution,
+        aspectRatio: values['aspect-ratio'],
+        quality: values.quality,
+        negativePrompt: values['negative-prompt'],
+      }).filter(([, v]) => v !== undefined),
+    );
+    const target = await connect({ api: values.api, token: values.token, dataDir }, say);
+    try {
+      const { jobId } = await target.api.createJob(request);
+      say(`submitted ${jobId}`);
+      if (values['no-wait']) return 0;
+      const job = await waitForJob(target.api, jobId, say);
+      describeResult(job).forEach((line) => say(line));
+      if (job.status !== 'SUCCEEDED') return 1;
+      if (values.out) {
+        const bytes = await target.api.downloadVideo(jobId);
+        const sha256 = createHash('sha256').update(bytes).digest('hex');
+        if (sha256 !== job.outputs?.video.sha256) throw new Error(`the download's sha256 ${sha256} does not match the archive's`);
+        writeFileSync(values.out, bytes);
+        say(`saved    ${resolve(values.out)}`);
+      }
+      return 0;
+    } finally {
+      await target.stop();
+    }
+  }
+
+  if (command === 'status') {
+    const jobId = rest[0];
+    if (!jobId) throw new UsageError('status needs a job id');
+    const target = await connect({ api: values.api, token: values.token, dataDir }, say);
+    try {
+      describeResult(await target.api.getJob(jobId)).forEach((line) => say(line));
+      return 0;
+    } finally {
+      await target.stop();
+    }
+  }
+
+  throw new UsageError(`unknown command '${command}'`);
+}
+
+const invokedDirectly = process.argv[1] && /cli[\\/](bin\.mjs|main\.ts)$/.test(process.argv[1]);
+if (invokedDirectly) {
+  main(process.argv.slice(2))
+    .then((code) => process.exit(code))
+    .catch((error: unknown) => {
+      if (error instanceof UsageError) {
+        process.stderr.write(`klingflow: ${error.message}\n\n${USAGE}\n`);
+        process.exit(2);
+      }
+      if (error instanceof ApiRequestFailed) {
+        process.stderr.write(`klingflow: ${error.error.message} (${error.status} ${error.error.code})\n`);
+        for (const d of error.error.details ?? []) process.stderr.write(`  ${d.path}: ${d.message}\n`);
+        process.exit(1);
+      }
+      process.stderr.write(`klingflow: ${(error as Error).message}\n`);
+      process.exit(1);
+    });
+}

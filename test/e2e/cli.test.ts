@@ -1,0 +1,60 @@
+// The CLI as a user runs it: against a running stack, and with no stack running (it starts an embedded one).
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main.ts';
+import type { LocalStack } from '../../local/stack.ts';
+import { Client, freshDataDir, SHARED_CACHE, startTestStack } from './local-stack.ts';
+
+const run = promisify(execFile);
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('klingflow generate', () => {
+  it('submits to a running stack, waits, prints where the video is and saves it', async () => {
+    const out = join(freshDataDir(), 'fox.mp4');
+    const lines: string[] = [];
+    const code = await main(['generate', 'a red fox running through snow', '--api', stack.url, '--token', stack.token, '--out', out], (l) => lines.push(l));
+    expect(code).toBe(0);
+    const jobId = lines.find((l) => l.startsWith('submitted '))!.slice('submitted '.length);
+    const job = (await new Client(stack).request('GET', `/v1/jobs/${jobId}`)).body;
+    expect(lines).toContain('status   SUCCEEDED');
+    expect(lines).toContain(`video    s3://${job.outputs.video.bucket}/${job.outputs.video.key} (${job.outputs.video.bytes} bytes, sha256 ${job.outputs.video.sha256})`);
+    expect(sha256(out)).toBe(job.outputs.video.sha256);
+  });
+
+  it('says which field is wrong and exits non-zero on invalid input', async () => {
+    const lines: string[] = [];
+    await expect(
+      main(['generate', 'x', '--duration', '7', '--model', 'kling-v2-6', '--api', stack.url, '--token', stack.token], (l) => lines.push(l)),
+    ).rejects.toMatchObject({ status: 422, error: { details: [{ path: 'durationSeconds' }] } });
+  });
+
+  it('starts an embedded local stack when none is running', async () => {
+    const dataDir = freshDataDir();
+    // Reuse the synthesized workflow (the cache is keyed by a hash of its sources).
+    if (existsSync(join(SHARED_CACHE, 'workflow.json'))) cpSync(SHARED_CACHE, join(dataDir, 'cache'), { recursive: true });
+    const out = join(dataDir, 'embedded.mp4');
+    const { stdout } = await run('node', ['cli/bin.mjs', 'generate', 'a hot air balloon', '--data-dir', dataDir, '--out', out], {
+      env: { ...process.env, KLINGFLOW_SIMULATOR_LATENCY_MS: '300', KLINGFLOW_AWAIT_SECONDS: '3', POWERTOOLS_LOG_LEVEL: 'SILENT', KLINGFLOW_KLING_BASE_URL: '' },
+      timeout: 90_000,
+    });
+    expect(stdout).toContain('starting an embedded one');
+    expect(stdout).toMatch(/status {3}SUCCEEDED/);
+    const saved = stdout.match(/sha256 ([0-9a-f]{64})/)![1];
+    expect(sha256(out)).toBe(saved);
+    expect(existsSync(join(dataDir, 'stack.json'))).toBe(false); // the embedded stack stopped with the run
+  });
+});

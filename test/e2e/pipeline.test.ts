@@ -1,0 +1,167 @@
+// The whole pipeline through the real local stack: HTTP front door → handlers → synthesized workflow on the
+// local interpreter → DynamoDB/S3 emulators → the provider simulator (real HTTP, signed callbacks) → archive
+// → notice in the outbox. Nothing is mocked; every client is a real SDK or fetch over loopback.
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../local/stack.ts';
+import { STATES } from '../../lambdas/domain/workflow.ts';
+import { Client, finishedExecution, noticesOf, startTestStack, statesEntered } from './local-stack.ts';
+
+let stack: LocalStack;
+let client: Client;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  client = new Client(stack);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const noticesFor = (jobId: string) => noticesOf(stack, jobId);
+const simTasksFor = (jobId: string) => stack.simulator!.tasks().filter((t) => t.externalTaskId === jobId);
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+describe('a text-to-video job', () => {
+  it('completes through the callback path, archives a playable MP4 and sends one notice', async () => {
+    const created = await client.request('POST', '/v1/jobs', { prompt: 'a red fox running through snow' });
+    expect(created.status).toBe(202);
+    expect(created.body).toMatchObject({ status: 'QUEUED', links: { self: `/v1/jobs/${created.body.jobId}` } });
+    const jobId: string = created.body.jobId;
+
+    const job = await client.waitForJob(jobId);
+    expect(job).toMatchObject({ jobId, status: 'SUCCEEDED', provider: 'kling', mode: 'text-to-video', attempts: 1, progress: 100 });
+    expect(job.request).toMatchObject({ prompt: 'a red fox running through snow', durationSeconds: 5, aspectRatio: '16:9' });
+    expect(job.providerTaskId).toMatch(/^text2video:\d+$/);
+    expect(job.outputs.video).toMatchObject({ bucket: 'klingflow-outputs', key: `jobs/${jobId}/video.mp4`, contentType: 'video/mp4' });
+
+    // The bytes behind the link hash to the recorded sha256 and are an MP4 (an ISO BMFF `ftyp` box first).
+    const { bytes } = await client.downloadVideo(jobId);
+    expect(bytes.length).toBe(job.outputs.video.bytes);
+    expect(sha256(bytes)).toBe(job.outputs.video.sha256);
+    expect(bytes.subarray(4, 8).toString('latin1')).toBe('ftyp');
+
+    // The callback woke the workflow: it never needed a poll.
+    const states = await statesEntered(stack, jobId);
+    expect(states).toContain(STATES.awaitResult);
+    expect(states).not.toContain(STATES.pollStatus);
+    expect(states.at(-1)).toBe(STATES.succeeded);
+    expect(simTasksFor(jobId)).toHaveLength(1);
+    expect(simTasksFor(jobId)[0]!.callbacksSent).toBeGreaterThan(0);
+
+    const notices = await noticesFor(jobId);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ subject: `klingflow job ${jobId} SUCCEEDED`, attributes: { status: 'SUCCEEDED', provider: 'kling' } });
+    expect(notices[0]!.message).toContain(`${stack.url}/v1/jobs/${jobId}/video`);
+    expect(notices[0]!.message).toContain('a red fox running through snow');
+  });
+
+  it('falls back to polling when the callback never comes', async () => {
+    const jobId = await client.createJob({ prompt: 'a lighthouse at dusk [sim:no-callback]' });
+    const job = await client.waitForJob(jobId);
+    expect(job.status).toBe('SUCCEEDED');
+    expect(simTasksFor(jobId)[0]!.callbacksSent).toBe(0);
+    const states = await statesEntered(stack, jobId);
+    expect(states).toContain(STATES.pollStatus);
+    expect(states.at(-1)).toBe(STATES.succeeded);
+    expect(await noticesFor(jobId)).toHaveLength(1);
+  });
+
+  it('retries a 1303 concurrency rejection and still creates exactly one provider task', async () => {
+    const jobId = await client.createJob({ prompt: 'a paper boat on a river [sim:1303x2]' });
+    const job = await client.waitForJob(jobId);
+    expect(job.status).toBe('SUCCEEDED');
+    expect(job.attempts).toBe(3); // two rejected submissions, then the accepted one
+    expect(simTasksFor(jobId)).toHaveLength(1);
+    const execution = await finishedExecution(stack, jobId);
+    const retries = execution.events.filter((e) => e.type === 'StateRetried' && e.stateName === STATES.submit);
+    expect(retries).toHaveLength(2);
+    const listed = await client.request('GET', '/v1/jobs?limit=100');
+    expect(listed.body.items.filter((j: { jobId: string }) => j.jobId === jobId)).toHaveLength(1);
+  });
+
+  it('fails with the provider reason on a content-policy rejection, and notifies', async () => {
+    const jobId = await client.createJob({ prompt: 'something the provider refuses [sim:content-policy]' });
+    const job = await client.waitForJob(jobId);
+    expect(job.status).toBe('FAILED');
+    expect(job.error).toMatchObject({ code: 'CONTENT_POLICY', retryable: false });
+    expect(job.error.message).toMatch(/content security policy/);
+    expect(job.outputs).toBeUndefined();
+    expect(await statesEntered(stack, jobId)).toContain(STATES.markFailed);
+    const notices = await noticesFor(jobId);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ subject: `klingflow job ${jobId} FAILED`, attributes: { status: 'FAILED' } });
+    expect(notices[0]!.message).toMatch(/content security policy/);
+    expect((await client.request('GET', `/v1/jobs/${jobId}/video`)).status).toBe(409);
+  });
+
+  it('fails a job the provider refuses at submission (1301) without retrying it', async () => {
+    const jobId = await client.createJob({ prompt: 'refused outright [sim:1301]' });
+    const job = await client.waitForJob(jobId);
+    expect(job).toMatchObject({ status: 'FAILED', attempts: 1, error: { code: 'CONTENT_POLICY', retryable: false } });
+    expect(simTasksFor(jobId)).toHaveLength(0);
+  });
+});
+
+describe('invalid input', () => {
+  const countJobs = async () => (await client.request('GET', '/v1/jobs?limit=100')).body.items.length as number;
+
+  it('answers 422 with every offending field and writes nothing', async () => {
+    const before = await countJobs();
+    const executionsBefore = stack.runtime.list().length;
+    const response = await client.request('POST', '/v1/jobs', { prompt: 'x', durationSeconds: 7, aspectRatio: '4:3', colour: 'red' });
+    expect(response.status).toBe(422);
+    expect(response.body.error.code).toBe('VALIDATION_FAILED');
+    const paths = response.body.error.details.map((d: { path: string }) => d.path);
+    expect(paths).toEqual(expect.arrayContaining(['aspectRatio']));
+    expect(response.body.error.details.find((d: { path: string }) => d.path === 'aspectRatio').message).toMatch(/16:9/);
+    expect(await countJobs()).toBe(before);
+    expect(stack.runtime.list().length).toBe(executionsBefore);
+  });
+
+  it('names what the model allows when a value is out of its range', async () => {
+    const response = await client.request('POST', '/v1/jobs', { prompt: 'x', model: 'kling-v2-6', durationSeconds: 7 });
+    expect(response.status).toBe(422);
+    expect(response.body.error.details).toEqual([
+      { path: 'durationSeconds', message: expect.stringMatching(/7 is not allowed .*allowed: 5, 10/) },
+    ]);
+  });
+
+  it('answers 400 for a body that is not JSON, 401 without the token, 404 for an unknown job', async () => {
+    expect((await client.request('POST', '/v1/jobs', '{"prompt": ')).status).toBe(400);
+    const anonymous = await fetch(`${stack.url}/v1/jobs`, { method: 'POST', body: '{"prompt":"x"}' });
+    expect(anonymous.status).toBe(401);
+    expect((await client.request('GET', '/v1/jobs/job_unknown')).status).toBe(404);
+  });
+});
+
+describe('idempotency', () => {
+  it('returns the same job for a retried create and refuses the key with another body', async () => {
+    const key = `retry-${Date.now()}`;
+    const first = await client.createJob({ prompt: 'a kite over a beach' }, { 'idempotency-key': key });
+    const second = await client.createJob({ prompt: 'a kite over a beach' }, { 'idempotency-key': key });
+    expect(second).toBe(first);
+    const conflict = await client.request('POST', '/v1/jobs', { prompt: 'another thing' }, { 'idempotency-key': key });
+    expect(conflict.status).toBe(409);
+    await client.waitForJob(first);
+    expect(simTasksFor(first)).toHaveLength(1);
+    expect(await noticesFor(first)).toHaveLength(1);
+  });
+});
+
+describe('listing', () => {
+  it('lists newest first, filters by status and pages with a cursor', async () => {
+    const page = await client.request('GET', '/v1/jobs?limit=2');
+    expect(page.status).toBe(200);
+    expect(page.body.items).toHaveLength(2);
+    expect(page.body.items[0].createdAt >= page.body.items[1].createdAt).toBe(true);
+    const next = await client.request('GET', `/v1/jobs?limit=2&cursor=${page.body.nextCursor}`);
+    expect(next.body.items[0].jobId).not.toBe(page.body.items[0].jobId);
+    const failed = await client.request('GET', '/v1/jobs?status=FAILED');
+    expect(failed.body.items.length).toBeGreaterThan(0);
+    expect(failed.body.items.every((j: { status: string }) => j.status === 'FAILED')).toBe(true);
+    expect((await client.request('GET', '/v1/jobs?status=DONE')).status).toBe(400);
+    expect((await client.request('GET', '/v1/jobs?cursor=not-ours')).status).toBe(400);
+  });
+});

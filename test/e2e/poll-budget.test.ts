@@ -1,0 +1,29 @@
+// A provider that never finishes: the AwaitResult ⇄ PollStatus loop is bounded, the job ends TIMED_OUT with a
+// notice, and the execution does not hang.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { STATES } from '../../lambdas/domain/workflow.ts';
+import type { LocalStack } from '../../local/stack.ts';
+import { Client, noticesOf, startTestStack, statesEntered } from './local-stack.ts';
+
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startTestStack(undefined, { KLINGFLOW_AWAIT_SECONDS: 1, KLINGFLOW_MAX_POLLS: 3 });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+it('times a job out after maxPolls polls', async () => {
+  const client = new Client(stack);
+  const jobId = await client.createJob({ prompt: 'a task that never ends [sim:stuck]' });
+  const job = await client.waitForJob(jobId, 30_000);
+  expect(job).toMatchObject({ status: 'TIMED_OUT', error: { code: 'TIMED_OUT' } });
+  expect(job.error.message).toMatch(/3 rounds/);
+  const states = await statesEntered(stack, jobId);
+  expect(states.filter((s) => s === STATES.pollStatus)).toHaveLength(3);
+  expect(states).toContain(STATES.pollBudgetExhausted);
+  expect(states.at(-1)).toBe(STATES.failed);
+  expect((await noticesOf(stack, jobId)).map((n) => n.subject)).toEqual([`klingflow job ${jobId} TIMED_OUT`]);
+});

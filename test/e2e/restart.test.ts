@@ -1,0 +1,73 @@
+// A restart of the local stack: data on disk survives, and a job that was in flight is driven again to the
+// end without a second provider task. The provider (simulator) keeps running across the restart, as a real
+// provider would.
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../../simulator/server.ts';
+import type { LocalStack } from '../../local/stack.ts';
+import { Client, freshDataDir, noticesOf, startTestStack } from './local-stack.ts';
+
+let simulator: Simulator;
+const keys = { accessKey: 'ak_restart_test', secretKey: 'restart-test-secret-key-0123456789' };
+const webhookSecret = `whsec_${Buffer.from('restart-test-webhook-secret-bytes').toString('base64')}`;
+
+beforeAll(async () => {
+  simulator = await startSimulator({ latencyMs: 600, webhookSecret, credentials: keys });
+  Object.assign(process.env, {
+    KLINGFLOW_KLING_BASE_URL: simulator.url,
+    KLINGFLOW_KLING_ACCESS_KEY: keys.accessKey,
+    KLINGFLOW_KLING_SECRET_KEY: keys.secretKey,
+    KLINGFLOW_KLING_WEBHOOK_SECRET: webhookSecret,
+  });
+});
+
+afterAll(async () => {
+  await simulator?.close();
+});
+
+describe('restarting the local stack', () => {
+  it('keeps finished jobs and their videos, and finishes the jobs that were in flight', async () => {
+    const dataDir = freshDataDir();
+    let stack: LocalStack | undefined = await startTestStack(dataDir);
+    let client = new Client(stack);
+    let inFlight: string;
+    let finished: string;
+    let video: { sha256: string; bytes: number };
+    try {
+      finished = await client.createJob({ prompt: 'a sailing ship in a storm' });
+      const done = await client.waitForJob(finished);
+      expect(done.status).toBe('SUCCEEDED');
+      video = done.outputs.video;
+
+      inFlight = await client.createJob({ prompt: 'a slow sunrise over hills [sim:latency=5000]' });
+      for (let i = 0; i < 100; i++) {
+        const { body } = await client.request('GET', `/v1/jobs/${inFlight}`);
+        if (body.providerTaskId) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect((await client.request('GET', `/v1/jobs/${inFlight}`)).body.status).toBe('SUBMITTED');
+    } finally {
+      await stack.stop();
+      stack = undefined;
+    }
+
+    stack = await startTestStack(dataDir);
+    try {
+      client = new Client(stack);
+      expect(stack.redriven).toEqual([inFlight]);
+
+      const kept = await client.request('GET', `/v1/jobs/${finished}`);
+      expect(kept.body).toMatchObject({ status: 'SUCCEEDED', outputs: { video } });
+      const { bytes } = await client.downloadVideo(finished);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(video.sha256);
+
+      const resumed = await client.waitForJob(inFlight);
+      expect(resumed.status).toBe('SUCCEEDED');
+      expect(simulator.tasks().filter((t) => t.externalTaskId === inFlight)).toHaveLength(1);
+      expect(await noticesOf(stack, inFlight)).toHaveLength(1);
+      expect(await noticesOf(stack, finished)).toHaveLength(1);
+    } finally {
+      await stack.stop();
+    }
+  });
+});
