@@ -60,6 +60,24 @@ function persisted(dataDir: string, name: string, make: () => string): string {
   return value;
 }
 
+/**
+ * Credentials the simulator demands of one provider's adapter, kept in the data folder: an API key for every
+ * dialect, Kling's AK/SK pair too (so the JWT path is exercised), and a callback signing secret.
+ */
+function simulatedProviderKeys(dataDir: string, id: string) {
+  const keep = (name: string, make: () => string) => persisted(dataDir, join('simulator', `${id}-${name}`), make);
+  mkdirSync(join(dataDir, 'simulator'), { recursive: true });
+  const apiKey = keep('api-key', () => `sk_${randomBytes(16).toString('hex')}`);
+  const credentials =
+    id === 'kling'
+      ? {
+          accessKey: keep('access-key', () => `ak_${randomBytes(12).toString('hex')}`),
+          secretKey: keep('secret-key', () => randomBytes(32).toString('base64url')),
+        }
+      : { apiKey };
+  return { credentials: credentials as { apiKey?: string; accessKey?: string; secretKey?: string }, webhookSecret: keep('webhook-secret', () => `whsec_${randomBytes(32).toString('base64')}`) };
+}
+
 export const STACK_FILE = 'stack.json';
 
 /** The stack serving `dataDir` right now, if its process is alive (two stacks on one folder would corrupt it). */
@@ -84,11 +102,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   if (running) throw new Error(`a local stack is already running on ${dataDir} at ${running.url} (pid ${running.pid})`);
 
   const token = settings.KLINGFLOW_API_TOKEN ?? persisted(dataDir, 'api-token', () => randomBytes(24).toString('base64url'));
-  const webhookSecret = persisted(dataDir, 'simulator-webhook-secret', () => `whsec_${randomBytes(32).toString('base64')}`);
-  const simulatorKeys = {
-    accessKey: persisted(dataDir, 'simulator-access-key', () => `ak_${randomBytes(12).toString('hex')}`),
-    secretKey: persisted(dataDir, 'simulator-secret-key', () => randomBytes(32).toString('base64url')),
-  };
+  const callbackSecret = persisted(dataDir, 'callback-secret', () => randomBytes(32).toString('base64url'));
 
   const workflow = await loadWorkflow(options.cacheDir ?? join(dataDir, 'cache'));
   const outbox = new Outbox(dataDir, log);
@@ -104,11 +118,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const s3 = await startS3(join(dataDir, 's3'), [LOCAL_NAMES.outputsBucket]);
     stops.push(s3.close);
 
-    // Providers with no base URL of their own talk to the built-in simulator.
+    // Providers with no base URL of their own talk to the built-in simulator, each under /<id>.
     const unconfigured = PROVIDER_IDS.filter((id) => !process.env[`${providerEnvPrefix(id)}_BASE_URL`]);
+    const simulated = Object.fromEntries(unconfigured.map((id) => [id, simulatedProviderKeys(dataDir, id)]));
     let simulator: Simulator | undefined;
     if (unconfigured.length) {
-      simulator = await startSimulator({ latencyMs: settings.KLINGFLOW_SIMULATOR_LATENCY_MS, webhookSecret, credentials: simulatorKeys });
+      simulator = await startSimulator({
+        latencyMs: settings.KLINGFLOW_SIMULATOR_LATENCY_MS,
+        dialectSettings: Object.fromEntries(
+          Object.entries(simulated).map(([id, keys]) => [id, { credentials: keys.credentials, webhookSecret: keys.webhookSecret }]),
+        ),
+      });
       stops.push(simulator.close);
     }
 
@@ -144,16 +164,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       POWERTOOLS_LOG_LEVEL: settings.POWERTOOLS_LOG_LEVEL,
     });
     delete process.env.AWS_PROFILE;
-    resetAwsClients();
-    for (const id of unconfigured) {
+    process.env.KLINGFLOW_CALLBACK_SECRET = callbackSecret;
+    const endpoints = simulator?.endpoints() ?? {};
+    for (const [id, keys] of Object.entries(simulated)) {
       const prefix = providerEnvPrefix(id);
-      Object.assign(process.env, {
-        [`${prefix}_BASE_URL`]: simulator!.url,
-        [`${prefix}_ACCESS_KEY`]: simulatorKeys.accessKey,
-        [`${prefix}_SECRET_KEY`]: simulatorKeys.secretKey,
-        [`${prefix}_WEBHOOK_SECRET`]: webhookSecret,
-      });
+      const endpoint = endpoints[id];
+      if (!endpoint) throw new Error(`the simulator does not speak the ${id} dialect`);
+      const values: Record<string, string | undefined> = {
+        BASE_URL: endpoint.baseUrl,
+        API_KEY: keys.credentials.apiKey,
+        ACCESS_KEY: keys.credentials.accessKey,
+        SECRET_KEY: keys.credentials.secretKey,
+        WEBHOOK_SECRET: keys.webhookSecret,
+        ...endpoint.settings,
+      };
+      // (process.env turns undefined into the string "undefined": leave those out)
+      for (const [name, value] of Object.entries(values)) if (value !== undefined) process.env[`${prefix}_${name}`] = value;
     }
+    resetAwsClients();
 
     await host.warm();
     const front = await startFrontDoor(host, { port: settings.KLINGFLOW_PORT, token });

@@ -1,5 +1,5 @@
-// Delivers one callback event: POST the JSON payload, signed with Standard Webhooks when a secret is
-// configured, retrying non-2xx answers and connection errors with a short backoff. Never throws.
+// Delivers one callback event: POST the JSON payload with the headers its dialect's signer adds (Standard
+// Webhooks, Ed25519, or none), retrying non-2xx answers and connection errors with a short backoff. Never throws.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Webhook } from 'standardwebhooks';
 
@@ -18,6 +18,19 @@ export interface CallbackEvent {
   webhookId: string;
 }
 
+/** Signing headers for one delivery of a callback body (called again on every retry). */
+export type CallbackSigner = (webhookId: string, body: string, now: Date) => Record<string, string>;
+
+/** The Standard Webhooks signer (Kling, Replicate). */
+export function standardWebhooksSigner(secret: string): CallbackSigner {
+  const webhook = new Webhook(secret);
+  return (webhookId, body, now) => ({
+    'webhook-id': webhookId,
+    'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+    'webhook-signature': webhook.sign(webhookId, now, body),
+  });
+}
+
 export interface DeliveryOutcome {
   delivered: boolean;
   attempts: number;
@@ -26,10 +39,10 @@ export interface DeliveryOutcome {
 
 export async function deliverCallback(
   event: CallbackEvent,
-  options: { webhookSecret?: string; retry: CallbackRetryPolicy; signal: AbortSignal; onAttempt?: () => void },
+  options: { signer?: CallbackSigner; retry: CallbackRetryPolicy; signal: AbortSignal; onAttempt?: () => void },
 ): Promise<DeliveryOutcome> {
   const body = JSON.stringify(event.payload);
-  const signer = options.webhookSecret ? new Webhook(options.webhookSecret) : null;
+  const signer = options.signer ?? null;
   let lastError: string | null = null;
   let attempts = 0;
 
@@ -54,18 +67,12 @@ export async function deliverCallback(
   return { delivered: false, attempts, lastError };
 }
 
-function buildHeaders(webhookId: string, body: string, signer: Webhook | null): Record<string, string> {
-  const headers: Record<string, string> = {
+function buildHeaders(webhookId: string, body: string, signer: CallbackSigner | null): Record<string, string> {
+  return {
     'content-type': 'application/json',
     'user-agent': 'klingflow-simulator',
+    ...(signer ? signer(webhookId, body, new Date()) : {}),
   };
-  if (signer) {
-    const now = new Date();
-    headers['webhook-id'] = webhookId;
-    headers['webhook-timestamp'] = String(Math.floor(now.getTime() / 1000));
-    headers['webhook-signature'] = signer.sign(webhookId, now, body);
-  }
-  return headers;
 }
 
 /** Resolves true after `ms`, or false early if the signal aborts. */

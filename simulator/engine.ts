@@ -2,7 +2,7 @@
 // timers, delivers callbacks in order, and counts create attempts for fault directives. Dialects own
 // the wire shapes; the engine only knows the canonical lifecycle below.
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_CALLBACK_RETRY, deliverCallback, type CallbackRetryPolicy } from './callbacks.ts';
+import { DEFAULT_CALLBACK_RETRY, deliverCallback, standardWebhooksSigner, type CallbackRetryPolicy, type CallbackSigner } from './callbacks.ts';
 import { rejectionForAttempt, type FaultPlan, type SubmitRejection } from './faults.ts';
 
 /** Canonical lifecycle; each dialect renders it in its own words (Kling legacy: `succeed`). */
@@ -61,6 +61,8 @@ export interface AcceptTaskInput {
   failureMessage: string | null;
   /** Renders the callback body for the task's current state. */
   renderCallback: (task: SimTask) => unknown;
+  /** Signs its callbacks; `null` sends them unsigned. Absent: Standard Webhooks with the engine's secret. */
+  signCallback?: CallbackSigner | null;
 }
 
 export interface EngineOptions {
@@ -74,6 +76,7 @@ interface TaskRecord {
   task: SimTask;
   failureMessage: string | null;
   renderCallback: (task: SimTask) => unknown;
+  signCallback: CallbackSigner | null;
   timers: NodeJS.Timeout[];
   callbackChain: Promise<void>;
 }
@@ -85,7 +88,11 @@ export class TaskEngine {
   private abort = new AbortController();
   private nextTaskNumber = 860_000_000_000_000_000n + BigInt(Math.floor(Math.random() * 1e12)) * 1000n;
 
-  constructor(private readonly options: EngineOptions) {}
+  private readonly defaultSigner: CallbackSigner | null;
+
+  constructor(private readonly options: EngineOptions) {
+    this.defaultSigner = options.webhookSecret ? standardWebhooksSigner(options.webhookSecret) : null;
+  }
 
   /**
    * Counts one create attempt under `attemptKey` and returns the rejection a fault directive imposes
@@ -129,6 +136,7 @@ export class TaskEngine {
       task,
       failureMessage: input.failureMessage,
       renderCallback: input.renderCallback,
+      signCallback: input.signCallback === undefined ? this.defaultSigner : input.signCallback,
       timers: [],
       callbackChain: Promise.resolve(),
     };
@@ -249,7 +257,7 @@ export class TaskEngine {
     record.callbackChain = record.callbackChain
       .then(async () => {
         const outcome = await deliverCallback(event, {
-          webhookSecret: this.options.webhookSecret,
+          signer: record.signCallback ?? undefined,
           retry: this.options.callbackRetry ?? DEFAULT_CALLBACK_RETRY,
           signal,
           onAttempt: () => {

@@ -6,7 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import type { SimulatorCredentials } from './auth.ts';
 import { DEFAULT_CALLBACK_RETRY, type CallbackRetryPolicy } from './callbacks.ts';
 import { controlRoutes } from './control.ts';
-import type { Dialect } from './dialects/dialect.ts';
+import type { Dialect, DialectContext } from './dialects/dialect.ts';
 import { klingDialect } from './dialects/kling.ts';
 import { TaskEngine, type SimRejection, type SimTask } from './engine.ts';
 import { BodyTooLargeError, matchRoute, readBody, sendJson, type Route } from './http.ts';
@@ -28,6 +28,10 @@ export interface SimulatorOptions {
   credentials?: SimulatorCredentials;
   /** Callback retry policy (default 4 attempts, 100 ms doubling backoff, 5 s timeout). */
   callbackRetry?: Partial<CallbackRetryPolicy>;
+  /** Per-dialect credentials and callback secrets, by dialect name (override the two above). */
+  dialectSettings?: Record<string, { credentials?: SimulatorCredentials; webhookSecret?: string }>;
+  /** The dialects to serve (default: all of DIALECTS). */
+  dialects?: readonly Dialect[];
 }
 
 export interface Simulator {
@@ -40,6 +44,8 @@ export interface Simulator {
   reset(): void;
   /** Snapshot of create attempts refused by fault directives. */
   rejections(): SimRejection[];
+  /** Each served dialect's base URL and adapter settings, by dialect name. */
+  endpoints(): Record<string, { baseUrl: string; settings: Record<string, string> }>;
 }
 
 export const DIALECTS: readonly Dialect[] = [klingDialect];
@@ -54,11 +60,23 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   });
 
   let url = '';
-  const context = { engine, baseUrl: () => url, credentials: options.credentials };
+  const dialects = options.dialects ?? DIALECTS;
+  const contextOf = (dialect: Dialect): DialectContext => {
+    const settings = options.dialectSettings?.[dialect.name];
+    return {
+      engine,
+      baseUrl: () => url,
+      mountUrl: () => `${url}/${dialect.name}`,
+      credentials: settings?.credentials ?? options.credentials,
+      webhookSecret: settings?.webhookSecret ?? options.webhookSecret,
+    };
+  };
   const routes: Route[] = [
-    ...controlRoutes(engine, DIALECTS.map((dialect) => dialect.name)),
+    ...controlRoutes(engine, dialects.map((dialect) => dialect.name)),
     ...mediaRoutes(engine),
-    ...DIALECTS.flatMap((dialect) => dialect.routes(context)),
+    // Each dialect under /<name>; kling also at the root, where the official API has its paths.
+    ...dialects.flatMap((dialect) => mountRoutes(`/${dialect.name}`, dialect.routes(contextOf(dialect)))),
+    ...dialects.filter((dialect) => dialect.name === 'kling').flatMap((dialect) => dialect.routes(contextOf(dialect))),
   ];
 
   const server = createServer((req, res) => {
@@ -80,6 +98,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     port,
     tasks: () => structuredClone(engine.list()),
     rejections: () => structuredClone(engine.rejections()),
+    endpoints: () =>
+      Object.fromEntries(
+        dialects.map((dialect) => {
+          const context = contextOf(dialect);
+          return [dialect.name, { baseUrl: context.mountUrl(), settings: dialect.adapterSettings?.(context) ?? {} }];
+        }),
+      ),
     reset: () => engine.reset(),
     close: () => {
       closing ??= (async () => {
@@ -90,6 +115,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return closing;
     },
   };
+}
+
+/** The same routes under a path prefix. */
+function mountRoutes(prefix: string, routes: Route[]): Route[] {
+  const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return routes.map((route) => ({
+    ...route,
+    pattern: new RegExp(`^${escaped}${route.pattern.source.replace(/^\^/, '')}`, route.pattern.flags),
+  }));
 }
 
 async function dispatch(routes: readonly Route[], req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -60,6 +60,14 @@ export const CreateJobRequest = z.strictObject({
   quality: z.enum(['std', 'pro']).optional(),
   cfgScale: z.number().min(0).max(1).optional(),
   audio: z.boolean().optional(),
+  /** The voice of the native audio: a description, or up to two of the provider's voice ids. */
+  voice: z
+    .strictObject({
+      description: z.string().trim().min(1).max(500).optional(),
+      ids: z.array(z.string().min(1).max(128)).min(1).max(2).optional(),
+    })
+    .refine((v) => v.description !== undefined || v.ids !== undefined, { message: 'give a description or ids' })
+    .optional(),
   fps: z.number().int().positive().max(120).optional(),
   image: MediaRef.optional(),
   endImage: MediaRef.optional(),

@@ -109,6 +109,27 @@ function checkAgainstModel(body: CreateJobRequest, mode: Mode, model: ModelCapab
   if (body.cameraControl && !model.cameraControl) unsupported('cameraControl', 'camera control');
   if (body.endImage && !model.endImage) unsupported('endImage', 'an end frame');
   if (body.negativePrompt !== undefined && !model.negativePrompt) unsupported('negativePrompt', 'a negative prompt');
+  if (body.fps !== undefined) {
+    if (!model.fps?.length) problems.push({ path: 'fps', message: `${name} does not take a frame rate` });
+    else if (!model.fps.includes(body.fps)) {
+      problems.push({ path: 'fps', message: `${body.fps} is not allowed for ${name}; allowed: ${list(model.fps)}` });
+    }
+  }
+  if (body.referenceImages?.length && model.modes.includes('reference-to-video')) {
+    const max = model.maxReferenceImages ?? 0;
+    if (body.referenceImages.length > max) {
+      problems.push({
+        path: 'referenceImages',
+        message: max ? `${name} takes at most ${max} reference images, got ${body.referenceImages.length}` : `reference images are not supported by ${name}`,
+      });
+    }
+  }
+  if (body.voice && !model.voice) unsupported('voice', 'a voice');
+  if (body.voice && body.audio === false) problems.push({ path: 'voice', message: 'a voice needs audio; leave audio unset or true' });
+  if (body.keepOriginalSound !== undefined) {
+    if (mode !== 'video-edit') problems.push({ path: 'keepOriginalSound', message: 'keepOriginalSound applies to video edits (give a video)' });
+    else if (!model.keepOriginalSound) unsupported('keepOriginalSound', 'keeping the original sound');
+  }
   if (body.endImage && body.cameraControl) {
     problems.push({ path: 'cameraControl', message: 'camera control cannot be combined with an end frame (endImage)' });
   }

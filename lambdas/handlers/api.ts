@@ -59,6 +59,7 @@ async function get(jobId: string): Promise<HttpResult> {
 
 const ListQuery = z.strictObject({
   status: JobStatus.optional(),
+  provider: z.string().min(1).max(64).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().min(1).optional(),
 });

@@ -1,12 +1,15 @@
 // Provider callbacks: POST /v1/callbacks/{provider}/{jobId}. Not behind the API's authorizer: the adapter
-// verifies the provider's signature (or per-job secret) before anything is believed. A terminal result is
+// verifies the provider's signature, or (for providers that do not sign) the per-job token in the URL is
+// checked here, before anything is believed. A terminal result is
 // recorded on the job first, then the workflow's current wait is woken with it.
+import { CALLBACK_TOKEN_PARAM, verifyCallbackToken } from '../domain/callback-token.ts';
 import { CallbackRejected } from '../domain/errors.ts';
 import { errorResponse, json, rawBody, type HttpEvent, type HttpResult } from '../http/responses.ts';
 import { isTerminalResult, recordProviderResult, toProviderResult } from '../jobs/provider-result.ts';
 import { resumeWithResult } from '../jobs/task-token.ts';
 import { dynamo, sfn } from '../shared/aws-clients.ts';
 import { config } from '../shared/config.ts';
+import { callbackSecret } from '../shared/deployment-secrets.ts';
 import { JobStore } from '../shared/job-store.ts';
 import { jobLogger, logger } from '../shared/logger.ts';
 import { provider } from '../shared/providers.ts';
@@ -23,7 +26,11 @@ export async function handler(event: HttpEvent): Promise<HttpResult> {
     if (!job || job.provider !== providerId) return errorResponse(404, 'NOT_FOUND', `no job ${jobId}`);
 
     const { adapter, context } = await provider(providerId);
-    const status = await adapter.parseCallback({ headers: lowerCaseHeaders(event.headers), rawBody: rawBody(event), jobId }, context);
+    const { [CALLBACK_TOKEN_PARAM]: token, ...query } = event.queryStringParameters ?? {};
+    if (adapter.capabilities.callbackAuth === 'url-token' && !verifyCallbackToken(await callbackSecret(), providerId, jobId, token)) {
+      throw new CallbackRejected('the callback URL token does not match this job');
+    }
+    const status = await adapter.parseCallback({ headers: lowerCaseHeaders(event.headers), query, rawBody: rawBody(event), jobId }, context);
     // The task id from Submit is the one the workflow knows; the callback's may be shorter.
     const result = toProviderResult(status, 'callback', job.providerTaskId);
     const updated = await recordProviderResult(store, jobId, result);

@@ -1,11 +1,19 @@
 // Submit: send the job to its provider once. The job id is the provider's external task id, so a retried
 // Submit (Step Functions Retry after a timeout, say) finds the task instead of creating a second one.
+import { CALLBACK_TOKEN_PARAM, callbackToken } from '../domain/callback-token.ts';
 import { JobRef, type SubmitOutput } from '../domain/workflow.ts';
 import { dynamo } from '../shared/aws-clients.ts';
 import { config } from '../shared/config.ts';
+import { callbackSecret } from '../shared/deployment-secrets.ts';
 import { JobStore } from '../shared/job-store.ts';
 import { provider } from '../shared/providers.ts';
 import { taskHandler } from '../shared/task.ts';
+
+async function callbackUrlOf(auth: 'signature' | 'url-token', providerId: string, jobId: string): Promise<string> {
+  const url = new URL(`${config.publicUrl()}/v1/callbacks/${encodeURIComponent(providerId)}/${encodeURIComponent(jobId)}`);
+  if (auth === 'url-token') url.searchParams.set(CALLBACK_TOKEN_PARAM, callbackToken(await callbackSecret(), providerId, jobId));
+  return url.toString();
+}
 
 export const handler = taskHandler('submit', JobRef, async ({ jobId }, log): Promise<SubmitOutput> => {
   const store = new JobStore(dynamo(), config.jobsTable());
@@ -14,9 +22,7 @@ export const handler = taskHandler('submit', JobRef, async ({ jobId }, log): Pro
 
   const { adapter, context } = await provider(job.provider);
   await store.updateActive(jobId, {}, { incrementAttempts: true });
-  const callbackUrl = adapter.capabilities.callbacks
-    ? `${config.publicUrl()}/v1/callbacks/${encodeURIComponent(job.provider)}/${encodeURIComponent(jobId)}`
-    : undefined;
+  const callbackUrl = adapter.capabilities.callbacks ? await callbackUrlOf(adapter.capabilities.callbackAuth, job.provider, jobId) : undefined;
   const { providerTaskId } = await adapter.submit({ jobId, mode: job.mode, request: job.request, callbackUrl }, context);
   await store.updateActive(jobId, { status: 'SUBMITTED', providerTaskId, submittedAt: new Date().toISOString() });
   log.info('submitted', { provider: job.provider, providerTaskId });

@@ -55,16 +55,27 @@ export class JobStore {
     return job;
   }
 
-  /** Newest first; `status` narrows to one status. */
-  async list(options: { status?: JobStatus; limit: number; cursor?: string }): Promise<{ items: JobRecord[]; nextCursor?: string }> {
+  /**
+   * Newest first; `status` narrows to one status, `provider` to one provider. The provider is a filter on the
+   * index query (DynamoDB applies `Limit` before it), so a page can hold fewer than `limit` items while
+   * `nextCursor` says more may follow.
+   */
+  async list(options: { status?: JobStatus; provider?: string; limit: number; cursor?: string }): Promise<{ items: JobRecord[]; nextCursor?: string }> {
     const byStatus = options.status !== undefined;
+    const names: Record<string, string> = byStatus ? { '#status': 'status' } : { '#kind': 'kind' };
+    const values: Record<string, unknown> = { ':p': byStatus ? options.status : 'JOB' };
+    if (options.provider !== undefined) {
+      names['#provider'] = 'provider';
+      values[':provider'] = options.provider;
+    }
     const result = await this.db.send(
       new QueryCommand({
         TableName: this.table,
         IndexName: byStatus ? INDEX_BY_STATUS : INDEX_BY_CREATED_AT,
         KeyConditionExpression: byStatus ? '#status = :p' : '#kind = :p',
-        ExpressionAttributeNames: byStatus ? { '#status': 'status' } : { '#kind': 'kind' },
-        ExpressionAttributeValues: { ':p': byStatus ? options.status : 'JOB' },
+        ...(options.provider !== undefined ? { FilterExpression: '#provider = :provider' } : {}),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
         ScanIndexForward: false,
         Limit: options.limit,
         ExclusiveStartKey: options.cursor ? decodeCursor(options.cursor) : undefined,

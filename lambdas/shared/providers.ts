@@ -34,6 +34,20 @@ async function credentialsOf(providerId: string): Promise<ProviderCredentials> {
   };
 }
 
+/** Names under a provider's prefix that are not settings: its endpoint and credentials. */
+const NOT_SETTINGS = new Set(['BASE_URL', 'SECRET_ARN', 'API_KEY', 'ACCESS_KEY', 'SECRET_KEY', 'WEBHOOK_SECRET']);
+
+/** `KLINGFLOW_<ID>_<NAME>` → `{ <NAME>: value }`, for the adapter's provider-specific settings. */
+function settingsOf(providerId: string): Record<string, string> {
+  const prefix = `${providerEnvPrefix(providerId)}_`;
+  return Object.fromEntries(
+    Object.entries(process.env)
+      .filter((entry): entry is [string, string] => entry[0].startsWith(prefix) && Boolean(entry[1]))
+      .map(([name, value]) => [name.slice(prefix.length), value])
+      .filter(([name]) => !NOT_SETTINGS.has(name)),
+  );
+}
+
 export interface ProviderHandle {
   adapter: ProviderAdapter;
   context: AdapterContext;
@@ -48,6 +62,7 @@ export async function provider(providerId: string): Promise<ProviderHandle> {
     context: {
       baseUrl: requireEnv(`${providerEnvPrefix(providerId)}_BASE_URL`),
       credentials: await credentialsOf(providerId),
+      settings: settingsOf(providerId),
       fetch: globalThis.fetch,
       timeoutMs: config.providerTimeoutMs(),
       now: () => new Date(),

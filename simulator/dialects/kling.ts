@@ -14,6 +14,7 @@ import {
   type KlingProduct,
 } from './kling-schemas.ts';
 import { CONTENT_POLICY_MESSAGE, KLING_DIALECT, klingCallbackPayload, klingTaskData } from './kling-shapes.ts';
+import { standardWebhooksSigner } from '../callbacks.ts';
 
 const PRODUCT = `(${KLING_PRODUCTS.join('|')})`;
 
@@ -87,6 +88,8 @@ function createTask(context: DialectContext, { res, params, body: rawBody }: Rou
     faults: plan,
     failureMessage: failureMessage(plan),
     renderCallback: (current) => klingCallbackPayload(current, context.baseUrl()),
+    // Kling signs callbacks only once a webhook secret exists in its console.
+    signCallback: context.webhookSecret ? standardWebhooksSigner(context.webhookSecret) : null,
   });
   const data = klingTaskData(task, context.baseUrl());
   sendKlingSuccess(res, {

@@ -87,3 +87,20 @@ describe('simulator (kling dialect): task lifecycle and media', () => {
     expect(sim.tasks()).toHaveLength(0);
   });
 });
+
+describe('simulator mounting', () => {
+  it('serves each dialect under /<name> as well (kling also at the root)', async () => {
+    const sim = await startSimulator({ latencyMs: 100 });
+    try {
+      const body = JSON.stringify({ model_name: 'kling-v1', prompt: 'a fox', external_task_id: 'mounted-1' });
+      const created = await fetch(`${sim.url}/kling/v1/videos/text2video`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(created.status).toBe(200);
+      const taskId = ((await created.json()) as { data: { task_id: string } }).data.task_id;
+      const root = await fetch(`${sim.url}/v1/videos/text2video/${taskId}`);
+      expect(root.status).toBe(200);
+      expect((await fetch(`${sim.url}/nope/v1/videos/text2video/${taskId}`)).status).toBe(404);
+    } finally {
+      await sim.close();
+    }
+  });
+});

@@ -21,6 +21,14 @@ export interface ModelCapabilities {
   cameraControl: boolean;
   endImage: boolean;
   negativePrompt: boolean;
+  /** Frame rates a caller may ask for; absent: the model's own, not settable. */
+  fps?: number[];
+  /** How many reference images the model takes (reference-to-video); absent: none. */
+  maxReferenceImages?: number;
+  /** Whether the model takes a voice (description or voice ids) for its native audio. */
+  voice?: boolean;
+  /** Whether a video edit can keep the original sound. */
+  keepOriginalSound?: boolean;
 }
 
 export interface ProviderCapabilities {
@@ -28,6 +36,12 @@ export interface ProviderCapabilities {
   models: ModelCapabilities[];
   /** Whether the provider calls us back (otherwise only polling reaches a result). */
   callbacks: boolean;
+  /**
+   * How its callbacks prove they come from the provider: `signature` (the adapter's parseCallback verifies it),
+   * or `url-token` (the provider does not sign: the callback URL carries a per-job token that the callback
+   * handler checks before the adapter parses anything).
+   */
+  callbackAuth: 'signature' | 'url-token';
   cancel: boolean;
 }
 
@@ -42,6 +56,11 @@ export interface ProviderCredentials {
 export interface AdapterContext {
   baseUrl: string;
   credentials: ProviderCredentials;
+  /**
+   * Provider-specific, non-secret settings: `KLINGFLOW_<ID>_<NAME>` in the environment becomes `settings.<NAME>`
+   * (e.g. KLINGFLOW_FAL_JWKS_URL → settings.JWKS_URL). Each adapter documents the names it reads and defaults.
+   */
+  settings: Readonly<Record<string, string>>;
   fetch: typeof fetch;
   /** Milliseconds before a provider request is abandoned (a `network` error). */
   timeoutMs: number;
@@ -78,6 +97,8 @@ export interface ProviderStatus {
 /** An incoming callback as the HTTP handler received it. Header names are lower-case. */
 export interface CallbackRequest {
   headers: Record<string, string | undefined>;
+  /** Query parameters of the callback URL (the per-job token was already checked and removed). */
+  query: Record<string, string | undefined>;
   rawBody: string;
   /** The job the callback URL names. */
   jobId: string;

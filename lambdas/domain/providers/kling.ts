@@ -50,7 +50,8 @@ function klingModel(id: string, overrides: Partial<ModelCapabilities>): ModelCap
 export const KLING_MODELS: readonly ModelCapabilities[] = [
   klingModel('kling-v1', { cfgScale: true, cameraControl: true, endImage: true }),
   klingModel('kling-v1-5', { modes: ['image-to-video'], cfgScale: true, cameraControl: true, endImage: true }),
-  klingModel('kling-v1-6', { modes: ['text-to-video', 'image-to-video', 'reference-to-video'], cfgScale: true, endImage: true }),
+  // multi-image2video (reference-to-video) takes up to 4 images, on this model only.
+  klingModel('kling-v1-6', { modes: ['text-to-video', 'image-to-video', 'reference-to-video'], cfgScale: true, endImage: true, maxReferenceImages: 4 }),
   // The master models take no `mode` parameter: one quality, and `mode` is never sent.
   klingModel('kling-v2-master', { qualities: ['std'] }),
   klingModel('kling-v2-1', { modes: ['image-to-video'], endImage: true }),
@@ -79,6 +80,8 @@ export const KLING_CAPABILITIES: ProviderCapabilities = {
   defaultModel: 'kling-v3',
   models: [...KLING_MODELS],
   callbacks: true,
+  // Standard Webhooks, with the secret made in Kling's console (credentials.webhookSecret).
+  callbackAuth: 'signature',
   // The legacy API has no cancel call.
   cancel: false,
 };

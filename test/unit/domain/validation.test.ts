@@ -26,6 +26,7 @@ const TOY_CAPABILITIES: ProviderCapabilities = {
   defaultModel: 'toy-1',
   models: [toyModel('toy-1'), toyModel('toy-bare', { aspectRatios: [], qualities: [], resolutions: undefined })],
   callbacks: false,
+      callbackAuth: 'url-token',
   cancel: true,
 };
 
@@ -264,5 +265,57 @@ describe('resolveRequest: every problem at once', () => {
     });
     expect(details.map((d) => d.path)).toEqual(['durationSeconds', 'quality', 'resolution', 'cfgScale', 'audio', 'image.url', 'callbackUrl']);
     for (const detail of details) expect(detail.message.length).toBeGreaterThan(0);
+  });
+});
+
+describe('capability fields added for the other dialects', () => {
+  const model = {
+    id: 'wide',
+    modes: ['text-to-video', 'reference-to-video', 'video-edit'] as ('text-to-video' | 'reference-to-video' | 'video-edit')[],
+    durationsSeconds: [5],
+    defaultDurationSeconds: 5,
+    aspectRatios: ['16:9' as const],
+    qualities: ['std' as const],
+    cfgScale: false,
+    audio: true,
+    cameraControl: false,
+    endImage: false,
+    negativePrompt: false,
+    fps: [24, 30],
+    maxReferenceImages: 2,
+    voice: true,
+    keepOriginalSound: true,
+  };
+  const lookup = {
+    enabledProviders: ['wide'],
+    defaultProvider: 'wide',
+    capabilitiesOf: (id: string) =>
+      id === 'wide' ? { defaultModel: 'wide', models: [model], callbacks: false, callbackAuth: 'url-token' as const, cancel: false } : undefined,
+  };
+  const ref = { url: 'https://img.example.com/a.png' };
+  const problems = (body: Record<string, unknown>) => {
+    const result = resolveRequest(body as never, lookup);
+    return result.ok ? [] : result.details.map((d) => d.path);
+  };
+
+  it('checks fps, reference image count, voice and keepOriginalSound against the model', () => {
+    expect(problems({ prompt: 'x', fps: 30 })).toEqual([]);
+    expect(problems({ prompt: 'x', fps: 60 })).toEqual(['fps']);
+    expect(problems({ prompt: 'x', referenceImages: [ref, ref] })).toEqual([]);
+    expect(problems({ prompt: 'x', referenceImages: [ref, ref, ref] })).toEqual(['referenceImages']);
+    expect(problems({ prompt: 'x', voice: { description: 'calm' } })).toEqual([]);
+    expect(problems({ prompt: 'x', voice: { description: 'calm' }, audio: false })).toEqual(['voice']);
+    expect(problems({ prompt: 'x', video: { url: 'https://v.example.com/a.mp4' }, keepOriginalSound: true })).toEqual([]);
+    expect(problems({ prompt: 'x', keepOriginalSound: true })).toEqual(['keepOriginalSound']);
+  });
+
+  it('refuses what a model without these fields cannot do', () => {
+    const bare = { ...model, fps: undefined, maxReferenceImages: undefined, voice: undefined, keepOriginalSound: undefined };
+    const bareLookup = { ...lookup, capabilitiesOf: () => ({ defaultModel: 'wide', models: [bare], callbacks: false, callbackAuth: 'url-token' as const, cancel: false }) };
+    const result = resolveRequest(
+      { prompt: 'x', fps: 24, referenceImages: [ref], voice: { ids: ['v1'] }, video: { url: 'https://v.example.com/a.mp4' }, keepOriginalSound: true } as never,
+      bareLookup,
+    );
+    expect(result.ok ? [] : result.details.map((d) => d.path).sort()).toEqual(['fps', 'keepOriginalSound', 'referenceImages', 'voice']);
   });
 });

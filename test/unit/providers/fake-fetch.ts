@@ -50,6 +50,7 @@ export function contextWith(
   return {
     baseUrl: 'https://api.example.test',
     credentials: { apiKey: 'test-api-key' },
+    settings: {},
     fetch: fetchImpl,
     timeoutMs: 2_000,
     now: () => FIXED_NOW,

@@ -577,7 +577,7 @@ describe('parseCallback', () => {
       timestamp: options.timestamp ?? NOW_SECONDS,
       body: rawBody,
     });
-    return { headers: { ...headers }, rawBody, jobId: options.jobId ?? JOB_ID };
+    return { headers: { ...headers }, query: {}, rawBody, jobId: options.jobId ?? JOB_ID };
   }
 
   const succeeded = task({
@@ -642,7 +642,7 @@ describe('parseCallback', () => {
 
   it('refuses a callback without signature headers', async () => {
     const { adapter, ctx } = callbackContext();
-    const error = await rejectionOf(adapter.parseCallback({ headers: {}, rawBody: JSON.stringify(succeeded), jobId: JOB_ID }, ctx), CallbackRejected);
+    const error = await rejectionOf(adapter.parseCallback({ query: {}, headers: {}, rawBody: JSON.stringify(succeeded), jobId: JOB_ID }, ctx), CallbackRejected);
     expect(error.message).toMatch(/missing/);
   });
 });
