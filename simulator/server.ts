@@ -8,6 +8,11 @@ import { DEFAULT_CALLBACK_RETRY, type CallbackRetryPolicy } from './callbacks.ts
 import { controlRoutes } from './control.ts';
 import type { Dialect, DialectContext } from './dialects/dialect.ts';
 import { klingDialect } from './dialects/kling.ts';
+import { klingAiDialect } from './dialects/kling-ai.ts';
+import { klingV3RestDialect } from './dialects/kling-v3-rest.ts';
+import { replicateDialect } from './dialects/replicate.ts';
+import { klinggeneratorDialect } from './dialects/klinggenerator.ts';
+import { kling3apiDialect } from './dialects/kling3api.ts';
 import { TaskEngine, type SimRejection, type SimTask } from './engine.ts';
 import { BodyTooLargeError, matchRoute, readBody, sendJson, type Route } from './http.ts';
 import { mediaRoutes } from './media.ts';
@@ -48,7 +53,7 @@ export interface Simulator {
   endpoints(): Record<string, { baseUrl: string; settings: Record<string, string> }>;
 }
 
-export const DIALECTS: readonly Dialect[] = [klingDialect];
+export const DIALECTS: readonly Dialect[] = [klingDialect, klingV3RestDialect, klingAiDialect, klinggeneratorDialect, kling3apiDialect, replicateDialect];
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   if (options.webhookSecret !== undefined) assertWebhookSecret(options.webhookSecret);

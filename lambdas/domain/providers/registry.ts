@@ -1,9 +1,19 @@
 // Every provider adapter klingflow knows, by id. Adding a provider is one line in ADAPTERS.
 import type { ProviderAdapter } from './adapter.ts';
 import { KlingLegacyAdapter } from './kling.ts';
+import { KlingAiAdapter } from './kling-ai.ts';
+import { KlingV3RestAdapter } from './kling-v3-rest.ts';
+import { Kling3apiAdapter } from './kling3api.ts';
+import { KlingGeneratorAdapter } from './klinggenerator.ts';
+import { ReplicateAdapter } from './replicate.ts';
 
 const ADAPTERS = {
   kling: new KlingLegacyAdapter(),
+  'kling-v3-rest': new KlingV3RestAdapter(),
+  'kling-ai': new KlingAiAdapter(),
+  klinggenerator: new KlingGeneratorAdapter(),
+  kling3api: new Kling3apiAdapter(),
+  replicate: new ReplicateAdapter(),
 } as const satisfies Record<string, ProviderAdapter>;
 
 export type ProviderId = keyof typeof ADAPTERS;

@@ -1,22 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { PROVIDER_IDS, getAdapter, isProviderId } from '../../../lambdas/domain/providers/registry.ts';
+import { getAdapter, isProviderId, PROVIDER_IDS } from '../../../lambdas/domain/providers/registry.ts';
+import { DIALECTS } from '../../../simulator/server.ts';
 
 describe('provider registry', () => {
-  it('knows kling', () => {
-    expect(PROVIDER_IDS).toEqual(['kling']);
-    expect(isProviderId('kling')).toBe(true);
-    const adapter = getAdapter('kling');
-    expect(adapter.id).toBe('kling');
-    expect(getAdapter('kling')).toBe(adapter);
+  it('registers each adapter under its own id, once', () => {
+    expect(PROVIDER_IDS.length).toBeGreaterThan(0);
+    expect(new Set(PROVIDER_IDS).size).toBe(PROVIDER_IDS.length);
+    for (const id of PROVIDER_IDS) {
+      expect(isProviderId(id)).toBe(true);
+      expect(getAdapter(id).id).toBe(id);
+      expect(getAdapter(id)).toBe(getAdapter(id));
+      const { defaultModel, models } = getAdapter(id).capabilities;
+      expect(models.map((m) => m.id), `${id}'s default model is one of its models`).toContain(defaultModel);
+    }
   });
 
-  it('every adapter is registered under its own id', () => {
-    for (const id of PROVIDER_IDS) expect(getAdapter(id).id).toBe(id);
+  it('has a simulator dialect for every provider, so the local stack can run each one', () => {
+    expect(DIALECTS.map((d) => d.name).sort()).toEqual([...PROVIDER_IDS].sort());
   });
 
   it('names the known providers when asked for an unknown one', () => {
-    expect(() => getAdapter('runway')).toThrow("unknown provider 'runway'; known providers: kling");
-    expect(isProviderId('toString')).toBe(false);
-    expect(() => getAdapter('toString')).toThrow(/unknown provider/);
+    expect(isProviderId('runway')).toBe(false);
+    expect(() => getAdapter('runway')).toThrow(`unknown provider 'runway'; known providers: ${PROVIDER_IDS.join(', ')}`);
   });
 });

@@ -1,0 +1,476 @@
+// The Kling AI REST API as described in seeds/001_099ad3cbc9323093.txt ("Kling AI API Guide"): provider id
+// `kling-ai`. One create call for every video model, one status call, a Bearer API key:
+//   POST {base}/v1/video/generate       {model, prompt, duration, resolution, audio, voice_description, image_url}
+//                                       → {task_id}
+//   GET  {base}/v1/video/status/{task_id} → {status: "completed" | "failed" | <anything else: in progress>,
+//                                            output, error}
+//
+// Base URL: the document's `BASE_URL = "https://api.kling.ai/v1"` includes the version. Like every other adapter
+// here, this one takes the host root as its base URL (default for CDK: `https://api.kling.ai`) and writes `/v1`
+// in its paths; a base URL that already ends in `/v1` (copied from the document) is accepted too, and `/v1` is
+// then not added a second time.
+// Credentials: `credentials.apiKey`, sent as `Authorization: Bearer <key>`.
+// Settings (`ctx.settings`): none.
+//
+// What the document does not describe, and what this adapter therefore does:
+// - No callback/webhook field: `callbacks: false` (the workflow polls); parseCallback refuses everything.
+// - No cancel call, no client/external id and no idempotency key: a Submit retried after a lost answer can create
+//   a second task (nothing in the API lets us find or prevent it).
+// - No aspect ratio, quality tier, frame rate, negative prompt, cfg scale or camera control field: each model
+//   offers one aspect ratio (16:9, Kling's default) and one quality (`std`); anything else is refused by
+//   validation instead of being silently ignored.
+// - Field names the document never spells out are guesses, each one constant in KLING_AI_GUESSED_FIELDS.
+// - `kling-image` is an image model and is not offered for video jobs. `kling-motion-control` is described only
+//   as "Motion Control (end-frame control)", which the canonical request expresses as image-to-video with an
+//   `endImage`, so it is offered for that and nothing else.
+import { z } from 'zod';
+import { CallbackRejected, ProviderError, errorCodeOf } from '../errors.ts';
+import type { ErrorKind } from '../errors.ts';
+import type { Cost, JobError, MediaRef, Mode, ResolvedRequest } from '../job.ts';
+import type {
+  AdapterContext,
+  CallbackRequest,
+  CanonicalStatus,
+  ModelCapabilities,
+  ProviderAdapter,
+  ProviderCapabilities,
+  ProviderStatus,
+  SubmitRequest,
+  SubmitResult,
+} from './adapter.ts';
+import { kindOfHttpStatus, parseProviderBody, requestJson, snippetOf } from './http.ts';
+import type { HttpFailure, ProviderRequest } from './http.ts';
+import { KLING_AI_DEFAULT_RESOLUTION, estimateKlingAiCost, withAudio } from './kling-ai-pricing.ts';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Capabilities. Durations are the ones the document shows: V3 5 s and 10 s, O3 10 s and 15 s (multi-shot), plus
+// 5 s on O3 (its examples share the V3 shapes). Resolutions are the price table's: 720p and 1080p, no 4K.
+
+function videoModel(id: string, modes: Mode[], overrides: Partial<ModelCapabilities> = {}): ModelCapabilities {
+  return {
+    id,
+    modes,
+    durationsSeconds: [5, 10],
+    defaultDurationSeconds: 5,
+    aspectRatios: ['16:9'],
+    qualities: ['std'],
+    resolutions: ['720p', '1080p'],
+    cfgScale: false,
+    audio: false,
+    cameraControl: false,
+    endImage: false,
+    negativePrompt: false,
+    ...overrides,
+  };
+}
+
+export const KLING_AI_MODELS: readonly ModelCapabilities[] = [
+  // "Standard video generation"; the image-to-video example (`image_url`) uses it.
+  videoModel('kling-v3', ['text-to-video', 'image-to-video']),
+  // "Omni (audio + multi-shot)": native audio with `voice_description`, multi-shot storyboards, and Omni Edit
+  // (video-edit: the FAQ says the API supports it, without naming its field; nothing about keeping the sound).
+  videoModel('kling-o3', ['text-to-video', 'image-to-video', 'video-edit', 'multi-shot'], {
+    durationsSeconds: [5, 10, 15],
+    audio: true,
+    voice: true,
+    keepOriginalSound: false,
+  }),
+  // "Motion Control (end-frame control)": a start image (`image_url`) and an end frame.
+  videoModel('kling-motion-control', ['image-to-video'], { endImage: true }),
+];
+
+/** The image model the API also serves; named here only to refuse it with a clear message. */
+const IMAGE_ONLY_MODELS = new Set(['kling-image']);
+
+export const KLING_AI_CAPABILITIES: ProviderCapabilities = {
+  // kling-v3 is the document's first example, "general video, fast iteration", and the cheapest per second
+  // (6–8 credits against O3's 12–24), so a request that names no model gets the least expensive video.
+  defaultModel: 'kling-v3',
+  models: [...KLING_AI_MODELS],
+  callbacks: false,
+  // Irrelevant without callbacks; `url-token` because nothing would be signed.
+  callbackAuth: 'url-token',
+  cancel: false,
+};
+
+/**
+ * Create-body field names the document leaves out, picked to match its flat snake_case `image_url` style.
+ * Change a name here and every request follows.
+ */
+export const KLING_AI_GUESSED_FIELDS = {
+  /** Motion Control's end frame (the document: "end-frame control"). */
+  endImage: 'end_image_url',
+  /** The source video of an Omni Edit. */
+  video: 'video_url',
+  /** O3 multi-shot storyboard: `[{prompt, duration}]`, durations in whole seconds adding up to `duration`. */
+  shots: 'shots',
+} as const;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Response shapes. Only `task_id`, `status`, `output` and `error` are documented; `output` is returned as "the
+// result" without a shape, so the common ones are all read: a URL, a list of URLs or objects, or an object with
+// `video_url` / `url` / `video` (and `thumbnail_url` / `cover_url` / `thumbnail` when there is a still).
+
+const TaskIdValue = z.union([z.string().min(1), z.number().int().nonnegative()]).transform(String);
+
+const CreatedTask = z.object({ task_id: TaskIdValue });
+
+const TaskState = z.object({
+  status: z.string().min(1),
+  output: z.unknown().optional(),
+  error: z.unknown().optional(),
+  // Not documented; read when present so the job shows progress.
+  progress: z.number().min(0).max(100).optional().catch(undefined),
+});
+type TaskState = z.infer<typeof TaskState>;
+
+const UrlText = z.string().trim().min(1);
+const OutputItem = z.union([
+  UrlText.transform((url) => ({ video: url, thumbnail: undefined as string | undefined })),
+  z
+    .object({
+      video_url: UrlText.nullish(),
+      url: UrlText.nullish(),
+      video: z.union([UrlText, z.object({ url: UrlText })]).nullish(),
+      videos: z.array(z.union([UrlText, z.object({ url: UrlText })])).nullish(),
+      thumbnail_url: UrlText.nullish(),
+      cover_url: UrlText.nullish(),
+      thumbnail: UrlText.nullish(),
+    })
+    .transform((item) => {
+      const nested = typeof item.video === 'string' ? item.video : item.video?.url;
+      const first = item.videos?.[0];
+      const listed = typeof first === 'string' ? first : first?.url;
+      return {
+        video: item.video_url ?? item.url ?? nested ?? listed ?? undefined,
+        thumbnail: item.thumbnail_url ?? item.cover_url ?? item.thumbnail ?? undefined,
+      };
+    }),
+]);
+const TaskOutput = z.union([OutputItem, z.array(OutputItem).transform((items) => items.find((item) => item.video) ?? items[0])]);
+
+const TaskErrorField = z.union([
+  z.string(),
+  z.object({
+    code: z.union([z.string(), z.number()]).nullish(),
+    message: z.string().nullish(),
+    type: z.string().nullish(),
+  }),
+]);
+
+/** How an error body is read: `{error: "..."}`, `{error: {code, message}}`, `{code, message}` or `{detail}`. */
+const ErrorBody = z.object({
+  error: TaskErrorField.nullish().catch(undefined),
+  code: z.union([z.string(), z.number()]).nullish().catch(undefined),
+  message: z.string().nullish().catch(undefined),
+  detail: z.string().nullish().catch(undefined),
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Statuses. The document: `completed`, `failed`, "otherwise in progress". The in-progress words below only
+// decide pending vs processing; any word not listed is processing. `cancelled` is not documented: it is
+// treated as terminal so a task cancelled on the provider's side is not polled until the job times out.
+
+const STATUS_WORDS: Readonly<Record<string, CanonicalStatus>> = {
+  completed: 'succeeded',
+  failed: 'failed',
+  pending: 'pending',
+  queued: 'pending',
+  submitted: 'pending',
+  created: 'pending',
+  waiting: 'pending',
+  processing: 'processing',
+  in_progress: 'processing',
+  running: 'processing',
+  generating: 'processing',
+  cancelled: 'cancelled',
+  canceled: 'cancelled',
+};
+
+export function canonicalStatusOf(word: string): CanonicalStatus {
+  return STATUS_WORDS[word.trim().toLowerCase()] ?? 'processing';
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Errors. The document's table gives statuses and causes only: 401 (key missing, invalid or expired), 403
+// (insufficient credits or model not on the plan), 429 (rate limit), 500 (transient). Its error body is not
+// shown, so a body code or message is read when there is one (INSUFFICIENT_CREDITS, RATE_LIMITED,
+// CONTENT_POLICY_VIOLATION, MODEL_OVERLOADED...), and the status decides otherwise.
+
+const CODE_KINDS: readonly [RegExp, ErrorKind][] = [
+  [/INSUFFICIENT[_ ]?(CREDITS?|BALANCE|FUNDS)|CREDITS?[_ ]?(EXHAUSTED|EXCEEDED)|NO[_ ]?CREDITS?|PAYMENT[_ ]?REQUIRED/i, 'insufficient_credits'],
+  [/CONCURREN/i, 'concurrency_limited'],
+  [/RATE[_ ]?LIMIT|TOO[_ ]?MANY[_ ]?REQUESTS|THROTTL/i, 'rate_limited'],
+  [/CONTENT[_ ]?(POLICY|VIOLATION|MODERATION|SAFETY)|MODERATION|NSFW/i, 'content_policy'],
+  [/OVERLOAD|UNAVAILABLE|CAPACITY/i, 'overloaded'],
+  [/UNAUTHORI[SZ]ED|UNAUTHENTICATED|API[_ ]?KEY|AUTHENTICATION|TOKEN[_ ]?(EXPIRED|INVALID)/i, 'auth'],
+  [/PLAN|PERMISSION|NOT[_ ]?ALLOWED|ACCESS[_ ]?DENIED|SUBSCRIPTION/i, 'auth'],
+  [/INVALID|BAD[_ ]?REQUEST|VALIDATION|UNSUPPORTED|MISSING|NOT[_ ]?FOUND/i, 'invalid'],
+  [/INTERNAL|SERVER[_ ]?ERROR/i, 'server'],
+];
+
+/** A 403 means "insufficient credits or model not on your plan"; the message tells which when it can. */
+const CREDITS_MESSAGE = /credit|balance|top[\s-]?up|insufficient funds/i;
+const PLAN_MESSAGE = /plan|subscri|permission|not allowed|access/i;
+
+interface ProviderErrorText {
+  code?: string;
+  message?: string;
+}
+
+export function readErrorBody(body: unknown): ProviderErrorText {
+  if (typeof body === 'string') return body.trim() ? { message: body.trim() } : {};
+  const parsed = ErrorBody.safeParse(body);
+  if (!parsed.success) return {};
+  const { error, code, message, detail } = parsed.data;
+  const nested = typeof error === 'object' && error !== null ? error : undefined;
+  const foundCode = nested?.code ?? nested?.type ?? code;
+  const foundMessage = (typeof error === 'string' ? error : nested?.message) ?? message ?? detail;
+  const text: ProviderErrorText = {};
+  if (foundCode !== undefined && foundCode !== null && String(foundCode).trim() !== '') text.code = String(foundCode);
+  if (foundMessage) text.message = foundMessage;
+  return text;
+}
+
+function kindOfCode(code: string | undefined): ErrorKind | undefined {
+  if (!code) return undefined;
+  return CODE_KINDS.find(([pattern]) => pattern.test(code))?.[1];
+}
+
+function kindOfForbidden(text: ProviderErrorText, headers: Headers): ErrorKind {
+  if (headers.get('x-ratelimit-remaining')?.trim() === '0') return 'rate_limited';
+  const message = text.message ?? '';
+  const credits = CREDITS_MESSAGE.test(message);
+  const plan = PLAN_MESSAGE.test(message);
+  if (plan && !credits) return 'auth';
+  // Credits, both, or nothing said: the document names insufficient credits first.
+  return 'insufficient_credits';
+}
+
+/**
+ * Seconds until the rate limit resets, from `X-RateLimit-Reset` (a Unix time in seconds, or seconds from now when
+ * the number is small) or the IETF draft's `RateLimit-Reset` (seconds from now).
+ */
+export function rateLimitResetSeconds(headers: Headers, now: Date): number | undefined {
+  const draft = headers.get('ratelimit-reset')?.trim();
+  if (draft && /^\d+$/.test(draft)) return Number(draft);
+  const reset = headers.get('x-ratelimit-reset')?.trim();
+  if (!reset || !/^\d+(\.\d+)?$/.test(reset)) return undefined;
+  const value = Number(reset);
+  // Anything past 2001-09-09 in seconds is a timestamp; a delta that large would be 30 years.
+  if (value >= 1_000_000_000) return Math.max(0, Math.ceil(value - now.getTime() / 1000));
+  return Math.ceil(value);
+}
+
+/** The classifier for this API's non-2xx answers. */
+export function classifyKlingAiFailure(failure: HttpFailure, now: Date = new Date()): ProviderError {
+  const text = readErrorBody(failure.body);
+  let kind = kindOfCode(text.code);
+  if (kind === undefined) {
+    if (failure.status === 401) kind = 'auth';
+    else if (failure.status === 403) kind = kindOfForbidden(text, failure.headers);
+    else if (failure.status === 429) kind = 'rate_limited';
+    else kind = kindOfHttpStatus(failure.status);
+  }
+  const retryAfterSeconds =
+    failure.retryAfterSeconds ?? (kind === 'rate_limited' ? rateLimitResetSeconds(failure.headers, now) : undefined);
+  const said = [text.code, text.message && snippetOf(text.message)].filter(Boolean).join(': ');
+  const fallback = typeof failure.body === 'string' ? '' : snippetOf(JSON.stringify(failure.body));
+  return new ProviderError(kind, `Kling AI answered HTTP ${failure.status} [${failure.request}]${said || fallback ? `: ${said || fallback}` : ''}`, {
+    httpStatus: failure.status,
+    providerCode: text.code ?? failure.status,
+    ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+export class KlingAiAdapter implements ProviderAdapter {
+  readonly id = 'kling-ai';
+  readonly capabilities = KLING_AI_CAPABILITIES;
+
+  async submit(input: SubmitRequest, ctx: AdapterContext): Promise<SubmitResult> {
+    const body = buildKlingAiCreateBody(input);
+    const created = await this.call(ctx, { method: 'POST', path: apiPath(ctx, '/video/generate'), body }, CreatedTask);
+    return { providerTaskId: created.task_id };
+  }
+
+  async status(providerTaskId: string, ctx: AdapterContext): Promise<ProviderStatus> {
+    if (providerTaskId.trim() === '') throw new ProviderError('invalid', 'a Kling AI task id is empty');
+    const path = apiPath(ctx, `/video/status/${encodeURIComponent(providerTaskId)}`);
+    const task = await this.call(ctx, { method: 'GET', path }, TaskState);
+    return toProviderStatus(task, providerTaskId);
+  }
+
+  /** The document describes no callbacks (`callbacks: false`), so nothing that arrives can be one of ours. */
+  async parseCallback(_callback: CallbackRequest, _ctx: AdapterContext): Promise<ProviderStatus> {
+    throw new CallbackRejected('Kling AI (kling-ai) sends no callbacks; this request did not come from it');
+  }
+
+  /** From the document's price table (kling-ai-pricing.ts); undefined where it has no figure. */
+  estimateCost(request: ResolvedRequest, mode: Mode): Omit<Cost, 'estimated'> | undefined {
+    return estimateKlingAiCost(request, mode);
+  }
+
+  private async call<Schema extends z.ZodType>(ctx: AdapterContext, request: ProviderRequest, schema: Schema): Promise<z.output<Schema>> {
+    const apiKey = ctx.credentials.apiKey;
+    if (!apiKey) throw new ProviderError('auth', 'Kling AI credentials are missing: set apiKey');
+    return requestJson(
+      ctx,
+      { ...request, headers: { ...request.headers, authorization: `Bearer ${apiKey}` } },
+      schema,
+      (failure) => classifyKlingAiFailure(failure, ctx.now()),
+    );
+  }
+}
+
+/** `/v1<path>`, or just `<path>` when the base URL already ends in `/v1` (as the document's BASE_URL does). */
+function apiPath(ctx: AdapterContext, path: string): string {
+  let basePath = '';
+  try {
+    basePath = new URL(ctx.baseUrl).pathname;
+  } catch {
+    // buildProviderUrl reports a bad base URL.
+  }
+  return /\/v1\/*$/.test(basePath) ? path : `/v1${path}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Create body. Documented fields: model, prompt, duration (integer seconds), resolution, audio,
+// voice_description, image_url. The rest are KLING_AI_GUESSED_FIELDS.
+
+type KlingAiBody = Record<string, unknown>;
+
+/** The create body for a submission; anything the request asks for that the API cannot take is refused. */
+export function buildKlingAiCreateBody(input: SubmitRequest): KlingAiBody {
+  const { request, mode } = input;
+  const refuse = (message: string) => new ProviderError('invalid', `kling-ai ${request.model}: ${message}`);
+  if (IMAGE_ONLY_MODELS.has(request.model)) throw refuse('is an image model; video jobs take kling-v3, kling-o3 or kling-motion-control');
+  const model = KLING_AI_MODELS.find((candidate) => candidate.id === request.model);
+  if (!model) throw refuse(`not a Kling AI video model; known: ${KLING_AI_MODELS.map((m) => m.id).join(', ')}`);
+  if (!model.modes.includes(mode)) throw refuse(`${mode} is not supported; supported: ${model.modes.join(', ')}`);
+  if (!model.durationsSeconds.includes(request.durationSeconds)) {
+    throw refuse(`${request.durationSeconds} s is not supported; supported: ${model.durationsSeconds.join(', ')}`);
+  }
+  const resolution = request.resolution ?? KLING_AI_DEFAULT_RESOLUTION;
+  if (!model.resolutions?.includes(resolution)) throw refuse(`resolution ${resolution} is not offered; offered: ${model.resolutions?.join(', ')}`);
+  if (!model.aspectRatios.includes(request.aspectRatio)) throw refuse(`the API takes no aspect ratio (${request.aspectRatio} asked)`);
+  if (!model.qualities.includes(request.quality)) throw refuse(`the API has no quality tier (${request.quality} asked)`);
+  for (const [given, what] of [
+    [request.negativePrompt !== undefined, 'a negative prompt'],
+    [request.cfgScale !== undefined, 'cfg scale'],
+    [request.fps !== undefined, 'a frame rate'],
+    [request.cameraControl !== undefined, 'camera control'],
+    [request.keepOriginalSound !== undefined, 'keepOriginalSound (no such field is documented)'],
+    [(request.referenceImages?.length ?? 0) > 0, 'reference images'],
+    [request.voice?.ids !== undefined, 'voice ids (only voice_description is documented)'],
+  ] as const) {
+    if (given) throw refuse(`${what} is not supported`);
+  }
+  if (request.audio === true && !model.audio) throw refuse('native audio is not supported');
+  if (request.voice && !model.voice) throw refuse('a voice is not supported');
+  if (request.voice && request.audio === false) throw refuse('a voice needs audio');
+  if (request.endImage && !model.endImage) throw refuse('an end frame is not supported');
+  if (request.shots?.length && mode !== 'multi-shot') throw refuse(`shots cannot be combined with ${mode}`);
+
+  const image = publicUrlOf(input.media?.image, request.image, 'image', refuse);
+  const endImage = publicUrlOf(input.media?.endImage, request.endImage, 'endImage', refuse);
+  const video = publicUrlOf(input.media?.video, request.video, 'video', refuse);
+
+  const body: KlingAiBody = {
+    model: model.id,
+    ...(request.prompt !== undefined && { prompt: request.prompt }),
+    duration: request.durationSeconds,
+    resolution,
+    // Sent explicitly on the model that has audio, so the price matches the estimate (O3 audio costs more).
+    ...(model.audio && { audio: withAudio(request) }),
+    ...(request.voice?.description !== undefined && { voice_description: request.voice.description }),
+    ...(image !== undefined && { image_url: image }),
+  };
+
+  switch (mode) {
+    case 'text-to-video':
+      if (!request.prompt) throw refuse('text-to-video needs a prompt');
+      return body;
+    case 'image-to-video':
+      if (image === undefined) throw refuse('image-to-video needs a start image (image_url)');
+      if (endImage !== undefined) body[KLING_AI_GUESSED_FIELDS.endImage] = endImage;
+      return body;
+    case 'video-edit':
+      if (video === undefined) throw refuse('an Omni Edit needs a source video');
+      if (!request.prompt) throw refuse('an Omni Edit needs a prompt saying what to change');
+      body[KLING_AI_GUESSED_FIELDS.video] = video;
+      return body;
+    case 'multi-shot': {
+      const shots = request.shots ?? [];
+      if (shots.length === 0) throw refuse('multi-shot needs shots');
+      const total = shots.reduce((sum, shot) => sum + shot.durationSeconds, 0);
+      if (total !== request.durationSeconds) throw refuse(`shot durations add up to ${total} s but duration is ${request.durationSeconds} s`);
+      body[KLING_AI_GUESSED_FIELDS.shots] = shots.map((shot) => ({ prompt: shot.prompt, duration: shot.durationSeconds }));
+      return body;
+    }
+    case 'reference-to-video':
+      throw refuse('reference-to-video is not described by the API');
+  }
+}
+
+/**
+ * A medium as the API takes it: a public URL ("the image_url must be publicly accessible"). Prepared media that
+ * is base64 rather than a URL cannot be sent; without prepared media a `{url}` ref goes as is and an `{s3Key}`
+ * (which needs preparing first) is refused.
+ */
+function publicUrlOf(
+  prepared: string | undefined,
+  ref: MediaRef | undefined,
+  field: string,
+  refuse: (message: string) => ProviderError,
+): string | undefined {
+  if (prepared !== undefined) {
+    if (/^https?:\/\//i.test(prepared)) return prepared;
+    throw refuse(`${field} must be a public URL; the API does not take base64`);
+  }
+  if (ref === undefined) return undefined;
+  if ('url' in ref) return ref.url;
+  throw refuse(`${field} is an S3 input that was not prepared as a public URL before submission`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Task → canonical status.
+
+/** Failure texts that mean moderation (the document lists "content policy violations" among failure causes). */
+const CONTENT_POLICY_TEXT = /content[\s_-]*(policy|violation|moderation|safety|filter)|moderation|nsfw|unsafe|prohibited/i;
+
+function toProviderStatus(task: TaskState, providerTaskId: string): ProviderStatus {
+  const status = canonicalStatusOf(task.status);
+  const progress = task.progress === undefined ? {} : { progress: task.progress };
+  switch (status) {
+    case 'succeeded': {
+      if (task.output === undefined || task.output === null) {
+        throw new ProviderError('server', `Kling AI task ${providerTaskId} completed without an output`);
+      }
+      const output = parseProviderBody(TaskOutput, task.output, `Kling AI task ${providerTaskId} output`);
+      if (!output?.video) throw new ProviderError('server', `Kling AI task ${providerTaskId} completed without a video URL in output`);
+      return {
+        providerTaskId,
+        status,
+        videoUrl: output.video,
+        ...(output.thumbnail !== undefined && { thumbnailUrl: output.thumbnail }),
+      };
+    }
+    case 'failed':
+      return { providerTaskId, status, error: failureOf(task.error) };
+    case 'cancelled':
+      return { providerTaskId, status, error: { code: 'PROVIDER_CANCELLED', message: 'Kling AI reports the task cancelled', retryable: false } };
+    default:
+      return { providerTaskId, status, ...progress };
+  }
+}
+
+function failureOf(error: unknown): JobError {
+  const parsed = TaskErrorField.safeParse(error);
+  const code = parsed.success && typeof parsed.data !== 'string' ? (parsed.data.code ?? parsed.data.type ?? undefined) : undefined;
+  const text = parsed.success ? (typeof parsed.data === 'string' ? parsed.data : (parsed.data.message ?? '')) : '';
+  const message = [code, text.trim()].filter((part) => part !== undefined && part !== '').join(': ') || 'Kling AI reported the task failed without an error';
+  const contentPolicy = kindOfCode(code === undefined ? undefined : String(code)) === 'content_policy' || CONTENT_POLICY_TEXT.test(text);
+  return { code: contentPolicy ? errorCodeOf('content_policy') : 'PROVIDER_FAILED', message, retryable: false };
+}

@@ -1,0 +1,313 @@
+// The Kling v3 REST API as its Python tutorial describes it: provider id `kling-v3-rest`.
+// Source: /work/shared/reference/seeds/000_fed6c9621e1d598c.txt (aiapiplaybook.com, 2026-02-28).
+//
+//   POST /v1/videos/text2video | /v1/videos/image2video   body {model, prompt, negative_prompt, duration (int),
+//        aspect_ratio, resolution, cfg_scale, audio_enabled, image_url, camera_control, character_ref} → {task_id}
+//   GET  /v1/videos/{task_id}   → {status: pending|processing|completed|failed, video: {url}, error: {code, message}}
+//   GET  /v1/account/info       → {credits}
+//   errors: {error: {code, message}} with 400 INVALID_PARAMETER, 401 UNAUTHORIZED, 402 INSUFFICIENT_CREDITS,
+//           422 CONTENT_POLICY_VIOLATION, 429 RATE_LIMIT_EXCEEDED, 500 INTERNAL_ERROR, 503 MODEL_OVERLOADED
+//   auth: `Authorization: Bearer <API key>` (credentials.apiKey); real base URL https://api.klingai.com
+//
+// Settings (ctx.settings): none. The base URL and the API key are all this adapter needs.
+//
+// What the source does not say, and what was decided here:
+// - No callback or webhook field exists, so `callbacks: false` and the workflow polls.
+// - No cancel call, no external/client id and no idempotency key: a retried Submit whose first answer was lost
+//   can create a second task; nothing in the API lets the adapter find the first one.
+// - No std/pro quality parameter: each model has the one quality `std`, which is never sent.
+// - No end frame, reference images, video edit, multi-shot body, voice or fps: those modes and fields are not in
+//   the capability map. (The FAQ names multi-shot as a v3 feature, but the API shows no field for it.)
+// - `character_ref` takes the task id of an earlier "character job"; the canonical request has no such field, so
+//   it is never sent.
+// - `camera_control` says "See docs for schema": Kling's own `{type, config: {horizontal, vertical, pan, tilt,
+//   roll, zoom}}` shape is sent (CAMERA_CONTROL_FIELD below).
+// - The status answer is read at the top level (the tutorial reads `data["status"]` and `data["video"]["url"]`);
+//   the tutorial's comment also names `video_url`, read as a fallback (FALLBACK_VIDEO_URL_FIELD).
+// - No thumbnail and no charged-credits field on a task: status() reports neither.
+import { z } from 'zod';
+import { CallbackRejected, ProviderError, errorCodeOf, isRetryableKind } from '../errors.ts';
+import type { ErrorKind } from '../errors.ts';
+import type { JobError, MediaRef, Mode, ResolvedRequest } from '../job.ts';
+import type {
+  AdapterContext,
+  CallbackRequest,
+  ModelCapabilities,
+  ProviderAdapter,
+  ProviderCapabilities,
+  ProviderStatus,
+  SubmitRequest,
+  SubmitResult,
+} from './adapter.ts';
+import { kindOfHttpStatus, requestJson, snippetOf } from './http.ts';
+import type { HttpFailure, ProviderRequest } from './http.ts';
+import { klingV3RestPrice } from './kling-v3-rest-pricing.ts';
+import type { KlingV3RestResolution } from './kling-v3-rest-pricing.ts';
+
+export const KLING_V3_REST_ID = 'kling-v3-rest';
+/** The real provider's base URL (the tutorial's KLING_API_BASE_URL default). */
+export const KLING_V3_REST_DEFAULT_BASE_URL = 'https://api.klingai.com';
+
+/** Field names the tutorial leaves open (see the header): one constant each, easy to change. */
+const CAMERA_CONTROL_FIELD = 'camera_control';
+const FALLBACK_VIDEO_URL_FIELD = 'video_url';
+
+/** Documented defaults: `resolution` "720p" (sent explicitly so the estimate and the request agree). */
+const DEFAULT_RESOLUTION: KlingV3RestResolution = '720p';
+/** Documented ranges the capability map cannot express (the canonical request allows longer texts). */
+const MAX_PROMPT_CHARS = 2500;
+const MAX_NEGATIVE_PROMPT_CHARS = 1000;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Capability map (the "API Parameters Reference" table). Durations 5 or 10 s, aspect ratios 16:9, 9:16, 1:1,
+// resolutions 720p/1080p and 4k only on kling-v3, native audio only on kling-v3. cfg_scale, negative_prompt,
+// camera_control and image_url are listed without a model restriction, so every model takes them.
+
+function klingV3RestModel(id: string, overrides: Partial<ModelCapabilities> = {}): ModelCapabilities {
+  return {
+    id,
+    modes: ['text-to-video', 'image-to-video'],
+    durationsSeconds: [5, 10],
+    defaultDurationSeconds: 5,
+    aspectRatios: ['16:9', '9:16', '1:1'],
+    qualities: ['std'],
+    resolutions: ['720p', '1080p'],
+    cfgScale: true,
+    audio: false,
+    cameraControl: true,
+    endImage: false,
+    negativePrompt: true,
+    ...overrides,
+  };
+}
+
+export const KLING_V3_REST_MODELS: readonly ModelCapabilities[] = [
+  klingV3RestModel('kling-v1'),
+  klingV3RestModel('kling-v1-5'),
+  klingV3RestModel('kling-v3', { resolutions: ['720p', '1080p', '4k'], audio: true }),
+];
+
+export const KLING_V3_REST_CAPABILITIES: ProviderCapabilities = {
+  // kling-v3 is the API's own default `model` and the widest one (4K, native audio), and the only one with prices.
+  defaultModel: 'kling-v3',
+  models: [...KLING_V3_REST_MODELS],
+  callbacks: false,
+  // Irrelevant without callbacks; `url-token` because nothing would be signed.
+  callbackAuth: 'url-token',
+  cancel: false,
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Errors. The body code decides when it is a documented one (the tutorial checks CONTENT_POLICY_VIOLATION by
+// code, whatever the status); otherwise the HTTP status does.
+
+export const KLING_V3_REST_ERROR_CODES: Readonly<Record<string, { kind: ErrorKind; meaning: string }>> = {
+  INVALID_PARAMETER: { kind: 'invalid', meaning: 'bad parameter value' },
+  UNAUTHORIZED: { kind: 'auth', meaning: 'missing or invalid API key' },
+  INSUFFICIENT_CREDITS: { kind: 'insufficient_credits', meaning: 'account balance too low' },
+  CONTENT_POLICY_VIOLATION: { kind: 'content_policy', meaning: 'prompt triggered the content filter' },
+  RATE_LIMIT_EXCEEDED: { kind: 'rate_limited', meaning: 'too many requests per minute' },
+  INTERNAL_ERROR: { kind: 'server', meaning: 'server-side failure' },
+  MODEL_OVERLOADED: { kind: 'overloaded', meaning: 'high server load' },
+};
+
+const ErrorBody = z.object({
+  error: z.object({ code: z.string().nullish(), message: z.string().nullish() }),
+});
+
+/** The classifier for non-2xx answers. */
+export function classifyKlingV3RestFailure(failure: HttpFailure): ProviderError {
+  const parsed = ErrorBody.safeParse(failure.body);
+  const code = parsed.success ? (parsed.data.error.code ?? undefined) : undefined;
+  const known = code === undefined ? undefined : KLING_V3_REST_ERROR_CODES[code];
+  const kind = known?.kind ?? kindOfHttpStatus(failure.status);
+  const reason = parsed.success
+    ? `${code ?? 'no code'}${parsed.data.error.message ? `: ${snippetOf(parsed.data.error.message)}` : ''}`
+    : snippetOf(typeof failure.body === 'string' ? failure.body : JSON.stringify(failure.body));
+  return new ProviderError(kind, `Kling v3 answered HTTP ${failure.status} [${failure.request}]${reason ? `: ${reason}` : ''}`, {
+    providerCode: code ?? failure.status,
+    httpStatus: failure.status,
+    retryAfterSeconds: failure.retryAfterSeconds,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Response shapes.
+
+/** Task ids are shown as strings; a number is accepted too and kept as its decimal text. */
+const TaskIdValue = z.union([z.string().min(1), z.number().int().nonnegative()]).transform(String);
+
+const CreatedTask = z.object({ task_id: TaskIdValue });
+
+const Task = z.object({
+  task_id: TaskIdValue.optional(),
+  status: z.enum(['pending', 'processing', 'completed', 'failed']),
+  video: z.object({ url: z.string().min(1).nullish() }).nullish(),
+  [FALLBACK_VIDEO_URL_FIELD]: z.string().min(1).nullish(),
+  error: z.object({ code: z.string().nullish(), message: z.string().nullish() }).nullish(),
+});
+type Task = z.infer<typeof Task>;
+
+const AccountInfo = z.object({ credits: z.number().nullish() });
+
+// ---------------------------------------------------------------------------------------------------------------
+
+export class KlingV3RestAdapter implements ProviderAdapter {
+  readonly id = KLING_V3_REST_ID;
+  readonly capabilities = KLING_V3_REST_CAPABILITIES;
+
+  async submit(input: SubmitRequest, ctx: AdapterContext): Promise<SubmitResult> {
+    const { path, body } = buildKlingV3RestCreate(input);
+    const created = await call(ctx, { method: 'POST', path, body }, CreatedTask);
+    return { providerTaskId: created.task_id };
+  }
+
+  async status(providerTaskId: string, ctx: AdapterContext): Promise<ProviderStatus> {
+    if (providerTaskId.trim() === '' || /^\.{1,2}$/.test(providerTaskId)) {
+      throw new ProviderError('invalid', `'${providerTaskId}' is not a Kling v3 task id`);
+    }
+    const task = await call(ctx, { method: 'GET', path: `/v1/videos/${encodeURIComponent(providerTaskId)}` }, Task);
+    return toProviderStatus(task, providerTaskId);
+  }
+
+  /** The API has no callbacks (capabilities.callbacks is false): anything arriving as one is refused. */
+  async parseCallback(_callback: CallbackRequest, _ctx: AdapterContext): Promise<ProviderStatus> {
+    throw new CallbackRejected(`${KLING_V3_REST_ID} does not send callbacks; its tasks are polled`);
+  }
+
+  estimateCost(request: ResolvedRequest, _mode: Mode): { credits: number; usd: number } | undefined {
+    return klingV3RestPrice({
+      model: request.model,
+      resolution: request.resolution ?? DEFAULT_RESOLUTION,
+      durationSeconds: request.durationSeconds,
+      audio: request.audio === true,
+    });
+  }
+}
+
+/** `GET /v1/account/info`: the credit balance, to check an API key before spending credits. */
+export async function readKlingV3RestAccount(ctx: AdapterContext): Promise<{ credits?: number }> {
+  const info = await call(ctx, { method: 'GET', path: '/v1/account/info' }, AccountInfo);
+  return info.credits === null || info.credits === undefined ? {} : { credits: info.credits };
+}
+
+/** One call: the Bearer API key, the error classifier, the answer through its schema. */
+async function call<Schema extends z.ZodType>(ctx: AdapterContext, request: ProviderRequest, schema: Schema): Promise<z.output<Schema>> {
+  const apiKey = ctx.credentials.apiKey;
+  if (!apiKey) throw new ProviderError('auth', 'Kling v3 credentials are missing: set apiKey');
+  return requestJson(ctx, { ...request, headers: { ...request.headers, authorization: `Bearer ${apiKey}` } }, schema, classifyKlingV3RestFailure);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Create bodies. Field names exactly as the tutorial's payloads; the endpoint follows the image, as its
+// `submit_job` does.
+
+type CreateBody = Record<string, unknown>;
+
+/** The path and body of a create. Anything asked for that the API cannot take is refused (`invalid`). */
+export function buildKlingV3RestCreate(input: SubmitRequest): { path: string; body: CreateBody } {
+  const { request, mode } = input;
+  const refuse = (message: string) => new ProviderError('invalid', `${KLING_V3_REST_ID} ${request.model}: ${message}`);
+  const model = KLING_V3_REST_MODELS.find((candidate) => candidate.id === request.model);
+  if (!model) throw refuse(`not a model of this API; known: ${KLING_V3_REST_MODELS.map((m) => m.id).join(', ')}`);
+  if (!model.modes.includes(mode)) throw refuse(`${mode} is not supported; supported: ${model.modes.join(', ')}`);
+  if (!model.durationsSeconds.includes(request.durationSeconds)) {
+    throw refuse(`${request.durationSeconds} s is not supported; supported: ${model.durationsSeconds.join(', ')}`);
+  }
+  const resolution = request.resolution ?? DEFAULT_RESOLUTION;
+  if (!model.resolutions?.includes(resolution)) throw refuse(`resolution ${resolution} is not supported (4k is kling-v3 only)`);
+  if (!model.qualities.includes(request.quality)) throw refuse(`quality ${request.quality} cannot be chosen on this API`);
+  if (request.audio === true && !model.audio) throw refuse('native audio is kling-v3 only');
+  const unsupported: [boolean, string][] = [
+    [request.voice !== undefined, 'a voice'],
+    [request.fps !== undefined, 'a frame rate'],
+    [request.endImage !== undefined || input.media?.endImage !== undefined, 'an end frame'],
+    [Boolean(request.referenceImages?.length || input.media?.referenceImages?.length), 'reference images'],
+    [request.video !== undefined || input.media?.video !== undefined, 'a video input'],
+    [Boolean(request.shots?.length), 'shots'],
+    [request.keepOriginalSound !== undefined, 'keepOriginalSound'],
+  ];
+  for (const [asked, what] of unsupported) if (asked) throw refuse(`${what} is not supported by this API`);
+  if (!request.prompt?.trim()) throw refuse('a prompt is required (1–2500 characters)');
+  if (request.prompt.length > MAX_PROMPT_CHARS) throw refuse(`the prompt is longer than ${MAX_PROMPT_CHARS} characters`);
+  if (request.negativePrompt !== undefined && request.negativePrompt.length > MAX_NEGATIVE_PROMPT_CHARS) {
+    throw refuse(`negative_prompt is longer than ${MAX_NEGATIVE_PROMPT_CHARS} characters`);
+  }
+
+  const image = input.media?.image ?? (request.image && publicUrlOf(request.image, refuse));
+  if (mode === 'image-to-video' && image === undefined) throw refuse('image-to-video needs an image');
+  if (image !== undefined) assertHttpsUrl(image, refuse);
+
+  const body: CreateBody = {
+    model: model.id,
+    prompt: request.prompt,
+    ...(request.negativePrompt !== undefined && { negative_prompt: request.negativePrompt }),
+    duration: request.durationSeconds,
+    aspect_ratio: request.aspectRatio,
+    resolution,
+    ...(request.cfgScale !== undefined && { cfg_scale: request.cfgScale }),
+    // "v3 only": never sent to the older models, always explicit on kling-v3.
+    ...(model.audio && { audio_enabled: request.audio === true }),
+    ...(request.cameraControl && { [CAMERA_CONTROL_FIELD]: cameraControlBody(request.cameraControl) }),
+    ...(image !== undefined && { image_url: image }),
+  };
+  return { path: image === undefined ? '/v1/videos/text2video' : '/v1/videos/image2video', body };
+}
+
+/** A request's own media reference when Submit prepared no `media`: a `{url}` goes as is, an `{s3Key}` cannot. */
+function publicUrlOf(ref: MediaRef, refuse: (message: string) => ProviderError): string {
+  if ('url' in ref) return ref.url;
+  throw refuse('an S3 input must be prepared as a URL before submission (media was not given)');
+}
+
+/** `image_url` is documented as "Valid HTTPS URL": base64 or plain http would be refused by the API. */
+function assertHttpsUrl(value: string, refuse: (message: string) => ProviderError): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'https:') throw refuse('image_url must be an HTTPS URL (base64 and http are not accepted)');
+}
+
+/** Kling's camera_control shape: the type, and the config axes only when given. */
+function cameraControlBody(cameraControl: NonNullable<ResolvedRequest['cameraControl']>): CreateBody {
+  return { type: cameraControl.type, ...(cameraControl.config && { config: { ...cameraControl.config } }) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Task → canonical status.
+
+const CONTENT_POLICY_WORDS = /content[\s_-]*(policy|filter|safety)|moderation|violat/i;
+
+function toProviderStatus(task: Task, providerTaskId: string): ProviderStatus {
+  switch (task.status) {
+    case 'pending':
+      return { providerTaskId, status: 'pending' };
+    case 'processing':
+      return { providerTaskId, status: 'processing' };
+    case 'completed': {
+      const videoUrl = task.video?.url ?? task[FALLBACK_VIDEO_URL_FIELD];
+      if (!videoUrl) throw new ProviderError('server', `Kling v3 task ${providerTaskId} completed without a video URL`);
+      return { providerTaskId, status: 'succeeded', videoUrl };
+    }
+    case 'failed':
+      return { providerTaskId, status: 'failed', error: failureOf(task.error) };
+  }
+}
+
+/**
+ * A failed task's `error`: CONTENT_POLICY_VIOLATION (or a message about the content filter) is CONTENT_POLICY;
+ * another documented code takes its kind's code (INTERNAL_ERROR → SERVER, retryable); anything else is
+ * PROVIDER_FAILED, not retryable.
+ */
+function failureOf(error: Task['error']): JobError {
+  const code = error?.code ?? undefined;
+  const text = error?.message?.trim() || 'Kling v3 reported the task failed without a reason';
+  const message = code ? `${code}: ${text}` : text;
+  const known = code === undefined ? undefined : KLING_V3_REST_ERROR_CODES[code];
+  if (known) return { code: errorCodeOf(known.kind), message, retryable: isRetryableKind(known.kind) };
+  if (CONTENT_POLICY_WORDS.test(text)) return { code: errorCodeOf('content_policy'), message, retryable: false };
+  return { code: 'PROVIDER_FAILED', message, retryable: false };
+}

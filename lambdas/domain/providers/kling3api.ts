@@ -1,0 +1,426 @@
+// kling3api.com, a reseller of Kling 3.0 and Kling Video O3: provider id `kling3api`.
+// Facts come from its API documentation (/work/shared/reference/seeds/003_1ace3cef13878ba3.txt):
+//   POST /api/generate    body `{type, prompt, duration, aspect_ratio, ...}` → `{code: 200, message, data: {task_id,
+//                         status: "IN_PROGRESS", consumed_credits}}`; `type` names model, quality and mode at once
+//                         (`pro-text-to-video`, `o3-std-video-edit`...).
+//   GET  /api/status?task_id=…  → the same envelope, `data.status` IN_PROGRESS / SUCCESS / failure,
+//                         `data.response` an array of video URLs, `data.error_message`, `data.consumed_credits`.
+//   Auth: `Authorization: Bearer <API key>` (credentials.apiKey). Real base URL: https://kling3api.com.
+//   Errors: HTTP 400 INVALID_PROMPT / INVALID_DURATION / INVALID_TYPE / MISSING_IMAGE / MISSING_VIDEO,
+//   401 INVALID_API_KEY, 402 INSUFFICIENT_CREDITS, 429 RATE_LIMITED, 500 INTERNAL_ERROR.
+//
+// Settings (ctx.settings): none. The adapter needs only its base URL and the API key.
+//
+// What the document does not give, and what this adapter does about it:
+// - No callback or webhook field: capabilities say `callbacks: false` (polling only), and parseCallback refuses
+//   everything. (`callbackAuth` must still be set; `url-token` is the honest value for an API that signs nothing.)
+// - No cancel call, no client/external id and no idempotency key: `cancel: false`, and no duplicate-submit
+//   protection is possible (a retried Submit whose first answer was lost creates a second task).
+// - The task id's own prefix (n75 Kling 3.0, n71 O3) routes the status query, so the task id is returned as is.
+// - Field names of the end frame, negative prompt and prompt adherence are not printed: see the constants below.
+// - The word of a failed task is not printed: see FAILED_STATUSES.
+// - Where the error code sits in an error body is not printed: see documentedCodeOf.
+// - No resolution, fps, camera control, voice or multi-shot parameter exists, so those are refused by validation.
+//   "High-quality 4K" is only a tagline: no field asks for it, so `resolution` is refused rather than ignored.
+import { z } from 'zod';
+import { CallbackRejected, ProviderError, errorCodeOf } from '../errors.ts';
+import type { ErrorKind } from '../errors.ts';
+import type { JobError, MediaRef, Mode, ResolvedRequest } from '../job.ts';
+import type {
+  AdapterContext,
+  CallbackRequest,
+  ModelCapabilities,
+  ProviderAdapter,
+  ProviderCapabilities,
+  ProviderStatus,
+  SubmitRequest,
+  SubmitResult,
+} from './adapter.ts';
+import { describeRequest, kindOfHttpStatus, parseProviderBody, sendRequest, snippetOf } from './http.ts';
+import type { HttpFailure, ProviderRequest } from './http.ts';
+import { estimateKling3apiCredits } from './kling3api-pricing.ts';
+
+export const KLING3API_PROVIDER_ID = 'kling3api';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Request field names. Those printed in the document's examples are used as printed; the three the document
+// describes without naming are the most plausible snake_case names, each in one constant so it is easy to change.
+
+/** "End frame image URL (image-to-video only)": name not printed; `end_image` pairs with the documented `image`. */
+export const END_IMAGE_FIELD = 'end_image';
+/** "Negative prompt to avoid certain elements": name not printed; Kling's own API calls it `negative_prompt`. */
+export const NEGATIVE_PROMPT_FIELD = 'negative_prompt';
+/** "Prompt adherence (0-1, Kling 3.0 only)": name not printed; Kling's own API calls this setting `cfg_scale`. */
+export const CFG_SCALE_FIELD = 'cfg_scale';
+
+const MAX_PROMPT_CHARS = 2000;
+const MAX_REFERENCE_IMAGES = 7;
+const DURATIONS_SECONDS = [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Capabilities. Two models, named as in the other Kling adapters; quality (std/pro) and mode pick the `type`.
+
+const ALL_ASPECT_RATIOS: ModelCapabilities['aspectRatios'] = ['16:9', '9:16', '1:1'];
+
+export const KLING3API_MODELS: readonly ModelCapabilities[] = [
+  {
+    // Kling 3.0: pro/std × text-to-video/image-to-video, priced with and without audio; the only model taking
+    // prompt adherence.
+    id: 'kling-v3',
+    modes: ['text-to-video', 'image-to-video'],
+    durationsSeconds: DURATIONS_SECONDS,
+    defaultDurationSeconds: 5,
+    aspectRatios: ALL_ASPECT_RATIOS,
+    // std first: the cheaper rate is the default; callers who want pro ask for it.
+    qualities: ['std', 'pro'],
+    cfgScale: true,
+    audio: true,
+    cameraControl: false,
+    endImage: true,
+    negativePrompt: true,
+    voice: false,
+  },
+  {
+    // Kling Video O3: adds reference-to-video (up to 7 reference images) and video editing.
+    id: 'kling-o3',
+    modes: ['text-to-video', 'image-to-video', 'reference-to-video', 'video-edit'],
+    durationsSeconds: DURATIONS_SECONDS,
+    defaultDurationSeconds: 5,
+    aspectRatios: ALL_ASPECT_RATIOS,
+    qualities: ['std', 'pro'],
+    cfgScale: false,
+    // `sound` is listed among the general request fields with no model restriction.
+    audio: true,
+    cameraControl: false,
+    endImage: true,
+    negativePrompt: true,
+    voice: false,
+    maxReferenceImages: MAX_REFERENCE_IMAGES,
+    keepOriginalSound: true,
+  },
+];
+
+export const KLING3API_CAPABILITIES: ProviderCapabilities = {
+  // kling-v3 is the product the service is named after and the one its quick start calls; a request naming no
+  // model gets it. Reference-to-video and video edits need kling-o3, which callers name.
+  defaultModel: 'kling-v3',
+  models: [...KLING3API_MODELS],
+  callbacks: false,
+  callbackAuth: 'url-token',
+  cancel: false,
+};
+
+/** The `type` of a task: `[o3-]<quality>-<mode>`, e.g. `pro-text-to-video`, `o3-std-video-edit`. */
+export function kling3apiTaskType(model: string, quality: 'std' | 'pro', mode: Mode): string {
+  const family = model === 'kling-o3' ? 'o3-' : '';
+  return `${family}${quality}-${mode}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Response shapes. The envelope is `{code, message, data}` with `code: 200` on success.
+
+const Envelope = z.object({
+  code: z.union([z.number(), z.string()]),
+  message: z.string().nullish(),
+  data: z.unknown().optional(),
+});
+
+const Credits = z.union([z.number(), z.string()]).nullish();
+
+const CreatedTask = z.object({
+  task_id: z.string().min(1),
+  status: z.string().nullish(),
+  consumed_credits: Credits,
+});
+
+const TaskState = z.object({
+  task_id: z.string().min(1),
+  status: z.string().min(1),
+  consumed_credits: Credits,
+  response: z.array(z.string()).nullish(),
+  error_message: z.string().nullish(),
+  type: z.string().nullish(),
+});
+type TaskState = z.infer<typeof TaskState>;
+
+/** An error body, loosely: the document prints the codes but not where they sit (see documentedCodeOf). */
+const ErrorBody = z.object({
+  // Each field falls back to undefined on its own, so one odd field never hides the others.
+  code: z.union([z.number(), z.string()]).nullish().catch(undefined),
+  message: z.string().nullish().catch(undefined),
+  error: z
+    .union([z.string(), z.object({ code: z.string().nullish().catch(undefined), message: z.string().nullish().catch(undefined) })])
+    .nullish()
+    .catch(undefined),
+  error_code: z.string().nullish().catch(undefined),
+});
+type ErrorBody = z.infer<typeof ErrorBody>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Statuses. IN_PROGRESS and SUCCESS are printed. The failure word is not: FAILED is the most plausible; FAILURE
+// and ERROR are accepted too. PENDING / QUEUED are not printed either, and are read as pending if they appear.
+
+const PENDING_STATUSES = new Set(['PENDING', 'QUEUED']);
+const IN_PROGRESS_STATUSES = new Set(['IN_PROGRESS']);
+const SUCCESS_STATUSES = new Set(['SUCCESS']);
+export const FAILED_STATUSES = new Set(['FAILED', 'FAILURE', 'ERROR']);
+
+/** No moderation wording is documented; these are the phrases Kling and its resellers use for it. */
+const CONTENT_POLICY_MESSAGE = /risk[\s_-]*control|content[\s_-]*(security|safety|risk|policy|moderation)|moderation|sensitive|nsfw|violat/i;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Error codes (the document's error table). The kind comes from the code; the documented HTTP status is kept
+// for reference and for the simulator's tests.
+
+export const KLING3API_ERROR_CODES = {
+  INVALID_PROMPT: { kind: 'invalid', httpStatus: 400, meaning: 'the prompt is invalid or empty' },
+  INVALID_DURATION: { kind: 'invalid', httpStatus: 400, meaning: 'duration out of the supported range' },
+  INVALID_TYPE: { kind: 'invalid', httpStatus: 400, meaning: 'unsupported task type' },
+  MISSING_IMAGE: { kind: 'invalid', httpStatus: 400, meaning: 'an image is required' },
+  MISSING_VIDEO: { kind: 'invalid', httpStatus: 400, meaning: 'a video is required' },
+  INVALID_API_KEY: { kind: 'auth', httpStatus: 401, meaning: 'API key missing or invalid' },
+  INSUFFICIENT_CREDITS: { kind: 'insufficient_credits', httpStatus: 402, meaning: 'not enough credits' },
+  RATE_LIMITED: { kind: 'rate_limited', httpStatus: 429, meaning: 'too many requests' },
+  INTERNAL_ERROR: { kind: 'server', httpStatus: 500, meaning: 'server error' },
+} as const satisfies Record<string, { kind: ErrorKind; httpStatus: number; meaning: string }>;
+export type Kling3apiErrorCode = keyof typeof KLING3API_ERROR_CODES;
+
+const isDocumentedCode = (value: unknown): value is Kling3apiErrorCode =>
+  typeof value === 'string' && Object.hasOwn(KLING3API_ERROR_CODES, value);
+const DOCUMENTED_CODE_IN_TEXT = new RegExp(`\\b(${Object.keys(KLING3API_ERROR_CODES).join('|')})\\b`);
+
+/**
+ * The provider's code in an error body. The document's table gives HTTP status and code but no example body, so
+ * the code is looked for where such APIs put it: a string `code` in the `{code, message, data}` envelope,
+ * `error_code`, `error` (a string or `{code}`), and last a documented code named in `message`.
+ */
+export function documentedCodeOf(body: ErrorBody): string | undefined {
+  const error = body.error;
+  const candidates = [
+    typeof body.code === 'string' ? body.code : undefined,
+    body.error_code ?? undefined,
+    typeof error === 'string' ? error : (error?.code ?? undefined),
+  ].filter((candidate): candidate is string => Boolean(candidate?.trim()));
+  const documented = candidates.find(isDocumentedCode);
+  if (documented) return documented;
+  const texts = [body.message, typeof error === 'string' ? error : error?.message];
+  for (const text of texts) {
+    const named = text ? DOCUMENTED_CODE_IN_TEXT.exec(text)?.[1] : undefined;
+    if (named) return named;
+  }
+  return candidates[0];
+}
+
+interface FailureContext {
+  request: string;
+  httpStatus: number;
+  headers?: Headers;
+  retryAfterSeconds?: number;
+  now: Date;
+}
+
+/** A refusal (non-2xx, or a 2xx whose envelope code is not 200) as a `ProviderError`. */
+export function kling3apiError(body: unknown, context: FailureContext): ProviderError {
+  const parsed = ErrorBody.safeParse(body);
+  const errorBody: ErrorBody = parsed.success ? parsed.data : {};
+  const code = documentedCodeOf(errorBody);
+  // An HTTP 200 carrying `{code: 402, ...}` is read with the envelope's code as its status.
+  const status = typeof errorBody.code === 'number' && errorBody.code >= 400 && errorBody.code <= 599 ? errorBody.code : context.httpStatus;
+  const kind: ErrorKind = isDocumentedCode(code) ? KLING3API_ERROR_CODES[code].kind : kindOfHttpStatus(status);
+  const meaning = isDocumentedCode(code) ? ` (${KLING3API_ERROR_CODES[code].meaning})` : '';
+  const providerMessage = errorBody.message ?? (typeof errorBody.error === 'object' ? errorBody.error?.message : undefined);
+  const detail = providerMessage ? `: ${snippetOf(providerMessage)}` : parsed.success ? '' : `: ${snippetOf(typeof body === 'string' ? body : JSON.stringify(body))}`;
+  const retryAfterSeconds = context.retryAfterSeconds ?? (context.headers ? rateLimitResetSeconds(context.headers, context.now) : undefined);
+  return new ProviderError(kind, `kling3api ${code ?? `HTTP ${status}`}${meaning}${detail} [${context.request}, HTTP ${context.httpStatus}]`, {
+    providerCode: code ?? status,
+    httpStatus: context.httpStatus,
+    retryAfterSeconds,
+  });
+}
+
+/**
+ * When Retry-After is absent, `X-RateLimit-Reset` says when the window reopens: an epoch time in seconds (values
+ * this large cannot be a delay) or a delay in seconds. The document mentions neither header; both are common.
+ */
+function rateLimitResetSeconds(headers: Headers, now: Date): number | undefined {
+  const value = headers.get('x-ratelimit-reset')?.trim();
+  if (!value || !/^\d+$/.test(value)) return undefined;
+  const number = Number(value);
+  const EPOCH_SECONDS_THRESHOLD = 1_000_000_000;
+  if (number < EPOCH_SECONDS_THRESHOLD) return number;
+  return Math.max(0, Math.ceil(number - now.getTime() / 1000));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+export class Kling3apiAdapter implements ProviderAdapter {
+  readonly id = KLING3API_PROVIDER_ID;
+  readonly capabilities = KLING3API_CAPABILITIES;
+
+  async submit(input: SubmitRequest, ctx: AdapterContext): Promise<SubmitResult> {
+    const body = buildGenerateBody(input);
+    const created = await this.call(ctx, { method: 'POST', path: '/api/generate', body }, CreatedTask);
+    return { providerTaskId: created.task_id };
+  }
+
+  async status(providerTaskId: string, ctx: AdapterContext): Promise<ProviderStatus> {
+    if (!providerTaskId.trim()) throw new ProviderError('invalid', 'kling3api: an empty task id cannot be queried');
+    const task = await this.call(ctx, { method: 'GET', path: '/api/status', query: { task_id: providerTaskId } }, TaskState);
+    if (task.task_id !== providerTaskId) {
+      throw new ProviderError('server', `kling3api answered the status of task ${task.task_id} when asked for ${providerTaskId}`);
+    }
+    return toProviderStatus(task);
+  }
+
+  /** kling3api documents no callbacks, so nothing that arrives as one can be trusted or understood. */
+  async parseCallback(_callback: CallbackRequest, _ctx: AdapterContext): Promise<ProviderStatus> {
+    throw new CallbackRejected('kling3api sends no callbacks (its API has no callback field); jobs are polled');
+  }
+
+  estimateCost(request: ResolvedRequest, mode: Mode): { credits: number } | undefined {
+    const credits = estimateKling3apiCredits(request, mode);
+    return credits === undefined ? undefined : { credits };
+  }
+
+  /** One call: Bearer key, envelope, `code` check, then `data` through its schema. */
+  private async call<Schema extends z.ZodType>(ctx: AdapterContext, request: ProviderRequest, dataSchema: Schema): Promise<z.output<Schema>> {
+    const apiKey = ctx.credentials.apiKey;
+    if (!apiKey) throw new ProviderError('auth', 'kling3api credentials are missing: set apiKey');
+    const classify = (failure: HttpFailure) =>
+      kling3apiError(failure.body, {
+        request: failure.request,
+        httpStatus: failure.status,
+        headers: failure.headers,
+        retryAfterSeconds: failure.retryAfterSeconds,
+        now: ctx.now(),
+      });
+    const response = await sendRequest(ctx, { ...request, headers: { ...request.headers, authorization: `Bearer ${apiKey}` } }, classify);
+    const described = describeRequest(request);
+    const envelope = parseProviderBody(Envelope, response.body, `kling3api ${described}`);
+    if (!isSuccessCode(envelope.code)) {
+      throw kling3apiError(response.body, { request: described, httpStatus: response.status, headers: response.headers, now: ctx.now() });
+    }
+    return parseProviderBody(dataSchema, envelope.data, `kling3api ${described} data`);
+  }
+}
+
+const isSuccessCode = (code: number | string): boolean => typeof code === 'number' && code >= 200 && code <= 299;
+
+// ---------------------------------------------------------------------------------------------------------------
+// The generate body. Everything the request asks for that the API cannot take is refused before sending.
+
+type GenerateBody = Record<string, unknown>;
+
+export function buildGenerateBody(input: SubmitRequest): GenerateBody {
+  const { request, mode } = input;
+  const refuse = (message: string) => new ProviderError('invalid', `kling3api ${request.model}: ${message}`);
+  const model = KLING3API_MODELS.find((candidate) => candidate.id === request.model);
+  if (!model) throw refuse(`not a kling3api model; known: ${KLING3API_MODELS.map((m) => m.id).join(', ')}`);
+  if (!model.modes.includes(mode)) throw refuse(`${mode} is not supported; supported: ${model.modes.join(', ')}`);
+  if (!model.qualities.includes(request.quality)) throw refuse(`quality ${request.quality} is not supported`);
+  if (!model.durationsSeconds.includes(request.durationSeconds)) {
+    throw refuse(`${request.durationSeconds} s is not supported; supported: 3–15`);
+  }
+  const prompt = request.prompt?.trim();
+  // INVALID_PROMPT is "invalid or empty" for every type, so a prompt is needed even to animate an image.
+  if (!prompt) throw refuse('a prompt is required for every kling3api task type');
+  if (prompt.length > MAX_PROMPT_CHARS) throw refuse(`the prompt is ${prompt.length} characters; at most ${MAX_PROMPT_CHARS}`);
+  if (request.resolution !== undefined) throw refuse('no resolution can be chosen (quality sets it)');
+  if (request.fps !== undefined) throw refuse('no frame rate can be chosen');
+  if (request.cameraControl) throw refuse('camera control is not supported');
+  if (request.voice) throw refuse('a voice cannot be chosen');
+  if (request.shots?.length) throw refuse('multi-shot is not supported');
+  if (request.cfgScale !== undefined && !model.cfgScale) throw refuse('prompt adherence (cfgScale) is Kling 3.0 only');
+  if (request.endImage && mode !== 'image-to-video') throw refuse('an end frame is for image-to-video only');
+  if (request.keepOriginalSound !== undefined && mode !== 'video-edit') throw refuse('keepOriginalSound is for video edits only');
+
+  const body: GenerateBody = {
+    type: kling3apiTaskType(model.id, request.quality, mode),
+    prompt,
+    ...(request.negativePrompt !== undefined && { [NEGATIVE_PROMPT_FIELD]: request.negativePrompt }),
+    ...(request.cfgScale !== undefined && { [CFG_SCALE_FIELD]: request.cfgScale }),
+    // `sound` defaults to true on the provider: sent only when the caller chose.
+    ...(request.audio !== undefined && { sound: request.audio }),
+  };
+  const requireUrl = (value: string, what: string): string => {
+    if (!/^https?:\/\//i.test(value)) throw refuse(`${what} must be a URL (the API takes image and video URLs, not base64)`);
+    return value;
+  };
+  // Prepared media first; otherwise the request's own `{url}` refs (an `{s3Key}` cannot be sent as is).
+  const mediaOf = (prepared: string | undefined, ref: MediaRef | undefined, what: string): string | undefined => {
+    const value = prepared ?? (ref && urlOfRef(ref, what, refuse));
+    return value === undefined ? undefined : requireUrl(value, what);
+  };
+
+  switch (mode) {
+    case 'text-to-video':
+      return { ...body, duration: request.durationSeconds, aspect_ratio: request.aspectRatio };
+    case 'image-to-video': {
+      const image = mediaOf(input.media?.image, request.image, 'image');
+      if (!image) throw refuse('image-to-video needs a start image (an end frame alone is not enough)');
+      const endImage = mediaOf(input.media?.endImage, request.endImage, 'endImage');
+      // The image-to-video example sends no aspect_ratio: the image sets it.
+      return { ...body, image, ...(endImage !== undefined && { [END_IMAGE_FIELD]: endImage }), duration: request.durationSeconds };
+    }
+    case 'reference-to-video': {
+      const prepared = input.media?.referenceImages;
+      const images = prepared
+        ? prepared.map((image, i) => requireUrl(image, `referenceImages.${i}`))
+        : (request.referenceImages ?? []).map((ref, i) => requireUrl(urlOfRef(ref, `referenceImages.${i}`, refuse), `referenceImages.${i}`));
+      if (images.length === 0) throw refuse('reference-to-video needs reference images');
+      if (images.length > MAX_REFERENCE_IMAGES) throw refuse(`at most ${MAX_REFERENCE_IMAGES} reference images, got ${images.length}`);
+      return { ...body, images, duration: request.durationSeconds, aspect_ratio: request.aspectRatio };
+    }
+    case 'video-edit': {
+      const video = mediaOf(input.media?.video, request.video, 'video');
+      if (!video) throw refuse('a video edit needs a video');
+      // An edit's duration is "auto" (the input video's): no duration and no aspect ratio are sent.
+      return { ...body, video, ...(request.keepOriginalSound !== undefined && { keep_original_sound: request.keepOriginalSound }) };
+    }
+    case 'multi-shot':
+      throw refuse('multi-shot is not supported');
+  }
+}
+
+/** A request's own media reference when Submit prepared no media: a public `{url}` goes as is; `{s3Key}` cannot. */
+function urlOfRef(ref: MediaRef, what: string, refuse: (message: string) => ProviderError): string {
+  if ('url' in ref) return ref.url;
+  throw refuse(`${what}: an S3 input must be prepared as a URL before submission (media was not given)`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Task state → canonical status.
+
+function toProviderStatus(task: TaskState): ProviderStatus {
+  const providerTaskId = task.task_id;
+  const credits = creditsOf(task.consumed_credits);
+  const cost = credits === undefined ? undefined : { credits };
+  const word = task.status.trim().toUpperCase();
+  if (PENDING_STATUSES.has(word)) return { providerTaskId, status: 'pending', ...(cost && { cost }) };
+  if (IN_PROGRESS_STATUSES.has(word)) return { providerTaskId, status: 'processing', ...(cost && { cost }) };
+  if (SUCCESS_STATUSES.has(word)) {
+    const videoUrl = task.response?.find((url) => url.trim() !== '');
+    if (!videoUrl) throw new ProviderError('server', `kling3api task ${providerTaskId} succeeded without a video URL in response`);
+    return { providerTaskId, status: 'succeeded', videoUrl, ...(cost && { cost }) };
+  }
+  if (FAILED_STATUSES.has(word)) return { providerTaskId, status: 'failed', error: failureOf(task), ...(cost && { cost }) };
+  throw new ProviderError('server', `kling3api task ${providerTaskId} has an unknown status '${snippetOf(task.status)}'`);
+}
+
+function failureOf(task: TaskState): JobError {
+  const message = task.error_message?.trim() || 'kling3api reported the task failed without an error_message';
+  return {
+    code: CONTENT_POLICY_MESSAGE.test(message) ? errorCodeOf('content_policy') : 'PROVIDER_FAILED',
+    message,
+    retryable: false,
+  };
+}
+
+/** `consumed_credits` is a number in the examples; a numeric string is read too, anything else ignored. */
+function creditsOf(value: string | number | null | undefined): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const text = String(value).trim();
+  if (text === '') return undefined;
+  const number = Number(text);
+  return Number.isFinite(number) && number >= 0 ? number : undefined;
+}

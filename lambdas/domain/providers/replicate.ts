@@ -1,0 +1,410 @@
+// Kling models on Replicate (`kwaivgi/kling-*`, run as official models through the predictions API): provider id
+// `replicate`. Facts come from /work/shared/reference/provider-apis.md §3: create §3.2, the prediction object and
+// its statuses §3.3, webhooks and their Standard Webhooks signature §3.4, the 429 body and retention §3.5.
+//
+// Configuration
+// - Base URL: `ctx.baseUrl`, default for the real service `https://api.replicate.com` (paths below carry `/v1`).
+// - `credentials.apiKey`: the Replicate API token, sent as `Authorization: Bearer <token>`.
+// - `credentials.webhookSecret`: the account's signing secret `whsec_...` (`GET /v1/webhooks/default/secret`).
+//   Without it every callback is refused (Replicate always signs; an unsigned callback is not from Replicate).
+// - Settings (`ctx.settings`): none are read.
+//
+// What the API cannot give us, and what this adapter does about it
+// - No client id on a prediction, so no duplicate-submit protection: if a create's answer is lost after Replicate
+//   accepted it, a retried Submit starts a second prediction (and Replicate bills both). Nothing in the API lets us
+//   find the first one again by our job id.
+// - The prediction does not name our job either. The callback URL already names it in its path; the adapter also
+//   puts it in the webhook URL's query (Replicate keeps query parameters) and refuses a callback whose query names
+//   another job than its path. The signature does not cover the URL, so this catches misrouting, not a replay.
+// - `Prefer: wait` is never sent: the workflow is asynchronous (create, then callback or poll).
+// - Outputs (the MP4 URL) are deleted about an hour after the prediction ends; the workflow archives right after
+//   the callback. A poll that finds the output already removed reports a non-retryable RESULT_UNAVAILABLE failure.
+// - No price table in our sources, so no estimate; `metrics.predict_time` is run time, not a cost, and is ignored.
+import { z } from 'zod';
+import { CallbackRejected, ProviderError, errorCodeOf } from '../errors.ts';
+import type { ErrorKind } from '../errors.ts';
+import type { JobError, MediaRef, Mode, ResolvedRequest } from '../job.ts';
+import { verifyStandardWebhook } from '../webhooks.ts';
+import type {
+  AdapterContext,
+  CallbackRequest,
+  ModelCapabilities,
+  ProviderAdapter,
+  ProviderCapabilities,
+  ProviderStatus,
+  SubmitRequest,
+  SubmitResult,
+} from './adapter.ts';
+import { kindOfHttpStatus, requestJson, snippetOf } from './http.ts';
+import type { HttpFailure, ProviderRequest } from './http.ts';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Models. Only the two whose input schemas the source gives (§3.3, from the Replicate model API pages) are
+// offered; other kwaivgi models exist, but their inputs are unconfirmed, so they are not guessed at.
+//
+// Where §3.3 is silent, these choices were made (each is one constant or one field below):
+//
+// | what                                   | source says                        | chosen                                  |
+// |----------------------------------------|------------------------------------|-----------------------------------------|
+// | `duration` values (both models)        | integer, default 5                 | 5 and 10 (Kling's own v2.x durations,   |
+// |                                        |                                    | §1.5 capability map)                    |
+// | `aspect_ratio` values (v2.5-turbo-pro) | default `16:9`                     | `16:9`, `9:16`, `1:1` (Kling's values)  |
+// | `prompt` required                      | listed, not marked                 | required (PROMPT_REQUIRED)              |
+// | quality of v2.5-turbo-pro              | no `mode` input; the pro tier      | `pro` only                              |
+// | `end_image` without `start_image`      | not said (v2.5-turbo-pro)          | sent as given; Replicate decides        |
+//
+// Resolution is not a capability: on kling-v2.1 it follows `mode` (standard = 720p, pro = 1080p, both 24 fps), so
+// callers choose `quality` and a `resolution` is refused by validation rather than silently ignored. kling-v2.1
+// has no aspect ratio input at all and v2.5-turbo-pro ignores it with a start image: the frame sets the shape, so
+// the request's aspect ratio is only sent for text-to-video.
+
+export const REPLICATE_MODEL_V21 = 'kwaivgi/kling-v2.1';
+export const REPLICATE_MODEL_V25_TURBO_PRO = 'kwaivgi/kling-v2.5-turbo-pro';
+
+const REPLICATE_DURATIONS_SECONDS = [5, 10];
+const REPLICATE_DEFAULT_DURATION_SECONDS = 5;
+/**
+ * Assumption: §3.3 lists `prompt` without marking it; public copies of both model pages mark it required. Refusing
+ * here gives a clearer error than Replicate's 422 would (both are `invalid`). Set to false to leave it to Replicate.
+ */
+const PROMPT_REQUIRED = true;
+
+function replicateModel(id: string, overrides: Partial<ModelCapabilities>): ModelCapabilities {
+  return {
+    id,
+    modes: ['text-to-video', 'image-to-video'],
+    durationsSeconds: [...REPLICATE_DURATIONS_SECONDS],
+    defaultDurationSeconds: REPLICATE_DEFAULT_DURATION_SECONDS,
+    aspectRatios: ['16:9', '9:16', '1:1'],
+    qualities: ['pro'],
+    cfgScale: false,
+    audio: false,
+    cameraControl: false,
+    endImage: true,
+    negativePrompt: true,
+    ...overrides,
+  };
+}
+
+export const REPLICATE_MODELS: readonly ModelCapabilities[] = [
+  // prompt, negative_prompt, start_image, end_image, aspect_ratio, duration.
+  replicateModel(REPLICATE_MODEL_V25_TURBO_PRO, {}),
+  // prompt, negative_prompt, start_image (required: image-to-video only), end_image (pro only), mode, duration.
+  // std → `mode: "standard"` (720p), pro → `mode: "pro"` (1080p). An end frame in std is refused at submit: the
+  // capability shape cannot tie endImage to a quality.
+  replicateModel(REPLICATE_MODEL_V21, { modes: ['image-to-video'], qualities: ['std', 'pro'] }),
+];
+
+export const REPLICATE_CAPABILITIES: ProviderCapabilities = {
+  // kling-v2.5-turbo-pro is the newer model and the only one that does text-to-video as well as image-to-video
+  // (with start and end frames), so a request that names no model is the least likely to be refused.
+  defaultModel: REPLICATE_MODEL_V25_TURBO_PRO,
+  models: [...REPLICATE_MODELS],
+  callbacks: true,
+  // Standard Webhooks, verified in parseCallback with credentials.webhookSecret.
+  callbackAuth: 'signature',
+  // `POST /v1/predictions/{id}/cancel`.
+  cancel: true,
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Wire constants.
+
+/** `start` lets the job show PROCESSING early; `completed` brings the result (§3.4). */
+export const REPLICATE_WEBHOOK_EVENTS = ['start', 'completed'] as const;
+/** Query parameter of the webhook URL that names our job (our choice; Replicate passes query parameters back). */
+export const REPLICATE_JOB_QUERY_PARAM = 'job_id';
+/** §3.2: "use data URLs only for files ≤256kb". Larger inputs must arrive as URLs. */
+export const REPLICATE_DATA_URL_MAX_BYTES = 256 * 1024;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Response shapes (§3.3).
+
+const PredictionStatus = z.enum(['starting', 'processing', 'succeeded', 'failed', 'canceled', 'aborted']);
+
+const Prediction = z.object({
+  id: z.string().min(1),
+  status: PredictionStatus,
+  model: z.string().nullish(),
+  // A single URL string for the Kling models; a list is taken too, since other Replicate models answer that way.
+  output: z.union([z.string(), z.array(z.string())]).nullish(),
+  error: z.union([z.string(), z.record(z.string(), z.unknown())]).nullish(),
+  data_removed: z.boolean().nullish(),
+});
+type Prediction = z.infer<typeof Prediction>;
+
+const CreatedPrediction = z.object({ id: z.string().min(1), status: PredictionStatus.optional() });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Errors. Replicate answers failures with a JSON body whose `detail` says why (§3.5: 429
+// `{"detail":"Request was throttled. Your rate limit resets in ~30s."}` with `Retry-After`); it has no business
+// codes, so the HTTP status decides the kind and is kept as the provider code.
+
+const ReplicateProblem = z.object({
+  detail: z.union([z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown())]).optional(),
+  title: z.string().optional(),
+});
+
+/** The wording of a moderation failure is not in our sources; these are the usual phrases (Replicate's E005 too). */
+const CONTENT_POLICY_TEXT =
+  /flagged|\bE005\b|nsfw|content[\s_-]*(policy|moderation|safety|security)|safety[\s_-]*(filter|check|system|policy)|moderation|risk[\s_-]*control|sensitive (content|image|input|output)/i;
+
+/** "resets in ~30s" in a 429 detail: the wait when no Retry-After header came with it. */
+const RATE_LIMIT_RESET = /resets in ~?\s*(\d+)\s*s/i;
+
+/** The classifier for Replicate's non-2xx answers. */
+export function classifyReplicateFailure(failure: HttpFailure): ProviderError {
+  const problem = ReplicateProblem.safeParse(failure.body);
+  const detail = problem.success ? describeDetail(problem.data) : undefined;
+  const text = detail ?? (typeof failure.body === 'string' ? failure.body : JSON.stringify(failure.body));
+  let kind: ErrorKind = kindOfHttpStatus(failure.status);
+  if (kind === 'invalid' && detail !== undefined && CONTENT_POLICY_TEXT.test(detail)) kind = 'content_policy';
+  let retryAfterSeconds = failure.retryAfterSeconds;
+  if (kind === 'rate_limited' && retryAfterSeconds === undefined && detail !== undefined) {
+    const reset = RATE_LIMIT_RESET.exec(detail);
+    if (reset?.[1]) retryAfterSeconds = Number(reset[1]);
+  }
+  const snippet = snippetOf(text);
+  return new ProviderError(kind, `Replicate answered HTTP ${failure.status} [${failure.request}]${snippet ? `: ${snippet}` : ''}`, {
+    providerCode: failure.status,
+    httpStatus: failure.status,
+    retryAfterSeconds,
+  });
+}
+
+function describeDetail(problem: z.infer<typeof ReplicateProblem>): string | undefined {
+  const { detail, title } = problem;
+  if (typeof detail === 'string') return title ? `${title}: ${detail}` : detail;
+  if (detail !== undefined) return `${title ? `${title}: ` : ''}${JSON.stringify(detail)}`;
+  return title;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+export class ReplicateAdapter implements ProviderAdapter {
+  readonly id = 'replicate';
+  readonly capabilities = REPLICATE_CAPABILITIES;
+
+  async submit(input: SubmitRequest, ctx: AdapterContext): Promise<SubmitResult> {
+    const { model, body } = buildPredictionBody(input);
+    const [owner, name] = model.split('/') as [string, string];
+    const created = await this.call(
+      ctx,
+      { method: 'POST', path: `/v1/models/${encodeURIComponent(owner)}/${encodeURIComponent(name)}/predictions`, body },
+      CreatedPrediction,
+    );
+    return { providerTaskId: created.id };
+  }
+
+  async status(providerTaskId: string, ctx: AdapterContext): Promise<ProviderStatus> {
+    const prediction = await this.call(ctx, { method: 'GET', path: `/v1/predictions/${predictionPathId(providerTaskId)}` }, Prediction);
+    return toProviderStatus(prediction);
+  }
+
+  async cancel(providerTaskId: string, ctx: AdapterContext): Promise<void> {
+    // The answer is the prediction; an already finished one is answered the same way, which is fine here.
+    await this.call(ctx, { method: 'POST', path: `/v1/predictions/${predictionPathId(providerTaskId)}/cancel` }, CreatedPrediction);
+  }
+
+  /** The body is the prediction object itself (§3.4), signed with Standard Webhooks. */
+  async parseCallback(callback: CallbackRequest, ctx: AdapterContext): Promise<ProviderStatus> {
+    const secret = ctx.credentials.webhookSecret;
+    if (!secret) throw new CallbackRejected('no Replicate webhook secret is configured; an unsigned callback cannot be trusted');
+    const payload = verifyStandardWebhook(secret, callback.headers, callback.rawBody, { now: ctx.now() });
+    const namedJob = callback.query[REPLICATE_JOB_QUERY_PARAM];
+    if (namedJob !== callback.jobId) {
+      throw new CallbackRejected(`callback URL names job ${namedJob ?? '(none)'} in its query, not job ${callback.jobId}`);
+    }
+    const parsed = Prediction.safeParse(payload);
+    if (!parsed.success) throw new CallbackRejected('callback body is not a Replicate prediction');
+    return toProviderStatus(parsed.data);
+  }
+
+  /** Our sources have no Replicate price table, so there is no estimate (and predictions report no cost). */
+  estimateCost(_request: ResolvedRequest, _mode: Mode): undefined {
+    return undefined;
+  }
+
+  private async call<Schema extends z.ZodType>(ctx: AdapterContext, request: ProviderRequest, schema: Schema): Promise<z.output<Schema>> {
+    const token = ctx.credentials.apiKey;
+    if (!token) throw new ProviderError('auth', 'Replicate credentials are missing: set apiKey to the API token');
+    const authorized = { ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } };
+    return requestJson(ctx, authorized, schema, classifyReplicateFailure);
+  }
+}
+
+function predictionPathId(providerTaskId: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(providerTaskId)) {
+    throw new ProviderError('invalid', `'${providerTaskId}' is not a Replicate prediction id`);
+  }
+  return providerTaskId;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Create body (§3.2, inputs §3.3). Field names exactly as the model pages give them.
+
+type ReplicateInput = Record<string, unknown>;
+
+export interface PredictionBody {
+  input: ReplicateInput;
+  webhook?: string;
+  webhook_events_filter?: readonly string[];
+}
+
+/** The model and body a submission goes to. Anything the request asks for that cannot be sent is refused. */
+export function buildPredictionBody(input: SubmitRequest): { model: string; body: PredictionBody } {
+  const { request, mode } = input;
+  const refuse = (message: string) => new ProviderError('invalid', `replicate ${request.model}: ${message}`);
+  const model = REPLICATE_MODELS.find((candidate) => candidate.id === request.model);
+  if (!model) throw refuse(`not an offered Replicate model; known: ${REPLICATE_MODELS.map((m) => m.id).join(', ')}`);
+  if (!model.modes.includes(mode)) throw refuse(`${mode} is not supported; supported: ${model.modes.join(', ')}`);
+  if (!model.durationsSeconds.includes(request.durationSeconds)) {
+    throw refuse(`${request.durationSeconds} s is not supported; supported: ${model.durationsSeconds.join(', ')}`);
+  }
+  if (!model.qualities.includes(request.quality)) throw refuse(`quality ${request.quality} is not supported; supported: ${model.qualities.join(', ')}`);
+  const unsupported = unsupportedFields(request);
+  if (unsupported.length > 0) throw refuse(`not supported on Replicate's Kling models: ${unsupported.join(', ')}`);
+  if (PROMPT_REQUIRED && !request.prompt) throw refuse('a prompt is required');
+
+  const image = mediaInput(input.media?.image, request.image, 'image', refuse);
+  const endImage = mediaInput(input.media?.endImage, request.endImage, 'endImage', refuse);
+  if (mode === 'image-to-video' && image === undefined && endImage === undefined) throw refuse('image-to-video needs an image');
+
+  const modelInput: ReplicateInput = {
+    ...(request.prompt !== undefined && { prompt: request.prompt }),
+    ...(request.negativePrompt !== undefined && { negative_prompt: request.negativePrompt }),
+    duration: request.durationSeconds,
+  };
+  if (model.id === REPLICATE_MODEL_V21) {
+    if (image === undefined) throw refuse('kling-v2.1 needs a start image');
+    if (endImage !== undefined && request.quality !== 'pro') throw refuse('an end image needs quality pro (mode "pro")');
+    modelInput.mode = request.quality === 'pro' ? 'pro' : 'standard';
+  } else if (image === undefined && endImage === undefined) {
+    // "Ignored if start_image is provided": only text-to-video sends it.
+    modelInput.aspect_ratio = request.aspectRatio;
+  }
+  if (image !== undefined) modelInput.start_image = image;
+  if (endImage !== undefined) modelInput.end_image = endImage;
+
+  const body: PredictionBody = { input: modelInput };
+  if (input.callbackUrl !== undefined) {
+    body.webhook = webhookUrlFor(input.callbackUrl, input.jobId);
+    body.webhook_events_filter = [...REPLICATE_WEBHOOK_EVENTS];
+  }
+  return { model: model.id, body };
+}
+
+/** Request fields no offered model takes (validation refuses them too; this keeps the adapter safe on its own). */
+function unsupportedFields(request: ResolvedRequest): string[] {
+  const present: [string, boolean][] = [
+    ['resolution', request.resolution !== undefined],
+    ['cfgScale', request.cfgScale !== undefined],
+    ['audio', request.audio === true],
+    ['voice', request.voice !== undefined],
+    ['fps', request.fps !== undefined],
+    ['cameraControl', request.cameraControl !== undefined],
+    ['referenceImages', (request.referenceImages?.length ?? 0) > 0],
+    ['video', request.video !== undefined],
+    ['keepOriginalSound', request.keepOriginalSound !== undefined],
+    ['shots', (request.shots?.length ?? 0) > 0],
+  ];
+  return present.filter(([, isPresent]) => isPresent).map(([name]) => name);
+}
+
+function webhookUrlFor(callbackUrl: string, jobId: string): string {
+  const url = new URL(callbackUrl);
+  url.searchParams.set(REPLICATE_JOB_QUERY_PARAM, jobId);
+  return url.href;
+}
+
+/**
+ * An input file as Replicate takes it (§3.2: an HTTP URL, or a data URL for small files). Prepared media win; else
+ * the request's public `{url}`; an `{s3Key}` that was not prepared is refused. Bare base64 becomes a data URL.
+ */
+function mediaInput(
+  prepared: string | undefined,
+  ref: MediaRef | undefined,
+  field: string,
+  refuse: (message: string) => ProviderError,
+): string | undefined {
+  if (prepared !== undefined) return asReplicateFile(prepared, field, refuse);
+  if (ref === undefined) return undefined;
+  if ('url' in ref) return ref.url;
+  throw refuse(`${field}: an S3 input must be prepared as a URL or base64 before submission (media was not given)`);
+}
+
+const IMAGE_SIGNATURES: readonly [prefix: string, contentType: string][] = [
+  ['iVBORw0KGgo', 'image/png'],
+  ['/9j/', 'image/jpeg'],
+  ['UklGR', 'image/webp'],
+  ['R0lGOD', 'image/gif'],
+];
+
+function asReplicateFile(value: string, field: string, refuse: (message: string) => ProviderError): string {
+  if (/^https?:\/\//i.test(value)) return value;
+  const dataUrl = /^data:([^,;]*)(;base64)?,(.*)$/is.exec(value);
+  const base64 = (dataUrl ? dataUrl[3] ?? '' : value).replace(/\s+/g, '');
+  if (dataUrl && !dataUrl[2]) throw refuse(`${field}: a data URL must be base64`);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) throw refuse(`${field}: not a URL, a data URL or base64`);
+  const bytes = Math.floor((base64.length * 3) / 4) - (base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0);
+  if (bytes > REPLICATE_DATA_URL_MAX_BYTES) {
+    throw refuse(`${field}: ${bytes} bytes is too large to inline (data URLs up to ${REPLICATE_DATA_URL_MAX_BYTES} bytes); give a URL`);
+  }
+  const contentType = dataUrl?.[1] || IMAGE_SIGNATURES.find(([prefix]) => base64.startsWith(prefix))?.[1];
+  if (!contentType) throw refuse(`${field}: cannot tell the image type of the base64 data (PNG, JPEG, WebP or GIF expected)`);
+  return `data:${contentType};base64,${base64}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Prediction → canonical status. Shared by status() and parseCallback().
+
+function toProviderStatus(prediction: Prediction): ProviderStatus {
+  const providerTaskId = prediction.id;
+  switch (prediction.status) {
+    case 'starting':
+      return { providerTaskId, status: 'pending' };
+    case 'processing':
+      return { providerTaskId, status: 'processing' };
+    case 'succeeded': {
+      const videoUrl = Array.isArray(prediction.output) ? prediction.output.find((url) => url) : prediction.output || undefined;
+      if (videoUrl) return { providerTaskId, status: 'succeeded', videoUrl };
+      if (prediction.data_removed) {
+        return {
+          providerTaskId,
+          status: 'failed',
+          error: {
+            code: 'RESULT_UNAVAILABLE',
+            message: `Replicate prediction ${providerTaskId} succeeded, but its output was already removed (kept about an hour)`,
+            retryable: false,
+          },
+        };
+      }
+      throw new ProviderError('server', `Replicate prediction ${providerTaskId} succeeded without an output URL`);
+    }
+    case 'failed':
+      return { providerTaskId, status: 'failed', error: failureOf(prediction) };
+    case 'canceled':
+      return {
+        providerTaskId,
+        status: 'cancelled',
+        error: { code: 'CANCELLED', message: `Replicate prediction ${providerTaskId} was canceled`, retryable: false },
+      };
+    case 'aborted':
+      // Its deadline passed before it started (§3.2 Cancel-After); it never ran, so trying again may work.
+      return {
+        providerTaskId,
+        status: 'failed',
+        error: { code: 'PROVIDER_ABORTED', message: `Replicate aborted prediction ${providerTaskId} before it started`, retryable: true },
+      };
+  }
+}
+
+function failureOf(prediction: Prediction): JobError {
+  const reason = typeof prediction.error === 'string' ? prediction.error.trim() : prediction.error ? JSON.stringify(prediction.error) : '';
+  const message = reason || 'Replicate reported the prediction failed without an error';
+  return {
+    code: CONTENT_POLICY_TEXT.test(message) ? errorCodeOf('content_policy') : 'PROVIDER_FAILED',
+    message,
+    retryable: false,
+  };
+}

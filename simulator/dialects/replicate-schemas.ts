@@ -1,0 +1,59 @@
+// zod schemas of Replicate's create body (provider-apis.md §3.2) and of the inputs of the two Kling models whose
+// schemas §3.3 gives. Inputs are strict so a misspelt field is refused with 422 instead of being ignored.
+// Where §3.3 is silent the simulator assumes what the adapter assumes: durations 5 or 10, Kling's three aspect
+// ratios, and a required prompt (the model pages mark it so).
+import { z } from 'zod';
+
+export const WEBHOOK_EVENTS = ['start', 'output', 'logs', 'completed'] as const;
+
+export const predictionCreateBody = z.object({
+  input: z.record(z.string(), z.unknown()),
+  webhook: z.url({ protocol: /^https?$/ }).optional(),
+  webhook_events_filter: z.array(z.enum(WEBHOOK_EVENTS)).min(1).optional(),
+  /** Deprecated (§3.2), still accepted. */
+  stream: z.boolean().optional(),
+});
+export type PredictionCreateBody = z.infer<typeof predictionCreateBody>;
+
+/** An input file: an HTTP(S) URL or a base64 data URL (§3.2). */
+const fileInput = z
+  .string()
+  .refine((value) => /^https?:\/\/\S+$/i.test(value) || /^data:[\w.+-]+\/[\w.+-]+;base64,[A-Za-z0-9+/]+={0,2}$/.test(value), {
+    message: 'must be an http(s) URL or a base64 data URL',
+  });
+
+const duration = z.union([z.literal(5), z.literal(10)], { error: 'must be the integer 5 or 10' }).default(5);
+const prompt = z.string().trim().min(1, 'is required');
+
+const klingV21Input = z
+  .strictObject({
+    prompt,
+    negative_prompt: z.string().optional(),
+    start_image: fileInput,
+    end_image: fileInput.optional(),
+    mode: z.enum(['standard', 'pro']).default('standard'),
+    duration,
+  })
+  .superRefine((input, ctx) => {
+    if (input.end_image !== undefined && input.mode !== 'pro') {
+      ctx.addIssue({ code: 'custom', path: ['end_image'], message: 'needs mode "pro"' });
+    }
+  });
+
+const klingV25TurboProInput = z.strictObject({
+  prompt,
+  negative_prompt: z.string().optional(),
+  start_image: fileInput.optional(),
+  end_image: fileInput.optional(),
+  /** Ignored when start_image is given. */
+  aspect_ratio: z.enum(['16:9', '9:16', '1:1']).default('16:9'),
+  duration,
+  /** Deprecated alias of start_image. */
+  image: fileInput.optional(),
+});
+
+/** The models the simulator runs, by `owner/name`. */
+export const MODEL_INPUT_SCHEMAS: Readonly<Record<string, z.ZodType<Record<string, unknown>>>> = {
+  'kwaivgi/kling-v2.1': klingV21Input,
+  'kwaivgi/kling-v2.5-turbo-pro': klingV25TurboProInput,
+};
