@@ -7,6 +7,7 @@ import type { SimulatorCredentials } from './auth.ts';
 import { DEFAULT_CALLBACK_RETRY, type CallbackRetryPolicy } from './callbacks.ts';
 import { controlRoutes } from './control.ts';
 import type { Dialect, DialectContext } from './dialects/dialect.ts';
+import { falDialect } from './dialects/fal.ts';
 import { klingDialect } from './dialects/kling.ts';
 import { klingAiDialect } from './dialects/kling-ai.ts';
 import { klingV3RestDialect } from './dialects/kling-v3-rest.ts';
@@ -53,7 +54,7 @@ export interface Simulator {
   endpoints(): Record<string, { baseUrl: string; settings: Record<string, string> }>;
 }
 
-export const DIALECTS: readonly Dialect[] = [klingDialect, klingV3RestDialect, klingAiDialect, klinggeneratorDialect, kling3apiDialect, replicateDialect];
+export const DIALECTS: readonly Dialect[] = [klingDialect, klingV3RestDialect, klingAiDialect, klinggeneratorDialect, kling3apiDialect, falDialect, replicateDialect];
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   if (options.webhookSecret !== undefined) assertWebhookSecret(options.webhookSecret);

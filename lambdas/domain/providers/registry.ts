@@ -1,5 +1,6 @@
 // Every provider adapter klingflow knows, by id. Adding a provider is one line in ADAPTERS.
 import type { ProviderAdapter } from './adapter.ts';
+import { FalQueueAdapter } from './fal.ts';
 import { KlingLegacyAdapter } from './kling.ts';
 import { KlingAiAdapter } from './kling-ai.ts';
 import { KlingV3RestAdapter } from './kling-v3-rest.ts';
@@ -13,6 +14,7 @@ const ADAPTERS = {
   'kling-ai': new KlingAiAdapter(),
   klinggenerator: new KlingGeneratorAdapter(),
   kling3api: new Kling3apiAdapter(),
+  fal: new FalQueueAdapter(),
   replicate: new ReplicateAdapter(),
 } as const satisfies Record<string, ProviderAdapter>;
 
