@@ -2,11 +2,24 @@
 //   notificationEmails  "a@x.com,b@y.com" (or a list): e-mail subscriptions of the Notices topic
 //   auth                "iam" (default) | "jwt"; with jwt also jwtIssuer (https URL) and jwtAudience (one or a list)
 //   enabledProviders    "kling,fal" (or a list); default ["kling"]
-//   providerBaseUrls    '{"fal":"https://queue.fal.run"}' (or an object); kling defaults to https://api-singapore.klingai.com
+//   providerBaseUrls    '{"fal":"https://fal.example.com"}' (or an object), over the defaults:
+//                         kling          https://api-singapore.klingai.com
+//                         kling-v3-rest  https://api.klingai.com
+//                         kling-ai       https://api.kling.ai          (the adapter adds /v1 itself)
+//                         klinggenerator https://api.klinggenerator.com
+//                         kling3api      https://kling3api.com
+//                         fal            https://queue.fal.run
+//                         replicate      https://api.replicate.com
+//   providerSettings    '{"fal":{"JWKS_URL":"https://..."}}' (or an object): non-secret adapter settings of enabled
+//                       providers, each set as KLINGFLOW_<ID>_<NAME> on the functions that talk to providers
+//                       (credentials go into the provider's secret, klingflow/providers/<id>)
 //   defaultProvider     default "kling"
 //   awaitSeconds        default 60: seconds AwaitResult waits for a callback before one poll
 //   maxPolls            default 120: AwaitResult ⇄ PollStatus rounds before a job is TIMED_OUT
 // e.g. npx cdk synth -c auth=jwt -c jwtIssuer=https://issuer.example -c jwtAudience=klingflow -c notificationEmails=ops@example.com
+//
+// Generated at deploy time, no context needed: klingflow/callback-secret (keys callback-URL tokens) and
+// klingflow/webhook-secret (signs job webhooks; receivers verify with "whsec_" + its value, output WebhookSecretArn).
 import { App } from 'aws-cdk-lib';
 import { defineKlingflowApp } from '../lib/klingflow-app.ts';
 

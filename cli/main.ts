@@ -3,12 +3,14 @@
 // serving the data folder, or starts an embedded local stack for the run.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { jobIdForUpload, UPLOAD_PREFIX, type SourceObject } from '../lambdas/domain/uploads.ts';
 import { parseArgs } from 'node:util';
 import { ApiRequestFailed, KlingflowApi, type JobView } from './api-client.ts';
 
 const USAGE = `Usage:
   klingflow generate "<prompt>" [options]   generate a video and wait for it
+  klingflow upload <image> [options]        image-to-video: put the image under uploads/ and wait for its video
   klingflow status <jobId> [options]        show a job
 
 Options:
@@ -19,6 +21,9 @@ Options:
   --aspect-ratio <r>     16:9 | 9:16 | 1:1
   --quality <q>          std | pro
   --negative-prompt <t>  what to keep out of the video
+  --prompt <text>        (upload) what should happen in the video
+  --key <key>            (upload) object key (default: uploads/<file name>)
+  --bucket <name>        (upload, with --api) the deployment's inputs bucket
   --out <file.mp4>       save the archived video there (checked against its sha256)
   --no-wait              print the job id and return at once
   --api <url>            a klingflow API (default: the local stack; one is started if none runs)
@@ -32,6 +37,8 @@ class UsageError extends Error {}
 
 interface Target {
   api: KlingflowApi;
+  /** Where uploads go: the local stack's S3 emulator, or (with --api) the deployment's bucket. */
+  inputs?: { bucket: string; endpoint?: string };
   stop(): Promise<void>;
 }
 
@@ -44,12 +51,12 @@ async function reachable(url: string): Promise<boolean> {
   }
 }
 
-async function connect(options: { api?: string; token?: string; dataDir: string }, say: (line: string) => void): Promise<Target> {
+async function connect(options: { api?: string; token?: string; dataDir: string; bucket?: string }, say: (line: string) => void): Promise<Target> {
   const none = async () => undefined;
   if (options.api) {
     const token = options.token ?? process.env.KLINGFLOW_API_TOKEN;
     if (!token) throw new UsageError('--api needs a token: --token or KLINGFLOW_API_TOKEN');
-    return { api: new KlingflowApi(options.api.replace(/\/+$/, ''), token), stop: none };
+    return { api: new KlingflowApi(options.api.replace(/\/+$/, ''), token), inputs: options.bucket ? { bucket: options.bucket } : undefined, stop: none };
   }
   const { runningStack, startLocalStack } = await import('../local/stack.ts');
   const running = runningStack(options.dataDir);
@@ -60,11 +67,12 @@ async function connect(options: { api?: string; token?: string; dataDir: string 
   if (running && (await reachable(running.url))) {
     const token = options.token ?? process.env.KLINGFLOW_API_TOKEN ?? savedToken();
     if (!token) throw new UsageError(`the local stack at ${running.url} needs its token: --token or KLINGFLOW_API_TOKEN`);
-    return { api: new KlingflowApi(running.url, token), stop: none };
+    const inputs = running.s3Endpoint && running.inputsBucket ? { bucket: running.inputsBucket, endpoint: running.s3Endpoint } : undefined;
+    return { api: new KlingflowApi(running.url, token), inputs, stop: none };
   }
   say('No local stack is running: starting an embedded one for this run...');
   const stack = await startLocalStack({ settings: { KLINGFLOW_PORT: 0, KLINGFLOW_DATA_DIR: options.dataDir }, log: () => undefined });
-  return { api: new KlingflowApi(stack.url, stack.token), stop: stack.stop };
+  return { api: new KlingflowApi(stack.url, stack.token), inputs: { bucket: stack.inputsBucket, endpoint: stack.s3Endpoint }, stop: stack.stop };
 }
 
 function progressLine(job: JobView): string {
@@ -76,7 +84,15 @@ async function waitForJob(api: KlingflowApi, jobId: string, say: (line: string) 
   const tty = process.stdout.isTTY;
   let last = '';
   for (;;) {
-    const job = await api.getJob(jobId);
+    const job = await api.getJob(jobId).catch((error: unknown) => {
+      // An upload's job appears once S3 has told the trigger about the object.
+      if (error instanceof ApiRequestFailed && error.status === 404) return undefined;
+      throw error;
+    });
+    if (!job) {
+      await new Promise((r) => setTimeout(r, 500));
+      continue;
+    }
     const line = progressLine(job);
     if (line !== last) {
       if (tty) process.stdout.write(`\r\x1b[2K${line}`);
@@ -104,6 +120,43 @@ function describeResult(job: JobView): string[] {
   return lines;
 }
 
+/** Waits for the job, prints the outcome, saves the video when asked; the exit code says whether it succeeded. */
+async function finish(api: KlingflowApi, jobId: string, out: string | undefined, say: (line: string) => void): Promise<number> {
+  const job = await waitForJob(api, jobId, say);
+  describeResult(job).forEach((line) => say(line));
+  if (job.status !== 'SUCCEEDED') return 1;
+  if (out) {
+    const bytes = await api.downloadVideo(jobId);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (sha256 !== job.outputs?.video.sha256) throw new Error(`the download's sha256 ${sha256} does not match the archive's`);
+    writeFileSync(out, bytes);
+    say(`saved    ${resolve(out)}`);
+  }
+  return 0;
+}
+
+/** Puts an image under uploads/ with its options as user metadata (S3 starts the job). */
+async function putUpload(
+  inputs: NonNullable<Target['inputs']>,
+  key: string,
+  body: Buffer,
+  metadata: Record<string, string>,
+): Promise<SourceObject> {
+  const { PutObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
+  const local = inputs.endpoint !== undefined;
+  const client = new S3Client({
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    ...(local
+      ? { endpoint: inputs.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }
+      : {}),
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
+  const contentType = /\.png$/i.test(key) ? 'image/png' : /\.webp$/i.test(key) ? 'image/webp' : 'image/jpeg';
+  const put = await client.send(new PutObjectCommand({ Bucket: inputs.bucket, Key: key, Body: body, ContentType: contentType, Metadata: metadata }));
+  client.destroy();
+  return { bucket: inputs.bucket, key, ...(put.VersionId ? { versionId: put.VersionId } : {}), ...(put.ETag ? { eTag: put.ETag } : {}) };
+}
+
 function numberOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -128,6 +181,9 @@ export async function main(argv: string[], say: (line: string) => void = (l) => 
       api: { type: 'string' },
       token: { type: 'string' },
       'data-dir': { type: 'string' },
+      prompt: { type: 'string' },
+      key: { type: 'string' },
+      bucket: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -157,18 +213,36 @@ export async function main(argv: string[], say: (line: string) => void = (l) => 
     try {
       const { jobId } = await target.api.createJob(request);
       say(`submitted ${jobId}`);
-      if (values['no-wait']) return 0;
-      const job = await waitForJob(target.api, jobId, say);
-      describeResult(job).forEach((line) => say(line));
-      if (job.status !== 'SUCCEEDED') return 1;
-      if (values.out) {
-        const bytes = await target.api.downloadVideo(jobId);
-        const sha256 = createHash('sha256').update(bytes).digest('hex');
-        if (sha256 !== job.outputs?.video.sha256) throw new Error(`the download's sha256 ${sha256} does not match the archive's`);
-        writeFileSync(values.out, bytes);
-        say(`saved    ${resolve(values.out)}`);
-      }
-      return 0;
+      return values['no-wait'] ? 0 : await finish(target.api, jobId, values.out, say);
+    } finally {
+      await target.stop();
+    }
+  }
+
+  if (command === 'upload') {
+    const file = rest[0];
+    if (!file) throw new UsageError('upload needs an image file: klingflow upload cat.png --prompt "the cat yawns"');
+    if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+    const key = values.key ?? `${UPLOAD_PREFIX}${basename(file)}`;
+    const metadata = Object.fromEntries(
+      Object.entries({
+        prompt: values.prompt,
+        'negative-prompt': values['negative-prompt'],
+        provider: values.provider,
+        model: values.model,
+        duration: values.duration,
+        resolution: values.resolution,
+        'aspect-ratio': values['aspect-ratio'],
+        quality: values.quality,
+      }).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    );
+    const target = await connect({ api: values.api, token: values.token, dataDir, bucket: values.bucket }, say);
+    try {
+      if (!target.inputs) throw new UsageError('upload with --api needs --bucket (the deployment\'s inputs bucket)');
+      const source = await putUpload(target.inputs, key, readFileSync(file), metadata);
+      const jobId = jobIdForUpload(source);
+      say(`uploaded s3://${source.bucket}/${source.key} → job ${jobId}`);
+      return values['no-wait'] ? 0 : await finish(target.api, jobId, values.out, say);
     } finally {
       await target.stop();
     }

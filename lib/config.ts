@@ -7,6 +7,8 @@
 //   jwtAudience         with auth=jwt: accepted audiences                        "client-id" or ["a", "b"]
 //   enabledProviders    provider adapters this deployment may use               default ["kling"]
 //   providerBaseUrls    base URL per provider id, merged over the defaults      {"kling": "https://..."}
+//   providerSettings    non-secret adapter settings per provider id               {"fal": {"JWKS_URL": "https://..."}}
+//                       each becomes KLINGFLOW_<ID>_<NAME> on the functions that talk to providers
 //   defaultProvider     provider of a job that names none                        default "kling"
 //   awaitSeconds        seconds AwaitResult waits for a callback before polling  default 60
 //   maxPolls            AwaitResult ⇄ PollStatus rounds before TIMED_OUT          default 120
@@ -20,15 +22,32 @@ export interface KlingflowConfig {
   enabledProviders: string[];
   /** Base URL of every enabled provider. */
   providerBaseUrls: Record<string, string>;
+  /** Adapter settings (`NAME` → value) of the enabled providers that have any. */
+  providerSettings: Record<string, Record<string, string>>;
   defaultProvider: string;
   awaitSeconds: number;
   maxPolls: number;
 }
 
-/** Base URLs used when the context names none for a provider. */
+/**
+ * Base URLs used when the context names none for a provider: the host root, without a version path (each adapter
+ * writes its own `/v1/...` paths; kling-ai also accepts a base that already ends in `/v1`).
+ */
 export const DEFAULT_PROVIDER_BASE_URLS: Readonly<Record<string, string>> = {
   kling: 'https://api-singapore.klingai.com',
+  'kling-v3-rest': 'https://api.klingai.com',
+  'kling-ai': 'https://api.kling.ai',
+  klinggenerator: 'https://api.klinggenerator.com',
+  kling3api: 'https://kling3api.com',
+  fal: 'https://queue.fal.run',
+  replicate: 'https://api.replicate.com',
 };
+
+/**
+ * Names under a provider's `KLINGFLOW_<ID>_` prefix that are not settings (lambdas/shared/providers.ts ignores them
+ * as settings): the base URL, the secret's ARN and the local stack's credential variables.
+ */
+export const RESERVED_PROVIDER_ENV_NAMES: readonly string[] = ['BASE_URL', 'SECRET_ARN', 'API_KEY', 'ACCESS_KEY', 'SECRET_KEY', 'WEBHOOK_SECRET'];
 
 export const CONTEXT_DEFAULTS = {
   auth: 'iam',
@@ -39,6 +58,9 @@ export const CONTEXT_DEFAULTS = {
 } as const;
 
 const PROVIDER_ID = /^[a-z0-9][a-z0-9-]*$/;
+const SETTING_NAME = /^[A-Z][A-Z0-9_]*$/;
+/** Setting names that look like credentials: those belong in the provider's secret, not in the template. */
+const CREDENTIAL_LIKE = /(^|_)(SECRET|PASSWORD|TOKEN|API_KEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?)($|_)/;
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
 
 /** Reads and checks the klingflow context keys; throws naming the key when a value is unusable. */
@@ -67,6 +89,8 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
     providerBaseUrls[id] = url;
   }
 
+  const providerSettings = readProviderSettings(context('providerSettings'), enabledProviders);
+
   const defaultProvider = readString(context('defaultProvider'), 'defaultProvider') ?? CONTEXT_DEFAULTS.defaultProvider;
   if (!enabledProviders.includes(defaultProvider)) {
     throw new Error(`Context defaultProvider: "${defaultProvider}" is not in enabledProviders (${enabledProviders.join(', ')})`);
@@ -77,6 +101,7 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
     auth: readAuth(context),
     enabledProviders,
     providerBaseUrls,
+    providerSettings,
     defaultProvider,
     awaitSeconds: readPositiveInteger(context('awaitSeconds'), 'awaitSeconds') ?? CONTEXT_DEFAULTS.awaitSeconds,
     maxPolls: readPositiveInteger(context('maxPolls'), 'maxPolls') ?? CONTEXT_DEFAULTS.maxPolls,
@@ -86,6 +111,43 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
 /** `KLINGFLOW_<ID>_...` environment prefix of a provider: upper-cased, '-' as '_'. */
 export const providerEnvPrefix = (providerId: string): string =>
   `KLINGFLOW_${providerId.toUpperCase().replaceAll('-', '_')}`;
+
+/** `{ <provider id>: { <NAME>: value } }`; values may be strings, numbers or booleans (all become strings). */
+function readProviderSettings(value: unknown, enabledProviders: readonly string[]): Record<string, Record<string, string>> {
+  const given = readObject(value, 'providerSettings') ?? {};
+  const settings: Record<string, Record<string, string>> = {};
+  for (const [providerId, entries] of Object.entries(given)) {
+    const at = `Context providerSettings.${providerId}`;
+    if (!enabledProviders.includes(providerId)) {
+      throw new Error(`${at}: "${providerId}" is not in enabledProviders (${enabledProviders.join(', ')})`);
+    }
+    if (typeof entries !== 'object' || entries === null || Array.isArray(entries)) {
+      throw new Error(`${at}: expected an object of NAME: value, got ${JSON.stringify(entries)}`);
+    }
+    const own: Record<string, string> = {};
+    for (const [name, setting] of Object.entries(entries as Record<string, unknown>)) {
+      if (!SETTING_NAME.test(name)) throw new Error(`${at}.${name}: a setting name is upper-case letters, digits and '_'`);
+      if (RESERVED_PROVIDER_ENV_NAMES.includes(name)) {
+        throw new Error(`${at}.${name}: reserved (base URLs go in providerBaseUrls, credentials in the provider's secret)`);
+      }
+      if (CREDENTIAL_LIKE.test(name)) {
+        throw new Error(`${at}.${name}: looks like a credential; settings are written into the template, put it in the provider's secret`);
+      }
+      if (typeof setting !== 'string' && typeof setting !== 'number' && typeof setting !== 'boolean') {
+        throw new Error(`${at}.${name}: expected a string, number or boolean, got ${JSON.stringify(setting)}`);
+      }
+      // KLINGFLOW_KLING_V3_REST_X is provider kling-v3-rest's, not kling's setting V3_REST_X.
+      const envName = `${providerEnvPrefix(providerId)}_${name}`;
+      const owner = enabledProviders.find(
+        (other) => other !== providerId && other.length > providerId.length && envName.startsWith(`${providerEnvPrefix(other)}_`),
+      );
+      if (owner) throw new Error(`${at}.${name}: ${envName} would read as a setting of provider "${owner}"`);
+      own[name] = String(setting);
+    }
+    if (Object.keys(own).length > 0) settings[providerId] = own;
+  }
+  return settings;
+}
 
 function readAuth(context: (key: string) => unknown): ApiAuth {
   const kind = readString(context('auth'), 'auth') ?? CONTEXT_DEFAULTS.auth;

@@ -40,7 +40,10 @@ export const HANDLER_SIZING: Readonly<Record<HandlerName, HandlerSizing>> = {
   archive: { memorySize: 1024, timeout: Duration.minutes(15), description: 'Workflow Archive: copy the video to S3' },
   complete: { ...STEP, description: 'Workflow Complete: mark the job SUCCEEDED' },
   'mark-failed': { ...STEP, description: 'Workflow MarkFailed: mark the job FAILED, CANCELLED or TIMED_OUT' },
-  notify: { ...STEP, description: 'Workflow Notify: SNS notice and signed webhook' },
+  notify: { ...STEP, description: 'Workflow Notify and NotifyFailure: the SNS notice' },
+  webhook: { ...STEP, description: 'Workflow SendWebhook: the signed job webhook (Standard Webhooks)' },
+  // Reads the upload's metadata and manifest, creates the job and starts its execution.
+  's3-upload': { memorySize: 256, timeout: Duration.seconds(60), description: 'S3 uploads: an image under uploads/ starts a job' },
 };
 
 /** esbuild settings of every handler bundle: one minified ESM file with the AWS SDK inside. */

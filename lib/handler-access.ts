@@ -6,6 +6,7 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { UPLOAD_PREFIX } from '../lambdas/domain/uploads.ts';
 import { HANDLERS } from '../lambdas/domain/workflow.ts';
 import type { HandlerName } from '../lambdas/domain/workflow.ts';
 import type { KlingflowHttpApi } from './api.ts';
@@ -13,14 +14,18 @@ import type { KlingflowConfig } from './config.ts';
 import { providerEnvPrefix } from './config.ts';
 import type { HandlerFunctions } from './functions.ts';
 import type { Notifications } from './notifications.ts';
-import type { ProviderSecrets } from './secrets.ts';
+import type { DeploymentSecrets, ProviderSecrets } from './secrets.ts';
 import type { Storage } from './storage.ts';
 import type { Workflow } from './workflow.ts';
 
-/** Environment variable names the handlers read. Per provider also `KLINGFLOW_<ID>_BASE_URL` and `_SECRET_ARN`. */
+/**
+ * Environment variable names the handlers read. Per provider also `KLINGFLOW_<ID>_BASE_URL`, `_SECRET_ARN` and
+ * one `KLINGFLOW_<ID>_<NAME>` per entry of the context's providerSettings.
+ */
 export const ENV = {
   jobsTable: 'KLINGFLOW_JOBS_TABLE',
   outputsBucket: 'KLINGFLOW_OUTPUTS_BUCKET',
+  inputsBucket: 'KLINGFLOW_INPUTS_BUCKET',
   stateMachineArn: 'KLINGFLOW_STATE_MACHINE_ARN',
   noticesTopicArn: 'KLINGFLOW_NOTICES_TOPIC_ARN',
   publicUrl: 'KLINGFLOW_PUBLIC_URL',
@@ -28,12 +33,15 @@ export const ENV = {
   enabledProviders: 'KLINGFLOW_ENABLED_PROVIDERS',
   awaitSeconds: 'KLINGFLOW_AWAIT_SECONDS',
   maxPolls: 'KLINGFLOW_MAX_POLLS',
+  // Deployment secrets (lambdas/shared/deployment-secrets.ts: KLINGFLOW_<NAME>_ARN).
+  callbackSecretArn: 'KLINGFLOW_CALLBACK_SECRET_ARN',
+  webhookSecretArn: 'KLINGFLOW_WEBHOOK_SECRET_ARN',
 } as const;
 
 export const providerBaseUrlEnv = (providerId: string): string => `${providerEnvPrefix(providerId)}_BASE_URL`;
 export const providerSecretArnEnv = (providerId: string): string => `${providerEnvPrefix(providerId)}_SECRET_ARN`;
 
-/** Handlers that talk to providers: they get every enabled provider's base URL and secret. */
+/** Handlers that talk to providers: they get every enabled provider's base URL, secret and settings. */
 export const PROVIDER_CLIENTS: readonly HandlerName[] = ['api', 'callback', 'validate', 'submit', 'poll-status'];
 
 export interface HandlerAccessProps {
@@ -42,6 +50,7 @@ export interface HandlerAccessProps {
   storage: Storage;
   notifications: Notifications;
   secrets: ProviderSecrets;
+  deploymentSecrets: DeploymentSecrets;
   workflow: Workflow;
   api: KlingflowHttpApi;
 }
@@ -56,7 +65,7 @@ interface Access {
 export class HandlerAccess extends Construct {
   constructor(scope: Construct, id: string, props: HandlerAccessProps) {
     super(scope, id);
-    const { config, storage, notifications, secrets, workflow, api } = props;
+    const { config, storage, notifications, secrets, deploymentSecrets, workflow, api } = props;
     const stateMachine = workflow.stateMachine;
 
     const allow = (sid: string, actions: string[], resources: string[]) =>
@@ -65,6 +74,19 @@ export class HandlerAccess extends Construct {
     const tableArn = storage.jobsTable.tableArn;
     const readAndUpdateJob = allow('ReadAndUpdateJob', ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [tableArn]);
     const readProviderSecrets = allow('ReadProviderSecrets', ['secretsmanager:GetSecretValue'], secrets.secretArns);
+    const readCallbackSecret = allow('ReadCallbackSecret', ['secretsmanager:GetSecretValue'], [deploymentSecrets.callbackSecret.secretArn]);
+    // Uploaded images (and their manifests), read by the exact version an upload job names.
+    const readUploads = allow('ReadUploads', ['s3:GetObject', 's3:GetObjectVersion'], [storage.uploadsObjectsArn]);
+    // Without ListBucket, S3 answers a missing key with 403 instead of 404: an upload without a manifest, or an
+    // {s3Key} naming nothing, would fail as "access denied". Listing is limited to the uploads/ prefix.
+    const listUploads = new iam.PolicyStatement({
+      sid: 'ListUploads',
+      effect: iam.Effect.ALLOW,
+      actions: ['s3:ListBucket'],
+      resources: [storage.inputsBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${UPLOAD_PREFIX}*`] } },
+    });
+    const startExecutions = allow('StartJobExecutions', ['states:StartExecution'], [stateMachine.stateMachineArn]);
     const executionsArn = Stack.of(this).formatArn({
       service: 'states',
       resource: 'execution',
@@ -81,17 +103,27 @@ export class HandlerAccess extends Construct {
       providerBaseUrls[providerBaseUrlEnv(providerId)] = config.providerBaseUrls[providerId]!;
       providerEnv[providerBaseUrlEnv(providerId)] = config.providerBaseUrls[providerId]!;
       providerEnv[providerSecretArnEnv(providerId)] = secrets.byProvider.get(providerId)!.secretArn;
+      for (const [name, value] of Object.entries(config.providerSettings[providerId] ?? {})) {
+        providerEnv[`${providerEnvPrefix(providerId)}_${name}`] = value;
+      }
     }
+    // What creating a job needs to know (api and s3-upload): the providers to choose from and the workflow's budget.
+    const jobCreationEnv: Record<string, string> = {
+      [ENV.enabledProviders]: config.enabledProviders.join(','),
+      [ENV.defaultProvider]: config.defaultProvider,
+      [ENV.stateMachineArn]: stateMachine.stateMachineArn,
+      [ENV.awaitSeconds]: String(config.awaitSeconds),
+      [ENV.maxPolls]: String(config.maxPolls),
+    };
+    const inputsEnv = { [ENV.inputsBucket]: storage.inputsBucket.bucketName };
 
     const access: Record<HandlerName, Access> = {
       api: {
         env: {
           ...providerEnv,
+          ...jobCreationEnv,
           [ENV.outputsBucket]: storage.outputsBucket.bucketName,
-          [ENV.stateMachineArn]: stateMachine.stateMachineArn,
           [ENV.publicUrl]: api.url,
-          [ENV.awaitSeconds]: String(config.awaitSeconds),
-          [ENV.maxPolls]: String(config.maxPolls),
         },
         statements: [
           allow(
@@ -105,22 +137,27 @@ export class HandlerAccess extends Construct {
           // Cancelling a job cancels the provider task where the provider allows it.
           readProviderSecrets,
         ],
-        stateMachineStatements: [
-          allow('StartJobExecutions', ['states:StartExecution'], [stateMachine.stateMachineArn]),
-          allow('StopJobExecutions', ['states:StopExecution'], [executionsArn]),
-        ],
+        stateMachineStatements: [startExecutions, allow('StopJobExecutions', ['states:StopExecution'], [executionsArn])],
       },
       callback: {
-        env: { ...providerEnv },
-        statements: [readAndUpdateJob, readProviderSecrets],
+        // The callback secret checks the per-job token in callback URLs of providers that do not sign.
+        env: { ...providerEnv, [ENV.callbackSecretArn]: deploymentSecrets.callbackSecret.secretArn },
+        statements: [readAndUpdateJob, readProviderSecrets, readCallbackSecret],
         stateMachineStatements: [
           allow('ResumeWorkflow', ['states:SendTaskSuccess', 'states:SendTaskFailure'], [stateMachine.stateMachineArn]),
         ],
       },
-      validate: { env: { ...providerEnv }, statements: [readAndUpdateJob, readProviderSecrets] },
+      // validate checks uploaded input images against the provider's image policy.
+      validate: { env: { ...providerEnv, ...inputsEnv }, statements: [readAndUpdateJob, readProviderSecrets, readUploads, listUploads] },
       submit: {
-        env: { ...providerEnv, [ENV.publicUrl]: api.url },
-        statements: [readAndUpdateJob, readProviderSecrets],
+        // Sends uploaded images (inline or as GET URLs presigned with this role) and makes callback URLs with their token.
+        env: {
+          ...providerEnv,
+          ...inputsEnv,
+          [ENV.publicUrl]: api.url,
+          [ENV.callbackSecretArn]: deploymentSecrets.callbackSecret.secretArn,
+        },
+        statements: [readAndUpdateJob, readProviderSecrets, readUploads, readCallbackSecret],
       },
       'await-result': {
         env: {},
@@ -152,6 +189,26 @@ export class HandlerAccess extends Construct {
           readAndUpdateJob,
           allow('PublishNotices', ['sns:Publish'], [notifications.noticesTopic.topicArn]),
         ],
+      },
+      webhook: {
+        env: { [ENV.webhookSecretArn]: deploymentSecrets.webhookSecret.secretArn },
+        statements: [
+          // UpdateItem: the delivery (or giving up) is recorded on the job.
+          readAndUpdateJob,
+          allow('ReadWebhookSecret', ['secretsmanager:GetSecretValue'], [deploymentSecrets.webhookSecret.secretArn]),
+        ],
+      },
+      // Creates a job per uploaded image, as POST /v1/jobs does, and starts its execution. No provider secrets:
+      // it only checks the request against the providers' capabilities.
+      's3-upload': {
+        env: { ...jobCreationEnv, ...inputsEnv },
+        statements: [
+          // GetItem: a repeated S3 event finds the job of that object version; PutItem creates it (conditionally).
+          allow('CreateUploadJobs', ['dynamodb:GetItem', 'dynamodb:PutItem'], [tableArn]),
+          readUploads,
+          listUploads,
+        ],
+        stateMachineStatements: [startExecutions],
       },
     };
 

@@ -1,5 +1,5 @@
-// The klingflow stack: storage, provider secrets, notices, the handler functions, the workflow and the HTTP API,
-// wired together by lib/handler-access.ts.
+// The klingflow stack: storage, provider and deployment secrets, notices, the handler functions, the workflow,
+// the HTTP API and the uploads trigger, wired together by lib/handler-access.ts.
 import { CfnOutput, Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
@@ -9,7 +9,7 @@ import { HandlerFunctions } from './functions.ts';
 import { HandlerAccess } from './handler-access.ts';
 import { acknowledgeNagFindings } from './nag.ts';
 import { Notifications } from './notifications.ts';
-import { ProviderSecrets } from './secrets.ts';
+import { DeploymentSecrets, ProviderSecrets } from './secrets.ts';
 import { Storage } from './storage.ts';
 import { Workflow } from './workflow.ts';
 
@@ -21,6 +21,7 @@ export class KlingflowStack extends Stack {
   readonly config: KlingflowConfig;
   readonly storage: Storage;
   readonly secrets: ProviderSecrets;
+  readonly deploymentSecrets: DeploymentSecrets;
   readonly notifications: Notifications;
   readonly functions: HandlerFunctions;
   readonly workflow: Workflow;
@@ -33,8 +34,10 @@ export class KlingflowStack extends Stack {
 
     this.storage = new Storage(this, 'Storage');
     this.secrets = new ProviderSecrets(this, 'ProviderSecrets', { providerIds: config.enabledProviders });
+    this.deploymentSecrets = new DeploymentSecrets(this, 'DeploymentSecrets');
     this.notifications = new Notifications(this, 'Notifications', { emails: config.notificationEmails });
     this.functions = new HandlerFunctions(this, 'Functions');
+    this.storage.startJobsOnUploads(this.functions.byName['s3-upload']);
     this.workflow = new Workflow(this, 'Workflow', { functions: this.functions.byName });
     this.api = new KlingflowHttpApi(this, 'Api', {
       handlers: { api: this.functions.byName.api, callback: this.functions.byName.callback },
@@ -46,6 +49,7 @@ export class KlingflowStack extends Stack {
       storage: this.storage,
       notifications: this.notifications,
       secrets: this.secrets,
+      deploymentSecrets: this.deploymentSecrets,
       workflow: this.workflow,
       api: this.api,
     });
@@ -54,6 +58,14 @@ export class KlingflowStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'JobsTableName', { value: this.storage.jobsTable.tableName });
     new CfnOutput(this, 'OutputsBucketName', { value: this.storage.outputsBucket.bucketName });
+    new CfnOutput(this, 'InputsBucketName', {
+      value: this.storage.inputsBucket.bucketName,
+      description: 'Images put under uploads/ in this bucket start image-to-video jobs',
+    });
+    new CfnOutput(this, 'WebhookSecretArn', {
+      value: this.deploymentSecrets.webhookSecret.secretArn,
+      description: 'Job webhooks are signed with this secret (Standard Webhooks); receivers verify with whsec_<its value>',
+    });
     new CfnOutput(this, 'NoticesTopicArn', { value: this.notifications.noticesTopic.topicArn });
     for (const [providerId, secret] of this.secrets.byProvider) {
       new CfnOutput(this, `ProviderSecretArn-${providerId}`, {

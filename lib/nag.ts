@@ -5,6 +5,7 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import type { App, CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { UPLOAD_PREFIX } from '../lambdas/domain/uploads.ts';
 import { HANDLERS } from '../lambdas/domain/workflow.ts';
 import type { KlingflowStack } from './klingflow-stack.ts';
 import { OUTPUTS_KEY_PREFIX } from './storage.ts';
@@ -25,7 +26,7 @@ const logicalIdOf = (construct: IConstruct): string => {
 const defaultPolicyOf = (role: IConstruct): IConstruct => role.node.findChild('DefaultPolicy');
 
 export function acknowledgeNagFindings(stack: KlingflowStack): void {
-  const { functions, workflow, storage, secrets, api } = stack;
+  const { functions, workflow, storage, secrets, deploymentSecrets, api } = stack;
 
   for (const secret of secrets.byProvider.values()) {
     acknowledge(
@@ -35,6 +36,20 @@ export function acknowledgeNagFindings(stack: KlingflowStack): void {
         'Lambda cannot mint provider credentials, so rotation is an operator step that updates this secret.',
     );
   }
+
+  acknowledge(
+    deploymentSecrets.callbackSecret,
+    'AwsSolutions-SMG4',
+    'The callback secret keys the HMAC tokens already handed to providers in the callback URLs of running jobs ' +
+      '(up to 26 h); automatic rotation would make those callbacks fail verification. Rotate it manually between ' +
+      'batches of jobs (a job whose callback fails still finishes by polling).',
+  );
+  acknowledge(
+    deploymentSecrets.webhookSecret,
+    'AwsSolutions-SMG4',
+    'Every webhook receiver holds this secret (whsec_<value>) to verify signatures; a rotation Lambda cannot ' +
+      'update the receivers, so rotation is an operator step coordinated with them (new value, then receivers).',
+  );
 
   // Tracing: Lambda adds xray:PutTraceSegments/PutTelemetryRecords on "*" to each function role.
   for (const name of HANDLERS) {
@@ -61,6 +76,22 @@ export function acknowledgeNagFindings(stack: KlingflowStack): void {
       'jobs/ prefix and to s3:PutObject and s3:AbortMultipartUpload.',
   );
 
+  // validate and submit read, and s3-upload reads the metadata and manifest of, uploaded images under uploads/.
+  const uploadsObjects = `AwsSolutions-IAM5[Resource::<${logicalIdOf(storage.inputsBucket)}.Arn>/${UPLOAD_PREFIX}*]`;
+  const uploadReaders = {
+    validate: 'checks the uploaded input images of a job against the provider\'s image policy',
+    submit: 'sends uploaded input images to the provider, inline or as GET URLs presigned with its role',
+    's3-upload': 'reads the metadata and manifest of each image uploaded under uploads/ to create its job',
+  } as const;
+  for (const [name, what] of Object.entries(uploadReaders)) {
+    acknowledge(
+      defaultPolicyOf(functions.roles[name as keyof typeof uploadReaders]),
+      uploadsObjects,
+      `The ${name} handler ${what}; object keys are chosen by uploaders at run time, so the wildcard is limited ` +
+        'to the uploads/ prefix of the inputs bucket and to s3:GetObject and s3:GetObjectVersion.',
+    );
+  }
+
   // Cancelling stops the job's execution; executions are named after job ids created at run time.
   const stateMachineName = `<${logicalIdOf(workflow.stateMachine)}.Name>`;
   acknowledge(
@@ -80,7 +111,7 @@ export function acknowledgeNagFindings(stack: KlingflowStack): void {
       'tracing require Resource "*"; these actions support no resource-level permissions.',
   );
   for (const name of HANDLERS) {
-    if (name === 'api' || name === 'callback') continue; // not invoked by the workflow
+    if (name === 'api' || name === 'callback' || name === 's3-upload') continue; // not invoked by the workflow
     acknowledge(
       stateMachinePolicy,
       `AwsSolutions-IAM5[Resource::<${logicalIdOf(functions.byName[name])}.Arn>:*]`,

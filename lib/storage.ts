@@ -1,8 +1,15 @@
-// Where klingflow keeps state: the Jobs table and the bucket archived videos land in.
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+// Where klingflow keeps state: the Jobs table, the bucket archived videos land in, and the inputs bucket whose
+// uploads/ start image-to-video jobs.
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { CfnResource } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
+import { IMAGE_SUFFIX_FILTERS, UPLOAD_PREFIX } from '../lambdas/domain/uploads.ts';
 
 /** Names of the Jobs table's global secondary indexes (the api handler queries them). */
 export const JOBS_INDEXES = {
@@ -15,10 +22,20 @@ export const JOBS_INDEXES = {
 /** Key prefix of everything the archive handler writes into the outputs bucket. */
 export const OUTPUTS_KEY_PREFIX = 'jobs/';
 
+/**
+ * Construct id of the Lambda that CDK adds once per stack to put a bucket's event notifications
+ * (aws-s3 NotificationsResourceHandler; the id is fixed, changing it would replace the function).
+ */
+export const BUCKET_NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';
+
 export class Storage extends Construct {
   readonly jobsTable: dynamodb.TableV2;
   readonly outputsBucket: s3.Bucket;
+  readonly inputsBucket: s3.Bucket;
   readonly accessLogsBucket: s3.Bucket;
+  /** Role of CDK's bucket-notifications Lambda: its own log group and s3:PutBucketNotification on the inputs bucket. */
+  readonly notificationsHandlerRole: iam.Role;
+  readonly notificationsHandlerLogs: logs.LogGroup;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -70,6 +87,67 @@ export class Storage extends Construct {
         { id: 'expire-replaced-versions', noncurrentVersionExpiration: Duration.days(30) },
       ],
     });
+
+    // The event notifications of the inputs bucket are put by a Lambda that CDK adds (a CloudFormation bucket
+    // cannot name a function that itself names the bucket). Its role is ours: without the AWS-managed basic
+    // execution policy CDK would attach, writing only to its own log group; CDK adds s3:PutBucketNotification on
+    // the inputs bucket in a separate policy.
+    this.notificationsHandlerLogs = new logs.LogGroup(this, 'BucketNotificationsLogs', { retention: logs.RetentionDays.ONE_MONTH });
+    this.notificationsHandlerRole = new NotificationsHandlerRole(this, 'BucketNotificationsRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'klingflow: puts the event notifications of the inputs bucket (CDK bucket-notifications handler)',
+    });
+    this.notificationsHandlerRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.notificationsHandlerLogs.logGroupArn],
+      }),
+    );
+
+    // Images put under uploads/ start jobs (lambdas/handlers/s3-upload.ts). Versioned: a job's id is derived from
+    // the object's version id, so every upload (also of the same key) is one job, however often S3 reports it.
+    this.inputsBucket = new s3.Bucket(this, 'Inputs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'inputs/',
+      removalPolicy: RemovalPolicy.RETAIN,
+      notificationsHandlerRole: this.notificationsHandlerRole,
+      lifecycleRules: [
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+        // A job reads its image version within its execution (26 h at most); replaced versions can go after that.
+        { id: 'expire-replaced-versions', noncurrentVersionExpiration: Duration.days(30) },
+      ],
+    });
+  }
+
+  /**
+   * Sends every object created under uploads/ with an image suffix to `handler`: one notification per suffix
+   * (S3 suffix filters are case-sensitive, IMAGE_SUFFIX_FILTERS has each in lower and upper case), for all
+   * s3:ObjectCreated:* events (Put, Post, Copy and CompleteMultipartUpload).
+   */
+  startJobsOnUploads(handler: IFunction): void {
+    const destination = new s3n.LambdaDestination(handler);
+    for (const suffix of IMAGE_SUFFIX_FILTERS) {
+      this.inputsBucket.addEventNotification(s3.EventType.OBJECT_CREATED, destination, { prefix: UPLOAD_PREFIX, suffix });
+    }
+
+    // The handler exists now: it logs to our log group.
+    const notificationsHandler = Stack.of(this).node.tryFindChild(BUCKET_NOTIFICATIONS_HANDLER_ID);
+    const handlerFunction = notificationsHandler?.node.tryFindChild('Resource') as CfnResource | undefined;
+    if (!handlerFunction || handlerFunction.cfnResourceType !== 'AWS::Lambda::Function') {
+      throw new Error(`Storage: CDK's bucket-notifications handler (${BUCKET_NOTIFICATIONS_HANDLER_ID}) was not found`);
+    }
+    handlerFunction.addPropertyOverride('LoggingConfig', { LogGroup: this.notificationsHandlerLogs.logGroupName });
+  }
+
+  /** ARN pattern of the uploaded objects (`uploads/...`) of the inputs bucket. */
+  get uploadsObjectsArn(): string {
+    return this.inputsBucket.arnForObjects(`${UPLOAD_PREFIX}*`);
   }
 
   /** ARN of one of the Jobs table's indexes, for a policy that may query exactly that index. */
@@ -80,5 +158,18 @@ export class Storage extends Construct {
   /** ARN pattern of the objects the workflow archives (`jobs/<jobId>/...`). */
   get outputsObjectsArn(): string {
     return this.outputsBucket.arnForObjects(`${OUTPUTS_KEY_PREFIX}*`);
+  }
+}
+
+/**
+ * The bucket-notifications handler's role. CDK attaches the AWS-managed AWSLambdaBasicExecutionRole (logs:* on every
+ * log group) to whatever role the handler gets; this role declines it, having its own-log-group statement instead,
+ * and refuses any other managed policy.
+ */
+class NotificationsHandlerRole extends iam.Role {
+  override addManagedPolicy(policy: iam.IManagedPolicy): void {
+    const arn = JSON.stringify(Stack.of(this).resolve(policy.managedPolicyArn));
+    if (arn.includes(':iam::aws:policy/service-role/AWSLambdaBasicExecutionRole')) return;
+    throw new Error(`${this.node.path}: takes no managed policies (got ${arn})`);
   }
 }

@@ -9,7 +9,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ERROR_NAMES, RETRYABLE_ERROR_NAMES } from '../lambdas/domain/errors.ts';
-import { POLL_BUDGET_EXHAUSTED, STATES } from '../lambdas/domain/workflow.ts';
+import { POLL_BUDGET_EXHAUSTED, STATES, WEBHOOK_DELIVERY_FAILED } from '../lambdas/domain/workflow.ts';
 import type { HandlerName } from '../lambdas/domain/workflow.ts';
 import { HANDLER_SIZING } from './functions.ts';
 
@@ -27,6 +27,12 @@ export const EXECUTION_TIMEOUT = Duration.hours(26);
 
 /** Slack between a handler's Lambda timeout and its Task timeout, so a slow handler fails as a Lambda error. */
 const TASK_TIMEOUT_MARGIN = Duration.seconds(10);
+
+/**
+ * Redelivery of a webhook the receiver did not take (WebhookDeliveryFailed): after 1, 2 and 4 s, so one delivery
+ * plus three retries; no wait longer than 30 s.
+ */
+export const WEBHOOK_RETRY = { interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 3, maxDelay: Duration.seconds(30) };
 
 const jobRef = () => sfn.TaskInput.fromObject({ jobId: sfn.JsonPath.stringAt('$.jobId') });
 
@@ -65,21 +71,45 @@ export class Workflow extends Construct {
     const retryTransientProvider = (task: tasks.LambdaInvoke, errors: readonly string[] = RETRYABLE_ERROR_NAMES.transient) =>
       task.addRetry({ errors: [...errors], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 5 });
 
+    /**
+     * SendWebhook → next, or after the last failed attempt WebhookGaveUp (records that on the job) → next. A webhook
+     * never changes the outcome: the caught error lives at `$.webhookError` only on the way to the give-up task.
+     */
+    const sendWebhook = (stateName: string, gaveUpStateName: string, next: sfn.IChainable) => {
+      const send = invoke(stateName, 'webhook', { payload: jobRef(), resultPath: sfn.JsonPath.DISCARD });
+      send.addRetry({ errors: [WEBHOOK_DELIVERY_FAILED], ...WEBHOOK_RETRY });
+      retryLambdaService(send);
+      const gaveUp = invoke(gaveUpStateName, 'webhook', {
+        payload: sfn.TaskInput.fromObject({
+          jobId: sfn.JsonPath.stringAt('$.jobId'),
+          gaveUp: sfn.JsonPath.objectAt('$.webhookError'),
+        }),
+        resultPath: sfn.JsonPath.DISCARD,
+      });
+      retryLambdaService(gaveUp);
+      gaveUp.addCatch(next, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+      send.addCatch(gaveUp.next(next), { errors: [sfn.Errors.ALL], resultPath: '$.webhookError' });
+      return send.next(next);
+    };
+
     // --- failure path -----------------------------------------------------------------------------------------
     const jobFailed = new sfn.Fail(this, STATES.failed, {
       error: 'JobFailed',
       cause: 'The job ended without a video; the job record holds the reason.',
     });
 
+    const sendFailureWebhook = sendWebhook(STATES.sendFailureWebhook, STATES.failureWebhookGaveUp, jobFailed);
+
     const notifyFailure = invoke(STATES.notifyFailure, 'notify', { payload: jobRef(), resultPath: sfn.JsonPath.DISCARD });
     retryLambdaService(notifyFailure);
     notifyFailure.addRetry({ errors: [sfn.Errors.TASKS_FAILED], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 3 });
-    notifyFailure.addCatch(jobFailed, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+    // A failed notice still sends the webhook.
+    notifyFailure.addCatch(sendFailureWebhook, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
 
     // No payload: MarkFailed gets the whole state at the point of failure ({jobId, error?, result?, ...}).
     const markFailed = invoke(STATES.markFailed, 'mark-failed', { resultPath: sfn.JsonPath.DISCARD });
     retryLambdaService(markFailed);
-    markFailed.next(notifyFailure).next(jobFailed);
+    markFailed.next(notifyFailure).next(sendFailureWebhook);
 
     const catchIntoMarkFailed = (task: tasks.LambdaInvoke) =>
       task.addCatch(markFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
@@ -87,11 +117,13 @@ export class Workflow extends Construct {
     // --- success path -----------------------------------------------------------------------------------------
     const done = new sfn.Succeed(this, STATES.succeeded);
 
+    const sendSuccessWebhook = sendWebhook(STATES.sendWebhook, STATES.webhookGaveUp, done);
+
     const notify = invoke(STATES.notify, 'notify', { payload: jobRef(), resultPath: sfn.JsonPath.DISCARD });
     retryLambdaService(notify);
     notify.addRetry({ errors: [sfn.Errors.TASKS_FAILED], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 3 });
-    // A notice never changes the outcome.
-    notify.addCatch(done, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+    // A notice never changes the outcome, and a failed one still sends the webhook.
+    notify.addCatch(sendSuccessWebhook, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
 
     const complete = invoke(STATES.complete, 'complete', {
       payload: sfn.TaskInput.fromObject({
@@ -122,7 +154,7 @@ export class Workflow extends Construct {
     retryTransientProvider(archive, [ERROR_NAMES.network, ERROR_NAMES.server]);
     retryLambdaService(archive);
     catchIntoMarkFailed(archive);
-    archive.next(complete).next(notify).next(done);
+    archive.next(complete).next(notify).next(sendSuccessWebhook);
 
     // --- the AwaitResult ⇄ PollStatus loop --------------------------------------------------------------------
     const pollBudgetExhausted = new sfn.Pass(this, STATES.pollBudgetExhausted, {
@@ -218,7 +250,7 @@ export class Workflow extends Construct {
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      comment: 'klingflow job: validate, submit, await the result (callback or poll), archive, complete, notify',
+      comment: 'klingflow job: validate, submit, await the result (callback or poll), archive, complete, notify, webhook',
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       timeout: EXECUTION_TIMEOUT,

@@ -15,7 +15,8 @@ import { JobStore } from '../lambdas/shared/job-store.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
 import { startAwsApi } from './emulators/aws-api.ts';
 import { startDynamo } from './emulators/dynamodb.ts';
-import { startS3 } from './emulators/s3.ts';
+import { startS3, toNotification } from './emulators/s3.ts';
+import type { S3Event } from 'aws-lambda';
 import { startFrontDoor } from './front-door.ts';
 import { LambdaHost } from './lambda-host.ts';
 import { Outbox } from './outbox.ts';
@@ -26,6 +27,7 @@ import { WorkflowRuntime } from './workflow/runtime.ts';
 export const LOCAL_NAMES = {
   table: 'klingflow-jobs',
   outputsBucket: 'klingflow-outputs',
+  inputsBucket: 'klingflow-inputs',
   stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:klingflow',
   topicArn: 'arn:aws:sns:us-east-1:000000000000:klingflow-notices',
 } as const;
@@ -34,6 +36,13 @@ export interface LocalStack {
   url: string;
   token: string;
   dataDir: string;
+  /** The S3 emulator's endpoint and the bucket whose uploads/ start image-to-video jobs. */
+  s3Endpoint: string;
+  inputsBucket: string;
+  /** Signs the webhooks sent to callers (receivers verify with `whsec_` + this value). */
+  webhookSecret: string;
+  /** Hands an S3 notification to the upload trigger, as S3 does (tests use it to redeliver an event). */
+  deliverS3Event(event: S3Event): Promise<unknown>;
   outbox: Outbox;
   runtime: WorkflowRuntime;
   /** The built-in simulator, when some provider has no base URL of its own. */
@@ -81,11 +90,11 @@ function simulatedProviderKeys(dataDir: string, id: string) {
 export const STACK_FILE = 'stack.json';
 
 /** The stack serving `dataDir` right now, if its process is alive (two stacks on one folder would corrupt it). */
-export function runningStack(dataDir: string): { url: string; pid: number } | undefined {
+export function runningStack(dataDir: string): { url: string; pid: number; s3Endpoint?: string; inputsBucket?: string } | undefined {
   const file = join(dataDir, STACK_FILE);
   if (!existsSync(file)) return undefined;
   try {
-    const info = JSON.parse(readFileSync(file, 'utf8')) as { url: string; pid: number };
+    const info = JSON.parse(readFileSync(file, 'utf8')) as { url: string; pid: number; s3Endpoint?: string; inputsBucket?: string };
     process.kill(info.pid, 0);
     return info;
   } catch {
@@ -103,6 +112,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   const token = settings.KLINGFLOW_API_TOKEN ?? persisted(dataDir, 'api-token', () => randomBytes(24).toString('base64url'));
   const callbackSecret = persisted(dataDir, 'callback-secret', () => randomBytes(32).toString('base64url'));
+  // Like the deployment's: 32 characters of [A-Za-z0-9], valid base64 for Standard Webhooks.
+  const webhookSecret = persisted(dataDir, 'webhook-secret', () => randomBytes(24).toString('base64').replace(/[^A-Za-z0-9]/g, 'A').slice(0, 32));
 
   const workflow = await loadWorkflow(options.cacheDir ?? join(dataDir, 'cache'));
   const outbox = new Outbox(dataDir, log);
@@ -115,7 +126,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     const db = await startDynamo(join(dataDir, 'dynamodb'), { name: LOCAL_NAMES.table, shape: workflow.tableShape });
     stops.push(db.close);
-    const s3 = await startS3(join(dataDir, 's3'), [LOCAL_NAMES.outputsBucket]);
+    let deliverS3Event: LocalStack['deliverS3Event'] = async () => undefined;
+    const s3 = await startS3(join(dataDir, 's3'), [LOCAL_NAMES.outputsBucket, LOCAL_NAMES.inputsBucket], (event) =>
+      deliverS3Event(toNotification(event, LOCAL_NAMES.inputsBucket)),
+    );
     stops.push(s3.close);
 
     // Providers with no base URL of their own talk to the built-in simulator, each under /<id>.
@@ -164,7 +178,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       POWERTOOLS_LOG_LEVEL: settings.POWERTOOLS_LOG_LEVEL,
     });
     delete process.env.AWS_PROFILE;
-    process.env.KLINGFLOW_CALLBACK_SECRET = callbackSecret;
+    Object.assign(process.env, {
+      KLINGFLOW_CALLBACK_SECRET: callbackSecret,
+      KLINGFLOW_WEBHOOK_SECRET: webhookSecret,
+      KLINGFLOW_INPUTS_BUCKET: LOCAL_NAMES.inputsBucket,
+      // Webhook receivers on this machine (127.0.0.1, plain http) are fine here; a deployment never allows them.
+      KLINGFLOW_ALLOW_LOOPBACK_CALLBACK_URLS: 'true',
+    });
     const endpoints = simulator?.endpoints() ?? {};
     for (const [id, keys] of Object.entries(simulated)) {
       const prefix = providerEnvPrefix(id);
@@ -184,6 +204,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     resetAwsClients();
 
     await host.warm();
+    deliverS3Event = async (event) => (event.Records.length ? host.invoke('s3-upload', event) : undefined);
     const front = await startFrontDoor(host, { port: settings.KLINGFLOW_PORT, token });
     stops.push(front.close);
     process.env.KLINGFLOW_PUBLIC_URL = front.url;
@@ -196,10 +217,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
 
     const stackFile = join(dataDir, STACK_FILE);
-    writeFileSync(stackFile, JSON.stringify({ url: front.url, pid: process.pid, startedAt: new Date().toISOString() }));
+    writeFileSync(
+      stackFile,
+      JSON.stringify({ url: front.url, pid: process.pid, startedAt: new Date().toISOString(), s3Endpoint: s3.endpoint, inputsBucket: LOCAL_NAMES.inputsBucket }),
+    );
     stops.push(async () => rmSync(stackFile, { force: true }));
 
-    return { url: front.url, token, dataDir, outbox, runtime, simulator, redriven, stop: stopAll };
+    return {
+      url: front.url,
+      token,
+      dataDir,
+      s3Endpoint: s3.endpoint,
+      inputsBucket: LOCAL_NAMES.inputsBucket,
+      webhookSecret,
+      deliverS3Event: (event) => deliverS3Event(event),
+      outbox,
+      runtime,
+      simulator,
+      redriven,
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;

@@ -80,7 +80,8 @@ export const CreateJobRequest = z.strictObject({
     .min(1)
     .max(6)
     .optional(),
-  callbackUrl: z.url({ protocol: /^https$/ }).describe('an https URL').optional(),
+  /** Receives the signed webhook when the job ends: https (validation also refuses private hosts). */
+  callbackUrl: z.url({ protocol: /^https?$/ }).describe('an https URL').optional(),
   metadata: Metadata.optional(),
 });
 export type CreateJobRequest = z.infer<typeof CreateJobRequest>;
@@ -132,6 +133,18 @@ export const Job = z.object({
   outputs: z.object({ video: StoredObject, thumbnail: StoredObject.optional() }).optional(),
   cost: Cost.optional(),
   error: JobError.optional(),
+  /** The S3 object an upload job came from. */
+  source: z.object({ bucket: z.string(), key: z.string(), versionId: z.string().optional(), eTag: z.string().optional() }).optional(),
+  /** The signed webhook to `request.callbackUrl`: its id (the same on every retry) and how delivery went. */
+  webhook: z
+    .object({
+      id: z.string(),
+      status: z.enum(['pending', 'delivered', 'failed']),
+      attempts: z.number().int().nonnegative(),
+      lastError: z.string().optional(),
+      at: z.string().optional(),
+    })
+    .optional(),
 });
 export type Job = z.infer<typeof Job>;
 
@@ -143,6 +156,8 @@ export const JobRecord = Job.extend({
   taskToken: z.string().optional(),
   /** The provider's last reported terminal result, recorded by the callback handler before it wakes the workflow. */
   providerResult: z.unknown().optional(),
+  /** Options of an upload that could not be read: Validate fails the job with them. */
+  intakeProblems: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   /** When the terminal notice was published (claimed before publishing, so it goes out once). */
   notifiedAt: z.string().optional(),
   /** Constant partition of the by-creation index (`GET /v1/jobs` with no status filter). */
@@ -152,7 +167,7 @@ export type JobRecord = z.infer<typeof JobRecord>;
 
 /** Strip the pipeline-only attributes before a job leaves the system. */
 export function toPublicJob(record: JobRecord): Job {
-  const { requestHash: _h, taskToken: _t, providerResult: _p, notifiedAt: _n, kind: _k, ...job } = record;
+  const { requestHash: _h, taskToken: _t, providerResult: _p, notifiedAt: _n, intakeProblems: _i, kind: _k, ...job } = record;
   return Job.parse(job);
 }
 

@@ -62,6 +62,17 @@ export function isPrivateAddress(address: string): boolean {
   return false;
 }
 
+/** 127.0.0.0/8, ::1, or an IPv4-mapped loopback. */
+export function isLoopbackAddress(address: string): boolean {
+  const host = address.replace(/^\[|\]$/g, '');
+  if (isIP(host) === 4) return host.split('.')[0] === '127';
+  if (isIP(host) !== 6) return false;
+  const g = ipv6Groups(host);
+  if (!g) return false;
+  if (g.slice(0, 7).every((x) => x === 0) && g[7] === 1) return true;
+  return g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff && g[6]! >> 8 === 127;
+}
+
 export function checkPublicUrl(raw: string, options: { httpsOnly?: boolean } = {}): UrlVerdict {
   let url: URL;
   try {

@@ -3,7 +3,18 @@
 import type { CreateJobRequest, Mode, ResolvedRequest } from './job.ts';
 import { modeOf } from './job.ts';
 import type { ModelCapabilities, ProviderCapabilities } from './providers/adapter.ts';
-import { checkPublicUrl } from './url-policy.ts';
+import { UPLOAD_PREFIX } from './uploads.ts';
+import { checkPublicUrl, isLoopbackAddress } from './url-policy.ts';
+
+/** An http(s) URL naming this machine. */
+const isLoopbackUrl = (raw: string): boolean => {
+  try {
+    const url = new URL(raw);
+    return ['http:', 'https:'].includes(url.protocol) && (url.hostname === 'localhost' || isLoopbackAddress(url.hostname));
+  } catch {
+    return false;
+  }
+};
 
 export interface FieldProblem {
   path: string;
@@ -19,6 +30,8 @@ export interface ProviderLookup {
   capabilitiesOf(providerId: string): ProviderCapabilities | undefined;
   enabledProviders: readonly string[];
   defaultProvider: string;
+  /** Accept callback URLs on this machine (loopback, http too: the local stack's receivers); never on AWS. */
+  allowLoopbackCallbackUrls?: boolean;
 }
 
 const list = (values: readonly (string | number)[]): string => values.join(', ');
@@ -34,7 +47,7 @@ export function resolveRequest(body: CreateJobRequest, providers: ProviderLookup
           path: 'provider',
           message: `'${provider}' is not an enabled provider; allowed: ${list(providers.enabledProviders)}`,
         },
-        ...checkInputs(body),
+        ...checkInputs(body, providers.allowLoopbackCallbackUrls),
       ],
     };
   }
@@ -48,12 +61,12 @@ export function resolveRequest(body: CreateJobRequest, providers: ProviderLookup
           path: 'model',
           message: `'${modelId}' is not a ${provider} model; allowed: ${list(capabilities.models.map((m) => m.id))}`,
         },
-        ...checkInputs(body),
+        ...checkInputs(body, providers.allowLoopbackCallbackUrls),
       ],
     };
   }
   const mode = modeOf(body);
-  const details = [...checkAgainstModel(body, mode, model, provider), ...checkInputs(body)];
+  const details = [...checkAgainstModel(body, mode, model, provider), ...checkInputs(body, providers.allowLoopbackCallbackUrls)];
   if (details.length > 0) return { ok: false, details };
   return {
     ok: true,
@@ -158,8 +171,8 @@ function modeField(mode: Mode): string {
   }
 }
 
-/** Input media and the callback URL: public http(s) only (no SSRF into our own network). */
-function checkInputs(body: CreateJobRequest): FieldProblem[] {
+/** Input media and the callback URL: public http(s) only (no SSRF into our own network); stored inputs under uploads/. */
+function checkInputs(body: CreateJobRequest, allowLoopbackCallbackUrls = false): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const refs: [string, CreateJobRequest['image']][] = [
     ['image', body.image],
@@ -170,13 +183,15 @@ function checkInputs(body: CreateJobRequest): FieldProblem[] {
   for (const [path, ref] of refs) {
     if (!ref) continue;
     if ('s3Key' in ref) {
-      problems.push({ path: `${path}.s3Key`, message: 'S3 inputs arrive with S3 uploads (not yet supported here); give a {url}' });
+      if (!ref.s3Key.startsWith(UPLOAD_PREFIX) || ref.s3Key.split('/').some((part) => part === '..' || part === '.')) {
+        problems.push({ path: `${path}.s3Key`, message: `must be a key under ${UPLOAD_PREFIX} in the inputs bucket` });
+      }
       continue;
     }
     const verdict = checkPublicUrl(ref.url);
     if (!verdict.ok) problems.push({ path: `${path}.url`, message: verdict.reason });
   }
-  if (body.callbackUrl) {
+  if (body.callbackUrl && !(allowLoopbackCallbackUrls && isLoopbackUrl(body.callbackUrl))) {
     const verdict = checkPublicUrl(body.callbackUrl, { httpsOnly: true });
     if (!verdict.ok) problems.push({ path: 'callbackUrl', message: verdict.reason });
   }

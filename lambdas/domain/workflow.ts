@@ -16,6 +16,8 @@ export const HANDLERS = [
   'complete',
   'mark-failed',
   'notify',
+  'webhook',
+  's3-upload',
 ] as const;
 export type HandlerName = (typeof HANDLERS)[number];
 
@@ -33,11 +35,18 @@ export const STATES = {
   archive: 'Archive',
   complete: 'Complete',
   notify: 'Notify',
+  sendWebhook: 'SendWebhook',
+  webhookGaveUp: 'WebhookGaveUp',
   succeeded: 'Done',
   markFailed: 'MarkFailed',
   notifyFailure: 'NotifyFailure',
+  sendFailureWebhook: 'SendFailureWebhook',
+  failureWebhookGaveUp: 'FailureWebhookGaveUp',
   failed: 'JobFailed',
 } as const;
+
+/** Error name of a webhook delivery that did not get a 2xx (retried by the workflow with backoff). */
+export const WEBHOOK_DELIVERY_FAILED = 'WebhookDeliveryFailed';
 
 /** Error name the workflow raises when the poll budget runs out (the job becomes TIMED_OUT). */
 export const POLL_BUDGET_EXHAUSTED = 'PollBudgetExhausted';
@@ -98,6 +107,16 @@ export type ArchiveOutput = z.infer<typeof ArchiveOutput>;
 /** Payload of Complete. */
 export const CompletePayload = z.object({ jobId: z.string().min(1), outputs: ArchiveOutput, result: ProviderResult });
 export type CompletePayload = z.infer<typeof CompletePayload>;
+
+/**
+ * Payload of SendWebhook / SendFailureWebhook (`{jobId}`) and of WebhookGaveUp / FailureWebhookGaveUp
+ * (`{jobId, gaveUp}`: the caught error after the last retry, recorded on the job).
+ */
+export const WebhookPayload = z.object({
+  jobId: z.string().min(1),
+  gaveUp: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+});
+export type WebhookPayload = z.infer<typeof WebhookPayload>;
 
 /** A caught error as Step Functions puts it in the state (`Catch` with ResultPath `$.error`). */
 export const CaughtError = z.object({ Error: z.string(), Cause: z.string().optional() });

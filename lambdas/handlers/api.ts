@@ -16,7 +16,7 @@ import { enabledProviderLookup, provider } from '../shared/providers.ts';
 
 const store = () => new JobStore(dynamo(), config.jobsTable());
 
-const links = (jobId: string) => ({ self: `/v1/jobs/${jobId}`, video: `/v1/jobs/${jobId}/video` });
+const links = (jobId: string) => ({ self: `/v1/jobs/${jobId}`, video: `/v1/jobs/${jobId}/video`, thumbnail: `/v1/jobs/${jobId}/thumbnail` });
 
 const notFound = (jobId: string) => errorResponse(404, 'NOT_FOUND', `no job ${jobId}`);
 
@@ -83,13 +83,14 @@ async function list(event: HttpEvent): Promise<HttpResult> {
   }
 }
 
-async function video(jobId: string): Promise<HttpResult> {
+async function download(jobId: string, output: 'video' | 'thumbnail'): Promise<HttpResult> {
   const job = await store().get(jobId);
   if (!job) return notFound(jobId);
-  const stored = job.outputs?.video;
-  if (job.status !== 'SUCCEEDED' || !stored) {
-    return errorResponse(409, 'NOT_READY', `job ${jobId} is ${job.status}; its video is available once it has SUCCEEDED`);
+  if (job.status !== 'SUCCEEDED') {
+    return errorResponse(409, 'NOT_READY', `job ${jobId} is ${job.status}; its ${output} is available once it has SUCCEEDED`);
   }
+  const stored = job.outputs?.[output];
+  if (!stored) return errorResponse(404, 'NOT_FOUND', `job ${jobId} has no ${output} (its provider gives none)`);
   // Signed now, for this click: a link made at notification time would die with the signer's session.
   const url = await getSignedUrl(s3(), new GetObjectCommand({ Bucket: stored.bucket, Key: stored.key }), {
     expiresIn: config.downloadUrlSeconds(),
@@ -133,7 +134,9 @@ export async function handler(event: HttpEvent): Promise<HttpResult> {
       case 'DELETE /v1/jobs/{jobId}':
         return await cancel(jobId);
       case 'GET /v1/jobs/{jobId}/video':
-        return await video(jobId);
+        return await download(jobId, 'video');
+      case 'GET /v1/jobs/{jobId}/thumbnail':
+        return await download(jobId, 'thumbnail');
       default:
         return errorResponse(404, 'NOT_FOUND', `no route ${event.routeKey}`);
     }

@@ -2,7 +2,8 @@
 // Submit (Step Functions Retry after a timeout, say) finds the task instead of creating a second one.
 import { CALLBACK_TOKEN_PARAM, callbackToken } from '../domain/callback-token.ts';
 import { JobRef, type SubmitOutput } from '../domain/workflow.ts';
-import { dynamo } from '../shared/aws-clients.ts';
+import { mediaForProvider } from '../jobs/input-media.ts';
+import { dynamo, s3 } from '../shared/aws-clients.ts';
 import { config } from '../shared/config.ts';
 import { callbackSecret } from '../shared/deployment-secrets.ts';
 import { JobStore } from '../shared/job-store.ts';
@@ -23,7 +24,8 @@ export const handler = taskHandler('submit', JobRef, async ({ jobId }, log): Pro
   const { adapter, context } = await provider(job.provider);
   await store.updateActive(jobId, {}, { incrementAttempts: true });
   const callbackUrl = adapter.capabilities.callbacks ? await callbackUrlOf(adapter.capabilities.callbackAuth, job.provider, jobId) : undefined;
-  const { providerTaskId } = await adapter.submit({ jobId, mode: job.mode, request: job.request, callbackUrl }, context);
+  const media = await mediaForProvider(s3(), process.env.KLINGFLOW_INPUTS_BUCKET ?? '', job.request, adapter.capabilities.imageInput?.transport ?? 'url');
+  const { providerTaskId } = await adapter.submit({ jobId, mode: job.mode, request: job.request, callbackUrl, media }, context);
   await store.updateActive(jobId, { status: 'SUBMITTED', providerTaskId, submittedAt: new Date().toISOString() });
   log.info('submitted', { provider: job.provider, providerTaskId });
   return { providerTaskId };

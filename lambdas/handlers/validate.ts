@@ -1,17 +1,31 @@
-// Validate: the stored request is checked again against the provider's capabilities before anything is sent
-// (a job can outlive a deployment that changed them). A request that no longer fits fails the job.
+// Validate: before anything is sent, the job must fit its provider: options of an upload that could not be read,
+// the stored request against the provider's capabilities (a job can outlive a deployment that changed them), and
+// stored input images against the provider's image policy. Anything wrong fails the job with the reasons.
 import { ValidationFailed } from '../domain/errors.ts';
+import { getAdapter } from '../domain/providers/registry.ts';
 import { resolveRequest } from '../domain/validation.ts';
 import { JobRef } from '../domain/workflow.ts';
-import { dynamo } from '../shared/aws-clients.ts';
+import { checkStoredImages } from '../jobs/input-media.ts';
+import { dynamo, s3 } from '../shared/aws-clients.ts';
 import { config } from '../shared/config.ts';
 import { JobStore } from '../shared/job-store.ts';
 import { enabledProviderLookup } from '../shared/providers.ts';
 import { taskHandler } from '../shared/task.ts';
 
+const usesStoredMedia = (request: { image?: object; endImage?: object; referenceImages?: object[]; video?: object }) =>
+  [request.image, request.endImage, request.video, ...(request.referenceImages ?? [])].some((ref) => ref && 's3Key' in ref);
+
 export const handler = taskHandler('validate', JobRef, async ({ jobId }) => {
   const job = await new JobStore(dynamo(), config.jobsTable()).require(jobId);
-  const resolution = resolveRequest(job.request, enabledProviderLookup());
+  if (job.intakeProblems?.length) throw new ValidationFailed(job.intakeProblems);
+  // The callback URL was checked when the job was created, by the policy of that moment.
+  const { callbackUrl: _checkedAtCreate, ...request } = job.request;
+  const resolution = resolveRequest(request, enabledProviderLookup());
   if (!resolution.ok) throw new ValidationFailed(resolution.details);
+  if (usesStoredMedia(job.request)) {
+    const policy = getAdapter(job.provider).capabilities.imageInput;
+    const problems = await checkStoredImages(s3(), config.inputsBucket(), job.request, policy);
+    if (problems.length) throw new ValidationFailed(problems);
+  }
   return { valid: true };
 });

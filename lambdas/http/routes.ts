@@ -16,6 +16,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/jobs/{jobId}', handler: 'api', auth: true },
   { method: 'DELETE', path: '/v1/jobs/{jobId}', handler: 'api', auth: true },
   { method: 'GET', path: '/v1/jobs/{jobId}/video', handler: 'api', auth: true },
+  { method: 'GET', path: '/v1/jobs/{jobId}/thumbnail', handler: 'api', auth: true },
   { method: 'POST', path: '/v1/callbacks/{provider}/{jobId}', handler: 'callback', auth: false },
 ];
 

@@ -1,7 +1,7 @@
 // Creating a job: validate against the provider's capabilities, write the record (QUEUED) with a conditional
 // put, start the execution named after the job. A retried create (same idempotency key and body) finds the
 // same job and never starts a second execution; the same key with another body is a conflict.
-import { CreateJobRequest, type JobRecord } from '../domain/job.ts';
+import { CreateJobRequest, type JobRecord, type Mode, type ResolvedRequest } from '../domain/job.ts';
 import { hashRequest, jobIdForIdempotencyKey, newJobId } from '../domain/job-id.ts';
 import type { ProviderAdapter } from '../domain/providers/adapter.ts';
 import { resolveRequest, type FieldProblem, type ProviderLookup } from '../domain/validation.ts';
@@ -22,6 +22,33 @@ export type CreateJobOutcome =
   | { kind: 'invalid'; details: FieldProblem[] }
   | { kind: 'conflict'; jobId: string };
 
+/** A QUEUED job for a resolved request, with the provider's cost estimate. */
+export function newJobRecord(
+  deps: Pick<CreateJobDeps, 'providers' | 'now'>,
+  jobId: string,
+  request: ResolvedRequest,
+  mode: Mode,
+  requestHash: string,
+): JobRecord {
+  const now = deps.now().toISOString();
+  const adapter = deps.providers.capabilitiesOf(request.provider) ? deps.providers.adapterOf(request.provider) : undefined;
+  const estimate = adapter?.estimateCost(request, mode);
+  return {
+    jobId,
+    kind: 'JOB',
+    status: 'QUEUED',
+    provider: request.provider,
+    model: request.model,
+    mode,
+    request,
+    attempts: 0,
+    createdAt: now,
+    updatedAt: now,
+    requestHash,
+    ...(estimate ? { cost: { ...estimate, estimated: true } } : {}),
+  };
+}
+
 export async function createJob(
   deps: CreateJobDeps,
   body: unknown,
@@ -37,24 +64,9 @@ export async function createJob(
   const resolution = resolveRequest(parsed.data, deps.providers);
   if (!resolution.ok) return { kind: 'invalid', details: resolution.details };
 
-  const { request, mode } = resolution;
-  const now = deps.now().toISOString();
   const requestHash = hashRequest(parsed.data);
-  const estimate = deps.providers.adapterOf(request.provider).estimateCost(request, mode);
-  const record: JobRecord = {
-    jobId: options.idempotencyKey ? jobIdForIdempotencyKey(options.caller, options.idempotencyKey) : newJobId(deps.now()),
-    kind: 'JOB',
-    status: 'QUEUED',
-    provider: request.provider,
-    model: request.model,
-    mode,
-    request,
-    attempts: 0,
-    createdAt: now,
-    updatedAt: now,
-    requestHash,
-    ...(estimate ? { cost: { ...estimate, estimated: true } } : {}),
-  };
+  const jobId = options.idempotencyKey ? jobIdForIdempotencyKey(options.caller, options.idempotencyKey) : newJobId(deps.now());
+  const record = newJobRecord(deps, jobId, resolution.request, resolution.mode, requestHash);
 
   const { created, job } = await deps.store.create(record);
   if (!created && job.requestHash !== requestHash) return { kind: 'conflict', jobId: job.jobId };

@@ -23,6 +23,13 @@ export const providerEnvPrefix = (providerId: string): string =>
 export const config = {
   jobsTable: () => requireEnv('KLINGFLOW_JOBS_TABLE'),
   outputsBucket: () => requireEnv('KLINGFLOW_OUTPUTS_BUCKET'),
+  /** Where S3 uploads (and `{s3Key}` inputs) live. */
+  inputsBucket: () => requireEnv('KLINGFLOW_INPUTS_BUCKET'),
+  /**
+   * Lets callback URLs name this machine (loopback, plain http allowed). Only the local stack sets it, for
+   * receivers on 127.0.0.1; a deployment never does. Other private ranges stay refused either way.
+   */
+  allowLoopbackCallbackUrls: () => process.env.KLINGFLOW_ALLOW_LOOPBACK_CALLBACK_URLS === 'true',
   stateMachineArn: () => requireEnv('KLINGFLOW_STATE_MACHINE_ARN'),
   noticesTopicArn: () => requireEnv('KLINGFLOW_NOTICES_TOPIC_ARN'),
   /** The public base URL of the HTTP API (callback URLs, links in notices). */

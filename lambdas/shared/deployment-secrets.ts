@@ -16,3 +16,6 @@ async function deploymentSecret(name: string): Promise<string> {
 
 /** Keys the per-job tokens in callback URLs of providers that do not sign their callbacks. */
 export const callbackSecret = (): Promise<string> => deploymentSecret('CALLBACK_SECRET');
+
+/** Signs the webhooks sent to callers (Standard Webhooks: receivers verify with `whsec_` + this value). */
+export const webhookSecret = (): Promise<string> => deploymentSecret('WEBHOOK_SECRET');

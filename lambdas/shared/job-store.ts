@@ -158,6 +158,52 @@ export class JobStore {
     await this.db.send(new UpdateCommand({ TableName: this.table, Key: { jobId }, UpdateExpression: 'REMOVE notifiedAt' }));
   }
 
+  /**
+   * Records the webhook of a finished job: counts an attempt and/or sets how delivery went. The job's
+   * `updatedAt` is left alone: the webhook body is the job, and it must be the same on every retry.
+   */
+  async recordWebhook(
+    jobId: string,
+    change: { id: string; status: 'pending' | 'delivered' | 'failed'; countAttempt?: boolean; lastError?: string },
+  ): Promise<void> {
+    const names: Record<string, string> = { '#webhook': 'webhook' };
+    const values: Record<string, unknown> = {
+      ':id': change.id,
+      ':status': change.status,
+      ':at': this.now().toISOString(),
+      ':zero': 0,
+      ':add': change.countAttempt ? 1 : 0,
+    };
+    // The webhook map is created with the first attempt; later writes set fields inside it.
+    const base = await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { jobId },
+        UpdateExpression: 'SET #webhook = if_not_exists(#webhook, :empty)',
+        ConditionExpression: 'attribute_exists(jobId)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':empty': { id: change.id, status: 'pending', attempts: 0 } },
+      }),
+    );
+    void base;
+    let expression = 'SET #webhook.id = :id, #webhook.#status = :status, #webhook.#at = :at, #webhook.attempts = if_not_exists(#webhook.attempts, :zero) + :add';
+    names['#status'] = 'status';
+    names['#at'] = 'at';
+    if (change.lastError !== undefined) {
+      expression += ', #webhook.lastError = :lastError';
+      values[':lastError'] = change.lastError.slice(0, 500);
+    }
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { jobId },
+        UpdateExpression: expression,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
   /** Moves a job to a terminal status once; later calls return `undefined` and change nothing. */
   async finish(jobId: string, status: JobStatus, changes: Changes): Promise<JobRecord | undefined> {
     if (!TERMINAL_STATUSES.includes(status)) throw new Error(`${status} is not a terminal status`);

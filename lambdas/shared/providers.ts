@@ -4,7 +4,7 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { z } from 'zod';
 import type { AdapterContext, ProviderAdapter, ProviderCredentials } from '../domain/providers/adapter.ts';
-import { getAdapter } from '../domain/providers/registry.ts';
+import { getAdapter, PROVIDER_IDS } from '../domain/providers/registry.ts';
 import type { ProviderLookup } from '../domain/validation.ts';
 import { config, providerEnvPrefix, requireEnv } from './config.ts';
 
@@ -37,12 +37,18 @@ async function credentialsOf(providerId: string): Promise<ProviderCredentials> {
 /** Names under a provider's prefix that are not settings: its endpoint and credentials. */
 const NOT_SETTINGS = new Set(['BASE_URL', 'SECRET_ARN', 'API_KEY', 'ACCESS_KEY', 'SECRET_KEY', 'WEBHOOK_SECRET']);
 
-/** `KLINGFLOW_<ID>_<NAME>` → `{ <NAME>: value }`, for the adapter's provider-specific settings. */
+/**
+ * `KLINGFLOW_<ID>_<NAME>` → `{ <NAME>: value }`, for the adapter's provider-specific settings. Another
+ * provider's variables are not settings even when its prefix starts with this one's (KLINGFLOW_KLING_ is the
+ * start of KLINGFLOW_KLING_V3_REST_).
+ */
 function settingsOf(providerId: string): Record<string, string> {
   const prefix = `${providerEnvPrefix(providerId)}_`;
+  const others = PROVIDER_IDS.map((id) => `${providerEnvPrefix(id)}_`).filter((p) => p !== prefix && p.startsWith(prefix));
   return Object.fromEntries(
     Object.entries(process.env)
       .filter((entry): entry is [string, string] => entry[0].startsWith(prefix) && Boolean(entry[1]))
+      .filter(([name]) => !others.some((other) => name.startsWith(other)))
       .map(([name, value]) => [name.slice(prefix.length), value])
       .filter(([name]) => !NOT_SETTINGS.has(name)),
   );
@@ -76,6 +82,7 @@ export function enabledProviderLookup(): ProviderLookup {
   return {
     enabledProviders: enabled,
     defaultProvider: config.defaultProvider(),
+    allowLoopbackCallbackUrls: config.allowLoopbackCallbackUrls(),
     capabilitiesOf: (id) => (enabled.includes(id) ? getAdapter(id).capabilities : undefined),
   };
 }

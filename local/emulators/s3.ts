@@ -2,14 +2,16 @@
 // the differences in reference/local-emulation.md §3) are handed to `onEvent`.
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import type { S3Event, S3EventRecord } from 'aws-lambda';
 import S3rver from 's3rver';
+import { encodeS3EventKey, IMAGE_SUFFIX_FILTERS, UPLOAD_PREFIX } from '../../lambdas/domain/uploads.ts';
 
 export interface LocalS3 {
   endpoint: string;
   close(): Promise<void>;
 }
 
-export async function startS3(dir: string, buckets: string[], onEvent?: (event: unknown) => Promise<void>): Promise<LocalS3> {
+export async function startS3(dir: string, buckets: string[], onEvent?: (event: unknown) => Promise<unknown>): Promise<LocalS3> {
   mkdirSync(dir, { recursive: true });
   const server = new S3rver({
     address: '127.0.0.1',
@@ -24,4 +26,51 @@ export async function startS3(dir: string, buckets: string[], onEvent?: (event: 
   }
   const address = (await server.run()) as AddressInfo;
   return { endpoint: `http://127.0.0.1:${address.port}`, close: () => server.close() };
+}
+
+interface S3rverRecord {
+  eventTime?: string;
+  eventName: string;
+  s3: { bucket: { name: string }; object: { key: string; size?: number; eTag?: string; sequencer?: string; versionId?: string } };
+}
+
+/**
+ * What S3 would deliver to the upload trigger for an s3rver event: only object-created events of the inputs
+ * bucket that pass the deployed notification filter (prefix uploads/, the image suffixes, case-sensitive), in
+ * the real event shape, with the key URL-encoded as S3 sends it (s3rver does not encode it).
+ */
+export function toNotification(event: unknown, inputsBucket: string): S3Event {
+  const records = ((event as { Records?: S3rverRecord[] }).Records ?? []).filter(
+    (r) =>
+      r.eventName.startsWith('ObjectCreated:') &&
+      r.s3.bucket.name === inputsBucket &&
+      r.s3.object.key.startsWith(UPLOAD_PREFIX) &&
+      IMAGE_SUFFIX_FILTERS.some((suffix) => r.s3.object.key.endsWith(suffix)),
+  );
+  return {
+    Records: records.map(
+      (r): S3EventRecord => ({
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: 'us-east-1',
+        eventTime: r.eventTime ?? new Date().toISOString(),
+        eventName: r.eventName as S3EventRecord['eventName'],
+        userIdentity: { principalId: 'local' },
+        requestParameters: { sourceIPAddress: '127.0.0.1' },
+        responseElements: { 'x-amz-request-id': 'local', 'x-amz-id-2': 'local' },
+        s3: {
+          s3SchemaVersion: '1.0',
+          configurationId: 'klingflow-uploads',
+          bucket: { name: r.s3.bucket.name, ownerIdentity: { principalId: 'local' }, arn: `arn:aws:s3:::${r.s3.bucket.name}` },
+          object: {
+            key: encodeS3EventKey(r.s3.object.key),
+            size: r.s3.object.size ?? 0,
+            eTag: r.s3.object.eTag ?? '',
+            sequencer: r.s3.object.sequencer ?? '',
+            ...(r.s3.object.versionId ? { versionId: r.s3.object.versionId } : {}),
+          },
+        },
+      }),
+    ),
+  };
 }

@@ -2,6 +2,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HANDLERS } from '../../lambdas/domain/workflow.ts';
 import type { HandlerName } from '../../lambdas/domain/workflow.ts';
+import { PROVIDER_CLIENTS } from '../../lib/handler-access.ts';
+import { BUCKET_NOTIFICATIONS_HANDLER_ID } from '../../lib/storage.ts';
 import { synthesizeTemplate } from '../../lib/synth.ts';
 import {
   type CfnTemplate,
@@ -9,6 +11,7 @@ import {
   actionsOf,
   allIdentityStatements,
   asArray,
+  bucketsOf,
   functionsByHandler,
   onlyResourceOfType,
   render,
@@ -28,6 +31,9 @@ const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 const JOB_READ_UPDATE = ['dynamodb:GetItem', 'dynamodb:UpdateItem'];
 const SECRETS = ['secretsmanager:GetSecretValue'];
+const READ_UPLOADS = ['s3:GetObject', 's3:GetObjectVersion'];
+/** ListBucket on the inputs bucket, under uploads/ only: without it S3 says 403 for a missing key, not 404. */
+const LIST_UPLOADS = ['s3:ListBucket'];
 
 /** Every action each handler's role may take, nothing more. */
 const EXPECTED_ACTIONS: Record<HandlerName, string[]> = {
@@ -42,14 +48,16 @@ const EXPECTED_ACTIONS: Record<HandlerName, string[]> = {
     ...SECRETS,
   ],
   callback: [...JOB_READ_UPDATE, 'states:SendTaskSuccess', 'states:SendTaskFailure', ...SECRETS],
-  validate: [...JOB_READ_UPDATE, ...SECRETS],
-  submit: [...JOB_READ_UPDATE, ...SECRETS],
+  validate: [...JOB_READ_UPDATE, ...SECRETS, ...READ_UPLOADS, ...LIST_UPLOADS],
+  submit: [...JOB_READ_UPDATE, ...SECRETS, ...READ_UPLOADS],
   'await-result': [...JOB_READ_UPDATE, 'states:SendTaskSuccess', 'states:SendTaskFailure'],
   'poll-status': [...JOB_READ_UPDATE, ...SECRETS],
   archive: [...JOB_READ_UPDATE, 's3:PutObject', 's3:AbortMultipartUpload'],
   complete: [...JOB_READ_UPDATE],
   'mark-failed': [...JOB_READ_UPDATE],
   notify: [...JOB_READ_UPDATE, 'sns:Publish'],
+  webhook: [...JOB_READ_UPDATE, ...SECRETS],
+  's3-upload': ['dynamodb:GetItem', 'dynamodb:PutItem', ...READ_UPLOADS, ...LIST_UPLOADS, 'states:StartExecution'],
 };
 
 describe('every identity statement', () => {
@@ -135,7 +143,10 @@ describe('handler roles', () => {
 
   it('state machine actions name the klingflow state machine (and its executions for StopExecution)', () => {
     const [stateMachineId] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
-    expect(resourcesFor('api', 'states:StartExecution')).toEqual([`<${stateMachineId}>`]);
+    for (const name of HANDLERS) {
+      const expected = name === 'api' || name === 's3-upload' ? [`<${stateMachineId}>`] : [];
+      expect(resourcesFor(name, 'states:StartExecution'), name).toEqual(expected);
+    }
     expect(resourcesFor('api', 'states:StopExecution')).toEqual([
       `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${stateMachineId}.Name>:*`,
     ]);
@@ -145,22 +156,120 @@ describe('handler roles', () => {
     }
   });
 
-  it('S3 actions are limited to jobs/* in the outputs bucket; SNS to the Notices topic; secrets to provider secrets', () => {
-    const outputsId = resourcesOfType(template, 'AWS::S3::Bucket').find(([, b]) => b.Properties!.LoggingConfiguration)![0];
+  it('S3 actions are limited to jobs/* in the outputs bucket and uploads/* in the inputs bucket; SNS to the Notices topic', () => {
+    const { outputs: [outputsId], inputs: [inputsId] } = bucketsOf(template);
     expect(resourcesFor('api', 's3:GetObject')).toEqual([`<${outputsId}.Arn>/jobs/*`]);
     expect(resourcesFor('archive', 's3:PutObject')).toEqual([`<${outputsId}.Arn>/jobs/*`]);
     expect(resourcesFor('archive', 's3:AbortMultipartUpload')).toEqual([`<${outputsId}.Arn>/jobs/*`]);
     const [topicId] = onlyResourceOfType(template, 'AWS::SNS::Topic');
     expect(resourcesFor('notify', 'sns:Publish')).toEqual([`<${topicId}>`]);
-    const secretIds = resourcesOfType(template, 'AWS::SecretsManager::Secret').map(([id]) => `<${id}>`);
-    for (const name of ['api', 'callback', 'validate', 'submit', 'poll-status'] as const) {
-      expect(resourcesFor(name, 'secretsmanager:GetSecretValue')).toEqual(secretIds);
+  });
+
+  it('validate, submit and s3-upload read only uploads/* of the inputs bucket; nothing else touches it', () => {
+    const { inputs: [inputsId] } = bucketsOf(template);
+    const readers = ['validate', 'submit', 's3-upload'] as const;
+    for (const name of readers) {
+      for (const action of READ_UPLOADS) expect(resourcesFor(name, action), `${name} ${action}`).toEqual([`<${inputsId}.Arn>/uploads/*`]);
+      const statements = roleStatements(template, functionsByHandler(template)[name].roleLogicalId);
+      const s3Actions = actionsOf(statements).filter((a) => a.startsWith('s3:'));
+      const lists = name !== 'submit';
+      expect(s3Actions, name).toEqual(lists ? [...READ_UPLOADS, ...LIST_UPLOADS] : READ_UPLOADS);
+      if (lists) {
+        const list = statements.filter((st) => asArray(st.Action).includes('s3:ListBucket'));
+        expect(list.map((st) => ({ resources: asArray(st.Resource).map(render), condition: st.Condition })), name).toEqual([
+          { resources: [`<${inputsId}.Arn>`], condition: { StringLike: { 's3:prefix': ['uploads/*'] } } },
+        ]);
+      }
     }
+    for (const name of HANDLERS.filter((n) => !(readers as readonly string[]).includes(n))) {
+      const { roleLogicalId } = functionsByHandler(template)[name];
+      for (const statement of roleStatements(template, roleLogicalId)) {
+        for (const resource of asArray(statement.Resource).map(render)) expect(resource, name).not.toContain(inputsId);
+      }
+    }
+  });
+
+  it('each secret is read by exactly the handlers that need it', () => {
+    const secretId = (name: string) => resourcesOfType(template, 'AWS::SecretsManager::Secret').find(([, s]) => s.Properties!.Name === name)![0];
+    const readersOf = (id: string) =>
+      HANDLERS.filter((name) => resourcesFor(name, 'secretsmanager:GetSecretValue').includes(`<${id}>`)).sort();
+    expect(readersOf(secretId('klingflow/providers/kling'))).toEqual([...PROVIDER_CLIENTS].sort());
+    expect(readersOf(secretId('klingflow/callback-secret'))).toEqual(['callback', 'submit']);
+    expect(readersOf(secretId('klingflow/webhook-secret'))).toEqual(['webhook']);
+    // ...and no handler may read anything else from Secrets Manager.
+    const secretIds = new Set(resourcesOfType(template, 'AWS::SecretsManager::Secret').map(([id]) => `<${id}>`));
+    for (const name of HANDLERS) for (const resource of resourcesFor(name, 'secretsmanager:GetSecretValue')) expect(secretIds).toContain(resource);
+    // No other role (state machine, bucket-notifications handler) reads secrets.
+    const handlerRoles = new Set(Object.values(functionsByHandler(template)).map((f) => f.roleLogicalId));
+    for (const [roleId] of resourcesOfType(template, 'AWS::IAM::Role')) {
+      if (handlerRoles.has(roleId)) continue;
+      expect(actionsOf(roleStatements(template, roleId)).filter((a) => a.startsWith('secretsmanager:')), roleId).toEqual([]);
+    }
+  });
+
+  it('s3-upload: exactly these statements (create the job, read the upload, start the execution)', () => {
+    const { roleLogicalId } = functionsByHandler(template)['s3-upload'];
+    const [tableId] = onlyResourceOfType(template, 'AWS::DynamoDB::GlobalTable');
+    const [stateMachineId] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
+    const { inputs: [inputsId] } = bucketsOf(template);
+    const statements = roleStatements(template, roleLogicalId)
+      .filter((s) => !asArray(s.Action).some((a) => /^(logs|xray):/.test(a)))
+      .map((s) => ({ actions: [...asArray(s.Action)].sort(), resources: asArray(s.Resource).map(render), condition: s.Condition }));
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [`<${tableId}.Arn>`], condition: undefined },
+        { actions: READ_UPLOADS, resources: [`<${inputsId}.Arn>/uploads/*`], condition: undefined },
+        { actions: ['states:StartExecution'], resources: [`<${stateMachineId}>`], condition: undefined },
+        { actions: LIST_UPLOADS, resources: [`<${inputsId}.Arn>`], condition: { StringLike: { 's3:prefix': ['uploads/*'] } } },
+      ]),
+    );
+    expect(statements).toHaveLength(4);
+  });
+});
+
+describe('uploads trigger', () => {
+  it('only S3, for the inputs bucket in this account, may invoke s3-upload', () => {
+    const fn = functionsByHandler(template)['s3-upload'];
+    const { inputs: [inputsId] } = bucketsOf(template);
+    const permissions = resourcesOfType(template, 'AWS::Lambda::Permission').filter(
+      ([, p]) => render(p.Properties!.FunctionName) === `<${fn.logicalId}.Arn>` || render(p.Properties!.FunctionName) === `<${fn.logicalId}>`,
+    );
+    expect(permissions.map(([, p]) => p.Properties)).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [fn.logicalId, 'Arn'] },
+        Principal: 's3.amazonaws.com',
+        SourceAccount: { Ref: 'AWS::AccountId' },
+        SourceArn: { 'Fn::GetAtt': [inputsId, 'Arn'] },
+      },
+    ]);
+    // S3 may invoke no other function.
+    const s3Permissions = resourcesOfType(template, 'AWS::Lambda::Permission').filter(([, p]) => p.Properties!.Principal === 's3.amazonaws.com');
+    expect(s3Permissions).toHaveLength(1);
+  });
+
+  it('the bucket-notifications handler may only log to its own log group and put the inputs bucket\'s notifications', () => {
+    const handlerId = Object.keys(template.Resources).find((id) => id.startsWith(BUCKET_NOTIFICATIONS_HANDLER_ID))!;
+    const handler = template.Resources[handlerId];
+    expect(handler.Type).toBe('AWS::Lambda::Function');
+    const roleId = handler.Properties.Role['Fn::GetAtt'][0] as string;
+    const logGroupId = handler.Properties.LoggingConfig.LogGroup.Ref as string;
+    expect(template.Resources[logGroupId].Properties.RetentionInDays).toBeGreaterThan(0);
+    const { inputs: [inputsId] } = bucketsOf(template);
+    expect(template.Resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
+    const statements = roleStatements(template, roleId).map((s) => ({ actions: [...asArray(s.Action)].sort(), resources: asArray(s.Resource).map(render) }));
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`<${logGroupId}.Arn>`] },
+        { actions: ['s3:PutBucketNotification'], resources: [`<${inputsId}.Arn>`] },
+      ]),
+    );
+    expect(statements).toHaveLength(2);
   });
 });
 
 describe('state machine role', () => {
-  it('may invoke exactly the workflow functions (not api or callback), log and trace', () => {
+  it('may invoke exactly the workflow functions (not api, callback or s3-upload), log and trace', () => {
     const [, stateMachine] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
     const roleId = (stateMachine.Properties!.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const roleStatementsOfMachine = roleStatements(template, roleId);
@@ -168,7 +277,7 @@ describe('state machine role', () => {
       .filter((s) => asArray(s.Action).includes('lambda:InvokeFunction'))
       .flatMap((s) => asArray(s.Resource).map(render));
     const functions = functionsByHandler(template);
-    const workflowHandlers = HANDLERS.filter((name) => name !== 'api' && name !== 'callback');
+    const workflowHandlers = HANDLERS.filter((name) => name !== 'api' && name !== 'callback' && name !== 's3-upload');
     const expected = workflowHandlers.flatMap((name) => [`<${functions[name].logicalId}.Arn>`, `<${functions[name].logicalId}.Arn>:*`]);
     expect(invoked.sort()).toEqual(expected.sort());
     for (const action of actionsOf(roleStatementsOfMachine)) expect(action).toMatch(/^lambda:InvokeFunction$|^logs:|^xray:/);

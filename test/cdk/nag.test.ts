@@ -91,14 +91,27 @@ describe('cdk-nag AwsSolutions', () => {
     expect(rules).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-IAM5', 'AwsSolutions-SMG4']);
   });
 
-  it('acknowledges APIG4 only on the unauthenticated callback route, and SMG4 only on provider secrets', () => {
+  it('acknowledges APIG4 only on the unauthenticated callback route, and SMG4 only on the provider and deployment secrets', () => {
     expect(acknowledgments.filter(({ id }) => id === 'AwsSolutions-APIG4').map(({ path: at }) => at)).toEqual([
       'Klingflow/Api/HttpApi/POST--v1--callbacks--{provider}--{jobId}',
     ]);
-    expect(acknowledgments.filter(({ id }) => id === 'AwsSolutions-SMG4').map(({ path: at }) => at)).toEqual([
+    expect(acknowledgments.filter(({ id }) => id === 'AwsSolutions-SMG4').map(({ path: at }) => at).sort()).toEqual([
+      'Klingflow/DeploymentSecrets/CallbackSecret',
+      'Klingflow/DeploymentSecrets/WebhookSecret',
       'Klingflow/ProviderSecrets/Provider-kling',
     ]);
     const resourceStar = acknowledgments.filter(({ id }) => id === 'AwsSolutions-IAM5[Resource::*]').map(({ path: at }) => at);
-    for (const at of resourceStar) expect(at).toMatch(/^Klingflow\/(Functions\/[A-Za-z]+Role|Workflow\/StateMachine\/Role)\/DefaultPolicy$/);
+    for (const at of resourceStar) expect(at).toMatch(/^Klingflow\/(Functions\/[A-Za-z0-9]+Role|Workflow\/StateMachine\/Role)\/DefaultPolicy$/);
+  });
+
+  it('acknowledges the uploads/* wildcard of the inputs bucket only for validate, submit and s3-upload', () => {
+    const uploads = acknowledgments.filter(({ id }) => /^AwsSolutions-IAM5\[Resource::<StorageInputs[A-Z0-9]+\.Arn>\/uploads\/\*\]$/.test(id));
+    expect(uploads.map(({ path: at }) => at).sort()).toEqual([
+      'Klingflow/Functions/S3UploadRole/DefaultPolicy',
+      'Klingflow/Functions/SubmitRole/DefaultPolicy',
+      'Klingflow/Functions/ValidateRole/DefaultPolicy',
+    ]);
+    // Nothing acknowledged on the bucket-notifications handler: its role has no wildcard and no managed policy.
+    expect(acknowledgments.filter(({ path: at }) => at.includes('BucketNotifications'))).toEqual([]);
   });
 });

@@ -1,15 +1,20 @@
-// The stack's resources and their settings: table, buckets, topic, secrets, functions and their environment,
-// the HTTP API built from the route table, and the context keys that change them.
+// The stack's resources and their settings: table, buckets (and the uploads trigger), topic, secrets, functions and
+// their environment, the HTTP API built from the route table, and the context keys that change them.
 import type { Node } from 'constructs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { IMAGE_SUFFIXES, IMAGE_SUFFIX_FILTERS } from '../../lambdas/domain/uploads.ts';
 import { HANDLERS } from '../../lambdas/domain/workflow.ts';
 import type { HandlerName } from '../../lambdas/domain/workflow.ts';
 import { ROUTES, routeKey } from '../../lambdas/http/routes.ts';
-import { readKlingflowConfig } from '../../lib/config.ts';
+import { DEFAULT_PROVIDER_BASE_URLS, readKlingflowConfig } from '../../lib/config.ts';
+import { PROVIDER_CLIENTS } from '../../lib/handler-access.ts';
+import { BUCKET_NOTIFICATIONS_HANDLER_ID } from '../../lib/storage.ts';
 import { synthesizeTemplate } from '../../lib/synth.ts';
 import {
   type CfnTemplate,
+  asArray,
+  bucketsOf,
   functionsByHandler,
   onlyResourceOfType,
   render,
@@ -23,6 +28,7 @@ const VARIANT_CONTEXT = {
   notificationEmails: 'ops@example.com, oncall@example.com',
   enabledProviders: ['kling', 'kling-v3-rest'],
   providerBaseUrls: '{"kling-v3-rest":"https://reseller.example.com"}',
+  providerSettings: '{"kling-v3-rest":{"REGION":"sg","MAX_CONCURRENCY":3}}',
   defaultProvider: 'kling-v3-rest',
   awaitSeconds: '5',
   maxPolls: 7,
@@ -81,20 +87,29 @@ describe('Jobs table', () => {
 });
 
 describe('buckets', () => {
-  const buckets = () => resourcesOfType(template, 'AWS::S3::Bucket');
-  const outputsBucket = () => buckets().find(([, b]) => b.Properties!.LoggingConfiguration)!;
-  const accessLogsBucket = () => buckets().find(([, b]) => !b.Properties!.LoggingConfiguration)!;
+  const BUCKETS = ['outputs', 'inputs', 'accessLogs'] as const;
 
-  it('are an outputs bucket logging to a separate access-logs bucket', () => {
-    expect(buckets()).toHaveLength(2);
-    const [, outputs] = outputsBucket();
-    const [accessLogsId] = accessLogsBucket();
-    expect(outputs.Properties!.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: accessLogsId });
+  it('are versioned outputs and inputs buckets, each logging to the separate access-logs bucket', () => {
+    expect(resourcesOfType(template, 'AWS::S3::Bucket')).toHaveLength(3);
+    const { outputs: [, outputs], inputs: [, inputs], accessLogs: [accessLogsId, accessLogs] } = bucketsOf(template);
+    expect(outputs.Properties!.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: accessLogsId }, LogFilePrefix: 'outputs/' });
+    expect(inputs.Properties!.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: accessLogsId }, LogFilePrefix: 'inputs/' });
     expect(outputs.Properties!.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    // The inputs bucket must be versioned: an upload's job id is derived from its version id.
+    expect(inputs.Properties!.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(accessLogs.Properties!.LoggingConfiguration).toBeUndefined();
   });
 
-  it.each(['outputs', 'access logs'])('%s: private, S3-managed encryption, retained', (which) => {
-    const [, bucket] = which === 'outputs' ? outputsBucket() : accessLogsBucket();
+  it('inputs: abandoned multipart uploads and replaced versions expire; current uploads stay', () => {
+    const { inputs: [, inputs] } = bucketsOf(template);
+    expect(inputs.Properties!.LifecycleConfiguration.Rules).toEqual([
+      { Id: 'abort-incomplete-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, Status: 'Enabled' },
+      { Id: 'expire-replaced-versions', NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' },
+    ]);
+  });
+
+  it.each(BUCKETS)('%s: private, S3-managed encryption, retained', (which) => {
+    const [, bucket] = bucketsOf(template)[which];
     expect(bucket.Properties!.PublicAccessBlockConfiguration).toEqual({
       BlockPublicAcls: true,
       BlockPublicPolicy: true,
@@ -104,11 +119,13 @@ describe('buckets', () => {
     expect(bucket.Properties!.BucketEncryption).toEqual({
       ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
     });
+    expect(bucket.Properties!.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
     expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.UpdateReplacePolicy).toBe('Retain');
   });
 
-  it.each(['outputs', 'access logs'])('%s: a bucket policy denies requests without TLS', (which) => {
-    const [bucketId] = which === 'outputs' ? outputsBucket() : accessLogsBucket();
+  it.each(BUCKETS)('%s: a bucket policy denies requests without TLS', (which) => {
+    const [bucketId] = bucketsOf(template)[which];
     const policy = resourcesOfType(template, 'AWS::S3::BucketPolicy').find(([, p]) => render(p.Properties!.Bucket) === `<${bucketId}>`);
     expect(policy, `no bucket policy for ${bucketId}`).toBeDefined();
     expect(policy![1].Properties!.PolicyDocument.Statement).toContainEqual(
@@ -119,6 +136,61 @@ describe('buckets', () => {
         Condition: { Bool: { 'aws:SecureTransport': 'false' } },
       }),
     );
+  });
+});
+
+describe('uploads trigger', () => {
+  const notifications = () => {
+    const [, resource] = onlyResourceOfType(template, 'Custom::S3BucketNotifications');
+    return resource.Properties!;
+  };
+
+  it('IMAGE_SUFFIX_FILTERS has every image suffix in lower and upper case', () => {
+    for (const suffix of IMAGE_SUFFIXES) {
+      expect(IMAGE_SUFFIX_FILTERS).toContain(suffix.toLowerCase());
+      expect(IMAGE_SUFFIX_FILTERS).toContain(suffix.toUpperCase());
+    }
+  });
+
+  it('sends every object created under uploads/ with an image suffix (either case) to s3-upload', () => {
+    const { inputs: [inputsId] } = bucketsOf(template);
+    const s3Upload = functionsByHandler(template)['s3-upload'].logicalId;
+    const props = notifications();
+    expect(props.BucketName).toEqual({ Ref: inputsId });
+    expect(props.Managed).toBe(true);
+    expect(Object.keys(props.NotificationConfiguration)).toEqual(['LambdaFunctionConfigurations']);
+    const configurations = props.NotificationConfiguration.LambdaFunctionConfigurations as any[];
+    expect(configurations).toHaveLength(IMAGE_SUFFIX_FILTERS.length);
+    const suffixes: string[] = [];
+    for (const configuration of configurations) {
+      // s3:ObjectCreated:* is Put, Post, Copy and CompleteMultipartUpload.
+      expect(configuration.Events).toEqual(['s3:ObjectCreated:*']);
+      expect(configuration.LambdaFunctionArn).toEqual({ 'Fn::GetAtt': [s3Upload, 'Arn'] });
+      const rules = Object.fromEntries((configuration.Filter.Key.FilterRules as { Name: string; Value: string }[]).map((r) => [r.Name, r.Value]));
+      expect(Object.keys(rules).sort()).toEqual(['prefix', 'suffix']);
+      expect(rules.prefix).toBe('uploads/');
+      suffixes.push(rules.suffix!);
+    }
+    expect(suffixes.sort()).toEqual([...IMAGE_SUFFIX_FILTERS].sort());
+    expect(suffixes).toEqual(expect.arrayContaining(['.png', '.PNG', '.jpg', '.JPG', '.jpeg', '.JPEG', '.webp', '.WEBP']));
+  });
+
+  it('are put once the invoke permission, the handler\'s S3 permission and the TLS-only bucket policy exist', () => {
+    const [, resource] = onlyResourceOfType(template, 'Custom::S3BucketNotifications');
+    const dependsOn = asArray(resource.DependsOn);
+    const [permissionId] = resourcesOfType(template, 'AWS::Lambda::Permission').find(([, p]) => p.Properties!.Principal === 's3.amazonaws.com')!;
+    const { inputs: [inputsId] } = bucketsOf(template);
+    const [bucketPolicyId] = resourcesOfType(template, 'AWS::S3::BucketPolicy').find(([, p]) => render(p.Properties!.Bucket) === `<${inputsId}>`)!;
+    expect(dependsOn).toEqual(expect.arrayContaining([permissionId, bucketPolicyId]));
+  });
+
+  it('the notifications handler (CDK\'s) is the only function besides the handlers, logging to its own log group', () => {
+    const others = resourcesOfType(template, 'AWS::Lambda::Function').filter(([, f]) => !f.Metadata?.['klingflow:handler']);
+    expect(others.map(([id]) => id)).toEqual([expect.stringMatching(new RegExp(`^${BUCKET_NOTIFICATIONS_HANDLER_ID}`))]);
+    const [, handler] = others[0]!;
+    expect(notifications().ServiceToken).toEqual({ 'Fn::GetAtt': [others[0]![0], 'Arn'] });
+    const logGroupId = handler.Properties!.LoggingConfig.LogGroup.Ref as string;
+    expect(template.Resources[logGroupId].Type).toBe('AWS::Logs::LogGroup');
   });
 });
 
@@ -145,11 +217,14 @@ describe('Notices topic', () => {
 });
 
 describe('provider secrets', () => {
+  const providerSecrets = (t: CfnTemplate) =>
+    resourcesOfType(t, 'AWS::SecretsManager::Secret').filter(([, s]) => String(s.Properties!.Name).startsWith('klingflow/providers/'));
+
   it('one per enabled provider, named klingflow/providers/<id>, credentials empty, no value in the template', () => {
-    const names = (t: CfnTemplate) => resourcesOfType(t, 'AWS::SecretsManager::Secret').map(([, s]) => s.Properties!.Name).sort();
+    const names = (t: CfnTemplate) => providerSecrets(t).map(([, s]) => s.Properties!.Name).sort();
     expect(names(template)).toEqual(['klingflow/providers/kling']);
     expect(names(variant)).toEqual(['klingflow/providers/kling', 'klingflow/providers/kling-v3-rest']);
-    for (const [, secret] of resourcesOfType(variant, 'AWS::SecretsManager::Secret')) {
+    for (const [, secret] of providerSecrets(variant)) {
       expect(secret.Properties!.SecretString).toBeUndefined();
       const generate = secret.Properties!.GenerateSecretString;
       // Every credential starts empty (= not configured); the generated value sits under a key no handler reads.
@@ -164,10 +239,11 @@ describe('provider secrets', () => {
       for (const [, fn] of resourcesOfType(t, 'AWS::Lambda::Function')) {
         const variables = (fn.Properties!.Environment?.Variables ?? {}) as Record<string, unknown>;
         for (const [name, value] of Object.entries(variables)) {
-          expect(name).not.toMatch(/API_KEY|ACCESS_KEY|SECRET_KEY|WEBHOOK_SECRET|PASSWORD|TOKEN/);
           if (name.endsWith('_SECRET_ARN')) {
             expect(value).toEqual({ Ref: expect.any(String) });
             expect(secretIds.has((value as { Ref: string }).Ref)).toBe(true);
+          } else {
+            expect(name).not.toMatch(/API_KEY|ACCESS_KEY|SECRET_KEY|WEBHOOK_SECRET|PASSWORD|TOKEN|SECRET/);
           }
         }
       }
@@ -175,11 +251,47 @@ describe('provider secrets', () => {
   });
 });
 
+describe('deployment secrets', () => {
+  const secret = (name: string) => resourcesOfType(template, 'AWS::SecretsManager::Secret').find(([, s]) => s.Properties!.Name === name)!;
+
+  it('klingflow/callback-secret: generated, 64 characters, no punctuation or spaces, retained', () => {
+    const [, callback] = secret('klingflow/callback-secret');
+    expect(callback.Properties!.SecretString).toBeUndefined();
+    expect(callback.Properties!.GenerateSecretString).toEqual({ PasswordLength: 64, ExcludePunctuation: true, IncludeSpace: false });
+    expect(callback.DeletionPolicy).toBe('Retain');
+  });
+
+  it('klingflow/webhook-secret: generated, exactly 32 characters of [A-Za-z0-9] (valid base64 after whsec_), retained', () => {
+    const [, webhook] = secret('klingflow/webhook-secret');
+    expect(webhook.Properties!.SecretString).toBeUndefined();
+    // Nothing else in GenerateSecretString: no template/key (the value is the bare string), no extra characters.
+    expect(webhook.Properties!.GenerateSecretString).toEqual({ PasswordLength: 32, ExcludePunctuation: true, IncludeSpace: false });
+    expect(webhook.Properties!.Description).toMatch(/whsec_/);
+    expect(webhook.DeletionPolicy).toBe('Retain');
+    expect(template.Outputs.WebhookSecretArn.Value).toEqual({ Ref: secret('klingflow/webhook-secret')[0] });
+    expect(template.Outputs.WebhookSecretArn.Description).toMatch(/whsec_/);
+  });
+
+  it('reach exactly their readers as KLINGFLOW_<NAME>_ARN', () => {
+    const functions = functionsByHandler(template);
+    const holders = (variable: string) =>
+      HANDLERS.filter((name) => variable in functions[name].resource.Properties!.Environment.Variables).sort();
+    expect(holders('KLINGFLOW_CALLBACK_SECRET_ARN')).toEqual(['callback', 'submit']);
+    expect(holders('KLINGFLOW_WEBHOOK_SECRET_ARN')).toEqual(['webhook']);
+    const env = (name: HandlerName) => functions[name].resource.Properties!.Environment.Variables as Record<string, unknown>;
+    for (const name of ['callback', 'submit'] as const) {
+      expect(env(name).KLINGFLOW_CALLBACK_SECRET_ARN).toEqual({ Ref: secret('klingflow/callback-secret')[0] });
+    }
+    expect(env('webhook').KLINGFLOW_WEBHOOK_SECRET_ARN).toEqual({ Ref: secret('klingflow/webhook-secret')[0] });
+  });
+});
+
 describe('Lambda functions', () => {
   it('one per handler: nodejs24.x on arm64, X-Ray active, JSON logs to its own log group with retention', () => {
     const functions = functionsByHandler(template);
     expect(Object.keys(functions).sort()).toEqual([...HANDLERS].sort());
-    expect(resourcesOfType(template, 'AWS::Lambda::Function')).toHaveLength(HANDLERS.length);
+    // Besides the handlers only CDK's bucket-notifications function (see "uploads trigger").
+    expect(resourcesOfType(template, 'AWS::Lambda::Function')).toHaveLength(HANDLERS.length + 1);
     const logGroups = new Set<string>();
     for (const { resource } of Object.values(functions)) {
       const props = resource.Properties!;
@@ -218,6 +330,8 @@ describe('Lambda functions', () => {
     complete: [256, 30],
     'mark-failed': [256, 30],
     notify: [256, 30],
+    webhook: [256, 30],
+    's3-upload': [256, 60],
   };
   it.each(Object.entries(sizing))('%s: %j MB / s', (name, [memory, timeout]) => {
     const props = functionsByHandler(template)[name as HandlerName].resource.Properties!;
@@ -237,15 +351,26 @@ describe('Lambda functions', () => {
       'KLINGFLOW_AWAIT_SECONDS',
       'KLINGFLOW_MAX_POLLS',
     ],
-    callback: [...common, ...providers],
-    validate: [...common, ...providers],
-    submit: [...common, ...providers, 'KLINGFLOW_PUBLIC_URL'],
+    callback: [...common, ...providers, 'KLINGFLOW_CALLBACK_SECRET_ARN'],
+    validate: [...common, ...providers, 'KLINGFLOW_INPUTS_BUCKET'],
+    submit: [...common, ...providers, 'KLINGFLOW_INPUTS_BUCKET', 'KLINGFLOW_PUBLIC_URL', 'KLINGFLOW_CALLBACK_SECRET_ARN'],
     'await-result': [...common],
     'poll-status': [...common, ...providers],
     archive: [...common, 'KLINGFLOW_OUTPUTS_BUCKET', 'KLINGFLOW_KLING_BASE_URL'],
     complete: [...common],
     'mark-failed': [...common],
     notify: [...common, 'KLINGFLOW_OUTPUTS_BUCKET', 'KLINGFLOW_NOTICES_TOPIC_ARN', 'KLINGFLOW_PUBLIC_URL'],
+    webhook: [...common, 'KLINGFLOW_WEBHOOK_SECRET_ARN'],
+    // Creates jobs like the api (providers to choose from, the workflow's budget), but sends nothing to a provider.
+    's3-upload': [
+      ...common,
+      'KLINGFLOW_INPUTS_BUCKET',
+      'KLINGFLOW_STATE_MACHINE_ARN',
+      'KLINGFLOW_ENABLED_PROVIDERS',
+      'KLINGFLOW_DEFAULT_PROVIDER',
+      'KLINGFLOW_AWAIT_SECONDS',
+      'KLINGFLOW_MAX_POLLS',
+    ],
   };
   it.each(HANDLERS)('%s: environment is exactly what the handler needs', (name) => {
     const variables = functionsByHandler(template)[name].resource.Properties!.Environment.Variables as Record<string, unknown>;
@@ -261,6 +386,15 @@ describe('Lambda functions', () => {
     const [apiId] = onlyResourceOfType(template, 'AWS::ApiGatewayV2::Api');
     for (const name of HANDLERS) expect(env(name).KLINGFLOW_JOBS_TABLE).toEqual({ Ref: tableId });
     expect(env('api').KLINGFLOW_STATE_MACHINE_ARN).toEqual({ Ref: stateMachineId });
+    expect(env('s3-upload').KLINGFLOW_STATE_MACHINE_ARN).toEqual({ Ref: stateMachineId });
+    const { inputs: [inputsId] } = bucketsOf(template);
+    for (const name of ['s3-upload', 'validate', 'submit'] as const) expect(env(name).KLINGFLOW_INPUTS_BUCKET).toEqual({ Ref: inputsId });
+    expect(env('s3-upload')).toMatchObject({
+      KLINGFLOW_ENABLED_PROVIDERS: 'kling',
+      KLINGFLOW_DEFAULT_PROVIDER: 'kling',
+      KLINGFLOW_AWAIT_SECONDS: '60',
+      KLINGFLOW_MAX_POLLS: '120',
+    });
     expect(env('notify').KLINGFLOW_NOTICES_TOPIC_ARN).toEqual({ Ref: topicId });
     for (const name of ['api', 'submit', 'notify'] as const) {
       expect(env(name).KLINGFLOW_PUBLIC_URL).toEqual({ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] });
@@ -287,6 +421,18 @@ describe('Lambda functions', () => {
     });
     const api = functionsByHandler(variant).api.resource.Properties!.Environment.Variables as Record<string, unknown>;
     expect(api).toMatchObject({ KLINGFLOW_AWAIT_SECONDS: '5', KLINGFLOW_MAX_POLLS: '7' });
+  });
+
+  it('providerSettings become KLINGFLOW_<ID>_<NAME> on the provider clients only', () => {
+    const functions = functionsByHandler(variant);
+    const settings = { KLINGFLOW_KLING_V3_REST_REGION: 'sg', KLINGFLOW_KLING_V3_REST_MAX_CONCURRENCY: '3' };
+    for (const name of HANDLERS) {
+      const env = functions[name].resource.Properties!.Environment.Variables as Record<string, unknown>;
+      if (PROVIDER_CLIENTS.includes(name)) expect(env, name).toMatchObject(settings);
+      else for (const variable of Object.keys(settings)) expect(env, name).not.toHaveProperty(variable);
+    }
+    // The handlers that talk to providers; without providerSettings their environment is exactly the table above.
+    expect(PROVIDER_CLIENTS).toEqual(['api', 'callback', 'validate', 'submit', 'poll-status']);
   });
 });
 
@@ -352,6 +498,7 @@ describe('context', () => {
       auth: { kind: 'iam' },
       enabledProviders: ['kling'],
       providerBaseUrls: { kling: 'https://api-singapore.klingai.com' },
+      providerSettings: {},
       defaultProvider: 'kling',
       awaitSeconds: 60,
       maxPolls: 120,
@@ -364,11 +511,57 @@ describe('context', () => {
     expect(configFrom({ enabledProviders: 'kling, kling-v3-rest', providerBaseUrls: { 'kling-v3-rest': 'https://r.example.com' } }).enabledProviders).toEqual(['kling', 'kling-v3-rest']);
   });
 
+  it('knows a default base URL for every provider', () => {
+    expect(DEFAULT_PROVIDER_BASE_URLS).toEqual({
+      kling: 'https://api-singapore.klingai.com',
+      'kling-v3-rest': 'https://api.klingai.com',
+      'kling-ai': 'https://api.kling.ai',
+      klinggenerator: 'https://api.klinggenerator.com',
+      kling3api: 'https://kling3api.com',
+      fal: 'https://queue.fal.run',
+      replicate: 'https://api.replicate.com',
+    });
+    const all = Object.keys(DEFAULT_PROVIDER_BASE_URLS);
+    expect(configFrom({ enabledProviders: all }).providerBaseUrls).toEqual(DEFAULT_PROVIDER_BASE_URLS);
+    expect(configFrom({ enabledProviders: 'kling,fal', providerBaseUrls: '{"fal":"https://fal.example.com"}' }).providerBaseUrls.fal).toBe(
+      'https://fal.example.com',
+    );
+  });
+
+  it('reads providerSettings as an object or JSON; values become strings', () => {
+    expect(
+      configFrom({ enabledProviders: 'kling,fal', providerSettings: { fal: { JWKS_URL: 'https://x.example.com/jwks', RETRIES: 2, STRICT: true } } })
+        .providerSettings,
+    ).toEqual({ fal: { JWKS_URL: 'https://x.example.com/jwks', RETRIES: '2', STRICT: 'true' } });
+    expect(configFrom({ providerSettings: '{"kling":{"MODE":"fast"}}' }).providerSettings).toEqual({ kling: { MODE: 'fast' } });
+    expect(configFrom({ providerSettings: '{"kling":{}}' }).providerSettings).toEqual({});
+  });
+
+  it.each([
+    [{ providerSettings: { fal: { X: '1' } } }, /providerSettings\.fal: "fal" is not in enabledProviders/],
+    [{ providerSettings: { kling: 'MODE=fast' } }, /providerSettings\.kling: expected an object/],
+    [{ providerSettings: '[1]' }, /providerSettings: expected an object/],
+    [{ providerSettings: '{not json' }, /providerSettings: .* is not valid JSON/],
+    [{ providerSettings: { kling: { 'lower-case': 'x' } } }, /upper-case letters/],
+    [{ providerSettings: { kling: { BASE_URL: 'https://x.example.com' } } }, /BASE_URL: reserved/],
+    [{ providerSettings: { kling: { SECRET_ARN: 'arn:x' } } }, /SECRET_ARN: reserved/],
+    [{ providerSettings: { kling: { API_KEY: 'k' } } }, /API_KEY: reserved/],
+    [{ providerSettings: { kling: { SIGNING_SECRET: 's' } } }, /looks like a credential/],
+    [{ providerSettings: { kling: { AUTH_TOKEN: 't' } } }, /looks like a credential/],
+    [{ providerSettings: { kling: { MODE: { nested: true } } } }, /MODE: expected a string, number or boolean/],
+    [
+      { enabledProviders: 'kling,kling-v3-rest', providerSettings: { kling: { V3_REST_MODE: 'x' } } },
+      /KLINGFLOW_KLING_V3_REST_MODE would read as a setting of provider "kling-v3-rest"/,
+    ],
+  ])('rejects providerSettings %j', (context, message) => {
+    expect(() => configFrom(context)).toThrow(message);
+  });
+
   it.each([
     [{ auth: 'jwt' }, /jwtIssuer/],
     [{ auth: 'jwt', jwtIssuer: 'https://issuer.example.com' }, /jwtAudience/],
     [{ auth: 'cognito' }, /auth/],
-    [{ enabledProviders: 'kling,fal' }, /no base URL for enabled provider "fal"/],
+    [{ enabledProviders: 'kling,acme' }, /no base URL for enabled provider "acme"/],
     [{ defaultProvider: 'fal' }, /defaultProvider/],
     [{ enabledProviders: 'Kling' }, /not a provider id/],
     [{ notificationEmails: 'not-an-address' }, /notificationEmails/],

@@ -10,6 +10,7 @@ export interface CfnResource {
   Metadata?: Record<string, any>;
   DeletionPolicy?: string;
   UpdateReplacePolicy?: string;
+  DependsOn?: string | string[];
 }
 
 export interface PolicyStatement {
@@ -100,3 +101,17 @@ export function allIdentityStatements(template: CfnTemplate): PolicyStatement[] 
 
 export const actionsOf = (statements: PolicyStatement[]): string[] =>
   [...new Set(statements.flatMap((statement) => asArray(statement.Action)))].sort();
+
+/**
+ * The three buckets, told apart by their server access logging: outputs log under `outputs/`, inputs under
+ * `inputs/`, and the access-logs bucket logs nowhere.
+ */
+export function bucketsOf(template: CfnTemplate): Record<'outputs' | 'inputs' | 'accessLogs', [string, CfnResource]> {
+  const buckets = resourcesOfType(template, 'AWS::S3::Bucket');
+  const byLogPrefix = (prefix: string | undefined) => {
+    const found = buckets.filter(([, b]) => b.Properties?.LoggingConfiguration?.LogFilePrefix === prefix);
+    if (found.length !== 1) throw new Error(`expected one bucket logging under ${prefix}, found ${found.length}`);
+    return found[0]!;
+  };
+  return { outputs: byLogPrefix('outputs/'), inputs: byLogPrefix('inputs/'), accessLogs: byLogPrefix(undefined) };
+}

@@ -4,9 +4,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import aslValidator from 'asl-validator';
+import { StateMachine } from 'aws-local-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_NAMES, RETRYABLE_ERROR_NAMES } from '../../lambdas/domain/errors.ts';
-import { HANDLERS, POLL_BUDGET_EXHAUSTED, STATES } from '../../lambdas/domain/workflow.ts';
+import { HANDLERS, POLL_BUDGET_EXHAUSTED, STATES, WEBHOOK_DELIVERY_FAILED } from '../../lambdas/domain/workflow.ts';
 import type { HandlerName } from '../../lambdas/domain/workflow.ts';
 import { WorkflowExtractionError, extractWorkflow, lambdaTargets, localLambdaArn } from '../../lib/asl.ts';
 import { synthesizeTemplate } from '../../lib/synth.ts';
@@ -82,7 +83,7 @@ describe('definition', () => {
   });
 
   it('gives every Task an explicit TimeoutSeconds or TimeoutSecondsPath', () => {
-    expect(tasks().length).toBe(9);
+    expect(tasks().length).toBe(13);
     for (const [name, state] of tasks()) {
       expect(state.TimeoutSeconds ?? state.TimeoutSecondsPath, name).toBeDefined();
     }
@@ -109,8 +110,12 @@ describe('definition', () => {
       [STATES.archive]: '$.outputs',
       [STATES.complete]: null,
       [STATES.notify]: null,
+      [STATES.sendWebhook]: null,
+      [STATES.webhookGaveUp]: null,
       [STATES.markFailed]: null,
       [STATES.notifyFailure]: null,
+      [STATES.sendFailureWebhook]: null,
+      [STATES.failureWebhookGaveUp]: null,
     });
   });
 
@@ -126,8 +131,11 @@ describe('definition', () => {
 
   it('sends each task the payload of the contract', () => {
     const jobRef = { 'jobId.$': '$.jobId' };
-    for (const name of [STATES.validate, STATES.submit, STATES.pollStatus, STATES.notify, STATES.notifyFailure]) {
+    for (const name of [STATES.validate, STATES.submit, STATES.pollStatus, STATES.notify, STATES.notifyFailure, STATES.sendWebhook, STATES.sendFailureWebhook]) {
       expect(states[name].Parameters, name).toEqual(jobRef);
+    }
+    for (const name of [STATES.webhookGaveUp, STATES.failureWebhookGaveUp]) {
+      expect(states[name].Parameters, name).toEqual({ 'jobId.$': '$.jobId', 'gaveUp.$': '$.webhookError' });
     }
     // MarkFailed gets the whole state ({jobId, error?, result?, ...}).
     expect(states[STATES.markFailed].Parameters).toBeUndefined();
@@ -211,26 +219,144 @@ describe('definition', () => {
     }
     expect(states[STATES.markFailed].Catch).toBeUndefined();
     expect(states[STATES.markFailed].Next).toBe(STATES.notifyFailure);
-    expect(states[STATES.notifyFailure].Next).toBe(STATES.failed);
-    expect(states[STATES.notifyFailure].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: STATES.failed }]);
+    expect(states[STATES.notifyFailure].Next).toBe(STATES.sendFailureWebhook);
+    // A failed notice still sends the webhook.
+    expect(states[STATES.notifyFailure].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: STATES.sendFailureWebhook }]);
+    expect(states[STATES.sendFailureWebhook].Next).toBe(STATES.failed);
     expect(states[STATES.failed].Type).toBe('Fail');
-    // A notice never changes the outcome.
-    expect(states[STATES.notify].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: STATES.succeeded }]);
+    // A notice never changes the outcome, and a failed one still sends the webhook.
+    expect(states[STATES.notify].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: STATES.sendWebhook }]);
     expect(states[STATES.succeeded].Type).toBe('Succeed');
     expect(states[STATES.archive].Next).toBe(STATES.complete);
     expect(states[STATES.complete].Next).toBe(STATES.notify);
-    expect(states[STATES.notify].Next).toBe(STATES.succeeded);
+    expect(states[STATES.notify].Next).toBe(STATES.sendWebhook);
+    expect(states[STATES.sendWebhook].Next).toBe(STATES.succeeded);
+  });
+});
+
+describe('webhook states', () => {
+  const PAIRS = [
+    { send: STATES.sendWebhook, gaveUp: STATES.webhookGaveUp, after: STATES.succeeded },
+    { send: STATES.sendFailureWebhook, gaveUp: STATES.failureWebhookGaveUp, after: STATES.failed },
+  ];
+
+  it.each(PAIRS)('$send and $gaveUp run the webhook handler with an explicit timeout', ({ send, gaveUp }) => {
+    expect(handlerOf(send)).toBe('webhook');
+    expect(handlerOf(gaveUp)).toBe('webhook');
+    const lambdaTimeout = functionsByHandler(template).webhook.resource.Properties!.Timeout as number;
+    for (const name of [send, gaveUp]) expect(states[name].TimeoutSeconds, name).toBe(lambdaTimeout + 10);
+  });
+
+  it.each(PAIRS)('$send: {jobId}, result discarded, redelivers WebhookDeliveryFailed 3 times (1 s, ×2, ≤30 s)', ({ send, gaveUp, after }) => {
+    const state = states[send];
+    expect(state.Parameters).toEqual({ 'jobId.$': '$.jobId' });
+    expect(state.ResultPath).toBeNull();
+    expect(state.Retry[0]).toEqual({
+      ErrorEquals: [WEBHOOK_DELIVERY_FAILED],
+      IntervalSeconds: 1,
+      BackoffRate: 2,
+      MaxAttempts: 3,
+      MaxDelaySeconds: 30,
+    });
+    expect(state.Retry).toHaveLength(2); // and the Lambda service errors
+    expect(state.Retry[1].ErrorEquals).toContain('Lambda.ServiceException');
+    expect(state.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.webhookError', Next: gaveUp }]);
+    expect(state.Next).toBe(after);
+  });
+
+  it.each(PAIRS)('$gaveUp: {jobId, gaveUp: $.webhookError}, then $after whatever happens', ({ gaveUp, after }) => {
+    const state = states[gaveUp];
+    expect(state.Parameters).toEqual({ 'jobId.$': '$.jobId', 'gaveUp.$': '$.webhookError' });
+    expect(state.ResultPath).toBeNull();
+    expect(state.Next).toBe(after);
+    expect(state.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: after }]);
+    expect(state.Retry.map((r: any) => r.ErrorEquals)).toEqual([expect.arrayContaining(['Lambda.ServiceException'])]);
+  });
+
+  /** Runs the definition in the local interpreter with every Task replaced by `tasks[name]` (default: `{}`). */
+  async function runLocally(tasks: Record<string, (input: any) => unknown>) {
+    const calls: { state: string; input: any }[] = [];
+    const handlers = Object.fromEntries(
+      Object.entries(states)
+        .filter(([, state]) => state.Type === 'Task')
+        .map(([name]) => [
+          name,
+          async (input: any) => {
+            calls.push({ state: name, input });
+            return (tasks[name] ?? (() => ({})))(input);
+          },
+        ]),
+    );
+    const machine = new StateMachine(structuredClone(definition) as never, { validationOptions: { checkArn: false } });
+    const retryIntervalOverrides = Object.fromEntries(Object.keys(states).map((name) => [name, 0]));
+    const run = machine.run({ jobId: 'job_1', config: { awaitSeconds: 5, maxPolls: 2 } } as never, {
+      overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides },
+      // The local runtime gives $$.Task.Token from its context; so does this run.
+      context: { Task: { Token: 'token-1' } } as never,
+    });
+    const outcome = await run.result.then(
+      (output) => ({ status: 'SUCCEEDED', output }),
+      (error: Error) => ({ status: 'FAILED', error: error.name }),
+    );
+    return { ...outcome, calls };
+  }
+  const undelivered = () => {
+    throw Object.assign(new Error('receiver answered 503'), { name: WEBHOOK_DELIVERY_FAILED });
+  };
+  const succeededJob = {
+    [STATES.awaitResult]: () => ({ providerTaskId: 't1', status: 'succeeded', videoUrl: 'https://v.example.com/v.mp4', source: 'callback' }),
+    [STATES.archive]: () => ({ Payload: { video: { bucket: 'b', key: 'jobs/job_1/video.mp4' } } }),
+    [STATES.notify]: () => {
+      throw new Error('SNS is down');
+    },
+  };
+
+  it('in the local interpreter: a failed notice still sends the webhook; 1 + 3 attempts, then WebhookGaveUp, then Done', async () => {
+    const { status, calls } = await runLocally({ ...succeededJob, [STATES.sendWebhook]: undelivered });
+    expect(status).toBe('SUCCEEDED');
+    const tail = calls.map((c) => c.state).filter((name) => [STATES.notify, STATES.sendWebhook, STATES.webhookGaveUp].includes(name as never));
+    expect(tail.filter((n) => n === STATES.notify).length).toBeGreaterThanOrEqual(1);
+    expect(tail.filter((n) => n === STATES.sendWebhook)).toHaveLength(4);
+    expect(calls.filter((c) => c.state === STATES.sendWebhook).every((c) => JSON.stringify(c.input) === '{"jobId":"job_1"}')).toBe(true);
+    const gaveUp = calls.filter((c) => c.state === STATES.webhookGaveUp);
+    expect(gaveUp).toHaveLength(1);
+    expect(gaveUp[0]!.input).toEqual({ jobId: 'job_1', gaveUp: expect.objectContaining({ Error: WEBHOOK_DELIVERY_FAILED }) });
+  });
+
+  it('in the local interpreter: a delivered webhook goes straight to Done; a failing WebhookGaveUp does not change the outcome', async () => {
+    const delivered = await runLocally({ ...succeededJob, [STATES.sendWebhook]: () => ({ delivered: true }) });
+    expect(delivered.status).toBe('SUCCEEDED');
+    expect(delivered.calls.filter((c) => c.state === STATES.sendWebhook)).toHaveLength(1);
+    expect(delivered.calls.some((c) => c.state === STATES.webhookGaveUp)).toBe(false);
+
+    const failedJob = await runLocally({
+      [STATES.validate]: () => {
+        throw Object.assign(new Error('bad request'), { name: 'ValidationFailed' });
+      },
+      [STATES.sendFailureWebhook]: undelivered,
+      [STATES.failureWebhookGaveUp]: () => {
+        throw new Error('table unavailable');
+      },
+    });
+    expect(failedJob).toMatchObject({ status: 'FAILED' });
+    const order = failedJob.calls.map((c) => c.state);
+    expect(order.filter((n) => n === STATES.sendFailureWebhook)).toHaveLength(4);
+    expect(order.slice(0, 3)).toEqual([STATES.validate, STATES.markFailed, STATES.notifyFailure]);
+    expect(order.at(-1)).toBe(STATES.failureWebhookGaveUp);
   });
 });
 
 describe('Retry rules', () => {
   const retriers = () => tasks().flatMap(([name, state]) => (state.Retry ?? []).map((retrier: any) => ({ name, ...retrier })));
 
-  it('use exactly the retryable error names of lambdas/domain/errors.ts (besides Lambda.* and States.*)', () => {
+  it('use exactly the retryable error names of lambdas/domain/errors.ts and WebhookDeliveryFailed (besides Lambda.*, States.*)', () => {
     const used = new Set(retriers().flatMap((r) => r.ErrorEquals as string[]).filter((e) => !/^(Lambda|States)\./.test(e)));
     const retryable = [...RETRYABLE_ERROR_NAMES.concurrency, ...RETRYABLE_ERROR_NAMES.transient];
-    expect([...used].sort()).toEqual([...retryable].sort());
-    for (const name of used) expect(Object.values(ERROR_NAMES)).toContain(name);
+    expect([...used].sort()).toEqual([...retryable, WEBHOOK_DELIVERY_FAILED].sort());
+    for (const name of used) if (name !== WEBHOOK_DELIVERY_FAILED) expect(Object.values(ERROR_NAMES)).toContain(name);
+    // WebhookDeliveryFailed is retried only where a webhook is sent.
+    const webhookRetriers = retriers().filter((r) => r.ErrorEquals.includes(WEBHOOK_DELIVERY_FAILED)).map((r) => r.name);
+    expect(webhookRetriers.sort()).toEqual([STATES.sendFailureWebhook, STATES.sendWebhook].sort());
   });
 
   it('Submit backs off a concurrency limit with full jitter, and transient errors exponentially', () => {
@@ -294,8 +420,12 @@ describe('extractWorkflow', () => {
       [STATES.archive]: 'archive',
       [STATES.complete]: 'complete',
       [STATES.notify]: 'notify',
+      [STATES.sendWebhook]: 'webhook',
+      [STATES.webhookGaveUp]: 'webhook',
       [STATES.markFailed]: 'mark-failed',
       [STATES.notifyFailure]: 'notify',
+      [STATES.sendFailureWebhook]: 'webhook',
+      [STATES.failureWebhookGaveUp]: 'webhook',
     });
   });
 

@@ -31,8 +31,24 @@ export interface ModelCapabilities {
   keepOriginalSound?: boolean;
 }
 
+/** What input images a provider takes, checked before anything is sent (S3 uploads and {s3Key} inputs). */
+export interface ImageInputPolicy {
+  /** Formats, as image-size names them: jpg, png, webp. */
+  types: ('jpg' | 'png' | 'webp')[];
+  maxBytes: number;
+  /** Smallest width and height, in pixels. */
+  minSide: number;
+  /** Allowed width/height range, e.g. 1/2.5 to 2.5. */
+  minAspectRatio: number;
+  maxAspectRatio: number;
+  /** How a stored image reaches the provider: a short-lived signed URL, or the bytes as bare base64. */
+  transport: 'url' | 'base64';
+}
+
 export interface ProviderCapabilities {
   defaultModel: string;
+  /** Input images; absent: the provider's limits are unknown and only the format is checked (jpg, png, webp). */
+  imageInput?: ImageInputPolicy;
   models: ModelCapabilities[];
   /** Whether the provider calls us back (otherwise only polling reaches a result). */
   callbacks: boolean;

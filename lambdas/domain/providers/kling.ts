@@ -79,6 +79,9 @@ export const KLING_CAPABILITIES: ProviderCapabilities = {
   // likely to be refused; callers who want a cheaper or older model name it.
   defaultModel: 'kling-v3',
   models: [...KLING_MODELS],
+  // image2video: .jpg/.jpeg/.png, at most 10 MB, at least 300 px, aspect ratio 1:2.5 to 2.5:1. Bytes go as bare
+  // base64 (the API takes a URL or base64), so a bucket the provider cannot reach is no obstacle.
+  imageInput: { types: ['jpg', 'png'], maxBytes: 10 * 1024 * 1024, minSide: 300, minAspectRatio: 1 / 2.5, maxAspectRatio: 2.5, transport: 'base64' },
   callbacks: true,
   // Standard Webhooks, with the secret made in Kling's console (credentials.webhookSecret).
   callbackAuth: 'signature',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkPublicUrl, isPrivateAddress } from '../../../lambdas/domain/url-policy.ts';
+import { checkPublicUrl, isLoopbackAddress, isPrivateAddress } from '../../../lambdas/domain/url-policy.ts';
 
 describe('isPrivateAddress', () => {
   it.each([
@@ -178,5 +178,21 @@ describe('IPv6 forms that embed or resemble other addresses', () => {
     ['2001:4860:4860::8888', false],
   ])('%s private: %s', (address, expected) => {
     expect(isPrivateAddress(address)).toBe(expected);
+  });
+});
+
+describe('isLoopbackAddress', () => {
+  it.each([
+    ['127.0.0.1', true],
+    ['127.9.8.7', true],
+    ['::1', true],
+    ['[::1]', true],
+    ['::ffff:127.0.0.1', true],
+    ['10.0.0.1', false],
+    ['169.254.169.254', false],
+    ['::', false],
+    ['localhost', false], // a name, not an address
+  ])('%s: %s', (address, expected) => {
+    expect(isLoopbackAddress(address)).toBe(expected);
   });
 });

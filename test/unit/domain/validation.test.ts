@@ -26,7 +26,7 @@ const TOY_CAPABILITIES: ProviderCapabilities = {
   defaultModel: 'toy-1',
   models: [toyModel('toy-1'), toyModel('toy-bare', { aspectRatios: [], qualities: [], resolutions: undefined })],
   callbacks: false,
-      callbackAuth: 'url-token',
+  callbackAuth: 'url-token',
   cancel: true,
 };
 
@@ -223,7 +223,8 @@ describe('resolveRequest: inputs and callback URL', () => {
     ['a metadata-service end image', { model: 'kling-v1', endImage: { url: 'http://169.254.169.254/latest/meta-data/' } }, 'endImage.url', "must name a public host, not '169.254.169.254'"],
     ['an image with credentials', { image: { url: 'https://u:p@cdn.example.com/a.png' } }, 'image.url', 'must not carry credentials'],
     ['a private video', { provider: 'toy', video: { url: 'http://10.0.0.5/v.mp4' } }, 'video.url', "must name a public host, not '10.0.0.5'"],
-    ['an S3 image', { image: { s3Key: 'uploads/a.png' } }, 'image.s3Key', 'S3 inputs arrive with S3 uploads (not yet supported here); give a {url}'],
+    ['an S3 image outside uploads/', { image: { s3Key: 'private/a.png' } }, 'image.s3Key', 'must be a key under uploads/ in the inputs bucket'],
+    ['an S3 image key climbing out of uploads/', { image: { s3Key: 'uploads/../private/a.png' } }, 'image.s3Key', 'must be a key under uploads/ in the inputs bucket'],
     ['an http callback', { prompt: 'x', callbackUrl: 'http://hooks.example.com/cb' }, 'callbackUrl', 'must use https'],
     ['a localhost callback', { prompt: 'x', callbackUrl: 'https://localhost:8443/cb' }, 'callbackUrl', "must name a public host, not 'localhost'"],
     ['an IPv6 unique-local callback', { prompt: 'x', callbackUrl: 'https://[fd00::1]/cb' }, 'callbackUrl', "must name a public host, not '[fd00::1]'"],
@@ -236,8 +237,21 @@ describe('resolveRequest: inputs and callback URL', () => {
       problemsOf({ model: 'kling-v1-6', prompt: 'x', referenceImages: [PUBLIC_IMAGE, { url: 'http://192.168.1.20/b.png' }, { s3Key: 'uploads/c.png' }] }),
     ).toEqual([
       { path: 'referenceImages.1.url', message: "must name a public host, not '192.168.1.20'" },
-      { path: 'referenceImages.2.s3Key', message: 'S3 inputs arrive with S3 uploads (not yet supported here); give a {url}' },
     ]);
+  });
+
+  it('accepts an uploaded image by its key', () => {
+    expect(resolved({ image: { s3Key: 'uploads/my cat (1).png' } }).request.image).toEqual({ s3Key: 'uploads/my cat (1).png' });
+  });
+
+  it('accepts a loopback http callback only where the local stack allows it, and no other private host', () => {
+    const body = { prompt: 'x', callbackUrl: 'http://127.0.0.1:8123/hook' };
+    expect(problemsOf(body).map((p) => p.path)).toEqual(['callbackUrl']);
+    const local = { ...lookup(), allowLoopbackCallbackUrls: true };
+    expect(resolveRequest(body, local).ok).toBe(true);
+    expect(resolveRequest({ prompt: 'x', callbackUrl: 'http://localhost:8123/hook' }, local).ok).toBe(true);
+    expect(problemsOf({ prompt: 'x', callbackUrl: 'http://10.0.0.8/hook' }, local).map((p) => p.path)).toEqual(['callbackUrl']);
+    expect(problemsOf({ prompt: 'x', callbackUrl: 'https://169.254.169.254/hook' }, local).map((p) => p.path)).toEqual(['callbackUrl']);
   });
 
   it('accepts public http and https inputs and an https callback', () => {

@@ -1,0 +1,145 @@
+// Image-to-video from S3 uploads (API.md, "S3 uploads"): which objects start a job, how their keys arrive in
+// S3 events, where their options come from, and the job id each object version gets.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { CreateJobRequest } from './job.ts';
+
+/** Images put under this prefix of the inputs bucket start jobs. */
+export const UPLOAD_PREFIX = 'uploads/';
+
+/** Image suffixes that start a job, each in lower and upper case (S3 suffix filters are case-sensitive). */
+export const IMAGE_SUFFIXES = ['.png', '.jpg', '.jpeg', '.webp'] as const;
+export const IMAGE_SUFFIX_FILTERS: readonly string[] = IMAGE_SUFFIXES.flatMap((s) => [s, s.toUpperCase()]);
+
+/** A manifest beside an image: `<image key>.json` (upload it before the image). */
+export const manifestKeyOf = (imageKey: string): string => `${imageKey}.json`;
+
+/** Whether an object key (decoded) is an upload that starts a job. */
+export const isUploadImage = (key: string): boolean =>
+  key.startsWith(UPLOAD_PREFIX) && IMAGE_SUFFIXES.some((suffix) => key.toLowerCase().endsWith(suffix));
+
+/**
+ * S3 event keys are URL-encoded as in a form (`+` for a space, `%28` for `(`): `uploads/my+cat+%281%29.png` is
+ * `uploads/my cat (1).png`.
+ */
+export const decodeS3EventKey = (key: string): string => decodeURIComponent(key.replace(/\+/g, ' '));
+
+/** The inverse, as S3 writes keys into events (`/` stays as it is). */
+export const encodeS3EventKey = (key: string): string =>
+  key
+    .split('/')
+    .map((part) => new URLSearchParams({ k: part }).toString().slice(2))
+    .join('/');
+
+/** The object a job came from. */
+export const SourceObject = z.object({
+  bucket: z.string(),
+  key: z.string(),
+  versionId: z.string().optional(),
+  eTag: z.string().optional(),
+});
+export type SourceObject = z.infer<typeof SourceObject>;
+
+/**
+ * One job per object version, however often S3 delivers its event: the id is derived from bucket, key and
+ * version (the ETag where the bucket is not versioned).
+ */
+export function jobIdForUpload(source: SourceObject): string {
+  // S3 events carry the ETag bare, PutObject answers it in quotes: the same version either way.
+  const version = source.versionId ?? source.eTag?.replace(/"/g, '') ?? '';
+  const digest = createHash('sha256').update(`${source.bucket}\n${source.key}\n${version}`).digest('hex');
+  return `job_u${digest.slice(0, 40)}`;
+}
+
+/**
+ * User metadata names (without `x-amz-meta-`; S3 lower-cases them) → create-body fields. Values are strings;
+ * the numbers and booleans among them are converted before the request is checked.
+ */
+const METADATA_FIELDS = {
+  prompt: 'prompt',
+  'negative-prompt': 'negativePrompt',
+  provider: 'provider',
+  model: 'model',
+  duration: 'durationSeconds',
+  'duration-seconds': 'durationSeconds',
+  resolution: 'resolution',
+  'aspect-ratio': 'aspectRatio',
+  quality: 'quality',
+  'cfg-scale': 'cfgScale',
+  audio: 'audio',
+  fps: 'fps',
+  'callback-url': 'callbackUrl',
+  'end-image-key': 'endImage',
+} as const;
+const NUMBER_FIELDS = new Set(['durationSeconds', 'cfgScale', 'fps']);
+const BOOLEAN_FIELDS = new Set(['audio']);
+
+export interface UploadOptions {
+  /** The create body the upload asks for (image included), before defaults. */
+  request: Record<string, unknown>;
+  /** Options that could not be read; the job fails with these as its reason. */
+  problems: { path: string; message: string }[];
+}
+
+/** Fields an upload may not set: the image is the uploaded object itself. */
+const NOT_FROM_UPLOADS = new Set(['image', 'video', 'referenceImages']);
+
+/** Reads the job options of an upload from its manifest (if any) and its user metadata (which wins). */
+export function uploadOptions(imageKey: string, metadata: Record<string, string>, manifest: string | undefined): UploadOptions {
+  const problems: UploadOptions['problems'] = [];
+  const request: Record<string, unknown> = {};
+
+  if (manifest !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(manifest);
+    } catch (error) {
+      problems.push({ path: 'manifest', message: `${manifestKeyOf(imageKey)} is not valid JSON (${(error as Error).message})` });
+    }
+    if (parsed !== undefined) {
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+        problems.push({ path: 'manifest', message: `${manifestKeyOf(imageKey)} must hold a JSON object of job options` });
+      } else {
+        for (const [field, value] of Object.entries(parsed)) {
+          if (NOT_FROM_UPLOADS.has(field)) problems.push({ path: `manifest.${field}`, message: 'the uploaded image is the input; remove this field' });
+          else request[field] = value;
+        }
+      }
+    }
+  }
+
+  for (const [rawName, value] of Object.entries(metadata)) {
+    const name = rawName.toLowerCase().replace(/^x-amz-meta-/, '');
+    const field = METADATA_FIELDS[name as keyof typeof METADATA_FIELDS];
+    if (!field) {
+      problems.push({ path: `metadata.${name}`, message: `unknown option; allowed: ${Object.keys(METADATA_FIELDS).join(', ')}` });
+      continue;
+    }
+    if (field === 'endImage') request.endImage = { s3Key: value };
+    else if (NUMBER_FIELDS.has(field)) {
+      const number = Number(value);
+      if (value.trim() === '' || !Number.isFinite(number)) problems.push({ path: `metadata.${name}`, message: `'${value}' is not a number` });
+      else request[field] = number;
+    } else if (BOOLEAN_FIELDS.has(field)) {
+      if (!['true', 'false'].includes(value.toLowerCase())) problems.push({ path: `metadata.${name}`, message: `'${value}' is not true or false` });
+      else request[field] = value.toLowerCase() === 'true';
+    } else request[field] = value;
+  }
+
+  request.image = { s3Key: imageKey };
+  return { request, problems };
+}
+
+/** The create body with defaults for the fields that did not parse, so the job can still be recorded and fail. */
+export function readableRequest(options: UploadOptions): { request: CreateJobRequest; problems: UploadOptions['problems'] } {
+  const parsed = CreateJobRequest.safeParse(options.request);
+  if (parsed.success) return { request: parsed.data, problems: options.problems };
+  const broken = new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '')));
+  const kept = Object.fromEntries(Object.entries(options.request).filter(([field]) => !broken.has(field)));
+  const problems = [
+    ...options.problems,
+    ...parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || 'options', message: issue.message })),
+  ];
+  const retry = CreateJobRequest.safeParse(kept);
+  return { request: retry.success ? retry.data : { image: { s3Key: String((options.request.image as { s3Key?: unknown })?.s3Key ?? '') } }, problems };
+}
