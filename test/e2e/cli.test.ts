@@ -42,6 +42,21 @@ describe('klingflow generate', () => {
     ).rejects.toMatchObject({ status: 422, error: { details: [{ path: 'durationSeconds' }] } });
   });
 
+  it('upload: puts an image under uploads/ with its options and waits for the video', async () => {
+    const out = join(freshDataDir(), 'cat.mp4');
+    const lines: string[] = [];
+    const code = await main(
+      ['upload', 'test/fixtures/cat-640x360.png', '--prompt', 'the cat blinks', '--key', 'uploads/cli cat.png', '--data-dir', stack.dataDir, '--out', out],
+      (l) => lines.push(l),
+    );
+    expect(code, lines.join('\n')).toBe(0);
+    const jobId = lines.find((l) => l.startsWith('uploaded '))!.split(' job ')[1]!;
+    expect(lines[0]).toBe(`uploaded s3://${stack.inputsBucket}/uploads/cli cat.png → job ${jobId}`);
+    const job = (await new Client(stack).request('GET', `/v1/jobs/${jobId}`)).body;
+    expect(job).toMatchObject({ status: 'SUCCEEDED', mode: 'image-to-video', source: { key: 'uploads/cli cat.png' }, request: { prompt: 'the cat blinks' } });
+    expect(sha256(out)).toBe(job.outputs.video.sha256);
+  });
+
   it('starts an embedded local stack when none is running', async () => {
     const dataDir = freshDataDir();
     // Reuse the synthesized workflow (the cache is keyed by a hash of its sources).
