@@ -1,6 +1,21 @@
 #!/usr/bin/env node
-// `npx klingflow ...`: the CLI is TypeScript, run through tsx like the rest of the project.
-import { register } from 'tsx/esm/api';
+// `npx klingflow ...`. The CLI is TypeScript, run through tsx like the rest of the project, on the Node.js the
+// project pins (the `node` dev dependency): a system Node.js that is older re-runs this file with that one.
+import { spawnSync } from 'node:child_process';
+import { existsSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
+const root = join(dirname(realpathSync(fileURLToPath(import.meta.url))), '..');
+const pinned = join(root, 'node_modules', 'node', 'bin', 'node');
+const major = Number(process.versions.node.split('.')[0]);
+
+if (major < 24 && existsSync(pinned)) {
+  const result = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(result.status ?? 1);
+}
+
+const { register } = await import('tsx/esm/api');
 register();
-await import('./main.ts');
+const { run } = await import('./main.ts');
+await run(process.argv.slice(2));

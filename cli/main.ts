@@ -263,21 +263,21 @@ export async function main(argv: string[], say: (line: string) => void = (l) => 
   throw new UsageError(`unknown command '${command}'`);
 }
 
-const invokedDirectly = process.argv[1] && /cli[\\/](bin\.mjs|main\.ts)$/.test(process.argv[1]);
-if (invokedDirectly) {
-  main(process.argv.slice(2))
-    .then((code) => process.exit(code))
-    .catch((error: unknown) => {
-      if (error instanceof UsageError) {
-        process.stderr.write(`klingflow: ${error.message}\n\n${USAGE}\n`);
-        process.exit(2);
-      }
-      if (error instanceof ApiRequestFailed) {
-        process.stderr.write(`klingflow: ${error.error.message} (${error.status} ${error.error.code})\n`);
-        for (const d of error.error.details ?? []) process.stderr.write(`  ${d.path}: ${d.message}\n`);
-        process.exit(1);
-      }
-      process.stderr.write(`klingflow: ${(error as Error).message}\n`);
+/** Runs the CLI and exits with its code; errors become one readable line (and field details), no stack. */
+export async function run(argv: string[]): Promise<never> {
+  try {
+    process.exit(await main(argv));
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`klingflow: ${error.message}\n\n${USAGE}\n`);
+      process.exit(2);
+    }
+    if (error instanceof ApiRequestFailed) {
+      process.stderr.write(`klingflow: ${error.error.message} (${error.status} ${error.error.code})\n`);
+      for (const d of error.error.details ?? []) process.stderr.write(`  ${d.path}: ${d.message}\n`);
       process.exit(1);
-    });
+    }
+    process.stderr.write(`klingflow: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
 }

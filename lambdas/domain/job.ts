@@ -179,3 +179,30 @@ export function modeOf(request: CreateJobRequest): Mode {
   if (request.image || request.endImage) return 'image-to-video';
   return 'text-to-video';
 }
+
+/**
+ * Parses a create body, keeping what is valid: the fields that do not fit the schema are reported and left out,
+ * so the rest can still be checked against the provider (every problem is reported at once) or recorded.
+ */
+export function parseLeniently(body: unknown): { request: CreateJobRequest; problems: { path: string; message: string }[] } {
+  const parsed = CreateJobRequest.safeParse(body);
+  if (parsed.success) return { request: parsed.data, problems: [] };
+  const problems: { path: string; message: string }[] = [];
+  const broken = new Set<string>();
+  for (const issue of parsed.error.issues) {
+    if (issue.code === 'unrecognized_keys' && issue.path.length === 0) {
+      // One problem per unknown field, named by the field.
+      for (const key of issue.keys) {
+        broken.add(key);
+        problems.push({ path: key, message: 'unknown field' });
+      }
+      continue;
+    }
+    broken.add(String(issue.path[0] ?? ''));
+    problems.push({ path: issue.path.length ? issue.path.join('.') : 'body', message: issue.message });
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return { request: {}, problems };
+  const kept = Object.fromEntries(Object.entries(body).filter(([field]) => !broken.has(field)));
+  const retry = CreateJobRequest.safeParse(kept);
+  return { request: retry.success ? retry.data : {}, problems };
+}

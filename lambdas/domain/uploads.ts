@@ -2,7 +2,6 @@
 // S3 events, where their options come from, and the job id each object version gets.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { CreateJobRequest } from './job.ts';
 
 /** Images put under this prefix of the inputs bucket start jobs. */
 export const UPLOAD_PREFIX = 'uploads/';
@@ -128,18 +127,4 @@ export function uploadOptions(imageKey: string, metadata: Record<string, string>
 
   request.image = { s3Key: imageKey };
   return { request, problems };
-}
-
-/** The create body with defaults for the fields that did not parse, so the job can still be recorded and fail. */
-export function readableRequest(options: UploadOptions): { request: CreateJobRequest; problems: UploadOptions['problems'] } {
-  const parsed = CreateJobRequest.safeParse(options.request);
-  if (parsed.success) return { request: parsed.data, problems: options.problems };
-  const broken = new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '')));
-  const kept = Object.fromEntries(Object.entries(options.request).filter(([field]) => !broken.has(field)));
-  const problems = [
-    ...options.problems,
-    ...parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || 'options', message: issue.message })),
-  ];
-  const retry = CreateJobRequest.safeParse(kept);
-  return { request: retry.success ? retry.data : { image: { s3Key: String((options.request.image as { s3Key?: unknown })?.s3Key ?? '') } }, problems };
 }

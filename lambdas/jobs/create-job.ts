@@ -1,7 +1,7 @@
 // Creating a job: validate against the provider's capabilities, write the record (QUEUED) with a conditional
 // put, start the execution named after the job. A retried create (same idempotency key and body) finds the
 // same job and never starts a second execution; the same key with another body is a conflict.
-import { CreateJobRequest, type JobRecord, type Mode, type ResolvedRequest } from '../domain/job.ts';
+import { parseLeniently, type JobRecord, type Mode, type ResolvedRequest } from '../domain/job.ts';
 import { hashRequest, jobIdForIdempotencyKey, newJobId } from '../domain/job-id.ts';
 import type { ProviderAdapter } from '../domain/providers/adapter.ts';
 import { resolveRequest, type FieldProblem, type ProviderLookup } from '../domain/validation.ts';
@@ -54,17 +54,13 @@ export async function createJob(
   body: unknown,
   options: { caller: string; idempotencyKey?: string },
 ): Promise<CreateJobOutcome> {
-  const parsed = CreateJobRequest.safeParse(body);
-  if (!parsed.success) {
-    return {
-      kind: 'invalid',
-      details: parsed.error.issues.map((i) => ({ path: i.path.length ? i.path.join('.') : 'body', message: i.message })),
-    };
-  }
-  const resolution = resolveRequest(parsed.data, deps.providers);
-  if (!resolution.ok) return { kind: 'invalid', details: resolution.details };
+  // Every problem at once: fields that do not fit the schema, and what the rest asks of the provider.
+  const parsed = parseLeniently(body);
+  const resolution = resolveRequest(parsed.request, deps.providers);
+  const details = [...parsed.problems, ...(resolution.ok ? [] : resolution.details.filter((d) => !parsed.problems.some((p) => p.path === d.path)))];
+  if (details.length || !resolution.ok) return { kind: 'invalid', details };
 
-  const requestHash = hashRequest(parsed.data);
+  const requestHash = hashRequest(parsed.request);
   const jobId = options.idempotencyKey ? jobIdForIdempotencyKey(options.caller, options.idempotencyKey) : newJobId(deps.now());
   const record = newJobRecord(deps, jobId, resolution.request, resolution.mode, requestHash);
 

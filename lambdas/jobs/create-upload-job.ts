@@ -2,9 +2,9 @@
 // not fit are recorded on the job (intakeProblems) and the workflow's Validate fails it, with a notice, so a bad
 // upload is never silently dropped. The job id comes from the object version, so a redelivered event finds the
 // same job and never starts a second execution.
-import { modeOf, type CreateJobRequest, type ResolvedRequest } from '../domain/job.ts';
+import { modeOf, parseLeniently, type CreateJobRequest, type ResolvedRequest } from '../domain/job.ts';
 import { hashRequest } from '../domain/job-id.ts';
-import { jobIdForUpload, readableRequest, uploadOptions, type SourceObject } from '../domain/uploads.ts';
+import { jobIdForUpload, uploadOptions, type SourceObject } from '../domain/uploads.ts';
 import { resolveRequest } from '../domain/validation.ts';
 import type { ExecutionInput } from '../domain/workflow.ts';
 import { newJobRecord, type CreateJobDeps } from './create-job.ts';
@@ -39,7 +39,11 @@ export async function createUploadJob(
   const jobId = jobIdForUpload(upload.source);
   const existing = await deps.store.get(jobId);
   if (!existing) {
-    const { request, problems } = readableRequest(uploadOptions(upload.source.key, upload.metadata, upload.manifest));
+    const options = uploadOptions(upload.source.key, upload.metadata, upload.manifest);
+    const parsed = parseLeniently(options.request);
+    const problems = [...options.problems, ...parsed.problems];
+    // The uploaded image is the input even when the options around it are broken.
+    const request: CreateJobRequest = { ...parsed.request, image: { s3Key: upload.source.key } };
     const resolution = resolveRequest(request, deps.providers);
     const allProblems = resolution.ok ? problems : [...problems, ...resolution.details];
     const resolved = resolution.ok ? resolution.request : bestEffort(request, deps);

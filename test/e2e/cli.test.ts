@@ -1,8 +1,8 @@
 // The CLI as a user runs it: against a running stack, and with no stack running (it starts an embedded one).
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
@@ -62,7 +62,10 @@ describe('klingflow generate', () => {
     // Reuse the synthesized workflow (the cache is keyed by a hash of its sources).
     if (existsSync(join(SHARED_CACHE, 'workflow.json'))) cpSync(SHARED_CACHE, join(dataDir, 'cache'), { recursive: true });
     const out = join(dataDir, 'embedded.mp4');
-    const { stdout } = await run('node', ['cli/bin.mjs', 'generate', 'a hot air balloon', '--data-dir', dataDir, '--out', out], {
+    // Run the bin as npx does: through a link named klingflow (so argv[1] is not cli/bin.mjs).
+    const link = join(dataDir, 'klingflow');
+    symlinkSync(resolve('cli/bin.mjs'), link);
+    const { stdout } = await run(link, ['generate', 'a hot air balloon', '--data-dir', dataDir, '--out', out], {
       env: { ...process.env, KLINGFLOW_SIMULATOR_LATENCY_MS: '300', KLINGFLOW_AWAIT_SECONDS: '3', POWERTOOLS_LOG_LEVEL: 'SILENT', KLINGFLOW_KLING_BASE_URL: '' },
       timeout: 90_000,
     });

@@ -110,12 +110,16 @@ describe('invalid input', () => {
   it('answers 422 with every offending field and writes nothing', async () => {
     const before = await countJobs();
     const executionsBefore = stack.runtime.list().length;
-    const response = await client.request('POST', '/v1/jobs', { prompt: 'x', durationSeconds: 7, aspectRatio: '4:3', colour: 'red' });
+    const response = await client.request('POST', '/v1/jobs', { prompt: 'x', model: 'kling-v2-6', durationSeconds: 7, aspectRatio: '4:3', colour: 'red' });
     expect(response.status).toBe(422);
     expect(response.body.error.code).toBe('VALIDATION_FAILED');
-    const paths = response.body.error.details.map((d: { path: string }) => d.path);
-    expect(paths).toEqual(expect.arrayContaining(['aspectRatio']));
-    expect(response.body.error.details.find((d: { path: string }) => d.path === 'aspectRatio').message).toMatch(/16:9/);
+    // Schema problems and what the model cannot do, all in one answer.
+    const paths = response.body.error.details.map((d: { path: string }) => d.path).sort();
+    expect(paths).toEqual(['aspectRatio', 'colour', 'durationSeconds']);
+    const byPath = Object.fromEntries(response.body.error.details.map((d: { path: string; message: string }) => [d.path, d.message]));
+    expect(byPath.aspectRatio).toMatch(/16:9/);
+    expect(byPath.colour).toBe('unknown field');
+    expect(byPath.durationSeconds).toMatch(/allowed: 5, 10/);
     expect(await countJobs()).toBe(before);
     expect(stack.runtime.list().length).toBe(executionsBefore);
   });

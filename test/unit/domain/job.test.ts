@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CreateJobRequest, isTerminal, JOB_STATUSES, modeOf, toPublicJob } from '../../../lambdas/domain/job.ts';
+import { parseLeniently } from '../../../lambdas/domain/job.ts';
 import type { Job, JobRecord, Mode } from '../../../lambdas/domain/job.ts';
 
 const parse = (body: unknown) => CreateJobRequest.safeParse(body);
@@ -285,5 +286,19 @@ describe('toPublicJob', () => {
     const copy = structuredClone(record);
     toPublicJob(record);
     expect(record).toEqual(copy);
+  });
+});
+
+describe('parseLeniently', () => {
+  it('keeps the valid fields and names every field that does not fit', () => {
+    const { request, problems } = parseLeniently({ prompt: 'a fox', durationSeconds: 'five', resolution: '8k', colour: 'red', quality: 'pro' });
+    expect(request).toEqual({ prompt: 'a fox', quality: 'pro' });
+    expect(problems.map((p) => p.path).sort()).toEqual(['colour', 'durationSeconds', 'resolution']);
+    expect(problems.find((p) => p.path === 'colour')!.message).toBe('unknown field');
+  });
+
+  it('returns a valid body unchanged and a non-object as a problem of the body', () => {
+    expect(parseLeniently({ prompt: 'x' })).toEqual({ request: { prompt: 'x' }, problems: [] });
+    expect(parseLeniently([1, 2])).toMatchObject({ request: {}, problems: [{ path: 'body' }] });
   });
 });
