@@ -3,6 +3,7 @@
 // their own error codes.
 import { timingSafeEqual } from 'node:crypto';
 import { jwtVerify } from 'jose';
+import type { Route, RouteContext } from './http.ts';
 
 export interface SimulatorCredentials {
   apiKey?: string;
@@ -17,6 +18,24 @@ export type AuthOutcome =
   | { ok: false; reason: AuthFailureReason; detail: string };
 
 const CLOCK_TOLERANCE_SECONDS = 5;
+
+export type AuthFailure = Extract<AuthOutcome, { ok: false }>;
+
+/**
+ * A route handler that runs only for requests carrying the dialect's credentials as `Bearer` (API key or, for
+ * Kling, an HS256 JWT); every other request gets the dialect's own rejection.
+ */
+export function requireBearer(
+  credentials: SimulatorCredentials | undefined,
+  reject: (route: RouteContext, failure: AuthFailure) => void,
+  handle: (route: RouteContext) => void | Promise<void>,
+): Route['handle'] {
+  return async (route) => {
+    const outcome = await authenticateBearer(route.req.headers.authorization, credentials);
+    if (!outcome.ok) return reject(route, outcome);
+    return handle(route);
+  };
+}
 
 export function authenticationRequired(credentials: SimulatorCredentials | undefined): boolean {
   return Boolean(credentials?.apiKey || (credentials?.accessKey && credentials?.secretKey));

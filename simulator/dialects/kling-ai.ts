@@ -3,7 +3,7 @@
 //   POST /v1/video/generate          → {task_id, status, created_at}
 //   GET  /v1/video/status/{task_id}  → {task_id, status, progress, output | error, ...}
 // Bearer API key. No callbacks, no cancel, no external id: none is documented.
-import { authenticateBearer } from '../auth.ts';
+import { requireBearer } from '../auth.ts';
 import { parseFaultDirectives, type FaultPlan, type SubmitRejection } from '../faults.ts';
 import { sendJson, type Route, type RouteContext } from '../http.ts';
 import type { Dialect, DialectContext } from './dialect.ts';
@@ -27,14 +27,7 @@ export const klingAiDialect: Dialect = {
 type Handler = (context: DialectContext, route: RouteContext) => void;
 
 function authenticated(context: DialectContext, handler: Handler): Route['handle'] {
-  return async (route) => {
-    const outcome = await authenticateBearer(route.req.headers.authorization, context.credentials);
-    if (!outcome.ok) {
-      sendKlingAiError(route.res, 'UNAUTHORIZED');
-      return;
-    }
-    handler(context, route);
-  };
+  return requireBearer(context.credentials, ({ res }) => sendKlingAiError(res, 'UNAUTHORIZED'), (route) => handler(context, route));
 }
 
 function createTask(context: DialectContext, { res, body: rawBody }: RouteContext): void {

@@ -1,7 +1,7 @@
 // The `kling-v3-rest` dialect: the Kling v3 REST API of seeds/000_fed6c9621e1d598c.txt, standing in for
 // https://api.klingai.com under `/kling-v3-rest`. Bearer API key; create, poll, account info. The API documents
 // no callbacks, so tasks are only ever polled (the engine gets no callback URL).
-import { authenticateBearer } from '../auth.ts';
+import { requireBearer } from '../auth.ts';
 import { parseFaultDirectives, type FaultPlan, type SubmitRejection } from '../faults.ts';
 import { sendJson, sendText, type Route, type RouteContext } from '../http.ts';
 import type { Dialect, DialectContext } from './dialect.ts';
@@ -31,14 +31,7 @@ export const klingV3RestDialect: Dialect = {
 type Handler = (context: DialectContext, route: RouteContext) => void;
 
 function authenticated(context: DialectContext, handler: Handler): Route['handle'] {
-  return async (route) => {
-    const outcome = await authenticateBearer(route.req.headers.authorization, context.credentials);
-    if (!outcome.ok) {
-      sendKlingV3RestError(route.res, 'UNAUTHORIZED', outcome.detail);
-      return;
-    }
-    handler(context, route);
-  };
+  return requireBearer(context.credentials, ({ res }, failure) => sendKlingV3RestError(res, 'UNAUTHORIZED', failure.detail), (route) => handler(context, route));
 }
 
 function createTask(context: DialectContext, { res, params, body: rawBody }: RouteContext): void {

@@ -1,6 +1,6 @@
 // The `kling` dialect: routes of the official legacy API (provider-apis.md §1.4–§1.8), server root
 // standing in for https://api-singapore.klingai.com.
-import { authenticateBearer } from '../auth.ts';
+import { requireBearer } from '../auth.ts';
 import { parseFaultDirectives, type FaultPlan, type SubmitRejection } from '../faults.ts';
 import { sendText, type Route, type RouteContext } from '../http.ts';
 import type { Dialect, DialectContext } from './dialect.ts';
@@ -31,14 +31,7 @@ export const klingDialect: Dialect = {
 type KlingHandler = (context: DialectContext, route: RouteContext) => void;
 
 function authenticated(context: DialectContext, handler: KlingHandler): Route['handle'] {
-  return async (route) => {
-    const outcome = await authenticateBearer(route.req.headers.authorization, context.credentials);
-    if (!outcome.ok) {
-      sendKlingError(route.res, AUTH_FAILURE_CODES[outcome.reason]);
-      return;
-    }
-    handler(context, route);
-  };
+  return requireBearer(context.credentials, ({ res }, failure) => sendKlingError(res, AUTH_FAILURE_CODES[failure.reason]), (route) => handler(context, route));
 }
 
 function createTask(context: DialectContext, { res, params, body: rawBody }: RouteContext): void {

@@ -1,6 +1,6 @@
 // The `kling3api` dialect: POST /api/generate and GET /api/status of kling3api.com (seeds/003), over the
 // shared engine. Polling only: the document has no callback field, so tasks are accepted without one.
-import { authenticateBearer } from '../auth.ts';
+import { requireBearer } from '../auth.ts';
 import { parseFaultDirectives, type FaultPlan, type SubmitRejection } from '../faults.ts';
 import { sendText, type Route, type RouteContext } from '../http.ts';
 import type { Dialect, DialectContext } from './dialect.ts';
@@ -21,14 +21,7 @@ export const kling3apiDialect: Dialect = {
 type Handler = (context: DialectContext, route: RouteContext) => void;
 
 function authenticated(context: DialectContext, handler: Handler): Route['handle'] {
-  return async (route) => {
-    const outcome = await authenticateBearer(route.req.headers.authorization, context.credentials);
-    if (!outcome.ok) {
-      sendKling3apiError(route.res, 'INVALID_API_KEY');
-      return;
-    }
-    handler(context, route);
-  };
+  return requireBearer(context.credentials, ({ res }) => sendKling3apiError(res, 'INVALID_API_KEY'), (route) => handler(context, route));
 }
 
 function createTask(context: DialectContext, { res, body: rawBody }: RouteContext): void {

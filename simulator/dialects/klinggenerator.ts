@@ -1,7 +1,7 @@
 // The `klinggenerator` dialect: klinggenerator.com's "Kling API" v3.0 (seeds/002_608ff8ace3871181.txt),
 // mounted at /klinggenerator and standing in for https://api.klinggenerator.com. Two routes:
 // `POST /v1/generate` and `GET /v1/jobs/{job_id}`; Bearer API key; errors by HTTP status; no callbacks.
-import { authenticateBearer } from '../auth.ts';
+import { requireBearer } from '../auth.ts';
 import { parseFaultDirectives, type FaultPlan, type SubmitRejection } from '../faults.ts';
 import type { Route, RouteContext } from '../http.ts';
 import type { Dialect, DialectContext } from './dialect.ts';
@@ -30,14 +30,11 @@ export const klinggeneratorDialect: Dialect = {
 };
 
 function authenticated(context: DialectContext, quota: DailyQuota, handler: Handler): Route['handle'] {
-  return async (route) => {
-    const outcome = await authenticateBearer(route.req.headers.authorization, context.credentials);
-    if (!outcome.ok) {
-      sendKlingGeneratorError(route.res, 401, quota.remaining(), `Unauthorized: ${outcome.detail}`);
-      return;
-    }
-    handler(context, quota, route);
-  };
+  return requireBearer(
+    context.credentials,
+    ({ res }, failure) => sendKlingGeneratorError(res, 401, quota.remaining(), `Unauthorized: ${failure.detail}`),
+    (route) => handler(context, quota, route),
+  );
 }
 
 function generate(context: DialectContext, quota: DailyQuota, { res, body: rawBody }: RouteContext): void {

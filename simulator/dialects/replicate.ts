@@ -9,7 +9,7 @@
 // the shared engine: one event when the prediction starts processing and one when it ends, whatever
 // `webhook_events_filter` asks for (it is validated, not applied). A canceled prediction reads `canceled` at once;
 // its webhook comes when the engine would have finished it. Versioned `POST /v1/predictions` is not served.
-import { authenticateBearer } from '../auth.ts';
+import { requireBearer } from '../auth.ts';
 import { standardWebhooksSigner } from '../callbacks.ts';
 import { parseFaultDirectives, type FaultPlan, type SubmitRejection } from '../faults.ts';
 import type { Route, RouteContext } from '../http.ts';
@@ -44,14 +44,7 @@ export const replicateDialect: Dialect = {
 type ReplicateHandler = (context: DialectContext, route: RouteContext) => void;
 
 function authenticated(context: DialectContext, handler: ReplicateHandler): Route['handle'] {
-  return async (route) => {
-    const outcome = await authenticateBearer(route.req.headers.authorization, context.credentials);
-    if (!outcome.ok) {
-      sendReplicateError(route.res, 401, 'You did not pass a valid authentication token.', 'Unauthenticated');
-      return;
-    }
-    handler(context, route);
-  };
+  return requireBearer(context.credentials, ({ res }) => sendReplicateError(res, 401, 'You did not pass a valid authentication token.', 'Unauthenticated'), (route) => handler(context, route));
 }
 
 function createPrediction(context: DialectContext, { res, params, body: rawBody }: RouteContext): void {
