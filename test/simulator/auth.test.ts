@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../simulator/server.ts';
-import { getJson, postJson } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import type { Simulator } from '../../simulator/server.ts';
+import { getJson, postJson, useSimulator } from './helpers.ts';
 
 const credentials = { apiKey: 'sim-api-key', accessKey: 'sim-access-key', secretKey: 'sim-secret-key' };
 
@@ -22,12 +22,7 @@ describe('simulator (kling dialect): authentication', () => {
       authorization ? { authorization } : {},
     );
 
-  beforeAll(async () => {
-    sim = await startSimulator({ latencyMs: 200, credentials });
-  });
-  afterAll(async () => {
-    await sim.close();
-  });
+  useSimulator({ latencyMs: 200, credentials }, (started) => (sim = started), { reset: false });
 
   it('accepts a JWT signed with the secret key whose iss is the access key', async () => {
     const token = await klingJwt({ iss: credentials.accessKey, exp: now() + 1800, nbf: now() - 5 });

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../simulator/server.ts';
-import { postJson, startCallbackReceiver, waitFor, webhookHeaders, type CallbackReceiver } from './helpers.ts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Simulator } from '../../simulator/server.ts';
+import { postJson, startCallbackReceiver, useSimulator, waitFor, webhookHeaders, type CallbackReceiver } from './helpers.ts';
 
 const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
 
@@ -12,19 +12,13 @@ describe('simulator (kling dialect): callbacks', () => {
   const create = (body: Record<string, unknown>) =>
     postJson(`${sim.url}/v1/videos/text2video`, { callback_url: receiver.url, ...body });
 
-  beforeAll(async () => {
-    sim = await startSimulator({
-      latencyMs: 200,
-      progressSteps: 2,
-      webhookSecret,
-      callbackRetry: { initialBackoffMs: 20 },
-    });
-  });
-  afterAll(async () => {
-    await sim.close();
-  });
+  useSimulator({
+    latencyMs: 200,
+    progressSteps: 2,
+    webhookSecret,
+    callbackRetry: { initialBackoffMs: 20 },
+  }, (started) => (sim = started));
   beforeEach(async () => {
-    sim.reset();
     receiver = await startCallbackReceiver();
   });
   afterEach(async () => {

@@ -1,61 +1,24 @@
 // The real fal adapter against the simulator's fal dialect, over HTTP on 127.0.0.1.
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CallbackRejected, ProviderError } from '../../lambdas/domain/errors.ts';
 import type { Mode, ResolvedRequest } from '../../lambdas/domain/job.ts';
-import type { AdapterContext, CallbackRequest, ProviderStatus, SubmitRequest } from '../../lambdas/domain/providers/adapter.ts';
+import type { AdapterContext, SubmitRequest } from '../../lambdas/domain/providers/adapter.ts';
 import { FalQueueAdapter } from '../../lambdas/domain/providers/fal.ts';
 import { falDialect } from '../../simulator/dialects/fal.ts';
-import { startSimulator, type Simulator } from '../../simulator/server.ts';
+import type { Simulator } from '../../simulator/server.ts';
+import {
+  callbackRequestOf,
+  pollAdapterUntilTerminal,
+  rejectionOf,
+  simulatorContext,
+  startCallbackReceiver,
+  useSimulator,
+  waitFor,
+  type CallbackReceiver,
+} from './helpers.ts';
 
 const API_KEY = 'sim-fal-key-id:sim-fal-key-secret';
-
-interface Received {
-  url: URL;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A tiny callback receiver that keeps the URL (its query carries the job tag) as well as headers and body. */
-async function startReceiver(): Promise<{ url: string; received: Received[]; close: () => Promise<void> }> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      received.push({ url: new URL(req.url ?? '/', 'http://127.0.0.1'), headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    received,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-function callbackOf(received: Received, jobId: string): CallbackRequest {
-  const headers = Object.fromEntries(Object.entries(received.headers).map(([name, value]) => [name.toLowerCase(), Array.isArray(value) ? value[0] : value]));
-  return { headers, query: Object.fromEntries(received.url.searchParams), rawBody: received.body, jobId };
-}
-
-async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = probe();
-    if (value) return value;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms`);
-}
 
 describe('fal adapter ⇄ simulator fal dialect', () => {
   let sim: Simulator;
@@ -73,44 +36,12 @@ describe('fal adapter ⇄ simulator fal dialect', () => {
     };
   }
 
-  async function untilTerminal(providerTaskId: string, timeoutMs = 5_000): Promise<{ seen: string[]; last: ProviderStatus }> {
-    const seen: string[] = [];
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const status = await adapter.status(providerTaskId, ctx);
-      if (seen.at(-1) !== status.status) seen.push(status.status);
-      if (['succeeded', 'failed', 'cancelled'].includes(status.status)) return { seen, last: status };
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error(`${providerTaskId} not terminal after ${timeoutMs} ms (saw ${seen.join(' → ')})`);
-  }
+  const untilTerminal = (providerTaskId: string) => pollAdapterUntilTerminal(adapter, providerTaskId, ctx);
 
-  async function rejectionOf<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
-    const error = await promise.then(
-      () => undefined,
-      (caught: unknown) => caught,
-    );
-    expect(error).toBeInstanceOf(type);
-    return error as T;
-  }
-
-  beforeAll(async () => {
-    sim = await startSimulator({ dialects: [falDialect], latencyMs: 200, dialectSettings: { fal: { credentials: { apiKey: API_KEY } } } });
-    const endpoint = sim.endpoints().fal;
-    if (!endpoint) throw new Error('the fal dialect is not mounted');
-    ctx = {
-      baseUrl: endpoint.baseUrl,
-      credentials: { apiKey: API_KEY },
-      settings: endpoint.settings,
-      fetch: globalThis.fetch,
-      timeoutMs: 5_000,
-      now: () => new Date(),
-    };
+  useSimulator({ dialects: [falDialect], latencyMs: 200, dialectSettings: { fal: { credentials: { apiKey: API_KEY } } } }, (started) => {
+    sim = started;
+    ctx = simulatorContext(sim, 'fal', { apiKey: API_KEY });
   });
-  afterAll(async () => {
-    await sim.close();
-  });
-  beforeEach(() => sim.reset());
 
   it('mounts under /fal and hands the adapter the JWKS URL', () => {
     expect(ctx.baseUrl).toBe(`${sim.url}/fal`);
@@ -207,9 +138,9 @@ describe('fal adapter ⇄ simulator fal dialect', () => {
   });
 
   describe('webhooks', () => {
-    let receiver: Awaited<ReturnType<typeof startReceiver>>;
+    let receiver: CallbackReceiver;
     beforeEach(async () => {
-      receiver = await startReceiver();
+      receiver = await startCallbackReceiver('');
     });
     afterEach(async () => {
       await receiver.close();
@@ -230,7 +161,7 @@ describe('fal adapter ⇄ simulator fal dialect', () => {
       expect(received.url.pathname).toBe(`/v1/callbacks/fal/${job.jobId}`);
       expect(received.headers['x-fal-webhook-signature']).toMatch(/^[0-9a-f]{128}$/);
 
-      const fromCallback = await adapter.parseCallback(callbackOf(received, job.jobId), ctx);
+      const fromCallback = await adapter.parseCallback(callbackRequestOf(received, job.jobId), ctx);
       const polled = await adapter.status(providerTaskId, ctx);
       expect(fromCallback).toMatchObject({ status: 'succeeded', videoUrl: polled.videoUrl });
       expect(providerTaskId.endsWith(`:${fromCallback.providerTaskId}`)).toBe(true);
@@ -240,12 +171,12 @@ describe('fal adapter ⇄ simulator fal dialect', () => {
     it('calls back a failed generation with an ERROR body that maps to CONTENT_POLICY', async () => {
       const { job, received } = await submitWithWebhook('blocked [sim:content-policy] [sim:latency=30]');
       expect(JSON.parse(received.body)).toMatchObject({ status: 'ERROR', error: 'Invalid status code: 422' });
-      expect(await adapter.parseCallback(callbackOf(received, job.jobId), ctx)).toMatchObject({ status: 'failed', error: { code: 'CONTENT_POLICY' } });
+      expect(await adapter.parseCallback(callbackRequestOf(received, job.jobId), ctx)).toMatchObject({ status: 'failed', error: { code: 'CONTENT_POLICY' } });
     });
 
     it('refuses a forged callback: tampered body, a key not in the JWKS, another job', async () => {
       const { job, received } = await submitWithWebhook('to be forged [sim:latency=30]');
-      const genuine = callbackOf(received, job.jobId);
+      const genuine = callbackRequestOf(received, job.jobId);
 
       const tampered = { ...genuine, rawBody: genuine.rawBody.replace('/media/', '/evil/') };
       await expect(adapter.parseCallback(tampered, ctx)).rejects.toBeInstanceOf(CallbackRejected);

@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../simulator/server.ts';
-import { pollUntilTerminal, postJson } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import type { Simulator } from '../../simulator/server.ts';
+import { pollUntilTerminal, postJson, useSimulator } from './helpers.ts';
 
 describe('simulator (kling dialect): fault directives', () => {
   let sim: Simulator;
   const create = (body: Record<string, unknown>) => postJson(`${sim.url}/v1/videos/text2video`, body);
 
-  beforeAll(async () => {
-    sim = await startSimulator({ latencyMs: 200, progressSteps: 1 });
-  });
-  afterAll(async () => {
-    await sim.close();
-  });
-  beforeEach(() => sim.reset());
+  useSimulator({ latencyMs: 200, progressSteps: 1 }, (started) => (sim = started));
 
   it('[sim:1303x2] rejects two attempts with 429/1303, then accepts the third', async () => {
     const body = { prompt: 'a busy fox [sim:1303x2]', external_task_id: 'job-1303' };

@@ -1,6 +1,36 @@
-// Test helpers for the provider simulator: JSON requests, polling, and a local callback receiver.
+// Test helpers for the provider simulator: running one for a suite, JSON requests, polling (raw Kling tasks, or any
+// adapter's tasks), a local callback receiver, and the adapter context that points an adapter at a simulator dialect.
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import type {
+  AdapterContext,
+  CallbackRequest,
+  CanonicalStatus,
+  ProviderAdapter,
+  ProviderCredentials,
+  ProviderStatus,
+} from '../../lambdas/domain/providers/adapter.ts';
+import { TERMINAL_PROVIDER_STATUSES } from '../../lambdas/domain/providers/adapter.ts';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/server.ts';
+
+export { rejectionOf, requestBuilder } from '../unit/providers/fake-fetch.ts';
+
+/**
+ * Runs one simulator for the enclosing `describe`: started before its tests (`started` then gets it, to keep it and to
+ * build what depends on it), reset before each test unless `reset` is false, and closed after the last test.
+ */
+export function useSimulator(options: SimulatorOptions, started: (sim: Simulator) => void, { reset = true } = {}): void {
+  let sim: Simulator | undefined;
+  beforeAll(async () => {
+    sim = await startSimulator(options);
+    started(sim);
+  });
+  afterAll(async () => {
+    await sim?.close();
+  });
+  if (reset) beforeEach(() => sim?.reset());
+}
 
 export interface KlingEnvelope<T = Record<string, unknown>> {
   code: number;
@@ -55,6 +85,8 @@ export async function waitFor<T>(probe: () => T | undefined | false, timeoutMs =
 }
 
 export interface ReceivedCallback {
+  /** The URL as requested: its path, and its query (where some providers carry the job). */
+  url: URL;
   headers: IncomingHttpHeaders;
   body: string;
 }
@@ -67,14 +99,15 @@ export interface CallbackReceiver {
   close(): Promise<void>;
 }
 
-export async function startCallbackReceiver(): Promise<CallbackReceiver> {
+/** A local HTTP server that records every callback; `url` is `http://127.0.0.1:<port><path>`, paths below it work too. */
+export async function startCallbackReceiver(path = '/kling/callback'): Promise<CallbackReceiver> {
   const received: ReceivedCallback[] = [];
   let failuresLeft = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      received.push({ url: new URL(req.url ?? '/', 'http://127.0.0.1'), headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       if (failuresLeft > 0) {
         failuresLeft -= 1;
         res.writeHead(500).end('nope');
@@ -86,7 +119,7 @@ export async function startCallbackReceiver(): Promise<CallbackReceiver> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/kling/callback`,
+    url: `http://127.0.0.1:${port}${path}`,
     received,
     failNext: (count) => {
       failuresLeft = count;
@@ -106,4 +139,55 @@ export function webhookHeaders(callback: ReceivedCallback): Record<string, strin
     'webhook-timestamp': String(callback.headers['webhook-timestamp']),
     'webhook-signature': String(callback.headers['webhook-signature']),
   };
+}
+
+/** A received callback as the callback handler hands it to an adapter's parseCallback. */
+export function callbackRequestOf(callback: ReceivedCallback, jobId: string): CallbackRequest {
+  const headers = Object.fromEntries(
+    Object.entries(callback.headers).map(([name, value]) => [name.toLowerCase(), Array.isArray(value) ? value[0] : value]),
+  );
+  return { headers, query: Object.fromEntries(callback.url.searchParams), rawBody: callback.body, jobId };
+}
+
+/** An adapter context aimed at one of the simulator's dialects, with the real fetch and clock. */
+export function simulatorContext(
+  sim: Simulator,
+  dialect: string,
+  credentials: ProviderCredentials,
+  overrides: Partial<AdapterContext> = {},
+): AdapterContext {
+  const endpoint = sim.endpoints()[dialect];
+  if (!endpoint) throw new Error(`the ${dialect} dialect is not served`);
+  return {
+    baseUrl: endpoint.baseUrl,
+    credentials,
+    settings: endpoint.settings,
+    fetch: globalThis.fetch,
+    timeoutMs: 5_000,
+    now: () => new Date(),
+    ...overrides,
+  };
+}
+
+/**
+ * Polls an adapter's status() until the task is terminal. Returns every answer, the canonical statuses seen (each
+ * once, in order) and the last answer.
+ */
+export async function pollAdapterUntilTerminal(
+  adapter: ProviderAdapter,
+  providerTaskId: string,
+  ctx: AdapterContext,
+  timeoutMs = 5_000,
+): Promise<{ answers: ProviderStatus[]; seen: CanonicalStatus[]; last: ProviderStatus }> {
+  const answers: ProviderStatus[] = [];
+  const seen: CanonicalStatus[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const status = await adapter.status(providerTaskId, ctx);
+    answers.push(status);
+    if (seen.at(-1) !== status.status) seen.push(status.status);
+    if (TERMINAL_PROVIDER_STATUSES.includes(status.status)) return { answers, seen, last: status };
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`${adapter.id} task ${providerTaskId} not terminal after ${timeoutMs} ms (saw ${seen.join(' → ')})`);
 }

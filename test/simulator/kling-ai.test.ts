@@ -1,12 +1,13 @@
 // The real `kling-ai` adapter against the simulator's `kling-ai` dialect, over HTTP on 127.0.0.1.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CallbackRejected, ProviderError } from '../../lambdas/domain/errors.ts';
 import type { ErrorKind } from '../../lambdas/domain/errors.ts';
 import type { Mode, ResolvedRequest } from '../../lambdas/domain/job.ts';
-import type { AdapterContext, ProviderStatus, SubmitRequest } from '../../lambdas/domain/providers/adapter.ts';
+import type { AdapterContext, SubmitRequest } from '../../lambdas/domain/providers/adapter.ts';
 import { KlingAiAdapter } from '../../lambdas/domain/providers/kling-ai.ts';
 import { klingAiDialect } from '../../simulator/dialects/kling-ai.ts';
-import { startSimulator, type Simulator } from '../../simulator/server.ts';
+import type { Simulator } from '../../simulator/server.ts';
+import { pollAdapterUntilTerminal, rejectionOf, simulatorContext, useSimulator } from './helpers.ts';
 
 const API_KEY = 'kling-ai-sim-key';
 const IMAGE = 'https://cdn.example.test/frame.png';
@@ -17,32 +18,14 @@ describe('kling-ai adapter ⇄ simulator', () => {
   let sim: Simulator;
   const adapter = new KlingAiAdapter();
 
-  beforeAll(async () => {
-    sim = await startSimulator({
-      dialects: [klingAiDialect],
-      latencyMs: 200,
-      progressSteps: 2,
-      dialectSettings: { 'kling-ai': { credentials: { apiKey: API_KEY } } },
-    });
-  });
-  afterAll(async () => {
-    await sim.close();
-  });
-  beforeEach(() => sim.reset());
+  useSimulator({
+    dialects: [klingAiDialect],
+    latencyMs: 200,
+    progressSteps: 2,
+    dialectSettings: { 'kling-ai': { credentials: { apiKey: API_KEY } } },
+  }, (started) => (sim = started));
 
-  function context(overrides: Partial<AdapterContext> = {}): AdapterContext {
-    const endpoint = sim.endpoints()['kling-ai'];
-    if (!endpoint) throw new Error('the kling-ai dialect is not served');
-    return {
-      baseUrl: endpoint.baseUrl,
-      credentials: { apiKey: API_KEY },
-      settings: endpoint.settings,
-      fetch: globalThis.fetch,
-      timeoutMs: 5_000,
-      now: () => new Date(),
-      ...overrides,
-    };
-  }
+  const context = (overrides: Partial<AdapterContext> = {}) => simulatorContext(sim, 'kling-ai', { apiKey: API_KEY }, overrides);
 
   function submission(mode: Mode, request: Partial<ResolvedRequest>): SubmitRequest {
     return {
@@ -52,40 +35,23 @@ describe('kling-ai adapter ⇄ simulator', () => {
     };
   }
 
-  async function untilTerminal(providerTaskId: string, ctx = context()): Promise<{ final: ProviderStatus; seen: string[] }> {
-    const seen: string[] = [];
-    const deadline = Date.now() + 5_000;
-    while (Date.now() < deadline) {
-      const status = await adapter.status(providerTaskId, ctx);
-      if (seen.at(-1) !== status.status) seen.push(status.status);
-      if (status.status === 'succeeded' || status.status === 'failed' || status.status === 'cancelled') return { final: status, seen };
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error(`task ${providerTaskId} not terminal after 5 s (saw ${seen.join(' → ')})`);
-  }
+  const untilTerminal = (providerTaskId: string, ctx = context()) => pollAdapterUntilTerminal(adapter, providerTaskId, ctx);
 
-  async function submitError(prompt: string, ctx = context()): Promise<ProviderError> {
-    const error = await adapter.submit(submission('text-to-video', { prompt }), ctx).then(
-      () => undefined,
-      (caught: unknown) => caught,
-    );
-    expect(error).toBeInstanceOf(ProviderError);
-    return error as ProviderError;
-  }
+  const submitError = (prompt: string, ctx = context()) => rejectionOf(adapter.submit(submission('text-to-video', { prompt }), ctx), ProviderError);
 
   it('runs a text-to-video job to succeeded and the video downloads as an MP4', async () => {
     const { providerTaskId } = await adapter.submit(submission('text-to-video', { prompt: 'a red fox in the snow' }), context());
     expect(providerTaskId).toMatch(/^\d+$/);
-    const { final, seen } = await untilTerminal(providerTaskId);
+    const { last, seen } = await untilTerminal(providerTaskId);
     expect(seen).toEqual(['pending', 'processing', 'succeeded']);
-    expect(final.videoUrl).toBe(`${sim.url}/media/${providerTaskId}.mp4`);
+    expect(last.videoUrl).toBe(`${sim.url}/media/${providerTaskId}.mp4`);
 
-    const download = await fetch(final.videoUrl!);
+    const download = await fetch(last.videoUrl!);
     expect(download.status).toBe(200);
     const bytes = Buffer.from(await download.arrayBuffer());
     expect(bytes.subarray(4, 8).toString('latin1')).toBe('ftyp');
 
-    const thumbnail = await fetch(final.thumbnailUrl!);
+    const thumbnail = await fetch(last.thumbnailUrl!);
     expect([...Buffer.from(await thumbnail.arrayBuffer()).subarray(0, 2)]).toEqual([0xff, 0xd8]);
     expect(sim.tasks()[0]?.request).toEqual({ model: 'kling-v3', prompt: 'a red fox in the snow', duration: 5, resolution: '1080p' });
   });
@@ -111,8 +77,8 @@ describe('kling-ai adapter ⇄ simulator', () => {
     ];
     for (const [name, input] of cases) {
       const { providerTaskId } = await adapter.submit(input, context());
-      const { final } = await untilTerminal(providerTaskId);
-      expect(final.status, name).toBe('succeeded');
+      const { last } = await untilTerminal(providerTaskId);
+      expect(last.status, name).toBe('succeeded');
     }
     expect(sim.tasks().map((task) => task.product)).toEqual(['kling-v3', 'kling-o3', 'kling-motion-control', 'kling-o3', 'kling-o3']);
   });
@@ -120,7 +86,7 @@ describe('kling-ai adapter ⇄ simulator', () => {
   it('works with the document’s BASE_URL form (base URL ending in /v1)', async () => {
     const ctx = context({ baseUrl: `${context().baseUrl}/v1` });
     const { providerTaskId } = await adapter.submit(submission('text-to-video', { prompt: 'versioned [sim:latency=20]' }), ctx);
-    expect((await untilTerminal(providerTaskId, ctx)).final.status).toBe('succeeded');
+    expect((await untilTerminal(providerTaskId, ctx)).last.status).toBe('succeeded');
   });
 
   it.each([
@@ -128,11 +94,11 @@ describe('kling-ai adapter ⇄ simulator', () => {
     ['[sim:fail=the renderer crashed]', 'PROVIDER_FAILED'],
   ])('maps a task failed by %s to %s', async (directive, code) => {
     const { providerTaskId } = await adapter.submit(submission('text-to-video', { prompt: `doomed ${directive} [sim:latency=30]` }), context());
-    const { final } = await untilTerminal(providerTaskId);
-    expect(final.status).toBe('failed');
-    expect(final.error?.code).toBe(code);
-    expect(final.error?.retryable).toBe(false);
-    if (code === 'PROVIDER_FAILED') expect(final.error?.message).toContain('the renderer crashed');
+    const { last } = await untilTerminal(providerTaskId);
+    expect(last.status).toBe('failed');
+    expect(last.error?.code).toBe(code);
+    expect(last.error?.retryable).toBe(false);
+    if (code === 'PROVIDER_FAILED') expect(last.error?.message).toContain('the renderer crashed');
   });
 
   it.each<[string, ErrorKind, number]>([
@@ -156,7 +122,7 @@ describe('kling-ai adapter ⇄ simulator', () => {
     expect(error.retryable).toBe(true);
     expect(error.retryAfterSeconds).toBe(1);
     const { providerTaskId } = await adapter.submit(submission('text-to-video', { prompt }), context());
-    expect((await untilTerminal(providerTaskId)).final.status).toBe('succeeded');
+    expect((await untilTerminal(providerTaskId)).last.status).toBe('succeeded');
   });
 
   it('refuses a wrong API key with auth', async () => {
@@ -166,12 +132,8 @@ describe('kling-ai adapter ⇄ simulator', () => {
   });
 
   it('maps an unknown task to invalid', async () => {
-    const error = await adapter.status('404404', context()).then(
-      () => undefined,
-      (caught: unknown) => caught,
-    );
-    expect(error).toBeInstanceOf(ProviderError);
-    expect((error as ProviderError).kind).toBe('invalid');
+    const error = await rejectionOf(adapter.status('404404', context()), ProviderError);
+    expect(error.kind).toBe('invalid');
   });
 
   it('has no callbacks: the simulator refuses a callback field, and the adapter refuses any callback', async () => {

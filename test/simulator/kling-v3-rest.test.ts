@@ -1,66 +1,40 @@
 // The real kling-v3-rest adapter against the simulator's kling-v3-rest dialect, over HTTP on 127.0.0.1.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CallbackRejected, ProviderError } from '../../lambdas/domain/errors.ts';
 import type { ErrorKind } from '../../lambdas/domain/errors.ts';
 import type { Mode, ResolvedRequest } from '../../lambdas/domain/job.ts';
-import type { AdapterContext, ProviderStatus } from '../../lambdas/domain/providers/adapter.ts';
+import type { AdapterContext } from '../../lambdas/domain/providers/adapter.ts';
 import { KlingV3RestAdapter, readKlingV3RestAccount } from '../../lambdas/domain/providers/kling-v3-rest.ts';
 import { klingV3RestDialect } from '../../simulator/dialects/kling-v3-rest.ts';
-import { startSimulator, type Simulator } from '../../simulator/server.ts';
+import type { Simulator } from '../../simulator/server.ts';
+import { pollAdapterUntilTerminal, rejectionOf, requestBuilder, simulatorContext, startCallbackReceiver, useSimulator } from './helpers.ts';
 
 const API_KEY = 'sim-kling-v3-key';
 const adapter = new KlingV3RestAdapter();
 
-function resolved(overrides: Partial<ResolvedRequest> = {}): ResolvedRequest {
-  return {
-    provider: 'kling-v3-rest',
-    model: 'kling-v3',
-    prompt: 'a lighthouse at dusk',
-    durationSeconds: 5,
-    aspectRatio: '16:9',
-    quality: 'std',
-    ...overrides,
-  };
-}
-
-async function rejectionOf<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(type);
-  return error as T;
-}
+const resolved = requestBuilder({
+  provider: 'kling-v3-rest',
+  model: 'kling-v3',
+  prompt: 'a lighthouse at dusk',
+  durationSeconds: 5,
+  aspectRatio: '16:9',
+  quality: 'std',
+});
 
 describe('kling-v3-rest adapter ⇄ simulator', () => {
   let sim: Simulator;
   let ctx: AdapterContext;
   let jobNumber = 0;
 
-  beforeAll(async () => {
-    sim = await startSimulator({
-      dialects: [klingV3RestDialect],
-      latencyMs: 200,
-      progressSteps: 2,
-      dialectSettings: { 'kling-v3-rest': { credentials: { apiKey: API_KEY } } },
-    });
-    const endpoint = sim.endpoints()['kling-v3-rest'];
-    if (!endpoint) throw new Error('the kling-v3-rest dialect is not mounted');
-    ctx = {
-      baseUrl: endpoint.baseUrl,
-      credentials: { apiKey: API_KEY },
-      settings: endpoint.settings,
-      fetch: globalThis.fetch,
-      timeoutMs: 5_000,
-      now: () => new Date(),
-    };
+  useSimulator({
+    dialects: [klingV3RestDialect],
+    latencyMs: 200,
+    progressSteps: 2,
+    dialectSettings: { 'kling-v3-rest': { credentials: { apiKey: API_KEY } } },
+  }, (started) => {
+    sim = started;
+    ctx = simulatorContext(sim, 'kling-v3-rest', { apiKey: API_KEY });
   });
-  afterAll(async () => {
-    await sim.close();
-  });
-  beforeEach(() => sim.reset());
 
   const submit = (mode: Mode, request: Partial<ResolvedRequest> = {}) => {
     jobNumber += 1;
@@ -68,17 +42,7 @@ describe('kling-v3-rest adapter ⇄ simulator', () => {
   };
 
   /** Polls status() until terminal; returns every canonical status seen, in order, and the last answer. */
-  async function pollToEnd(providerTaskId: string): Promise<{ seen: string[]; last: ProviderStatus }> {
-    const seen: string[] = [];
-    const deadline = Date.now() + 5_000;
-    while (Date.now() < deadline) {
-      const status = await adapter.status(providerTaskId, ctx);
-      if (seen.at(-1) !== status.status) seen.push(status.status);
-      if (status.status === 'succeeded' || status.status === 'failed') return { seen, last: status };
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error(`task ${providerTaskId} not terminal (saw ${seen.join(' → ')})`);
-  }
+  const pollToEnd = (providerTaskId: string) => pollAdapterUntilTerminal(adapter, providerTaskId, ctx);
 
   it('is mounted under /kling-v3-rest and needs no extra adapter settings', () => {
     expect(ctx.baseUrl).toBe(`${sim.url}/kling-v3-rest`);
@@ -216,24 +180,18 @@ describe('kling-v3-rest adapter ⇄ simulator', () => {
   });
 
   it('never calls back (no callback field exists), and the adapter refuses anything posted as one', async () => {
-    const received: string[] = [];
-    const receiver = createServer((req, res) => {
-      received.push(req.url ?? '');
-      res.writeHead(200).end('ok');
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const receiver = await startCallbackReceiver('');
     try {
-      const { port } = receiver.address() as AddressInfo;
       const { providerTaskId } = await submit('text-to-video');
       await pollToEnd(providerTaskId);
       expect(sim.tasks()[0]).toMatchObject({ callbackUrl: null, callbacksSent: 0 });
-      expect(received).toEqual([]);
+      expect(receiver.received).toEqual([]);
 
       // A forged "callback" claiming success is refused: the adapter trusts only what it polls.
-      const forged = JSON.stringify({ task_id: providerTaskId, status: 'completed', video: { url: `http://127.0.0.1:${port}/evil.mp4` } });
+      const forged = JSON.stringify({ task_id: providerTaskId, status: 'completed', video: { url: `${receiver.url}/evil.mp4` } });
       await rejectionOf(adapter.parseCallback({ headers: {}, query: {}, rawBody: forged, jobId: 'job_sim_x' }, ctx), CallbackRejected);
     } finally {
-      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+      await receiver.close();
     }
   });
 });

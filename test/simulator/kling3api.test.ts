@@ -1,49 +1,33 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CallbackRejected, ProviderError } from '../../lambdas/domain/errors.ts';
 import type { Mode, ResolvedRequest } from '../../lambdas/domain/job.ts';
-import type { AdapterContext, ProviderStatus } from '../../lambdas/domain/providers/adapter.ts';
+import type { AdapterContext } from '../../lambdas/domain/providers/adapter.ts';
 import { Kling3apiAdapter } from '../../lambdas/domain/providers/kling3api.ts';
 import { kling3apiDialect } from '../../simulator/dialects/kling3api.ts';
-import { startSimulator, type Simulator } from '../../simulator/server.ts';
+import type { Simulator } from '../../simulator/server.ts';
+import { pollAdapterUntilTerminal, rejectionOf, requestBuilder, simulatorContext, useSimulator } from './helpers.ts';
 
 const API_KEY = 'sim-kling3api-key';
 
 describe('kling3api adapter against the simulator', () => {
   let sim: Simulator;
-  let baseUrl: string;
   const adapter = new Kling3apiAdapter();
 
-  beforeAll(async () => {
-    sim = await startSimulator({
-      dialects: [kling3apiDialect],
-      latencyMs: 200,
-      dialectSettings: { kling3api: { credentials: { apiKey: API_KEY } } },
-    });
-    baseUrl = sim.endpoints().kling3api?.baseUrl ?? '';
-  });
-  afterAll(async () => {
-    await sim.close();
-  });
-  beforeEach(() => sim.reset());
+  useSimulator({
+    dialects: [kling3apiDialect],
+    latencyMs: 200,
+    dialectSettings: { kling3api: { credentials: { apiKey: API_KEY } } },
+  }, (started) => (sim = started));
 
-  const context = (overrides: Partial<AdapterContext> = {}): AdapterContext => ({
-    baseUrl,
-    credentials: { apiKey: API_KEY },
-    settings: sim.endpoints().kling3api?.settings ?? {},
-    fetch: globalThis.fetch,
-    timeoutMs: 5_000,
-    now: () => new Date(),
-    ...overrides,
-  });
+  const context = (overrides: Partial<AdapterContext> = {}) => simulatorContext(sim, 'kling3api', { apiKey: API_KEY }, overrides);
 
-  const request = (overrides: Partial<ResolvedRequest> = {}): ResolvedRequest => ({
+  const request = requestBuilder({
     provider: 'kling3api',
     model: 'kling-v3',
     prompt: 'a lighthouse at dusk',
     durationSeconds: 5,
     aspectRatio: '16:9',
     quality: 'std',
-    ...overrides,
   });
 
   async function submit(mode: Mode, overrides: Partial<ResolvedRequest> = {}): Promise<string> {
@@ -51,26 +35,8 @@ describe('kling3api adapter against the simulator', () => {
     return providerTaskId;
   }
 
-  async function pollUntilTerminal(taskId: string, timeoutMs = 5_000): Promise<{ seen: string[]; last: ProviderStatus }> {
-    const seen: string[] = [];
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const status = await adapter.status(taskId, context());
-      if (seen.at(-1) !== status.status) seen.push(status.status);
-      if (status.status === 'succeeded' || status.status === 'failed') return { seen, last: status };
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error(`task ${taskId} not terminal after ${timeoutMs} ms (saw ${seen.join(' → ')})`);
-  }
+  const pollUntilTerminal = (taskId: string) => pollAdapterUntilTerminal(adapter, taskId, context());
 
-  async function rejectionOf(promise: Promise<unknown>): Promise<ProviderError> {
-    const error = await promise.then(
-      () => undefined,
-      (caught: unknown) => caught,
-    );
-    expect(error).toBeInstanceOf(ProviderError);
-    return error as ProviderError;
-  }
 
   it('takes a Kling 3.0 text-to-video to succeeded with a downloadable MP4 and the table’s credits', async () => {
     const taskId = await submit('text-to-video', { quality: 'pro', durationSeconds: 5 });
@@ -121,35 +87,38 @@ describe('kling3api adapter against the simulator', () => {
   });
 
   it('maps the documented create-time errors the simulator raises', async () => {
-    const credits = await rejectionOf(submit('text-to-video', { prompt: 'broke [sim:INSUFFICIENT_CREDITS]' }));
+    const credits = await rejectionOf(submit('text-to-video', { prompt: 'broke [sim:INSUFFICIENT_CREDITS]' }), ProviderError);
     expect(credits).toMatchObject({ kind: 'insufficient_credits', retryable: false, providerCode: 'INSUFFICIENT_CREDITS', httpStatus: 402 });
 
-    const throttled = await rejectionOf(submit('text-to-video', { prompt: 'busy [sim:RATE_LIMITED]' }));
+    const throttled = await rejectionOf(submit('text-to-video', { prompt: 'busy [sim:RATE_LIMITED]' }), ProviderError);
     expect(throttled).toMatchObject({ kind: 'rate_limited', retryable: true, providerCode: 'RATE_LIMITED', httpStatus: 429, retryAfterSeconds: 2 });
 
-    const internal = await rejectionOf(submit('text-to-video', { prompt: 'oops [sim:INTERNAL_ERROR]' }));
+    const internal = await rejectionOf(submit('text-to-video', { prompt: 'oops [sim:INTERNAL_ERROR]' }), ProviderError);
     expect(internal).toMatchObject({ kind: 'server', retryable: true, providerCode: 'INTERNAL_ERROR', httpStatus: 500 });
 
-    const gateway = await rejectionOf(submit('text-to-video', { prompt: 'maintenance [sim:http503]' }));
+    const gateway = await rejectionOf(submit('text-to-video', { prompt: 'maintenance [sim:http503]' }), ProviderError);
     expect(gateway).toMatchObject({ kind: 'overloaded', httpStatus: 503 });
 
-    const badKey = await rejectionOf(adapter.submit({ jobId: 'job_x', mode: 'text-to-video', request: request() }, context({ credentials: { apiKey: 'wrong' } })));
+    const badKey = await rejectionOf(
+      adapter.submit({ jobId: 'job_x', mode: 'text-to-video', request: request() }, context({ credentials: { apiKey: 'wrong' } })),
+      ProviderError,
+    );
     expect(badKey).toMatchObject({ kind: 'auth', providerCode: 'INVALID_API_KEY', httpStatus: 401 });
     expect(sim.tasks()).toHaveLength(0);
   });
 
   it('succeeds on the retry after a rejected first attempt', async () => {
     const prompt = 'second time lucky [sim:RATE_LIMITED]';
-    await rejectionOf(submit('text-to-video', { prompt }));
+    await rejectionOf(submit('text-to-video', { prompt }), ProviderError);
     const taskId = await submit('text-to-video', { prompt });
     expect((await pollUntilTerminal(taskId)).last.status).toBe('succeeded');
   });
 
   it('answers an unknown task, or a task under the other backend’s prefix, as not found (invalid)', async () => {
-    const missing = await rejectionOf(adapter.status('n75999', context()));
+    const missing = await rejectionOf(adapter.status('n75999', context()), ProviderError);
     expect(missing).toMatchObject({ kind: 'invalid', httpStatus: 404 });
     const taskId = await submit('text-to-video');
-    const wrongBackend = await rejectionOf(adapter.status(taskId.replace(/^n75/, 'n71'), context()));
+    const wrongBackend = await rejectionOf(adapter.status(taskId.replace(/^n75/, 'n71'), context()), ProviderError);
     expect(wrongBackend.kind).toBe('invalid');
   });
 
@@ -165,13 +134,14 @@ describe('kling3api simulator: documented request errors', () => {
   let sim: Simulator;
   let baseUrl: string;
 
-  beforeAll(async () => {
-    sim = await startSimulator({ dialects: [kling3apiDialect], latencyMs: 200, dialectSettings: { kling3api: { credentials: { apiKey: API_KEY } } } });
-    baseUrl = sim.endpoints().kling3api?.baseUrl ?? '';
-  });
-  afterAll(async () => {
-    await sim.close();
-  });
+  useSimulator(
+    { dialects: [kling3apiDialect], latencyMs: 200, dialectSettings: { kling3api: { credentials: { apiKey: API_KEY } } } },
+    (started) => {
+      sim = started;
+      baseUrl = sim.endpoints().kling3api?.baseUrl ?? '';
+    },
+    { reset: false },
+  );
 
   async function generate(body: unknown, apiKey = API_KEY): Promise<{ status: number; json: Record<string, unknown> }> {
     const response = await fetch(`${baseUrl}/api/generate`, {

@@ -1,12 +1,13 @@
 // The klinggenerator adapter against the klinggenerator simulator dialect, over real HTTP on 127.0.0.1.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CallbackRejected, ProviderError } from '../../lambdas/domain/errors.ts';
 import type { ResolvedRequest } from '../../lambdas/domain/job.ts';
-import type { AdapterContext, ProviderStatus } from '../../lambdas/domain/providers/adapter.ts';
+import type { AdapterContext } from '../../lambdas/domain/providers/adapter.ts';
 import { KlingGeneratorAdapter } from '../../lambdas/domain/providers/klinggenerator.ts';
 import { klinggeneratorDialect } from '../../simulator/dialects/klinggenerator.ts';
 import { DailyQuota } from '../../simulator/dialects/klinggenerator-quota.ts';
-import { startSimulator, type Simulator } from '../../simulator/server.ts';
+import type { Simulator } from '../../simulator/server.ts';
+import { pollAdapterUntilTerminal, rejectionOf, requestBuilder, simulatorContext, useSimulator } from './helpers.ts';
 
 const API_KEY = 'kg-sim-key';
 const adapter = new KlingGeneratorAdapter();
@@ -16,65 +17,33 @@ describe('klinggenerator adapter ⇄ simulator', () => {
   let ctx: AdapterContext;
   let baseUrl: string;
 
-  beforeAll(async () => {
-    sim = await startSimulator({
-      dialects: [klinggeneratorDialect],
-      latencyMs: 200,
-      progressSteps: 2,
-      dialectSettings: { klinggenerator: { credentials: { apiKey: API_KEY } } },
-    });
-    const endpoint = sim.endpoints().klinggenerator;
-    if (!endpoint) throw new Error('the klinggenerator dialect is not served');
-    baseUrl = endpoint.baseUrl;
-    ctx = {
-      baseUrl,
-      credentials: { apiKey: API_KEY },
-      settings: endpoint.settings,
-      fetch: globalThis.fetch,
-      timeoutMs: 5_000,
-      now: () => new Date(),
-    };
+  useSimulator({
+    dialects: [klinggeneratorDialect],
+    latencyMs: 200,
+    progressSteps: 2,
+    dialectSettings: { klinggenerator: { credentials: { apiKey: API_KEY } } },
+  }, (started) => {
+    sim = started;
+    ctx = simulatorContext(sim, 'klinggenerator', { apiKey: API_KEY });
+    baseUrl = ctx.baseUrl;
   });
-  afterAll(async () => {
-    await sim.close();
-  });
-  beforeEach(() => sim.reset());
 
-  const request = (overrides: Partial<ResolvedRequest> = {}): ResolvedRequest => ({
+  const request = requestBuilder({
     provider: 'klinggenerator',
     model: 'kling-3',
     prompt: 'waves crashing on a beach at golden hour',
     durationSeconds: 10,
     aspectRatio: '16:9',
     quality: 'std',
-    ...overrides,
   });
 
   const submit = (overrides: Partial<ResolvedRequest> = {}) =>
     adapter.submit({ jobId: 'job_01hzsimulated0000000000000', mode: 'text-to-video', request: request(overrides) }, ctx);
 
-  async function pollToEnd(providerTaskId: string): Promise<{ seen: ProviderStatus[]; last: ProviderStatus }> {
-    const seen: ProviderStatus[] = [];
-    const deadline = Date.now() + 5_000;
-    while (Date.now() < deadline) {
-      const status = await adapter.status(providerTaskId, ctx);
-      seen.push(status);
-      if (status.status !== 'pending' && status.status !== 'processing') return { seen, last: status };
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error(`job ${providerTaskId} did not end in 5 s`);
-  }
+  const pollToEnd = (providerTaskId: string) => pollAdapterUntilTerminal(adapter, providerTaskId, ctx);
 
-  async function submitError(overrides: Partial<ResolvedRequest>, context = ctx): Promise<ProviderError> {
-    const error = await adapter
-      .submit({ jobId: 'job_01hzsimulated0000000000000', mode: 'text-to-video', request: request(overrides) }, context)
-      .then(
-        () => undefined,
-        (caught: unknown) => caught,
-      );
-    expect(error).toBeInstanceOf(ProviderError);
-    return error as ProviderError;
-  }
+  const submitError = (overrides: Partial<ResolvedRequest>, context = ctx) =>
+    rejectionOf(adapter.submit({ jobId: 'job_01hzsimulated0000000000000', mode: 'text-to-video', request: request(overrides) }, context), ProviderError);
 
   it('serves the adapter under /klinggenerator and needs no extra settings', () => {
     expect(baseUrl).toBe(`${sim.url}/klinggenerator`);
@@ -87,8 +56,8 @@ describe('klinggenerator adapter ⇄ simulator', () => {
     const [task] = sim.tasks();
     expect(task?.request).toEqual({ prompt: 'waves crashing on a beach at golden hour', model: 'kling-3', duration: 10, resolution: '4k', fps: 60 });
 
-    const { seen, last } = await pollToEnd(providerTaskId);
-    expect(seen.some((status) => status.status === 'processing' && (status.progress ?? 0) > 0 && (status.progress ?? 0) < 100)).toBe(true);
+    const { answers, last } = await pollToEnd(providerTaskId);
+    expect(answers.some((status) => status.status === 'processing' && (status.progress ?? 0) > 0 && (status.progress ?? 0) < 100)).toBe(true);
     expect(last).toMatchObject({ providerTaskId, status: 'succeeded', progress: 100 });
 
     const video = await fetch(last.videoUrl ?? '');
@@ -151,13 +120,9 @@ describe('klinggenerator adapter ⇄ simulator', () => {
   });
 
   it('answers an unknown job with 404 → invalid', async () => {
-    const error = await adapter.status('job_404', ctx).then(
-      () => undefined,
-      (caught: unknown) => caught,
-    );
-    expect(error).toBeInstanceOf(ProviderError);
-    expect((error as ProviderError).kind).toBe('invalid');
-    expect((error as ProviderError).httpStatus).toBe(404);
+    const error = await rejectionOf(adapter.status('job_404', ctx), ProviderError);
+    expect(error.kind).toBe('invalid');
+    expect(error.httpStatus).toBe(404);
   });
 
   it('sends no callbacks, and the adapter refuses a forged one', async () => {
@@ -165,11 +130,7 @@ describe('klinggenerator adapter ⇄ simulator', () => {
     await pollToEnd(providerTaskId);
     expect(sim.tasks()[0]).toMatchObject({ callbackUrl: null, callbacksSent: 0 });
     const forged = JSON.stringify({ job_id: providerTaskId, status: 'completed', video_url: 'https://evil.example/v.mp4' });
-    const refused = await adapter.parseCallback({ headers: {}, query: {}, rawBody: forged, jobId: 'job_01hzsimulated0000000000000' }, ctx).then(
-      () => undefined,
-      (caught: unknown) => caught,
-    );
-    expect(refused).toBeInstanceOf(CallbackRejected);
+    await rejectionOf(adapter.parseCallback({ headers: {}, query: {}, rawBody: forged, jobId: 'job_01hzsimulated0000000000000' }, ctx), CallbackRejected);
   });
 
   describe('the wire, as the page documents it', () => {

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../simulator/server.ts';
-import { getJson, pollUntilTerminal, postJson } from './helpers.ts';
+import { getJson, pollUntilTerminal, postJson, useSimulator } from './helpers.ts';
 
 describe('simulator (kling dialect): task lifecycle and media', () => {
   let sim: Simulator;
 
-  beforeAll(async () => {
-    sim = await startSimulator({ latencyMs: 200, progressSteps: 2 });
-  });
-  afterAll(async () => {
-    await sim.close();
-  });
-  beforeEach(() => sim.reset());
+  useSimulator({ latencyMs: 200, progressSteps: 2 }, (started) => (sim = started));
 
   it('creates a text2video task, reports submitted → processing → succeed, and serves a playable MP4', async () => {
     const created = await postJson(`${sim.url}/v1/videos/text2video`, {

@@ -1,55 +1,28 @@
 // The real Replicate adapter against the simulator's `replicate` dialect, over HTTP on 127.0.0.1.
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallbackRejected, ProviderError } from '../../lambdas/domain/errors.ts';
 import type { Mode, ResolvedRequest } from '../../lambdas/domain/job.ts';
-import type { AdapterContext, ProviderStatus, SubmitRequest } from '../../lambdas/domain/providers/adapter.ts';
+import type { AdapterContext, SubmitRequest } from '../../lambdas/domain/providers/adapter.ts';
 import { ReplicateAdapter } from '../../lambdas/domain/providers/replicate.ts';
 import { signStandardWebhook } from '../../lambdas/domain/webhooks.ts';
 import { replicateDialect } from '../../simulator/dialects/replicate.ts';
-import { startSimulator, type Simulator } from '../../simulator/server.ts';
-import { waitFor } from './helpers.ts';
+import type { Simulator } from '../../simulator/server.ts';
+import {
+  callbackRequestOf,
+  pollAdapterUntilTerminal,
+  rejectionOf,
+  simulatorContext,
+  startCallbackReceiver,
+  useSimulator,
+  waitFor,
+  type CallbackReceiver,
+} from './helpers.ts';
 
 const API_TOKEN = 'r8_simulator_token';
 const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const IMAGE = 'https://cdn.example.com/start.png';
 const END_IMAGE = 'https://cdn.example.com/end.png';
-
-interface ReceivedWebhook {
-  url: URL;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A tiny webhook receiver that keeps the URL too (the adapter reads the job from its query). */
-async function startReceiver(): Promise<{ url: string; received: ReceivedWebhook[]; close(): Promise<void> }> {
-  const received: ReceivedWebhook[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      received.push({ url: new URL(req.url ?? '/', 'http://127.0.0.1'), headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    received,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-function headersOf(webhook: ReceivedWebhook): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(webhook.headers).map(([name, value]) => [name, Array.isArray(value) ? value[0] : value]));
-}
 
 describe('replicate adapter ⇄ simulator', () => {
   let sim: Simulator;
@@ -57,28 +30,14 @@ describe('replicate adapter ⇄ simulator', () => {
   const adapter = new ReplicateAdapter();
   let jobNumber = 0;
 
-  beforeAll(async () => {
-    sim = await startSimulator({
-      dialects: [replicateDialect],
-      latencyMs: 200,
-      callbackRetry: { initialBackoffMs: 20 },
-      dialectSettings: { replicate: { credentials: { apiKey: API_TOKEN }, webhookSecret: WEBHOOK_SECRET } },
-    });
-    const endpoint = sim.endpoints().replicate!;
-    ctx = {
-      baseUrl: endpoint.baseUrl,
-      credentials: { apiKey: API_TOKEN, webhookSecret: WEBHOOK_SECRET },
-      settings: endpoint.settings,
-      fetch: globalThis.fetch,
-      timeoutMs: 5_000,
-      now: () => new Date(),
-    };
-  });
-  afterAll(async () => {
-    await sim.close();
-  });
-  beforeEach(() => {
-    sim.reset();
+  useSimulator({
+    dialects: [replicateDialect],
+    latencyMs: 200,
+    callbackRetry: { initialBackoffMs: 20 },
+    dialectSettings: { replicate: { credentials: { apiKey: API_TOKEN }, webhookSecret: WEBHOOK_SECRET } },
+  }, (started) => {
+    sim = started;
+    ctx = simulatorContext(sim, 'replicate', { apiKey: API_TOKEN, webhookSecret: WEBHOOK_SECRET });
   });
 
   function submission(mode: Mode, request: Partial<ResolvedRequest>, callbackUrl?: string): SubmitRequest {
@@ -99,17 +58,7 @@ describe('replicate adapter ⇄ simulator', () => {
     };
   }
 
-  async function pollUntilTerminal(providerTaskId: string): Promise<{ seen: string[]; last: ProviderStatus }> {
-    const seen: string[] = [];
-    const deadline = Date.now() + 5_000;
-    while (Date.now() < deadline) {
-      const status = await adapter.status(providerTaskId, ctx);
-      if (seen.at(-1) !== status.status) seen.push(status.status);
-      if (['succeeded', 'failed', 'cancelled'].includes(status.status)) return { seen, last: status };
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error(`prediction ${providerTaskId} not terminal (saw ${seen.join(' → ')})`);
-  }
+  const pollUntilTerminal = (providerTaskId: string) => pollAdapterUntilTerminal(adapter, providerTaskId, ctx);
 
   async function expectMp4(videoUrl: string | undefined): Promise<void> {
     expect(videoUrl).toBeDefined();
@@ -172,13 +121,9 @@ describe('replicate adapter ⇄ simulator', () => {
     ['[sim:http500]', 'server', 500],
     ['[sim:http503]', 'overloaded', 503],
   ])('maps the create rejection %s to %s', async (directive, kind, status) => {
-    const error = await adapter.submit(submission('text-to-video', { prompt: `refused ${directive}` }), ctx).then(
-      () => undefined,
-      (caught: unknown) => caught,
-    );
-    expect(error).toBeInstanceOf(ProviderError);
+    const error = await rejectionOf(adapter.submit(submission('text-to-video', { prompt: `refused ${directive}` }), ctx), ProviderError);
     expect(error).toMatchObject({ kind, httpStatus: status });
-    if (kind === 'rate_limited') expect((error as ProviderError).retryAfterSeconds).toBe(30);
+    if (kind === 'rate_limited') expect(error.retryAfterSeconds).toBe(30);
     expect(sim.tasks()).toHaveLength(0);
   });
 
@@ -218,19 +163,12 @@ describe('replicate adapter ⇄ simulator', () => {
   });
 
   describe('webhooks', () => {
-    let receiver: Awaited<ReturnType<typeof startReceiver>>;
+    let receiver: CallbackReceiver;
     beforeAll(async () => {
-      receiver = await startReceiver();
+      receiver = await startCallbackReceiver('');
     });
     afterAll(async () => {
       await receiver.close();
-    });
-
-    const callbackOf = (webhook: ReceivedWebhook, jobId: string) => ({
-      headers: headersOf(webhook),
-      query: Object.fromEntries(webhook.url.searchParams),
-      rawBody: webhook.body,
-      jobId,
     });
 
     it('delivers signed webhooks that parseCallback accepts, ending in succeeded', async () => {
@@ -241,11 +179,11 @@ describe('replicate adapter ⇄ simulator', () => {
       expect(terminal.url.pathname).toBe('/v1/callbacks/replicate/job_hooked');
       expect(terminal.url.searchParams.get('job_id')).toBe('job_hooked');
 
-      const status = await adapter.parseCallback(callbackOf(terminal, 'job_hooked'), ctx);
+      const status = await adapter.parseCallback(callbackRequestOf(terminal, 'job_hooked'), ctx);
       expect(status).toMatchObject({ providerTaskId, status: 'succeeded' });
       await expectMp4(status.videoUrl);
       const started = receiver.received.find((webhook) => JSON.parse(webhook.body).status === 'processing');
-      expect(started && (await adapter.parseCallback(callbackOf(started, 'job_hooked'), ctx)).status).toBe('processing');
+      expect(started && (await adapter.parseCallback(callbackRequestOf(started, 'job_hooked'), ctx)).status).toBe('processing');
     });
 
     it('refuses a forged or tampered webhook, and one delivered to another job', async () => {
@@ -254,7 +192,7 @@ describe('replicate adapter ⇄ simulator', () => {
       input.jobId = 'job_forged';
       await adapter.submit(input, ctx);
       const terminal = await waitFor(() => receiver.received.find((webhook) => JSON.parse(webhook.body).status === 'succeeded'));
-      const genuine = callbackOf(terminal, 'job_forged');
+      const genuine = callbackRequestOf(terminal, 'job_forged');
 
       const tampered = { ...genuine, rawBody: genuine.rawBody.replace('"succeeded"', '"failed"') };
       await expect(adapter.parseCallback(tampered, ctx)).rejects.toBeInstanceOf(CallbackRejected);

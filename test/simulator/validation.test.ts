@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../simulator/server.ts';
-import { postJson } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import type { Simulator } from '../../simulator/server.ts';
+import { postJson, useSimulator } from './helpers.ts';
 
 describe('simulator (kling dialect): request validation', () => {
   let sim: Simulator;
 
-  beforeAll(async () => {
-    sim = await startSimulator({ latencyMs: 200 });
-  });
-  afterAll(async () => {
-    await sim.close();
-  });
-  beforeEach(() => sim.reset());
+  useSimulator({ latencyMs: 200 }, (started) => (sim = started));
 
   it('answers 400/1201 naming the field when duration is a number', async () => {
     const reply = await postJson(`${sim.url}/v1/videos/text2video`, { prompt: 'a fox', duration: 5 });

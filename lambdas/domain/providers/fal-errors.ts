@@ -9,6 +9,7 @@ import type { ErrorKind } from '../errors.ts';
 import type { JobError } from '../job.ts';
 import { kindOfHttpStatus, snippetOf } from './http.ts';
 import type { HttpFailure } from './http.ts';
+import { looksLikeContentPolicy } from './task-results.ts';
 
 const FalErrorItem = z.looseObject({
   loc: z.array(z.union([z.string(), z.number()])).optional(),
@@ -31,7 +32,6 @@ export const FAL_ERROR_TYPES: Readonly<Record<string, ErrorKind>> = {
 /** fal answers a locked account (no balance left) with 403 and a sentence about it, not with 402. */
 const NO_BALANCE = /balance|billing|credit|locked|top.?up|payment/i;
 const CONCURRENCY = /concurren/i;
-const CONTENT_POLICY = /content.?(policy|moderation|safety)|nsfw|flagged/i;
 const CANCELLED = /\bcancel(l)?ed\b|cancellation/i;
 
 export interface FalErrorReading {
@@ -60,7 +60,7 @@ export function readFalError(status: number, body: unknown): FalErrorReading {
 function kindOfFalStatus(status: number, message: string): ErrorKind {
   if (status === 403 && NO_BALANCE.test(message)) return 'insufficient_credits';
   if (status === 429 && CONCURRENCY.test(message)) return 'concurrency_limited';
-  if ((status === 400 || status === 422) && CONTENT_POLICY.test(message)) return 'content_policy';
+  if ((status === 400 || status === 422) && looksLikeContentPolicy(message)) return 'content_policy';
   return kindOfHttpStatus(status);
 }
 

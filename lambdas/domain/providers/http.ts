@@ -1,7 +1,8 @@
 // The one HTTP client every provider adapter uses. It owns what all providers share: joining the base URL and
 // path, the request timeout, turning network failures into `ProviderError('network')`, reading JSON bodies
-// through a zod schema, and reading `Retry-After`. What a non-2xx answer *means* is provider-specific, so the
-// adapter passes a classifier; `classifyByHttpStatus` is the fallback every classifier can end with.
+// through a zod schema, reading `Retry-After`, and the Bearer `Authorization` header most providers take. What a
+// non-2xx answer *means* is provider-specific, so the adapter passes a classifier; `classifyByHttpStatus` is the
+// fallback every classifier can end with.
 //
 // Messages name the method and path only (never the query string or the base URL), so no token or signed
 // parameter ends up in a log line or a job's error.
@@ -190,6 +191,21 @@ export function kindOfHttpStatus(status: number): ErrorKind {
       // a 1xx/3xx we did not follow is unexpected, treated as server trouble.
       return status >= 400 && status < 500 ? 'invalid' : 'server';
   }
+}
+
+/** `request` with `Authorization: Bearer <token>` among its headers. */
+export function withBearerToken(request: ProviderRequest, token: string): ProviderRequest {
+  return { ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } };
+}
+
+/**
+ * `request` authorised the way most providers want it: `credentials.apiKey` as a Bearer token. Without a key it throws
+ * `ProviderError('auth')` before anything is sent: `<provider> credentials are missing: set <whatToSet>`.
+ */
+export function withBearerApiKey(ctx: AdapterContext, provider: string, request: ProviderRequest, whatToSet = 'apiKey'): ProviderRequest {
+  const apiKey = ctx.credentials.apiKey;
+  if (!apiKey) throw new ProviderError('auth', `${provider} credentials are missing: set ${whatToSet}`);
+  return withBearerToken(request, apiKey);
 }
 
 /** The fallback classifier: the kind from the HTTP status, with a short snippet of the body in the message. */

@@ -24,7 +24,7 @@
 //   as "Motion Control (end-frame control)", which the canonical request expresses as image-to-video with an
 //   `endImage`, so it is offered for that and nothing else.
 import { z } from 'zod';
-import { CallbackRejected, ProviderError, errorCodeOf } from '../errors.ts';
+import { CallbackRejected, ProviderError } from '../errors.ts';
 import type { ErrorKind } from '../errors.ts';
 import type { Cost, JobError, MediaRef, Mode, ResolvedRequest } from '../job.ts';
 import type {
@@ -38,9 +38,10 @@ import type {
   SubmitRequest,
   SubmitResult,
 } from './adapter.ts';
-import { kindOfHttpStatus, parseProviderBody, requestJson, snippetOf } from './http.ts';
+import { kindOfHttpStatus, parseProviderBody, requestJson, snippetOf, withBearerApiKey } from './http.ts';
 import type { HttpFailure, ProviderRequest } from './http.ts';
 import { KLING_AI_DEFAULT_RESOLUTION, estimateKlingAiCost, withAudio } from './kling-ai-pricing.ts';
+import { CONTENT_POLICY_PATTERN, providerTaskFailure } from './task-results.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Capabilities. Durations are the ones the document shows: V3 5 s and 10 s, O3 10 s and 15 s (multi-shot), plus
@@ -201,7 +202,7 @@ const CODE_KINDS: readonly [RegExp, ErrorKind][] = [
   [/INSUFFICIENT[_ ]?(CREDITS?|BALANCE|FUNDS)|CREDITS?[_ ]?(EXHAUSTED|EXCEEDED)|NO[_ ]?CREDITS?|PAYMENT[_ ]?REQUIRED/i, 'insufficient_credits'],
   [/CONCURREN/i, 'concurrency_limited'],
   [/RATE[_ ]?LIMIT|TOO[_ ]?MANY[_ ]?REQUESTS|THROTTL/i, 'rate_limited'],
-  [/CONTENT[_ ]?(POLICY|VIOLATION|MODERATION|SAFETY)|MODERATION|NSFW/i, 'content_policy'],
+  [CONTENT_POLICY_PATTERN, 'content_policy'],
   [/OVERLOAD|UNAVAILABLE|CAPACITY/i, 'overloaded'],
   [/UNAUTHORI[SZ]ED|UNAUTHENTICATED|API[_ ]?KEY|AUTHENTICATION|TOKEN[_ ]?(EXPIRED|INVALID)/i, 'auth'],
   [/PLAN|PERMISSION|NOT[_ ]?ALLOWED|ACCESS[_ ]?DENIED|SUBSCRIPTION/i, 'auth'],
@@ -313,14 +314,7 @@ export class KlingAiAdapter implements ProviderAdapter {
   }
 
   private async call<Schema extends z.ZodType>(ctx: AdapterContext, request: ProviderRequest, schema: Schema): Promise<z.output<Schema>> {
-    const apiKey = ctx.credentials.apiKey;
-    if (!apiKey) throw new ProviderError('auth', 'Kling AI credentials are missing: set apiKey');
-    return requestJson(
-      ctx,
-      { ...request, headers: { ...request.headers, authorization: `Bearer ${apiKey}` } },
-      schema,
-      (failure) => classifyKlingAiFailure(failure, ctx.now()),
-    );
+    return requestJson(ctx, withBearerApiKey(ctx, 'Kling AI', request), schema, (failure) => classifyKlingAiFailure(failure, ctx.now()));
   }
 }
 
@@ -437,9 +431,6 @@ function publicUrlOf(
 // ---------------------------------------------------------------------------------------------------------------
 // Task → canonical status.
 
-/** Failure texts that mean moderation (the document lists "content policy violations" among failure causes). */
-const CONTENT_POLICY_TEXT = /content[\s_-]*(policy|violation|moderation|safety|filter)|moderation|nsfw|unsafe|prohibited/i;
-
 function toProviderStatus(task: TaskState, providerTaskId: string): ProviderStatus {
   const status = canonicalStatusOf(task.status);
   const progress = task.progress === undefined ? {} : { progress: task.progress };
@@ -466,11 +457,14 @@ function toProviderStatus(task: TaskState, providerTaskId: string): ProviderStat
   }
 }
 
+/**
+ * A failed task's `error` (a string, or `{code, message}`): CONTENT_POLICY when its code or text speaks of moderation
+ * (the document lists "content policy violations" among failure causes), else PROVIDER_FAILED.
+ */
 function failureOf(error: unknown): JobError {
   const parsed = TaskErrorField.safeParse(error);
   const code = parsed.success && typeof parsed.data !== 'string' ? (parsed.data.code ?? parsed.data.type ?? undefined) : undefined;
   const text = parsed.success ? (typeof parsed.data === 'string' ? parsed.data : (parsed.data.message ?? '')) : '';
-  const message = [code, text.trim()].filter((part) => part !== undefined && part !== '').join(': ') || 'Kling AI reported the task failed without an error';
-  const contentPolicy = kindOfCode(code === undefined ? undefined : String(code)) === 'content_policy' || CONTENT_POLICY_TEXT.test(text);
-  return { code: contentPolicy ? errorCodeOf('content_policy') : 'PROVIDER_FAILED', message, retryable: false };
+  const message = [code, text.trim()].filter((part) => part !== undefined && part !== '').join(': ');
+  return providerTaskFailure(message, 'Kling AI reported the task failed without an error');
 }

@@ -39,10 +39,11 @@ import type {
   SubmitRequest,
   SubmitResult,
 } from './adapter.ts';
-import { kindOfHttpStatus, requestJson, snippetOf } from './http.ts';
+import { kindOfHttpStatus, requestJson, snippetOf, withBearerApiKey } from './http.ts';
 import type { HttpFailure, ProviderRequest } from './http.ts';
 import { klingV3RestPrice } from './kling-v3-rest-pricing.ts';
 import type { KlingV3RestResolution } from './kling-v3-rest-pricing.ts';
+import { providerTaskFailure } from './task-results.ts';
 
 export const KLING_V3_REST_ID = 'kling-v3-rest';
 /** The real provider's base URL (the tutorial's KLING_API_BASE_URL default). */
@@ -193,9 +194,7 @@ export async function readKlingV3RestAccount(ctx: AdapterContext): Promise<{ cre
 
 /** One call: the Bearer API key, the error classifier, the answer through its schema. */
 async function call<Schema extends z.ZodType>(ctx: AdapterContext, request: ProviderRequest, schema: Schema): Promise<z.output<Schema>> {
-  const apiKey = ctx.credentials.apiKey;
-  if (!apiKey) throw new ProviderError('auth', 'Kling v3 credentials are missing: set apiKey');
-  return requestJson(ctx, { ...request, headers: { ...request.headers, authorization: `Bearer ${apiKey}` } }, schema, classifyKlingV3RestFailure);
+  return requestJson(ctx, withBearerApiKey(ctx, 'Kling v3', request), schema, classifyKlingV3RestFailure);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -279,8 +278,6 @@ function cameraControlBody(cameraControl: NonNullable<ResolvedRequest['cameraCon
 // ---------------------------------------------------------------------------------------------------------------
 // Task → canonical status.
 
-const CONTENT_POLICY_WORDS = /content[\s_-]*(policy|filter|safety)|moderation|violat/i;
-
 function toProviderStatus(task: Task, providerTaskId: string): ProviderStatus {
   switch (task.status) {
     case 'pending':
@@ -298,16 +295,16 @@ function toProviderStatus(task: Task, providerTaskId: string): ProviderStatus {
 }
 
 /**
- * A failed task's `error`: CONTENT_POLICY_VIOLATION (or a message about the content filter) is CONTENT_POLICY;
- * another documented code takes its kind's code (INTERNAL_ERROR → SERVER, retryable); anything else is
- * PROVIDER_FAILED, not retryable.
+ * A failed task's `error`: a documented code takes its kind's code (CONTENT_POLICY_VIOLATION → CONTENT_POLICY,
+ * INTERNAL_ERROR → SERVER, retryable); otherwise the code and message are read as any failed task's are
+ * (CONTENT_POLICY when they speak of moderation, else PROVIDER_FAILED), not retryable.
  */
 function failureOf(error: Task['error']): JobError {
+  const noReason = 'Kling v3 reported the task failed without a reason';
   const code = error?.code ?? undefined;
-  const text = error?.message?.trim() || 'Kling v3 reported the task failed without a reason';
+  const text = error?.message?.trim() || noReason;
   const message = code ? `${code}: ${text}` : text;
   const known = code === undefined ? undefined : KLING_V3_REST_ERROR_CODES[code];
   if (known) return { code: errorCodeOf(known.kind), message, retryable: isRetryableKind(known.kind) };
-  if (CONTENT_POLICY_WORDS.test(text)) return { code: errorCodeOf('content_policy'), message, retryable: false };
-  return { code: 'PROVIDER_FAILED', message, retryable: false };
+  return providerTaskFailure(message, noReason);
 }

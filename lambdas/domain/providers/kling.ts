@@ -4,9 +4,9 @@
 import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { z } from 'zod';
-import { CallbackRejected, ProviderError, errorCodeOf } from '../errors.ts';
+import { CallbackRejected, ProviderError } from '../errors.ts';
 import type { ErrorKind } from '../errors.ts';
-import type { JobError, MediaRef, Mode, ResolvedRequest } from '../job.ts';
+import type { MediaRef, Mode, ResolvedRequest } from '../job.ts';
 import { verifyStandardWebhook } from '../webhooks.ts';
 import type {
   AdapterContext,
@@ -18,8 +18,9 @@ import type {
   SubmitRequest,
   SubmitResult,
 } from './adapter.ts';
-import { describeRequest, kindOfHttpStatus, parseProviderBody, sendRequest, snippetOf } from './http.ts';
+import { describeRequest, kindOfHttpStatus, parseProviderBody, sendRequest, snippetOf, withBearerApiKey, withBearerToken } from './http.ts';
 import type { HttpFailure, ProviderRequest } from './http.ts';
+import { nonNegativeNumber, providerTaskFailure } from './task-results.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Capability map (§1.5 "Capability map highlights"). Resolution is not listed: on the legacy API it follows
@@ -305,8 +306,7 @@ export class KlingLegacyAdapter implements ProviderAdapter {
 
   /** One Kling call: auth header, envelope, `code` check, then `data` through its schema. */
   private async call<Schema extends z.ZodType>(ctx: AdapterContext, request: ProviderRequest, dataSchema: Schema): Promise<z.output<Schema>> {
-    const authorization = `Bearer ${await this.bearerToken(ctx)}`;
-    const response = await sendRequest(ctx, { ...request, headers: { ...request.headers, authorization } }, classifyKlingFailure);
+    const response = await sendRequest(ctx, await this.authorized(ctx, request), classifyKlingFailure);
     const described = describeRequest(request);
     const envelope = parseProviderBody(KlingEnvelope, response.body, `Kling ${described}`);
     // Success is code 0; a 2xx with another code is still a refusal.
@@ -314,11 +314,11 @@ export class KlingLegacyAdapter implements ProviderAdapter {
     return parseProviderBody(dataSchema, envelope.data, `Kling ${described} data`);
   }
 
-  private async bearerToken(ctx: AdapterContext): Promise<string> {
-    const { accessKey, secretKey, apiKey } = ctx.credentials;
-    if (accessKey && secretKey) return this.jwtFor(accessKey, secretKey, ctx.now());
-    if (apiKey) return apiKey;
-    throw new ProviderError('auth', 'Kling credentials are missing: set accessKey and secretKey, or apiKey');
+  /** AK/SK sign a JWT; without them the API key goes as it is. Either is the Bearer token. */
+  private async authorized(ctx: AdapterContext, request: ProviderRequest): Promise<ProviderRequest> {
+    const { accessKey, secretKey } = ctx.credentials;
+    if (accessKey && secretKey) return withBearerToken(request, await this.jwtFor(accessKey, secretKey, ctx.now()));
+    return withBearerApiKey(ctx, 'Kling', request, 'accessKey and secretKey, or apiKey');
   }
 
   private async jwtFor(accessKey: string, secretKey: string, now: Date): Promise<string> {
@@ -458,11 +458,9 @@ function cameraControlBody(
 // ---------------------------------------------------------------------------------------------------------------
 // Task → canonical status. Shared by status() and parseCallback().
 
-/** `task_status_msg` wording for moderation is not documented; these are the phrases Kling's docs use for it. */
-const CONTENT_POLICY_MESSAGE = /risk[\s_-]*control|content[\s_-]*(security|safety|risk|policy)|moderation|sensitive|violat/i;
-
 function toProviderStatus(task: KlingTask, providerTaskId: string): ProviderStatus {
-  const credits = creditsOf(task.final_unit_deduction);
+  // `final_unit_deduction` is a string of units; anything that is not a non-negative number is ignored.
+  const credits = nonNegativeNumber(task.final_unit_deduction);
   const cost = credits === undefined ? undefined : { credits };
   switch (task.task_status) {
     case 'submitted':
@@ -474,25 +472,10 @@ function toProviderStatus(task: KlingTask, providerTaskId: string): ProviderStat
       if (!videoUrl) throw new ProviderError('server', `Kling task ${task.task_id} succeeded without a video URL`);
       return { providerTaskId, status: 'succeeded', videoUrl, ...(cost && { cost }) };
     }
-    case 'failed':
-      return { providerTaskId, status: 'failed', error: failureOf(task), ...(cost && { cost }) };
+    case 'failed': {
+      // Kling does not document its moderation wording in `task_status_msg`; providerTaskFailure knows the phrases.
+      const error = providerTaskFailure(task.task_status_msg, 'Kling reported the task failed without a reason');
+      return { providerTaskId, status: 'failed', error, ...(cost && { cost }) };
+    }
   }
-}
-
-function failureOf(task: KlingTask): JobError {
-  const message = task.task_status_msg?.trim() || 'Kling reported the task failed without a reason';
-  return {
-    code: CONTENT_POLICY_MESSAGE.test(message) ? errorCodeOf('content_policy') : 'PROVIDER_FAILED',
-    message,
-    retryable: false,
-  };
-}
-
-/** `final_unit_deduction` is a string of units; anything that is not a non-negative number is ignored. */
-function creditsOf(deduction: string | number | null | undefined): number | undefined {
-  if (deduction === null || deduction === undefined) return undefined;
-  const text = String(deduction).trim();
-  if (text === '') return undefined;
-  const value = Number(text);
-  return Number.isFinite(value) && value >= 0 ? value : undefined;
 }

@@ -23,9 +23,9 @@
 // - No resolution, fps, camera control, voice or multi-shot parameter exists, so those are refused by validation.
 //   "High-quality 4K" is only a tagline: no field asks for it, so `resolution` is refused rather than ignored.
 import { z } from 'zod';
-import { CallbackRejected, ProviderError, errorCodeOf } from '../errors.ts';
+import { CallbackRejected, ProviderError } from '../errors.ts';
 import type { ErrorKind } from '../errors.ts';
-import type { JobError, MediaRef, Mode, ResolvedRequest } from '../job.ts';
+import type { MediaRef, Mode, ResolvedRequest } from '../job.ts';
 import type {
   AdapterContext,
   CallbackRequest,
@@ -36,9 +36,10 @@ import type {
   SubmitRequest,
   SubmitResult,
 } from './adapter.ts';
-import { describeRequest, kindOfHttpStatus, parseProviderBody, sendRequest, snippetOf } from './http.ts';
+import { describeRequest, kindOfHttpStatus, parseProviderBody, sendRequest, snippetOf, withBearerApiKey } from './http.ts';
 import type { HttpFailure, ProviderRequest } from './http.ts';
 import { estimateKling3apiCredits } from './kling3api-pricing.ts';
+import { nonNegativeNumber, providerTaskFailure } from './task-results.ts';
 
 export const KLING3API_PROVIDER_ID = 'kling3api';
 
@@ -165,9 +166,6 @@ const IN_PROGRESS_STATUSES = new Set(['IN_PROGRESS']);
 const SUCCESS_STATUSES = new Set(['SUCCESS']);
 export const FAILED_STATUSES = new Set(['FAILED', 'FAILURE', 'ERROR']);
 
-/** No moderation wording is documented; these are the phrases Kling and its resellers use for it. */
-const CONTENT_POLICY_MESSAGE = /risk[\s_-]*control|content[\s_-]*(security|safety|risk|policy|moderation)|moderation|sensitive|nsfw|violat/i;
-
 // ---------------------------------------------------------------------------------------------------------------
 // Error codes (the document's error table). The kind comes from the code; the documented HTTP status is kept
 // for reference and for the simulator's tests.
@@ -284,8 +282,7 @@ export class Kling3apiAdapter implements ProviderAdapter {
 
   /** One call: Bearer key, envelope, `code` check, then `data` through its schema. */
   private async call<Schema extends z.ZodType>(ctx: AdapterContext, request: ProviderRequest, dataSchema: Schema): Promise<z.output<Schema>> {
-    const apiKey = ctx.credentials.apiKey;
-    if (!apiKey) throw new ProviderError('auth', 'kling3api credentials are missing: set apiKey');
+    const authorized = withBearerApiKey(ctx, KLING3API_PROVIDER_ID, request);
     const classify = (failure: HttpFailure) =>
       kling3apiError(failure.body, {
         request: failure.request,
@@ -294,7 +291,7 @@ export class Kling3apiAdapter implements ProviderAdapter {
         retryAfterSeconds: failure.retryAfterSeconds,
         now: ctx.now(),
       });
-    const response = await sendRequest(ctx, { ...request, headers: { ...request.headers, authorization: `Bearer ${apiKey}` } }, classify);
+    const response = await sendRequest(ctx, authorized, classify);
     const described = describeRequest(request);
     const envelope = parseProviderBody(Envelope, response.body, `kling3api ${described}`);
     if (!isSuccessCode(envelope.code)) {
@@ -393,7 +390,8 @@ function urlOfRef(ref: MediaRef, what: string, refuse: (message: string) => Prov
 
 function toProviderStatus(task: TaskState): ProviderStatus {
   const providerTaskId = task.task_id;
-  const credits = creditsOf(task.consumed_credits);
+  // `consumed_credits` is a number in the examples; a numeric string is read too, anything else ignored.
+  const credits = nonNegativeNumber(task.consumed_credits);
   const cost = credits === undefined ? undefined : { credits };
   const word = task.status.trim().toUpperCase();
   if (PENDING_STATUSES.has(word)) return { providerTaskId, status: 'pending', ...(cost && { cost }) };
@@ -403,24 +401,10 @@ function toProviderStatus(task: TaskState): ProviderStatus {
     if (!videoUrl) throw new ProviderError('server', `kling3api task ${providerTaskId} succeeded without a video URL in response`);
     return { providerTaskId, status: 'succeeded', videoUrl, ...(cost && { cost }) };
   }
-  if (FAILED_STATUSES.has(word)) return { providerTaskId, status: 'failed', error: failureOf(task), ...(cost && { cost }) };
+  if (FAILED_STATUSES.has(word)) {
+    // No moderation wording is documented; providerTaskFailure knows the phrases Kling and its resellers use.
+    const error = providerTaskFailure(task.error_message, 'kling3api reported the task failed without an error_message');
+    return { providerTaskId, status: 'failed', error, ...(cost && { cost }) };
+  }
   throw new ProviderError('server', `kling3api task ${providerTaskId} has an unknown status '${snippetOf(task.status)}'`);
-}
-
-function failureOf(task: TaskState): JobError {
-  const message = task.error_message?.trim() || 'kling3api reported the task failed without an error_message';
-  return {
-    code: CONTENT_POLICY_MESSAGE.test(message) ? errorCodeOf('content_policy') : 'PROVIDER_FAILED',
-    message,
-    retryable: false,
-  };
-}
-
-/** `consumed_credits` is a number in the examples; a numeric string is read too, anything else ignored. */
-function creditsOf(value: string | number | null | undefined): number | undefined {
-  if (value === null || value === undefined) return undefined;
-  const text = String(value).trim();
-  if (text === '') return undefined;
-  const number = Number(text);
-  return Number.isFinite(number) && number >= 0 ? number : undefined;
 }

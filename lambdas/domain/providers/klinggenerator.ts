@@ -16,7 +16,7 @@
 //
 // Where the page is silent and a name had to be picked, the choice is one constant below, marked UNDOCUMENTED.
 import { z } from 'zod';
-import { CallbackRejected, ProviderError, errorCodeOf } from '../errors.ts';
+import { CallbackRejected, ProviderError } from '../errors.ts';
 import type { JobError, Mode, ResolvedRequest } from '../job.ts';
 import type {
   AdapterContext,
@@ -29,8 +29,9 @@ import type {
   SubmitRequest,
   SubmitResult,
 } from './adapter.ts';
-import { kindOfHttpStatus, requestJson, snippetOf } from './http.ts';
+import { kindOfHttpStatus, requestJson, snippetOf, withBearerApiKey } from './http.ts';
 import type { HttpFailure } from './http.ts';
+import { looksLikeContentPolicy, providerTaskFailure } from './task-results.ts';
 
 export const KLINGGENERATOR_ID = 'klinggenerator';
 /** Where the real provider lives (the page's curl example). */
@@ -184,10 +185,8 @@ export function reasonOf(body: unknown): Reason {
   return topLevelCode.success ? { code: String(topLevelCode.data) } : {};
 }
 
-/** Words a provider uses for a moderation refusal, in a code or a message. */
-const CONTENT_POLICY_WORDS = /content[\s_-]*(policy|safety|security|moderation|violation)|moderat|nsfw|unsafe|prohibited|sensitive|risk[\s_-]*control/i;
-
-const saysContentPolicy = (reason: Reason): boolean => CONTENT_POLICY_WORDS.test(`${reason.code ?? ''} ${reason.message ?? ''}`);
+/** Whether a reason's code or message speaks of a moderation refusal. */
+const saysContentPolicy = (reason: Reason): boolean => looksLikeContentPolicy(`${reason.code ?? ''} ${reason.message ?? ''}`);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Errors ("Error Codes": the code is the HTTP status) and rate limits ("Rate Limit Headers").
@@ -255,7 +254,7 @@ export class KlingGeneratorAdapter implements ProviderAdapter {
     const body = buildGenerateBody(input);
     const created = await requestJson(
       ctx,
-      { method: 'POST', path: '/v1/generate', headers: authorization(ctx), body },
+      withBearerApiKey(ctx, KLINGGENERATOR_ID, { method: 'POST', path: '/v1/generate', body }),
       CreatedJob,
       (failure) => classifyKlingGeneratorFailure(failure, ctx.now()),
     );
@@ -266,7 +265,7 @@ export class KlingGeneratorAdapter implements ProviderAdapter {
     if (!providerTaskId.trim()) throw new ProviderError('invalid', 'a klinggenerator job id must not be empty');
     const job = await requestJson(
       ctx,
-      { method: 'GET', path: `/v1/jobs/${encodeURIComponent(providerTaskId)}`, headers: authorization(ctx) },
+      withBearerApiKey(ctx, KLINGGENERATOR_ID, { method: 'GET', path: `/v1/jobs/${encodeURIComponent(providerTaskId)}` }),
       JobAnswer,
       (failure) => classifyKlingGeneratorFailure(failure, ctx.now()),
     );
@@ -285,12 +284,6 @@ export class KlingGeneratorAdapter implements ProviderAdapter {
   estimateCost(_request: ResolvedRequest, _mode: Mode): undefined {
     return undefined;
   }
-}
-
-function authorization(ctx: AdapterContext): Record<string, string> {
-  const apiKey = ctx.credentials.apiKey;
-  if (!apiKey) throw new ProviderError('auth', 'klinggenerator credentials are missing: set apiKey');
-  return { authorization: `Bearer ${apiKey}` };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -385,9 +378,5 @@ function failureOf(job: JobAnswer, status: 'failed' | 'cancelled'): JobError {
   if (status === 'cancelled') {
     return { code: 'PROVIDER_CANCELLED', message: said || `klinggenerator cancelled job ${job.job_id}`, retryable: false };
   }
-  return {
-    code: saysContentPolicy(reason) ? errorCodeOf('content_policy') : 'PROVIDER_FAILED',
-    message: said || `klinggenerator reported job ${job.job_id} failed without a reason`,
-    retryable: false,
-  };
+  return providerTaskFailure(said, `klinggenerator reported job ${job.job_id} failed without a reason`);
 }

@@ -21,7 +21,7 @@
 //   the callback. A poll that finds the output already removed reports a non-retryable RESULT_UNAVAILABLE failure.
 // - No price table in our sources, so no estimate; `metrics.predict_time` is run time, not a cost, and is ignored.
 import { z } from 'zod';
-import { CallbackRejected, ProviderError, errorCodeOf } from '../errors.ts';
+import { CallbackRejected, ProviderError } from '../errors.ts';
 import type { ErrorKind } from '../errors.ts';
 import type { JobError, MediaRef, Mode, ResolvedRequest } from '../job.ts';
 import { verifyStandardWebhook } from '../webhooks.ts';
@@ -35,8 +35,9 @@ import type {
   SubmitRequest,
   SubmitResult,
 } from './adapter.ts';
-import { kindOfHttpStatus, requestJson, snippetOf } from './http.ts';
+import { kindOfHttpStatus, requestJson, snippetOf, withBearerApiKey } from './http.ts';
 import type { HttpFailure, ProviderRequest } from './http.ts';
+import { looksLikeContentPolicy, providerTaskFailure } from './task-results.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Models. Only the two whose input schemas the source gives (§3.3, from the Replicate model API pages) are
@@ -145,10 +146,6 @@ const ReplicateProblem = z.object({
   title: z.string().optional(),
 });
 
-/** The wording of a moderation failure is not in our sources; these are the usual phrases (Replicate's E005 too). */
-const CONTENT_POLICY_TEXT =
-  /flagged|\bE005\b|nsfw|content[\s_-]*(policy|moderation|safety|security)|safety[\s_-]*(filter|check|system|policy)|moderation|risk[\s_-]*control|sensitive (content|image|input|output)/i;
-
 /** "resets in ~30s" in a 429 detail: the wait when no Retry-After header came with it. */
 const RATE_LIMIT_RESET = /resets in ~?\s*(\d+)\s*s/i;
 
@@ -158,7 +155,8 @@ export function classifyReplicateFailure(failure: HttpFailure): ProviderError {
   const detail = problem.success ? describeDetail(problem.data) : undefined;
   const text = detail ?? (typeof failure.body === 'string' ? failure.body : JSON.stringify(failure.body));
   let kind: ErrorKind = kindOfHttpStatus(failure.status);
-  if (kind === 'invalid' && detail !== undefined && CONTENT_POLICY_TEXT.test(detail)) kind = 'content_policy';
+  // The wording of a moderation refusal is not in our sources; looksLikeContentPolicy knows the usual phrases (E005 too).
+  if (kind === 'invalid' && looksLikeContentPolicy(detail)) kind = 'content_policy';
   let retryAfterSeconds = failure.retryAfterSeconds;
   if (kind === 'rate_limited' && retryAfterSeconds === undefined && detail !== undefined) {
     const reset = RATE_LIMIT_RESET.exec(detail);
@@ -226,10 +224,7 @@ export class ReplicateAdapter implements ProviderAdapter {
   }
 
   private async call<Schema extends z.ZodType>(ctx: AdapterContext, request: ProviderRequest, schema: Schema): Promise<z.output<Schema>> {
-    const token = ctx.credentials.apiKey;
-    if (!token) throw new ProviderError('auth', 'Replicate credentials are missing: set apiKey to the API token');
-    const authorized = { ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } };
-    return requestJson(ctx, authorized, schema, classifyReplicateFailure);
+    return requestJson(ctx, withBearerApiKey(ctx, 'Replicate', request, 'apiKey to the API token'), schema, classifyReplicateFailure);
   }
 }
 
@@ -400,11 +395,6 @@ function toProviderStatus(prediction: Prediction): ProviderStatus {
 }
 
 function failureOf(prediction: Prediction): JobError {
-  const reason = typeof prediction.error === 'string' ? prediction.error.trim() : prediction.error ? JSON.stringify(prediction.error) : '';
-  const message = reason || 'Replicate reported the prediction failed without an error';
-  return {
-    code: CONTENT_POLICY_TEXT.test(message) ? errorCodeOf('content_policy') : 'PROVIDER_FAILED',
-    message,
-    retryable: false,
-  };
+  const reason = typeof prediction.error === 'string' ? prediction.error : prediction.error ? JSON.stringify(prediction.error) : undefined;
+  return providerTaskFailure(reason, 'Replicate reported the prediction failed without an error');
 }

@@ -1,6 +1,9 @@
-// A fake `fetch` for adapter tests: records every request and answers with a handler. It honours the request's
-// AbortSignal, so a handler that never answers exercises the client's timeout.
-import type { AdapterContext } from '../../../lambdas/domain/providers/adapter.ts';
+// What the adapter tests share. A fake `fetch` that records every request and answers with a handler; it honours
+// the request's AbortSignal, so a handler that never answers exercises the client's timeout. Around it: the adapter
+// context, a per-adapter `setup`, request and submission builders, and `rejectionOf` for awaited failures.
+import { expect } from 'vitest';
+import type { Mode, ResolvedRequest } from '../../../lambdas/domain/job.ts';
+import type { AdapterContext, SubmitRequest } from '../../../lambdas/domain/providers/adapter.ts';
 
 export interface RecordedRequest {
   method: string;
@@ -56,4 +59,47 @@ export function contextWith(
     now: () => FIXED_NOW,
     ...overrides,
   };
+}
+
+/**
+ * An adapter test's `setup(handler, overrides)`: a fresh adapter (so nothing cached leaks between tests), a context
+ * whose fetch is a fake answering with `handler`, and the requests it recorded. `defaults` are the adapter's usual
+ * context fields (base URL, credentials); `overrides` replace them per test.
+ */
+export function adapterSetup<Adapter>(makeAdapter: () => Adapter, defaults: Partial<AdapterContext> = {}) {
+  return (handler: FakeHandler, overrides: Partial<AdapterContext> = {}) => {
+    const fake = fakeFetch(handler);
+    const ctx = contextWith(fake.fetch, { ...defaults, ...overrides });
+    return { adapter: makeAdapter(), ctx, requests: fake.requests };
+  };
+}
+
+/** An adapter test's `resolved(overrides)`: a resolved request made of the provider's defaults and the overrides. */
+export function requestBuilder(defaults: ResolvedRequest) {
+  return (overrides: Partial<ResolvedRequest> = {}): ResolvedRequest => ({ ...defaults, ...overrides });
+}
+
+/**
+ * An adapter test's `resolved(overrides)` (see requestBuilder) and `submission(mode, request, extra)`: a submission
+ * of such a request with the fixed fields (job id, callback URL...), and any `extra` on top.
+ */
+export function submissionBuilders(defaults: ResolvedRequest, fixed: Omit<SubmitRequest, 'mode' | 'request'>) {
+  const resolved = requestBuilder(defaults);
+  const submission = (mode: Mode, request: Partial<ResolvedRequest> = {}, extra: Partial<SubmitRequest> = {}): SubmitRequest => ({
+    ...fixed,
+    mode,
+    request: resolved(request),
+    ...extra,
+  });
+  return { resolved, submission };
+}
+
+/** Awaits a promise that must reject with an error of `type`, and returns that error. */
+export async function rejectionOf<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(type);
+  return error as T;
 }

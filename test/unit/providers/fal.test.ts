@@ -8,7 +8,7 @@ import type { AdapterContext, CallbackRequest, SubmitRequest } from '../../../la
 import { FalQueueAdapter, parseFalTaskId, resultPathBelowBase } from '../../../lambdas/domain/providers/fal.ts';
 import { DEFAULT_FAL_JWKS_URL, FAL_JOB_TAG_PARAM, falJobTag } from '../../../lambdas/domain/providers/fal-webhook.ts';
 import { resolveRequest } from '../../../lambdas/domain/validation.ts';
-import { FIXED_NOW, NEVER_ANSWERS, contextWith, fakeFetch, jsonResponse } from './fake-fetch.ts';
+import { FIXED_NOW, NEVER_ANSWERS, adapterSetup, jsonResponse, rejectionOf, submissionBuilders } from './fake-fetch.ts';
 import type { FakeHandler, RecordedRequest } from './fake-fetch.ts';
 
 const BASE = 'https://queue.fal.test';
@@ -33,28 +33,12 @@ const submitted = (endpoint = V3_T2V, requestId = REQUEST_ID) => {
   });
 };
 
-function resolved(overrides: Partial<ResolvedRequest> = {}): ResolvedRequest {
-  return { provider: 'fal', model: 'kling-v3', prompt: 'a lighthouse at dusk', durationSeconds: 5, aspectRatio: '16:9', quality: 'std', ...overrides };
-}
+const { resolved, submission } = submissionBuilders(
+  { provider: 'fal', model: 'kling-v3', prompt: 'a lighthouse at dusk', durationSeconds: 5, aspectRatio: '16:9', quality: 'std' },
+  { jobId: JOB_ID, callbackUrl: CALLBACK_URL },
+);
 
-function submission(mode: Mode, request: Partial<ResolvedRequest> = {}, extra: Partial<SubmitRequest> = {}): SubmitRequest {
-  return { jobId: JOB_ID, mode, request: resolved(request), callbackUrl: CALLBACK_URL, ...extra };
-}
-
-function setup(handler: FakeHandler, overrides: Partial<AdapterContext> = {}) {
-  const fake = fakeFetch(handler);
-  const ctx = contextWith(fake.fetch, { baseUrl: BASE, credentials: { apiKey: KEY }, ...overrides });
-  return { adapter: new FalQueueAdapter(), ctx, requests: fake.requests };
-}
-
-async function rejectionOf<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(type);
-  return error as T;
-}
+const setup = adapterSetup(() => new FalQueueAdapter(), { baseUrl: BASE, credentials: { apiKey: KEY } });
 
 /** Submits and returns what went over the wire. */
 async function sent(mode: Mode, request: Partial<ResolvedRequest>, extra: Partial<SubmitRequest> = {}): Promise<RecordedRequest> {

@@ -9,20 +9,13 @@ import {
   kindOfHttpStatus,
   parseRetryAfter,
   requestJson,
+  withBearerApiKey,
+  withBearerToken,
 } from '../../../lambdas/domain/providers/http.ts';
 import type { HttpFailure } from '../../../lambdas/domain/providers/http.ts';
-import { FIXED_NOW, NEVER_ANSWERS, contextWith, fakeFetch, jsonResponse } from './fake-fetch.ts';
+import { FIXED_NOW, NEVER_ANSWERS, contextWith, fakeFetch, jsonResponse, rejectionOf } from './fake-fetch.ts';
 
 const Pong = z.object({ pong: z.literal(true), id: z.string() });
-
-async function rejectionOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
 
 describe('buildProviderUrl', () => {
   it('joins a base URL with a path prefix and a trailing slash to the path', () => {
@@ -93,6 +86,32 @@ describe('classifyByHttpStatus', () => {
   });
 });
 
+describe('withBearerToken / withBearerApiKey', () => {
+  const request = { method: 'POST', path: '/v1/generate', headers: { 'x-trace': 't1' }, body: { prompt: 'a fox' } } as const;
+
+  it('adds the Bearer authorization header and keeps the rest of the request', () => {
+    expect(withBearerToken(request, 'tok')).toEqual({ ...request, headers: { 'x-trace': 't1', authorization: 'Bearer tok' } });
+    expect(request.headers).toEqual({ 'x-trace': 't1' });
+  });
+
+  it('sends credentials.apiKey as the Bearer token', async () => {
+    const fake = fakeFetch(() => jsonResponse({ pong: true, id: 'p1' }));
+    const ctx = contextWith(fake.fetch, { credentials: { apiKey: 'key-123' } });
+    await requestJson(ctx, withBearerApiKey(ctx, 'klinggenerator', { method: 'GET', path: '/ping' }), Pong);
+    expect(fake.requests[0]?.headers.get('authorization')).toBe('Bearer key-123');
+  });
+
+  it('refuses with auth, naming the provider and what to set, when there is no API key', () => {
+    const ctx = contextWith(fakeFetch(NEVER_ANSWERS).fetch, { credentials: { accessKey: 'ak' } });
+    expect(() => withBearerApiKey(ctx, 'kling3api', request)).toThrow(
+      expect.objectContaining({ name: 'ProviderAuthFailed', kind: 'auth', message: 'kling3api credentials are missing: set apiKey' }),
+    );
+    expect(() => withBearerApiKey(ctx, 'Replicate', request, 'apiKey to the API token')).toThrow(
+      expect.objectContaining({ kind: 'auth', message: 'Replicate credentials are missing: set apiKey to the API token' }),
+    );
+  });
+});
+
 describe('requestJson', () => {
   it('sends JSON with the given method, headers and query and parses the answer with the schema', async () => {
     const fake = fakeFetch(() => jsonResponse({ pong: true, id: 'p1', extra: 'ignored' }));
@@ -117,7 +136,7 @@ describe('requestJson', () => {
 
   it('turns a 2xx body that does not fit the schema into a server error naming the field', async () => {
     const fake = fakeFetch(() => jsonResponse({ pong: true }));
-    const error = await rejectionOf(requestJson(contextWith(fake.fetch), { method: 'GET', path: '/ping' }, Pong));
+    const error = await rejectionOf(requestJson(contextWith(fake.fetch), { method: 'GET', path: '/ping' }, Pong), ProviderError);
     expect(error.kind).toBe('server');
     expect(error.retryable).toBe(true);
     expect(error.message).toMatch(/GET \/ping: unexpected response shape \(id: /);
@@ -125,14 +144,14 @@ describe('requestJson', () => {
 
   it('turns a 2xx body that is not JSON into a server error', async () => {
     const fake = fakeFetch(() => new Response('<html>ok</html>', { status: 200 }));
-    const error = await rejectionOf(requestJson(contextWith(fake.fetch), { method: 'GET', path: '/ping' }, Pong));
+    const error = await rejectionOf(requestJson(contextWith(fake.fetch), { method: 'GET', path: '/ping' }, Pong), ProviderError);
     expect(error.kind).toBe('server');
     expect(error.message).toMatch(/not JSON/);
   });
 
   it('classifies a non-JSON 5xx without crashing', async () => {
     const fake = fakeFetch(() => new Response('<html><body>502 Bad Gateway</body></html>', { status: 502 }));
-    const error = await rejectionOf(requestJson(contextWith(fake.fetch), { method: 'GET', path: '/ping' }, Pong));
+    const error = await rejectionOf(requestJson(contextWith(fake.fetch), { method: 'GET', path: '/ping' }, Pong), ProviderError);
     expect(error.kind).toBe('server');
     expect(error.httpStatus).toBe(502);
     expect(error.message).toContain('502 Bad Gateway');
@@ -146,6 +165,7 @@ describe('requestJson', () => {
         seen.push(failure);
         return new ProviderError('concurrency_limited', 'custom', { httpStatus: failure.status, retryAfterSeconds: failure.retryAfterSeconds });
       }),
+      ProviderError,
     );
     expect(error.kind).toBe('concurrency_limited');
     expect(seen[0]?.status).toBe(429);
@@ -163,6 +183,7 @@ describe('requestJson', () => {
         body = failure.body;
         return classifyByHttpStatus(failure);
       }),
+      ProviderError,
     );
     expect(body).toBe('upstream timeout');
   });
@@ -170,14 +191,14 @@ describe('requestJson', () => {
   it('carries Retry-After (an HTTP date) into the default classification', async () => {
     const retryAt = new Date(FIXED_NOW.getTime() + 30_000).toUTCString();
     const fake = fakeFetch(() => jsonResponse({}, 503, { 'retry-after': retryAt }));
-    const error = await rejectionOf(requestJson(contextWith(fake.fetch), { method: 'GET', path: '/ping' }, Pong));
+    const error = await rejectionOf(requestJson(contextWith(fake.fetch), { method: 'GET', path: '/ping' }, Pong), ProviderError);
     expect(error.kind).toBe('overloaded');
     expect(error.retryAfterSeconds).toBe(30);
   });
 
   it('maps a timeout to a network error', async () => {
     const fake = fakeFetch(NEVER_ANSWERS);
-    const error = await rejectionOf(requestJson(contextWith(fake.fetch, { timeoutMs: 30 }), { method: 'GET', path: '/ping' }, Pong));
+    const error = await rejectionOf(requestJson(contextWith(fake.fetch, { timeoutMs: 30 }), { method: 'GET', path: '/ping' }, Pong), ProviderError);
     expect(error.kind).toBe('network');
     expect(error.retryable).toBe(true);
     expect(error.message).toMatch(/GET \/ping timed out after 30 ms/);
@@ -188,7 +209,7 @@ describe('requestJson', () => {
       throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
     });
     const ctx = contextWith(fake.fetch, { baseUrl: 'https://secret-host.example.test' });
-    const error = await rejectionOf(requestJson(ctx, { method: 'GET', path: '/ping', query: { token: 'abc' } }, Pong));
+    const error = await rejectionOf(requestJson(ctx, { method: 'GET', path: '/ping', query: { token: 'abc' } }, Pong), ProviderError);
     expect(error.kind).toBe('network');
     expect(error.message).toContain('ECONNREFUSED');
     expect(error.message).not.toContain('secret-host');
@@ -228,14 +249,14 @@ describe('requestJson against a real HTTP server on 127.0.0.1', () => {
 
   it('classifies a real HTML 500', async () => {
     const ctx = contextWith(fetch, { baseUrl });
-    const error = await rejectionOf(requestJson(ctx, { method: 'GET', path: '/html-error' }, Pong));
+    const error = await rejectionOf(requestJson(ctx, { method: 'GET', path: '/html-error' }, Pong), ProviderError);
     expect(error.kind).toBe('server');
     expect(error.httpStatus).toBe(500);
   });
 
   it('times out a body that never finishes', async () => {
     const ctx = contextWith(fetch, { baseUrl, timeoutMs: 200 });
-    const error = await rejectionOf(requestJson(ctx, { method: 'GET', path: '/stall-body' }, Pong));
+    const error = await rejectionOf(requestJson(ctx, { method: 'GET', path: '/stall-body' }, Pong), ProviderError);
     expect(error.kind).toBe('network');
   });
 
@@ -245,7 +266,7 @@ describe('requestJson against a real HTTP server on 127.0.0.1', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const ctx = contextWith(fetch, { baseUrl: `http://127.0.0.1:${port}` });
-    const error = await rejectionOf(requestJson(ctx, { method: 'GET', path: '/ok' }, Pong));
+    const error = await rejectionOf(requestJson(ctx, { method: 'GET', path: '/ok' }, Pong), ProviderError);
     expect(error.kind).toBe('network');
   });
 });

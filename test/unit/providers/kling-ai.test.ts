@@ -3,11 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { CallbackRejected, ProviderError, isRetryableKind } from '../../../lambdas/domain/errors.ts';
 import type { ErrorKind } from '../../../lambdas/domain/errors.ts';
 import type { CreateJobRequest, Mode, ResolvedRequest } from '../../../lambdas/domain/job.ts';
-import type { AdapterContext, ProviderAdapter, SubmitRequest } from '../../../lambdas/domain/providers/adapter.ts';
+import type { ProviderAdapter, SubmitRequest } from '../../../lambdas/domain/providers/adapter.ts';
 import { KlingAiAdapter, canonicalStatusOf } from '../../../lambdas/domain/providers/kling-ai.ts';
 import { resolveRequest, type ProviderLookup } from '../../../lambdas/domain/validation.ts';
-import { FIXED_NOW, NEVER_ANSWERS, contextWith, fakeFetch, jsonResponse } from './fake-fetch.ts';
-import type { FakeHandler } from './fake-fetch.ts';
+import { FIXED_NOW, NEVER_ANSWERS, adapterSetup, jsonResponse, rejectionOf, submissionBuilders } from './fake-fetch.ts';
 
 const JOB_ID = 'job_01hz8k3m0000abcdefghjkmnpq';
 const TASK_ID = 'task_7f3c2a';
@@ -19,36 +18,12 @@ const VIDEO = 'https://cdn.example.test/source.mp4';
 const created = (taskId: unknown = TASK_ID) => jsonResponse({ task_id: taskId });
 const statusAnswer = (body: Record<string, unknown>) => jsonResponse(body);
 
-function resolved(overrides: Partial<ResolvedRequest> = {}): ResolvedRequest {
-  return {
-    provider: 'kling-ai',
-    model: 'kling-v3',
-    prompt: 'a lighthouse at dusk',
-    durationSeconds: 5,
-    aspectRatio: '16:9',
-    quality: 'std',
-    ...overrides,
-  };
-}
+const { resolved, submission } = submissionBuilders(
+  { provider: 'kling-ai', model: 'kling-v3', prompt: 'a lighthouse at dusk', durationSeconds: 5, aspectRatio: '16:9', quality: 'std' },
+  { jobId: JOB_ID },
+);
 
-function submission(mode: Mode, request: Partial<ResolvedRequest> = {}, extra: Partial<SubmitRequest> = {}): SubmitRequest {
-  return { jobId: JOB_ID, mode, request: resolved(request), ...extra };
-}
-
-function setup(handler: FakeHandler, overrides: Partial<AdapterContext> = {}) {
-  const fake = fakeFetch(handler);
-  const ctx = contextWith(fake.fetch, { baseUrl: BASE_URL, credentials: { apiKey: 'kling-ai-key' }, ...overrides });
-  return { adapter: new KlingAiAdapter(), ctx, requests: fake.requests };
-}
-
-async function rejectionOf<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(type);
-  return error as T;
-}
+const setup = adapterSetup(() => new KlingAiAdapter(), { baseUrl: BASE_URL, credentials: { apiKey: 'kling-ai-key' } });
 
 describe('capabilities', () => {
   const adapter = new KlingAiAdapter();

@@ -4,55 +4,37 @@
 import { describe, expect, it } from 'vitest';
 import { CallbackRejected, ProviderError } from '../../../lambdas/domain/errors.ts';
 import type { ErrorKind } from '../../../lambdas/domain/errors.ts';
-import type { CreateJobRequest, Mode, ResolvedRequest } from '../../../lambdas/domain/job.ts';
-import type { AdapterContext, SubmitRequest } from '../../../lambdas/domain/providers/adapter.ts';
+import type { CreateJobRequest, ResolvedRequest } from '../../../lambdas/domain/job.ts';
+import type { SubmitRequest } from '../../../lambdas/domain/providers/adapter.ts';
 import {
   KLING_V3_REST_DEFAULT_BASE_URL,
   KlingV3RestAdapter,
   readKlingV3RestAccount,
 } from '../../../lambdas/domain/providers/kling-v3-rest.ts';
 import { resolveRequest } from '../../../lambdas/domain/validation.ts';
-import { NEVER_ANSWERS, contextWith, fakeFetch, jsonResponse } from './fake-fetch.ts';
-import type { FakeHandler } from './fake-fetch.ts';
+import { NEVER_ANSWERS, adapterSetup, jsonResponse, rejectionOf, submissionBuilders } from './fake-fetch.ts';
 
 const JOB_ID = 'job_01hz8k3m0000abcdefghjkmnpq';
 const TASK_ID = 'task_7f3c2a91';
 const API_KEY = 'kv3-test-key';
 const IMAGE_URL = 'https://cdn.example.test/frame.png';
 
-function resolved(overrides: Partial<ResolvedRequest> = {}): ResolvedRequest {
-  return {
+const { resolved, submission } = submissionBuilders(
+  {
     provider: 'kling-v3-rest',
     model: 'kling-v3',
     prompt: 'A red fox running through a snowy forest at dusk',
     durationSeconds: 5,
     aspectRatio: '16:9',
     quality: 'std',
-    ...overrides,
-  };
-}
+  },
+  { jobId: JOB_ID },
+);
 
-function submission(mode: Mode, request: Partial<ResolvedRequest> = {}, extra: Partial<SubmitRequest> = {}): SubmitRequest {
-  return { jobId: JOB_ID, mode, request: resolved(request), ...extra };
-}
-
-function setup(handler: FakeHandler, overrides: Partial<AdapterContext> = {}) {
-  const fake = fakeFetch(handler);
-  const ctx = contextWith(fake.fetch, { baseUrl: 'https://api.klingai.test', credentials: { apiKey: API_KEY }, ...overrides });
-  return { adapter: new KlingV3RestAdapter(), ctx, requests: fake.requests };
-}
+const setup = adapterSetup(() => new KlingV3RestAdapter(), { baseUrl: 'https://api.klingai.test', credentials: { apiKey: API_KEY } });
 
 const created = (taskId: unknown = TASK_ID) => jsonResponse({ task_id: taskId });
 const taskAnswer = (fields: Record<string, unknown>) => jsonResponse({ task_id: TASK_ID, ...fields });
-
-async function rejectionOf<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(type);
-  return error as T;
-}
 
 describe('capabilities', () => {
   const adapter = new KlingV3RestAdapter();

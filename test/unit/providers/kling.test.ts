@@ -2,12 +2,10 @@ import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { CallbackRejected, ProviderError } from '../../../lambdas/domain/errors.ts';
 import type { ErrorKind } from '../../../lambdas/domain/errors.ts';
-import type { Mode, ResolvedRequest } from '../../../lambdas/domain/job.ts';
 import type { AdapterContext, ProviderAdapter, SubmitRequest } from '../../../lambdas/domain/providers/adapter.ts';
 import { KlingLegacyAdapter, parseKlingTaskId } from '../../../lambdas/domain/providers/kling.ts';
 import { formatWebhookSecret, signStandardWebhook } from '../../../lambdas/domain/webhooks.ts';
-import { FIXED_NOW, NEVER_ANSWERS, contextWith, fakeFetch, jsonResponse } from './fake-fetch.ts';
-import type { FakeHandler } from './fake-fetch.ts';
+import { FIXED_NOW, NEVER_ANSWERS, adapterSetup, contextWith, fakeFetch, jsonResponse, rejectionOf, submissionBuilders } from './fake-fetch.ts';
 
 const JOB_ID = 'job_01hz8k3m0000abcdefghjkmnpq';
 const TASK_ID = '867283741759111202';
@@ -39,36 +37,12 @@ function task(overrides: Record<string, unknown> = {}) {
 const taskAnswer = (overrides: Record<string, unknown> = {}) =>
   jsonResponse({ code: 0, message: 'SUCCEED', request_id: 'req-1', data: task(overrides) });
 
-function resolved(overrides: Partial<ResolvedRequest> = {}): ResolvedRequest {
-  return {
-    provider: 'kling',
-    model: 'kling-v3',
-    prompt: 'a lighthouse at dusk',
-    durationSeconds: 5,
-    aspectRatio: '16:9',
-    quality: 'std',
-    ...overrides,
-  };
-}
+const { resolved, submission } = submissionBuilders(
+  { provider: 'kling', model: 'kling-v3', prompt: 'a lighthouse at dusk', durationSeconds: 5, aspectRatio: '16:9', quality: 'std' },
+  { jobId: JOB_ID, callbackUrl: `https://hooks.example.test/v1/callbacks/kling/${JOB_ID}` },
+);
 
-function submission(mode: Mode, request: Partial<ResolvedRequest> = {}, extra: Partial<SubmitRequest> = {}): SubmitRequest {
-  return { jobId: JOB_ID, mode, request: resolved(request), callbackUrl: `https://hooks.example.test/v1/callbacks/kling/${JOB_ID}`, ...extra };
-}
-
-function setup(handler: FakeHandler, overrides: Partial<AdapterContext> = {}) {
-  const fake = fakeFetch(handler);
-  const ctx = contextWith(fake.fetch, { baseUrl: 'https://api-singapore.klingai.test', ...overrides });
-  return { adapter: new KlingLegacyAdapter(), ctx, requests: fake.requests };
-}
-
-async function rejectionOf<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(type);
-  return error as T;
-}
+const setup = adapterSetup(() => new KlingLegacyAdapter(), { baseUrl: 'https://api-singapore.klingai.test' });
 
 describe('capabilities', () => {
   const { adapter } = setup(() => created());

@@ -2,12 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { CallbackRejected, ProviderError } from '../../../lambdas/domain/errors.ts';
 import type { ErrorKind } from '../../../lambdas/domain/errors.ts';
 import type { CreateJobRequest, Mode, ResolvedRequest } from '../../../lambdas/domain/job.ts';
-import type { AdapterContext, ProviderAdapter, SubmitRequest } from '../../../lambdas/domain/providers/adapter.ts';
+import type { ProviderAdapter, SubmitRequest } from '../../../lambdas/domain/providers/adapter.ts';
 import { Kling3apiAdapter } from '../../../lambdas/domain/providers/kling3api.ts';
 import { resolveRequest } from '../../../lambdas/domain/validation.ts';
 import type { ProviderLookup } from '../../../lambdas/domain/validation.ts';
-import { FIXED_NOW, NEVER_ANSWERS, contextWith, fakeFetch, jsonResponse } from './fake-fetch.ts';
-import type { FakeHandler } from './fake-fetch.ts';
+import { FIXED_NOW, NEVER_ANSWERS, adapterSetup, jsonResponse, rejectionOf, submissionBuilders } from './fake-fetch.ts';
 
 const JOB_ID = 'job_01hz8k3m0000abcdefghjkmnpq';
 const TASK_ID = 'n75abc123kling3';
@@ -34,36 +33,12 @@ function taskState(overrides: Record<string, unknown> = {}) {
 
 const statusAnswer = (overrides: Record<string, unknown> = {}) => jsonResponse({ code: 200, message: 'success', data: taskState(overrides) });
 
-function resolved(overrides: Partial<ResolvedRequest> = {}): ResolvedRequest {
-  return {
-    provider: 'kling3api',
-    model: 'kling-v3',
-    prompt: 'a lighthouse at dusk',
-    durationSeconds: 5,
-    aspectRatio: '16:9',
-    quality: 'std',
-    ...overrides,
-  };
-}
+const { resolved, submission } = submissionBuilders(
+  { provider: 'kling3api', model: 'kling-v3', prompt: 'a lighthouse at dusk', durationSeconds: 5, aspectRatio: '16:9', quality: 'std' },
+  { jobId: JOB_ID },
+);
 
-function submission(mode: Mode, request: Partial<ResolvedRequest> = {}, extra: Partial<SubmitRequest> = {}): SubmitRequest {
-  return { jobId: JOB_ID, mode, request: resolved(request), ...extra };
-}
-
-function setup(handler: FakeHandler, overrides: Partial<AdapterContext> = {}) {
-  const fake = fakeFetch(handler);
-  const ctx = contextWith(fake.fetch, { baseUrl: 'https://kling3api.example.test', credentials: { apiKey: API_KEY }, ...overrides });
-  return { adapter: new Kling3apiAdapter(), ctx, requests: fake.requests };
-}
-
-async function rejectionOf<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(type);
-  return error as T;
-}
+const setup = adapterSetup(() => new Kling3apiAdapter(), { baseUrl: 'https://kling3api.example.test', credentials: { apiKey: API_KEY } });
 
 const RETRYABLE_KINDS: ErrorKind[] = ['rate_limited', 'concurrency_limited', 'overloaded', 'server', 'network'];
 

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { CallbackRejected, ProviderError } from '../../../lambdas/domain/errors.ts';
 import type { ErrorKind } from '../../../lambdas/domain/errors.ts';
-import type { CreateJobRequest, Mode, ResolvedRequest } from '../../../lambdas/domain/job.ts';
-import type { AdapterContext, ProviderAdapter, SubmitRequest } from '../../../lambdas/domain/providers/adapter.ts';
+import type { CreateJobRequest, ResolvedRequest } from '../../../lambdas/domain/job.ts';
+import type { ProviderAdapter, SubmitRequest } from '../../../lambdas/domain/providers/adapter.ts';
 import {
   KLINGGENERATOR_DEFAULT_BASE_URL,
   KlingGeneratorAdapter,
@@ -11,8 +11,7 @@ import {
   reasonOf,
 } from '../../../lambdas/domain/providers/klinggenerator.ts';
 import { resolveRequest } from '../../../lambdas/domain/validation.ts';
-import { FIXED_NOW, NEVER_ANSWERS, contextWith, fakeFetch, jsonResponse } from './fake-fetch.ts';
-import type { FakeHandler } from './fake-fetch.ts';
+import { FIXED_NOW, NEVER_ANSWERS, adapterSetup, jsonResponse, rejectionOf, submissionBuilders } from './fake-fetch.ts';
 
 const JOB_ID = 'job_01hz8k3m0000abcdefghjkmnpq';
 const PROVIDER_JOB_ID = 'job_abc123xyz789';
@@ -43,36 +42,19 @@ const jobAnswer = (overrides: Record<string, unknown> = {}) =>
     ...overrides,
   });
 
-function resolved(overrides: Partial<ResolvedRequest> = {}): ResolvedRequest {
-  return {
+const { resolved, submission } = submissionBuilders(
+  {
     provider: 'klinggenerator',
     model: 'kling-3',
     prompt: 'A cinematic shot of waves crashing on a beach',
     durationSeconds: 10,
     aspectRatio: '16:9',
     quality: 'std',
-    ...overrides,
-  };
-}
+  },
+  { jobId: JOB_ID },
+);
 
-function submission(mode: Mode, request: Partial<ResolvedRequest> = {}, extra: Partial<SubmitRequest> = {}): SubmitRequest {
-  return { jobId: JOB_ID, mode, request: resolved(request), ...extra };
-}
-
-function setup(handler: FakeHandler, overrides: Partial<AdapterContext> = {}) {
-  const fake = fakeFetch(handler);
-  const ctx = contextWith(fake.fetch, { baseUrl: BASE_URL, credentials: { apiKey: 'kg-test-key' }, ...overrides });
-  return { adapter: new KlingGeneratorAdapter(), ctx, requests: fake.requests };
-}
-
-async function rejectionOf<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(type);
-  return error as T;
-}
+const setup = adapterSetup(() => new KlingGeneratorAdapter(), { baseUrl: BASE_URL, credentials: { apiKey: 'kg-test-key' } });
 
 describe('capabilities', () => {
   const adapter = new KlingGeneratorAdapter();

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { CallbackRejected, ProviderError } from '../../../lambdas/domain/errors.ts';
 import type { ErrorKind } from '../../../lambdas/domain/errors.ts';
-import type { CreateJobRequest, Mode, ResolvedRequest } from '../../../lambdas/domain/job.ts';
-import type { AdapterContext, SubmitRequest } from '../../../lambdas/domain/providers/adapter.ts';
+import type { CreateJobRequest } from '../../../lambdas/domain/job.ts';
+import type { SubmitRequest } from '../../../lambdas/domain/providers/adapter.ts';
 import { REPLICATE_CAPABILITIES, ReplicateAdapter } from '../../../lambdas/domain/providers/replicate.ts';
 import { resolveRequest, type ProviderLookup } from '../../../lambdas/domain/validation.ts';
 import { formatWebhookSecret, signStandardWebhook } from '../../../lambdas/domain/webhooks.ts';
-import { FIXED_NOW, NEVER_ANSWERS, contextWith, fakeFetch, jsonResponse } from './fake-fetch.ts';
-import type { FakeHandler } from './fake-fetch.ts';
+import { FIXED_NOW, NEVER_ANSWERS, adapterSetup, jsonResponse, rejectionOf, submissionBuilders } from './fake-fetch.ts';
 
 const JOB_ID = 'job_01hz8k3m0000abcdefghjkmnpq';
 const PREDICTION_ID = 'gm3qorzdhgbfurvjtvhg6dckhu';
@@ -47,40 +46,15 @@ function prediction(overrides: Record<string, unknown> = {}) {
 
 const created = () => jsonResponse(prediction(), 201);
 
-function resolved(overrides: Partial<ResolvedRequest> = {}): ResolvedRequest {
-  return {
-    provider: 'replicate',
-    model: V25,
-    prompt: 'a lighthouse at dusk',
-    durationSeconds: 5,
-    aspectRatio: '16:9',
-    quality: 'pro',
-    ...overrides,
-  };
-}
+const { resolved, submission } = submissionBuilders(
+  { provider: 'replicate', model: V25, prompt: 'a lighthouse at dusk', durationSeconds: 5, aspectRatio: '16:9', quality: 'pro' },
+  { jobId: JOB_ID, callbackUrl: CALLBACK_URL },
+);
 
-function submission(mode: Mode, request: Partial<ResolvedRequest> = {}, extra: Partial<SubmitRequest> = {}): SubmitRequest {
-  return { jobId: JOB_ID, mode, request: resolved(request), callbackUrl: CALLBACK_URL, ...extra };
-}
-
-function setup(handler: FakeHandler, overrides: Partial<AdapterContext> = {}) {
-  const fake = fakeFetch(handler);
-  const ctx = contextWith(fake.fetch, {
-    baseUrl: 'https://api.replicate.test',
-    credentials: { apiKey: TOKEN, webhookSecret: WEBHOOK_SECRET },
-    ...overrides,
-  });
-  return { adapter: new ReplicateAdapter(), ctx, requests: fake.requests };
-}
-
-async function rejectionOf<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(type);
-  return error as T;
-}
+const setup = adapterSetup(() => new ReplicateAdapter(), {
+  baseUrl: 'https://api.replicate.test',
+  credentials: { apiKey: TOKEN, webhookSecret: WEBHOOK_SECRET },
+});
 
 const lookup: ProviderLookup = {
   capabilitiesOf: (id) => (id === 'replicate' ? REPLICATE_CAPABILITIES : undefined),
