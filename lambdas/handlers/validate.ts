@@ -5,15 +5,12 @@ import { ValidationFailed } from '../domain/errors.ts';
 import { getAdapter } from '../domain/providers/registry.ts';
 import { resolveRequest } from '../domain/validation.ts';
 import { JobRef } from '../domain/workflow.ts';
-import { checkStoredImages } from '../jobs/input-media.ts';
+import { checkStoredImages, usesStoredMedia } from '../jobs/input-media.ts';
 import { dynamo, s3 } from '../shared/aws-clients.ts';
 import { config } from '../shared/config.ts';
 import { JobStore } from '../shared/job-store.ts';
 import { enabledProviderLookup } from '../shared/providers.ts';
 import { taskHandler } from '../shared/task.ts';
-
-const usesStoredMedia = (request: { image?: object; endImage?: object; referenceImages?: object[]; video?: object }) =>
-  [request.image, request.endImage, request.video, ...(request.referenceImages ?? [])].some((ref) => ref && 's3Key' in ref);
 
 export const handler = taskHandler('validate', JobRef, async ({ jobId }) => {
   const job = await new JobStore(dynamo(), config.jobsTable()).require(jobId);

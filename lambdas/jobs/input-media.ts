@@ -25,6 +25,11 @@ function imageFields(request: ResolvedRequest): ImageField[] {
   ];
 }
 
+/** Whether a request names any object in the inputs bucket ({s3Key} refs). */
+export function usesStoredMedia(request: ResolvedRequest): boolean {
+  return [...imageFields(request).map((f) => f.ref), ...(request.video ? [request.video] : [])].some((ref) => 's3Key' in ref);
+}
+
 async function readObject(s3: S3Client, bucket: string, key: string, maxBytes: number): Promise<{ bytes?: Uint8Array; size: number }> {
   const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
   const size = head.ContentLength ?? 0;
@@ -63,20 +68,21 @@ export async function checkStoredImages(
   return problems;
 }
 
-/** The media of a request as the provider takes it: URLs as given, stored objects signed or inlined. */
+/** The media of a request as the provider takes it: URLs as given, stored objects signed or inlined (the bucket is
+ * asked for only when there are some). */
 export async function mediaForProvider(
   s3: S3Client,
-  bucket: string,
+  bucket: () => string,
   request: ResolvedRequest,
   transport: ImageInputPolicy['transport'],
 ): Promise<NonNullable<SubmitRequest['media']>> {
   const render = async (ref: MediaRef, kind: 'image' | 'video'): Promise<string> => {
     if ('url' in ref) return ref.url;
     if (kind === 'image' && transport === 'base64') {
-      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: ref.s3Key }));
+      const object = await s3.send(new GetObjectCommand({ Bucket: bucket(), Key: ref.s3Key }));
       return Buffer.from(await object.Body!.transformToByteArray()).toString('base64');
     }
-    return getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: ref.s3Key }), { expiresIn: SIGNED_INPUT_SECONDS });
+    return getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket(), Key: ref.s3Key }), { expiresIn: SIGNED_INPUT_SECONDS });
   };
   const media: NonNullable<SubmitRequest['media']> = {};
   if (request.image) media.image = await render(request.image, 'image');

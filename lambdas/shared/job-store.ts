@@ -174,8 +174,9 @@ export class JobStore {
       ':zero': 0,
       ':add': change.countAttempt ? 1 : 0,
     };
-    // The webhook map is created with the first attempt; later writes set fields inside it.
-    const base = await this.db.send(
+    // The webhook map is created with the first attempt; later writes set fields inside it (DynamoDB cannot
+    // create a map and set paths inside it in one expression).
+    await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { jobId },
@@ -185,7 +186,6 @@ export class JobStore {
         ExpressionAttributeValues: { ':empty': { id: change.id, status: 'pending', attempts: 0 } },
       }),
     );
-    void base;
     let expression = 'SET #webhook.id = :id, #webhook.#status = :status, #webhook.#at = :at, #webhook.attempts = if_not_exists(#webhook.attempts, :zero) + :add';
     names['#status'] = 'status';
     names['#at'] = 'at';
