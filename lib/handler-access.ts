@@ -3,7 +3,6 @@
 // handler uses). Statements that name the state machine go into a separate policy per function: the state
 // machine names the workflow functions, and a function waits for its role's default policy, so keeping them in
 // the default policy would make await-result's role and the state machine depend on each other.
-import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { UPLOAD_PREFIX } from '../lambdas/domain/uploads.ts';
@@ -87,12 +86,6 @@ export class HandlerAccess extends Construct {
       conditions: { StringLike: { 's3:prefix': [`${UPLOAD_PREFIX}*`] } },
     });
     const startExecutions = allow('StartJobExecutions', ['states:StartExecution'], [stateMachine.stateMachineArn]);
-    const executionsArn = Stack.of(this).formatArn({
-      service: 'states',
-      resource: 'execution',
-      resourceName: `${stateMachine.stateMachineName}:*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
 
     const providerBaseUrls: Record<string, string> = {};
     const providerEnv: Record<string, string> = {
@@ -137,7 +130,9 @@ export class HandlerAccess extends Construct {
           // Cancelling a job cancels the provider task where the provider allows it.
           readProviderSecrets,
         ],
-        stateMachineStatements: [startExecutions, allow('StopJobExecutions', ['states:StopExecution'], [executionsArn])],
+        // SendTaskFailure: cancelling a job wakes the wait its workflow is in, which then ends through the
+        // failure path (notice and webhook included).
+        stateMachineStatements: [startExecutions, allow('WakeCancelledJobs', ['states:SendTaskFailure'], [stateMachine.stateMachineArn])],
       },
       callback: {
         // The callback secret checks the per-job token in callback URLs of providers that do not sign.

@@ -92,15 +92,6 @@ export function acknowledgeNagFindings(stack: KlingflowStack): void {
     );
   }
 
-  // Cancelling stops the job's execution; executions are named after job ids created at run time.
-  const stateMachineName = `<${logicalIdOf(workflow.stateMachine)}.Name>`;
-  acknowledge(
-    stack.node.findChild('HandlerAccess').node.findChild('ApiStateMachineAccess'),
-    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stateMachineName}:*]`,
-    'DELETE /v1/jobs/{jobId} stops that job\'s execution (named after the job id, created at run time); the ' +
-      'wildcard covers only executions of the klingflow state machine and only states:StopExecution.',
-  );
-
   // The state machine role: LambdaInvoke grants each function's ARN and its versions/aliases (`<arn>:*`);
   // log delivery and X-Ray actions do not support resource-level permissions.
   const stateMachinePolicy = defaultPolicyOf(workflow.stateMachine.role);

@@ -76,6 +76,14 @@ export class ValidationFailed extends Error {
   }
 }
 
+/**
+ * The job ended (cancelled) while its workflow was still running: the step stops, and the workflow's failure
+ * path sends the notice and webhook (MarkFailed leaves the job's outcome as it is).
+ */
+export class JobAlreadyFinished extends Error {
+  override readonly name = 'JobAlreadyFinished';
+}
+
 /** A provider callback whose signature (or per-job secret) did not verify. */
 export class CallbackRejected extends Error {
   override readonly name = 'CallbackRejected';

@@ -7,7 +7,9 @@ import { JobStatus, isTerminal, toPublicJob, type JobRecord } from '../domain/jo
 import { getAdapter } from '../domain/providers/registry.ts';
 import { callerOf, errorResponse, json, parseJsonBody, type HttpEvent, type HttpResult } from '../http/responses.ts';
 import { createJob } from '../jobs/create-job.ts';
-import { startJobExecution, stopJobExecution } from '../jobs/execution.ts';
+import { JobAlreadyFinished } from '../domain/errors.ts';
+import { startJobExecution } from '../jobs/execution.ts';
+import { failWait } from '../jobs/task-token.ts';
 import { config } from '../shared/config.ts';
 import { dynamo, s3, sfn } from '../shared/aws-clients.ts';
 import { InvalidCursor, JobStore } from '../shared/job-store.ts';
@@ -103,11 +105,13 @@ async function cancel(jobId: string): Promise<HttpResult> {
   const job = await s.get(jobId);
   if (!job) return notFound(jobId);
   if (isTerminal(job.status)) return errorResponse(409, 'ALREADY_FINISHED', `job ${jobId} has already finished: ${job.status}`);
-  await cancelAtProvider(job);
-  await stopJobExecution(sfn(), config.stateMachineArn(), jobId, 'cancelled by the caller');
   const cancelled = await s.finish(jobId, 'CANCELLED', { error: { code: 'CANCELLED', message: 'cancelled by the caller', retryable: false } });
-  const current = cancelled ?? (await s.require(jobId));
-  return json(200, toPublicJob(current));
+  if (!cancelled) return errorResponse(409, 'ALREADY_FINISHED', `job ${jobId} has just finished: ${(await s.require(jobId)).status}`);
+  await cancelAtProvider(job);
+  // The workflow ends the job's run itself, through its failure path, so the notice and webhook go out: wake the
+  // wait it may be in; a step it is in finds the job ended (jobs/active-job.ts).
+  if (job.taskToken) await failWait(sfn(), job.taskToken, new JobAlreadyFinished().name, 'cancelled by the caller');
+  return json(200, toPublicJob(cancelled));
 }
 
 /** Best effort: a provider without cancel keeps generating, but the job no longer waits for it. */

@@ -2,6 +2,7 @@
 // Runs once per job: a retry after success finds the outputs recorded and returns them.
 import { ArchivePayload, type ArchiveOutput } from '../domain/workflow.ts';
 import { ArchiveOutput as ArchiveOutputSchema } from '../domain/workflow.ts';
+import { requireActiveJob } from '../jobs/active-job.ts';
 import { archiveObject, type ArchiveDeps } from '../jobs/archive-object.ts';
 import { dynamo, s3 } from '../shared/aws-clients.ts';
 import { config, providerEnvPrefix } from '../shared/config.ts';
@@ -10,7 +11,7 @@ import { taskHandler } from '../shared/task.ts';
 
 export const handler = taskHandler('archive', ArchivePayload, async ({ jobId, videoUrl, thumbnailUrl }, log): Promise<ArchiveOutput> => {
   const store = new JobStore(dynamo(), config.jobsTable());
-  const job = await store.require(jobId);
+  const job = await requireActiveJob(store, jobId);
   if (job.outputs) return ArchiveOutputSchema.parse(job.outputs);
   await store.updateActive(jobId, { status: 'ARCHIVING' });
 

@@ -1,6 +1,7 @@
 // AwaitResult (a .waitForTaskToken task): store this round's task token on the job, so the callback handler
 // can wake the workflow. If the provider's terminal result was recorded before the token (the callback won the
 // race, or came during a poll), answer with it at once.
+import { JobAlreadyFinished } from '../domain/errors.ts';
 import { ProviderResult, AwaitPayload } from '../domain/workflow.ts';
 import { dynamo, sfn } from '../shared/aws-clients.ts';
 import { config } from '../shared/config.ts';
@@ -11,7 +12,7 @@ import { taskHandler } from '../shared/task.ts';
 export const handler = taskHandler('await-result', AwaitPayload, async ({ jobId, taskToken }, log) => {
   const job = await new JobStore(dynamo(), config.jobsTable()).updateActive(jobId, { taskToken });
   if (!job) {
-    await failWait(sfn(), taskToken, 'JobAlreadyFinished', `job ${jobId} ended while the workflow was waiting`);
+    await failWait(sfn(), taskToken, new JobAlreadyFinished().name, `job ${jobId} ended while the workflow was waiting`);
     return { waiting: false };
   }
   const recorded = ProviderResult.safeParse(job.providerResult);

@@ -3,13 +3,14 @@ import { JobRef, type ProviderResult } from '../domain/workflow.ts';
 import { dynamo } from '../shared/aws-clients.ts';
 import { config } from '../shared/config.ts';
 import { JobStore } from '../shared/job-store.ts';
+import { requireActiveJob } from '../jobs/active-job.ts';
 import { recordProviderResult, toProviderResult } from '../jobs/provider-result.ts';
 import { provider } from '../shared/providers.ts';
 import { taskHandler } from '../shared/task.ts';
 
 export const handler = taskHandler('poll-status', JobRef, async ({ jobId }, log): Promise<ProviderResult> => {
   const store = new JobStore(dynamo(), config.jobsTable());
-  const job = await store.require(jobId);
+  const job = await requireActiveJob(store, jobId);
   if (!job.providerTaskId) throw new Error(`job ${jobId} has no provider task to poll`);
   const { adapter, context } = await provider(job.provider);
   const result = toProviderResult(await adapter.status(job.providerTaskId, context), 'poll', job.providerTaskId);

@@ -2,6 +2,7 @@
 // Submit (Step Functions Retry after a timeout, say) finds the task instead of creating a second one.
 import { CALLBACK_TOKEN_PARAM, callbackToken } from '../domain/callback-token.ts';
 import { JobRef, type SubmitOutput } from '../domain/workflow.ts';
+import { requireActiveJob } from '../jobs/active-job.ts';
 import { mediaForProvider } from '../jobs/input-media.ts';
 import { dynamo, s3 } from '../shared/aws-clients.ts';
 import { config } from '../shared/config.ts';
@@ -18,7 +19,7 @@ async function callbackUrlOf(auth: 'signature' | 'url-token', providerId: string
 
 export const handler = taskHandler('submit', JobRef, async ({ jobId }, log): Promise<SubmitOutput> => {
   const store = new JobStore(dynamo(), config.jobsTable());
-  const job = await store.require(jobId);
+  const job = await requireActiveJob(store, jobId);
   if (job.providerTaskId) return { providerTaskId: job.providerTaskId };
 
   const { adapter, context } = await provider(job.provider);

@@ -1,5 +1,5 @@
-// Starting and stopping the execution of a job (named after the job id, so it is started once).
-import { ExecutionAlreadyExists, StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+// Starting the execution of a job (named after the job id, so it is started once).
+import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { ExecutionInput } from '../domain/workflow.ts';
 
 export async function startJobExecution(client: SFNClient, stateMachineArn: string, input: ExecutionInput): Promise<void> {
@@ -14,11 +14,3 @@ export async function startJobExecution(client: SFNClient, stateMachineArn: stri
 /** `arn:…:stateMachine:Name` + job id → `arn:…:execution:Name:jobId`. */
 export const executionArnOf = (stateMachineArn: string, jobId: string): string =>
   `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${jobId}`;
-
-export async function stopJobExecution(client: SFNClient, stateMachineArn: string, jobId: string, cause: string): Promise<void> {
-  try {
-    await client.send(new StopExecutionCommand({ executionArn: executionArnOf(stateMachineArn, jobId), cause }));
-  } catch (error) {
-    if ((error as Error).name !== 'ExecutionDoesNotExist') throw error;
-  }
-}

@@ -43,7 +43,7 @@ const EXPECTED_ACTIONS: Record<HandlerName, string[]> = {
     'dynamodb:UpdateItem',
     'dynamodb:Query',
     'states:StartExecution',
-    'states:StopExecution',
+    'states:SendTaskFailure',
     's3:GetObject',
     ...SECRETS,
   ],
@@ -141,19 +141,19 @@ describe('handler roles', () => {
     );
   });
 
-  it('state machine actions name the klingflow state machine (and its executions for StopExecution)', () => {
+  it('state machine actions name the klingflow state machine, and nothing may stop an execution', () => {
     const [stateMachineId] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
     for (const name of HANDLERS) {
       const expected = name === 'api' || name === 's3-upload' ? [`<${stateMachineId}>`] : [];
       expect(resourcesFor(name, 'states:StartExecution'), name).toEqual(expected);
     }
-    expect(resourcesFor('api', 'states:StopExecution')).toEqual([
-      `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${stateMachineId}.Name>:*`,
-    ]);
+    for (const name of HANDLERS) expect(resourcesFor(name, 'states:StopExecution'), name).toEqual([]);
     for (const name of ['callback', 'await-result'] as const) {
       expect(resourcesFor(name, 'states:SendTaskSuccess')).toEqual([`<${stateMachineId}>`]);
       expect(resourcesFor(name, 'states:SendTaskFailure')).toEqual([`<${stateMachineId}>`]);
     }
+    // Cancelling wakes the job's wait with a failure.
+    expect(resourcesFor('api', 'states:SendTaskFailure')).toEqual([`<${stateMachineId}>`]);
   });
 
   it('S3 actions are limited to jobs/* in the outputs bucket and uploads/* in the inputs bucket; SNS to the Notices topic', () => {
