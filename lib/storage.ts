@@ -72,21 +72,8 @@ export class Storage extends Construct {
       lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365) }],
     });
 
-    this.outputsBucket = new s3.Bucket(this, 'Outputs', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      versioned: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      serverAccessLogsBucket: this.accessLogsBucket,
-      serverAccessLogsPrefix: 'outputs/',
-      removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [
-        // The archive handler streams with multipart uploads; a crashed one must not leave parts behind forever.
-        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
-        { id: 'expire-replaced-versions', noncurrentVersionExpiration: Duration.days(30) },
-      ],
-    });
+    // The archive handler streams with multipart uploads; a crashed one must not leave parts behind forever.
+    this.outputsBucket = this.dataBucket('Outputs', 'outputs/');
 
     // The event notifications of the inputs bucket are put by a Lambda that CDK adds (a CloudFormation bucket
     // cannot name a function that itself names the bucket). Its role is ours: without the AWS-managed basic
@@ -107,21 +94,29 @@ export class Storage extends Construct {
 
     // Images put under uploads/ start jobs (lambdas/handlers/s3-upload.ts). Versioned: a job's id is derived from
     // the object's version id, so every upload (also of the same key) is one job, however often S3 reports it.
-    this.inputsBucket = new s3.Bucket(this, 'Inputs', {
+    // A job reads its image version within its execution (26 h at most); replaced versions can go after that.
+    this.inputsBucket = this.dataBucket('Inputs', 'inputs/', { notificationsHandlerRole: this.notificationsHandlerRole });
+  }
+
+  /**
+   * A bucket for klingflow's data: private, encrypted, TLS only, versioned, access-logged, kept when the stack
+   * goes; unfinished multipart uploads are aborted after 7 days and replaced versions expire after 30.
+   */
+  private dataBucket(id: string, accessLogsPrefix: string, extra: Partial<s3.BucketProps> = {}): s3.Bucket {
+    return new s3.Bucket(this, id, {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       versioned: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       serverAccessLogsBucket: this.accessLogsBucket,
-      serverAccessLogsPrefix: 'inputs/',
+      serverAccessLogsPrefix: accessLogsPrefix,
       removalPolicy: RemovalPolicy.RETAIN,
-      notificationsHandlerRole: this.notificationsHandlerRole,
       lifecycleRules: [
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
-        // A job reads its image version within its execution (26 h at most); replaced versions can go after that.
         { id: 'expire-replaced-versions', noncurrentVersionExpiration: Duration.days(30) },
       ],
+      ...extra,
     });
   }
 

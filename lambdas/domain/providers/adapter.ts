@@ -61,6 +61,15 @@ export interface ProviderCapabilities {
   cancel: boolean;
 }
 
+/**
+ * What a provider with no callbacks and no cancel call declares: the workflow polls it. (`callbackAuth` is moot
+ * then; `url-token` because nothing would be signed.)
+ */
+export const POLLED_ONLY = { callbacks: false, callbackAuth: 'url-token', cancel: false } as const satisfies Pick<
+  ProviderCapabilities,
+  'callbacks' | 'callbackAuth' | 'cancel'
+>;
+
 export interface ProviderCredentials {
   apiKey?: string;
   accessKey?: string;

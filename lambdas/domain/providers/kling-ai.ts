@@ -38,6 +38,7 @@ import type {
   SubmitRequest,
   SubmitResult,
 } from './adapter.ts';
+import { POLLED_ONLY } from './adapter.ts';
 import { kindOfHttpStatus, parseProviderBody, requestJson, snippetOf, withBearerApiKey } from './http.ts';
 import type { HttpFailure, ProviderRequest } from './http.ts';
 import { KLING_AI_DEFAULT_RESOLUTION, estimateKlingAiCost, withAudio } from './kling-ai-pricing.ts';
@@ -88,10 +89,8 @@ export const KLING_AI_CAPABILITIES: ProviderCapabilities = {
   // (6–8 credits against O3's 12–24), so a request that names no model gets the least expensive video.
   defaultModel: 'kling-v3',
   models: [...KLING_AI_MODELS],
-  callbacks: false,
-  // Irrelevant without callbacks; `url-token` because nothing would be signed.
-  callbackAuth: 'url-token',
-  cancel: false,
+  // No callback field and no cancel call in the document.
+  ...POLLED_ONLY,
 };
 
 /**

@@ -39,6 +39,7 @@ import type {
   SubmitRequest,
   SubmitResult,
 } from './adapter.ts';
+import { POLLED_ONLY } from './adapter.ts';
 import { kindOfHttpStatus, requestJson, snippetOf, withBearerApiKey } from './http.ts';
 import type { HttpFailure, ProviderRequest } from './http.ts';
 import { klingV3RestPrice } from './kling-v3-rest-pricing.ts';
@@ -92,10 +93,7 @@ export const KLING_V3_REST_CAPABILITIES: ProviderCapabilities = {
   // kling-v3 is the API's own default `model` and the widest one (4K, native audio), and the only one with prices.
   defaultModel: 'kling-v3',
   models: [...KLING_V3_REST_MODELS],
-  callbacks: false,
-  // Irrelevant without callbacks; `url-token` because nothing would be signed.
-  callbackAuth: 'url-token',
-  cancel: false,
+  ...POLLED_ONLY,
 };
 
 // ---------------------------------------------------------------------------------------------------------------

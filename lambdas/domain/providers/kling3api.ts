@@ -36,6 +36,7 @@ import type {
   SubmitRequest,
   SubmitResult,
 } from './adapter.ts';
+import { POLLED_ONLY } from './adapter.ts';
 import { describeRequest, kindOfHttpStatus, parseProviderBody, sendRequest, snippetOf, withBearerApiKey } from './http.ts';
 import type { HttpFailure, ProviderRequest } from './http.ts';
 import { estimateKling3apiCredits } from './kling3api-pricing.ts';
@@ -106,9 +107,8 @@ export const KLING3API_CAPABILITIES: ProviderCapabilities = {
   // model gets it. Reference-to-video and video edits need kling-o3, which callers name.
   defaultModel: 'kling-v3',
   models: [...KLING3API_MODELS],
-  callbacks: false,
-  callbackAuth: 'url-token',
-  cancel: false,
+  // No callback field and no cancel call in the document.
+  ...POLLED_ONLY,
 };
 
 /** The `type` of a task: `[o3-]<quality>-<mode>`, e.g. `pro-text-to-video`, `o3-std-video-edit`. */

@@ -29,6 +29,7 @@ import type {
   SubmitRequest,
   SubmitResult,
 } from './adapter.ts';
+import { POLLED_ONLY } from './adapter.ts';
 import { kindOfHttpStatus, requestJson, snippetOf, withBearerApiKey } from './http.ts';
 import type { HttpFailure } from './http.ts';
 import { looksLikeContentPolicy, providerTaskFailure } from './task-results.ts';
@@ -82,12 +83,9 @@ export const KLINGGENERATOR_CAPABILITIES: ProviderCapabilities = {
   // can do strictly less (60 s, 1080p).
   defaultModel: 'kling-3',
   models: [...KLINGGENERATOR_MODELS],
-  // The page documents no webhook or callback field: results are reached by polling `GET /v1/jobs/{job_id}`.
-  callbacks: false,
-  // Moot without callbacks (nothing is signed, and parseCallback refuses everything).
-  callbackAuth: 'url-token',
-  // No cancel endpoint is documented.
-  cancel: false,
+  // The page documents no webhook or callback field (results are reached by polling `GET /v1/jobs/{job_id}`)
+  // and no cancel endpoint.
+  ...POLLED_ONLY,
 };
 
 // ---------------------------------------------------------------------------------------------------------------
