@@ -165,6 +165,20 @@ export function parseRetryAfter(value: string | null | undefined, now: Date): nu
   return Math.max(0, Math.ceil((at - now.getTime()) / 1000));
 }
 
+/**
+ * A rate-limit reset header (`X-RateLimit-Reset`, `RateLimit-Reset`): seconds to wait, whether the provider sends
+ * a delta in seconds, a Unix time in seconds, or one in milliseconds (anything past 2001-09-09 is a time: a delta
+ * that large would be 30 years). Undefined for anything else.
+ */
+export function parseRateLimitReset(value: string | null | undefined, now: Date): number | undefined {
+  const trimmed = value?.trim();
+  if (!trimmed || !/^\d+(\.\d+)?$/.test(trimmed)) return undefined;
+  const number = Number(trimmed);
+  if (number < 1_000_000_000) return Math.ceil(number);
+  const atMs = number >= 1_000_000_000_000 ? number : number * 1000;
+  return Math.max(0, Math.ceil((atMs - now.getTime()) / 1000));
+}
+
 /** The kind an HTTP status means when the provider says nothing more specific. */
 export function kindOfHttpStatus(status: number): ErrorKind {
   switch (status) {

@@ -39,7 +39,7 @@ import type {
   SubmitResult,
 } from './adapter.ts';
 import { POLLED_ONLY } from './adapter.ts';
-import { kindOfHttpStatus, parseProviderBody, requestJson, snippetOf, withBearerApiKey } from './http.ts';
+import { kindOfHttpStatus, parseProviderBody, requestJson, snippetOf, withBearerApiKey, parseRateLimitReset } from './http.ts';
 import type { HttpFailure, ProviderRequest } from './http.ts';
 import { KLING_AI_DEFAULT_RESOLUTION, estimateKlingAiCost, withAudio } from './kling-ai-pricing.ts';
 import { CONTENT_POLICY_PATTERN, providerTaskFailure } from './task-results.ts';
@@ -247,22 +247,12 @@ function kindOfForbidden(text: ProviderErrorText, headers: Headers): ErrorKind {
   return 'insufficient_credits';
 }
 
-/**
- * Seconds until the rate limit resets, from `X-RateLimit-Reset` (a Unix time in seconds, or seconds from now when
- * the number is small) or the IETF draft's `RateLimit-Reset` (seconds from now).
- */
-export function rateLimitResetSeconds(headers: Headers, now: Date): number | undefined {
-  const draft = headers.get('ratelimit-reset')?.trim();
-  if (draft && /^\d+$/.test(draft)) return Number(draft);
-  const reset = headers.get('x-ratelimit-reset')?.trim();
-  if (!reset || !/^\d+(\.\d+)?$/.test(reset)) return undefined;
-  const value = Number(reset);
-  // Anything past 2001-09-09 in seconds is a timestamp; a delta that large would be 30 years.
-  if (value >= 1_000_000_000) return Math.max(0, Math.ceil(value - now.getTime() / 1000));
-  return Math.ceil(value);
-}
 
 /** The classifier for this API's non-2xx answers. */
+/** The IETF draft's `RateLimit-Reset`, else the common `X-RateLimit-Reset`. */
+const rateLimitWait = (headers: Headers, now: Date): number | undefined =>
+  parseRateLimitReset(headers.get('ratelimit-reset'), now) ?? parseRateLimitReset(headers.get('x-ratelimit-reset'), now);
+
 export function classifyKlingAiFailure(failure: HttpFailure, now: Date = new Date()): ProviderError {
   const text = readErrorBody(failure.body);
   let kind = kindOfCode(text.code);
@@ -273,7 +263,7 @@ export function classifyKlingAiFailure(failure: HttpFailure, now: Date = new Dat
     else kind = kindOfHttpStatus(failure.status);
   }
   const retryAfterSeconds =
-    failure.retryAfterSeconds ?? (kind === 'rate_limited' ? rateLimitResetSeconds(failure.headers, now) : undefined);
+    failure.retryAfterSeconds ?? (kind === 'rate_limited' ? rateLimitWait(failure.headers, now) : undefined);
   const said = [text.code, text.message && snippetOf(text.message)].filter(Boolean).join(': ');
   const fallback = typeof failure.body === 'string' ? '' : snippetOf(JSON.stringify(failure.body));
   return new ProviderError(kind, `Kling AI answered HTTP ${failure.status} [${failure.request}]${said || fallback ? `: ${said || fallback}` : ''}`, {

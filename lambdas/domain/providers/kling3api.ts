@@ -37,7 +37,7 @@ import type {
   SubmitResult,
 } from './adapter.ts';
 import { POLLED_ONLY } from './adapter.ts';
-import { describeRequest, kindOfHttpStatus, parseProviderBody, sendRequest, snippetOf, withBearerApiKey } from './http.ts';
+import { describeRequest, kindOfHttpStatus, parseProviderBody, sendRequest, snippetOf, withBearerApiKey, parseRateLimitReset } from './http.ts';
 import type { HttpFailure, ProviderRequest } from './http.ts';
 import { estimateKling3apiCredits } from './kling3api-pricing.ts';
 import { nonNegativeNumber, providerTaskFailure } from './task-results.ts';
@@ -228,7 +228,7 @@ export function kling3apiError(body: unknown, context: FailureContext): Provider
   const meaning = isDocumentedCode(code) ? ` (${KLING3API_ERROR_CODES[code].meaning})` : '';
   const providerMessage = errorBody.message ?? (typeof errorBody.error === 'object' ? errorBody.error?.message : undefined);
   const detail = providerMessage ? `: ${snippetOf(providerMessage)}` : parsed.success ? '' : `: ${snippetOf(typeof body === 'string' ? body : JSON.stringify(body))}`;
-  const retryAfterSeconds = context.retryAfterSeconds ?? (context.headers ? rateLimitResetSeconds(context.headers, context.now) : undefined);
+  const retryAfterSeconds = context.retryAfterSeconds ?? (context.headers ? parseRateLimitReset(context.headers.get('x-ratelimit-reset'), context.now) : undefined);
   return new ProviderError(kind, `kling3api ${code ?? `HTTP ${status}`}${meaning}${detail} [${context.request}, HTTP ${context.httpStatus}]`, {
     providerCode: code ?? status,
     httpStatus: context.httpStatus,
@@ -236,18 +236,6 @@ export function kling3apiError(body: unknown, context: FailureContext): Provider
   });
 }
 
-/**
- * When Retry-After is absent, `X-RateLimit-Reset` says when the window reopens: an epoch time in seconds (values
- * this large cannot be a delay) or a delay in seconds. The document mentions neither header; both are common.
- */
-function rateLimitResetSeconds(headers: Headers, now: Date): number | undefined {
-  const value = headers.get('x-ratelimit-reset')?.trim();
-  if (!value || !/^\d+$/.test(value)) return undefined;
-  const number = Number(value);
-  const EPOCH_SECONDS_THRESHOLD = 1_000_000_000;
-  if (number < EPOCH_SECONDS_THRESHOLD) return number;
-  return Math.max(0, Math.ceil(number - now.getTime() / 1000));
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 

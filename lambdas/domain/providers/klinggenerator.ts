@@ -30,7 +30,7 @@ import type {
   SubmitResult,
 } from './adapter.ts';
 import { POLLED_ONLY } from './adapter.ts';
-import { kindOfHttpStatus, requestJson, snippetOf, withBearerApiKey } from './http.ts';
+import { kindOfHttpStatus, requestJson, snippetOf, withBearerApiKey, parseRateLimitReset } from './http.ts';
 import type { HttpFailure } from './http.ts';
 import { looksLikeContentPolicy, providerTaskFailure } from './task-results.ts';
 
@@ -217,7 +217,7 @@ export function classifyKlingGeneratorFailure(failure: HttpFailure, now: Date): 
 
   let retryAfterSeconds = failure.retryAfterSeconds;
   if (kind === 'rate_limited') {
-    retryAfterSeconds ??= rateLimitResetSeconds(failure.headers.get(KLINGGENERATOR_RATE_LIMIT_RESET_HEADER), now);
+    retryAfterSeconds ??= parseRateLimitReset(failure.headers.get(KLINGGENERATOR_RATE_LIMIT_RESET_HEADER), now);
     const remaining = failure.headers.get(KLINGGENERATOR_RATE_LIMIT_REMAINING_HEADER);
     if (remaining !== null) {
       message += ` (X-RateLimit-Remaining: ${remaining.trim()}${remaining.trim() === '0' ? '; the daily request quota is used up' : ''})`;
@@ -226,16 +226,6 @@ export function classifyKlingGeneratorFailure(failure: HttpFailure, now: Date): 
   return new ProviderError(kind, message, { httpStatus: failure.status, providerCode: failure.status, retryAfterSeconds });
 }
 
-/** A reset header as seconds from now: small numbers are a delta, big ones a Unix time in s or ms. */
-export function rateLimitResetSeconds(value: string | null, now: Date): number | undefined {
-  if (value === null || !/^\s*\d+\s*$/.test(value)) return undefined;
-  const number = Number(value);
-  const UNIX_SECONDS_FLOOR = 1_000_000_000;
-  const UNIX_MILLISECONDS_FLOOR = 1_000_000_000_000;
-  if (number < UNIX_SECONDS_FLOOR) return number;
-  const atMs = number >= UNIX_MILLISECONDS_FLOOR ? number : number * 1000;
-  return Math.max(0, Math.ceil((atMs - now.getTime()) / 1000));
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 

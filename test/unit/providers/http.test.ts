@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ProviderError } from '../../../lambdas/domain/errors.ts';
 import {
+  parseRateLimitReset,
   buildProviderUrl,
   classifyByHttpStatus,
   kindOfHttpStatus,
@@ -268,5 +269,23 @@ describe('requestJson against a real HTTP server on 127.0.0.1', () => {
     const ctx = contextWith(fetch, { baseUrl: `http://127.0.0.1:${port}` });
     const error = await rejectionOf(requestJson(ctx, { method: 'GET', path: '/ok' }, Pong), ProviderError);
     expect(error.kind).toBe('network');
+  });
+});
+
+describe('parseRateLimitReset', () => {
+  const now = new Date('2026-03-01T12:00:00.000Z');
+  const nowSeconds = now.getTime() / 1000;
+  it.each([
+    ['30', 30],
+    ['1.5', 2],
+    [String(nowSeconds + 20), 20],
+    [String(now.getTime() + 7000), 7],
+    [String(nowSeconds - 5), 0],
+    ['-4', undefined],
+    ['soon', undefined],
+    ['', undefined],
+    [null, undefined],
+  ])('%s → %s seconds', (value, expected) => {
+    expect(parseRateLimitReset(value, now)).toBe(expected);
   });
 });

@@ -7,9 +7,9 @@ import type { ProviderAdapter, SubmitRequest } from '../../../lambdas/domain/pro
 import {
   KLINGGENERATOR_DEFAULT_BASE_URL,
   KlingGeneratorAdapter,
-  rateLimitResetSeconds,
   reasonOf,
 } from '../../../lambdas/domain/providers/klinggenerator.ts';
+import { parseRateLimitReset } from '../../../lambdas/domain/providers/http.ts';
 import { resolveRequest } from '../../../lambdas/domain/validation.ts';
 import { FIXED_NOW, NEVER_ANSWERS, adapterSetup, jsonResponse, rejectionOf, submissionBuilders } from './fake-fetch.ts';
 
@@ -383,11 +383,11 @@ describe('errors', () => {
   });
 
   it('reads reset headers as delta seconds or Unix time, and nothing else', () => {
-    expect(rateLimitResetSeconds('15', FIXED_NOW)).toBe(15);
-    expect(rateLimitResetSeconds(String(FIXED_NOW.getTime() / 1000 - 10), FIXED_NOW)).toBe(0);
-    expect(rateLimitResetSeconds('soon', FIXED_NOW)).toBeUndefined();
-    expect(rateLimitResetSeconds('-4', FIXED_NOW)).toBeUndefined();
-    expect(rateLimitResetSeconds(null, FIXED_NOW)).toBeUndefined();
+    expect(parseRateLimitReset('15', FIXED_NOW)).toBe(15);
+    expect(parseRateLimitReset(String(FIXED_NOW.getTime() / 1000 - 10), FIXED_NOW)).toBe(0);
+    expect(parseRateLimitReset('soon', FIXED_NOW)).toBeUndefined();
+    expect(parseRateLimitReset('-4', FIXED_NOW)).toBeUndefined();
+    expect(parseRateLimitReset(null, FIXED_NOW)).toBeUndefined();
   });
 
   it('turns a timeout into a network error', async () => {
