@@ -5,7 +5,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { z } from 'zod';
 import { JobStatus, isTerminal, toPublicJob, type JobRecord } from '../domain/job.ts';
 import { getAdapter } from '../domain/providers/registry.ts';
-import { callerOf, errorResponse, json, parseJsonBody, type HttpEvent, type HttpResult } from '../http/responses.ts';
+import { callerOf, errorResponse, json, parseJsonBody, zodDetails, type HttpEvent, type HttpResult } from '../http/responses.ts';
 import { createJob } from '../jobs/create-job.ts';
 import { JobAlreadyFinished } from '../domain/errors.ts';
 import { startJobExecution } from '../jobs/execution.ts';
@@ -73,7 +73,7 @@ async function list(event: HttpEvent): Promise<HttpResult> {
       400,
       'MALFORMED_REQUEST',
       'invalid query',
-      query.error.issues.map((i) => ({ path: i.path.join('.') || 'query', message: i.message })),
+      zodDetails(query.error, 'query'),
     );
   }
   try {

@@ -19,10 +19,10 @@ export const json = (statusCode: number, body: unknown, headers: Record<string, 
 export const errorResponse = (statusCode: number, code: string, message: string, details?: ErrorDetail[]): HttpResult =>
   json(statusCode, { error: { code, message, ...(details?.length ? { details } : {}) } });
 
-/** zod issues as `{path, message}`, with the path dotted (`shots.0.prompt`) and the empty path as `body`. */
-export const zodDetails = (error: ZodError): ErrorDetail[] =>
+/** zod issues as `{path, message}`, with the path dotted (`shots.0.prompt`) and the empty path as `root`. */
+export const zodDetails = (error: ZodError, root = 'body'): ErrorDetail[] =>
   error.issues.map((issue) => ({
-    path: issue.path.length ? issue.path.join('.') : 'body',
+    path: issue.path.length ? issue.path.join('.') : root,
     message: issue.message,
   }));
 

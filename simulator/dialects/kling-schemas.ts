@@ -170,7 +170,6 @@ export const CREATE_BODY_SCHEMAS = {
   'multi-image2video': multiImage2videoBody,
 } as const satisfies Record<KlingProduct, z.ZodType>;
 
-export type KlingCreateBody = z.infer<(typeof CREATE_BODY_SCHEMAS)[KlingProduct]>;
 
 export const listQuery = z.object({
   pageNum: z.coerce.number().int().min(1).max(1000).default(1),

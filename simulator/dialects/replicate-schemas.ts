@@ -13,7 +13,6 @@ export const predictionCreateBody = z.object({
   /** Deprecated (§3.2), still accepted. */
   stream: z.boolean().optional(),
 });
-export type PredictionCreateBody = z.infer<typeof predictionCreateBody>;
 
 /** An input file: an HTTP(S) URL or a base64 data URL (§3.2). */
 const fileInput = z

@@ -34,8 +34,6 @@ import { checkFalJobTag, FAL_JOB_TAG_PARAM, falJobTag, FalJwksCache, verifyFalWe
 import { describeRequest, parseProviderBody, sendRequest } from './http.ts';
 import type { HttpFailure, ProviderRequest } from './http.ts';
 
-export const FAL_DEFAULT_BASE_URL = 'https://queue.fal.run';
-
 // ---------------------------------------------------------------------------------------------------------------
 // Provider task ids. status() must find the request again from the id alone, and fal's queue URLs need the owner
 // and app of the endpoint it was submitted to, so the id is `<endpoint id>:<request_id>`, e.g.
