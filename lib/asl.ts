@@ -4,8 +4,8 @@
 // CloudFormation intrinsics in the definition are resolved for a fixed, fake environment (partition `aws`, region
 // us-east-1, account 123456789012); a Lambda's `Fn::GetAtt [Fn, Arn]` becomes
 // `arn:aws:lambda:us-east-1:123456789012:function:<LogicalId>`. Anything else that cannot be resolved throws.
-import { HANDLERS } from '../lambdas/domain/workflow.ts';
-import type { HandlerName } from '../lambdas/domain/workflow.ts';
+import { HANDLERS } from '../lambdas/workflow/contract.ts';
+import type { HandlerName } from '../lambdas/workflow/contract.ts';
 
 /** The metadata key lib/functions.ts puts on every handler's AWS::Lambda::Function. */
 export const HANDLER_METADATA_KEY = 'klingflow:handler';

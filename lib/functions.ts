@@ -9,8 +9,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { HANDLERS } from '../lambdas/domain/workflow.ts';
-import type { HandlerName } from '../lambdas/domain/workflow.ts';
+import { HANDLERS } from '../lambdas/workflow/contract.ts';
+import type { HandlerName } from '../lambdas/workflow/contract.ts';
 // The local stack maps functions to handlers by this CloudFormation metadata key (lib/asl.ts reads it).
 import { HANDLER_METADATA_KEY } from './asl.ts';
 

@@ -6,8 +6,8 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { UPLOAD_PREFIX } from '../lambdas/domain/uploads.ts';
-import { HANDLERS } from '../lambdas/domain/workflow.ts';
-import type { HandlerName } from '../lambdas/domain/workflow.ts';
+import { HANDLERS } from '../lambdas/workflow/contract.ts';
+import type { HandlerName } from '../lambdas/workflow/contract.ts';
 import type { KlingflowHttpApi } from './api.ts';
 import type { KlingflowConfig } from './config.ts';
 import { providerEnvPrefix } from './config.ts';

@@ -6,7 +6,7 @@ import type { App, CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { UPLOAD_PREFIX } from '../lambdas/domain/uploads.ts';
-import { HANDLERS } from '../lambdas/domain/workflow.ts';
+import { HANDLERS } from '../lambdas/workflow/contract.ts';
 import type { KlingflowStack } from './klingflow-stack.ts';
 import { OUTPUTS_KEY_PREFIX } from './storage.ts';
 

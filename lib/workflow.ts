@@ -9,8 +9,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ERROR_NAMES, RETRYABLE_ERROR_NAMES } from '../lambdas/domain/errors.ts';
-import { POLL_BUDGET_EXHAUSTED, STATES, WEBHOOK_DELIVERY_FAILED } from '../lambdas/domain/workflow.ts';
-import type { HandlerName } from '../lambdas/domain/workflow.ts';
+import { POLL_BUDGET_EXHAUSTED, STATES, WEBHOOK_DELIVERY_FAILED } from '../lambdas/workflow/contract.ts';
+import type { HandlerName } from '../lambdas/workflow/contract.ts';
 import { HANDLER_SIZING } from './functions.ts';
 
 /** Errors of the Lambda service itself (not of the handler): always worth another attempt. */

@@ -2,7 +2,7 @@
 // modules are what esbuild bundles for AWS.
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import { HANDLERS, type HandlerName } from '../lambdas/domain/workflow.ts';
+import { HANDLERS, type HandlerName } from '../lambdas/workflow/contract.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 

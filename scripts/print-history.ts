@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { executionArnOf } from '../lambdas/jobs/execution.ts';
+import { executionArnOf } from '../lambdas/aws/step-functions.ts';
 import { LOCAL_NAMES, startLocalStack } from '../local/stack.ts';
 
 const prompt = process.argv[2] ?? 'a red fox running through snow';

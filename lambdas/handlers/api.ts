@@ -4,17 +4,17 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { z } from 'zod';
 import { JobStatus, isTerminal, toPublicJob, type JobRecord } from '../domain/job.ts';
-import { getAdapter } from '../domain/providers/registry.ts';
+import { getAdapter } from '../providers/registry.ts';
 import { callerOf, errorResponse, json, parseJsonBody, zodDetails, type HttpEvent, type HttpResult } from '../http/responses.ts';
 import { createJob } from '../jobs/create-job.ts';
 import { JobAlreadyFinished } from '../domain/errors.ts';
-import { startJobExecution } from '../jobs/execution.ts';
-import { failWait } from '../jobs/task-token.ts';
-import { config } from '../shared/config.ts';
-import { dynamo, s3, sfn } from '../shared/aws-clients.ts';
-import { InvalidCursor, JobStore } from '../shared/job-store.ts';
-import { logger } from '../shared/logger.ts';
-import { enabledProviderLookup, provider } from '../shared/providers.ts';
+import { startJobExecution } from '../aws/step-functions.ts';
+import { failWait } from '../aws/task-token.ts';
+import { config } from '../aws/env.ts';
+import { dynamo, s3, sfn } from '../aws/clients.ts';
+import { InvalidCursor, JobStore } from '../aws/job-store.ts';
+import { logger } from '../aws/logger.ts';
+import { enabledProviderLookup, provider } from '../aws/providers.ts';
 
 const store = () => new JobStore(dynamo(), config.jobsTable());
 

@@ -1,13 +1,13 @@
 // Archive: copy the provider's video (and thumbnail, where there is one) into the outputs bucket.
 // Runs once per job: a retry after success finds the outputs recorded and returns them.
-import { ArchivePayload, type ArchiveOutput } from '../domain/workflow.ts';
-import { ArchiveOutput as ArchiveOutputSchema } from '../domain/workflow.ts';
+import { ArchivePayload, type ArchiveOutput } from '../workflow/contract.ts';
+import { ArchiveOutput as ArchiveOutputSchema } from '../workflow/contract.ts';
 import { requireActiveJob } from '../jobs/active-job.ts';
-import { archiveObject, type ArchiveDeps } from '../jobs/archive-object.ts';
-import { dynamo, s3 } from '../shared/aws-clients.ts';
-import { config, providerEnvPrefix } from '../shared/config.ts';
-import { JobStore } from '../shared/job-store.ts';
-import { taskHandler } from '../shared/task.ts';
+import { archiveObject, type ArchiveDeps } from '../aws/s3-archive.ts';
+import { dynamo, s3 } from '../aws/clients.ts';
+import { config, providerEnvPrefix } from '../aws/env.ts';
+import { JobStore } from '../aws/job-store.ts';
+import { taskHandler } from '../aws/task-handler.ts';
 
 export const handler = taskHandler('archive', ArchivePayload, async ({ jobId, videoUrl, thumbnailUrl }, log): Promise<ArchiveOutput> => {
   const store = new JobStore(dynamo(), config.jobsTable());

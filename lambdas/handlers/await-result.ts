@@ -2,12 +2,12 @@
 // can wake the workflow. If the provider's terminal result was recorded before the token (the callback won the
 // race, or came during a poll), answer with it at once.
 import { JobAlreadyFinished } from '../domain/errors.ts';
-import { ProviderResult, AwaitPayload } from '../domain/workflow.ts';
-import { dynamo, sfn } from '../shared/aws-clients.ts';
-import { config } from '../shared/config.ts';
-import { JobStore } from '../shared/job-store.ts';
-import { failWait, resumeWithResult } from '../jobs/task-token.ts';
-import { taskHandler } from '../shared/task.ts';
+import { ProviderResult, AwaitPayload } from '../workflow/contract.ts';
+import { dynamo, sfn } from '../aws/clients.ts';
+import { config } from '../aws/env.ts';
+import { JobStore } from '../aws/job-store.ts';
+import { failWait, resumeWithResult } from '../aws/task-token.ts';
+import { taskHandler } from '../aws/task-handler.ts';
 
 export const handler = taskHandler('await-result', AwaitPayload, async ({ jobId, taskToken }, log) => {
   const job = await new JobStore(dynamo(), config.jobsTable()).updateActive(jobId, { taskToken });

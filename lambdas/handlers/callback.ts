@@ -6,13 +6,13 @@ import { CALLBACK_TOKEN_PARAM, verifyCallbackToken } from '../domain/callback-to
 import { CallbackRejected } from '../domain/errors.ts';
 import { errorResponse, json, rawBody, type HttpEvent, type HttpResult } from '../http/responses.ts';
 import { isTerminalResult, recordProviderResult, toProviderResult } from '../jobs/provider-result.ts';
-import { resumeWithResult } from '../jobs/task-token.ts';
-import { dynamo, sfn } from '../shared/aws-clients.ts';
-import { config } from '../shared/config.ts';
-import { callbackSecret } from '../shared/deployment-secrets.ts';
-import { JobStore } from '../shared/job-store.ts';
-import { jobLogger, logger } from '../shared/logger.ts';
-import { provider } from '../shared/providers.ts';
+import { resumeWithResult } from '../aws/task-token.ts';
+import { dynamo, sfn } from '../aws/clients.ts';
+import { config } from '../aws/env.ts';
+import { callbackSecret } from '../aws/secrets.ts';
+import { JobStore } from '../aws/job-store.ts';
+import { jobLogger, logger } from '../aws/logger.ts';
+import { provider } from '../aws/providers.ts';
 
 export async function handler(event: HttpEvent): Promise<HttpResult> {
   const providerId = event.pathParameters?.provider ?? '';

@@ -1,9 +1,9 @@
 // Complete: the one write that makes a job SUCCEEDED, with its outputs and the provider's reported cost.
-import { CompletePayload } from '../domain/workflow.ts';
-import { dynamo } from '../shared/aws-clients.ts';
-import { config } from '../shared/config.ts';
-import { JobStore } from '../shared/job-store.ts';
-import { taskHandler } from '../shared/task.ts';
+import { CompletePayload } from '../workflow/contract.ts';
+import { dynamo } from '../aws/clients.ts';
+import { config } from '../aws/env.ts';
+import { JobStore } from '../aws/job-store.ts';
+import { taskHandler } from '../aws/task-handler.ts';
 
 export const handler = taskHandler('complete', CompletePayload, async ({ jobId, outputs, result }, log) => {
   const store = new JobStore(dynamo(), config.jobsTable());

@@ -1,10 +1,10 @@
 // MarkFailed: the one write that ends a job that did not succeed (FAILED, CANCELLED or TIMED_OUT).
-import { failureOf } from '../domain/failure.ts';
-import { FailurePayload } from '../domain/workflow.ts';
-import { dynamo } from '../shared/aws-clients.ts';
-import { config } from '../shared/config.ts';
-import { JobStore } from '../shared/job-store.ts';
-import { taskHandler } from '../shared/task.ts';
+import { failureOf } from '../workflow/failure.ts';
+import { FailurePayload } from '../workflow/contract.ts';
+import { dynamo } from '../aws/clients.ts';
+import { config } from '../aws/env.ts';
+import { JobStore } from '../aws/job-store.ts';
+import { taskHandler } from '../aws/task-handler.ts';
 
 export const handler = taskHandler('mark-failed', FailurePayload, async (payload, log) => {
   const { status, error } = failureOf(payload);

@@ -3,11 +3,11 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { isTerminal, toPublicJob } from '../domain/job.ts';
 import { formatNotice } from '../domain/notice.ts';
-import { JobRef } from '../domain/workflow.ts';
-import { dynamo, sns } from '../shared/aws-clients.ts';
-import { config } from '../shared/config.ts';
-import { JobStore } from '../shared/job-store.ts';
-import { taskHandler } from '../shared/task.ts';
+import { JobRef } from '../workflow/contract.ts';
+import { dynamo, sns } from '../aws/clients.ts';
+import { config } from '../aws/env.ts';
+import { JobStore } from '../aws/job-store.ts';
+import { taskHandler } from '../aws/task-handler.ts';
 
 export const handler = taskHandler('notify', JobRef, async ({ jobId }, log) => {
   const store = new JobStore(dynamo(), config.jobsTable());

@@ -1,12 +1,12 @@
 // PollStatus: ask the provider how the task is doing (the fallback when no callback came in time).
-import { JobRef, type ProviderResult } from '../domain/workflow.ts';
-import { dynamo } from '../shared/aws-clients.ts';
-import { config } from '../shared/config.ts';
-import { JobStore } from '../shared/job-store.ts';
+import { JobRef, type ProviderResult } from '../workflow/contract.ts';
+import { dynamo } from '../aws/clients.ts';
+import { config } from '../aws/env.ts';
+import { JobStore } from '../aws/job-store.ts';
 import { requireActiveJob } from '../jobs/active-job.ts';
 import { recordProviderResult, toProviderResult } from '../jobs/provider-result.ts';
-import { provider } from '../shared/providers.ts';
-import { taskHandler } from '../shared/task.ts';
+import { provider } from '../aws/providers.ts';
+import { taskHandler } from '../aws/task-handler.ts';
 
 export const handler = taskHandler('poll-status', JobRef, async ({ jobId }, log): Promise<ProviderResult> => {
   const store = new JobStore(dynamo(), config.jobsTable());

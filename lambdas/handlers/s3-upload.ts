@@ -2,15 +2,15 @@
 // S3 delivers events at least once; the job id comes from the object version, so duplicates are harmless.
 import { GetObjectCommand, HeadObjectCommand, NoSuchKey, NotFound } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
-import { getAdapter } from '../domain/providers/registry.ts';
+import { getAdapter } from '../providers/registry.ts';
 import { decodeS3EventKey, isUploadImage, manifestKeyOf, type SourceObject } from '../domain/uploads.ts';
 import { createUploadJob } from '../jobs/create-upload-job.ts';
-import { startJobExecution } from '../jobs/execution.ts';
-import { dynamo, s3, sfn } from '../shared/aws-clients.ts';
-import { config } from '../shared/config.ts';
-import { JobStore } from '../shared/job-store.ts';
-import { logger } from '../shared/logger.ts';
-import { enabledProviderLookup } from '../shared/providers.ts';
+import { startJobExecution } from '../aws/step-functions.ts';
+import { dynamo, s3, sfn } from '../aws/clients.ts';
+import { config } from '../aws/env.ts';
+import { JobStore } from '../aws/job-store.ts';
+import { logger } from '../aws/logger.ts';
+import { enabledProviderLookup } from '../aws/providers.ts';
 
 const MAX_MANIFEST_BYTES = 64 * 1024;
 

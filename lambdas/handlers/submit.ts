@@ -1,15 +1,15 @@
 // Submit: send the job to its provider once. The job id is the provider's external task id, so a retried
 // Submit (Step Functions Retry after a timeout, say) finds the task instead of creating a second one.
 import { CALLBACK_TOKEN_PARAM, callbackToken } from '../domain/callback-token.ts';
-import { JobRef, type SubmitOutput } from '../domain/workflow.ts';
+import { JobRef, type SubmitOutput } from '../workflow/contract.ts';
 import { requireActiveJob } from '../jobs/active-job.ts';
-import { mediaForProvider } from '../jobs/input-media.ts';
-import { dynamo, s3 } from '../shared/aws-clients.ts';
-import { config } from '../shared/config.ts';
-import { callbackSecret } from '../shared/deployment-secrets.ts';
-import { JobStore } from '../shared/job-store.ts';
-import { provider } from '../shared/providers.ts';
-import { taskHandler } from '../shared/task.ts';
+import { mediaForProvider } from '../aws/s3-media.ts';
+import { dynamo, s3 } from '../aws/clients.ts';
+import { config } from '../aws/env.ts';
+import { callbackSecret } from '../aws/secrets.ts';
+import { JobStore } from '../aws/job-store.ts';
+import { provider } from '../aws/providers.ts';
+import { taskHandler } from '../aws/task-handler.ts';
 
 async function callbackUrlOf(auth: 'signature' | 'url-token', providerId: string, jobId: string): Promise<string> {
   const url = new URL(`${config.publicUrl()}/v1/callbacks/${encodeURIComponent(providerId)}/${encodeURIComponent(jobId)}`);

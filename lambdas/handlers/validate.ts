@@ -2,15 +2,15 @@
 // the stored request against the provider's capabilities (a job can outlive a deployment that changed them), and
 // stored input images against the provider's image policy. Anything wrong fails the job with the reasons.
 import { ValidationFailed } from '../domain/errors.ts';
-import { getAdapter } from '../domain/providers/registry.ts';
+import { getAdapter } from '../providers/registry.ts';
 import { resolveRequest } from '../domain/validation.ts';
-import { JobRef } from '../domain/workflow.ts';
-import { checkStoredImages, usesStoredMedia } from '../jobs/input-media.ts';
-import { dynamo, s3 } from '../shared/aws-clients.ts';
-import { config } from '../shared/config.ts';
-import { JobStore } from '../shared/job-store.ts';
-import { enabledProviderLookup } from '../shared/providers.ts';
-import { taskHandler } from '../shared/task.ts';
+import { JobRef } from '../workflow/contract.ts';
+import { checkStoredImages, usesStoredMedia } from '../aws/s3-media.ts';
+import { dynamo, s3 } from '../aws/clients.ts';
+import { config } from '../aws/env.ts';
+import { JobStore } from '../aws/job-store.ts';
+import { enabledProviderLookup } from '../aws/providers.ts';
+import { taskHandler } from '../aws/task-handler.ts';
 
 export const handler = taskHandler('validate', JobRef, async ({ jobId }) => {
   const job = await new JobStore(dynamo(), config.jobsTable()).require(jobId);

@@ -3,13 +3,13 @@
 // after the last retry the workflow calls again with `gaveUp`, and the failure is recorded on the job. The
 // job's outcome never changes because of its webhook.
 import { isTerminal, toPublicJob } from '../domain/job.ts';
-import { causeMessage, WEBHOOK_DELIVERY_FAILED, WebhookPayload } from '../domain/workflow.ts';
+import { causeMessage, WEBHOOK_DELIVERY_FAILED, WebhookPayload } from '../workflow/contract.ts';
 import { deliverWebhook, webhookIdOf } from '../jobs/deliver-webhook.ts';
-import { dynamo } from '../shared/aws-clients.ts';
-import { config } from '../shared/config.ts';
-import { webhookSecret } from '../shared/deployment-secrets.ts';
-import { JobStore } from '../shared/job-store.ts';
-import { taskHandler } from '../shared/task.ts';
+import { dynamo } from '../aws/clients.ts';
+import { config } from '../aws/env.ts';
+import { webhookSecret } from '../aws/secrets.ts';
+import { JobStore } from '../aws/job-store.ts';
+import { taskHandler } from '../aws/task-handler.ts';
 
 class WebhookDeliveryFailed extends Error {
   override readonly name = WEBHOOK_DELIVERY_FAILED;

@@ -1,6 +1,6 @@
 // The HTTP routes (API.md). The CDK API construct and the local front door both build from this table, so the
 // two surfaces cannot differ. `auth: false` only for provider callbacks, which carry their own signature.
-import type { HandlerName } from '../domain/workflow.ts';
+import type { HandlerName } from '../workflow/contract.ts';
 
 export interface Route {
   method: 'GET' | 'POST' | 'DELETE';

@@ -2,7 +2,7 @@
 // through the API must not be sent to its provider, polled or archived afterwards.
 import { JobAlreadyFinished } from '../domain/errors.ts';
 import { isTerminal, type JobRecord } from '../domain/job.ts';
-import type { JobStore } from '../shared/job-store.ts';
+import type { JobStore } from '../aws/job-store.ts';
 
 export async function requireActiveJob(store: JobStore, jobId: string): Promise<JobRecord> {
   const job = await store.require(jobId);

@@ -3,10 +3,10 @@
 // same job and never starts a second execution; the same key with another body is a conflict.
 import { parseLeniently, type JobRecord, type Mode, type ResolvedRequest } from '../domain/job.ts';
 import { hashRequest, jobIdForIdempotencyKey, newJobId } from '../domain/job-id.ts';
-import type { ProviderAdapter } from '../domain/providers/adapter.ts';
+import type { ProviderAdapter } from '../providers/port.ts';
 import { resolveRequest, type FieldProblem, type ProviderLookup } from '../domain/validation.ts';
-import type { ExecutionInput } from '../domain/workflow.ts';
-import type { JobStore } from '../shared/job-store.ts';
+import type { ExecutionInput } from '../workflow/contract.ts';
+import type { JobStore } from '../aws/job-store.ts';
 
 export interface CreateJobDeps {
   store: JobStore;

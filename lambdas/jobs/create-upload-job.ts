@@ -6,7 +6,7 @@ import { modeOf, parseLeniently, type CreateJobRequest, type ResolvedRequest } f
 import { hashRequest } from '../domain/job-id.ts';
 import { jobIdForUpload, uploadOptions, type SourceObject } from '../domain/uploads.ts';
 import { resolveRequest } from '../domain/validation.ts';
-import type { ExecutionInput } from '../domain/workflow.ts';
+import type { ExecutionInput } from '../workflow/contract.ts';
 import { newJobRecord, type CreateJobDeps } from './create-job.ts';
 
 export interface UploadedImage {

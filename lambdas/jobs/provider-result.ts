@@ -1,9 +1,9 @@
 // Recording what a provider reports about a job's task, from a callback or a poll.
-import type { ProviderStatus } from '../domain/providers/adapter.ts';
-import { TERMINAL_PROVIDER_STATUSES } from '../domain/providers/adapter.ts';
-import type { ProviderResult } from '../domain/workflow.ts';
+import type { ProviderStatus } from '../providers/port.ts';
+import { TERMINAL_PROVIDER_STATUSES } from '../providers/port.ts';
+import type { ProviderResult } from '../workflow/contract.ts';
 import type { JobRecord } from '../domain/job.ts';
-import type { JobStore } from '../shared/job-store.ts';
+import type { JobStore } from '../aws/job-store.ts';
 
 export const isTerminalResult = (status: ProviderStatus['status']): boolean => TERMINAL_PROVIDER_STATUSES.includes(status);
 

@@ -1,8 +1,8 @@
 // Re-drives jobs that are not finished: after a restart of the local stack (whose executions lived in memory),
 // or on AWS for a job whose execution was lost. Submit finds an already-submitted task, so nothing is sent twice.
 import type { JobStatus } from '../domain/job.ts';
-import type { ExecutionInput } from '../domain/workflow.ts';
-import type { JobStore } from '../shared/job-store.ts';
+import type { ExecutionInput } from '../workflow/contract.ts';
+import type { JobStore } from '../aws/job-store.ts';
 
 const ACTIVE: JobStatus[] = ['QUEUED', 'SUBMITTED', 'PROCESSING', 'ARCHIVING'];
 

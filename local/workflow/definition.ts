@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { extractWorkflow } from '../../lib/asl.ts';
-import type { HandlerName } from '../../lambdas/domain/workflow.ts';
+import type { HandlerName } from '../../lambdas/workflow/contract.ts';
 import { tableShapeFrom, type TableShape } from '../emulators/dynamodb.ts';
 
 export interface LocalWorkflow {

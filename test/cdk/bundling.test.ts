@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { HANDLERS } from '../../lambdas/domain/workflow.ts';
+import { HANDLERS } from '../../lambdas/workflow/contract.ts';
 import { createKlingflowApp } from '../../lib/synth.ts';
 
 const MAX_BUNDLE_BYTES = 3 * 1024 * 1024;

@@ -1,7 +1,7 @@
 // Least privilege: every identity statement in the template, and each handler role's exact set of actions.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HANDLERS } from '../../lambdas/domain/workflow.ts';
-import type { HandlerName } from '../../lambdas/domain/workflow.ts';
+import { HANDLERS } from '../../lambdas/workflow/contract.ts';
+import type { HandlerName } from '../../lambdas/workflow/contract.ts';
 import { PROVIDER_CLIENTS } from '../../lib/handler-access.ts';
 import { BUCKET_NOTIFICATIONS_HANDLER_ID } from '../../lib/storage.ts';
 import { synthesizeTemplate } from '../../lib/synth.ts';

@@ -1,6 +1,6 @@
 // Small readers over a synthesized CloudFormation template, shared by the test/cdk files.
-import { HANDLERS } from '../../lambdas/domain/workflow.ts';
-import type { HandlerName } from '../../lambdas/domain/workflow.ts';
+import { HANDLERS } from '../../lambdas/workflow/contract.ts';
+import type { HandlerName } from '../../lambdas/workflow/contract.ts';
 import { HANDLER_METADATA_KEY } from '../../lib/asl.ts';
 
 export type CfnTemplate = Record<string, any>;

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STATES } from '../../lambdas/domain/workflow.ts';
+import { STATES } from '../../lambdas/workflow/contract.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { Client, finishedExecution, noticesOf, startTestStack, statesEntered } from './local-stack.ts';
 

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.ts';
-import { STATES } from '../../lambdas/domain/workflow.ts';
+import { STATES } from '../../lambdas/workflow/contract.ts';
 import { Client, finishedExecution, noticesOf, startTestStack, statesEntered } from './local-stack.ts';
 
 let stack: LocalStack;

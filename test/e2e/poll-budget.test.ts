@@ -1,7 +1,7 @@
 // A provider that never finishes: the AwaitResult ⇄ PollStatus loop is bounded, the job ends TIMED_OUT with a
 // notice, and the execution does not hang.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { STATES } from '../../lambdas/domain/workflow.ts';
+import { STATES } from '../../lambdas/workflow/contract.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { Client, noticesOf, startTestStack, statesEntered } from './local-stack.ts';
 

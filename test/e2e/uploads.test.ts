@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobIdForUpload } from '../../lambdas/domain/uploads.ts';
-import { STATES } from '../../lambdas/domain/workflow.ts';
+import { STATES } from '../../lambdas/workflow/contract.ts';
 import { toNotification } from '../../local/emulators/s3.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { Client, noticesOf, startTestStack, statesEntered } from './local-stack.ts';

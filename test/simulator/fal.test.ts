@@ -3,8 +3,8 @@ import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CallbackRejected, ProviderError } from '../../lambdas/domain/errors.ts';
 import type { Mode, ResolvedRequest } from '../../lambdas/domain/job.ts';
-import type { AdapterContext, SubmitRequest } from '../../lambdas/domain/providers/adapter.ts';
-import { FalQueueAdapter } from '../../lambdas/domain/providers/fal.ts';
+import type { AdapterContext, SubmitRequest } from '../../lambdas/providers/port.ts';
+import { FalQueueAdapter } from '../../lambdas/providers/fal/adapter.ts';
 import { falDialect } from '../../simulator/dialects/fal.ts';
 import type { Simulator } from '../../simulator/server.ts';
 import {

@@ -10,8 +10,8 @@ import type {
   ProviderAdapter,
   ProviderCredentials,
   ProviderStatus,
-} from '../../lambdas/domain/providers/adapter.ts';
-import { TERMINAL_PROVIDER_STATUSES } from '../../lambdas/domain/providers/adapter.ts';
+} from '../../lambdas/providers/port.ts';
+import { TERMINAL_PROVIDER_STATUSES } from '../../lambdas/providers/port.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/server.ts';
 
 export { rejectionOf, requestBuilder } from '../unit/providers/fake-fetch.ts';

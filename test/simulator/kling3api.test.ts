@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CallbackRejected, ProviderError } from '../../lambdas/domain/errors.ts';
 import type { Mode, ResolvedRequest } from '../../lambdas/domain/job.ts';
-import type { AdapterContext } from '../../lambdas/domain/providers/adapter.ts';
-import { Kling3apiAdapter } from '../../lambdas/domain/providers/kling3api.ts';
+import type { AdapterContext } from '../../lambdas/providers/port.ts';
+import { Kling3apiAdapter } from '../../lambdas/providers/kling3api/adapter.ts';
 import { kling3apiDialect } from '../../simulator/dialects/kling3api.ts';
 import type { Simulator } from '../../simulator/server.ts';
 import { pollAdapterUntilTerminal, rejectionOf, requestBuilder, simulatorContext, useSimulator } from './helpers.ts';

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { CallbackRejected, ProviderError } from '../../lambdas/domain/errors.ts';
 import type { ResolvedRequest } from '../../lambdas/domain/job.ts';
-import type { AdapterContext } from '../../lambdas/domain/providers/adapter.ts';
-import { KlingGeneratorAdapter } from '../../lambdas/domain/providers/klinggenerator.ts';
+import type { AdapterContext } from '../../lambdas/providers/port.ts';
+import { KlingGeneratorAdapter } from '../../lambdas/providers/klinggenerator/adapter.ts';
 import { klinggeneratorDialect } from '../../simulator/dialects/klinggenerator.ts';
 import { DailyQuota } from '../../simulator/dialects/klinggenerator-quota.ts';
 import type { Simulator } from '../../simulator/server.ts';

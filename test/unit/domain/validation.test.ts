@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CreateJobRequest } from '../../../lambdas/domain/job.ts';
-import type { ModelCapabilities, ProviderCapabilities } from '../../../lambdas/domain/providers/adapter.ts';
-import { KLING_CAPABILITIES, KlingLegacyAdapter } from '../../../lambdas/domain/providers/kling.ts';
+import type { ModelCapabilities, ProviderCapabilities } from '../../../lambdas/providers/port.ts';
+import { KLING_CAPABILITIES, KlingLegacyAdapter } from '../../../lambdas/providers/kling/adapter.ts';
 import { resolveRequest, type ProviderLookup } from '../../../lambdas/domain/validation.ts';
 
 const kling = new KlingLegacyAdapter();

@@ -3,7 +3,7 @@
 // context, a per-adapter `setup`, request and submission builders, and `rejectionOf` for awaited failures.
 import { expect } from 'vitest';
 import type { Mode, ResolvedRequest } from '../../../lambdas/domain/job.ts';
-import type { AdapterContext, SubmitRequest } from '../../../lambdas/domain/providers/adapter.ts';
+import type { AdapterContext, SubmitRequest } from '../../../lambdas/providers/port.ts';
 
 export interface RecordedRequest {
   method: string;

@@ -12,8 +12,8 @@ import {
   requestJson,
   withBearerApiKey,
   withBearerToken,
-} from '../../../lambdas/domain/providers/http.ts';
-import type { HttpFailure } from '../../../lambdas/domain/providers/http.ts';
+} from '../../../lambdas/providers/http.ts';
+import type { HttpFailure } from '../../../lambdas/providers/http.ts';
 import { FIXED_NOW, NEVER_ANSWERS, contextWith, fakeFetch, jsonResponse, rejectionOf } from './fake-fetch.ts';
 
 const Pong = z.object({ pong: z.literal(true), id: z.string() });

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { CallbackRejected, ProviderError, isRetryableKind } from '../../../lambdas/domain/errors.ts';
 import type { ErrorKind } from '../../../lambdas/domain/errors.ts';
 import type { CreateJobRequest, Mode, ResolvedRequest } from '../../../lambdas/domain/job.ts';
-import type { ProviderAdapter, SubmitRequest } from '../../../lambdas/domain/providers/adapter.ts';
-import { KlingAiAdapter, canonicalStatusOf } from '../../../lambdas/domain/providers/kling-ai.ts';
+import type { ProviderAdapter, SubmitRequest } from '../../../lambdas/providers/port.ts';
+import { KlingAiAdapter, canonicalStatusOf } from '../../../lambdas/providers/kling-ai/adapter.ts';
 import { resolveRequest, type ProviderLookup } from '../../../lambdas/domain/validation.ts';
 import { FIXED_NOW, NEVER_ANSWERS, adapterSetup, jsonResponse, rejectionOf, submissionBuilders } from './fake-fetch.ts';
 

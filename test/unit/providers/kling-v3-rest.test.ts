@@ -5,12 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { CallbackRejected, ProviderError } from '../../../lambdas/domain/errors.ts';
 import type { ErrorKind } from '../../../lambdas/domain/errors.ts';
 import type { CreateJobRequest, ResolvedRequest } from '../../../lambdas/domain/job.ts';
-import type { SubmitRequest } from '../../../lambdas/domain/providers/adapter.ts';
+import type { SubmitRequest } from '../../../lambdas/providers/port.ts';
 import {
   KLING_V3_REST_DEFAULT_BASE_URL,
   KlingV3RestAdapter,
   readKlingV3RestAccount,
-} from '../../../lambdas/domain/providers/kling-v3-rest.ts';
+} from '../../../lambdas/providers/kling-v3-rest/adapter.ts';
 import { resolveRequest } from '../../../lambdas/domain/validation.ts';
 import { NEVER_ANSWERS, adapterSetup, jsonResponse, rejectionOf, submissionBuilders } from './fake-fetch.ts';
 

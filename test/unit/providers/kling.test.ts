@@ -2,8 +2,8 @@ import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { CallbackRejected, ProviderError } from '../../../lambdas/domain/errors.ts';
 import type { ErrorKind } from '../../../lambdas/domain/errors.ts';
-import type { AdapterContext, ProviderAdapter, SubmitRequest } from '../../../lambdas/domain/providers/adapter.ts';
-import { KlingLegacyAdapter, parseKlingTaskId } from '../../../lambdas/domain/providers/kling.ts';
+import type { AdapterContext, ProviderAdapter, SubmitRequest } from '../../../lambdas/providers/port.ts';
+import { KlingLegacyAdapter, parseKlingTaskId } from '../../../lambdas/providers/kling/adapter.ts';
 import { formatWebhookSecret, signStandardWebhook } from '../../../lambdas/domain/webhooks.ts';
 import { FIXED_NOW, NEVER_ANSWERS, adapterSetup, contextWith, fakeFetch, jsonResponse, rejectionOf, submissionBuilders } from './fake-fetch.ts';
 

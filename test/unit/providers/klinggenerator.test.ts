@@ -3,13 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { CallbackRejected, ProviderError } from '../../../lambdas/domain/errors.ts';
 import type { ErrorKind } from '../../../lambdas/domain/errors.ts';
 import type { CreateJobRequest, ResolvedRequest } from '../../../lambdas/domain/job.ts';
-import type { ProviderAdapter, SubmitRequest } from '../../../lambdas/domain/providers/adapter.ts';
+import type { ProviderAdapter, SubmitRequest } from '../../../lambdas/providers/port.ts';
 import {
   KLINGGENERATOR_DEFAULT_BASE_URL,
   KlingGeneratorAdapter,
   reasonOf,
-} from '../../../lambdas/domain/providers/klinggenerator.ts';
-import { parseRateLimitReset } from '../../../lambdas/domain/providers/http.ts';
+} from '../../../lambdas/providers/klinggenerator/adapter.ts';
+import { parseRateLimitReset } from '../../../lambdas/providers/http.ts';
 import { resolveRequest } from '../../../lambdas/domain/validation.ts';
 import { FIXED_NOW, NEVER_ANSWERS, adapterSetup, jsonResponse, rejectionOf, submissionBuilders } from './fake-fetch.ts';
 

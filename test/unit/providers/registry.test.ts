@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getAdapter, isProviderId, PROVIDER_IDS } from '../../../lambdas/domain/providers/registry.ts';
+import { getAdapter, isProviderId, PROVIDER_IDS } from '../../../lambdas/providers/registry.ts';
 import { DIALECTS } from '../../../simulator/server.ts';
 
 describe('provider registry', () => {

@@ -6,7 +6,7 @@ import {
   looksLikeContentPolicy,
   nonNegativeNumber,
   providerTaskFailure,
-} from '../../../lambdas/domain/providers/task-results.ts';
+} from '../../../lambdas/providers/task-results.ts';
 
 // [where the message comes from, the message]
 const MODERATION: [string, string][] = [

@@ -1,6 +1,6 @@
 // The kling3api credit price table (seeds/003, "Available Models"), and the estimate built from it.
 // The document prices in credits only; it gives no USD rate, so estimates carry `credits` and no `usd`.
-import type { Mode, ResolvedRequest } from '../job.ts';
+import type { Mode, ResolvedRequest } from '../../domain/job.ts';
 
 /** Kling 3.0 types: credits per second, by quality, without and with native audio. */
 export const KLING_V3_CREDITS_PER_SECOND = {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProviderError, ValidationFailed } from '../../../lambdas/domain/errors.ts';
-import { failureOf } from '../../../lambdas/domain/failure.ts';
-import type { FailurePayload, ProviderResult } from '../../../lambdas/domain/workflow.ts';
+import { failureOf } from '../../../lambdas/workflow/failure.ts';
+import type { FailurePayload, ProviderResult } from '../../../lambdas/workflow/contract.ts';
 
 const JOB_ID = 'job_01jx3k5m7n9pqrstvwxyz01234';
 

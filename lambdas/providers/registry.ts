@@ -1,12 +1,12 @@
 // Every provider adapter klingflow knows, by id. Adding a provider is one line in ADAPTERS.
-import type { ProviderAdapter } from './adapter.ts';
-import { FalQueueAdapter } from './fal.ts';
-import { KlingLegacyAdapter } from './kling.ts';
-import { KlingAiAdapter } from './kling-ai.ts';
-import { KlingV3RestAdapter } from './kling-v3-rest.ts';
-import { Kling3apiAdapter } from './kling3api.ts';
-import { KlingGeneratorAdapter } from './klinggenerator.ts';
-import { ReplicateAdapter } from './replicate.ts';
+import type { ProviderAdapter } from './port.ts';
+import { FalQueueAdapter } from './fal/adapter.ts';
+import { KlingLegacyAdapter } from './kling/adapter.ts';
+import { KlingAiAdapter } from './kling-ai/adapter.ts';
+import { KlingV3RestAdapter } from './kling-v3-rest/adapter.ts';
+import { Kling3apiAdapter } from './kling3api/adapter.ts';
+import { KlingGeneratorAdapter } from './klinggenerator/adapter.ts';
+import { ReplicateAdapter } from './replicate/adapter.ts';
 
 const ADAPTERS = {
   kling: new KlingLegacyAdapter(),

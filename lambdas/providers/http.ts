@@ -7,9 +7,9 @@
 // Messages name the method and path only (never the query string or the base URL), so no token or signed
 // parameter ends up in a log line or a job's error.
 import { z } from 'zod';
-import { ProviderError } from '../errors.ts';
-import type { ErrorKind } from '../errors.ts';
-import type { AdapterContext } from './adapter.ts';
+import { ProviderError } from '../domain/errors.ts';
+import type { ErrorKind } from '../domain/errors.ts';
+import type { AdapterContext } from './port.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

@@ -2,7 +2,7 @@
 // to its Lambda and what it gets back. Both sides import these schemas, so they cannot drift apart.
 // The state machine itself is described in docs/workflow.md.
 import { z } from 'zod';
-import { JobError, StoredObject } from './job.ts';
+import { JobError, StoredObject } from '../domain/job.ts';
 
 /** Names of the Lambda handlers, one file each under lambdas/handlers/. */
 export const HANDLERS = [

@@ -1,8 +1,8 @@
 // What every adapter does the same way when it reads a provider's account of a task: tell from a failure's wording
 // whether moderation refused it, turn a failed task's reason into the job's error, and read the non-negative numbers
 // (credits charged) that providers send as a number or as a string.
-import { errorCodeOf } from '../errors.ts';
-import type { JobError } from '../job.ts';
+import { errorCodeOf } from '../domain/errors.ts';
+import type { JobError } from '../domain/job.ts';
 
 /**
  * Wording that means a moderation refusal, in a message or a code. No provider in our sources documents its exact

@@ -3,10 +3,10 @@
 // minutes by Powertools); on one machine from KLINGFLOW_<ID>_API_KEY / _ACCESS_KEY / _SECRET_KEY / _WEBHOOK_SECRET.
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { z } from 'zod';
-import type { AdapterContext, ProviderAdapter, ProviderCredentials } from '../domain/providers/adapter.ts';
-import { getAdapter, PROVIDER_IDS } from '../domain/providers/registry.ts';
+import type { AdapterContext, ProviderAdapter, ProviderCredentials } from '../providers/port.ts';
+import { getAdapter, PROVIDER_IDS } from '../providers/registry.ts';
 import type { ProviderLookup } from '../domain/validation.ts';
-import { config, providerEnvPrefix, requireEnv } from './config.ts';
+import { config, providerEnvPrefix, requireEnv } from './env.ts';
 
 const SecretCredentials = z.object({
   apiKey: z.string().optional(),

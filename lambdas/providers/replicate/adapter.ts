@@ -21,10 +21,10 @@
 //   the callback. A poll that finds the output already removed reports a non-retryable RESULT_UNAVAILABLE failure.
 // - No price table in our sources, so no estimate; `metrics.predict_time` is run time, not a cost, and is ignored.
 import { z } from 'zod';
-import { CallbackRejected, ProviderError } from '../errors.ts';
-import type { ErrorKind } from '../errors.ts';
-import type { JobError, MediaRef, Mode, ResolvedRequest } from '../job.ts';
-import { verifyStandardWebhook } from '../webhooks.ts';
+import { CallbackRejected, ProviderError } from '../../domain/errors.ts';
+import type { ErrorKind } from '../../domain/errors.ts';
+import type { JobError, MediaRef, Mode, ResolvedRequest } from '../../domain/job.ts';
+import { verifyStandardWebhook } from '../../domain/webhooks.ts';
 import type {
   AdapterContext,
   CallbackRequest,
@@ -34,10 +34,10 @@ import type {
   ProviderStatus,
   SubmitRequest,
   SubmitResult,
-} from './adapter.ts';
-import { kindOfHttpStatus, requestJson, snippetOf, withBearerApiKey } from './http.ts';
-import type { HttpFailure, ProviderRequest } from './http.ts';
-import { looksLikeContentPolicy, providerTaskFailure } from './task-results.ts';
+} from '../port.ts';
+import { kindOfHttpStatus, requestJson, snippetOf, withBearerApiKey } from '../http.ts';
+import type { HttpFailure, ProviderRequest } from '../http.ts';
+import { looksLikeContentPolicy, providerTaskFailure } from '../task-results.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Models. Only the two whose input schemas the source gives (§3.3, from the Replicate model API pages) are

@@ -24,9 +24,9 @@
 //   as "Motion Control (end-frame control)", which the canonical request expresses as image-to-video with an
 //   `endImage`, so it is offered for that and nothing else.
 import { z } from 'zod';
-import { CallbackRejected, ProviderError } from '../errors.ts';
-import type { ErrorKind } from '../errors.ts';
-import type { Cost, JobError, MediaRef, Mode, ResolvedRequest } from '../job.ts';
+import { CallbackRejected, ProviderError } from '../../domain/errors.ts';
+import type { ErrorKind } from '../../domain/errors.ts';
+import type { Cost, JobError, MediaRef, Mode, ResolvedRequest } from '../../domain/job.ts';
 import type {
   AdapterContext,
   CallbackRequest,
@@ -37,12 +37,12 @@ import type {
   ProviderStatus,
   SubmitRequest,
   SubmitResult,
-} from './adapter.ts';
-import { POLLED_ONLY } from './adapter.ts';
-import { kindOfHttpStatus, parseProviderBody, requestJson, snippetOf, withBearerApiKey, parseRateLimitReset } from './http.ts';
-import type { HttpFailure, ProviderRequest } from './http.ts';
-import { KLING_AI_DEFAULT_RESOLUTION, estimateKlingAiCost, withAudio } from './kling-ai-pricing.ts';
-import { CONTENT_POLICY_PATTERN, providerTaskFailure } from './task-results.ts';
+} from '../port.ts';
+import { POLLED_ONLY } from '../port.ts';
+import { kindOfHttpStatus, parseProviderBody, requestJson, snippetOf, withBearerApiKey, parseRateLimitReset } from '../http.ts';
+import type { HttpFailure, ProviderRequest } from '../http.ts';
+import { KLING_AI_DEFAULT_RESOLUTION, estimateKlingAiCost, withAudio } from './pricing.ts';
+import { CONTENT_POLICY_PATTERN, providerTaskFailure } from '../task-results.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Capabilities. Durations are the ones the document shows: V3 5 s and 10 s, O3 10 s and 15 s (multi-shot), plus

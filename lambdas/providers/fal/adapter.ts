@@ -17,8 +17,8 @@
 // request); progress figures; a thumbnail; a cost on the request (and no price table in our sources).
 // Requests over the account's concurrency limit wait IN_QUEUE instead of failing (§2.5), so `pending` can be long.
 import { z } from 'zod';
-import { CallbackRejected, ProviderError } from '../errors.ts';
-import type { Mode, ResolvedRequest } from '../job.ts';
+import { CallbackRejected, ProviderError } from '../../domain/errors.ts';
+import type { Mode, ResolvedRequest } from '../../domain/job.ts';
 import type {
   AdapterContext,
   CallbackRequest,
@@ -26,13 +26,13 @@ import type {
   ProviderStatus,
   SubmitRequest,
   SubmitResult,
-} from './adapter.ts';
-import { buildFalInput } from './fal-body.ts';
-import { classifyFalFailure, falTaskOutcome, isGenerationFailure } from './fal-errors.ts';
-import { FAL_CAPABILITIES } from './fal-models.ts';
-import { checkFalJobTag, FAL_JOB_TAG_PARAM, falJobTag, FalJwksCache, verifyFalWebhook } from './fal-webhook.ts';
-import { describeRequest, parseProviderBody, sendRequest } from './http.ts';
-import type { HttpFailure, ProviderRequest } from './http.ts';
+} from '../port.ts';
+import { buildFalInput } from './body.ts';
+import { classifyFalFailure, falTaskOutcome, isGenerationFailure } from './errors.ts';
+import { FAL_CAPABILITIES } from './models.ts';
+import { checkFalJobTag, FAL_JOB_TAG_PARAM, falJobTag, FalJwksCache, verifyFalWebhook } from './webhook.ts';
+import { describeRequest, parseProviderBody, sendRequest } from '../http.ts';
+import type { HttpFailure, ProviderRequest } from '../http.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Provider task ids. status() must find the request again from the id alone, and fal's queue URLs need the owner

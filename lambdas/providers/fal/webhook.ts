@@ -6,9 +6,9 @@
 import { createHash, createHmac, createPublicKey, timingSafeEqual, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { CallbackRejected } from '../errors.ts';
-import type { AdapterContext } from './adapter.ts';
-import { requestJson } from './http.ts';
+import { CallbackRejected } from '../../domain/errors.ts';
+import type { AdapterContext } from '../port.ts';
+import { requestJson } from '../http.ts';
 
 /**
  * fal's JWKS. The reference gives this host; one independent implementation uses `https://rest.fal.ai/...` instead,

@@ -1,6 +1,6 @@
 // The one interface every provider adapter implements (DESIGN.md §2). Adapters are pure HTTP clients: they take
 // their base URL, credentials and `fetch` from the context, so the simulator or any compatible reseller can stand in.
-import type { Cost, JobError, Mode, ResolvedRequest } from '../job.ts';
+import type { Cost, JobError, Mode, ResolvedRequest } from '../domain/job.ts';
 
 /** Canonical task statuses every provider's statuses map onto. */
 export type CanonicalStatus = 'pending' | 'processing' | 'succeeded' | 'failed' | 'cancelled';

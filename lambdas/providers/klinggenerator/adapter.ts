@@ -16,8 +16,8 @@
 //
 // Where the page is silent and a name had to be picked, the choice is one constant below, marked UNDOCUMENTED.
 import { z } from 'zod';
-import { CallbackRejected, ProviderError } from '../errors.ts';
-import type { JobError, Mode, ResolvedRequest } from '../job.ts';
+import { CallbackRejected, ProviderError } from '../../domain/errors.ts';
+import type { JobError, Mode, ResolvedRequest } from '../../domain/job.ts';
 import type {
   AdapterContext,
   CallbackRequest,
@@ -28,11 +28,11 @@ import type {
   ProviderStatus,
   SubmitRequest,
   SubmitResult,
-} from './adapter.ts';
-import { POLLED_ONLY } from './adapter.ts';
-import { kindOfHttpStatus, requestJson, snippetOf, withBearerApiKey, parseRateLimitReset } from './http.ts';
-import type { HttpFailure } from './http.ts';
-import { looksLikeContentPolicy, providerTaskFailure } from './task-results.ts';
+} from '../port.ts';
+import { POLLED_ONLY } from '../port.ts';
+import { kindOfHttpStatus, requestJson, snippetOf, withBearerApiKey, parseRateLimitReset } from '../http.ts';
+import type { HttpFailure } from '../http.ts';
+import { looksLikeContentPolicy, providerTaskFailure } from '../task-results.ts';
 
 export const KLINGGENERATOR_ID = 'klinggenerator';
 /** Where the real provider lives (the page's curl example). */

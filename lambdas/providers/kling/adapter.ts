@@ -4,10 +4,10 @@
 import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { z } from 'zod';
-import { CallbackRejected, ProviderError } from '../errors.ts';
-import type { ErrorKind } from '../errors.ts';
-import type { MediaRef, Mode, ResolvedRequest } from '../job.ts';
-import { verifyStandardWebhook } from '../webhooks.ts';
+import { CallbackRejected, ProviderError } from '../../domain/errors.ts';
+import type { ErrorKind } from '../../domain/errors.ts';
+import type { MediaRef, Mode, ResolvedRequest } from '../../domain/job.ts';
+import { verifyStandardWebhook } from '../../domain/webhooks.ts';
 import type {
   AdapterContext,
   CallbackRequest,
@@ -17,10 +17,10 @@ import type {
   ProviderStatus,
   SubmitRequest,
   SubmitResult,
-} from './adapter.ts';
-import { describeRequest, kindOfHttpStatus, parseProviderBody, sendRequest, snippetOf, withBearerApiKey, withBearerToken } from './http.ts';
-import type { HttpFailure, ProviderRequest } from './http.ts';
-import { nonNegativeNumber, providerTaskFailure } from './task-results.ts';
+} from '../port.ts';
+import { describeRequest, kindOfHttpStatus, parseProviderBody, sendRequest, snippetOf, withBearerApiKey, withBearerToken } from '../http.ts';
+import type { HttpFailure, ProviderRequest } from '../http.ts';
+import { nonNegativeNumber, providerTaskFailure } from '../task-results.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Capability map (§1.5 "Capability map highlights"). Resolution is not listed: on the legacy API it follows

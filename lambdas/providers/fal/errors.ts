@@ -4,12 +4,12 @@
 // a request is refused (submit, status, cancel: thrown as `ProviderError`), and when the result of a finished request
 // is fetched (a failed generation: the task's `JobError`).
 import { z } from 'zod';
-import { errorCodeOf, isRetryableKind, ProviderError } from '../errors.ts';
-import type { ErrorKind } from '../errors.ts';
-import type { JobError } from '../job.ts';
-import { kindOfHttpStatus, snippetOf } from './http.ts';
-import type { HttpFailure } from './http.ts';
-import { looksLikeContentPolicy } from './task-results.ts';
+import { errorCodeOf, isRetryableKind, ProviderError } from '../../domain/errors.ts';
+import type { ErrorKind } from '../../domain/errors.ts';
+import type { JobError } from '../../domain/job.ts';
+import { kindOfHttpStatus, snippetOf } from '../http.ts';
+import type { HttpFailure } from '../http.ts';
+import { looksLikeContentPolicy } from '../task-results.ts';
 
 const FalErrorItem = z.looseObject({
   loc: z.array(z.union([z.string(), z.number()])).optional(),

@@ -7,8 +7,8 @@
 // `tail_image_url` on v2.1 pro and v2.5-turbo pro, v2.6 pro I2V, v3 T2V). Where §2.4 is silent (the v1.6 `elements`
 // endpoint, v3 I2V, the O3 endpoints, `negative_prompt`/`cfg_scale` on v3) the layouts follow the input schemas
 // fal publishes on its model pages; each such layout says so below and is one constant to change.
-import type { ModelCapabilities, ProviderCapabilities } from './adapter.ts';
-import type { Mode, ResolvedRequest } from '../job.ts';
+import type { ModelCapabilities, ProviderCapabilities } from '../port.ts';
+import type { Mode, ResolvedRequest } from '../../domain/job.ts';
 
 /** The path segment after the version: fal's name for a quality tier. */
 export type FalTier = 'standard' | 'pro' | 'master' | '4k';

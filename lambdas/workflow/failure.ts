@@ -1,7 +1,7 @@
 // What a failed workflow means for the job: its terminal status and the error a person reads.
-import { ERROR_KINDS, ERROR_NAMES, errorCodeOf, isRetryableKind, type ErrorKind } from './errors.ts';
-import type { JobError, JobStatus } from './job.ts';
-import { causeMessage, POLL_BUDGET_EXHAUSTED, type FailurePayload } from './workflow.ts';
+import { ERROR_KINDS, ERROR_NAMES, errorCodeOf, isRetryableKind, type ErrorKind } from '../domain/errors.ts';
+import type { JobError, JobStatus } from '../domain/job.ts';
+import { causeMessage, POLL_BUDGET_EXHAUSTED, type FailurePayload } from './contract.ts';
 
 const KIND_BY_NAME = new Map<string, ErrorKind>(ERROR_KINDS.map((kind) => [ERROR_NAMES[kind], kind]));
 

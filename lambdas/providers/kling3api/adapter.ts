@@ -23,9 +23,9 @@
 // - No resolution, fps, camera control, voice or multi-shot parameter exists, so those are refused by validation.
 //   "High-quality 4K" is only a tagline: no field asks for it, so `resolution` is refused rather than ignored.
 import { z } from 'zod';
-import { CallbackRejected, ProviderError } from '../errors.ts';
-import type { ErrorKind } from '../errors.ts';
-import type { MediaRef, Mode, ResolvedRequest } from '../job.ts';
+import { CallbackRejected, ProviderError } from '../../domain/errors.ts';
+import type { ErrorKind } from '../../domain/errors.ts';
+import type { MediaRef, Mode, ResolvedRequest } from '../../domain/job.ts';
 import type {
   AdapterContext,
   CallbackRequest,
@@ -35,12 +35,12 @@ import type {
   ProviderStatus,
   SubmitRequest,
   SubmitResult,
-} from './adapter.ts';
-import { POLLED_ONLY } from './adapter.ts';
-import { describeRequest, kindOfHttpStatus, parseProviderBody, sendRequest, snippetOf, withBearerApiKey, parseRateLimitReset } from './http.ts';
-import type { HttpFailure, ProviderRequest } from './http.ts';
-import { estimateKling3apiCredits } from './kling3api-pricing.ts';
-import { nonNegativeNumber, providerTaskFailure } from './task-results.ts';
+} from '../port.ts';
+import { POLLED_ONLY } from '../port.ts';
+import { describeRequest, kindOfHttpStatus, parseProviderBody, sendRequest, snippetOf, withBearerApiKey, parseRateLimitReset } from '../http.ts';
+import type { HttpFailure, ProviderRequest } from '../http.ts';
+import { estimateKling3apiCredits } from './pricing.ts';
+import { nonNegativeNumber, providerTaskFailure } from '../task-results.ts';
 
 export const KLING3API_PROVIDER_ID = 'kling3api';
 

@@ -26,9 +26,9 @@
 //   the tutorial's comment also names `video_url`, read as a fallback (FALLBACK_VIDEO_URL_FIELD).
 // - No thumbnail and no charged-credits field on a task: status() reports neither.
 import { z } from 'zod';
-import { CallbackRejected, ProviderError, errorCodeOf, isRetryableKind } from '../errors.ts';
-import type { ErrorKind } from '../errors.ts';
-import type { JobError, MediaRef, Mode, ResolvedRequest } from '../job.ts';
+import { CallbackRejected, ProviderError, errorCodeOf, isRetryableKind } from '../../domain/errors.ts';
+import type { ErrorKind } from '../../domain/errors.ts';
+import type { JobError, MediaRef, Mode, ResolvedRequest } from '../../domain/job.ts';
 import type {
   AdapterContext,
   CallbackRequest,
@@ -38,13 +38,13 @@ import type {
   ProviderStatus,
   SubmitRequest,
   SubmitResult,
-} from './adapter.ts';
-import { POLLED_ONLY } from './adapter.ts';
-import { kindOfHttpStatus, requestJson, snippetOf, withBearerApiKey } from './http.ts';
-import type { HttpFailure, ProviderRequest } from './http.ts';
-import { klingV3RestPrice } from './kling-v3-rest-pricing.ts';
-import type { KlingV3RestResolution } from './kling-v3-rest-pricing.ts';
-import { providerTaskFailure } from './task-results.ts';
+} from '../port.ts';
+import { POLLED_ONLY } from '../port.ts';
+import { kindOfHttpStatus, requestJson, snippetOf, withBearerApiKey } from '../http.ts';
+import type { HttpFailure, ProviderRequest } from '../http.ts';
+import { klingV3RestPrice } from './pricing.ts';
+import type { KlingV3RestResolution } from './pricing.ts';
+import { providerTaskFailure } from '../task-results.ts';
 
 export const KLING_V3_REST_ID = 'kling-v3-rest';
 /** The real provider's base URL (the tutorial's KLING_API_BASE_URL default). */

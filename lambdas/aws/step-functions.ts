@@ -1,6 +1,6 @@
 // Starting the execution of a job (named after the job id, so it is started once).
 import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import type { ExecutionInput } from '../domain/workflow.ts';
+import type { ExecutionInput } from '../workflow/contract.ts';
 
 export async function startJobExecution(client: SFNClient, stateMachineArn: string, input: ExecutionInput): Promise<void> {
   try {

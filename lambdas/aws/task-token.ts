@@ -1,6 +1,6 @@
 // Waking the workflow's AwaitResult state with a provider's terminal result.
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import type { ProviderResult } from '../domain/workflow.ts';
+import type { ProviderResult } from '../workflow/contract.ts';
 
 /** Token errors mean the wait already ended (timed out into a poll, or answered): nothing is lost. */
 const STALE_TOKEN_ERRORS = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);

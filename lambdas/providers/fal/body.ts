@@ -2,11 +2,11 @@
 // (provider-apis.md §2.4): `image_url`/`start_image_url`, `tail_image_url`/`end_image_url`, string `duration`,
 // `generate_audio`, `voice_ids`, `multi_prompt` + `shot_type`, `camera_control`... Anything the request asks for
 // that the chosen endpoint cannot take is refused (`invalid`) rather than silently dropped.
-import { ProviderError } from '../errors.ts';
-import type { MediaRef, ResolvedRequest } from '../job.ts';
-import type { SubmitRequest } from './adapter.ts';
-import { falEndpointFor, falModel, FAL_MODELS } from './fal-models.ts';
-import type { FalInputLayout } from './fal-models.ts';
+import { ProviderError } from '../../domain/errors.ts';
+import type { MediaRef, ResolvedRequest } from '../../domain/job.ts';
+import type { SubmitRequest } from '../port.ts';
+import { falEndpointFor, falModel, FAL_MODELS } from './models.ts';
+import type { FalInputLayout } from './models.ts';
 
 export type FalInput = Record<string, unknown>;
 
