@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { PROVIDER_IDS } from '../lambdas/providers/registry.ts';
+import { PROVIDER_IDS } from '../lambdas/providers/ids.ts';
 import { HANDLERS, type HandlerName } from '../lambdas/workflow/contract.ts';
 import { startJobExecution } from '../lambdas/aws/step-functions.ts';
 import { reconcileActiveJobs } from '../lambdas/jobs/reconcile.ts';

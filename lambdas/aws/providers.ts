@@ -4,7 +4,8 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { z } from 'zod';
 import type { AdapterContext, ProviderAdapter, ProviderCredentials } from '../providers/port.ts';
-import { getAdapter, PROVIDER_IDS } from '../providers/registry.ts';
+import { PROVIDER_IDS } from '../providers/ids.ts';
+import { getAdapter } from '../providers/registry.ts';
 import type { ProviderLookup } from '../domain/validation.ts';
 import { config, providerEnvPrefix, requireEnv } from './env.ts';
 

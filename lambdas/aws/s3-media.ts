@@ -5,7 +5,8 @@ import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/cli
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { checkImage } from '../domain/image-check.ts';
 import type { MediaRef, ResolvedRequest } from '../domain/job.ts';
-import type { ImageInputPolicy, SubmitRequest } from '../providers/port.ts';
+import type { ImageInputPolicy } from '../domain/capabilities.ts';
+import type { SubmitRequest } from '../providers/port.ts';
 
 /** How long a provider has to fetch a signed input URL. */
 const SIGNED_INPUT_SECONDS = 3600;

@@ -1,7 +1,7 @@
 // Checks an input image against what the provider takes (format, size, dimensions, aspect ratio) before it is
 // sent, so a bad upload fails with a reason a person can act on and costs nothing at the provider.
 import { imageSize } from 'image-size';
-import type { ImageInputPolicy } from '../providers/port.ts';
+import type { ImageInputPolicy } from './capabilities.ts';
 
 const ANY_PROVIDER: Pick<ImageInputPolicy, 'types'> = { types: ['jpg', 'png', 'webp'] };
 

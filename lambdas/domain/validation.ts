@@ -2,7 +2,7 @@
 // Every problem is reported at once, each with the field, what was given and what is allowed (API.md: 422).
 import type { CreateJobRequest, Mode, ResolvedRequest } from './job.ts';
 import { modeOf } from './job.ts';
-import type { ModelCapabilities, ProviderCapabilities } from '../providers/port.ts';
+import type { ModelCapabilities, ProviderCapabilities } from './capabilities.ts';
 import { UPLOAD_PREFIX } from './uploads.ts';
 import { checkPublicUrl, isLoopbackAddress } from './url-policy.ts';
 

@@ -1,4 +1,5 @@
-// Every provider adapter klingflow knows, by id. Adding a provider is one line in ADAPTERS.
+// Every provider adapter klingflow knows, by id (ids.ts lists the ids; TypeScript requires an adapter for each).
+import { isProviderId, PROVIDER_IDS, type ProviderId } from './ids.ts';
 import type { ProviderAdapter } from './port.ts';
 import { FalQueueAdapter } from './fal/adapter.ts';
 import { KlingLegacyAdapter } from './kling/adapter.ts';
@@ -16,16 +17,7 @@ const ADAPTERS = {
   kling3api: new Kling3apiAdapter(),
   fal: new FalQueueAdapter(),
   replicate: new ReplicateAdapter(),
-} as const satisfies Record<string, ProviderAdapter>;
-
-export type ProviderId = keyof typeof ADAPTERS;
-
-/** The ids of every known provider, in registration order. */
-export const PROVIDER_IDS: readonly ProviderId[] = Object.freeze(Object.keys(ADAPTERS) as ProviderId[]);
-
-export function isProviderId(id: string): id is ProviderId {
-  return Object.hasOwn(ADAPTERS, id);
-}
+} as const satisfies Record<ProviderId, ProviderAdapter>;
 
 /** The adapter of a provider. Throws for an unknown id, naming the known ones. */
 export function getAdapter(id: string): ProviderAdapter {

@@ -2,7 +2,8 @@
 // answered 422 with the field, what was given and what is allowed, and nothing is written or started.
 // Also: listing by provider, and the cost each job carries.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getAdapter, PROVIDER_IDS } from '../../lambdas/providers/registry.ts';
+import { PROVIDER_IDS } from '../../lambdas/providers/ids.ts';
+import { getAdapter } from '../../lambdas/providers/registry.ts';
 import type { ModelCapabilities } from '../../lambdas/providers/port.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { Client, startTestStack } from './local-stack.ts';

@@ -4,7 +4,8 @@
 // the provider calls back, the callback finishes the job without a poll; a forged callback is refused.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getAdapter, PROVIDER_IDS } from '../../lambdas/providers/registry.ts';
+import { PROVIDER_IDS } from '../../lambdas/providers/ids.ts';
+import { getAdapter } from '../../lambdas/providers/registry.ts';
 import { STATES } from '../../lambdas/workflow/contract.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { Client, finishedExecution, startTestStack, statesEntered } from './local-stack.ts';

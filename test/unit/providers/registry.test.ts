@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { getAdapter, isProviderId, PROVIDER_IDS } from '../../../lambdas/providers/registry.ts';
+import { isProviderId, PROVIDER_IDS } from '../../../lambdas/providers/ids.ts';
+import { getAdapter } from '../../../lambdas/providers/registry.ts';
 import { DIALECTS } from '../../../simulator/server.ts';
 
 describe('provider registry', () => {
