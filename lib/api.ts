@@ -1,6 +1,7 @@
-// The public HTTP API (API.md), built from the route table in lambdas/http/routes.ts that the local front door
-// serves too. Authenticated routes use the authorizer chosen by context (IAM/SigV4 by default, or JWT); provider
-// callbacks carry no AWS credentials and are authenticated by the callback handler (signature or per-job secret).
+// The public HTTP API (docs/api.md, "Routes" and "Authentication"), built from the route table in
+// lambdas/http/routes.ts that the local front door serves too. Authenticated routes use the authorizer chosen by
+// context (IAM/SigV4 by default, or JWT); provider callbacks carry no AWS credentials and are authenticated by the
+// callback handler (signature or per-job secret).
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';

@@ -13,6 +13,7 @@
 //   awaitSeconds        seconds AwaitResult waits for a callback before polling  default 60
 //   maxPolls            AwaitResult ⇄ PollStatus rounds before TIMED_OUT          default 120
 import type { Node } from 'constructs';
+import { providerEnvPrefix, RESERVED_PROVIDER_ENV_NAMES } from '../lambdas/aws/env.ts';
 
 export type ApiAuth = { kind: 'iam' } | { kind: 'jwt'; issuer: string; audience: string[] };
 
@@ -42,12 +43,6 @@ export const DEFAULT_PROVIDER_BASE_URLS: Readonly<Record<string, string>> = {
   fal: 'https://queue.fal.run',
   replicate: 'https://api.replicate.com',
 };
-
-/**
- * Names under a provider's `KLINGFLOW_<ID>_` prefix that are not settings (lambdas/shared/providers.ts ignores them
- * as settings): the base URL, the secret's ARN and the local stack's credential variables.
- */
-export const RESERVED_PROVIDER_ENV_NAMES: readonly string[] = ['BASE_URL', 'SECRET_ARN', 'API_KEY', 'ACCESS_KEY', 'SECRET_KEY', 'WEBHOOK_SECRET'];
 
 export const CONTEXT_DEFAULTS = {
   auth: 'iam',
@@ -107,10 +102,6 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
     maxPolls: readPositiveInteger(context('maxPolls'), 'maxPolls') ?? CONTEXT_DEFAULTS.maxPolls,
   };
 }
-
-/** `KLINGFLOW_<ID>_...` environment prefix of a provider: upper-cased, '-' as '_'. */
-export const providerEnvPrefix = (providerId: string): string =>
-  `KLINGFLOW_${providerId.toUpperCase().replaceAll('-', '_')}`;
 
 /** `{ <provider id>: { <NAME>: value } }`; values may be strings, numbers or booleans (all become strings). */
 function readProviderSettings(value: unknown, enabledProviders: readonly string[]): Record<string, Record<string, string>> {

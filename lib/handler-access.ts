@@ -9,36 +9,19 @@ import { UPLOAD_PREFIX } from '../lambdas/domain/uploads.ts';
 import { HANDLERS } from '../lambdas/workflow/contract.ts';
 import type { HandlerName } from '../lambdas/workflow/contract.ts';
 import type { KlingflowHttpApi } from './api.ts';
+import { deploymentSecretEnv, ENV, PROVIDER_ENV_NAMES, providerEnv as providerEnvName } from '../lambdas/aws/env.ts';
 import type { KlingflowConfig } from './config.ts';
-import { providerEnvPrefix } from './config.ts';
 import type { HandlerFunctions } from './functions.ts';
 import type { Notifications } from './notifications.ts';
 import type { DeploymentSecrets, ProviderSecrets } from './secrets.ts';
 import type { Storage } from './storage.ts';
 import type { Workflow } from './workflow.ts';
 
-/**
- * Environment variable names the handlers read. Per provider also `KLINGFLOW_<ID>_BASE_URL`, `_SECRET_ARN` and
- * one `KLINGFLOW_<ID>_<NAME>` per entry of the context's providerSettings.
- */
-export const ENV = {
-  jobsTable: 'KLINGFLOW_JOBS_TABLE',
-  outputsBucket: 'KLINGFLOW_OUTPUTS_BUCKET',
-  inputsBucket: 'KLINGFLOW_INPUTS_BUCKET',
-  stateMachineArn: 'KLINGFLOW_STATE_MACHINE_ARN',
-  noticesTopicArn: 'KLINGFLOW_NOTICES_TOPIC_ARN',
-  publicUrl: 'KLINGFLOW_PUBLIC_URL',
-  defaultProvider: 'KLINGFLOW_DEFAULT_PROVIDER',
-  enabledProviders: 'KLINGFLOW_ENABLED_PROVIDERS',
-  awaitSeconds: 'KLINGFLOW_AWAIT_SECONDS',
-  maxPolls: 'KLINGFLOW_MAX_POLLS',
-  // Deployment secrets (lambdas/shared/deployment-secrets.ts: KLINGFLOW_<NAME>_ARN).
-  callbackSecretArn: 'KLINGFLOW_CALLBACK_SECRET_ARN',
-  webhookSecretArn: 'KLINGFLOW_WEBHOOK_SECRET_ARN',
-} as const;
-
-export const providerBaseUrlEnv = (providerId: string): string => `${providerEnvPrefix(providerId)}_BASE_URL`;
-export const providerSecretArnEnv = (providerId: string): string => `${providerEnvPrefix(providerId)}_SECRET_ARN`;
+// The variable names come from the handlers' environment contract (lambdas/aws/env.ts): one place for both sides.
+const CALLBACK_SECRET_ARN = deploymentSecretEnv('CALLBACK_SECRET').arn;
+const WEBHOOK_SECRET_ARN = deploymentSecretEnv('WEBHOOK_SECRET').arn;
+const providerBaseUrlEnv = (providerId: string): string => providerEnvName(providerId, PROVIDER_ENV_NAMES.baseUrl);
+const providerSecretArnEnv = (providerId: string): string => providerEnvName(providerId, PROVIDER_ENV_NAMES.secretArn);
 
 /** Handlers that talk to providers: they get every enabled provider's base URL, secret and settings. */
 export const PROVIDER_CLIENTS: readonly HandlerName[] = ['api', 'callback', 'validate', 'submit', 'poll-status'];
@@ -97,7 +80,7 @@ export class HandlerAccess extends Construct {
       providerEnv[providerBaseUrlEnv(providerId)] = config.providerBaseUrls[providerId]!;
       providerEnv[providerSecretArnEnv(providerId)] = secrets.byProvider.get(providerId)!.secretArn;
       for (const [name, value] of Object.entries(config.providerSettings[providerId] ?? {})) {
-        providerEnv[`${providerEnvPrefix(providerId)}_${name}`] = value;
+        providerEnv[providerEnvName(providerId, name)] = value;
       }
     }
     // What creating a job needs to know (api and s3-upload): the providers to choose from and the workflow's budget.
@@ -136,7 +119,7 @@ export class HandlerAccess extends Construct {
       },
       callback: {
         // The callback secret checks the per-job token in callback URLs of providers that do not sign.
-        env: { ...providerEnv, [ENV.callbackSecretArn]: deploymentSecrets.callbackSecret.secretArn },
+        env: { ...providerEnv, [CALLBACK_SECRET_ARN]: deploymentSecrets.callbackSecret.secretArn },
         statements: [readAndUpdateJob, readProviderSecrets, readCallbackSecret],
         stateMachineStatements: [
           allow('ResumeWorkflow', ['states:SendTaskSuccess', 'states:SendTaskFailure'], [stateMachine.stateMachineArn]),
@@ -150,7 +133,7 @@ export class HandlerAccess extends Construct {
           ...providerEnv,
           ...inputsEnv,
           [ENV.publicUrl]: api.url,
-          [ENV.callbackSecretArn]: deploymentSecrets.callbackSecret.secretArn,
+          [CALLBACK_SECRET_ARN]: deploymentSecrets.callbackSecret.secretArn,
         },
         statements: [readAndUpdateJob, readProviderSecrets, readUploads, readCallbackSecret],
       },
@@ -186,7 +169,7 @@ export class HandlerAccess extends Construct {
         ],
       },
       webhook: {
-        env: { [ENV.webhookSecretArn]: deploymentSecrets.webhookSecret.secretArn },
+        env: { [WEBHOOK_SECRET_ARN]: deploymentSecrets.webhookSecret.secretArn },
         statements: [
           // UpdateItem: the delivery (or giving up) is recorded on the job.
           readAndUpdateJob,

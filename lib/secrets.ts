@@ -5,7 +5,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
-/** The JSON keys of a provider secret (lambdas/domain/providers/adapter.ts ProviderCredentials). */
+/** The JSON keys of a provider secret (ProviderCredentials in lambdas/providers/port.ts). */
 export const PROVIDER_SECRET_KEYS = ['apiKey', 'accessKey', 'secretKey', 'webhookSecret'] as const;
 
 /** The key CloudFormation's generated value goes under; no handler reads it. */
@@ -50,7 +50,7 @@ export class ProviderSecrets extends Construct {
   }
 }
 
-/** Names of the deployment's own secrets (lambdas/shared/deployment-secrets.ts reads them by `KLINGFLOW_<NAME>_ARN`). */
+/** Names of the deployment's own secrets (lambdas/aws/secrets.ts reads them by `KLINGFLOW_<NAME>_ARN`). */
 export const DEPLOYMENT_SECRET_NAMES = {
   callback: 'klingflow/callback-secret',
   webhook: 'klingflow/webhook-secret',

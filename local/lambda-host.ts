@@ -6,10 +6,16 @@ import { HANDLERS, type HandlerName } from '../lambdas/workflow/contract.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
-export class LambdaHost {
-  private readonly loaded = new Map<HandlerName, Promise<Handler>>();
+/**
+ * What the host can run: the deployed handlers, and `reconcile`, which only the local stack runs (at start: its
+ * executions lived in memory and are gone after a restart).
+ */
+export type LocalHandlerName = HandlerName | 'reconcile';
 
-  private load(name: HandlerName): Promise<Handler> {
+export class LambdaHost {
+  private readonly loaded = new Map<LocalHandlerName, Promise<Handler>>();
+
+  private load(name: LocalHandlerName): Promise<Handler> {
     let handler = this.loaded.get(name);
     if (!handler) {
       handler = import(`../lambdas/handlers/${name}.ts`).then((module: { handler: Handler }) => module.handler);
@@ -23,7 +29,7 @@ export class LambdaHost {
     await Promise.all(HANDLERS.map((name) => this.load(name)));
   }
 
-  async invoke(name: HandlerName, event: unknown, timeoutMs = 15 * 60_000): Promise<unknown> {
+  async invoke(name: LocalHandlerName, event: unknown, timeoutMs = 15 * 60_000): Promise<unknown> {
     const handler = await this.load(name);
     const deadline = Date.now() + timeoutMs;
     const context = {

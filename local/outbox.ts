@@ -1,5 +1,5 @@
-// SNS notices on one machine: one JSON object a line in <data dir>/outbox/notices.jsonl (API.md), and a
-// readable copy on the console, as an e-mail subscriber would see it.
+// SNS notices on one machine: one JSON object a line in <data dir>/outbox/notices.jsonl (docs/api.md, "Notices"),
+// and a readable copy on the console, as an e-mail subscriber would see it.
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -1,4 +1,4 @@
-// Local-stack settings from the environment (API.md, "Local stack"), with the defaults a new user gets.
+// Local-stack settings from the environment (docs/api.md, "Local stack settings"), with the defaults a new user gets.
 import { z } from 'zod';
 
 const Settings = z.object({

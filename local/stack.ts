@@ -5,13 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { deploymentSecretEnv, ENV, PROVIDER_ENV_NAMES, providerEnv } from '../lambdas/aws/env.ts';
 import { PROVIDER_IDS } from '../lambdas/providers/ids.ts';
 import { HANDLERS, type HandlerName } from '../lambdas/workflow/contract.ts';
-import { startJobExecution } from '../lambdas/aws/step-functions.ts';
-import { reconcileActiveJobs } from '../lambdas/jobs/reconcile.ts';
-import { dynamo, resetAwsClients, sfn } from '../lambdas/aws/clients.ts';
-import { providerEnvPrefix } from '../lambdas/aws/env.ts';
-import { JobStore } from '../lambdas/aws/job-store.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
 import { startAwsApi } from './emulators/aws-api.ts';
 import { startDynamo } from './emulators/dynamodb.ts';
@@ -133,7 +129,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(s3.close);
 
     // Providers with no base URL of their own talk to the built-in simulator, each under /<id>.
-    const unconfigured = PROVIDER_IDS.filter((id) => !process.env[`${providerEnvPrefix(id)}_BASE_URL`]);
+    const unconfigured = PROVIDER_IDS.filter((id) => !process.env[providerEnv(id, PROVIDER_ENV_NAMES.baseUrl)]);
     const simulated = Object.fromEntries(unconfigured.map((id) => [id, simulatedProviderKeys(dataDir, id)]));
     let simulator: Simulator | undefined;
     if (unconfigured.length) {
@@ -166,55 +162,47 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_S3: s3.endpoint,
       AWS_ENDPOINT_URL_SFN: awsApi.url,
       AWS_ENDPOINT_URL_SNS: awsApi.url,
-      KLINGFLOW_S3_FORCE_PATH_STYLE: 'true',
-      KLINGFLOW_JOBS_TABLE: LOCAL_NAMES.table,
-      KLINGFLOW_OUTPUTS_BUCKET: LOCAL_NAMES.outputsBucket,
-      KLINGFLOW_STATE_MACHINE_ARN: LOCAL_NAMES.stateMachineArn,
-      KLINGFLOW_NOTICES_TOPIC_ARN: LOCAL_NAMES.topicArn,
-      KLINGFLOW_ENABLED_PROVIDERS: PROVIDER_IDS.join(','),
-      KLINGFLOW_DEFAULT_PROVIDER: settings.KLINGFLOW_DEFAULT_PROVIDER,
-      KLINGFLOW_AWAIT_SECONDS: String(settings.KLINGFLOW_AWAIT_SECONDS),
-      KLINGFLOW_MAX_POLLS: String(settings.KLINGFLOW_MAX_POLLS),
+      [ENV.s3ForcePathStyle]: 'true',
+      [ENV.jobsTable]: LOCAL_NAMES.table,
+      [ENV.outputsBucket]: LOCAL_NAMES.outputsBucket,
+      [ENV.stateMachineArn]: LOCAL_NAMES.stateMachineArn,
+      [ENV.noticesTopicArn]: LOCAL_NAMES.topicArn,
+      [ENV.enabledProviders]: PROVIDER_IDS.join(','),
+      [ENV.defaultProvider]: settings.KLINGFLOW_DEFAULT_PROVIDER,
+      [ENV.awaitSeconds]: String(settings.KLINGFLOW_AWAIT_SECONDS),
+      [ENV.maxPolls]: String(settings.KLINGFLOW_MAX_POLLS),
       POWERTOOLS_LOG_LEVEL: settings.POWERTOOLS_LOG_LEVEL,
     });
     delete process.env.AWS_PROFILE;
     Object.assign(process.env, {
-      KLINGFLOW_CALLBACK_SECRET: callbackSecret,
-      KLINGFLOW_WEBHOOK_SECRET: webhookSecret,
-      KLINGFLOW_INPUTS_BUCKET: LOCAL_NAMES.inputsBucket,
+      [deploymentSecretEnv('CALLBACK_SECRET').value]: callbackSecret,
+      [deploymentSecretEnv('WEBHOOK_SECRET').value]: webhookSecret,
+      [ENV.inputsBucket]: LOCAL_NAMES.inputsBucket,
       // Webhook receivers on this machine (127.0.0.1, plain http) are fine here; a deployment never allows them.
-      KLINGFLOW_ALLOW_LOOPBACK_CALLBACK_URLS: 'true',
+      [ENV.allowLoopbackCallbackUrls]: 'true',
     });
     const endpoints = simulator?.endpoints() ?? {};
     for (const [id, keys] of Object.entries(simulated)) {
-      const prefix = providerEnvPrefix(id);
       const endpoint = endpoints[id];
       if (!endpoint) throw new Error(`the simulator does not speak the ${id} dialect`);
       const values: Record<string, string | undefined> = {
-        BASE_URL: endpoint.baseUrl,
-        API_KEY: keys.credentials.apiKey,
-        ACCESS_KEY: keys.credentials.accessKey,
-        SECRET_KEY: keys.credentials.secretKey,
-        WEBHOOK_SECRET: keys.webhookSecret,
+        [PROVIDER_ENV_NAMES.baseUrl]: endpoint.baseUrl,
+        [PROVIDER_ENV_NAMES.apiKey]: keys.credentials.apiKey,
+        [PROVIDER_ENV_NAMES.accessKey]: keys.credentials.accessKey,
+        [PROVIDER_ENV_NAMES.secretKey]: keys.credentials.secretKey,
+        [PROVIDER_ENV_NAMES.webhookSecret]: keys.webhookSecret,
         ...endpoint.settings,
       };
       // (process.env turns undefined into the string "undefined": leave those out)
-      for (const [name, value] of Object.entries(values)) if (value !== undefined) process.env[`${prefix}_${name}`] = value;
+      for (const [name, value] of Object.entries(values)) if (value !== undefined) process.env[providerEnv(id, name)] = value;
     }
-    resetAwsClients();
-
     await host.warm();
     deliverS3Event = async (event) => (event.Records.length ? host.invoke('s3-upload', event) : undefined);
     const front = await startFrontDoor(host, { port: settings.KLINGFLOW_PORT, token });
     stops.push(front.close);
-    process.env.KLINGFLOW_PUBLIC_URL = front.url;
+    process.env[ENV.publicUrl] = front.url;
 
-    const config = { awaitSeconds: settings.KLINGFLOW_AWAIT_SECONDS, maxPolls: settings.KLINGFLOW_MAX_POLLS };
-    const redriven = await reconcileActiveJobs(
-      new JobStore(dynamo(), LOCAL_NAMES.table),
-      (input) => startJobExecution(sfn(), LOCAL_NAMES.stateMachineArn, input),
-      config,
-    );
+    const { redriven } = (await host.invoke('reconcile', {})) as { redriven: string[] };
 
     const stackFile = join(dataDir, STACK_FILE);
     writeFileSync(

@@ -1,5 +1,7 @@
 // One client per AWS service per process, created on first use (cold starts pay only for what a handler uses).
 // Endpoints come from the SDK's own settings: on one machine the local stack sets AWS_ENDPOINT_URL_<SERVICE>.
+// A client is remade when those settings change, which only happens when the local stack starts again in the
+// same process with new emulator ports (a Lambda's environment never changes).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -7,36 +9,34 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config } from './env.ts';
 
-const resets: (() => void)[] = [];
+/** The settings a client is made from; a new value means a new client. */
+const settingsOf = (service: string): string =>
+  [process.env.AWS_REGION, process.env[`AWS_ENDPOINT_URL_${service}`], process.env.AWS_ENDPOINT_URL, process.env.AWS_ACCESS_KEY_ID, config.s3ForcePathStyle()].join('|');
 
-const once = <T>(make: () => T): (() => T) => {
-  let value: T | undefined;
-  resets.push(() => (value = undefined));
-  return () => (value ??= make());
+const perSettings = <T>(service: string, make: () => T): (() => T) => {
+  let made: { key: string; client: T } | undefined;
+  return () => {
+    const key = settingsOf(service);
+    if (made?.key !== key) made = { key, client: make() };
+    return made.client;
+  };
 };
 
-/**
- * Forget the clients, so the next call makes new ones from the current environment. Only the local stack needs
- * this: it can start again in one process with new endpoints (a Lambda's environment never changes).
- */
-export function resetAwsClients(): void {
-  resets.forEach((reset) => reset());
-}
-
-export const dynamo = once(() =>
+export const dynamo = perSettings('DYNAMODB', () =>
   DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
 );
 
-export const s3 = once(
+export const s3 = perSettings(
+  'S3',
   () =>
     new S3Client({
       forcePathStyle: config.s3ForcePathStyle(),
-      // Checksums only where S3 requires them: identical on AWS, and the local emulator stores aws-chunked
-      // framing verbatim otherwise (reference/local-emulation.md §3).
+      // Checksums only where S3 requires them: identical on AWS, and the local emulator (s3rver) would otherwise
+      // store the aws-chunked framing verbatim (docs/architecture.md, "Local emulators: known quirks").
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     }),
 );
 
-export const sfn = once(() => new SFNClient({}));
-export const sns = once(() => new SNSClient({}));
+export const sfn = perSettings('SFN', () => new SFNClient({}));
+export const sns = perSettings('SNS', () => new SNSClient({}));

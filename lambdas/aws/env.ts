@@ -1,7 +1,73 @@
-// Handler configuration from the environment (set by lib/functions.ts on AWS, by local/ on one machine).
-// Each handler reads only what it needs; a missing setting fails loudly with its name.
+// The environment contract between the handlers and whatever runs them: every variable a handler reads is named
+// here, once. The CDK stack (lib/handler-access.ts) writes these names on AWS, the local stack (local/stack.ts)
+// writes them on one machine, and `config` below reads them. Adding a setting: a name in ENV, a reader in
+// `config`, and the value where lib/ and local/ set the others. This file is a contract: no AWS SDK, no I/O.
 import { z } from 'zod';
 
+/** Names of the deployment-wide variables. */
+export const ENV = {
+  jobsTable: 'KLINGFLOW_JOBS_TABLE',
+  outputsBucket: 'KLINGFLOW_OUTPUTS_BUCKET',
+  /** Where S3 uploads (and `{s3Key}` inputs) live. */
+  inputsBucket: 'KLINGFLOW_INPUTS_BUCKET',
+  stateMachineArn: 'KLINGFLOW_STATE_MACHINE_ARN',
+  noticesTopicArn: 'KLINGFLOW_NOTICES_TOPIC_ARN',
+  /** The public base URL of the HTTP API (callback URLs, links in notices). */
+  publicUrl: 'KLINGFLOW_PUBLIC_URL',
+  defaultProvider: 'KLINGFLOW_DEFAULT_PROVIDER',
+  /** Comma-separated provider ids. */
+  enabledProviders: 'KLINGFLOW_ENABLED_PROVIDERS',
+  /** Seconds AwaitResult waits for a callback before polling. */
+  awaitSeconds: 'KLINGFLOW_AWAIT_SECONDS',
+  /** AwaitResult ⇄ PollStatus rounds before a job is TIMED_OUT. */
+  maxPolls: 'KLINGFLOW_MAX_POLLS',
+  /** Milliseconds before a provider request is abandoned. */
+  providerTimeoutMs: 'KLINGFLOW_PROVIDER_TIMEOUT_MS',
+  /** Seconds a signed download URL handed out by `GET /v1/jobs/{id}/video` lives. */
+  downloadUrlSeconds: 'KLINGFLOW_DOWNLOAD_URL_SECONDS',
+  /** `true`: callback URLs may name this machine (loopback, plain http). Only the local stack sets it. */
+  allowLoopbackCallbackUrls: 'KLINGFLOW_ALLOW_LOOPBACK_CALLBACK_URLS',
+  /** `true`: path-style S3 addressing (the local S3 emulator needs it). */
+  s3ForcePathStyle: 'KLINGFLOW_S3_FORCE_PATH_STYLE',
+} as const;
+
+/** Secrets of the deployment itself (not of a provider). */
+export type DeploymentSecretName = 'CALLBACK_SECRET' | 'WEBHOOK_SECRET';
+
+/**
+ * Where a deployment secret comes from: on AWS the ARN of its Secrets Manager secret (`KLINGFLOW_<NAME>_ARN`), on
+ * one machine the value itself (`KLINGFLOW_<NAME>`, from the local stack's data folder).
+ */
+export const deploymentSecretEnv = (name: DeploymentSecretName): { arn: string; value: string } => ({
+  arn: `KLINGFLOW_${name}_ARN`,
+  value: `KLINGFLOW_${name}`,
+});
+
+/** Environment variable prefix of a provider: `kling-v3-rest` → `KLINGFLOW_KLING_V3_REST`. */
+export const providerEnvPrefix = (providerId: string): string => `KLINGFLOW_${providerId.toUpperCase().replace(/-/g, '_')}`;
+
+/** Names under a provider's prefix that are its endpoint and credentials, not adapter settings. */
+export const PROVIDER_ENV_NAMES = {
+  baseUrl: 'BASE_URL',
+  /** On AWS: the provider's Secrets Manager secret (JSON of apiKey/accessKey/secretKey/webhookSecret). */
+  secretArn: 'SECRET_ARN',
+  /** On one machine: the credentials themselves. */
+  apiKey: 'API_KEY',
+  accessKey: 'ACCESS_KEY',
+  secretKey: 'SECRET_KEY',
+  webhookSecret: 'WEBHOOK_SECRET',
+} as const;
+
+/** The reserved names of {@link PROVIDER_ENV_NAMES}; anything else under the prefix is an adapter setting. */
+export const RESERVED_PROVIDER_ENV_NAMES: readonly string[] = Object.values(PROVIDER_ENV_NAMES);
+
+/**
+ * The full variable name of one of a provider's variables: `providerEnv('fal', 'BASE_URL')` →
+ * `KLINGFLOW_FAL_BASE_URL`; an adapter setting `providerEnv('fal', 'JWKS_URL')` → `KLINGFLOW_FAL_JWKS_URL`.
+ */
+export const providerEnv = (providerId: string, name: string): string => `${providerEnvPrefix(providerId)}_${name}`;
+
+/** A variable's value. Throws `Error` naming the variable when it is unset or empty. */
 export function requireEnv(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`configuration: environment variable ${name} is not set`);
@@ -16,35 +82,50 @@ const positiveInt = (name: string, fallback: number): number => {
   return parsed.data;
 };
 
-/** Environment variable prefix of a provider: `kling-v3-rest` → `KLINGFLOW_KLING_V3_REST`. */
-export const providerEnvPrefix = (providerId: string): string =>
-  `KLINGFLOW_${providerId.toUpperCase().replace(/-/g, '_')}`;
-
+/**
+ * The handlers' configuration, read when asked (a handler reads only what it uses; a missing setting fails
+ * loudly with its name). Defaults are the ones documented in docs/api.md, "Local stack settings".
+ */
 export const config = {
-  jobsTable: () => requireEnv('KLINGFLOW_JOBS_TABLE'),
-  outputsBucket: () => requireEnv('KLINGFLOW_OUTPUTS_BUCKET'),
-  /** Where S3 uploads (and `{s3Key}` inputs) live. */
-  inputsBucket: () => requireEnv('KLINGFLOW_INPUTS_BUCKET'),
-  /**
-   * Lets callback URLs name this machine (loopback, plain http allowed). Only the local stack sets it, for
-   * receivers on 127.0.0.1; a deployment never does. Other private ranges stay refused either way.
-   */
-  allowLoopbackCallbackUrls: () => process.env.KLINGFLOW_ALLOW_LOOPBACK_CALLBACK_URLS === 'true',
-  stateMachineArn: () => requireEnv('KLINGFLOW_STATE_MACHINE_ARN'),
-  noticesTopicArn: () => requireEnv('KLINGFLOW_NOTICES_TOPIC_ARN'),
-  /** The public base URL of the HTTP API (callback URLs, links in notices). */
-  publicUrl: () => requireEnv('KLINGFLOW_PUBLIC_URL').replace(/\/+$/, ''),
-  defaultProvider: () => process.env.KLINGFLOW_DEFAULT_PROVIDER || 'kling',
+  jobsTable: () => requireEnv(ENV.jobsTable),
+  outputsBucket: () => requireEnv(ENV.outputsBucket),
+  inputsBucket: () => requireEnv(ENV.inputsBucket),
+  allowLoopbackCallbackUrls: () => process.env[ENV.allowLoopbackCallbackUrls] === 'true',
+  stateMachineArn: () => requireEnv(ENV.stateMachineArn),
+  noticesTopicArn: () => requireEnv(ENV.noticesTopicArn),
+  publicUrl: () => requireEnv(ENV.publicUrl).replace(/\/+$/, ''),
+  defaultProvider: () => process.env[ENV.defaultProvider] || 'kling',
   enabledProviders: (): string[] =>
-    (process.env.KLINGFLOW_ENABLED_PROVIDERS || 'kling')
+    (process.env[ENV.enabledProviders] || 'kling')
       .split(',')
       .map((p) => p.trim())
       .filter(Boolean),
-  awaitSeconds: () => positiveInt('KLINGFLOW_AWAIT_SECONDS', 60),
-  maxPolls: () => positiveInt('KLINGFLOW_MAX_POLLS', 120),
-  providerTimeoutMs: () => positiveInt('KLINGFLOW_PROVIDER_TIMEOUT_MS', 20_000),
-  /** Lifetime of a signed download URL handed out by `GET /v1/jobs/{id}/video`. */
-  downloadUrlSeconds: () => positiveInt('KLINGFLOW_DOWNLOAD_URL_SECONDS', 300),
-  /** Path-style S3 addressing (the local S3 emulator needs it). */
-  s3ForcePathStyle: () => process.env.KLINGFLOW_S3_FORCE_PATH_STYLE === 'true',
+  /** Seconds. */
+  awaitSeconds: () => positiveInt(ENV.awaitSeconds, 60),
+  maxPolls: () => positiveInt(ENV.maxPolls, 120),
+  /** Milliseconds. */
+  providerTimeoutMs: () => positiveInt(ENV.providerTimeoutMs, 20_000),
+  /** Seconds. */
+  downloadUrlSeconds: () => positiveInt(ENV.downloadUrlSeconds, 300),
+  s3ForcePathStyle: () => process.env[ENV.s3ForcePathStyle] === 'true',
+  /** A provider's base URL, or `undefined` when it has none configured. */
+  providerBaseUrl: (providerId: string): string | undefined => process.env[providerEnv(providerId, PROVIDER_ENV_NAMES.baseUrl)] || undefined,
+  /** A provider variable's value, or `undefined` when unset or empty. */
+  providerValue: (providerId: string, name: string): string | undefined => process.env[providerEnv(providerId, name)] || undefined,
+  /**
+   * A provider's adapter settings: `KLINGFLOW_<ID>_<NAME>` → `{ <NAME>: value }`, reserved names aside. Another
+   * provider's variables are not settings even when its prefix starts with this one's (`KLINGFLOW_KLING_` is the
+   * start of `KLINGFLOW_KLING_V3_REST_`), so `knownProviders` lists every id.
+   */
+  providerSettings: (providerId: string, knownProviders: readonly string[]): Record<string, string> => {
+    const prefix = `${providerEnvPrefix(providerId)}_`;
+    const others = knownProviders.map((id) => `${providerEnvPrefix(id)}_`).filter((p) => p !== prefix && p.startsWith(prefix));
+    return Object.fromEntries(
+      Object.entries(process.env)
+        .filter((entry): entry is [string, string] => entry[0].startsWith(prefix) && Boolean(entry[1]))
+        .filter(([name]) => !others.some((other) => name.startsWith(other)))
+        .map(([name, value]) => [name.slice(prefix.length), value])
+        .filter(([name]) => !RESERVED_PROVIDER_ENV_NAMES.includes(name)),
+    );
+  },
 };

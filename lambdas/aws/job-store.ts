@@ -5,20 +5,15 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { JobRecord, TERMINAL_STATUSES, type JobStatus } from '../domain/job.ts';
+import { InvalidCursor, type JobChanges, type JobPage, type JobRepository, type WebhookChange } from '../jobs/ports.ts';
 
 export const INDEX_BY_STATUS = 'byStatus';
 export const INDEX_BY_CREATED_AT = 'byCreatedAt';
 
-/** A page cursor that did not come from us (or was altered). */
-export class InvalidCursor extends Error {
-  override readonly name = 'InvalidCursor';
-}
-
 const CursorKey = z.record(z.string(), z.string());
 
-type Changes = Partial<Omit<JobRecord, 'jobId' | 'kind' | 'createdAt' | 'requestHash'>>;
-
-export class JobStore {
+/** The jobs table on DynamoDB: the {@link JobRepository} of a deployment and of the local stack. */
+export class JobStore implements JobRepository {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -60,7 +55,7 @@ export class JobStore {
    * index query (DynamoDB applies `Limit` before it), so a page can hold fewer than `limit` items while
    * `nextCursor` says more may follow.
    */
-  async list(options: { status?: JobStatus; provider?: string; limit: number; cursor?: string }): Promise<{ items: JobRecord[]; nextCursor?: string }> {
+  async list(options: { status?: JobStatus; provider?: string; limit: number; cursor?: string }): Promise<JobPage> {
     const byStatus = options.status !== undefined;
     const names: Record<string, string> = byStatus ? { '#status': 'status' } : { '#kind': 'kind' };
     const values: Record<string, unknown> = { ':p': byStatus ? options.status : 'JOB' };
@@ -91,7 +86,7 @@ export class JobStore {
    * Applies `changes` to a job that is not terminal yet (attributes set to `undefined` are removed) and returns
    * the new record, or `undefined` if the job had already ended (or does not exist).
    */
-  async updateActive(jobId: string, changes: Changes, options: { incrementAttempts?: boolean } = {}): Promise<JobRecord | undefined> {
+  async updateActive(jobId: string, changes: JobChanges, options: { incrementAttempts?: boolean } = {}): Promise<JobRecord | undefined> {
     const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt' };
     const values: Record<string, unknown> = { ':updatedAt': this.now().toISOString() };
     const sets = ['#updatedAt = :updatedAt'];
@@ -164,7 +159,7 @@ export class JobStore {
    */
   async recordWebhook(
     jobId: string,
-    change: { id: string; status: 'pending' | 'delivered' | 'failed'; countAttempt?: boolean; lastError?: string },
+    change: WebhookChange,
   ): Promise<void> {
     const names: Record<string, string> = { '#webhook': 'webhook' };
     const values: Record<string, unknown> = {
@@ -205,7 +200,7 @@ export class JobStore {
   }
 
   /** Moves a job to a terminal status once; later calls return `undefined` and change nothing. */
-  async finish(jobId: string, status: JobStatus, changes: Changes): Promise<JobRecord | undefined> {
+  async finish(jobId: string, status: JobStatus, changes: JobChanges): Promise<JobRecord | undefined> {
     if (!TERMINAL_STATUSES.includes(status)) throw new Error(`${status} is not a terminal status`);
     const at = this.now().toISOString();
     return this.updateActive(jobId, { ...changes, status, finishedAt: at, taskToken: undefined });

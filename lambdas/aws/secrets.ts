@@ -1,16 +1,24 @@
-// Secrets of the deployment itself (not of a provider): on AWS in Secrets Manager (KLINGFLOW_<NAME>_ARN,
-// cached five minutes by Powertools), on one machine in the environment (KLINGFLOW_<NAME>, from the data folder).
+// Secrets: the deployment's own (callback tokens, webhook signing) and each provider's credentials. On AWS they
+// live in Secrets Manager (the variable holds the secret's ARN; values are cached five minutes by Powertools); on
+// one machine the local stack puts the values themselves in the environment, from its data folder.
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { z } from 'zod';
+import type { ProviderCredentials } from '../providers/port.ts';
+import { config, deploymentSecretEnv, PROVIDER_ENV_NAMES, type DeploymentSecretName } from './env.ts';
 
-async function deploymentSecret(name: string): Promise<string> {
-  const arn = process.env[`KLINGFLOW_${name}_ARN`];
+/** Seconds a secret's value is cached in a warm Lambda. */
+const SECRET_CACHE_SECONDS = 300;
+
+async function deploymentSecret(name: DeploymentSecretName): Promise<string> {
+  const env = deploymentSecretEnv(name);
+  const arn = process.env[env.arn];
   if (arn) {
-    const value = await getSecret(arn, { maxAge: 300 });
-    if (typeof value !== 'string' || !value) throw new Error(`the secret KLINGFLOW_${name}_ARN names is empty`);
+    const value = await getSecret(arn, { maxAge: SECRET_CACHE_SECONDS });
+    if (typeof value !== 'string' || !value) throw new Error(`the secret ${env.arn} names is empty`);
     return value;
   }
-  const value = process.env[`KLINGFLOW_${name}`];
-  if (!value) throw new Error(`configuration: neither KLINGFLOW_${name}_ARN nor KLINGFLOW_${name} is set`);
+  const value = process.env[env.value];
+  if (!value) throw new Error(`configuration: neither ${env.arn} nor ${env.value} is set`);
   return value;
 }
 
@@ -19,3 +27,33 @@ export const callbackSecret = (): Promise<string> => deploymentSecret('CALLBACK_
 
 /** Signs the webhooks sent to callers (Standard Webhooks: receivers verify with `whsec_` + this value). */
 export const webhookSecret = (): Promise<string> => deploymentSecret('WEBHOOK_SECRET');
+
+const SecretCredentials = z.object({
+  apiKey: z.string().optional(),
+  accessKey: z.string().optional(),
+  secretKey: z.string().optional(),
+  webhookSecret: z.string().optional(),
+});
+
+/**
+ * A provider's credentials: from its Secrets Manager secret (`KLINGFLOW_<ID>_SECRET_ARN`, a JSON object of
+ * apiKey/accessKey/secretKey/webhookSecret; empty strings are placeholders), or on one machine from
+ * `KLINGFLOW_<ID>_API_KEY` / `_ACCESS_KEY` / `_SECRET_KEY` / `_WEBHOOK_SECRET`. Throws when the secret is not
+ * such an object.
+ */
+export async function providerCredentials(providerId: string): Promise<ProviderCredentials> {
+  const secretArn = config.providerValue(providerId, PROVIDER_ENV_NAMES.secretArn);
+  if (secretArn) {
+    const value = await getSecret(secretArn, { transform: 'json', maxAge: SECRET_CACHE_SECONDS });
+    const parsed = SecretCredentials.safeParse(value);
+    if (!parsed.success) throw new Error(`the ${providerId} secret is not a JSON object of apiKey/accessKey/secretKey/webhookSecret`);
+    return Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v)) as ProviderCredentials;
+  }
+  const value = (name: string) => config.providerValue(providerId, name);
+  return {
+    apiKey: value(PROVIDER_ENV_NAMES.apiKey),
+    accessKey: value(PROVIDER_ENV_NAMES.accessKey),
+    secretKey: value(PROVIDER_ENV_NAMES.secretKey),
+    webhookSecret: value(PROVIDER_ENV_NAMES.webhookSecret),
+  };
+}

@@ -1,7 +1,9 @@
-// Starting the execution of a job (named after the job id, so it is started once).
-import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import type { ExecutionInput } from '../workflow/contract.ts';
+// The workflow's Step Functions calls: starting a job's execution (named after the job id, so it is started once)
+// and answering the task token of a wait (docs/workflow.md, "AwaitResult").
+import { ExecutionAlreadyExists, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import type { ExecutionInput, ProviderResult } from '../workflow/contract.ts';
 
+/** Starts the execution named `input.jobId`. One that exists already (running or closed) counts as started. */
 export async function startJobExecution(client: SFNClient, stateMachineArn: string, input: ExecutionInput): Promise<void> {
   try {
     await client.send(new StartExecutionCommand({ stateMachineArn, name: input.jobId, input: JSON.stringify(input) }));
@@ -14,3 +16,26 @@ export async function startJobExecution(client: SFNClient, stateMachineArn: stri
 /** `arn:…:stateMachine:Name` + job id → `arn:…:execution:Name:jobId`. */
 export const executionArnOf = (stateMachineArn: string, jobId: string): string =>
   `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${jobId}`;
+
+/** Token errors mean the wait already ended (timed out into a poll, or answered): nothing is lost. */
+const STALE_TOKEN_ERRORS = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
+
+/** Wakes AwaitResult with a provider's terminal result. Returns `false` when the token was stale. */
+export async function resumeWithResult(client: SFNClient, taskToken: string, result: ProviderResult): Promise<boolean> {
+  try {
+    await client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(result) }));
+    return true;
+  } catch (error) {
+    if (STALE_TOKEN_ERRORS.has((error as Error).name)) return false;
+    throw error;
+  }
+}
+
+/** Ends a wait with the error `error` (matched by the workflow's Catch); a stale token is no error. */
+export async function failWait(client: SFNClient, taskToken: string, error: string, cause: string): Promise<void> {
+  try {
+    await client.send(new SendTaskFailureCommand({ taskToken, error, cause }));
+  } catch (failure) {
+    if (!STALE_TOKEN_ERRORS.has((failure as Error).name)) throw failure;
+  }
+}

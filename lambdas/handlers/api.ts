@@ -1,22 +1,16 @@
-// The authenticated REST surface (API.md): create, get, list, cancel, and the video link.
-// Thin: each route parses its input, calls the job code, and maps the outcome to HTTP.
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+// The authenticated REST surface (docs/api.md, "Routes"): create, get, list, cancel, and the download links.
+// Thin: each route parses its input, calls a use case or the job store, and maps the outcome to HTTP.
 import { z } from 'zod';
-import { JobStatus, isTerminal, toPublicJob, type JobRecord } from '../domain/job.ts';
-import { getAdapter } from '../providers/registry.ts';
+import { JobStatus, toPublicJob } from '../domain/job.ts';
 import { callerOf, errorResponse, json, parseJsonBody, zodDetails, type HttpEvent, type HttpResult } from '../http/responses.ts';
+import { cancelJob } from '../jobs/cancel-job.ts';
 import { createJob } from '../jobs/create-job.ts';
-import { JobAlreadyFinished } from '../domain/errors.ts';
-import { startJobExecution } from '../aws/step-functions.ts';
-import { failWait } from '../aws/task-token.ts';
+import { InvalidCursor } from '../jobs/ports.ts';
+import { s3 } from '../aws/clients.ts';
 import { config } from '../aws/env.ts';
-import { dynamo, s3, sfn } from '../aws/clients.ts';
-import { InvalidCursor, JobStore } from '../aws/job-store.ts';
 import { logger } from '../aws/logger.ts';
-import { enabledProviderLookup, provider } from '../aws/providers.ts';
-
-const store = () => new JobStore(dynamo(), config.jobsTable());
+import { presignDownload } from '../aws/presign.ts';
+import { cancelJobDeps, createJobDeps, jobStore } from '../aws/runtime.ts';
 
 const links = (jobId: string) => ({ self: `/v1/jobs/${jobId}`, video: `/v1/jobs/${jobId}/video`, thumbnail: `/v1/jobs/${jobId}/thumbnail` });
 
@@ -29,18 +23,7 @@ async function create(event: HttpEvent): Promise<HttpResult> {
   if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
     return errorResponse(400, 'MALFORMED_REQUEST', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
   }
-  const lookup = enabledProviderLookup();
-  const outcome = await createJob(
-    {
-      store: store(),
-      providers: { ...lookup, adapterOf: getAdapter },
-      startExecution: (input) => startJobExecution(sfn(), config.stateMachineArn(), input),
-      workflowConfig: { awaitSeconds: config.awaitSeconds(), maxPolls: config.maxPolls() },
-      now: () => new Date(),
-    },
-    body.value,
-    { caller: callerOf(event), idempotencyKey },
-  );
+  const outcome = await createJob(createJobDeps(), body.value, { caller: callerOf(event), idempotencyKey });
   switch (outcome.kind) {
     case 'invalid':
       return errorResponse(422, 'VALIDATION_FAILED', 'the job request is not valid for the chosen provider and model', outcome.details);
@@ -55,7 +38,7 @@ async function create(event: HttpEvent): Promise<HttpResult> {
 }
 
 async function get(jobId: string): Promise<HttpResult> {
-  const job = await store().get(jobId);
+  const job = await jobStore().get(jobId);
   return job ? json(200, toPublicJob(job)) : notFound(jobId);
 }
 
@@ -77,7 +60,7 @@ async function list(event: HttpEvent): Promise<HttpResult> {
     );
   }
   try {
-    const page = await store().list(query.data);
+    const page = await jobStore().list(query.data);
     return json(200, { items: page.items.map(toPublicJob), nextCursor: page.nextCursor ?? null });
   } catch (error) {
     if (error instanceof InvalidCursor) return errorResponse(400, 'MALFORMED_REQUEST', error.message, [{ path: 'cursor', message: error.message }]);
@@ -86,7 +69,7 @@ async function list(event: HttpEvent): Promise<HttpResult> {
 }
 
 async function download(jobId: string, output: 'video' | 'thumbnail'): Promise<HttpResult> {
-  const job = await store().get(jobId);
+  const job = await jobStore().get(jobId);
   if (!job) return notFound(jobId);
   if (job.status !== 'SUCCEEDED') {
     return errorResponse(409, 'NOT_READY', `job ${jobId} is ${job.status}; its ${output} is available once it has SUCCEEDED`);
@@ -94,34 +77,22 @@ async function download(jobId: string, output: 'video' | 'thumbnail'): Promise<H
   const stored = job.outputs?.[output];
   if (!stored) return errorResponse(404, 'NOT_FOUND', `job ${jobId} has no ${output} (its provider gives none)`);
   // Signed now, for this click: a link made at notification time would die with the signer's session.
-  const url = await getSignedUrl(s3(), new GetObjectCommand({ Bucket: stored.bucket, Key: stored.key }), {
-    expiresIn: config.downloadUrlSeconds(),
-  });
+  const url = await presignDownload(s3(), stored, config.downloadUrlSeconds());
   return { statusCode: 302, headers: { location: url, 'cache-control': 'no-store' } };
 }
 
 async function cancel(jobId: string): Promise<HttpResult> {
-  const s = store();
-  const job = await s.get(jobId);
-  if (!job) return notFound(jobId);
-  if (isTerminal(job.status)) return errorResponse(409, 'ALREADY_FINISHED', `job ${jobId} has already finished: ${job.status}`);
-  const cancelled = await s.finish(jobId, 'CANCELLED', { error: { code: 'CANCELLED', message: 'cancelled by the caller', retryable: false } });
-  if (!cancelled) return errorResponse(409, 'ALREADY_FINISHED', `job ${jobId} has just finished: ${(await s.require(jobId)).status}`);
-  await cancelAtProvider(job);
-  // The workflow ends the job's run itself, through its failure path, so the notice and webhook go out: wake the
-  // wait it may be in; a step it is in finds the job ended (jobs/active-job.ts).
-  if (job.taskToken) await failWait(sfn(), job.taskToken, new JobAlreadyFinished().name, 'cancelled by the caller');
-  return json(200, toPublicJob(cancelled));
-}
-
-/** Best effort: a provider without cancel keeps generating, but the job no longer waits for it. */
-async function cancelAtProvider(job: JobRecord): Promise<void> {
-  if (!job.providerTaskId) return;
-  try {
-    const { adapter, context } = await provider(job.provider);
-    await adapter.cancel?.(job.providerTaskId, context);
-  } catch (error) {
-    logger.warn('provider cancel failed; the job is cancelled anyway', { jobId: job.jobId, error: (error as Error).message });
+  const outcome = await cancelJob(cancelJobDeps(), jobId);
+  switch (outcome.kind) {
+    case 'not-found':
+      return notFound(jobId);
+    case 'already-finished':
+      return errorResponse(409, 'ALREADY_FINISHED', `job ${jobId} has already finished: ${outcome.status}`);
+    case 'cancelled':
+      if (typeof outcome.providerCancel === 'object') {
+        logger.warn('provider cancel failed; the job is cancelled anyway', { jobId, error: outcome.providerCancel.failed });
+      }
+      return json(200, toPublicJob(outcome.job));
   }
 }
 

@@ -4,18 +4,18 @@ import { ArchivePayload, type ArchiveOutput } from '../workflow/contract.ts';
 import { ArchiveOutput as ArchiveOutputSchema } from '../workflow/contract.ts';
 import { requireActiveJob } from '../jobs/active-job.ts';
 import { archiveObject, type ArchiveDeps } from '../aws/s3-archive.ts';
-import { dynamo, s3 } from '../aws/clients.ts';
-import { config, providerEnvPrefix } from '../aws/env.ts';
-import { JobStore } from '../aws/job-store.ts';
+import { s3 } from '../aws/clients.ts';
+import { config } from '../aws/env.ts';
+import { jobStore } from '../aws/runtime.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 
 export const handler = taskHandler('archive', ArchivePayload, async ({ jobId, videoUrl, thumbnailUrl }, log): Promise<ArchiveOutput> => {
-  const store = new JobStore(dynamo(), config.jobsTable());
+  const store = jobStore();
   const job = await requireActiveJob(store, jobId);
   if (job.outputs) return ArchiveOutputSchema.parse(job.outputs);
   await store.updateActive(jobId, { status: 'ARCHIVING' });
 
-  const providerBase = process.env[`${providerEnvPrefix(job.provider)}_BASE_URL`];
+  const providerBase = config.providerBaseUrl(job.provider);
   const deps: ArchiveDeps = {
     s3: s3(),
     fetch: globalThis.fetch,

@@ -3,22 +3,19 @@
 // race, or came during a poll), answer with it at once.
 import { JobAlreadyFinished } from '../domain/errors.ts';
 import { ProviderResult, AwaitPayload } from '../workflow/contract.ts';
-import { dynamo, sfn } from '../aws/clients.ts';
-import { config } from '../aws/env.ts';
-import { JobStore } from '../aws/job-store.ts';
-import { failWait, resumeWithResult } from '../aws/task-token.ts';
+import { failWorkflowWait, jobStore, resumeWorkflowWait } from '../aws/runtime.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 
 export const handler = taskHandler('await-result', AwaitPayload, async ({ jobId, taskToken }, log) => {
-  const job = await new JobStore(dynamo(), config.jobsTable()).updateActive(jobId, { taskToken });
+  const job = await jobStore().updateActive(jobId, { taskToken });
   if (!job) {
-    await failWait(sfn(), taskToken, new JobAlreadyFinished().name, `job ${jobId} ended while the workflow was waiting`);
+    await failWorkflowWait(taskToken, new JobAlreadyFinished().name, `job ${jobId} ended while the workflow was waiting`);
     return { waiting: false };
   }
   const recorded = ProviderResult.safeParse(job.providerResult);
   if (recorded.success) {
     log.info('result was recorded before the wait; resuming at once', { status: recorded.data.status });
-    await resumeWithResult(sfn(), taskToken, recorded.data);
+    await resumeWorkflowWait(taskToken, recorded.data);
   }
   return { waiting: true };
 });

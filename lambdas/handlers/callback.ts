@@ -6,13 +6,10 @@ import { CALLBACK_TOKEN_PARAM, verifyCallbackToken } from '../domain/callback-to
 import { CallbackRejected } from '../domain/errors.ts';
 import { errorResponse, json, rawBody, type HttpEvent, type HttpResult } from '../http/responses.ts';
 import { isTerminalResult, recordProviderResult, toProviderResult } from '../jobs/provider-result.ts';
-import { resumeWithResult } from '../aws/task-token.ts';
-import { dynamo, sfn } from '../aws/clients.ts';
 import { config } from '../aws/env.ts';
-import { callbackSecret } from '../aws/secrets.ts';
-import { JobStore } from '../aws/job-store.ts';
 import { jobLogger, logger } from '../aws/logger.ts';
-import { provider } from '../aws/providers.ts';
+import { jobStore, providerFor, resumeWorkflowWait } from '../aws/runtime.ts';
+import { callbackSecret } from '../aws/secrets.ts';
 
 export async function handler(event: HttpEvent): Promise<HttpResult> {
   const providerId = event.pathParameters?.provider ?? '';
@@ -20,12 +17,12 @@ export async function handler(event: HttpEvent): Promise<HttpResult> {
   const log = jobLogger(jobId);
   try {
     if (!config.enabledProviders().includes(providerId)) return errorResponse(404, 'NOT_FOUND', `no provider ${providerId}`);
-    const store = new JobStore(dynamo(), config.jobsTable());
+    const store = jobStore();
     const job = await store.get(jobId);
     // Same answer for an unknown job and another provider's job: nothing to learn by probing.
     if (!job || job.provider !== providerId) return errorResponse(404, 'NOT_FOUND', `no job ${jobId}`);
 
-    const { adapter, context } = await provider(providerId);
+    const { adapter, context } = await providerFor(providerId);
     const { [CALLBACK_TOKEN_PARAM]: token, ...query } = event.queryStringParameters ?? {};
     if (adapter.capabilities.callbackAuth === 'url-token' && !verifyCallbackToken(await callbackSecret(), providerId, jobId, token)) {
       throw new CallbackRejected('the callback URL token does not match this job');
@@ -37,7 +34,7 @@ export async function handler(event: HttpEvent): Promise<HttpResult> {
     log.info('callback received', { status: result.status, progress: result.progress });
 
     if (updated && isTerminalResult(result.status) && updated.taskToken) {
-      const resumed = await resumeWithResult(sfn(), updated.taskToken, result);
+      const resumed = await resumeWorkflowWait(updated.taskToken, result);
       if (!resumed) log.info('the wait had already ended; the next round picks the result up');
     }
     return json(200, { received: true });

@@ -1,12 +1,10 @@
 // Complete: the one write that makes a job SUCCEEDED, with its outputs and the provider's reported cost.
 import { CompletePayload } from '../workflow/contract.ts';
-import { dynamo } from '../aws/clients.ts';
-import { config } from '../aws/env.ts';
-import { JobStore } from '../aws/job-store.ts';
+import { jobStore } from '../aws/runtime.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 
 export const handler = taskHandler('complete', CompletePayload, async ({ jobId, outputs, result }, log) => {
-  const store = new JobStore(dynamo(), config.jobsTable());
+  const store = jobStore();
   const reported = result.cost && (result.cost.credits !== undefined || result.cost.usd !== undefined);
   const job = await store.finish(jobId, 'SUCCEEDED', {
     outputs,

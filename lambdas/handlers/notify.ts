@@ -1,35 +1,24 @@
 // Notify: one SNS notice per finished job (e-mail subscribers read it; attributes allow filtering).
 // The notice is claimed on the job before publishing, so retries and re-drives never send it twice.
-import { PublishCommand } from '@aws-sdk/client-sns';
 import { isTerminal, toPublicJob } from '../domain/job.ts';
 import { formatNotice } from '../domain/notice.ts';
 import { JobRef } from '../workflow/contract.ts';
-import { dynamo, sns } from '../aws/clients.ts';
+import { sns } from '../aws/clients.ts';
 import { config } from '../aws/env.ts';
-import { JobStore } from '../aws/job-store.ts';
+import { publishNotice } from '../aws/notices.ts';
+import { jobStore } from '../aws/runtime.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 
 export const handler = taskHandler('notify', JobRef, async ({ jobId }, log) => {
-  const store = new JobStore(dynamo(), config.jobsTable());
+  const store = jobStore();
   const job = await store.require(jobId);
   if (!isTerminal(job.status)) throw new Error(`job ${jobId} is ${job.status}; only finished jobs are notified`);
   if (!(await store.claimNotice(jobId))) {
     log.info('notice already sent');
     return { sent: false };
   }
-  const notice = formatNotice(toPublicJob(job), config.publicUrl());
   try {
-    await sns().send(
-      new PublishCommand({
-        TopicArn: config.noticesTopicArn(),
-        Subject: notice.subject,
-        Message: notice.message,
-        MessageAttributes: {
-          status: { DataType: 'String', StringValue: notice.attributes.status },
-          provider: { DataType: 'String', StringValue: notice.attributes.provider },
-        },
-      }),
-    );
+    await publishNotice(sns(), config.noticesTopicArn(), formatNotice(toPublicJob(job), config.publicUrl()));
   } catch (error) {
     await store.releaseNotice(jobId);
     throw error;

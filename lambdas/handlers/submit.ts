@@ -4,11 +4,10 @@ import { CALLBACK_TOKEN_PARAM, callbackToken } from '../domain/callback-token.ts
 import { JobRef, type SubmitOutput } from '../workflow/contract.ts';
 import { requireActiveJob } from '../jobs/active-job.ts';
 import { mediaForProvider } from '../aws/s3-media.ts';
-import { dynamo, s3 } from '../aws/clients.ts';
+import { s3 } from '../aws/clients.ts';
 import { config } from '../aws/env.ts';
+import { jobStore, providerFor } from '../aws/runtime.ts';
 import { callbackSecret } from '../aws/secrets.ts';
-import { JobStore } from '../aws/job-store.ts';
-import { provider } from '../aws/providers.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 
 async function callbackUrlOf(auth: 'signature' | 'url-token', providerId: string, jobId: string): Promise<string> {
@@ -18,11 +17,11 @@ async function callbackUrlOf(auth: 'signature' | 'url-token', providerId: string
 }
 
 export const handler = taskHandler('submit', JobRef, async ({ jobId }, log): Promise<SubmitOutput> => {
-  const store = new JobStore(dynamo(), config.jobsTable());
+  const store = jobStore();
   const job = await requireActiveJob(store, jobId);
   if (job.providerTaskId) return { providerTaskId: job.providerTaskId };
 
-  const { adapter, context } = await provider(job.provider);
+  const { adapter, context } = await providerFor(job.provider);
   await store.updateActive(jobId, {}, { incrementAttempts: true });
   const callbackUrl = adapter.capabilities.callbacks ? await callbackUrlOf(adapter.capabilities.callbackAuth, job.provider, jobId) : undefined;
   const media = await mediaForProvider(s3(), config.inputsBucket, job.request, adapter.capabilities.imageInput?.transport ?? 'url');

@@ -6,14 +6,13 @@ import { getAdapter } from '../providers/registry.ts';
 import { resolveRequest } from '../domain/validation.ts';
 import { JobRef } from '../workflow/contract.ts';
 import { checkStoredImages, usesStoredMedia } from '../aws/s3-media.ts';
-import { dynamo, s3 } from '../aws/clients.ts';
+import { s3 } from '../aws/clients.ts';
 import { config } from '../aws/env.ts';
-import { JobStore } from '../aws/job-store.ts';
-import { enabledProviderLookup } from '../aws/providers.ts';
+import { enabledProviderLookup, jobStore } from '../aws/runtime.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 
 export const handler = taskHandler('validate', JobRef, async ({ jobId }) => {
-  const job = await new JobStore(dynamo(), config.jobsTable()).require(jobId);
+  const job = await jobStore().require(jobId);
   if (job.intakeProblems?.length) throw new ValidationFailed(job.intakeProblems);
   // The callback URL was checked when the job was created, by the policy of that moment.
   const { callbackUrl: _checkedAtCreate, ...request } = job.request;

@@ -5,10 +5,9 @@
 import { isTerminal, toPublicJob } from '../domain/job.ts';
 import { causeMessage, WEBHOOK_DELIVERY_FAILED, WebhookPayload } from '../workflow/contract.ts';
 import { deliverWebhook, webhookIdOf } from '../jobs/deliver-webhook.ts';
-import { dynamo } from '../aws/clients.ts';
 import { config } from '../aws/env.ts';
+import { jobStore } from '../aws/runtime.ts';
 import { webhookSecret } from '../aws/secrets.ts';
-import { JobStore } from '../aws/job-store.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 
 class WebhookDeliveryFailed extends Error {
@@ -16,7 +15,7 @@ class WebhookDeliveryFailed extends Error {
 }
 
 export const handler = taskHandler('webhook', WebhookPayload, async ({ jobId, gaveUp }, log) => {
-  const store = new JobStore(dynamo(), config.jobsTable());
+  const store = jobStore();
   const job = await store.require(jobId);
   const callbackUrl = job.request.callbackUrl;
   if (!callbackUrl) return { sent: false };

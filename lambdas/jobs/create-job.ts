@@ -6,10 +6,10 @@ import { hashRequest, jobIdForIdempotencyKey, newJobId } from '../domain/job-id.
 import type { ProviderAdapter } from '../providers/port.ts';
 import { resolveRequest, type FieldProblem, type ProviderLookup } from '../domain/validation.ts';
 import type { ExecutionInput } from '../workflow/contract.ts';
-import type { JobStore } from '../aws/job-store.ts';
+import type { JobRepository } from './ports.ts';
 
 export interface CreateJobDeps {
-  store: JobStore;
+  store: JobRepository;
   providers: ProviderLookup & { adapterOf(id: string): ProviderAdapter };
   /** Starts the execution named `input.jobId`; must treat "already exists" as success. */
   startExecution(input: ExecutionInput): Promise<void>;

@@ -3,7 +3,7 @@ import type { ProviderStatus } from '../providers/port.ts';
 import { TERMINAL_PROVIDER_STATUSES } from '../providers/port.ts';
 import type { ProviderResult } from '../workflow/contract.ts';
 import type { JobRecord } from '../domain/job.ts';
-import type { JobStore } from '../aws/job-store.ts';
+import type { JobRepository } from './ports.ts';
 
 export const isTerminalResult = (status: ProviderStatus['status']): boolean => TERMINAL_PROVIDER_STATUSES.includes(status);
 
@@ -24,7 +24,7 @@ export function toProviderResult(status: ProviderStatus, source: ProviderResult[
  * Progress moves the job to PROCESSING; a terminal result is recorded on the job (for the workflow to pick up)
  * and returned. Returns the updated record, or undefined if the job has already ended.
  */
-export async function recordProviderResult(store: JobStore, jobId: string, result: ProviderResult): Promise<JobRecord | undefined> {
+export async function recordProviderResult(store: JobRepository, jobId: string, result: ProviderResult): Promise<JobRecord | undefined> {
   if (isTerminalResult(result.status)) {
     return store.updateActive(jobId, { providerResult: result, ...(result.progress !== undefined ? { progress: result.progress } : {}) });
   }

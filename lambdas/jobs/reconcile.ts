@@ -2,12 +2,12 @@
 // or on AWS for a job whose execution was lost. Submit finds an already-submitted task, so nothing is sent twice.
 import type { JobStatus } from '../domain/job.ts';
 import type { ExecutionInput } from '../workflow/contract.ts';
-import type { JobStore } from '../aws/job-store.ts';
+import type { JobRepository } from './ports.ts';
 
 const ACTIVE: JobStatus[] = ['QUEUED', 'SUBMITTED', 'PROCESSING', 'ARCHIVING'];
 
 export async function reconcileActiveJobs(
-  store: JobStore,
+  store: JobRepository,
   start: (input: ExecutionInput) => Promise<void>,
   config: ExecutionInput['config'],
 ): Promise<string[]> {

@@ -1,5 +1,5 @@
 // S3 on loopback (s3rver), objects on disk. Its object-created events (the real S3 notification shape, with
-// the differences in reference/local-emulation.md §3) are handed to `onEvent`.
+// the differences in docs/architecture.md, "Local emulators: known quirks") are handed to `onEvent`.
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { S3Event, S3EventRecord } from 'aws-lambda';

@@ -1,0 +1,92 @@
+// The dependency rule (docs/architecture.md, "Dependency rule"), checked by `npm test` (`npm run deps`).
+// Paths are relative to the repository root. Tests may import anything; the rules are about the product code.
+/** Contracts that lib/, local/ and cli/ may read from lambdas/: no handler, use case, adapter or AWS client. */
+const CONTRACTS = '^lambdas/(domain/|workflow/|http/routes\\.ts$|aws/env\\.ts$|providers/ids\\.ts$)';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'aws-sdk-only-in-handlers-and-aws',
+      comment: 'Only lambdas/handlers/ and lambdas/aws/ talk to AWS; everything else takes its clients as parameters.',
+      severity: 'error',
+      from: { path: '^lambdas/', pathNot: '^lambdas/(handlers|aws)/' },
+      to: { path: '@aws-sdk/' },
+    },
+    {
+      name: 'domain-is-self-contained',
+      comment: 'The job model imports nothing of klingflow outside lambdas/domain/ (in particular no provider).',
+      severity: 'error',
+      from: { path: '^lambdas/domain/' },
+      to: { path: '^(lambdas/(?!domain/)|lib/|local/|simulator/|cli/)' },
+    },
+    {
+      name: 'workflow-contract-reads-only-the-domain',
+      severity: 'error',
+      from: { path: '^lambdas/workflow/' },
+      to: { path: '^(lambdas/(?!domain/|workflow/)|lib/|local/|simulator/|cli/)' },
+    },
+    {
+      name: 'providers-read-only-the-domain',
+      comment: 'Adapters are pure HTTP clients: they import domain/ and each other, never the reverse, never aws/ or jobs/.',
+      severity: 'error',
+      from: { path: '^lambdas/providers/' },
+      to: { path: '^(lambdas/(?!domain/|providers/)|lib/|local/|simulator/|cli/)' },
+    },
+    {
+      name: 'use-cases-depend-on-ports',
+      comment: 'jobs/ sees AWS only through its own ports (jobs/ports.ts), implemented in aws/.',
+      severity: 'error',
+      from: { path: '^lambdas/jobs/' },
+      to: { path: '^(lambdas/(aws|handlers|http)/|lib/|local/|simulator/|cli/)' },
+    },
+    {
+      name: 'http-reads-contracts-only',
+      severity: 'error',
+      from: { path: '^lambdas/http/' },
+      to: { path: '^(lambdas/(aws|handlers|jobs|providers)/|lib/|local/|simulator/|cli/)' },
+    },
+    {
+      name: 'nothing-imports-a-handler',
+      comment: 'A handler is an entry point: wiring only, imported by nothing (the local Lambda host loads them by name).',
+      severity: 'error',
+      from: { path: '^(lambdas|lib|local|cli)/' },
+      to: { path: '^lambdas/handlers/' },
+    },
+    {
+      name: 'aws-does-not-import-handlers-or-http',
+      severity: 'error',
+      from: { path: '^lambdas/aws/' },
+      to: { path: '^(lambdas/(handlers|http)/|lib/|local/|simulator/|cli/)' },
+    },
+    {
+      name: 'stack-and-local-read-contracts-only',
+      comment: 'lib/ (the CDK app), local/ (the local stack) and cli/ import only contracts from lambdas/.',
+      severity: 'error',
+      from: { path: '^(lib|local|cli)/' },
+      to: { path: '^lambdas/', pathNot: CONTRACTS },
+    },
+    {
+      name: 'simulator-stands-apart',
+      comment: 'The provider simulator plays the providers: it must not share code with the adapters it tests.',
+      severity: 'error',
+      from: { path: '^simulator/' },
+      to: { path: '^(lambdas|lib|local|cli)/' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'Type-only cycles are allowed (lib/nag.ts names the stack type it checks).',
+      from: { path: '^(lambdas|lib|local|simulator|cli)/' },
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(node_modules|cdk\\.out|\\.klingflow)' },
+    moduleSystems: ['es6', 'cjs'],
+    // TypeScript 7 has no compiler API yet; dependency-cruiser parses the TypeScript sources with swc instead,
+    // which keeps type-only imports (they count: a type import is a dependency too, except in cycles).
+    parser: 'swc',
+  },
+};

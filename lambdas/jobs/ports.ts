@@ -1,0 +1,68 @@
+// What the use cases in jobs/ need from the outside world, as interfaces. lambdas/aws/ implements them (the job
+// store on DynamoDB, executions and task tokens on Step Functions); unit tests pass fakes. jobs/ never imports
+// aws/ or an AWS SDK, so a use case can be read and tested on its own (docs/architecture.md, "Dependency rule").
+import type { JobRecord, JobStatus } from '../domain/job.ts';
+import type { ExecutionInput } from '../workflow/contract.ts';
+
+/** Fields of a job a step may change (everything but its identity and what the create fixed). */
+export type JobChanges = Partial<Omit<JobRecord, 'jobId' | 'kind' | 'createdAt' | 'requestHash'>>;
+
+/** How a finished job's webhook is going, as recorded on the job. */
+export interface WebhookChange {
+  /** The Standard Webhooks `webhook-id`, the same on every retry of one event. */
+  id: string;
+  status: 'pending' | 'delivered' | 'failed';
+  /** Counts one more delivery attempt. */
+  countAttempt?: boolean;
+  /** Why the last attempt failed (stored cut to 500 characters). */
+  lastError?: string;
+}
+
+/** One page of jobs, newest first. */
+export interface JobPage {
+  items: JobRecord[];
+  /** Opaque; pass back as `cursor` for the next page. Absent on the last page. */
+  nextCursor?: string;
+}
+
+/** A page cursor that this API did not hand out (or that was altered): the caller's mistake, a 400. */
+export class InvalidCursor extends Error {
+  override readonly name = 'InvalidCursor';
+}
+
+/**
+ * The jobs table. Writes are conditional: a create never overwrites, and a job that reached a terminal status
+ * never changes again (every `update`/`finish` on it returns `undefined`).
+ */
+export interface JobRepository {
+  /** Writes a new job; if its id exists already, returns the stored job instead (an idempotent create). */
+  create(record: JobRecord): Promise<{ created: boolean; job: JobRecord }>;
+  /** The job, read consistently, or `undefined`. */
+  get(jobId: string): Promise<JobRecord | undefined>;
+  /** The job. Throws `Error` when there is none (a step was handed an id that does not exist: a bug). */
+  require(jobId: string): Promise<JobRecord>;
+  /**
+   * Newest first, optionally one status and/or one provider; `limit` is 1–100 jobs. A page can hold fewer than
+   * `limit` items while `nextCursor` says more may follow. Throws `InvalidCursor` for a cursor it did not make.
+   */
+  list(options: { status?: JobStatus; provider?: string; limit: number; cursor?: string }): Promise<JobPage>;
+  /**
+   * Applies `changes` to a job that has not ended (attributes set to `undefined` are removed) and returns the new
+   * record, or `undefined` if the job had already ended or does not exist.
+   */
+  updateActive(jobId: string, changes: JobChanges, options?: { incrementAttempts?: boolean }): Promise<JobRecord | undefined>;
+  /** Moves a job to a terminal status once; later calls return `undefined` and change nothing. */
+  finish(jobId: string, status: JobStatus, changes: JobChanges): Promise<JobRecord | undefined>;
+  /** Claims the job's one notice; `false` if it was claimed before (so a retry never sends it twice). */
+  claimNotice(jobId: string): Promise<boolean>;
+  /** Gives the claim back after a publish that failed, so the next attempt can send it. */
+  releaseNotice(jobId: string): Promise<void>;
+  /** Records how the job's webhook is going; the job's `updatedAt` is left alone (the body must not change). */
+  recordWebhook(jobId: string, change: WebhookChange): Promise<void>;
+}
+
+/** Starts the workflow execution named `input.jobId`; "already exists" counts as success. */
+export type StartExecution = (input: ExecutionInput) => Promise<void>;
+
+/** Wakes a workflow wait (a `.waitForTaskToken` task) with a named error; a wait that already ended is no error. */
+export type FailWait = (taskToken: string, error: string, cause: string) => Promise<void>;

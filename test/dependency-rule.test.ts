@@ -1,0 +1,40 @@
+// The dependency rule (docs/architecture.md, "Dependency rule"), as dependency-cruiser checks it in `npm test`:
+// every rule catches its deliberate break in a miniature tree, and the real tree breaks none.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { cruise, type ICruiseResult, type IConfiguration } from 'dependency-cruiser';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const config = createRequire(import.meta.url)(path.join(ROOT, '.dependency-cruiser.cjs')) as IConfiguration;
+
+async function violationsIn(baseDir: string, targets: string[]): Promise<{ rule: string; from: string; to: string }[]> {
+  const result = await cruise(targets, { ...config.options, baseDir, validate: true, ruleSet: { forbidden: config.forbidden } });
+  const output = result.output as ICruiseResult;
+  return output.summary.violations.map((v) => ({ rule: v.rule.name, from: v.from, to: v.to }));
+}
+
+describe('dependency rule', () => {
+  it('catches every deliberate break in the miniature tree, and only those', async () => {
+    const fixture = path.join(ROOT, 'test/fixtures/dependency-rule');
+    const found = await violationsIn(fixture, ['lambdas', 'lib', 'simulator']);
+    const rules = (from: string) => found.filter((v) => v.from === from).map((v) => v.rule).sort();
+    expect(rules('lambdas/domain/imports-aws-sdk.ts')).toEqual(['aws-sdk-only-in-handlers-and-aws']);
+    expect(rules('lambdas/domain/imports-a-provider.ts')).toEqual(['domain-is-self-contained']);
+    expect(rules('lambdas/providers/imports-aws.ts')).toEqual(['providers-read-only-the-domain']);
+    expect(rules('lambdas/jobs/imports-aws.ts')).toEqual(['use-cases-depend-on-ports']);
+    expect(rules('lambdas/aws/imports-a-handler.ts')).toEqual(['aws-does-not-import-handlers-or-http', 'nothing-imports-a-handler']);
+    expect(rules('lib/imports-an-adapter.ts')).toEqual(['stack-and-local-read-contracts-only']);
+    expect(rules('simulator/imports-lambdas.ts')).toEqual(['simulator-stands-apart']);
+    expect(rules('lambdas/http/imports-a-use-case.ts')).toEqual(['http-reads-contracts-only']);
+    expect(rules('lambdas/workflow/imports-a-provider.ts')).toEqual(['workflow-contract-reads-only-the-domain']);
+    expect(rules('lambdas/aws/cycle-a.ts')).toEqual(['no-circular']);
+    // A contract is fine to import, so the rules do not forbid everything.
+    expect(rules('lib/imports-a-contract.ts')).toEqual([]);
+    expect(new Set(found.map((v) => v.rule))).toEqual(new Set(config.forbidden!.map((rule) => rule.name)));
+  });
+
+  it('holds for the product code', async () => {
+    expect(await violationsIn(ROOT, ['lambdas', 'lib', 'local', 'cli', 'simulator', 'bin'])).toEqual([]);
+  });
+});
