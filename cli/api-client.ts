@@ -1,4 +1,4 @@
-// A small client of klingflow's HTTP API (API.md), for the CLI.
+// A small client of klingflow's HTTP API (docs/api.md), for the CLI.
 export interface ApiError {
   code: string;
   message: string;

@@ -123,7 +123,7 @@ function describeResult(job: JobView): string[] {
 /** Waits for the job, prints the outcome, saves the video when asked; the exit code says whether it succeeded. */
 async function finish(api: KlingflowApi, jobId: string, out: string | undefined, say: (line: string) => void): Promise<number> {
   const job = await waitForJob(api, jobId, say);
-  describeResult(job).forEach((line) => say(line));
+  for (const line of describeResult(job)) say(line);
   if (job.status !== 'SUCCEEDED') return 1;
   if (out) {
     const bytes = await api.downloadVideo(jobId);
@@ -253,7 +253,7 @@ export async function main(argv: string[], say: (line: string) => void = (l) => 
     if (!jobId) throw new UsageError('status needs a job id');
     const target = await connect({ api: values.api, token: values.token, dataDir }, say);
     try {
-      describeResult(await target.api.getJob(jobId)).forEach((line) => say(line));
+      for (const line of describeResult(await target.api.getJob(jobId))) say(line);
       return 0;
     } finally {
       await target.stop();

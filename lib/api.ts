@@ -91,7 +91,11 @@ export class KlingflowHttpApi extends Construct {
 
   /** Routes that API Gateway does not authenticate (`auth: false` in the route table). */
   get unauthenticatedRoutes(): apigw.HttpRoute[] {
-    return ROUTES.filter((route) => !route.auth).map((route) => this.routes.get(routeKey(route))!);
+    return ROUTES.filter((route) => !route.auth).map((route) => {
+      const made = this.routes.get(routeKey(route));
+      if (!made) throw new Error(`KlingflowHttpApi: route ${routeKey(route)} was not made`);
+      return made;
+    });
   }
 }
 

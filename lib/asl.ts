@@ -43,10 +43,11 @@ export class WorkflowExtractionError extends Error {
 export function extractWorkflow(template: Record<string, any>): ExtractedWorkflow {
   const resources = (template?.Resources ?? {}) as Record<string, TemplateResource>;
   const stateMachines = Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::StepFunctions::StateMachine');
-  if (stateMachines.length !== 1) {
+  const [only] = stateMachines;
+  if (stateMachines.length !== 1 || !only) {
     throw new WorkflowExtractionError(`Expected exactly one AWS::StepFunctions::StateMachine in the template, found ${stateMachines.length}`);
   }
-  const [stateMachineLogicalId, stateMachine] = stateMachines[0]!;
+  const [stateMachineLogicalId, stateMachine] = only;
   const definition = readDefinition(stateMachineLogicalId, stateMachine, resources);
 
   const handlerByFunctionName: Record<string, HandlerName> = {};
@@ -139,7 +140,7 @@ class IntrinsicResolver {
     if (Array.isArray(value)) return value.map((item) => this.resolveValue(item));
     if (value !== null && typeof value === 'object') {
       const keys = Object.keys(value);
-      if (keys.length === 1 && (keys[0] === 'Ref' || keys[0]!.startsWith('Fn::'))) return this.resolveString(value);
+      if (keys.length === 1 && (keys[0] === 'Ref' || keys[0]?.startsWith('Fn::'))) return this.resolveString(value);
       return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, this.resolveValue(item)]));
     }
     return value;

@@ -76,9 +76,13 @@ export class HandlerAccess extends Construct {
       [ENV.defaultProvider]: config.defaultProvider,
     };
     for (const providerId of config.enabledProviders) {
-      providerBaseUrls[providerBaseUrlEnv(providerId)] = config.providerBaseUrls[providerId]!;
-      providerEnv[providerBaseUrlEnv(providerId)] = config.providerBaseUrls[providerId]!;
-      providerEnv[providerSecretArnEnv(providerId)] = secrets.byProvider.get(providerId)!.secretArn;
+      // readKlingflowConfig gives every enabled provider a base URL, and ProviderSecrets a secret.
+      const baseUrl = config.providerBaseUrls[providerId];
+      const secret = secrets.byProvider.get(providerId);
+      if (!baseUrl || !secret) throw new Error(`HandlerAccess: provider ${providerId} has no base URL or no secret`);
+      providerBaseUrls[providerBaseUrlEnv(providerId)] = baseUrl;
+      providerEnv[providerBaseUrlEnv(providerId)] = baseUrl;
+      providerEnv[providerSecretArnEnv(providerId)] = secret.secretArn;
       for (const [name, value] of Object.entries(config.providerSettings[providerId] ?? {})) {
         providerEnv[providerEnvName(providerId, name)] = value;
       }

@@ -134,7 +134,7 @@ export class Storage extends Construct {
     // The handler exists now: it logs to our log group.
     const notificationsHandler = Stack.of(this).node.tryFindChild(BUCKET_NOTIFICATIONS_HANDLER_ID);
     const handlerFunction = notificationsHandler?.node.tryFindChild('Resource') as CfnResource | undefined;
-    if (!handlerFunction || handlerFunction.cfnResourceType !== 'AWS::Lambda::Function') {
+    if (handlerFunction?.cfnResourceType !== 'AWS::Lambda::Function') {
       throw new Error(`Storage: CDK's bucket-notifications handler (${BUCKET_NOTIFICATIONS_HANDLER_ID}) was not found`);
     }
     handlerFunction.addPropertyOverride('LoggingConfig', { LogGroup: this.notificationsHandlerLogs.logGroupName });

@@ -63,7 +63,9 @@ function toEvent(req: IncomingMessage, url: URL, matched: Match, body: Buffer): 
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
   }
   const query: Record<string, string> = {};
-  url.searchParams.forEach((value, key) => (query[key] = key in query ? `${query[key]},${value}` : value));
+  url.searchParams.forEach((value, key) => {
+    query[key] = key in query ? `${query[key]},${value}` : value;
+  });
   const isText = /json|text|x-www-form-urlencoded/.test(headers['content-type'] ?? 'application/json');
   const now = new Date();
   const key = routeKey(matched.route);

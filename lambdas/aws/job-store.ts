@@ -100,7 +100,9 @@ export class JobStore implements JobRepository {
         sets.push(`#a${i} = :v${i}`);
       }
     });
-    TERMINAL_STATUSES.forEach((status, i) => (values[`:t${i}`] = status));
+    TERMINAL_STATUSES.forEach((status, i) => {
+      values[`:t${i}`] = status;
+    });
     let expression = `SET ${sets.join(', ')}`;
     if (removes.length) expression += ` REMOVE ${removes.join(', ')}`;
     if (options.incrementAttempts) {

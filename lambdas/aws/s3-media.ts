@@ -31,12 +31,18 @@ export function usesStoredMedia(request: ResolvedRequest): boolean {
   return [...imageFields(request).map((f) => f.ref), ...(request.video ? [request.video] : [])].some((ref) => 's3Key' in ref);
 }
 
+/** The bytes of a GetObject answer; S3 always sends a body for an object that exists. */
+async function bodyBytes(body: { transformToByteArray(): Promise<Uint8Array> } | undefined, key: string): Promise<Uint8Array> {
+  if (!body) throw new Error(`S3 returned no body for ${key}`);
+  return body.transformToByteArray();
+}
+
 async function readObject(s3: S3Client, bucket: string, key: string, maxBytes: number): Promise<{ bytes?: Uint8Array; size: number }> {
   const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
   const size = head.ContentLength ?? 0;
   if (size > maxBytes) return { size };
   const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return { bytes: await object.Body!.transformToByteArray(), size };
+  return { bytes: await bodyBytes(object.Body, key), size };
 }
 
 /** Problems with the stored images of a request, per field; an unreadable object is a problem too. */
@@ -81,7 +87,7 @@ export async function mediaForProvider(
     if ('url' in ref) return ref.url;
     if (kind === 'image' && transport === 'base64') {
       const object = await s3.send(new GetObjectCommand({ Bucket: bucket(), Key: ref.s3Key }));
-      return Buffer.from(await object.Body!.transformToByteArray()).toString('base64');
+      return Buffer.from(await bodyBytes(object.Body, ref.s3Key)).toString('base64');
     }
     return getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket(), Key: ref.s3Key }), { expiresIn: SIGNED_INPUT_SECONDS });
   };

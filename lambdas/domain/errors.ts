@@ -1,4 +1,5 @@
-// The canonical error taxonomy (DESIGN.md §2). Every adapter maps its provider's failures onto these kinds.
+// The canonical error taxonomy (docs/architecture.md, "Error taxonomy"). Every adapter maps its provider's
+// failures onto these kinds.
 // The error `name` is what Step Functions matches in Retry/Catch (a Node.js Lambda reports `error.name` as
 // its errorType), so the workflow construct imports the same names from here.
 

@@ -1,4 +1,4 @@
-// The job: the create request a caller sends (API.md, "Create body") and the record klingflow keeps.
+// The job: the create request a caller sends (docs/api.md, "Create body") and the record klingflow keeps.
 // Everything at the HTTP boundary is parsed with these schemas; the types come from them.
 import { z } from 'zod';
 
@@ -115,7 +115,7 @@ export const Cost = z.object({
 });
 export type Cost = z.infer<typeof Cost>;
 
-/** The public job shape (API.md, "Job"). */
+/** The public job shape (docs/api.md, "The job"). */
 export const Job = z.object({
   jobId: z.string(),
   status: JobStatus,

@@ -1,4 +1,4 @@
-// The notice a finished job sends (API.md, "Notices"): a subject and body a person can read, and attributes
+// The notice a finished job sends (docs/api.md, "Notices"): a subject and body a person can read, and attributes
 // subscribers can filter on. Links point at the API, which signs a fresh download URL on each click.
 import type { Job } from './job.ts';
 

@@ -1,4 +1,4 @@
-// Image-to-video from S3 uploads (API.md, "S3 uploads"): which objects start a job, how their keys arrive in
+// Image-to-video from S3 uploads (docs/api.md, "S3 uploads"): which objects start a job, how their keys arrive in
 // S3 events, where their options come from, and the job id each object version gets.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';

@@ -49,16 +49,17 @@ export function isPrivateAddress(address: string): boolean {
   if (isIP(host) !== 6) return false;
   const g = ipv6Groups(host);
   if (!g) return true; // unparseable: refuse rather than guess
-  const embeddedV4 = (((g[6]! << 16) | g[7]!) >>> 0);
+  const [g0 = 0, g1 = 0, , , , g5 = 0, g6 = 0, g7 = 0] = g;
+  const embeddedV4 = ((g6 << 16) | g7) >>> 0;
   const zeroPrefix = (n: number) => g.slice(0, n).every((x) => x === 0);
   if (zeroPrefix(8)) return true; // ::
-  if (zeroPrefix(7) && g[7] === 1) return true; // ::1
-  if (zeroPrefix(5) && g[5] === 0xffff) return isPrivateV4(embeddedV4); // ::ffff:a.b.c.d (mapped)
+  if (zeroPrefix(7) && g7 === 1) return true; // ::1
+  if (zeroPrefix(5) && g5 === 0xffff) return isPrivateV4(embeddedV4); // ::ffff:a.b.c.d (mapped)
   if (zeroPrefix(6)) return isPrivateV4(embeddedV4); // ::a.b.c.d (compatible, deprecated)
-  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return isPrivateV4(embeddedV4); // NAT64
-  if ((g[0]! & 0xfe00) === 0xfc00) return true; // fc00::/7 unique local
-  if ((g[0]! & 0xffc0) === 0xfe80) return true; // fe80::/10 link local
-  if ((g[0]! & 0xff00) === 0xff00) return true; // multicast
+  if (g0 === 0x64 && g1 === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return isPrivateV4(embeddedV4); // NAT64
+  if ((g0 & 0xfe00) === 0xfc00) return true; // fc00::/7 unique local
+  if ((g0 & 0xffc0) === 0xfe80) return true; // fe80::/10 link local
+  if ((g0 & 0xff00) === 0xff00) return true; // multicast
   return false;
 }
 
@@ -70,7 +71,7 @@ export function isLoopbackAddress(address: string): boolean {
   const g = ipv6Groups(host);
   if (!g) return false;
   if (g.slice(0, 7).every((x) => x === 0) && g[7] === 1) return true;
-  return g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff && g[6]! >> 8 === 127;
+  return g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff && (g[6] ?? 0) >> 8 === 127;
 }
 
 export function checkPublicUrl(raw: string, options: { httpsOnly?: boolean } = {}): UrlVerdict {

@@ -1,5 +1,6 @@
 // Checks a create request against the chosen provider's capability map and fills the defaults from it.
-// Every problem is reported at once, each with the field, what was given and what is allowed (API.md: 422).
+// Every problem is reported at once, each with the field, what was given and what is allowed (docs/api.md,
+// "Create a job" and "Errors": 422 VALIDATION_FAILED).
 import type { CreateJobRequest, Mode, ResolvedRequest } from './job.ts';
 import { modeOf } from './job.ts';
 import type { ModelCapabilities, ProviderCapabilities } from './capabilities.ts';

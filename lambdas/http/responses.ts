@@ -1,4 +1,4 @@
-// API Gateway HTTP API (payload v2) responses in the contract's shapes (API.md, "Errors").
+// API Gateway HTTP API (payload v2) responses in the contract's shapes (docs/api.md, "Errors").
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { ZodError } from 'zod';
 

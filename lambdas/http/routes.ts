@@ -1,5 +1,6 @@
-// The HTTP routes (API.md). The CDK API construct and the local front door both build from this table, so the
-// two surfaces cannot differ. `auth: false` only for provider callbacks, which carry their own signature.
+// The HTTP routes (docs/api.md, "Routes"). The CDK API construct and the local front door both build from this
+// table, so the two surfaces cannot differ. `auth: false` only for provider callbacks, which carry their own
+// signature.
 import type { HandlerName } from '../workflow/contract.ts';
 
 export interface Route {

@@ -15,8 +15,9 @@ export interface TableShape {
 /** The jobs table's shape from the template (AWS::DynamoDB::GlobalTable, what TableV2 synthesizes). */
 export function tableShapeFrom(template: { Resources: Record<string, { Type: string; Properties?: any }> }): TableShape {
   const tables = Object.values(template.Resources).filter((r) => r.Type === 'AWS::DynamoDB::GlobalTable' || r.Type === 'AWS::DynamoDB::Table');
-  if (tables.length !== 1) throw new Error(`expected one DynamoDB table in the template, found ${tables.length}`);
-  const p = tables[0]!.Properties;
+  const [table] = tables;
+  if (tables.length !== 1 || !table) throw new Error(`expected one DynamoDB table in the template, found ${tables.length}`);
+  const p = table.Properties;
   return {
     KeySchema: p.KeySchema,
     AttributeDefinitions: p.AttributeDefinitions,

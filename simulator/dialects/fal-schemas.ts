@@ -1,6 +1,7 @@
-// The Kling endpoints the fal dialect serves and the zod schema of each one's input (provider-apis.md §2.4 and fal's
-// model pages). Bodies are parsed strictly: fal itself ignores unknown fields, but a field name the endpoint does not
-// know is almost always a client bug, and the simulator exists to catch those.
+// The Kling endpoints the fal dialect serves and the zod schema of each one's input (the endpoint types of fal's
+// JavaScript client, @fal-ai/client, and fal's model pages). Bodies are parsed strictly: fal itself ignores unknown
+// fields, but a field name the endpoint does not know is almost always a client bug, and the simulator exists to catch
+// those.
 import { z } from 'zod';
 
 const fiveOrTen = z.enum(['5', '10'], { error: 'must be the string "5" or "10"' });

@@ -1,5 +1,5 @@
-// Renders engine tasks and failures in fal's queue wire shapes (provider-apis.md §2.2–§2.3): the queue status, the
-// result (`{video: File}`), fal's error bodies (`{detail: [{loc, msg, type, url}]}` or `{detail: "<text>"}`, with
+// Renders engine tasks and failures in fal's queue wire shapes (fal.ai docs, "Queue" and "Webhooks"): the queue status,
+// the result (`{video: File}`), fal's error bodies (`{detail: [{loc, msg, type, url}]}` or `{detail: "<text>"}`, with
 // `X-Fal-Retryable`) and the webhook body.
 import type { SimTask } from '../engine.ts';
 import { fixtureBytes, videoUrl } from '../media.ts';
@@ -86,7 +86,7 @@ export interface RequestUrls {
   cancel_url: string;
 }
 
-/** Absolute queue URLs of a request: owner and app of its endpoint only, never the subpath (§2.2). */
+/** Absolute queue URLs of a request: owner and app of its endpoint only, never the subpath (fal.ai docs, "Queue"). */
 export function requestUrls(mountUrl: string, endpointId: string, requestId: string): RequestUrls {
   const [owner, app] = endpointId.split('/');
   const response = `${mountUrl}/${owner}/${app}/requests/${requestId}`;
@@ -113,7 +113,7 @@ export function videoOutput(task: SimTask, baseUrl: string): Record<string, unkn
   };
 }
 
-/** The webhook body (§2.3) for a finished request. */
+/** The webhook body (fal.ai docs, "Webhooks") for a finished request. */
 export function webhookBody(requestId: string, outcome: { ok: true; output: unknown } | { ok: false; answer: FalAnswer }): Record<string, unknown> {
   if (outcome.ok) return { request_id: requestId, gateway_request_id: requestId, status: 'OK', payload: outcome.output };
   return {

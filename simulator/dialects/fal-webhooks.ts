@@ -1,6 +1,6 @@
-// fal's webhooks (provider-apis.md §2.3), played by the simulator: one POST per request once it is done (not one per
-// status change, so the engine's own callback queue is not used), signed with an Ed25519 key pair of the dialect's
-// own in fal's header scheme, whose public key the dialect serves as a JWKS.
+// fal's webhooks (fal.ai docs, "Webhooks"), played by the simulator: one POST per request once it is done (not one per
+// status change, so the engine's own callback queue is not used), signed with an Ed25519 key pair of the dialect's own
+// in fal's header scheme, whose public key the dialect serves as a JWKS.
 import { createHash, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { DEFAULT_CALLBACK_RETRY, deliverCallback, type CallbackSigner } from '../callbacks.ts';

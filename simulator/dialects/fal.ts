@@ -1,4 +1,4 @@
-// The `fal` dialect: fal.ai's queue API for the Kling endpoints (provider-apis.md §2), mounted under `/fal` and
+// The `fal` dialect: fal.ai's queue API for the Kling endpoints (fal.ai queue API docs), mounted under `/fal` and
 // standing in for https://queue.fal.run.
 //
 //   POST /{endpoint id}[?fal_webhook=<url>]           submit → {request_id, status_url, response_url, cancel_url}

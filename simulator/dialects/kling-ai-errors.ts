@@ -1,7 +1,8 @@
-// Error answers of the `kling-ai` dialect. The source (seeds/001_099ad3cbc9323093.txt, "Troubleshooting")
-// documents the statuses and their causes: 401 (key missing, invalid or expired), 403 (insufficient credits or
-// model not on the plan), 429 (rate limit), 500 (transient). It shows no error body, so the simulator answers
-// `{"error": {"code", "message"}}`, the codes below being its own names for those causes.
+// Error answers of the `kling-ai` dialect. The source (the "Kling AI API Guide: Pricing, Setup, and Integration (2026)"
+// article, "Troubleshooting: Common API Errors and How to Fix Them") documents the statuses and their causes: 401 (key
+// missing, invalid or expired), 403 (insufficient credits or model not on the plan), 429 (rate limit), 500 (transient).
+// It shows no error body, so the simulator answers `{"error": {"code", "message"}}`, the codes below being its own
+// names for those causes.
 import type { ServerResponse } from 'node:http';
 import { sendJson } from '../http.ts';
 

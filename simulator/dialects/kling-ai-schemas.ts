@@ -1,8 +1,8 @@
-// The create body of `POST /v1/video/generate` in the `kling-ai` dialect (seeds/001_099ad3cbc9323093.txt):
-// documented fields `model`, `prompt`, `duration` (integer seconds), `resolution`, `audio`, `voice_description`,
-// `image_url`. The document names Motion Control's end frame, Omni Edit and O3 multi-shot without their fields;
-// the simulator takes them as `end_image_url`, `video_url` and `shots: [{prompt, duration}]`. Unknown fields are
-// refused, so a misspelt field is an error rather than silently ignored.
+// The create body of `POST /v1/video/generate` in the `kling-ai` dialect (the "Kling AI API Guide: Pricing, Setup, and
+// Integration (2026)" article): documented fields `model`, `prompt`, `duration` (integer seconds), `resolution`,
+// `audio`, `voice_description`, `image_url`. The document names Motion Control's end frame, Omni Edit and O3 multi-shot
+// without their fields; the simulator takes them as `end_image_url`, `video_url` and `shots: [{prompt, duration}]`.
+// Unknown fields are refused, so a misspelt field is an error rather than silently ignored.
 import { z } from 'zod';
 
 export const KLING_AI_MODEL_IDS = ['kling-v3', 'kling-o3', 'kling-motion-control', 'kling-image'] as const;

@@ -1,5 +1,6 @@
-// The `kling-ai` dialect: the Kling AI REST API of seeds/001_099ad3cbc9323093.txt, mounted at `/kling-ai`
-// (that mount plays the host root; the document's BASE_URL `https://api.kling.ai/v1` is `<mount>/v1`).
+// The `kling-ai` dialect: the Kling AI REST API as the "Kling AI API Guide: Pricing, Setup, and Integration (2026)"
+// article describes it, mounted at `/kling-ai` (that mount plays the host root; the document's BASE_URL
+// `https://api.kling.ai/v1` is `<mount>/v1`).
 //   POST /v1/video/generate          → {task_id, status, created_at}
 //   GET  /v1/video/status/{task_id}  → {task_id, status, progress, output | error, ...}
 // Bearer API key. No callbacks, no cancel, no external id: none is documented.

@@ -1,4 +1,4 @@
-// Kling business codes (provider-apis.md §1.10) with their HTTP statuses, and the error envelope.
+// Kling business codes (Kling API reference, "Error Codes") with their HTTP statuses, and the error envelope.
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { AuthFailureReason } from '../auth.ts';

@@ -1,4 +1,5 @@
-// zod schemas of the Kling legacy create bodies (provider-apis.md §1.5–§1.7).
+// zod schemas of the Kling legacy create bodies (Kling API reference, "Text to Video", "Image to Video" and
+// "Multi-Image to Video").
 import { z } from 'zod';
 
 export const KLING_PRODUCTS = ['text2video', 'image2video', 'multi-image2video'] as const;

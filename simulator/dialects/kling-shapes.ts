@@ -1,5 +1,5 @@
-// Renders an engine task in the Kling legacy wire shapes: the query-one `data` (§1.5) and the callback
-// payload (§1.8, not wrapped in the envelope).
+// Renders an engine task in the Kling legacy wire shapes: the query-one `data` (Kling API reference, "Text to Video")
+// and the callback payload ("Callback Protocol", not wrapped in the envelope).
 import type { SimTask, SimTaskStatus } from '../engine.ts';
 import { videoUrl } from '../media.ts';
 

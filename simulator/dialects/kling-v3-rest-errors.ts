@@ -1,5 +1,5 @@
-// The Kling v3 REST error codes (seeds/000_fed6c9621e1d598c.txt, "Error Handling") with their HTTP statuses,
-// and the `{error: {code, message}}` body every refusal carries.
+// The Kling v3 REST error codes (aiapiplaybook.com's Kling v3 API Python tutorial, "Error Handling") with their HTTP
+// statuses, and the `{error: {code, message}}` body every refusal carries.
 import type { ServerResponse } from 'node:http';
 import { sendJson } from '../http.ts';
 

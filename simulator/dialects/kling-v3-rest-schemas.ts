@@ -1,5 +1,5 @@
-// zod schemas of the Kling v3 REST create bodies ("API Parameters Reference" of
-// seeds/000_fed6c9621e1d598c.txt). Unknown fields are refused, so a misspelt field never passes silently.
+// zod schemas of the Kling v3 REST create bodies ("API Parameters Reference" of aiapiplaybook.com's Kling v3 API Python
+// tutorial). Unknown fields are refused, so a misspelt field never passes silently.
 import { z } from 'zod';
 
 export const KLING_V3_REST_PRODUCTS = ['text2video', 'image2video'] as const;

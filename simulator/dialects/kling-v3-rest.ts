@@ -1,6 +1,6 @@
-// The `kling-v3-rest` dialect: the Kling v3 REST API of seeds/000_fed6c9621e1d598c.txt, standing in for
-// https://api.klingai.com under `/kling-v3-rest`. Bearer API key; create, poll, account info. The API documents
-// no callbacks, so tasks are only ever polled (the engine gets no callback URL).
+// The `kling-v3-rest` dialect: the Kling v3 REST API as aiapiplaybook.com's "How to Use Kling v3 API: Complete Python
+// Tutorial 2026" describes it, standing in for https://api.klingai.com under `/kling-v3-rest`. Bearer API key; create,
+// poll, account info. The API documents no callbacks, so tasks are only ever polled (the engine gets no callback URL).
 import { requireBearer } from '../auth.ts';
 import { parseFaultDirectives, type FaultPlan, type SubmitRejection } from '../faults.ts';
 import { sendJson, sendText, type Route, type RouteContext } from '../http.ts';

@@ -1,5 +1,5 @@
-// The `kling` dialect: routes of the official legacy API (provider-apis.md §1.4–§1.8), server root
-// standing in for https://api-singapore.klingai.com.
+// The `kling` dialect: routes of the official legacy API (Kling API reference: the video pages' create, query-one and
+// query-list calls, and "Callback Protocol"), server root standing in for https://api-singapore.klingai.com.
 import { requireBearer } from '../auth.ts';
 import { parseFaultDirectives, type FaultPlan, type SubmitRejection } from '../faults.ts';
 import { sendText, type Route, type RouteContext } from '../http.ts';

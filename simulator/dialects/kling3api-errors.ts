@@ -1,5 +1,6 @@
-// kling3api error answers (seeds/003, "Error Codes"): the documented codes with their HTTP statuses, rendered in
-// the `{code, message, data}` envelope with the code string in `code`, plus the success envelope (`code: 200`).
+// kling3api error answers (kling3api.com's "Kling 3.0 API Documentation", "Error Codes"): the documented codes with
+// their HTTP statuses, rendered in the `{code, message, data}` envelope with the code string in `code`, plus the
+// success envelope (`code: 200`).
 import type { ServerResponse } from 'node:http';
 import { sendJson } from '../http.ts';
 

@@ -1,7 +1,7 @@
-// zod schemas of the kling3api requests (seeds/003, "Request Body" and the examples), and the per-type rules
-// that pick the document's error codes (INVALID_TYPE, INVALID_PROMPT, INVALID_DURATION, MISSING_IMAGE,
-// MISSING_VIDEO). The end frame, negative prompt and prompt adherence have no printed names; the simulator
-// takes `end_image`, `negative_prompt` and `cfg_scale`.
+// zod schemas of the kling3api requests (kling3api.com's "Kling 3.0 API Documentation", "Request Body" and the
+// examples), and the per-type rules that pick the document's error codes (INVALID_TYPE, INVALID_PROMPT,
+// INVALID_DURATION, MISSING_IMAGE, MISSING_VIDEO). The end frame, negative prompt and prompt adherence have no printed
+// names; the simulator takes `end_image`, `negative_prompt` and `cfg_scale`.
 import { z } from 'zod';
 import type { Kling3apiErrorCode } from './kling3api-errors.ts';
 

@@ -1,5 +1,5 @@
-// The `kling3api` dialect: POST /api/generate and GET /api/status of kling3api.com (seeds/003), over the
-// shared engine. Polling only: the document has no callback field, so tasks are accepted without one.
+// The `kling3api` dialect: POST /api/generate and GET /api/status of kling3api.com (its "Kling 3.0 API Documentation"),
+// over the shared engine. Polling only: the document has no callback field, so tasks are accepted without one.
 import { requireBearer } from '../auth.ts';
 import { parseFaultDirectives, type FaultPlan, type SubmitRejection } from '../faults.ts';
 import { sendText, type Route, type RouteContext } from '../http.ts';

@@ -1,4 +1,4 @@
-// zod schema of the klinggenerator create body, `POST /v1/generate` (seeds/002_608ff8ace3871181.txt,
+// zod schema of the klinggenerator create body, `POST /v1/generate` (klinggenerator.com's "Kling API Documentation",
 // "Request Body"): prompt is required; model, duration, resolution and fps are optional.
 import { z } from 'zod';
 

@@ -1,5 +1,5 @@
-// Renders an engine task as a klinggenerator job: the create answer and `GET /v1/jobs/{job_id}`
-// (seeds/002_608ff8ace3871181.txt, "Generate Video" and "Check Status").
+// Renders an engine task as a klinggenerator job: the create answer and `GET /v1/jobs/{job_id}` (klinggenerator.com's
+// "Kling API Documentation", "Generate Video" and "Check Status").
 import type { SimTask, SimTaskStatus } from '../engine.ts';
 import { thumbnailUrl, videoUrl } from '../media.ts';
 

@@ -1,6 +1,6 @@
-// The `klinggenerator` dialect: klinggenerator.com's "Kling API" v3.0 (seeds/002_608ff8ace3871181.txt),
-// mounted at /klinggenerator and standing in for https://api.klinggenerator.com. Two routes:
-// `POST /v1/generate` and `GET /v1/jobs/{job_id}`; Bearer API key; errors by HTTP status; no callbacks.
+// The `klinggenerator` dialect: klinggenerator.com's "Kling API" v3.0 (its "Kling API Documentation" page), mounted at
+// /klinggenerator and standing in for https://api.klinggenerator.com. Two routes: `POST /v1/generate` and `GET
+// /v1/jobs/{job_id}`; Bearer API key; errors by HTTP status; no callbacks.
 import { requireBearer } from '../auth.ts';
 import { parseFaultDirectives, type FaultPlan, type SubmitRejection } from '../faults.ts';
 import type { Route, RouteContext } from '../http.ts';

@@ -1,6 +1,6 @@
-// Replicate's error answers (provider-apis.md §3.5): a JSON body whose `detail` says why, with the HTTP status as
-// the only code. The 429 carries `Retry-After` and the documented "resets in ~Ns" wording. `title` and `status`
-// are added the way problem-details bodies carry them; clients read `detail`.
+// Replicate's error answers (Replicate docs, "Rate limits", and the HTTP API reference): a JSON body whose `detail`
+// says why, with the HTTP status as the only code. The 429 carries `Retry-After` and the documented "resets in ~Ns"
+// wording. `title` and `status` are added the way problem-details bodies carry them; clients read `detail`.
 import type { ServerResponse } from 'node:http';
 import { sendJson } from '../http.ts';
 

@@ -1,6 +1,7 @@
-// zod schemas of Replicate's create body (provider-apis.md §3.2) and of the inputs of the two Kling models whose
-// schemas §3.3 gives. Inputs are strict so a misspelt field is refused with 422 instead of being ignored.
-// Where §3.3 is silent the simulator assumes what the adapter assumes: durations 5 or 10, Kling's three aspect
+// zod schemas of Replicate's create body (Replicate HTTP API reference, "Create a prediction using an official model")
+// and of the inputs of the two Kling models, from their API pages on replicate.com (kwaivgi/kling-v2.1 and
+// kwaivgi/kling-v2.5-turbo-pro). Inputs are strict so a misspelt field is refused with 422 instead of being ignored.
+// Where those pages are silent the simulator assumes what the adapter assumes: durations 5 or 10, Kling's three aspect
 // ratios, and a required prompt (the model pages mark it so).
 import { z } from 'zod';
 
@@ -10,11 +11,11 @@ export const predictionCreateBody = z.object({
   input: z.record(z.string(), z.unknown()),
   webhook: z.url({ protocol: /^https?$/ }).optional(),
   webhook_events_filter: z.array(z.enum(WEBHOOK_EVENTS)).min(1).optional(),
-  /** Deprecated (§3.2), still accepted. */
+  /** Deprecated (Replicate HTTP API reference), still accepted. */
   stream: z.boolean().optional(),
 });
 
-/** An input file: an HTTP(S) URL or a base64 data URL (§3.2). */
+/** An input file: an HTTP(S) URL or a base64 data URL (Replicate HTTP API reference, file inputs). */
 const fileInput = z
   .string()
   .refine((value) => /^https?:\/\/\S+$/i.test(value) || /^data:[\w.+-]+\/[\w.+-]+;base64,[A-Za-z0-9+/]+={0,2}$/.test(value), {

@@ -1,6 +1,7 @@
-// Renders an engine task as a Replicate prediction object (provider-apis.md §3.3): the answer of create, get and
-// cancel, and the webhook body (§3.4: the same object). Also keeps which predictions were canceled, since the
-// shared engine has no cancel: a canceled prediction keeps reading `canceled` whatever the engine does next.
+// Renders an engine task as a Replicate prediction object (Replicate HTTP API reference, the prediction object): the
+// answer of create, get and cancel, and the webhook body (Replicate docs, "Webhooks": the same object). Also keeps
+// which predictions were canceled, since the shared engine has no cancel: a canceled prediction keeps reading
+// `canceled` whatever the engine does next.
 import { randomBytes } from 'node:crypto';
 import type { SimTask, TaskEngine } from '../engine.ts';
 import { videoUrl } from '../media.ts';

@@ -1,4 +1,4 @@
-// The `replicate` dialect: Replicate's predictions API for the kwaivgi Kling models (provider-apis.md §3),
+// The `replicate` dialect: Replicate's predictions API for the kwaivgi Kling models (Replicate HTTP API reference),
 // mounted at `/replicate`, standing in for https://api.replicate.com.
 //
 // Routes: `POST /v1/models/{owner}/{name}/predictions` (201 + prediction), `GET /v1/predictions/{id}`,

@@ -161,6 +161,9 @@ describe('handler roles', () => {
     expect(resourcesFor('api', 's3:GetObject')).toEqual([`<${outputsId}.Arn>/jobs/*`]);
     expect(resourcesFor('archive', 's3:PutObject')).toEqual([`<${outputsId}.Arn>/jobs/*`]);
     expect(resourcesFor('archive', 's3:AbortMultipartUpload')).toEqual([`<${outputsId}.Arn>/jobs/*`]);
+    for (const reader of ['validate', 'submit', 's3-upload'] as const) {
+      expect(resourcesFor(reader, 's3:GetObject')).toEqual([`<${inputsId}.Arn>/uploads/*`]);
+    }
     const [topicId] = onlyResourceOfType(template, 'AWS::SNS::Topic');
     expect(resourcesFor('notify', 'sns:Publish')).toEqual([`<${topicId}>`]);
   });

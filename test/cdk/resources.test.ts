@@ -338,7 +338,7 @@ describe('Lambda functions', () => {
     expect([props.MemorySize, props.Timeout]).toEqual([memory, timeout]);
   });
 
-  // The contract with lambdas/shared/config.ts: exactly these variables per handler.
+  // The contract with lambdas/aws/env.ts: exactly these variables per handler.
   const common = ['KLINGFLOW_JOBS_TABLE', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME'];
   const providers = ['KLINGFLOW_DEFAULT_PROVIDER', 'KLINGFLOW_ENABLED_PROVIDERS', 'KLINGFLOW_KLING_BASE_URL', 'KLINGFLOW_KLING_SECRET_ARN'];
   const expectedEnvironment: Record<HandlerName, string[]> = {

@@ -60,7 +60,7 @@ describe('definition', () => {
     expect(result.errorsText()).toMatch(/MISSING_TRANSITION_TARGET|NoSuchState/);
   });
 
-  it('has exactly the states of lambdas/domain/workflow.ts STATES, starting at Validate', () => {
+  it('has exactly the states of lambdas/workflow/contract.ts STATES, starting at Validate', () => {
     expect(Object.keys(states).sort()).toEqual(Object.values(STATES).sort());
     expect(definition.StartAt).toBe(STATES.validate);
   });

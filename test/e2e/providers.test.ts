@@ -22,9 +22,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const tasksOf = (provider: string, jobId: string) =>
-  stack.simulator!.tasks().filter((t) => t.dialect === provider && (t.externalTaskId === jobId || JSON.stringify(t.request).includes(jobId)));
-
 describe.concurrent.each(PROVIDER_IDS.map((id) => [id]))('provider %s', (provider) => {
   const { callbacks } = getAdapter(provider).capabilities;
 
