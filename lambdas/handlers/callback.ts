@@ -10,6 +10,7 @@ import { config } from '../aws/env.ts';
 import { jobLogger, logger } from '../aws/logger.ts';
 import { jobStore, providerFor, resumeWorkflowWait } from '../aws/runtime.ts';
 import { callbackSecret } from '../aws/secrets.ts';
+import { parseCallbackOf } from '../providers/scaffold.ts';
 
 export async function handler(event: HttpEvent): Promise<HttpResult> {
   const providerId = event.pathParameters?.provider ?? '';
@@ -27,7 +28,7 @@ export async function handler(event: HttpEvent): Promise<HttpResult> {
     if (adapter.capabilities.callbackAuth === 'url-token' && !verifyCallbackToken(await callbackSecret(), providerId, jobId, token)) {
       throw new CallbackRejected('the callback URL token does not match this job');
     }
-    const status = await adapter.parseCallback({ headers: lowerCaseHeaders(event.headers), query, rawBody: rawBody(event), jobId }, context);
+    const status = await parseCallbackOf(adapter, { headers: lowerCaseHeaders(event.headers), query, rawBody: rawBody(event), jobId }, context);
     // The task id from Submit is the one the workflow knows; the callback's may be shorter.
     const result = toProviderResult(status, 'callback', job.providerTaskId);
     const updated = await recordProviderResult(store, jobId, result);

@@ -4,6 +4,7 @@
 import { parseLeniently, type JobRecord, type Mode, type ResolvedRequest } from '../domain/job.ts';
 import { hashRequest, jobIdForIdempotencyKey, newJobId } from '../domain/job-id.ts';
 import type { ProviderAdapter } from '../providers/port.ts';
+import { estimateCostOf } from '../providers/scaffold.ts';
 import { resolveRequest, type FieldProblem, type ProviderLookup } from '../domain/validation.ts';
 import type { ExecutionInput } from '../workflow/contract.ts';
 import type { JobRepository } from './ports.ts';
@@ -32,7 +33,7 @@ export function newJobRecord(
 ): JobRecord {
   const now = deps.now().toISOString();
   const adapter = deps.providers.capabilitiesOf(request.provider) ? deps.providers.adapterOf(request.provider) : undefined;
-  const estimate = adapter?.estimateCost(request, mode);
+  const estimate = adapter ? estimateCostOf(adapter, request, mode) : undefined;
   return {
     jobId,
     kind: 'JOB',

@@ -1,22 +1,18 @@
-// The one interface every provider adapter implements (DESIGN.md §2). Adapters are pure HTTP clients: they take
-// their base URL, credentials and `fetch` from the context, so the simulator or any compatible reseller can stand in.
+// The one interface every provider adapter implements (docs/architecture.md, 'Providers'). Adapters are pure HTTP
+// clients: they take their base URL, credentials and `fetch` from the context, so the simulator or any compatible
+// reseller can stand in. What all adapters do alike (fitting a request to a model, reading the prepared media, model
+// defaults, refusing callbacks a provider never sends) lives once in scaffold.ts; an adapter holds its wire format.
 import type { ProviderCapabilities } from '../domain/capabilities.ts';
+import type { ErrorKind } from '../domain/errors.ts';
 import type { Cost, JobError, Mode, ResolvedRequest } from '../domain/job.ts';
 
 export type { ImageInputPolicy, ModelCapabilities, ProviderCapabilities } from '../domain/capabilities.ts';
 
 /** Canonical task statuses every provider's statuses map onto. */
 export type CanonicalStatus = 'pending' | 'processing' | 'succeeded' | 'failed' | 'cancelled';
+/** Every canonical status, in lifecycle order. */
+export const CANONICAL_STATUSES: readonly CanonicalStatus[] = ['pending', 'processing', 'succeeded', 'failed', 'cancelled'];
 export const TERMINAL_PROVIDER_STATUSES: readonly CanonicalStatus[] = ['succeeded', 'failed', 'cancelled'];
-
-/**
- * What a provider with no callbacks and no cancel call declares: the workflow polls it. (`callbackAuth` is moot
- * then; `url-token` because nothing would be signed.)
- */
-export const POLLED_ONLY = { callbacks: false, callbackAuth: 'url-token', cancel: false } as const satisfies Pick<
-  ProviderCapabilities,
-  'callbacks' | 'callbackAuth' | 'cancel'
->;
 
 export interface ProviderCredentials {
   apiKey?: string;
@@ -40,14 +36,27 @@ export interface AdapterContext {
   now: () => Date;
 }
 
+/**
+ * A request's input media as Submit prepared them (`mediaForProvider` in lambdas/aws/s3-media.ts), one entry per
+ * input the request names and none for an input it does not: a `{url}` input is its URL as given; an `{s3Key}` input
+ * is a short-lived signed URL, or (images, for a provider whose `imageInput.transport` is `base64`) the bytes as bare
+ * base64. `referenceImages` keeps the request's order.
+ */
+export interface SubmitMedia {
+  image?: string;
+  endImage?: string;
+  referenceImages?: string[];
+  video?: string;
+}
+
 export interface SubmitRequest {
   jobId: string;
   mode: Mode;
   request: ResolvedRequest;
   /** Where the provider should POST its status callbacks for this job. */
   callbackUrl?: string;
-  /** Input media already turned into what the provider accepts (URL or bare base64), by field. */
-  media?: { image?: string; endImage?: string; referenceImages?: string[]; video?: string };
+  /** The request's inputs in the form the provider takes; Submit always sends them (empty for a prompt-only job). */
+  media: SubmitMedia;
 }
 
 export interface SubmitResult {
@@ -77,13 +86,52 @@ export interface CallbackRequest {
   jobId: string;
 }
 
+/**
+ * The words a provider documents, each with what the adapter makes of it. Every registered adapter declares it,
+ * built from the very tables its status and error mapping read, and the contract test
+ * (test/unit/providers/contract.test.ts) checks it for each: every word lands on a canonical status, every code on a
+ * kind of the error taxonomy. (Optional in the type only so a test double need not invent one.)
+ */
+export interface ProviderVocabulary {
+  /**
+   * Every task status word the provider documents (and the synonyms the adapter also accepts), spelled as the
+   * provider sends it, with the canonical status the adapter reports for it. A word that ends a task reports the
+   * outcome it announces; the task's details may still turn it into a failure (a "completed" task whose result is
+   * an error, a succeeded one whose output is gone).
+   */
+  readonly statuses: Readonly<Record<string, CanonicalStatus>>;
+  /**
+   * Every error code the provider documents, with the error kind (lambdas/domain/errors.ts, ERROR_KINDS) the adapter
+   * classifies it as: a business code, a code in the error body, or the HTTP status (as decimal text) where the
+   * status is all the provider documents.
+   */
+  readonly errorCodes: Readonly<Record<string, ErrorKind>>;
+}
+
+/**
+ * A provider adapter. The optional members are absent when the provider lacks the feature, never stubbed; callers
+ * go through scaffold.ts (`parseCallbackOf`, `estimateCostOf`), which give the absent ones their one meaning.
+ */
 export interface ProviderAdapter {
+  /** The provider id (lambdas/providers/ids.ts). */
   readonly id: string;
   readonly capabilities: ProviderCapabilities;
+  /** The provider's documented status words and error codes; every registered adapter has one (see above). */
+  readonly vocabulary?: ProviderVocabulary;
+  /** Creates the provider's task. Throws `ProviderError` (`invalid` for a request its wire format cannot carry). */
   submit(input: SubmitRequest, ctx: AdapterContext): Promise<SubmitResult>;
   status(providerTaskId: string, ctx: AdapterContext): Promise<ProviderStatus>;
-  /** Verifies the callback's signature and parses it. Throws `CallbackRejected` when it does not verify. */
-  parseCallback(callback: CallbackRequest, ctx: AdapterContext): Promise<ProviderStatus>;
+  /**
+   * Verifies the callback's signature and parses it. Throws `CallbackRejected` when it does not verify. Present
+   * exactly when `capabilities.callbacks` is true: a provider that never calls back has none, and
+   * `parseCallbackOf` refuses anything arriving for it.
+   */
+  parseCallback?(callback: CallbackRequest, ctx: AdapterContext): Promise<ProviderStatus>;
+  /** Cancels the provider's task. Present exactly when `capabilities.cancel` is true. */
   cancel?(providerTaskId: string, ctx: AdapterContext): Promise<void>;
-  estimateCost(request: ResolvedRequest, mode: Mode): Omit<Cost, 'estimated'> | undefined;
+  /**
+   * The cost of a request before it is sent, from the provider's price table (non-negative credits and/or USD), or
+   * undefined where the table has no row for it. Absent when the provider publishes no price table.
+   */
+  estimateCost?(request: ResolvedRequest, mode: Mode): Omit<Cost, 'estimated'> | undefined;
 }

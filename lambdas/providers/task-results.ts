@@ -5,7 +5,7 @@ import { errorCodeOf } from '../domain/errors.ts';
 import type { JobError } from '../domain/job.ts';
 
 /**
- * Wording that means a moderation refusal, in a message or a code. No provider in our sources documents its exact
+ * Wording that means a moderation refusal, in a message or a code. No provider's public documentation gives its exact
  * text, so this is the union of the phrases Kling, its resellers, fal and Replicate use: risk control, content
  * security / safety / risk / policy / moderation / filter / violation, safety filter / check / system / policy,
  * moderation (moderated, moderator), NSFW, unsafe, prohibited, flagged, Replicate's E005, sensitive, violates.

@@ -13,6 +13,7 @@ import {
   rejectionOf,
   simulatorContext,
   startCallbackReceiver,
+  submittedMedia,
   useSimulator,
   waitFor,
   type CallbackReceiver,
@@ -28,12 +29,8 @@ describe('fal adapter ⇄ simulator fal dialect', () => {
 
   function submission(mode: Mode, request: Partial<ResolvedRequest>, extra: Partial<SubmitRequest> = {}): SubmitRequest {
     jobNumber += 1;
-    return {
-      jobId: `job_fal_${jobNumber}`,
-      mode,
-      request: { provider: 'fal', model: 'kling-v3', prompt: 'a lighthouse at dusk', durationSeconds: 5, aspectRatio: '16:9', quality: 'std', ...request },
-      ...extra,
-    };
+    const full: ResolvedRequest = { provider: 'fal', model: 'kling-v3', prompt: 'a lighthouse at dusk', durationSeconds: 5, aspectRatio: '16:9', quality: 'std', ...request };
+    return { jobId: `job_fal_${jobNumber}`, mode, request: full, media: submittedMedia(full), ...extra };
   }
 
   const untilTerminal = (providerTaskId: string) => pollAdapterUntilTerminal(adapter, providerTaskId, ctx);
@@ -76,7 +73,7 @@ describe('fal adapter ⇄ simulator fal dialect', () => {
       ['v1.6 elements', submission('reference-to-video', { model: 'kling-v1-6', prompt: fast, referenceImages: [frame, frame] })],
       ['o3 reference-to-video', submission('reference-to-video', { model: 'kling-o3', prompt: fast, referenceImages: [frame, frame, frame], image: frame })],
       ['o3 video edit', submission('video-edit', { model: 'kling-o3', quality: 'pro', prompt: fast, video: { url: 'https://cdn.example.test/in.mp4' }, keepOriginalSound: true })],
-      ['o3 image-to-video (base64 frame)', submission('image-to-video', { model: 'kling-o3', prompt: fast }, { media: { image: Buffer.from([0xff, 0xd8, 0xff, 0xe0]).toString('base64') } })],
+      ['o3 image-to-video (base64 frame)', submission('image-to-video', { model: 'kling-o3', prompt: fast, image: { s3Key: 'uploads/frame.jpg' } }, { media: { image: Buffer.from([0xff, 0xd8, 0xff, 0xe0]).toString('base64') } })],
     ];
     const outcomes = await Promise.all(
       jobs.map(async ([what, job]) => {

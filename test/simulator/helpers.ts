@@ -15,6 +15,7 @@ import { TERMINAL_PROVIDER_STATUSES } from '../../lambdas/providers/port.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/server.ts';
 
 export { rejectionOf, requestBuilder } from '../unit/providers/fake-fetch.ts';
+export { submittedMedia } from '../unit/providers/pipeline.ts';
 
 /**
  * Runs one simulator for the enclosing `describe`: started before its tests (`started` then gets it, to keep it and to

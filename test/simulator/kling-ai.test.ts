@@ -5,9 +5,10 @@ import type { ErrorKind } from '../../lambdas/domain/errors.ts';
 import type { Mode, ResolvedRequest } from '../../lambdas/domain/job.ts';
 import type { AdapterContext, SubmitRequest } from '../../lambdas/providers/port.ts';
 import { KlingAiAdapter } from '../../lambdas/providers/kling-ai/adapter.ts';
+import { parseCallbackOf } from '../../lambdas/providers/scaffold.ts';
 import { klingAiDialect } from '../../simulator/dialects/kling-ai.ts';
 import type { Simulator } from '../../simulator/server.ts';
-import { pollAdapterUntilTerminal, rejectionOf, simulatorContext, useSimulator } from './helpers.ts';
+import { pollAdapterUntilTerminal, rejectionOf, simulatorContext, submittedMedia, useSimulator } from './helpers.ts';
 
 const API_KEY = 'kling-ai-sim-key';
 const IMAGE = 'https://cdn.example.test/frame.png';
@@ -28,11 +29,8 @@ describe('kling-ai adapter ⇄ simulator', () => {
   const context = (overrides: Partial<AdapterContext> = {}) => simulatorContext(sim, 'kling-ai', { apiKey: API_KEY }, overrides);
 
   function submission(mode: Mode, request: Partial<ResolvedRequest>): SubmitRequest {
-    return {
-      jobId: `job_${mode}_${Math.random().toString(36).slice(2)}`,
-      mode,
-      request: { provider: 'kling-ai', model: 'kling-v3', durationSeconds: 5, aspectRatio: '16:9', quality: 'std', ...request },
-    };
+    const full: ResolvedRequest = { provider: 'kling-ai', model: 'kling-v3', durationSeconds: 5, aspectRatio: '16:9', quality: 'std', ...request };
+    return { jobId: `job_${mode}_${Math.random().toString(36).slice(2)}`, mode, request: full, media: submittedMedia(full) };
   }
 
   const untilTerminal = (providerTaskId: string, ctx = context()) => pollAdapterUntilTerminal(adapter, providerTaskId, ctx);
@@ -146,6 +144,6 @@ describe('kling-ai adapter ⇄ simulator', () => {
     expect(await answer.json()).toMatchObject({ error: { code: 'INVALID_REQUEST' } });
 
     const forged = { headers: {}, query: {}, rawBody: JSON.stringify({ status: 'completed', output: 'https://evil.test/v.mp4' }), jobId: 'job_x' };
-    await expect(adapter.parseCallback(forged, context())).rejects.toBeInstanceOf(CallbackRejected);
+    await expect(parseCallbackOf(adapter, forged, context())).rejects.toBeInstanceOf(CallbackRejected);
   });
 });

@@ -5,9 +5,10 @@ import type { ErrorKind } from '../../lambdas/domain/errors.ts';
 import type { Mode, ResolvedRequest } from '../../lambdas/domain/job.ts';
 import type { AdapterContext } from '../../lambdas/providers/port.ts';
 import { KlingV3RestAdapter, readKlingV3RestAccount } from '../../lambdas/providers/kling-v3-rest/adapter.ts';
+import { parseCallbackOf } from '../../lambdas/providers/scaffold.ts';
 import { klingV3RestDialect } from '../../simulator/dialects/kling-v3-rest.ts';
 import type { Simulator } from '../../simulator/server.ts';
-import { pollAdapterUntilTerminal, rejectionOf, requestBuilder, simulatorContext, startCallbackReceiver, useSimulator } from './helpers.ts';
+import { pollAdapterUntilTerminal, rejectionOf, requestBuilder, simulatorContext, startCallbackReceiver, submittedMedia, useSimulator } from './helpers.ts';
 
 const API_KEY = 'sim-kling-v3-key';
 const adapter = new KlingV3RestAdapter();
@@ -38,7 +39,8 @@ describe('kling-v3-rest adapter ⇄ simulator', () => {
 
   const submit = (mode: Mode, request: Partial<ResolvedRequest> = {}) => {
     jobNumber += 1;
-    return adapter.submit({ jobId: `job_sim_${jobNumber}`, mode, request: resolved(request) }, ctx);
+    const full = resolved(request);
+    return adapter.submit({ jobId: `job_sim_${jobNumber}`, mode, request: full, media: submittedMedia(full) }, ctx);
   };
 
   /** Polls status() until terminal; returns every canonical status seen, in order, and the last answer. */
@@ -133,7 +135,7 @@ describe('kling-v3-rest adapter ⇄ simulator', () => {
 
   it('refuses a wrong API key with UNAUTHORIZED → auth', async () => {
     const error = await rejectionOf(
-      adapter.submit({ jobId: 'job_bad_key', mode: 'text-to-video', request: resolved() }, { ...ctx, credentials: { apiKey: 'wrong' } }),
+      adapter.submit({ jobId: 'job_bad_key', mode: 'text-to-video', request: resolved(), media: {} }, { ...ctx, credentials: { apiKey: 'wrong' } }),
       ProviderError,
     );
     expect(error).toMatchObject({ kind: 'auth', httpStatus: 401, providerCode: 'UNAUTHORIZED' });
@@ -189,7 +191,7 @@ describe('kling-v3-rest adapter ⇄ simulator', () => {
 
       // A forged "callback" claiming success is refused: the adapter trusts only what it polls.
       const forged = JSON.stringify({ task_id: providerTaskId, status: 'completed', video: { url: `${receiver.url}/evil.mp4` } });
-      await rejectionOf(adapter.parseCallback({ headers: {}, query: {}, rawBody: forged, jobId: 'job_sim_x' }, ctx), CallbackRejected);
+      await rejectionOf(parseCallbackOf(adapter, { headers: {}, query: {}, rawBody: forged, jobId: 'job_sim_x' }, ctx), CallbackRejected);
     } finally {
       await receiver.close();
     }

@@ -3,9 +3,10 @@ import { CallbackRejected, ProviderError } from '../../lambdas/domain/errors.ts'
 import type { Mode, ResolvedRequest } from '../../lambdas/domain/job.ts';
 import type { AdapterContext } from '../../lambdas/providers/port.ts';
 import { Kling3apiAdapter } from '../../lambdas/providers/kling3api/adapter.ts';
+import { parseCallbackOf } from '../../lambdas/providers/scaffold.ts';
 import { kling3apiDialect } from '../../simulator/dialects/kling3api.ts';
 import type { Simulator } from '../../simulator/server.ts';
-import { pollAdapterUntilTerminal, rejectionOf, requestBuilder, simulatorContext, useSimulator } from './helpers.ts';
+import { pollAdapterUntilTerminal, rejectionOf, requestBuilder, simulatorContext, submittedMedia, useSimulator } from './helpers.ts';
 
 const API_KEY = 'sim-kling3api-key';
 
@@ -31,7 +32,8 @@ describe('kling3api adapter against the simulator', () => {
   });
 
   async function submit(mode: Mode, overrides: Partial<ResolvedRequest> = {}): Promise<string> {
-    const { providerTaskId } = await adapter.submit({ jobId: `job_${mode}_${Date.now()}`, mode, request: request(overrides) }, context());
+    const full = request(overrides);
+    const { providerTaskId } = await adapter.submit({ jobId: `job_${mode}_${Date.now()}`, mode, request: full, media: submittedMedia(full) }, context());
     return providerTaskId;
   }
 
@@ -100,7 +102,7 @@ describe('kling3api adapter against the simulator', () => {
     expect(gateway).toMatchObject({ kind: 'overloaded', httpStatus: 503 });
 
     const badKey = await rejectionOf(
-      adapter.submit({ jobId: 'job_x', mode: 'text-to-video', request: request() }, context({ credentials: { apiKey: 'wrong' } })),
+      adapter.submit({ jobId: 'job_x', mode: 'text-to-video', request: request(), media: {} }, context({ credentials: { apiKey: 'wrong' } })),
       ProviderError,
     );
     expect(badKey).toMatchObject({ kind: 'auth', providerCode: 'INVALID_API_KEY', httpStatus: 401 });
@@ -126,7 +128,7 @@ describe('kling3api adapter against the simulator', () => {
     const taskId = await submit('text-to-video');
     await pollUntilTerminal(taskId);
     expect(sim.tasks()[0]?.callbacksSent).toBe(0);
-    await expect(adapter.parseCallback({ headers: {}, query: {}, rawBody: '{}', jobId: 'job_1' }, context())).rejects.toBeInstanceOf(CallbackRejected);
+    await expect(parseCallbackOf(adapter, { headers: {}, query: {}, rawBody: '{}', jobId: 'job_1' }, context())).rejects.toBeInstanceOf(CallbackRejected);
   });
 });
 

@@ -4,6 +4,7 @@ import { CallbackRejected, ProviderError } from '../../lambdas/domain/errors.ts'
 import type { ResolvedRequest } from '../../lambdas/domain/job.ts';
 import type { AdapterContext } from '../../lambdas/providers/port.ts';
 import { KlingGeneratorAdapter } from '../../lambdas/providers/klinggenerator/adapter.ts';
+import { parseCallbackOf } from '../../lambdas/providers/scaffold.ts';
 import { klinggeneratorDialect } from '../../simulator/dialects/klinggenerator.ts';
 import { DailyQuota } from '../../simulator/dialects/klinggenerator-quota.ts';
 import type { Simulator } from '../../simulator/server.ts';
@@ -38,12 +39,12 @@ describe('klinggenerator adapter ⇄ simulator', () => {
   });
 
   const submit = (overrides: Partial<ResolvedRequest> = {}) =>
-    adapter.submit({ jobId: 'job_01hzsimulated0000000000000', mode: 'text-to-video', request: request(overrides) }, ctx);
+    adapter.submit({ jobId: 'job_01hzsimulated0000000000000', mode: 'text-to-video', request: request(overrides), media: {} }, ctx);
 
   const pollToEnd = (providerTaskId: string) => pollAdapterUntilTerminal(adapter, providerTaskId, ctx);
 
   const submitError = (overrides: Partial<ResolvedRequest>, context = ctx) =>
-    rejectionOf(adapter.submit({ jobId: 'job_01hzsimulated0000000000000', mode: 'text-to-video', request: request(overrides) }, context), ProviderError);
+    rejectionOf(adapter.submit({ jobId: 'job_01hzsimulated0000000000000', mode: 'text-to-video', request: request(overrides), media: {} }, context), ProviderError);
 
   it('serves the adapter under /klinggenerator and needs no extra settings', () => {
     expect(baseUrl).toBe(`${sim.url}/klinggenerator`);
@@ -130,7 +131,7 @@ describe('klinggenerator adapter ⇄ simulator', () => {
     await pollToEnd(providerTaskId);
     expect(sim.tasks()[0]).toMatchObject({ callbackUrl: null, callbacksSent: 0 });
     const forged = JSON.stringify({ job_id: providerTaskId, status: 'completed', video_url: 'https://evil.example/v.mp4' });
-    await rejectionOf(adapter.parseCallback({ headers: {}, query: {}, rawBody: forged, jobId: 'job_01hzsimulated0000000000000' }, ctx), CallbackRejected);
+    await rejectionOf(parseCallbackOf(adapter, { headers: {}, query: {}, rawBody: forged, jobId: 'job_01hzsimulated0000000000000' }, ctx), CallbackRejected);
   });
 
   describe('the wire, as the page documents it', () => {

@@ -14,6 +14,7 @@ import {
   rejectionOf,
   simulatorContext,
   startCallbackReceiver,
+  submittedMedia,
   useSimulator,
   waitFor,
   type CallbackReceiver,
@@ -42,20 +43,16 @@ describe('replicate adapter ⇄ simulator', () => {
 
   function submission(mode: Mode, request: Partial<ResolvedRequest>, callbackUrl?: string): SubmitRequest {
     jobNumber += 1;
-    return {
-      jobId: `job_sim_${jobNumber}`,
-      mode,
-      callbackUrl,
-      request: {
-        provider: 'replicate',
-        model: 'kwaivgi/kling-v2.5-turbo-pro',
-        prompt: 'a lighthouse at dusk',
-        durationSeconds: 5,
-        aspectRatio: '16:9',
-        quality: 'pro',
-        ...request,
-      },
+    const full: ResolvedRequest = {
+      provider: 'replicate',
+      model: 'kwaivgi/kling-v2.5-turbo-pro',
+      prompt: 'a lighthouse at dusk',
+      durationSeconds: 5,
+      aspectRatio: '16:9',
+      quality: 'pro',
+      ...request,
     };
+    return { jobId: `job_sim_${jobNumber}`, mode, callbackUrl, request: full, media: submittedMedia(full) };
   }
 
   const pollUntilTerminal = (providerTaskId: string) => pollAdapterUntilTerminal(adapter, providerTaskId, ctx);

@@ -1,34 +1,38 @@
-// Kling models through fal.ai's queue API (provider-apis.md §2): provider id `fal`.
+// Kling models through fal.ai's queue API (fal docs, 'Queue' and the inference API reference; fal's JS client
+// `@fal-ai/client`): provider id `fal`.
 //
 //   submit   POST {base}/{endpoint id}[?fal_webhook=<url-encoded callback URL>] → request_id, status_url, response_url
 //   status   GET  {base}/{owner}/{app}/requests/{request_id}/status → IN_QUEUE | IN_PROGRESS | COMPLETED
 //   result   GET  {base}/{owner}/{app}/requests/{request_id} → {video: {url, ...}}, or the generation's error
 //   cancel   PUT  {base}/{owner}/{app}/requests/{request_id}/cancel
-// Status, result and cancel use only the owner and app of the endpoint id, never its subpath (§2.2).
+// Status, result and cancel use only the owner and app of the endpoint id, never its subpath (fal docs, 'Queue').
 // Auth: `Authorization: Key <FAL_KEY>`; the key is credentials.apiKey, or credentials.accessKey + secretKey joined
-// as `<key id>:<key secret>` (§2.1). Default base URL: https://queue.fal.run.
+// as `<key id>:<key secret>` (fal's JS client, `config.ts`). Default base URL: https://queue.fal.run.
 //
 // Settings (ctx.settings, from KLINGFLOW_FAL_<NAME>):
 //   JWKS_URL  where fal's webhook-signing public keys are (default https://rest.alpha.fal.ai/.well-known/jwks.json;
-//             the reference calls the host UNCONFIRMED, another implementation uses rest.fal.ai).
+//             which host is canonical is UNCONFIRMED, another implementation uses rest.fal.ai).
 //
 // What fal does not have, so this adapter does not do: a client/external id on the request (the job id travels only in
 // the callback URL) and any duplicate-submit protection (a Submit retried after a lost answer creates a second
-// request); progress figures; a thumbnail; a cost on the request (and no price table in our sources).
-// Requests over the account's concurrency limit wait IN_QUEUE instead of failing (§2.5), so `pending` can be long.
+// request); progress figures; a thumbnail; a cost on the request (and no price table in the queue API docs, so no
+// estimateCost). Requests over the account's concurrency limit wait IN_QUEUE instead of failing (fal docs,
+// 'Concurrency limits'), so `pending` can be long.
 import { z } from 'zod';
 import { CallbackRejected, ProviderError } from '../../domain/errors.ts';
-import type { Mode, ResolvedRequest } from '../../domain/job.ts';
 import type {
   AdapterContext,
   CallbackRequest,
+  CanonicalStatus,
   ProviderAdapter,
   ProviderStatus,
+  ProviderVocabulary,
   SubmitRequest,
   SubmitResult,
 } from '../port.ts';
+import { kindOfHttpStatus } from '../http.ts';
 import { buildFalInput } from './body.ts';
-import { classifyFalFailure, falTaskOutcome, isGenerationFailure } from './errors.ts';
+import { FAL_ERROR_TYPES, classifyFalFailure, falTaskOutcome, isGenerationFailure } from './errors.ts';
 import { FAL_CAPABILITIES } from './models.ts';
 import { checkFalJobTag, FAL_JOB_TAG_PARAM, falJobTag, FalJwksCache, verifyFalWebhook } from './webhook.ts';
 import { describeRequest, parseProviderBody, sendRequest } from '../http.ts';
@@ -38,7 +42,7 @@ import type { HttpFailure, ProviderRequest } from '../http.ts';
 // Provider task ids. status() must find the request again from the id alone, and fal's queue URLs need the owner
 // and app of the endpoint it was submitted to, so the id is `<endpoint id>:<request_id>`, e.g.
 // `fal-ai/kling-video/v3/pro/text-to-video:764cabcf-b745-4b3e-ae38-1200304cf45b`. Endpoint ids contain no `:`.
-// The submit answer's status_url is `{base}/{owner}/{app}/requests/{request_id}/status` (§2.2), which status() rebuilds
+// The submit answer's status_url is `{base}/{owner}/{app}/requests/{request_id}/status` (fal docs, 'Queue'), which status() rebuilds
 // from this id; the response_url a status answer carries is followed when it lies below the base URL.
 
 const ENDPOINT_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$/;
@@ -65,7 +69,8 @@ function requestPath(owner: string, app: string, requestId: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Response shapes (§2.2). Unknown fields are allowed; what is read is checked.
+// Response shapes (fal docs, 'Queue'; fal's JS client, `types/common.ts`). Unknown fields are allowed; what is read
+// is checked.
 
 const Submitted = z.looseObject({
   request_id: z.string().regex(REQUEST_ID),
@@ -74,7 +79,26 @@ const Submitted = z.looseObject({
   cancel_url: z.string().optional(),
 });
 
-/** The official client knows three states; FAILED/CANCELED come from a third-party schema (UNCONFIRMED). */
+/**
+ * Queue statuses and their canonical statuses. The official client knows three states; FAILED/CANCELED come from a
+ * third-party schema (UNCONFIRMED). A finished request (COMPLETED, or FAILED) has its outcome at the result URL: a
+ * failed generation "reaches COMPLETED" and shows its error there, so status() reads the result for both.
+ */
+export const FAL_QUEUE_STATUSES = {
+  IN_QUEUE: 'pending',
+  IN_PROGRESS: 'processing',
+  COMPLETED: 'succeeded',
+  FAILED: 'failed',
+  CANCELED: 'cancelled',
+  CANCELLED: 'cancelled',
+} as const satisfies Record<string, CanonicalStatus>;
+
+/** Webhook `status` words (fal docs, 'Webhooks'): OK carries the output, ERROR the generation's error. */
+export const FAL_WEBHOOK_STATUSES = { OK: 'succeeded', ERROR: 'failed' } as const satisfies Record<string, CanonicalStatus>;
+
+/** The HTTP statuses fal documents with a meaning of their own: 422, a validation error (fal's JS client). */
+export const FAL_ERROR_STATUSES: Readonly<Record<number, ReturnType<typeof kindOfHttpStatus>>> = { 422: kindOfHttpStatus(422) };
+
 const QueueStatus = z.looseObject({
   status: z.enum(['IN_QUEUE', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELED', 'CANCELLED']),
   request_id: z.string().optional(),
@@ -87,7 +111,10 @@ const VideoOutput = z.looseObject({ video: FalFile });
 
 const CancelAnswer = z.looseObject({ status: z.enum(['OK', 'CANCELLATION_REQUESTED', 'ALREADY_COMPLETED', 'NOT_FOUND']) });
 
-/** The webhook body (§2.3). `payload` is the model output, or fal's error body; null with `payload_error` when too big. */
+/**
+ * The webhook body (fal docs, 'Webhooks'). `payload` is the model output, or fal's error body; null with
+ * `payload_error` when too big.
+ */
 const WebhookBody = z.looseObject({
   request_id: z.string().min(1),
   gateway_request_id: z.string().nullish(),
@@ -102,6 +129,10 @@ const WebhookBody = z.looseObject({
 export class FalQueueAdapter implements ProviderAdapter {
   readonly id = 'fal';
   readonly capabilities = FAL_CAPABILITIES;
+  readonly vocabulary: ProviderVocabulary = {
+    statuses: { ...FAL_QUEUE_STATUSES, ...FAL_WEBHOOK_STATUSES },
+    errorCodes: { ...FAL_ERROR_TYPES, ...FAL_ERROR_STATUSES },
+  };
   private readonly jwks = new FalJwksCache();
 
   async submit(input: SubmitRequest, ctx: AdapterContext): Promise<SubmitResult> {
@@ -121,14 +152,13 @@ export class FalQueueAdapter implements ProviderAdapter {
     const request: ProviderRequest = { method: 'GET', path: `${base}/status` };
     const response = await this.send(ctx, key, request);
     const queued = parseProviderBody(QueueStatus, response.body, `fal ${describeRequest(request)}`);
-    switch (queued.status) {
-      case 'IN_QUEUE':
-        return { providerTaskId, status: 'pending' };
-      case 'IN_PROGRESS':
-        return { providerTaskId, status: 'processing' };
-      case 'CANCELED':
-      case 'CANCELLED':
-        return { providerTaskId, status: 'cancelled', error: { code: 'CANCELLED', message: 'fal: the request was cancelled', retryable: false } };
+    const status = FAL_QUEUE_STATUSES[queued.status];
+    switch (status) {
+      case 'pending':
+      case 'processing':
+        return { providerTaskId, status };
+      case 'cancelled':
+        return { providerTaskId, status, error: { code: 'CANCELLED', message: 'fal: the request was cancelled', retryable: false } };
       default:
         // COMPLETED (or FAILED): the outcome, video or error, is at the response URL. The one fal returned is used
         // when it points below our base URL; the key never goes anywhere else.
@@ -137,7 +167,7 @@ export class FalQueueAdapter implements ProviderAdapter {
   }
 
   /**
-   * fal calls back once, when the request is done (§2.3). The signature proves fal sent it; the job tag in the URL
+   * fal calls back once, when the request is done (fal docs, 'Webhooks'). The signature proves fal sent it; the job tag in the URL
    * proves it is about this job (see FAL_JOB_TAG_PARAM). The body names fal's request id, not our job, so the
    * returned `providerTaskId` is the bare request id: informative only (the workflow keeps the id Submit returned).
    */
@@ -159,7 +189,7 @@ export class FalQueueAdapter implements ProviderAdapter {
       throw new CallbackRejected(`the webhook body is about request ${webhook.request_id}, its signature about ${verified.requestId}`);
     }
     const providerTaskId = webhook.request_id;
-    if (webhook.status === 'ERROR') {
+    if (FAL_WEBHOOK_STATUSES[webhook.status] === 'failed') {
       const status = /\b([45]\d\d)\b/.exec(webhook.error ?? '')?.[1];
       const outcome = falTaskOutcome(status ? Number(status) : undefined, webhook.payload ?? webhook.error ?? '');
       return { providerTaskId, ...outcome };
@@ -170,7 +200,7 @@ export class FalQueueAdapter implements ProviderAdapter {
     return { providerTaskId, status: 'succeeded', videoUrl: output.data.video.url };
   }
 
-  /** Removes a queued request, or asks the runner to stop (§2.2). Already finished is fine; unknown is `invalid`. */
+  /** Removes a queued request, or asks the runner to stop (fal docs, 'Cancel'). Already finished is fine; unknown is `invalid`. */
   async cancel(providerTaskId: string, ctx: AdapterContext): Promise<void> {
     const key = falKey(ctx);
     const { owner, app, requestId } = parseFalTaskId(providerTaskId);
@@ -187,11 +217,6 @@ export class FalQueueAdapter implements ProviderAdapter {
       if (answered === undefined) throw error;
     }
     if (answered === 'NOT_FOUND') throw new ProviderError('invalid', `fal does not know request ${requestId} (cancel answered NOT_FOUND)`);
-  }
-
-  /** fal's prices are not in our sources (the reference has no fal price table), so there is no estimate. */
-  estimateCost(_request: ResolvedRequest, _mode: Mode): undefined {
-    return undefined;
   }
 
   /** The result of a finished request: its video, or the generation's error as a failed (or cancelled) task. */

@@ -1,4 +1,4 @@
-// fal's error answers (provider-apis.md §2.2 "Errors", and fal's model-errors page): a non-2xx JSON body
+// fal's error answers (fal's JS client, `response.ts`, and fal docs, 'Model errors'): a non-2xx JSON body
 // `{"detail": [...]}` whose items are `{loc, msg, type, url?, ctx?}` (422 for validation), or `{"detail": "<text>"}`;
 // `X-Fal-Retryable: true|false` says whether the same request may succeed later. They come back in two places: when
 // a request is refused (submit, status, cancel: thrown as `ProviderError`), and when the result of a finished request

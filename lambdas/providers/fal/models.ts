@@ -1,14 +1,15 @@
 // The Kling models klingflow offers through fal.ai (provider id `fal`), and the one table that turns a canonical
 // model + quality/resolution + mode into a fal endpoint id and the input fields that endpoint takes.
 //
-// Endpoint ids: provider-apis.md §2.4 (fal's official JS client). fal names each endpoint
-// `fal-ai/kling-video/<version>/<tier>/<task>`; the tier is `standard`, `pro`, `master` or `4k`.
-// Input fields: §2.4 where it lists them (T2V of v1.5/v2.1/v2.5-turbo, v1 camera control, I2V of v2/v2.1 with
-// `tail_image_url` on v2.1 pro and v2.5-turbo pro, v2.6 pro I2V, v3 T2V). Where §2.4 is silent (the v1.6 `elements`
-// endpoint, v3 I2V, the O3 endpoints, `negative_prompt`/`cfg_scale` on v3) the layouts follow the input schemas
-// fal publishes on its model pages; each such layout says so below and is one constant to change.
+// Endpoint ids: the endpoint types of fal's official JS client (`@fal-ai/client`, `types/endpoints.ts`). fal names
+// each endpoint `fal-ai/kling-video/<version>/<tier>/<task>`; the tier is `standard`, `pro`, `master` or `4k`.
+// Input fields: the client's input types where they list them (T2V of v1.5/v2.1/v2.5-turbo, v1 camera control, I2V
+// of v2/v2.1 with `tail_image_url` on v2.1 pro and v2.5-turbo pro, v2.6 pro I2V, v3 T2V). Where the client is silent
+// (the v1.6 `elements` endpoint, v3 I2V, the O3 endpoints, `negative_prompt`/`cfg_scale` on v3) the layouts follow
+// the input schemas fal publishes on its model pages; each such layout says so below and is one constant to change.
 import type { ModelCapabilities, ProviderCapabilities } from '../port.ts';
 import type { Mode, ResolvedRequest } from '../../domain/job.ts';
+import { modelFactory } from '../scaffold.ts';
 
 /** The path segment after the version: fal's name for a quality tier. */
 export type FalTier = 'standard' | 'pro' | 'master' | '4k';
@@ -41,11 +42,12 @@ export interface FalInputLayout {
   cameraControl?: boolean;
 }
 
-// Layouts. §2.4 = the reference lists these fields; "fal schema" = taken from fal's model page for the endpoint.
-const T2V_CLASSIC: FalInputLayout = { aspectRatio: true, duration: true, negativePrompt: true, cfgScale: true }; // §2.4
-const T2V_V1: FalInputLayout = { ...T2V_CLASSIC, cameraControl: true }; // §2.4
-const I2V_CLASSIC: FalInputLayout = { startImage: 'image_url', duration: true, negativePrompt: true, cfgScale: true }; // §2.4
-const I2V_CLASSIC_TAIL: FalInputLayout = { ...I2V_CLASSIC, endImage: 'tail_image_url' }; // §2.4
+// Layouts. "fal client" = the JS client's input types list these fields; "fal schema" = taken from fal's model page
+// for the endpoint.
+const T2V_CLASSIC: FalInputLayout = { aspectRatio: true, duration: true, negativePrompt: true, cfgScale: true }; // fal client
+const T2V_V1: FalInputLayout = { ...T2V_CLASSIC, cameraControl: true }; // fal client
+const I2V_CLASSIC: FalInputLayout = { startImage: 'image_url', duration: true, negativePrompt: true, cfgScale: true }; // fal client
+const I2V_CLASSIC_TAIL: FalInputLayout = { ...I2V_CLASSIC, endImage: 'tail_image_url' }; // fal client
 const ELEMENTS_V16: FalInputLayout = { referenceImages: 'input_image_urls', aspectRatio: true, duration: true, negativePrompt: true }; // fal schema
 const T2V_V26: FalInputLayout = { ...T2V_CLASSIC, audio: true }; // fal schema
 const I2V_V26: FalInputLayout = {
@@ -55,8 +57,8 @@ const I2V_V26: FalInputLayout = {
   negativePrompt: true,
   audio: true,
   voiceIds: true,
-}; // §2.4
-const T2V_V3: FalInputLayout = { ...T2V_CLASSIC, audio: true, multiPrompt: true }; // §2.4 (+ negative_prompt/cfg_scale: fal schema)
+}; // fal client
+const T2V_V3: FalInputLayout = { ...T2V_CLASSIC, audio: true, multiPrompt: true }; // fal client (+ negative_prompt/cfg_scale: fal schema)
 const I2V_V3: FalInputLayout = {
   startImage: 'start_image_url',
   endImage: 'end_image_url',
@@ -94,22 +96,18 @@ export interface FalModel {
   endpoints: Partial<Record<FalTier, Partial<Record<FalTask, FalInputLayout>>>>;
 }
 
-function capabilities(id: string, overrides: Partial<ModelCapabilities>): ModelCapabilities {
-  return {
-    id,
-    modes: ['text-to-video', 'image-to-video'],
-    durationsSeconds: FIVE_OR_TEN,
-    defaultDurationSeconds: 5,
-    aspectRatios: ALL_ASPECT_RATIOS,
-    qualities: ['std', 'pro'],
-    cfgScale: true,
-    audio: false,
-    cameraControl: false,
-    endImage: false,
-    negativePrompt: true,
-    ...overrides,
-  };
-}
+const capabilities = modelFactory({
+  modes: ['text-to-video', 'image-to-video'],
+  durationsSeconds: FIVE_OR_TEN,
+  defaultDurationSeconds: 5,
+  aspectRatios: ALL_ASPECT_RATIOS,
+  qualities: ['std', 'pro'],
+  cfgScale: true,
+  audio: false,
+  cameraControl: false,
+  endImage: false,
+  negativePrompt: true,
+});
 
 /**
  * On the models with a 4K tier, a `resolution` picks the tier (fal's standard tier is Kling's 720p mode, pro is
@@ -131,7 +129,7 @@ export const V16_MAX_REFERENCE_IMAGES = 4;
 
 export const FAL_MODELS: readonly FalModel[] = [
   {
-    // Camera control exists only on v1 standard text-to-video (§2.4).
+    // Camera control exists only on v1 standard text-to-video (fal client).
     capabilities: capabilities('kling-v1', { qualities: ['std'], cameraControl: true, endImage: true }),
     version: 'v1',
     tiers: { std: 'standard' },
@@ -246,6 +244,7 @@ export const FAL_CAPABILITIES: ProviderCapabilities = {
   cancel: true,
 };
 
+/** The fal model klingflow offers under a canonical model id, with its tiers and endpoints; undefined for another id. */
 export function falModel(id: string): FalModel | undefined {
   return FAL_MODELS.find((model) => model.capabilities.id === id);
 }

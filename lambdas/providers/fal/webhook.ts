@@ -1,4 +1,5 @@
-// fal webhook signatures (provider-apis.md §2.3): Ed25519 over
+// fal webhook signatures (fal docs, 'Webhooks', and the verification recipe independent public implementations agree
+// on): Ed25519 over
 // `{request_id}\n{user_id}\n{timestamp}\n{sha256_hex(raw body)}`, carried in the headers X-Fal-Webhook-Request-Id,
 // -User-Id, -Timestamp (Unix seconds) and -Signature (hex), checked against the Ed25519 public keys of fal's JWKS,
 // with a ±300 s window on the timestamp. The JWKS is cached in memory for at most 24 h, and fetched again early
@@ -11,8 +12,8 @@ import type { AdapterContext } from '../port.ts';
 import { requestJson } from '../http.ts';
 
 /**
- * fal's JWKS. The reference gives this host; one independent implementation uses `https://rest.fal.ai/...` instead,
- * and which one is canonical is UNCONFIRMED (§2.3), so it is a setting: `JWKS_URL`.
+ * fal's JWKS. The public verification recipe gives this host; one independent implementation uses
+ * `https://rest.fal.ai/...` instead, and which one is canonical is UNCONFIRMED, so it is a setting: `JWKS_URL`.
  */
 export const DEFAULT_FAL_JWKS_URL = 'https://rest.alpha.fal.ai/.well-known/jwks.json';
 export const FAL_WEBHOOK_TOLERANCE_SECONDS = 300;

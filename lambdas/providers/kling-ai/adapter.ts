@@ -1,5 +1,6 @@
-// The Kling AI REST API as described in seeds/001_099ad3cbc9323093.txt ("Kling AI API Guide"): provider id
-// `kling-ai`. One create call for every video model, one status call, a Bearer API key:
+// The Kling AI REST API as described in "Kling AI API Guide: Pricing, Setup, and Integration (2026)" (kling3.pro
+// blog; "the document" below): provider id `kling-ai`. One create call for every video model, one status call, a
+// Bearer API key:
 //   POST {base}/v1/video/generate       {model, prompt, duration, resolution, audio, voice_description, image_url}
 //                                       → {task_id}
 //   GET  {base}/v1/video/status/{task_id} → {status: "completed" | "failed" | <anything else: in progress>,
@@ -13,7 +14,8 @@
 // Settings (`ctx.settings`): none.
 //
 // What the document does not describe, and what this adapter therefore does:
-// - No callback/webhook field: `callbacks: false` (the workflow polls); parseCallback refuses everything.
+// - No callback/webhook field: `callbacks: false` (the workflow polls) and no parseCallback: anything arriving as a
+//   callback is refused (scaffold.ts, parseCallbackOf).
 // - No cancel call, no client/external id and no idempotency key: a Submit retried after a lost answer can create
 //   a second task (nothing in the API lets us find or prevent it).
 // - No aspect ratio, quality tier, frame rate, negative prompt, cfg scale or camera control field: each model
@@ -24,23 +26,23 @@
 //   as "Motion Control (end-frame control)", which the canonical request expresses as image-to-video with an
 //   `endImage`, so it is offered for that and nothing else.
 import { z } from 'zod';
-import { CallbackRejected, ProviderError } from '../../domain/errors.ts';
+import { ProviderError } from '../../domain/errors.ts';
 import type { ErrorKind } from '../../domain/errors.ts';
-import type { Cost, JobError, MediaRef, Mode, ResolvedRequest } from '../../domain/job.ts';
+import type { Cost, JobError, Mode, ResolvedRequest } from '../../domain/job.ts';
 import type {
   AdapterContext,
-  CallbackRequest,
   CanonicalStatus,
   ModelCapabilities,
   ProviderAdapter,
   ProviderCapabilities,
   ProviderStatus,
+  ProviderVocabulary,
   SubmitRequest,
   SubmitResult,
 } from '../port.ts';
-import { POLLED_ONLY } from '../port.ts';
 import { kindOfHttpStatus, parseProviderBody, requestJson, snippetOf, withBearerApiKey, parseRateLimitReset } from '../http.ts';
 import type { HttpFailure, ProviderRequest } from '../http.ts';
+import { POLLED_ONLY, fitSubmission, modelFactory, requireUrl } from '../scaffold.ts';
 import { KLING_AI_DEFAULT_RESOLUTION, estimateKlingAiCost, withAudio } from './pricing.ts';
 import { CONTENT_POLICY_PATTERN, providerTaskFailure } from '../task-results.ts';
 
@@ -48,41 +50,36 @@ import { CONTENT_POLICY_PATTERN, providerTaskFailure } from '../task-results.ts'
 // Capabilities. Durations are the ones the document shows: V3 5 s and 10 s, O3 10 s and 15 s (multi-shot), plus
 // 5 s on O3 (its examples share the V3 shapes). Resolutions are the price table's: 720p and 1080p, no 4K.
 
-function videoModel(id: string, modes: Mode[], overrides: Partial<ModelCapabilities> = {}): ModelCapabilities {
-  return {
-    id,
-    modes,
-    durationsSeconds: [5, 10],
-    defaultDurationSeconds: 5,
-    aspectRatios: ['16:9'],
-    qualities: ['std'],
-    resolutions: ['720p', '1080p'],
-    cfgScale: false,
-    audio: false,
-    cameraControl: false,
-    endImage: false,
-    negativePrompt: false,
-    ...overrides,
-  };
-}
+const videoModel = modelFactory({
+  modes: ['text-to-video', 'image-to-video'],
+  durationsSeconds: [5, 10],
+  defaultDurationSeconds: 5,
+  aspectRatios: ['16:9'],
+  qualities: ['std'],
+  resolutions: ['720p', '1080p'],
+  cfgScale: false,
+  audio: false,
+  cameraControl: false,
+  endImage: false,
+  negativePrompt: false,
+});
 
 export const KLING_AI_MODELS: readonly ModelCapabilities[] = [
   // "Standard video generation"; the image-to-video example (`image_url`) uses it.
-  videoModel('kling-v3', ['text-to-video', 'image-to-video']),
+  videoModel('kling-v3'),
   // "Omni (audio + multi-shot)": native audio with `voice_description`, multi-shot storyboards, and Omni Edit
   // (video-edit: the FAQ says the API supports it, without naming its field; nothing about keeping the sound).
-  videoModel('kling-o3', ['text-to-video', 'image-to-video', 'video-edit', 'multi-shot'], {
+  videoModel('kling-o3', {
+    modes: ['text-to-video', 'image-to-video', 'video-edit', 'multi-shot'],
     durationsSeconds: [5, 10, 15],
     audio: true,
     voice: true,
     keepOriginalSound: false,
   }),
-  // "Motion Control (end-frame control)": a start image (`image_url`) and an end frame.
-  videoModel('kling-motion-control', ['image-to-video'], { endImage: true }),
+  // "Motion Control (end-frame control)": a start image (`image_url`) and an end frame. (`kling-image`, the image
+  // model the API also serves, is not offered: validation refuses it as an unknown model.)
+  videoModel('kling-motion-control', { modes: ['image-to-video'], endImage: true }),
 ];
-
-/** The image model the API also serves; named here only to refuse it with a clear message. */
-const IMAGE_ONLY_MODELS = new Set(['kling-image']);
 
 export const KLING_AI_CAPABILITIES: ProviderCapabilities = {
   // kling-v3 is the document's first example, "general video, fast iteration", and the cheapest per second
@@ -171,7 +168,8 @@ const ErrorBody = z.object({
 // decide pending vs processing; any word not listed is processing. `cancelled` is not documented: it is
 // treated as terminal so a task cancelled on the provider's side is not polled until the job times out.
 
-const STATUS_WORDS: Readonly<Record<string, CanonicalStatus>> = {
+/** Status words (lower case) and their canonical statuses; canonicalStatusOf reads them. */
+export const KLING_AI_STATUS_WORDS: Readonly<Record<string, CanonicalStatus>> = {
   completed: 'succeeded',
   failed: 'failed',
   pending: 'pending',
@@ -187,15 +185,25 @@ const STATUS_WORDS: Readonly<Record<string, CanonicalStatus>> = {
   canceled: 'cancelled',
 };
 
+/** The canonical status of a status word, case-insensitively; a word the table does not hold is in progress. */
 export function canonicalStatusOf(word: string): CanonicalStatus {
-  return STATUS_WORDS[word.trim().toLowerCase()] ?? 'processing';
+  return KLING_AI_STATUS_WORDS[word.trim().toLowerCase()] ?? 'processing';
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Errors. The document's table gives statuses and causes only: 401 (key missing, invalid or expired), 403
-// (insufficient credits or model not on the plan), 429 (rate limit), 500 (transient). Its error body is not
-// shown, so a body code or message is read when there is one (INSUFFICIENT_CREDITS, RATE_LIMITED,
-// CONTENT_POLICY_VIOLATION, MODEL_OVERLOADED...), and the status decides otherwise.
+// Errors. The document's table ("Troubleshooting: Common API Errors") gives statuses and causes only: 401 (key
+// missing, invalid or expired), 403 (insufficient credits or model not on the plan), 429 (rate limit), 500
+// (transient). Its error body is not shown, so a body code or message is read when there is one
+// (INSUFFICIENT_CREDITS, RATE_LIMITED, CONTENT_POLICY_VIOLATION, MODEL_OVERLOADED...), and the status decides
+// otherwise.
+
+/** The HTTP statuses the document's error table lists, and their kinds (a 403 is read further: kindOfForbidden). */
+export const KLING_AI_HTTP_STATUSES = {
+  401: 'auth',
+  403: 'insufficient_credits',
+  429: 'rate_limited',
+  500: 'server',
+} as const satisfies Record<number, ErrorKind>;
 
 const CODE_KINDS: readonly [RegExp, ErrorKind][] = [
   [/INSUFFICIENT[_ ]?(CREDITS?|BALANCE|FUNDS)|CREDITS?[_ ]?(EXHAUSTED|EXCEEDED)|NO[_ ]?CREDITS?|PAYMENT[_ ]?REQUIRED/i, 'insufficient_credits'],
@@ -247,20 +255,20 @@ function kindOfForbidden(text: ProviderErrorText, headers: Headers): ErrorKind {
   return 'insufficient_credits';
 }
 
-
-/** The classifier for this API's non-2xx answers. */
 /** The IETF draft's `RateLimit-Reset`, else the common `X-RateLimit-Reset`. */
 const rateLimitWait = (headers: Headers, now: Date): number | undefined =>
   parseRateLimitReset(headers.get('ratelimit-reset'), now) ?? parseRateLimitReset(headers.get('x-ratelimit-reset'), now);
 
+/** The classifier for this API's non-2xx answers: a body code first, else the documented status, else the status. */
 export function classifyKlingAiFailure(failure: HttpFailure, now: Date = new Date()): ProviderError {
   const text = readErrorBody(failure.body);
   let kind = kindOfCode(text.code);
   if (kind === undefined) {
-    if (failure.status === 401) kind = 'auth';
-    else if (failure.status === 403) kind = kindOfForbidden(text, failure.headers);
-    else if (failure.status === 429) kind = 'rate_limited';
-    else kind = kindOfHttpStatus(failure.status);
+    const documented: ErrorKind | undefined = Object.hasOwn(KLING_AI_HTTP_STATUSES, failure.status)
+      ? KLING_AI_HTTP_STATUSES[failure.status as keyof typeof KLING_AI_HTTP_STATUSES]
+      : undefined;
+    if (failure.status === 403) kind = kindOfForbidden(text, failure.headers);
+    else kind = documented ?? kindOfHttpStatus(failure.status);
   }
   const retryAfterSeconds =
     failure.retryAfterSeconds ?? (kind === 'rate_limited' ? rateLimitWait(failure.headers, now) : undefined);
@@ -278,6 +286,7 @@ export function classifyKlingAiFailure(failure: HttpFailure, now: Date = new Dat
 export class KlingAiAdapter implements ProviderAdapter {
   readonly id = 'kling-ai';
   readonly capabilities = KLING_AI_CAPABILITIES;
+  readonly vocabulary: ProviderVocabulary = { statuses: KLING_AI_STATUS_WORDS, errorCodes: KLING_AI_HTTP_STATUSES };
 
   async submit(input: SubmitRequest, ctx: AdapterContext): Promise<SubmitResult> {
     const body = buildKlingAiCreateBody(input);
@@ -292,12 +301,7 @@ export class KlingAiAdapter implements ProviderAdapter {
     return toProviderStatus(task, providerTaskId);
   }
 
-  /** The document describes no callbacks (`callbacks: false`), so nothing that arrives can be one of ours. */
-  async parseCallback(_callback: CallbackRequest, _ctx: AdapterContext): Promise<ProviderStatus> {
-    throw new CallbackRejected('Kling AI (kling-ai) sends no callbacks; this request did not come from it');
-  }
-
-  /** From the document's price table (kling-ai-pricing.ts); undefined where it has no figure. */
+  /** From the document's price table (pricing.ts); undefined where it has no figure. */
   estimateCost(request: ResolvedRequest, mode: Mode): Omit<Cost, 'estimated'> | undefined {
     return estimateKlingAiCost(request, mode);
   }
@@ -324,41 +328,25 @@ function apiPath(ctx: AdapterContext, path: string): string {
 
 type KlingAiBody = Record<string, unknown>;
 
-/** The create body for a submission; anything the request asks for that the API cannot take is refused. */
+/**
+ * The create body for a submission. What the capability map expresses was validated before Submit; what this API's
+ * wire format adds (voice ids, reference images beside an edit, shots outside multi-shot, public URLs, a prompt
+ * where the example needs one) is refused here (`invalid`).
+ */
 export function buildKlingAiCreateBody(input: SubmitRequest): KlingAiBody {
   const { request, mode } = input;
-  const refuse = (message: string) => new ProviderError('invalid', `kling-ai ${request.model}: ${message}`);
-  if (IMAGE_ONLY_MODELS.has(request.model)) throw refuse('is an image model; video jobs take kling-v3, kling-o3 or kling-motion-control');
-  const model = KLING_AI_MODELS.find((candidate) => candidate.id === request.model);
-  if (!model) throw refuse(`not a Kling AI video model; known: ${KLING_AI_MODELS.map((m) => m.id).join(', ')}`);
-  if (!model.modes.includes(mode)) throw refuse(`${mode} is not supported; supported: ${model.modes.join(', ')}`);
-  if (!model.durationsSeconds.includes(request.durationSeconds)) {
-    throw refuse(`${request.durationSeconds} s is not supported; supported: ${model.durationsSeconds.join(', ')}`);
-  }
+  const { model, media, refuse } = fitSubmission(input, KLING_AI_CAPABILITIES);
   const resolution = request.resolution ?? KLING_AI_DEFAULT_RESOLUTION;
-  if (!model.resolutions?.includes(resolution)) throw refuse(`resolution ${resolution} is not offered; offered: ${model.resolutions?.join(', ')}`);
-  if (!model.aspectRatios.includes(request.aspectRatio)) throw refuse(`the API takes no aspect ratio (${request.aspectRatio} asked)`);
-  if (!model.qualities.includes(request.quality)) throw refuse(`the API has no quality tier (${request.quality} asked)`);
-  for (const [given, what] of [
-    [request.negativePrompt !== undefined, 'a negative prompt'],
-    [request.cfgScale !== undefined, 'cfg scale'],
-    [request.fps !== undefined, 'a frame rate'],
-    [request.cameraControl !== undefined, 'camera control'],
-    [request.keepOriginalSound !== undefined, 'keepOriginalSound (no such field is documented)'],
-    [(request.referenceImages?.length ?? 0) > 0, 'reference images'],
-    [request.voice?.ids !== undefined, 'voice ids (only voice_description is documented)'],
-  ] as const) {
-    if (given) throw refuse(`${what} is not supported`);
-  }
-  if (request.audio === true && !model.audio) throw refuse('native audio is not supported');
-  if (request.voice && !model.voice) throw refuse('a voice is not supported');
-  if (request.voice && request.audio === false) throw refuse('a voice needs audio');
-  if (request.endImage && !model.endImage) throw refuse('an end frame is not supported');
+  // Combinations the capability map lets through but no documented field carries.
+  if (request.voice?.ids !== undefined) throw refuse('voice ids are not supported (only voice_description is documented)');
+  if ((request.referenceImages?.length ?? 0) > 0) throw refuse('reference images are not supported');
   if (request.shots?.length && mode !== 'multi-shot') throw refuse(`shots cannot be combined with ${mode}`);
 
-  const image = publicUrlOf(input.media?.image, request.image, 'image', refuse);
-  const endImage = publicUrlOf(input.media?.endImage, request.endImage, 'endImage', refuse);
-  const video = publicUrlOf(input.media?.video, request.video, 'video', refuse);
+  // "the image_url must be publicly accessible": the API fetches its inputs and takes no base64.
+  const url = (value: string | undefined, field: string) => (value === undefined ? undefined : requireUrl(value, field, refuse));
+  const image = url(media.image, 'image');
+  const endImage = url(media.endImage, 'endImage');
+  const video = url(media.video, 'video');
 
   const body: KlingAiBody = {
     model: model.id,
@@ -373,20 +361,17 @@ export function buildKlingAiCreateBody(input: SubmitRequest): KlingAiBody {
 
   switch (mode) {
     case 'text-to-video':
-      if (!request.prompt) throw refuse('text-to-video needs a prompt');
       return body;
     case 'image-to-video':
       if (image === undefined) throw refuse('image-to-video needs a start image (image_url)');
       if (endImage !== undefined) body[KLING_AI_GUESSED_FIELDS.endImage] = endImage;
       return body;
     case 'video-edit':
-      if (video === undefined) throw refuse('an Omni Edit needs a source video');
       if (!request.prompt) throw refuse('an Omni Edit needs a prompt saying what to change');
       body[KLING_AI_GUESSED_FIELDS.video] = video;
       return body;
     case 'multi-shot': {
       const shots = request.shots ?? [];
-      if (shots.length === 0) throw refuse('multi-shot needs shots');
       const total = shots.reduce((sum, shot) => sum + shot.durationSeconds, 0);
       if (total !== request.durationSeconds) throw refuse(`shot durations add up to ${total} s but duration is ${request.durationSeconds} s`);
       body[KLING_AI_GUESSED_FIELDS.shots] = shots.map((shot) => ({ prompt: shot.prompt, duration: shot.durationSeconds }));
@@ -395,26 +380,6 @@ export function buildKlingAiCreateBody(input: SubmitRequest): KlingAiBody {
     case 'reference-to-video':
       throw refuse('reference-to-video is not described by the API');
   }
-}
-
-/**
- * A medium as the API takes it: a public URL ("the image_url must be publicly accessible"). Prepared media that
- * is base64 rather than a URL cannot be sent; without prepared media a `{url}` ref goes as is and an `{s3Key}`
- * (which needs preparing first) is refused.
- */
-function publicUrlOf(
-  prepared: string | undefined,
-  ref: MediaRef | undefined,
-  field: string,
-  refuse: (message: string) => ProviderError,
-): string | undefined {
-  if (prepared !== undefined) {
-    if (/^https?:\/\//i.test(prepared)) return prepared;
-    throw refuse(`${field} must be a public URL; the API does not take base64`);
-  }
-  if (ref === undefined) return undefined;
-  if ('url' in ref) return ref.url;
-  throw refuse(`${field} is an S3 input that was not prepared as a public URL before submission`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // Credit prices of the `kling-ai` dialect, from the "Official API Pricing: Credit Costs Per Model" table of
-// seeds/001_099ad3cbc9323093.txt (credits per second of output, by model, resolution and audio), and the
-// dollar value of a credit from the same document's "Real cost for a 10-second 1080p clip" table.
+// "Kling AI API Guide: Pricing, Setup, and Integration (2026)" (kling3.pro blog; credits per second of output, by
+// model, resolution and audio), and the dollar value of a credit from the same guide's "Real cost for a 10-second
+// 1080p clip" table.
 import type { Cost, Mode, ResolvedRequest } from '../../domain/job.ts';
 
 export type KlingAiResolution = '720p' | '1080p';

@@ -1,5 +1,5 @@
 // The Kling v3 REST API as its Python tutorial describes it: provider id `kling-v3-rest`.
-// Source: /work/shared/reference/seeds/000_fed6c9621e1d598c.txt (aiapiplaybook.com, 2026-02-28).
+// Source: aiapiplaybook.com, "How to Use Kling v3 API: Complete Python Tutorial 2026" (2026-02-28).
 //
 //   POST /v1/videos/text2video | /v1/videos/image2video   body {model, prompt, negative_prompt, duration (int),
 //        aspect_ratio, resolution, cfg_scale, audio_enabled, image_url, camera_control, character_ref} → {task_id}
@@ -26,22 +26,23 @@
 //   the tutorial's comment also names `video_url`, read as a fallback (FALLBACK_VIDEO_URL_FIELD).
 // - No thumbnail and no charged-credits field on a task: status() reports neither.
 import { z } from 'zod';
-import { CallbackRejected, ProviderError, errorCodeOf, isRetryableKind } from '../../domain/errors.ts';
+import { ProviderError, errorCodeOf, isRetryableKind } from '../../domain/errors.ts';
 import type { ErrorKind } from '../../domain/errors.ts';
-import type { JobError, MediaRef, Mode, ResolvedRequest } from '../../domain/job.ts';
+import type { JobError, Mode, ResolvedRequest } from '../../domain/job.ts';
 import type {
   AdapterContext,
-  CallbackRequest,
+  CanonicalStatus,
   ModelCapabilities,
   ProviderAdapter,
   ProviderCapabilities,
   ProviderStatus,
+  ProviderVocabulary,
   SubmitRequest,
   SubmitResult,
 } from '../port.ts';
-import { POLLED_ONLY } from '../port.ts';
 import { kindOfHttpStatus, requestJson, snippetOf, withBearerApiKey } from '../http.ts';
 import type { HttpFailure, ProviderRequest } from '../http.ts';
+import { POLLED_ONLY, errorKindsOf, fitSubmission, modelFactory, requireUrl } from '../scaffold.ts';
 import { klingV3RestPrice } from './pricing.ts';
 import type { KlingV3RestResolution } from './pricing.ts';
 import { providerTaskFailure } from '../task-results.ts';
@@ -61,27 +62,23 @@ const MAX_PROMPT_CHARS = 2500;
 const MAX_NEGATIVE_PROMPT_CHARS = 1000;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Capability map (the "API Parameters Reference" table). Durations 5 or 10 s, aspect ratios 16:9, 9:16, 1:1,
-// resolutions 720p/1080p and 4k only on kling-v3, native audio only on kling-v3. cfg_scale, negative_prompt,
+// Capability map (the tutorial's "API Parameters Reference" table). Durations 5 or 10 s, aspect ratios 16:9, 9:16,
+// 1:1, resolutions 720p/1080p and 4k only on kling-v3, native audio only on kling-v3. cfg_scale, negative_prompt,
 // camera_control and image_url are listed without a model restriction, so every model takes them.
 
-function klingV3RestModel(id: string, overrides: Partial<ModelCapabilities> = {}): ModelCapabilities {
-  return {
-    id,
-    modes: ['text-to-video', 'image-to-video'],
-    durationsSeconds: [5, 10],
-    defaultDurationSeconds: 5,
-    aspectRatios: ['16:9', '9:16', '1:1'],
-    qualities: ['std'],
-    resolutions: ['720p', '1080p'],
-    cfgScale: true,
-    audio: false,
-    cameraControl: true,
-    endImage: false,
-    negativePrompt: true,
-    ...overrides,
-  };
-}
+const klingV3RestModel = modelFactory({
+  modes: ['text-to-video', 'image-to-video'],
+  durationsSeconds: [5, 10],
+  defaultDurationSeconds: 5,
+  aspectRatios: ['16:9', '9:16', '1:1'],
+  qualities: ['std'],
+  resolutions: ['720p', '1080p'],
+  cfgScale: true,
+  audio: false,
+  cameraControl: true,
+  endImage: false,
+  negativePrompt: true,
+});
 
 export const KLING_V3_REST_MODELS: readonly ModelCapabilities[] = [
   klingV3RestModel('kling-v1'),
@@ -97,8 +94,8 @@ export const KLING_V3_REST_CAPABILITIES: ProviderCapabilities = {
 };
 
 // ---------------------------------------------------------------------------------------------------------------
-// Errors. The body code decides when it is a documented one (the tutorial checks CONTENT_POLICY_VIOLATION by
-// code, whatever the status); otherwise the HTTP status does.
+// Errors (the tutorial's "Error Handling" table). The body code decides when it is a documented one (the tutorial
+// checks CONTENT_POLICY_VIOLATION by code, whatever the status); otherwise the HTTP status does.
 
 export const KLING_V3_REST_ERROR_CODES: Readonly<Record<string, { kind: ErrorKind; meaning: string }>> = {
   INVALID_PARAMETER: { kind: 'invalid', meaning: 'bad parameter value' },
@@ -138,6 +135,14 @@ const TaskIdValue = z.union([z.string().min(1), z.number().int().nonnegative()])
 
 const CreatedTask = z.object({ task_id: TaskIdValue });
 
+/** Task `status` words (the tutorial's polling loop) and their canonical statuses. */
+export const KLING_V3_REST_STATUSES = {
+  pending: 'pending',
+  processing: 'processing',
+  completed: 'succeeded',
+  failed: 'failed',
+} as const satisfies Record<string, CanonicalStatus>;
+
 const Task = z.object({
   task_id: TaskIdValue.optional(),
   status: z.enum(['pending', 'processing', 'completed', 'failed']),
@@ -154,6 +159,7 @@ const AccountInfo = z.object({ credits: z.number().nullish() });
 export class KlingV3RestAdapter implements ProviderAdapter {
   readonly id = KLING_V3_REST_ID;
   readonly capabilities = KLING_V3_REST_CAPABILITIES;
+  readonly vocabulary: ProviderVocabulary = { statuses: KLING_V3_REST_STATUSES, errorCodes: errorKindsOf(KLING_V3_REST_ERROR_CODES) };
 
   async submit(input: SubmitRequest, ctx: AdapterContext): Promise<SubmitResult> {
     const { path, body } = buildKlingV3RestCreate(input);
@@ -167,11 +173,6 @@ export class KlingV3RestAdapter implements ProviderAdapter {
     }
     const task = await call(ctx, { method: 'GET', path: `/v1/videos/${encodeURIComponent(providerTaskId)}` }, Task);
     return toProviderStatus(task, providerTaskId);
-  }
-
-  /** The API has no callbacks (capabilities.callbacks is false): anything arriving as one is refused. */
-  async parseCallback(_callback: CallbackRequest, _ctx: AdapterContext): Promise<ProviderStatus> {
-    throw new CallbackRejected(`${KLING_V3_REST_ID} does not send callbacks; its tasks are polled`);
   }
 
   estimateCost(request: ResolvedRequest, _mode: Mode): { credits: number; usd: number } | undefined {
@@ -201,39 +202,21 @@ async function call<Schema extends z.ZodType>(ctx: AdapterContext, request: Prov
 
 type CreateBody = Record<string, unknown>;
 
-/** The path and body of a create. Anything asked for that the API cannot take is refused (`invalid`). */
+/**
+ * The path and body of a create. What the capability map expresses was validated before Submit; what this API's
+ * wire format adds (a prompt on every job, text lengths, an https image URL) is refused here (`invalid`).
+ */
 export function buildKlingV3RestCreate(input: SubmitRequest): { path: string; body: CreateBody } {
-  const { request, mode } = input;
-  const refuse = (message: string) => new ProviderError('invalid', `${KLING_V3_REST_ID} ${request.model}: ${message}`);
-  const model = KLING_V3_REST_MODELS.find((candidate) => candidate.id === request.model);
-  if (!model) throw refuse(`not a model of this API; known: ${KLING_V3_REST_MODELS.map((m) => m.id).join(', ')}`);
-  if (!model.modes.includes(mode)) throw refuse(`${mode} is not supported; supported: ${model.modes.join(', ')}`);
-  if (!model.durationsSeconds.includes(request.durationSeconds)) {
-    throw refuse(`${request.durationSeconds} s is not supported; supported: ${model.durationsSeconds.join(', ')}`);
-  }
+  const { request } = input;
+  const { model, media, refuse } = fitSubmission(input, KLING_V3_REST_CAPABILITIES);
   const resolution = request.resolution ?? DEFAULT_RESOLUTION;
-  if (!model.resolutions?.includes(resolution)) throw refuse(`resolution ${resolution} is not supported (4k is kling-v3 only)`);
-  if (!model.qualities.includes(request.quality)) throw refuse(`quality ${request.quality} cannot be chosen on this API`);
-  if (request.audio === true && !model.audio) throw refuse('native audio is kling-v3 only');
-  const unsupported: [boolean, string][] = [
-    [request.voice !== undefined, 'a voice'],
-    [request.fps !== undefined, 'a frame rate'],
-    [request.endImage !== undefined || input.media?.endImage !== undefined, 'an end frame'],
-    [Boolean(request.referenceImages?.length || input.media?.referenceImages?.length), 'reference images'],
-    [request.video !== undefined || input.media?.video !== undefined, 'a video input'],
-    [Boolean(request.shots?.length), 'shots'],
-    [request.keepOriginalSound !== undefined, 'keepOriginalSound'],
-  ];
-  for (const [asked, what] of unsupported) if (asked) throw refuse(`${what} is not supported by this API`);
   if (!request.prompt?.trim()) throw refuse('a prompt is required (1–2500 characters)');
   if (request.prompt.length > MAX_PROMPT_CHARS) throw refuse(`the prompt is longer than ${MAX_PROMPT_CHARS} characters`);
   if (request.negativePrompt !== undefined && request.negativePrompt.length > MAX_NEGATIVE_PROMPT_CHARS) {
     throw refuse(`negative_prompt is longer than ${MAX_NEGATIVE_PROMPT_CHARS} characters`);
   }
-
-  const image = input.media?.image ?? (request.image && publicUrlOf(request.image, refuse));
-  if (mode === 'image-to-video' && image === undefined) throw refuse('image-to-video needs an image');
-  if (image !== undefined) assertHttpsUrl(image, refuse);
+  // `image_url` is documented as "Valid HTTPS URL": base64 or plain http would be refused by the API.
+  const image = media.image === undefined ? undefined : requireUrl(media.image, 'image_url', refuse, { httpsOnly: true });
 
   const body: CreateBody = {
     model: model.id,
@@ -251,23 +234,6 @@ export function buildKlingV3RestCreate(input: SubmitRequest): { path: string; bo
   return { path: image === undefined ? '/v1/videos/text2video' : '/v1/videos/image2video', body };
 }
 
-/** A request's own media reference when Submit prepared no `media`: a `{url}` goes as is, an `{s3Key}` cannot. */
-function publicUrlOf(ref: MediaRef, refuse: (message: string) => ProviderError): string {
-  if ('url' in ref) return ref.url;
-  throw refuse('an S3 input must be prepared as a URL before submission (media was not given)');
-}
-
-/** `image_url` is documented as "Valid HTTPS URL": base64 or plain http would be refused by the API. */
-function assertHttpsUrl(value: string, refuse: (message: string) => ProviderError): void {
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (url?.protocol !== 'https:') throw refuse('image_url must be an HTTPS URL (base64 and http are not accepted)');
-}
-
 /** Kling's camera_control shape: the type, and the config axes only when given. */
 function cameraControlBody(cameraControl: NonNullable<ResolvedRequest['cameraControl']>): CreateBody {
   return { type: cameraControl.type, ...(cameraControl.config && { config: { ...cameraControl.config } }) };
@@ -277,18 +243,18 @@ function cameraControlBody(cameraControl: NonNullable<ResolvedRequest['cameraCon
 // Task → canonical status.
 
 function toProviderStatus(task: Task, providerTaskId: string): ProviderStatus {
-  switch (task.status) {
+  const status = KLING_V3_REST_STATUSES[task.status];
+  switch (status) {
     case 'pending':
-      return { providerTaskId, status: 'pending' };
     case 'processing':
-      return { providerTaskId, status: 'processing' };
-    case 'completed': {
+      return { providerTaskId, status };
+    case 'succeeded': {
       const videoUrl = task.video?.url ?? task[FALLBACK_VIDEO_URL_FIELD];
       if (!videoUrl) throw new ProviderError('server', `Kling v3 task ${providerTaskId} completed without a video URL`);
-      return { providerTaskId, status: 'succeeded', videoUrl };
+      return { providerTaskId, status, videoUrl };
     }
     case 'failed':
-      return { providerTaskId, status: 'failed', error: failureOf(task.error) };
+      return { providerTaskId, status, error: failureOf(task.error) };
   }
 }
 

@@ -1,5 +1,5 @@
-// The credit table of the Kling v3 REST API (provider `kling-v3-rest`), from its tutorial
-// (/work/shared/reference/seeds/000_fed6c9621e1d598c.txt, "Performance and Cost Reference"):
+// The credit table of the Kling v3 REST API (provider `kling-v3-rest`), from its tutorial (aiapiplaybook.com,
+// "How to Use Kling v3 API: Complete Python Tutorial 2026", section "Performance and Cost Reference"):
 //
 //   kling-v3  720p  5 s → 10 credits    10 s → 20 credits
 //   kling-v3 1080p  5 s → 15 credits    10 s → 30 credits

@@ -1,57 +1,57 @@
 // The official Kling API, legacy standard (`/v1/videos/<product>`, `model_name` in the body): provider id `kling`.
-// Facts come from /work/shared/reference/provider-apis.md §1 (the official API reference): request bodies §1.5–1.7,
-// the `{code,message,request_id,data}` envelope and business codes §1.10, the callback §1.8, JWT auth §1.3.
+// Facts come from the Kling API reference (app.klingai.com/global/dev, "API Reference"): the request bodies of
+// 'Video generation: text to video', 'image to video' and 'multi-image to video', the `{code,message,request_id,data}`
+// envelope and business codes of 'General information: error codes', the 'Callback protocol', and JWT auth of
+// 'General information: authentication'.
 import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { z } from 'zod';
 import { CallbackRejected, ProviderError } from '../../domain/errors.ts';
 import type { ErrorKind } from '../../domain/errors.ts';
-import type { MediaRef, Mode, ResolvedRequest } from '../../domain/job.ts';
+import type { ResolvedRequest } from '../../domain/job.ts';
 import { verifyStandardWebhook } from '../../domain/webhooks.ts';
 import type {
   AdapterContext,
   CallbackRequest,
+  CanonicalStatus,
   ModelCapabilities,
   ProviderAdapter,
   ProviderCapabilities,
   ProviderStatus,
+  ProviderVocabulary,
   SubmitRequest,
   SubmitResult,
 } from '../port.ts';
 import { describeRequest, kindOfHttpStatus, parseProviderBody, sendRequest, snippetOf, withBearerApiKey, withBearerToken } from '../http.ts';
 import type { HttpFailure, ProviderRequest } from '../http.ts';
+import { bareBase64, errorKindsOf, fitSubmission, modelFactory } from '../scaffold.ts';
+import type { Refuse } from '../scaffold.ts';
 import { nonNegativeNumber, providerTaskFailure } from '../task-results.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
-// Capability map (§1.5 "Capability map highlights"). Resolution is not listed: on the legacy API it follows
+// Capability map (Kling API reference, 'Capability map'). Resolution is not listed: on the legacy API it follows
 // `mode` (std 720p, pro 1080p on most models), so callers choose `quality`, and a `resolution` is refused by
 // validation instead of being silently ignored. Per-mode limits the map mentions but this shape cannot express
 // (camera control only at std/pro 5 s, end frames only in pro on some models, v2-6 sound only in pro) are left
 // to Kling, which answers 1201 (`invalid`), except v2-6 sound in std, which submit refuses up front.
 
-const ALL_ASPECT_RATIOS: ModelCapabilities['aspectRatios'] = ['16:9', '9:16', '1:1'];
-
-function klingModel(id: string, overrides: Partial<ModelCapabilities>): ModelCapabilities {
-  return {
-    id,
-    modes: ['text-to-video', 'image-to-video'],
-    durationsSeconds: [5, 10],
-    defaultDurationSeconds: 5,
-    aspectRatios: ALL_ASPECT_RATIOS,
-    qualities: ['std', 'pro'],
-    cfgScale: false,
-    audio: false,
-    cameraControl: false,
-    endImage: false,
-    negativePrompt: true,
-    ...overrides,
-  };
-}
+const klingModel = modelFactory({
+  modes: ['text-to-video', 'image-to-video'],
+  durationsSeconds: [5, 10],
+  defaultDurationSeconds: 5,
+  aspectRatios: ['16:9', '9:16', '1:1'],
+  qualities: ['std', 'pro'],
+  cfgScale: false,
+  audio: false,
+  cameraControl: false,
+  endImage: false,
+  negativePrompt: true,
+});
 
 export const KLING_MODELS: readonly ModelCapabilities[] = [
   klingModel('kling-v1', { cfgScale: true, cameraControl: true, endImage: true }),
   klingModel('kling-v1-5', { modes: ['image-to-video'], cfgScale: true, cameraControl: true, endImage: true }),
-  // multi-image2video (reference-to-video) takes up to 4 images, on this model only.
+  // multi-image2video (reference-to-video) takes up to 4 images, on this model only ('multi-image to video').
   klingModel('kling-v1-6', { modes: ['text-to-video', 'image-to-video', 'reference-to-video'], cfgScale: true, endImage: true, maxReferenceImages: 4 }),
   // The master models take no `mode` parameter: one quality, and `mode` is never sent.
   klingModel('kling-v2-master', { qualities: ['std'] }),
@@ -69,10 +69,6 @@ export const KLING_MODELS: readonly ModelCapabilities[] = [
 
 /** Models whose `mode` parameter does not exist (the 05/13/2025 changelog: "does not support mode parameter"). */
 const MODELS_WITHOUT_MODE = new Set(['kling-v2-master', 'kling-v2-1-master']);
-
-/** The only model `multi-image2video` accepts, and how many images it takes (§1.7). */
-const MULTI_IMAGE_MODEL = 'kling-v1-6';
-const MULTI_IMAGE_MAX_IMAGES = 4;
 
 export const KLING_CAPABILITIES: ProviderCapabilities = {
   // kling-v3 is the newest model on the legacy standard and the widest: text and image to video, multi-shot,
@@ -129,9 +125,17 @@ const KlingEnvelope = z.object({
 /** Kling's task ids are numeric strings; a number is accepted too so a big id is never mangled into a float. */
 const KlingTaskIdValue = z.union([z.string().min(1), z.number().int().nonnegative()]).transform(String);
 
+/** `task_status` words (Kling API reference, 'Video generation: query task') and their canonical statuses. */
+export const KLING_TASK_STATUSES = {
+  submitted: 'pending',
+  processing: 'processing',
+  succeed: 'succeeded',
+  failed: 'failed',
+} as const satisfies Record<string, CanonicalStatus>;
+
 const KlingTask = z.object({
   task_id: KlingTaskIdValue,
-  task_status: z.enum(['submitted', 'processing', 'succeed', 'failed']),
+  task_status: z.enum(['submitted', 'processing', 'succeed', 'failed']) satisfies z.ZodType<keyof typeof KLING_TASK_STATUSES>,
   task_status_msg: z.string().nullish(),
   task_info: z.object({ external_task_id: z.string().nullish() }).nullish(),
   task_result: z
@@ -144,7 +148,8 @@ type KlingTask = z.infer<typeof KlingTask>;
 const KlingCreatedTask = z.object({ task_id: KlingTaskIdValue });
 
 // ---------------------------------------------------------------------------------------------------------------
-// Business codes (§1.10). Every code maps to one kind; the HTTP status is what Kling documents alongside it.
+// Business codes (Kling API reference, 'General information: error codes'). Every code maps to one kind; the HTTP
+// status is what Kling documents alongside it.
 
 interface KlingCodeMeaning {
   kind: ErrorKind;
@@ -225,7 +230,8 @@ function isDuplicateExternalTaskId(error: unknown): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Auth (§1.3): AK/SK → HS256 JWT {iss, exp, nbf}, or an API key. Both travel as `Authorization: Bearer ...`.
+// Auth (Kling API reference, 'General information: authentication'): AK/SK → HS256 JWT {iss, exp, nbf}, or an API
+// key. Both travel as `Authorization: Bearer ...`.
 
 const JWT_LIFETIME_SECONDS = 1800;
 const JWT_NOT_BEFORE_SKEW_SECONDS = 5;
@@ -246,6 +252,7 @@ type KlingBody = Record<string, unknown>;
 export class KlingLegacyAdapter implements ProviderAdapter {
   readonly id = 'kling';
   readonly capabilities = KLING_CAPABILITIES;
+  readonly vocabulary: ProviderVocabulary = { statuses: KLING_TASK_STATUSES, errorCodes: errorKindsOf(KLING_BUSINESS_CODES) };
   /** JWTs by access key. Lives as long as the adapter (a Lambda container), never persisted. */
   private readonly tokens = new Map<string, CachedToken>();
 
@@ -279,7 +286,8 @@ export class KlingLegacyAdapter implements ProviderAdapter {
   }
 
   /**
-   * The callback body is the bare task object (§1.8), signed with Standard Webhooks. It does not say which product
+   * The callback body is the bare task object (Kling API reference, 'Callback protocol'), signed with Standard
+   * Webhooks. It does not say which product
    * the task was created on, so the returned `providerTaskId` is the bare Kling `task_id`: informative only. The
    * workflow keeps the `<product>:<task_id>` id Submit returned and polls with that.
    */
@@ -297,11 +305,6 @@ export class KlingLegacyAdapter implements ProviderAdapter {
       throw new CallbackRejected(`callback is for external_task_id ${external ?? '(none)'}, not job ${callback.jobId}`);
     }
     return toProviderStatus(task, task.task_id);
-  }
-
-  /** The legacy documentation in our sources has no price table, so there is no estimate (pricing comes later). */
-  estimateCost(_request: ResolvedRequest, _mode: Mode): undefined {
-    return undefined;
   }
 
   /** One Kling call: auth header, envelope, `code` check, then `data` through its schema. */
@@ -341,23 +344,18 @@ export class KlingLegacyAdapter implements ProviderAdapter {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Create bodies (§1.5 text2video, §1.6 image2video, §1.7 multi-image2video). Field names exactly as documented.
+// Create bodies (Kling API reference, 'Video generation': text to video, image to video, multi-image to video).
+// Field names exactly as documented.
 
-/** The product path and body a submission goes to. Anything the request asks for that cannot be sent is refused. */
+/**
+ * The product path and body a submission goes to. What the capability map expresses was validated before Submit;
+ * what the legacy wire format adds on top is refused here (`ProviderError('invalid')`).
+ */
 export function buildCreateBody(input: SubmitRequest): { product: KlingProduct; body: KlingBody } {
   const { request, mode } = input;
-  const model = KLING_MODELS.find((candidate) => candidate.id === request.model);
-  const refuse = (message: string) => new ProviderError('invalid', `kling ${request.model}: ${message}`);
-  if (!model) throw refuse(`not a Kling legacy model; known: ${KLING_MODELS.map((m) => m.id).join(', ')}`);
-  if (!model.modes.includes(mode)) throw refuse(`${mode} is not supported; supported: ${model.modes.join(', ')}`);
-  if (!model.durationsSeconds.includes(request.durationSeconds)) {
-    throw refuse(`${request.durationSeconds} s is not supported; supported: ${model.durationsSeconds.join(', ')}`);
-  }
-  if (request.cfgScale !== undefined && !model.cfgScale) throw refuse('cfg_scale is not supported');
-  if (request.audio === true && !model.audio) throw refuse('sound is not supported');
+  const { model, media, refuse } = fitSubmission(input, KLING_CAPABILITIES);
+  // A per-quality limit the capability map cannot express.
   if (request.audio === true && model.id === 'kling-v2-6' && request.quality !== 'pro') throw refuse('sound needs quality pro');
-  if (request.cameraControl && !model.cameraControl) throw refuse('camera control is not supported');
-  if (request.endImage && !model.endImage) throw refuse('an end frame is not supported');
 
   const common: KlingBody = {
     model_name: model.id,
@@ -370,47 +368,36 @@ export function buildCreateBody(input: SubmitRequest): { product: KlingProduct; 
   };
 
   if (mode === 'reference-to-video') {
-    const images = input.media?.referenceImages ?? (request.referenceImages ?? []).map((ref) => publicUrlOf(ref, refuse));
-    if (model.id !== MULTI_IMAGE_MODEL) throw refuse(`reference images are only supported by ${MULTI_IMAGE_MODEL}`);
-    if (images.length === 0) throw refuse('reference-to-video needs reference images');
-    if (images.length > MULTI_IMAGE_MAX_IMAGES) throw refuse(`at most ${MULTI_IMAGE_MAX_IMAGES} reference images, got ${images.length}`);
     if (!request.prompt) throw refuse('multi-image2video needs a prompt');
-    // multi-image2video documents no cfg_scale or camera_control, so they are refused rather than dropped.
+    // multi-image2video documents no cfg_scale, so it is refused rather than dropped.
     if (request.cfgScale !== undefined) throw refuse('cfg_scale is not supported with reference images');
-    if (request.cameraControl) throw refuse('camera control is not supported with reference images');
     return {
       product: 'multi-image2video',
       body: {
         ...common,
-        image_list: images.map((image) => ({ image: bareImage(image) })),
+        image_list: (media.referenceImages ?? []).map((image) => ({ image: bareBase64(image) })),
         prompt: request.prompt,
         aspect_ratio: request.aspectRatio,
       },
     };
   }
 
-  if (mode === 'video-edit') throw refuse('video editing is not available on the Kling legacy API');
-
-  const image = input.media?.image ?? (request.image && publicUrlOf(request.image, refuse));
-  const endImage = input.media?.endImage ?? (request.endImage && publicUrlOf(request.endImage, refuse));
+  const { image, endImage } = media;
   const product: KlingProduct = image !== undefined || endImage !== undefined ? 'image2video' : 'text2video';
-  if (mode === 'image-to-video' && product !== 'image2video') throw refuse('image-to-video needs an image or an end image');
-  if (endImage !== undefined && request.cameraControl) throw refuse('an end frame and camera control are mutually exclusive');
-
   const body: KlingBody = {
     ...common,
     ...(request.prompt !== undefined && { prompt: request.prompt }),
     ...(request.cfgScale !== undefined && { cfg_scale: request.cfgScale }),
     ...(request.cameraControl && { camera_control: cameraControlBody(request.cameraControl, refuse) }),
-    // The official image2video body has no aspect_ratio: the frame sets it (§1.6).
+    // The official image2video body has no aspect_ratio: the frame sets it ('image to video').
     ...(product === 'text2video' && { aspect_ratio: request.aspectRatio }),
-    ...(image !== undefined && { image: bareImage(image) }),
-    ...(endImage !== undefined && { image_tail: bareImage(endImage) }),
+    // Kling wants a URL or raw base64, "do NOT add any prefix like data:image/png;base64," ('image to video').
+    ...(image !== undefined && { image: bareBase64(image) }),
+    ...(endImage !== undefined && { image_tail: bareBase64(endImage) }),
   };
 
   if (mode === 'multi-shot') {
     const shots = request.shots ?? [];
-    if (shots.length === 0) throw refuse('multi-shot needs shots');
     if (endImage !== undefined) throw refuse('an end frame is not supported with multi-shot');
     const total = shots.reduce((sum, shot) => sum + shot.durationSeconds, 0);
     if (total !== request.durationSeconds) {
@@ -424,24 +411,7 @@ export function buildCreateBody(input: SubmitRequest): { product: KlingProduct; 
   return { product, body };
 }
 
-/**
- * A request's media reference as Kling takes it when Submit passed no prepared `media`: a public `{url}` goes as
- * is (Kling fetches URLs); an `{s3Key}` needs preparing first (a presigned URL or base64), so it is refused here.
- */
-function publicUrlOf(ref: MediaRef, refuse: (message: string) => ProviderError): string {
-  if ('url' in ref) return ref.url;
-  throw refuse('an S3 input must be prepared as a URL or base64 before submission (media was not given)');
-}
-
-/** Kling wants a URL or raw base64, "do NOT add any prefix like data:image/png;base64," (§1.6). */
-function bareImage(value: string): string {
-  return value.replace(/^data:[^,;]*;base64,/i, '');
-}
-
-function cameraControlBody(
-  cameraControl: NonNullable<ResolvedRequest['cameraControl']>,
-  refuse: (message: string) => ProviderError,
-): KlingBody {
+function cameraControlBody(cameraControl: NonNullable<ResolvedRequest['cameraControl']>, refuse: Refuse): KlingBody {
   if (cameraControl.type !== 'simple') {
     // The preset movements take no config (the docs: "must be set to None"), so it is left out.
     if (cameraControl.config) throw refuse(`camera control ${cameraControl.type} takes no config`);
@@ -462,20 +432,20 @@ function toProviderStatus(task: KlingTask, providerTaskId: string): ProviderStat
   // `final_unit_deduction` is a string of units; anything that is not a non-negative number is ignored.
   const credits = nonNegativeNumber(task.final_unit_deduction);
   const cost = credits === undefined ? undefined : { credits };
-  switch (task.task_status) {
-    case 'submitted':
-      return { providerTaskId, status: 'pending', ...(cost && { cost }) };
+  const status = KLING_TASK_STATUSES[task.task_status];
+  switch (status) {
+    case 'pending':
     case 'processing':
-      return { providerTaskId, status: 'processing', ...(cost && { cost }) };
-    case 'succeed': {
+      return { providerTaskId, status, ...(cost && { cost }) };
+    case 'succeeded': {
       const videoUrl = task.task_result?.videos?.find((video) => video.url)?.url;
       if (!videoUrl) throw new ProviderError('server', `Kling task ${task.task_id} succeeded without a video URL`);
-      return { providerTaskId, status: 'succeeded', videoUrl, ...(cost && { cost }) };
+      return { providerTaskId, status, videoUrl, ...(cost && { cost }) };
     }
     case 'failed': {
       // Kling does not document its moderation wording in `task_status_msg`; providerTaskFailure knows the phrases.
       const error = providerTaskFailure(task.task_status_msg, 'Kling reported the task failed without a reason');
-      return { providerTaskId, status: 'failed', error, ...(cost && { cost }) };
+      return { providerTaskId, status, error, ...(cost && { cost }) };
     }
   }
 }

@@ -1,5 +1,5 @@
 // kling3api.com, a reseller of Kling 3.0 and Kling Video O3: provider id `kling3api`.
-// Facts come from its API documentation (/work/shared/reference/seeds/003_1ace3cef13878ba3.txt):
+// Facts come from its API documentation (kling3api.com, "Kling 3.0 API Documentation"; "the document" below):
 //   POST /api/generate    body `{type, prompt, duration, aspect_ratio, ...}` → `{code: 200, message, data: {task_id,
 //                         status: "IN_PROGRESS", consumed_credits}}`; `type` names model, quality and mode at once
 //                         (`pro-text-to-video`, `o3-std-video-edit`...).
@@ -12,33 +12,35 @@
 // Settings (ctx.settings): none. The adapter needs only its base URL and the API key.
 //
 // What the document does not give, and what this adapter does about it:
-// - No callback or webhook field: capabilities say `callbacks: false` (polling only), and parseCallback refuses
-//   everything. (`callbackAuth` must still be set; `url-token` is the honest value for an API that signs nothing.)
+// - No callback or webhook field: capabilities say `callbacks: false` (polling only) and there is no parseCallback,
+//   so anything arriving as a callback is refused (scaffold.ts, parseCallbackOf). (`callbackAuth` must still be
+//   set; `url-token` is the honest value for an API that signs nothing.)
 // - No cancel call, no client/external id and no idempotency key: `cancel: false`, and no duplicate-submit
 //   protection is possible (a retried Submit whose first answer was lost creates a second task).
 // - The task id's own prefix (n75 Kling 3.0, n71 O3) routes the status query, so the task id is returned as is.
 // - Field names of the end frame, negative prompt and prompt adherence are not printed: see the constants below.
-// - The word of a failed task is not printed: see FAILED_STATUSES.
+// - The word of a failed task is not printed: see KLING3API_STATUSES.
 // - Where the error code sits in an error body is not printed: see documentedCodeOf.
 // - No resolution, fps, camera control, voice or multi-shot parameter exists, so those are refused by validation.
 //   "High-quality 4K" is only a tagline: no field asks for it, so `resolution` is refused rather than ignored.
 import { z } from 'zod';
-import { CallbackRejected, ProviderError } from '../../domain/errors.ts';
+import { ProviderError } from '../../domain/errors.ts';
 import type { ErrorKind } from '../../domain/errors.ts';
-import type { MediaRef, Mode, ResolvedRequest } from '../../domain/job.ts';
+import type { Mode, ResolvedRequest } from '../../domain/job.ts';
 import type {
   AdapterContext,
-  CallbackRequest,
+  CanonicalStatus,
   ModelCapabilities,
   ProviderAdapter,
   ProviderCapabilities,
   ProviderStatus,
+  ProviderVocabulary,
   SubmitRequest,
   SubmitResult,
 } from '../port.ts';
-import { POLLED_ONLY } from '../port.ts';
 import { describeRequest, kindOfHttpStatus, parseProviderBody, sendRequest, snippetOf, withBearerApiKey, parseRateLimitReset } from '../http.ts';
 import type { HttpFailure, ProviderRequest } from '../http.ts';
+import { POLLED_ONLY, errorKindsOf, fitSubmission, modelFactory, requireUrl, statusFrom } from '../scaffold.ts';
 import { estimateKling3apiCredits } from './pricing.ts';
 import { nonNegativeNumber, providerTaskFailure } from '../task-results.ts';
 
@@ -57,49 +59,37 @@ export const CFG_SCALE_FIELD = 'cfg_scale';
 
 const MAX_PROMPT_CHARS = 2000;
 const MAX_REFERENCE_IMAGES = 7;
-const DURATIONS_SECONDS = [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
 
 // ---------------------------------------------------------------------------------------------------------------
-// Capabilities. Two models, named as in the other Kling adapters; quality (std/pro) and mode pick the `type`.
+// Capabilities ("Available Models", "Request Body"). Two models, named as in the other Kling adapters; quality
+// (std/pro) and mode pick the `type`.
 
-const ALL_ASPECT_RATIOS: ModelCapabilities['aspectRatios'] = ['16:9', '9:16', '1:1'];
+const kling3apiModel = modelFactory({
+  modes: ['text-to-video', 'image-to-video'],
+  durationsSeconds: [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+  defaultDurationSeconds: 5,
+  aspectRatios: ['16:9', '9:16', '1:1'],
+  // std first: the cheaper rate is the default; callers who want pro ask for it.
+  qualities: ['std', 'pro'],
+  cfgScale: false,
+  // `sound` is listed among the general request fields with no model restriction.
+  audio: true,
+  cameraControl: false,
+  endImage: true,
+  negativePrompt: true,
+  voice: false,
+});
 
 export const KLING3API_MODELS: readonly ModelCapabilities[] = [
-  {
-    // Kling 3.0: pro/std × text-to-video/image-to-video, priced with and without audio; the only model taking
-    // prompt adherence.
-    id: 'kling-v3',
-    modes: ['text-to-video', 'image-to-video'],
-    durationsSeconds: DURATIONS_SECONDS,
-    defaultDurationSeconds: 5,
-    aspectRatios: ALL_ASPECT_RATIOS,
-    // std first: the cheaper rate is the default; callers who want pro ask for it.
-    qualities: ['std', 'pro'],
-    cfgScale: true,
-    audio: true,
-    cameraControl: false,
-    endImage: true,
-    negativePrompt: true,
-    voice: false,
-  },
-  {
-    // Kling Video O3: adds reference-to-video (up to 7 reference images) and video editing.
-    id: 'kling-o3',
+  // Kling 3.0: pro/std × text-to-video/image-to-video, priced with and without audio; the only model taking
+  // prompt adherence.
+  kling3apiModel('kling-v3', { cfgScale: true }),
+  // Kling Video O3: adds reference-to-video (up to 7 reference images) and video editing.
+  kling3apiModel('kling-o3', {
     modes: ['text-to-video', 'image-to-video', 'reference-to-video', 'video-edit'],
-    durationsSeconds: DURATIONS_SECONDS,
-    defaultDurationSeconds: 5,
-    aspectRatios: ALL_ASPECT_RATIOS,
-    qualities: ['std', 'pro'],
-    cfgScale: false,
-    // `sound` is listed among the general request fields with no model restriction.
-    audio: true,
-    cameraControl: false,
-    endImage: true,
-    negativePrompt: true,
-    voice: false,
     maxReferenceImages: MAX_REFERENCE_IMAGES,
     keepOriginalSound: true,
-  },
+  }),
 ];
 
 export const KLING3API_CAPABILITIES: ProviderCapabilities = {
@@ -160,14 +150,21 @@ type ErrorBody = z.infer<typeof ErrorBody>;
 // ---------------------------------------------------------------------------------------------------------------
 // Statuses. IN_PROGRESS and SUCCESS are printed. The failure word is not: FAILED is the most plausible; FAILURE
 // and ERROR are accepted too. PENDING / QUEUED are not printed either, and are read as pending if they appear.
+// Words are matched in upper case.
 
-const PENDING_STATUSES = new Set(['PENDING', 'QUEUED']);
-const IN_PROGRESS_STATUSES = new Set(['IN_PROGRESS']);
-const SUCCESS_STATUSES = new Set(['SUCCESS']);
-export const FAILED_STATUSES = new Set(['FAILED', 'FAILURE', 'ERROR']);
+/** `data.status` words (upper case) and their canonical statuses; toProviderStatus reads them. */
+export const KLING3API_STATUSES = {
+  PENDING: 'pending',
+  QUEUED: 'pending',
+  IN_PROGRESS: 'processing',
+  SUCCESS: 'succeeded',
+  FAILED: 'failed',
+  FAILURE: 'failed',
+  ERROR: 'failed',
+} as const satisfies Record<string, CanonicalStatus>;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Error codes (the document's error table). The kind comes from the code; the documented HTTP status is kept
+// Error codes (the document's "Error Codes" table). The kind comes from the code; the documented HTTP status is kept
 // for reference and for the simulator's tests.
 
 export const KLING3API_ERROR_CODES = {
@@ -236,12 +233,12 @@ export function kling3apiError(body: unknown, context: FailureContext): Provider
   });
 }
 
-
 // ---------------------------------------------------------------------------------------------------------------
 
 export class Kling3apiAdapter implements ProviderAdapter {
   readonly id = KLING3API_PROVIDER_ID;
   readonly capabilities = KLING3API_CAPABILITIES;
+  readonly vocabulary: ProviderVocabulary = { statuses: KLING3API_STATUSES, errorCodes: errorKindsOf(KLING3API_ERROR_CODES) };
 
   async submit(input: SubmitRequest, ctx: AdapterContext): Promise<SubmitResult> {
     const body = buildGenerateBody(input);
@@ -256,11 +253,6 @@ export class Kling3apiAdapter implements ProviderAdapter {
       throw new ProviderError('server', `kling3api answered the status of task ${task.task_id} when asked for ${providerTaskId}`);
     }
     return toProviderStatus(task);
-  }
-
-  /** kling3api documents no callbacks, so nothing that arrives as one can be trusted or understood. */
-  async parseCallback(_callback: CallbackRequest, _ctx: AdapterContext): Promise<ProviderStatus> {
-    throw new CallbackRejected('kling3api sends no callbacks (its API has no callback field); jobs are polled');
   }
 
   estimateCost(request: ResolvedRequest, mode: Mode): { credits: number } | undefined {
@@ -296,28 +288,21 @@ const isSuccessCode = (code: number | string): boolean => typeof code === 'numbe
 
 type GenerateBody = Record<string, unknown>;
 
+/**
+ * The body of `POST /api/generate`. What the capability map expresses was validated before Submit; what this API's
+ * wire format adds (a prompt for every type, its length, URLs only, where an end frame or shots can go) is refused
+ * here (`invalid`).
+ */
 export function buildGenerateBody(input: SubmitRequest): GenerateBody {
   const { request, mode } = input;
-  const refuse = (message: string) => new ProviderError('invalid', `kling3api ${request.model}: ${message}`);
-  const model = KLING3API_MODELS.find((candidate) => candidate.id === request.model);
-  if (!model) throw refuse(`not a kling3api model; known: ${KLING3API_MODELS.map((m) => m.id).join(', ')}`);
-  if (!model.modes.includes(mode)) throw refuse(`${mode} is not supported; supported: ${model.modes.join(', ')}`);
-  if (!model.qualities.includes(request.quality)) throw refuse(`quality ${request.quality} is not supported`);
-  if (!model.durationsSeconds.includes(request.durationSeconds)) {
-    throw refuse(`${request.durationSeconds} s is not supported; supported: 3–15`);
-  }
+  const { model, media, refuse } = fitSubmission(input, KLING3API_CAPABILITIES);
   const prompt = request.prompt?.trim();
   // INVALID_PROMPT is "invalid or empty" for every type, so a prompt is needed even to animate an image.
   if (!prompt) throw refuse('a prompt is required for every kling3api task type');
   if (prompt.length > MAX_PROMPT_CHARS) throw refuse(`the prompt is ${prompt.length} characters; at most ${MAX_PROMPT_CHARS}`);
-  if (request.resolution !== undefined) throw refuse('no resolution can be chosen (quality sets it)');
-  if (request.fps !== undefined) throw refuse('no frame rate can be chosen');
-  if (request.cameraControl) throw refuse('camera control is not supported');
-  if (request.voice) throw refuse('a voice cannot be chosen');
+  // Combinations the capability map lets through but no `type` carries.
   if (request.shots?.length) throw refuse('multi-shot is not supported');
-  if (request.cfgScale !== undefined && !model.cfgScale) throw refuse('prompt adherence (cfgScale) is Kling 3.0 only');
   if (request.endImage && mode !== 'image-to-video') throw refuse('an end frame is for image-to-video only');
-  if (request.keepOriginalSound !== undefined && mode !== 'video-edit') throw refuse('keepOriginalSound is for video edits only');
 
   const body: GenerateBody = {
     type: kling3apiTaskType(model.id, request.quality, mode),
@@ -327,50 +312,29 @@ export function buildGenerateBody(input: SubmitRequest): GenerateBody {
     // `sound` defaults to true on the provider: sent only when the caller chose.
     ...(request.audio !== undefined && { sound: request.audio }),
   };
-  const requireUrl = (value: string, what: string): string => {
-    if (!/^https?:\/\//i.test(value)) throw refuse(`${what} must be a URL (the API takes image and video URLs, not base64)`);
-    return value;
-  };
-  // Prepared media first; otherwise the request's own `{url}` refs (an `{s3Key}` cannot be sent as is).
-  const mediaOf = (prepared: string | undefined, ref: MediaRef | undefined, what: string): string | undefined => {
-    const value = prepared ?? (ref && urlOfRef(ref, what, refuse));
-    return value === undefined ? undefined : requireUrl(value, what);
-  };
+  // The API takes image and video URLs, not base64.
+  const url = (value: string | undefined, what: string) => (value === undefined ? undefined : requireUrl(value, what, refuse));
 
   switch (mode) {
     case 'text-to-video':
       return { ...body, duration: request.durationSeconds, aspect_ratio: request.aspectRatio };
     case 'image-to-video': {
-      const image = mediaOf(input.media?.image, request.image, 'image');
+      const image = url(media.image, 'image');
       if (!image) throw refuse('image-to-video needs a start image (an end frame alone is not enough)');
-      const endImage = mediaOf(input.media?.endImage, request.endImage, 'endImage');
+      const endImage = url(media.endImage, 'endImage');
       // The image-to-video example sends no aspect_ratio: the image sets it.
       return { ...body, image, ...(endImage !== undefined && { [END_IMAGE_FIELD]: endImage }), duration: request.durationSeconds };
     }
     case 'reference-to-video': {
-      const prepared = input.media?.referenceImages;
-      const images = prepared
-        ? prepared.map((image, i) => requireUrl(image, `referenceImages.${i}`))
-        : (request.referenceImages ?? []).map((ref, i) => requireUrl(urlOfRef(ref, `referenceImages.${i}`, refuse), `referenceImages.${i}`));
-      if (images.length === 0) throw refuse('reference-to-video needs reference images');
-      if (images.length > MAX_REFERENCE_IMAGES) throw refuse(`at most ${MAX_REFERENCE_IMAGES} reference images, got ${images.length}`);
+      const images = (media.referenceImages ?? []).map((image, i) => requireUrl(image, `referenceImages.${i}`, refuse));
       return { ...body, images, duration: request.durationSeconds, aspect_ratio: request.aspectRatio };
     }
-    case 'video-edit': {
-      const video = mediaOf(input.media?.video, request.video, 'video');
-      if (!video) throw refuse('a video edit needs a video');
+    case 'video-edit':
       // An edit's duration is "auto" (the input video's): no duration and no aspect ratio are sent.
-      return { ...body, video, ...(request.keepOriginalSound !== undefined && { keep_original_sound: request.keepOriginalSound }) };
-    }
+      return { ...body, video: url(media.video, 'video'), ...(request.keepOriginalSound !== undefined && { keep_original_sound: request.keepOriginalSound }) };
     case 'multi-shot':
       throw refuse('multi-shot is not supported');
   }
-}
-
-/** A request's own media reference when Submit prepared no media: a public `{url}` goes as is; `{s3Key}` cannot. */
-function urlOfRef(ref: MediaRef, what: string, refuse: (message: string) => ProviderError): string {
-  if ('url' in ref) return ref.url;
-  throw refuse(`${what}: an S3 input must be prepared as a URL before submission (media was not given)`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -381,18 +345,20 @@ function toProviderStatus(task: TaskState): ProviderStatus {
   // `consumed_credits` is a number in the examples; a numeric string is read too, anything else ignored.
   const credits = nonNegativeNumber(task.consumed_credits);
   const cost = credits === undefined ? undefined : { credits };
-  const word = task.status.trim().toUpperCase();
-  if (PENDING_STATUSES.has(word)) return { providerTaskId, status: 'pending', ...(cost && { cost }) };
-  if (IN_PROGRESS_STATUSES.has(word)) return { providerTaskId, status: 'processing', ...(cost && { cost }) };
-  if (SUCCESS_STATUSES.has(word)) {
-    const videoUrl = task.response?.find((url) => url.trim() !== '');
-    if (!videoUrl) throw new ProviderError('server', `kling3api task ${providerTaskId} succeeded without a video URL in response`);
-    return { providerTaskId, status: 'succeeded', videoUrl, ...(cost && { cost }) };
+  const status = statusFrom(KLING3API_STATUSES, task.status.trim().toUpperCase(), `kling3api task ${providerTaskId}`);
+  switch (status) {
+    case 'pending':
+    case 'processing':
+      return { providerTaskId, status, ...(cost && { cost }) };
+    case 'succeeded': {
+      const videoUrl = task.response?.find((url) => url.trim() !== '');
+      if (!videoUrl) throw new ProviderError('server', `kling3api task ${providerTaskId} succeeded without a video URL in response`);
+      return { providerTaskId, status, videoUrl, ...(cost && { cost }) };
+    }
+    default: {
+      // No moderation wording is documented; providerTaskFailure knows the phrases Kling and its resellers use.
+      const error = providerTaskFailure(task.error_message, 'kling3api reported the task failed without an error_message');
+      return { providerTaskId, status: 'failed', error, ...(cost && { cost }) };
+    }
   }
-  if (FAILED_STATUSES.has(word)) {
-    // No moderation wording is documented; providerTaskFailure knows the phrases Kling and its resellers use.
-    const error = providerTaskFailure(task.error_message, 'kling3api reported the task failed without an error_message');
-    return { providerTaskId, status: 'failed', error, ...(cost && { cost }) };
-  }
-  throw new ProviderError('server', `kling3api task ${providerTaskId} has an unknown status '${snippetOf(task.status)}'`);
 }

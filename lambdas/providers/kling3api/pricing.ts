@@ -1,4 +1,5 @@
-// The kling3api credit price table (seeds/003, "Available Models"), and the estimate built from it.
+// The kling3api credit price table (kling3api.com, "Kling 3.0 API Documentation", "Available Models"), and the
+// estimate built from it.
 // The document prices in credits only; it gives no USD rate, so estimates carry `credits` and no `usd`.
 import type { Mode, ResolvedRequest } from '../../domain/job.ts';
 

@@ -1,5 +1,6 @@
 // klinggenerator.com's "Kling API" v3.0 (a reseller with its own REST surface): provider id `klinggenerator`.
-// Facts come from /work/shared/reference/seeds/002_608ff8ace3871181.txt (the provider's documentation page):
+// Facts come from the provider's documentation page (klinggenerator.com, "Kling API Documentation", API Version 3.0;
+// "the page" below):
 //   - `POST /v1/generate` {prompt*, model ("kling-3" default | "kling-2"), duration (int 5–120), resolution
 //     ("720p" | "1080p" | "4k"), fps (24 | 30 | 60)} → {job_id, status: "processing", created_at, estimated_completion}
 //   - `GET /v1/jobs/{job_id}` → {job_id, status, progress, video_url, thumbnail_url, duration, resolution, created_at,
@@ -10,28 +11,29 @@
 //   - default base URL https://api.klinggenerator.com
 // The page describes text-to-video only: no image, reference, video-edit or multi-shot inputs, no aspect ratio,
 // quality, audio, negative prompt or camera control, no webhook/callback, no cancel, no client/external id and no
-// price table. Everything it does not describe is refused (by the capability map, and again here before sending).
+// price table. Everything it does not describe is left out of the capability map, so validation refuses it.
 //
 // Settings (ctx.settings): none. Credentials: `apiKey` only.
 //
 // Where the page is silent and a name had to be picked, the choice is one constant below, marked UNDOCUMENTED.
 import { z } from 'zod';
-import { CallbackRejected, ProviderError } from '../../domain/errors.ts';
-import type { JobError, Mode, ResolvedRequest } from '../../domain/job.ts';
+import { ProviderError } from '../../domain/errors.ts';
+import type { ErrorKind } from '../../domain/errors.ts';
+import type { JobError } from '../../domain/job.ts';
 import type {
   AdapterContext,
-  CallbackRequest,
   CanonicalStatus,
   ModelCapabilities,
   ProviderAdapter,
   ProviderCapabilities,
   ProviderStatus,
+  ProviderVocabulary,
   SubmitRequest,
   SubmitResult,
 } from '../port.ts';
-import { POLLED_ONLY } from '../port.ts';
 import { kindOfHttpStatus, requestJson, snippetOf, withBearerApiKey, parseRateLimitReset } from '../http.ts';
 import type { HttpFailure } from '../http.ts';
+import { POLLED_ONLY, errorKindsOf, fitSubmission, modelFactory, statusFrom } from '../scaffold.ts';
 import { looksLikeContentPolicy, providerTaskFailure } from '../task-results.ts';
 
 export const KLINGGENERATOR_ID = 'klinggenerator';
@@ -49,33 +51,30 @@ function durationsUpTo(maxSeconds: number): number[] {
   return Array.from({ length: maxSeconds - MIN_DURATION_SECONDS + 1 }, (_, i) => MIN_DURATION_SECONDS + i);
 }
 
-function generatorModel(id: string, maxSeconds: number, resolutions: ModelCapabilities['resolutions']): ModelCapabilities {
-  return {
-    id,
-    modes: ['text-to-video'],
-    durationsSeconds: durationsUpTo(maxSeconds),
-    // The quick-start example asks for 5 s: the shortest, cheapest length the API takes.
-    defaultDurationSeconds: MIN_DURATION_SECONDS,
-    // No aspect ratio parameter exists; the output is landscape (4K is given as 3840×2160, i.e. 16:9). Listing
-    // only 16:9 makes a request for 9:16 or 1:1 a 422 instead of a silently landscape video.
-    aspectRatios: ['16:9'],
-    // No quality parameter exists (resolution is the knob), so there is one quality and `pro` is refused.
-    qualities: ['std'],
-    resolutions,
-    fps: FRAME_RATES,
-    cfgScale: false,
-    audio: false,
-    voice: false,
-    cameraControl: false,
-    endImage: false,
-    negativePrompt: false,
-    keepOriginalSound: false,
-  };
-}
+const generatorModel = modelFactory({
+  modes: ['text-to-video'],
+  durationsSeconds: durationsUpTo(120),
+  // The quick-start example asks for 5 s: the shortest, cheapest length the API takes.
+  defaultDurationSeconds: MIN_DURATION_SECONDS,
+  // No aspect ratio parameter exists; the output is landscape (4K is given as 3840×2160, i.e. 16:9). Listing
+  // only 16:9 makes a request for 9:16 or 1:1 a 422 instead of a silently landscape video.
+  aspectRatios: ['16:9'],
+  // No quality parameter exists (resolution is the knob), so there is one quality and `pro` is refused.
+  qualities: ['std'],
+  resolutions: ['720p', '1080p', '4k'],
+  fps: FRAME_RATES,
+  cfgScale: false,
+  audio: false,
+  voice: false,
+  cameraControl: false,
+  endImage: false,
+  negativePrompt: false,
+  keepOriginalSound: false,
+});
 
 export const KLINGGENERATOR_MODELS: readonly ModelCapabilities[] = [
-  generatorModel('kling-3', 120, ['720p', '1080p', '4k']),
-  generatorModel('kling-2', 60, ['720p', '1080p']),
+  generatorModel('kling-3'),
+  generatorModel('kling-2', { durationsSeconds: durationsUpTo(60), resolutions: ['720p', '1080p'] }),
 ];
 
 export const KLINGGENERATOR_CAPABILITIES: ProviderCapabilities = {
@@ -189,12 +188,12 @@ const saysContentPolicy = (reason: Reason): boolean => looksLikeContentPolicy(`$
 // ---------------------------------------------------------------------------------------------------------------
 // Errors ("Error Codes": the code is the HTTP status) and rate limits ("Rate Limit Headers").
 
-/** What the page says each documented status means. */
-const DOCUMENTED_STATUSES: Readonly<Record<number, string>> = {
-  401: 'unauthorized: invalid or missing API key',
-  402: 'payment required: insufficient credits',
-  429: 'rate limit exceeded: too many requests',
-  500: 'internal server error',
+/** The statuses the page documents ("Error Codes"), what it says each means, and the kind it becomes. */
+export const KLINGGENERATOR_ERROR_STATUSES: Readonly<Record<number, { kind: ErrorKind; meaning: string }>> = {
+  401: { kind: 'auth', meaning: 'unauthorized: invalid or missing API key' },
+  402: { kind: 'insufficient_credits', meaning: 'payment required: insufficient credits' },
+  429: { kind: 'rate_limited', meaning: 'rate limit exceeded: too many requests' },
+  500: { kind: 'server', meaning: 'internal server error' },
 };
 
 /**
@@ -205,12 +204,12 @@ const DOCUMENTED_STATUSES: Readonly<Record<number, string>> = {
  */
 export function classifyKlingGeneratorFailure(failure: HttpFailure, now: Date): ProviderError {
   const reason = reasonOf(failure.body);
-  let kind = kindOfHttpStatus(failure.status);
+  const documented = KLINGGENERATOR_ERROR_STATUSES[failure.status];
+  let kind = documented?.kind ?? kindOfHttpStatus(failure.status);
   if ((kind === 'invalid' || failure.status === 403) && saysContentPolicy(reason)) kind = 'content_policy';
 
   const parts = [`klinggenerator answered HTTP ${failure.status}`];
-  const meaning = DOCUMENTED_STATUSES[failure.status];
-  if (meaning) parts.push(`(${meaning})`);
+  if (documented) parts.push(`(${documented.meaning})`);
   const said = [reason.code, reason.message].filter(Boolean).join(': ');
   const bodyText = said || snippetOf(typeof failure.body === 'string' ? failure.body : JSON.stringify(failure.body));
   let message = `${parts.join(' ')} [${failure.request}]${bodyText ? `: ${snippetOf(bodyText)}` : ''}`;
@@ -226,12 +225,15 @@ export function classifyKlingGeneratorFailure(failure: HttpFailure, now: Date): 
   return new ProviderError(kind, message, { httpStatus: failure.status, providerCode: failure.status, retryAfterSeconds });
 }
 
-
 // ---------------------------------------------------------------------------------------------------------------
 
 export class KlingGeneratorAdapter implements ProviderAdapter {
   readonly id = KLINGGENERATOR_ID;
   readonly capabilities = KLINGGENERATOR_CAPABILITIES;
+  readonly vocabulary: ProviderVocabulary = {
+    statuses: KLINGGENERATOR_STATUS_WORDS,
+    errorCodes: errorKindsOf(KLINGGENERATOR_ERROR_STATUSES),
+  };
 
   /**
    * One `POST /v1/generate`. The API takes no client or external id and documents no idempotency key, so a
@@ -262,16 +264,6 @@ export class KlingGeneratorAdapter implements ProviderAdapter {
     }
     return toProviderStatus(job);
   }
-
-  /** The provider never calls back (no webhook is documented), so anything arriving here is refused. */
-  async parseCallback(_callback: CallbackRequest, _ctx: AdapterContext): Promise<ProviderStatus> {
-    throw new CallbackRejected('klinggenerator sends no callbacks; its jobs are polled');
-  }
-
-  /** The page has no price table (only per-tier request quotas), so there is no estimate. */
-  estimateCost(_request: ResolvedRequest, _mode: Mode): undefined {
-    return undefined;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -285,41 +277,14 @@ export interface GenerateBody {
   fps?: number;
 }
 
-/** The body for `POST /v1/generate`. Anything the request asks for that the API cannot take is refused. */
+/**
+ * The body for `POST /v1/generate`. The capability map admits only what the page describes (a prompt, model,
+ * duration, resolution and frame rate), and validation refused everything else before Submit.
+ */
 export function buildGenerateBody(input: SubmitRequest): GenerateBody {
-  const { request, mode } = input;
-  const refuse = (message: string) => new ProviderError('invalid', `klinggenerator ${request.model}: ${message}`);
-  const model = KLINGGENERATOR_MODELS.find((candidate) => candidate.id === request.model);
-  if (!model) throw refuse(`not a klinggenerator model; known: ${KLINGGENERATOR_MODELS.map((m) => m.id).join(', ')}`);
-  if (!model.modes.includes(mode)) throw refuse(`${mode} is not supported; the API generates from a prompt only`);
+  const { request } = input;
+  const { model, refuse } = fitSubmission(input, KLINGGENERATOR_CAPABILITIES);
   if (!request.prompt?.trim()) throw refuse('a prompt is required');
-  if (!model.durationsSeconds.includes(request.durationSeconds)) {
-    throw refuse(`${request.durationSeconds} s is not supported; whole seconds from ${MIN_DURATION_SECONDS} to ${model.durationsSeconds.at(-1)}`);
-  }
-  if (request.resolution !== undefined && !model.resolutions?.includes(request.resolution)) {
-    throw refuse(`resolution ${request.resolution} is not supported; supported: ${model.resolutions?.join(', ')}`);
-  }
-  if (request.fps !== undefined && !model.fps?.includes(request.fps)) {
-    throw refuse(`${request.fps} fps is not supported; supported: ${model.fps?.join(', ')}`);
-  }
-  if (!model.aspectRatios.includes(request.aspectRatio)) throw refuse(`aspect ratio ${request.aspectRatio} is not supported (16:9 only)`);
-  if (!model.qualities.includes(request.quality)) throw refuse(`quality ${request.quality} is not supported (the API has no quality setting)`);
-  const unsupported: [boolean, string][] = [
-    [request.negativePrompt !== undefined, 'a negative prompt'],
-    [request.cfgScale !== undefined, 'cfgScale'],
-    [request.audio === true, 'native audio'],
-    [request.voice !== undefined, 'a voice'],
-    [request.cameraControl !== undefined, 'camera control'],
-    [request.image !== undefined || input.media?.image !== undefined, 'a start image'],
-    [request.endImage !== undefined || input.media?.endImage !== undefined, 'an end image'],
-    [Boolean(request.referenceImages?.length || input.media?.referenceImages?.length), 'reference images'],
-    [request.video !== undefined || input.media?.video !== undefined, 'an input video'],
-    [request.keepOriginalSound !== undefined, 'keepOriginalSound'],
-    [Boolean(request.shots?.length), 'shots'],
-  ];
-  const refused = unsupported.filter(([asked]) => asked).map(([, what]) => what);
-  if (refused.length > 0) throw refuse(`${refused.join(', ')} cannot be sent (not in the API)`);
-
   return {
     prompt: request.prompt,
     model: model.id,
@@ -333,14 +298,9 @@ export function buildGenerateBody(input: SubmitRequest): GenerateBody {
 // ---------------------------------------------------------------------------------------------------------------
 // Job → canonical status.
 
+/** A job answer in canonical terms. Throws `ProviderError('server')` for a status word the page does not know. */
 export function toProviderStatus(job: JobAnswer): ProviderStatus {
-  const status = KLINGGENERATOR_STATUS_WORDS[job.status.toLowerCase()];
-  if (!status) {
-    throw new ProviderError(
-      'server',
-      `klinggenerator job ${job.job_id} has status '${job.status}', which is not one of ${Object.keys(KLINGGENERATOR_STATUS_WORDS).join(', ')}`,
-    );
-  }
+  const status = statusFrom(KLINGGENERATOR_STATUS_WORDS, job.status.toLowerCase(), `klinggenerator job ${job.job_id}`);
   const base: ProviderStatus = {
     providerTaskId: job.job_id,
     status,

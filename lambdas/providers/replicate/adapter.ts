@@ -1,6 +1,8 @@
 // Kling models on Replicate (`kwaivgi/kling-*`, run as official models through the predictions API): provider id
-// `replicate`. Facts come from /work/shared/reference/provider-apis.md §3: create §3.2, the prediction object and
-// its statuses §3.3, webhooks and their Standard Webhooks signature §3.4, the 429 body and retention §3.5.
+// `replicate`. Facts come from the Replicate HTTP API reference ('predictions.create', 'models.predictions.create',
+// 'predictions.get', 'predictions.cancel': the prediction object and its statuses), the Replicate docs 'Webhooks'
+// (receiving them, and verifying their Standard Webhooks signature), 'Rate limits' (the 429 body) and 'Data
+// retention', and the API pages of the kwaivgi/kling-v2.1 and kwaivgi/kling-v2.5-turbo-pro models (their inputs).
 //
 // Configuration
 // - Base URL: `ctx.baseUrl`, default for the real service `https://api.replicate.com` (paths below carry `/v1`).
@@ -19,36 +21,41 @@
 // - `Prefer: wait` is never sent: the workflow is asynchronous (create, then callback or poll).
 // - Outputs (the MP4 URL) are deleted about an hour after the prediction ends; the workflow archives right after
 //   the callback. A poll that finds the output already removed reports a non-retryable RESULT_UNAVAILABLE failure.
-// - No price table in our sources, so no estimate; `metrics.predict_time` is run time, not a cost, and is ignored.
+// - No price table is published for these models in the API docs, so there is no estimate (no estimateCost);
+//   `metrics.predict_time` is run time, not a cost, and is ignored.
 import { z } from 'zod';
 import { CallbackRejected, ProviderError } from '../../domain/errors.ts';
 import type { ErrorKind } from '../../domain/errors.ts';
-import type { JobError, MediaRef, Mode, ResolvedRequest } from '../../domain/job.ts';
+import type { JobError } from '../../domain/job.ts';
 import { verifyStandardWebhook } from '../../domain/webhooks.ts';
 import type {
   AdapterContext,
   CallbackRequest,
+  CanonicalStatus,
   ModelCapabilities,
   ProviderAdapter,
   ProviderCapabilities,
   ProviderStatus,
+  ProviderVocabulary,
   SubmitRequest,
   SubmitResult,
 } from '../port.ts';
 import { kindOfHttpStatus, requestJson, snippetOf, withBearerApiKey } from '../http.ts';
 import type { HttpFailure, ProviderRequest } from '../http.ts';
+import { fitSubmission, mediaTypeOfBase64, modelFactory } from '../scaffold.ts';
+import type { Refuse } from '../scaffold.ts';
 import { looksLikeContentPolicy, providerTaskFailure } from '../task-results.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
-// Models. Only the two whose input schemas the source gives (§3.3, from the Replicate model API pages) are
-// offered; other kwaivgi models exist, but their inputs are unconfirmed, so they are not guessed at.
+// Models. Only the two whose input schemas their Replicate model API pages give are offered; other kwaivgi models
+// exist, but their inputs are unconfirmed, so they are not guessed at.
 //
-// Where §3.3 is silent, these choices were made (each is one constant or one field below):
+// Where the model pages are silent, these choices were made (each is one constant or one field below):
 //
 // | what                                   | source says                        | chosen                                  |
 // |----------------------------------------|------------------------------------|-----------------------------------------|
 // | `duration` values (both models)        | integer, default 5                 | 5 and 10 (Kling's own v2.x durations,   |
-// |                                        |                                    | §1.5 capability map)                    |
+// |                                        |                                    | Kling API reference, capability map)    |
 // | `aspect_ratio` values (v2.5-turbo-pro) | default `16:9`                     | `16:9`, `9:16`, `1:1` (Kling's values)  |
 // | `prompt` required                      | listed, not marked                 | required (PROMPT_REQUIRED)              |
 // | quality of v2.5-turbo-pro              | no `mode` input; the pro tier      | `pro` only                              |
@@ -65,31 +72,28 @@ export const REPLICATE_MODEL_V25_TURBO_PRO = 'kwaivgi/kling-v2.5-turbo-pro';
 const REPLICATE_DURATIONS_SECONDS = [5, 10];
 const REPLICATE_DEFAULT_DURATION_SECONDS = 5;
 /**
- * Assumption: §3.3 lists `prompt` without marking it; public copies of both model pages mark it required. Refusing
- * here gives a clearer error than Replicate's 422 would (both are `invalid`). Set to false to leave it to Replicate.
+ * Assumption: the input examples list `prompt` without marking it; public copies of both model pages mark it
+ * required. Refusing here gives a clearer error than Replicate's 422 would (both are `invalid`). Set to false to
+ * leave it to Replicate.
  */
 const PROMPT_REQUIRED = true;
 
-function replicateModel(id: string, overrides: Partial<ModelCapabilities>): ModelCapabilities {
-  return {
-    id,
-    modes: ['text-to-video', 'image-to-video'],
-    durationsSeconds: [...REPLICATE_DURATIONS_SECONDS],
-    defaultDurationSeconds: REPLICATE_DEFAULT_DURATION_SECONDS,
-    aspectRatios: ['16:9', '9:16', '1:1'],
-    qualities: ['pro'],
-    cfgScale: false,
-    audio: false,
-    cameraControl: false,
-    endImage: true,
-    negativePrompt: true,
-    ...overrides,
-  };
-}
+const replicateModel = modelFactory({
+  modes: ['text-to-video', 'image-to-video'],
+  durationsSeconds: REPLICATE_DURATIONS_SECONDS,
+  defaultDurationSeconds: REPLICATE_DEFAULT_DURATION_SECONDS,
+  aspectRatios: ['16:9', '9:16', '1:1'],
+  qualities: ['pro'],
+  cfgScale: false,
+  audio: false,
+  cameraControl: false,
+  endImage: true,
+  negativePrompt: true,
+});
 
 export const REPLICATE_MODELS: readonly ModelCapabilities[] = [
   // prompt, negative_prompt, start_image, end_image, aspect_ratio, duration.
-  replicateModel(REPLICATE_MODEL_V25_TURBO_PRO, {}),
+  replicateModel(REPLICATE_MODEL_V25_TURBO_PRO),
   // prompt, negative_prompt, start_image (required: image-to-video only), end_image (pro only), mode, duration.
   // std → `mode: "standard"` (720p), pro → `mode: "pro"` (1080p). An end frame in std is refused at submit: the
   // capability shape cannot tie endImage to a quality.
@@ -111,17 +115,31 @@ export const REPLICATE_CAPABILITIES: ProviderCapabilities = {
 // ---------------------------------------------------------------------------------------------------------------
 // Wire constants.
 
-/** `start` lets the job show PROCESSING early; `completed` brings the result (§3.4). */
+/** `start` lets the job show PROCESSING early; `completed` brings the result (Replicate docs, 'Webhooks'). */
 export const REPLICATE_WEBHOOK_EVENTS = ['start', 'completed'] as const;
 /** Query parameter of the webhook URL that names our job (our choice; Replicate passes query parameters back). */
 export const REPLICATE_JOB_QUERY_PARAM = 'job_id';
-/** §3.2: "use data URLs only for files ≤256kb". Larger inputs must arrive as URLs. */
+/** Replicate docs, 'Create a prediction': "use data URLs only for files ≤256kb". Larger inputs must arrive as URLs. */
 export const REPLICATE_DATA_URL_MAX_BYTES = 256 * 1024;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Response shapes (§3.3).
+// Response shapes (Replicate HTTP API reference, the prediction object).
 
 const PredictionStatus = z.enum(['starting', 'processing', 'succeeded', 'failed', 'canceled', 'aborted']);
+
+/**
+ * Prediction statuses and their canonical statuses. `aborted` (its `Cancel-After` deadline passed before it started,
+ * Replicate changelog 2025-10-16 "prediction deadlines") is a failure worth retrying; a `succeeded` prediction whose
+ * output was already removed is reported failed too (see toProviderStatus).
+ */
+export const REPLICATE_STATUSES = {
+  starting: 'pending',
+  processing: 'processing',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  canceled: 'cancelled',
+  aborted: 'failed',
+} as const satisfies Record<z.infer<typeof PredictionStatus>, CanonicalStatus>;
 
 const Prediction = z.object({
   id: z.string().min(1),
@@ -137,9 +155,12 @@ type Prediction = z.infer<typeof Prediction>;
 const CreatedPrediction = z.object({ id: z.string().min(1), status: PredictionStatus.optional() });
 
 // ---------------------------------------------------------------------------------------------------------------
-// Errors. Replicate answers failures with a JSON body whose `detail` says why (§3.5: 429
+// Errors. Replicate answers failures with a JSON body whose `detail` says why (Replicate docs, 'Rate limits': 429
 // `{"detail":"Request was throttled. Your rate limit resets in ~30s."}` with `Retry-After`); it has no business
 // codes, so the HTTP status decides the kind and is kept as the provider code.
+
+/** The HTTP statuses Replicate's docs name for a refused request (the throttle), and their kinds. */
+export const REPLICATE_ERROR_STATUSES: Readonly<Record<number, ErrorKind>> = { 429: kindOfHttpStatus(429) };
 
 const ReplicateProblem = z.object({
   detail: z.union([z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown())]).optional(),
@@ -155,7 +176,8 @@ export function classifyReplicateFailure(failure: HttpFailure): ProviderError {
   const detail = problem.success ? describeDetail(problem.data) : undefined;
   const text = detail ?? (typeof failure.body === 'string' ? failure.body : JSON.stringify(failure.body));
   let kind: ErrorKind = kindOfHttpStatus(failure.status);
-  // The wording of a moderation refusal is not in our sources; looksLikeContentPolicy knows the usual phrases (E005 too).
+  // Replicate's docs do not give the wording of a moderation refusal; looksLikeContentPolicy knows the usual phrases
+  // (E005 too).
   if (kind === 'invalid' && looksLikeContentPolicy(detail)) kind = 'content_policy';
   let retryAfterSeconds = failure.retryAfterSeconds;
   if (kind === 'rate_limited' && retryAfterSeconds === undefined && detail !== undefined) {
@@ -182,6 +204,7 @@ function describeDetail(problem: z.infer<typeof ReplicateProblem>): string | und
 export class ReplicateAdapter implements ProviderAdapter {
   readonly id = 'replicate';
   readonly capabilities = REPLICATE_CAPABILITIES;
+  readonly vocabulary: ProviderVocabulary = { statuses: REPLICATE_STATUSES, errorCodes: REPLICATE_ERROR_STATUSES };
 
   async submit(input: SubmitRequest, ctx: AdapterContext): Promise<SubmitResult> {
     const { model, body } = buildPredictionBody(input);
@@ -204,7 +227,7 @@ export class ReplicateAdapter implements ProviderAdapter {
     await this.call(ctx, { method: 'POST', path: `/v1/predictions/${predictionPathId(providerTaskId)}/cancel` }, CreatedPrediction);
   }
 
-  /** The body is the prediction object itself (§3.4), signed with Standard Webhooks. */
+  /** The body is the prediction object itself (Replicate docs, 'Webhooks'), signed with Standard Webhooks. */
   async parseCallback(callback: CallbackRequest, ctx: AdapterContext): Promise<ProviderStatus> {
     const secret = ctx.credentials.webhookSecret;
     if (!secret) throw new CallbackRejected('no Replicate webhook secret is configured; an unsigned callback cannot be trusted');
@@ -216,11 +239,6 @@ export class ReplicateAdapter implements ProviderAdapter {
     const parsed = Prediction.safeParse(payload);
     if (!parsed.success) throw new CallbackRejected('callback body is not a Replicate prediction');
     return toProviderStatus(parsed.data);
-  }
-
-  /** Our sources have no Replicate price table, so there is no estimate (and predictions report no cost). */
-  estimateCost(_request: ResolvedRequest, _mode: Mode): undefined {
-    return undefined;
   }
 
   private async call<Schema extends z.ZodType>(ctx: AdapterContext, request: ProviderRequest, schema: Schema): Promise<z.output<Schema>> {
@@ -236,7 +254,8 @@ function predictionPathId(providerTaskId: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Create body (§3.2, inputs §3.3). Field names exactly as the model pages give them.
+// Create body (Replicate HTTP API reference, 'models.predictions.create'; inputs from the model API pages). Field
+// names exactly as the model pages give them.
 
 type ReplicateInput = Record<string, unknown>;
 
@@ -246,24 +265,17 @@ export interface PredictionBody {
   webhook_events_filter?: readonly string[];
 }
 
-/** The model and body a submission goes to. Anything the request asks for that cannot be sent is refused. */
+/**
+ * The model and body a submission goes to. What the capability map expresses was validated before Submit; what the
+ * model pages add (a prompt, v2.1's start image and pro-only end frame, inline files up to 256 KB) is refused here.
+ */
 export function buildPredictionBody(input: SubmitRequest): { model: string; body: PredictionBody } {
-  const { request, mode } = input;
-  const refuse = (message: string) => new ProviderError('invalid', `replicate ${request.model}: ${message}`);
-  const model = REPLICATE_MODELS.find((candidate) => candidate.id === request.model);
-  if (!model) throw refuse(`not an offered Replicate model; known: ${REPLICATE_MODELS.map((m) => m.id).join(', ')}`);
-  if (!model.modes.includes(mode)) throw refuse(`${mode} is not supported; supported: ${model.modes.join(', ')}`);
-  if (!model.durationsSeconds.includes(request.durationSeconds)) {
-    throw refuse(`${request.durationSeconds} s is not supported; supported: ${model.durationsSeconds.join(', ')}`);
-  }
-  if (!model.qualities.includes(request.quality)) throw refuse(`quality ${request.quality} is not supported; supported: ${model.qualities.join(', ')}`);
-  const unsupported = unsupportedFields(request);
-  if (unsupported.length > 0) throw refuse(`not supported on Replicate's Kling models: ${unsupported.join(', ')}`);
+  const { request } = input;
+  const { model, media, refuse } = fitSubmission(input, REPLICATE_CAPABILITIES);
   if (PROMPT_REQUIRED && !request.prompt) throw refuse('a prompt is required');
 
-  const image = mediaInput(input.media?.image, request.image, 'image', refuse);
-  const endImage = mediaInput(input.media?.endImage, request.endImage, 'endImage', refuse);
-  if (mode === 'image-to-video' && image === undefined && endImage === undefined) throw refuse('image-to-video needs an image');
+  const image = media.image === undefined ? undefined : asReplicateFile(media.image, 'image', refuse);
+  const endImage = media.endImage === undefined ? undefined : asReplicateFile(media.endImage, 'endImage', refuse);
 
   const modelInput: ReplicateInput = {
     ...(request.prompt !== undefined && { prompt: request.prompt }),
@@ -289,23 +301,6 @@ export function buildPredictionBody(input: SubmitRequest): { model: string; body
   return { model: model.id, body };
 }
 
-/** Request fields no offered model takes (validation refuses them too; this keeps the adapter safe on its own). */
-function unsupportedFields(request: ResolvedRequest): string[] {
-  const present: [string, boolean][] = [
-    ['resolution', request.resolution !== undefined],
-    ['cfgScale', request.cfgScale !== undefined],
-    ['audio', request.audio === true],
-    ['voice', request.voice !== undefined],
-    ['fps', request.fps !== undefined],
-    ['cameraControl', request.cameraControl !== undefined],
-    ['referenceImages', (request.referenceImages?.length ?? 0) > 0],
-    ['video', request.video !== undefined],
-    ['keepOriginalSound', request.keepOriginalSound !== undefined],
-    ['shots', (request.shots?.length ?? 0) > 0],
-  ];
-  return present.filter(([, isPresent]) => isPresent).map(([name]) => name);
-}
-
 function webhookUrlFor(callbackUrl: string, jobId: string): string {
   const url = new URL(callbackUrl);
   url.searchParams.set(REPLICATE_JOB_QUERY_PARAM, jobId);
@@ -313,29 +308,11 @@ function webhookUrlFor(callbackUrl: string, jobId: string): string {
 }
 
 /**
- * An input file as Replicate takes it (§3.2: an HTTP URL, or a data URL for small files). Prepared media win; else
- * the request's public `{url}`; an `{s3Key}` that was not prepared is refused. Bare base64 becomes a data URL.
+ * A prepared input file as Replicate takes it ('Create a prediction': an HTTP URL, or a data URL for small files): a
+ * URL or a base64 data URL as it is; bare base64 becomes a data URL of the image type its first bytes show. Refused
+ * (`invalid`): non-base64 data, more than 256 KB inline, or bytes that are not a PNG, JPEG, WebP or GIF image.
  */
-function mediaInput(
-  prepared: string | undefined,
-  ref: MediaRef | undefined,
-  field: string,
-  refuse: (message: string) => ProviderError,
-): string | undefined {
-  if (prepared !== undefined) return asReplicateFile(prepared, field, refuse);
-  if (ref === undefined) return undefined;
-  if ('url' in ref) return ref.url;
-  throw refuse(`${field}: an S3 input must be prepared as a URL or base64 before submission (media was not given)`);
-}
-
-const IMAGE_SIGNATURES: readonly [prefix: string, contentType: string][] = [
-  ['iVBORw0KGgo', 'image/png'],
-  ['/9j/', 'image/jpeg'],
-  ['UklGR', 'image/webp'],
-  ['R0lGOD', 'image/gif'],
-];
-
-function asReplicateFile(value: string, field: string, refuse: (message: string) => ProviderError): string {
+function asReplicateFile(value: string, field: string, refuse: Refuse): string {
   if (/^https?:\/\//i.test(value)) return value;
   const dataUrl = /^data:([^,;]*)(;base64)?,(.*)$/is.exec(value);
   const base64 = (dataUrl ? dataUrl[3] ?? '' : value).replace(/\s+/g, '');
@@ -345,7 +322,8 @@ function asReplicateFile(value: string, field: string, refuse: (message: string)
   if (bytes > REPLICATE_DATA_URL_MAX_BYTES) {
     throw refuse(`${field}: ${bytes} bytes is too large to inline (data URLs up to ${REPLICATE_DATA_URL_MAX_BYTES} bytes); give a URL`);
   }
-  const contentType = dataUrl?.[1] || IMAGE_SIGNATURES.find(([prefix]) => base64.startsWith(prefix))?.[1];
+  const sniffed = mediaTypeOfBase64(base64);
+  const contentType = dataUrl?.[1] || (sniffed?.startsWith('image/') ? sniffed : undefined);
   if (!contentType) throw refuse(`${field}: cannot tell the image type of the base64 data (PNG, JPEG, WebP or GIF expected)`);
   return `data:${contentType};base64,${base64}`;
 }
@@ -355,14 +333,14 @@ function asReplicateFile(value: string, field: string, refuse: (message: string)
 
 function toProviderStatus(prediction: Prediction): ProviderStatus {
   const providerTaskId = prediction.id;
-  switch (prediction.status) {
-    case 'starting':
-      return { providerTaskId, status: 'pending' };
+  const status = REPLICATE_STATUSES[prediction.status];
+  switch (status) {
+    case 'pending':
     case 'processing':
-      return { providerTaskId, status: 'processing' };
+      return { providerTaskId, status };
     case 'succeeded': {
       const videoUrl = Array.isArray(prediction.output) ? prediction.output.find((url) => url) : prediction.output || undefined;
-      if (videoUrl) return { providerTaskId, status: 'succeeded', videoUrl };
+      if (videoUrl) return { providerTaskId, status, videoUrl };
       if (prediction.data_removed) {
         return {
           providerTaskId,
@@ -376,21 +354,22 @@ function toProviderStatus(prediction: Prediction): ProviderStatus {
       }
       throw new ProviderError('server', `Replicate prediction ${providerTaskId} succeeded without an output URL`);
     }
-    case 'failed':
-      return { providerTaskId, status: 'failed', error: failureOf(prediction) };
-    case 'canceled':
+    case 'cancelled':
       return {
         providerTaskId,
-        status: 'cancelled',
+        status,
         error: { code: 'CANCELLED', message: `Replicate prediction ${providerTaskId} was canceled`, retryable: false },
       };
-    case 'aborted':
-      // Its deadline passed before it started (§3.2 Cancel-After); it never ran, so trying again may work.
-      return {
-        providerTaskId,
-        status: 'failed',
-        error: { code: 'PROVIDER_ABORTED', message: `Replicate aborted prediction ${providerTaskId} before it started`, retryable: true },
-      };
+    case 'failed':
+      if (prediction.status === 'aborted') {
+        // Its deadline passed before it started (`Cancel-After`); it never ran, so trying again may work.
+        return {
+          providerTaskId,
+          status,
+          error: { code: 'PROVIDER_ABORTED', message: `Replicate aborted prediction ${providerTaskId} before it started`, retryable: true },
+        };
+      }
+      return { providerTaskId, status, error: failureOf(prediction) };
   }
 }
 

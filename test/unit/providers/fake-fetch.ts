@@ -4,6 +4,7 @@
 import { expect } from 'vitest';
 import type { Mode, ResolvedRequest } from '../../../lambdas/domain/job.ts';
 import type { AdapterContext, SubmitRequest } from '../../../lambdas/providers/port.ts';
+import { submittedMedia } from './pipeline.ts';
 
 export interface RecordedRequest {
   method: string;
@@ -81,16 +82,15 @@ export function requestBuilder(defaults: ResolvedRequest) {
 
 /**
  * An adapter test's `resolved(overrides)` (see requestBuilder) and `submission(mode, request, extra)`: a submission
- * of such a request with the fixed fields (job id, callback URL...), and any `extra` on top.
+ * of such a request with the fixed fields (job id, callback URL...), the media Submit would send for it
+ * (`submittedMedia`: its `{url}` inputs as they are), and any `extra` on top (`extra.media` replaces the media).
  */
-export function submissionBuilders(defaults: ResolvedRequest, fixed: Omit<SubmitRequest, 'mode' | 'request'>) {
+export function submissionBuilders(defaults: ResolvedRequest, fixed: Omit<SubmitRequest, 'mode' | 'request' | 'media'>) {
   const resolved = requestBuilder(defaults);
-  const submission = (mode: Mode, request: Partial<ResolvedRequest> = {}, extra: Partial<SubmitRequest> = {}): SubmitRequest => ({
-    ...fixed,
-    mode,
-    request: resolved(request),
-    ...extra,
-  });
+  const submission = (mode: Mode, request: Partial<ResolvedRequest> = {}, extra: Partial<SubmitRequest> = {}): SubmitRequest => {
+    const full = resolved(request);
+    return { ...fixed, mode, request: full, media: submittedMedia(full), ...extra };
+  };
   return { resolved, submission };
 }
 

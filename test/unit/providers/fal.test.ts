@@ -4,10 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { CallbackRejected, ProviderError } from '../../../lambdas/domain/errors.ts';
 import type { ErrorKind } from '../../../lambdas/domain/errors.ts';
 import type { CreateJobRequest, Mode, ResolvedRequest } from '../../../lambdas/domain/job.ts';
-import type { AdapterContext, CallbackRequest, SubmitRequest } from '../../../lambdas/providers/port.ts';
+import type { AdapterContext, CallbackRequest, ProviderAdapter, SubmitRequest } from '../../../lambdas/providers/port.ts';
 import { FalQueueAdapter, parseFalTaskId, resultPathBelowBase } from '../../../lambdas/providers/fal/adapter.ts';
 import { DEFAULT_FAL_JWKS_URL, FAL_JOB_TAG_PARAM, falJobTag } from '../../../lambdas/providers/fal/webhook.ts';
 import { resolveRequest } from '../../../lambdas/domain/validation.ts';
+import { estimateCostOf } from '../../../lambdas/providers/scaffold.ts';
 import { FIXED_NOW, NEVER_ANSWERS, adapterSetup, jsonResponse, rejectionOf, submissionBuilders } from './fake-fetch.ts';
 import type { FakeHandler, RecordedRequest } from './fake-fetch.ts';
 
@@ -219,7 +220,7 @@ describe('submit', () => {
 
   it('reference-to-video: input_image_urls on v1.6 elements, image_urls (+ start frame) on O3', async () => {
     const refs = ['https://cdn.example.test/1.png', 'https://cdn.example.test/2.png'];
-    const v16 = await sent('reference-to-video', { model: 'kling-v1-6', quality: 'pro' }, { media: { referenceImages: refs } });
+    const v16 = await sent('reference-to-video', { model: 'kling-v1-6', quality: 'pro', referenceImages: refs.map((url) => ({ url })) });
     expect(v16.url.pathname).toBe('/fal-ai/kling-video/v1.6/pro/elements');
     expect(v16.json).toEqual({ prompt: 'a lighthouse at dusk', input_image_urls: refs, aspect_ratio: '16:9', duration: '5' });
 
@@ -509,13 +510,16 @@ describe('cancel', () => {
 });
 
 describe('estimateCost', () => {
-  // The reference has no fal price table (provider-apis.md §2), so no configuration gets an estimate.
+  // fal's queue API docs publish no price table for these endpoints, so the adapter has no estimateCost and no
+  // configuration gets an estimate.
   it.each([
     ['v3 std 5 s', resolved(), 'text-to-video'],
     ['v3 4k 10 s with sound', resolved({ resolution: '4k', durationSeconds: 10, audio: true }), 'text-to-video'],
     ['o3 pro video edit', resolved({ model: 'kling-o3', quality: 'pro' }), 'video-edit'],
   ] as [string, ResolvedRequest, Mode][])('%s: none', (_what, request, mode) => {
-    expect(new FalQueueAdapter().estimateCost(request, mode)).toBeUndefined();
+    const adapter = new FalQueueAdapter();
+    expect((adapter as ProviderAdapter).estimateCost).toBeUndefined();
+    expect(estimateCostOf(adapter, request, mode)).toBeUndefined();
   });
 });
 

@@ -1,12 +1,15 @@
-// The `kling-ai` adapter against a fake fetch. Facts under test come from seeds/001_099ad3cbc9323093.txt.
+// The `kling-ai` adapter against a fake fetch. Facts under test come from "Kling AI API Guide: Pricing, Setup, and
+// Integration (2026)" (kling3.pro blog; "the document" below).
 import { describe, expect, it } from 'vitest';
 import { CallbackRejected, ProviderError, isRetryableKind } from '../../../lambdas/domain/errors.ts';
 import type { ErrorKind } from '../../../lambdas/domain/errors.ts';
 import type { CreateJobRequest, Mode, ResolvedRequest } from '../../../lambdas/domain/job.ts';
 import type { ProviderAdapter, SubmitRequest } from '../../../lambdas/providers/port.ts';
 import { KlingAiAdapter, canonicalStatusOf } from '../../../lambdas/providers/kling-ai/adapter.ts';
+import { parseCallbackOf } from '../../../lambdas/providers/scaffold.ts';
 import { resolveRequest, type ProviderLookup } from '../../../lambdas/domain/validation.ts';
 import { FIXED_NOW, NEVER_ANSWERS, adapterSetup, jsonResponse, rejectionOf, submissionBuilders } from './fake-fetch.ts';
+import { validationProblems } from './pipeline.ts';
 
 const JOB_ID = 'job_01hz8k3m0000abcdefghjkmnpq';
 const TASK_ID = 'task_7f3c2a';
@@ -149,7 +152,7 @@ describe('submit', () => {
     expect(requests[2]?.json).not.toHaveProperty('audio');
   });
 
-  it('sends image-to-video as image_url, from prepared media or the request’s own URL', async () => {
+  it('sends image-to-video as image_url, from the prepared media (a signed URL, or the request’s own URL passed through)', async () => {
     const { adapter, ctx, requests } = setup(() => created());
     await adapter.submit(submission('image-to-video', { image: { url: IMAGE } }, { media: { image: 'https://prepared.example.test/a.png' } }), ctx);
     await adapter.submit(submission('image-to-video', { image: { url: IMAGE } }), ctx);
@@ -233,28 +236,34 @@ describe('submit', () => {
   it.each<[string, SubmitRequest]>([
     ['the image model', submission('text-to-video', { model: 'kling-image' })],
     ['an unknown model', submission('text-to-video', { model: 'kling-v9' })],
-    ['4K', submission('text-to-video', { resolution: '4k' })],
-    ['audio on V3', submission('text-to-video', { audio: true })],
     ['voice ids (no documented field)', submission('text-to-video', { model: 'kling-o3', voice: { ids: ['voice-1'] } })],
-    ['a voice with audio off', submission('text-to-video', { model: 'kling-o3', audio: false, voice: { description: 'calm' } })],
-    ['camera control', submission('text-to-video', { cameraControl: { type: 'down_back' } })],
-    ['a frame rate', submission('text-to-video', { fps: 24 })],
-    ['a negative prompt', submission('text-to-video', { negativePrompt: 'blur' })],
-    ['pro quality', submission('text-to-video', { quality: 'pro' })],
     ['base64 media (the API takes public URLs)', submission('image-to-video', { image: { url: IMAGE } }, { media: { image: 'iVBORw0KGgo=' } })],
     ['an S3 input that was not prepared', submission('image-to-video', { image: { s3Key: 'inputs/a.png' } })],
     ['an end frame without a start frame', submission('image-to-video', { model: 'kling-motion-control', endImage: { url: END_IMAGE } })],
     ['an Omni Edit without a prompt', submission('video-edit', { model: 'kling-o3', prompt: undefined, video: { url: VIDEO } })],
-    ['keepOriginalSound', submission('video-edit', { model: 'kling-o3', video: { url: VIDEO }, keepOriginalSound: true })],
     ['shots that do not add up', submission('multi-shot', { model: 'kling-o3', shots: [{ prompt: 'a', durationSeconds: 4 }] })],
     ['reference-to-video', submission('reference-to-video', { model: 'kling-o3', referenceImages: [{ url: IMAGE }] })],
-    ['15 s on V3', submission('text-to-video', { durationSeconds: 15 })],
   ])('refuses %s before sending anything', async (_what, input) => {
     const { adapter, ctx, requests } = setup(() => created());
     const error = await rejectionOf(adapter.submit(input, ctx), ProviderError);
     expect(error.kind, error.message).toBe('invalid');
     expect(error.retryable).toBe(false);
     expect(requests).toHaveLength(0);
+  });
+
+  // What the capability map expresses is refused by validation, before Submit ever calls the adapter.
+  it.each<[string, SubmitRequest, string]>([
+    ['4K', submission('text-to-video', { resolution: '4k' }), 'resolution'],
+    ['audio on V3', submission('text-to-video', { audio: true }), 'audio'],
+    ['a voice with audio off', submission('text-to-video', { model: 'kling-o3', audio: false, voice: { description: 'calm' } }), 'voice'],
+    ['camera control', submission('text-to-video', { cameraControl: { type: 'down_back' } }), 'cameraControl'],
+    ['a frame rate', submission('text-to-video', { fps: 24 }), 'fps'],
+    ['a negative prompt', submission('text-to-video', { negativePrompt: 'blur' }), 'negativePrompt'],
+    ['pro quality', submission('text-to-video', { quality: 'pro' }), 'quality'],
+    ['keepOriginalSound', submission('video-edit', { model: 'kling-o3', video: { url: VIDEO }, keepOriginalSound: true }), 'keepOriginalSound'],
+    ['15 s on V3', submission('text-to-video', { durationSeconds: 15 }), 'durationSeconds'],
+  ])('has validation refuse %s before Submit', (_what, input, path) => {
+    expect(validationProblems(input).map((problem) => problem.path)).toContain(path);
   });
 });
 
@@ -462,8 +471,8 @@ describe('parseCallback', () => {
   it('refuses every callback: the API describes none', async () => {
     const { adapter, ctx, requests } = setup(() => created());
     const body = JSON.stringify({ task_id: TASK_ID, status: 'completed', output: 'https://evil.test/v.mp4' });
-    const error = await rejectionOf(adapter.parseCallback({ headers: {}, query: {}, rawBody: body, jobId: JOB_ID }, ctx), CallbackRejected);
-    expect(error.message).toMatch(/no callbacks/);
+    const error = await rejectionOf(parseCallbackOf(adapter, { headers: {}, query: {}, rawBody: body, jobId: JOB_ID }, ctx), CallbackRejected);
+    expect(error.message).toMatch(/kling-ai sends no callbacks/);
     expect(requests).toHaveLength(0);
   });
 });

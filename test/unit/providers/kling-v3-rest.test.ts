@@ -1,6 +1,6 @@
-// The kling-v3-rest adapter against a fake fetch. Expectations come from the Kling v3 REST tutorial
-// (/work/shared/reference/seeds/000_fed6c9621e1d598c.txt): its payloads, parameter table, error table and
-// credit table.
+// The kling-v3-rest adapter against a fake fetch. Expectations come from the Kling v3 REST tutorial (aiapiplaybook.com,
+// "How to Use Kling v3 API: Complete Python Tutorial 2026"): its payloads, parameter table, error table and credit
+// table.
 import { describe, expect, it } from 'vitest';
 import { CallbackRejected, ProviderError } from '../../../lambdas/domain/errors.ts';
 import type { ErrorKind } from '../../../lambdas/domain/errors.ts';
@@ -12,7 +12,9 @@ import {
   readKlingV3RestAccount,
 } from '../../../lambdas/providers/kling-v3-rest/adapter.ts';
 import { resolveRequest } from '../../../lambdas/domain/validation.ts';
+import { parseCallbackOf } from '../../../lambdas/providers/scaffold.ts';
 import { NEVER_ANSWERS, adapterSetup, jsonResponse, rejectionOf, submissionBuilders } from './fake-fetch.ts';
+import { validationProblems } from './pipeline.ts';
 
 const JOB_ID = 'job_01hz8k3m0000abcdefghjkmnpq';
 const TASK_ID = 'task_7f3c2a91';
@@ -195,7 +197,7 @@ describe('submit', () => {
     });
   });
 
-  it('falls back to the request’s own image URL when Submit prepared no media', async () => {
+  it('sends the request’s own image URL, which Submit passes through as it is', async () => {
     const { adapter, ctx, requests } = setup(() => created());
     await adapter.submit(submission('image-to-video', { image: { url: IMAGE_URL } }), ctx);
     expect(requests[0]?.url.pathname).toBe('/v1/videos/image2video');
@@ -223,18 +225,8 @@ describe('submit', () => {
 
   it.each<[string, SubmitRequest]>([
     ['an unknown model', submission('text-to-video', { model: 'kling-v2-6' })],
-    ['4K on kling-v1', submission('text-to-video', { model: 'kling-v1', resolution: '4k' })],
-    ['audio on kling-v1-5', submission('text-to-video', { model: 'kling-v1-5', audio: true })],
-    ['a 7 s video', submission('text-to-video', { durationSeconds: 7 })],
-    ['quality pro', submission('text-to-video', { quality: 'pro' })],
     ['no prompt', submission('image-to-video', { prompt: undefined, image: { url: IMAGE_URL } })],
     ['a negative prompt over 1000 characters', submission('text-to-video', { negativePrompt: 'n'.repeat(1001) })],
-    ['an end frame', submission('image-to-video', { image: { url: IMAGE_URL }, endImage: { url: IMAGE_URL } })],
-    ['reference-to-video', submission('reference-to-video', { referenceImages: [{ url: IMAGE_URL }] })],
-    ['video edit', submission('video-edit', { video: { url: 'https://cdn.example.test/v.mp4' } })],
-    ['multi-shot', submission('multi-shot', { shots: [{ prompt: 'x', durationSeconds: 5 }] })],
-    ['a voice', submission('text-to-video', { audio: true, voice: { ids: ['v1'] } })],
-    ['a frame rate', submission('text-to-video', { fps: 24 })],
     ['an S3 image without media', submission('image-to-video', { image: { s3Key: 'inputs/a.png' } })],
     ['a base64 image', submission('image-to-video', { image: { url: IMAGE_URL } }, { media: { image: 'iVBORw0KGgo=' } })],
     ['a plain http image', submission('image-to-video', { image: { url: 'http://cdn.example.test/a.png' } })],
@@ -244,6 +236,22 @@ describe('submit', () => {
     expect(error.kind, error.message).toBe('invalid');
     expect(error.retryable).toBe(false);
     expect(requests).toHaveLength(0);
+  });
+
+  // What the capability map expresses is refused by validation, before Submit ever calls the adapter.
+  it.each<[string, SubmitRequest, string]>([
+    ['4K on kling-v1', submission('text-to-video', { model: 'kling-v1', resolution: '4k' }), 'resolution'],
+    ['audio on kling-v1-5', submission('text-to-video', { model: 'kling-v1-5', audio: true }), 'audio'],
+    ['a 7 s video', submission('text-to-video', { durationSeconds: 7 }), 'durationSeconds'],
+    ['quality pro', submission('text-to-video', { quality: 'pro' }), 'quality'],
+    ['an end frame', submission('image-to-video', { image: { url: IMAGE_URL }, endImage: { url: IMAGE_URL } }), 'endImage'],
+    ['reference-to-video', submission('reference-to-video', { referenceImages: [{ url: IMAGE_URL }] }), 'referenceImages'],
+    ['video edit', submission('video-edit', { video: { url: 'https://cdn.example.test/v.mp4' } }), 'video'],
+    ['multi-shot', submission('multi-shot', { shots: [{ prompt: 'x', durationSeconds: 5 }] }), 'shots'],
+    ['a voice', submission('text-to-video', { audio: true, voice: { ids: ['v1'] } }), 'voice'],
+    ['a frame rate', submission('text-to-video', { fps: 24 }), 'fps'],
+  ])('has validation refuse %s before Submit', (_what, input, path) => {
+    expect(validationProblems(input).map((problem) => problem.path)).toContain(path);
   });
 
   it('fails with auth before any request when no API key is configured', async () => {
@@ -380,8 +388,8 @@ describe('parseCallback', () => {
   it('refuses anything, since the API has no callbacks (the workflow polls)', async () => {
     const { adapter, ctx } = setup(() => jsonResponse({}));
     const body = JSON.stringify({ task_id: TASK_ID, status: 'completed', video: { url: 'https://evil.test/v.mp4' } });
-    const error = await rejectionOf(adapter.parseCallback({ headers: {}, query: {}, rawBody: body, jobId: JOB_ID }, ctx), CallbackRejected);
-    expect(error.message).toMatch(/does not send callbacks/);
+    const error = await rejectionOf(parseCallbackOf(adapter, { headers: {}, query: {}, rawBody: body, jobId: JOB_ID }, ctx), CallbackRejected);
+    expect(error.message).toMatch(/kling-v3-rest sends no callbacks \(its tasks are polled\)/);
   });
 });
 

@@ -5,7 +5,9 @@ import type { ErrorKind } from '../../../lambdas/domain/errors.ts';
 import type { AdapterContext, ProviderAdapter, SubmitRequest } from '../../../lambdas/providers/port.ts';
 import { KlingLegacyAdapter, parseKlingTaskId } from '../../../lambdas/providers/kling/adapter.ts';
 import { formatWebhookSecret, signStandardWebhook } from '../../../lambdas/domain/webhooks.ts';
+import { estimateCostOf } from '../../../lambdas/providers/scaffold.ts';
 import { FIXED_NOW, NEVER_ANSWERS, adapterSetup, contextWith, fakeFetch, jsonResponse, rejectionOf, submissionBuilders } from './fake-fetch.ts';
+import { validationProblems } from './pipeline.ts';
 
 const JOB_ID = 'job_01hz8k3m0000abcdefghjkmnpq';
 const TASK_ID = '867283741759111202';
@@ -85,8 +87,9 @@ describe('capabilities', () => {
     expect(model('kling-v1-6')?.endImage).toBe(true);
   });
 
-  it('gives no cost estimate (no legacy price table in the sources)', () => {
-    expect(adapter.estimateCost(resolved(), 'text-to-video')).toBeUndefined();
+  it('gives no cost estimate (the legacy API reference has no price table)', () => {
+    expect((adapter as ProviderAdapter).estimateCost).toBeUndefined();
+    expect(estimateCostOf(adapter, resolved(), 'text-to-video')).toBeUndefined();
   });
 });
 
@@ -208,8 +211,8 @@ describe('submit', () => {
     expect(requests[1]?.json).not.toHaveProperty('mode');
     expect(requests[2]?.json).toHaveProperty('mode', 'pro');
 
-    const refused = await rejectionOf(adapter.submit(submission('text-to-video', { model: 'kling-v2-6', cfgScale: 0.5 }), ctx), ProviderError);
-    expect(refused.kind).toBe('invalid');
+    // cfg_scale on a v2.x model is outside the capability map: validation refuses it before Submit.
+    expect(validationProblems(submission('text-to-video', { model: 'kling-v2-6', cfgScale: 0.5 })).map((p) => p.path)).toContain('cfgScale');
     expect(requests).toHaveLength(3);
   });
 
@@ -237,7 +240,7 @@ describe('submit', () => {
     });
   });
 
-  it('sends the request’s public image URLs when Submit prepared no media', async () => {
+  it('sends the request’s public image URLs, which Submit passes through as they are', async () => {
     const { adapter, ctx, requests } = setup(() => created());
     await adapter.submit(submission('image-to-video', { model: 'kling-v2-6', image: { url: 'https://cdn.example.test/a.png' } }), ctx);
     expect(requests[0]?.url.pathname).toBe('/v1/videos/image2video');
@@ -268,11 +271,17 @@ describe('submit', () => {
     });
     await adapter.submit(submission('text-to-video', { model: 'kling-v1', cameraControl: { type: 'down_back' } }), ctx);
     expect((requests[1]?.json as { camera_control: unknown }).camera_control).toEqual({ type: 'down_back' });
+    // Camera control on kling-v3 is outside the capability map: validation refuses it before Submit.
+    expect(validationProblems(submission('text-to-video', { model: 'kling-v3', cameraControl: { type: 'down_back' } })).map((p) => p.path)).toContain(
+      'cameraControl',
+    );
+    // An axis pair is what the wire format cannot carry: the adapter refuses it.
     const refused = await rejectionOf(
-      adapter.submit(submission('text-to-video', { model: 'kling-v3', cameraControl: { type: 'down_back' } }), ctx),
+      adapter.submit(submission('text-to-video', { model: 'kling-v1', cameraControl: { type: 'simple', config: { pan: 1, tilt: 2 } } }), ctx),
       ProviderError,
     );
     expect(refused.kind).toBe('invalid');
+    expect(requests).toHaveLength(2);
   });
 
   it('sends up to four reference images to multi-image2video on kling-v1-6', async () => {
@@ -295,12 +304,11 @@ describe('submit', () => {
       external_task_id: JOB_ID,
     });
 
-    const five = Array.from({ length: 5 }, (_, i) => `https://cdn.example.test/${i}.png`);
-    const refused = await rejectionOf(
-      adapter.submit(submission('reference-to-video', { model: 'kling-v1-6' }, { media: { referenceImages: five } }), ctx),
-      ProviderError,
+    // A fifth image is beyond the capability map's maxReferenceImages: validation refuses it before Submit.
+    const five = Array.from({ length: 5 }, (_, i) => ({ url: `https://cdn.example.test/${i}.png` }));
+    expect(validationProblems(submission('reference-to-video', { model: 'kling-v1-6', referenceImages: five })).map((p) => p.path)).toContain(
+      'referenceImages',
     );
-    expect(refused.kind).toBe('invalid');
     expect(requests).toHaveLength(1);
   });
 
@@ -326,23 +334,33 @@ describe('submit', () => {
     expect(refused.kind).toBe('invalid');
   });
 
-  it('refuses what the legacy API cannot do before sending anything', async () => {
+  it('refuses what the legacy API cannot take before sending anything', async () => {
     const { adapter, ctx, requests } = setup(() => created());
     const cases: SubmitRequest[] = [
-      submission('video-edit', { video: { url: 'https://cdn.example.test/v.mp4' } }, { media: { video: 'https://cdn.example.test/v.mp4' } }),
       submission('text-to-video', { model: 'kling-v9' }),
-      submission('text-to-video', { model: 'kling-v1-5' }),
-      submission('multi-shot', { model: 'kling-v2-6', shots: [{ prompt: 'x', durationSeconds: 5 }] }),
-      submission('text-to-video', { model: 'kling-v2-6', durationSeconds: 7 }),
       submission('image-to-video', { model: 'kling-v2-6', image: { s3Key: 'inputs/a.png' } }),
       submission('reference-to-video', { model: 'kling-v1-6', referenceImages: [{ s3Key: 'inputs/a.png' }] }),
-      submission('image-to-video', { model: 'kling-v1', endImage: { url: 'https://cdn.example.test/b.png' }, cameraControl: { type: 'down_back' } }),
+      submission('reference-to-video', { model: 'kling-v1-6', prompt: undefined, referenceImages: [{ url: 'https://cdn.example.test/1.png' }] }),
     ];
     for (const input of cases) {
       const error = await rejectionOf(adapter.submit(input, ctx), ProviderError);
       expect(error.kind, error.message).toBe('invalid');
     }
     expect(requests).toHaveLength(0);
+  });
+
+  it('leaves what the capability map expresses to validation, which refuses it before Submit', () => {
+    const cases: [SubmitRequest, string][] = [
+      [submission('video-edit', { video: { url: 'https://cdn.example.test/v.mp4' } }), 'video'],
+      [submission('text-to-video', { model: 'kling-v1-5' }), 'prompt'],
+      [submission('multi-shot', { model: 'kling-v2-6', shots: [{ prompt: 'x', durationSeconds: 5 }] }), 'shots'],
+      [submission('text-to-video', { model: 'kling-v2-6', durationSeconds: 7 }), 'durationSeconds'],
+      [
+        submission('image-to-video', { model: 'kling-v1', endImage: { url: 'https://cdn.example.test/b.png' }, cameraControl: { type: 'down_back' } }),
+        'cameraControl',
+      ],
+    ];
+    for (const [input, path] of cases) expect(validationProblems(input).map((problem) => problem.path), path).toContain(path);
   });
 
   it('finds the existing task when Kling says the external_task_id is taken (a retried Submit)', async () => {
@@ -379,7 +397,8 @@ describe('submit', () => {
 });
 
 describe('business codes', () => {
-  // §1.10: HTTP status, code, expected kind. 1102, 1300 and 1301 are terminal and keep Kling's reason.
+  // Kling API reference, 'General information: error codes': HTTP status, code, expected kind. 1102, 1300 and 1301
+  // are terminal and keep Kling's reason.
   const table: [number, number, ErrorKind][] = [
     [401, 1000, 'auth'],
     [401, 1001, 'auth'],

@@ -6,7 +6,9 @@ import type { ProviderAdapter, SubmitRequest } from '../../../lambdas/providers/
 import { Kling3apiAdapter } from '../../../lambdas/providers/kling3api/adapter.ts';
 import { resolveRequest } from '../../../lambdas/domain/validation.ts';
 import type { ProviderLookup } from '../../../lambdas/domain/validation.ts';
+import { parseCallbackOf } from '../../../lambdas/providers/scaffold.ts';
 import { FIXED_NOW, NEVER_ANSWERS, adapterSetup, jsonResponse, rejectionOf, submissionBuilders } from './fake-fetch.ts';
+import { validationProblems } from './pipeline.ts';
 
 const JOB_ID = 'job_01hz8k3m0000abcdefghjkmnpq';
 const TASK_ID = 'n75abc123kling3';
@@ -266,22 +268,28 @@ describe('submit', () => {
     ['an S3 input without prepared media', 'image-to-video', { image: { s3Key: 'uploads/a.png' } }, {}],
     ['base64 media (the API takes URLs)', 'image-to-video', { image: { s3Key: 'k' } }, { media: { image: 'iVBORw0KGgo=' } }],
     ['an end frame without a start frame', 'image-to-video', { endImage: { url: 'https://cdn.example.test/b.png' } }, {}],
-    ['prompt adherence on O3', 'text-to-video', { model: 'kling-o3', cfgScale: 0.4 }, {}],
-    ['a resolution', 'text-to-video', { resolution: '4k' }, {}],
-    ['a frame rate', 'text-to-video', { fps: 30 }, {}],
-    ['camera control', 'text-to-video', { cameraControl: { type: 'down_back' } }, {}],
-    ['a voice', 'text-to-video', { voice: { description: 'calm' } }, {}],
     ['multi-shot', 'multi-shot', { model: 'kling-o3', shots: [{ prompt: 'a', durationSeconds: 5 }] }, {}],
-    ['a video edit on Kling 3.0', 'video-edit', { video: { url: 'https://cdn.example.test/v.mp4' } }, {}],
-    ['a 20 s video', 'text-to-video', { durationSeconds: 20 }, {}],
     ['an unknown model', 'text-to-video', { model: 'kling-v2' }, {}],
-    ['eight reference images', 'reference-to-video', { model: 'kling-o3', referenceImages: Array.from({ length: 8 }, () => ({ url: 'https://c.example.test/r.png' })) }, {}],
   ])('refuses %s as invalid before sending anything', async (_what, mode, request, extra) => {
     const { adapter, ctx, requests } = setup(() => created());
     const error = await rejectionOf(adapter.submit(submission(mode, request, extra), ctx), ProviderError);
     expect(error.kind).toBe('invalid');
     expect(error.retryable).toBe(false);
     expect(requests).toHaveLength(0);
+  });
+
+  // What the capability map expresses is refused by validation, before Submit ever calls the adapter.
+  it.each<[string, Mode, Partial<ResolvedRequest>, string]>([
+    ['prompt adherence on O3', 'text-to-video', { model: 'kling-o3', cfgScale: 0.4 }, 'cfgScale'],
+    ['a resolution', 'text-to-video', { resolution: '4k' }, 'resolution'],
+    ['a frame rate', 'text-to-video', { fps: 30 }, 'fps'],
+    ['camera control', 'text-to-video', { cameraControl: { type: 'down_back' } }, 'cameraControl'],
+    ['a voice', 'text-to-video', { voice: { description: 'calm' } }, 'voice'],
+    ['a video edit on Kling 3.0', 'video-edit', { video: { url: 'https://cdn.example.test/v.mp4' } }, 'video'],
+    ['a 20 s video', 'text-to-video', { durationSeconds: 20 }, 'durationSeconds'],
+    ['eight reference images', 'reference-to-video', { model: 'kling-o3', referenceImages: Array.from({ length: 8 }, () => ({ url: 'https://c.example.test/r.png' })) }, 'referenceImages'],
+  ])('has validation refuse %s before Submit', (_what, mode, request, path) => {
+    expect(validationProblems(submission(mode, request)).map((problem) => problem.path)).toContain(path);
   });
 
   it('fails with auth before any request when no API key is configured', async () => {
@@ -465,8 +473,8 @@ describe('parseCallback', () => {
   it('refuses every callback: the API has none, so nothing arriving as one is trusted', async () => {
     const { adapter, ctx, requests } = setup(() => statusAnswer());
     const lookalike = JSON.stringify({ code: 200, message: 'success', data: taskState({ status: 'SUCCESS', response: ['https://evil.example.test/v.mp4'] }) });
-    const error = await rejectionOf(adapter.parseCallback({ headers: {}, query: {}, rawBody: lookalike, jobId: JOB_ID }, ctx), CallbackRejected);
-    expect(error.message).toMatch(/no callbacks/);
+    const error = await rejectionOf(parseCallbackOf(adapter, { headers: {}, query: {}, rawBody: lookalike, jobId: JOB_ID }, ctx), CallbackRejected);
+    expect(error.message).toMatch(/kling3api sends no callbacks/);
     expect(requests).toHaveLength(0);
   });
 });

@@ -1,4 +1,5 @@
-// Adapter tests for `klinggenerator` (seeds/002_608ff8ace3871181.txt) against a fake fetch.
+// Adapter tests for `klinggenerator` (klinggenerator.com, "Kling API Documentation", API Version 3.0; "the page"
+// below) against a fake fetch.
 import { describe, expect, it } from 'vitest';
 import { CallbackRejected, ProviderError } from '../../../lambdas/domain/errors.ts';
 import type { ErrorKind } from '../../../lambdas/domain/errors.ts';
@@ -11,7 +12,9 @@ import {
 } from '../../../lambdas/providers/klinggenerator/adapter.ts';
 import { parseRateLimitReset } from '../../../lambdas/providers/http.ts';
 import { resolveRequest } from '../../../lambdas/domain/validation.ts';
+import { estimateCostOf, parseCallbackOf } from '../../../lambdas/providers/scaffold.ts';
 import { FIXED_NOW, NEVER_ANSWERS, adapterSetup, jsonResponse, rejectionOf, submissionBuilders } from './fake-fetch.ts';
+import { validationProblems } from './pipeline.ts';
 
 const JOB_ID = 'job_01hz8k3m0000abcdefghjkmnpq';
 const PROVIDER_JOB_ID = 'job_abc123xyz789';
@@ -178,33 +181,39 @@ describe('submit', () => {
   });
 
   it.each<[string, SubmitRequest]>([
-    ['an image-to-video request', submission('image-to-video', { image: { url: 'https://cdn.example.test/a.png' } })],
-    ['prepared media', submission('image-to-video', {}, { media: { image: 'iVBORw0KGgo=' } })],
+    ['prepared media the request does not name', submission('image-to-video', {}, { media: { image: 'iVBORw0KGgo=' } })],
     ['an S3 input without media', submission('image-to-video', { image: { s3Key: 'inputs/a.png' } })],
-    ['reference-to-video', submission('reference-to-video', { referenceImages: [{ url: 'https://cdn.example.test/a.png' }] })],
-    ['a video edit', submission('video-edit', { video: { url: 'https://cdn.example.test/v.mp4' }, keepOriginalSound: true })],
-    ['multi-shot', submission('multi-shot', { shots: [{ prompt: 'a', durationSeconds: 10 }] })],
-    ['shots in a text request', submission('text-to-video', { shots: [{ prompt: 'a', durationSeconds: 10 }] })],
-    ['an end image on text-to-video', submission('text-to-video', { endImage: { url: 'https://cdn.example.test/b.png' } })],
     ['an unknown model', submission('text-to-video', { model: 'kling-v3' })],
     ['no prompt', submission('text-to-video', { prompt: undefined })],
-    ['121 s', submission('text-to-video', { durationSeconds: 121 })],
-    ['61 s on kling-2', submission('text-to-video', { model: 'kling-2', durationSeconds: 61 })],
-    ['4K on kling-2', submission('text-to-video', { model: 'kling-2', resolution: '4k' })],
-    ['25 fps', submission('text-to-video', { fps: 25 })],
-    ['9:16', submission('text-to-video', { aspectRatio: '9:16' })],
-    ['quality pro', submission('text-to-video', { quality: 'pro' })],
-    ['audio', submission('text-to-video', { audio: true })],
-    ['a voice', submission('text-to-video', { voice: { ids: ['v1'] } })],
-    ['camera control', submission('text-to-video', { cameraControl: { type: 'down_back' } })],
-    ['a negative prompt', submission('text-to-video', { negativePrompt: 'blur' })],
-    ['cfgScale', submission('text-to-video', { cfgScale: 0.5 })],
   ])('refuses %s as invalid before sending anything', async (_what, input) => {
     const { adapter, ctx, requests } = setup(() => created());
     const error = await rejectionOf(adapter.submit(input, ctx), ProviderError);
     expect(error.kind).toBe('invalid');
     expect(error.retryable).toBe(false);
     expect(requests).toHaveLength(0);
+  });
+
+  // What the capability map expresses is refused by validation, before Submit ever calls the adapter.
+  it.each<[string, SubmitRequest, string]>([
+    ['an image-to-video request', submission('image-to-video', { image: { url: 'https://cdn.example.test/a.png' } }), 'image'],
+    ['reference-to-video', submission('reference-to-video', { referenceImages: [{ url: 'https://cdn.example.test/a.png' }] }), 'referenceImages'],
+    ['a video edit', submission('video-edit', { video: { url: 'https://cdn.example.test/v.mp4' }, keepOriginalSound: true }), 'video'],
+    ['multi-shot', submission('multi-shot', { shots: [{ prompt: 'a', durationSeconds: 10 }] }), 'shots'],
+    ['shots in a text request', submission('text-to-video', { shots: [{ prompt: 'a', durationSeconds: 10 }] }), 'shots'],
+    ['an end image on text-to-video', submission('text-to-video', { endImage: { url: 'https://cdn.example.test/b.png' } }), 'endImage'],
+    ['121 s', submission('text-to-video', { durationSeconds: 121 }), 'durationSeconds'],
+    ['61 s on kling-2', submission('text-to-video', { model: 'kling-2', durationSeconds: 61 }), 'durationSeconds'],
+    ['4K on kling-2', submission('text-to-video', { model: 'kling-2', resolution: '4k' }), 'resolution'],
+    ['25 fps', submission('text-to-video', { fps: 25 }), 'fps'],
+    ['9:16', submission('text-to-video', { aspectRatio: '9:16' }), 'aspectRatio'],
+    ['quality pro', submission('text-to-video', { quality: 'pro' }), 'quality'],
+    ['audio', submission('text-to-video', { audio: true }), 'audio'],
+    ['a voice', submission('text-to-video', { voice: { ids: ['v1'] } }), 'voice'],
+    ['camera control', submission('text-to-video', { cameraControl: { type: 'down_back' } }), 'cameraControl'],
+    ['a negative prompt', submission('text-to-video', { negativePrompt: 'blur' }), 'negativePrompt'],
+    ['cfgScale', submission('text-to-video', { cfgScale: 0.5 }), 'cfgScale'],
+  ])('has validation refuse %s before Submit', (_what, input, path) => {
+    expect(validationProblems(input).map((problem) => problem.path)).toContain(path);
   });
 
   it('fails with auth before any request when there is no API key', async () => {
@@ -415,7 +424,8 @@ describe('cost', () => {
     { model: 'kling-3', durationSeconds: 120, resolution: '4k', fps: 60 },
     { model: 'kling-2', durationSeconds: 60, resolution: '1080p' },
   ])('estimates nothing for %j', (request) => {
-    expect(adapter.estimateCost(resolved(request), 'text-to-video')).toBeUndefined();
+    expect((adapter as ProviderAdapter).estimateCost).toBeUndefined();
+    expect(estimateCostOf(adapter, resolved(request), 'text-to-video')).toBeUndefined();
   });
 
   it('reports no cost on a completed job (the API returns none)', async () => {
@@ -428,8 +438,8 @@ describe('parseCallback', () => {
   it('refuses every callback: the provider has none, so anything arriving is forged', async () => {
     const { adapter, ctx, requests } = setup(() => jobAnswer());
     const body = JSON.stringify({ job_id: PROVIDER_JOB_ID, status: 'completed', video_url: 'https://cdn.example.test/v.mp4' });
-    await rejectionOf(adapter.parseCallback({ headers: {}, query: {}, rawBody: body, jobId: JOB_ID }, ctx), CallbackRejected);
-    await rejectionOf(adapter.parseCallback({ headers: {}, query: {}, rawBody: body, jobId: 'job_other' }, ctx), CallbackRejected);
+    await rejectionOf(parseCallbackOf(adapter, { headers: {}, query: {}, rawBody: body, jobId: JOB_ID }, ctx), CallbackRejected);
+    await rejectionOf(parseCallbackOf(adapter, { headers: {}, query: {}, rawBody: body, jobId: 'job_other' }, ctx), CallbackRejected);
     expect(requests).toHaveLength(0);
   });
 });

@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { CallbackRejected, ProviderError } from '../../../lambdas/domain/errors.ts';
 import type { ErrorKind } from '../../../lambdas/domain/errors.ts';
 import type { CreateJobRequest } from '../../../lambdas/domain/job.ts';
-import type { SubmitRequest } from '../../../lambdas/providers/port.ts';
+import type { ProviderAdapter, SubmitRequest } from '../../../lambdas/providers/port.ts';
 import { REPLICATE_CAPABILITIES, ReplicateAdapter } from '../../../lambdas/providers/replicate/adapter.ts';
+import { estimateCostOf } from '../../../lambdas/providers/scaffold.ts';
 import { resolveRequest, type ProviderLookup } from '../../../lambdas/domain/validation.ts';
 import { formatWebhookSecret, signStandardWebhook } from '../../../lambdas/domain/webhooks.ts';
 import { FIXED_NOW, NEVER_ANSWERS, adapterSetup, jsonResponse, rejectionOf, submissionBuilders } from './fake-fetch.ts';
+import { validationProblems } from './pipeline.ts';
 
 const JOB_ID = 'job_01hz8k3m0000abcdefghjkmnpq';
 const PREDICTION_ID = 'gm3qorzdhgbfurvjtvhg6dckhu';
@@ -68,7 +70,7 @@ describe('capabilities', () => {
   const { adapter } = setup(() => created());
   const model = (id: string) => adapter.capabilities.models.find((m) => m.id === id);
 
-  it('offers the two kwaivgi models §3.3 confirms, signed callbacks and cancel', () => {
+  it('offers the two kwaivgi models whose API pages give their inputs, signed callbacks and cancel', () => {
     expect(adapter.id).toBe('replicate');
     expect(adapter.capabilities.models.map((m) => m.id)).toEqual([V25, V21]);
     expect(adapter.capabilities.defaultModel).toBe(V25);
@@ -124,9 +126,10 @@ describe('capabilities', () => {
     expect(resolveRequest({ prompt: 'x', model: V21, image: IMAGE }, lookup)).toMatchObject({ ok: true, request: { quality: 'std' } });
   });
 
-  it('gives no cost estimate (no Replicate price table in the sources)', () => {
-    expect(adapter.estimateCost(resolved(), 'text-to-video')).toBeUndefined();
-    expect(adapter.estimateCost(resolved({ model: V21, quality: 'std', durationSeconds: 10 }), 'image-to-video')).toBeUndefined();
+  it('gives no cost estimate (no price table for these models in Replicate’s API docs)', () => {
+    expect((adapter as ProviderAdapter).estimateCost).toBeUndefined();
+    expect(estimateCostOf(adapter, resolved(), 'text-to-video')).toBeUndefined();
+    expect(estimateCostOf(adapter, resolved({ model: V21, quality: 'std', durationSeconds: 10 }), 'image-to-video')).toBeUndefined();
   });
 });
 
@@ -194,7 +197,6 @@ describe('submit', () => {
     const big = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(300 * 1024)]).toString('base64');
     const cases: SubmitRequest[] = [
       submission('text-to-video', { model: 'kwaivgi/kling-v9' }),
-      submission('text-to-video', { model: V21, quality: 'std' }),
       submission('image-to-video', { model: V21, quality: 'std', image: IMAGE, endImage: END_IMAGE }),
       submission('image-to-video', { model: V21, quality: 'pro', endImage: END_IMAGE }),
       submission('image-to-video', { image: { s3Key: 'inputs/a.png' } }),
@@ -202,14 +204,6 @@ describe('submit', () => {
       submission('image-to-video', { image: IMAGE }, { media: { image: 'AAAAAAAA' } }),
       submission('image-to-video', { image: IMAGE }, { media: { image: 'not base64 at all!' } }),
       submission('text-to-video', { prompt: undefined }),
-      submission('text-to-video', { quality: 'std' }),
-      submission('text-to-video', { durationSeconds: 15 }),
-      submission('text-to-video', { audio: true }),
-      submission('text-to-video', { cameraControl: { type: 'down_back' } }),
-      submission('text-to-video', { resolution: '4k' }),
-      submission('multi-shot', { shots: [{ prompt: 'x', durationSeconds: 5 }] }),
-      submission('reference-to-video', { referenceImages: [IMAGE] }),
-      submission('video-edit', { video: { url: 'https://cdn.example.com/v.mp4' }, keepOriginalSound: true }),
     ];
     for (const input of cases) {
       const error = await rejectionOf(adapter.submit(input, ctx), ProviderError);
@@ -217,6 +211,21 @@ describe('submit', () => {
       expect(error.retryable).toBe(false);
     }
     expect(requests).toHaveLength(0);
+  });
+
+  it('leaves what the capability map expresses to validation, which refuses it before Submit', () => {
+    const cases: [SubmitRequest, string][] = [
+      [submission('text-to-video', { model: V21, quality: 'std' }), 'prompt'],
+      [submission('text-to-video', { quality: 'std' }), 'quality'],
+      [submission('text-to-video', { durationSeconds: 15 }), 'durationSeconds'],
+      [submission('text-to-video', { audio: true }), 'audio'],
+      [submission('text-to-video', { cameraControl: { type: 'down_back' } }), 'cameraControl'],
+      [submission('text-to-video', { resolution: '4k' }), 'resolution'],
+      [submission('multi-shot', { shots: [{ prompt: 'x', durationSeconds: 5 }] }), 'shots'],
+      [submission('reference-to-video', { referenceImages: [IMAGE] }), 'referenceImages'],
+      [submission('video-edit', { video: { url: 'https://cdn.example.com/v.mp4' }, keepOriginalSound: true }), 'video'],
+    ];
+    for (const [input, path] of cases) expect(validationProblems(input).map((problem) => problem.path), path).toContain(path);
   });
 
   it('fails with auth before any request when no token is configured', async () => {
@@ -234,7 +243,8 @@ describe('submit', () => {
 });
 
 describe('errors', () => {
-  // Replicate has no body codes: the HTTP status decides (§3.5 documents the 429 `{detail}` + Retry-After).
+  // Replicate has no body codes: the HTTP status decides (Replicate docs, 'Rate limits', document the 429 `{detail}`
+  // + Retry-After).
   const table: [number, string, ErrorKind][] = [
     [400, 'Bad request', 'invalid'],
     [401, 'You did not pass a valid authentication token', 'auth'],
