@@ -51,12 +51,19 @@ async function reachable(url: string): Promise<boolean> {
   }
 }
 
-async function connect(options: { api?: string; token?: string; dataDir: string; bucket?: string }, say: (line: string) => void): Promise<Target> {
+async function connect(
+  options: { api?: string; token?: string; dataDir: string; bucket?: string },
+  say: (line: string) => void,
+): Promise<Target> {
   const none = async () => undefined;
   if (options.api) {
     const token = options.token ?? process.env.KLINGFLOW_API_TOKEN;
     if (!token) throw new UsageError('--api needs a token: --token or KLINGFLOW_API_TOKEN');
-    return { api: new KlingflowApi(options.api.replace(/\/+$/, ''), token), inputs: options.bucket ? { bucket: options.bucket } : undefined, stop: none };
+    return {
+      api: new KlingflowApi(options.api.replace(/\/+$/, ''), token),
+      inputs: options.bucket ? { bucket: options.bucket } : undefined,
+      stop: none,
+    };
   }
   const { runningStack, startLocalStack } = await import('../local/stack.ts');
   const running = runningStack(options.dataDir);
@@ -72,7 +79,11 @@ async function connect(options: { api?: string; token?: string; dataDir: string;
   }
   say('No local stack is running: starting an embedded one for this run...');
   const stack = await startLocalStack({ settings: { KLINGFLOW_PORT: 0, KLINGFLOW_DATA_DIR: options.dataDir }, log: () => undefined });
-  return { api: new KlingflowApi(stack.url, stack.token), inputs: { bucket: stack.inputsBucket, endpoint: stack.s3Endpoint }, stop: stack.stop };
+  return {
+    api: new KlingflowApi(stack.url, stack.token),
+    inputs: { bucket: stack.inputsBucket, endpoint: stack.s3Endpoint },
+    stop: stack.stop,
+  };
 }
 
 function progressLine(job: JobView): string {
@@ -114,7 +125,9 @@ function describeResult(job: JobView): string[] {
     lines.push(`video    s3://${v.bucket}/${v.key} (${v.bytes} bytes, sha256 ${v.sha256})`);
   }
   if (job.cost && (job.cost.credits !== undefined || job.cost.usd !== undefined)) {
-    lines.push(`cost     ${[job.cost.credits !== undefined ? `${job.cost.credits} credits` : '', job.cost.usd !== undefined ? `$${job.cost.usd}` : ''].filter(Boolean).join(' / ')}${job.cost.estimated ? ' (estimated)' : ''}`);
+    lines.push(
+      `cost     ${[job.cost.credits !== undefined ? `${job.cost.credits} credits` : '', job.cost.usd !== undefined ? `$${job.cost.usd}` : ''].filter(Boolean).join(' / ')}${job.cost.estimated ? ' (estimated)' : ''}`,
+    );
   }
   if (job.error) lines.push(`reason   ${job.error.message} (${job.error.code})`);
   return lines;
@@ -152,7 +165,9 @@ async function putUpload(
     requestChecksumCalculation: 'WHEN_REQUIRED',
   });
   const contentType = /\.png$/i.test(key) ? 'image/png' : /\.webp$/i.test(key) ? 'image/webp' : 'image/jpeg';
-  const put = await client.send(new PutObjectCommand({ Bucket: inputs.bucket, Key: key, Body: body, ContentType: contentType, Metadata: metadata }));
+  const put = await client.send(
+    new PutObjectCommand({ Bucket: inputs.bucket, Key: key, Body: body, ContentType: contentType, Metadata: metadata }),
+  );
   client.destroy();
   return { bucket: inputs.bucket, key, ...(put.VersionId ? { versionId: put.VersionId } : {}), ...(put.ETag ? { eTag: put.ETag } : {}) };
 }
@@ -238,7 +253,7 @@ export async function main(argv: string[], say: (line: string) => void = (l) => 
     );
     const target = await connect({ api: values.api, token: values.token, dataDir, bucket: values.bucket }, say);
     try {
-      if (!target.inputs) throw new UsageError('upload with --api needs --bucket (the deployment\'s inputs bucket)');
+      if (!target.inputs) throw new UsageError("upload with --api needs --bucket (the deployment's inputs bucket)");
       const source = await putUpload(target.inputs, key, readFileSync(file), metadata);
       const jobId = jobIdForUpload(source);
       say(`uploaded s3://${source.bucket}/${source.key} → job ${jobId}`);

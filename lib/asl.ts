@@ -45,7 +45,9 @@ export function extractWorkflow(template: Record<string, any>): ExtractedWorkflo
   const stateMachines = Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::StepFunctions::StateMachine');
   const [only] = stateMachines;
   if (stateMachines.length !== 1 || !only) {
-    throw new WorkflowExtractionError(`Expected exactly one AWS::StepFunctions::StateMachine in the template, found ${stateMachines.length}`);
+    throw new WorkflowExtractionError(
+      `Expected exactly one AWS::StepFunctions::StateMachine in the template, found ${stateMachines.length}`,
+    );
   }
   const [stateMachineLogicalId, stateMachine] = only;
   const definition = readDefinition(stateMachineLogicalId, stateMachine, resources);
@@ -56,7 +58,9 @@ export function extractWorkflow(template: Record<string, any>): ExtractedWorkflo
     const handler = resource.Metadata?.[HANDLER_METADATA_KEY] as unknown;
     if (handler === undefined) continue;
     if (!(HANDLERS as readonly unknown[]).includes(handler)) {
-      throw new WorkflowExtractionError(`Function ${logicalId}: metadata ${HANDLER_METADATA_KEY}=${JSON.stringify(handler)} is not a handler name`);
+      throw new WorkflowExtractionError(
+        `Function ${logicalId}: metadata ${HANDLER_METADATA_KEY}=${JSON.stringify(handler)} is not a handler name`,
+      );
     }
     handlerByFunctionName[localLambdaArn(logicalId)] = handler as HandlerName;
     handlerByFunctionName[logicalId] = handler as HandlerName;
@@ -128,9 +132,7 @@ class IntrinsicResolver {
     if (typeof value === 'string') return value;
     if (isIntrinsic(value, 'Fn::Join')) {
       const [separator, parts] = this.joinArgs(value['Fn::Join']);
-      return parts
-        .map((part) => (typeof part === 'string' ? part : JSON.stringify(this.resolveString(part)).slice(1, -1)))
-        .join(separator);
+      return parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(this.resolveString(part)).slice(1, -1))).join(separator);
     }
     throw this.fail(value, 'a DefinitionString must be a string or Fn::Join');
   }
@@ -178,7 +180,10 @@ class IntrinsicResolver {
     const [logicalId, attribute] = typeof args === 'string' ? args.split('.') : ((args ?? []) as unknown[]);
     const resource = typeof logicalId === 'string' ? this.resources[logicalId] : undefined;
     if (resource?.Type === 'AWS::Lambda::Function' && attribute === 'Arn') return localLambdaArn(logicalId as string);
-    throw this.fail({ 'Fn::GetAtt': args }, resource ? `GetAtt ${String(attribute)} of a ${resource.Type} has no local value` : 'no such resource');
+    throw this.fail(
+      { 'Fn::GetAtt': args },
+      resource ? `GetAtt ${String(attribute)} of a ${resource.Type} has no local value` : 'no such resource',
+    );
   }
 
   private joinArgs(args: unknown): [string, unknown[]] {

@@ -17,7 +17,6 @@ import { HANDLER_METADATA_KEY } from './asl.ts';
 /** The repository root: entries, the lock file and esbuild's project root are resolved from here. */
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
 
-
 export const handlerEntry = (name: HandlerName): string => path.join(PROJECT_ROOT, 'lambdas', 'handlers', `${name}.ts`);
 
 interface HandlerSizing {

@@ -106,11 +106,7 @@ export class HandlerAccess extends Construct {
           [ENV.publicUrl]: api.url,
         },
         statements: [
-          allow(
-            'CreateReadListJobs',
-            ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
-            [tableArn],
-          ),
+          allow('CreateReadListJobs', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [tableArn]),
           allow('QueryJobIndexes', ['dynamodb:Query'], [storage.jobsIndexArn('byStatus'), storage.jobsIndexArn('byCreatedAt')]),
           // Presigned download URLs are signed with this role's credentials.
           allow('PresignVideoDownloads', ['s3:GetObject'], [storage.outputsObjectsArn]),

@@ -79,7 +79,7 @@ export function acknowledgeNagFindings(stack: KlingflowStack): void {
   // validate and submit read, and s3-upload reads the metadata and manifest of, uploaded images under uploads/.
   const uploadsObjects = `AwsSolutions-IAM5[Resource::<${logicalIdOf(storage.inputsBucket)}.Arn>/${UPLOAD_PREFIX}*]`;
   const uploadReaders = {
-    validate: 'checks the uploaded input images of a job against the provider\'s image policy',
+    validate: "checks the uploaded input images of a job against the provider's image policy",
     submit: 'sends uploaded input images to the provider, inline or as GET URLs presigned with its role',
     's3-upload': 'reads the metadata and manifest of each image uploaded under uploads/ to create its job',
   } as const;
@@ -116,7 +116,7 @@ export function acknowledgeNagFindings(stack: KlingflowStack): void {
       route,
       'AwsSolutions-APIG4',
       'Provider callbacks cannot sign AWS requests or obtain our JWTs. The callback handler authenticates each ' +
-        'request itself (the provider\'s webhook signature, or the per-job secret in the callback URL) and rejects ' +
+        "request itself (the provider's webhook signature, or the per-job secret in the callback URL) and rejects " +
         'anything else before reading the body into the workflow.',
     );
   }

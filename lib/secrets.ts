@@ -88,8 +88,7 @@ export class DeploymentSecrets extends Construct {
     });
     this.webhookSecret = new secretsmanager.Secret(this, 'WebhookSecret', {
       secretName: DEPLOYMENT_SECRET_NAMES.webhook,
-      description:
-        'klingflow: signing key of job webhooks (Standard Webhooks); receivers verify with whsec_ followed by this value',
+      description: 'klingflow: signing key of job webhooks (Standard Webhooks); receivers verify with whsec_ followed by this value',
       generateSecretString: {
         passwordLength: WEBHOOK_SECRET_LENGTH,
         excludePunctuation: true,

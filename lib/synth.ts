@@ -63,9 +63,7 @@ export function synthesizeKlingflow(options: SynthesizeOptions = {}): SynthesisR
     const assembly = app.synth();
     const template = assembly.getStackByName(stack.stackName).template as CloudFormationTemplate;
     const reportPath = path.join(assembly.directory, VALIDATION_REPORT_FILE);
-    const validationReport = existsSync(reportPath)
-      ? (JSON.parse(readFileSync(reportPath, 'utf8')) as Record<string, any>)
-      : undefined;
+    const validationReport = existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, 'utf8')) as Record<string, any>) : undefined;
     return { template, validationReport };
   } finally {
     rmSync(outdir, { recursive: true, force: true });

@@ -97,7 +97,9 @@ function toEvent(req: IncomingMessage, url: URL, matched: Match, body: Buffer): 
       // The bearer token stands in for the IAM/JWT authorizer: its holder is the local user.
       ...(matched.route.auth ? { authorizer: { jwt: { claims: { sub: 'local' }, scopes: [] } } } : {}),
     } as APIGatewayProxyEventV2['requestContext'],
-    ...(body.length ? { body: isText ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !isText } : { isBase64Encoded: false }),
+    ...(body.length
+      ? { body: isText ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !isText }
+      : { isBase64Encoded: false }),
   };
 }
 
@@ -124,7 +126,8 @@ export async function startFrontDoor(host: LambdaHost, options: { port: number; 
         const url = new URL(req.url ?? '/', 'http://127.0.0.1');
         const matched = match(req.method ?? 'GET', url.pathname);
         if (matched === undefined) return sendJson(res, 404, 'NOT_FOUND', `no route ${req.method} ${url.pathname}`);
-        if (matched === 'method-not-allowed') return sendJson(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}`);
+        if (matched === 'method-not-allowed')
+          return sendJson(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}`);
         if (matched.route.auth && !tokenMatches(req.headers.authorization, options.token)) {
           return sendJson(res, 401, 'UNAUTHORIZED', 'send Authorization: Bearer <token> (printed by npm start)');
         }

@@ -80,7 +80,10 @@ function simulatedProviderKeys(dataDir: string, id: string) {
           secretKey: keep('secret-key', () => randomBytes(32).toString('base64url')),
         }
       : { apiKey };
-  return { credentials: credentials as { apiKey?: string; accessKey?: string; secretKey?: string }, webhookSecret: keep('webhook-secret', () => `whsec_${randomBytes(32).toString('base64')}`) };
+  return {
+    credentials: credentials as { apiKey?: string; accessKey?: string; secretKey?: string },
+    webhookSecret: keep('webhook-secret', () => `whsec_${randomBytes(32).toString('base64')}`),
+  };
 }
 
 export const STACK_FILE = 'stack.json';
@@ -109,7 +112,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const token = settings.KLINGFLOW_API_TOKEN ?? persisted(dataDir, 'api-token', () => randomBytes(24).toString('base64url'));
   const callbackSecret = persisted(dataDir, 'callback-secret', () => randomBytes(32).toString('base64url'));
   // Like the deployment's: 32 characters of [A-Za-z0-9], valid base64 for Standard Webhooks.
-  const webhookSecret = persisted(dataDir, 'webhook-secret', () => randomBytes(24).toString('base64').replace(/[^A-Za-z0-9]/g, 'A').slice(0, 32));
+  const webhookSecret = persisted(dataDir, 'webhook-secret', () =>
+    randomBytes(24)
+      .toString('base64')
+      .replace(/[^A-Za-z0-9]/g, 'A')
+      .slice(0, 32),
+  );
 
   const workflow = await loadWorkflow(options.cacheDir ?? join(dataDir, 'cache'));
   const outbox = new Outbox(dataDir, log);
@@ -207,7 +215,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const stackFile = join(dataDir, STACK_FILE);
     writeFileSync(
       stackFile,
-      JSON.stringify({ url: front.url, pid: process.pid, startedAt: new Date().toISOString(), s3Endpoint: s3.endpoint, inputsBucket: LOCAL_NAMES.inputsBucket }),
+      JSON.stringify({
+        url: front.url,
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+        s3Endpoint: s3.endpoint,
+        inputsBucket: LOCAL_NAMES.inputsBucket,
+      }),
     );
     stops.push(async () => rmSync(stackFile, { force: true }));
 

@@ -17,7 +17,9 @@ const stack = await startLocalStack({
 
 try {
   const headers = { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' };
-  const created = (await (await fetch(`${stack.url}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ prompt }) })).json()) as { jobId: string };
+  const created = (await (await fetch(`${stack.url}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ prompt }) })).json()) as {
+    jobId: string;
+  };
   let status = 'QUEUED';
   while (!['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'].includes(status)) {
     await new Promise((r) => setTimeout(r, 250));

@@ -13,9 +13,7 @@ export interface SimulatorCredentials {
 
 export type AuthFailureReason = 'missing' | 'invalid' | 'not-yet-valid' | 'expired';
 
-export type AuthOutcome =
-  | { ok: true; method: 'none' | 'api-key' | 'jwt' }
-  | { ok: false; reason: AuthFailureReason; detail: string };
+export type AuthOutcome = { ok: true; method: 'none' | 'api-key' | 'jwt' } | { ok: false; reason: AuthFailureReason; detail: string };
 
 const CLOCK_TOLERANCE_SECONDS = 5;
 
@@ -41,12 +39,9 @@ export function authenticationRequired(credentials: SimulatorCredentials | undef
   return Boolean(credentials?.apiKey || (credentials?.accessKey && credentials?.secretKey));
 }
 
-export async function authenticateBearer(
-  header: string | undefined,
-  credentials: SimulatorCredentials | undefined,
-): Promise<AuthOutcome> {
+export async function authenticateBearer(header: string | undefined, credentials: SimulatorCredentials | undefined): Promise<AuthOutcome> {
   if (!credentials || !authenticationRequired(credentials)) return { ok: true, method: 'none' };
-  if (!header || !header.trim()) return { ok: false, reason: 'missing', detail: 'Authorization header is empty' };
+  if (!header?.trim()) return { ok: false, reason: 'missing', detail: 'Authorization header is empty' };
 
   const match = /^Bearer ([^\s]+)$/.exec(header.trim());
   if (!match?.[1]) return { ok: false, reason: 'invalid', detail: 'Authorization must be "Bearer <token>"' };

@@ -2,7 +2,13 @@
 // timers, delivers callbacks in order, and counts create attempts for fault directives. Dialects own
 // the wire shapes; the engine only knows the canonical lifecycle below.
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_CALLBACK_RETRY, deliverCallback, standardWebhooksSigner, type CallbackRetryPolicy, type CallbackSigner } from './callbacks.ts';
+import {
+  DEFAULT_CALLBACK_RETRY,
+  deliverCallback,
+  standardWebhooksSigner,
+  type CallbackRetryPolicy,
+  type CallbackSigner,
+} from './callbacks.ts';
 import { rejectionForAttempt, type FaultPlan, type SubmitRejection } from './faults.ts';
 
 /** Canonical lifecycle; each dialect renders it in its own words (Kling legacy: `succeed`). */

@@ -2,9 +2,7 @@
 // what a provider code means and which failure text a content-policy failure carries.
 
 /** A create attempt the simulator refuses before a task exists. */
-export type SubmitRejection =
-  | { kind: 'provider-code'; code: string; times: number }
-  | { kind: 'http'; status: number; times: number };
+export type SubmitRejection = { kind: 'provider-code'; code: string; times: number } | { kind: 'http'; status: number; times: number };
 
 export type TerminalFailure = { kind: 'content-policy' } | { kind: 'message'; message: string };
 

@@ -46,7 +46,7 @@ export function mediaRoutes(engine: TaskEngine): Route[] {
 
 function serveMedia(engine: TaskEngine, res: ServerResponse, taskId: string, kind: MediaKind, headOnly: boolean): void {
   const task = engine.get(taskId);
-  if (!task || task.status !== 'succeeded') {
+  if (task?.status !== 'succeeded') {
     sendText(res, 404, 'Not Found');
     return;
   }

@@ -54,7 +54,15 @@ export interface Simulator {
   endpoints(): Record<string, { baseUrl: string; settings: Record<string, string> }>;
 }
 
-export const DIALECTS: readonly Dialect[] = [klingDialect, klingV3RestDialect, klingAiDialect, klinggeneratorDialect, kling3apiDialect, falDialect, replicateDialect];
+export const DIALECTS: readonly Dialect[] = [
+  klingDialect,
+  klingV3RestDialect,
+  klingAiDialect,
+  klinggeneratorDialect,
+  kling3apiDialect,
+  falDialect,
+  replicateDialect,
+];
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   if (options.webhookSecret !== undefined) assertWebhookSecret(options.webhookSecret);
@@ -78,7 +86,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     };
   };
   const routes: Route[] = [
-    ...controlRoutes(engine, dialects.map((dialect) => dialect.name)),
+    ...controlRoutes(
+      engine,
+      dialects.map((dialect) => dialect.name),
+    ),
     ...mediaRoutes(engine),
     // Each dialect under /<name>; kling also at the root, where the official API has its paths.
     ...dialects.flatMap((dialect) => mountRoutes(`/${dialect.name}`, dialect.routes(contextOf(dialect)))),

@@ -18,7 +18,11 @@ describe('dependency rule', () => {
   it('catches every deliberate break in the miniature tree, and only those', async () => {
     const fixture = path.join(ROOT, 'test/fixtures/dependency-rule');
     const found = await violationsIn(fixture, ['lambdas', 'lib', 'simulator']);
-    const rules = (from: string) => found.filter((v) => v.from === from).map((v) => v.rule).sort();
+    const rules = (from: string) =>
+      found
+        .filter((v) => v.from === from)
+        .map((v) => v.rule)
+        .sort();
     expect(rules('lambdas/domain/imports-aws-sdk.ts')).toEqual(['aws-sdk-only-in-handlers-and-aws']);
     expect(rules('lambdas/domain/imports-a-provider.ts')).toEqual(['domain-is-self-contained']);
     expect(rules('lambdas/providers/imports-aws.ts')).toEqual(['providers-read-only-the-domain']);

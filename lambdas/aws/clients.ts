@@ -11,7 +11,13 @@ import { config } from './env.ts';
 
 /** The settings a client is made from; a new value means a new client. */
 const settingsOf = (service: string): string =>
-  [process.env.AWS_REGION, process.env[`AWS_ENDPOINT_URL_${service}`], process.env.AWS_ENDPOINT_URL, process.env.AWS_ACCESS_KEY_ID, config.s3ForcePathStyle()].join('|');
+  [
+    process.env.AWS_REGION,
+    process.env[`AWS_ENDPOINT_URL_${service}`],
+    process.env.AWS_ENDPOINT_URL,
+    process.env.AWS_ACCESS_KEY_ID,
+    config.s3ForcePathStyle(),
+  ].join('|');
 
 const perSettings = <T>(service: string, make: () => T): (() => T) => {
   let made: { key: string; client: T } | undefined;

@@ -109,7 +109,8 @@ export const config = {
   downloadUrlSeconds: () => positiveInt(ENV.downloadUrlSeconds, 300),
   s3ForcePathStyle: () => process.env[ENV.s3ForcePathStyle] === 'true',
   /** A provider's base URL, or `undefined` when it has none configured. */
-  providerBaseUrl: (providerId: string): string | undefined => process.env[providerEnv(providerId, PROVIDER_ENV_NAMES.baseUrl)] || undefined,
+  providerBaseUrl: (providerId: string): string | undefined =>
+    process.env[providerEnv(providerId, PROVIDER_ENV_NAMES.baseUrl)] || undefined,
   /** A provider variable's value, or `undefined` when unset or empty. */
   providerValue: (providerId: string, name: string): string | undefined => process.env[providerEnv(providerId, name)] || undefined,
   /**

@@ -159,10 +159,7 @@ export class JobStore implements JobRepository {
    * Records the webhook of a finished job: counts an attempt and/or sets how delivery went. The job's
    * `updatedAt` is left alone: the webhook body is the job, and it must be the same on every retry.
    */
-  async recordWebhook(
-    jobId: string,
-    change: WebhookChange,
-  ): Promise<void> {
+  async recordWebhook(jobId: string, change: WebhookChange): Promise<void> {
     const names: Record<string, string> = { '#webhook': 'webhook' };
     const values: Record<string, unknown> = {
       ':id': change.id,
@@ -183,7 +180,8 @@ export class JobStore implements JobRepository {
         ExpressionAttributeValues: { ':empty': { id: change.id, status: 'pending', attempts: 0 } },
       }),
     );
-    let expression = 'SET #webhook.id = :id, #webhook.#status = :status, #webhook.#at = :at, #webhook.attempts = if_not_exists(#webhook.attempts, :zero) + :add';
+    let expression =
+      'SET #webhook.id = :id, #webhook.#status = :status, #webhook.#at = :at, #webhook.attempts = if_not_exists(#webhook.attempts, :zero) + :add';
     names['#status'] = 'status';
     names['#at'] = 'at';
     if (change.lastError !== undefined) {

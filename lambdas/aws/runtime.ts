@@ -77,7 +77,8 @@ export const createJobDeps = (): CreateJobDeps => ({
 export const failWorkflowWait: FailWait = (taskToken, error, cause) => failWait(sfn(), taskToken, error, cause);
 
 /** Wakes a workflow wait with a provider's terminal result; `false` when the wait had already ended. */
-export const resumeWorkflowWait = (taskToken: string, result: ProviderResult): Promise<boolean> => resumeWithResult(sfn(), taskToken, result);
+export const resumeWorkflowWait = (taskToken: string, result: ProviderResult): Promise<boolean> =>
+  resumeWithResult(sfn(), taskToken, result);
 
 /** What cancelling a job needs. */
 export const cancelJobDeps = (): CancelJobDeps => ({

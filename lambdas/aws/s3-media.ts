@@ -66,7 +66,10 @@ export async function checkStoredImages(
       continue;
     }
     if (!object.bytes) {
-      problems.push({ path: `${path}.s3Key`, message: `${ref.s3Key} is ${(object.size / 1048576).toFixed(1)} MB; the provider takes at most ${maxBytes / 1048576} MB` });
+      problems.push({
+        path: `${path}.s3Key`,
+        message: `${ref.s3Key} is ${(object.size / 1048576).toFixed(1)} MB; the provider takes at most ${maxBytes / 1048576} MB`,
+      });
       continue;
     }
     const verdict = checkImage(object.bytes, policy, ref.s3Key);

@@ -1,6 +1,12 @@
 // The workflow's Step Functions calls: starting a job's execution (named after the job id, so it is started once)
 // and answering the task token of a wait (docs/workflow.md, "AwaitResult").
-import { ExecutionAlreadyExists, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import {
+  ExecutionAlreadyExists,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  StartExecutionCommand,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
 import type { ExecutionInput, ProviderResult } from '../workflow/contract.ts';
 
 /** Starts the execution named `input.jobId`. One that exists already (running or closed) counts as started. */

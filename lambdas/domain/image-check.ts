@@ -31,10 +31,16 @@ export function checkImage(bytes: Uint8Array, policy: ImageInputPolicy | undefin
   }
   if (!policy) return { ok: true, image: facts };
   if (facts.bytes > policy.maxBytes) {
-    return { ok: false, reason: `${what} is ${(facts.bytes / 1048576).toFixed(1)} MB; the provider takes at most ${policy.maxBytes / 1048576} MB` };
+    return {
+      ok: false,
+      reason: `${what} is ${(facts.bytes / 1048576).toFixed(1)} MB; the provider takes at most ${policy.maxBytes / 1048576} MB`,
+    };
   }
   if (Math.min(facts.width, facts.height) < policy.minSide) {
-    return { ok: false, reason: `${what} is ${facts.width}×${facts.height} px; the provider needs at least ${policy.minSide} px on each side` };
+    return {
+      ok: false,
+      reason: `${what} is ${facts.width}×${facts.height} px; the provider needs at least ${policy.minSide} px on each side`,
+    };
   }
   const aspect = facts.width / facts.height;
   if (aspect < policy.minAspectRatio || aspect > policy.maxAspectRatio) {

@@ -2,16 +2,7 @@
 // Everything at the HTTP boundary is parsed with these schemas; the types come from them.
 import { z } from 'zod';
 
-export const JOB_STATUSES = [
-  'QUEUED',
-  'SUBMITTED',
-  'PROCESSING',
-  'ARCHIVING',
-  'SUCCEEDED',
-  'FAILED',
-  'CANCELLED',
-  'TIMED_OUT',
-] as const;
+export const JOB_STATUSES = ['QUEUED', 'SUBMITTED', 'PROCESSING', 'ARCHIVING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'] as const;
 export const JobStatus = z.enum(JOB_STATUSES);
 export type JobStatus = z.infer<typeof JobStatus>;
 
@@ -81,7 +72,10 @@ export const CreateJobRequest = z.strictObject({
     .max(6)
     .optional(),
   /** Receives the signed webhook when the job ends: https (validation also refuses private hosts). */
-  callbackUrl: z.url({ protocol: /^https?$/ }).describe('an https URL').optional(),
+  callbackUrl: z
+    .url({ protocol: /^https?$/ })
+    .describe('an https URL')
+    .optional(),
   metadata: Metadata.optional(),
 });
 export type CreateJobRequest = z.infer<typeof CreateJobRequest>;

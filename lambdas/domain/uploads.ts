@@ -100,7 +100,8 @@ export function uploadOptions(imageKey: string, metadata: Record<string, string>
         problems.push({ path: 'manifest', message: `${manifestKeyOf(imageKey)} must hold a JSON object of job options` });
       } else {
         for (const [field, value] of Object.entries(parsed)) {
-          if (NOT_FROM_UPLOADS.has(field)) problems.push({ path: `manifest.${field}`, message: 'the uploaded image is the input; remove this field' });
+          if (NOT_FROM_UPLOADS.has(field))
+            problems.push({ path: `manifest.${field}`, message: 'the uploaded image is the input; remove this field' });
           else request[field] = value;
         }
       }
@@ -117,10 +118,12 @@ export function uploadOptions(imageKey: string, metadata: Record<string, string>
     if (field === 'endImage') request.endImage = { s3Key: value };
     else if (NUMBER_FIELDS.has(field)) {
       const number = Number(value);
-      if (value.trim() === '' || !Number.isFinite(number)) problems.push({ path: `metadata.${name}`, message: `'${value}' is not a number` });
+      if (value.trim() === '' || !Number.isFinite(number))
+        problems.push({ path: `metadata.${name}`, message: `'${value}' is not a number` });
       else request[field] = number;
     } else if (BOOLEAN_FIELDS.has(field)) {
-      if (!['true', 'false'].includes(value.toLowerCase())) problems.push({ path: `metadata.${name}`, message: `'${value}' is not true or false` });
+      if (!['true', 'false'].includes(value.toLowerCase()))
+        problems.push({ path: `metadata.${name}`, message: `'${value}' is not true or false` });
       else request[field] = value.toLowerCase() === 'true';
     } else request[field] = value;
   }

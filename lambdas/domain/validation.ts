@@ -22,9 +22,7 @@ export interface FieldProblem {
   message: string;
 }
 
-export type Resolution =
-  | { ok: true; request: ResolvedRequest; mode: Mode }
-  | { ok: false; details: FieldProblem[] };
+export type Resolution = { ok: true; request: ResolvedRequest; mode: Mode } | { ok: false; details: FieldProblem[] };
 
 export interface ProviderLookup {
   /** Capabilities of a provider, or undefined when it is not enabled. */
@@ -86,8 +84,7 @@ export function resolveRequest(body: CreateJobRequest, providers: ProviderLookup
 function checkAgainstModel(body: CreateJobRequest, mode: Mode, model: ModelCapabilities, provider: string): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const name = `${provider} model ${model.id}`;
-  const unsupported = (path: string, what: string) =>
-    problems.push({ path, message: `${what} is not supported by ${name}` });
+  const unsupported = (path: string, what: string) => problems.push({ path, message: `${what} is not supported by ${name}` });
 
   if (!model.modes.includes(mode)) {
     problems.push({ path: modeField(mode), message: `${mode} is not supported by ${name}; allowed modes: ${list(model.modes)}` });
@@ -102,7 +99,10 @@ function checkAgainstModel(body: CreateJobRequest, mode: Mode, model: ModelCapab
     });
   }
   if (body.aspectRatio !== undefined && !model.aspectRatios.includes(body.aspectRatio)) {
-    problems.push({ path: 'aspectRatio', message: `'${body.aspectRatio}' is not allowed for ${name}; allowed: ${list(model.aspectRatios)}` });
+    problems.push({
+      path: 'aspectRatio',
+      message: `'${body.aspectRatio}' is not allowed for ${name}; allowed: ${list(model.aspectRatios)}`,
+    });
   }
   if (body.quality !== undefined && !model.qualities.includes(body.quality)) {
     problems.push({ path: 'quality', message: `'${body.quality}' is not allowed for ${name}; allowed: ${list(model.qualities)}` });
@@ -134,14 +134,17 @@ function checkAgainstModel(body: CreateJobRequest, mode: Mode, model: ModelCapab
     if (body.referenceImages.length > max) {
       problems.push({
         path: 'referenceImages',
-        message: max ? `${name} takes at most ${max} reference images, got ${body.referenceImages.length}` : `reference images are not supported by ${name}`,
+        message: max
+          ? `${name} takes at most ${max} reference images, got ${body.referenceImages.length}`
+          : `reference images are not supported by ${name}`,
       });
     }
   }
   if (body.voice && !model.voice) unsupported('voice', 'a voice');
   if (body.voice && body.audio === false) problems.push({ path: 'voice', message: 'a voice needs audio; leave audio unset or true' });
   if (body.keepOriginalSound !== undefined) {
-    if (mode !== 'video-edit') problems.push({ path: 'keepOriginalSound', message: 'keepOriginalSound applies to video edits (give a video)' });
+    if (mode !== 'video-edit')
+      problems.push({ path: 'keepOriginalSound', message: 'keepOriginalSound applies to video edits (give a video)' });
     else if (!model.keepOriginalSound) unsupported('keepOriginalSound', 'keeping the original sound');
   }
   if (body.endImage && body.cameraControl) {

@@ -12,7 +12,11 @@ import { logger } from '../aws/logger.ts';
 import { presignDownload } from '../aws/presign.ts';
 import { cancelJobDeps, createJobDeps, jobStore } from '../aws/runtime.ts';
 
-const links = (jobId: string) => ({ self: `/v1/jobs/${jobId}`, video: `/v1/jobs/${jobId}/video`, thumbnail: `/v1/jobs/${jobId}/thumbnail` });
+const links = (jobId: string) => ({
+  self: `/v1/jobs/${jobId}`,
+  video: `/v1/jobs/${jobId}/video`,
+  thumbnail: `/v1/jobs/${jobId}/thumbnail`,
+});
 
 const notFound = (jobId: string) => errorResponse(404, 'NOT_FOUND', `no job ${jobId}`);
 
@@ -31,9 +35,13 @@ async function create(event: HttpEvent): Promise<HttpResult> {
       return errorResponse(409, 'IDEMPOTENCY_CONFLICT', `Idempotency-Key was used for job ${outcome.jobId} with a different body`);
     case 'accepted':
       logger.info('job accepted', { jobId: outcome.job.jobId, created: outcome.created, provider: outcome.job.provider });
-      return json(202, { jobId: outcome.job.jobId, status: outcome.job.status, links: links(outcome.job.jobId) }, {
-        location: `/v1/jobs/${outcome.job.jobId}`,
-      });
+      return json(
+        202,
+        { jobId: outcome.job.jobId, status: outcome.job.status, links: links(outcome.job.jobId) },
+        {
+          location: `/v1/jobs/${outcome.job.jobId}`,
+        },
+      );
   }
 }
 
@@ -52,18 +60,14 @@ const ListQuery = z.strictObject({
 async function list(event: HttpEvent): Promise<HttpResult> {
   const query = ListQuery.safeParse(event.queryStringParameters ?? {});
   if (!query.success) {
-    return errorResponse(
-      400,
-      'MALFORMED_REQUEST',
-      'invalid query',
-      zodDetails(query.error, 'query'),
-    );
+    return errorResponse(400, 'MALFORMED_REQUEST', 'invalid query', zodDetails(query.error, 'query'));
   }
   try {
     const page = await jobStore().list(query.data);
     return json(200, { items: page.items.map(toPublicJob), nextCursor: page.nextCursor ?? null });
   } catch (error) {
-    if (error instanceof InvalidCursor) return errorResponse(400, 'MALFORMED_REQUEST', error.message, [{ path: 'cursor', message: error.message }]);
+    if (error instanceof InvalidCursor)
+      return errorResponse(400, 'MALFORMED_REQUEST', error.message, [{ path: 'cursor', message: error.message }]);
     throw error;
   }
 }

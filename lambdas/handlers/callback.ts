@@ -28,7 +28,11 @@ export async function handler(event: HttpEvent): Promise<HttpResult> {
     if (adapter.capabilities.callbackAuth === 'url-token' && !verifyCallbackToken(await callbackSecret(), providerId, jobId, token)) {
       throw new CallbackRejected('the callback URL token does not match this job');
     }
-    const status = await parseCallbackOf(adapter, { headers: lowerCaseHeaders(event.headers), query, rawBody: rawBody(event), jobId }, context);
+    const status = await parseCallbackOf(
+      adapter,
+      { headers: lowerCaseHeaders(event.headers), query, rawBody: rawBody(event), jobId },
+      context,
+    );
     // The task id from Submit is the one the workflow knows; the callback's may be shorter.
     const result = toProviderResult(status, 'callback', job.providerTaskId);
     const updated = await recordProviderResult(store, jobId, result);

@@ -30,7 +30,11 @@ export async function handler(event: S3Event): Promise<{ jobs: string[] }> {
       metadata: await uploadMetadata(s3(), source),
       manifest: await readManifest(s3(), bucket, key),
     });
-    logger.info(result.created ? 'upload job created' : 'upload job already existed', { jobId: result.jobId, key, problems: result.problems });
+    logger.info(result.created ? 'upload job created' : 'upload job already existed', {
+      jobId: result.jobId,
+      key,
+      problems: result.problems,
+    });
     jobs.push(result.jobId);
   }
   return { jobs };

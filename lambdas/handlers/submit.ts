@@ -23,7 +23,9 @@ export const handler = taskHandler('submit', JobRef, async ({ jobId }, log): Pro
 
   const { adapter, context } = await providerFor(job.provider);
   await store.updateActive(jobId, {}, { incrementAttempts: true });
-  const callbackUrl = adapter.capabilities.callbacks ? await callbackUrlOf(adapter.capabilities.callbackAuth, job.provider, jobId) : undefined;
+  const callbackUrl = adapter.capabilities.callbacks
+    ? await callbackUrlOf(adapter.capabilities.callbackAuth, job.provider, jobId)
+    : undefined;
   const media = await mediaForProvider(s3(), config.inputsBucket, job.request, adapter.capabilities.imageInput?.transport ?? 'url');
   const { providerTaskId } = await adapter.submit({ jobId, mode: job.mode, request: job.request, callbackUrl, media }, context);
   await store.updateActive(jobId, { status: 'SUBMITTED', providerTaskId, submittedAt: new Date().toISOString() });

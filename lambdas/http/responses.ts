@@ -33,7 +33,8 @@ export const rawBody = (event: HttpEvent): string =>
 /** Parses a JSON body, or answers why it could not (400). */
 export function parseJsonBody(event: HttpEvent): { ok: true; value: unknown } | { ok: false; response: HttpResult } {
   const text = rawBody(event);
-  if (!text.trim()) return { ok: false, response: errorResponse(400, 'MALFORMED_REQUEST', 'the request body is empty; send a JSON object') };
+  if (!text.trim())
+    return { ok: false, response: errorResponse(400, 'MALFORMED_REQUEST', 'the request body is empty; send a JSON object') };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {

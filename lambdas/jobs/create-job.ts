@@ -58,7 +58,10 @@ export async function createJob(
   // Every problem at once: fields that do not fit the schema, and what the rest asks of the provider.
   const parsed = parseLeniently(body);
   const resolution = resolveRequest(parsed.request, deps.providers);
-  const details = [...parsed.problems, ...(resolution.ok ? [] : resolution.details.filter((d) => !parsed.problems.some((p) => p.path === d.path)))];
+  const details = [
+    ...parsed.problems,
+    ...(resolution.ok ? [] : resolution.details.filter((d) => !parsed.problems.some((p) => p.path === d.path))),
+  ];
   if (details.length || !resolution.ok) return { kind: 'invalid', details };
 
   const requestHash = hashRequest(parsed.request);

@@ -51,7 +51,9 @@ export async function deliverWebhook(deps: WebhookDeps, job: Job, callbackUrl: s
       signal: AbortSignal.timeout(deps.timeoutMs),
     });
     await response.body?.cancel().catch(() => undefined);
-    return response.status >= 200 && response.status < 300 ? { ok: true, status: response.status } : { ok: false, error: `HTTP ${response.status}` };
+    return response.status >= 200 && response.status < 300
+      ? { ok: true, status: response.status }
+      : { ok: false, error: `HTTP ${response.status}` };
   } catch (error) {
     return { ok: false, error: (error as Error).message };
   }

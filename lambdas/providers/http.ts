@@ -6,7 +6,7 @@
 //
 // Messages name the method and path only (never the query string or the base URL), so no token or signed
 // parameter ends up in a log line or a job's error.
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ProviderError } from '../domain/errors.ts';
 import type { ErrorKind } from '../domain/errors.ts';
 import type { AdapterContext } from './port.ts';

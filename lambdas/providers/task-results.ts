@@ -18,7 +18,7 @@ export const CONTENT_POLICY_PATTERN = new RegExp(
     String.raw`risk[\s_-]*control`,
     String.raw`content.?[\s_-]*(?:security|safety|risk|policy|moderation|filter|violation)`,
     String.raw`safety[\s_-]*(?:filter|check|system|policy)`,
-    String.raw`moderat(?:ion|ed|ing|or)`,
+    'moderat(?:ion|ed|ing|or)',
     String.raw`nsfw|unsafe|prohibited|flagged|\bE005\b`,
     String.raw`(?<![a-z]|(?:case|time)[\s_-]*)sensitive`,
     String.raw`(?<!(?:rate|limit|quota|concurrency|constraint|schema|parameter)[\s_-]*)violat`,

@@ -37,10 +37,16 @@ export function failureOf(payload: FailurePayload): Failure {
     }
   }
   if (result?.status === 'cancelled') {
-    return { status: 'CANCELLED', error: result.error ?? { code: 'CANCELLED', message: 'the provider cancelled the task', retryable: false } };
+    return {
+      status: 'CANCELLED',
+      error: result.error ?? { code: 'CANCELLED', message: 'the provider cancelled the task', retryable: false },
+    };
   }
   if (result?.status === 'failed') {
-    return { status: 'FAILED', error: result.error ?? { code: 'PROVIDER_FAILED', message: 'the provider reported a failure without a reason', retryable: false } };
+    return {
+      status: 'FAILED',
+      error: result.error ?? { code: 'PROVIDER_FAILED', message: 'the provider reported a failure without a reason', retryable: false },
+    };
   }
   return { status: 'FAILED', error: { code: 'INTERNAL', message: 'the workflow failed without an error', retryable: true } };
 }

@@ -46,7 +46,8 @@ function awsEventType(type: string, stateType?: string): string {
 function stepFunctions(runtime: WorkflowRuntime, action: string, body: Record<string, any>): unknown {
   switch (action) {
     case 'StartExecution': {
-      if (body.stateMachineArn !== runtime.stateMachineArn) throw new WorkflowError('ExecutionDoesNotExist', 'State Machine Does Not Exist');
+      if (body.stateMachineArn !== runtime.stateMachineArn)
+        throw new WorkflowError('ExecutionDoesNotExist', 'State Machine Does Not Exist');
       let input: unknown;
       try {
         input = JSON.parse(body.input ?? '{}');
@@ -130,7 +131,9 @@ export async function startAwsApi(runtime: WorkflowRuntime, outbox: Outbox): Pro
           res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(result));
         } catch (error) {
           const name = error instanceof WorkflowError ? error.name : (error as Error).name || 'InternalFailure';
-          res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ __type: name, message: (error as Error).message }));
+          res
+            .writeHead(400, { 'content-type': 'application/x-amz-json-1.0' })
+            .end(JSON.stringify({ __type: name, message: (error as Error).message }));
         }
         return;
       }
@@ -139,9 +142,11 @@ export async function startAwsApi(runtime: WorkflowRuntime, outbox: Outbox): Pro
         res.writeHead(200, { 'content-type': 'text/xml' }).end(snsPublish(outbox, form));
         return;
       }
-      res.writeHead(400, { 'content-type': 'text/xml' }).end(
-        `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>not implemented locally: ${form.get('Action') ?? target}</Message></Error></ErrorResponse>`,
-      );
+      res
+        .writeHead(400, { 'content-type': 'text/xml' })
+        .end(
+          `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>not implemented locally: ${form.get('Action') ?? target}</Message></Error></ErrorResponse>`,
+        );
     })();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

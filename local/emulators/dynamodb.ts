@@ -14,7 +14,9 @@ export interface TableShape {
 
 /** The jobs table's shape from the template (AWS::DynamoDB::GlobalTable, what TableV2 synthesizes). */
 export function tableShapeFrom(template: { Resources: Record<string, { Type: string; Properties?: any }> }): TableShape {
-  const tables = Object.values(template.Resources).filter((r) => r.Type === 'AWS::DynamoDB::GlobalTable' || r.Type === 'AWS::DynamoDB::Table');
+  const tables = Object.values(template.Resources).filter(
+    (r) => r.Type === 'AWS::DynamoDB::GlobalTable' || r.Type === 'AWS::DynamoDB::Table',
+  );
   const [table] = tables;
   if (tables.length !== 1 || !table) throw new Error(`expected one DynamoDB table in the template, found ${tables.length}`);
   const p = table.Properties;

@@ -22,7 +22,10 @@ export async function startS3(dir: string, buckets: string[], onEvent?: (event: 
   });
   if (onEvent) {
     // s3rver emits during the request: a listener that throws would turn the PUT into a 500 after storing.
-    server.on('event', (event: unknown) => void onEvent(event).catch((error: Error) => process.stderr.write(`s3 event: ${error.message}\n`)));
+    server.on(
+      'event',
+      (event: unknown) => void onEvent(event).catch((error: Error) => process.stderr.write(`s3 event: ${error.message}\n`)),
+    );
   }
   const address = (await server.run()) as AddressInfo;
   return { endpoint: `http://127.0.0.1:${address.port}`, close: () => server.close() };

@@ -76,11 +76,9 @@ interface TaskState {
 /** Every Task state of a definition (nested ones too), by name. */
 function taskStates(states: Record<string, TaskState>): [string, TaskState][] {
   return Object.entries(states).flatMap(([name, state]) => {
-    const nested = [
-      ...(state.Branches ?? []).map((b) => b.States),
-      state.Iterator?.States,
-      state.ItemProcessor?.States,
-    ].filter((s): s is Record<string, TaskState> => Boolean(s));
+    const nested = [...(state.Branches ?? []).map((b) => b.States), state.Iterator?.States, state.ItemProcessor?.States].filter(
+      (s): s is Record<string, TaskState> => Boolean(s),
+    );
     return [...(state.Type === 'Task' ? [[name, state] as [string, TaskState]] : []), ...nested.flatMap(taskStates)];
   });
 }

@@ -22,7 +22,10 @@ const shotFields = {
 };
 
 /** fal: "Either prompt or multi_prompt must be provided, but not both"; shots must fill the video. */
-function promptOrShots(body: { prompt?: string; multi_prompt?: { duration?: string }[] | null; duration?: string }, ctx: z.RefinementCtx): void {
+function promptOrShots(
+  body: { prompt?: string; multi_prompt?: { duration?: string }[] | null; duration?: string },
+  ctx: z.RefinementCtx,
+): void {
   const shots = body.multi_prompt ?? [];
   if (body.prompt !== undefined && shots.length > 0) {
     ctx.addIssue({ code: 'custom', path: ['multi_prompt'], message: 'give prompt or multi_prompt, not both' });
@@ -145,7 +148,9 @@ const o3Edit = z.strictObject({
 type InputSchema = z.ZodType<Record<string, unknown>>;
 
 function endpoints(version: string, tiers: string[], tasks: Record<string, InputSchema>): [string, InputSchema][] {
-  return tiers.flatMap((tier) => Object.entries(tasks).map(([task, schema]): [string, InputSchema] => [`fal-ai/kling-video/${version}/${tier}/${task}`, schema]));
+  return tiers.flatMap((tier) =>
+    Object.entries(tasks).map(([task, schema]): [string, InputSchema] => [`fal-ai/kling-video/${version}/${tier}/${task}`, schema]),
+  );
 }
 
 /** Every endpoint id served, with its input schema. */

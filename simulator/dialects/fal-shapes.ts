@@ -34,11 +34,15 @@ export function plainError(status: number, detail: string, headers: Record<strin
  */
 export const FAL_DIRECTIVE_ERRORS: Readonly<Record<string, () => FalAnswer>> = {
   CONTENT_POLICY_VIOLATION: () =>
-    typedError(422, 'content_policy_violation', 'The content could not be processed because it was flagged by a content checker.', ['body', 'prompt']),
+    typedError(422, 'content_policy_violation', 'The content could not be processed because it was flagged by a content checker.', [
+      'body',
+      'prompt',
+    ]),
   VALUE_ERROR: () => typedError(422, 'value_error', 'The input is not valid.', ['body', 'prompt']),
   INTERNAL_SERVER_ERROR: () => typedError(500, 'internal_server_error', 'Internal server error.', ['body'], true),
   GENERATION_TIMEOUT: () => typedError(504, 'generation_timeout', 'The generation took too long.', ['body'], true),
-  DOWNSTREAM_SERVICE_UNAVAILABLE: () => typedError(503, 'downstream_service_unavailable', 'An upstream service is unavailable.', ['body'], true),
+  DOWNSTREAM_SERVICE_UNAVAILABLE: () =>
+    typedError(503, 'downstream_service_unavailable', 'An upstream service is unavailable.', ['body'], true),
   UNAUTHORIZED: () => plainError(401, 'Invalid key: no user matches these credentials.'),
   EXHAUSTED_BALANCE: () => plainError(403, 'User is locked. Reason: Exhausted balance. Top up your balance to continue.'),
   RATE_LIMITED: () => plainError(429, 'Too many requests, slow down.', { 'retry-after': '7' }),
@@ -114,7 +118,10 @@ export function videoOutput(task: SimTask, baseUrl: string): Record<string, unkn
 }
 
 /** The webhook body (fal.ai docs, "Webhooks") for a finished request. */
-export function webhookBody(requestId: string, outcome: { ok: true; output: unknown } | { ok: false; answer: FalAnswer }): Record<string, unknown> {
+export function webhookBody(
+  requestId: string,
+  outcome: { ok: true; output: unknown } | { ok: false; answer: FalAnswer },
+): Record<string, unknown> {
   if (outcome.ok) return { request_id: requestId, gateway_request_id: requestId, status: 'OK', payload: outcome.output };
   return {
     request_id: requestId,

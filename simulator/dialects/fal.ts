@@ -47,8 +47,16 @@ export const falDialect: Dialect = {
     const REQUEST = '^/([^/]+)/([^/]+)/requests/([^/]+)';
     return [
       { methods: ['GET'], pattern: /^\/\.well-known\/jwks\.json$/, handle: ({ res }) => sendJson(res, 200, state.keys.jwks) },
-      { methods: ['GET'], pattern: new RegExp(`${REQUEST}/status$`), handle: authenticated(context, (route) => queueStatus(context, state, route)) },
-      { methods: ['PUT'], pattern: new RegExp(`${REQUEST}/cancel$`), handle: authenticated(context, (route) => cancel(context, state, route)) },
+      {
+        methods: ['GET'],
+        pattern: new RegExp(`${REQUEST}/status$`),
+        handle: authenticated(context, (route) => queueStatus(context, state, route)),
+      },
+      {
+        methods: ['PUT'],
+        pattern: new RegExp(`${REQUEST}/cancel$`),
+        handle: authenticated(context, (route) => cancel(context, state, route)),
+      },
       { methods: ['GET'], pattern: new RegExp(`${REQUEST}$`), handle: authenticated(context, (route) => result(context, state, route)) },
       { methods: ['POST'], pattern: /^\/(fal-ai\/.+)$/, handle: authenticated(context, (route) => submit(context, state, route)) },
       {
@@ -67,7 +75,13 @@ function authenticated(context: DialectContext, handler: (route: RouteContext) =
     if (expected !== undefined) {
       const given = /^Key (\S+)$/.exec(route.req.headers.authorization?.trim() ?? '')?.[1];
       if (!given || !sameText(given, expected)) {
-        reply(route.res, plainError(401, given ? 'Invalid key: no user matches these credentials.' : 'Authentication required: send "Authorization: Key <key>".'));
+        reply(
+          route.res,
+          plainError(
+            401,
+            given ? 'Invalid key: no user matches these credentials.' : 'Authentication required: send "Authorization: Key <key>".',
+          ),
+        );
         return;
       }
     }
@@ -162,7 +176,12 @@ function queueStatus(context: DialectContext, state: FalState, { res, params, ur
   }
   const requestId = found.externalTaskId ?? '';
   const status = queueState(found, state.cancelled.has(requestId));
-  const body = statusBody(status, requestId, requestUrls(context.mountUrl(), found.product, requestId), url.searchParams.get('logs') === '1');
+  const body = statusBody(
+    status,
+    requestId,
+    requestUrls(context.mountUrl(), found.product, requestId),
+    url.searchParams.get('logs') === '1',
+  );
   sendJson(res, status === 'COMPLETED' ? 200 : 202, body);
 }
 
@@ -197,7 +216,7 @@ function cancel(context: DialectContext, state: FalState, { res, params }: Route
 function findRequest(context: DialectContext, params: string[]) {
   const [owner, app, requestId = ''] = params;
   const task = context.engine.findByExternalId(FAL_DIALECT, requestId);
-  return task && task.product.startsWith(`${owner}/${app}/`) ? task : undefined;
+  return task?.product.startsWith(`${owner}/${app}/`) ? task : undefined;
 }
 
 type Outcome = { ok: true; output: unknown } | { ok: false; answer: FalAnswer };

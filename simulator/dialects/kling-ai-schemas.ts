@@ -78,7 +78,10 @@ export type CreateVideoBody = z.infer<typeof createVideoBody>;
 
 /** `shots[0].prompt`-style path of a zod issue. */
 export function issuePath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)), '');
+  return path.reduce<string>(
+    (text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)),
+    '',
+  );
 }
 
 /** The text fault directives are read from: the prompt, else the first shot's. */

@@ -28,7 +28,11 @@ export const klingAiDialect: Dialect = {
 type Handler = (context: DialectContext, route: RouteContext) => void;
 
 function authenticated(context: DialectContext, handler: Handler): Route['handle'] {
-  return requireBearer(context.credentials, ({ res }) => sendKlingAiError(res, 'UNAUTHORIZED'), (route) => handler(context, route));
+  return requireBearer(
+    context.credentials,
+    ({ res }) => sendKlingAiError(res, 'UNAUTHORIZED'),
+    (route) => handler(context, route),
+  );
 }
 
 function createTask(context: DialectContext, { res, body: rawBody }: RouteContext): void {
@@ -43,7 +47,11 @@ function createTask(context: DialectContext, { res, body: rawBody }: RouteContex
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issuePath(issue?.path ?? []);
-    sendKlingAiError(res, 'INVALID_REQUEST', field ? `Invalid parameter ${field}: ${issue?.message}` : 'The request body must be a JSON object');
+    sendKlingAiError(
+      res,
+      'INVALID_REQUEST',
+      field ? `Invalid parameter ${field}: ${issue?.message}` : 'The request body must be a JSON object',
+    );
     return;
   }
   const request = parsed.data;

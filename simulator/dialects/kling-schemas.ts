@@ -129,11 +129,25 @@ export const image2videoBody = z
     image_tail: mediaInput.optional(),
     static_mask: mediaInput.optional(),
     dynamic_masks: z
-      .array(z.object({ mask: mediaInput, trajectories: z.array(z.object({ x: z.number().int(), y: z.number().int() })).min(2).max(77) }))
+      .array(
+        z.object({
+          mask: mediaInput,
+          trajectories: z
+            .array(z.object({ x: z.number().int(), y: z.number().int() }))
+            .min(2)
+            .max(77),
+        }),
+      )
       .max(6)
       .optional(),
-    element_list: z.array(z.object({ element_id: z.number().int() })).max(3).optional(),
-    voice_list: z.array(z.object({ voice_id: z.string().min(1) })).max(2).optional(),
+    element_list: z
+      .array(z.object({ element_id: z.number().int() }))
+      .max(3)
+      .optional(),
+    voice_list: z
+      .array(z.object({ voice_id: z.string().min(1) }))
+      .max(2)
+      .optional(),
     ...shotFields,
     ...commonFields,
   })
@@ -158,7 +172,10 @@ export const image2videoBody = z
 export const multiImage2videoBody = z.object({
   ...commonFields,
   model_name: z.enum(['kling-v1-6']).optional(),
-  image_list: z.array(z.object({ image: mediaInput })).min(1).max(4),
+  image_list: z
+    .array(z.object({ image: mediaInput }))
+    .min(1)
+    .max(4),
   prompt: promptText.min(1),
   mode: z.enum(['std', 'pro']).optional(),
   duration: durationField(['5', '10']).optional(),
@@ -170,7 +187,6 @@ export const CREATE_BODY_SCHEMAS = {
   image2video: image2videoBody,
   'multi-image2video': multiImage2videoBody,
 } as const satisfies Record<KlingProduct, z.ZodType>;
-
 
 export const listQuery = z.object({
   pageNum: z.coerce.number().int().min(1).max(1000).default(1),

@@ -21,7 +21,10 @@ const cameraControl = z.strictObject({
 
 const commonFields = {
   model: z.enum(KLING_V3_REST_MODEL_IDS).default('kling-v3'),
-  prompt: z.string().max(2500).refine((text) => text.trim().length > 0, { message: 'is required (1-2500 characters)' }),
+  prompt: z
+    .string()
+    .max(2500)
+    .refine((text) => text.trim().length > 0, { message: 'is required (1-2500 characters)' }),
   negative_prompt: z.string().max(1000).optional(),
   duration: duration.default(5),
   resolution: z.enum(['720p', '1080p', '4k']).default('720p'),

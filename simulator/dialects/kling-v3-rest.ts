@@ -31,7 +31,11 @@ export const klingV3RestDialect: Dialect = {
 type Handler = (context: DialectContext, route: RouteContext) => void;
 
 function authenticated(context: DialectContext, handler: Handler): Route['handle'] {
-  return requireBearer(context.credentials, ({ res }, failure) => sendKlingV3RestError(res, 'UNAUTHORIZED', failure.detail), (route) => handler(context, route));
+  return requireBearer(
+    context.credentials,
+    ({ res }, failure) => sendKlingV3RestError(res, 'UNAUTHORIZED', failure.detail),
+    (route) => handler(context, route),
+  );
 }
 
 function createTask(context: DialectContext, { res, params, body: rawBody }: RouteContext): void {

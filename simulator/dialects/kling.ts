@@ -5,14 +5,7 @@ import { parseFaultDirectives, type FaultPlan, type SubmitRejection } from '../f
 import { sendText, type Route, type RouteContext } from '../http.ts';
 import type { Dialect, DialectContext } from './dialect.ts';
 import { AUTH_FAILURE_CODES, isKlingErrorCode, sendKlingError, sendKlingSuccess } from './kling-errors.ts';
-import {
-  CREATE_BODY_SCHEMAS,
-  KLING_PRODUCTS,
-  describeIssuePath,
-  directivePrompt,
-  listQuery,
-  type KlingProduct,
-} from './kling-schemas.ts';
+import { CREATE_BODY_SCHEMAS, KLING_PRODUCTS, describeIssuePath, directivePrompt, listQuery, type KlingProduct } from './kling-schemas.ts';
 import { CONTENT_POLICY_MESSAGE, KLING_DIALECT, klingCallbackPayload, klingTaskData } from './kling-shapes.ts';
 import { standardWebhooksSigner } from '../callbacks.ts';
 
@@ -31,7 +24,11 @@ export const klingDialect: Dialect = {
 type KlingHandler = (context: DialectContext, route: RouteContext) => void;
 
 function authenticated(context: DialectContext, handler: KlingHandler): Route['handle'] {
-  return requireBearer(context.credentials, ({ res }, failure) => sendKlingError(res, AUTH_FAILURE_CODES[failure.reason]), (route) => handler(context, route));
+  return requireBearer(
+    context.credentials,
+    ({ res }, failure) => sendKlingError(res, AUTH_FAILURE_CODES[failure.reason]),
+    (route) => handler(context, route),
+  );
 }
 
 function createTask(context: DialectContext, { res, params, body: rawBody }: RouteContext): void {
@@ -97,8 +94,7 @@ function createTask(context: DialectContext, { res, params, body: rawBody }: Rou
 function queryTask(context: DialectContext, { res, params }: RouteContext): void {
   const [product, id = ''] = params;
   const byTaskId = context.engine.get(id);
-  const task =
-    byTaskId?.dialect === KLING_DIALECT ? byTaskId : context.engine.findByExternalId(KLING_DIALECT, id);
+  const task = byTaskId?.dialect === KLING_DIALECT ? byTaskId : context.engine.findByExternalId(KLING_DIALECT, id);
   if (!task || task.product !== product) {
     sendKlingError(res, 1203, `The requested resource does not exist: task ${id}`);
     return;
@@ -116,7 +112,10 @@ function listTasks(context: DialectContext, { res, params, url }: RouteContext):
   const { pageNum, pageSize } = query.data;
   const newestFirst = context.engine.list({ dialect: KLING_DIALECT, product: params[0] }).reverse();
   const page = newestFirst.slice((pageNum - 1) * pageSize, pageNum * pageSize);
-  sendKlingSuccess(res, page.map((task) => klingTaskData(task, context.baseUrl())));
+  sendKlingSuccess(
+    res,
+    page.map((task) => klingTaskData(task, context.baseUrl())),
+  );
 }
 
 function unknownCodes(plan: FaultPlan): string[] {

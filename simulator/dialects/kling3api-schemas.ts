@@ -76,7 +76,8 @@ export function problemOfTypeRules(body: GenerateBody): RequestProblem | null {
   if (body.end_image && mode !== 'image-to-video') return refuse('end_image is for image-to-video tasks only');
   if (body.images && mode !== 'reference-to-video') return refuse('images is for O3 reference-to-video tasks');
   if (body.images && body.images.length > MAX_REFERENCE_IMAGES) return refuse(`images takes at most ${MAX_REFERENCE_IMAGES} URLs`);
-  if (body.video && mode !== 'reference-to-video' && mode !== 'video-edit') return refuse('video is for reference-to-video or video-edit tasks');
+  if (body.video && mode !== 'reference-to-video' && mode !== 'video-edit')
+    return refuse('video is for reference-to-video or video-edit tasks');
   if (body.keep_original_sound !== undefined && mode !== 'video-edit') return refuse('keep_original_sound is for video-edit tasks');
   if (body.cfg_scale !== undefined && isO3Type(body.type)) return refuse('cfg_scale is Kling 3.0 only');
   return null;

@@ -6,7 +6,15 @@ import { sendText, type Route, type RouteContext } from '../http.ts';
 import type { Dialect, DialectContext } from './dialect.ts';
 import { isDocumentedCode, sendKling3apiError, sendKling3apiSuccess } from './kling3api-errors.ts';
 import { GenerateBody, StatusQuery, problemOfIssues, problemOfTypeRules } from './kling3api-schemas.ts';
-import { CONTENT_POLICY_MESSAGE, KLING3API_DIALECT, creditsOf, parsePublicTaskId, prefixOfType, publicTaskId, statusData } from './kling3api-shapes.ts';
+import {
+  CONTENT_POLICY_MESSAGE,
+  KLING3API_DIALECT,
+  creditsOf,
+  parsePublicTaskId,
+  prefixOfType,
+  publicTaskId,
+  statusData,
+} from './kling3api-shapes.ts';
 import type { TaskType } from './kling3api-schemas.ts';
 
 export const kling3apiDialect: Dialect = {
@@ -21,7 +29,11 @@ export const kling3apiDialect: Dialect = {
 type Handler = (context: DialectContext, route: RouteContext) => void;
 
 function authenticated(context: DialectContext, handler: Handler): Route['handle'] {
-  return requireBearer(context.credentials, ({ res }) => sendKling3apiError(res, 'INVALID_API_KEY'), (route) => handler(context, route));
+  return requireBearer(
+    context.credentials,
+    ({ res }) => sendKling3apiError(res, 'INVALID_API_KEY'),
+    (route) => handler(context, route),
+  );
 }
 
 function createTask(context: DialectContext, { res, body: rawBody }: RouteContext): void {

@@ -31,14 +31,14 @@ export function statusOfProviderCode(code: string): number | undefined {
   return DOCUMENTED_ERROR_STATUSES.find((status) => KLINGGENERATOR_ERRORS[status]?.code === wanted);
 }
 
-export function sendKlingGeneratorError(
-  res: ServerResponse,
-  status: number,
-  remaining: number,
-  message?: string,
-): void {
+export function sendKlingGeneratorError(res: ServerResponse, status: number, remaining: number, message?: string): void {
   const spec = KLINGGENERATOR_ERRORS[status] ?? { code: status >= 500 ? 'server_error' : 'request_error', message: `HTTP ${status}` };
-  sendJson(res, status, { error: { code: spec.code, message: message ?? spec.message } }, { [RATE_LIMIT_REMAINING_HEADER]: String(remaining) });
+  sendJson(
+    res,
+    status,
+    { error: { code: spec.code, message: message ?? spec.message } },
+    { [RATE_LIMIT_REMAINING_HEADER]: String(remaining) },
+  );
 }
 
 export function sendKlingGeneratorJson(res: ServerResponse, body: unknown, remaining: number): void {

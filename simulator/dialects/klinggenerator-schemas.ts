@@ -36,5 +36,8 @@ export type GenerateBody = z.infer<typeof generateBody>;
 
 /** `a.b[0]`-style path of a zod issue. */
 export function issuePath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)), '');
+  return path.reduce<string>(
+    (text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)),
+    '',
+  );
 }

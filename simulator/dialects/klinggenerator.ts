@@ -49,7 +49,12 @@ function generate(context: DialectContext, quota: DailyQuota, { res, body: rawBo
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issuePath(issue?.path ?? []);
-    sendKlingGeneratorError(res, 400, quota.remaining(), field ? `Invalid parameter ${field}: ${issue?.message}` : `Invalid body: ${issue?.message}`);
+    sendKlingGeneratorError(
+      res,
+      400,
+      quota.remaining(),
+      field ? `Invalid parameter ${field}: ${issue?.message}` : `Invalid body: ${issue?.message}`,
+    );
     return;
   }
   const request = parsed.data;

@@ -17,6 +17,9 @@ interface ReplicateErrorMeaning {
  * The named errors a `[sim:<NAME>]` directive can impose on a create (Replicate has no numeric codes, so the names
  * are the simulator's own). `[sim:http<status>]` gives the same body shape for any status.
  */
+/** The fault answered for a code nobody knows: Replicate's internal error. */
+const INTERNAL_FAULT: ReplicateErrorMeaning = { status: 500, title: 'Internal server error', detail: 'Something went wrong on our side.' };
+
 export const REPLICATE_FAULT_CODES: Readonly<Record<string, ReplicateErrorMeaning>> = {
   UNAUTHENTICATED: { status: 401, title: 'Unauthenticated', detail: 'No valid API token was given.' },
   INSUFFICIENT_CREDIT: { status: 402, title: 'Insufficient credit', detail: 'The account has no credit left to run this model.' },
@@ -29,7 +32,7 @@ export const REPLICATE_FAULT_CODES: Readonly<Record<string, ReplicateErrorMeanin
     title: 'Request was throttled',
     detail: `Request was throttled. Your rate limit resets in ~${RATE_LIMIT_RESET_SECONDS}s.`,
   },
-  INTERNAL: { status: 500, title: 'Internal server error', detail: 'Something went wrong on our side.' },
+  INTERNAL: INTERNAL_FAULT,
   UNAVAILABLE: { status: 503, title: 'Service unavailable', detail: 'The service is temporarily unavailable.' },
 };
 
@@ -44,7 +47,7 @@ export function sendReplicateError(res: ServerResponse, status: number, detail: 
 }
 
 export function sendReplicateFault(res: ServerResponse, code: string): void {
-  const meaning = REPLICATE_FAULT_CODES[code] ?? REPLICATE_FAULT_CODES.INTERNAL!;
+  const meaning = REPLICATE_FAULT_CODES[code] ?? INTERNAL_FAULT;
   sendReplicateError(res, meaning.status, meaning.detail, meaning.title);
 }
 

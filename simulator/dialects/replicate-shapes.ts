@@ -69,7 +69,8 @@ export function renderPrediction(engine: TaskEngine, task: SimTask, urls: { moun
   const stored = task.request as StoredPrediction;
   const id = task.externalTaskId ?? task.taskId;
   const status = predictionStatus(engine, task);
-  const completedAt = status === 'canceled' ? canceledAt(engine, task) : task.status === 'succeeded' || task.status === 'failed' ? task.updatedAt : undefined;
+  const completedAt =
+    status === 'canceled' ? canceledAt(engine, task) : task.status === 'succeeded' || task.status === 'failed' ? task.updatedAt : undefined;
   const startedAt = status === 'starting' ? undefined : task.createdAt;
   const seconds = (from: number, to: number) => Math.max(0, (to - from) / 1000);
   return {
@@ -86,7 +87,10 @@ export function renderPrediction(engine: TaskEngine, task: SimTask, urls: { moun
     created_at: new Date(task.createdAt).toISOString(),
     started_at: startedAt === undefined ? null : new Date(startedAt).toISOString(),
     completed_at: completedAt === undefined ? null : new Date(completedAt).toISOString(),
-    metrics: completedAt === undefined ? {} : { predict_time: seconds(task.createdAt, completedAt), total_time: seconds(task.createdAt, completedAt) },
+    metrics:
+      completedAt === undefined
+        ? {}
+        : { predict_time: seconds(task.createdAt, completedAt), total_time: seconds(task.createdAt, completedAt) },
     urls: {
       get: `${urls.mountUrl}/v1/predictions/${id}`,
       cancel: `${urls.mountUrl}/v1/predictions/${id}/cancel`,

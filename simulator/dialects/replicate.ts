@@ -44,7 +44,11 @@ export const replicateDialect: Dialect = {
 type ReplicateHandler = (context: DialectContext, route: RouteContext) => void;
 
 function authenticated(context: DialectContext, handler: ReplicateHandler): Route['handle'] {
-  return requireBearer(context.credentials, ({ res }) => sendReplicateError(res, 401, 'You did not pass a valid authentication token.', 'Unauthenticated'), (route) => handler(context, route));
+  return requireBearer(
+    context.credentials,
+    ({ res }) => sendReplicateError(res, 401, 'You did not pass a valid authentication token.', 'Unauthenticated'),
+    (route) => handler(context, route),
+  );
 }
 
 function createPrediction(context: DialectContext, { res, params, body: rawBody }: RouteContext): void {

@@ -98,7 +98,9 @@ describe('every identity statement', () => {
   it('uses Resource "*" only for actions without resource-level permissions (X-Ray, log delivery)', () => {
     const starActions = actionsOf(statements.filter((s) => asArray(s.Resource).includes('*')));
     for (const action of starActions) {
-      expect(action).toMatch(/^xray:|^logs:(Create|Get|Update|Delete|List)LogDeliver(y|ies)$|^logs:(PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)$/);
+      expect(action).toMatch(
+        /^xray:|^logs:(Create|Get|Update|Delete|List)LogDeliver(y|ies)$|^logs:(PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)$/,
+      );
     }
   });
 
@@ -157,7 +159,10 @@ describe('handler roles', () => {
   });
 
   it('S3 actions are limited to jobs/* in the outputs bucket and uploads/* in the inputs bucket; SNS to the Notices topic', () => {
-    const { outputs: [outputsId], inputs: [inputsId] } = bucketsOf(template);
+    const {
+      outputs: [outputsId],
+      inputs: [inputsId],
+    } = bucketsOf(template);
     expect(resourcesFor('api', 's3:GetObject')).toEqual([`<${outputsId}.Arn>/jobs/*`]);
     expect(resourcesFor('archive', 's3:PutObject')).toEqual([`<${outputsId}.Arn>/jobs/*`]);
     expect(resourcesFor('archive', 's3:AbortMultipartUpload')).toEqual([`<${outputsId}.Arn>/jobs/*`]);
@@ -169,7 +174,9 @@ describe('handler roles', () => {
   });
 
   it('validate, submit and s3-upload read only uploads/* of the inputs bucket; nothing else touches it', () => {
-    const { inputs: [inputsId] } = bucketsOf(template);
+    const {
+      inputs: [inputsId],
+    } = bucketsOf(template);
     const readers = ['validate', 'submit', 's3-upload'] as const;
     for (const name of readers) {
       for (const action of READ_UPLOADS) expect(resourcesFor(name, action), `${name} ${action}`).toEqual([`<${inputsId}.Arn>/uploads/*`]);
@@ -179,9 +186,10 @@ describe('handler roles', () => {
       expect(s3Actions, name).toEqual(lists ? [...READ_UPLOADS, ...LIST_UPLOADS] : READ_UPLOADS);
       if (lists) {
         const list = statements.filter((st) => asArray(st.Action).includes('s3:ListBucket'));
-        expect(list.map((st) => ({ resources: asArray(st.Resource).map(render), condition: st.Condition })), name).toEqual([
-          { resources: [`<${inputsId}.Arn>`], condition: { StringLike: { 's3:prefix': ['uploads/*'] } } },
-        ]);
+        expect(
+          list.map((st) => ({ resources: asArray(st.Resource).map(render), condition: st.Condition })),
+          name,
+        ).toEqual([{ resources: [`<${inputsId}.Arn>`], condition: { StringLike: { 's3:prefix': ['uploads/*'] } } }]);
       }
     }
     for (const name of HANDLERS.filter((n) => !(readers as readonly string[]).includes(n))) {
@@ -193,7 +201,8 @@ describe('handler roles', () => {
   });
 
   it('each secret is read by exactly the handlers that need it', () => {
-    const secretId = (name: string) => resourcesOfType(template, 'AWS::SecretsManager::Secret').find(([, s]) => s.Properties!.Name === name)![0];
+    const secretId = (name: string) =>
+      resourcesOfType(template, 'AWS::SecretsManager::Secret').find(([, s]) => s.Properties!.Name === name)![0];
     const readersOf = (id: string) =>
       HANDLERS.filter((name) => resourcesFor(name, 'secretsmanager:GetSecretValue').includes(`<${id}>`)).sort();
     expect(readersOf(secretId('klingflow/providers/kling'))).toEqual([...PROVIDER_CLIENTS].sort());
@@ -201,12 +210,16 @@ describe('handler roles', () => {
     expect(readersOf(secretId('klingflow/webhook-secret'))).toEqual(['webhook']);
     // ...and no handler may read anything else from Secrets Manager.
     const secretIds = new Set(resourcesOfType(template, 'AWS::SecretsManager::Secret').map(([id]) => `<${id}>`));
-    for (const name of HANDLERS) for (const resource of resourcesFor(name, 'secretsmanager:GetSecretValue')) expect(secretIds).toContain(resource);
+    for (const name of HANDLERS)
+      for (const resource of resourcesFor(name, 'secretsmanager:GetSecretValue')) expect(secretIds).toContain(resource);
     // No other role (state machine, bucket-notifications handler) reads secrets.
     const handlerRoles = new Set(Object.values(functionsByHandler(template)).map((f) => f.roleLogicalId));
     for (const [roleId] of resourcesOfType(template, 'AWS::IAM::Role')) {
       if (handlerRoles.has(roleId)) continue;
-      expect(actionsOf(roleStatements(template, roleId)).filter((a) => a.startsWith('secretsmanager:')), roleId).toEqual([]);
+      expect(
+        actionsOf(roleStatements(template, roleId)).filter((a) => a.startsWith('secretsmanager:')),
+        roleId,
+      ).toEqual([]);
     }
   });
 
@@ -214,7 +227,9 @@ describe('handler roles', () => {
     const { roleLogicalId } = functionsByHandler(template)['s3-upload'];
     const [tableId] = onlyResourceOfType(template, 'AWS::DynamoDB::GlobalTable');
     const [stateMachineId] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
-    const { inputs: [inputsId] } = bucketsOf(template);
+    const {
+      inputs: [inputsId],
+    } = bucketsOf(template);
     const statements = roleStatements(template, roleLogicalId)
       .filter((s) => !asArray(s.Action).some((a) => /^(logs|xray):/.test(a)))
       .map((s) => ({ actions: [...asArray(s.Action)].sort(), resources: asArray(s.Resource).map(render), condition: s.Condition }));
@@ -233,9 +248,12 @@ describe('handler roles', () => {
 describe('uploads trigger', () => {
   it('only S3, for the inputs bucket in this account, may invoke s3-upload', () => {
     const fn = functionsByHandler(template)['s3-upload'];
-    const { inputs: [inputsId] } = bucketsOf(template);
+    const {
+      inputs: [inputsId],
+    } = bucketsOf(template);
     const permissions = resourcesOfType(template, 'AWS::Lambda::Permission').filter(
-      ([, p]) => render(p.Properties!.FunctionName) === `<${fn.logicalId}.Arn>` || render(p.Properties!.FunctionName) === `<${fn.logicalId}>`,
+      ([, p]) =>
+        render(p.Properties!.FunctionName) === `<${fn.logicalId}.Arn>` || render(p.Properties!.FunctionName) === `<${fn.logicalId}>`,
     );
     expect(permissions.map(([, p]) => p.Properties)).toEqual([
       {
@@ -247,20 +265,27 @@ describe('uploads trigger', () => {
       },
     ]);
     // S3 may invoke no other function.
-    const s3Permissions = resourcesOfType(template, 'AWS::Lambda::Permission').filter(([, p]) => p.Properties!.Principal === 's3.amazonaws.com');
+    const s3Permissions = resourcesOfType(template, 'AWS::Lambda::Permission').filter(
+      ([, p]) => p.Properties!.Principal === 's3.amazonaws.com',
+    );
     expect(s3Permissions).toHaveLength(1);
   });
 
-  it('the bucket-notifications handler may only log to its own log group and put the inputs bucket\'s notifications', () => {
+  it("the bucket-notifications handler may only log to its own log group and put the inputs bucket's notifications", () => {
     const handlerId = Object.keys(template.Resources).find((id) => id.startsWith(BUCKET_NOTIFICATIONS_HANDLER_ID))!;
     const handler = template.Resources[handlerId];
     expect(handler.Type).toBe('AWS::Lambda::Function');
     const roleId = handler.Properties.Role['Fn::GetAtt'][0] as string;
     const logGroupId = handler.Properties.LoggingConfig.LogGroup.Ref as string;
     expect(template.Resources[logGroupId].Properties.RetentionInDays).toBeGreaterThan(0);
-    const { inputs: [inputsId] } = bucketsOf(template);
+    const {
+      inputs: [inputsId],
+    } = bucketsOf(template);
     expect(template.Resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
-    const statements = roleStatements(template, roleId).map((s) => ({ actions: [...asArray(s.Action)].sort(), resources: asArray(s.Resource).map(render) }));
+    const statements = roleStatements(template, roleId).map((s) => ({
+      actions: [...asArray(s.Action)].sort(),
+      resources: asArray(s.Resource).map(render),
+    }));
     expect(statements).toEqual(
       expect.arrayContaining([
         { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`<${logGroupId}.Arn>`] },

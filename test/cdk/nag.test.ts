@@ -95,17 +95,25 @@ describe('cdk-nag AwsSolutions', () => {
     expect(acknowledgments.filter(({ id }) => id === 'AwsSolutions-APIG4').map(({ path: at }) => at)).toEqual([
       'Klingflow/Api/HttpApi/POST--v1--callbacks--{provider}--{jobId}',
     ]);
-    expect(acknowledgments.filter(({ id }) => id === 'AwsSolutions-SMG4').map(({ path: at }) => at).sort()).toEqual([
+    expect(
+      acknowledgments
+        .filter(({ id }) => id === 'AwsSolutions-SMG4')
+        .map(({ path: at }) => at)
+        .sort(),
+    ).toEqual([
       'Klingflow/DeploymentSecrets/CallbackSecret',
       'Klingflow/DeploymentSecrets/WebhookSecret',
       'Klingflow/ProviderSecrets/Provider-kling',
     ]);
     const resourceStar = acknowledgments.filter(({ id }) => id === 'AwsSolutions-IAM5[Resource::*]').map(({ path: at }) => at);
-    for (const at of resourceStar) expect(at).toMatch(/^Klingflow\/(Functions\/[A-Za-z0-9]+Role|Workflow\/StateMachine\/Role)\/DefaultPolicy$/);
+    for (const at of resourceStar)
+      expect(at).toMatch(/^Klingflow\/(Functions\/[A-Za-z0-9]+Role|Workflow\/StateMachine\/Role)\/DefaultPolicy$/);
   });
 
   it('acknowledges the uploads/* wildcard of the inputs bucket only for validate, submit and s3-upload', () => {
-    const uploads = acknowledgments.filter(({ id }) => /^AwsSolutions-IAM5\[Resource::<StorageInputs[A-Z0-9]+\.Arn>\/uploads\/\*\]$/.test(id));
+    const uploads = acknowledgments.filter(({ id }) =>
+      /^AwsSolutions-IAM5\[Resource::<StorageInputs[A-Z0-9]+\.Arn>\/uploads\/\*\]$/.test(id),
+    );
     expect(uploads.map(({ path: at }) => at).sort()).toEqual([
       'Klingflow/Functions/S3UploadRole/DefaultPolicy',
       'Klingflow/Functions/SubmitRole/DefaultPolicy',

@@ -80,7 +80,10 @@ describe('Jobs table', () => {
       },
     ]);
     const types = Object.fromEntries(
-      (table.Properties!.AttributeDefinitions as { AttributeName: string; AttributeType: string }[]).map((d) => [d.AttributeName, d.AttributeType]),
+      (table.Properties!.AttributeDefinitions as { AttributeName: string; AttributeType: string }[]).map((d) => [
+        d.AttributeName,
+        d.AttributeType,
+      ]),
     );
     expect(types).toEqual({ jobId: 'S', status: 'S', createdAt: 'S', kind: 'S' });
   });
@@ -91,7 +94,11 @@ describe('buckets', () => {
 
   it('are versioned outputs and inputs buckets, each logging to the separate access-logs bucket', () => {
     expect(resourcesOfType(template, 'AWS::S3::Bucket')).toHaveLength(3);
-    const { outputs: [, outputs], inputs: [, inputs], accessLogs: [accessLogsId, accessLogs] } = bucketsOf(template);
+    const {
+      outputs: [, outputs],
+      inputs: [, inputs],
+      accessLogs: [accessLogsId, accessLogs],
+    } = bucketsOf(template);
     expect(outputs.Properties!.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: accessLogsId }, LogFilePrefix: 'outputs/' });
     expect(inputs.Properties!.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: accessLogsId }, LogFilePrefix: 'inputs/' });
     expect(outputs.Properties!.VersioningConfiguration).toEqual({ Status: 'Enabled' });
@@ -101,7 +108,9 @@ describe('buckets', () => {
   });
 
   it('inputs: abandoned multipart uploads and replaced versions expire; current uploads stay', () => {
-    const { inputs: [, inputs] } = bucketsOf(template);
+    const {
+      inputs: [, inputs],
+    } = bucketsOf(template);
     expect(inputs.Properties!.LifecycleConfiguration.Rules).toEqual([
       { Id: 'abort-incomplete-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, Status: 'Enabled' },
       { Id: 'expire-replaced-versions', NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' },
@@ -153,7 +162,9 @@ describe('uploads trigger', () => {
   });
 
   it('sends every object created under uploads/ with an image suffix (either case) to s3-upload', () => {
-    const { inputs: [inputsId] } = bucketsOf(template);
+    const {
+      inputs: [inputsId],
+    } = bucketsOf(template);
     const s3Upload = functionsByHandler(template)['s3-upload'].logicalId;
     const props = notifications();
     expect(props.BucketName).toEqual({ Ref: inputsId });
@@ -166,7 +177,9 @@ describe('uploads trigger', () => {
       // s3:ObjectCreated:* is Put, Post, Copy and CompleteMultipartUpload.
       expect(configuration.Events).toEqual(['s3:ObjectCreated:*']);
       expect(configuration.LambdaFunctionArn).toEqual({ 'Fn::GetAtt': [s3Upload, 'Arn'] });
-      const rules = Object.fromEntries((configuration.Filter.Key.FilterRules as { Name: string; Value: string }[]).map((r) => [r.Name, r.Value]));
+      const rules = Object.fromEntries(
+        (configuration.Filter.Key.FilterRules as { Name: string; Value: string }[]).map((r) => [r.Name, r.Value]),
+      );
       expect(Object.keys(rules).sort()).toEqual(['prefix', 'suffix']);
       expect(rules.prefix).toBe('uploads/');
       suffixes.push(rules.suffix!);
@@ -175,16 +188,22 @@ describe('uploads trigger', () => {
     expect(suffixes).toEqual(expect.arrayContaining(['.png', '.PNG', '.jpg', '.JPG', '.jpeg', '.JPEG', '.webp', '.WEBP']));
   });
 
-  it('are put once the invoke permission, the handler\'s S3 permission and the TLS-only bucket policy exist', () => {
+  it("are put once the invoke permission, the handler's S3 permission and the TLS-only bucket policy exist", () => {
     const [, resource] = onlyResourceOfType(template, 'Custom::S3BucketNotifications');
     const dependsOn = asArray(resource.DependsOn);
-    const [permissionId] = resourcesOfType(template, 'AWS::Lambda::Permission').find(([, p]) => p.Properties!.Principal === 's3.amazonaws.com')!;
-    const { inputs: [inputsId] } = bucketsOf(template);
-    const [bucketPolicyId] = resourcesOfType(template, 'AWS::S3::BucketPolicy').find(([, p]) => render(p.Properties!.Bucket) === `<${inputsId}>`)!;
+    const [permissionId] = resourcesOfType(template, 'AWS::Lambda::Permission').find(
+      ([, p]) => p.Properties!.Principal === 's3.amazonaws.com',
+    )!;
+    const {
+      inputs: [inputsId],
+    } = bucketsOf(template);
+    const [bucketPolicyId] = resourcesOfType(template, 'AWS::S3::BucketPolicy').find(
+      ([, p]) => render(p.Properties!.Bucket) === `<${inputsId}>`,
+    )!;
     expect(dependsOn).toEqual(expect.arrayContaining([permissionId, bucketPolicyId]));
   });
 
-  it('the notifications handler (CDK\'s) is the only function besides the handlers, logging to its own log group', () => {
+  it("the notifications handler (CDK's) is the only function besides the handlers, logging to its own log group", () => {
     const others = resourcesOfType(template, 'AWS::Lambda::Function').filter(([, f]) => !f.Metadata?.['klingflow:handler']);
     expect(others.map(([id]) => id)).toEqual([expect.stringMatching(new RegExp(`^${BUCKET_NOTIFICATIONS_HANDLER_ID}`))]);
     const [, handler] = others[0]!;
@@ -221,7 +240,10 @@ describe('provider secrets', () => {
     resourcesOfType(t, 'AWS::SecretsManager::Secret').filter(([, s]) => String(s.Properties!.Name).startsWith('klingflow/providers/'));
 
   it('one per enabled provider, named klingflow/providers/<id>, credentials empty, no value in the template', () => {
-    const names = (t: CfnTemplate) => providerSecrets(t).map(([, s]) => s.Properties!.Name).sort();
+    const names = (t: CfnTemplate) =>
+      providerSecrets(t)
+        .map(([, s]) => s.Properties!.Name)
+        .sort();
     expect(names(template)).toEqual(['klingflow/providers/kling']);
     expect(names(variant)).toEqual(['klingflow/providers/kling', 'klingflow/providers/kling-v3-rest']);
     for (const [, secret] of providerSecrets(variant)) {
@@ -387,7 +409,9 @@ describe('Lambda functions', () => {
     for (const name of HANDLERS) expect(env(name).KLINGFLOW_JOBS_TABLE).toEqual({ Ref: tableId });
     expect(env('api').KLINGFLOW_STATE_MACHINE_ARN).toEqual({ Ref: stateMachineId });
     expect(env('s3-upload').KLINGFLOW_STATE_MACHINE_ARN).toEqual({ Ref: stateMachineId });
-    const { inputs: [inputsId] } = bucketsOf(template);
+    const {
+      inputs: [inputsId],
+    } = bucketsOf(template);
     for (const name of ['s3-upload', 'validate', 'submit'] as const) expect(env(name).KLINGFLOW_INPUTS_BUCKET).toEqual({ Ref: inputsId });
     expect(env('s3-upload')).toMatchObject({
       KLINGFLOW_ENABLED_PROVIDERS: 'kling',
@@ -480,7 +504,10 @@ describe('HTTP API', () => {
     assertions.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
-      AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiAccessLogs'), 'Arn'] }, Format: Match.stringLikeRegexp('requestId') },
+      AccessLogSettings: {
+        DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiAccessLogs'), 'Arn'] },
+        Format: Match.stringLikeRegexp('requestId'),
+      },
       DefaultRouteSettings: { ThrottlingBurstLimit: Match.anyValue(), ThrottlingRateLimit: Match.anyValue() },
     });
     const [apiId] = onlyResourceOfType(template, 'AWS::ApiGatewayV2::Api');
@@ -508,7 +535,10 @@ describe('context', () => {
   it('accepts lists as arrays, JSON or comma-separated strings', () => {
     expect(configFrom({ notificationEmails: ['a@example.com'] }).notificationEmails).toEqual(['a@example.com']);
     expect(configFrom({ notificationEmails: '["a@example.com","b@example.com"]' }).notificationEmails).toHaveLength(2);
-    expect(configFrom({ enabledProviders: 'kling, kling-v3-rest', providerBaseUrls: { 'kling-v3-rest': 'https://r.example.com' } }).enabledProviders).toEqual(['kling', 'kling-v3-rest']);
+    expect(
+      configFrom({ enabledProviders: 'kling, kling-v3-rest', providerBaseUrls: { 'kling-v3-rest': 'https://r.example.com' } })
+        .enabledProviders,
+    ).toEqual(['kling', 'kling-v3-rest']);
   });
 
   it('knows a default base URL for every provider', () => {
@@ -530,8 +560,10 @@ describe('context', () => {
 
   it('reads providerSettings as an object or JSON; values become strings', () => {
     expect(
-      configFrom({ enabledProviders: 'kling,fal', providerSettings: { fal: { JWKS_URL: 'https://x.example.com/jwks', RETRIES: 2, STRICT: true } } })
-        .providerSettings,
+      configFrom({
+        enabledProviders: 'kling,fal',
+        providerSettings: { fal: { JWKS_URL: 'https://x.example.com/jwks', RETRIES: 2, STRICT: true } },
+      }).providerSettings,
     ).toEqual({ fal: { JWKS_URL: 'https://x.example.com/jwks', RETRIES: '2', STRICT: 'true' } });
     expect(configFrom({ providerSettings: '{"kling":{"MODE":"fast"}}' }).providerSettings).toEqual({ kling: { MODE: 'fast' } });
     expect(configFrom({ providerSettings: '{"kling":{}}' }).providerSettings).toEqual({});

@@ -66,7 +66,16 @@ describe('definition', () => {
   });
 
   it('uses only what the local interpreter executes: no JSONata, Variables/Assign or Distributed Map', () => {
-    const forbidden = new Set(['QueryLanguage', 'Assign', 'Output', 'Arguments', 'ItemReader', 'ItemBatcher', 'ResultWriter', 'ProcessorConfig']);
+    const forbidden = new Set([
+      'QueryLanguage',
+      'Assign',
+      'Output',
+      'Arguments',
+      'ItemReader',
+      'ItemBatcher',
+      'ResultWriter',
+      'ProcessorConfig',
+    ]);
     const keys: string[] = [];
     const walk = (value: unknown) => {
       if (Array.isArray(value)) value.forEach(walk);
@@ -131,7 +140,15 @@ describe('definition', () => {
 
   it('sends each task the payload of the contract', () => {
     const jobRef = { 'jobId.$': '$.jobId' };
-    for (const name of [STATES.validate, STATES.submit, STATES.pollStatus, STATES.notify, STATES.notifyFailure, STATES.sendWebhook, STATES.sendFailureWebhook]) {
+    for (const name of [
+      STATES.validate,
+      STATES.submit,
+      STATES.pollStatus,
+      STATES.notify,
+      STATES.notifyFailure,
+      STATES.sendWebhook,
+      STATES.sendFailureWebhook,
+    ]) {
       expect(states[name].Parameters, name).toEqual(jobRef);
     }
     for (const name of [STATES.webhookGaveUp, STATES.failureWebhookGaveUp]) {
@@ -174,7 +191,12 @@ describe('definition', () => {
   });
 
   it('bounds the AwaitResult ⇄ PollStatus loop by $.config.maxPolls', () => {
-    expect(states[STATES.startPolling]).toMatchObject({ Type: 'Pass', Result: { count: 0 }, ResultPath: '$.polls', Next: STATES.awaitResult });
+    expect(states[STATES.startPolling]).toMatchObject({
+      Type: 'Pass',
+      Result: { count: 0 },
+      ResultPath: '$.polls',
+      Next: STATES.awaitResult,
+    });
     expect(states[STATES.countPoll]).toMatchObject({
       Type: 'Pass',
       Parameters: { 'count.$': 'States.MathAdd($.polls.count, 1)' },
@@ -221,7 +243,9 @@ describe('definition', () => {
     expect(states[STATES.markFailed].Next).toBe(STATES.notifyFailure);
     expect(states[STATES.notifyFailure].Next).toBe(STATES.sendFailureWebhook);
     // A failed notice still sends the webhook.
-    expect(states[STATES.notifyFailure].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: STATES.sendFailureWebhook }]);
+    expect(states[STATES.notifyFailure].Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: null, Next: STATES.sendFailureWebhook },
+    ]);
     expect(states[STATES.sendFailureWebhook].Next).toBe(STATES.failed);
     expect(states[STATES.failed].Type).toBe('Fail');
     // A notice never changes the outcome, and a failed one still sends the webhook.
@@ -247,22 +271,25 @@ describe('webhook states', () => {
     for (const name of [send, gaveUp]) expect(states[name].TimeoutSeconds, name).toBe(lambdaTimeout + 10);
   });
 
-  it.each(PAIRS)('$send: {jobId}, result discarded, redelivers WebhookDeliveryFailed 3 times (1 s, ×2, ≤30 s)', ({ send, gaveUp, after }) => {
-    const state = states[send];
-    expect(state.Parameters).toEqual({ 'jobId.$': '$.jobId' });
-    expect(state.ResultPath).toBeNull();
-    expect(state.Retry[0]).toEqual({
-      ErrorEquals: [WEBHOOK_DELIVERY_FAILED],
-      IntervalSeconds: 1,
-      BackoffRate: 2,
-      MaxAttempts: 3,
-      MaxDelaySeconds: 30,
-    });
-    expect(state.Retry).toHaveLength(2); // and the Lambda service errors
-    expect(state.Retry[1].ErrorEquals).toContain('Lambda.ServiceException');
-    expect(state.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.webhookError', Next: gaveUp }]);
-    expect(state.Next).toBe(after);
-  });
+  it.each(PAIRS)(
+    '$send: {jobId}, result discarded, redelivers WebhookDeliveryFailed 3 times (1 s, ×2, ≤30 s)',
+    ({ send, gaveUp, after }) => {
+      const state = states[send];
+      expect(state.Parameters).toEqual({ 'jobId.$': '$.jobId' });
+      expect(state.ResultPath).toBeNull();
+      expect(state.Retry[0]).toEqual({
+        ErrorEquals: [WEBHOOK_DELIVERY_FAILED],
+        IntervalSeconds: 1,
+        BackoffRate: 2,
+        MaxAttempts: 3,
+        MaxDelaySeconds: 30,
+      });
+      expect(state.Retry).toHaveLength(2); // and the Lambda service errors
+      expect(state.Retry[1].ErrorEquals).toContain('Lambda.ServiceException');
+      expect(state.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.webhookError', Next: gaveUp }]);
+      expect(state.Next).toBe(after);
+    },
+  );
 
   it.each(PAIRS)('$gaveUp: {jobId, gaveUp: $.webhookError}, then $after whatever happens', ({ gaveUp, after }) => {
     const state = states[gaveUp];
@@ -304,7 +331,12 @@ describe('webhook states', () => {
     throw Object.assign(new Error('receiver answered 503'), { name: WEBHOOK_DELIVERY_FAILED });
   };
   const succeededJob = {
-    [STATES.awaitResult]: () => ({ providerTaskId: 't1', status: 'succeeded', videoUrl: 'https://v.example.com/v.mp4', source: 'callback' }),
+    [STATES.awaitResult]: () => ({
+      providerTaskId: 't1',
+      status: 'succeeded',
+      videoUrl: 'https://v.example.com/v.mp4',
+      source: 'callback',
+    }),
     [STATES.archive]: () => ({ Payload: { video: { bucket: 'b', key: 'jobs/job_1/video.mp4' } } }),
     [STATES.notify]: () => {
       throw new Error('SNS is down');
@@ -314,7 +346,9 @@ describe('webhook states', () => {
   it('in the local interpreter: a failed notice still sends the webhook; 1 + 3 attempts, then WebhookGaveUp, then Done', async () => {
     const { status, calls } = await runLocally({ ...succeededJob, [STATES.sendWebhook]: undelivered });
     expect(status).toBe('SUCCEEDED');
-    const tail = calls.map((c) => c.state).filter((name) => [STATES.notify, STATES.sendWebhook, STATES.webhookGaveUp].includes(name as never));
+    const tail = calls
+      .map((c) => c.state)
+      .filter((name) => [STATES.notify, STATES.sendWebhook, STATES.webhookGaveUp].includes(name as never));
     expect(tail.filter((n) => n === STATES.notify).length).toBeGreaterThanOrEqual(1);
     expect(tail.filter((n) => n === STATES.sendWebhook)).toHaveLength(4);
     expect(calls.filter((c) => c.state === STATES.sendWebhook).every((c) => JSON.stringify(c.input) === '{"jobId":"job_1"}')).toBe(true);
@@ -350,12 +384,18 @@ describe('Retry rules', () => {
   const retriers = () => tasks().flatMap(([name, state]) => (state.Retry ?? []).map((retrier: any) => ({ name, ...retrier })));
 
   it('use exactly the retryable error names of lambdas/domain/errors.ts and WebhookDeliveryFailed (besides Lambda.*, States.*)', () => {
-    const used = new Set(retriers().flatMap((r) => r.ErrorEquals as string[]).filter((e) => !/^(Lambda|States)\./.test(e)));
+    const used = new Set(
+      retriers()
+        .flatMap((r) => r.ErrorEquals as string[])
+        .filter((e) => !/^(Lambda|States)\./.test(e)),
+    );
     const retryable = [...RETRYABLE_ERROR_NAMES.concurrency, ...RETRYABLE_ERROR_NAMES.transient];
     expect([...used].sort()).toEqual([...retryable, WEBHOOK_DELIVERY_FAILED].sort());
     for (const name of used) if (name !== WEBHOOK_DELIVERY_FAILED) expect(Object.values(ERROR_NAMES)).toContain(name);
     // WebhookDeliveryFailed is retried only where a webhook is sent.
-    const webhookRetriers = retriers().filter((r) => r.ErrorEquals.includes(WEBHOOK_DELIVERY_FAILED)).map((r) => r.name);
+    const webhookRetriers = retriers()
+      .filter((r) => r.ErrorEquals.includes(WEBHOOK_DELIVERY_FAILED))
+      .map((r) => r.name);
     expect(webhookRetriers.sort()).toEqual([STATES.sendFailureWebhook, STATES.sendWebhook].sort());
   });
 
@@ -369,16 +409,21 @@ describe('Retry rules', () => {
       MaxDelaySeconds: 60,
       JitterStrategy: 'FULL',
     });
-    expect(submit).toContainEqual({ ErrorEquals: [...RETRYABLE_ERROR_NAMES.transient], IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 5 });
-    expect(states[STATES.pollStatus].Retry).toContainEqual(
-      expect.objectContaining({ ErrorEquals: [...RETRYABLE_ERROR_NAMES.transient] }),
-    );
+    expect(submit).toContainEqual({
+      ErrorEquals: [...RETRYABLE_ERROR_NAMES.transient],
+      IntervalSeconds: 2,
+      BackoffRate: 2,
+      MaxAttempts: 5,
+    });
+    expect(states[STATES.pollStatus].Retry).toContainEqual(expect.objectContaining({ ErrorEquals: [...RETRYABLE_ERROR_NAMES.transient] }));
   });
 
   it('every Task retries Lambda service errors', () => {
     for (const [name, state] of tasks()) {
       expect(
-        (state.Retry ?? []).some((r: any) => r.ErrorEquals.includes('Lambda.ServiceException') && r.ErrorEquals.includes('Lambda.TooManyRequestsException')),
+        (state.Retry ?? []).some(
+          (r: any) => r.ErrorEquals.includes('Lambda.ServiceException') && r.ErrorEquals.includes('Lambda.TooManyRequestsException'),
+        ),
         name,
       ).toBe(true);
     }

@@ -63,7 +63,9 @@ describe('cancelling a job', () => {
     const notices = await noticesOf(stack, jobId);
     expect(notices.map((n) => n.subject)).toEqual([`klingflow job ${jobId} CANCELLED`]);
     const delivery = deliveries.find((d) => d.headers['webhook-id'] === `msg_${jobId}_CANCELLED`)!;
-    expect(new Webhook(`whsec_${stack.webhookSecret}`).verify(delivery.body, delivery.headers)).toMatchObject({ data: { status: 'CANCELLED' } });
+    expect(new Webhook(`whsec_${stack.webhookSecret}`).verify(delivery.body, delivery.headers)).toMatchObject({
+      data: { status: 'CANCELLED' },
+    });
 
     const job = (await client.request('GET', `/v1/jobs/${jobId}`)).body;
     expect(job).toMatchObject({ status: 'CANCELLED', webhook: { status: 'delivered' } });

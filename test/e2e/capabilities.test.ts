@@ -41,22 +41,27 @@ const validBodyFor = (provider: string, model: ModelCapabilities): Record<string
   };
 };
 
-const cases = PROVIDER_IDS.flatMap((provider) => getAdapter(provider).capabilities.models.map((model) => [provider, model.id, model] as const));
+const cases = PROVIDER_IDS.flatMap((provider) =>
+  getAdapter(provider).capabilities.models.map((model) => [provider, model.id, model] as const),
+);
 
 describe('every provider × model refuses what it cannot do', () => {
-  it.each(cases)('%s %s: a duration outside its range is a 422 naming what is allowed, and nothing is written', async (provider, _id, model) => {
-    const before = (await client.request('GET', '/v1/jobs?limit=100')).body.items.length;
-    const executions = stack.runtime.list().length;
-    const duration = disallowedDuration(model);
-    const response = await client.request('POST', '/v1/jobs', { ...validBodyFor(provider, model), durationSeconds: duration });
-    expect(response.status).toBe(422);
-    const detail = response.body.error.details.find((d: { path: string }) => d.path === 'durationSeconds');
-    expect(detail, JSON.stringify(response.body.error.details)).toBeDefined();
-    expect(detail.message).toContain(String(duration));
-    expect(detail.message).toContain(`allowed: ${model.durationsSeconds.join(', ')}`);
-    expect((await client.request('GET', '/v1/jobs?limit=100')).body.items.length).toBe(before);
-    expect(stack.runtime.list().length).toBe(executions);
-  });
+  it.each(cases)(
+    '%s %s: a duration outside its range is a 422 naming what is allowed, and nothing is written',
+    async (provider, _id, model) => {
+      const before = (await client.request('GET', '/v1/jobs?limit=100')).body.items.length;
+      const executions = stack.runtime.list().length;
+      const duration = disallowedDuration(model);
+      const response = await client.request('POST', '/v1/jobs', { ...validBodyFor(provider, model), durationSeconds: duration });
+      expect(response.status).toBe(422);
+      const detail = response.body.error.details.find((d: { path: string }) => d.path === 'durationSeconds');
+      expect(detail, JSON.stringify(response.body.error.details)).toBeDefined();
+      expect(detail.message).toContain(String(duration));
+      expect(detail.message).toContain(`allowed: ${model.durationsSeconds.join(', ')}`);
+      expect((await client.request('GET', '/v1/jobs?limit=100')).body.items.length).toBe(before);
+      expect(stack.runtime.list().length).toBe(executions);
+    },
+  );
 
   it.each(cases.filter(([, , model]) => model.aspectRatios.length < 3))(
     '%s %s: an aspect ratio it does not offer is a 422 naming the ones it does',
@@ -64,7 +69,10 @@ describe('every provider × model refuses what it cannot do', () => {
       const missing = (['16:9', '9:16', '1:1'] as const).find((ratio) => !model.aspectRatios.includes(ratio))!;
       const response = await client.request('POST', '/v1/jobs', { ...validBodyFor(provider, model), aspectRatio: missing });
       expect(response.status).toBe(422);
-      expect(response.body.error.details).toContainEqual({ path: 'aspectRatio', message: expect.stringContaining(`allowed: ${model.aspectRatios.join(', ')}`) });
+      expect(response.body.error.details).toContainEqual({
+        path: 'aspectRatio',
+        message: expect.stringContaining(`allowed: ${model.aspectRatios.join(', ')}`),
+      });
     },
   );
 });
@@ -72,7 +80,9 @@ describe('every provider × model refuses what it cannot do', () => {
 describe('listing and cost', () => {
   it('filters jobs by provider, and each job shows its cost', async () => {
     const ids = await Promise.all(
-      ['kling3api', 'kling-v3-rest', 'replicate'].map((provider) => client.createJob({ provider, prompt: `a lighthouse at dusk (${provider})` })),
+      ['kling3api', 'kling-v3-rest', 'replicate'].map((provider) =>
+        client.createJob({ provider, prompt: `a lighthouse at dusk (${provider})` }),
+      ),
     );
     const jobs = await Promise.all(ids.map((id) => client.waitForJob(id)));
     expect(jobs.map((j) => j.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);

@@ -26,12 +26,16 @@ describe('klingflow generate', () => {
   it('submits to a running stack, waits, prints where the video is and saves it', async () => {
     const out = join(freshDataDir(), 'fox.mp4');
     const lines: string[] = [];
-    const code = await main(['generate', 'a red fox running through snow', '--api', stack.url, '--token', stack.token, '--out', out], (l) => lines.push(l));
+    const code = await main(['generate', 'a red fox running through snow', '--api', stack.url, '--token', stack.token, '--out', out], (l) =>
+      lines.push(l),
+    );
     expect(code).toBe(0);
     const jobId = lines.find((l) => l.startsWith('submitted '))!.slice('submitted '.length);
     const job = (await new Client(stack).request('GET', `/v1/jobs/${jobId}`)).body;
     expect(lines).toContain('status   SUCCEEDED');
-    expect(lines).toContain(`video    s3://${job.outputs.video.bucket}/${job.outputs.video.key} (${job.outputs.video.bytes} bytes, sha256 ${job.outputs.video.sha256})`);
+    expect(lines).toContain(
+      `video    s3://${job.outputs.video.bucket}/${job.outputs.video.key} (${job.outputs.video.bytes} bytes, sha256 ${job.outputs.video.sha256})`,
+    );
     expect(sha256(out)).toBe(job.outputs.video.sha256);
   });
 
@@ -46,14 +50,30 @@ describe('klingflow generate', () => {
     const out = join(freshDataDir(), 'cat.mp4');
     const lines: string[] = [];
     const code = await main(
-      ['upload', 'test/fixtures/cat-640x360.png', '--prompt', 'the cat blinks', '--key', 'uploads/cli cat.png', '--data-dir', stack.dataDir, '--out', out],
+      [
+        'upload',
+        'test/fixtures/cat-640x360.png',
+        '--prompt',
+        'the cat blinks',
+        '--key',
+        'uploads/cli cat.png',
+        '--data-dir',
+        stack.dataDir,
+        '--out',
+        out,
+      ],
       (l) => lines.push(l),
     );
     expect(code, lines.join('\n')).toBe(0);
     const jobId = lines.find((l) => l.startsWith('uploaded '))!.split(' job ')[1]!;
     expect(lines[0]).toBe(`uploaded s3://${stack.inputsBucket}/uploads/cli cat.png → job ${jobId}`);
     const job = (await new Client(stack).request('GET', `/v1/jobs/${jobId}`)).body;
-    expect(job).toMatchObject({ status: 'SUCCEEDED', mode: 'image-to-video', source: { key: 'uploads/cli cat.png' }, request: { prompt: 'the cat blinks' } });
+    expect(job).toMatchObject({
+      status: 'SUCCEEDED',
+      mode: 'image-to-video',
+      source: { key: 'uploads/cli cat.png' },
+      request: { prompt: 'the cat blinks' },
+    });
     expect(sha256(out)).toBe(job.outputs.video.sha256);
   });
 
@@ -66,7 +86,13 @@ describe('klingflow generate', () => {
     const link = join(dataDir, 'klingflow');
     symlinkSync(resolve('cli/bin.mjs'), link);
     const { stdout } = await run(link, ['generate', 'a hot air balloon', '--data-dir', dataDir, '--out', out], {
-      env: { ...process.env, KLINGFLOW_SIMULATOR_LATENCY_MS: '300', KLINGFLOW_AWAIT_SECONDS: '3', POWERTOOLS_LOG_LEVEL: 'SILENT', KLINGFLOW_KLING_BASE_URL: '' },
+      env: {
+        ...process.env,
+        KLINGFLOW_SIMULATOR_LATENCY_MS: '300',
+        KLINGFLOW_AWAIT_SECONDS: '3',
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
+        KLINGFLOW_KLING_BASE_URL: '',
+      },
       timeout: 90_000,
     });
     expect(stdout).toContain('starting an embedded one');

@@ -31,7 +31,12 @@ export async function startTestStack(dataDir = freshDataDir(), settings: LocalSt
 export class Client {
   constructor(private readonly stack: Pick<LocalStack, 'url' | 'token'>) {}
 
-  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: any; headers: Headers }> {
     const response = await fetch(`${this.stack.url}${path}`, {
       method,
       redirect: 'manual',

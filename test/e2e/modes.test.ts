@@ -66,22 +66,47 @@ const rows: Row[] = [
   },
   {
     mode: 'video edit keeping the original sound, pro quality (kling3api)',
-    request: { provider: 'kling3api', model: 'kling-o3', prompt: 'make it night', quality: 'pro', video: { url: 'https://img.example.com/in.mp4' }, keepOriginalSound: true },
+    request: {
+      provider: 'kling3api',
+      model: 'kling-o3',
+      prompt: 'make it night',
+      quality: 'pro',
+      video: { url: 'https://img.example.com/in.mp4' },
+      keepOriginalSound: true,
+    },
     sent: [{ type: 'o3-pro-video-edit' }, { keep_original_sound: true }],
   },
   {
     mode: 'reference-to-video with seven images (kling3api)',
-    request: { provider: 'kling3api', model: 'kling-o3', prompt: 'a parade', referenceImages: [1, 2, 3, 4, 5, 6, 7].map((i) => img(`r${i}`)) },
+    request: {
+      provider: 'kling3api',
+      model: 'kling-o3',
+      prompt: 'a parade',
+      referenceImages: [1, 2, 3, 4, 5, 6, 7].map((i) => img(`r${i}`)),
+    },
     sent: [{ type: 'o3-std-reference-to-video' }],
   },
   {
     mode: 'native audio with a voice (kling-ai)',
-    request: { provider: 'kling-ai', model: 'kling-o3', prompt: 'a narrator speaks', audio: true, voice: { description: 'a calm, low voice' } },
+    request: {
+      provider: 'kling-ai',
+      model: 'kling-o3',
+      prompt: 'a narrator speaks',
+      audio: true,
+      voice: { description: 'a calm, low voice' },
+    },
     sent: [{ voice_description: 'a calm, low voice' }],
   },
   {
     mode: 'image-to-video, pro, end frame (replicate)',
-    request: { provider: 'replicate', model: 'kwaivgi/kling-v2.1', prompt: 'the flower blooms', quality: 'pro', image: img('bud'), endImage: img('bloom') },
+    request: {
+      provider: 'replicate',
+      model: 'kwaivgi/kling-v2.1',
+      prompt: 'the flower blooms',
+      quality: 'pro',
+      image: img('bud'),
+      endImage: img('bloom'),
+    },
     sent: [{ start_image: 'https://img.example.com/bud.png' }, { end_image: 'https://img.example.com/bloom.png' }, { mode: 'pro' }],
   },
   {
@@ -106,7 +131,12 @@ it.concurrent.each(rows.map((row) => [row.mode, row] as const))('%s', async (_mo
   expect(created.status, JSON.stringify(created.body)).toBe(202);
   const job = await client.waitForJob(created.body.jobId);
   expect(job.status, JSON.stringify(job.error)).toBe('SUCCEEDED');
-  const sentBodies = stack.simulator!.tasks().filter((t) => t.externalTaskId === job.jobId || JSON.stringify(t.request).includes(String(row.request.prompt ?? 'a fox wakes')));
+  const sentBodies = stack
+    .simulator!.tasks()
+    .filter((t) => t.externalTaskId === job.jobId || JSON.stringify(t.request).includes(String(row.request.prompt ?? 'a fox wakes')));
   expect(sentBodies, 'the provider got one task').toHaveLength(1);
-  for (const fragment of row.sent) expect(contains(sentBodies[0]!.request, fragment), `${JSON.stringify(fragment)} in ${JSON.stringify(sentBodies[0]!.request)}`).toBe(true);
+  for (const fragment of row.sent)
+    expect(contains(sentBodies[0]!.request, fragment), `${JSON.stringify(fragment)} in ${JSON.stringify(sentBodies[0]!.request)}`).toBe(
+      true,
+    );
 });

@@ -52,7 +52,10 @@ describe('a text-to-video job', () => {
 
     const notices = await noticesFor(jobId);
     expect(notices).toHaveLength(1);
-    expect(notices[0]).toMatchObject({ subject: `klingflow job ${jobId} SUCCEEDED`, attributes: { status: 'SUCCEEDED', provider: 'kling' } });
+    expect(notices[0]).toMatchObject({
+      subject: `klingflow job ${jobId} SUCCEEDED`,
+      attributes: { status: 'SUCCEEDED', provider: 'kling' },
+    });
     expect(notices[0]!.message).toContain(`${stack.url}/v1/jobs/${jobId}/video`);
     expect(notices[0]!.message).toContain('a red fox running through snow');
   });
@@ -110,7 +113,13 @@ describe('invalid input', () => {
   it('answers 422 with every offending field and writes nothing', async () => {
     const before = await countJobs();
     const executionsBefore = stack.runtime.list().length;
-    const response = await client.request('POST', '/v1/jobs', { prompt: 'x', model: 'kling-v2-6', durationSeconds: 7, aspectRatio: '4:3', colour: 'red' });
+    const response = await client.request('POST', '/v1/jobs', {
+      prompt: 'x',
+      model: 'kling-v2-6',
+      durationSeconds: 7,
+      aspectRatio: '4:3',
+      colour: 'red',
+    });
     expect(response.status).toBe(422);
     expect(response.body.error.code).toBe('VALIDATION_FAILED');
     // Schema problems and what the model cannot do, all in one answer.

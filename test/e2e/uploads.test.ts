@@ -36,7 +36,9 @@ afterAll(async () => {
 
 /** Puts an object as a user would; returns the job id its version gets. */
 async function upload(key: string, body: Buffer, metadata: Record<string, string> = {}): Promise<string> {
-  const put = await s3.send(new PutObjectCommand({ Bucket: stack.inputsBucket, Key: key, Body: body, ContentType: 'image/png', Metadata: metadata }));
+  const put = await s3.send(
+    new PutObjectCommand({ Bucket: stack.inputsBucket, Key: key, Body: body, ContentType: 'image/png', Metadata: metadata }),
+  );
   return jobIdForUpload({ bucket: stack.inputsBucket, key, eTag: put.ETag });
 }
 
@@ -59,7 +61,14 @@ describe('an image uploaded under uploads/', () => {
 
     // S3 delivers at least once: the same event twice more.
     const redelivery = toNotification(
-      { Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: stack.inputsBucket }, object: { key, size: CAT.length, eTag: stack.simulator ? (await s3ETag(key)) : '' } } }] },
+      {
+        Records: [
+          {
+            eventName: 'ObjectCreated:Put',
+            s3: { bucket: { name: stack.inputsBucket }, object: { key, size: CAT.length, eTag: stack.simulator ? await s3ETag(key) : '' } },
+          },
+        ],
+      },
       stack.inputsBucket,
     );
     expect(redelivery.Records[0]!.s3.object.key).toBe('uploads/my+cat+%281%29.png');

@@ -35,7 +35,12 @@ beforeAll(async () => {
       const left = failuresLeft.get(path) ?? 0;
       const status = left !== 0 ? 500 : 204;
       if (left > 0) failuresLeft.set(path, left - 1);
-      deliveries.push({ path, headers: req.headers as Record<string, string>, body: Buffer.concat(chunks).toString('utf8'), answered: status });
+      deliveries.push({
+        path,
+        headers: req.headers as Record<string, string>,
+        body: Buffer.concat(chunks).toString('utf8'),
+        answered: status,
+      });
       res.writeHead(status).end();
     });
   });
@@ -104,7 +109,9 @@ describe('signed webhooks', () => {
     const jobId = await client.createJob({ prompt: 'refused [sim:content-policy]', callbackUrl: `${receiverUrl}/failed` });
     const job = await settledWebhook(jobId);
     expect(job.status).toBe('FAILED');
-    const verified = verifier().verify(deliveriesTo('/failed')[0]!.body, deliveriesTo('/failed')[0]!.headers) as { data: { error: { code: string } } };
+    const verified = verifier().verify(deliveriesTo('/failed')[0]!.body, deliveriesTo('/failed')[0]!.headers) as {
+      data: { error: { code: string } };
+    };
     expect(verified.data.error.code).toBe('CONTENT_POLICY');
   });
 

@@ -6,9 +6,7 @@ import { getJson, postJson, useSimulator } from './helpers.ts';
 const credentials = { apiKey: 'sim-api-key', accessKey: 'sim-access-key', secretKey: 'sim-secret-key' };
 
 async function klingJwt(claims: { iss?: string; exp?: number; nbf?: number }, secret = credentials.secretKey): Promise<string> {
-  return new SignJWT({ ...claims })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .sign(new TextEncoder().encode(secret));
+  return new SignJWT({ ...claims }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(secret));
 }
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -16,11 +14,7 @@ const now = () => Math.floor(Date.now() / 1000);
 describe('simulator (kling dialect): authentication', () => {
   let sim: Simulator;
   const create = (authorization?: string) =>
-    postJson(
-      `${sim.url}/v1/videos/text2video`,
-      { prompt: 'an authenticated fox' },
-      authorization ? { authorization } : {},
-    );
+    postJson(`${sim.url}/v1/videos/text2video`, { prompt: 'an authenticated fox' }, authorization ? { authorization } : {});
 
   useSimulator({ latencyMs: 200, credentials }, (started) => (sim = started), { reset: false });
 

@@ -9,15 +9,17 @@ const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
 describe('simulator (kling dialect): callbacks', () => {
   let sim: Simulator;
   let receiver: CallbackReceiver;
-  const create = (body: Record<string, unknown>) =>
-    postJson(`${sim.url}/v1/videos/text2video`, { callback_url: receiver.url, ...body });
+  const create = (body: Record<string, unknown>) => postJson(`${sim.url}/v1/videos/text2video`, { callback_url: receiver.url, ...body });
 
-  useSimulator({
-    latencyMs: 200,
-    progressSteps: 2,
-    webhookSecret,
-    callbackRetry: { initialBackoffMs: 20 },
-  }, (started) => (sim = started));
+  useSimulator(
+    {
+      latencyMs: 200,
+      progressSteps: 2,
+      webhookSecret,
+      callbackRetry: { initialBackoffMs: 20 },
+    },
+    (started) => (sim = started),
+  );
   beforeEach(async () => {
     receiver = await startCallbackReceiver();
   });

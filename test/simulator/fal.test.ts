@@ -29,7 +29,15 @@ describe('fal adapter ⇄ simulator fal dialect', () => {
 
   function submission(mode: Mode, request: Partial<ResolvedRequest>, extra: Partial<SubmitRequest> = {}): SubmitRequest {
     jobNumber += 1;
-    const full: ResolvedRequest = { provider: 'fal', model: 'kling-v3', prompt: 'a lighthouse at dusk', durationSeconds: 5, aspectRatio: '16:9', quality: 'std', ...request };
+    const full: ResolvedRequest = {
+      provider: 'fal',
+      model: 'kling-v3',
+      prompt: 'a lighthouse at dusk',
+      durationSeconds: 5,
+      aspectRatio: '16:9',
+      quality: 'std',
+      ...request,
+    };
     return { jobId: `job_fal_${jobNumber}`, mode, request: full, media: submittedMedia(full), ...extra };
   }
 
@@ -57,23 +65,82 @@ describe('fal adapter ⇄ simulator fal dialect', () => {
     const bytes = Buffer.from(await download.arrayBuffer());
     expect(bytes.length).toBeGreaterThan(1000);
     expect(bytes.subarray(4, 8).toString('latin1')).toBe('ftyp');
-    expect(sim.tasks()[0]).toMatchObject({ dialect: 'fal', product: 'fal-ai/kling-video/v3/standard/text-to-video', request: { duration: '10', generate_audio: true } });
+    expect(sim.tasks()[0]).toMatchObject({
+      dialect: 'fal',
+      product: 'fal-ai/kling-video/v3/standard/text-to-video',
+      request: { duration: '10', generate_audio: true },
+    });
   });
 
   it('every generation mode sends a body the endpoint accepts, and each job succeeds', async () => {
     const frame = { url: 'https://cdn.example.test/frame.png' };
     const fast = 'a lighthouse at dusk [sim:latency=30]';
     const jobs: [string, SubmitRequest][] = [
-      ['v3 image-to-video with end frame', submission('image-to-video', { prompt: fast, quality: 'pro', image: frame, endImage: frame, negativePrompt: 'blur', cfgScale: 0.3 })],
+      [
+        'v3 image-to-video with end frame',
+        submission('image-to-video', {
+          prompt: fast,
+          quality: 'pro',
+          image: frame,
+          endImage: frame,
+          negativePrompt: 'blur',
+          cfgScale: 0.3,
+        }),
+      ],
       ['v3 4K', submission('text-to-video', { prompt: fast, resolution: '4k' })],
-      ['v3 multi-shot', submission('multi-shot', { prompt: undefined, durationSeconds: 8, shots: [{ prompt: fast, durationSeconds: 5 }, { prompt: 'close-up', durationSeconds: 3 }] })],
-      ['v2.6 sound and voices', submission('image-to-video', { model: 'kling-v2-6', quality: 'pro', prompt: fast, image: frame, audio: true, voice: { ids: ['voice-1'] } })],
-      ['v2.1 pro tail frame', submission('image-to-video', { model: 'kling-v2-1', quality: 'pro', prompt: fast, image: frame, endImage: frame })],
-      ['v1 camera control', submission('text-to-video', { model: 'kling-v1', prompt: fast, cameraControl: { type: 'simple', config: { zoom: 5 } } })],
+      [
+        'v3 multi-shot',
+        submission('multi-shot', {
+          prompt: undefined,
+          durationSeconds: 8,
+          shots: [
+            { prompt: fast, durationSeconds: 5 },
+            { prompt: 'close-up', durationSeconds: 3 },
+          ],
+        }),
+      ],
+      [
+        'v2.6 sound and voices',
+        submission('image-to-video', {
+          model: 'kling-v2-6',
+          quality: 'pro',
+          prompt: fast,
+          image: frame,
+          audio: true,
+          voice: { ids: ['voice-1'] },
+        }),
+      ],
+      [
+        'v2.1 pro tail frame',
+        submission('image-to-video', { model: 'kling-v2-1', quality: 'pro', prompt: fast, image: frame, endImage: frame }),
+      ],
+      [
+        'v1 camera control',
+        submission('text-to-video', { model: 'kling-v1', prompt: fast, cameraControl: { type: 'simple', config: { zoom: 5 } } }),
+      ],
       ['v1.6 elements', submission('reference-to-video', { model: 'kling-v1-6', prompt: fast, referenceImages: [frame, frame] })],
-      ['o3 reference-to-video', submission('reference-to-video', { model: 'kling-o3', prompt: fast, referenceImages: [frame, frame, frame], image: frame })],
-      ['o3 video edit', submission('video-edit', { model: 'kling-o3', quality: 'pro', prompt: fast, video: { url: 'https://cdn.example.test/in.mp4' }, keepOriginalSound: true })],
-      ['o3 image-to-video (base64 frame)', submission('image-to-video', { model: 'kling-o3', prompt: fast, image: { s3Key: 'uploads/frame.jpg' } }, { media: { image: Buffer.from([0xff, 0xd8, 0xff, 0xe0]).toString('base64') } })],
+      [
+        'o3 reference-to-video',
+        submission('reference-to-video', { model: 'kling-o3', prompt: fast, referenceImages: [frame, frame, frame], image: frame }),
+      ],
+      [
+        'o3 video edit',
+        submission('video-edit', {
+          model: 'kling-o3',
+          quality: 'pro',
+          prompt: fast,
+          video: { url: 'https://cdn.example.test/in.mp4' },
+          keepOriginalSound: true,
+        }),
+      ],
+      [
+        'o3 image-to-video (base64 frame)',
+        submission(
+          'image-to-video',
+          { model: 'kling-o3', prompt: fast, image: { s3Key: 'uploads/frame.jpg' } },
+          { media: { image: Buffer.from([0xff, 0xd8, 0xff, 0xe0]).toString('base64') } },
+        ),
+      ],
     ];
     const outcomes = await Promise.all(
       jobs.map(async ([what, job]) => {
@@ -86,9 +153,15 @@ describe('fal adapter ⇄ simulator fal dialect', () => {
 
   it('maps a content-policy failure to CONTENT_POLICY and another failure to PROVIDER_FAILED', async () => {
     const blocked = await adapter.submit(submission('text-to-video', { prompt: 'forbidden [sim:content-policy] [sim:latency=30]' }), ctx);
-    expect((await untilTerminal(blocked.providerTaskId)).last).toMatchObject({ status: 'failed', error: { code: 'CONTENT_POLICY', retryable: false } });
+    expect((await untilTerminal(blocked.providerTaskId)).last).toMatchObject({
+      status: 'failed',
+      error: { code: 'CONTENT_POLICY', retryable: false },
+    });
 
-    const broken = await adapter.submit(submission('text-to-video', { prompt: 'unlucky [sim:fail=the runner ran out of memory] [sim:latency=30]' }), ctx);
+    const broken = await adapter.submit(
+      submission('text-to-video', { prompt: 'unlucky [sim:fail=the runner ran out of memory] [sim:latency=30]' }),
+      ctx,
+    );
     const failed = (await untilTerminal(broken.providerTaskId)).last;
     // internal_server_error: fal marks it X-Fal-Retryable: true (resubmitting may work).
     expect(failed).toMatchObject({ status: 'failed', error: { code: 'PROVIDER_FAILED', retryable: true } });
@@ -112,7 +185,10 @@ describe('fal adapter ⇄ simulator fal dialect', () => {
   });
 
   it('answers a wrong key with 401 (auth), and an input the endpoint does not take with 422 (invalid)', async () => {
-    const wrongKey = await rejectionOf(adapter.submit(submission('text-to-video', {}), { ...ctx, credentials: { apiKey: 'nope' } }), ProviderError);
+    const wrongKey = await rejectionOf(
+      adapter.submit(submission('text-to-video', {}), { ...ctx, credentials: { apiKey: 'nope' } }),
+      ProviderError,
+    );
     expect(wrongKey).toMatchObject({ kind: 'auth', httpStatus: 401 });
 
     const raw = await fetch(`${ctx.baseUrl}/fal-ai/kling-video/v3/pro/image-to-video`, {
@@ -122,13 +198,15 @@ describe('fal adapter ⇄ simulator fal dialect', () => {
     });
     expect(raw.status).toBe(422);
     const body = (await raw.json()) as { detail: { loc: string[]; type: string }[] };
-    expect(body.detail.map((item) => item.loc.join('.'))).toEqual(expect.arrayContaining(['body.start_image_url', 'body.duration', 'body']));
+    expect(body.detail.map((item) => item.loc.join('.'))).toEqual(
+      expect.arrayContaining(['body.start_image_url', 'body.duration', 'body']),
+    );
   });
 
   it('cancels a running request; a second cancel finds it already completed', async () => {
     const { providerTaskId } = await adapter.submit(submission('text-to-video', { prompt: 'slow [sim:latency=5000]' }), ctx);
     await adapter.cancel(providerTaskId, ctx);
-    expect((await adapter.status(providerTaskId, ctx))).toMatchObject({ status: 'cancelled', error: { code: 'CANCELLED' } });
+    expect(await adapter.status(providerTaskId, ctx)).toMatchObject({ status: 'cancelled', error: { code: 'CANCELLED' } });
     await expect(adapter.cancel(providerTaskId, ctx)).resolves.toBeUndefined();
     const unknown = providerTaskId.replace(/:[^:]+$/, ':00000000-0000-4000-8000-000000000000');
     expect((await rejectionOf(adapter.cancel(unknown, ctx), ProviderError)).kind).toBe('invalid');
@@ -168,7 +246,10 @@ describe('fal adapter ⇄ simulator fal dialect', () => {
     it('calls back a failed generation with an ERROR body that maps to CONTENT_POLICY', async () => {
       const { job, received } = await submitWithWebhook('blocked [sim:content-policy] [sim:latency=30]');
       expect(JSON.parse(received.body)).toMatchObject({ status: 'ERROR', error: 'Invalid status code: 422' });
-      expect(await adapter.parseCallback(callbackRequestOf(received, job.jobId), ctx)).toMatchObject({ status: 'failed', error: { code: 'CONTENT_POLICY' } });
+      expect(await adapter.parseCallback(callbackRequestOf(received, job.jobId), ctx)).toMatchObject({
+        status: 'failed',
+        error: { code: 'CONTENT_POLICY' },
+      });
     });
 
     it('refuses a forged callback: tampered body, a key not in the JWKS, another job', async () => {
@@ -182,10 +263,17 @@ describe('fal adapter ⇄ simulator fal dialect', () => {
       const timestamp = String(Math.floor(Date.now() / 1000));
       const requestId = String(genuine.headers['x-fal-webhook-request-id']);
       const digest = createHash('sha256').update(genuine.rawBody).digest('hex');
-      const forgedSignature = sign(null, Buffer.from(`${requestId}\nmallory\n${timestamp}\n${digest}`), impostor.privateKey).toString('hex');
+      const forgedSignature = sign(null, Buffer.from(`${requestId}\nmallory\n${timestamp}\n${digest}`), impostor.privateKey).toString(
+        'hex',
+      );
       const forged = {
         ...genuine,
-        headers: { ...genuine.headers, 'x-fal-webhook-user-id': 'mallory', 'x-fal-webhook-timestamp': timestamp, 'x-fal-webhook-signature': forgedSignature },
+        headers: {
+          ...genuine.headers,
+          'x-fal-webhook-user-id': 'mallory',
+          'x-fal-webhook-timestamp': timestamp,
+          'x-fal-webhook-signature': forgedSignature,
+        },
       };
       await expect(adapter.parseCallback(forged, ctx)).rejects.toBeInstanceOf(CallbackRejected);
 

@@ -59,10 +59,7 @@ export async function getJson(url: string, headers: Record<string, string> = {})
 }
 
 /** Polls the Kling query endpoint until the task is terminal; returns every status seen, in order. */
-export async function pollUntilTerminal(
-  url: string,
-  timeoutMs = 5_000,
-): Promise<{ statuses: string[]; last: KlingEnvelope }> {
+export async function pollUntilTerminal(url: string, timeoutMs = 5_000): Promise<{ statuses: string[]; last: KlingEnvelope }> {
   const statuses: string[] = [];
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -108,7 +105,11 @@ export async function startCallbackReceiver(path = '/kling/callback'): Promise<C
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      received.push({ url: new URL(req.url ?? '/', 'http://127.0.0.1'), headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      received.push({
+        url: new URL(req.url ?? '/', 'http://127.0.0.1'),
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       if (failuresLeft > 0) {
         failuresLeft -= 1;
         res.writeHead(500).end('nope');

@@ -19,23 +19,34 @@ describe('kling-ai adapter ⇄ simulator', () => {
   let sim: Simulator;
   const adapter = new KlingAiAdapter();
 
-  useSimulator({
-    dialects: [klingAiDialect],
-    latencyMs: 200,
-    progressSteps: 2,
-    dialectSettings: { 'kling-ai': { credentials: { apiKey: API_KEY } } },
-  }, (started) => (sim = started));
+  useSimulator(
+    {
+      dialects: [klingAiDialect],
+      latencyMs: 200,
+      progressSteps: 2,
+      dialectSettings: { 'kling-ai': { credentials: { apiKey: API_KEY } } },
+    },
+    (started) => (sim = started),
+  );
 
   const context = (overrides: Partial<AdapterContext> = {}) => simulatorContext(sim, 'kling-ai', { apiKey: API_KEY }, overrides);
 
   function submission(mode: Mode, request: Partial<ResolvedRequest>): SubmitRequest {
-    const full: ResolvedRequest = { provider: 'kling-ai', model: 'kling-v3', durationSeconds: 5, aspectRatio: '16:9', quality: 'std', ...request };
+    const full: ResolvedRequest = {
+      provider: 'kling-ai',
+      model: 'kling-v3',
+      durationSeconds: 5,
+      aspectRatio: '16:9',
+      quality: 'std',
+      ...request,
+    };
     return { jobId: `job_${mode}_${Math.random().toString(36).slice(2)}`, mode, request: full, media: submittedMedia(full) };
   }
 
   const untilTerminal = (providerTaskId: string, ctx = context()) => pollAdapterUntilTerminal(adapter, providerTaskId, ctx);
 
-  const submitError = (prompt: string, ctx = context()) => rejectionOf(adapter.submit(submission('text-to-video', { prompt }), ctx), ProviderError);
+  const submitError = (prompt: string, ctx = context()) =>
+    rejectionOf(adapter.submit(submission('text-to-video', { prompt }), ctx), ProviderError);
 
   it('runs a text-to-video job to succeeded and the video downloads as an MP4', async () => {
     const { providerTaskId } = await adapter.submit(submission('text-to-video', { prompt: 'a red fox in the snow' }), context());
@@ -57,9 +68,29 @@ describe('kling-ai adapter ⇄ simulator', () => {
   it('has the simulator accept the body of every mode the adapter offers', async () => {
     const fast = ' [sim:latency=20]';
     const cases: [string, SubmitRequest][] = [
-      ['image-to-video', submission('image-to-video', { prompt: `waves${fast}`, image: { url: IMAGE }, resolution: '720p', durationSeconds: 10 })],
-      ['omni audio', submission('text-to-video', { model: 'kling-o3', prompt: `a chef${fast}`, audio: true, voice: { description: 'friendly' }, durationSeconds: 10 })],
-      ['motion control', submission('image-to-video', { model: 'kling-motion-control', prompt: `turn${fast}`, image: { url: IMAGE }, endImage: { url: END_IMAGE } })],
+      [
+        'image-to-video',
+        submission('image-to-video', { prompt: `waves${fast}`, image: { url: IMAGE }, resolution: '720p', durationSeconds: 10 }),
+      ],
+      [
+        'omni audio',
+        submission('text-to-video', {
+          model: 'kling-o3',
+          prompt: `a chef${fast}`,
+          audio: true,
+          voice: { description: 'friendly' },
+          durationSeconds: 10,
+        }),
+      ],
+      [
+        'motion control',
+        submission('image-to-video', {
+          model: 'kling-motion-control',
+          prompt: `turn${fast}`,
+          image: { url: IMAGE },
+          endImage: { url: END_IMAGE },
+        }),
+      ],
       ['omni edit', submission('video-edit', { model: 'kling-o3', prompt: `make it snow${fast}`, video: { url: VIDEO } })],
       [
         'multi-shot',
@@ -91,7 +122,10 @@ describe('kling-ai adapter ⇄ simulator', () => {
     ['[sim:content-policy]', 'CONTENT_POLICY'],
     ['[sim:fail=the renderer crashed]', 'PROVIDER_FAILED'],
   ])('maps a task failed by %s to %s', async (directive, code) => {
-    const { providerTaskId } = await adapter.submit(submission('text-to-video', { prompt: `doomed ${directive} [sim:latency=30]` }), context());
+    const { providerTaskId } = await adapter.submit(
+      submission('text-to-video', { prompt: `doomed ${directive} [sim:latency=30]` }),
+      context(),
+    );
     const { last } = await untilTerminal(providerTaskId);
     expect(last.status).toBe('failed');
     expect(last.error?.code).toBe(code);
@@ -143,7 +177,12 @@ describe('kling-ai adapter ⇄ simulator', () => {
     expect(answer.status).toBe(400);
     expect(await answer.json()).toMatchObject({ error: { code: 'INVALID_REQUEST' } });
 
-    const forged = { headers: {}, query: {}, rawBody: JSON.stringify({ status: 'completed', output: 'https://evil.test/v.mp4' }), jobId: 'job_x' };
+    const forged = {
+      headers: {},
+      query: {},
+      rawBody: JSON.stringify({ status: 'completed', output: 'https://evil.test/v.mp4' }),
+      jobId: 'job_x',
+    };
     await expect(parseCallbackOf(adapter, forged, context())).rejects.toBeInstanceOf(CallbackRejected);
   });
 });

@@ -8,7 +8,15 @@ import { KlingV3RestAdapter, readKlingV3RestAccount } from '../../lambdas/provid
 import { parseCallbackOf } from '../../lambdas/providers/scaffold.ts';
 import { klingV3RestDialect } from '../../simulator/dialects/kling-v3-rest.ts';
 import type { Simulator } from '../../simulator/server.ts';
-import { pollAdapterUntilTerminal, rejectionOf, requestBuilder, simulatorContext, startCallbackReceiver, submittedMedia, useSimulator } from './helpers.ts';
+import {
+  pollAdapterUntilTerminal,
+  rejectionOf,
+  requestBuilder,
+  simulatorContext,
+  startCallbackReceiver,
+  submittedMedia,
+  useSimulator,
+} from './helpers.ts';
 
 const API_KEY = 'sim-kling-v3-key';
 const adapter = new KlingV3RestAdapter();
@@ -27,15 +35,18 @@ describe('kling-v3-rest adapter ⇄ simulator', () => {
   let ctx: AdapterContext;
   let jobNumber = 0;
 
-  useSimulator({
-    dialects: [klingV3RestDialect],
-    latencyMs: 200,
-    progressSteps: 2,
-    dialectSettings: { 'kling-v3-rest': { credentials: { apiKey: API_KEY } } },
-  }, (started) => {
-    sim = started;
-    ctx = simulatorContext(sim, 'kling-v3-rest', { apiKey: API_KEY });
-  });
+  useSimulator(
+    {
+      dialects: [klingV3RestDialect],
+      latencyMs: 200,
+      progressSteps: 2,
+      dialectSettings: { 'kling-v3-rest': { credentials: { apiKey: API_KEY } } },
+    },
+    (started) => {
+      sim = started;
+      ctx = simulatorContext(sim, 'kling-v3-rest', { apiKey: API_KEY });
+    },
+  );
 
   const submit = (mode: Mode, request: Partial<ResolvedRequest> = {}) => {
     jobNumber += 1;
@@ -78,7 +89,11 @@ describe('kling-v3-rest adapter ⇄ simulator', () => {
     expect((await pollToEnd(providerTaskId)).last.status).toBe('succeeded');
     expect(sim.tasks()[0]).toMatchObject({
       product: 'image2video',
-      request: { image_url: 'https://cdn.example.test/frame.png', resolution: '4k', camera_control: { type: 'simple', config: { pan: 3 } } },
+      request: {
+        image_url: 'https://cdn.example.test/frame.png',
+        resolution: '4k',
+        camera_control: { type: 'simple', config: { pan: 3 } },
+      },
     });
   });
 
@@ -135,7 +150,10 @@ describe('kling-v3-rest adapter ⇄ simulator', () => {
 
   it('refuses a wrong API key with UNAUTHORIZED → auth', async () => {
     const error = await rejectionOf(
-      adapter.submit({ jobId: 'job_bad_key', mode: 'text-to-video', request: resolved(), media: {} }, { ...ctx, credentials: { apiKey: 'wrong' } }),
+      adapter.submit(
+        { jobId: 'job_bad_key', mode: 'text-to-video', request: resolved(), media: {} },
+        { ...ctx, credentials: { apiKey: 'wrong' } },
+      ),
       ProviderError,
     );
     expect(error).toMatchObject({ kind: 'auth', httpStatus: 401, providerCode: 'UNAUTHORIZED' });

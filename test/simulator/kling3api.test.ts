@@ -14,11 +14,14 @@ describe('kling3api adapter against the simulator', () => {
   let sim: Simulator;
   const adapter = new Kling3apiAdapter();
 
-  useSimulator({
-    dialects: [kling3apiDialect],
-    latencyMs: 200,
-    dialectSettings: { kling3api: { credentials: { apiKey: API_KEY } } },
-  }, (started) => (sim = started));
+  useSimulator(
+    {
+      dialects: [kling3apiDialect],
+      latencyMs: 200,
+      dialectSettings: { kling3api: { credentials: { apiKey: API_KEY } } },
+    },
+    (started) => (sim = started),
+  );
 
   const context = (overrides: Partial<AdapterContext> = {}) => simulatorContext(sim, 'kling3api', { apiKey: API_KEY }, overrides);
 
@@ -33,12 +36,14 @@ describe('kling3api adapter against the simulator', () => {
 
   async function submit(mode: Mode, overrides: Partial<ResolvedRequest> = {}): Promise<string> {
     const full = request(overrides);
-    const { providerTaskId } = await adapter.submit({ jobId: `job_${mode}_${Date.now()}`, mode, request: full, media: submittedMedia(full) }, context());
+    const { providerTaskId } = await adapter.submit(
+      { jobId: `job_${mode}_${Date.now()}`, mode, request: full, media: submittedMedia(full) },
+      context(),
+    );
     return providerTaskId;
   }
 
   const pollUntilTerminal = (taskId: string) => pollAdapterUntilTerminal(adapter, taskId, context());
-
 
   it('takes a Kling 3.0 text-to-video to succeeded with a downloadable MP4 and the table’s credits', async () => {
     const taskId = await submit('text-to-video', { quality: 'pro', durationSeconds: 5 });
@@ -62,7 +67,11 @@ describe('kling3api adapter against the simulator', () => {
       ['text-to-video', { model: 'kling-o3', durationSeconds: 4 }, /^n71/, 144],
       [
         'reference-to-video',
-        { model: 'kling-o3', quality: 'pro', referenceImages: Array.from({ length: 7 }, (_, i) => ({ url: `https://cdn.example.test/r${i}.jpg` })) },
+        {
+          model: 'kling-o3',
+          quality: 'pro',
+          referenceImages: Array.from({ length: 7 }, (_, i) => ({ url: `https://cdn.example.test/r${i}.jpg` })),
+        },
         /^n71/,
         360,
       ],
@@ -90,10 +99,21 @@ describe('kling3api adapter against the simulator', () => {
 
   it('maps the documented create-time errors the simulator raises', async () => {
     const credits = await rejectionOf(submit('text-to-video', { prompt: 'broke [sim:INSUFFICIENT_CREDITS]' }), ProviderError);
-    expect(credits).toMatchObject({ kind: 'insufficient_credits', retryable: false, providerCode: 'INSUFFICIENT_CREDITS', httpStatus: 402 });
+    expect(credits).toMatchObject({
+      kind: 'insufficient_credits',
+      retryable: false,
+      providerCode: 'INSUFFICIENT_CREDITS',
+      httpStatus: 402,
+    });
 
     const throttled = await rejectionOf(submit('text-to-video', { prompt: 'busy [sim:RATE_LIMITED]' }), ProviderError);
-    expect(throttled).toMatchObject({ kind: 'rate_limited', retryable: true, providerCode: 'RATE_LIMITED', httpStatus: 429, retryAfterSeconds: 2 });
+    expect(throttled).toMatchObject({
+      kind: 'rate_limited',
+      retryable: true,
+      providerCode: 'RATE_LIMITED',
+      httpStatus: 429,
+      retryAfterSeconds: 2,
+    });
 
     const internal = await rejectionOf(submit('text-to-video', { prompt: 'oops [sim:INTERNAL_ERROR]' }), ProviderError);
     expect(internal).toMatchObject({ kind: 'server', retryable: true, providerCode: 'INTERNAL_ERROR', httpStatus: 500 });
@@ -102,7 +122,10 @@ describe('kling3api adapter against the simulator', () => {
     expect(gateway).toMatchObject({ kind: 'overloaded', httpStatus: 503 });
 
     const badKey = await rejectionOf(
-      adapter.submit({ jobId: 'job_x', mode: 'text-to-video', request: request(), media: {} }, context({ credentials: { apiKey: 'wrong' } })),
+      adapter.submit(
+        { jobId: 'job_x', mode: 'text-to-video', request: request(), media: {} },
+        context({ credentials: { apiKey: 'wrong' } }),
+      ),
       ProviderError,
     );
     expect(badKey).toMatchObject({ kind: 'auth', providerCode: 'INVALID_API_KEY', httpStatus: 401 });
@@ -128,7 +151,9 @@ describe('kling3api adapter against the simulator', () => {
     const taskId = await submit('text-to-video');
     await pollUntilTerminal(taskId);
     expect(sim.tasks()[0]?.callbacksSent).toBe(0);
-    await expect(parseCallbackOf(adapter, { headers: {}, query: {}, rawBody: '{}', jobId: 'job_1' }, context())).rejects.toBeInstanceOf(CallbackRejected);
+    await expect(parseCallbackOf(adapter, { headers: {}, query: {}, rawBody: '{}', jobId: 'job_1' }, context())).rejects.toBeInstanceOf(
+      CallbackRejected,
+    );
   });
 });
 
@@ -161,7 +186,12 @@ describe('kling3api simulator: documented request errors', () => {
     ['an unknown type', { type: 'pro-video-edit', prompt: 'p' }, 400, 'INVALID_TYPE'],
     ['image-to-video without an image', { type: 'std-image-to-video', prompt: 'p' }, 400, 'MISSING_IMAGE'],
     ['a video edit without a video', { type: 'o3-pro-video-edit', prompt: 'p' }, 400, 'MISSING_VIDEO'],
-    ['eight reference images', { type: 'o3-pro-reference-to-video', prompt: 'p', images: Array.from({ length: 8 }, (_, i) => `https://c.example.test/${i}.png`) }, 400, 'INVALID_REQUEST'],
+    [
+      'eight reference images',
+      { type: 'o3-pro-reference-to-video', prompt: 'p', images: Array.from({ length: 8 }, (_, i) => `https://c.example.test/${i}.png`) },
+      400,
+      'INVALID_REQUEST',
+    ],
     ['cfg_scale on O3', { type: 'o3-std-text-to-video', prompt: 'p', cfg_scale: 0.5 }, 400, 'INVALID_REQUEST'],
     ['an undocumented directive code', { type: 'std-text-to-video', prompt: 'p [sim:1102]' }, 400, 'INVALID_PROMPT'],
   ])('answers %s with HTTP %i %s in the envelope', async (_what, body, status, code) => {
@@ -175,6 +205,9 @@ describe('kling3api simulator: documented request errors', () => {
     const refused = await generate({ type: 'std-text-to-video', prompt: 'p' }, 'nope');
     expect(refused).toMatchObject({ status: 401, json: { code: 'INVALID_API_KEY' } });
     const accepted = await generate({ type: 'std-text-to-video', prompt: 'p', duration: 3, sound: false });
-    expect(accepted).toMatchObject({ status: 200, json: { code: 200, message: 'success', data: { status: 'IN_PROGRESS', consumed_credits: 120 } } });
+    expect(accepted).toMatchObject({
+      status: 200,
+      json: { code: 200, message: 'success', data: { status: 'IN_PROGRESS', consumed_credits: 120 } },
+    });
   });
 });

@@ -18,16 +18,19 @@ describe('klinggenerator adapter ⇄ simulator', () => {
   let ctx: AdapterContext;
   let baseUrl: string;
 
-  useSimulator({
-    dialects: [klinggeneratorDialect],
-    latencyMs: 200,
-    progressSteps: 2,
-    dialectSettings: { klinggenerator: { credentials: { apiKey: API_KEY } } },
-  }, (started) => {
-    sim = started;
-    ctx = simulatorContext(sim, 'klinggenerator', { apiKey: API_KEY });
-    baseUrl = ctx.baseUrl;
-  });
+  useSimulator(
+    {
+      dialects: [klinggeneratorDialect],
+      latencyMs: 200,
+      progressSteps: 2,
+      dialectSettings: { klinggenerator: { credentials: { apiKey: API_KEY } } },
+    },
+    (started) => {
+      sim = started;
+      ctx = simulatorContext(sim, 'klinggenerator', { apiKey: API_KEY });
+      baseUrl = ctx.baseUrl;
+    },
+  );
 
   const request = requestBuilder({
     provider: 'klinggenerator',
@@ -44,7 +47,10 @@ describe('klinggenerator adapter ⇄ simulator', () => {
   const pollToEnd = (providerTaskId: string) => pollAdapterUntilTerminal(adapter, providerTaskId, ctx);
 
   const submitError = (overrides: Partial<ResolvedRequest>, context = ctx) =>
-    rejectionOf(adapter.submit({ jobId: 'job_01hzsimulated0000000000000', mode: 'text-to-video', request: request(overrides), media: {} }, context), ProviderError);
+    rejectionOf(
+      adapter.submit({ jobId: 'job_01hzsimulated0000000000000', mode: 'text-to-video', request: request(overrides), media: {} }, context),
+      ProviderError,
+    );
 
   it('serves the adapter under /klinggenerator and needs no extra settings', () => {
     expect(baseUrl).toBe(`${sim.url}/klinggenerator`);
@@ -55,10 +61,18 @@ describe('klinggenerator adapter ⇄ simulator', () => {
     const { providerTaskId } = await submit({ resolution: '4k', fps: 60 });
     expect(providerTaskId).toMatch(/^job_\d+$/);
     const [task] = sim.tasks();
-    expect(task?.request).toEqual({ prompt: 'waves crashing on a beach at golden hour', model: 'kling-3', duration: 10, resolution: '4k', fps: 60 });
+    expect(task?.request).toEqual({
+      prompt: 'waves crashing on a beach at golden hour',
+      model: 'kling-3',
+      duration: 10,
+      resolution: '4k',
+      fps: 60,
+    });
 
     const { answers, last } = await pollToEnd(providerTaskId);
-    expect(answers.some((status) => status.status === 'processing' && (status.progress ?? 0) > 0 && (status.progress ?? 0) < 100)).toBe(true);
+    expect(answers.some((status) => status.status === 'processing' && (status.progress ?? 0) > 0 && (status.progress ?? 0) < 100)).toBe(
+      true,
+    );
     expect(last).toMatchObject({ providerTaskId, status: 'succeeded', progress: 100 });
 
     const video = await fetch(last.videoUrl ?? '');
@@ -131,7 +145,10 @@ describe('klinggenerator adapter ⇄ simulator', () => {
     await pollToEnd(providerTaskId);
     expect(sim.tasks()[0]).toMatchObject({ callbackUrl: null, callbacksSent: 0 });
     const forged = JSON.stringify({ job_id: providerTaskId, status: 'completed', video_url: 'https://evil.example/v.mp4' });
-    await rejectionOf(parseCallbackOf(adapter, { headers: {}, query: {}, rawBody: forged, jobId: 'job_01hzsimulated0000000000000' }, ctx), CallbackRejected);
+    await rejectionOf(
+      parseCallbackOf(adapter, { headers: {}, query: {}, rawBody: forged, jobId: 'job_01hzsimulated0000000000000' }, ctx),
+      CallbackRejected,
+    );
   });
 
   describe('the wire, as the page documents it', () => {

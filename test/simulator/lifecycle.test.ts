@@ -87,7 +87,11 @@ describe('simulator mounting', () => {
     const sim = await startSimulator({ latencyMs: 100 });
     try {
       const body = JSON.stringify({ model_name: 'kling-v1', prompt: 'a fox', external_task_id: 'mounted-1' });
-      const created = await fetch(`${sim.url}/kling/v1/videos/text2video`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const created = await fetch(`${sim.url}/kling/v1/videos/text2video`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
       expect(created.status).toBe(200);
       const taskId = ((await created.json()) as { data: { task_id: string } }).data.task_id;
       const root = await fetch(`${sim.url}/v1/videos/text2video/${taskId}`);

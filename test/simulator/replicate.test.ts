@@ -31,15 +31,18 @@ describe('replicate adapter ⇄ simulator', () => {
   const adapter = new ReplicateAdapter();
   let jobNumber = 0;
 
-  useSimulator({
-    dialects: [replicateDialect],
-    latencyMs: 200,
-    callbackRetry: { initialBackoffMs: 20 },
-    dialectSettings: { replicate: { credentials: { apiKey: API_TOKEN }, webhookSecret: WEBHOOK_SECRET } },
-  }, (started) => {
-    sim = started;
-    ctx = simulatorContext(sim, 'replicate', { apiKey: API_TOKEN, webhookSecret: WEBHOOK_SECRET });
-  });
+  useSimulator(
+    {
+      dialects: [replicateDialect],
+      latencyMs: 200,
+      callbackRetry: { initialBackoffMs: 20 },
+      dialectSettings: { replicate: { credentials: { apiKey: API_TOKEN }, webhookSecret: WEBHOOK_SECRET } },
+    },
+    (started) => {
+      sim = started;
+      ctx = simulatorContext(sim, 'replicate', { apiKey: API_TOKEN, webhookSecret: WEBHOOK_SECRET });
+    },
+  );
 
   function submission(mode: Mode, request: Partial<ResolvedRequest>, callbackUrl?: string): SubmitRequest {
     jobNumber += 1;

@@ -40,11 +40,14 @@ export function buildFalInput(input: SubmitRequest): { endpointId: string; body:
   const shots = mode === 'multi-shot' ? (request.shots ?? []) : [];
   if (mode === 'multi-shot') {
     // fal: "Either prompt or multi_prompt must be provided, but not both."
-    if (request.prompt !== undefined) throw refuse('a multi-shot request takes shots without a prompt on fal (prompt or multi_prompt, not both)');
+    if (request.prompt !== undefined)
+      throw refuse('a multi-shot request takes shots without a prompt on fal (prompt or multi_prompt, not both)');
     const total = shots.reduce((sum, shot) => sum + shot.durationSeconds, 0);
-    if (total !== request.durationSeconds) throw refuse(`shot durations add up to ${total} s but durationSeconds is ${request.durationSeconds}`);
+    if (total !== request.durationSeconds)
+      throw refuse(`shot durations add up to ${total} s but durationSeconds is ${request.durationSeconds}`);
     const short = shots.find((shot) => !caps.durationsSeconds.includes(shot.durationSeconds));
-    if (short) throw refuse(`a shot of ${short.durationSeconds} s is not allowed; each shot takes one of ${caps.durationsSeconds.join(', ')} s`);
+    if (short)
+      throw refuse(`a shot of ${short.durationSeconds} s is not allowed; each shot takes one of ${caps.durationsSeconds.join(', ')} s`);
   } else if (request.shots !== undefined) {
     throw refuse('shots are only taken by multi-shot requests');
   }

@@ -105,7 +105,9 @@ export async function verifyFalWebhook(
   if (!/^\d{1,15}$/.test(timestamp)) throw new CallbackRejected('X-Fal-Webhook-Timestamp is not a Unix timestamp');
   const skew = Math.floor(ctx.now().getTime() / 1000) - Number(timestamp);
   if (Math.abs(skew) > FAL_WEBHOOK_TOLERANCE_SECONDS) {
-    throw new CallbackRejected(`X-Fal-Webhook-Timestamp is ${Math.abs(skew)} s ${skew > 0 ? 'old' : 'ahead'} (tolerance ${FAL_WEBHOOK_TOLERANCE_SECONDS} s)`);
+    throw new CallbackRejected(
+      `X-Fal-Webhook-Timestamp is ${Math.abs(skew)} s ${skew > 0 ? 'old' : 'ahead'} (tolerance ${FAL_WEBHOOK_TOLERANCE_SECONDS} s)`,
+    );
   }
   if (!/^[0-9a-f]{128}$/i.test(signatureHex)) throw new CallbackRejected('X-Fal-Webhook-Signature is not 64 bytes of hex');
 

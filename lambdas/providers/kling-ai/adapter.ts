@@ -206,7 +206,10 @@ export const KLING_AI_HTTP_STATUSES = {
 } as const satisfies Record<number, ErrorKind>;
 
 const CODE_KINDS: readonly [RegExp, ErrorKind][] = [
-  [/INSUFFICIENT[_ ]?(CREDITS?|BALANCE|FUNDS)|CREDITS?[_ ]?(EXHAUSTED|EXCEEDED)|NO[_ ]?CREDITS?|PAYMENT[_ ]?REQUIRED/i, 'insufficient_credits'],
+  [
+    /INSUFFICIENT[_ ]?(CREDITS?|BALANCE|FUNDS)|CREDITS?[_ ]?(EXHAUSTED|EXCEEDED)|NO[_ ]?CREDITS?|PAYMENT[_ ]?REQUIRED/i,
+    'insufficient_credits',
+  ],
   [/CONCURREN/i, 'concurrency_limited'],
   [/RATE[_ ]?LIMIT|TOO[_ ]?MANY[_ ]?REQUESTS|THROTTL/i, 'rate_limited'],
   [CONTENT_POLICY_PATTERN, 'content_policy'],
@@ -270,15 +273,18 @@ export function classifyKlingAiFailure(failure: HttpFailure, now: Date = new Dat
     if (failure.status === 403) kind = kindOfForbidden(text, failure.headers);
     else kind = documented ?? kindOfHttpStatus(failure.status);
   }
-  const retryAfterSeconds =
-    failure.retryAfterSeconds ?? (kind === 'rate_limited' ? rateLimitWait(failure.headers, now) : undefined);
+  const retryAfterSeconds = failure.retryAfterSeconds ?? (kind === 'rate_limited' ? rateLimitWait(failure.headers, now) : undefined);
   const said = [text.code, text.message && snippetOf(text.message)].filter(Boolean).join(': ');
   const fallback = typeof failure.body === 'string' ? '' : snippetOf(JSON.stringify(failure.body));
-  return new ProviderError(kind, `Kling AI answered HTTP ${failure.status} [${failure.request}]${said || fallback ? `: ${said || fallback}` : ''}`, {
-    httpStatus: failure.status,
-    providerCode: text.code ?? failure.status,
-    ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
-  });
+  return new ProviderError(
+    kind,
+    `Kling AI answered HTTP ${failure.status} [${failure.request}]${said || fallback ? `: ${said || fallback}` : ''}`,
+    {
+      httpStatus: failure.status,
+      providerCode: text.code ?? failure.status,
+      ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -373,7 +379,8 @@ export function buildKlingAiCreateBody(input: SubmitRequest): KlingAiBody {
     case 'multi-shot': {
       const shots = request.shots ?? [];
       const total = shots.reduce((sum, shot) => sum + shot.durationSeconds, 0);
-      if (total !== request.durationSeconds) throw refuse(`shot durations add up to ${total} s but duration is ${request.durationSeconds} s`);
+      if (total !== request.durationSeconds)
+        throw refuse(`shot durations add up to ${total} s but duration is ${request.durationSeconds} s`);
       body[KLING_AI_GUESSED_FIELDS.shots] = shots.map((shot) => ({ prompt: shot.prompt, duration: shot.durationSeconds }));
       return body;
     }
@@ -405,7 +412,11 @@ function toProviderStatus(task: TaskState, providerTaskId: string): ProviderStat
     case 'failed':
       return { providerTaskId, status, error: failureOf(task.error) };
     case 'cancelled':
-      return { providerTaskId, status, error: { code: 'PROVIDER_CANCELLED', message: 'Kling AI reports the task cancelled', retryable: false } };
+      return {
+        providerTaskId,
+        status,
+        error: { code: 'PROVIDER_CANCELLED', message: 'Kling AI reports the task cancelled', retryable: false },
+      };
     default:
       return { providerTaskId, status, ...progress };
   }

@@ -62,5 +62,5 @@ function rowOf(request: ResolvedRequest, mode: Mode): Partial<Record<KlingAiReso
 
 /** Audio is on when asked for, or when a voice is given (a voice needs audio; the adapter sends `audio: true`). */
 export function withAudio(request: Pick<ResolvedRequest, 'audio' | 'voice'>): boolean {
-  return request.audio ?? (request.voice !== undefined);
+  return request.audio ?? request.voice !== undefined;
 }

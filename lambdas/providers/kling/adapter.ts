@@ -22,7 +22,15 @@ import type {
   SubmitRequest,
   SubmitResult,
 } from '../port.ts';
-import { describeRequest, kindOfHttpStatus, parseProviderBody, sendRequest, snippetOf, withBearerApiKey, withBearerToken } from '../http.ts';
+import {
+  describeRequest,
+  kindOfHttpStatus,
+  parseProviderBody,
+  sendRequest,
+  snippetOf,
+  withBearerApiKey,
+  withBearerToken,
+} from '../http.ts';
 import type { HttpFailure, ProviderRequest } from '../http.ts';
 import { bareBase64, errorKindsOf, fitSubmission, modelFactory } from '../scaffold.ts';
 import type { Refuse } from '../scaffold.ts';
@@ -52,7 +60,12 @@ export const KLING_MODELS: readonly ModelCapabilities[] = [
   klingModel('kling-v1', { cfgScale: true, cameraControl: true, endImage: true }),
   klingModel('kling-v1-5', { modes: ['image-to-video'], cfgScale: true, cameraControl: true, endImage: true }),
   // multi-image2video (reference-to-video) takes up to 4 images, on this model only ('multi-image to video').
-  klingModel('kling-v1-6', { modes: ['text-to-video', 'image-to-video', 'reference-to-video'], cfgScale: true, endImage: true, maxReferenceImages: 4 }),
+  klingModel('kling-v1-6', {
+    modes: ['text-to-video', 'image-to-video', 'reference-to-video'],
+    cfgScale: true,
+    endImage: true,
+    maxReferenceImages: 4,
+  }),
   // The master models take no `mode` parameter: one quality, and `mode` is never sent.
   klingModel('kling-v2-master', { qualities: ['std'] }),
   klingModel('kling-v2-1', { modes: ['image-to-video'], endImage: true }),
@@ -78,7 +91,14 @@ export const KLING_CAPABILITIES: ProviderCapabilities = {
   models: [...KLING_MODELS],
   // image2video: .jpg/.jpeg/.png, at most 10 MB, at least 300 px, aspect ratio 1:2.5 to 2.5:1. Bytes go as bare
   // base64 (the API takes a URL or base64), so a bucket the provider cannot reach is no obstacle.
-  imageInput: { types: ['jpg', 'png'], maxBytes: 10 * 1024 * 1024, minSide: 300, minAspectRatio: 1 / 2.5, maxAspectRatio: 2.5, transport: 'base64' },
+  imageInput: {
+    types: ['jpg', 'png'],
+    maxBytes: 10 * 1024 * 1024,
+    minSide: 300,
+    minAspectRatio: 1 / 2.5,
+    maxAspectRatio: 2.5,
+    transport: 'base64',
+  },
   callbacks: true,
   // Standard Webhooks, with the secret made in Kling's console (credentials.webhookSecret).
   callbackAuth: 'signature',
@@ -138,9 +158,7 @@ const KlingTask = z.object({
   task_status: z.enum(['submitted', 'processing', 'succeed', 'failed']) satisfies z.ZodType<keyof typeof KLING_TASK_STATUSES>,
   task_status_msg: z.string().nullish(),
   task_info: z.object({ external_task_id: z.string().nullish() }).nullish(),
-  task_result: z
-    .object({ videos: z.array(z.object({ id: z.string().nullish(), url: z.string().nullish() })).nullish() })
-    .nullish(),
+  task_result: z.object({ videos: z.array(z.object({ id: z.string().nullish(), url: z.string().nullish() })).nullish() }).nullish(),
   final_unit_deduction: z.union([z.string(), z.number()]).nullish(),
 });
 type KlingTask = z.infer<typeof KlingTask>;
@@ -267,14 +285,13 @@ export class KlingLegacyAdapter implements ProviderAdapter {
     }
     // A retried Submit: the first attempt created the task (its answer was lost). Find it by external_task_id,
     // which the query path accepts in place of the task id, so no second task is ever created.
-    const existing = await this.call(
-      ctx,
-      { method: 'GET', path: `/v1/videos/${product}/${encodeURIComponent(input.jobId)}` },
-      KlingTask,
-    );
+    const existing = await this.call(ctx, { method: 'GET', path: `/v1/videos/${product}/${encodeURIComponent(input.jobId)}` }, KlingTask);
     const external = existing.task_info?.external_task_id;
     if (external && external !== input.jobId) {
-      throw new ProviderError('server', `Kling returned task ${existing.task_id} for external_task_id ${input.jobId}, but it belongs to ${external}`);
+      throw new ProviderError(
+        'server',
+        `Kling returned task ${existing.task_id} for external_task_id ${input.jobId}, but it belongs to ${external}`,
+      );
     }
     return { providerTaskId: formatKlingTaskId(product, existing.task_id) };
   }
@@ -308,7 +325,11 @@ export class KlingLegacyAdapter implements ProviderAdapter {
   }
 
   /** One Kling call: auth header, envelope, `code` check, then `data` through its schema. */
-  private async call<Schema extends z.ZodType>(ctx: AdapterContext, request: ProviderRequest, dataSchema: Schema): Promise<z.output<Schema>> {
+  private async call<Schema extends z.ZodType>(
+    ctx: AdapterContext,
+    request: ProviderRequest,
+    dataSchema: Schema,
+  ): Promise<z.output<Schema>> {
     const response = await sendRequest(ctx, await this.authorized(ctx, request), classifyKlingFailure);
     const described = describeRequest(request);
     const envelope = parseProviderBody(KlingEnvelope, response.body, `Kling ${described}`);
@@ -328,7 +349,11 @@ export class KlingLegacyAdapter implements ProviderAdapter {
     const nowSeconds = Math.floor(now.getTime() / 1000);
     const secretFingerprint = createHash('sha256').update(secretKey).digest('hex');
     const cached = this.tokens.get(accessKey);
-    if (cached && cached.secretFingerprint === secretFingerprint && nowSeconds < cached.expiresAtSeconds - JWT_RENEW_BEFORE_EXPIRY_SECONDS) {
+    if (
+      cached &&
+      cached.secretFingerprint === secretFingerprint &&
+      nowSeconds < cached.expiresAtSeconds - JWT_RENEW_BEFORE_EXPIRY_SECONDS
+    ) {
       return cached.token;
     }
     const expiresAtSeconds = nowSeconds + JWT_LIFETIME_SECONDS;
@@ -406,7 +431,11 @@ export function buildCreateBody(input: SubmitRequest): { product: KlingProduct; 
     body.multi_shot = true;
     body.shot_type = 'customize';
     // Shots are numbered from 1 (the docs give `index` as an int without saying where it starts).
-    body.multi_prompt = shots.map((shot, position) => ({ index: position + 1, prompt: shot.prompt, duration: String(shot.durationSeconds) }));
+    body.multi_prompt = shots.map((shot, position) => ({
+      index: position + 1,
+      prompt: shot.prompt,
+      duration: String(shot.durationSeconds),
+    }));
   }
   return { product, body };
 }

@@ -38,7 +38,15 @@ import type {
   SubmitRequest,
   SubmitResult,
 } from '../port.ts';
-import { describeRequest, kindOfHttpStatus, parseProviderBody, sendRequest, snippetOf, withBearerApiKey, parseRateLimitReset } from '../http.ts';
+import {
+  describeRequest,
+  kindOfHttpStatus,
+  parseProviderBody,
+  sendRequest,
+  snippetOf,
+  withBearerApiKey,
+  parseRateLimitReset,
+} from '../http.ts';
 import type { HttpFailure, ProviderRequest } from '../http.ts';
 import { POLLED_ONLY, errorKindsOf, fitSubmission, modelFactory, requireUrl, statusFrom } from '../scaffold.ts';
 import { estimateKling3apiCredits } from './pricing.ts';
@@ -224,13 +232,22 @@ export function kling3apiError(body: unknown, context: FailureContext): Provider
   const kind: ErrorKind = isDocumentedCode(code) ? KLING3API_ERROR_CODES[code].kind : kindOfHttpStatus(status);
   const meaning = isDocumentedCode(code) ? ` (${KLING3API_ERROR_CODES[code].meaning})` : '';
   const providerMessage = errorBody.message ?? (typeof errorBody.error === 'object' ? errorBody.error?.message : undefined);
-  const detail = providerMessage ? `: ${snippetOf(providerMessage)}` : parsed.success ? '' : `: ${snippetOf(typeof body === 'string' ? body : JSON.stringify(body))}`;
-  const retryAfterSeconds = context.retryAfterSeconds ?? (context.headers ? parseRateLimitReset(context.headers.get('x-ratelimit-reset'), context.now) : undefined);
-  return new ProviderError(kind, `kling3api ${code ?? `HTTP ${status}`}${meaning}${detail} [${context.request}, HTTP ${context.httpStatus}]`, {
-    providerCode: code ?? status,
-    httpStatus: context.httpStatus,
-    retryAfterSeconds,
-  });
+  const detail = providerMessage
+    ? `: ${snippetOf(providerMessage)}`
+    : parsed.success
+      ? ''
+      : `: ${snippetOf(typeof body === 'string' ? body : JSON.stringify(body))}`;
+  const retryAfterSeconds =
+    context.retryAfterSeconds ?? (context.headers ? parseRateLimitReset(context.headers.get('x-ratelimit-reset'), context.now) : undefined);
+  return new ProviderError(
+    kind,
+    `kling3api ${code ?? `HTTP ${status}`}${meaning}${detail} [${context.request}, HTTP ${context.httpStatus}]`,
+    {
+      providerCode: code ?? status,
+      httpStatus: context.httpStatus,
+      retryAfterSeconds,
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -261,7 +278,11 @@ export class Kling3apiAdapter implements ProviderAdapter {
   }
 
   /** One call: Bearer key, envelope, `code` check, then `data` through its schema. */
-  private async call<Schema extends z.ZodType>(ctx: AdapterContext, request: ProviderRequest, dataSchema: Schema): Promise<z.output<Schema>> {
+  private async call<Schema extends z.ZodType>(
+    ctx: AdapterContext,
+    request: ProviderRequest,
+    dataSchema: Schema,
+  ): Promise<z.output<Schema>> {
     const authorized = withBearerApiKey(ctx, KLING3API_PROVIDER_ID, request);
     const classify = (failure: HttpFailure) =>
       kling3apiError(failure.body, {
@@ -331,7 +352,11 @@ export function buildGenerateBody(input: SubmitRequest): GenerateBody {
     }
     case 'video-edit':
       // An edit's duration is "auto" (the input video's): no duration and no aspect ratio are sent.
-      return { ...body, video: url(media.video, 'video'), ...(request.keepOriginalSound !== undefined && { keep_original_sound: request.keepOriginalSound }) };
+      return {
+        ...body,
+        video: url(media.video, 'video'),
+        ...(request.keepOriginalSound !== undefined && { keep_original_sound: request.keepOriginalSound }),
+      };
     case 'multi-shot':
       throw refuse('multi-shot is not supported');
   }

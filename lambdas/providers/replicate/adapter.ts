@@ -315,7 +315,7 @@ function webhookUrlFor(callbackUrl: string, jobId: string): string {
 function asReplicateFile(value: string, field: string, refuse: Refuse): string {
   if (/^https?:\/\//i.test(value)) return value;
   const dataUrl = /^data:([^,;]*)(;base64)?,(.*)$/is.exec(value);
-  const base64 = (dataUrl ? dataUrl[3] ?? '' : value).replace(/\s+/g, '');
+  const base64 = (dataUrl ? (dataUrl[3] ?? '') : value).replace(/\s+/g, '');
   if (dataUrl && !dataUrl[2]) throw refuse(`${field}: a data URL must be base64`);
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) throw refuse(`${field}: not a URL, a data URL or base64`);
   const bytes = Math.floor((base64.length * 3) / 4) - (base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0);

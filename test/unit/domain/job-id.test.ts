@@ -99,8 +99,18 @@ describe('hashRequest', () => {
   });
 
   it('does not depend on key order, at any depth', () => {
-    const a = { prompt: 'x', image: { url: 'https://e.com/a.png' }, metadata: { z: '1', a: '2' }, shots: [{ prompt: 'p', durationSeconds: 5 }] };
-    const b = { shots: [{ durationSeconds: 5, prompt: 'p' }], metadata: { a: '2', z: '1' }, image: { url: 'https://e.com/a.png' }, prompt: 'x' };
+    const a = {
+      prompt: 'x',
+      image: { url: 'https://e.com/a.png' },
+      metadata: { z: '1', a: '2' },
+      shots: [{ prompt: 'p', durationSeconds: 5 }],
+    };
+    const b = {
+      shots: [{ durationSeconds: 5, prompt: 'p' }],
+      metadata: { a: '2', z: '1' },
+      image: { url: 'https://e.com/a.png' },
+      prompt: 'x',
+    };
     expect(hashRequest(a)).toBe(hashRequest(b));
   });
 

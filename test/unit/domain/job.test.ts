@@ -77,7 +77,12 @@ describe('CreateJobRequest', () => {
   describe('callbackUrl', () => {
     // The schema takes http(s); that it must be https on a public host is validation's rule (resolveRequest),
     // which the local stack relaxes for receivers on 127.0.0.1.
-    it.each([['https://hooks.example.com/cb'], ['https://hooks.example.com:8443/cb?job=1'], ['HTTPS://hooks.example.com/cb'], ['http://hooks.example.com/cb']])('accepts %s', (url) => {
+    it.each([
+      ['https://hooks.example.com/cb'],
+      ['https://hooks.example.com:8443/cb?job=1'],
+      ['HTTPS://hooks.example.com/cb'],
+      ['http://hooks.example.com/cb'],
+    ])('accepts %s', (url) => {
       expect(accepted({ callbackUrl: url })).toBe(true);
     });
 
@@ -246,7 +251,15 @@ describe('toPublicJob', () => {
     provider: 'kling',
     model: 'kling-v3',
     mode: 'text-to-video',
-    request: { provider: 'kling', model: 'kling-v3', prompt: 'x', durationSeconds: 5, aspectRatio: '16:9', quality: 'std', metadata: { order: '42' } },
+    request: {
+      provider: 'kling',
+      model: 'kling-v3',
+      prompt: 'x',
+      durationSeconds: 5,
+      aspectRatio: '16:9',
+      quality: 'std',
+      metadata: { order: '42' },
+    },
     providerTaskId: 'text2video:867283741759111202',
     progress: 100,
     attempts: 1,
@@ -291,7 +304,13 @@ describe('toPublicJob', () => {
 
 describe('parseLeniently', () => {
   it('keeps the valid fields and names every field that does not fit', () => {
-    const { request, problems } = parseLeniently({ prompt: 'a fox', durationSeconds: 'five', resolution: '8k', colour: 'red', quality: 'pro' });
+    const { request, problems } = parseLeniently({
+      prompt: 'a fox',
+      durationSeconds: 'five',
+      resolution: '8k',
+      colour: 'red',
+      quality: 'pro',
+    });
     expect(request).toEqual({ prompt: 'a fox', quality: 'pro' });
     expect(problems.map((p) => p.path).sort()).toEqual(['colour', 'durationSeconds', 'resolution']);
     expect(problems.find((p) => p.path === 'colour')!.message).toBe('unknown field');

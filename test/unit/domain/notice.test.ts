@@ -60,15 +60,12 @@ describe('formatNotice', () => {
     );
   });
 
-  it.each<[JobStatus]>([['SUCCEEDED'], ['FAILED'], ['CANCELLED'], ['TIMED_OUT']])(
-    'subject and attributes of a %s job',
-    (status) => {
-      const notice = formatNotice(job({ status, provider: 'kling' }), PUBLIC_URL);
-      expect(notice.subject).toBe(`klingflow job ${JOB_ID} ${status}`);
-      expect(notice.attributes).toEqual({ status, provider: 'kling' });
-      expect(linesOf(notice.message).get('Status')).toBe(status);
-    },
-  );
+  it.each<[JobStatus]>([['SUCCEEDED'], ['FAILED'], ['CANCELLED'], ['TIMED_OUT']])('subject and attributes of a %s job', (status) => {
+    const notice = formatNotice(job({ status, provider: 'kling' }), PUBLIC_URL);
+    expect(notice.subject).toBe(`klingflow job ${JOB_ID} ${status}`);
+    expect(notice.attributes).toEqual({ status, provider: 'kling' });
+    expect(linesOf(notice.message).get('Status')).toBe(status);
+  });
 
   it.each<[JobStatus, boolean]>([
     ['SUCCEEDED', true],
@@ -108,7 +105,14 @@ describe('formatNotice', () => {
       formatNotice(
         job({
           mode: 'image-to-video',
-          request: { provider: 'kling', model: 'kling-v3', durationSeconds: 5, aspectRatio: '16:9', quality: 'std', image: { url: 'https://e.com/a.png' } },
+          request: {
+            provider: 'kling',
+            model: 'kling-v3',
+            durationSeconds: 5,
+            aspectRatio: '16:9',
+            quality: 'std',
+            image: { url: 'https://e.com/a.png' },
+          },
         }),
         PUBLIC_URL,
       ).message,

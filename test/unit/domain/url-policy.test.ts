@@ -157,7 +157,10 @@ describe('checkPublicUrl', () => {
         ok: false,
         reason: "must name a public host, not '127.0.0.1'",
       });
-      expect(checkPublicUrl('https://u:p@example.com/cb', { httpsOnly: true })).toEqual({ ok: false, reason: 'must not carry credentials' });
+      expect(checkPublicUrl('https://u:p@example.com/cb', { httpsOnly: true })).toEqual({
+        ok: false,
+        reason: 'must not carry credentials',
+      });
     });
   });
 

@@ -131,19 +131,57 @@ describe('resolveRequest: modes', () => {
   it.each<[string, CreateJobRequest, string]>([
     ['image-to-video on kling-v3 needs no prompt', { image: PUBLIC_IMAGE }, 'image-to-video'],
     ['an end image alone is image-to-video', { model: 'kling-v1', endImage: PUBLIC_IMAGE }, 'image-to-video'],
-    ['reference images on kling-v1-6', { model: 'kling-v1-6', prompt: 'x', referenceImages: [PUBLIC_IMAGE, PUBLIC_IMAGE] }, 'reference-to-video'],
-    ['shots on kling-v3', { shots: [{ prompt: 'a', durationSeconds: 2 }, { prompt: 'b', durationSeconds: 3 }] }, 'multi-shot'],
+    [
+      'reference images on kling-v1-6',
+      { model: 'kling-v1-6', prompt: 'x', referenceImages: [PUBLIC_IMAGE, PUBLIC_IMAGE] },
+      'reference-to-video',
+    ],
+    [
+      'shots on kling-v3',
+      {
+        shots: [
+          { prompt: 'a', durationSeconds: 2 },
+          { prompt: 'b', durationSeconds: 3 },
+        ],
+      },
+      'multi-shot',
+    ],
     ['a video edit on toy', { provider: 'toy', video: { url: 'https://cdn.example.com/v.mp4' } }, 'video-edit'],
   ])('%s', (_name, body, mode) => {
     expect(resolved(body).mode).toBe(mode);
   });
 
   it.each<[string, CreateJobRequest, string, string]>([
-    ['text-to-video on image-only kling-v1-5', { model: 'kling-v1-5', prompt: 'x' }, 'prompt', 'text-to-video is not supported by kling model kling-v1-5; allowed modes: image-to-video'],
-    ['image-to-video on toy', { provider: 'toy', image: PUBLIC_IMAGE }, 'image', 'image-to-video is not supported by toy model toy-1; allowed modes: text-to-video, video-edit'],
-    ['reference images on kling-v3', { prompt: 'x', referenceImages: [PUBLIC_IMAGE] }, 'referenceImages', 'reference-to-video is not supported by kling model kling-v3; allowed modes: text-to-video, image-to-video, multi-shot'],
-    ['a video edit on kling', { video: { url: 'https://cdn.example.com/v.mp4' } }, 'video', 'video-edit is not supported by kling model kling-v3; allowed modes: text-to-video, image-to-video, multi-shot'],
-    ['shots on kling-v2-6', { model: 'kling-v2-6', shots: [{ prompt: 'a', durationSeconds: 5 }] }, 'shots', 'multi-shot is not supported by kling model kling-v2-6; allowed modes: text-to-video, image-to-video'],
+    [
+      'text-to-video on image-only kling-v1-5',
+      { model: 'kling-v1-5', prompt: 'x' },
+      'prompt',
+      'text-to-video is not supported by kling model kling-v1-5; allowed modes: image-to-video',
+    ],
+    [
+      'image-to-video on toy',
+      { provider: 'toy', image: PUBLIC_IMAGE },
+      'image',
+      'image-to-video is not supported by toy model toy-1; allowed modes: text-to-video, video-edit',
+    ],
+    [
+      'reference images on kling-v3',
+      { prompt: 'x', referenceImages: [PUBLIC_IMAGE] },
+      'referenceImages',
+      'reference-to-video is not supported by kling model kling-v3; allowed modes: text-to-video, image-to-video, multi-shot',
+    ],
+    [
+      'a video edit on kling',
+      { video: { url: 'https://cdn.example.com/v.mp4' } },
+      'video',
+      'video-edit is not supported by kling model kling-v3; allowed modes: text-to-video, image-to-video, multi-shot',
+    ],
+    [
+      'shots on kling-v2-6',
+      { model: 'kling-v2-6', shots: [{ prompt: 'a', durationSeconds: 5 }] },
+      'shots',
+      'multi-shot is not supported by kling model kling-v2-6; allowed modes: text-to-video, image-to-video',
+    ],
   ])('refuses %s on the field that chose the mode', (_name, body, path, message) => {
     expect(problemsOf(body)).toEqual([{ path, message }]);
   });
@@ -158,12 +196,20 @@ describe('resolveRequest: modes', () => {
 describe('resolveRequest: values against the model', () => {
   it.each<[CreateJobRequest, string, string]>([
     [{ model: 'kling-v2-6', durationSeconds: 7 }, 'durationSeconds', '7 is not allowed for kling model kling-v2-6; allowed: 5, 10'],
-    [{ durationSeconds: 16 }, 'durationSeconds', '16 is not allowed for kling model kling-v3; allowed: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15'],
+    [
+      { durationSeconds: 16 },
+      'durationSeconds',
+      '16 is not allowed for kling model kling-v3; allowed: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15',
+    ],
     [{ provider: 'toy', aspectRatio: '16:9' }, 'aspectRatio', "'16:9' is not allowed for toy model toy-1; allowed: 9:16, 1:1"],
     [{ model: 'kling-v2-master', quality: 'pro' }, 'quality', "'pro' is not allowed for kling model kling-v2-master; allowed: std"],
     [{ resolution: '1080p' }, 'resolution', 'kling model kling-v3 does not take a resolution (it follows quality)'],
     [{ provider: 'toy', resolution: '4k' }, 'resolution', "'4k' is not allowed for toy model toy-1; allowed: 720p, 1080p"],
-    [{ provider: 'toy', model: 'toy-bare', resolution: '720p' }, 'resolution', 'toy model toy-bare does not take a resolution (it follows quality)'],
+    [
+      { provider: 'toy', model: 'toy-bare', resolution: '720p' },
+      'resolution',
+      'toy model toy-bare does not take a resolution (it follows quality)',
+    ],
     [{ cfgScale: 0.5 }, 'cfgScale', 'cfgScale is not supported by kling model kling-v3'],
     [{ model: 'kling-v1', audio: true }, 'audio', 'native audio is not supported by kling model kling-v1'],
     [{ cameraControl: { type: 'down_back' } }, 'cameraControl', 'camera control is not supported by kling model kling-v3'],
@@ -190,9 +236,9 @@ describe('resolveRequest: values against the model', () => {
   });
 
   it('refuses camera control with an end frame, even on a model that has both', () => {
-    expect(problemsOf({ model: 'kling-v1', prompt: 'x', image: PUBLIC_IMAGE, endImage: PUBLIC_IMAGE, cameraControl: { type: 'down_back' } })).toEqual([
-      { path: 'cameraControl', message: 'camera control cannot be combined with an end frame (endImage)' },
-    ]);
+    expect(
+      problemsOf({ model: 'kling-v1', prompt: 'x', image: PUBLIC_IMAGE, endImage: PUBLIC_IMAGE, cameraControl: { type: 'down_back' } }),
+    ).toEqual([{ path: 'cameraControl', message: 'camera control cannot be combined with an end frame (endImage)' }]);
   });
 
   describe('shots', () => {
@@ -220,24 +266,56 @@ describe('resolveRequest: values against the model', () => {
 describe('resolveRequest: inputs and callback URL', () => {
   it.each<[string, CreateJobRequest, string, string]>([
     ['a loopback image', { image: { url: 'http://127.0.0.1/a.png' } }, 'image.url', "must name a public host, not '127.0.0.1'"],
-    ['a metadata-service end image', { model: 'kling-v1', endImage: { url: 'http://169.254.169.254/latest/meta-data/' } }, 'endImage.url', "must name a public host, not '169.254.169.254'"],
+    [
+      'a metadata-service end image',
+      { model: 'kling-v1', endImage: { url: 'http://169.254.169.254/latest/meta-data/' } },
+      'endImage.url',
+      "must name a public host, not '169.254.169.254'",
+    ],
     ['an image with credentials', { image: { url: 'https://u:p@cdn.example.com/a.png' } }, 'image.url', 'must not carry credentials'],
-    ['a private video', { provider: 'toy', video: { url: 'http://10.0.0.5/v.mp4' } }, 'video.url', "must name a public host, not '10.0.0.5'"],
-    ['an S3 image outside uploads/', { image: { s3Key: 'private/a.png' } }, 'image.s3Key', 'must be a key under uploads/ in the inputs bucket'],
-    ['an S3 image key climbing out of uploads/', { image: { s3Key: 'uploads/../private/a.png' } }, 'image.s3Key', 'must be a key under uploads/ in the inputs bucket'],
+    [
+      'a private video',
+      { provider: 'toy', video: { url: 'http://10.0.0.5/v.mp4' } },
+      'video.url',
+      "must name a public host, not '10.0.0.5'",
+    ],
+    [
+      'an S3 image outside uploads/',
+      { image: { s3Key: 'private/a.png' } },
+      'image.s3Key',
+      'must be a key under uploads/ in the inputs bucket',
+    ],
+    [
+      'an S3 image key climbing out of uploads/',
+      { image: { s3Key: 'uploads/../private/a.png' } },
+      'image.s3Key',
+      'must be a key under uploads/ in the inputs bucket',
+    ],
     ['an http callback', { prompt: 'x', callbackUrl: 'http://hooks.example.com/cb' }, 'callbackUrl', 'must use https'],
-    ['a localhost callback', { prompt: 'x', callbackUrl: 'https://localhost:8443/cb' }, 'callbackUrl', "must name a public host, not 'localhost'"],
-    ['an IPv6 unique-local callback', { prompt: 'x', callbackUrl: 'https://[fd00::1]/cb' }, 'callbackUrl', "must name a public host, not '[fd00::1]'"],
+    [
+      'a localhost callback',
+      { prompt: 'x', callbackUrl: 'https://localhost:8443/cb' },
+      'callbackUrl',
+      "must name a public host, not 'localhost'",
+    ],
+    [
+      'an IPv6 unique-local callback',
+      { prompt: 'x', callbackUrl: 'https://[fd00::1]/cb' },
+      'callbackUrl',
+      "must name a public host, not '[fd00::1]'",
+    ],
   ])('refuses %s', (_name, body, path, message) => {
     expect(problemsOf(body)).toEqual([{ path, message }]);
   });
 
   it('names the reference image by its index', () => {
     expect(
-      problemsOf({ model: 'kling-v1-6', prompt: 'x', referenceImages: [PUBLIC_IMAGE, { url: 'http://192.168.1.20/b.png' }, { s3Key: 'uploads/c.png' }] }),
-    ).toEqual([
-      { path: 'referenceImages.1.url', message: "must name a public host, not '192.168.1.20'" },
-    ]);
+      problemsOf({
+        model: 'kling-v1-6',
+        prompt: 'x',
+        referenceImages: [PUBLIC_IMAGE, { url: 'http://192.168.1.20/b.png' }, { s3Key: 'uploads/c.png' }],
+      }),
+    ).toEqual([{ path: 'referenceImages.1.url', message: "must name a public host, not '192.168.1.20'" }]);
   });
 
   it('accepts an uploaded image by its key', () => {
@@ -277,7 +355,15 @@ describe('resolveRequest: every problem at once', () => {
       image: { url: 'http://10.0.0.1/a.png' },
       callbackUrl: 'http://hooks.example.com/cb',
     });
-    expect(details.map((d) => d.path)).toEqual(['durationSeconds', 'quality', 'resolution', 'cfgScale', 'audio', 'image.url', 'callbackUrl']);
+    expect(details.map((d) => d.path)).toEqual([
+      'durationSeconds',
+      'quality',
+      'resolution',
+      'cfgScale',
+      'audio',
+      'image.url',
+      'callbackUrl',
+    ]);
     for (const detail of details) expect(detail.message.length).toBeGreaterThan(0);
   });
 });
@@ -304,7 +390,9 @@ describe('capability fields added for the other dialects', () => {
     enabledProviders: ['wide'],
     defaultProvider: 'wide',
     capabilitiesOf: (id: string) =>
-      id === 'wide' ? { defaultModel: 'wide', models: [model], callbacks: false, callbackAuth: 'url-token' as const, cancel: false } : undefined,
+      id === 'wide'
+        ? { defaultModel: 'wide', models: [model], callbacks: false, callbackAuth: 'url-token' as const, cancel: false }
+        : undefined,
   };
   const ref = { url: 'https://img.example.com/a.png' };
   const problems = (body: Record<string, unknown>) => {
@@ -325,9 +413,19 @@ describe('capability fields added for the other dialects', () => {
 
   it('refuses what a model without these fields cannot do', () => {
     const bare = { ...model, fps: undefined, maxReferenceImages: undefined, voice: undefined, keepOriginalSound: undefined };
-    const bareLookup = { ...lookup, capabilitiesOf: () => ({ defaultModel: 'wide', models: [bare], callbacks: false, callbackAuth: 'url-token' as const, cancel: false }) };
+    const bareLookup = {
+      ...lookup,
+      capabilitiesOf: () => ({ defaultModel: 'wide', models: [bare], callbacks: false, callbackAuth: 'url-token' as const, cancel: false }),
+    };
     const result = resolveRequest(
-      { prompt: 'x', fps: 24, referenceImages: [ref], voice: { ids: ['v1'] }, video: { url: 'https://v.example.com/a.mp4' }, keepOriginalSound: true } as never,
+      {
+        prompt: 'x',
+        fps: 24,
+        referenceImages: [ref],
+        voice: { ids: ['v1'] },
+        video: { url: 'https://v.example.com/a.mp4' },
+        keepOriginalSound: true,
+      } as never,
       bareLookup,
     );
     expect(result.ok ? [] : result.details.map((d) => d.path).sort()).toEqual(['fps', 'keepOriginalSound', 'referenceImages', 'voice']);

@@ -24,7 +24,11 @@ describe('cancelJob', () => {
     await store.create(storedJob('job_1', 'PROCESSING', { providerTaskId: 'task-9', taskToken: 'token-1' }));
     const { deps: d, providerCalls, woken } = deps(store);
     const outcome = await cancelJob(d, 'job_1');
-    expect(outcome).toMatchObject({ kind: 'cancelled', providerCancel: 'requested', job: { status: 'CANCELLED', error: { code: 'CANCELLED' } } });
+    expect(outcome).toMatchObject({
+      kind: 'cancelled',
+      providerCancel: 'requested',
+      job: { status: 'CANCELLED', error: { code: 'CANCELLED' } },
+    });
     expect((await store.require('job_1')).status).toBe('CANCELLED');
     expect((await store.require('job_1')).taskToken).toBeUndefined();
     expect(providerCalls).toEqual(['acme:task-9']);
@@ -41,7 +45,10 @@ describe('cancelJob', () => {
   });
 
   it('still cancels when the provider has no cancel call, or its cancel fails', async () => {
-    for (const [provider, expected] of [['cannot', 'unsupported'], ['fails', { failed: 'HTTP 502 from the provider' }]] as const) {
+    for (const [provider, expected] of [
+      ['cannot', 'unsupported'],
+      ['fails', { failed: 'HTTP 502 from the provider' }],
+    ] as const) {
       const store = new InMemoryJobs();
       await store.create(storedJob('job_1', 'SUBMITTED', { providerTaskId: 'task-9' }));
       const outcome = await cancelJob(deps(store, provider).deps, 'job_1');

@@ -59,7 +59,10 @@ describe('deliverWebhook', () => {
   });
 
   it('reports a non-2xx answer as a failure to retry', async () => {
-    const failing = { ...deps(['93.184.216.34'], []), fetch: (async () => new Response('nope', { status: 503 })) as unknown as typeof fetch };
+    const failing = {
+      ...deps(['93.184.216.34'], []),
+      fetch: (async () => new Response('nope', { status: 503 })) as unknown as typeof fetch,
+    };
     expect(await deliverWebhook(failing, job, 'https://hooks.example.com/cb')).toEqual({ ok: false, error: 'HTTP 503' });
   });
 });

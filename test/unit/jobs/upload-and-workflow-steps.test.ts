@@ -12,7 +12,13 @@ import { ACME, acmeLookup, executionRecorder, InMemoryJobs, storedJob } from './
 const notUsed = async (): Promise<never> => {
   throw new Error('not used');
 };
-const acmeAdapter = { id: 'acme', capabilities: ACME, submit: notUsed, status: notUsed, estimateCost: (r: ResolvedRequest) => ({ credits: r.durationSeconds }) };
+const acmeAdapter = {
+  id: 'acme',
+  capabilities: ACME,
+  submit: notUsed,
+  status: notUsed,
+  estimateCost: (r: ResolvedRequest) => ({ credits: r.durationSeconds }),
+};
 
 function uploadDeps(store = new InMemoryJobs()) {
   const executions = executionRecorder();
@@ -99,7 +105,11 @@ describe('recordProviderResult', () => {
   it('records a terminal result on the job without ending it (the workflow does that)', async () => {
     const store = new InMemoryJobs();
     await store.create(storedJob('job_1', 'PROCESSING', { providerTaskId: 'task-1' }));
-    const result = toProviderResult({ providerTaskId: 'short', status: 'succeeded', videoUrl: 'https://cdn.example/v.mp4' }, 'callback', 'task-1');
+    const result = toProviderResult(
+      { providerTaskId: 'short', status: 'succeeded', videoUrl: 'https://cdn.example/v.mp4' },
+      'callback',
+      'task-1',
+    );
     expect(result).toEqual({ providerTaskId: 'task-1', status: 'succeeded', videoUrl: 'https://cdn.example/v.mp4', source: 'callback' });
     const updated = await recordProviderResult(store, 'job_1', result);
     expect(updated).toMatchObject({ status: 'PROCESSING', providerResult: result });

@@ -79,7 +79,12 @@ describe('WorkflowRuntime', () => {
     const definition = {
       StartAt: 'Work',
       States: {
-        Work: { Type: 'Task', Resource: fn('Work'), Catch: [{ ErrorEquals: ['ProviderContentPolicy'], ResultPath: '$.error', Next: 'Caught' }], End: true },
+        Work: {
+          Type: 'Task',
+          Resource: fn('Work'),
+          Catch: [{ ErrorEquals: ['ProviderContentPolicy'], ResultPath: '$.error', Next: 'Caught' }],
+          End: true,
+        },
         Caught: { Type: 'Succeed' },
       },
     };

@@ -47,10 +47,7 @@ export function jsonResponse(body: unknown, status = 200, headers: Record<string
 
 export const FIXED_NOW = new Date('2026-03-01T12:00:00.000Z');
 
-export function contextWith(
-  fetchImpl: typeof fetch,
-  overrides: Partial<AdapterContext> = {},
-): AdapterContext {
+export function contextWith(fetchImpl: typeof fetch, overrides: Partial<AdapterContext> = {}): AdapterContext {
   return {
     baseUrl: 'https://api.example.test',
     credentials: { apiKey: 'test-api-key' },

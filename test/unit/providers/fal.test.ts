@@ -117,9 +117,21 @@ describe('capabilities', () => {
     });
 
     it('accepts what they can do', () => {
-      expect(refusedPaths({ provider: 'fal', model: 'kling-o3', video: { url: 'https://cdn.example.test/v.mp4' }, prompt: 'snow', keepOriginalSound: true })).toEqual([]);
-      expect(refusedPaths({ provider: 'fal', model: 'kling-v3', prompt: 'p', resolution: '4k', audio: true, voice: { ids: ['a'] } })).toEqual([]);
-      expect(refusedPaths({ provider: 'fal', model: 'kling-v1', prompt: 'p', cameraControl: { type: 'simple', config: { zoom: 4 } } })).toEqual([]);
+      expect(
+        refusedPaths({
+          provider: 'fal',
+          model: 'kling-o3',
+          video: { url: 'https://cdn.example.test/v.mp4' },
+          prompt: 'snow',
+          keepOriginalSound: true,
+        }),
+      ).toEqual([]);
+      expect(
+        refusedPaths({ provider: 'fal', model: 'kling-v3', prompt: 'p', resolution: '4k', audio: true, voice: { ids: ['a'] } }),
+      ).toEqual([]);
+      expect(
+        refusedPaths({ provider: 'fal', model: 'kling-v1', prompt: 'p', cameraControl: { type: 'simple', config: { zoom: 4 } } }),
+      ).toEqual([]);
     });
   });
 });
@@ -270,7 +282,12 @@ describe('submit', () => {
       duration: '7',
       generate_audio: true,
     });
-    const withFrame = await sent('multi-shot', { prompt: undefined, shots, durationSeconds: 7, image: { url: 'https://cdn.example.test/a.png' } });
+    const withFrame = await sent('multi-shot', {
+      prompt: undefined,
+      shots,
+      durationSeconds: 7,
+      image: { url: 'https://cdn.example.test/a.png' },
+    });
     expect(withFrame.url.pathname).toBe('/fal-ai/kling-video/v3/standard/image-to-video');
     expect(withFrame.json).toMatchObject({ start_image_url: 'https://cdn.example.test/a.png', shot_type: 'customize' });
   });
@@ -292,7 +309,10 @@ describe('submit', () => {
       { image: { s3Key: 'uploads/a.png' }, endImage: { url: 'https://cdn.example.test/ignored.png' } },
       { media: { image: png, endImage: jpeg } },
     );
-    expect(request.json).toMatchObject({ start_image_url: `data:image/png;base64,${png}`, end_image_url: `data:image/jpeg;base64,${jpeg}` });
+    expect(request.json).toMatchObject({
+      start_image_url: `data:image/png;base64,${png}`,
+      end_image_url: `data:image/jpeg;base64,${jpeg}`,
+    });
   });
 
   it.each([
@@ -300,15 +320,40 @@ describe('submit', () => {
     ['a voice description', submission('text-to-video', { voice: { description: 'a calm narrator' } })],
     ['voice ids where the endpoint takes none (v3 text-to-video)', submission('text-to-video', { voice: { ids: ['v'] } })],
     ['a prompt next to shots', submission('multi-shot', { shots: [{ prompt: 'a', durationSeconds: 5 }] })],
-    ['shots shorter than 3 s', submission('multi-shot', { prompt: undefined, shots: [{ prompt: 'a', durationSeconds: 2 }, { prompt: 'b', durationSeconds: 3 }] })],
+    [
+      'shots shorter than 3 s',
+      submission('multi-shot', {
+        prompt: undefined,
+        shots: [
+          { prompt: 'a', durationSeconds: 2 },
+          { prompt: 'b', durationSeconds: 3 },
+        ],
+      }),
+    ],
     ['shots that do not fill the video', submission('multi-shot', { prompt: undefined, shots: [{ prompt: 'a', durationSeconds: 4 }] })],
-    ['an end frame on v1.6 standard', submission('image-to-video', { model: 'kling-v1-6', image: { url: 'https://x.test/a.png' }, endImage: { url: 'https://x.test/b.png' } })],
+    [
+      'an end frame on v1.6 standard',
+      submission('image-to-video', {
+        model: 'kling-v1-6',
+        image: { url: 'https://x.test/a.png' },
+        endImage: { url: 'https://x.test/b.png' },
+      }),
+    ],
     ['an end frame alone', submission('image-to-video', { endImage: { url: 'https://x.test/b.png' } })],
-    ['cfg_scale on v2.6 image-to-video', submission('image-to-video', { model: 'kling-v2-6', quality: 'pro', cfgScale: 0.5, image: { url: 'https://x.test/a.png' } })],
+    [
+      'cfg_scale on v2.6 image-to-video',
+      submission('image-to-video', { model: 'kling-v2-6', quality: 'pro', cfgScale: 0.5, image: { url: 'https://x.test/a.png' } }),
+    ],
     ['text-to-video on v2.5-turbo standard', submission('text-to-video', { model: 'kling-v2-5-turbo', quality: 'std' })],
     ['a 4K video edit', submission('video-edit', { model: 'kling-o3', resolution: '4k', video: { url: 'https://x.test/v.mp4' } })],
-    ['camera control on image-to-video', submission('image-to-video', { model: 'kling-v1', image: { url: 'https://x.test/a.png' }, cameraControl: { type: 'down_back' } })],
-    ['a camera axis pair', submission('text-to-video', { model: 'kling-v1', cameraControl: { type: 'simple', config: { pan: 1, tilt: 2 } } })],
+    [
+      'camera control on image-to-video',
+      submission('image-to-video', { model: 'kling-v1', image: { url: 'https://x.test/a.png' }, cameraControl: { type: 'down_back' } }),
+    ],
+    [
+      'a camera axis pair',
+      submission('text-to-video', { model: 'kling-v1', cameraControl: { type: 'simple', config: { pan: 1, tilt: 2 } } }),
+    ],
     ['an unknown model', submission('text-to-video', { model: 'kling-v9' })],
   ])('refuses %s before sending anything', async (_what, input) => {
     const { adapter, ctx, requests } = setup(() => submitted());
@@ -333,10 +378,18 @@ describe('submit', () => {
 });
 
 describe('errors', () => {
-  const typed = (type: string, msg = 'something') => ({ detail: [{ loc: ['body', 'prompt'], msg, type, url: `https://docs.fal.ai/errors#${type}` }] });
+  const typed = (type: string, msg = 'something') => ({
+    detail: [{ loc: ['body', 'prompt'], msg, type, url: `https://docs.fal.ai/errors#${type}` }],
+  });
   // [what, HTTP status, body, kind, provider code]
   const cases: [string, number, unknown, ErrorKind, string | number][] = [
-    ['422 validation error (detail list)', 422, { detail: [{ loc: ['body', 'prompt'], msg: 'field required', type: 'value_error.missing' }] }, 'invalid', 'value_error.missing'],
+    [
+      '422 validation error (detail list)',
+      422,
+      { detail: [{ loc: ['body', 'prompt'], msg: 'field required', type: 'value_error.missing' }] },
+      'invalid',
+      'value_error.missing',
+    ],
     ['422 detail as a string', 422, { detail: 'prompt is too long' }, 'invalid', 422],
     ['422 content_policy_violation', 422, typed('content_policy_violation'), 'content_policy', 'content_policy_violation'],
     ['400 bad request', 400, { detail: 'Bad Request' }, 'invalid', 400],
@@ -390,8 +443,10 @@ describe('status', () => {
   const video = { video: { url: 'https://v3.fal.media/files/out.mp4', content_type: 'video/mp4', file_name: 'out.mp4', file_size: 1234 } };
 
   /** Answers the status path with `status`, the result path with `result`. */
-  const routes = (status: () => Response, result: () => Response): FakeHandler => (request) =>
-    request.url.pathname.endsWith('/status') ? status() : result();
+  const routes =
+    (status: () => Response, result: () => Response): FakeHandler =>
+    (request) =>
+      request.url.pathname.endsWith('/status') ? status() : result();
 
   it('asks the status URL of owner/app only (never the subpath), with Key auth', async () => {
     const { adapter, ctx, requests } = setup(() => queue('IN_QUEUE', { queue_position: 3 }));
@@ -407,20 +462,36 @@ describe('status', () => {
   });
 
   it('maps COMPLETED to succeeded with the video URL from the response URL', async () => {
-    const { adapter, ctx, requests } = setup(routes(() => queue('COMPLETED'), () => jsonResponse(video)));
+    const { adapter, ctx, requests } = setup(
+      routes(
+        () => queue('COMPLETED'),
+        () => jsonResponse(video),
+      ),
+    );
     expect(await adapter.status(TASK_ID, ctx)).toEqual({ providerTaskId: TASK_ID, status: 'succeeded', videoUrl: video.video.url });
     expect(requests.map((r) => r.url.pathname)).toEqual([STATUS_PATH, RESULT_PATH]);
     expect(requests[1]?.headers.get('authorization')).toBe(`Key ${KEY}`);
   });
 
   it('follows the returned response URL below the base URL, and only there', async () => {
-    const elsewhere = setup(routes(() => queue('COMPLETED', { response_url: `https://evil.example.test${RESULT_PATH}` }), () => jsonResponse(video)));
+    const elsewhere = setup(
+      routes(
+        () => queue('COMPLETED', { response_url: `https://evil.example.test${RESULT_PATH}` }),
+        () => jsonResponse(video),
+      ),
+    );
     await elsewhere.adapter.status(TASK_ID, elsewhere.ctx);
     expect(elsewhere.requests[1]?.url.href).toBe(`${BASE}${RESULT_PATH}`);
 
-    const prefixed = setup(routes(() => queue('COMPLETED', { response_url: `${BASE}/fal/fal-ai/kling-video/requests/${REQUEST_ID}?x=1` }), () => jsonResponse(video)), {
-      baseUrl: `${BASE}/fal`,
-    });
+    const prefixed = setup(
+      routes(
+        () => queue('COMPLETED', { response_url: `${BASE}/fal/fal-ai/kling-video/requests/${REQUEST_ID}?x=1` }),
+        () => jsonResponse(video),
+      ),
+      {
+        baseUrl: `${BASE}/fal`,
+      },
+    );
     await prefixed.adapter.status(TASK_ID, prefixed.ctx);
     expect(prefixed.requests[1]?.url.href).toBe(`${BASE}/fal${RESULT_PATH}?x=1`);
 
@@ -430,7 +501,12 @@ describe('status', () => {
 
   it('maps a content-policy result error to failed with CONTENT_POLICY', async () => {
     const body = { detail: [{ loc: ['body', 'prompt'], msg: 'flagged by the content checker', type: 'content_policy_violation' }] };
-    const { adapter, ctx } = setup(routes(() => queue('COMPLETED'), () => jsonResponse(body, 422, { 'x-fal-retryable': 'false' })));
+    const { adapter, ctx } = setup(
+      routes(
+        () => queue('COMPLETED'),
+        () => jsonResponse(body, 422, { 'x-fal-retryable': 'false' }),
+      ),
+    );
     const status = await adapter.status(TASK_ID, ctx);
     expect(status).toMatchObject({ status: 'failed', error: { code: 'CONTENT_POLICY', retryable: false } });
     expect(status.error?.message).toContain('flagged by the content checker');
@@ -438,18 +514,41 @@ describe('status', () => {
 
   it('maps other generation errors to failed PROVIDER_FAILED, retryable as X-Fal-Retryable says', async () => {
     const internal = { detail: [{ loc: ['body'], msg: 'runner crashed', type: 'internal_server_error' }] };
-    const retry = setup(routes(() => queue('COMPLETED'), () => jsonResponse(internal, 500)));
-    expect(await retry.adapter.status(TASK_ID, retry.ctx)).toMatchObject({ status: 'failed', error: { code: 'PROVIDER_FAILED', retryable: true } });
-    const noRetry = setup(routes(() => queue('COMPLETED'), () => jsonResponse(internal, 500, { 'x-fal-retryable': 'false' })));
+    const retry = setup(
+      routes(
+        () => queue('COMPLETED'),
+        () => jsonResponse(internal, 500),
+      ),
+    );
+    expect(await retry.adapter.status(TASK_ID, retry.ctx)).toMatchObject({
+      status: 'failed',
+      error: { code: 'PROVIDER_FAILED', retryable: true },
+    });
+    const noRetry = setup(
+      routes(
+        () => queue('COMPLETED'),
+        () => jsonResponse(internal, 500, { 'x-fal-retryable': 'false' }),
+      ),
+    );
     expect(await noRetry.adapter.status(TASK_ID, noRetry.ctx)).toMatchObject({ status: 'failed', error: { retryable: false } });
-    const invalid = setup(routes(() => queue('COMPLETED'), () => jsonResponse({ detail: [{ loc: ['body', 'image_url'], msg: 'too small', type: 'image_too_small' }] }, 422)));
+    const invalid = setup(
+      routes(
+        () => queue('COMPLETED'),
+        () => jsonResponse({ detail: [{ loc: ['body', 'image_url'], msg: 'too small', type: 'image_too_small' }] }, 422),
+      ),
+    );
     const failed = await invalid.adapter.status(TASK_ID, invalid.ctx);
     expect(failed).toMatchObject({ status: 'failed', error: { code: 'PROVIDER_FAILED', retryable: false } });
     expect(failed.error?.message).toContain('image_too_small');
   });
 
   it('maps a cancelled request to cancelled', async () => {
-    const { adapter, ctx } = setup(routes(() => queue('COMPLETED'), () => jsonResponse({ detail: 'Request was cancelled.' }, 400)));
+    const { adapter, ctx } = setup(
+      routes(
+        () => queue('COMPLETED'),
+        () => jsonResponse({ detail: 'Request was cancelled.' }, 400),
+      ),
+    );
     expect(await adapter.status(TASK_ID, ctx)).toMatchObject({ status: 'cancelled', error: { code: 'CANCELLED' } });
   });
 
@@ -460,14 +559,24 @@ describe('status', () => {
       [429, { detail: 'Too many requests' }, 'rate_limited'],
       [401, { detail: 'Invalid key' }, 'auth'],
     ] as [number, unknown, ErrorKind][]) {
-      const { adapter, ctx } = setup(routes(() => queue('COMPLETED'), () => (typeof body === 'string' ? new Response(body, { status }) : jsonResponse(body, status))));
+      const { adapter, ctx } = setup(
+        routes(
+          () => queue('COMPLETED'),
+          () => (typeof body === 'string' ? new Response(body, { status }) : jsonResponse(body, status)),
+        ),
+      );
       const error = await rejectionOf(adapter.status(TASK_ID, ctx), ProviderError);
       expect(error.kind).toBe(kind);
     }
   });
 
   it('treats a result without a video as a broken contract, and an unknown status too', async () => {
-    const noVideo = setup(routes(() => queue('COMPLETED'), () => jsonResponse({ images: [] })));
+    const noVideo = setup(
+      routes(
+        () => queue('COMPLETED'),
+        () => jsonResponse({ images: [] }),
+      ),
+    );
     expect((await rejectionOf(noVideo.adapter.status(TASK_ID, noVideo.ctx), ProviderError)).kind).toBe('server');
     const unknown = setup(() => queue('SLEEPING'));
     expect((await rejectionOf(unknown.adapter.status(TASK_ID, unknown.ctx), ProviderError)).kind).toBe('server');
@@ -562,7 +671,11 @@ describe('parseCallback', () => {
 
   it('verifies the Ed25519 signature against the JWKS and maps OK to succeeded', async () => {
     const { adapter, ctx, requests } = callbackSetup();
-    expect(await adapter.parseCallback(signed(ok), ctx)).toEqual({ providerTaskId: REQUEST_ID, status: 'succeeded', videoUrl: output.video.url });
+    expect(await adapter.parseCallback(signed(ok), ctx)).toEqual({
+      providerTaskId: REQUEST_ID,
+      status: 'succeeded',
+      videoUrl: output.video.url,
+    });
     expect(requests.map((r) => r.url.href)).toEqual([JWKS_URL]);
     expect(requests[0]?.headers.get('authorization')).toBeNull();
   });
@@ -598,8 +711,16 @@ describe('parseCallback', () => {
       status: 'failed',
       error: { code: 'CONTENT_POLICY', retryable: false },
     });
-    const validation = { request_id: REQUEST_ID, status: 'ERROR', error: 'Invalid status code: 422', payload: { detail: [{ loc: ['body', 'prompt'], msg: 'field required', type: 'value_error.missing' }] } };
-    expect(await adapter.parseCallback(signed(validation), ctx)).toMatchObject({ status: 'failed', error: { code: 'PROVIDER_FAILED', retryable: false } });
+    const validation = {
+      request_id: REQUEST_ID,
+      status: 'ERROR',
+      error: 'Invalid status code: 422',
+      payload: { detail: [{ loc: ['body', 'prompt'], msg: 'field required', type: 'value_error.missing' }] },
+    };
+    expect(await adapter.parseCallback(signed(validation), ctx)).toMatchObject({
+      status: 'failed',
+      error: { code: 'PROVIDER_FAILED', retryable: false },
+    });
   });
 
   it('leaves an OK webhook whose payload could not be serialised to the next poll', async () => {
@@ -613,9 +734,15 @@ describe('parseCallback', () => {
     ['a signature by another key', () => signed(ok, { privateKey: generateKeyPairSync('ed25519').privateKey })],
     ['a stale timestamp', () => signed(ok, { timestamp: NOW_SECONDS - 301 })],
     ['a timestamp from the future', () => signed(ok, { timestamp: NOW_SECONDS + 301 })],
-    ['a signature header that is not hex', (cb: CallbackRequest) => ({ ...cb, headers: { ...cb.headers, 'x-fal-webhook-signature': 'zz' } })],
+    [
+      'a signature header that is not hex',
+      (cb: CallbackRequest) => ({ ...cb, headers: { ...cb.headers, 'x-fal-webhook-signature': 'zz' } }),
+    ],
     ['missing headers', (cb: CallbackRequest) => ({ ...cb, headers: {} })],
-    ['another request id in the headers', (cb: CallbackRequest) => ({ ...cb, headers: { ...cb.headers, 'x-fal-webhook-request-id': 'other' } })],
+    [
+      'another request id in the headers',
+      (cb: CallbackRequest) => ({ ...cb, headers: { ...cb.headers, 'x-fal-webhook-request-id': 'other' } }),
+    ],
     ['a body about another request than the signature', () => signed({ ...ok, request_id: 'another-request' })],
     ['a callback for another job (its tag)', () => signed(ok, { jobId: 'job_other' })],
     ['a callback URL without the job tag', () => signed(ok, { tag: null })],
@@ -636,7 +763,9 @@ describe('parseCallback', () => {
     expect(requests).toHaveLength(1);
     now = new Date(FIXED_NOW.getTime() + 61_000);
     const later = Math.floor(now.getTime() / 1000);
-    expect(await adapter.parseCallback(signed(ok, { privateKey: rotated.privateKey, timestamp: later }), ctx)).toMatchObject({ status: 'succeeded' });
+    expect(await adapter.parseCallback(signed(ok, { privateKey: rotated.privateKey, timestamp: later }), ctx)).toMatchObject({
+      status: 'succeeded',
+    });
     expect(requests).toHaveLength(2);
   });
 

@@ -117,7 +117,11 @@ describe('requestJson', () => {
   it('sends JSON with the given method, headers and query and parses the answer with the schema', async () => {
     const fake = fakeFetch(() => jsonResponse({ pong: true, id: 'p1', extra: 'ignored' }));
     const ctx = contextWith(fake.fetch, { baseUrl: 'https://api.example.test/prefix/' });
-    const result = await requestJson(ctx, { method: 'POST', path: '/ping', headers: { 'x-test': '1' }, body: { a: 1 }, query: { v: 2 } }, Pong);
+    const result = await requestJson(
+      ctx,
+      { method: 'POST', path: '/ping', headers: { 'x-test': '1' }, body: { a: 1 }, query: { v: 2 } },
+      Pong,
+    );
     expect(result).toEqual({ pong: true, id: 'p1' });
     const [sent] = fake.requests;
     expect(sent?.method).toBe('POST');
@@ -164,7 +168,10 @@ describe('requestJson', () => {
     const error = await rejectionOf(
       requestJson(contextWith(fake.fetch), { method: 'GET', path: '/ping' }, Pong, (failure) => {
         seen.push(failure);
-        return new ProviderError('concurrency_limited', 'custom', { httpStatus: failure.status, retryAfterSeconds: failure.retryAfterSeconds });
+        return new ProviderError('concurrency_limited', 'custom', {
+          httpStatus: failure.status,
+          retryAfterSeconds: failure.retryAfterSeconds,
+        });
       }),
       ProviderError,
     );
@@ -199,7 +206,10 @@ describe('requestJson', () => {
 
   it('maps a timeout to a network error', async () => {
     const fake = fakeFetch(NEVER_ANSWERS);
-    const error = await rejectionOf(requestJson(contextWith(fake.fetch, { timeoutMs: 30 }), { method: 'GET', path: '/ping' }, Pong), ProviderError);
+    const error = await rejectionOf(
+      requestJson(contextWith(fake.fetch, { timeoutMs: 30 }), { method: 'GET', path: '/ping' }, Pong),
+      ProviderError,
+    );
     expect(error.kind).toBe('network');
     expect(error.retryable).toBe(true);
     expect(error.message).toMatch(/GET \/ping timed out after 30 ms/);

@@ -93,15 +93,30 @@ describe('validation against the capabilities', () => {
     ['15 s on V3', { durationSeconds: 15 }, 'durationSeconds'],
     ['multi-shot on V3', { shots: [{ prompt: 'one', durationSeconds: 5 }] }, 'shots'],
     ['reference images', { model: 'kling-o3', referenceImages: [{ url: IMAGE }] }, 'referenceImages'],
-    ['keeping the original sound of an Omni Edit', { model: 'kling-o3', video: { url: VIDEO }, keepOriginalSound: true }, 'keepOriginalSound'],
+    [
+      'keeping the original sound of an Omni Edit',
+      { model: 'kling-o3', video: { url: VIDEO }, keepOriginalSound: true },
+      'keepOriginalSound',
+    ],
     ['text-to-video on Motion Control', { model: 'kling-motion-control' }, 'prompt'],
   ])('refuses %s', (_what, body, path) => {
     expect(refusedPaths(body)).toContain(path);
   });
 
   it('accepts what the document describes', () => {
-    expect(check({ model: 'kling-o3', durationSeconds: 15, shots: [{ prompt: 'a', durationSeconds: 7 }, { prompt: 'b', durationSeconds: 8 }] }).ok).toBe(true);
-    expect(check({ model: 'kling-o3', audio: true, voice: { description: 'friendly' }, durationSeconds: 10, resolution: '720p' }).ok).toBe(true);
+    expect(
+      check({
+        model: 'kling-o3',
+        durationSeconds: 15,
+        shots: [
+          { prompt: 'a', durationSeconds: 7 },
+          { prompt: 'b', durationSeconds: 8 },
+        ],
+      }).ok,
+    ).toBe(true);
+    expect(check({ model: 'kling-o3', audio: true, voice: { description: 'friendly' }, durationSeconds: 10, resolution: '720p' }).ok).toBe(
+      true,
+    );
     expect(check({ model: 'kling-motion-control', image: { url: IMAGE }, endImage: { url: END_IMAGE } }).ok).toBe(true);
     expect(check({ model: 'kling-o3', video: { url: VIDEO } }).ok).toBe(true);
   });
@@ -154,7 +169,10 @@ describe('submit', () => {
 
   it('sends image-to-video as image_url, from the prepared media (a signed URL, or the request’s own URL passed through)', async () => {
     const { adapter, ctx, requests } = setup(() => created());
-    await adapter.submit(submission('image-to-video', { image: { url: IMAGE } }, { media: { image: 'https://prepared.example.test/a.png' } }), ctx);
+    await adapter.submit(
+      submission('image-to-video', { image: { url: IMAGE } }, { media: { image: 'https://prepared.example.test/a.png' } }),
+      ctx,
+    );
     await adapter.submit(submission('image-to-video', { image: { url: IMAGE } }), ctx);
     expect(requests[0]?.json).toEqual({
       model: 'kling-v3',
@@ -169,7 +187,12 @@ describe('submit', () => {
   it('sends Motion Control’s start and end frames', async () => {
     const { adapter, ctx, requests } = setup(() => created());
     await adapter.submit(
-      submission('image-to-video', { model: 'kling-motion-control', image: { url: IMAGE }, endImage: { url: END_IMAGE }, durationSeconds: 10 }),
+      submission('image-to-video', {
+        model: 'kling-motion-control',
+        image: { url: IMAGE },
+        endImage: { url: END_IMAGE },
+        durationSeconds: 10,
+      }),
       ctx,
     );
     expect(requests[0]?.json).toEqual({
@@ -184,8 +207,18 @@ describe('submit', () => {
 
   it('sends an Omni Edit with the source video', async () => {
     const { adapter, ctx, requests } = setup(() => created());
-    await adapter.submit(submission('video-edit', { model: 'kling-o3', prompt: 'make it snow', video: { url: VIDEO } }, { media: { video: VIDEO } }), ctx);
-    expect(requests[0]?.json).toEqual({ model: 'kling-o3', prompt: 'make it snow', duration: 5, resolution: '1080p', audio: false, video_url: VIDEO });
+    await adapter.submit(
+      submission('video-edit', { model: 'kling-o3', prompt: 'make it snow', video: { url: VIDEO } }, { media: { video: VIDEO } }),
+      ctx,
+    );
+    expect(requests[0]?.json).toEqual({
+      model: 'kling-o3',
+      prompt: 'make it snow',
+      duration: 5,
+      resolution: '1080p',
+      audio: false,
+      video_url: VIDEO,
+    });
   });
 
   it('sends O3 multi-shot as shots [{prompt, duration}] adding up to duration', async () => {
@@ -237,7 +270,10 @@ describe('submit', () => {
     ['the image model', submission('text-to-video', { model: 'kling-image' })],
     ['an unknown model', submission('text-to-video', { model: 'kling-v9' })],
     ['voice ids (no documented field)', submission('text-to-video', { model: 'kling-o3', voice: { ids: ['voice-1'] } })],
-    ['base64 media (the API takes public URLs)', submission('image-to-video', { image: { url: IMAGE } }, { media: { image: 'iVBORw0KGgo=' } })],
+    [
+      'base64 media (the API takes public URLs)',
+      submission('image-to-video', { image: { url: IMAGE } }, { media: { image: 'iVBORw0KGgo=' } }),
+    ],
     ['an S3 input that was not prepared', submission('image-to-video', { image: { s3Key: 'inputs/a.png' } })],
     ['an end frame without a start frame', submission('image-to-video', { model: 'kling-motion-control', endImage: { url: END_IMAGE } })],
     ['an Omni Edit without a prompt', submission('video-edit', { model: 'kling-o3', prompt: undefined, video: { url: VIDEO } })],
@@ -260,7 +296,11 @@ describe('submit', () => {
     ['a frame rate', submission('text-to-video', { fps: 24 }), 'fps'],
     ['a negative prompt', submission('text-to-video', { negativePrompt: 'blur' }), 'negativePrompt'],
     ['pro quality', submission('text-to-video', { quality: 'pro' }), 'quality'],
-    ['keepOriginalSound', submission('video-edit', { model: 'kling-o3', video: { url: VIDEO }, keepOriginalSound: true }), 'keepOriginalSound'],
+    [
+      'keepOriginalSound',
+      submission('video-edit', { model: 'kling-o3', video: { url: VIDEO }, keepOriginalSound: true }),
+      'keepOriginalSound',
+    ],
     ['15 s on V3', submission('text-to-video', { durationSeconds: 15 }), 'durationSeconds'],
   ])('has validation refuse %s before Submit', (_what, input, path) => {
     expect(validationProblems(input).map((problem) => problem.path)).toContain(path);
@@ -273,20 +313,48 @@ describe('errors', () => {
   const table: [string, number, unknown, Record<string, string>, ErrorKind, string | number][] = [
     ['401 with a code', 401, { error: { code: 'UNAUTHORIZED', message: 'invalid key' } }, {}, 'auth', 'UNAUTHORIZED'],
     ['401 as text', 401, 'Unauthorized', {}, 'auth', 401],
-    ['403 INSUFFICIENT_CREDITS', 403, { error: { code: 'INSUFFICIENT_CREDITS', message: 'top up' } }, {}, 'insufficient_credits', 'INSUFFICIENT_CREDITS'],
+    [
+      '403 INSUFFICIENT_CREDITS',
+      403,
+      { error: { code: 'INSUFFICIENT_CREDITS', message: 'top up' } },
+      {},
+      'insufficient_credits',
+      'INSUFFICIENT_CREDITS',
+    ],
     ['403 saying credits', 403, { error: 'Insufficient credits' }, {}, 'insufficient_credits', 403],
     ['403 saying plan', 403, { message: 'Model kling-o3 is not available on your API plan' }, {}, 'auth', 403],
     ['403 with a plan code', 403, { error: { code: 'MODEL_NOT_IN_PLAN' } }, {}, 'auth', 'MODEL_NOT_IN_PLAN'],
-    ['403 with the document’s wording', 403, { error: { code: 'FORBIDDEN', message: 'Insufficient credits or model not on your plan' } }, {}, 'insufficient_credits', 'FORBIDDEN'],
+    [
+      '403 with the document’s wording',
+      403,
+      { error: { code: 'FORBIDDEN', message: 'Insufficient credits or model not on your plan' } },
+      {},
+      'insufficient_credits',
+      'FORBIDDEN',
+    ],
     ['403 without a body', 403, '', {}, 'insufficient_credits', 403],
     ['403 with X-RateLimit-Remaining 0', 403, '', { 'x-ratelimit-remaining': '0' }, 'rate_limited', 403],
     ['429', 429, { error: 'Too Many Requests' }, {}, 'rate_limited', 429],
     ['429 RATE_LIMITED', 429, { error: { code: 'RATE_LIMITED' } }, {}, 'rate_limited', 'RATE_LIMITED'],
-    ['429 about concurrency', 429, { error: { code: 'CONCURRENCY_LIMIT_EXCEEDED' } }, {}, 'concurrency_limited', 'CONCURRENCY_LIMIT_EXCEEDED'],
+    [
+      '429 about concurrency',
+      429,
+      { error: { code: 'CONCURRENCY_LIMIT_EXCEEDED' } },
+      {},
+      'concurrency_limited',
+      'CONCURRENCY_LIMIT_EXCEEDED',
+    ],
     ['500', 500, 'Internal Server Error', {}, 'server', 500],
     ['500 MODEL_OVERLOADED', 500, { error: { code: 'MODEL_OVERLOADED' } }, {}, 'overloaded', 'MODEL_OVERLOADED'],
     ['503', 503, '<html>503</html>', {}, 'overloaded', 503],
-    ['400 CONTENT_POLICY_VIOLATION', 400, { error: { code: 'CONTENT_POLICY_VIOLATION', message: 'blocked' } }, {}, 'content_policy', 'CONTENT_POLICY_VIOLATION'],
+    [
+      '400 CONTENT_POLICY_VIOLATION',
+      400,
+      { error: { code: 'CONTENT_POLICY_VIOLATION', message: 'blocked' } },
+      {},
+      'content_policy',
+      'CONTENT_POLICY_VIOLATION',
+    ],
     ['400 invalid', 400, { detail: 'duration must be 5 or 10' }, {}, 'invalid', 400],
     ['402', 402, {}, {}, 'insufficient_credits', 402],
   ];
@@ -315,7 +383,9 @@ describe('errors', () => {
     const delta = setup(() => jsonResponse({}, 429, { 'x-ratelimit-reset': '12' }));
     expect((await rejectionOf(delta.adapter.submit(submission('text-to-video'), delta.ctx), ProviderError)).retryAfterSeconds).toBe(12);
     const none = setup(() => jsonResponse({}, 429));
-    expect((await rejectionOf(none.adapter.submit(submission('text-to-video'), none.ctx), ProviderError)).retryAfterSeconds).toBeUndefined();
+    expect(
+      (await rejectionOf(none.adapter.submit(submission('text-to-video'), none.ctx), ProviderError)).retryAfterSeconds,
+    ).toBeUndefined();
   });
 
   it('keeps the provider’s message', async () => {
@@ -365,7 +435,10 @@ describe('status', () => {
 
   it('maps completed to succeeded with the video and thumbnail from output', async () => {
     const { adapter, ctx } = setup(() =>
-      statusAnswer({ status: 'completed', output: { video_url: 'https://cdn.kling.test/v.mp4', thumbnail_url: 'https://cdn.kling.test/v.jpg' } }),
+      statusAnswer({
+        status: 'completed',
+        output: { video_url: 'https://cdn.kling.test/v.mp4', thumbnail_url: 'https://cdn.kling.test/v.jpg' },
+      }),
     );
     expect(await adapter.status(TASK_ID, ctx)).toEqual({
       providerTaskId: TASK_ID,
@@ -407,7 +480,11 @@ describe('status', () => {
     ['unsupported parameters', 'PROVIDER_FAILED', 'unsupported parameters'],
   ])('maps failed with error %j to %s', async (error, code, message) => {
     const { adapter, ctx } = setup(() => statusAnswer({ status: 'failed', error }));
-    expect(await adapter.status(TASK_ID, ctx)).toEqual({ providerTaskId: TASK_ID, status: 'failed', error: { code, message, retryable: false } });
+    expect(await adapter.status(TASK_ID, ctx)).toEqual({
+      providerTaskId: TASK_ID,
+      status: 'failed',
+      error: { code, message, retryable: false },
+    });
   });
 
   it('explains a failure without an error', async () => {
@@ -450,9 +527,19 @@ describe('estimateCost (the document’s "Official API Pricing" table, $0.004 a 
     // "Kling O3 (with audio) | 200 credits | ~$0.80" = row "O3 (with audio) 1080p 20 credits/sec".
     ['O3 with audio 1080p 10 s', { model: 'kling-o3', audio: true, durationSeconds: 10 }, 'text-to-video', { credits: 200, usd: 0.8 }],
     // Row "O3 (with audio) 720p 15 credits/sec": a voice turns audio on.
-    ['O3 with a voice 720p 5 s', { model: 'kling-o3', voice: { description: 'calm' }, resolution: '720p' }, 'text-to-video', { credits: 75, usd: 0.3 }],
+    [
+      'O3 with a voice 720p 5 s',
+      { model: 'kling-o3', voice: { description: 'calm' }, resolution: '720p' },
+      'text-to-video',
+      { credits: 75, usd: 0.3 },
+    ],
     // "Kling O3 multi-shot (15s) | 360 credits | ~$1.44" = row "O3 multi-shot 1080p 24 credits/sec".
-    ['O3 multi-shot 1080p 15 s', { model: 'kling-o3', durationSeconds: 15, shots: [{ prompt: 'a', durationSeconds: 15 }] }, 'multi-shot', { credits: 360, usd: 1.44 }],
+    [
+      'O3 multi-shot 1080p 15 s',
+      { model: 'kling-o3', durationSeconds: 15, shots: [{ prompt: 'a', durationSeconds: 15 }] },
+      'multi-shot',
+      { credits: 360, usd: 1.44 },
+    ],
   ])('%s', (_name, request, mode, expected) => {
     expect(adapter.estimateCost(resolved(request), mode)).toEqual(expected);
   });
@@ -471,7 +558,10 @@ describe('parseCallback', () => {
   it('refuses every callback: the API describes none', async () => {
     const { adapter, ctx, requests } = setup(() => created());
     const body = JSON.stringify({ task_id: TASK_ID, status: 'completed', output: 'https://evil.test/v.mp4' });
-    const error = await rejectionOf(parseCallbackOf(adapter, { headers: {}, query: {}, rawBody: body, jobId: JOB_ID }, ctx), CallbackRejected);
+    const error = await rejectionOf(
+      parseCallbackOf(adapter, { headers: {}, query: {}, rawBody: body, jobId: JOB_ID }, ctx),
+      CallbackRejected,
+    );
     expect(error.message).toMatch(/kling-ai sends no callbacks/);
     expect(requests).toHaveLength(0);
   });

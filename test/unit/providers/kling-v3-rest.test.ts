@@ -78,7 +78,11 @@ describe('capabilities', () => {
 
   it('lets validation accept a documented request and fill the defaults', () => {
     const outcome = resolveRequest({ prompt: 'a fox', resolution: '4k', audio: true }, lookup);
-    expect(outcome).toMatchObject({ ok: true, mode: 'text-to-video', request: { model: 'kling-v3', durationSeconds: 5, aspectRatio: '16:9', quality: 'std' } });
+    expect(outcome).toMatchObject({
+      ok: true,
+      mode: 'text-to-video',
+      request: { model: 'kling-v3', durationSeconds: 5, aspectRatio: '16:9', quality: 'std' },
+    });
   });
 
   it.each<[string, CreateJobRequest, string]>([
@@ -181,7 +185,11 @@ describe('submit', () => {
   it('posts image-to-video to /v1/videos/image2video with image_url, 4K and audio on kling-v3', async () => {
     const { adapter, ctx, requests } = setup(() => created('i2v-1'));
     const result = await adapter.submit(
-      submission('image-to-video', { image: { url: IMAGE_URL }, resolution: '4k', audio: true }, { media: { image: 'https://media.example.test/prepared.png' } }),
+      submission(
+        'image-to-video',
+        { image: { url: IMAGE_URL }, resolution: '4k', audio: true },
+        { media: { image: 'https://media.example.test/prepared.png' } },
+      ),
       ctx,
     );
     expect(result).toEqual({ providerTaskId: 'i2v-1' });
@@ -293,7 +301,9 @@ describe('errors (the "Error Handling" table)', () => {
   });
 
   it('carries Retry-After on a rate limit', async () => {
-    const { adapter, ctx } = setup(() => jsonResponse({ error: { code: 'RATE_LIMIT_EXCEEDED', message: 'slow down' } }, 429, { 'retry-after': '20' }));
+    const { adapter, ctx } = setup(() =>
+      jsonResponse({ error: { code: 'RATE_LIMIT_EXCEEDED', message: 'slow down' } }, 429, { 'retry-after': '20' }),
+    );
     const error = await rejectionOf(adapter.submit(submission('text-to-video'), ctx), ProviderError);
     expect(error.kind).toBe('rate_limited');
     expect(error.retryAfterSeconds).toBe(20);
@@ -336,7 +346,11 @@ describe('status', () => {
 
   it('maps completed to succeeded with video.url', async () => {
     const { adapter, ctx } = setup(() => taskAnswer({ status: 'completed', video: { url: 'https://cdn.klingai.test/v.mp4' } }));
-    expect(await adapter.status(TASK_ID, ctx)).toEqual({ providerTaskId: TASK_ID, status: 'succeeded', videoUrl: 'https://cdn.klingai.test/v.mp4' });
+    expect(await adapter.status(TASK_ID, ctx)).toEqual({
+      providerTaskId: TASK_ID,
+      status: 'succeeded',
+      videoUrl: 'https://cdn.klingai.test/v.mp4',
+    });
   });
 
   it('reads a top-level video_url when there is no video object', async () => {
@@ -350,12 +364,27 @@ describe('status', () => {
   });
 
   it.each<[Record<string, unknown> | undefined, { code: string; retryable: boolean; message: RegExp }]>([
-    [{ code: 'CONTENT_POLICY_VIOLATION', message: 'blocked' }, { code: 'CONTENT_POLICY', retryable: false, message: /CONTENT_POLICY_VIOLATION: blocked/ }],
+    [
+      { code: 'CONTENT_POLICY_VIOLATION', message: 'blocked' },
+      { code: 'CONTENT_POLICY', retryable: false, message: /CONTENT_POLICY_VIOLATION: blocked/ },
+    ],
     [{ message: 'Prompt triggered content filter' }, { code: 'CONTENT_POLICY', retryable: false, message: /content filter/ }],
-    [{ code: 'INTERNAL_ERROR', message: 'render crashed' }, { code: 'SERVER', retryable: true, message: /render crashed/ }],
-    [{ code: 'MODEL_OVERLOADED', message: 'busy' }, { code: 'OVERLOADED', retryable: true, message: /busy/ }],
-    [{ code: 'INSUFFICIENT_CREDITS', message: 'balance' }, { code: 'INSUFFICIENT_CREDITS', retryable: false, message: /balance/ }],
-    [{ code: 'RENDER_FAILED', message: 'failed at 80%' }, { code: 'PROVIDER_FAILED', retryable: false, message: /failed at 80%/ }],
+    [
+      { code: 'INTERNAL_ERROR', message: 'render crashed' },
+      { code: 'SERVER', retryable: true, message: /render crashed/ },
+    ],
+    [
+      { code: 'MODEL_OVERLOADED', message: 'busy' },
+      { code: 'OVERLOADED', retryable: true, message: /busy/ },
+    ],
+    [
+      { code: 'INSUFFICIENT_CREDITS', message: 'balance' },
+      { code: 'INSUFFICIENT_CREDITS', retryable: false, message: /balance/ },
+    ],
+    [
+      { code: 'RENDER_FAILED', message: 'failed at 80%' },
+      { code: 'PROVIDER_FAILED', retryable: false, message: /failed at 80%/ },
+    ],
     [undefined, { code: 'PROVIDER_FAILED', retryable: false, message: /without a reason/ }],
   ])('maps failed with error %j', async (error, expected) => {
     const { adapter, ctx } = setup(() => taskAnswer({ status: 'failed', ...(error && { error }) }));
@@ -388,7 +417,10 @@ describe('parseCallback', () => {
   it('refuses anything, since the API has no callbacks (the workflow polls)', async () => {
     const { adapter, ctx } = setup(() => jsonResponse({}));
     const body = JSON.stringify({ task_id: TASK_ID, status: 'completed', video: { url: 'https://evil.test/v.mp4' } });
-    const error = await rejectionOf(parseCallbackOf(adapter, { headers: {}, query: {}, rawBody: body, jobId: JOB_ID }, ctx), CallbackRejected);
+    const error = await rejectionOf(
+      parseCallbackOf(adapter, { headers: {}, query: {}, rawBody: body, jobId: JOB_ID }, ctx),
+      CallbackRejected,
+    );
     expect(error.message).toMatch(/kling-v3-rest sends no callbacks \(its tasks are polled\)/);
   });
 });

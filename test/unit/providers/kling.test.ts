@@ -6,7 +6,16 @@ import type { AdapterContext, ProviderAdapter, SubmitRequest } from '../../../la
 import { KlingLegacyAdapter, parseKlingTaskId } from '../../../lambdas/providers/kling/adapter.ts';
 import { formatWebhookSecret, signStandardWebhook } from '../../../lambdas/domain/webhooks.ts';
 import { estimateCostOf } from '../../../lambdas/providers/scaffold.ts';
-import { FIXED_NOW, NEVER_ANSWERS, adapterSetup, contextWith, fakeFetch, jsonResponse, rejectionOf, submissionBuilders } from './fake-fetch.ts';
+import {
+  FIXED_NOW,
+  NEVER_ANSWERS,
+  adapterSetup,
+  contextWith,
+  fakeFetch,
+  jsonResponse,
+  rejectionOf,
+  submissionBuilders,
+} from './fake-fetch.ts';
 import { validationProblems } from './pipeline.ts';
 
 const JOB_ID = 'job_01hz8k3m0000abcdefghjkmnpq';
@@ -212,7 +221,9 @@ describe('submit', () => {
     expect(requests[2]?.json).toHaveProperty('mode', 'pro');
 
     // cfg_scale on a v2.x model is outside the capability map: validation refuses it before Submit.
-    expect(validationProblems(submission('text-to-video', { model: 'kling-v2-6', cfgScale: 0.5 })).map((p) => p.path)).toContain('cfgScale');
+    expect(validationProblems(submission('text-to-video', { model: 'kling-v2-6', cfgScale: 0.5 })).map((p) => p.path)).toContain(
+      'cfgScale',
+    );
     expect(requests).toHaveLength(3);
   });
 
@@ -221,7 +232,12 @@ describe('submit', () => {
     const result = await adapter.submit(
       submission(
         'image-to-video',
-        { model: 'kling-v2-1', quality: 'pro', image: { url: 'https://cdn.example.test/a.png' }, endImage: { url: 'https://cdn.example.test/b.png' } },
+        {
+          model: 'kling-v2-1',
+          quality: 'pro',
+          image: { url: 'https://cdn.example.test/a.png' },
+          endImage: { url: 'https://cdn.example.test/b.png' },
+        },
         { media: { image: 'https://cdn.example.test/a.png', endImage: 'data:image/png;base64,iVBORw0KGgo=' } },
       ),
       ctx,
@@ -248,7 +264,10 @@ describe('submit', () => {
     expect(requests[0]?.json).not.toHaveProperty('image_tail');
     const references = [{ url: 'https://cdn.example.test/1.png' }, { url: 'https://cdn.example.test/2.png' }];
     await adapter.submit(submission('reference-to-video', { model: 'kling-v1-6', referenceImages: references }), ctx);
-    expect(requests[1]?.json).toHaveProperty('image_list', references.map(({ url }) => ({ image: url })));
+    expect(requests[1]?.json).toHaveProperty(
+      'image_list',
+      references.map(({ url }) => ({ image: url })),
+    );
   });
 
   it('sends sound off when audio is false on a model with sound, and refuses v2-6 sound in std', async () => {
@@ -257,7 +276,10 @@ describe('submit', () => {
     expect(requests[0]?.json).toHaveProperty('sound', 'off');
     await adapter.submit(submission('text-to-video', { model: 'kling-v2-5-turbo', audio: false }), ctx);
     expect(requests[1]?.json).not.toHaveProperty('sound');
-    const refused = await rejectionOf(adapter.submit(submission('text-to-video', { model: 'kling-v2-6', audio: true }), ctx), ProviderError);
+    const refused = await rejectionOf(
+      adapter.submit(submission('text-to-video', { model: 'kling-v2-6', audio: true }), ctx),
+      ProviderError,
+    );
     expect(refused.kind).toBe('invalid');
     expect(refused.message).toMatch(/pro/);
   });
@@ -265,19 +287,22 @@ describe('submit', () => {
   it('sends camera_control with the one non-zero axis and zeros elsewhere', async () => {
     const { adapter, ctx, requests } = setup(() => created());
     await adapter.submit(submission('text-to-video', { model: 'kling-v1', cameraControl: { type: 'simple', config: { zoom: 5 } } }), ctx);
-    expect((requests[0]?.json as { camera_control: unknown }).camera_control).toEqual({
+    expect((requests[0]!.json as { camera_control: unknown }).camera_control).toEqual({
       type: 'simple',
       config: { horizontal: 0, vertical: 0, pan: 0, tilt: 0, roll: 0, zoom: 5 },
     });
     await adapter.submit(submission('text-to-video', { model: 'kling-v1', cameraControl: { type: 'down_back' } }), ctx);
-    expect((requests[1]?.json as { camera_control: unknown }).camera_control).toEqual({ type: 'down_back' });
+    expect((requests[1]!.json as { camera_control: unknown }).camera_control).toEqual({ type: 'down_back' });
     // Camera control on kling-v3 is outside the capability map: validation refuses it before Submit.
-    expect(validationProblems(submission('text-to-video', { model: 'kling-v3', cameraControl: { type: 'down_back' } })).map((p) => p.path)).toContain(
-      'cameraControl',
-    );
+    expect(
+      validationProblems(submission('text-to-video', { model: 'kling-v3', cameraControl: { type: 'down_back' } })).map((p) => p.path),
+    ).toContain('cameraControl');
     // An axis pair is what the wire format cannot carry: the adapter refuses it.
     const refused = await rejectionOf(
-      adapter.submit(submission('text-to-video', { model: 'kling-v1', cameraControl: { type: 'simple', config: { pan: 1, tilt: 2 } } }), ctx),
+      adapter.submit(
+        submission('text-to-video', { model: 'kling-v1', cameraControl: { type: 'simple', config: { pan: 1, tilt: 2 } } }),
+        ctx,
+      ),
       ProviderError,
     );
     expect(refused.kind).toBe('invalid');
@@ -288,7 +313,11 @@ describe('submit', () => {
     const { adapter, ctx, requests } = setup(() => created('7'));
     const images = ['https://cdn.example.test/1.png', 'https://cdn.example.test/2.png'];
     const result = await adapter.submit(
-      submission('reference-to-video', { model: 'kling-v1-6', referenceImages: images.map((url) => ({ url })) }, { media: { referenceImages: images } }),
+      submission(
+        'reference-to-video',
+        { model: 'kling-v1-6', referenceImages: images.map((url) => ({ url })) },
+        { media: { referenceImages: images } },
+      ),
       ctx,
     );
     expect(result).toEqual({ providerTaskId: 'multi-image2video:7' });
@@ -306,9 +335,9 @@ describe('submit', () => {
 
     // A fifth image is beyond the capability map's maxReferenceImages: validation refuses it before Submit.
     const five = Array.from({ length: 5 }, (_, i) => ({ url: `https://cdn.example.test/${i}.png` }));
-    expect(validationProblems(submission('reference-to-video', { model: 'kling-v1-6', referenceImages: five })).map((p) => p.path)).toContain(
-      'referenceImages',
-    );
+    expect(
+      validationProblems(submission('reference-to-video', { model: 'kling-v1-6', referenceImages: five })).map((p) => p.path),
+    ).toContain('referenceImages');
     expect(requests).toHaveLength(1);
   });
 
@@ -340,7 +369,11 @@ describe('submit', () => {
       submission('text-to-video', { model: 'kling-v9' }),
       submission('image-to-video', { model: 'kling-v2-6', image: { s3Key: 'inputs/a.png' } }),
       submission('reference-to-video', { model: 'kling-v1-6', referenceImages: [{ s3Key: 'inputs/a.png' }] }),
-      submission('reference-to-video', { model: 'kling-v1-6', prompt: undefined, referenceImages: [{ url: 'https://cdn.example.test/1.png' }] }),
+      submission('reference-to-video', {
+        model: 'kling-v1-6',
+        prompt: undefined,
+        referenceImages: [{ url: 'https://cdn.example.test/1.png' }],
+      }),
     ];
     for (const input of cases) {
       const error = await rejectionOf(adapter.submit(input, ctx), ProviderError);
@@ -356,11 +389,19 @@ describe('submit', () => {
       [submission('multi-shot', { model: 'kling-v2-6', shots: [{ prompt: 'x', durationSeconds: 5 }] }), 'shots'],
       [submission('text-to-video', { model: 'kling-v2-6', durationSeconds: 7 }), 'durationSeconds'],
       [
-        submission('image-to-video', { model: 'kling-v1', endImage: { url: 'https://cdn.example.test/b.png' }, cameraControl: { type: 'down_back' } }),
+        submission('image-to-video', {
+          model: 'kling-v1',
+          endImage: { url: 'https://cdn.example.test/b.png' },
+          cameraControl: { type: 'down_back' },
+        }),
         'cameraControl',
       ],
     ];
-    for (const [input, path] of cases) expect(validationProblems(input).map((problem) => problem.path), path).toContain(path);
+    for (const [input, path] of cases)
+      expect(
+        validationProblems(input).map((problem) => problem.path),
+        path,
+      ).toContain(path);
   });
 
   it('finds the existing task when Kling says the external_task_id is taken (a retried Submit)', async () => {
@@ -437,7 +478,9 @@ describe('business codes', () => {
   });
 
   it('maps a non-zero code inside an HTTP 200 the same way', async () => {
-    const { adapter, ctx } = setup(() => jsonResponse({ code: 1303, message: 'parallel task over resource pack limit', request_id: 'r' }, 200));
+    const { adapter, ctx } = setup(() =>
+      jsonResponse({ code: 1303, message: 'parallel task over resource pack limit', request_id: 'r' }, 200),
+    );
     const error = await rejectionOf(adapter.submit(submission('text-to-video'), ctx), ProviderError);
     expect(error.kind).toBe('concurrency_limited');
     expect(error.httpStatus).toBe(200);
@@ -490,7 +533,12 @@ describe('status', () => {
     const { adapter, ctx } = setup(() =>
       taskAnswer({
         task_status: 'succeed',
-        task_result: { videos: [{ id: 'v1', url: 'https://cdn.klingai.test/v1.mp4', duration: '5.1' }, { id: 'v2', url: 'https://cdn.klingai.test/v2.mp4' }] },
+        task_result: {
+          videos: [
+            { id: 'v1', url: 'https://cdn.klingai.test/v1.mp4', duration: '5.1' },
+            { id: 'v2', url: 'https://cdn.klingai.test/v2.mp4' },
+          ],
+        },
         final_unit_deduction: '1.5',
       }),
     );
@@ -504,7 +552,11 @@ describe('status', () => {
 
   it('leaves cost out when final_unit_deduction is not a number', async () => {
     const { adapter, ctx } = setup(() =>
-      taskAnswer({ task_status: 'succeed', task_result: { videos: [{ url: 'https://cdn.klingai.test/v.mp4' }] }, final_unit_deduction: 'n/a' }),
+      taskAnswer({
+        task_status: 'succeed',
+        task_result: { videos: [{ url: 'https://cdn.klingai.test/v.mp4' }] },
+        final_unit_deduction: 'n/a',
+      }),
     );
     expect((await adapter.status(`text2video:${TASK_ID}`, ctx)).cost).toBeUndefined();
   });
@@ -536,7 +588,9 @@ describe('status', () => {
   });
 
   it('accepts a numeric task_id without losing it', async () => {
-    const { adapter, ctx } = setup(() => new Response(`{"code":0,"message":"ok","request_id":"r","data":{"task_id":12345,"task_status":"submitted"}}`));
+    const { adapter, ctx } = setup(
+      () => new Response(`{"code":0,"message":"ok","request_id":"r","data":{"task_id":12345,"task_status":"submitted"}}`),
+    );
     expect((await adapter.status('text2video:12345', ctx)).providerTaskId).toBe('text2video:12345');
   });
 
@@ -582,7 +636,12 @@ describe('parseCallback', () => {
   it('accepts a correctly signed callback and maps it like status(), with the bare task id', async () => {
     const { adapter, ctx, requests } = callbackContext();
     const status = await adapter.parseCallback(signedCallback(succeeded), ctx);
-    expect(status).toEqual({ providerTaskId: TASK_ID, status: 'succeeded', videoUrl: 'https://cdn.klingai.test/v1.mp4', cost: { credits: 2 } });
+    expect(status).toEqual({
+      providerTaskId: TASK_ID,
+      status: 'succeeded',
+      videoUrl: 'https://cdn.klingai.test/v1.mp4',
+      cost: { credits: 2 },
+    });
     expect(requests).toHaveLength(0);
   });
 
@@ -602,7 +661,10 @@ describe('parseCallback', () => {
 
   it('refuses a stale timestamp', async () => {
     const { adapter, ctx } = callbackContext();
-    const error = await rejectionOf(adapter.parseCallback(signedCallback(succeeded, { timestamp: NOW_SECONDS - 3600 }), ctx), CallbackRejected);
+    const error = await rejectionOf(
+      adapter.parseCallback(signedCallback(succeeded, { timestamp: NOW_SECONDS - 3600 }), ctx),
+      CallbackRejected,
+    );
     expect(error.message).toMatch(/stale/);
   });
 
@@ -620,7 +682,11 @@ describe('parseCallback', () => {
 
   it('refuses a callback about another job', async () => {
     const { adapter, ctx } = callbackContext();
-    const other = task({ task_status: 'succeed', task_info: { external_task_id: 'job_other' }, task_result: { videos: [{ url: 'https://x.test/v.mp4' }] } });
+    const other = task({
+      task_status: 'succeed',
+      task_info: { external_task_id: 'job_other' },
+      task_result: { videos: [{ url: 'https://x.test/v.mp4' }] },
+    });
     const error = await rejectionOf(adapter.parseCallback(signedCallback(other), ctx), CallbackRejected);
     expect(error.message).toMatch(/job_other/);
     const without = task({ task_info: undefined });
@@ -635,7 +701,10 @@ describe('parseCallback', () => {
 
   it('refuses a callback without signature headers', async () => {
     const { adapter, ctx } = callbackContext();
-    const error = await rejectionOf(adapter.parseCallback({ query: {}, headers: {}, rawBody: JSON.stringify(succeeded), jobId: JOB_ID }, ctx), CallbackRejected);
+    const error = await rejectionOf(
+      adapter.parseCallback({ query: {}, headers: {}, rawBody: JSON.stringify(succeeded), jobId: JOB_ID }, ctx),
+      CallbackRejected,
+    );
     expect(error.message).toMatch(/missing/);
   });
 });

@@ -33,7 +33,8 @@ function taskState(overrides: Record<string, unknown> = {}) {
   };
 }
 
-const statusAnswer = (overrides: Record<string, unknown> = {}) => jsonResponse({ code: 200, message: 'success', data: taskState(overrides) });
+const statusAnswer = (overrides: Record<string, unknown> = {}) =>
+  jsonResponse({ code: 200, message: 'success', data: taskState(overrides) });
 
 const { resolved, submission } = submissionBuilders(
   { provider: 'kling3api', model: 'kling-v3', prompt: 'a lighthouse at dusk', durationSeconds: 5, aspectRatio: '16:9', quality: 'std' },
@@ -157,7 +158,14 @@ describe('submit', () => {
   it('posts a Kling 3.0 text-to-video with the documented fields and a Bearer key, returning the task id as is', async () => {
     const { adapter, ctx, requests } = setup(() => created());
     const result = await adapter.submit(
-      submission('text-to-video', { quality: 'pro', durationSeconds: 10, aspectRatio: '9:16', audio: true, negativePrompt: 'blur', cfgScale: 0.7 }),
+      submission('text-to-video', {
+        quality: 'pro',
+        durationSeconds: 10,
+        aspectRatio: '9:16',
+        audio: true,
+        negativePrompt: 'blur',
+        cfgScale: 0.7,
+      }),
       ctx,
     );
     expect(result).toEqual({ providerTaskId: TASK_ID });
@@ -228,7 +236,13 @@ describe('submit', () => {
     const { adapter, ctx, requests } = setup(() => created(O3_TASK_ID));
     const references = Array.from({ length: 7 }, (_, i) => ({ url: `https://cdn.example.test/ref-${i}.jpg` }));
     await adapter.submit(
-      submission('reference-to-video', { model: 'kling-o3', quality: 'pro', prompt: 'walks through a city', referenceImages: references, durationSeconds: 8 }),
+      submission('reference-to-video', {
+        model: 'kling-o3',
+        quality: 'pro',
+        prompt: 'walks through a city',
+        referenceImages: references,
+        durationSeconds: 8,
+      }),
       ctx,
     );
     expect(requests[0]?.json).toEqual({
@@ -287,7 +301,12 @@ describe('submit', () => {
     ['a voice', 'text-to-video', { voice: { description: 'calm' } }, 'voice'],
     ['a video edit on Kling 3.0', 'video-edit', { video: { url: 'https://cdn.example.test/v.mp4' } }, 'video'],
     ['a 20 s video', 'text-to-video', { durationSeconds: 20 }, 'durationSeconds'],
-    ['eight reference images', 'reference-to-video', { model: 'kling-o3', referenceImages: Array.from({ length: 8 }, () => ({ url: 'https://c.example.test/r.png' })) }, 'referenceImages'],
+    [
+      'eight reference images',
+      'reference-to-video',
+      { model: 'kling-o3', referenceImages: Array.from({ length: 8 }, () => ({ url: 'https://c.example.test/r.png' })) },
+      'referenceImages',
+    ],
   ])('has validation refuse %s before Submit', (_what, mode, request, path) => {
     expect(validationProblems(submission(mode, request)).map((problem) => problem.path)).toContain(path);
   });
@@ -331,12 +350,24 @@ describe('error mapping', () => {
   });
 
   it.each<[string, unknown, number, ErrorKind, string]>([
-    ['code in `error`', { code: 402, message: 'Not enough credits', error: 'INSUFFICIENT_CREDITS' }, 402, 'insufficient_credits', 'INSUFFICIENT_CREDITS'],
+    [
+      'code in `error`',
+      { code: 402, message: 'Not enough credits', error: 'INSUFFICIENT_CREDITS' },
+      402,
+      'insufficient_credits',
+      'INSUFFICIENT_CREDITS',
+    ],
     ['code in `error.code`', { error: { code: 'RATE_LIMITED', message: 'slow down' } }, 429, 'rate_limited', 'RATE_LIMITED'],
     ['code in `error_code`', { code: 400, error_code: 'MISSING_VIDEO', message: 'no video' }, 400, 'invalid', 'MISSING_VIDEO'],
     ['code named in the message', { code: 401, message: 'INVALID_API_KEY: API key is missing or invalid' }, 401, 'auth', 'INVALID_API_KEY'],
     // Documented codes decide over a surprising HTTP status.
-    ['a documented code under an odd status', { code: 'INSUFFICIENT_CREDITS', message: 'x' }, 403, 'insufficient_credits', 'INSUFFICIENT_CREDITS'],
+    [
+      'a documented code under an odd status',
+      { code: 'INSUFFICIENT_CREDITS', message: 'x' },
+      403,
+      'insufficient_credits',
+      'INSUFFICIENT_CREDITS',
+    ],
   ])('finds the %s', async (_where, body, httpStatus, kind, code) => {
     const { adapter, ctx } = setup(() => jsonResponse(body, httpStatus));
     const error = await rejectionOf(adapter.submit(submission('text-to-video'), ctx), ProviderError);
@@ -359,7 +390,9 @@ describe('error mapping', () => {
     const first = await rejectionOf(withRetryAfter.adapter.submit(submission('text-to-video'), withRetryAfter.ctx), ProviderError);
     expect(first.retryAfterSeconds).toBe(7);
     const resetAt = String(NOW_SECONDS + 42);
-    const withReset = setup(() => jsonResponse({ code: 'RATE_LIMITED', message: 'slow' }, 429, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': resetAt }));
+    const withReset = setup(() =>
+      jsonResponse({ code: 'RATE_LIMITED', message: 'slow' }, 429, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': resetAt }),
+    );
     const second = await rejectionOf(withReset.adapter.submit(submission('text-to-video'), withReset.ctx), ProviderError);
     expect(second.kind).toBe('rate_limited');
     expect(second.retryAfterSeconds).toBe(42);
@@ -404,7 +437,10 @@ describe('status', () => {
 
   it('maps SUCCESS to succeeded with data.response[0]', async () => {
     const { adapter, ctx } = setup(() =>
-      statusAnswer({ status: 'SUCCESS', response: ['https://cdn.example.test/videos/abc123.mp4', 'https://cdn.example.test/videos/second.mp4'] }),
+      statusAnswer({
+        status: 'SUCCESS',
+        response: ['https://cdn.example.test/videos/abc123.mp4', 'https://cdn.example.test/videos/second.mp4'],
+      }),
     );
     expect(await adapter.status(TASK_ID, ctx)).toEqual({
       providerTaskId: TASK_ID,
@@ -472,8 +508,15 @@ describe('status', () => {
 describe('parseCallback', () => {
   it('refuses every callback: the API has none, so nothing arriving as one is trusted', async () => {
     const { adapter, ctx, requests } = setup(() => statusAnswer());
-    const lookalike = JSON.stringify({ code: 200, message: 'success', data: taskState({ status: 'SUCCESS', response: ['https://evil.example.test/v.mp4'] }) });
-    const error = await rejectionOf(parseCallbackOf(adapter, { headers: {}, query: {}, rawBody: lookalike, jobId: JOB_ID }, ctx), CallbackRejected);
+    const lookalike = JSON.stringify({
+      code: 200,
+      message: 'success',
+      data: taskState({ status: 'SUCCESS', response: ['https://evil.example.test/v.mp4'] }),
+    });
+    const error = await rejectionOf(
+      parseCallbackOf(adapter, { headers: {}, query: {}, rawBody: lookalike, jobId: JOB_ID }, ctx),
+      CallbackRejected,
+    );
     expect(error.message).toMatch(/kling3api sends no callbacks/);
     expect(requests).toHaveLength(0);
   });

@@ -5,11 +5,7 @@ import { CallbackRejected, ProviderError } from '../../../lambdas/domain/errors.
 import type { ErrorKind } from '../../../lambdas/domain/errors.ts';
 import type { CreateJobRequest, ResolvedRequest } from '../../../lambdas/domain/job.ts';
 import type { ProviderAdapter, SubmitRequest } from '../../../lambdas/providers/port.ts';
-import {
-  KLINGGENERATOR_DEFAULT_BASE_URL,
-  KlingGeneratorAdapter,
-  reasonOf,
-} from '../../../lambdas/providers/klinggenerator/adapter.ts';
+import { KLINGGENERATOR_DEFAULT_BASE_URL, KlingGeneratorAdapter, reasonOf } from '../../../lambdas/providers/klinggenerator/adapter.ts';
 import { parseRateLimitReset } from '../../../lambdas/providers/http.ts';
 import { resolveRequest } from '../../../lambdas/domain/validation.ts';
 import { estimateCostOf, parseCallbackOf } from '../../../lambdas/providers/scaffold.ts';
@@ -169,7 +165,13 @@ describe('submit', () => {
   it('sends 4K and 60 fps on kling-3, and leaves resolution and fps out when not asked for', async () => {
     const { adapter, ctx, requests } = setup(() => created());
     await adapter.submit(submission('text-to-video', { durationSeconds: 120, resolution: '4k', fps: 60 }), ctx);
-    expect(requests[0]?.json).toEqual({ prompt: 'A cinematic shot of waves crashing on a beach', model: 'kling-3', duration: 120, resolution: '4k', fps: 60 });
+    expect(requests[0]?.json).toEqual({
+      prompt: 'A cinematic shot of waves crashing on a beach',
+      model: 'kling-3',
+      duration: 120,
+      resolution: '4k',
+      fps: 60,
+    });
     await adapter.submit(submission('text-to-video', { model: 'kling-2', durationSeconds: 5 }), ctx);
     expect(requests[1]?.json).toEqual({ prompt: 'A cinematic shot of waves crashing on a beach', model: 'kling-2', duration: 5 });
   });
@@ -196,7 +198,11 @@ describe('submit', () => {
   // What the capability map expresses is refused by validation, before Submit ever calls the adapter.
   it.each<[string, SubmitRequest, string]>([
     ['an image-to-video request', submission('image-to-video', { image: { url: 'https://cdn.example.test/a.png' } }), 'image'],
-    ['reference-to-video', submission('reference-to-video', { referenceImages: [{ url: 'https://cdn.example.test/a.png' }] }), 'referenceImages'],
+    [
+      'reference-to-video',
+      submission('reference-to-video', { referenceImages: [{ url: 'https://cdn.example.test/a.png' }] }),
+      'referenceImages',
+    ],
     ['a video edit', submission('video-edit', { video: { url: 'https://cdn.example.test/v.mp4' }, keepOriginalSound: true }), 'video'],
     ['multi-shot', submission('multi-shot', { shots: [{ prompt: 'a', durationSeconds: 10 }] }), 'shots'],
     ['shots in a text request', submission('text-to-video', { shots: [{ prompt: 'a', durationSeconds: 10 }] }), 'shots'],
@@ -279,7 +285,11 @@ describe('status', () => {
   });
 
   it.each<[Record<string, unknown>, string, string]>([
-    [{ error: { code: 'content_policy_violation', message: 'refused by moderation' } }, 'CONTENT_POLICY', 'content_policy_violation: refused by moderation'],
+    [
+      { error: { code: 'content_policy_violation', message: 'refused by moderation' } },
+      'CONTENT_POLICY',
+      'content_policy_violation: refused by moderation',
+    ],
     [{ error: 'The prompt violates our content policy' }, 'CONTENT_POLICY', 'The prompt violates our content policy'],
     [{ error_message: 'NSFW content detected' }, 'CONTENT_POLICY', 'NSFW content detected'],
     [{ error: { code: 'generation_failed', message: 'renderer crashed' } }, 'PROVIDER_FAILED', 'generation_failed: renderer crashed'],
@@ -375,7 +385,12 @@ describe('errors', () => {
   });
 
   it.each<[string, Record<string, string>, number | undefined, RegExp | undefined]>([
-    ['Retry-After', { 'retry-after': '3', 'x-ratelimit-remaining': '0' }, 3, /X-RateLimit-Remaining: 0; the daily request quota is used up/],
+    [
+      'Retry-After',
+      { 'retry-after': '3', 'x-ratelimit-remaining': '0' },
+      3,
+      /X-RateLimit-Remaining: 0; the daily request quota is used up/,
+    ],
     ['a delta X-RateLimit-Reset', { 'x-ratelimit-reset': '90', 'x-ratelimit-remaining': '0' }, 90, /quota is used up/],
     ['a Unix-seconds X-RateLimit-Reset', { 'x-ratelimit-reset': String(FIXED_NOW.getTime() / 1000 + 3600) }, 3600, undefined],
     ['a Unix-milliseconds X-RateLimit-Reset', { 'x-ratelimit-reset': String(FIXED_NOW.getTime() + 30_000) }, 30, undefined],

@@ -12,7 +12,10 @@ describe('provider registry', () => {
       expect(getAdapter(id).id).toBe(id);
       expect(getAdapter(id)).toBe(getAdapter(id));
       const { defaultModel, models } = getAdapter(id).capabilities;
-      expect(models.map((m) => m.id), `${id}'s default model is one of its models`).toContain(defaultModel);
+      expect(
+        models.map((m) => m.id),
+        `${id}'s default model is one of its models`,
+      ).toContain(defaultModel);
     }
   });
 

@@ -90,7 +90,13 @@ describe('capabilities', () => {
       expect(m.defaultDurationSeconds, m.id).toBe(5);
       expect(m.endImage, m.id).toBe(true);
       expect(m.negativePrompt, m.id).toBe(true);
-      expect([m.audio, m.cfgScale, m.cameraControl, m.voice ?? false, m.keepOriginalSound ?? false], m.id).toEqual([false, false, false, false, false]);
+      expect([m.audio, m.cfgScale, m.cameraControl, m.voice ?? false, m.keepOriginalSound ?? false], m.id).toEqual([
+        false,
+        false,
+        false,
+        false,
+        false,
+      ]);
       expect(m.fps, m.id).toBeUndefined();
       expect(m.resolutions, m.id).toBeUndefined();
       expect(m.maxReferenceImages, m.id).toBeUndefined();
@@ -120,7 +126,11 @@ describe('capabilities', () => {
 
   it('validation accepts what the models take and fills the defaults', () => {
     const t2v = resolveRequest({ prompt: 'x' }, lookup);
-    expect(t2v).toMatchObject({ ok: true, mode: 'text-to-video', request: { model: V25, durationSeconds: 5, quality: 'pro', aspectRatio: '16:9' } });
+    expect(t2v).toMatchObject({
+      ok: true,
+      mode: 'text-to-video',
+      request: { model: V25, durationSeconds: 5, quality: 'pro', aspectRatio: '16:9' },
+    });
     const i2v = resolveRequest({ prompt: 'x', model: V21, image: IMAGE, endImage: END_IMAGE, quality: 'pro', durationSeconds: 10 }, lookup);
     expect(i2v).toMatchObject({ ok: true, mode: 'image-to-video', request: { model: V21, quality: 'pro', durationSeconds: 10 } });
     expect(resolveRequest({ prompt: 'x', model: V21, image: IMAGE }, lookup)).toMatchObject({ ok: true, request: { quality: 'std' } });
@@ -136,7 +146,10 @@ describe('capabilities', () => {
 describe('submit', () => {
   it('creates a text-to-video prediction on the official-model route with the documented body', async () => {
     const { adapter, ctx, requests } = setup(() => created());
-    const result = await adapter.submit(submission('text-to-video', { negativePrompt: 'blur', durationSeconds: 10, aspectRatio: '9:16' }), ctx);
+    const result = await adapter.submit(
+      submission('text-to-video', { negativePrompt: 'blur', durationSeconds: 10, aspectRatio: '9:16' }),
+      ctx,
+    );
     expect(result).toEqual({ providerTaskId: PREDICTION_ID });
     expect(requests).toHaveLength(1);
     const sent = requests[0]!;
@@ -154,7 +167,11 @@ describe('submit', () => {
   it('sends start_image and end_image on v2.5-turbo-pro, without aspect_ratio (ignored with a start image)', async () => {
     const { adapter, ctx, requests } = setup(() => created());
     await adapter.submit(
-      submission('image-to-video', { image: IMAGE, endImage: END_IMAGE }, { media: { image: 'https://cdn.example.com/prepared-a.png', endImage: PNG_BASE64 } }),
+      submission(
+        'image-to-video',
+        { image: IMAGE, endImage: END_IMAGE },
+        { media: { image: 'https://cdn.example.com/prepared-a.png', endImage: PNG_BASE64 } },
+      ),
       ctx,
     );
     expect(requests[0]?.json).toEqual({
@@ -175,7 +192,10 @@ describe('submit', () => {
     expect(requests[0]?.url.pathname).toBe('/v1/models/kwaivgi/kling-v2.1/predictions');
     expect(requests[0]?.json).toEqual({ input: { prompt: 'a lighthouse at dusk', duration: 5, mode: 'standard', start_image: IMAGE.url } });
 
-    await adapter.submit(submission('image-to-video', { model: V21, quality: 'pro', image: IMAGE, endImage: END_IMAGE, durationSeconds: 10 }), ctx);
+    await adapter.submit(
+      submission('image-to-video', { model: V21, quality: 'pro', image: IMAGE, endImage: END_IMAGE, durationSeconds: 10 }),
+      ctx,
+    );
     expect(requests[1]?.json).toMatchObject({
       input: { prompt: 'a lighthouse at dusk', duration: 10, mode: 'pro', start_image: IMAGE.url, end_image: END_IMAGE.url },
     });
@@ -184,7 +204,10 @@ describe('submit', () => {
   it('keeps a data URL, and keeps other query parameters of the callback URL', async () => {
     const { adapter, ctx, requests } = setup(() => created());
     const dataUrl = `data:image/jpeg;base64,/9j/4AAQSkZJRg==`;
-    await adapter.submit(submission('image-to-video', { model: V21, image: IMAGE }, { media: { image: dataUrl }, callbackUrl: `${CALLBACK_URL}?token=abc` }), ctx);
+    await adapter.submit(
+      submission('image-to-video', { model: V21, image: IMAGE }, { media: { image: dataUrl }, callbackUrl: `${CALLBACK_URL}?token=abc` }),
+      ctx,
+    );
     const body = requests[0]?.json as { input: Record<string, unknown>; webhook: string };
     expect(body.input.start_image).toBe(dataUrl);
     const webhook = new URL(body.webhook);
@@ -225,7 +248,11 @@ describe('submit', () => {
       [submission('reference-to-video', { referenceImages: [IMAGE] }), 'referenceImages'],
       [submission('video-edit', { video: { url: 'https://cdn.example.com/v.mp4' }, keepOriginalSound: true }), 'video'],
     ];
-    for (const [input, path] of cases) expect(validationProblems(input).map((problem) => problem.path), path).toContain(path);
+    for (const [input, path] of cases)
+      expect(
+        validationProblems(input).map((problem) => problem.path),
+        path,
+      ).toContain(path);
   });
 
   it('fails with auth before any request when no token is configured', async () => {
@@ -272,7 +299,9 @@ describe('errors', () => {
   });
 
   it('takes the wait from Retry-After on a 429', async () => {
-    const { adapter, ctx } = setup(() => jsonResponse({ detail: 'Request was throttled. Your rate limit resets in ~30s.' }, 429, { 'retry-after': '12' }));
+    const { adapter, ctx } = setup(() =>
+      jsonResponse({ detail: 'Request was throttled. Your rate limit resets in ~30s.' }, 429, { 'retry-after': '12' }),
+    );
     const error = await rejectionOf(adapter.submit(submission('text-to-video'), ctx), ProviderError);
     expect(error.kind).toBe('rate_limited');
     expect(error.retryAfterSeconds).toBe(12);
@@ -318,7 +347,10 @@ describe('status', () => {
 
   it('maps starting to pending and processing to processing', async () => {
     expect(await statusOf({ status: 'starting' })).toEqual({ providerTaskId: PREDICTION_ID, status: 'pending' });
-    expect(await statusOf({ status: 'processing', started_at: '2026-03-01T12:00:01Z' })).toEqual({ providerTaskId: PREDICTION_ID, status: 'processing' });
+    expect(await statusOf({ status: 'processing', started_at: '2026-03-01T12:00:01Z' })).toEqual({
+      providerTaskId: PREDICTION_ID,
+      status: 'processing',
+    });
   });
 
   it('maps succeeded to the output URL and reports no cost (predict_time is not a cost)', async () => {
@@ -398,7 +430,11 @@ describe('cancel', () => {
 describe('parseCallback', () => {
   function signedCallback(body: unknown, options: { timestamp?: number; jobId?: string; queryJob?: string | null; secret?: string } = {}) {
     const rawBody = JSON.stringify(body);
-    const headers = signStandardWebhook(options.secret ?? WEBHOOK_SECRET, { id: 'msg_1', timestamp: options.timestamp ?? NOW_SECONDS, body: rawBody });
+    const headers = signStandardWebhook(options.secret ?? WEBHOOK_SECRET, {
+      id: 'msg_1',
+      timestamp: options.timestamp ?? NOW_SECONDS,
+      body: rawBody,
+    });
     const queryJob = options.queryJob === undefined ? JOB_ID : options.queryJob;
     return { headers: { ...headers }, query: queryJob === null ? {} : { job_id: queryJob }, rawBody, jobId: options.jobId ?? JOB_ID };
   }
@@ -406,7 +442,11 @@ describe('parseCallback', () => {
 
   it('accepts a correctly signed callback and maps it like status(), without any request', async () => {
     const { adapter, ctx, requests } = setup(() => jsonResponse({}));
-    expect(await adapter.parseCallback(signedCallback(succeeded), ctx)).toEqual({ providerTaskId: PREDICTION_ID, status: 'succeeded', videoUrl: VIDEO_URL });
+    expect(await adapter.parseCallback(signedCallback(succeeded), ctx)).toEqual({
+      providerTaskId: PREDICTION_ID,
+      status: 'succeeded',
+      videoUrl: VIDEO_URL,
+    });
     expect(await adapter.parseCallback(signedCallback(prediction({ status: 'processing' })), ctx)).toMatchObject({ status: 'processing' });
     expect(requests).toHaveLength(0);
   });
@@ -431,7 +471,10 @@ describe('parseCallback', () => {
 
   it('refuses a stale timestamp', async () => {
     const { adapter, ctx } = setup(() => jsonResponse({}));
-    const error = await rejectionOf(adapter.parseCallback(signedCallback(succeeded, { timestamp: NOW_SECONDS - 3600 }), ctx), CallbackRejected);
+    const error = await rejectionOf(
+      adapter.parseCallback(signedCallback(succeeded, { timestamp: NOW_SECONDS - 3600 }), ctx),
+      CallbackRejected,
+    );
     expect(error.message).toMatch(/stale/);
   });
 

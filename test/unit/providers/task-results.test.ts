@@ -110,7 +110,11 @@ describe('providerTaskFailure', () => {
   });
 
   it('trims the message', () => {
-    expect(providerTaskFailure('  risk control \n', FALLBACK)).toEqual({ code: 'CONTENT_POLICY', message: 'risk control', retryable: false });
+    expect(providerTaskFailure('  risk control \n', FALLBACK)).toEqual({
+      code: 'CONTENT_POLICY',
+      message: 'risk control',
+      retryable: false,
+    });
   });
 
   it.each([undefined, null, '', '   '])('uses the fallback message for %j', (message) => {
@@ -130,10 +134,18 @@ describe('nonNegativeNumber', () => {
     expect(nonNegativeNumber(value)).toBe(expected);
   });
 
-  it.each<[string | number | null | undefined]>([[undefined], [null], [''], ['   '], ['-1'], [-0.5], ['abc'], ['Infinity'], [Number.NaN], ['1e999']])(
-    'ignores %j',
-    (value) => {
-      expect(nonNegativeNumber(value)).toBeUndefined();
-    },
-  );
+  it.each<[string | number | null | undefined]>([
+    [undefined],
+    [null],
+    [''],
+    ['   '],
+    ['-1'],
+    [-0.5],
+    ['abc'],
+    ['Infinity'],
+    [Number.NaN],
+    ['1e999'],
+  ])('ignores %j', (value) => {
+    expect(nonNegativeNumber(value)).toBeUndefined();
+  });
 });

@@ -9,7 +9,11 @@ const JOB_ID = 'job_01jx3k5m7n9pqrstvwxyz01234';
 function lambdaError(error: Error) {
   return {
     Error: error.name,
-    Cause: JSON.stringify({ errorType: error.name, errorMessage: error.message, trace: [`${error.name}: ${error.message}`, '    at handler (index.mjs:1:1)'] }),
+    Cause: JSON.stringify({
+      errorType: error.name,
+      errorMessage: error.message,
+      trace: [`${error.name}: ${error.message}`, '    at handler (index.mjs:1:1)'],
+    }),
   };
 }
 
@@ -44,7 +48,9 @@ describe('failureOf: provider errors', () => {
   });
 
   it('takes a plain-string Cause as the message', () => {
-    expect(failed({ Error: 'ProviderAuthFailed', Cause: 'Kling credentials are missing' }).error.message).toBe('Kling credentials are missing');
+    expect(failed({ Error: 'ProviderAuthFailed', Cause: 'Kling credentials are missing' }).error.message).toBe(
+      'Kling credentials are missing',
+    );
   });
 
   it('falls back to the error name when there is no Cause', () => {
@@ -83,7 +89,10 @@ describe('failureOf: workflow errors', () => {
       Error: 'ArchiveSourceGone',
       Cause: JSON.stringify({ errorType: 'ArchiveSourceGone', errorMessage: 'the result URL answered 403', trace: [] }),
     });
-    expect(failure).toEqual({ status: 'FAILED', error: { code: 'RESULT_UNAVAILABLE', message: 'the result URL answered 403', retryable: false } });
+    expect(failure).toEqual({
+      status: 'FAILED',
+      error: { code: 'RESULT_UNAVAILABLE', message: 'the result URL answered 403', retryable: false },
+    });
   });
 
   it('JobAlreadyFinished → CANCELLED', () => {
@@ -101,8 +110,16 @@ describe('failureOf: workflow errors', () => {
   });
 
   it.each([
-    ['TypeError', JSON.stringify({ errorType: 'TypeError', errorMessage: "Cannot read properties of undefined (reading 'x')", trace: [] }), "TypeError: Cannot read properties of undefined (reading 'x')"],
-    ['States.Runtime', 'The JsonPath argument for the field could not be found', 'States.Runtime: The JsonPath argument for the field could not be found'],
+    [
+      'TypeError',
+      JSON.stringify({ errorType: 'TypeError', errorMessage: "Cannot read properties of undefined (reading 'x')", trace: [] }),
+      "TypeError: Cannot read properties of undefined (reading 'x')",
+    ],
+    [
+      'States.Runtime',
+      'The JsonPath argument for the field could not be found',
+      'States.Runtime: The JsonPath argument for the field could not be found',
+    ],
     ['Lambda.ServiceException', undefined, 'Lambda.ServiceException: Lambda.ServiceException'],
     // Not a taxonomy name: the base class name, and a near miss, are unknown errors too.
     ['ProviderError', 'x', 'ProviderError: x'],
@@ -151,7 +168,10 @@ describe('failureOf: provider-reported results', () => {
 
   it.each([
     ['no error and no result', undefined],
-    ['a result that is not a failure', { providerTaskId: 't', status: 'succeeded', videoUrl: 'https://e.com/v.mp4', source: 'poll' } as const],
+    [
+      'a result that is not a failure',
+      { providerTaskId: 't', status: 'succeeded', videoUrl: 'https://e.com/v.mp4', source: 'poll' } as const,
+    ],
     ['a pending result', { providerTaskId: 't', status: 'pending', source: 'poll' } as const],
   ])('%s → FAILED, INTERNAL, retryable', (_name, result) => {
     expect(failureOf({ jobId: JOB_ID, ...(result && { result }) })).toEqual({
