@@ -243,6 +243,9 @@ export class TaskEngine {
 
   private advance(record: TaskRecord, status: SimTaskStatus, progress: number): void {
     const { task } = record;
+    // A task moves forward only: timers that expire together may run out of order under load, and a progress
+    // step that runs after the terminal one must not take the task back to processing.
+    if (task.status === 'succeeded' || task.status === 'failed') return;
     const changed = task.status !== status;
     task.status = status;
     task.progress = progress;
