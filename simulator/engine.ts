@@ -10,6 +10,7 @@ import {
   type CallbackSigner,
 } from './callbacks.ts';
 import { rejectionForAttempt, type FaultPlan, type SubmitRejection } from './faults.ts';
+import { AccountLimits, type DialectLimits, type LimitRefusal } from './limits.ts';
 
 /** Canonical lifecycle; each dialect renders it in its own words (Kling legacy: `succeed`). */
 export type SimTaskStatus = 'submitted' | 'processing' | 'succeeded' | 'failed';
@@ -18,6 +19,8 @@ export interface SimTask {
   dialect: string;
   /** Dialect-specific product, e.g. 'text2video'. */
   product: string;
+  /** The model the task runs, where the dialect names one (per-model concurrency limits count by it). */
+  model: string | null;
   taskId: string;
   externalTaskId: string | null;
   status: SimTaskStatus;
@@ -46,18 +49,23 @@ export interface SimTask {
   faults: FaultPlan;
 }
 
-/** A create attempt refused by a fault directive; no task exists for it. */
+/**
+ * A create attempt that was refused, by a fault directive or by an account limit; no task exists for it. Limit
+ * refusals have the attempt key `limit` and attempt 0 (they are not counted per request).
+ */
 export interface SimRejection {
   dialect: string;
   attemptKey: string;
   attempt: number;
-  rejection: SubmitRejection;
+  rejection: SubmitRejection | LimitRefusal;
   at: number;
 }
 
 export interface AcceptTaskInput {
   dialect: string;
   product: string;
+  /** The model the request names, where the dialect has one. */
+  model?: string | null;
   request: unknown;
   prompt: string | null;
   externalTaskId: string | null;
@@ -76,6 +84,8 @@ export interface EngineOptions {
   progressSteps: number;
   webhookSecret?: string;
   callbackRetry?: CallbackRetryPolicy;
+  /** Account limits per dialect name (none: nothing is refused for load). */
+  limits?: Readonly<Record<string, DialectLimits>>;
 }
 
 interface TaskRecord {
@@ -95,9 +105,33 @@ export class TaskEngine {
   private nextTaskNumber = 860_000_000_000_000_000n + BigInt(Math.floor(Math.random() * 1e12)) * 1000n;
 
   private readonly defaultSigner: CallbackSigner | null;
+  private readonly limits: AccountLimits;
 
   constructor(private readonly options: EngineOptions) {
     this.defaultSigner = options.webhookSecret ? standardWebhooksSigner(options.webhookSecret) : null;
+    this.limits = new AccountLimits(options.limits ?? {}, {
+      inFlight: (dialect, model) =>
+        this.list({ dialect }).filter(
+          (task) =>
+            (task.status === 'submitted' || task.status === 'processing') && (model === null || (task.model ?? task.product) === model),
+        ).length,
+    });
+  }
+
+  /**
+   * The account-limit refusal a create of `model` gets now (too many tasks in flight, or too many creates in the
+   * last minute), recorded among the rejections; null when the create may go ahead. Dialects call it after their
+   * fault directives and before `accept`, with no await in between, so the count cannot change under them.
+   */
+  checkLimits(dialect: string, model: string | null): LimitRefusal | null {
+    const refusal = this.limits.check(dialect, model);
+    if (refusal) this.rejectionLog.push({ dialect, attemptKey: 'limit', attempt: 0, rejection: refusal, at: Date.now() });
+    return refusal;
+  }
+
+  /** The most tasks each dialect had in flight at once (per model, for dialects limited per model). */
+  peakInFlight(): Record<string, number> {
+    return this.limits.peakInFlight();
   }
 
   /**
@@ -119,6 +153,7 @@ export class TaskEngine {
     const task: SimTask = {
       dialect: input.dialect,
       product: input.product,
+      model: input.model ?? null,
       taskId: this.nextTaskNumber.toString(),
       externalTaskId: input.externalTaskId,
       status: 'submitted',
@@ -147,6 +182,7 @@ export class TaskEngine {
       callbackChain: Promise.resolve(),
     };
     this.records.set(task.taskId, record);
+    this.limits.accepted(task.dialect, task.model ?? task.product);
     this.schedule(record);
     return task;
   }
@@ -190,6 +226,7 @@ export class TaskEngine {
     this.records.clear();
     this.attempts.clear();
     this.rejectionLog = [];
+    this.limits.reset();
     this.abort = new AbortController();
   }
 

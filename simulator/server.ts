@@ -15,11 +15,13 @@ import { replicateDialect } from './dialects/replicate.ts';
 import { klinggeneratorDialect } from './dialects/klinggenerator.ts';
 import { kling3apiDialect } from './dialects/kling3api.ts';
 import { TaskEngine, type SimRejection, type SimTask } from './engine.ts';
+import type { DialectLimits } from './limits.ts';
 import { BodyTooLargeError, matchRoute, readBody, sendJson, type Route } from './http.ts';
 import { mediaRoutes } from './media.ts';
 
 export type { SimTask, SimTaskStatus, SimRejection } from './engine.ts';
 export type { SimulatorCredentials } from './auth.ts';
+export type { DialectLimits, LimitRefusal } from './limits.ts';
 
 export interface SimulatorOptions {
   /** 0 = any free port; the server binds 127.0.0.1 only. */
@@ -38,6 +40,11 @@ export interface SimulatorOptions {
   dialectSettings?: Record<string, { credentials?: SimulatorCredentials; webhookSecret?: string }>;
   /** The dialects to serve (default: all of DIALECTS). */
   dialects?: readonly Dialect[];
+  /**
+   * Account limits per dialect name: concurrent tasks (per account or per model) and creates per minute. A create past
+   * a limit gets that dialect's own refusal (Kling 1303/1302, a 429 with its retry hint...). Default: no limits.
+   */
+  limits?: Readonly<Record<string, DialectLimits>>;
 }
 
 export interface Simulator {
@@ -48,8 +55,10 @@ export interface Simulator {
   tasks(): SimTask[];
   /** Forgets all tasks and attempt counters. */
   reset(): void;
-  /** Snapshot of create attempts refused by fault directives. */
+  /** Snapshot of create attempts refused by fault directives and by account limits. */
   rejections(): SimRejection[];
+  /** The most tasks each dialect had in flight at once (per model where its limits count per model). */
+  peakInFlight(): Record<string, number>;
   /** Each served dialect's base URL and adapter settings, by dialect name. */
   endpoints(): Record<string, { baseUrl: string; settings: Record<string, string> }>;
 }
@@ -71,6 +80,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     progressSteps: options.progressSteps ?? 3,
     webhookSecret: options.webhookSecret,
     callbackRetry: { ...DEFAULT_CALLBACK_RETRY, ...options.callbackRetry },
+    limits: options.limits,
   });
 
   let url = '';
@@ -115,6 +125,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     port,
     tasks: () => structuredClone(engine.list()),
     rejections: () => structuredClone(engine.rejections()),
+    peakInFlight: () => engine.peakInFlight(),
     endpoints: () =>
       Object.fromEntries(
         dialects.map((dialect) => {

@@ -16,7 +16,13 @@ import type { Route, RouteContext } from '../http.ts';
 import { sendJson } from '../http.ts';
 import type { Dialect, DialectContext } from './dialect.ts';
 import { describeIssuePath } from './kling-schemas.ts';
-import { isReplicateFaultCode, sendReplicateError, sendReplicateFault, sendReplicateHttpFault } from './replicate-errors.ts';
+import {
+  isReplicateFaultCode,
+  sendReplicateError,
+  sendReplicateFault,
+  sendReplicateHttpFault,
+  sendReplicateThrottled,
+} from './replicate-errors.ts';
 import { MODEL_INPUT_SCHEMAS, predictionCreateBody } from './replicate-schemas.ts';
 import {
   FLAGGED_ERROR,
@@ -89,12 +95,19 @@ function createPrediction(context: DialectContext, { res, params, body: rawBody 
     sendRejection(res, rejection);
     return;
   }
+  const refusal = context.engine.checkLimits(REPLICATE_DIALECT, model);
+  if (refusal) {
+    // Replicate throttles with 429, Retry-After and "resets in ~Ns" (see replicate-errors.ts).
+    sendReplicateThrottled(res, refusal.kind === 'rate' ? refusal.retryAfterSeconds : 1);
+    return;
+  }
 
   const stored: StoredPrediction = { model, input: input.data };
   const urls = () => ({ mountUrl: context.mountUrl(), baseUrl: context.baseUrl() });
   const task = context.engine.accept({
     dialect: REPLICATE_DIALECT,
     product: model,
+    model,
     request: stored,
     prompt,
     // The prediction id: lets get/cancel find the task by the id clients know.
