@@ -12,7 +12,13 @@
 //   defaultProvider     provider of a job that names none                        default "kling"
 //   awaitSeconds        seconds AwaitResult waits for a callback before polling  default 60
 //   maxPolls            AwaitResult ⇄ PollStatus rounds before TIMED_OUT          default 120
+//   maxConcurrency      admission control: tasks each provider account runs at once, per provider id
+//                       {"kling": 3} or {"kling": "kling-free"} or {"fal": "4,kling-o3=2"}; default none (no limit)
+//   slotWaitSeconds     seconds a queued job waits to be woken before it checks again  default 60
+//   slotLeaseSeconds    seconds a slot's lease lasts between renewals                   default 900
+//   maxQueueSeconds     seconds a job may wait for a slot before QUEUE_TIMEOUT          default 21600 (6 h)
 import type { Node } from 'constructs';
+import { parseConcurrencySetting } from '../lambdas/domain/admission.ts';
 import { providerEnvPrefix, RESERVED_PROVIDER_ENV_NAMES } from '../lambdas/aws/env.ts';
 
 export type ApiAuth = { kind: 'iam' } | { kind: 'jwt'; issuer: string; audience: string[] };
@@ -28,6 +34,11 @@ export interface KlingflowConfig {
   defaultProvider: string;
   awaitSeconds: number;
   maxPolls: number;
+  /** Admission control: each limited provider's setting, as `KLINGFLOW_<ID>_MAX_CONCURRENCY` takes it. */
+  maxConcurrency: Record<string, string>;
+  slotWaitSeconds: number;
+  slotLeaseSeconds: number;
+  maxQueueSeconds: number;
 }
 
 /**
@@ -50,6 +61,9 @@ export const CONTEXT_DEFAULTS = {
   defaultProvider: 'kling',
   awaitSeconds: 60,
   maxPolls: 120,
+  slotWaitSeconds: 60,
+  slotLeaseSeconds: 900,
+  maxQueueSeconds: 21_600,
 } as const;
 
 const PROVIDER_ID = /^[a-z0-9][a-z0-9-]*$/;
@@ -100,7 +114,32 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
     defaultProvider,
     awaitSeconds: readPositiveInteger(context('awaitSeconds'), 'awaitSeconds') ?? CONTEXT_DEFAULTS.awaitSeconds,
     maxPolls: readPositiveInteger(context('maxPolls'), 'maxPolls') ?? CONTEXT_DEFAULTS.maxPolls,
+    maxConcurrency: readMaxConcurrency(context('maxConcurrency'), enabledProviders),
+    slotWaitSeconds: readPositiveInteger(context('slotWaitSeconds'), 'slotWaitSeconds') ?? CONTEXT_DEFAULTS.slotWaitSeconds,
+    slotLeaseSeconds: readPositiveInteger(context('slotLeaseSeconds'), 'slotLeaseSeconds') ?? CONTEXT_DEFAULTS.slotLeaseSeconds,
+    maxQueueSeconds: readPositiveInteger(context('maxQueueSeconds'), 'maxQueueSeconds') ?? CONTEXT_DEFAULTS.maxQueueSeconds,
   };
+}
+
+/**
+ * `{ <provider id>: <count> | "<setting>" }`: each value is checked as `KLINGFLOW_<ID>_MAX_CONCURRENCY` would be
+ * (lambdas/domain/admission.ts, parseConcurrencySetting) and kept as that string.
+ */
+function readMaxConcurrency(value: unknown, enabledProviders: readonly string[]): Record<string, string> {
+  const given = readObject(value, 'maxConcurrency') ?? {};
+  const settings: Record<string, string> = {};
+  for (const [providerId, setting] of Object.entries(given)) {
+    const at = `Context maxConcurrency.${providerId}`;
+    if (!enabledProviders.includes(providerId))
+      throw new Error(`${at}: "${providerId}" is not in enabledProviders (${enabledProviders.join(', ')})`);
+    if (typeof setting !== 'string' && typeof setting !== 'number') {
+      throw new Error(`${at}: expected a number or a string such as "kling-free" or "4,kling-v3=2", got ${JSON.stringify(setting)}`);
+    }
+    const text = String(setting);
+    parseConcurrencySetting(text, at);
+    settings[providerId] = text;
+  }
+  return settings;
 }
 
 /** `{ <provider id>: { <NAME>: value } }`; values may be strings, numbers or booleans (all become strings). */

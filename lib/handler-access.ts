@@ -69,6 +69,14 @@ export class HandlerAccess extends Construct {
       conditions: { StringLike: { 's3:prefix': [`${UPLOAD_PREFIX}*`] } },
     });
     const startExecutions = allow('StartJobExecutions', ['states:StartExecution'], [stateMachine.stateMachineArn]);
+    // Admission control: slots and queue entries, read with consistent queries and written conditionally.
+    const useSlots = allow(
+      'UseProviderSlots',
+      ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      [storage.admissionTable.tableArn],
+    );
+    // The job that frees a slot wakes the wait (AwaitSlot) of the job it hands it to.
+    const wakeWaitingJobs = allow('WakeWaitingJobs', ['states:SendTaskSuccess'], [stateMachine.stateMachineArn]);
 
     const providerBaseUrls: Record<string, string> = {};
     const providerEnv: Record<string, string> = {
@@ -94,8 +102,19 @@ export class HandlerAccess extends Construct {
       [ENV.stateMachineArn]: stateMachine.stateMachineArn,
       [ENV.awaitSeconds]: String(config.awaitSeconds),
       [ENV.maxPolls]: String(config.maxPolls),
+      [ENV.slotWaitSeconds]: String(config.slotWaitSeconds),
     };
     const inputsEnv = { [ENV.inputsBucket]: storage.inputsBucket.bucketName };
+    // What admission control reads: the table, the queue's timings and each limited provider's setting.
+    const admissionEnv: Record<string, string> = {
+      [ENV.admissionTable]: storage.admissionTable.tableName,
+      [ENV.slotWaitSeconds]: String(config.slotWaitSeconds),
+      [ENV.slotLeaseSeconds]: String(config.slotLeaseSeconds),
+      [ENV.maxQueueSeconds]: String(config.maxQueueSeconds),
+    };
+    for (const [providerId, setting] of Object.entries(config.maxConcurrency)) {
+      admissionEnv[providerEnvName(providerId, PROVIDER_ENV_NAMES.maxConcurrency)] = setting;
+    }
 
     const access: Record<HandlerName, Access> = {
       api: {
@@ -137,9 +156,20 @@ export class HandlerAccess extends Construct {
         },
         statements: [readAndUpdateJob, readProviderSecrets, readUploads, readCallbackSecret],
       },
+      admit: { env: admissionEnv, statements: [readAndUpdateJob, useSlots], stateMachineStatements: [wakeWaitingJobs] },
+      // SendTaskFailure: a job that ended (cancelled) while it was about to wait has its own wait failed.
+      'await-slot': {
+        env: admissionEnv,
+        statements: [readAndUpdateJob, useSlots],
+        stateMachineStatements: [
+          allow('ResumeWaits', ['states:SendTaskSuccess', 'states:SendTaskFailure'], [stateMachine.stateMachineArn]),
+        ],
+      },
+      'release-slot': { env: admissionEnv, statements: [readAndUpdateJob, useSlots], stateMachineStatements: [wakeWaitingJobs] },
       'await-result': {
-        env: {},
-        statements: [readAndUpdateJob],
+        // Renews the lease of the job's slot every round.
+        env: admissionEnv,
+        statements: [readAndUpdateJob, useSlots],
         // SendTaskFailure: the job ended (e.g. cancelled) while the workflow was about to wait (jobs/task-token.ts failWait).
         stateMachineStatements: [
           allow('ResumeWorkflow', ['states:SendTaskSuccess', 'states:SendTaskFailure'], [stateMachine.stateMachineArn]),

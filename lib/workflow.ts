@@ -106,10 +106,19 @@ export class Workflow extends Construct {
     // A failed notice still sends the webhook.
     notifyFailure.addCatch(sendFailureWebhook, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
 
+    // The job leaves its provider's pool (admission control): its slot goes to the next waiting job. A release that
+    // fails changes nothing for this job; the slot's lease runs out instead.
+    const releaseSlotAfterFailure = invoke(STATES.releaseSlotAfterFailure, 'release-slot', {
+      payload: jobRef(),
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    retryLambdaService(releaseSlotAfterFailure);
+    releaseSlotAfterFailure.addCatch(notifyFailure, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+
     // No payload: MarkFailed gets the whole state at the point of failure ({jobId, error?, result?, ...}).
     const markFailed = invoke(STATES.markFailed, 'mark-failed', { resultPath: sfn.JsonPath.DISCARD });
     retryLambdaService(markFailed);
-    markFailed.next(notifyFailure).next(sendFailureWebhook);
+    markFailed.next(releaseSlotAfterFailure).next(notifyFailure).next(sendFailureWebhook);
 
     const catchIntoMarkFailed = (task: tasks.LambdaInvoke) =>
       task.addCatch(markFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
@@ -156,6 +165,12 @@ export class Workflow extends Construct {
     catchIntoMarkFailed(archive);
     archive.next(complete).next(notify).next(sendSuccessWebhook);
 
+    // The provider's task has ended: its slot goes to the next waiting job before the (long) copy into S3.
+    const releaseSlot = invoke(STATES.releaseSlot, 'release-slot', { payload: jobRef(), resultPath: sfn.JsonPath.DISCARD });
+    retryLambdaService(releaseSlot);
+    releaseSlot.addCatch(archive, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+    releaseSlot.next(archive);
+
     // --- the AwaitResult ⇄ PollStatus loop --------------------------------------------------------------------
     const pollBudgetExhausted = new sfn.Pass(this, STATES.pollBudgetExhausted, {
       parameters: {
@@ -177,7 +192,7 @@ export class Workflow extends Construct {
     countPoll.next(pollBudgetLeft);
 
     const checkResult = new sfn.Choice(this, STATES.checkResult)
-      .when(sfn.Condition.stringEquals('$.result.status', 'succeeded'), archive)
+      .when(sfn.Condition.stringEquals('$.result.status', 'succeeded'), releaseSlot)
       .when(
         sfn.Condition.or(
           sfn.Condition.stringEquals('$.result.status', 'failed'),
@@ -241,16 +256,45 @@ export class Workflow extends Construct {
     retryLambdaService(submit);
     catchIntoMarkFailed(submit);
 
+    submit.next(startPolling).next(awaitResult);
+
+    // --- admission: a slot of the provider's pool before Submit --------------------------------------------------
+    // Admit lets the job through, or queues it; AwaitSlot waits to be handed a slot (woken by the job that frees
+    // one) for at most $.config.slotWaitSeconds, then Admit checks again (and refreshes the queue position).
+    const admit = invoke(STATES.admit, 'admit', { payload: jobRef(), resultPath: '$.admission' });
+    retryLambdaService(admit);
+    catchIntoMarkFailed(admit);
+    const awaitSlot = new tasks.LambdaInvoke(this, STATES.awaitSlot, {
+      lambdaFunction: functions['await-slot'],
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({
+        jobId: sfn.JsonPath.stringAt('$.jobId'),
+        taskToken: sfn.JsonPath.taskToken,
+      }),
+      resultPath: sfn.JsonPath.DISCARD,
+      retryOnServiceExceptions: false,
+      taskTimeout: sfn.Timeout.at('$.config.slotWaitSeconds'),
+    });
+    retryLambdaService(awaitSlot);
+    awaitSlot.addCatch(admit, { errors: [sfn.Errors.TIMEOUT], resultPath: sfn.JsonPath.DISCARD });
+    catchIntoMarkFailed(awaitSlot);
+    awaitSlot.next(admit);
+    const admitted = new sfn.Choice(this, STATES.admitted)
+      .when(sfn.Condition.booleanEquals('$.admission.admitted', true), submit)
+      .otherwise(awaitSlot);
+
     const validate = invoke(STATES.validate, 'validate', { payload: jobRef(), resultPath: sfn.JsonPath.DISCARD });
     retryLambdaService(validate);
     catchIntoMarkFailed(validate);
 
-    const definition = validate.next(submit).next(startPolling).next(awaitResult);
+    const definition = validate.next(admit).next(admitted);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      comment: 'klingflow job: validate, submit, await the result (callback or poll), archive, complete, notify, webhook',
+      comment:
+        'klingflow job: validate, wait for a provider slot, submit, await the result (callback or poll), release the slot, ' +
+        'archive, complete, notify, webhook',
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       timeout: EXECUTION_TIMEOUT,

@@ -22,6 +22,7 @@ import { WorkflowRuntime } from './workflow/runtime.ts';
 
 export const LOCAL_NAMES = {
   table: 'klingflow-jobs',
+  admissionTable: 'klingflow-admission',
   outputsBucket: 'klingflow-outputs',
   inputsBucket: 'klingflow-inputs',
   stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:klingflow',
@@ -128,7 +129,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
-    const db = await startDynamo(join(dataDir, 'dynamodb'), { name: LOCAL_NAMES.table, shape: workflow.tableShape });
+    const db = await startDynamo(join(dataDir, 'dynamodb'), [
+      { name: LOCAL_NAMES.table, shape: workflow.tableShapes.jobs },
+      { name: LOCAL_NAMES.admissionTable, shape: workflow.tableShapes.admission },
+    ]);
     stops.push(db.close);
     let deliverS3Event: LocalStack['deliverS3Event'] = async () => undefined;
     const s3 = await startS3(join(dataDir, 's3'), [LOCAL_NAMES.outputsBucket, LOCAL_NAMES.inputsBucket], (event) =>
@@ -143,6 +147,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (unconfigured.length) {
       simulator = await startSimulator({
         latencyMs: settings.KLINGFLOW_SIMULATOR_LATENCY_MS,
+        ...(settings.KLINGFLOW_SIMULATOR_LIMITS ? { limits: settings.KLINGFLOW_SIMULATOR_LIMITS } : {}),
         dialectSettings: Object.fromEntries(
           Object.entries(simulated).map(([id, keys]) => [id, { credentials: keys.credentials, webhookSecret: keys.webhookSecret }]),
         ),
@@ -172,6 +177,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_SNS: awsApi.url,
       [ENV.s3ForcePathStyle]: 'true',
       [ENV.jobsTable]: LOCAL_NAMES.table,
+      [ENV.admissionTable]: LOCAL_NAMES.admissionTable,
+      [ENV.slotWaitSeconds]: String(settings.KLINGFLOW_SLOT_WAIT_SECONDS),
+      [ENV.slotLeaseSeconds]: String(settings.KLINGFLOW_SLOT_LEASE_SECONDS),
+      [ENV.maxQueueSeconds]: String(settings.KLINGFLOW_MAX_QUEUE_SECONDS),
       [ENV.outputsBucket]: LOCAL_NAMES.outputsBucket,
       [ENV.stateMachineArn]: LOCAL_NAMES.stateMachineArn,
       [ENV.noticesTopicArn]: LOCAL_NAMES.topicArn,

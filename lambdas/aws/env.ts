@@ -3,6 +3,7 @@
 // writes them on one machine, and `config` below reads them. Adding a setting: a name in ENV, a reader in
 // `config`, and the value where lib/ and local/ set the others. This file is a contract: no AWS SDK, no I/O.
 import { z } from 'zod';
+import { parseConcurrencySetting, type ConcurrencyLimits } from '../domain/admission.ts';
 
 /** Names of the deployment-wide variables. */
 export const ENV = {
@@ -29,6 +30,14 @@ export const ENV = {
   allowLoopbackCallbackUrls: 'KLINGFLOW_ALLOW_LOOPBACK_CALLBACK_URLS',
   /** `true`: path-style S3 addressing (the local S3 emulator needs it). */
   s3ForcePathStyle: 'KLINGFLOW_S3_FORCE_PATH_STYLE',
+  /** The admission table: slots and queues of admission control. */
+  admissionTable: 'KLINGFLOW_ADMISSION_TABLE',
+  /** Seconds AwaitSlot waits to be woken before its job checks the queue again (and refreshes its position). */
+  slotWaitSeconds: 'KLINGFLOW_SLOT_WAIT_SECONDS',
+  /** Seconds a held slot's lease lasts between renewals (a dead execution frees its slot after this long). */
+  slotLeaseSeconds: 'KLINGFLOW_SLOT_LEASE_SECONDS',
+  /** Seconds a job may wait for a slot before it fails with QUEUE_TIMEOUT. */
+  maxQueueSeconds: 'KLINGFLOW_MAX_QUEUE_SECONDS',
 } as const;
 
 /** Secrets of the deployment itself (not of a provider). */
@@ -56,6 +65,11 @@ export const PROVIDER_ENV_NAMES = {
   accessKey: 'ACCESS_KEY',
   secretKey: 'SECRET_KEY',
   webhookSecret: 'WEBHOOK_SECRET',
+  /**
+   * Admission control: how many tasks the provider account runs at once (`3`, a plan such as `kling-free`, and/or
+   * `<model>=<count>` entries; lambdas/domain/admission.ts, parseConcurrencySetting). Unset: no limit.
+   */
+  maxConcurrency: 'MAX_CONCURRENCY',
 } as const;
 
 /** The reserved names of {@link PROVIDER_ENV_NAMES}; anything else under the prefix is an adapter setting. */
@@ -108,6 +122,18 @@ export const config = {
   /** Seconds. */
   downloadUrlSeconds: () => positiveInt(ENV.downloadUrlSeconds, 300),
   s3ForcePathStyle: () => process.env[ENV.s3ForcePathStyle] === 'true',
+  admissionTable: () => requireEnv(ENV.admissionTable),
+  /** Seconds. */
+  slotWaitSeconds: () => positiveInt(ENV.slotWaitSeconds, 60),
+  /** Seconds. */
+  slotLeaseSeconds: () => positiveInt(ENV.slotLeaseSeconds, 900),
+  /** Seconds (default 6 h). */
+  maxQueueSeconds: () => positiveInt(ENV.maxQueueSeconds, 21_600),
+  /** A provider's concurrency limits (`KLINGFLOW_<ID>_MAX_CONCURRENCY`), or undefined. Throws naming a bad value. */
+  providerConcurrency: (providerId: string): ConcurrencyLimits | undefined => {
+    const name = providerEnv(providerId, PROVIDER_ENV_NAMES.maxConcurrency);
+    return parseConcurrencySetting(process.env[name], name);
+  },
   /** A provider's base URL, or `undefined` when it has none configured. */
   providerBaseUrl: (providerId: string): string | undefined =>
     process.env[providerEnv(providerId, PROVIDER_ENV_NAMES.baseUrl)] || undefined,

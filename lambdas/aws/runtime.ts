@@ -9,11 +9,14 @@ import { PROVIDER_IDS } from '../providers/ids.ts';
 import type { AdapterContext, ProviderAdapter } from '../providers/port.ts';
 import { getAdapter } from '../providers/registry.ts';
 import type { ExecutionInput, ProviderResult } from '../workflow/contract.ts';
+import { admissionTimings } from '../domain/admission.ts';
+import type { AdmissionDeps } from '../jobs/admission.ts';
+import { DynamoAdmissionStore } from './admission-store.ts';
 import { dynamo, sfn } from './clients.ts';
 import { config } from './env.ts';
 import { JobStore } from './job-store.ts';
 import { providerCredentials } from './secrets.ts';
-import { failWait, resumeWithResult, startJobExecution } from './step-functions.ts';
+import { failWait, resumeWait, resumeWithResult, startJobExecution } from './step-functions.ts';
 
 /** The jobs table of this deployment (or of the local stack). */
 export const jobStore = (): JobRepository => new JobStore(dynamo(), config.jobsTable());
@@ -62,7 +65,26 @@ export function enabledProviderLookup(): ProviderLookup {
 export const startExecution: StartExecution = (input: ExecutionInput) => startJobExecution(sfn(), config.stateMachineArn(), input);
 
 /** The workflow's budget for a job, carried in its execution input. */
-export const workflowConfig = (): ExecutionInput['config'] => ({ awaitSeconds: config.awaitSeconds(), maxPolls: config.maxPolls() });
+export const workflowConfig = (): ExecutionInput['config'] => ({
+  awaitSeconds: config.awaitSeconds(),
+  maxPolls: config.maxPolls(),
+  slotWaitSeconds: config.slotWaitSeconds(),
+});
+
+/** What admission control needs: the jobs and admission tables, waking waits, and each provider's limits. */
+export const admissionDeps = (): AdmissionDeps => ({
+  jobs: jobStore(),
+  slots: new DynamoAdmissionStore(dynamo(), config.admissionTable()),
+  resumeWait: (taskToken, output) => resumeWait(sfn(), taskToken, output),
+  failWait: failWorkflowWait,
+  limitsOf: (providerId) => config.providerConcurrency(providerId),
+  timings: admissionTimings({
+    slotWaitSeconds: config.slotWaitSeconds(),
+    leaseSeconds: config.slotLeaseSeconds(),
+    maxQueueSeconds: config.maxQueueSeconds(),
+  }),
+  now: () => new Date(),
+});
 
 /** What creating a job needs (POST /v1/jobs and the S3 upload trigger alike). */
 export const createJobDeps = (): CreateJobDeps => ({

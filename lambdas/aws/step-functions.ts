@@ -28,8 +28,13 @@ const STALE_TOKEN_ERRORS = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNot
 
 /** Wakes AwaitResult with a provider's terminal result. Returns `false` when the token was stale. */
 export async function resumeWithResult(client: SFNClient, taskToken: string, result: ProviderResult): Promise<boolean> {
+  return resumeWait(client, taskToken, result);
+}
+
+/** Wakes a wait (SendTaskSuccess) with `output` as JSON. Returns `false` when the token was stale. */
+export async function resumeWait(client: SFNClient, taskToken: string, output: unknown): Promise<boolean> {
   try {
-    await client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(result) }));
+    await client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
     return true;
   } catch (error) {
     if (STALE_TOKEN_ERRORS.has((error as Error).name)) return false;

@@ -85,6 +85,14 @@ export class JobAlreadyFinished extends Error {
   override readonly name = 'JobAlreadyFinished';
 }
 
+/**
+ * A job waited for a slot of its provider (admission control) longer than the deployment allows; it ends FAILED
+ * with QUEUE_TIMEOUT, never having been sent.
+ */
+export class QueueWaitExpired extends Error {
+  override readonly name = 'QueueWaitExpired';
+}
+
 /** A provider callback whose signature (or per-job secret) did not verify. */
 export class CallbackRejected extends Error {
   override readonly name = 'CallbackRejected';

@@ -118,6 +118,8 @@ export const Job = z.object({
   mode: Mode,
   request: ResolvedRequest,
   providerTaskId: z.string().optional(),
+  /** While the job waits for a slot of its provider (admission control): its place in the queue, 1 being next. */
+  queuePosition: z.number().int().positive().optional(),
   progress: z.number().min(0).max(100).optional(),
   attempts: z.number().int().nonnegative(),
   createdAt: z.string(),

@@ -1,6 +1,7 @@
 // What the use cases in jobs/ need from the outside world, as interfaces. lambdas/aws/ implements them (the job
 // store on DynamoDB, executions and task tokens on Step Functions); unit tests pass fakes. jobs/ never imports
 // aws/ or an AWS SDK, so a use case can be read and tested on its own (docs/architecture.md, "Dependency rule").
+import type { Slot, Waiter } from '../domain/admission.ts';
 import type { JobRecord, JobStatus } from '../domain/job.ts';
 import type { ExecutionInput } from '../workflow/contract.ts';
 
@@ -66,3 +67,40 @@ export type StartExecution = (input: ExecutionInput) => Promise<void>;
 
 /** Wakes a workflow wait (a `.waitForTaskToken` task) with a named error; a wait that already ended is no error. */
 export type FailWait = (taskToken: string, error: string, cause: string) => Promise<void>;
+
+/** Wakes a workflow wait with an output; `false` when the wait had already ended (a stale token is no error). */
+export type ResumeWait = (taskToken: string, output: unknown) => Promise<boolean>;
+
+/** What a slot must look like for a conditional write to go through: unheld (no `holder`), or held as given. */
+export interface SlotExpectation {
+  holder?: string;
+  /** With `holder`: the lease it must still have (epoch ms), so an expired lease is taken over exactly once. */
+  leaseUntil?: number;
+}
+
+/**
+ * The slots and the queue of admission control (lambdas/domain/admission.ts), per pool. Every read is strongly
+ * consistent and every write to a slot is conditional, so two jobs never hold one slot (no transactions, no TTL).
+ */
+export interface AdmissionStore {
+  /** Every stored slot of the pool (a slot never written is absent, and free). */
+  slots(pool: string): Promise<Slot[]>;
+  /**
+   * Waiting entries, oldest first: all of them, or those older than `before` and/or newer than `after` (wait keys);
+   * at most `limit`.
+   */
+  waiters(pool: string, options?: { before?: string; after?: string; limit?: number }): Promise<Waiter[]>;
+  /** One waiting entry by its key, or undefined. */
+  waiter(pool: string, key: string): Promise<Waiter | undefined>;
+  /**
+   * Puts a job's waiting entry, or refreshes it: `seenAt` (and `token`, when given) are set, `since` is kept when
+   * the entry exists. Returns the entry as stored.
+   */
+  enqueue(pool: string, entry: Omit<Waiter, 'since' | 'token'> & { since: string; token?: string }): Promise<Waiter>;
+  /** Removes a waiting entry; one that is gone already is no error. */
+  dequeue(pool: string, key: string): Promise<void>;
+  /** Makes `holder` hold slot `index` until `leaseUntil` (epoch ms) if the slot is as `expected`; false otherwise. */
+  claim(pool: string, index: number, holder: string, leaseUntil: number, expected: SlotExpectation): Promise<boolean>;
+  /** Frees slot `index` if `holder` still holds it; false otherwise. */
+  free(pool: string, index: number, holder: string): Promise<boolean>;
+}

@@ -9,6 +9,9 @@ export const HANDLERS = [
   'api',
   'callback',
   'validate',
+  'admit',
+  'await-slot',
+  'release-slot',
   'submit',
   'await-result',
   'poll-status',
@@ -24,6 +27,9 @@ export type HandlerName = (typeof HANDLERS)[number];
 /** State names of the workflow, as they appear in the definition and its history. */
 export const STATES = {
   validate: 'Validate',
+  admit: 'Admit',
+  admitted: 'Admitted',
+  awaitSlot: 'AwaitSlot',
   submit: 'Submit',
   startPolling: 'StartPolling',
   awaitResult: 'AwaitResult',
@@ -32,6 +38,7 @@ export const STATES = {
   countPoll: 'CountPoll',
   pollBudgetLeft: 'PollBudgetLeft',
   pollBudgetExhausted: 'PollBudgetExhausted',
+  releaseSlot: 'ReleaseSlot',
   archive: 'Archive',
   complete: 'Complete',
   notify: 'Notify',
@@ -39,6 +46,7 @@ export const STATES = {
   webhookGaveUp: 'WebhookGaveUp',
   succeeded: 'Done',
   markFailed: 'MarkFailed',
+  releaseSlotAfterFailure: 'ReleaseSlotAfterFailure',
   notifyFailure: 'NotifyFailure',
   sendFailureWebhook: 'SendFailureWebhook',
   failureWebhookGaveUp: 'FailureWebhookGaveUp',
@@ -59,6 +67,8 @@ export const ExecutionInput = z.object({
     awaitSeconds: z.number().int().min(1),
     /** How many AwaitResult ⇄ PollStatus rounds before the job is TIMED_OUT. */
     maxPolls: z.number().int().min(1),
+    /** Seconds AwaitSlot waits to be handed a slot before the job checks the queue again (TimeoutSecondsPath). */
+    slotWaitSeconds: z.number().int().min(1),
   }),
 });
 export type ExecutionInput = z.infer<typeof ExecutionInput>;
@@ -70,6 +80,20 @@ export type JobRef = z.infer<typeof JobRef>;
 /** Payload of AwaitResult (a `.waitForTaskToken` task). */
 export const AwaitPayload = z.object({ jobId: z.string().min(1), taskToken: z.string().min(1) });
 export type AwaitPayload = z.infer<typeof AwaitPayload>;
+
+/** Payload of AwaitSlot (a `.waitForTaskToken` task). */
+export const SlotWaitPayload = z.object({ jobId: z.string().min(1), taskToken: z.string().min(1) });
+export type SlotWaitPayload = z.infer<typeof SlotWaitPayload>;
+
+/** Result of Admit (`$.admission`): Admitted routes on `admitted`. */
+export const AdmitOutput = z.object({
+  admitted: z.boolean(),
+  /** The pool of slots the job holds one of, or waits in (absent: its provider is not limited). */
+  pool: z.string().optional(),
+  /** While it waits: its place in the queue, 1 being next. */
+  position: z.number().int().positive().optional(),
+});
+export type AdmitOutput = z.infer<typeof AdmitOutput>;
 
 /** Result of Submit. */
 export const SubmitOutput = z.object({ providerTaskId: z.string() });

@@ -28,6 +28,8 @@ export function failureOf(payload: FailurePayload): Failure {
         return { status: 'FAILED', error: { code: 'VALIDATION_FAILED', message, retryable: false } };
       case 'ArchiveSourceGone':
         return { status: 'FAILED', error: { code: 'RESULT_UNAVAILABLE', message, retryable: false } };
+      case 'QueueWaitExpired':
+        return { status: 'FAILED', error: { code: 'QUEUE_TIMEOUT', message, retryable: true } };
       case 'JobAlreadyFinished':
         return { status: 'CANCELLED', error: { code: 'CANCELLED', message, retryable: false } };
       case 'States.Timeout':

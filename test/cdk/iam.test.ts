@@ -14,6 +14,7 @@ import {
   bucketsOf,
   functionsByHandler,
   onlyResourceOfType,
+  tableOf,
   render,
   resourcesOfType,
   roleStatements,
@@ -34,6 +35,8 @@ const SECRETS = ['secretsmanager:GetSecretValue'];
 const READ_UPLOADS = ['s3:GetObject', 's3:GetObjectVersion'];
 /** ListBucket on the inputs bucket, under uploads/ only: without it S3 says 403 for a missing key, not 404. */
 const LIST_UPLOADS = ['s3:ListBucket'];
+/** Admission control: slots and queue entries (consistent queries, conditional updates, dequeues). */
+const USE_SLOTS = ['dynamodb:Query', 'dynamodb:DeleteItem'];
 
 /** Every action each handler's role may take, nothing more. */
 const EXPECTED_ACTIONS: Record<HandlerName, string[]> = {
@@ -49,8 +52,11 @@ const EXPECTED_ACTIONS: Record<HandlerName, string[]> = {
   ],
   callback: [...JOB_READ_UPDATE, 'states:SendTaskSuccess', 'states:SendTaskFailure', ...SECRETS],
   validate: [...JOB_READ_UPDATE, ...SECRETS, ...READ_UPLOADS, ...LIST_UPLOADS],
+  admit: [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess'],
+  'await-slot': [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess', 'states:SendTaskFailure'],
+  'release-slot': [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess'],
   submit: [...JOB_READ_UPDATE, ...SECRETS, ...READ_UPLOADS],
-  'await-result': [...JOB_READ_UPDATE, 'states:SendTaskSuccess', 'states:SendTaskFailure'],
+  'await-result': [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess', 'states:SendTaskFailure'],
   'poll-status': [...JOB_READ_UPDATE, ...SECRETS],
   archive: [...JOB_READ_UPDATE, 's3:PutObject', 's3:AbortMultipartUpload'],
   complete: [...JOB_READ_UPDATE],
@@ -83,7 +89,7 @@ describe('every identity statement', () => {
   });
 
   it('touches DynamoDB indexes only to Query, and only the two named indexes', () => {
-    const [tableId] = onlyResourceOfType(template, 'AWS::DynamoDB::GlobalTable');
+    const [tableId] = tableOf(template, 'jobs');
     const indexResources = new Set<string>();
     for (const statement of statements) {
       for (const resource of asArray(statement.Resource).map(render)) {
@@ -131,11 +137,19 @@ describe('handler roles', () => {
       .sort();
   };
 
-  it('table actions name the Jobs table itself', () => {
-    const [tableId] = onlyResourceOfType(template, 'AWS::DynamoDB::GlobalTable');
+  it('table actions name the Jobs table itself, or (admission control only) the admission table', () => {
+    const [tableId] = tableOf(template, 'jobs');
+    const [admissionId] = tableOf(template, 'admission');
+    const slotUsers: readonly HandlerName[] = ['admit', 'await-slot', 'release-slot', 'await-result'];
     for (const name of HANDLERS) {
       for (const action of ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem']) {
-        for (const resource of resourcesFor(name, action)) expect(resource).toBe(`<${tableId}.Arn>`);
+        const expected = action !== 'dynamodb:PutItem' && slotUsers.includes(name) ? [`<${admissionId}.Arn>`, `<${tableId}.Arn>`] : [];
+        const resources = resourcesFor(name, action);
+        if (expected.length) expect(resources, `${name} ${action}`).toEqual(expected.sort());
+        else for (const resource of resources) expect(resource).toBe(`<${tableId}.Arn>`);
+      }
+      for (const action of ['dynamodb:DeleteItem']) {
+        expect(resourcesFor(name, action), name).toEqual(slotUsers.includes(name) ? [`<${admissionId}.Arn>`] : []);
       }
     }
     expect(resourcesFor('api', 'dynamodb:Query')).toEqual(
@@ -150,10 +164,13 @@ describe('handler roles', () => {
       expect(resourcesFor(name, 'states:StartExecution'), name).toEqual(expected);
     }
     for (const name of HANDLERS) expect(resourcesFor(name, 'states:StopExecution'), name).toEqual([]);
-    for (const name of ['callback', 'await-result'] as const) {
+    for (const name of ['callback', 'await-result', 'await-slot'] as const) {
       expect(resourcesFor(name, 'states:SendTaskSuccess')).toEqual([`<${stateMachineId}>`]);
       expect(resourcesFor(name, 'states:SendTaskFailure')).toEqual([`<${stateMachineId}>`]);
     }
+    // The job that frees a slot wakes the job it hands the slot to.
+    for (const name of ['admit', 'release-slot'] as const)
+      expect(resourcesFor(name, 'states:SendTaskSuccess')).toEqual([`<${stateMachineId}>`]);
     // Cancelling wakes the job's wait with a failure.
     expect(resourcesFor('api', 'states:SendTaskFailure')).toEqual([`<${stateMachineId}>`]);
   });
@@ -225,7 +242,7 @@ describe('handler roles', () => {
 
   it('s3-upload: exactly these statements (create the job, read the upload, start the execution)', () => {
     const { roleLogicalId } = functionsByHandler(template)['s3-upload'];
-    const [tableId] = onlyResourceOfType(template, 'AWS::DynamoDB::GlobalTable');
+    const [tableId] = tableOf(template, 'jobs');
     const [stateMachineId] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
     const {
       inputs: [inputsId],

@@ -17,6 +17,7 @@ import {
   bucketsOf,
   functionsByHandler,
   onlyResourceOfType,
+  tableOf,
   render,
   resourcesOfType,
 } from './template-queries.ts';
@@ -28,7 +29,9 @@ const VARIANT_CONTEXT = {
   notificationEmails: 'ops@example.com, oncall@example.com',
   enabledProviders: ['kling', 'kling-v3-rest'],
   providerBaseUrls: '{"kling-v3-rest":"https://reseller.example.com"}',
-  providerSettings: '{"kling-v3-rest":{"REGION":"sg","MAX_CONCURRENCY":3}}',
+  providerSettings: '{"kling-v3-rest":{"REGION":"sg","POLL_HINT":3}}',
+  maxConcurrency: '{"kling":"kling-free","kling-v3-rest":"4,kling-v3=2"}',
+  slotWaitSeconds: 20,
   defaultProvider: 'kling-v3-rest',
   awaitSeconds: '5',
   maxPolls: 7,
@@ -46,7 +49,7 @@ beforeAll(() => {
 
 describe('Jobs table', () => {
   it('is keyed by jobId, on demand, with PITR and deletion protection, retained', () => {
-    const [, table] = onlyResourceOfType(template, 'AWS::DynamoDB::GlobalTable');
+    const [, table] = tableOf(template, 'jobs');
     expect(table.Properties!.KeySchema).toEqual([{ AttributeName: 'jobId', KeyType: 'HASH' }]);
     expect(table.Properties!.BillingMode).toBe('PAY_PER_REQUEST');
     expect(table.Properties!.Replicas).toEqual([
@@ -60,7 +63,7 @@ describe('Jobs table', () => {
   });
 
   it('has the byStatus and byCreatedAt indexes, projecting everything', () => {
-    const [, table] = onlyResourceOfType(template, 'AWS::DynamoDB::GlobalTable');
+    const [, table] = tableOf(template, 'jobs');
     expect(table.Properties!.GlobalSecondaryIndexes).toEqual([
       {
         IndexName: 'byStatus',
@@ -86,6 +89,22 @@ describe('Jobs table', () => {
       ]),
     );
     expect(types).toEqual({ jobId: 'S', status: 'S', createdAt: 'S', kind: 'S' });
+  });
+});
+
+describe('Admission table', () => {
+  it('is keyed by pool and entry (no index: every read is a consistent query of the base table), on demand, with PITR', () => {
+    const [, table] = tableOf(template, 'admission');
+    expect(table.Properties!.KeySchema).toEqual([
+      { AttributeName: 'pool', KeyType: 'HASH' },
+      { AttributeName: 'entry', KeyType: 'RANGE' },
+    ]);
+    expect(table.Properties!.GlobalSecondaryIndexes).toBeUndefined();
+    expect(table.Properties!.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.Properties!.Replicas).toEqual([
+      expect.objectContaining({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+    ]);
+    expect(table.Properties!.TimeToLiveSpecification).toBeUndefined();
   });
 });
 
@@ -345,6 +364,9 @@ describe('Lambda functions', () => {
     api: [512, 30],
     callback: [256, 30],
     validate: [256, 30],
+    admit: [256, 30],
+    'await-slot': [256, 30],
+    'release-slot': [256, 30],
     submit: [256, 30],
     'await-result': [256, 30],
     'poll-status': [256, 30],
@@ -363,6 +385,13 @@ describe('Lambda functions', () => {
   // The contract with lambdas/aws/env.ts: exactly these variables per handler.
   const common = ['KLINGFLOW_JOBS_TABLE', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME'];
   const providers = ['KLINGFLOW_DEFAULT_PROVIDER', 'KLINGFLOW_ENABLED_PROVIDERS', 'KLINGFLOW_KLING_BASE_URL', 'KLINGFLOW_KLING_SECRET_ARN'];
+  // Admission control (no provider is limited by default, so no KLINGFLOW_<ID>_MAX_CONCURRENCY).
+  const admission = [
+    'KLINGFLOW_ADMISSION_TABLE',
+    'KLINGFLOW_SLOT_WAIT_SECONDS',
+    'KLINGFLOW_SLOT_LEASE_SECONDS',
+    'KLINGFLOW_MAX_QUEUE_SECONDS',
+  ];
   const expectedEnvironment: Record<HandlerName, string[]> = {
     api: [
       ...common,
@@ -372,11 +401,15 @@ describe('Lambda functions', () => {
       'KLINGFLOW_PUBLIC_URL',
       'KLINGFLOW_AWAIT_SECONDS',
       'KLINGFLOW_MAX_POLLS',
+      'KLINGFLOW_SLOT_WAIT_SECONDS',
     ],
     callback: [...common, ...providers, 'KLINGFLOW_CALLBACK_SECRET_ARN'],
     validate: [...common, ...providers, 'KLINGFLOW_INPUTS_BUCKET'],
+    admit: [...common, ...admission],
+    'await-slot': [...common, ...admission],
+    'release-slot': [...common, ...admission],
     submit: [...common, ...providers, 'KLINGFLOW_INPUTS_BUCKET', 'KLINGFLOW_PUBLIC_URL', 'KLINGFLOW_CALLBACK_SECRET_ARN'],
-    'await-result': [...common],
+    'await-result': [...common, ...admission],
     'poll-status': [...common, ...providers],
     archive: [...common, 'KLINGFLOW_OUTPUTS_BUCKET', 'KLINGFLOW_KLING_BASE_URL'],
     complete: [...common],
@@ -392,6 +425,7 @@ describe('Lambda functions', () => {
       'KLINGFLOW_DEFAULT_PROVIDER',
       'KLINGFLOW_AWAIT_SECONDS',
       'KLINGFLOW_MAX_POLLS',
+      'KLINGFLOW_SLOT_WAIT_SECONDS',
     ],
   };
   it.each(HANDLERS)('%s: environment is exactly what the handler needs', (name) => {
@@ -402,7 +436,7 @@ describe('Lambda functions', () => {
   it('environment values point at the right resources', () => {
     const functions = functionsByHandler(template);
     const env = (name: HandlerName) => functions[name].resource.Properties!.Environment.Variables as Record<string, unknown>;
-    const [tableId] = onlyResourceOfType(template, 'AWS::DynamoDB::GlobalTable');
+    const [tableId] = tableOf(template, 'jobs');
     const [stateMachineId] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
     const [topicId] = onlyResourceOfType(template, 'AWS::SNS::Topic');
     const [apiId] = onlyResourceOfType(template, 'AWS::ApiGatewayV2::Api');
@@ -444,12 +478,32 @@ describe('Lambda functions', () => {
       KLINGFLOW_KLING_V3_REST_SECRET_ARN: { Ref: expect.any(String) },
     });
     const api = functionsByHandler(variant).api.resource.Properties!.Environment.Variables as Record<string, unknown>;
-    expect(api).toMatchObject({ KLINGFLOW_AWAIT_SECONDS: '5', KLINGFLOW_MAX_POLLS: '7' });
+    expect(api).toMatchObject({ KLINGFLOW_AWAIT_SECONDS: '5', KLINGFLOW_MAX_POLLS: '7', KLINGFLOW_SLOT_WAIT_SECONDS: '20' });
+  });
+
+  it('maxConcurrency becomes KLINGFLOW_<ID>_MAX_CONCURRENCY on the admission-control handlers only', () => {
+    const functions = functionsByHandler(variant);
+    const [admissionId] = tableOf(variant, 'admission');
+    const limits = { KLINGFLOW_KLING_MAX_CONCURRENCY: 'kling-free', KLINGFLOW_KLING_V3_REST_MAX_CONCURRENCY: '4,kling-v3=2' };
+    for (const name of HANDLERS) {
+      const env = functions[name].resource.Properties!.Environment.Variables as Record<string, unknown>;
+      if (['admit', 'await-slot', 'release-slot', 'await-result'].includes(name)) {
+        expect(env, name).toMatchObject({
+          ...limits,
+          KLINGFLOW_ADMISSION_TABLE: { Ref: admissionId },
+          KLINGFLOW_SLOT_WAIT_SECONDS: '20',
+          KLINGFLOW_SLOT_LEASE_SECONDS: '900',
+          KLINGFLOW_MAX_QUEUE_SECONDS: '21600',
+        });
+      } else {
+        for (const variable of Object.keys(limits)) expect(env, name).not.toHaveProperty(variable);
+      }
+    }
   });
 
   it('providerSettings become KLINGFLOW_<ID>_<NAME> on the provider clients only', () => {
     const functions = functionsByHandler(variant);
-    const settings = { KLINGFLOW_KLING_V3_REST_REGION: 'sg', KLINGFLOW_KLING_V3_REST_MAX_CONCURRENCY: '3' };
+    const settings = { KLINGFLOW_KLING_V3_REST_REGION: 'sg', KLINGFLOW_KLING_V3_REST_POLL_HINT: '3' };
     for (const name of HANDLERS) {
       const env = functions[name].resource.Properties!.Environment.Variables as Record<string, unknown>;
       if (PROVIDER_CLIENTS.includes(name)) expect(env, name).toMatchObject(settings);
@@ -529,7 +583,19 @@ describe('context', () => {
       defaultProvider: 'kling',
       awaitSeconds: 60,
       maxPolls: 120,
+      maxConcurrency: {},
+      slotWaitSeconds: 60,
+      slotLeaseSeconds: 900,
+      maxQueueSeconds: 21_600,
     });
+  });
+
+  it('reads maxConcurrency per provider: a count, a plan or per-model counts, checked as the handlers read them', () => {
+    expect(configFrom({ enabledProviders: 'kling,fal', maxConcurrency: { kling: 3, fal: '4,kling-o3=2' } }).maxConcurrency).toEqual({
+      kling: '3',
+      fal: '4,kling-o3=2',
+    });
+    expect(configFrom({ maxConcurrency: '{"kling":"kling-standard"}' }).maxConcurrency).toEqual({ kling: 'kling-standard' });
   });
 
   it('accepts lists as arrays, JSON or comma-separated strings', () => {
@@ -578,6 +644,7 @@ describe('context', () => {
     [{ providerSettings: { kling: { BASE_URL: 'https://x.example.com' } } }, /BASE_URL: reserved/],
     [{ providerSettings: { kling: { SECRET_ARN: 'arn:x' } } }, /SECRET_ARN: reserved/],
     [{ providerSettings: { kling: { API_KEY: 'k' } } }, /API_KEY: reserved/],
+    [{ providerSettings: { kling: { MAX_CONCURRENCY: 3 } } }, /MAX_CONCURRENCY: reserved/],
     [{ providerSettings: { kling: { SIGNING_SECRET: 's' } } }, /looks like a credential/],
     [{ providerSettings: { kling: { AUTH_TOKEN: 't' } } }, /looks like a credential/],
     [{ providerSettings: { kling: { MODE: { nested: true } } } }, /MODE: expected a string, number or boolean/],
@@ -599,6 +666,12 @@ describe('context', () => {
     [{ notificationEmails: 'not-an-address' }, /notificationEmails/],
     [{ maxPolls: '0' }, /maxPolls/],
     [{ awaitSeconds: 1.5 }, /awaitSeconds/],
+    [{ maxConcurrency: { fal: 3 } }, /maxConcurrency\.fal: "fal" is not in enabledProviders/],
+    [{ maxConcurrency: { kling: 0 } }, /maxConcurrency\.kling: 0 is not a number of slots/],
+    [{ maxConcurrency: { kling: 'kling-gold' } }, /"kling-gold" is neither a number nor a known plan/],
+    [{ maxConcurrency: { kling: 'kling-v3=2,kling-v3=3' } }, /model kling-v3 is given twice/],
+    [{ maxConcurrency: { kling: true } }, /expected a number or a string/],
+    [{ slotWaitSeconds: 0 }, /slotWaitSeconds/],
   ])('rejects %j', (context, message) => {
     expect(() => configFrom(context)).toThrow(message);
   });

@@ -92,7 +92,7 @@ describe('definition', () => {
   });
 
   it('gives every Task an explicit TimeoutSeconds or TimeoutSecondsPath', () => {
-    expect(tasks().length).toBe(13);
+    expect(tasks().length).toBe(17);
     for (const [name, state] of tasks()) {
       expect(state.TimeoutSeconds ?? state.TimeoutSecondsPath, name).toBeDefined();
     }
@@ -113,7 +113,11 @@ describe('definition', () => {
     const resultPaths = Object.fromEntries(tasks().map(([name, state]) => [name, state.ResultPath]));
     expect(resultPaths).toEqual({
       [STATES.validate]: null,
+      [STATES.admit]: '$.admission',
+      [STATES.awaitSlot]: null,
       [STATES.submit]: '$.submission',
+      [STATES.releaseSlot]: null,
+      [STATES.releaseSlotAfterFailure]: null,
       [STATES.awaitResult]: '$.result',
       [STATES.pollStatus]: '$.result',
       [STATES.archive]: '$.outputs',
@@ -128,9 +132,9 @@ describe('definition', () => {
     });
   });
 
-  it('invokes Lambdas for their own result (payloadResponseOnly) except AwaitResult and Archive', () => {
+  it('invokes Lambdas for their own result (payloadResponseOnly) except the two waits and Archive', () => {
     for (const [name, state] of tasks()) {
-      if (name === STATES.awaitResult || name === STATES.archive) continue;
+      if (name === STATES.awaitResult || name === STATES.awaitSlot || name === STATES.archive) continue;
       expect(state.Resource, name).toMatch(/^arn:aws:lambda:us-east-1:123456789012:function:/);
     }
     expect(states[STATES.archive].Resource).toBe('arn:aws:states:::lambda:invoke');
@@ -142,6 +146,9 @@ describe('definition', () => {
     const jobRef = { 'jobId.$': '$.jobId' };
     for (const name of [
       STATES.validate,
+      STATES.admit,
+      STATES.releaseSlot,
+      STATES.releaseSlotAfterFailure,
       STATES.submit,
       STATES.pollStatus,
       STATES.notify,
@@ -182,7 +189,9 @@ describe('definition', () => {
       checkResult.Choices.find((choice: any) =>
         [choice, ...(choice.Or ?? [])].some((rule: any) => rule.Variable === '$.result.status' && rule.StringEquals === status),
       )?.Next;
-    expect(targetOf('succeeded')).toBe(STATES.archive);
+    // The provider's task has ended: its slot goes first, then the copy into S3.
+    expect(targetOf('succeeded')).toBe(STATES.releaseSlot);
+    expect(states[STATES.releaseSlot].Next).toBe(STATES.archive);
     expect(targetOf('failed')).toBe(STATES.markFailed);
     expect(targetOf('cancelled')).toBe(STATES.markFailed);
     expect(targetOf('pending')).toBe(STATES.countPoll);
@@ -216,12 +225,33 @@ describe('definition', () => {
     });
   });
 
-  it('has no cycle that skips CountPoll (every loop pays from the poll budget)', () => {
+  it('Admit ⇄ AwaitSlot: Admit lets the job on to Submit or waits for a slot for $.config.slotWaitSeconds, then checks again', () => {
+    expect(states[STATES.validate].Next).toBe(STATES.admit);
+    expect(states[STATES.admit].Next).toBe(STATES.admitted);
+    expect(states[STATES.admitted]).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.admission.admitted', BooleanEquals: true, Next: STATES.submit }],
+      Default: STATES.awaitSlot,
+    });
+    const awaitSlot = states[STATES.awaitSlot];
+    expect(awaitSlot.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(awaitSlot.TimeoutSecondsPath).toBe('$.config.slotWaitSeconds');
+    expect(awaitSlot.Parameters.Payload).toEqual({ 'jobId.$': '$.jobId', 'taskToken.$': '$$.Task.Token' });
+    expect(awaitSlot.Catch).toEqual([
+      { ErrorEquals: ['States.Timeout'], ResultPath: null, Next: STATES.admit },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATES.markFailed },
+    ]);
+    expect(awaitSlot.Next).toBe(STATES.admit);
+    expect(states[STATES.submit].Next).toBe(STATES.startPolling);
+  });
+
+  it('has no cycle that skips both CountPoll and Admit (loops pay from the poll budget, or the bounded queue wait)', () => {
     const visiting = new Set<string>();
     const done = new Set<string>();
     const cycles: string[] = [];
     const visit = (name: string, trail: string[]) => {
-      if (name === STATES.countPoll || done.has(name)) return;
+      // Admit fails the job with QueueWaitExpired past maxQueueSeconds (test/unit/jobs/admission.test.ts).
+      if (name === STATES.countPoll || name === STATES.admit || done.has(name)) return;
       if (visiting.has(name)) {
         cycles.push([...trail, name].join(' → '));
         return;
@@ -236,11 +266,17 @@ describe('definition', () => {
   });
 
   it('sends every failure to MarkFailed with the error at $.error, and ends the failure path in a Fail state', () => {
-    for (const name of [STATES.validate, STATES.submit, STATES.pollStatus, STATES.archive, STATES.complete]) {
+    for (const name of [STATES.validate, STATES.admit, STATES.submit, STATES.pollStatus, STATES.archive, STATES.complete]) {
       expect(states[name].Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATES.markFailed }]);
     }
     expect(states[STATES.markFailed].Catch).toBeUndefined();
-    expect(states[STATES.markFailed].Next).toBe(STATES.notifyFailure);
+    // The failed job leaves its provider's pool; a release that fails does not stop the notice.
+    expect(states[STATES.markFailed].Next).toBe(STATES.releaseSlotAfterFailure);
+    expect(states[STATES.releaseSlotAfterFailure].Next).toBe(STATES.notifyFailure);
+    expect(states[STATES.releaseSlotAfterFailure].Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: null, Next: STATES.notifyFailure },
+    ]);
+    expect(states[STATES.releaseSlot].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: STATES.archive }]);
     expect(states[STATES.notifyFailure].Next).toBe(STATES.sendFailureWebhook);
     // A failed notice still sends the webhook.
     expect(states[STATES.notifyFailure].Catch).toEqual([
@@ -310,13 +346,15 @@ describe('webhook states', () => {
           name,
           async (input: any) => {
             calls.push({ state: name, input });
-            return (tasks[name] ?? (() => ({})))(input);
+            // Admit lets every job through unless the test says otherwise.
+            const fallback = name === STATES.admit ? () => ({ admitted: true }) : () => ({});
+            return (tasks[name] ?? fallback)(input);
           },
         ]),
     );
     const machine = new StateMachine(structuredClone(definition) as never, { validationOptions: { checkArn: false } });
     const retryIntervalOverrides = Object.fromEntries(Object.keys(states).map((name) => [name, 0]));
-    const run = machine.run({ jobId: 'job_1', config: { awaitSeconds: 5, maxPolls: 2 } } as never, {
+    const run = machine.run({ jobId: 'job_1', config: { awaitSeconds: 5, maxPolls: 2, slotWaitSeconds: 5 } } as never, {
       overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides },
       // The local runtime gives $$.Task.Token from its context; so does this run.
       context: { Task: { Token: 'token-1' } } as never,
@@ -357,6 +395,28 @@ describe('webhook states', () => {
     expect(gaveUp[0]!.input).toEqual({ jobId: 'job_1', gaveUp: expect.objectContaining({ Error: WEBHOOK_DELIVERY_FAILED }) });
   });
 
+  it('in the local interpreter: a job not admitted waits in AwaitSlot and asks again; its slot goes before Archive', async () => {
+    let asked = 0;
+    const { status, calls } = await runLocally({
+      ...succeededJob,
+      [STATES.admit]: () => ({ admitted: ++asked > 2, position: 1 }),
+      [STATES.sendWebhook]: () => ({ delivered: true }),
+    });
+    expect(status).toBe('SUCCEEDED');
+    const order = calls.map((c) => c.state);
+    expect(order.slice(0, 7)).toEqual([
+      STATES.validate,
+      STATES.admit,
+      STATES.awaitSlot,
+      STATES.admit,
+      STATES.awaitSlot,
+      STATES.admit,
+      STATES.submit,
+    ]);
+    expect(calls.find((c) => c.state === STATES.awaitSlot)!.input.Payload).toEqual({ jobId: 'job_1', taskToken: 'token-1' });
+    expect(order.indexOf(STATES.releaseSlot)).toBe(order.indexOf(STATES.archive) - 1);
+  });
+
   it('in the local interpreter: a delivered webhook goes straight to Done; a failing WebhookGaveUp does not change the outcome', async () => {
     const delivered = await runLocally({ ...succeededJob, [STATES.sendWebhook]: () => ({ delivered: true }) });
     expect(delivered.status).toBe('SUCCEEDED');
@@ -375,7 +435,7 @@ describe('webhook states', () => {
     expect(failedJob).toMatchObject({ status: 'FAILED' });
     const order = failedJob.calls.map((c) => c.state);
     expect(order.filter((n) => n === STATES.sendFailureWebhook)).toHaveLength(4);
-    expect(order.slice(0, 3)).toEqual([STATES.validate, STATES.markFailed, STATES.notifyFailure]);
+    expect(order.slice(0, 4)).toEqual([STATES.validate, STATES.markFailed, STATES.releaseSlotAfterFailure, STATES.notifyFailure]);
     expect(order.at(-1)).toBe(STATES.failureWebhookGaveUp);
   });
 });
@@ -459,6 +519,10 @@ describe('extractWorkflow', () => {
     }
     expect(Object.fromEntries(targets.map((t) => [t.stateName, handlerOf(t.stateName)]))).toEqual({
       [STATES.validate]: 'validate',
+      [STATES.admit]: 'admit',
+      [STATES.awaitSlot]: 'await-slot',
+      [STATES.releaseSlot]: 'release-slot',
+      [STATES.releaseSlotAfterFailure]: 'release-slot',
       [STATES.submit]: 'submit',
       [STATES.awaitResult]: 'await-result',
       [STATES.pollStatus]: 'poll-status',

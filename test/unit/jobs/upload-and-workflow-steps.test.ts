@@ -26,7 +26,7 @@ function uploadDeps(store = new InMemoryJobs()) {
     store,
     providers: { ...acmeLookup, adapterOf: () => acmeAdapter },
     startExecution: executions.start,
-    workflowConfig: { awaitSeconds: 30, maxPolls: 10 },
+    workflowConfig: { awaitSeconds: 30, maxPolls: 10, slotWaitSeconds: 30 },
     now: () => new Date('2026-11-30T12:00:00Z'),
   };
   return { deps, store, executions };
@@ -85,7 +85,7 @@ describe('reconcileActiveJobs', () => {
     await store.create(storedJob('job_done', 'SUCCEEDED'));
     await store.create(storedJob('job_gone', 'CANCELLED'));
     const executions = executionRecorder();
-    const redriven = await reconcileActiveJobs(store, executions.start, { awaitSeconds: 30, maxPolls: 10 });
+    const redriven = await reconcileActiveJobs(store, executions.start, { awaitSeconds: 30, maxPolls: 10, slotWaitSeconds: 30 });
     expect(redriven).toHaveLength(132);
     expect(redriven).toEqual(expect.arrayContaining(['job_p', 'job_a', 'job_q000', 'job_q129']));
     expect(redriven).not.toContain('job_done');
