@@ -9,7 +9,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ERROR_NAMES, RETRYABLE_ERROR_NAMES } from '../lambdas/domain/errors.ts';
-import { POLL_BUDGET_EXHAUSTED, STATES, WEBHOOK_DELIVERY_FAILED } from '../lambdas/workflow/contract.ts';
+import { POLL_BUDGET_EXHAUSTED, STATES, SUBMIT_IN_FLIGHT, WEBHOOK_DELIVERY_FAILED } from '../lambdas/workflow/contract.ts';
 import type { HandlerName } from '../lambdas/workflow/contract.ts';
 import { HANDLER_SIZING } from './functions.ts';
 
@@ -253,6 +253,16 @@ export class Workflow extends Construct {
       jitterStrategy: sfn.JitterType.FULL,
     });
     retryTransientProvider(submit);
+    // An earlier submission of the job may still be waiting for its answer (lambdas/jobs/submit-job.ts): ask again
+    // once it has certainly ended (SUBMIT_SETTLE_SECONDS, 40 s), then its task is looked up.
+    submit.addRetry({
+      errors: [SUBMIT_IN_FLIGHT],
+      interval: Duration.seconds(20),
+      backoffRate: 2,
+      maxAttempts: 5,
+      maxDelay: Duration.seconds(120),
+      jitterStrategy: sfn.JitterType.FULL,
+    });
     retryLambdaService(submit);
     catchIntoMarkFailed(submit);
 

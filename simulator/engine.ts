@@ -1,6 +1,7 @@
 // The dialect-neutral task engine: stores tasks, drives each one submitted → processing → terminal on
 // timers, delivers callbacks in order, and counts create attempts for fault directives. Dialects own
 // the wire shapes; the engine only knows the canonical lifecycle below.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import {
   DEFAULT_CALLBACK_RETRY,
@@ -97,8 +98,15 @@ interface TaskRecord {
   callbackChain: Promise<void>;
 }
 
+/** What one HTTP request did to the engine, for the server to act on (a lost answer must not be sent). */
+export interface RequestScope {
+  /** A task was accepted with `[sim:lost-response]`: the connection is dropped instead of answered. */
+  loseResponse: boolean;
+}
+
 export class TaskEngine {
   private readonly records = new Map<string, TaskRecord>();
+  private readonly requests = new AsyncLocalStorage<RequestScope>();
   private readonly attempts = new Map<string, number>();
   private rejectionLog: SimRejection[] = [];
   private abort = new AbortController();
@@ -147,8 +155,15 @@ export class TaskEngine {
     return rejection;
   }
 
+  /** Runs one request's handling, collecting what it did in `scope`. */
+  withinRequest<T>(scope: RequestScope, handle: () => T): T {
+    return this.requests.run(scope, handle);
+  }
+
   accept(input: AcceptTaskInput): SimTask {
     const now = Date.now();
+    const scope = this.requests.getStore();
+    if (scope && input.faults.lostResponse) scope.loseResponse = true;
     this.nextTaskNumber += 1n;
     const task: SimTask = {
       dialect: input.dialect,

@@ -17,6 +17,8 @@ export interface FaultPlan {
   expiredUrl: boolean;
   /** The task reaches 'processing' and never finishes. */
   stuck: boolean;
+  /** The create is accepted (the task exists and runs), but its answer never arrives: the connection is dropped. */
+  lostResponse: boolean;
 }
 
 export interface FaultParseResult {
@@ -34,6 +36,7 @@ const FLAGS = {
   'truncated-download': 'truncatedDownload',
   'expired-url': 'expiredUrl',
   stuck: 'stuck',
+  'lost-response': 'lostResponse',
 } as const;
 
 export function emptyFaultPlan(): FaultPlan {
@@ -46,6 +49,7 @@ export function emptyFaultPlan(): FaultPlan {
     truncatedDownload: false,
     expiredUrl: false,
     stuck: false,
+    lostResponse: false,
   };
 }
 

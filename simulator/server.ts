@@ -107,7 +107,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   ];
 
   const server = createServer((req, res) => {
-    dispatch(routes, req, res).catch((error: unknown) => replyWithFailure(res, error));
+    dispatch(engine, routes, req, res).catch((error: unknown) => replyWithFailure(res, error));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -154,7 +154,7 @@ function mountRoutes(prefix: string, routes: Route[]): Route[] {
   }));
 }
 
-async function dispatch(routes: readonly Route[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function dispatch(engine: TaskEngine, routes: readonly Route[], req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const method = req.method ?? 'GET';
   const found = matchRoute(routes, method, url.pathname);
@@ -165,7 +165,15 @@ async function dispatch(routes: readonly Route[], req: IncomingMessage, res: Ser
     return;
   }
   const body = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
-  await found.route.handle({ req, res, url, params: found.params, body });
+  const scope = { loseResponse: false };
+  // [sim:lost-response]: the task was created, and the answer is lost on the way (the connection drops).
+  const end = res.end.bind(res);
+  res.end = ((...args: Parameters<typeof res.end>) => {
+    if (!scope.loseResponse) return end(...args);
+    res.socket?.destroy();
+    return res;
+  }) as typeof res.end;
+  await engine.withinRequest(scope, () => found.route.handle({ req, res, url, params: found.params, body }));
 }
 
 function replyWithFailure(res: ServerResponse, error: unknown): void {

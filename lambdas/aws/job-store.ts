@@ -129,6 +129,37 @@ export class JobStore implements JobRepository {
     }
   }
 
+  async beginSubmit(jobId: string, intent: { id: string; at: string }, replacing?: string): Promise<JobRecord | undefined> {
+    const values: Record<string, unknown> = { ':intent': intent, ':updatedAt': this.now().toISOString(), ':one': 1 };
+    TERMINAL_STATUSES.forEach((status, i) => {
+      values[`:t${i}`] = status;
+    });
+    let expected = 'attribute_not_exists(submitIntent)';
+    if (replacing !== undefined) {
+      expected = 'submitIntent.id = :replacing';
+      values[':replacing'] = replacing;
+    }
+    try {
+      const result = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { jobId },
+          UpdateExpression: 'SET submitIntent = :intent, updatedAt = :updatedAt ADD attempts :one',
+          ConditionExpression:
+            `attribute_exists(jobId) AND attribute_not_exists(providerTaskId) AND ${expected} AND ` +
+            `NOT #status IN (${TERMINAL_STATUSES.map((_, i) => `:t${i}`).join(', ')})`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return JobRecord.parse(result.Attributes);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
   /**
    * Claims the right to publish a finished job's notice: true once per job. Call `releaseNotice` if publishing
    * then fails, so a retry can claim it again.

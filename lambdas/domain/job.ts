@@ -154,6 +154,11 @@ export const JobRecord = Job.extend({
   providerResult: z.unknown().optional(),
   /** Options of an upload that could not be read: Validate fails the job with them. */
   intakeProblems: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  /**
+   * A submission about to be sent, or sent without a recorded answer (written before the provider is called, cleared
+   * with its answer): a later Submit that finds one looks the task up, or ends the job SUBMIT_UNCERTAIN.
+   */
+  submitIntent: z.object({ id: z.string(), at: z.string() }).optional(),
   /** When the terminal notice was published (claimed before publishing, so it goes out once). */
   notifiedAt: z.string().optional(),
   /** Constant partition of the by-creation index (`GET /v1/jobs` with no status filter). */
@@ -163,7 +168,16 @@ export type JobRecord = z.infer<typeof JobRecord>;
 
 /** Strip the pipeline-only attributes before a job leaves the system. */
 export function toPublicJob(record: JobRecord): Job {
-  const { requestHash: _h, taskToken: _t, providerResult: _p, notifiedAt: _n, intakeProblems: _i, kind: _k, ...job } = record;
+  const {
+    requestHash: _h,
+    taskToken: _t,
+    providerResult: _p,
+    notifiedAt: _n,
+    intakeProblems: _i,
+    kind: _k,
+    submitIntent: _s,
+    ...job
+  } = record;
   return Job.parse(job);
 }
 

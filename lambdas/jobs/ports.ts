@@ -52,6 +52,12 @@ export interface JobRepository {
    * record, or `undefined` if the job had already ended or does not exist.
    */
   updateActive(jobId: string, changes: JobChanges, options?: { incrementAttempts?: boolean }): Promise<JobRecord | undefined>;
+  /**
+   * Records a submission about to be sent (`intent`) and counts the attempt, if the job has not ended, has no provider
+   * task yet, and its recorded intent is the one with id `replacing` (none: it must have none). Returns the updated
+   * job, or `undefined` when any of that does not hold (another submission got there first).
+   */
+  beginSubmit(jobId: string, intent: { id: string; at: string }, replacing?: string): Promise<JobRecord | undefined>;
   /** Moves a job to a terminal status once; later calls return `undefined` and change nothing. */
   finish(jobId: string, status: JobStatus, changes: JobChanges): Promise<JobRecord | undefined>;
   /** Claims the job's one notice; `false` if it was claimed before (so a retry never sends it twice). */

@@ -56,6 +56,12 @@ export const STATES = {
 /** Error name of a webhook delivery that did not get a 2xx (retried by the workflow with backoff). */
 export const WEBHOOK_DELIVERY_FAILED = 'WebhookDeliveryFailed';
 
+/**
+ * Error name of a Submit that found an earlier submission still possibly waiting for its answer
+ * (lambdas/domain/errors.ts, SubmitInFlight): retried after a while, when that attempt has certainly ended.
+ */
+export const SUBMIT_IN_FLIGHT = 'SubmitInFlight';
+
 /** Error name the workflow raises when the poll budget runs out (the job becomes TIMED_OUT). */
 export const POLL_BUDGET_EXHAUSTED = 'PollBudgetExhausted';
 

@@ -1,8 +1,8 @@
 // The `replicate` dialect: Replicate's predictions API for the kwaivgi Kling models (Replicate HTTP API reference),
 // mounted at `/replicate`, standing in for https://api.replicate.com.
 //
-// Routes: `POST /v1/models/{owner}/{name}/predictions` (201 + prediction), `GET /v1/predictions/{id}`,
-// `POST /v1/predictions/{id}/cancel`. Webhooks carry the prediction object, signed with Standard Webhooks when the
+// Routes: `POST /v1/models/{owner}/{name}/predictions` (201 + prediction), `GET /v1/predictions` (list, newest first),
+// `GET /v1/predictions/{id}`, `POST /v1/predictions/{id}/cancel`. Webhooks carry the prediction object, signed with Standard Webhooks when the
 // dialect has a webhook secret, and go to the `webhook` URL as given (query parameters kept).
 //
 // Simplifications: `Prefer: wait` is ignored (the answer always comes at once, usually `starting`). Webhooks follow
@@ -37,6 +37,7 @@ export const replicateDialect: Dialect = {
   name: REPLICATE_DIALECT,
   routes: (context) => [
     { methods: ['POST'], pattern: /^\/v1\/models\/([^/]+)\/([^/]+)\/predictions$/, handle: authenticated(context, createPrediction) },
+    { methods: ['GET'], pattern: /^\/v1\/predictions$/, handle: authenticated(context, listPredictions) },
     { methods: ['GET'], pattern: /^\/v1\/predictions\/([^/]+)$/, handle: authenticated(context, getPrediction) },
     { methods: ['POST'], pattern: /^\/v1\/predictions\/([^/]+)\/cancel$/, handle: authenticated(context, cancel) },
     {
@@ -128,6 +129,23 @@ function getPrediction(context: DialectContext, { res, params }: RouteContext): 
     return;
   }
   sendJson(res, 200, renderPrediction(context.engine, task, { mountUrl: context.mountUrl(), baseUrl: context.baseUrl() }));
+}
+
+/** Predictions listed per page of `GET /v1/predictions` (the reference does not say; small, so paging is exercised). */
+export const PREDICTIONS_PAGE_SIZE = 25;
+
+/**
+ * `GET /v1/predictions[?cursor=]` (Replicate HTTP API reference, 'predictions.list'): the account's predictions, newest
+ * first, `{next, previous, results}` with `next` the URL of the following page (the cursor is the simulator's own).
+ */
+function listPredictions(context: DialectContext, { res, url }: RouteContext): void {
+  const newestFirst = context.engine.list({ dialect: REPLICATE_DIALECT }).reverse();
+  const start = Math.max(0, Number(url.searchParams.get('cursor') ?? '0') || 0);
+  const page = newestFirst.slice(start, start + PREDICTIONS_PAGE_SIZE);
+  const urls = { mountUrl: context.mountUrl(), baseUrl: context.baseUrl() };
+  const next =
+    start + PREDICTIONS_PAGE_SIZE < newestFirst.length ? `${urls.mountUrl}/v1/predictions?cursor=${start + PREDICTIONS_PAGE_SIZE}` : null;
+  sendJson(res, 200, { next, previous: null, results: page.map((task) => renderPrediction(context.engine, task, urls)) });
 }
 
 function cancel(context: DialectContext, { res, params }: RouteContext): void {

@@ -7,8 +7,9 @@ import aslValidator from 'asl-validator';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_NAMES, RETRYABLE_ERROR_NAMES } from '../../lambdas/domain/errors.ts';
-import { HANDLERS, POLL_BUDGET_EXHAUSTED, STATES, WEBHOOK_DELIVERY_FAILED } from '../../lambdas/workflow/contract.ts';
+import { HANDLERS, POLL_BUDGET_EXHAUSTED, STATES, SUBMIT_IN_FLIGHT, WEBHOOK_DELIVERY_FAILED } from '../../lambdas/workflow/contract.ts';
 import type { HandlerName } from '../../lambdas/workflow/contract.ts';
+import { SUBMIT_SETTLE_SECONDS } from '../../lambdas/jobs/submit-job.ts';
 import { WorkflowExtractionError, extractWorkflow, lambdaTargets, localLambdaArn } from '../../lib/asl.ts';
 import { synthesizeTemplate } from '../../lib/synth.ts';
 import { type CfnTemplate, functionsByHandler, onlyResourceOfType } from './template-queries.ts';
@@ -96,6 +97,10 @@ describe('definition', () => {
     for (const [name, state] of tasks()) {
       expect(state.TimeoutSeconds ?? state.TimeoutSecondsPath, name).toBeDefined();
     }
+  });
+
+  it('Submit: an attempt without an answer has certainly ended after SUBMIT_SETTLE_SECONDS (its Task timeout)', () => {
+    expect(states[STATES.submit].TimeoutSeconds).toBeLessThanOrEqual(SUBMIT_SETTLE_SECONDS);
   });
 
   it('keeps each Task within its Lambda timeout plus a margin', () => {
@@ -450,8 +455,14 @@ describe('Retry rules', () => {
         .filter((e) => !/^(Lambda|States)\./.test(e)),
     );
     const retryable = [...RETRYABLE_ERROR_NAMES.concurrency, ...RETRYABLE_ERROR_NAMES.transient];
-    expect([...used].sort()).toEqual([...retryable, WEBHOOK_DELIVERY_FAILED].sort());
-    for (const name of used) if (name !== WEBHOOK_DELIVERY_FAILED) expect(Object.values(ERROR_NAMES)).toContain(name);
+    expect([...used].sort()).toEqual([...retryable, WEBHOOK_DELIVERY_FAILED, SUBMIT_IN_FLIGHT].sort());
+    for (const name of used)
+      if (name !== WEBHOOK_DELIVERY_FAILED && name !== SUBMIT_IN_FLIGHT) expect(Object.values(ERROR_NAMES)).toContain(name);
+    expect(
+      retriers()
+        .filter((r) => r.ErrorEquals.includes(SUBMIT_IN_FLIGHT))
+        .map((r) => r.name),
+    ).toEqual([STATES.submit]);
     // WebhookDeliveryFailed is retried only where a webhook is sent.
     const webhookRetriers = retriers()
       .filter((r) => r.ErrorEquals.includes(WEBHOOK_DELIVERY_FAILED))

@@ -46,6 +46,12 @@ export class InMemoryJobs implements JobRepository {
     this.jobs.set(jobId, next as JobRecord);
     return structuredClone(next as JobRecord);
   }
+  async beginSubmit(jobId: string, intent: { id: string; at: string }, replacing?: string) {
+    const job = this.jobs.get(jobId);
+    if (!job || isTerminal(job.status) || job.providerTaskId !== undefined) return undefined;
+    if (replacing === undefined ? job.submitIntent !== undefined : job.submitIntent?.id !== replacing) return undefined;
+    return this.updateActive(jobId, { submitIntent: intent }, { incrementAttempts: true });
+  }
   async finish(jobId: string, status: JobStatus, changes: JobChanges) {
     if (!TERMINAL_STATUSES.includes(status)) throw new Error(`${status} is not a terminal status`);
     return this.updateActive(jobId, { ...changes, status, finishedAt: this.now().toISOString(), taskToken: undefined });
