@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { jobIdForUpload, UPLOAD_PREFIX, type SourceObject } from '../lambdas/domain/uploads.ts';
+import { encodeMetadataValue, jobIdForUpload, UPLOAD_PREFIX, type SourceObject } from '../lambdas/domain/uploads.ts';
 import { parseArgs } from 'node:util';
 import { ApiRequestFailed, KlingflowApi, type JobView } from './api-client.ts';
 
@@ -249,7 +249,10 @@ export async function main(argv: string[], say: (line: string) => void = (l) => 
         resolution: values.resolution,
         'aspect-ratio': values['aspect-ratio'],
         quality: values.quality,
-      }).filter((entry): entry is [string, string] => entry[1] !== undefined),
+      })
+        .filter((entry): entry is [string, string] => entry[1] !== undefined)
+        // S3 takes ASCII header values only: a Chinese prompt travels RFC 2047-encoded and is decoded by the trigger.
+        .map(([name, value]) => [name, encodeMetadataValue(value)]),
     );
     const target = await connect({ api: values.api, token: values.token, dataDir, bucket: values.bucket }, say);
     try {

@@ -1,6 +1,7 @@
 // Image-to-video from S3 uploads (docs/api.md, "S3 uploads"): which objects start a job, how their keys arrive in
 // S3 events, where their options come from, and the job id each object version gets.
 import { createHash } from 'node:crypto';
+import libmime from 'libmime';
 import { z } from 'zod';
 
 /** Images put under this prefix of the inputs bucket start jobs. */
@@ -80,6 +81,24 @@ export interface UploadOptions {
   problems: { path: string; message: string }[];
 }
 
+/**
+ * A user-metadata value as its writer meant it. S3 only stores ASCII header values: a non-ASCII value comes back
+ * as RFC 2047 encoded-words (`=?UTF-8?B?5LiA5Y+q5bCP54yr?=`), as S3 writes it and as {@link encodeMetadataValue}
+ * sends it; those are decoded (B and Q encodings, any charset libmime knows). Anything else is returned as is.
+ */
+export function decodeMetadataValue(value: string): string {
+  return value.includes('=?') ? libmime.decodeWords(value) : value;
+}
+
+/**
+ * A user-metadata value S3 accepts: plain ASCII as is, anything else as RFC 2047 encoded-words (UTF-8, base64), which
+ * {@link decodeMetadataValue} turns back into the same text.
+ */
+export function encodeMetadataValue(value: string): string {
+  // ASCII that itself looks like an encoded-word is encoded too, or it would be decoded on the way back.
+  return /^[\x20-\x7e]*$/.test(value) && !value.includes('=?') ? value : libmime.encodeWord(value, 'B');
+}
+
 /** Fields an upload may not set: the image is the uploaded object itself. */
 const NOT_FROM_UPLOADS = new Set(['image', 'video', 'referenceImages']);
 
@@ -108,8 +127,9 @@ export function uploadOptions(imageKey: string, metadata: Record<string, string>
     }
   }
 
-  for (const [rawName, value] of Object.entries(metadata)) {
+  for (const [rawName, encoded] of Object.entries(metadata)) {
     const name = rawName.toLowerCase().replace(/^x-amz-meta-/, '');
+    const value = decodeMetadataValue(encoded);
     const field = METADATA_FIELDS[name as keyof typeof METADATA_FIELDS];
     if (!field) {
       problems.push({ path: `metadata.${name}`, message: `unknown option; allowed: ${Object.keys(METADATA_FIELDS).join(', ')}` });

@@ -54,7 +54,7 @@ describe('klingflow generate', () => {
         'upload',
         'test/fixtures/cat-640x360.png',
         '--prompt',
-        'the cat blinks',
+        '小猫眨眼 (the cat blinks)',
         '--key',
         'uploads/cli cat.png',
         '--data-dir',
@@ -72,7 +72,8 @@ describe('klingflow generate', () => {
       status: 'SUCCEEDED',
       mode: 'image-to-video',
       source: { key: 'uploads/cli cat.png' },
-      request: { prompt: 'the cat blinks' },
+      // A non-ASCII prompt reaches the job (and the provider) as typed.
+      request: { prompt: '小猫眨眼 (the cat blinks)' },
     });
     expect(sha256(out)).toBe(job.outputs.video.sha256);
   });
