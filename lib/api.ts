@@ -89,12 +89,12 @@ export class KlingflowHttpApi extends Construct {
     return this.httpApi.apiEndpoint;
   }
 
-  /** Routes that API Gateway does not authenticate (`auth: false` in the route table). */
-  get unauthenticatedRoutes(): apigw.HttpRoute[] {
+  /** Routes that API Gateway does not authenticate (`auth: false` in the route table), with their table entry. */
+  get unauthenticatedRoutes(): { route: Route; made: apigw.HttpRoute }[] {
     return ROUTES.filter((route) => !route.auth).map((route) => {
       const made = this.routes.get(routeKey(route));
       if (!made) throw new Error(`KlingflowHttpApi: route ${routeKey(route)} was not made`);
-      return made;
+      return { route, made };
     });
   }
 }

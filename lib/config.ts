@@ -12,8 +12,10 @@
 //   defaultProvider     provider of a job that names none                        default "kling"
 //   awaitSeconds        seconds AwaitResult waits for a callback before polling  default 60
 //   maxPolls            AwaitResult ⇄ PollStatus rounds before TIMED_OUT          default 120
+//   shareLinkSeconds    how long share links in notices and webhooks work         default 604800 (7 days)
 import type { Node } from 'constructs';
 import { providerEnvPrefix, RESERVED_PROVIDER_ENV_NAMES } from '../lambdas/aws/env.ts';
+import { DEFAULT_SHARE_LINK_SECONDS } from '../lambdas/domain/share-link.ts';
 
 export type ApiAuth = { kind: 'iam' } | { kind: 'jwt'; issuer: string; audience: string[] };
 
@@ -28,6 +30,8 @@ export interface KlingflowConfig {
   defaultProvider: string;
   awaitSeconds: number;
   maxPolls: number;
+  /** Seconds a share link works after its job finished. */
+  shareLinkSeconds: number;
 }
 
 /**
@@ -100,6 +104,7 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
     defaultProvider,
     awaitSeconds: readPositiveInteger(context('awaitSeconds'), 'awaitSeconds') ?? CONTEXT_DEFAULTS.awaitSeconds,
     maxPolls: readPositiveInteger(context('maxPolls'), 'maxPolls') ?? CONTEXT_DEFAULTS.maxPolls,
+    shareLinkSeconds: readPositiveInteger(context('shareLinkSeconds'), 'shareLinkSeconds') ?? DEFAULT_SHARE_LINK_SECONDS,
   };
 }
 

@@ -2,6 +2,7 @@
 // Thin: each route parses its input, calls a use case or the job store, and maps the outcome to HTTP.
 import { z } from 'zod';
 import { JobStatus, toPublicJob } from '../domain/job.ts';
+import { checkShareLink, SHARE_QUERY } from '../domain/share-link.ts';
 import { callerOf, errorResponse, json, parseJsonBody, zodDetails, type HttpEvent, type HttpResult } from '../http/responses.ts';
 import { cancelJob } from '../jobs/cancel-job.ts';
 import { createJob } from '../jobs/create-job.ts';
@@ -11,6 +12,7 @@ import { config } from '../aws/env.ts';
 import { logger } from '../aws/logger.ts';
 import { presignDownload } from '../aws/presign.ts';
 import { cancelJobDeps, createJobDeps, jobStore } from '../aws/runtime.ts';
+import { shareSecret } from '../aws/secrets.ts';
 
 const links = (jobId: string) => ({
   self: `/v1/jobs/${jobId}`,
@@ -85,6 +87,21 @@ async function download(jobId: string, output: 'video' | 'thumbnail'): Promise<H
   return { statusCode: 302, headers: { location: url, 'cache-control': 'no-store' } };
 }
 
+/**
+ * A share link from a notice or webhook: no credentials, the link's own signature instead. Checked before the job is
+ * read, so an altered or expired link learns nothing about the job; a good one is answered like `/video`.
+ */
+async function openShareLink(event: HttpEvent, jobId: string): Promise<HttpResult> {
+  const query = event.queryStringParameters ?? {};
+  const check = checkShareLink(
+    await shareSecret(),
+    { jobId, object: event.pathParameters?.object ?? '', expires: query[SHARE_QUERY.expires], signature: query[SHARE_QUERY.signature] },
+    new Date(),
+  );
+  if (!check.ok) return errorResponse(403, 'LINK_REFUSED', check.reason);
+  return download(jobId, check.grant.object);
+}
+
 async function cancel(jobId: string): Promise<HttpResult> {
   const outcome = await cancelJob(cancelJobDeps(), jobId);
   switch (outcome.kind) {
@@ -116,6 +133,8 @@ export async function handler(event: HttpEvent): Promise<HttpResult> {
         return await download(jobId, 'video');
       case 'GET /v1/jobs/{jobId}/thumbnail':
         return await download(jobId, 'thumbnail');
+      case 'GET /v1/share/{jobId}/{object}':
+        return await openShareLink(event, jobId);
       default:
         return errorResponse(404, 'NOT_FOUND', `no route ${event.routeKey}`);
     }

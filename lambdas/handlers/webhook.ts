@@ -6,7 +6,7 @@ import { isTerminal, toPublicJob } from '../domain/job.ts';
 import { causeMessage, WEBHOOK_DELIVERY_FAILED, WebhookPayload } from '../workflow/contract.ts';
 import { deliverWebhook, webhookIdOf } from '../jobs/deliver-webhook.ts';
 import { config } from '../aws/env.ts';
-import { jobStore } from '../aws/runtime.ts';
+import { jobStore, shareLinksFor } from '../aws/runtime.ts';
 import { webhookSecret } from '../aws/secrets.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 
@@ -40,6 +40,7 @@ export const handler = taskHandler('webhook', WebhookPayload, async ({ jobId, ga
     },
     toPublicJob(job),
     callbackUrl,
+    await shareLinksFor(job),
   );
   if (result.ok) {
     await store.recordWebhook(jobId, { id, status: 'delivered', countAttempt: true });

@@ -8,10 +8,14 @@ import { signStandardWebhook } from '../domain/webhooks.ts';
 
 export const webhookIdOf = (job: Pick<Job, 'jobId' | 'status'>): string => `msg_${job.jobId}_${job.status}`;
 
-/** The body: the public job, without the webhook's own delivery record (which changes on every attempt). */
-export const webhookBodyOf = (job: Job): string => {
+/**
+ * The body: the public job, without the webhook's own delivery record (which changes on every attempt), and the
+ * share links of its outputs (`links.video`, `links.thumbnail`: no credentials needed) when it succeeded. The links
+ * expire a fixed time after the job finished, so every retry sends the same body.
+ */
+export const webhookBodyOf = (job: Job, links: { video?: string; thumbnail?: string } = {}): string => {
   const { webhook: _delivery, ...rest } = job;
-  return JSON.stringify({ type: `job.${job.status.toLowerCase()}`, data: rest });
+  return JSON.stringify({ type: `job.${job.status.toLowerCase()}`, data: rest, ...(links.video ? { links } : {}) });
 };
 
 export interface WebhookDeps {
@@ -37,9 +41,14 @@ async function assertPublicReceiver(url: URL, deps: WebhookDeps): Promise<void> 
   if (blocked) throw new Error(`the receiver ${url.hostname} resolves to a private address (${blocked})`);
 }
 
-export async function deliverWebhook(deps: WebhookDeps, job: Job, callbackUrl: string): Promise<DeliveryResult> {
+export async function deliverWebhook(
+  deps: WebhookDeps,
+  job: Job,
+  callbackUrl: string,
+  links: { video?: string; thumbnail?: string } = {},
+): Promise<DeliveryResult> {
   const url = new URL(callbackUrl);
-  const body = webhookBodyOf(job);
+  const body = webhookBodyOf(job, links);
   try {
     await assertPublicReceiver(url, deps);
     const headers = signStandardWebhook(deps.secret, { id: webhookIdOf(job), timestamp: deps.now(), body });
