@@ -75,7 +75,15 @@ export function failedResult(task: SimTask): FalAnswer {
   return typedError(500, 'internal_server_error', task.statusMessage ?? 'The generation failed.', ['body'], true);
 }
 
-export const CANCELLED_RESULT: FalAnswer = plainError(400, 'Request was cancelled.');
+/**
+ * A cancelled request's result: fal's request error `client_cancelled` (fal docs, "Request Errors": typical status
+ * 499, `{detail, error_type}`, the type also in `X-Fal-Error-Type`).
+ */
+export const CANCELLED_RESULT: FalAnswer = {
+  status: 499,
+  body: { detail: 'The request was cancelled by the client.', error_type: 'client_cancelled' },
+  headers: { 'x-fal-error-type': 'client_cancelled', 'x-fal-retryable': 'false' },
+};
 
 export type FalQueueState = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED';
 
