@@ -3,8 +3,15 @@
 // serving the data folder, or starts an embedded local stack for the run.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
-import { encodeMetadataValue, jobIdForUpload, UPLOAD_PREFIX, type SourceObject } from '../lambdas/domain/uploads.ts';
+import { basename, dirname, join, resolve } from 'node:path';
+import {
+  encodeMetadataValue,
+  IMAGE_SUFFIXES,
+  isUploadImage,
+  jobIdForUpload,
+  type SourceObject,
+  UPLOAD_PREFIX,
+} from '../lambdas/domain/uploads.ts';
 import { parseArgs } from 'node:util';
 import { ApiRequestFailed, KlingflowApi, type JobView } from './api-client.ts';
 
@@ -57,7 +64,7 @@ async function connect(
 ): Promise<Target> {
   const none = async () => undefined;
   if (options.api) {
-    const token = options.token ?? process.env.KLINGFLOW_API_TOKEN;
+    const token = options.token || process.env.KLINGFLOW_API_TOKEN;
     if (!token) throw new UsageError('--api needs a token: --token or KLINGFLOW_API_TOKEN');
     return {
       api: new KlingflowApi(options.api.replace(/\/+$/, ''), token),
@@ -72,7 +79,7 @@ async function connect(
     return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
   };
   if (running && (await reachable(running.url))) {
-    const token = options.token ?? process.env.KLINGFLOW_API_TOKEN ?? savedToken();
+    const token = options.token || process.env.KLINGFLOW_API_TOKEN || savedToken();
     if (!token) throw new UsageError(`the local stack at ${running.url} needs its token: --token or KLINGFLOW_API_TOKEN`);
     const inputs = running.s3Endpoint && running.inputsBucket ? { bucket: running.inputsBucket, endpoint: running.s3Endpoint } : undefined;
     return { api: new KlingflowApi(running.url, token), inputs, stop: none };
@@ -135,7 +142,12 @@ function describeResult(job: JobView): string[] {
 
 /** Waits for the job, prints the outcome, saves the video when asked; the exit code says whether it succeeded. */
 async function finish(api: KlingflowApi, jobId: string, out: string | undefined, say: (line: string) => void): Promise<number> {
-  const job = await waitForJob(api, jobId, say);
+  return report(api, await waitForJob(api, jobId, say), out, say);
+}
+
+/** Prints a finished job and saves its video to `out` (checked against its sha256); 0 when it succeeded. */
+async function report(api: KlingflowApi, job: JobView, out: string | undefined, say: (line: string) => void): Promise<number> {
+  const jobId = job.jobId;
   for (const line of describeResult(job)) say(line);
   if (job.status !== 'SUCCEEDED') return 1;
   if (out) {
@@ -170,6 +182,17 @@ async function putUpload(
   );
   client.destroy();
   return { bucket: inputs.bucket, key, ...(put.VersionId ? { versionId: put.VersionId } : {}), ...(put.ETag ? { eTag: put.ETag } : {}) };
+}
+
+/**
+ * The data folder of the project the CLI runs in: the nearest `.klingflow` folder in this directory or above it
+ * (so `klingflow status` works from a subfolder, as `git` does), else `./.klingflow`.
+ */
+function nearestDataDir(from: string): string {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.klingflow'))) return join(dir, '.klingflow');
+    if (dirname(dir) === dir) return join(resolve(from), '.klingflow');
+  }
 }
 
 function numberOption(name: string, value: string | undefined): number | undefined {
@@ -207,7 +230,7 @@ export async function main(argv: string[], say: (line: string) => void = (l) => 
     say(USAGE);
     return values.help ? 0 : 2;
   }
-  const dataDir = resolve(values['data-dir'] ?? process.env.KLINGFLOW_DATA_DIR ?? '.klingflow');
+  const dataDir = resolve(values['data-dir'] ?? process.env.KLINGFLOW_DATA_DIR ?? nearestDataDir(process.cwd()));
 
   if (command === 'generate') {
     const prompt = rest.join(' ').trim();
@@ -239,6 +262,12 @@ export async function main(argv: string[], say: (line: string) => void = (l) => 
     if (!file) throw new UsageError('upload needs an image file: klingflow upload cat.png --prompt "the cat yawns"');
     if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
     const key = values.key ?? `${UPLOAD_PREFIX}${basename(file)}`;
+    // Refused here, before anything is uploaded: S3 would store it and no job would ever start.
+    if (!isUploadImage(key)) {
+      throw new UsageError(
+        `${key} would start no job: uploads start image-to-video jobs for keys under ${UPLOAD_PREFIX} ending in ${IMAGE_SUFFIXES.join(', ')} (all lower or all upper case)`,
+      );
+    }
     const metadata = Object.fromEntries(
       Object.entries({
         prompt: values.prompt,
@@ -271,7 +300,10 @@ export async function main(argv: string[], say: (line: string) => void = (l) => 
     if (!jobId) throw new UsageError('status needs a job id');
     const target = await connect({ api: values.api, token: values.token, dataDir }, say);
     try {
-      for (const line of describeResult(await target.api.getJob(jobId))) say(line);
+      const job = await target.api.getJob(jobId);
+      if (TERMINAL.has(job.status)) return await report(target.api, job, values.out, say);
+      for (const line of describeResult(job)) say(line);
+      if (values.out) say(`not saved: the job is ${job.status}; its video can be saved once it has SUCCEEDED`);
       return 0;
     } finally {
       await target.stop();
@@ -289,6 +321,13 @@ export async function run(argv: string[]): Promise<never> {
     if (error instanceof UsageError) {
       process.stderr.write(`klingflow: ${error.message}\n\n${USAGE}\n`);
       process.exit(2);
+    }
+    if (error instanceof ApiRequestFailed && (error.status === 401 || error.status === 403)) {
+      process.stderr.write(
+        `klingflow: the API refused the credentials (${error.status}): ${error.error.message}\n` +
+          '  check --token / KLINGFLOW_API_TOKEN (the local stack prints its token at start and keeps it in <data dir>/api-token)\n',
+      );
+      process.exit(1);
     }
     if (error instanceof ApiRequestFailed) {
       process.stderr.write(`klingflow: ${error.error.message} (${error.status} ${error.error.code})\n`);

@@ -1,7 +1,9 @@
 // The CLI as a user runs it: against a running stack, and with no stack running (it starts an embedded one).
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,5 +103,86 @@ describe('klingflow generate', () => {
     const saved = stdout.match(/sha256 ([0-9a-f]{64})/)![1];
     expect(sha256(out)).toBe(saved);
     expect(existsSync(join(dataDir, 'stack.json'))).toBe(false); // the embedded stack stopped with the run
+  });
+});
+
+describe('klingflow, as a user gets it wrong', () => {
+  /** Runs the bin as a user would and returns what it printed and its exit code (never throws). */
+  async function klingflow(args: string[], cwd = resolve('.')): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+      const { stdout, stderr } = await run(resolve('cli/bin.mjs'), args, {
+        cwd,
+        env: { ...process.env, KLINGFLOW_API_TOKEN: '' },
+        timeout: 60_000,
+      });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const failed = error as { code: number; stdout: string; stderr: string };
+      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    }
+  }
+
+  it('refuses an upload the trigger would ignore (.gif) before anything is uploaded', async () => {
+    const answer = await klingflow(['upload', 'test/fixtures/square-400.gif', '--data-dir', stack.dataDir, '--no-wait']);
+    expect(answer.code).toBe(2);
+    expect(answer.stderr).toContain('uploads/square-400.gif would start no job');
+    expect(answer.stderr).toContain('.png, .jpg, .jpeg, .webp');
+    expect(answer.stdout).not.toContain('uploaded');
+  });
+
+  it('says the token was refused, not that none was sent', async () => {
+    const answer = await klingflow(['status', 'job_x', '--api', stack.url, '--token', 'not-the-token']);
+    expect(answer.code).toBe(1);
+    expect(answer.stderr).toContain('the API refused the credentials (401)');
+    expect(answer.stderr).toContain('--token / KLINGFLOW_API_TOKEN');
+  });
+
+  it('says an API that does not answer cannot be reached, naming it', async () => {
+    // A port that was just free: nothing listens there.
+    const probe = createServer();
+    await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((done) => probe.close(done));
+    const answer = await klingflow(['status', 'job_x', '--api', `http://127.0.0.1:${port}`, '--token', 't']);
+    expect(answer.code).toBe(1);
+    expect(answer.stderr).toContain(`cannot reach the klingflow API at http://127.0.0.1:${port} (ECONNREFUSED)`);
+  });
+
+  it('finds the running stack from a subfolder, and status --out saves the video', async () => {
+    const project = freshDataDir();
+    mkdirSync(join(project, 'deep', 'er'), { recursive: true });
+    // The stack's data folder, as `npm start` makes it, at the project's top.
+    symlinkSync(stack.dataDir, join(project, '.klingflow'));
+    const { jobId } = (await new Client(stack).request('POST', '/v1/jobs', { prompt: 'a kite' })).body as { jobId: string };
+    const job = await new Client(stack).waitForJob(jobId);
+    const out = join(project, 'kite.mp4');
+    const answer = await klingflow(['status', jobId, '--out', out], join(project, 'deep', 'er'));
+    expect(answer.stderr).toBe('');
+    expect(answer.stdout).not.toContain('starting an embedded one');
+    expect(answer.stdout).toMatch(/status {3}SUCCEEDED/);
+    expect(sha256(out)).toBe(job.outputs.video.sha256);
+  });
+
+  it('npm start on a busy port says which port and how to choose another', async () => {
+    const busy = createServer();
+    await new Promise<void>((done) => busy.listen(0, '127.0.0.1', done));
+    const { port } = busy.address() as AddressInfo;
+    try {
+      const dataDir = freshDataDir();
+      if (existsSync(join(SHARED_CACHE, 'workflow.json'))) cpSync(SHARED_CACHE, join(dataDir, 'cache'), { recursive: true });
+      const started = await run(process.execPath, ['--openssl-legacy-provider', '--import', 'tsx', 'local/main.ts'], {
+        env: { ...process.env, KLINGFLOW_PORT: String(port), KLINGFLOW_DATA_DIR: dataDir, POWERTOOLS_LOG_LEVEL: 'SILENT' },
+        timeout: 60_000,
+      }).then(
+        () => ({ code: 0, stderr: '' }),
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(started.code).toBe(1);
+      expect(started.stderr).toContain(`port ${port} is in use`);
+      expect(started.stderr).toContain('KLINGFLOW_PORT=<port> npm start');
+      expect(started.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    } finally {
+      await new Promise((done) => busy.close(done));
+    }
   });
 });
