@@ -186,3 +186,72 @@ describe('klingflow, as a user gets it wrong', () => {
     }
   });
 });
+
+describe('klingflow commands', () => {
+  const lines: string[] = [];
+  const say = (line: string) => lines.push(line);
+  const at = () => ['--api', stack.url, '--token', stack.token];
+  const client = () => new Client(stack);
+
+  it('every command has its own help, and the help documents the exit codes', async () => {
+    lines.length = 0;
+    expect(await main(['--help'], say)).toBe(0);
+    const help = lines.join('\n');
+    for (const command of ['generate', 'upload', 'show', 'jobs', 'watch', 'cancel', 'download']) expect(help).toContain(command);
+    expect(help).toContain('Exit codes:');
+    lines.length = 0;
+    expect(await main(['generate', '--help'], say)).toBe(0);
+    expect(lines.join('\n')).toMatch(/--callback-url <url>[\s\S]*--metadata <key=value>[\s\S]*--no-wait/);
+  });
+
+  it('refuses an unknown option as a usage mistake (exit code 2 from the bin)', async () => {
+    await expect(main(['generate', 'x', '--colour', 'red', ...at()], say)).rejects.toThrow(/unknown option '--colour'/);
+  });
+
+  it('generate --json --no-wait answers the job id; watch follows it; show --json prints the job', async () => {
+    lines.length = 0;
+    expect(
+      await main(['generate', 'a paper boat', '--duration', '5', '--metadata', 'customer=acme', '--json', '--no-wait', ...at()], say),
+    ).toBe(0);
+    const { jobId } = JSON.parse(lines.join('\n')) as { jobId: string };
+    lines.length = 0;
+    expect(await main(['watch', jobId, '--json', ...at()], say)).toBe(0);
+    const [watched] = JSON.parse(lines.join('\n')) as { status: string; jobId: string }[];
+    expect(watched).toMatchObject({ jobId, status: 'SUCCEEDED' });
+    lines.length = 0;
+    expect(await main(['show', jobId, '--json', ...at()], say)).toBe(0);
+    expect(JSON.parse(lines.join('\n'))).toMatchObject({ jobId, status: 'SUCCEEDED', request: { metadata: { customer: 'acme' } } });
+  });
+
+  it('jobs lists newest first as a table, or as JSON; --status filters', async () => {
+    const jobId = await client().createJob({ prompt: 'a list me job' });
+    await client().waitForJob(jobId);
+    lines.length = 0;
+    expect(await main(['jobs', '--limit', '3', ...at()], say)).toBe(0);
+    expect(lines[0]).toMatch(/^JOB\s+STATUS\s+%\s+PROVIDER\/MODEL\s+CREATED\s+COST\s+PROMPT$/);
+    expect(lines.length).toBeLessThanOrEqual(4);
+    expect(lines.some((line) => line.startsWith(jobId) && line.includes('SUCCEEDED') && line.includes('a list me job'))).toBe(true);
+    lines.length = 0;
+    expect(await main(['jobs', '--status', 'SUCCEEDED', '--limit', '200', '--json', ...at()], say)).toBe(0);
+    const listed = JSON.parse(lines.join('\n')) as { items: { jobId: string; status: string }[] };
+    expect(listed.items.every((job) => job.status === 'SUCCEEDED')).toBe(true);
+    expect(listed.items.map((job) => job.jobId)).toContain(jobId);
+  });
+
+  it('cancel ends a running job; download saves a finished one, checked against its sha256', async () => {
+    const slow = await client().createJob({ prompt: 'a slow one [sim:latency=60000]' });
+    lines.length = 0;
+    expect(await main(['cancel', slow, '--json', ...at()], say)).toBe(0);
+    expect(JSON.parse(lines.join('\n'))).toMatchObject({ jobId: slow, status: 'CANCELLED' });
+    await expect(main(['cancel', slow, ...at()], say)).rejects.toMatchObject({ status: 409, error: { code: 'ALREADY_FINISHED' } });
+
+    const done = await client().createJob({ prompt: 'a quick one' });
+    const job = await client().waitForJob(done);
+    const out = join(freshDataDir(), 'quick.mp4');
+    lines.length = 0;
+    expect(await main(['download', done, '--out', out, ...at()], say)).toBe(0);
+    expect(lines).toEqual([`saved    ${out}`]);
+    expect(sha256(out)).toBe(job.outputs.video.sha256);
+    await expect(main(['download', slow, ...at()], say)).rejects.toThrow(/only a SUCCEEDED job has a video/);
+  });
+});
