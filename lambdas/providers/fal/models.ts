@@ -301,8 +301,12 @@ export function falFit(request: ResolvedRequest, mode: Mode, caps: ModelCapabili
   const endpoint = falEndpointFor(model, request, mode, request.image !== undefined);
   if ('refusal' in endpoint) return [{ path: endpoint.path, message: `fal ${caps.id}: ${endpoint.refusal}` }];
   const problems: FieldProblem[] = [];
-  if (endpoint.layout.prompt === 'required' && !request.prompt) {
-    problems.push({ path: 'prompt', message: `fal endpoint ${endpoint.id} needs a prompt` });
+  // Where the prompt is optional, the shots stand in for it: "Either prompt or multi_prompt must be provided".
+  if (!request.prompt && (endpoint.layout.prompt === 'required' || mode !== 'multi-shot')) {
+    problems.push({
+      path: 'prompt',
+      message: `fal endpoint ${endpoint.id} needs a prompt${endpoint.layout.multiPrompt ? ' (or shots)' : ''}`,
+    });
   }
   for (const { path, what, taken } of askedOf(request, mode, endpoint.layout)) {
     if (taken) continue;

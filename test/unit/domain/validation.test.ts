@@ -227,7 +227,7 @@ describe('resolveRequest: values against the model', () => {
     [{ provider: 'toy', aspectRatio: '1:1', resolution: '1080p' }],
     [{ model: 'kling-v1', cfgScale: 0.5 }],
     [{ model: 'kling-v1', audio: false }],
-    [{ model: 'kling-v2-6', audio: true }],
+    [{ model: 'kling-v2-6', audio: true, quality: 'pro' }],
     [{ model: 'kling-v1', cameraControl: { type: 'simple', config: { zoom: 2 } } }],
     [{ model: 'kling-v2-master', quality: 'std' }],
     [{ negativePrompt: 'blur' }],

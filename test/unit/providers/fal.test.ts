@@ -128,6 +128,9 @@ describe('capabilities', () => {
       [{ model: 'kling-v1', prompt: 'p', image: ref, cameraControl: { type: 'down_back' } }, 'cameraControl'],
       [{ model: 'kling-v2-1', image: ref }, 'prompt'],
       [{ model: 'kling-v3', endImage: ref, prompt: 'p' }, 'image'],
+      // "Either prompt or multi_prompt must be provided": without shots, the prompt is needed.
+      [{ model: 'kling-v3', image: ref }, 'prompt'],
+      [{ model: 'kling-o3', referenceImages: [ref] }, 'prompt'],
       [{ model: 'kling-v3', prompt: 'p', shots: [{ prompt: 'a', durationSeconds: 5 }] }, 'prompt'],
       [
         { model: 'kling-o3', prompt: 'p', video: { url: 'https://cdn.example.test/v.mp4' }, referenceImages: [ref, ref, ref, ref, ref] },
