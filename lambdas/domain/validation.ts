@@ -5,17 +5,7 @@ import type { CreateJobRequest, Mode, ResolvedRequest } from './job.ts';
 import { modeOf } from './job.ts';
 import type { ModelCapabilities, ProviderCapabilities } from './capabilities.ts';
 import { UPLOAD_PREFIX } from './uploads.ts';
-import { checkPublicUrl, isLoopbackAddress } from './url-policy.ts';
-
-/** An http(s) URL naming this machine. */
-const isLoopbackUrl = (raw: string): boolean => {
-  try {
-    const url = new URL(raw);
-    return ['http:', 'https:'].includes(url.protocol) && (url.hostname === 'localhost' || isLoopbackAddress(url.hostname));
-  } catch {
-    return false;
-  }
-};
+import { checkPublicUrl } from './url-policy.ts';
 
 export interface FieldProblem {
   path: string;
@@ -195,8 +185,8 @@ function checkInputs(body: CreateJobRequest, allowLoopbackCallbackUrls = false):
     const verdict = checkPublicUrl(ref.url);
     if (!verdict.ok) problems.push({ path: `${path}.url`, message: verdict.reason });
   }
-  if (body.callbackUrl && !(allowLoopbackCallbackUrls && isLoopbackUrl(body.callbackUrl))) {
-    const verdict = checkPublicUrl(body.callbackUrl, { httpsOnly: true });
+  if (body.callbackUrl) {
+    const verdict = checkPublicUrl(body.callbackUrl, { httpsOnly: true, allowLoopback: allowLoopbackCallbackUrls });
     if (!verdict.ok) problems.push({ path: 'callbackUrl', message: verdict.reason });
   }
   return problems;
