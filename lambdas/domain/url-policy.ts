@@ -137,12 +137,13 @@ export function isLoopbackAddress(address: string): boolean {
 
 /**
  * Why an address a host name resolved to must not be connected to, or `undefined` when it may be: a public address,
- * or (with `allowLoopback`) a loopback one. The message names the address and its kind.
+ * or (with `allowLoopback`) a loopback one. The answer names the address and its kind: `127.0.0.1, a loopback
+ * address` (callers write "<host> resolves to 127.0.0.1, a loopback address").
  */
 export function addressProblem(address: string, options: Pick<UrlPolicyOptions, 'allowLoopback'> = {}): string | undefined {
   const kind = classifyAddress(address);
   if (kind === undefined || (kind === 'loopback' && options.allowLoopback)) return undefined;
-  return `${address} is a ${kind} address, not a public one`;
+  return `${address}, a ${kind} address`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -292,9 +292,7 @@ const RESOLVES_PRIVATE: [url: string, address: string][] = [
 describe('accepted as written, refused where they resolve', () => {
   it.each(RESOLVES_PRIVATE)('%s → %s', (url, address) => {
     expect(checkPublicUrl(url).ok).toBe(true);
-    expect(addressProblem(address)).toMatch(
-      new RegExp(`^${address.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is an? .+ address, not a public one$`),
-    );
+    expect(addressProblem(address)).toMatch(new RegExp(`^${address.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, an? [a-z-]+ address$`));
   });
 
   it('lets loopback through only where the local stack allows it', () => {
