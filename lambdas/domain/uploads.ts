@@ -102,6 +102,11 @@ export function encodeMetadataValue(value: string): string {
 /** Fields an upload may not set: the image is the uploaded object itself. */
 const NOT_FROM_UPLOADS = new Set(['image', 'video', 'referenceImages']);
 
+/** Sets an own, enumerable field, whatever its name (plain assignment to `__proto__` would set the prototype). */
+function setField(target: Record<string, unknown>, field: string, value: unknown): void {
+  Object.defineProperty(target, field, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** Reads the job options of an upload from its manifest (if any) and its user metadata (which wins). */
 export function uploadOptions(imageKey: string, metadata: Record<string, string>, manifest: string | undefined): UploadOptions {
   const problems: UploadOptions['problems'] = [];
@@ -121,7 +126,8 @@ export function uploadOptions(imageKey: string, metadata: Record<string, string>
         for (const [field, value] of Object.entries(parsed)) {
           if (NOT_FROM_UPLOADS.has(field))
             problems.push({ path: `manifest.${field}`, message: 'the uploaded image is the input; remove this field' });
-          else request[field] = value;
+          // Kept as an own field even when it is `__proto__`, so that the request check reports it by name.
+          else setField(request, field, value);
         }
       }
     }
@@ -130,7 +136,8 @@ export function uploadOptions(imageKey: string, metadata: Record<string, string>
   for (const [rawName, encoded] of Object.entries(metadata)) {
     const name = rawName.toLowerCase().replace(/^x-amz-meta-/, '');
     const value = decodeMetadataValue(encoded);
-    const field = METADATA_FIELDS[name as keyof typeof METADATA_FIELDS];
+    // Own names only: `constructor` or `__proto__` must not find what every object inherits.
+    const field = Object.hasOwn(METADATA_FIELDS, name) ? METADATA_FIELDS[name as keyof typeof METADATA_FIELDS] : undefined;
     if (!field) {
       problems.push({ path: `metadata.${name}`, message: `unknown option; allowed: ${Object.keys(METADATA_FIELDS).join(', ')}` });
       continue;

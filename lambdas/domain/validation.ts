@@ -7,17 +7,7 @@ import type { CreateJobRequest, Mode, ResolvedRequest } from './job.ts';
 import { modeOf } from './job.ts';
 import type { FieldProblem, LimitedFeature, ModelCapabilities, ProviderCapabilities } from './capabilities.ts';
 import { UPLOAD_PREFIX } from './uploads.ts';
-import { checkPublicUrl, isLoopbackAddress } from './url-policy.ts';
-
-/** An http(s) URL naming this machine. */
-const isLoopbackUrl = (raw: string): boolean => {
-  try {
-    const url = new URL(raw);
-    return ['http:', 'https:'].includes(url.protocol) && (url.hostname === 'localhost' || isLoopbackAddress(url.hostname));
-  } catch {
-    return false;
-  }
-};
+import { checkPublicUrl } from './url-policy.ts';
 
 export type { FieldProblem } from './capabilities.ts';
 
@@ -343,8 +333,8 @@ function checkInputs(body: CreateJobRequest, allowLoopbackCallbackUrls = false, 
       problems.push({ path: `${path}.url`, message: 'must be an https URL: this provider fetches its inputs over https only' });
     }
   }
-  if (body.callbackUrl && !(allowLoopbackCallbackUrls && isLoopbackUrl(body.callbackUrl))) {
-    const verdict = checkPublicUrl(body.callbackUrl, { httpsOnly: true });
+  if (body.callbackUrl) {
+    const verdict = checkPublicUrl(body.callbackUrl, { httpsOnly: true, allowLoopback: allowLoopbackCallbackUrls });
     if (!verdict.ok) problems.push({ path: 'callbackUrl', message: verdict.reason });
   }
   return problems;
