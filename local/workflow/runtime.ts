@@ -118,6 +118,9 @@ export class WorkflowRuntime {
       const waiting = new Promise<unknown>((resolve, reject) => {
         this.pending.set(token, { executionName: tokenExecution(token), resolve, reject });
       });
+      // The registering handler may answer the token before it returns (SendTaskFailure for a job cancelled
+      // meanwhile): the failure is awaited below, but an unobserved rejection until then would end the process.
+      waiting.catch(() => undefined);
       try {
         await this.invoke(params.FunctionName ?? '', params.Payload);
       } catch (error) {
