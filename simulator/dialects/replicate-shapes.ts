@@ -65,7 +65,7 @@ export function renderPrediction(task: SimTask, urls: { mountUrl: string; mediaU
     version: stored.version ?? 'hidden',
     input: removed ? {} : stored.input,
     output: status === 'succeeded' && !removed ? videoUrl(urls.mediaUrl, task) : null,
-    logs: removed ? '' : task.logs.map((line) => `${line}\n`).join(''),
+    logs: removed ? '' : task.logs.map(progressLine).join(''),
     error: status === 'failed' ? task.statusMessage : null,
     status,
     data_removed: removed,
@@ -83,4 +83,14 @@ export function renderPrediction(task: SimTask, urls: { mountUrl: string; mediaU
       web: `${urls.mountUrl}/p/${id}`,
     },
   };
+}
+
+/**
+ * A progress line as Kling models on Replicate print them: a tqdm bar (`25%|██▌       | 25/100`), which the official
+ * client's `parseProgressFromLogs` reads.
+ */
+function progressLine(line: string): string {
+  const percent = Number(/(\d+)%/.exec(line)?.[1] ?? 0);
+  const filled = Math.round(percent / 10);
+  return `${String(percent).padStart(3)}%|${'█'.repeat(filled)}${' '.repeat(10 - filled)}| ${percent}/100\n`;
 }

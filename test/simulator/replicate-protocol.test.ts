@@ -100,7 +100,8 @@ describe('replicate dialect: creating', () => {
         .subarray(4, 8)
         .toString('latin1'),
     ).toBe('ftyp');
-    expect(done.logs).toMatch(/^progress \d+%\n/);
+    // tqdm lines, as the official client's parseProgressFromLogs reads them.
+    expect(done.logs).toMatch(/^ *\d+%\|[█ ]{10}\| \d+\/100\n/);
   });
 });
 
