@@ -17,6 +17,8 @@ export interface FaultPlan {
   expiredUrl: boolean;
   /** The task reaches 'processing' and never finishes. */
   stuck: boolean;
+  /** The task's outputs are removed as soon as it ends (where a provider removes outputs: Replicate). */
+  dataRemoved: boolean;
 }
 
 export interface FaultParseResult {
@@ -34,6 +36,7 @@ const FLAGS = {
   'truncated-download': 'truncatedDownload',
   'expired-url': 'expiredUrl',
   stuck: 'stuck',
+  'data-removed': 'dataRemoved',
 } as const;
 
 export function emptyFaultPlan(): FaultPlan {
@@ -46,6 +49,7 @@ export function emptyFaultPlan(): FaultPlan {
     truncatedDownload: false,
     expiredUrl: false,
     stuck: false,
+    dataRemoved: false,
   };
 }
 

@@ -82,6 +82,17 @@ export async function waitFor<T>(probe: () => T | undefined | false, timeoutMs =
   throw new Error(`condition not met within ${timeoutMs} ms`);
 }
 
+/** `waitFor` with an asynchronous probe (one that asks the simulator over HTTP, say). */
+export async function waitForAsync<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value) return value;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms`);
+}
+
 export interface ReceivedCallback {
   /** The URL as requested: its path, and its query (where some providers carry the job). */
   url: URL;
