@@ -323,7 +323,11 @@ export function parseLeniently(body: unknown): { request: CreateJobRequest; prob
       // One problem per unknown field, named by the field.
       for (const key of issue.keys) {
         broken.add(key);
-        problems.push({ path: key, message: 'unknown field' });
+        problems.push(
+          key === ''
+            ? { path: 'body', message: 'has a field with an empty name (unknown field)' }
+            : { path: key, message: 'unknown field' },
+        );
       }
       continue;
     }

@@ -89,7 +89,10 @@ async function list(event: HttpEvent): Promise<HttpResult> {
   if (!query.success) {
     const details = query.error.issues.flatMap((issue) =>
       issue.code === 'unrecognized_keys'
-        ? issue.keys.map((key) => ({ path: key, message: 'unknown parameter; allowed: status, provider, limit, cursor' }))
+        ? issue.keys.map((key) => ({
+            path: key || 'query',
+            message: `${key ? 'unknown parameter' : 'a parameter without a name'}; allowed: status, provider, limit, cursor`,
+          }))
         : zodDetails({ issues: [issue] } as z.ZodError, 'query'),
     );
     return errorResponse(400, 'MALFORMED_REQUEST', 'invalid query', details);

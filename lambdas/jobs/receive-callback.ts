@@ -39,7 +39,7 @@ export type CallbackOutcome =
   | { kind: 'accepted'; status: CanonicalStatus; progress?: number; recorded: boolean; resumed: boolean }
   /** Not believed: the signature, the token, or the job and task it names. `reason` is for the logs only. */
   | { kind: 'refused'; reason: string }
-  /** Verification could not be done now (the provider's key set could not be fetched): the provider should retry. */
+  /** Verification could not be done now (the provider's key set could not be reached): the provider should retry. */
   | { kind: 'unverifiable'; reason: string };
 
 /**
@@ -53,6 +53,9 @@ export function namesRecordedTask(recorded: string, reported: string): boolean {
 }
 
 const refused = (reason: string): CallbackOutcome => ({ kind: 'refused', reason });
+
+/** Error kinds that mean the provider's verification keys could not be reached, not that the callback is bad. */
+const UNREACHABLE: ReadonlySet<ProviderError['kind']> = new Set(['network', 'overloaded', 'rate_limited']);
 
 /** Verifies, binds and records one callback. Throws only for failures on klingflow's side (the store, the workflow). */
 export async function receiveCallback(deps: CallbackDeps, callback: IncomingCallback): Promise<CallbackOutcome> {
@@ -68,9 +71,10 @@ export async function receiveCallback(deps: CallbackDeps, callback: IncomingCall
   try {
     status = await parseCallbackOf(deps.adapter, { headers: callback.headers, query, rawBody: callback.rawBody, jobId }, deps.context);
   } catch (error) {
-    // The provider's key set could not be fetched: nothing was verified either way.
-    if (error instanceof ProviderError && error.retryable) return { kind: 'unverifiable', reason: error.message };
-    // Anything else a hostile body makes an adapter throw is a callback that did not verify.
+    // The provider's key set could not be fetched (a network failure, a throttle): nothing was verified either way.
+    if (error instanceof ProviderError && UNREACHABLE.has(error.kind)) return { kind: 'unverifiable', reason: error.message };
+    // Anything else is a callback klingflow will not act on: a bad signature, or a body no adapter can make sense
+    // of (a signed "succeeded" without a video, a hostile body that makes a parser throw). Polling is the safety net.
     return refused(error instanceof CallbackRejected ? error.message : `verification failed: ${(error as Error).name}`);
   }
 

@@ -195,6 +195,9 @@ describe('receiveCallback', () => {
     expect((await receiveCallback(setup(throwing(new ProviderError('network', 'JWKS unreachable')), []).deps, call)).kind).toBe(
       'unverifiable',
     );
+    // A verified body the adapter cannot use ("succeeded" without a video) is not worth a retry: refused.
+    const unusable = new ProviderError('server', 'succeeded without a video');
+    expect((await receiveCallback(setup(throwing(unusable), []).deps, call)).kind).toBe('refused');
   });
 });
 
