@@ -24,6 +24,9 @@ function costLine(job: Job): string | undefined {
   return `${parts.join(' / ')}${job.cost.estimated ? ' (estimated)' : ''}`;
 }
 
+/** A lone UTF-16 surrogate (not part of a pair). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 export function formatNotice(job: Job, publicUrl: string): Notice {
   const lines: [string, string | undefined][] = [
     ['Job', job.jobId],
@@ -41,8 +44,9 @@ export function formatNotice(job: Job, publicUrl: string): Notice {
   ];
   const message = lines
     .filter((line): line is [string, string] => line[1] !== undefined)
-    // One line per field whatever the caller wrote: a prompt cannot add a line such as a fake "Download:".
-    .map(([label, value]) => `${label}: ${value.replace(/[\r\n\u2028\u2029]+/g, ' ')}`)
+    // One line per field whatever the caller wrote: a prompt cannot add a line such as a fake "Download:". A lone
+    // surrogate (from a provider's error text, say) becomes U+FFFD: SNS cannot encode one, and the notice would be lost.
+    .map(([label, value]) => `${label}: ${value.replace(/[\r\n\u2028\u2029]+/g, ' ').replace(LONE_SURROGATE, '\ufffd')}`)
     .join('\n');
   // SNS subjects: at most 100 printable ASCII characters.
   const subject = `klingflow job ${job.jobId} ${job.status}`.replace(/[^\x20-\x7e]/g, '').slice(0, 100);
