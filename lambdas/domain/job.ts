@@ -15,6 +15,19 @@ export const Mode = z.enum(MODES);
 export type Mode = z.infer<typeof Mode>;
 
 /**
+ * What a job id looks like to anyone who sends one (docs/api.md, "Conventions"): 1–80 characters of
+ * `[A-Za-z0-9_-]`, because each id is also its Step Functions execution's name. Ids klingflow makes are `job_…`.
+ */
+export const JOB_ID_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
+
+/** Why `value` cannot be a job id (to follow the parameter's name), or `undefined` when it can. */
+export function jobIdProblem(value: string): string | undefined {
+  if (JOB_ID_PATTERN.test(value)) return undefined;
+  const shown = value.length > 100 ? `${value.slice(0, 100)}… (${value.length} characters)` : value;
+  return `'${shown}' is not a job id: job ids are 1 to 80 characters of A-Z, a-z, 0-9, '_' and '-'`;
+}
+
+/**
  * Keys refused in every map a caller sends (the create body, `metadata`, upload manifests): JavaScript gives them
  * meaning on every object, and libraries that copy or marshal objects (the DynamoDB marshaller among them) trip
  * over them.
@@ -310,7 +323,11 @@ export function parseLeniently(body: unknown): { request: CreateJobRequest; prob
       // One problem per unknown field, named by the field.
       for (const key of issue.keys) {
         broken.add(key);
-        problems.push({ path: key, message: 'unknown field' });
+        problems.push(
+          key === ''
+            ? { path: 'body', message: 'has a field with an empty name (unknown field)' }
+            : { path: key, message: 'unknown field' },
+        );
       }
       continue;
     }

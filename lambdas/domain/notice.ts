@@ -25,6 +25,9 @@ function costLine(job: Job): string | undefined {
   return `${parts.join(' / ')}${job.cost.estimated ? ' (estimated)' : ''}`;
 }
 
+/** A lone UTF-16 surrogate (not part of a pair). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 /** The links a notice carries: the job in the API, and share links of its outputs (a successful job's). */
 export interface NoticeLinks {
   /** `GET /v1/jobs/{jobId}` (needs the API's credentials). */
@@ -53,8 +56,9 @@ export function formatNotice(job: Job, links: NoticeLinks): Notice {
   ];
   const message = lines
     .filter((line): line is [string, string] => line[1] !== undefined)
-    // One line per field whatever the caller wrote: a prompt cannot add a line such as a fake "Download:".
-    .map(([label, value]) => `${label}: ${value.replace(/[\r\n\u2028\u2029]+/g, ' ')}`)
+    // One line per field whatever the caller wrote: a prompt cannot add a line such as a fake "Download:". A lone
+    // surrogate (from a provider's error text, say) becomes U+FFFD: SNS cannot encode one, and the notice would be lost.
+    .map(([label, value]) => `${label}: ${value.replace(/[\r\n\u2028\u2029]+/g, ' ').replace(LONE_SURROGATE, '\ufffd')}`)
     .join('\n');
   // SNS subjects: at most 100 printable ASCII characters.
   const subject = `klingflow job ${job.jobId} ${job.status}`.replace(/[^\x20-\x7e]/g, '').slice(0, 100);

@@ -10,6 +10,7 @@ import {
   parseLeniently,
   ResolvedRequest,
 } from '../../../lambdas/domain/job.ts';
+import { formatNotice } from '../../../lambdas/domain/notice.ts';
 import { uploadOptions } from '../../../lambdas/domain/uploads.ts';
 
 const problemPaths = (body: unknown) => parseLeniently(body).problems.map((p) => p.path);
@@ -168,5 +169,29 @@ describe('upload options', () => {
     const options = uploadOptions('uploads/cat.png', { [name]: 'v' }, undefined);
     expect(options.problems).toEqual([{ path: `metadata.${name}`, message: expect.stringMatching(/^unknown option; allowed: prompt/) }]);
     expect(Object.keys(options.request)).toEqual(['image']);
+  });
+});
+
+describe('notices', () => {
+  it('never carry a lone surrogate (SNS cannot encode one, and the notice used to be lost), and keep real pairs', () => {
+    const notice = formatNotice(
+      {
+        jobId: 'job_1',
+        status: 'FAILED',
+        provider: 'kling',
+        model: 'kling-v3',
+        mode: 'text-to-video',
+        request: { provider: 'kling', model: 'kling-v3', prompt: 'a fox 🦊', durationSeconds: 5, aspectRatio: '16:9', quality: 'std' },
+        attempts: 1,
+        createdAt: '2026-01-01T00:00:00.000Z',
+        updatedAt: '2026-01-01T00:00:00.000Z',
+        error: { code: 'PROVIDER_FAILED', message: 'the provider said \ud800 and \udfff', retryable: false },
+      },
+      { details: 'https://api.example.com/v1/jobs/job_1' },
+    );
+    expect(isWellFormedText(notice.message)).toBe(true);
+    expect(notice.message).toContain('Reason: the provider said \ufffd and \ufffd (PROVIDER_FAILED)');
+    expect(notice.message).toContain('Prompt: a fox 🦊');
+    expect(() => encodeURIComponent(notice.message)).not.toThrow();
   });
 });
