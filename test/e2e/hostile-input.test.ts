@@ -288,7 +288,7 @@ describe('uploads', () => {
         ContentType: 'image/png',
       }),
     );
-    const jobId = jobIdForUpload({ bucket: stack.inputsBucket, key, eTag: put.ETag });
+    const jobId = jobIdForUpload({ bucket: stack.inputsBucket, key, versionId: put.VersionId, eTag: put.ETag });
     let job: any;
     for (let i = 0; i < 100 && !job; i++) {
       const response = await client.request('GET', `/v1/jobs/${jobId}`);

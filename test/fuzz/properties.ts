@@ -348,7 +348,7 @@ export async function fuzzUploads(stack: LocalStack, numRuns: number, seed?: num
         const put = await s3.send(
           new PutObjectCommand({ Bucket: stack.inputsBucket, Key: key, Body: image, ContentType: 'image/png', Metadata: metadata }),
         );
-        const jobId = jobIdForUpload({ bucket: stack.inputsBucket, key, eTag: put.ETag });
+        const jobId = jobIdForUpload({ bucket: stack.inputsBucket, key, versionId: put.VersionId, eTag: put.ETag });
         for (let i = 0; i < 100; i++) {
           const answer = await send(stack, 'GET', `/v1/jobs/${jobId}`);
           const broken = answer.status === 404 ? undefined : judge(answer, tally);
