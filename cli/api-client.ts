@@ -14,15 +14,41 @@ export class ApiRequestFailed extends Error {
   }
 }
 
+/** An archived output as the job shows it. */
+export interface StoredOutput {
+  bucket: string;
+  key: string;
+  /** Size in bytes. */
+  bytes: number;
+  sha256: string;
+  contentType: string;
+}
+
+/** The job as the API answers it (docs/api.md, "The job"); the fields the CLI reads. */
 export interface JobView {
   jobId: string;
   status: string;
   provider: string;
   model: string;
+  mode?: string;
   progress?: number;
-  outputs?: { video: { bucket: string; key: string; bytes: number; sha256: string; contentType: string } };
+  attempts?: number;
+  createdAt?: string;
+  finishedAt?: string;
+  request?: { prompt?: string };
+  outputs?: { video: StoredOutput; thumbnail?: StoredOutput };
   cost?: { credits?: number; usd?: number; estimated: boolean };
   error?: { code: string; message: string; retryable: boolean };
+}
+
+/** The API could not be reached at all (nothing listening, DNS, TLS...): not an answer from klingflow. */
+export class ApiUnreachable extends Error {
+  constructor(baseUrl: string, cause: unknown) {
+    const reason = (cause as { cause?: { code?: string; message?: string } }).cause;
+    super(
+      `cannot reach the klingflow API at ${baseUrl} (${reason?.code ?? reason?.message ?? (cause as Error).message}); is it running, and is --api right?`,
+    );
+  }
 }
 
 export class KlingflowApi {
@@ -31,16 +57,33 @@ export class KlingflowApi {
     private readonly token: string,
   ) {}
 
+  /** `fetch`, with a failure to connect reported as {@link ApiUnreachable}. */
+  private async send(path: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(`${this.baseUrl}${path}`, init);
+    } catch (error) {
+      throw new ApiUnreachable(this.baseUrl, error);
+    }
+  }
+
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${this.baseUrl}${path}`, {
+    const response = await this.send(path, {
       method,
       headers: { authorization: `Bearer ${this.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     });
     const text = await response.text();
-    const parsed = text ? (JSON.parse(text) as unknown) : undefined;
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined; // a proxy's or gateway's page, not klingflow's JSON
+    }
     if (!response.ok) {
-      const error = (parsed as { error?: ApiError } | undefined)?.error ?? { code: 'HTTP_ERROR', message: text || response.statusText };
+      const error = (parsed as { error?: ApiError } | undefined)?.error ?? {
+        code: 'HTTP_ERROR',
+        message: text.slice(0, 200) || response.statusText,
+      };
       throw new ApiRequestFailed(response.status, error);
     }
     return parsed as T;
@@ -54,12 +97,41 @@ export class KlingflowApi {
     return this.call('GET', `/v1/jobs/${encodeURIComponent(jobId)}`);
   }
 
-  /** Follows the video link (a fresh signed URL) and returns the bytes. */
-  async downloadVideo(jobId: string): Promise<Buffer> {
-    const response = await fetch(`${this.baseUrl}/v1/jobs/${encodeURIComponent(jobId)}/video`, {
+  /** One page of jobs, newest first (`GET /v1/jobs`). */
+  listJobs(query: {
+    status?: string;
+    provider?: string;
+    limit?: number;
+    cursor?: string;
+  }): Promise<{ items: JobView[]; nextCursor: string | null }> {
+    const params = new URLSearchParams(
+      Object.entries(query)
+        .filter((entry): entry is [string, string | number] => entry[1] !== undefined)
+        .map(([k, v]): [string, string] => [k, String(v)]),
+    );
+    return this.call('GET', `/v1/jobs${params.size ? `?${params}` : ''}`);
+  }
+
+  /** Cancels a job that has not finished; answers the cancelled job (`DELETE /v1/jobs/{jobId}`). */
+  cancelJob(jobId: string): Promise<JobView> {
+    return this.call('DELETE', `/v1/jobs/${encodeURIComponent(jobId)}`);
+  }
+
+  /** Follows the video (or thumbnail) link, a freshly signed URL, and returns the bytes. */
+  async downloadVideo(jobId: string, output: 'video' | 'thumbnail' = 'video'): Promise<Buffer> {
+    const response = await this.send(`/v1/jobs/${encodeURIComponent(jobId)}/${output}`, {
       headers: { authorization: `Bearer ${this.token}` },
     });
-    if (!response.ok) throw new ApiRequestFailed(response.status, { code: 'DOWNLOAD_FAILED', message: await response.text() });
+    if (!response.ok) {
+      const text = await response.text();
+      let error: ApiError = { code: 'DOWNLOAD_FAILED', message: text.slice(0, 200) };
+      try {
+        error = (JSON.parse(text) as { error?: ApiError }).error ?? error;
+      } catch {
+        // an S3 error page: keep the text
+      }
+      throw new ApiRequestFailed(response.status, error);
+    }
     return Buffer.from(await response.arrayBuffer());
   }
 }

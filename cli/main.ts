@@ -1,281 +1,292 @@
-// klingflow's command line. `generate` submits a text-to-video job, shows progress while it waits, and
-// prints where the archived video is (optionally saving it). It talks to `--api`, or to the local stack
-// serving the data folder, or starts an embedded local stack for the run.
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
-import { jobIdForUpload, UPLOAD_PREFIX, type SourceObject } from '../lambdas/domain/uploads.ts';
-import { parseArgs } from 'node:util';
-import { ApiRequestFailed, KlingflowApi, type JobView } from './api-client.ts';
+// klingflow's command line (commander): generate and upload jobs, follow them, list, cancel and download. It talks
+// to `--api`, or to the local stack serving the project's data folder, or starts an embedded local stack for the
+// run (connect.ts). Every command takes --json for scripts; `klingflow <command> --help` documents each one.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ApiRequestFailed, type JobView } from './api-client.ts';
+import { connect, nearestDataDir, type Target, UsageError } from './connect.ts';
+import { describeJob, jobsTable, TERMINAL } from './format.ts';
+import { putUpload, uploadKey } from './upload.ts';
+import { report, saveOutput, waitForJobs } from './wait.ts';
 
-const USAGE = `Usage:
-  klingflow generate "<prompt>" [options]   generate a video and wait for it
-  klingflow upload <image> [options]        image-to-video: put the image under uploads/ and wait for its video
-  klingflow status <jobId> [options]        show a job
+const EXIT_CODES = `
+Exit codes:
+  0  done; for a command that waits, the job SUCCEEDED
+  1  a job did not succeed (FAILED, CANCELLED, TIMED_OUT), or the API refused the request or could not be reached
+  2  the command was not called right (an unknown option, a missing argument)`;
 
-Options:
-  --provider <id>        provider (default: the stack's default, kling)
-  --model <id>           model of that provider
-  --duration <seconds>   video length
-  --resolution <r>       720p | 1080p | 4k
-  --aspect-ratio <r>     16:9 | 9:16 | 1:1
-  --quality <q>          std | pro
-  --negative-prompt <t>  what to keep out of the video
-  --prompt <text>        (upload) what should happen in the video
-  --key <key>            (upload) object key (default: uploads/<file name>)
-  --bucket <name>        (upload, with --api) the deployment's inputs bucket
-  --out <file.mp4>       save the archived video there (checked against its sha256)
-  --no-wait              print the job id and return at once
-  --api <url>            a klingflow API (default: the local stack; one is started if none runs)
-  --token <token>        bearer token (default: KLINGFLOW_API_TOKEN, or the local stack's)
-  --data-dir <dir>       the local stack's data folder (default: KLINGFLOW_DATA_DIR or .klingflow)
-  -h, --help             this help`;
-
-const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
-
-class UsageError extends Error {}
-
-interface Target {
-  api: KlingflowApi;
-  /** Where uploads go: the local stack's S3 emulator, or (with --api) the deployment's bucket. */
-  inputs?: { bucket: string; endpoint?: string };
-  stop(): Promise<void>;
+interface GlobalOptions {
+  api?: string;
+  token?: string;
+  dataDir?: string;
 }
 
-async function reachable(url: string): Promise<boolean> {
-  try {
-    await fetch(`${url}/v1/jobs?limit=1`, { signal: AbortSignal.timeout(2000) });
-    return true;
-  } catch {
-    return false;
-  }
-}
+type Say = (line: string) => void;
 
-async function connect(
-  options: { api?: string; token?: string; dataDir: string; bucket?: string },
-  say: (line: string) => void,
-): Promise<Target> {
-  const none = async () => undefined;
-  if (options.api) {
-    const token = options.token ?? process.env.KLINGFLOW_API_TOKEN;
-    if (!token) throw new UsageError('--api needs a token: --token or KLINGFLOW_API_TOKEN');
-    return {
-      api: new KlingflowApi(options.api.replace(/\/+$/, ''), token),
-      inputs: options.bucket ? { bucket: options.bucket } : undefined,
-      stop: none,
-    };
-  }
-  const { runningStack, startLocalStack } = await import('../local/stack.ts');
-  const running = runningStack(options.dataDir);
-  const savedToken = () => {
-    const file = join(options.dataDir, 'api-token');
-    return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
-  };
-  if (running && (await reachable(running.url))) {
-    const token = options.token ?? process.env.KLINGFLOW_API_TOKEN ?? savedToken();
-    if (!token) throw new UsageError(`the local stack at ${running.url} needs its token: --token or KLINGFLOW_API_TOKEN`);
-    const inputs = running.s3Endpoint && running.inputsBucket ? { bucket: running.inputsBucket, endpoint: running.s3Endpoint } : undefined;
-    return { api: new KlingflowApi(running.url, token), inputs, stop: none };
-  }
-  say('No local stack is running: starting an embedded one for this run...');
-  const stack = await startLocalStack({ settings: { KLINGFLOW_PORT: 0, KLINGFLOW_DATA_DIR: options.dataDir }, log: () => undefined });
-  return {
-    api: new KlingflowApi(stack.url, stack.token),
-    inputs: { bucket: stack.inputsBucket, endpoint: stack.s3Endpoint },
-    stop: stack.stop,
-  };
-}
-
-function progressLine(job: JobView): string {
-  const pct = job.progress !== undefined ? ` ${Math.round(job.progress)}%` : '';
-  return `${job.jobId}  ${job.status}${pct}`;
-}
-
-async function waitForJob(api: KlingflowApi, jobId: string, say: (line: string) => void): Promise<JobView> {
-  const tty = process.stdout.isTTY;
-  let last = '';
-  for (;;) {
-    const job = await api.getJob(jobId).catch((error: unknown) => {
-      // An upload's job appears once S3 has told the trigger about the object.
-      if (error instanceof ApiRequestFailed && error.status === 404) return undefined;
-      throw error;
-    });
-    if (!job) {
-      await new Promise((r) => setTimeout(r, 500));
-      continue;
-    }
-    const line = progressLine(job);
-    if (line !== last) {
-      if (tty) process.stdout.write(`\r\x1b[2K${line}`);
-      else say(line);
-      last = line;
-    }
-    if (TERMINAL.has(job.status)) {
-      if (tty) process.stdout.write('\n');
-      return job;
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
-function describeResult(job: JobView): string[] {
-  const lines = [`job      ${job.jobId}`, `status   ${job.status}`, `provider ${job.provider} / ${job.model}`];
-  if (job.outputs) {
-    const v = job.outputs.video;
-    lines.push(`video    s3://${v.bucket}/${v.key} (${v.bytes} bytes, sha256 ${v.sha256})`);
-  }
-  if (job.cost && (job.cost.credits !== undefined || job.cost.usd !== undefined)) {
-    lines.push(
-      `cost     ${[job.cost.credits !== undefined ? `${job.cost.credits} credits` : '', job.cost.usd !== undefined ? `$${job.cost.usd}` : ''].filter(Boolean).join(' / ')}${job.cost.estimated ? ' (estimated)' : ''}`,
-    );
-  }
-  if (job.error) lines.push(`reason   ${job.error.message} (${job.error.code})`);
-  return lines;
-}
-
-/** Waits for the job, prints the outcome, saves the video when asked; the exit code says whether it succeeded. */
-async function finish(api: KlingflowApi, jobId: string, out: string | undefined, say: (line: string) => void): Promise<number> {
-  const job = await waitForJob(api, jobId, say);
-  for (const line of describeResult(job)) say(line);
-  if (job.status !== 'SUCCEEDED') return 1;
-  if (out) {
-    const bytes = await api.downloadVideo(jobId);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    if (sha256 !== job.outputs?.video.sha256) throw new Error(`the download's sha256 ${sha256} does not match the archive's`);
-    writeFileSync(out, bytes);
-    say(`saved    ${resolve(out)}`);
-  }
-  return 0;
-}
-
-/** Puts an image under uploads/ with its options as user metadata (S3 starts the job). */
-async function putUpload(
-  inputs: NonNullable<Target['inputs']>,
-  key: string,
-  body: Buffer,
-  metadata: Record<string, string>,
-): Promise<SourceObject> {
-  const { PutObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
-  const local = inputs.endpoint !== undefined;
-  const client = new S3Client({
-    region: process.env.AWS_REGION ?? 'us-east-1',
-    ...(local
-      ? { endpoint: inputs.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }
-      : {}),
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-  });
-  const contentType = /\.png$/i.test(key) ? 'image/png' : /\.webp$/i.test(key) ? 'image/webp' : 'image/jpeg';
-  const put = await client.send(
-    new PutObjectCommand({ Bucket: inputs.bucket, Key: key, Body: body, ContentType: contentType, Metadata: metadata }),
-  );
-  client.destroy();
-  return { bucket: inputs.bucket, key, ...(put.VersionId ? { versionId: put.VersionId } : {}), ...(put.ETag ? { eTag: put.ETag } : {}) };
-}
-
-function numberOption(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
+const number = (value: string): number => {
   const n = Number(value);
-  if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got '${value}'`);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('not a number');
   return n;
+};
+
+const keyValue = (value: string, previous: Record<string, string> = {}): Record<string, string> => {
+  const at = value.indexOf('=');
+  if (at < 1) throw new InvalidArgumentError("expected key=value, e.g. --metadata 'customer=acme'");
+  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
+};
+
+/** A media reference from the command line: an http(s) URL (a local file goes through `klingflow upload`). */
+const mediaUrl = (value: string): { url: string } => {
+  if (/^https?:\/\//i.test(value)) return { url: value };
+  throw new InvalidArgumentError(
+    existsSync(value) ? 'a local file is sent with `klingflow upload <image>`; here give an https:// URL' : 'expected an https:// URL',
+  );
+};
+
+/** The create-body fields shared by `generate` (docs/api.md, "Create body"). */
+function createOptions(command: Command): Command {
+  return command
+    .option('--provider <id>', "provider (default: the stack's default)")
+    .option('--model <id>', 'model of that provider')
+    .option('--duration <seconds>', 'video length in seconds', number)
+    .addOption(new Option('--resolution <r>', 'output resolution').choices(['720p', '1080p', '4k']))
+    .addOption(new Option('--aspect-ratio <r>', 'frame shape').choices(['16:9', '9:16', '1:1']))
+    .addOption(new Option('--quality <q>', 'generation quality').choices(['std', 'pro']))
+    .option('--negative-prompt <text>', 'what to keep out of the video')
+    .option('--cfg-scale <0-1>', 'how closely to follow the prompt', number)
+    .option('--fps <n>', 'frame rate, where the model lets you choose', number)
+    .option('--audio', 'native audio, where the model has it')
+    .option('--image <url>', 'start frame (image-to-video), an https:// URL', mediaUrl)
+    .option('--end-image <url>', 'end frame, an https:// URL', mediaUrl)
+    .option('--callback-url <url>', 'HTTPS URL that receives the signed webhook when the job finishes')
+    .option('--metadata <key=value>', 'your own label on the job (repeatable)', keyValue);
 }
 
-export async function main(argv: string[], say: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      provider: { type: 'string' },
-      model: { type: 'string' },
-      duration: { type: 'string' },
-      resolution: { type: 'string' },
-      'aspect-ratio': { type: 'string' },
-      quality: { type: 'string' },
-      'negative-prompt': { type: 'string' },
-      out: { type: 'string' },
-      'no-wait': { type: 'boolean' },
-      api: { type: 'string' },
-      token: { type: 'string' },
-      'data-dir': { type: 'string' },
-      prompt: { type: 'string' },
-      key: { type: 'string' },
-      bucket: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const [command, ...rest] = positionals;
-  if (values.help || !command) {
-    say(USAGE);
-    return values.help ? 0 : 2;
-  }
-  const dataDir = resolve(values['data-dir'] ?? process.env.KLINGFLOW_DATA_DIR ?? '.klingflow');
+/** Options of a command that waits for its job. */
+function waitOptions(command: Command): Command {
+  return command
+    .option('--out <file.mp4>', 'save the archived video there (checked against its sha256)')
+    .option('--no-wait', 'print the job id and return at once')
+    .option('--json', 'print the job as JSON (the API shape) instead of lines');
+}
 
-  if (command === 'generate') {
-    const prompt = rest.join(' ').trim();
-    if (!prompt) throw new UsageError('generate needs a prompt: klingflow generate "a red fox running through snow"');
-    const request = Object.fromEntries(
-      Object.entries({
-        prompt,
-        provider: values.provider,
-        model: values.model,
-        durationSeconds: numberOption('duration', values.duration),
-        resolution: values.resolution,
-        aspectRatio: values['aspect-ratio'],
-        quality: values.quality,
-        negativePrompt: values['negative-prompt'],
-      }).filter(([, v]) => v !== undefined),
-    );
-    const target = await connect({ api: values.api, token: values.token, dataDir }, say);
+export async function main(argv: string[], say: Say = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('klingflow')
+    .description('Generate videos with Kling (and the services that resell it) through klingflow.')
+    .option('--api <url>', 'a klingflow API (default: the local stack; one is started if none runs)')
+    .option('--token <token>', "bearer token (default: KLINGFLOW_API_TOKEN, or the local stack's)")
+    .option('--data-dir <dir>', 'the local stack data folder (default: KLINGFLOW_DATA_DIR, or the nearest .klingflow)')
+    .addHelpText('after', EXIT_CODES)
+    .showHelpAfterError('(run with --help for the commands and options)')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => say(text.trimEnd()) });
+
+  /** Runs `work` against the connected target, and stops an embedded stack afterwards. */
+  const withTarget = async (command: Command, work: (target: Target, options: GlobalOptions) => Promise<number>, bucket?: string) => {
+    const options = command.optsWithGlobals<GlobalOptions>();
+    const dataDir = resolve(options.dataDir ?? process.env.KLINGFLOW_DATA_DIR ?? nearestDataDir(process.cwd()));
+    const target = await connect({ api: options.api, token: options.token, dataDir, bucket }, say);
     try {
-      const { jobId } = await target.api.createJob(request);
-      say(`submitted ${jobId}`);
-      return values['no-wait'] ? 0 : await finish(target.api, jobId, values.out, say);
+      exitCode = await work(target, options);
     } finally {
       await target.stop();
     }
-  }
-
-  if (command === 'upload') {
-    const file = rest[0];
-    if (!file) throw new UsageError('upload needs an image file: klingflow upload cat.png --prompt "the cat yawns"');
-    if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
-    const key = values.key ?? `${UPLOAD_PREFIX}${basename(file)}`;
-    const metadata = Object.fromEntries(
-      Object.entries({
-        prompt: values.prompt,
-        'negative-prompt': values['negative-prompt'],
-        provider: values.provider,
-        model: values.model,
-        duration: values.duration,
-        resolution: values.resolution,
-        'aspect-ratio': values['aspect-ratio'],
-        quality: values.quality,
-      }).filter((entry): entry is [string, string] => entry[1] !== undefined),
-    );
-    const target = await connect({ api: values.api, token: values.token, dataDir, bucket: values.bucket }, say);
-    try {
-      if (!target.inputs) throw new UsageError("upload with --api needs --bucket (the deployment's inputs bucket)");
-      const source = await putUpload(target.inputs, key, readFileSync(file), metadata);
-      const jobId = jobIdForUpload(source);
-      say(`uploaded s3://${source.bucket}/${source.key} → job ${jobId}`);
-      return values['no-wait'] ? 0 : await finish(target.api, jobId, values.out, say);
-    } finally {
-      await target.stop();
-    }
-  }
-
-  if (command === 'status') {
-    const jobId = rest[0];
-    if (!jobId) throw new UsageError('status needs a job id');
-    const target = await connect({ api: values.api, token: values.token, dataDir }, say);
-    try {
-      for (const line of describeResult(await target.api.getJob(jobId))) say(line);
+  };
+  const printJson = (value: unknown) => say(JSON.stringify(value, null, 2));
+  const finish = async (target: Target, jobId: string, opts: { out?: string; wait: boolean; json?: boolean }): Promise<number> => {
+    if (!opts.wait) {
+      if (opts.json) printJson({ jobId });
       return 0;
-    } finally {
-      await target.stop();
     }
-  }
+    const [job] = (await waitForJobs(target.api, [jobId], say, opts.json)) as [JobView];
+    if (!opts.json) return report(target.api, job, opts.out, say);
+    if (job.status === 'SUCCEEDED' && opts.out) await saveOutput(target.api, job, opts.out);
+    printJson(job);
+    return job.status === 'SUCCEEDED' ? 0 : 1;
+  };
 
-  throw new UsageError(`unknown command '${command}'`);
+  waitOptions(createOptions(program.command('generate').argument('<prompt...>', 'what should happen in the video')))
+    .description('create a job from a prompt (text-to-video, or image-to-video with --image) and wait for its video')
+    .action(async (words: string[], opts: Record<string, unknown>, command: Command) => {
+      const request = Object.fromEntries(
+        Object.entries({
+          prompt: words.join(' ').trim(),
+          provider: opts.provider,
+          model: opts.model,
+          durationSeconds: opts.duration,
+          resolution: opts.resolution,
+          aspectRatio: opts.aspectRatio,
+          quality: opts.quality,
+          negativePrompt: opts.negativePrompt,
+          cfgScale: opts.cfgScale,
+          fps: opts.fps,
+          audio: opts.audio,
+          image: opts.image,
+          endImage: opts.endImage,
+          callbackUrl: opts.callbackUrl,
+          metadata: opts.metadata,
+        }).filter(([, v]) => v !== undefined),
+      );
+      await withTarget(command, async (target) => {
+        const { jobId } = await target.api.createJob(request);
+        if (!opts.json) say(`submitted ${jobId}`);
+        return finish(target, jobId, opts as { out?: string; wait: boolean; json?: boolean });
+      });
+    });
+
+  waitOptions(program.command('upload').argument('<image>', 'a .png, .jpg, .jpeg or .webp file'))
+    .description('image-to-video: put the image under uploads/ in the inputs bucket (its options as metadata) and wait for its video')
+    .option('--prompt <text>', 'what should happen in the video')
+    .option('--negative-prompt <text>', 'what to keep out of the video')
+    .option('--provider <id>', "provider (default: the stack's default)")
+    .option('--model <id>', 'model of that provider')
+    .option('--duration <seconds>', 'video length in seconds')
+    .addOption(new Option('--resolution <r>', 'output resolution').choices(['720p', '1080p', '4k']))
+    .addOption(new Option('--aspect-ratio <r>', 'frame shape').choices(['16:9', '9:16', '1:1']))
+    .addOption(new Option('--quality <q>', 'generation quality').choices(['std', 'pro']))
+    .option('--key <key>', 'object key (default: uploads/<file name>)')
+    .option('--bucket <name>', "with --api: the deployment's inputs bucket (stack output InputsBucketName)")
+    .action(async (file: string, opts: Record<string, string | boolean | undefined>, command: Command) => {
+      if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+      // Refused here, before anything is uploaded: S3 would store it and no job would ever start.
+      const key = uploadKey(file, opts.key as string | undefined);
+      const str = (name: string) => opts[name] as string | undefined;
+      await withTarget(
+        command,
+        async (target) => {
+          if (!target.inputs) throw new UsageError("upload with --api needs --bucket (the deployment's inputs bucket)");
+          const { source, jobId } = await putUpload(target.inputs, key, readFileSync(file), {
+            prompt: str('prompt'),
+            'negative-prompt': str('negativePrompt'),
+            provider: str('provider'),
+            model: str('model'),
+            duration: str('duration'),
+            resolution: str('resolution'),
+            'aspect-ratio': str('aspectRatio'),
+            quality: str('quality'),
+          });
+          if (!opts.json) say(`uploaded s3://${source.bucket}/${source.key} → job ${jobId}`);
+          return finish(target, jobId, opts as { out?: string; wait: boolean; json?: boolean });
+        },
+        str('bucket'),
+      );
+    });
+
+  program
+    .command('show')
+    .alias('status')
+    .argument('<jobId>')
+    .description('show a job; with --out, save its video once it has SUCCEEDED')
+    .option('--out <file.mp4>', 'save the archived video there (checked against its sha256)')
+    .option('--json', 'print the job as JSON')
+    .action(async (jobId: string, opts: { out?: string; json?: boolean }, command: Command) => {
+      await withTarget(command, async (target) => {
+        const job = await target.api.getJob(jobId);
+        if (opts.json) {
+          if (opts.out && job.status === 'SUCCEEDED') await saveOutput(target.api, job, opts.out);
+          printJson(job);
+          return TERMINAL.has(job.status) && job.status !== 'SUCCEEDED' ? 1 : 0;
+        }
+        if (TERMINAL.has(job.status)) return report(target.api, job, opts.out, say);
+        for (const line of describeJob(job)) say(line);
+        if (opts.out) say(`not saved: the job is ${job.status}; its video can be saved once it has SUCCEEDED`);
+        return 0;
+      });
+    });
+
+  program
+    .command('jobs')
+    .description('list jobs, newest first')
+    .addOption(
+      new Option('--status <status>', 'only jobs in this status').choices(['QUEUED', 'SUBMITTED', 'PROCESSING', 'ARCHIVING', ...TERMINAL]),
+    )
+    .option('--provider <id>', "only this provider's jobs")
+    .option('--limit <n>', 'at most this many jobs', number, 20)
+    .option('--json', 'print {items, nextCursor} as JSON')
+    .action(async (opts: { status?: string; provider?: string; limit: number; json?: boolean }, command: Command) => {
+      await withTarget(command, async (target) => {
+        const items: JobView[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await target.api.listJobs({
+            status: opts.status,
+            provider: opts.provider,
+            limit: Math.min(100, opts.limit - items.length),
+            cursor,
+          });
+          items.push(...page.items);
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor && items.length < opts.limit);
+        if (opts.json) printJson({ items, nextCursor: cursor ?? null });
+        else if (items.length) for (const line of jobsTable(items)) say(line);
+        else say('no jobs');
+        return 0;
+      });
+    });
+
+  program
+    .command('watch')
+    .argument('<jobId...>')
+    .description('follow jobs until they finish: status, progress, elapsed time')
+    .option('--json', 'print the finished jobs as JSON')
+    .action(async (jobIds: string[], opts: { json?: boolean }, command: Command) => {
+      await withTarget(command, async (target) => {
+        const jobs = await waitForJobs(target.api, jobIds, say, opts.json);
+        if (opts.json) printJson(jobs);
+        return jobs.every((job) => job.status === 'SUCCEEDED') ? 0 : 1;
+      });
+    });
+
+  program
+    .command('cancel')
+    .argument('<jobId>')
+    .description('cancel a job that has not finished (the provider is told where it can be)')
+    .option('--json', 'print the cancelled job as JSON')
+    .action(async (jobId: string, opts: { json?: boolean }, command: Command) => {
+      await withTarget(command, async (target) => {
+        const job = await target.api.cancelJob(jobId);
+        if (opts.json) printJson(job);
+        else for (const line of describeJob(job)) say(line);
+        return 0;
+      });
+    });
+
+  program
+    .command('download')
+    .argument('<jobId>')
+    .description("save a SUCCEEDED job's video (or thumbnail), checked against its sha256")
+    .option('--out <file>', 'where to save it (default: <jobId>.mp4, or <jobId>.jpg with --thumbnail)')
+    .option('--thumbnail', 'the thumbnail instead of the video')
+    .option('--json', 'print {jobId, file, sha256} as JSON')
+    .action(async (jobId: string, opts: { out?: string; thumbnail?: boolean; json?: boolean }, command: Command) => {
+      await withTarget(command, async (target) => {
+        const output = opts.thumbnail ? 'thumbnail' : 'video';
+        const job = await target.api.getJob(jobId);
+        if (job.status !== 'SUCCEEDED') throw new UsageError(`job ${jobId} is ${job.status}; only a SUCCEEDED job has a ${output}`);
+        const file = await saveOutput(target.api, job, opts.out ?? `${jobId}.${opts.thumbnail ? 'jpg' : 'mp4'}`, output);
+        if (opts.json) printJson({ jobId, file, sha256: job.outputs?.[output]?.sha256 });
+        else say(`saved    ${file}`);
+        return 0;
+      });
+    });
+
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return 2;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0; a usage mistake was already printed with its hint.
+      if (error.exitCode === 0) return 0;
+      throw new UsageError(error.message.replace(/^error: /, ''));
+    }
+    throw error;
+  }
 }
 
 /** Runs the CLI and exits with its code; errors become one readable line (and field details), no stack. */
@@ -284,8 +295,17 @@ export async function run(argv: string[]): Promise<never> {
     process.exit(await main(argv));
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`klingflow: ${error.message}\n\n${USAGE}\n`);
+      process.stderr.write(
+        `klingflow: ${error.message}\n  (klingflow --help lists the commands; klingflow <command> --help their options)\n`,
+      );
       process.exit(2);
+    }
+    if (error instanceof ApiRequestFailed && (error.status === 401 || error.status === 403)) {
+      process.stderr.write(
+        `klingflow: the API refused the credentials (${error.status}): ${error.error.message}\n` +
+          '  check --token / KLINGFLOW_API_TOKEN (the local stack prints its token at start and keeps it in <data dir>/api-token)\n',
+      );
+      process.exit(1);
     }
     if (error instanceof ApiRequestFailed) {
       process.stderr.write(`klingflow: ${error.error.message} (${error.status} ${error.error.code})\n`);

@@ -16,6 +16,13 @@ import type { ApiAuth } from './config.ts';
 /** Stage-wide throttling (per account and region the service limit still applies on top). */
 export const API_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
 
+/**
+ * The provider callback route's own throttle: it is open to anyone (the handler verifies each callback), so a
+ * flood of forged callbacks is held to this and cannot use up the API's limit. Providers send a few callbacks per
+ * job; a throttled one is retried by the provider, and polling is the safety net.
+ */
+export const CALLBACK_THROTTLE = { rateLimit: 20, burstLimit: 40 } as const;
+
 export interface HttpApiProps {
   /** The functions behind the routes, by the route table's `handler`. */
   handlers: Readonly<Record<Route['handler'], IFunction>>;
@@ -82,6 +89,21 @@ export class KlingflowHttpApi extends Construct {
       routes.set(routeKey(route), created);
     }
     this.routes = routes;
+
+    // Route-level throttling for the callback routes (the L2 stage only sets the stage default). CloudFormation
+    // needs the routes to exist before the stage names them.
+    const cfnStage = this.stage.node.defaultChild as apigw.CfnStage;
+    const callbackRoutes = ROUTES.filter((route) => route.handler === 'callback');
+    cfnStage.routeSettings = Object.fromEntries(
+      callbackRoutes.map((route) => [
+        routeKey(route),
+        { ThrottlingRateLimit: CALLBACK_THROTTLE.rateLimit, ThrottlingBurstLimit: CALLBACK_THROTTLE.burstLimit },
+      ]),
+    );
+    for (const route of callbackRoutes) {
+      const made = routes.get(routeKey(route));
+      if (made) cfnStage.node.addDependency(made);
+    }
   }
 
   /** The API's base URL (the `$default` stage serves at the root), without a trailing slash. */
@@ -89,12 +111,12 @@ export class KlingflowHttpApi extends Construct {
     return this.httpApi.apiEndpoint;
   }
 
-  /** Routes that API Gateway does not authenticate (`auth: false` in the route table). */
-  get unauthenticatedRoutes(): apigw.HttpRoute[] {
+  /** Routes that API Gateway does not authenticate (`auth: false` in the route table), with their table entry. */
+  get unauthenticatedRoutes(): { route: Route; made: apigw.HttpRoute }[] {
     return ROUTES.filter((route) => !route.auth).map((route) => {
       const made = this.routes.get(routeKey(route));
       if (!made) throw new Error(`KlingflowHttpApi: route ${routeKey(route)} was not made`);
-      return made;
+      return { route, made };
     });
   }
 }

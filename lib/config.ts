@@ -17,9 +17,11 @@
 //   slotWaitSeconds     seconds a queued job waits to be woken before it checks again  default 60
 //   slotLeaseSeconds    seconds a slot's lease lasts between renewals                   default 900
 //   maxQueueSeconds     seconds a job may wait for a slot before QUEUE_TIMEOUT          default 21600 (6 h)
+//   shareLinkSeconds    how long share links in notices and webhooks work         default 604800 (7 days)
 import type { Node } from 'constructs';
-import { parseConcurrencySetting } from '../lambdas/domain/admission.ts';
 import { providerEnvPrefix, RESERVED_PROVIDER_ENV_NAMES } from '../lambdas/aws/env.ts';
+import { parseConcurrencySetting } from '../lambdas/domain/admission.ts';
+import { DEFAULT_SHARE_LINK_SECONDS } from '../lambdas/domain/share-link.ts';
 
 export type ApiAuth = { kind: 'iam' } | { kind: 'jwt'; issuer: string; audience: string[] };
 
@@ -39,6 +41,8 @@ export interface KlingflowConfig {
   slotWaitSeconds: number;
   slotLeaseSeconds: number;
   maxQueueSeconds: number;
+  /** Seconds a share link works after its job finished. */
+  shareLinkSeconds: number;
 }
 
 /**
@@ -118,6 +122,7 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
     slotWaitSeconds: readPositiveInteger(context('slotWaitSeconds'), 'slotWaitSeconds') ?? CONTEXT_DEFAULTS.slotWaitSeconds,
     slotLeaseSeconds: readPositiveInteger(context('slotLeaseSeconds'), 'slotLeaseSeconds') ?? CONTEXT_DEFAULTS.slotLeaseSeconds,
     maxQueueSeconds: readPositiveInteger(context('maxQueueSeconds'), 'maxQueueSeconds') ?? CONTEXT_DEFAULTS.maxQueueSeconds,
+    shareLinkSeconds: readPositiveInteger(context('shareLinkSeconds'), 'shareLinkSeconds') ?? DEFAULT_SHARE_LINK_SECONDS,
   };
 }
 

@@ -20,6 +20,7 @@ import type { Workflow } from './workflow.ts';
 // The variable names come from the handlers' environment contract (lambdas/aws/env.ts): one place for both sides.
 const CALLBACK_SECRET_ARN = deploymentSecretEnv('CALLBACK_SECRET').arn;
 const WEBHOOK_SECRET_ARN = deploymentSecretEnv('WEBHOOK_SECRET').arn;
+const SHARE_SECRET_ARN = deploymentSecretEnv('SHARE_SECRET').arn;
 const providerBaseUrlEnv = (providerId: string): string => providerEnvName(providerId, PROVIDER_ENV_NAMES.baseUrl);
 const providerSecretArnEnv = (providerId: string): string => providerEnvName(providerId, PROVIDER_ENV_NAMES.secretArn);
 
@@ -56,6 +57,9 @@ export class HandlerAccess extends Construct {
     const tableArn = storage.jobsTable.tableArn;
     const readAndUpdateJob = allow('ReadAndUpdateJob', ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [tableArn]);
     const readProviderSecrets = allow('ReadProviderSecrets', ['secretsmanager:GetSecretValue'], secrets.secretArns);
+    // Share links: notify and webhook sign them, api checks them.
+    const readShareSecret = allow('ReadShareSecret', ['secretsmanager:GetSecretValue'], [deploymentSecrets.shareSecret.secretArn]);
+    const shareEnv = { [SHARE_SECRET_ARN]: deploymentSecrets.shareSecret.secretArn };
     const readCallbackSecret = allow('ReadCallbackSecret', ['secretsmanager:GetSecretValue'], [deploymentSecrets.callbackSecret.secretArn]);
     // Uploaded images (and their manifests), read by the exact version an upload job names.
     const readUploads = allow('ReadUploads', ['s3:GetObject', 's3:GetObjectVersion'], [storage.uploadsObjectsArn]);
@@ -123,8 +127,10 @@ export class HandlerAccess extends Construct {
           ...jobCreationEnv,
           [ENV.outputsBucket]: storage.outputsBucket.bucketName,
           [ENV.publicUrl]: api.url,
+          ...shareEnv,
         },
         statements: [
+          readShareSecret,
           allow('CreateReadListJobs', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [tableArn]),
           allow('QueryJobIndexes', ['dynamodb:Query'], [storage.jobsIndexArn('byStatus'), storage.jobsIndexArn('byCreatedAt')]),
           // Presigned download URLs are signed with this role's credentials.
@@ -191,18 +197,28 @@ export class HandlerAccess extends Construct {
           [ENV.outputsBucket]: storage.outputsBucket.bucketName,
           [ENV.noticesTopicArn]: notifications.noticesTopic.topicArn,
           [ENV.publicUrl]: api.url,
+          [ENV.shareLinkSeconds]: String(config.shareLinkSeconds),
+          ...shareEnv,
         },
         statements: [
           // UpdateItem: the notice is claimed on the job before publishing, so a retry never sends it twice.
           readAndUpdateJob,
+          readShareSecret,
           allow('PublishNotices', ['sns:Publish'], [notifications.noticesTopic.topicArn]),
         ],
       },
       webhook: {
-        env: { [WEBHOOK_SECRET_ARN]: deploymentSecrets.webhookSecret.secretArn },
+        env: {
+          [WEBHOOK_SECRET_ARN]: deploymentSecrets.webhookSecret.secretArn,
+          // The webhook carries share links of the outputs.
+          [ENV.publicUrl]: api.url,
+          [ENV.shareLinkSeconds]: String(config.shareLinkSeconds),
+          ...shareEnv,
+        },
         statements: [
           // UpdateItem: the delivery (or giving up) is recorded on the job.
           readAndUpdateJob,
+          readShareSecret,
           allow('ReadWebhookSecret', ['secretsmanager:GetSecretValue'], [deploymentSecrets.webhookSecret.secretArn]),
         ],
       },

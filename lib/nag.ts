@@ -6,6 +6,7 @@ import type { App, CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { UPLOAD_PREFIX } from '../lambdas/domain/uploads.ts';
+import type { Route } from '../lambdas/http/routes.ts';
 import { HANDLERS } from '../lambdas/workflow/contract.ts';
 import type { KlingflowStack } from './klingflow-stack.ts';
 import { OUTPUTS_KEY_PREFIX } from './storage.ts';
@@ -43,6 +44,12 @@ export function acknowledgeNagFindings(stack: KlingflowStack): void {
     'The callback secret keys the HMAC tokens already handed to providers in the callback URLs of running jobs ' +
       '(up to 26 h); automatic rotation would make those callbacks fail verification. Rotate it manually between ' +
       'batches of jobs (a job whose callback fails still finishes by polling).',
+  );
+  acknowledge(
+    deploymentSecrets.shareSecret,
+    'AwsSolutions-SMG4',
+    'The share secret signs the links already sent in notices and webhooks (valid for days); rotating it revokes ' +
+      'every link sent. Rotation is an operator decision (for example after a leak), not a schedule.',
   );
   acknowledge(
     deploymentSecrets.webhookSecret,
@@ -111,13 +118,17 @@ export function acknowledgeNagFindings(stack: KlingflowStack): void {
     );
   }
 
-  for (const route of api.unauthenticatedRoutes) {
-    acknowledge(
-      route,
-      'AwsSolutions-APIG4',
+  const selfAuthenticated: Record<Route['handler'], string> = {
+    callback:
       'Provider callbacks cannot sign AWS requests or obtain our JWTs. The callback handler authenticates each ' +
-        "request itself (the provider's webhook signature, or the per-job secret in the callback URL) and rejects " +
-        'anything else before reading the body into the workflow.',
-    );
+      "request itself (the provider's webhook signature, or the per-job secret in the callback URL) and rejects " +
+      'anything else before reading the body into the workflow.',
+    api:
+      'Share links are opened by people reading a notice, in a browser, with no AWS credentials or JWT. Each link ' +
+      'carries its own HMAC-SHA256 signature (deployment share secret) over job, object and expiry; the handler ' +
+      'checks it in constant time before reading anything and answers only a redirect to a short-lived presigned URL.',
+  };
+  for (const { route, made } of api.unauthenticatedRoutes) {
+    acknowledge(made, 'AwsSolutions-APIG4', selfAuthenticated[route.handler]);
   }
 }

@@ -294,6 +294,8 @@ export class Workflow extends Construct {
       .otherwise(awaitSlot);
 
     const validate = invoke(STATES.validate, 'validate', { payload: jobRef(), resultPath: sfn.JsonPath.DISCARD });
+    // Reading stored images can be cut short (a network error): retried like a provider's.
+    retryTransientProvider(validate);
     retryLambdaService(validate);
     catchIntoMarkFailed(validate);
 

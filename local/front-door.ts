@@ -3,6 +3,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isUtf8 } from 'node:buffer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ROUTES, routeKey, type Route } from '../lambdas/http/routes.ts';
 import type { LambdaHost } from './lambda-host.ts';
@@ -23,21 +24,42 @@ const compiled = ROUTES.map((route) => {
   return { route, names, regex: new RegExp(`^${pattern}$`) };
 });
 
-function match(method: string, path: string): Match | 'method-not-allowed' | undefined {
+/** A path parameter that is not valid percent-encoding (`%ZZ`, a lone `%`, or bytes that are not UTF-8). */
+interface BadParameter {
+  badParameter: string;
+}
+
+/** `decodeURIComponent`, or `undefined` for text it cannot decode. */
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+function match(method: string, path: string): Match | BadParameter | 'method-not-allowed' | undefined {
   let pathMatched = false;
   for (const { route, names, regex } of compiled) {
     const found = regex.exec(path);
     if (!found) continue;
     pathMatched = true;
     if (route.method !== method) continue;
-    const pathParameters = Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(found[i + 1] ?? '')]));
+    const pathParameters: Record<string, string> = {};
+    for (const [i, name] of names.entries()) {
+      const decoded = decodeSegment(found[i + 1] ?? '');
+      if (decoded === undefined) return { badParameter: name };
+      pathParameters[name] = decoded;
+    }
     return { route, pathParameters };
   }
   return pathMatched ? 'method-not-allowed' : undefined;
 }
 
-function sendJson(res: ServerResponse, status: number, code: string, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code, message } }));
+/** The contract's error shape; `path` names the field at fault, as the handlers' errors do. */
+function sendJson(res: ServerResponse, status: number, code: string, message: string, path?: string): void {
+  const details = path ? { details: [{ path, message }] } : {};
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code, message, ...details } }));
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -62,11 +84,15 @@ function toEvent(req: IncomingMessage, url: URL, matched: Match, body: Buffer): 
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
   }
+  // As API Gateway: repeated names joined with commas. Own fields only, so `__proto__` stays a parameter the
+  // handler can refuse by name instead of becoming the object's prototype.
   const query: Record<string, string> = {};
   url.searchParams.forEach((value, key) => {
-    query[key] = key in query ? `${query[key]},${value}` : value;
+    const joined = Object.hasOwn(query, key) ? `${query[key]},${value}` : value;
+    Object.defineProperty(query, key, { value: joined, enumerable: true, writable: true, configurable: true });
   });
-  const isText = /json|text|x-www-form-urlencoded/.test(headers['content-type'] ?? 'application/json');
+  // Text goes as text only when it is valid UTF-8; anything else as base64, so the handler sees the very bytes.
+  const isText = /json|text|x-www-form-urlencoded/.test(headers['content-type'] ?? 'application/json') && isUtf8(body);
   const now = new Date();
   const key = routeKey(matched.route);
   return {
@@ -123,16 +149,25 @@ export async function startFrontDoor(host: LambdaHost, options: { port: number; 
   const server: Server = createServer((req, res) => {
     void (async () => {
       try {
-        const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+        let url: URL;
+        try {
+          url = new URL(req.url ?? '/', 'http://127.0.0.1');
+        } catch {
+          return sendJson(res, 400, 'MALFORMED_REQUEST', 'the request target is not a valid path', 'path');
+        }
         const matched = match(req.method ?? 'GET', url.pathname);
-        if (matched === undefined) return sendJson(res, 404, 'NOT_FOUND', `no route ${req.method} ${url.pathname}`);
+        if (matched === undefined) return sendJson(res, 404, 'NOT_FOUND', `no route ${req.method} ${url.pathname}`, 'route');
         if (matched === 'method-not-allowed')
-          return sendJson(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}`);
+          return sendJson(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}`, 'method');
+        if ('badParameter' in matched) {
+          const name = matched.badParameter;
+          return sendJson(res, 400, 'MALFORMED_REQUEST', `${name} is not valid percent-encoding (write '%' as %25)`, name);
+        }
         if (matched.route.auth && !tokenMatches(req.headers.authorization, options.token)) {
-          return sendJson(res, 401, 'UNAUTHORIZED', 'send Authorization: Bearer <token> (printed by npm start)');
+          return sendJson(res, 401, 'UNAUTHORIZED', 'send Authorization: Bearer <token> (printed by npm start)', 'Authorization');
         }
         const body = await readBody(req);
-        if (body === 'too-large') return sendJson(res, 413, 'PAYLOAD_TOO_LARGE', 'the body is larger than 10 MB');
+        if (body === 'too-large') return sendJson(res, 413, 'PAYLOAD_TOO_LARGE', 'the body is larger than 10 MB', 'body');
         const result = await host.invoke(matched.route.handler, toEvent(req, url, matched, body), 30_000);
         writeResult(res, result as APIGatewayProxyStructuredResultV2);
       } catch (error) {

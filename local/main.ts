@@ -1,8 +1,12 @@
 // `npm start`: serve the local stack until Ctrl-C.
 import { startLocalStack } from './stack.ts';
 
-const stack = await startLocalStack().catch((error: Error) => {
-  process.stderr.write(`klingflow: the local stack could not start: ${error.message}\n`);
+const stack = await startLocalStack().catch((error: NodeJS.ErrnoException) => {
+  const reason =
+    error.code === 'EADDRINUSE'
+      ? `port ${process.env.KLINGFLOW_PORT ?? 3000} is in use (another local stack, or another program): stop it, or choose a free port with KLINGFLOW_PORT=<port> npm start`
+      : error.message;
+  process.stderr.write(`klingflow: the local stack could not start: ${reason}\n`);
   process.exit(1);
 });
 

@@ -113,6 +113,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const token = settings.KLINGFLOW_API_TOKEN ?? persisted(dataDir, 'api-token', () => randomBytes(24).toString('base64url'));
   const callbackSecret = persisted(dataDir, 'callback-secret', () => randomBytes(32).toString('base64url'));
   // Like the deployment's: 32 characters of [A-Za-z0-9], valid base64 for Standard Webhooks.
+  const shareSecret = persisted(dataDir, 'share-secret', () => randomBytes(32).toString('base64url'));
   const webhookSecret = persisted(dataDir, 'webhook-secret', () =>
     randomBytes(24)
       .toString('base64')
@@ -194,6 +195,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     Object.assign(process.env, {
       [deploymentSecretEnv('CALLBACK_SECRET').value]: callbackSecret,
       [deploymentSecretEnv('WEBHOOK_SECRET').value]: webhookSecret,
+      [deploymentSecretEnv('SHARE_SECRET').value]: shareSecret,
       [ENV.inputsBucket]: LOCAL_NAMES.inputsBucket,
       // Webhook receivers on this machine (127.0.0.1, plain http) are fine here; a deployment never allows them.
       [ENV.allowLoopbackCallbackUrls]: 'true',

@@ -1,9 +1,38 @@
 // Inspection and control routes for tests, under `/_sim/`.
 import type { TaskEngine } from './engine.ts';
-import { sendJson, type Route } from './http.ts';
+import { sendJson, type GatewayErrorMode, type Route } from './http.ts';
 
-export function controlRoutes(engine: TaskEngine, dialects: readonly string[]): Route[] {
+/** What `/_sim/settings` changes at run time. */
+export interface RuntimeSettings {
+  gatewayErrors: GatewayErrorMode;
+}
+
+const GATEWAY_MODES: readonly GatewayErrorMode[] = ['provider', 'html'];
+
+export function controlRoutes(engine: TaskEngine, dialects: readonly string[], settings: RuntimeSettings): Route[] {
   return [
+    {
+      methods: ['GET', 'POST'],
+      pattern: /^\/_sim\/settings$/,
+      handle: ({ req, res, body }) => {
+        if (req.method === 'POST') {
+          let asked: unknown;
+          try {
+            asked = JSON.parse(body || '{}');
+          } catch {
+            sendJson(res, 400, { error: 'the body must be JSON: {"gatewayErrors": "provider" | "html"}' });
+            return;
+          }
+          const mode = (asked as { gatewayErrors?: unknown }).gatewayErrors;
+          if (!GATEWAY_MODES.includes(mode as GatewayErrorMode)) {
+            sendJson(res, 422, { error: `gatewayErrors must be one of ${GATEWAY_MODES.join(', ')}` });
+            return;
+          }
+          settings.gatewayErrors = mode as GatewayErrorMode;
+        }
+        sendJson(res, 200, settings);
+      },
+    },
     {
       methods: ['GET'],
       pattern: /^\/_sim\/health$/,

@@ -48,7 +48,19 @@ export interface SimTask {
   mediaRequests: number;
   latencyMs: number;
   faults: FaultPlan;
+  /** When the task was cancelled (its lifecycle stopped where it was), else null. */
+  cancelledAt: number | null;
+  /** When the task's outputs were removed (media then answer 404), else null. */
+  outputsRemovedAt: number | null;
+  /** One line per progress step, as a provider's logs would show them. */
+  logs: string[];
 }
+
+/**
+ * What happened to a task, for deciding which callbacks go out: it started processing, made progress (same status),
+ * finished (succeeded or failed), or was cancelled.
+ */
+export type SimTaskEvent = 'started' | 'progress' | 'finished' | 'cancelled';
 
 /**
  * A create attempt that was refused, by a fault directive or by an account limit; no task exists for it. Limit
@@ -78,6 +90,13 @@ export interface AcceptTaskInput {
   renderCallback: (task: SimTask) => unknown;
   /** Signs its callbacks; `null` sends them unsigned. Absent: Standard Webhooks with the engine's secret. */
   signCallback?: CallbackSigner | null;
+  /**
+   * Which events call back; absent: every status change ('started', 'finished') and a cancellation. A provider with
+   * an event filter (Replicate's `webhook_events_filter`) answers from it.
+   */
+  callsBackOn?: (event: SimTaskEvent, task: SimTask) => boolean;
+  /** Milliseconds after the task ends until its outputs are removed (Replicate: an hour); absent: kept. */
+  outputRetentionMs?: number | null;
 }
 
 export interface EngineOptions {
@@ -94,6 +113,8 @@ interface TaskRecord {
   failureMessage: string | null;
   renderCallback: (task: SimTask) => unknown;
   signCallback: CallbackSigner | null;
+  callsBackOn: (event: SimTaskEvent, task: SimTask) => boolean;
+  outputRetentionMs: number | null;
   timers: NodeJS.Timeout[];
   callbackChain: Promise<void>;
 }
@@ -118,10 +139,13 @@ export class TaskEngine {
   constructor(private readonly options: EngineOptions) {
     this.defaultSigner = options.webhookSecret ? standardWebhooksSigner(options.webhookSecret) : null;
     this.limits = new AccountLimits(options.limits ?? {}, {
+      // A cancelled task has stopped where it was (its status stays submitted/processing): it is no longer in flight.
       inFlight: (dialect, model) =>
         this.list({ dialect }).filter(
           (task) =>
-            (task.status === 'submitted' || task.status === 'processing') && (model === null || (task.model ?? task.product) === model),
+            (task.status === 'submitted' || task.status === 'processing') &&
+            task.cancelledAt === null &&
+            (model === null || (task.model ?? task.product) === model),
         ).length,
     });
   }
@@ -187,12 +211,17 @@ export class TaskEngine {
       mediaRequests: 0,
       latencyMs: input.faults.latencyMs ?? this.options.latencyMs,
       faults: input.faults,
+      cancelledAt: null,
+      outputsRemovedAt: null,
+      logs: [],
     };
     const record: TaskRecord = {
       task,
       failureMessage: input.failureMessage,
       renderCallback: input.renderCallback,
       signCallback: input.signCallback === undefined ? this.defaultSigner : input.signCallback,
+      callsBackOn: input.callsBackOn ?? ((event) => event !== 'progress'),
+      outputRetentionMs: input.faults.dataRemoved ? 0 : (input.outputRetentionMs ?? null),
       timers: [],
       callbackChain: Promise.resolve(),
     };
@@ -228,6 +257,24 @@ export class TaskEngine {
 
   rejections(): SimRejection[] {
     return [...this.rejectionLog];
+  }
+
+  /**
+   * Cancels a task that has not ended: its lifecycle stops where it is (it never succeeds, so no video is ever
+   * served), `cancelledAt` is set, and one 'cancelled' callback goes out where the task calls back on it. Returns
+   * false, changing nothing, for an unknown task or one that already ended or was cancelled.
+   */
+  cancel(taskId: string): boolean {
+    const record = this.records.get(taskId);
+    if (!record) return false;
+    const { task } = record;
+    if (task.cancelledAt !== null || task.status === 'succeeded' || task.status === 'failed') return false;
+    for (const timer of record.timers) clearTimeout(timer);
+    record.timers = [];
+    task.cancelledAt = Date.now();
+    task.updatedAt = task.cancelledAt;
+    if (record.callsBackOn('cancelled', task)) this.sendCallback(record);
+    return true;
   }
 
   countMediaRequest(taskId: string): void {
@@ -291,19 +338,29 @@ export class TaskEngine {
     } else {
       this.advance(record, 'succeeded', 100);
     }
+    const retention = record.outputRetentionMs;
+    if (retention !== null) {
+      this.at(record, retention, () => {
+        record.task.outputsRemovedAt = Date.now();
+      });
+    }
   }
 
   private advance(record: TaskRecord, status: SimTaskStatus, progress: number): void {
     const { task } = record;
     // A task moves forward only: timers that expire together may run out of order under load, and a progress
-    // step that runs after the terminal one must not take the task back to processing.
+    // step that runs after the terminal one (or after a later step) must not take the task back.
     if (task.status === 'succeeded' || task.status === 'failed') return;
+    if (status === 'processing' && task.status === 'processing' && progress <= task.progress) return;
     const changed = task.status !== status;
     task.status = status;
     task.progress = progress;
     task.updatedAt = Date.now();
-    if (!changed) return;
+    if (status === 'processing') task.logs.push(`progress ${progress}%`);
     const terminal = status === 'succeeded' || status === 'failed';
+    const event: SimTaskEvent = terminal ? 'finished' : changed ? 'started' : 'progress';
+    if (!changed && terminal) return;
+    if (!record.callsBackOn(event, task)) return;
     this.sendCallback(record);
     if (terminal && task.faults.duplicateCallback) this.sendCallback(record);
   }

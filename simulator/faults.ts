@@ -19,6 +19,8 @@ export interface FaultPlan {
   stuck: boolean;
   /** The create is accepted (the task exists and runs), but its answer never arrives: the connection is dropped. */
   lostResponse: boolean;
+  /** The task's outputs are removed as soon as it ends (where a provider removes outputs: Replicate). */
+  dataRemoved: boolean;
 }
 
 export interface FaultParseResult {
@@ -37,6 +39,7 @@ const FLAGS = {
   'expired-url': 'expiredUrl',
   stuck: 'stuck',
   'lost-response': 'lostResponse',
+  'data-removed': 'dataRemoved',
 } as const;
 
 export function emptyFaultPlan(): FaultPlan {
@@ -50,6 +53,7 @@ export function emptyFaultPlan(): FaultPlan {
     expiredUrl: false,
     stuck: false,
     lostResponse: false,
+    dataRemoved: false,
   };
 }
 

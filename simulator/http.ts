@@ -1,5 +1,6 @@
 // Small HTTP helpers shared by every route file: the route shape, body reading and replies.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SubmitRejection } from './faults.ts';
 
 export const MAX_BODY_BYTES = 20 * 1024 * 1024;
 
@@ -65,4 +66,44 @@ export function matchRoute(
     return { route, params: match.slice(1).map((part) => decodeURIComponent(part ?? '')) };
   }
   return { route: null, pathMatched };
+}
+
+/** How `[sim:http<status>]` rejections are answered: in the dialect's own error shape, or as a gateway's HTML page. */
+export type GatewayErrorMode = 'provider' | 'html';
+
+const REASONS: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  408: 'Request Timeout',
+  413: 'Payload Too Large',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+/** The reason phrase of an HTTP status ("Bad Gateway"), or `HTTP <status>`. */
+export function reasonOf(status: number): string {
+  return REASONS[status] ?? `HTTP ${status}`;
+}
+
+/** A gateway's error page (a load balancer or CDN in front of the provider): HTML, not JSON. */
+export function sendGatewayPage(res: ServerResponse, status: number): void {
+  const title = `${status} ${reasonOf(status)}`;
+  const page = `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
+  sendText(res, status, page, 'text/html');
+}
+
+/**
+ * In `html` mode, answers a `[sim:http<status>]` rejection as a gateway's HTML page and returns true; otherwise
+ * (a provider-code rejection, or `provider` mode) answers nothing and returns false, for the dialect to answer.
+ */
+export function answeredByGateway(mode: GatewayErrorMode, res: ServerResponse, rejection: SubmitRejection): boolean {
+  if (rejection.kind !== 'http' || mode !== 'html') return false;
+  sendGatewayPage(res, rejection.status);
+  return true;
 }

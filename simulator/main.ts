@@ -15,6 +15,8 @@ const environment = z.object({
   KLINGFLOW_SIMULATOR_SECRET_KEY: optionalText,
   /** JSON: account limits per dialect, e.g. {"kling": {"maxConcurrent": 3}, "replicate": {"createsPerMinute": 6}}. */
   KLINGFLOW_SIMULATOR_LIMITS: optionalText,
+  KLINGFLOW_SIMULATOR_GATEWAY_ERRORS: z.enum(['provider', 'html']).optional(),
+  KLINGFLOW_SIMULATOR_DATA_RETENTION_MS: z.coerce.number().int().min(0).optional(),
 });
 
 const settings = environment.parse(
@@ -26,6 +28,8 @@ const simulator = await startSimulator({
   latencyMs: settings.KLINGFLOW_SIMULATOR_LATENCY_MS,
   progressSteps: settings.KLINGFLOW_SIMULATOR_PROGRESS_STEPS,
   webhookSecret: settings.KLINGFLOW_SIMULATOR_WEBHOOK_SECRET,
+  gatewayErrors: settings.KLINGFLOW_SIMULATOR_GATEWAY_ERRORS,
+  dataRetentionMs: settings.KLINGFLOW_SIMULATOR_DATA_RETENTION_MS,
   credentials: {
     apiKey: settings.KLINGFLOW_SIMULATOR_API_KEY,
     accessKey: settings.KLINGFLOW_SIMULATOR_ACCESS_KEY,

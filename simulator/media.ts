@@ -46,7 +46,8 @@ export function mediaRoutes(engine: TaskEngine): Route[] {
 
 function serveMedia(engine: TaskEngine, res: ServerResponse, taskId: string, kind: MediaKind, headOnly: boolean): void {
   const task = engine.get(taskId);
-  if (task?.status !== 'succeeded') {
+  // A task that did not succeed (or was cancelled) has no video; removed outputs are gone.
+  if (task?.status !== 'succeeded' || task.outputsRemovedAt !== null) {
     sendText(res, 404, 'Not Found');
     return;
   }

@@ -1,7 +1,12 @@
-// The provider simulator: one node:http server on 127.0.0.1 hosting every dialect's routes over a shared
-// task engine, plus media and `/_sim/` control routes.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// The provider simulator: one loopback port hosting every dialect's routes over a shared task engine, plus media and
+// `/_sim/` control routes. The port speaks plain HTTP and, for the media links of providers whose outputs are https
+// (Replicate's FileOutput needs an `https:` URL), TLS with a loopback-only certificate (fixtures/tls): the first byte
+// of a connection tells the two apart.
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { Webhook } from 'standardwebhooks';
 import type { SimulatorCredentials } from './auth.ts';
 import { DEFAULT_CALLBACK_RETRY, type CallbackRetryPolicy } from './callbacks.ts';
@@ -15,13 +20,27 @@ import { replicateDialect } from './dialects/replicate.ts';
 import { klinggeneratorDialect } from './dialects/klinggenerator.ts';
 import { kling3apiDialect } from './dialects/kling3api.ts';
 import { TaskEngine, type SimRejection, type SimTask } from './engine.ts';
+import { BodyTooLargeError, matchRoute, readBody, sendJson, type GatewayErrorMode, type Route } from './http.ts';
 import type { DialectLimits } from './limits.ts';
-import { BodyTooLargeError, matchRoute, readBody, sendJson, type Route } from './http.ts';
 import { mediaRoutes } from './media.ts';
 
 export type { SimTask, SimTaskStatus, SimRejection } from './engine.ts';
 export type { SimulatorCredentials } from './auth.ts';
 export type { DialectLimits, LimitRefusal } from './limits.ts';
+export type { GatewayErrorMode } from './http.ts';
+
+/**
+ * The loopback-only certificate (127.0.0.1 and localhost) the simulator's TLS side presents, as PEM. Clients in
+ * another process trust it with `NODE_EXTRA_CA_CERTS=simulator/fixtures/tls/loopback-cert.pem`.
+ */
+export const SIMULATOR_CERTIFICATE = readFileSync(new URL('./fixtures/tls/loopback-cert.pem', import.meta.url), 'utf8');
+const SIMULATOR_KEY = readFileSync(new URL('./fixtures/tls/loopback-key.pem', import.meta.url), 'utf8');
+
+/** First byte of a TLS ClientHello (a handshake record). */
+const TLS_HANDSHAKE = 0x16;
+
+/** Replicate removes a prediction's inputs, outputs and logs an hour after it ends (Replicate docs, "Data retention"). */
+export const DEFAULT_DATA_RETENTION_MS = 60 * 60 * 1000;
 
 export interface SimulatorOptions {
   /** 0 = any free port; the server binds 127.0.0.1 only. */
@@ -45,10 +64,27 @@ export interface SimulatorOptions {
    * a limit gets that dialect's own refusal (Kling 1303/1302, a 429 with its retry hint...). Default: no limits.
    */
   limits?: Readonly<Record<string, DialectLimits>>;
+  /**
+   * How `[sim:http<status>]` rejections are answered: `provider` (default), in each dialect's own error shape, or
+   * `html`, on every mount, as a gateway in front of the provider would: an HTML page, not JSON. Changeable at run
+   * time (`setGatewayErrors`, `POST /_sim/settings`).
+   */
+  gatewayErrors?: GatewayErrorMode;
+  /** How long a provider that removes outputs (Replicate) keeps them after a task ends (default an hour). */
+  dataRetentionMs?: number;
+  /**
+   * Add the loopback certificate to this process's trusted CAs (default true), so in-process clients (the local
+   * stack's Archive step, tests) can fetch the simulator's https media links. Another process sets
+   * NODE_EXTRA_CA_CERTS instead.
+   */
+  trustCertificate?: boolean;
 }
 
 export interface Simulator {
+  /** `http://127.0.0.1:<port>`. */
   url: string;
+  /** The same port over TLS, `https://127.0.0.1:<port>` (certificate: SIMULATOR_CERTIFICATE). */
+  secureUrl: string;
   port: number;
   close(): Promise<void>;
   /** Snapshot of every task, oldest first. */
@@ -61,6 +97,8 @@ export interface Simulator {
   peakInFlight(): Record<string, number>;
   /** Each served dialect's base URL and adapter settings, by dialect name. */
   endpoints(): Record<string, { baseUrl: string; settings: Record<string, string> }>;
+  /** How `[sim:http<status>]` rejections are answered from now on (see SimulatorOptions.gatewayErrors). */
+  setGatewayErrors(mode: GatewayErrorMode): void;
 }
 
 export const DIALECTS: readonly Dialect[] = [
@@ -84,21 +122,27 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   });
 
   let url = '';
+  let secureUrl = '';
+  const runtime = { gatewayErrors: options.gatewayErrors ?? 'provider' };
   const dialects = options.dialects ?? DIALECTS;
   const contextOf = (dialect: Dialect): DialectContext => {
     const settings = options.dialectSettings?.[dialect.name];
     return {
       engine,
       baseUrl: () => url,
+      secureBaseUrl: () => secureUrl,
       mountUrl: () => `${url}/${dialect.name}`,
       credentials: settings?.credentials ?? options.credentials,
       webhookSecret: settings?.webhookSecret ?? options.webhookSecret,
+      gatewayErrors: () => runtime.gatewayErrors,
+      dataRetentionMs: options.dataRetentionMs ?? DEFAULT_DATA_RETENTION_MS,
     };
   };
   const routes: Route[] = [
     ...controlRoutes(
       engine,
       dialects.map((dialect) => dialect.name),
+      runtime,
     ),
     ...mediaRoutes(engine),
     // Each dialect under /<name>; kling also at the root, where the official API has its paths.
@@ -106,8 +150,23 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     ...dialects.filter((dialect) => dialect.name === 'kling').flatMap((dialect) => dialect.routes(contextOf(dialect))),
   ];
 
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     dispatch(engine, routes, req, res).catch((error: unknown) => replyWithFailure(res, error));
+  };
+  const plain = createServer(handler);
+  const secure = createTlsServer({ cert: SIMULATOR_CERTIFICATE, key: SIMULATOR_KEY }, handler);
+  // One port for both: a connection whose first byte opens a TLS handshake goes to the TLS server.
+  const server = createNetServer({ pauseOnConnect: true }, (socket: Socket) => {
+    socket.once('readable', () => {
+      const first = socket.read(1) as Buffer | null;
+      if (!first) {
+        socket.destroy();
+        return;
+      }
+      socket.unshift(first);
+      (first[0] === TLS_HANDSHAKE ? (secure as unknown as Server) : plain).emit('connection', socket);
+      socket.resume();
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -118,10 +177,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   });
   const port = (server.address() as AddressInfo).port;
   url = `http://127.0.0.1:${port}`;
+  secureUrl = `https://127.0.0.1:${port}`;
+  if (options.trustCertificate ?? true) trustInThisProcess(SIMULATOR_CERTIFICATE);
 
   let closing: Promise<void> | null = null;
   return {
     url,
+    secureUrl,
     port,
     tasks: () => structuredClone(engine.list()),
     rejections: () => structuredClone(engine.rejections()),
@@ -134,15 +196,25 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         }),
       ),
     reset: () => engine.reset(),
+    setGatewayErrors: (mode) => {
+      runtime.gatewayErrors = mode;
+    },
     close: () => {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeAllConnections();
+        plain.closeAllConnections();
+        secure.closeAllConnections();
         await Promise.all([engine.close(), stopped]);
       })();
       return closing;
     },
   };
+}
+
+/** Adds a certificate to the CAs this process's TLS clients (fetch included) trust, once. */
+function trustInThisProcess(certificate: string): void {
+  const trusted = getCACertificates('default');
+  if (!trusted.includes(certificate)) setDefaultCACertificates([...trusted, certificate]);
 }
 
 /** The same routes under a path prefix. */

@@ -41,4 +41,12 @@ describe('dependency rule', () => {
   it('holds for the product code', async () => {
     expect(await violationsIn(ROOT, ['lambdas', 'lib', 'local', 'cli', 'simulator', 'bin'])).toEqual([]);
   });
+
+  it('sees the packages the product imports (an excluded node_modules would hide every @aws-sdk import)', async () => {
+    const result = await cruise(['lambdas/aws/clients.ts'], { ...config.options, baseDir: ROOT, validate: false });
+    const clients = (result.output as ICruiseResult).modules.find((m) => m.source === 'lambdas/aws/clients.ts');
+    expect(clients?.dependencies.map((d) => d.resolved)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^node_modules\/@aws-sdk\/client-s3\//)]),
+    );
+  });
 });

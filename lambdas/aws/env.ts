@@ -3,7 +3,8 @@
 // writes them on one machine, and `config` below reads them. Adding a setting: a name in ENV, a reader in
 // `config`, and the value where lib/ and local/ set the others. This file is a contract: no AWS SDK, no I/O.
 import { z } from 'zod';
-import { parseConcurrencySetting, type ConcurrencyLimits } from '../domain/admission.ts';
+import { type ConcurrencyLimits, parseConcurrencySetting } from '../domain/admission.ts';
+import { DEFAULT_SHARE_LINK_SECONDS } from '../domain/share-link.ts';
 
 /** Names of the deployment-wide variables. */
 export const ENV = {
@@ -28,6 +29,8 @@ export const ENV = {
   downloadUrlSeconds: 'KLINGFLOW_DOWNLOAD_URL_SECONDS',
   /** `true`: callback URLs may name this machine (loopback, plain http). Only the local stack sets it. */
   allowLoopbackCallbackUrls: 'KLINGFLOW_ALLOW_LOOPBACK_CALLBACK_URLS',
+  /** Seconds a share link in a notice or webhook works after its job finished (default 7 days). */
+  shareLinkSeconds: 'KLINGFLOW_SHARE_LINK_SECONDS',
   /** `true`: path-style S3 addressing (the local S3 emulator needs it). */
   s3ForcePathStyle: 'KLINGFLOW_S3_FORCE_PATH_STYLE',
   /** The admission table: slots and queues of admission control. */
@@ -41,7 +44,7 @@ export const ENV = {
 } as const;
 
 /** Secrets of the deployment itself (not of a provider). */
-export type DeploymentSecretName = 'CALLBACK_SECRET' | 'WEBHOOK_SECRET';
+export type DeploymentSecretName = 'CALLBACK_SECRET' | 'WEBHOOK_SECRET' | 'SHARE_SECRET';
 
 /**
  * Where a deployment secret comes from: on AWS the ARN of its Secrets Manager secret (`KLINGFLOW_<NAME>_ARN`), on
@@ -121,6 +124,8 @@ export const config = {
   providerTimeoutMs: () => positiveInt(ENV.providerTimeoutMs, 20_000),
   /** Seconds. */
   downloadUrlSeconds: () => positiveInt(ENV.downloadUrlSeconds, 300),
+  /** Seconds. */
+  shareLinkSeconds: () => positiveInt(ENV.shareLinkSeconds, DEFAULT_SHARE_LINK_SECONDS),
   s3ForcePathStyle: () => process.env[ENV.s3ForcePathStyle] === 'true',
   admissionTable: () => requireEnv(ENV.admissionTable),
   /** Seconds. */

@@ -4,13 +4,20 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { JobRecord, TERMINAL_STATUSES, type JobStatus } from '../domain/job.ts';
+import { JOB_ID_PATTERN, JOB_STATUSES, JobRecord, TERMINAL_STATUSES, type JobStatus } from '../domain/job.ts';
 import { InvalidCursor, type JobChanges, type JobPage, type JobRepository, type WebhookChange } from '../jobs/ports.ts';
 
 export const INDEX_BY_STATUS = 'byStatus';
 export const INDEX_BY_CREATED_AT = 'byCreatedAt';
 
-const CursorKey = z.record(z.string(), z.string());
+/**
+ * The page cursors this store hands out: the LastEvaluatedKey of one index, exactly. A cursor of another shape, of
+ * the other index, or of another status is refused (`InvalidCursor`) before DynamoDB sees it.
+ */
+const CursorKey = {
+  byStatus: z.strictObject({ jobId: z.string().regex(JOB_ID_PATTERN), status: z.enum(JOB_STATUSES), createdAt: z.iso.datetime() }),
+  byCreatedAt: z.strictObject({ jobId: z.string().regex(JOB_ID_PATTERN), kind: z.literal('JOB'), createdAt: z.iso.datetime() }),
+};
 
 /** The jobs table on DynamoDB: the {@link JobRepository} of a deployment and of the local stack. */
 export class JobStore implements JobRepository {
@@ -73,7 +80,7 @@ export class JobStore implements JobRepository {
         ExpressionAttributeValues: values,
         ScanIndexForward: false,
         Limit: options.limit,
-        ExclusiveStartKey: options.cursor ? decodeCursor(options.cursor) : undefined,
+        ExclusiveStartKey: options.cursor ? decodeCursor(options.cursor, options.status) : undefined,
       }),
     );
     return {
@@ -242,10 +249,16 @@ function encodeCursor(key: Record<string, unknown>): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-function decodeCursor(cursor: string): Record<string, string> {
+function decodeCursor(cursor: string, status: JobStatus | undefined): Record<string, string> {
   try {
-    return CursorKey.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (status === undefined) return CursorKey.byCreatedAt.parse(key);
+    const parsed = CursorKey.byStatus.parse(key);
+    if (parsed.status === status) return parsed;
   } catch {
-    throw new InvalidCursor('cursor is not one this API returned');
+    // refused below
   }
+  throw new InvalidCursor(
+    `is not a cursor this API returned for this listing${status ? ` (status ${status})` : ''}; pass nextCursor back as it is`,
+  );
 }

@@ -1,6 +1,8 @@
 // The composition root: the one place that builds the real dependencies of the use cases from the environment
 // (env.ts) and the AWS clients (clients.ts). Handlers ask this module for what they need and stay wiring only;
 // tests of a use case build the same dependency shapes with fakes instead.
+import type { Job } from '../domain/job.ts';
+import { shareLinksOf } from '../domain/share-link.ts';
 import type { ProviderLookup } from '../domain/validation.ts';
 import type { CancelJobDeps } from '../jobs/cancel-job.ts';
 import type { CreateJobDeps } from '../jobs/create-job.ts';
@@ -15,7 +17,7 @@ import { DynamoAdmissionStore } from './admission-store.ts';
 import { dynamo, sfn } from './clients.ts';
 import { config } from './env.ts';
 import { JobStore } from './job-store.ts';
-import { providerCredentials } from './secrets.ts';
+import { providerCredentials, shareSecret } from './secrets.ts';
 import { failWait, resumeWait, resumeWithResult, startJobExecution } from './step-functions.ts';
 
 /** The jobs table of this deployment (or of the local stack). */
@@ -113,3 +115,11 @@ export const cancelJobDeps = (): CancelJobDeps => ({
   },
   failWait: failWorkflowWait,
 });
+
+/** The share links of a finished job's outputs, signed with the deployment's share secret (none unless SUCCEEDED). */
+export async function shareLinksFor(
+  job: Pick<Job, 'jobId' | 'status' | 'finishedAt' | 'outputs'>,
+): Promise<{ video?: string; thumbnail?: string }> {
+  if (job.status !== 'SUCCEEDED') return {};
+  return shareLinksOf(job, await shareSecret(), config.publicUrl(), config.shareLinkSeconds());
+}

@@ -1,16 +1,26 @@
 // Archiving a provider's result into our bucket: stream the download into a multipart upload, hashing and
 // counting on the way, so memory stays constant whatever the size. Provider URLs expire, so this runs once
 // per job, right after the provider reports success.
+//
+// The download goes out through lambdas/aws/outbound.ts: the URL is checked as written (url-policy.ts), every
+// address its host resolves to is checked on the socket that connects, and every redirect is checked again. The
+// body flows through `stream/promises` pipeline, so an error anywhere (a connection cut mid-body, a timeout, S3
+// failing) ends the whole copy with a typed error instead of an unhandled 'error' event.
 import { createHash } from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ProviderError } from '../domain/errors.ts';
 import type { StoredObject } from '../domain/job.ts';
 import { checkPublicUrl } from '../domain/url-policy.ts';
+import { BlockedDestination, type OutboundPolicy, type OutboundResponse, sendOutbound } from './outbound.ts';
 
-/** The source answered that the object is gone or forbidden (an expired provider URL): retrying won't help. */
+/**
+ * The result cannot be archived and retrying will not help: the source answered that it is gone or forbidden (an
+ * expired provider URL), it points somewhere klingflow does not fetch from, or it is larger than the archive takes.
+ * The job ends `RESULT_UNAVAILABLE` (lambdas/workflow/failure.ts).
+ */
 export class ArchiveSourceGone extends Error {
   override readonly name = 'ArchiveSourceGone';
 }
@@ -20,80 +30,150 @@ export interface ArchiveTarget {
   key: string;
   /** Used when the source sends no content type. */
   defaultContentType: string;
+  /** Largest object archived, in bytes: a larger Content-Length is refused before the body is read, and a body that grows past it is cut off. */
+  maxBytes: number;
 }
 
 export interface ArchiveDeps {
   s3: S3Client;
-  fetch: typeof fetch;
-  /** Hosts trusted besides public ones: the provider's own configured host (the simulator on loopback, say). */
-  trustedHosts: readonly string[];
+  /**
+   * Where downloads may go: public addresses only, except `trustedHosts` (the provider's own configured host, the
+   * simulator on loopback, say). `resolve` is DNS (tests pass a table).
+   */
+  outbound: OutboundPolicy;
+  /** Milliseconds for the whole download, headers and body, redirects included. */
   timeoutMs: number;
 }
 
 const MAX_REDIRECTS = 3;
 const PART_SIZE = 8 * 1024 * 1024;
 
-async function download(deps: ArchiveDeps, url: string): Promise<Response> {
+/** A URL's host, for messages (never its path or query: result URLs carry signatures). */
+const hostOf = (url: string): string => {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '(not a URL)';
+  }
+};
+
+/** The URL as it may be fetched, or why not: trusted hosts as they are, anything else must pass the URL policy. */
+function fetchableUrl(deps: ArchiveDeps, url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ArchiveSourceGone('refusing to download the result: its URL is not a valid URL');
+  }
+  if ((deps.outbound.trustedHosts ?? []).includes(parsed.host)) return parsed;
+  const verdict = checkPublicUrl(url, { allowLoopback: deps.outbound.allowLoopback });
+  if (!verdict.ok) throw new ArchiveSourceGone(`refusing to download the result: the URL ${verdict.reason}`);
+  return verdict.url;
+}
+
+/** The first answer that is not a redirect, following at most {@link MAX_REDIRECTS}, each one checked again. */
+async function download(deps: ArchiveDeps, url: string, signal: AbortSignal): Promise<OutboundResponse> {
   let current = url;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    assertFetchable(deps, current);
-    let response: Response;
+    const target = fetchableUrl(deps, current);
+    let response: OutboundResponse;
     try {
-      response = await deps.fetch(current, { redirect: 'manual', signal: AbortSignal.timeout(deps.timeoutMs) });
+      response = await sendOutbound(target, { method: 'GET', signal }, deps.outbound);
     } catch (error) {
-      throw new ProviderError('network', `downloading the result failed: ${(error as Error).message}`, { cause: error });
+      if (error instanceof BlockedDestination) throw new ArchiveSourceGone(`refusing to download the result: ${error.message}`);
+      throw new ProviderError('network', `downloading the result from ${target.host} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
-    const location = response.headers.get('location');
-    if (response.status >= 300 && response.status < 400 && location) {
-      current = new URL(location, current).toString();
+    const { status, headers } = response;
+    if (status >= 300 && status < 400 && headers.location) {
+      response.body.destroy();
+      current = new URL(headers.location, target).toString();
       continue;
     }
-    if ([401, 403, 404, 410].includes(response.status)) {
-      throw new ArchiveSourceGone(`the result URL answered ${response.status}: it has expired or was removed`);
+    if ([401, 403, 404, 410].includes(status)) {
+      response.body.destroy();
+      throw new ArchiveSourceGone(`the result URL answered ${status}: it has expired or was removed`);
     }
-    if (!response.ok || !response.body) {
-      throw new ProviderError('server', `downloading the result failed with HTTP ${response.status}`, { httpStatus: response.status });
+    if (status < 200 || status >= 300) {
+      response.body.destroy();
+      throw new ProviderError('server', `downloading the result failed with HTTP ${status}`, { httpStatus: status });
     }
     return response;
   }
   throw new ProviderError('server', `the result URL redirected more than ${MAX_REDIRECTS} times`);
 }
 
-function assertFetchable(deps: ArchiveDeps, url: string): void {
-  const parsed = new URL(url);
-  if (deps.trustedHosts.includes(parsed.host)) return;
-  const verdict = checkPublicUrl(url);
-  if (!verdict.ok) throw new ArchiveSourceGone(`refusing to download the result: the URL ${verdict.reason}`);
+/** A declared Content-Length, or `undefined` when absent or not a whole number. */
+function declaredLength(headers: OutboundResponse['headers']): number | undefined {
+  const raw = headers['content-length'];
+  return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
 }
 
+/** A body that grew past the archive's limit. */
+class TooLarge extends Error {}
+
+/**
+ * Copies the result at `sourceUrl` to `target` and returns what was stored, with its size and SHA-256. Throws:
+ * - {@link ArchiveSourceGone} (terminal) when the URL, a redirect or a resolved address is refused, the source
+ *   answers 401/403/404/410, or the result is larger than `target.maxBytes`;
+ * - `ProviderError('network')` (retried by the workflow) when the connection fails, times out, or is cut before
+ *   the declared Content-Length arrived ("the download was truncated (N of M bytes)"), or S3 fails mid-stream;
+ * - `ProviderError('server')` for another non-2xx answer or too many redirects.
+ */
 export async function archiveObject(deps: ArchiveDeps, sourceUrl: string, target: ArchiveTarget): Promise<StoredObject> {
-  const response = await download(deps, sourceUrl);
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  const contentType = response.headers.get('content-type')?.split(';')[0]?.trim() || target.defaultContentType;
+  const signal = AbortSignal.timeout(deps.timeoutMs);
+  const response = await download(deps, sourceUrl, signal);
+  const declared = declaredLength(response.headers);
+  if (declared !== undefined && declared > target.maxBytes) {
+    response.body.destroy();
+    throw new ArchiveSourceGone(`the result is ${declared} bytes; at most ${target.maxBytes} are archived`);
+  }
+  const contentType = response.headers['content-type']?.split(';')[0]?.trim() || target.defaultContentType;
   const hash = createHash('sha256');
   let bytes = 0;
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
       bytes += chunk.length;
+      if (bytes > target.maxBytes) return done(new TooLarge());
+      hash.update(chunk);
       done(null, chunk);
     },
   });
-  const body = Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>).pipe(meter);
   const upload = new Upload({
     client: deps.s3,
-    params: { Bucket: target.bucket, Key: target.key, Body: body, ContentType: contentType },
+    params: { Bucket: target.bucket, Key: target.key, Body: meter, ContentType: contentType },
     partSize: PART_SIZE,
     queueSize: 2,
     leavePartsOnError: false,
   });
-  try {
-    await upload.done();
-  } catch (error) {
-    throw new ProviderError('network', `archiving the result failed mid-stream: ${(error as Error).message}`, { cause: error });
+  // Both ends settle: the download into the meter, and the upload out of it. Whichever fails first stops the other.
+  const piped = pipeline(response.body, meter);
+  const uploaded = upload.done().catch((error: unknown) => {
+    meter.destroy(error as Error);
+    throw error;
+  });
+  const [download_, upload_] = await Promise.allSettled([piped, uploaded]);
+  if (download_.status === 'rejected' || upload_.status === 'rejected') {
+    if (download_.status === 'rejected' && download_.reason instanceof TooLarge) {
+      throw new ArchiveSourceGone(`the result grew past ${target.maxBytes} bytes; at most ${target.maxBytes} are archived`);
+    }
+    if (declared !== undefined && bytes < declared) {
+      throw new ProviderError('network', `the download was truncated (${bytes} of ${declared} bytes)`, {
+        cause: reasonOf(download_, upload_),
+      });
+    }
+    const cause = reasonOf(download_, upload_) as Error;
+    const during = download_.status === 'rejected' ? `downloading the result from ${hostOf(sourceUrl)}` : 'storing the result';
+    throw new ProviderError('network', `archiving failed while ${during}, after ${bytes} bytes: ${cause?.message ?? cause}`, { cause });
   }
-  if (Number.isFinite(declared) && declared !== bytes) {
-    throw new ProviderError('network', `the download was truncated: ${bytes} of ${declared} bytes arrived`);
+  if (declared !== undefined && declared !== bytes) {
+    throw new ProviderError('network', `the download was truncated (${bytes} of ${declared} bytes)`);
   }
   return { bucket: target.bucket, key: target.key, bytes, sha256: hash.digest('hex'), contentType };
+}
+
+/** The first rejection's reason: the download's when both failed (the upload's error is then its echo). */
+function reasonOf(...results: PromiseSettledResult<unknown>[]): unknown {
+  return results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason;
 }

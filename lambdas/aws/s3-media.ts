@@ -1,8 +1,16 @@
 // Input media stored in the inputs bucket ({s3Key} refs: S3 uploads, or API jobs naming an upload): checked
 // against the provider's image policy before anything is sent, and handed to the provider in the form it takes
 // (a short-lived signed URL, or the bytes as bare base64).
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+//
+// Objects are read through `stream/promises` pipeline with a byte cap, and counted against their Content-Length:
+// a read cut short is a typed, retryable network error ("the download was truncated (N of M bytes)"), never an
+// unhandled stream error. `{url}` inputs are not fetched here: the provider fetches them (their URL was checked
+// and normalised when the job was created).
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { ProviderError } from '../domain/errors.ts';
 import { checkImage } from '../domain/image-check.ts';
 import type { MediaRef, ResolvedRequest } from '../domain/job.ts';
 import type { ImageInputPolicy } from '../domain/capabilities.ts';
@@ -10,7 +18,7 @@ import type { SubmitRequest } from '../providers/port.ts';
 
 /** How long a provider has to fetch a signed input URL. */
 const SIGNED_INPUT_SECONDS = 3600;
-/** Largest image read when the provider states no limit. */
+/** Largest image read when the provider states no limit, and the most ever inlined as base64 (bytes). */
 const DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024;
 
 interface ImageField {
@@ -31,18 +39,58 @@ export function usesStoredMedia(request: ResolvedRequest): boolean {
   return [...imageFields(request).map((f) => f.ref), ...(request.video ? [request.video] : [])].some((ref) => 's3Key' in ref);
 }
 
-/** The bytes of a GetObject answer; S3 always sends a body for an object that exists. */
-async function bodyBytes(body: { transformToByteArray(): Promise<Uint8Array> } | undefined, key: string): Promise<Uint8Array> {
-  if (!body) throw new Error(`S3 returned no body for ${key}`);
-  return body.transformToByteArray();
+/** A stored object's bytes, or only its size when it is larger than the cap (then nothing past the headers is read). */
+export interface StoredRead {
+  bytes?: Uint8Array;
+  /** The object's size in bytes, as S3 declared it (or as counted, when it declared none). */
+  size: number;
 }
 
-async function readObject(s3: S3Client, bucket: string, key: string, maxBytes: number): Promise<{ bytes?: Uint8Array; size: number }> {
-  const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-  const size = head.ContentLength ?? 0;
-  if (size > maxBytes) return { size };
+/** A body that grew past its cap while being read. */
+class OverCap extends Error {}
+
+/**
+ * Reads an object of the inputs bucket: its bytes when it is at most `maxBytes`, else only its declared size.
+ * Throws what S3 throws for the request itself (`NoSuchKey` for a missing key), and `ProviderError('network')`,
+ * which the workflow retries, when the body fails or ends before its Content-Length ("the download was truncated
+ * (N of M bytes)").
+ */
+export async function readStoredObject(s3: S3Client, bucket: string, key: string, maxBytes: number): Promise<StoredRead> {
   const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return { bytes: await bodyBytes(object.Body, key), size };
+  const body = object.Body as NodeJS.ReadableStream | undefined;
+  const declared = object.ContentLength;
+  if (!body) throw new ProviderError('server', `S3 returned no body for ${key}`);
+  if (declared !== undefined && declared > maxBytes) {
+    (body as unknown as { destroy?: () => void }).destroy?.();
+    return { size: declared };
+  }
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  const collect = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) return done(new OverCap());
+      chunks.push(chunk);
+      done();
+    },
+  });
+  try {
+    await pipeline(body, collect);
+  } catch (error) {
+    if (error instanceof OverCap) return { size: bytes };
+    if (declared !== undefined && bytes < declared) {
+      throw new ProviderError('network', `the download was truncated (${bytes} of ${declared} bytes): ${key} from the inputs bucket`, {
+        cause: error,
+      });
+    }
+    throw new ProviderError('network', `reading ${key} from the inputs bucket failed after ${bytes} bytes: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  if (declared !== undefined && bytes !== declared) {
+    throw new ProviderError('network', `the download was truncated (${bytes} of ${declared} bytes): ${key} from the inputs bucket`);
+  }
+  return { bytes: Buffer.concat(chunks), size: bytes };
 }
 
 /** Problems with the stored images of a request, per field; an unreadable object is a problem too. */
@@ -56,9 +104,9 @@ export async function checkStoredImages(
   for (const { path, ref } of imageFields(request)) {
     if (!('s3Key' in ref)) continue;
     const maxBytes = policy?.maxBytes ?? DEFAULT_MAX_IMAGE_BYTES;
-    let object: { bytes?: Uint8Array; size: number };
+    let object: StoredRead;
     try {
-      object = await readObject(s3, bucket, ref.s3Key, maxBytes);
+      object = await readStoredObject(s3, bucket, ref.s3Key, maxBytes);
     } catch (error) {
       const name = (error as Error).name;
       if (name !== 'NotFound' && name !== 'NoSuchKey') throw error;
@@ -89,8 +137,11 @@ export async function mediaForProvider(
   const render = async (ref: MediaRef, kind: 'image' | 'video'): Promise<string> => {
     if ('url' in ref) return ref.url;
     if (kind === 'image' && transport === 'base64') {
-      const object = await s3.send(new GetObjectCommand({ Bucket: bucket(), Key: ref.s3Key }));
-      return Buffer.from(await bodyBytes(object.Body, ref.s3Key)).toString('base64');
+      const object = await readStoredObject(s3, bucket(), ref.s3Key, DEFAULT_MAX_IMAGE_BYTES);
+      if (!object.bytes) {
+        throw new ProviderError('invalid', `${ref.s3Key} is ${object.size} bytes; at most ${DEFAULT_MAX_IMAGE_BYTES} are sent inline`);
+      }
+      return Buffer.from(object.bytes).toString('base64');
     }
     return getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket(), Key: ref.s3Key }), { expiresIn: SIGNED_INPUT_SECONDS });
   };

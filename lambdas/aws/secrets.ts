@@ -28,6 +28,9 @@ export const callbackSecret = (): Promise<string> => deploymentSecret('CALLBACK_
 /** Signs the webhooks sent to callers (Standard Webhooks: receivers verify with `whsec_` + this value). */
 export const webhookSecret = (): Promise<string> => deploymentSecret('WEBHOOK_SECRET');
 
+/** Keys the share links in notices and webhooks (HMAC-SHA256). */
+export const shareSecret = (): Promise<string> => deploymentSecret('SHARE_SECRET');
+
 const SecretCredentials = z.object({
   apiKey: z.string().optional(),
   accessKey: z.string().optional(),

@@ -1,6 +1,7 @@
 // The job: the create request a caller sends (docs/api.md, "Create body") and the record klingflow keeps.
 // Everything at the HTTP boundary is parsed with these schemas; the types come from them.
 import { z } from 'zod';
+import { normalizeUrl } from './url-policy.ts';
 
 export const JOB_STATUSES = ['QUEUED', 'SUBMITTED', 'PROCESSING', 'ARCHIVING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'] as const;
 export const JobStatus = z.enum(JOB_STATUSES);
@@ -13,31 +14,93 @@ export const MODES = ['text-to-video', 'image-to-video', 'reference-to-video', '
 export const Mode = z.enum(MODES);
 export type Mode = z.infer<typeof Mode>;
 
-const MediaRef = z
-  .union([
-    z.strictObject({ url: z.url({ protocol: /^https?$/ }).describe('a public http(s) URL') }),
-    z.strictObject({ s3Key: z.string().min(1).max(1024) }),
-  ])
-  .describe('either {url} or {s3Key}');
+/**
+ * What a job id looks like to anyone who sends one (docs/api.md, "Conventions"): 1–80 characters of
+ * `[A-Za-z0-9_-]`, because each id is also its Step Functions execution's name. Ids klingflow makes are `job_…`.
+ */
+export const JOB_ID_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
+
+/** Why `value` cannot be a job id (to follow the parameter's name), or `undefined` when it can. */
+export function jobIdProblem(value: string): string | undefined {
+  if (JOB_ID_PATTERN.test(value)) return undefined;
+  const shown = value.length > 100 ? `${value.slice(0, 100)}… (${value.length} characters)` : value;
+  return `'${shown}' is not a job id: job ids are 1 to 80 characters of A-Z, a-z, 0-9, '_' and '-'`;
+}
+
+/**
+ * Keys refused in every map a caller sends (the create body, `metadata`, upload manifests): JavaScript gives them
+ * meaning on every object, and libraries that copy or marshal objects (the DynamoDB marshaller among them) trip
+ * over them.
+ */
+export const RESERVED_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
+/** Deepest nesting of arrays and objects a create body may have (the schema itself needs three levels). */
+export const MAX_BODY_DEPTH = 8;
+
+/** Longest `metadata` key and value, in characters, and the most `metadata` may take as JSON, in bytes. */
+export const METADATA_LIMITS = { keyLength: 128, valueLength: 1024, jsonBytes: 2048 } as const;
+
+/**
+ * A URL a caller gives, parsed and normalised (`normalizeUrl` in url-policy.ts: at most 2,048 characters, http or
+ * https, no credentials, backslashes, spaces or control characters); the request keeps the normal form only.
+ * Whether its host may be used (public, or loopback on the local stack) is checked in validation.ts.
+ */
+const CallerUrl = z.string().transform((raw, ctx) => {
+  const verdict = normalizeUrl(raw);
+  if (verdict.ok) return verdict.url.href;
+  ctx.issues.push({ code: 'custom', input: raw, message: verdict.reason });
+  return z.NEVER;
+});
+
+/** A URL as stored on a job (already normalised when it was created; read back as it is). */
+const StoredUrl = z.string();
+
+/** A media reference: exactly one of `{url}` and `{s3Key}`; problems are reported at `<field>.url`, `<field>.s3Key` or the field. */
+const mediaRef = (url: z.ZodType<string, string>) =>
+  z
+    .strictObject({ url: url.describe('a public http(s) URL').optional(), s3Key: z.string().min(1).max(1024).optional() })
+    .refine((ref) => (ref.url === undefined) !== (ref.s3Key === undefined), { message: 'give exactly one of url and s3Key' })
+    .transform((ref): { url: string } | { s3Key: string } => (ref.url !== undefined ? { url: ref.url } : { s3Key: ref.s3Key ?? '' }))
+    .describe('either {url} or {s3Key}');
+
+const MediaRef = mediaRef(CallerUrl);
 export type MediaRef = z.infer<typeof MediaRef>;
+const StoredMediaRef = mediaRef(StoredUrl);
+
+/** A number DynamoDB stores exactly: at most six decimal places (so nothing underflows its 1E-130 floor). */
+const decimal = (min: number, max: number) =>
+  z
+    .number()
+    .min(min)
+    .max(max)
+    .refine((n) => Math.round(n * 1e6) / 1e6 === n, { message: 'must have at most 6 decimal places' });
 
 const CameraControl = z.strictObject({
   type: z.enum(['simple', 'down_back', 'forward_up', 'right_turn_forward', 'left_turn_forward']),
   config: z
     .strictObject({
-      horizontal: z.number().min(-10).max(10).optional(),
-      vertical: z.number().min(-10).max(10).optional(),
-      pan: z.number().min(-10).max(10).optional(),
-      tilt: z.number().min(-10).max(10).optional(),
-      roll: z.number().min(-10).max(10).optional(),
-      zoom: z.number().min(-10).max(10).optional(),
+      horizontal: decimal(-10, 10).optional(),
+      vertical: decimal(-10, 10).optional(),
+      pan: decimal(-10, 10).optional(),
+      tilt: decimal(-10, 10).optional(),
+      roll: decimal(-10, 10).optional(),
+      zoom: decimal(-10, 10).optional(),
     })
     .optional(),
 });
 
 const Metadata = z
-  .record(z.string().max(128), z.string().max(1024))
-  .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= 2048, { message: 'metadata must be at most 2 KB as JSON' });
+  .record(
+    z
+      .string()
+      .min(1)
+      .max(METADATA_LIMITS.keyLength)
+      .refine((key) => !RESERVED_KEYS.includes(key), { message: `is a reserved name; ${RESERVED_KEYS.join(', ')} are refused` }),
+    z.string().max(METADATA_LIMITS.valueLength),
+  )
+  .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= METADATA_LIMITS.jsonBytes, {
+    message: `metadata must be at most ${METADATA_LIMITS.jsonBytes / 1024} KB as JSON`,
+  });
 
 /** The create body of `POST /v1/jobs`. Unknown fields are refused, so a typo never silently does nothing. */
 export const CreateJobRequest = z.strictObject({
@@ -49,7 +112,7 @@ export const CreateJobRequest = z.strictObject({
   resolution: z.enum(['720p', '1080p', '4k']).optional(),
   aspectRatio: z.enum(['16:9', '9:16', '1:1']).optional(),
   quality: z.enum(['std', 'pro']).optional(),
-  cfgScale: z.number().min(0).max(1).optional(),
+  cfgScale: decimal(0, 1).optional(),
   audio: z.boolean().optional(),
   /** The voice of the native audio: a description, or up to two of the provider's voice ids. */
   voice: z
@@ -67,21 +130,26 @@ export const CreateJobRequest = z.strictObject({
   keepOriginalSound: z.boolean().optional(),
   cameraControl: CameraControl.optional(),
   shots: z
-    .array(z.strictObject({ prompt: z.string().trim().min(1).max(512), durationSeconds: z.number().int().positive() }))
+    .array(z.strictObject({ prompt: z.string().trim().min(1).max(512), durationSeconds: z.number().int().positive().max(600) }))
     .min(1)
     .max(6)
     .optional(),
   /** Receives the signed webhook when the job ends: https (validation also refuses private hosts). */
-  callbackUrl: z
-    .url({ protocol: /^https?$/ })
-    .describe('an https URL')
-    .optional(),
+  callbackUrl: CallerUrl.describe('an https URL').optional(),
   metadata: Metadata.optional(),
 });
 export type CreateJobRequest = z.infer<typeof CreateJobRequest>;
 
-/** The request after defaults were filled from the provider's capability map: what the provider is asked for. */
+/**
+ * The request after defaults were filled from the provider's capability map: what the provider is asked for, and
+ * what a job record holds. URLs are read back as stored (they were normalised when the job was created).
+ */
 export const ResolvedRequest = CreateJobRequest.extend({
+  image: StoredMediaRef.optional(),
+  endImage: StoredMediaRef.optional(),
+  referenceImages: z.array(StoredMediaRef).max(7).optional(),
+  video: StoredMediaRef.optional(),
+  callbackUrl: StoredUrl.optional(),
   provider: z.string(),
   model: z.string(),
   durationSeconds: z.number().int().positive(),
@@ -190,29 +258,100 @@ export function modeOf(request: CreateJobRequest): Mode {
   return 'text-to-video';
 }
 
+/** A lone UTF-16 surrogate: a high one not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether `text` is well-formed Unicode (`String.prototype.isWellFormed`, which the ES2023 typings lack). */
+export const isWellFormedText = (text: string): boolean => !LONE_SURROGATE.test(text);
+
+/** A problem with one field of a request: its dotted path (`shots.0.prompt`, `metadata.x`) and what is wrong. */
+export interface FieldProblem {
+  path: string;
+  message: string;
+}
+
 /**
- * Parses a create body, keeping what is valid: the fields that do not fit the schema are reported and left out,
- * so the rest can still be checked against the provider (every problem is reported at once) or recorded.
+ * What no field of a request may hold, whatever the schema says about it, found anywhere in a parsed JSON value:
+ * strings and keys that are not well-formed Unicode (a lone UTF-16 surrogate, which `\ud800` in JSON produces and
+ * which SNS, DynamoDB and URL encoders refuse), {@link RESERVED_KEYS} as keys of any object, and nesting deeper than
+ * {@link MAX_BODY_DEPTH}. One problem per offending string, key or too-deep value, with its path (`body` for the
+ * value itself). Walks iteratively, so no input can exhaust the stack.
  */
-export function parseLeniently(body: unknown): { request: CreateJobRequest; problems: { path: string; message: string }[] } {
-  const parsed = CreateJobRequest.safeParse(body);
-  if (parsed.success) return { request: parsed.data, problems: [] };
-  const problems: { path: string; message: string }[] = [];
+export function hostileProblems(value: unknown): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const pathOf = (parts: readonly (string | number)[]) => (parts.length ? parts.join('.') : 'body');
+  const pending: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
+  for (let item = pending.pop(); item; item = pending.pop()) {
+    const { value: current, path } = item;
+    if (typeof current === 'string') {
+      if (!isWellFormedText(current)) {
+        problems.push({ path: pathOf(path), message: 'is not well-formed Unicode (it holds a lone surrogate); send valid UTF-8 text' });
+      }
+      continue;
+    }
+    if (!current || typeof current !== 'object') continue;
+    if (path.length >= MAX_BODY_DEPTH) {
+      problems.push({
+        path: pathOf(path),
+        message: `is nested too deeply; at most ${MAX_BODY_DEPTH} levels of objects and arrays are allowed`,
+      });
+      continue;
+    }
+    const entries: [string | number, unknown][] = Array.isArray(current)
+      ? current.map((element, index) => [index, element])
+      : Object.entries(current);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, child] = entries[i] as [string | number, unknown];
+      if (typeof key === 'string') {
+        if (RESERVED_KEYS.includes(key)) {
+          problems.push({ path: pathOf([...path, key]), message: `is a reserved name; ${RESERVED_KEYS.join(', ')} are refused as keys` });
+          continue;
+        }
+        if (!isWellFormedText(key)) {
+          problems.push({ path: pathOf([...path, key]), message: 'this key is not well-formed Unicode (it holds a lone surrogate)' });
+          continue;
+        }
+      }
+      pending.push({ value: child, path: [...path, key] });
+    }
+  }
+  return problems;
+}
+
+/**
+ * Parses a create body, keeping what is valid: the fields that do not fit the schema (or hold what no field may:
+ * {@link hostileProblems}) are reported and left out, so the rest can still be checked against the provider (every
+ * problem is reported at once) or recorded. Never throws, whatever `body` is.
+ */
+export function parseLeniently(body: unknown): { request: CreateJobRequest; problems: FieldProblem[] } {
+  const hostile = hostileProblems(body);
+  if (hostile.some((problem) => problem.path === 'body')) return { request: {}, problems: hostile };
+  const isObject = !!body && typeof body === 'object' && !Array.isArray(body);
+  const hostileFields = new Set(hostile.map((problem) => problem.path.split('.')[0] ?? ''));
+  const candidate =
+    isObject && hostile.length ? Object.fromEntries(Object.entries(body).filter(([field]) => !hostileFields.has(field))) : body;
+  const parsed = CreateJobRequest.safeParse(candidate);
+  if (parsed.success) return { request: parsed.data, problems: hostile };
+  const problems: FieldProblem[] = [...hostile];
   const broken = new Set<string>();
   for (const issue of parsed.error.issues) {
     if (issue.code === 'unrecognized_keys' && issue.path.length === 0) {
       // One problem per unknown field, named by the field.
       for (const key of issue.keys) {
         broken.add(key);
-        problems.push({ path: key, message: 'unknown field' });
+        problems.push(
+          key === ''
+            ? { path: 'body', message: 'has a field with an empty name (unknown field)' }
+            : { path: key, message: 'unknown field' },
+        );
       }
       continue;
     }
     broken.add(String(issue.path[0] ?? ''));
     problems.push({ path: issue.path.length ? issue.path.join('.') : 'body', message: issue.message });
   }
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return { request: {}, problems };
-  const kept = Object.fromEntries(Object.entries(body).filter(([field]) => !broken.has(field)));
+  if (!isObject) return { request: {}, problems };
+  const kept = Object.fromEntries(Object.entries(candidate as object).filter(([field]) => !broken.has(field)));
   const retry = CreateJobRequest.safeParse(kept);
   return { request: retry.success ? retry.data : {}, problems };
 }

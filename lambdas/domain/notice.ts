@@ -1,5 +1,6 @@
 // The notice a finished job sends (docs/api.md, "Notices"): a subject and body a person can read, and attributes
-// subscribers can filter on. Links point at the API, which signs a fresh download URL on each click.
+// subscribers can filter on. Its download links are share links (share-link.ts): they open in a browser with no
+// credentials, and the API signs a fresh S3 URL on each click.
 import type { Job } from './job.ts';
 
 export interface Notice {
@@ -24,7 +25,20 @@ function costLine(job: Job): string | undefined {
   return `${parts.join(' / ')}${job.cost.estimated ? ' (estimated)' : ''}`;
 }
 
-export function formatNotice(job: Job, publicUrl: string): Notice {
+/** A lone UTF-16 surrogate (not part of a pair). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** The links a notice carries: the job in the API, and share links of its outputs (a successful job's). */
+export interface NoticeLinks {
+  /** `GET /v1/jobs/{jobId}` (needs the API's credentials). */
+  details: string;
+  /** Share links: no credentials needed. */
+  video?: string;
+  thumbnail?: string;
+}
+
+/** The notice of a finished job. Fields a caller wrote (the prompt) cannot add lines. */
+export function formatNotice(job: Job, links: NoticeLinks): Notice {
   const lines: [string, string | undefined][] = [
     ['Job', job.jobId],
     ['Status', job.status],
@@ -36,13 +50,15 @@ export function formatNotice(job: Job, publicUrl: string): Notice {
     ['Took', seconds(job.createdAt, job.finishedAt)],
     ['Cost', costLine(job)],
     ['Reason', job.error ? `${job.error.message} (${job.error.code})` : undefined],
-    ['Download', job.status === 'SUCCEEDED' ? `${publicUrl}/v1/jobs/${job.jobId}/video` : undefined],
-    ['Details', `${publicUrl}/v1/jobs/${job.jobId}`],
+    ['Download', job.status === 'SUCCEEDED' ? links.video : undefined],
+    ['Thumbnail', job.status === 'SUCCEEDED' ? links.thumbnail : undefined],
+    ['Details', links.details],
   ];
   const message = lines
     .filter((line): line is [string, string] => line[1] !== undefined)
-    // One line per field whatever the caller wrote: a prompt cannot add a line such as a fake "Download:".
-    .map(([label, value]) => `${label}: ${value.replace(/[\r\n\u2028\u2029]+/g, ' ')}`)
+    // One line per field whatever the caller wrote: a prompt cannot add a line such as a fake "Download:". A lone
+    // surrogate (from a provider's error text, say) becomes U+FFFD: SNS cannot encode one, and the notice would be lost.
+    .map(([label, value]) => `${label}: ${value.replace(/[\r\n\u2028\u2029]+/g, ' ').replace(LONE_SURROGATE, '\ufffd')}`)
     .join('\n');
   // SNS subjects: at most 100 printable ASCII characters.
   const subject = `klingflow job ${job.jobId} ${job.status}`.replace(/[^\x20-\x7e]/g, '').slice(0, 100);

@@ -1,6 +1,7 @@
 // Image-to-video from S3 uploads (docs/api.md, "S3 uploads"): which objects start a job, how their keys arrive in
 // S3 events, where their options come from, and the job id each object version gets.
 import { createHash } from 'node:crypto';
+import libmime from 'libmime';
 import { z } from 'zod';
 
 /** Images put under this prefix of the inputs bucket start jobs. */
@@ -80,8 +81,31 @@ export interface UploadOptions {
   problems: { path: string; message: string }[];
 }
 
+/**
+ * A user-metadata value as its writer meant it. S3 only stores ASCII header values: a non-ASCII value comes back
+ * as RFC 2047 encoded-words (`=?UTF-8?B?5LiA5Y+q5bCP54yr?=`), as S3 writes it and as {@link encodeMetadataValue}
+ * sends it; those are decoded (B and Q encodings, any charset libmime knows). Anything else is returned as is.
+ */
+export function decodeMetadataValue(value: string): string {
+  return value.includes('=?') ? libmime.decodeWords(value) : value;
+}
+
+/**
+ * A user-metadata value S3 accepts: plain ASCII as is, anything else as RFC 2047 encoded-words (UTF-8, base64), which
+ * {@link decodeMetadataValue} turns back into the same text.
+ */
+export function encodeMetadataValue(value: string): string {
+  // ASCII that itself looks like an encoded-word is encoded too, or it would be decoded on the way back.
+  return /^[\x20-\x7e]*$/.test(value) && !value.includes('=?') ? value : libmime.encodeWord(value, 'B');
+}
+
 /** Fields an upload may not set: the image is the uploaded object itself. */
 const NOT_FROM_UPLOADS = new Set(['image', 'video', 'referenceImages']);
+
+/** Sets an own, enumerable field, whatever its name (plain assignment to `__proto__` would set the prototype). */
+function setField(target: Record<string, unknown>, field: string, value: unknown): void {
+  Object.defineProperty(target, field, { value, enumerable: true, writable: true, configurable: true });
+}
 
 /** Reads the job options of an upload from its manifest (if any) and its user metadata (which wins). */
 export function uploadOptions(imageKey: string, metadata: Record<string, string>, manifest: string | undefined): UploadOptions {
@@ -102,15 +126,18 @@ export function uploadOptions(imageKey: string, metadata: Record<string, string>
         for (const [field, value] of Object.entries(parsed)) {
           if (NOT_FROM_UPLOADS.has(field))
             problems.push({ path: `manifest.${field}`, message: 'the uploaded image is the input; remove this field' });
-          else request[field] = value;
+          // Kept as an own field even when it is `__proto__`, so that the request check reports it by name.
+          else setField(request, field, value);
         }
       }
     }
   }
 
-  for (const [rawName, value] of Object.entries(metadata)) {
+  for (const [rawName, encoded] of Object.entries(metadata)) {
     const name = rawName.toLowerCase().replace(/^x-amz-meta-/, '');
-    const field = METADATA_FIELDS[name as keyof typeof METADATA_FIELDS];
+    const value = decodeMetadataValue(encoded);
+    // Own names only: `constructor` or `__proto__` must not find what every object inherits.
+    const field = Object.hasOwn(METADATA_FIELDS, name) ? METADATA_FIELDS[name as keyof typeof METADATA_FIELDS] : undefined;
     if (!field) {
       problems.push({ path: `metadata.${name}`, message: `unknown option; allowed: ${Object.keys(METADATA_FIELDS).join(', ')}` });
       continue;

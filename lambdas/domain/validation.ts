@@ -1,26 +1,15 @@
 // Checks a create request against the chosen provider's capability map and fills the defaults from it.
 // Every problem is reported at once, each with the field, what was given and what is allowed (docs/api.md,
-// "Create a job" and "Errors": 422 VALIDATION_FAILED).
+// "Create a job" and "Errors": 422 VALIDATION_FAILED). `fitProblems` is the one answer to "does this request fit
+// this model": create and the workflow's Validate step ask it through `resolveRequest`, and every adapter asks it
+// again at Submit (lambdas/providers/scaffold.ts, fitSubmission), so Submit never refuses what create accepted.
 import type { CreateJobRequest, Mode, ResolvedRequest } from './job.ts';
 import { modeOf } from './job.ts';
-import type { ModelCapabilities, ProviderCapabilities } from './capabilities.ts';
+import type { FieldProblem, LimitedFeature, ModelCapabilities, ProviderCapabilities } from './capabilities.ts';
 import { UPLOAD_PREFIX } from './uploads.ts';
-import { checkPublicUrl, isLoopbackAddress } from './url-policy.ts';
+import { checkPublicUrl } from './url-policy.ts';
 
-/** An http(s) URL naming this machine. */
-const isLoopbackUrl = (raw: string): boolean => {
-  try {
-    const url = new URL(raw);
-    return ['http:', 'https:'].includes(url.protocol) && (url.hostname === 'localhost' || isLoopbackAddress(url.hostname));
-  } catch {
-    return false;
-  }
-};
-
-export interface FieldProblem {
-  path: string;
-  message: string;
-}
+export type { FieldProblem } from './capabilities.ts';
 
 export type Resolution = { ok: true; request: ResolvedRequest; mode: Mode } | { ok: false; details: FieldProblem[] };
 
@@ -65,21 +54,53 @@ export function resolveRequest(body: CreateJobRequest, providers: ProviderLookup
     };
   }
   const mode = modeOf(body);
-  const details = [...checkAgainstModel(body, mode, model, provider), ...checkInputs(body, providers.allowLoopbackCallbackUrls)];
-  if (details.length > 0) return { ok: false, details };
-  return {
-    ok: true,
-    mode,
-    request: {
-      ...body,
-      provider,
-      model: model.id,
-      durationSeconds: body.durationSeconds ?? model.defaultDurationSeconds,
-      aspectRatio: body.aspectRatio ?? model.aspectRatios[0] ?? '16:9',
-      quality: body.quality ?? model.qualities[0] ?? 'std',
-    },
+  const request: ResolvedRequest = {
+    ...body,
+    provider,
+    model: model.id,
+    durationSeconds: body.durationSeconds ?? model.defaultDurationSeconds,
+    aspectRatio: body.aspectRatio ?? model.aspectRatios[0] ?? '16:9',
+    quality: body.quality ?? model.qualities[0] ?? 'std',
   };
+  const details = [
+    ...checkAgainstModel(body, mode, model, provider),
+    ...checkInputs(body, providers.allowLoopbackCallbackUrls, capabilities),
+  ];
+  // The provider's own rules read the whole request, so they run on one that fits the map.
+  if (details.length === 0) details.push(...(capabilities.fit?.(request, mode, model) ?? []));
+  if (details.length > 0) return { ok: false, details };
+  return { ok: true, mode, request };
 }
+
+/**
+ * Whether a resolved request (defaults filled in) fits its model in `mode`: the capability map's rules and then the
+ * provider's own (`capabilities.fit`). Returns the problems, each naming the field, what was given and what is
+ * allowed; empty when it fits. The adapter scaffold asks this at Submit, so an adapter never refuses a request
+ * for a reason create would not have given. Input URLs and the callback URL are not checked here (create does).
+ */
+export function fitProblems(
+  capabilities: ProviderCapabilities,
+  model: ModelCapabilities,
+  request: ResolvedRequest,
+  mode: Mode,
+): FieldProblem[] {
+  const problems = checkAgainstModel(request, mode, model, request.provider);
+  if (problems.length === 0) problems.push(...(capabilities.fit?.(request, mode, model) ?? []));
+  return problems;
+}
+
+/** What each feature is called in a 422, and the create-body field that asks for it. */
+const FEATURES: Record<LimitedFeature, { what: string; asked: (body: CreateJobRequest) => boolean }> = {
+  cfgScale: { what: 'cfgScale', asked: (body) => body.cfgScale !== undefined },
+  audio: { what: 'native audio', asked: (body) => body.audio === true },
+  cameraControl: { what: 'camera control', asked: (body) => body.cameraControl !== undefined },
+  endImage: { what: 'an end frame', asked: (body) => body.endImage !== undefined },
+  negativePrompt: { what: 'a negative prompt', asked: (body) => body.negativePrompt !== undefined },
+  voice: { what: 'a voice', asked: (body) => body.voice !== undefined },
+};
+
+/** The axes of a `simple` camera movement (Kling's `camera_control.config`). */
+const CAMERA_AXES = ['horizontal', 'vertical', 'pan', 'tilt', 'roll', 'zoom'] as const;
 
 function checkAgainstModel(body: CreateJobRequest, mode: Mode, model: ModelCapabilities, provider: string): FieldProblem[] {
   const problems: FieldProblem[] = [];
@@ -91,6 +112,24 @@ function checkAgainstModel(body: CreateJobRequest, mode: Mode, model: ModelCapab
   }
   if (mode === 'text-to-video' && !body.prompt) {
     problems.push({ path: 'prompt', message: 'a prompt is required for text-to-video (or give image, referenceImages, video or shots)' });
+  } else if (!body.prompt && model.promptRequiredIn?.includes(mode)) {
+    problems.push({ path: 'prompt', message: `${name} needs a prompt for ${mode}` });
+  }
+  if (body.prompt !== undefined && model.maxPromptChars !== undefined && body.prompt.length > model.maxPromptChars) {
+    problems.push({
+      path: 'prompt',
+      message: `${body.prompt.length} characters is too long for ${name}; allowed: at most ${model.maxPromptChars}`,
+    });
+  }
+  if (
+    body.negativePrompt !== undefined &&
+    model.maxNegativePromptChars !== undefined &&
+    body.negativePrompt.length > model.maxNegativePromptChars
+  ) {
+    problems.push({
+      path: 'negativePrompt',
+      message: `${body.negativePrompt.length} characters is too long for ${name}; allowed: at most ${model.maxNegativePromptChars}`,
+    });
   }
   if (body.durationSeconds !== undefined && !model.durationsSeconds.includes(body.durationSeconds)) {
     problems.push({
@@ -129,19 +168,23 @@ function checkAgainstModel(body: CreateJobRequest, mode: Mode, model: ModelCapab
       problems.push({ path: 'fps', message: `${body.fps} is not allowed for ${name}; allowed: ${list(model.fps)}` });
     }
   }
-  if (body.referenceImages?.length && model.modes.includes('reference-to-video')) {
-    const max = model.maxReferenceImages ?? 0;
-    if (body.referenceImages.length > max) {
-      problems.push({
-        path: 'referenceImages',
-        message: max
-          ? `${name} takes at most ${max} reference images, got ${body.referenceImages.length}`
-          : `reference images are not supported by ${name}`,
-      });
-    }
+  problems.push(...checkReferenceImages(body, mode, model, name));
+  if (mode === 'image-to-video' && !body.image && model.startImageRequired) {
+    problems.push({ path: 'image', message: `${name} needs a start frame (image) for image-to-video; an end frame alone is not enough` });
   }
-  if (body.voice && !model.voice) unsupported('voice', 'a voice');
-  if (body.voice && body.audio === false) problems.push({ path: 'voice', message: 'a voice needs audio; leave audio unset or true' });
+  if (body.voice) {
+    if (!model.voice) unsupported('voice', 'a voice');
+    else {
+      const forms = model.voiceForms ?? ['description', 'ids'];
+      if (body.voice.description !== undefined && !forms.includes('description')) {
+        problems.push({ path: 'voice.description', message: `${name} takes a voice as ${list(forms)} only, not as a description` });
+      }
+      if (body.voice.ids !== undefined && !forms.includes('ids')) {
+        problems.push({ path: 'voice.ids', message: `${name} takes a voice as ${list(forms)} only, not as voice ids` });
+      }
+    }
+    if (body.audio === false) problems.push({ path: 'voice', message: 'a voice needs audio; leave audio unset or true' });
+  }
   if (body.keepOriginalSound !== undefined) {
     if (mode !== 'video-edit')
       problems.push({ path: 'keepOriginalSound', message: 'keepOriginalSound applies to video edits (give a video)' });
@@ -150,11 +193,103 @@ function checkAgainstModel(body: CreateJobRequest, mode: Mode, model: ModelCapab
   if (body.endImage && body.cameraControl) {
     problems.push({ path: 'cameraControl', message: 'camera control cannot be combined with an end frame (endImage)' });
   }
-  if (body.shots) {
-    const total = body.shots.reduce((sum, shot) => sum + shot.durationSeconds, 0);
-    const expected = body.durationSeconds ?? model.defaultDurationSeconds;
-    if (total !== expected) {
-      problems.push({ path: 'shots', message: `shot durations add up to ${total} s but the video is ${expected} s; they must be equal` });
+  if (body.cameraControl) problems.push(...checkCameraControl(body.cameraControl));
+  problems.push(...checkShots(body, mode, model, name));
+  problems.push(...checkLimits(body, mode, model, name));
+  return problems;
+}
+
+/** Reference images: up to the model's count, and only for reference-to-video or (where taken) beside a video edit. */
+function checkReferenceImages(body: CreateJobRequest, mode: Mode, model: ModelCapabilities, name: string): FieldProblem[] {
+  const count = body.referenceImages?.length ?? 0;
+  if (count === 0) return [];
+  if (mode === 'reference-to-video') {
+    if (!model.modes.includes('reference-to-video')) return []; // the mode itself is refused
+    const max = model.maxReferenceImages ?? 0;
+    if (count <= max) return [];
+    return [
+      {
+        path: 'referenceImages',
+        message: max ? `${name} takes at most ${max} reference images, got ${count}` : `reference images are not supported by ${name}`,
+      },
+    ];
+  }
+  if (mode === 'video-edit') {
+    const max = model.maxEditReferenceImages ?? 0;
+    if (count <= max) return [];
+    return [
+      {
+        path: 'referenceImages',
+        message: max
+          ? `${name} takes at most ${max} reference images beside a video edit, got ${count}`
+          : `${name} takes no reference images beside a video edit`,
+      },
+    ];
+  }
+  return [{ path: 'referenceImages', message: `reference images cannot be combined with ${mode === 'multi-shot' ? 'shots' : mode}` }];
+}
+
+/**
+ * Kling's camera movement rules, which every provider that takes `cameraControl` follows: the `simple` type moves
+ * along exactly one axis (a config with one non-zero value), the named movements take no config.
+ */
+function checkCameraControl(cameraControl: NonNullable<CreateJobRequest['cameraControl']>): FieldProblem[] {
+  if (cameraControl.type !== 'simple') {
+    return cameraControl.config
+      ? [{ path: 'cameraControl.config', message: `camera control ${cameraControl.type} takes no config; give it for type simple only` }]
+      : [];
+  }
+  const moving = CAMERA_AXES.filter((axis) => (cameraControl.config?.[axis] ?? 0) !== 0);
+  if (moving.length === 1) return [];
+  return [
+    {
+      path: 'cameraControl.config',
+      message: `camera control simple moves along exactly one axis (one non-zero value of ${list(CAMERA_AXES)}), got ${moving.length}`,
+    },
+  ];
+}
+
+/** Shots: only for multi-shot, filling the video, each of an allowed length, with or without a prompt beside them. */
+function checkShots(body: CreateJobRequest, mode: Mode, model: ModelCapabilities, name: string): FieldProblem[] {
+  if (!body.shots) return [];
+  if (mode !== 'multi-shot') {
+    return [{ path: 'shots', message: `shots make a multi-shot video and cannot be combined with ${mode} (video)` }];
+  }
+  const problems: FieldProblem[] = [];
+  const total = body.shots.reduce((sum, shot) => sum + shot.durationSeconds, 0);
+  const expected = body.durationSeconds ?? model.defaultDurationSeconds;
+  if (total !== expected) {
+    problems.push({ path: 'shots', message: `shot durations add up to ${total} s but the video is ${expected} s; they must be equal` });
+  }
+  const allowed = model.shotDurationsSeconds;
+  if (allowed) {
+    body.shots.forEach((shot, i) => {
+      if (!allowed.includes(shot.durationSeconds)) {
+        problems.push({
+          path: `shots.${i}.durationSeconds`,
+          message: `a shot of ${shot.durationSeconds} s is not allowed for ${name}; allowed: ${list(allowed)}`,
+        });
+      }
+    });
+  }
+  if (body.prompt !== undefined && model.promptWithShots === false) {
+    problems.push({ path: 'prompt', message: `${name} takes a multi-shot video as shots alone; leave prompt out (each shot has its own)` });
+  }
+  return problems;
+}
+
+/** The model's narrowings: a feature it takes elsewhere but not in this mode or quality. */
+function checkLimits(body: CreateJobRequest, mode: Mode, model: ModelCapabilities, name: string): FieldProblem[] {
+  const quality = body.quality ?? model.qualities[0];
+  const problems: FieldProblem[] = [];
+  for (const limit of model.limits ?? []) {
+    const { modes, qualities } = limit.when;
+    if (modes && !modes.includes(mode)) continue;
+    if (qualities && (quality === undefined || !qualities.includes(quality))) continue;
+    for (const feature of limit.without) {
+      if (!model[feature] || !FEATURES[feature].asked(body)) continue;
+      const where = [modes ? `for ${list(modes)}` : '', qualities ? `with quality ${list(qualities)}` : ''].filter(Boolean).join(' ');
+      problems.push({ path: feature, message: `${FEATURES[feature].what} is not supported by ${name} ${where}: ${limit.because}` });
     }
   }
   return problems;
@@ -176,7 +311,7 @@ function modeField(mode: Mode): string {
 }
 
 /** Input media and the callback URL: public http(s) only (no SSRF into our own network); stored inputs under uploads/. */
-function checkInputs(body: CreateJobRequest, allowLoopbackCallbackUrls = false): FieldProblem[] {
+function checkInputs(body: CreateJobRequest, allowLoopbackCallbackUrls = false, capabilities?: ProviderCapabilities): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const refs: [string, CreateJobRequest['image']][] = [
     ['image', body.image],
@@ -194,9 +329,12 @@ function checkInputs(body: CreateJobRequest, allowLoopbackCallbackUrls = false):
     }
     const verdict = checkPublicUrl(ref.url);
     if (!verdict.ok) problems.push({ path: `${path}.url`, message: verdict.reason });
+    else if (capabilities?.httpsInputs && !ref.url.toLowerCase().startsWith('https:')) {
+      problems.push({ path: `${path}.url`, message: 'must be an https URL: this provider fetches its inputs over https only' });
+    }
   }
-  if (body.callbackUrl && !(allowLoopbackCallbackUrls && isLoopbackUrl(body.callbackUrl))) {
-    const verdict = checkPublicUrl(body.callbackUrl, { httpsOnly: true });
+  if (body.callbackUrl) {
+    const verdict = checkPublicUrl(body.callbackUrl, { httpsOnly: true, allowLoopback: allowLoopbackCallbackUrls });
     if (!verdict.ok) problems.push({ path: 'callbackUrl', message: verdict.reason });
   }
   return problems;

@@ -9,6 +9,11 @@ import { config } from '../aws/env.ts';
 import { jobStore } from '../aws/runtime.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 
+/** Largest video archived (bytes): generated clips are tens of megabytes; this bounds a hostile or broken source. */
+const MAX_VIDEO_BYTES = 2 * 1024 ** 3;
+/** Largest thumbnail archived (bytes). */
+const MAX_THUMBNAIL_BYTES = 20 * 1024 ** 2;
+
 export const handler = taskHandler('archive', ArchivePayload, async ({ jobId, videoUrl, thumbnailUrl }, log): Promise<ArchiveOutput> => {
   const store = jobStore();
   const job = await requireActiveJob(store, jobId);
@@ -18,14 +23,25 @@ export const handler = taskHandler('archive', ArchivePayload, async ({ jobId, vi
   const providerBase = config.providerBaseUrl(job.provider);
   const deps: ArchiveDeps = {
     s3: s3(),
-    fetch: globalThis.fetch,
-    trustedHosts: providerBase ? [new URL(providerBase).host] : [],
+    // Public addresses only, checked where the socket connects; the provider's own configured host is trusted as
+    // configured (on the local stack, the simulator on loopback).
+    outbound: { trustedHosts: providerBase ? [new URL(providerBase).host] : [] },
     timeoutMs: 10 * 60_000,
   };
   const bucket = config.outputsBucket();
-  const video = await archiveObject(deps, videoUrl, { bucket, key: `jobs/${jobId}/video.mp4`, defaultContentType: 'video/mp4' });
+  const video = await archiveObject(deps, videoUrl, {
+    bucket,
+    key: `jobs/${jobId}/video.mp4`,
+    defaultContentType: 'video/mp4',
+    maxBytes: MAX_VIDEO_BYTES,
+  });
   const thumbnail = thumbnailUrl
-    ? await archiveObject(deps, thumbnailUrl, { bucket, key: `jobs/${jobId}/thumbnail.jpg`, defaultContentType: 'image/jpeg' })
+    ? await archiveObject(deps, thumbnailUrl, {
+        bucket,
+        key: `jobs/${jobId}/thumbnail.jpg`,
+        defaultContentType: 'image/jpeg',
+        maxBytes: MAX_THUMBNAIL_BYTES,
+      })
     : undefined;
   log.info('archived', { bytes: video.bytes, sha256: video.sha256 });
   return { video, ...(thumbnail ? { thumbnail } : {}) };

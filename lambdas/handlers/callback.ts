@@ -1,53 +1,62 @@
-// Provider callbacks: POST /v1/callbacks/{provider}/{jobId}. Not behind the API's authorizer: the adapter
-// verifies the provider's signature, or (for providers that do not sign) the per-job token in the URL is
-// checked here, before anything is believed. A terminal result is
-// recorded on the job first, then the workflow's current wait is woken with it.
-import { CALLBACK_TOKEN_PARAM, verifyCallbackToken } from '../domain/callback-token.ts';
-import { CallbackRejected } from '../domain/errors.ts';
-import { errorResponse, json, rawBody, type HttpEvent, type HttpResult } from '../http/responses.ts';
-import { isTerminalResult, recordProviderResult, toProviderResult } from '../jobs/provider-result.ts';
+// Provider callbacks: POST /v1/callbacks/{provider}/{jobId} (docs/api.md, "Provider callbacks"). Not behind the
+// API's authorizer: the callback proves itself (lambdas/jobs/receive-callback.ts). This handler checks what it can
+// without reading anything (content type, size, UTF-8, that the provider is enabled and the id could be a job id),
+// then hands over. Every callback that is not believed, for whatever reason, gets the same 401 and body, so probing
+// cannot tell an unknown job from a bad signature.
+import { jobIdProblem } from '../domain/job.ts';
+import { errorResponse, fieldError, json, jsonContentTypeProblem, rawBody, type HttpEvent, type HttpResult } from '../http/responses.ts';
+import { receiveCallback } from '../jobs/receive-callback.ts';
 import { config } from '../aws/env.ts';
 import { jobLogger, logger } from '../aws/logger.ts';
 import { jobStore, providerFor, resumeWorkflowWait } from '../aws/runtime.ts';
 import { callbackSecret } from '../aws/secrets.ts';
-import { parseCallbackOf } from '../providers/scaffold.ts';
+
+/** Largest callback body read, in bytes (a Replicate prediction with its logs is the largest one sent). */
+export const MAX_CALLBACK_BYTES = 1024 * 1024;
+
+/** The one answer for a callback that is not believed: unknown provider or job, bad signature or token, another job's task. */
+const notBelieved = (): HttpResult =>
+  errorResponse(401, 'UNAUTHORIZED', 'the callback did not verify', [
+    { path: 'callback', message: 'its signature or token, or the job and task it names, did not verify' },
+  ]);
 
 export async function handler(event: HttpEvent): Promise<HttpResult> {
   const providerId = event.pathParameters?.provider ?? '';
   const jobId = event.pathParameters?.jobId ?? '';
-  const log = jobLogger(jobId);
+  const log = jobLogger(jobIdProblem(jobId) ? '(not a job id)' : jobId);
   try {
-    if (!config.enabledProviders().includes(providerId)) return errorResponse(404, 'NOT_FOUND', `no provider ${providerId}`);
-    const store = jobStore();
-    const job = await store.get(jobId);
-    // Same answer for an unknown job and another provider's job: nothing to learn by probing.
-    if (!job || job.provider !== providerId) return errorResponse(404, 'NOT_FOUND', `no job ${jobId}`);
-
+    const typeProblem = jsonContentTypeProblem(event);
+    if (typeProblem) return fieldError(415, 'UNSUPPORTED_MEDIA_TYPE', 'content-type', typeProblem);
+    const body = rawBody(event);
+    if (body === undefined) return fieldError(422, 'VALIDATION_FAILED', 'body', 'is not valid UTF-8');
+    if (Buffer.byteLength(body) > MAX_CALLBACK_BYTES) {
+      return fieldError(413, 'PAYLOAD_TOO_LARGE', 'body', `is larger than ${MAX_CALLBACK_BYTES} bytes`);
+    }
+    if (!config.enabledProviders().includes(providerId) || jobIdProblem(jobId)) {
+      log.warn('callback refused', { reason: 'not an enabled provider, or not a job id' });
+      return notBelieved();
+    }
     const { adapter, context } = await providerFor(providerId);
-    const { [CALLBACK_TOKEN_PARAM]: token, ...query } = event.queryStringParameters ?? {};
-    if (adapter.capabilities.callbackAuth === 'url-token' && !verifyCallbackToken(await callbackSecret(), providerId, jobId, token)) {
-      throw new CallbackRejected('the callback URL token does not match this job');
-    }
-    const status = await parseCallbackOf(
-      adapter,
-      { headers: lowerCaseHeaders(event.headers), query, rawBody: rawBody(event), jobId },
-      context,
+    const outcome = await receiveCallback(
+      { store: jobStore(), adapter, context, callbackSecret, resume: resumeWorkflowWait },
+      { providerId, jobId, headers: lowerCaseHeaders(event.headers), query: { ...event.queryStringParameters }, rawBody: body },
     );
-    // The task id from Submit is the one the workflow knows; the callback's may be shorter.
-    const result = toProviderResult(status, 'callback', job.providerTaskId);
-    const updated = await recordProviderResult(store, jobId, result);
-    log.info('callback received', { status: result.status, progress: result.progress });
-
-    if (updated && isTerminalResult(result.status) && updated.taskToken) {
-      const resumed = await resumeWorkflowWait(updated.taskToken, result);
-      if (!resumed) log.info('the wait had already ended; the next round picks the result up');
+    switch (outcome.kind) {
+      case 'refused':
+        log.warn('callback refused', { reason: outcome.reason });
+        return notBelieved();
+      case 'unverifiable':
+        log.warn('callback could not be verified now', { reason: outcome.reason });
+        return errorResponse(503, 'UNAVAILABLE', 'the callback could not be verified right now; retry later');
+      case 'accepted':
+        log.info('callback received', { status: outcome.status, progress: outcome.progress, recorded: outcome.recorded });
+        if (outcome.recorded && !outcome.resumed && ['succeeded', 'failed', 'cancelled'].includes(outcome.status)) {
+          log.info('no wait to wake; the next round picks the result up');
+        }
+        return json(200, { received: true });
     }
-    return json(200, { received: true });
   } catch (error) {
-    if (error instanceof CallbackRejected) {
-      log.warn('callback rejected', { reason: error.message });
-      return errorResponse(401, 'UNAUTHORIZED', 'callback signature did not verify');
-    }
+    // After verification: the store or the workflow failed. The provider retries on a 5xx.
     logger.error('callback failed', { jobId, error: error as Error });
     return errorResponse(500, 'INTERNAL', 'the callback could not be processed; retry later');
   }

@@ -6,7 +6,7 @@ import { JobRef } from '../workflow/contract.ts';
 import { sns } from '../aws/clients.ts';
 import { config } from '../aws/env.ts';
 import { publishNotice } from '../aws/notices.ts';
-import { jobStore } from '../aws/runtime.ts';
+import { jobStore, shareLinksFor } from '../aws/runtime.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 
 export const handler = taskHandler('notify', JobRef, async ({ jobId }, log) => {
@@ -18,7 +18,8 @@ export const handler = taskHandler('notify', JobRef, async ({ jobId }, log) => {
     return { sent: false };
   }
   try {
-    await publishNotice(sns(), config.noticesTopicArn(), formatNotice(toPublicJob(job), config.publicUrl()));
+    const links = { details: `${config.publicUrl()}/v1/jobs/${encodeURIComponent(jobId)}`, ...(await shareLinksFor(job)) };
+    await publishNotice(sns(), config.noticesTopicArn(), formatNotice(toPublicJob(job), links));
   } catch (error) {
     await store.releaseNotice(jobId);
     throw error;

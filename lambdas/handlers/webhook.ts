@@ -6,7 +6,8 @@ import { isTerminal, toPublicJob } from '../domain/job.ts';
 import { causeMessage, WEBHOOK_DELIVERY_FAILED, WebhookPayload } from '../workflow/contract.ts';
 import { deliverWebhook, webhookIdOf } from '../jobs/deliver-webhook.ts';
 import { config } from '../aws/env.ts';
-import { jobStore } from '../aws/runtime.ts';
+import { postOutbound } from '../aws/outbound.ts';
+import { jobStore, shareLinksFor } from '../aws/runtime.ts';
 import { webhookSecret } from '../aws/secrets.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 
@@ -30,16 +31,19 @@ export const handler = taskHandler('webhook', WebhookPayload, async ({ jobId, ga
   }
   if (job.webhook?.status === 'delivered' && job.webhook.id === id) return { sent: true };
 
+  const allowLoopback = config.allowLoopbackCallbackUrls();
   const result = await deliverWebhook(
     {
-      fetch: globalThis.fetch,
+      // The receiver's addresses are checked where the socket connects, on every attempt (DNS can change).
+      post: (url, request) => postOutbound(url, request, { allowLoopback }),
       secret: await webhookSecret(),
       now: () => new Date(),
       timeoutMs: 10_000,
-      allowLoopback: config.allowLoopbackCallbackUrls(),
+      allowLoopback,
     },
     toPublicJob(job),
     callbackUrl,
+    await shareLinksFor(job),
   );
   if (result.ok) {
     await store.recordWebhook(jobId, { id, status: 'delivered', countAttempt: true });

@@ -1,23 +1,35 @@
-// API Gateway HTTP API (payload v2) responses in the contract's shapes (docs/api.md, "Errors").
+// API Gateway HTTP API (payload v2) requests and responses in the contract's shapes (docs/api.md, "Errors"): the
+// error body, reading a JSON body safely (its content type, its bytes as UTF-8, its JSON), and path parameters.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { ZodError } from 'zod';
+import { isWellFormedText } from '../domain/job.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 
+/** One problem with a request: the field (dotted path, a header or parameter name, or `body`) and what is wrong. */
 export interface ErrorDetail {
   path: string;
   message: string;
 }
 
+/** A JSON answer with `content-type: application/json` and any extra headers. */
 export const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult => ({
   statusCode,
   headers: { 'content-type': 'application/json', ...headers },
   body: JSON.stringify(body),
 });
 
+/** `{"error": {code, message, details?}}`; `details` only when there are some. */
 export const errorResponse = (statusCode: number, code: string, message: string, details?: ErrorDetail[]): HttpResult =>
   json(statusCode, { error: { code, message, ...(details?.length ? { details } : {}) } });
+
+/**
+ * An error about one field (`path`: a body field, `jobId`, `cursor`, a header such as `content-type`): `detail`
+ * says what is wrong with it, `message` (default: the field's name and the detail) is the error's own.
+ */
+export const fieldError = (statusCode: number, code: string, path: string, detail: string, message = `${path} ${detail}`): HttpResult =>
+  errorResponse(statusCode, code, message, [{ path, message: detail }]);
 
 /** zod issues as `{path, message}`, with the path dotted (`shots.0.prompt`) and the empty path as `root`. */
 export const zodDetails = (error: ZodError, root = 'body'): ErrorDetail[] =>
@@ -26,22 +38,65 @@ export const zodDetails = (error: ZodError, root = 'body'): ErrorDetail[] =>
     message: issue.message,
   }));
 
-/** The raw body as text, whatever API Gateway did to it. */
-export const rawBody = (event: HttpEvent): string =>
-  event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+/** A header's value, whatever case API Gateway (or a client) wrote its name in. */
+export function headerOf(event: HttpEvent, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === wanted) return value;
+  return undefined;
+}
 
-/** Parses a JSON body, or answers why it could not (400). */
+/**
+ * Whether the request declares a JSON body: `Content-Type: application/json`, in any letter case, optionally with a
+ * `charset` of `utf-8`. Returns the problem when it does not, for a `415`.
+ */
+export function jsonContentTypeProblem(event: HttpEvent): string | undefined {
+  const raw = headerOf(event, 'content-type');
+  if (raw === undefined || raw.trim() === '') return "is missing; send 'application/json'";
+  const [mediaType = '', ...parameters] = raw.split(';').map((part) => part.trim());
+  const shown = raw.length > 100 ? `${raw.slice(0, 100)}…` : raw;
+  if (mediaType.toLowerCase() !== 'application/json') return `must be 'application/json', not '${shown}'`;
+  for (const parameter of parameters) {
+    const [name = '', value = ''] = parameter.split('=').map((part) => part.trim().replace(/^"|"$/g, ''));
+    if (name.toLowerCase() === 'charset' && value.toLowerCase() !== 'utf-8') return `must use charset utf-8, not '${value}'`;
+  }
+  return undefined;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/**
+ * The raw body as text, whatever API Gateway did to it (base64 for bodies it took for binary), or `undefined` when
+ * its bytes are not valid UTF-8 (or, given as text, it holds a lone surrogate).
+ */
+export function rawBody(event: HttpEvent): string | undefined {
+  if (event.body === undefined || event.body === null) return '';
+  if (event.isBase64Encoded) {
+    try {
+      return utf8.decode(Buffer.from(event.body, 'base64'));
+    } catch {
+      return undefined;
+    }
+  }
+  return isWellFormedText(event.body) ? event.body : undefined;
+}
+
+/**
+ * Reads a JSON body, or answers why it cannot be read: `415` for another content type, `422` for bytes that are not
+ * UTF-8, `400` for an empty body or invalid JSON. Every answer names `content-type` or `body` in its details.
+ */
 export function parseJsonBody(event: HttpEvent): { ok: true; value: unknown } | { ok: false; response: HttpResult } {
+  const typeProblem = jsonContentTypeProblem(event);
+  if (typeProblem) return { ok: false, response: fieldError(415, 'UNSUPPORTED_MEDIA_TYPE', 'content-type', typeProblem) };
   const text = rawBody(event);
-  if (!text.trim())
-    return { ok: false, response: errorResponse(400, 'MALFORMED_REQUEST', 'the request body is empty; send a JSON object') };
+  if (text === undefined) {
+    return { ok: false, response: fieldError(422, 'VALIDATION_FAILED', 'body', 'is not valid UTF-8; send JSON encoded as UTF-8') };
+  }
+  if (!text.trim()) return { ok: false, response: fieldError(400, 'MALFORMED_REQUEST', 'body', 'is empty; send a JSON object') };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {
-    return {
-      ok: false,
-      response: errorResponse(400, 'MALFORMED_REQUEST', `the request body is not valid JSON (${(error as Error).message})`),
-    };
+    return { ok: false, response: fieldError(400, 'MALFORMED_REQUEST', 'body', `is not valid JSON (${(error as Error).message})`) };
   }
 }
 

@@ -1,6 +1,6 @@
 // The HTTP routes (docs/api.md, "Routes"). The CDK API construct and the local front door both build from this
 // table, so the two surfaces cannot differ. `auth: false` only for provider callbacks, which carry their own
-// signature.
+// signature, and share links, which are signed by the deployment itself.
 import type { HandlerName } from '../workflow/contract.ts';
 
 export interface Route {
@@ -19,6 +19,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/jobs/{jobId}/video', handler: 'api', auth: true },
   { method: 'GET', path: '/v1/jobs/{jobId}/thumbnail', handler: 'api', auth: true },
   { method: 'POST', path: '/v1/callbacks/{provider}/{jobId}', handler: 'callback', auth: false },
+  { method: 'GET', path: '/v1/share/{jobId}/{object}', handler: 'api', auth: false },
 ];
 
 /** `GET /v1/jobs/{jobId}` style route key, as API Gateway writes it in `event.routeKey`. */

@@ -24,7 +24,11 @@ export function toProviderResult(status: ProviderStatus, source: ProviderResult[
  * Progress moves the job to PROCESSING; a terminal result is recorded on the job (for the workflow to pick up)
  * and returned. Returns the updated record, or undefined if the job has already ended.
  */
-export async function recordProviderResult(store: JobRepository, jobId: string, result: ProviderResult): Promise<JobRecord | undefined> {
+export async function recordProviderResult(
+  store: Pick<JobRepository, 'updateActive'>,
+  jobId: string,
+  result: ProviderResult,
+): Promise<JobRecord | undefined> {
   if (isTerminalResult(result.status)) {
     return store.updateActive(jobId, { providerResult: result, ...(result.progress !== undefined ? { progress: result.progress } : {}) });
   }

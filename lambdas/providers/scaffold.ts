@@ -3,10 +3,10 @@
 // auth and signature specifics) and leans on this module for the rest:
 //
 // - fitting a submission to its model (`fitSubmission`): the model's capabilities, the prepared media, and how to
-//   refuse. What the capability map expresses (modes, durations, qualities, resolutions, end frames, audio, voice,
-//   camera control, cfg scale, frame rates, reference-image counts...) is not checked again here or in an adapter:
-//   validation (lambdas/domain/validation.ts) checks it at create time and again in the workflow's Validate step,
-//   before Submit ever calls an adapter. Adapters check only what their wire format adds.
+//   refuse. Whether the request fits is asked once more of the same check create and the Validate step use
+//   (`fitProblems`, lambdas/domain/validation.ts: the capability map and the provider's own `fit` rules), so a
+//   refusal at Submit is always one create would have answered with a 422. What an adapter checks beyond that is
+//   only the form of the prepared media (a URL where the wire format takes no base64...).
 // - media (`preparedMedia`, `requireUrl`, `bareBase64`, `mediaTypeOfBase64`): Submit always prepares the request's
 //   inputs (`SubmitRequest.media`); adapters read those and never the request's own refs.
 // - model defaults (`modelFactory`): one way to declare "a model with these defaults and these overrides".
@@ -16,6 +16,7 @@
 import { CallbackRejected, ProviderError } from '../domain/errors.ts';
 import type { ErrorKind } from '../domain/errors.ts';
 import type { Cost, Mode, ResolvedRequest } from '../domain/job.ts';
+import { fitProblems } from '../domain/validation.ts';
 import { snippetOf } from './http.ts';
 import type {
   AdapterContext,
@@ -117,13 +118,18 @@ export interface FittedSubmission {
 }
 
 /**
- * Fits a submission to a provider: finds the model (`modelFor`) and reads the prepared media (`preparedMedia`).
- * Throws `ProviderError('invalid')` for an unknown model or media that do not match the request.
+ * Fits a submission to a provider: finds the model (`modelFor`), asks the one fit check create asked
+ * (`fitProblems`: the capability map, then the provider's `fit` rules) and reads the prepared media
+ * (`preparedMedia`). Throws `ProviderError('invalid')` for an unknown model, a request that does not fit (the
+ * message lists each problem as `<path>: <why>`, the words of the 422 create would have given), or media that do
+ * not match the request.
  */
 export function fitSubmission(input: SubmitRequest, capabilities: ProviderCapabilities): FittedSubmission {
-  const { request } = input;
+  const { request, mode } = input;
   const model = modelFor(request.provider, capabilities, request.model);
   const refuse = refusalFor(request);
+  const problems = fitProblems(capabilities, model, request, mode);
+  if (problems.length > 0) throw refuse(problems.map((problem) => `${problem.path}: ${problem.message}`).join('; '));
   return { model, media: preparedMedia(input, refuse), refuse };
 }
 

@@ -1,5 +1,6 @@
 // S3 on loopback (s3rver), objects on disk. Its object-created events (the real S3 notification shape, with
 // the differences in docs/architecture.md, "Local emulators: known quirks") are handed to `onEvent`.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
@@ -20,6 +21,7 @@ export async function startS3(dir: string, buckets: string[], onEvent?: (event: 
     directory: dir,
     configureBuckets: buckets.map((name) => ({ name, configs: [] })),
   });
+  emulateVersionIds(server);
   if (onEvent) {
     // s3rver emits during the request: a listener that throws would turn the PUT into a 500 after storing.
     server.on(
@@ -29,6 +31,42 @@ export async function startS3(dir: string, buckets: string[], onEvent?: (event: 
   }
   const address = (await server.run()) as AddressInfo;
   return { endpoint: `http://127.0.0.1:${address.port}`, close: () => server.close() };
+}
+
+/** The version id of the object a request is writing, made when s3rver reports the write. */
+const requestVersion = new AsyncLocalStorage<{ versionId?: string }>();
+let versionSequence = 0;
+
+/**
+ * The inputs bucket is versioned on AWS, so every upload of a key is a new version and starts a new job, even with
+ * the same bytes. s3rver keeps no versions: here each object write gets a fresh version id, answered in
+ * `x-amz-version-id` (as S3 does) and carried by its event, so the CLI and the trigger name the same version.
+ * Reads ignore the version (s3rver serves the latest): docs/architecture.md, "Local emulators: known quirks".
+ */
+function emulateVersionIds(server: S3rver): void {
+  // Koa composes its middleware when the server starts, so one put first wraps every request.
+  (server as unknown as { middleware: ((ctx: KoaContext, next: () => Promise<void>) => Promise<void>)[] }).middleware.unshift(
+    (ctx, next) => {
+      const state: { versionId?: string } = {};
+      return requestVersion.run(state, async () => {
+        await next();
+        if (state.versionId) ctx.set('x-amz-version-id', state.versionId);
+      });
+    },
+  );
+  server.on('event', (event: { Records?: S3rverRecord[] }) => {
+    // Registered before the trigger's listener, so the trigger sees the version id.
+    const state = requestVersion.getStore() ?? {};
+    for (const record of event.Records ?? []) {
+      if (!record.eventName.startsWith('ObjectCreated:')) continue;
+      state.versionId ??= `${Date.now().toString(36)}.${(versionSequence++).toString(36)}`;
+      record.s3.object.versionId ??= state.versionId;
+    }
+  });
+}
+
+interface KoaContext {
+  set(header: string, value: string): void;
 }
 
 interface S3rverRecord {

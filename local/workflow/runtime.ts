@@ -126,7 +126,9 @@ export class WorkflowRuntime {
       const waiting = new Promise<unknown>((resolve, reject) => {
         this.pending.set(token, { executionName: tokenExecution(token), resolve, reject });
       });
-      // It can be failed (a cancel, the wait's end) while the handler still runs, before it is awaited below.
+      // The wait can be failed while the handler still runs, before it is awaited below (the wait's end, a cancel,
+      // or the registering handler answering its own token with SendTaskFailure for a job cancelled meanwhile): the
+      // failure is awaited below, but an unobserved rejection until then would end the process.
       waiting.catch(() => undefined);
       try {
         await this.invoke(params.FunctionName ?? '', params.Payload);

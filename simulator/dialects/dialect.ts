@@ -1,18 +1,24 @@
 // What a provider dialect plugs into the simulator: a name and a set of routes over the shared engine.
 import type { SimulatorCredentials } from '../auth.ts';
 import type { TaskEngine } from '../engine.ts';
-import type { Route } from '../http.ts';
+import type { GatewayErrorMode, Route } from '../http.ts';
 
 export interface DialectContext {
   engine: TaskEngine;
   /** The simulator's own URL (known once it listens), used for media links. */
   baseUrl(): string;
+  /** The same port over TLS (`https://127.0.0.1:<port>`), for providers whose media links are https. */
+  secureBaseUrl(): string;
   /** Where this dialect is mounted: `<simulator>/<dialect name>` (what a client uses as the base URL). */
   mountUrl(): string;
   /** When set, requests must carry these credentials (each dialect checks them its own way). */
   credentials?: SimulatorCredentials;
   /** The dialect's callback signing secret, for dialects that sign with a shared secret. */
   webhookSecret?: string;
+  /** How `[sim:http<status>]` rejections are answered right now: the dialect's own shape, or a gateway's HTML page. */
+  gatewayErrors(): GatewayErrorMode;
+  /** How long a provider that removes outputs keeps them after a task ends, in milliseconds. */
+  dataRetentionMs: number;
 }
 
 export interface Dialect {

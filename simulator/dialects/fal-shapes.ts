@@ -75,7 +75,15 @@ export function failedResult(task: SimTask): FalAnswer {
   return typedError(500, 'internal_server_error', task.statusMessage ?? 'The generation failed.', ['body'], true);
 }
 
-export const CANCELLED_RESULT: FalAnswer = plainError(400, 'Request was cancelled.');
+/**
+ * A cancelled request's result: fal's request error `client_cancelled` (fal docs, "Request Errors": typical status
+ * 499, `{detail, error_type}`, the type also in `X-Fal-Error-Type`).
+ */
+export const CANCELLED_RESULT: FalAnswer = {
+  status: 499,
+  body: { detail: 'The request was cancelled by the client.', error_type: 'client_cancelled' },
+  headers: { 'x-fal-error-type': 'client_cancelled', 'x-fal-retryable': 'false' },
+};
 
 export type FalQueueState = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED';
 
@@ -97,12 +105,20 @@ export function requestUrls(mountUrl: string, endpointId: string, requestId: str
   return { status_url: `${response}/status`, response_url: response, cancel_url: `${response}/cancel` };
 }
 
-export function statusBody(state: FalQueueState, requestId: string, urls: RequestUrls, withLogs: boolean): Record<string, unknown> {
+/**
+ * The status body (fal's JS client, `types/common.ts`): `queue_position` while queued, then `logs` (the runner's lines
+ * as `RequestLog`s when asked for with `?logs=1`, else null) and, once completed, `metrics.inference_time`.
+ */
+export function statusBody(state: FalQueueState, task: SimTask, urls: RequestUrls, withLogs: boolean): Record<string, unknown> {
+  const logs = withLogs
+    ? task.logs.map((message) => ({ message, level: 'INFO', source: 'USER', timestamp: new Date(task.updatedAt).toISOString() }))
+    : null;
   return {
     status: state,
-    request_id: requestId,
+    request_id: task.externalTaskId ?? '',
     ...urls,
-    ...(state === 'IN_QUEUE' ? { queue_position: 0 } : { logs: withLogs ? [] : null }),
+    ...(state === 'IN_QUEUE' ? { queue_position: 0 } : { logs }),
+    ...(state === 'COMPLETED' && { metrics: { inference_time: Math.max(0, (task.updatedAt - task.createdAt) / 1000) } }),
   };
 }
 

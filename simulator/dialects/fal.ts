@@ -2,15 +2,18 @@
 // standing in for https://queue.fal.run.
 //
 //   POST /{endpoint id}[?fal_webhook=<url>]           submit → {request_id, status_url, response_url, cancel_url}
-//   GET  /{owner}/{app}/requests/{id}/status          IN_QUEUE | IN_PROGRESS (202), COMPLETED (200)
-//   GET  /{owner}/{app}/requests/{id}                 the video, or the generation's error
-//   PUT  /{owner}/{app}/requests/{id}/cancel          CANCELLATION_REQUESTED | ALREADY_COMPLETED | NOT_FOUND
+//   GET  /{owner}/{app}/requests/{id}/status[?logs=1] IN_QUEUE | IN_PROGRESS (202), COMPLETED (200); logs, metrics
+//   GET  /{owner}/{app}/requests/{id}/status/stream   the same statuses as server-sent events, until COMPLETED
+//   GET  /{owner}/{app}/requests/{id}                 the video, or the request's error (client_cancelled: 499)
+//   PUT  /{owner}/{app}/requests/{id}/cancel          OK | CANCELLATION_REQUESTED | ALREADY_COMPLETED | NOT_FOUND
 //   GET  /.well-known/jwks.json                       the Ed25519 key webhooks are signed with
+// Every queue answer about a request carries `x-fal-request-id` (fal's JS client reads it as `requestId`).
 // Auth: `Authorization: Key <key>` when credentials are configured (the key, or `<accessKey>:<secretKey>`).
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { SimulatorCredentials } from '../auth.ts';
+import type { SimTask } from '../engine.ts';
 import { parseFaultDirectives, type FaultPlan, type SubmitRejection } from '../faults.ts';
-import { sendJson, type Route, type RouteContext } from '../http.ts';
+import { answeredByGateway, sendJson, type Route, type RouteContext } from '../http.ts';
 import type { Dialect, DialectContext } from './dialect.ts';
 import { directiveText, FAL_ENDPOINT_SCHEMAS } from './fal-schemas.ts';
 import {
@@ -51,6 +54,11 @@ export const falDialect: Dialect = {
         methods: ['GET'],
         pattern: new RegExp(`${REQUEST}/status$`),
         handle: authenticated(context, (route) => queueStatus(context, state, route)),
+      },
+      {
+        methods: ['GET'],
+        pattern: new RegExp(`${REQUEST}/status/stream$`),
+        handle: authenticated(context, (route) => statusStream(context, state, route)),
       },
       {
         methods: ['PUT'],
@@ -130,7 +138,7 @@ function submit(context: DialectContext, state: FalState, { res, url, params, bo
   // fal takes no client id, so retried attempts are counted by prompt text.
   const rejection = context.engine.registerAttempt(FAL_DIALECT, `prompt:${prompt ?? ''}`, plan);
   if (rejection) {
-    reply(res, rejectionAnswer(rejection));
+    if (!answeredByGateway(context.gatewayErrors(), res, rejection)) reply(res, rejectionAnswer(rejection));
     return;
   }
   const refusal = context.engine.checkLimits(FAL_DIALECT, endpointId);
@@ -167,13 +175,26 @@ function submit(context: DialectContext, state: FalState, { res, url, params, bo
     });
   }
   const urls = requestUrls(context.mountUrl(), endpointId, requestId);
-  sendJson(res, 200, {
-    status: 'IN_QUEUE',
-    request_id: requestId,
-    ...urls,
-    queue_position: 0,
-    ...(webhook !== null && { gateway_request_id: requestId }),
-  });
+  sendJson(
+    res,
+    200,
+    {
+      status: 'IN_QUEUE',
+      request_id: requestId,
+      ...urls,
+      queue_position: 0,
+      ...(webhook !== null && { gateway_request_id: requestId }),
+    },
+    requestIdHeader(requestId),
+  );
+}
+
+/** The status body of a request right now, and the HTTP status fal answers it with (202 until done, then 200). */
+function currentStatus(context: DialectContext, state: FalState, task: SimTask, withLogs: boolean) {
+  const requestId = task.externalTaskId ?? '';
+  const status = queueState(task, state.cancelled.has(requestId));
+  const body = statusBody(status, task, requestUrls(context.mountUrl(), task.product, requestId), withLogs);
+  return { status, body, http: status === 'COMPLETED' ? 200 : 202 };
 }
 
 function queueStatus(context: DialectContext, state: FalState, { res, params, url }: RouteContext): void {
@@ -182,15 +203,49 @@ function queueStatus(context: DialectContext, state: FalState, { res, params, ur
     reply(res, plainError(404, `Request ${params[2]} not found`));
     return;
   }
-  const requestId = found.externalTaskId ?? '';
-  const status = queueState(found, state.cancelled.has(requestId));
-  const body = statusBody(
-    status,
-    requestId,
-    requestUrls(context.mountUrl(), found.product, requestId),
-    url.searchParams.get('logs') === '1',
-  );
-  sendJson(res, status === 'COMPLETED' ? 200 : 202, body);
+  const { body, http } = currentStatus(context, state, found, url.searchParams.get('logs') === '1');
+  sendJson(res, http, body, requestIdHeader(found.externalTaskId ?? ''));
+}
+
+/** How often the status stream looks for a change, and sends the status again anyway (the client times out at 15 s). */
+const STREAM_POLL_MS = 25;
+const STREAM_HEARTBEAT_MS = 5_000;
+
+/** The status as server-sent events (`data: <status JSON>`), one per change, ending after COMPLETED. */
+function statusStream(context: DialectContext, state: FalState, { res, params, url }: RouteContext): void {
+  const found = findRequest(context, params);
+  if (!found) {
+    reply(res, plainError(404, `Request ${params[2]} not found`));
+    return;
+  }
+  const withLogs = url.searchParams.get('logs') === '1';
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    ...requestIdHeader(found.externalTaskId ?? ''),
+  });
+  let last = '';
+  let sentAt = 0;
+  let timer: NodeJS.Timeout | undefined;
+  res.once('close', () => clearTimeout(timer));
+  const tick = () => {
+    if (res.destroyed) return;
+    const { status, body } = currentStatus(context, state, found, withLogs);
+    const text = JSON.stringify(body);
+    if (text !== last || Date.now() - sentAt >= STREAM_HEARTBEAT_MS) {
+      res.write(`data: ${text}\n\n`);
+      last = text;
+      sentAt = Date.now();
+    }
+    if (status === 'COMPLETED') {
+      res.end();
+      return;
+    }
+    timer = setTimeout(tick, STREAM_POLL_MS);
+    timer.unref();
+  };
+  tick();
 }
 
 function result(context: DialectContext, state: FalState, { res, params }: RouteContext): void {
@@ -199,12 +254,17 @@ function result(context: DialectContext, state: FalState, { res, params }: Route
     reply(res, plainError(404, `Request ${params[2]} not found`));
     return;
   }
-  const outcome = outcomeOf(context, state, found.externalTaskId ?? '');
-  if (outcome === undefined) reply(res, plainError(400, 'Request is still in progress'));
-  else if (outcome.ok) sendJson(res, 200, outcome.output);
-  else reply(res, outcome.answer);
+  const requestId = found.externalTaskId ?? '';
+  const outcome = outcomeOf(context, state, requestId);
+  if (outcome === undefined) reply(res, plainError(400, 'Request is still in progress'), requestIdHeader(requestId));
+  else if (outcome.ok) sendJson(res, 200, outcome.output, requestIdHeader(requestId));
+  else reply(res, outcome.answer, requestIdHeader(requestId));
 }
 
+/**
+ * Cancels a request (fal docs, "Cancel a request"): a queued one is removed (OK), a running one is told to stop
+ * (CANCELLATION_REQUESTED); either way it ends, its result answers `client_cancelled`, and it never yields a video.
+ */
 function cancel(context: DialectContext, state: FalState, { res, params }: RouteContext): void {
   const found = findRequest(context, params);
   if (!found) {
@@ -213,11 +273,18 @@ function cancel(context: DialectContext, state: FalState, { res, params }: Route
   }
   const requestId = found.externalTaskId ?? '';
   if (state.cancelled.has(requestId) || found.status === 'succeeded' || found.status === 'failed') {
-    sendJson(res, 400, { status: 'ALREADY_COMPLETED' });
+    sendJson(res, 400, { status: 'ALREADY_COMPLETED' }, requestIdHeader(requestId));
     return;
   }
+  const queued = found.status === 'submitted';
   state.cancelled.add(requestId);
-  sendJson(res, 202, { status: 'CANCELLATION_REQUESTED' });
+  context.engine.cancel(found.taskId);
+  sendJson(res, queued ? 200 : 202, { status: queued ? 'OK' : 'CANCELLATION_REQUESTED' }, requestIdHeader(requestId));
+}
+
+/** The header fal's JS client reads the request id from (`x-fal-request-id`). */
+function requestIdHeader(requestId: string): Record<string, string> {
+  return { 'x-fal-request-id': requestId };
 }
 
 /** The request named by `/{owner}/{app}/requests/{id}`, if it was submitted to an endpoint of that owner and app. */
@@ -250,8 +317,8 @@ function unknownCodes(plan: FaultPlan): string[] {
     .map((rejection) => `[sim:${rejection.kind === 'provider-code' ? rejection.code : ''}]`);
 }
 
-function reply(res: RouteContext['res'], answer: FalAnswer): void {
-  sendJson(res, answer.status, answer.body, answer.headers ?? {});
+function reply(res: RouteContext['res'], answer: FalAnswer, headers: Record<string, string> = {}): void {
+  sendJson(res, answer.status, answer.body, { ...headers, ...answer.headers });
 }
 
 function falKeyOf(credentials: SimulatorCredentials | undefined): string | undefined {

@@ -6,7 +6,7 @@
 // Bearer API key. No callbacks, no cancel, no external id: none is documented.
 import { requireBearer } from '../auth.ts';
 import { parseFaultDirectives, type FaultPlan, type SubmitRejection } from '../faults.ts';
-import { sendJson, type Route, type RouteContext } from '../http.ts';
+import { sendJson, type Route, type RouteContext, answeredByGateway } from '../http.ts';
 import type { Dialect, DialectContext } from './dialect.ts';
 import { isKlingAiErrorCode, sendKlingAiError, sendKlingAiHttpError } from './kling-ai-errors.ts';
 import { createVideoBody, directiveText, issuePath } from './kling-ai-schemas.ts';
@@ -66,7 +66,7 @@ function createTask(context: DialectContext, { res, body: rawBody }: RouteContex
   // No client id exists in this API, so repeated attempts are counted by prompt.
   const rejection = context.engine.registerAttempt(KLING_AI_DIALECT, `prompt:${prompt ?? ''}`, plan);
   if (rejection) {
-    sendRejection(res, rejection);
+    if (!answeredByGateway(context.gatewayErrors(), res, rejection)) sendRejection(res, rejection);
     return;
   }
   const refusal = context.engine.checkLimits(KLING_AI_DIALECT, request.model);

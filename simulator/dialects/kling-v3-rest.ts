@@ -3,7 +3,7 @@
 // poll, account info. The API documents no callbacks, so tasks are only ever polled (the engine gets no callback URL).
 import { requireBearer } from '../auth.ts';
 import { parseFaultDirectives, type FaultPlan, type SubmitRejection } from '../faults.ts';
-import { sendJson, sendText, type Route, type RouteContext } from '../http.ts';
+import { sendJson, sendText, type Route, type RouteContext, answeredByGateway } from '../http.ts';
 import type { Dialect, DialectContext } from './dialect.ts';
 import { remainingBalance } from './kling-v3-rest-credits.ts';
 import { isKlingV3RestErrorCode, sendKlingV3RestError, sendNotFound } from './kling-v3-rest-errors.ts';
@@ -66,7 +66,7 @@ function createTask(context: DialectContext, { res, params, body: rawBody }: Rou
   // No client id exists in this API, so fault attempts are counted by prompt text.
   const rejection = context.engine.registerAttempt(KLING_V3_REST_DIALECT, `prompt:${request.prompt}`, plan);
   if (rejection) {
-    sendRejection(res, rejection);
+    if (!answeredByGateway(context.gatewayErrors(), res, rejection)) sendRejection(res, rejection);
     return;
   }
   const refusal = context.engine.checkLimits(KLING_V3_REST_DIALECT, request.model);

@@ -2,7 +2,7 @@
 // query-list calls, and "Callback Protocol"), server root standing in for https://api-singapore.klingai.com.
 import { requireBearer } from '../auth.ts';
 import { parseFaultDirectives, type FaultPlan, type SubmitRejection } from '../faults.ts';
-import { sendText, type Route, type RouteContext } from '../http.ts';
+import { sendText, type Route, type RouteContext, answeredByGateway } from '../http.ts';
 import type { Dialect, DialectContext } from './dialect.ts';
 import { AUTH_FAILURE_CODES, isKlingErrorCode, sendKlingError, sendKlingSuccess } from './kling-errors.ts';
 import { CREATE_BODY_SCHEMAS, KLING_PRODUCTS, describeIssuePath, directivePrompt, listQuery, type KlingProduct } from './kling-schemas.ts';
@@ -60,7 +60,7 @@ function createTask(context: DialectContext, { res, params, body: rawBody }: Rou
   const attemptKey = externalTaskId === null ? `prompt:${prompt ?? ''}` : `external:${externalTaskId}`;
   const rejection = context.engine.registerAttempt(KLING_DIALECT, attemptKey, plan);
   if (rejection) {
-    sendRejection(res, rejection);
+    if (!answeredByGateway(context.gatewayErrors(), res, rejection)) sendRejection(res, rejection);
     return;
   }
   if (externalTaskId !== null && context.engine.findByExternalId(KLING_DIALECT, externalTaskId)) {

@@ -2,7 +2,7 @@
 // over the shared engine. Polling only: the document has no callback field, so tasks are accepted without one.
 import { requireBearer } from '../auth.ts';
 import { parseFaultDirectives, type FaultPlan, type SubmitRejection } from '../faults.ts';
-import { sendText, type Route, type RouteContext } from '../http.ts';
+import { sendText, type Route, type RouteContext, answeredByGateway } from '../http.ts';
 import type { Dialect, DialectContext } from './dialect.ts';
 import { isDocumentedCode, sendKling3apiError, sendKling3apiSuccess } from './kling3api-errors.ts';
 import { GenerateBody, StatusQuery, problemOfIssues, problemOfTypeRules } from './kling3api-schemas.ts';
@@ -66,7 +66,7 @@ function createTask(context: DialectContext, { res, body: rawBody }: RouteContex
   // The API takes no client id, so retries of one request are recognised by their prompt.
   const rejection = context.engine.registerAttempt(KLING3API_DIALECT, `prompt:${request.prompt}`, plan);
   if (rejection) {
-    sendRejection(res, rejection);
+    if (!answeredByGateway(context.gatewayErrors(), res, rejection)) sendRejection(res, rejection);
     return;
   }
   const model = request.type.startsWith('o3-') ? 'kling-o3' : 'kling-v3';

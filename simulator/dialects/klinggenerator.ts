@@ -4,6 +4,7 @@
 import { requireBearer } from '../auth.ts';
 import { parseFaultDirectives, type FaultPlan, type SubmitRejection } from '../faults.ts';
 import type { Route, RouteContext } from '../http.ts';
+import { answeredByGateway } from '../http.ts';
 import type { Dialect, DialectContext } from './dialect.ts';
 import { RATE_LIMIT_RESET_HEADER, sendKlingGeneratorError, sendKlingGeneratorJson, statusOfProviderCode } from './klinggenerator-errors.ts';
 import { DailyQuota } from './klinggenerator-quota.ts';
@@ -68,7 +69,7 @@ function generate(context: DialectContext, quota: DailyQuota, { res, body: rawBo
   // No client id exists in this API, so repeated attempts are told apart by their prompt.
   const rejection = context.engine.registerAttempt(KLINGGENERATOR_DIALECT, `prompt:${request.prompt}`, plan);
   if (rejection) {
-    sendRejection(res, rejection, quota);
+    if (!answeredByGateway(context.gatewayErrors(), res, rejection)) sendRejection(res, rejection, quota);
     return;
   }
   const refusal = context.engine.checkLimits(KLINGGENERATOR_DIALECT, request.model);

@@ -7,6 +7,11 @@ import { z } from 'zod';
 
 export const WEBHOOK_EVENTS = ['start', 'output', 'logs', 'completed'] as const;
 
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/** "By default, we will send requests to your webhook URL whenever there are new outputs or the prediction has finished." */
+export const DEFAULT_WEBHOOK_EVENTS: readonly WebhookEvent[] = ['output', 'completed'];
+
 export const predictionCreateBody = z.object({
   input: z.record(z.string(), z.unknown()),
   webhook: z.url({ protocol: /^https?$/ }).optional(),
@@ -51,6 +56,21 @@ const klingV25TurboProInput = z.strictObject({
   /** Deprecated alias of start_image. */
   image: fileInput.optional(),
 });
+
+/**
+ * The versioned body (`POST /v1/predictions`, Replicate HTTP API reference, "Create a prediction"): the version id
+ * instead of the model in the path.
+ */
+export const versionedCreateBody = predictionCreateBody.extend({ version: z.string().min(1) });
+
+/**
+ * The version ids of the models (the version pages of kwaivgi/kling-v2.1 and kwaivgi/kling-v2.5-turbo-pro on
+ * replicate.com): what `replicate.run("owner/name:version")` sends.
+ */
+export const MODEL_VERSIONS: Readonly<Record<string, string>> = {
+  daad218feb714b03e2a1ac445986aebb9d05243cd00da2af17be2e4049f48f69: 'kwaivgi/kling-v2.1',
+  '18f41bfca7f1997ce37b04b407152c385c9159095681a6f5a4ff47718bc25a57': 'kwaivgi/kling-v2.5-turbo-pro',
+};
 
 /** The models the simulator runs, by `owner/name`. */
 export const MODEL_INPUT_SCHEMAS: Readonly<Record<string, z.ZodType<Record<string, unknown>>>> = {

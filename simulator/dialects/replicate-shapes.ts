@@ -1,9 +1,9 @@
 // Renders an engine task as a Replicate prediction object (Replicate HTTP API reference, the prediction object): the
-// answer of create, get and cancel, and the webhook body (Replicate docs, "Webhooks": the same object). Also keeps
-// which predictions were canceled, since the shared engine has no cancel: a canceled prediction keeps reading
-// `canceled` whatever the engine does next.
+// answer of create, get and cancel, and the webhook body (Replicate docs, "Webhooks": the same object). A canceled
+// prediction is the engine's cancelled task (its lifecycle stopped, so it never has an output); an hour after it ends
+// a prediction's input, output and logs are removed (`data_removed`, Replicate docs, "Data retention").
 import { randomBytes } from 'node:crypto';
-import type { SimTask, TaskEngine } from '../engine.ts';
+import type { SimTask } from '../engine.ts';
 import { videoUrl } from '../media.ts';
 
 export const REPLICATE_DIALECT = 'replicate';
@@ -16,6 +16,8 @@ export type PredictionStatus = 'starting' | 'processing' | 'succeeded' | 'failed
 /** What the dialect stores as the task's request. */
 export interface StoredPrediction {
   model: string;
+  /** The version id, when the prediction was created by version (`POST /v1/predictions`). */
+  version?: string;
   input: Record<string, unknown>;
 }
 
@@ -25,30 +27,8 @@ export function newPredictionId(): string {
   return [...randomBytes(26)].map((byte) => alphabet[byte % 32]).join('');
 }
 
-const cancellations = new WeakMap<TaskEngine, Map<string, number>>();
-
-function cancellationsOf(engine: TaskEngine): Map<string, number> {
-  let byTask = cancellations.get(engine);
-  if (!byTask) {
-    byTask = new Map();
-    cancellations.set(engine, byTask);
-  }
-  return byTask;
-}
-
-/** Marks a running prediction canceled (a finished one is left as it is). */
-export function cancelPrediction(engine: TaskEngine, task: SimTask): void {
-  if (task.status === 'succeeded' || task.status === 'failed') return;
-  const byTask = cancellationsOf(engine);
-  if (!byTask.has(task.taskId)) byTask.set(task.taskId, Date.now());
-}
-
-function canceledAt(engine: TaskEngine, task: SimTask): number | undefined {
-  return cancellations.get(engine)?.get(task.taskId);
-}
-
-export function predictionStatus(engine: TaskEngine, task: SimTask): PredictionStatus {
-  if (canceledAt(engine, task) !== undefined) return 'canceled';
+export function predictionStatus(task: SimTask): PredictionStatus {
+  if (task.cancelledAt !== null) return 'canceled';
   switch (task.status) {
     case 'submitted':
       return 'starting';
@@ -62,27 +42,33 @@ export function predictionStatus(engine: TaskEngine, task: SimTask): PredictionS
 }
 
 /**
- * The prediction object. `mountUrl` is where the dialect is served (for `urls`), `baseUrl` the simulator root
- * (for media). `started_at` is the creation time: the engine does not record when processing began.
+ * The prediction object. `mountUrl` is where the dialect is served (for `urls`), `mediaUrl` the simulator root its
+ * output links start with (https: Replicate's outputs are https URLs, and its client makes a `FileOutput` only of
+ * those). `started_at` is the creation time: the engine does not record when processing began.
  */
-export function renderPrediction(engine: TaskEngine, task: SimTask, urls: { mountUrl: string; baseUrl: string }): Record<string, unknown> {
+export function renderPrediction(task: SimTask, urls: { mountUrl: string; mediaUrl: string }): Record<string, unknown> {
   const stored = task.request as StoredPrediction;
   const id = task.externalTaskId ?? task.taskId;
-  const status = predictionStatus(engine, task);
+  const status = predictionStatus(task);
+  const removed = task.outputsRemovedAt !== null;
   const completedAt =
-    status === 'canceled' ? canceledAt(engine, task) : task.status === 'succeeded' || task.status === 'failed' ? task.updatedAt : undefined;
+    status === 'canceled'
+      ? (task.cancelledAt ?? undefined)
+      : task.status === 'succeeded' || task.status === 'failed'
+        ? task.updatedAt
+        : undefined;
   const startedAt = status === 'starting' ? undefined : task.createdAt;
   const seconds = (from: number, to: number) => Math.max(0, (to - from) / 1000);
   return {
     id,
     model: stored.model,
-    version: 'hidden',
-    input: stored.input,
-    output: status === 'succeeded' ? videoUrl(urls.baseUrl, task) : null,
-    logs: '',
+    version: stored.version ?? 'hidden',
+    input: removed ? {} : stored.input,
+    output: status === 'succeeded' && !removed ? videoUrl(urls.mediaUrl, task) : null,
+    logs: removed ? '' : task.logs.map(progressLine).join(''),
     error: status === 'failed' ? task.statusMessage : null,
     status,
-    data_removed: false,
+    data_removed: removed,
     source: 'api',
     created_at: new Date(task.createdAt).toISOString(),
     started_at: startedAt === undefined ? null : new Date(startedAt).toISOString(),
@@ -97,4 +83,14 @@ export function renderPrediction(engine: TaskEngine, task: SimTask, urls: { moun
       web: `${urls.mountUrl}/p/${id}`,
     },
   };
+}
+
+/**
+ * A progress line as Kling models on Replicate print them: a tqdm bar (`25%|██▌       | 25/100`), which the official
+ * client's `parseProgressFromLogs` reads.
+ */
+function progressLine(line: string): string {
+  const percent = Number(/(\d+)%/.exec(line)?.[1] ?? 0);
+  const filled = Math.round(percent / 10);
+  return `${String(percent).padStart(3)}%|${'█'.repeat(filled)}${' '.repeat(10 - filled)}| ${percent}/100\n`;
 }

@@ -61,7 +61,8 @@ const EXPECTED_ACTIONS: Record<HandlerName, string[]> = {
   archive: [...JOB_READ_UPDATE, 's3:PutObject', 's3:AbortMultipartUpload'],
   complete: [...JOB_READ_UPDATE],
   'mark-failed': [...JOB_READ_UPDATE],
-  notify: [...JOB_READ_UPDATE, 'sns:Publish'],
+  // Reads the share secret to sign the links in the notice.
+  notify: [...JOB_READ_UPDATE, 'sns:Publish', ...SECRETS],
   webhook: [...JOB_READ_UPDATE, ...SECRETS],
   's3-upload': ['dynamodb:GetItem', 'dynamodb:PutItem', ...READ_UPLOADS, ...LIST_UPLOADS, 'states:StartExecution'],
 };

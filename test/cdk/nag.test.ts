@@ -91,9 +91,10 @@ describe('cdk-nag AwsSolutions', () => {
     expect(rules).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-IAM5', 'AwsSolutions-SMG4']);
   });
 
-  it('acknowledges APIG4 only on the unauthenticated callback route, and SMG4 only on the provider and deployment secrets', () => {
+  it('acknowledges APIG4 only on the self-authenticating routes (callbacks, share links), and SMG4 only on the provider and deployment secrets', () => {
     expect(acknowledgments.filter(({ id }) => id === 'AwsSolutions-APIG4').map(({ path: at }) => at)).toEqual([
       'Klingflow/Api/HttpApi/POST--v1--callbacks--{provider}--{jobId}',
+      'Klingflow/Api/HttpApi/GET--v1--share--{jobId}--{object}',
     ]);
     expect(
       acknowledgments
@@ -102,6 +103,7 @@ describe('cdk-nag AwsSolutions', () => {
         .sort(),
     ).toEqual([
       'Klingflow/DeploymentSecrets/CallbackSecret',
+      'Klingflow/DeploymentSecrets/ShareSecret',
       'Klingflow/DeploymentSecrets/WebhookSecret',
       'Klingflow/ProviderSecrets/Provider-kling',
     ]);

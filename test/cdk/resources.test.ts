@@ -319,11 +319,16 @@ describe('deployment secrets', () => {
       HANDLERS.filter((name) => variable in functions[name].resource.Properties!.Environment.Variables).sort();
     expect(holders('KLINGFLOW_CALLBACK_SECRET_ARN')).toEqual(['callback', 'submit']);
     expect(holders('KLINGFLOW_WEBHOOK_SECRET_ARN')).toEqual(['webhook']);
+    // Share links: notify and webhook sign them, api checks them.
+    expect(holders('KLINGFLOW_SHARE_SECRET_ARN')).toEqual(['api', 'notify', 'webhook']);
     const env = (name: HandlerName) => functions[name].resource.Properties!.Environment.Variables as Record<string, unknown>;
     for (const name of ['callback', 'submit'] as const) {
       expect(env(name).KLINGFLOW_CALLBACK_SECRET_ARN).toEqual({ Ref: secret('klingflow/callback-secret')[0] });
     }
     expect(env('webhook').KLINGFLOW_WEBHOOK_SECRET_ARN).toEqual({ Ref: secret('klingflow/webhook-secret')[0] });
+    for (const name of ['api', 'notify', 'webhook'] as const) {
+      expect(env(name).KLINGFLOW_SHARE_SECRET_ARN).toEqual({ Ref: secret('klingflow/share-secret')[0] });
+    }
   });
 });
 
@@ -402,6 +407,7 @@ describe('Lambda functions', () => {
       'KLINGFLOW_AWAIT_SECONDS',
       'KLINGFLOW_MAX_POLLS',
       'KLINGFLOW_SLOT_WAIT_SECONDS',
+      'KLINGFLOW_SHARE_SECRET_ARN',
     ],
     callback: [...common, ...providers, 'KLINGFLOW_CALLBACK_SECRET_ARN'],
     validate: [...common, ...providers, 'KLINGFLOW_INPUTS_BUCKET'],
@@ -414,8 +420,21 @@ describe('Lambda functions', () => {
     archive: [...common, 'KLINGFLOW_OUTPUTS_BUCKET', 'KLINGFLOW_KLING_BASE_URL'],
     complete: [...common],
     'mark-failed': [...common],
-    notify: [...common, 'KLINGFLOW_OUTPUTS_BUCKET', 'KLINGFLOW_NOTICES_TOPIC_ARN', 'KLINGFLOW_PUBLIC_URL'],
-    webhook: [...common, 'KLINGFLOW_WEBHOOK_SECRET_ARN'],
+    notify: [
+      ...common,
+      'KLINGFLOW_OUTPUTS_BUCKET',
+      'KLINGFLOW_NOTICES_TOPIC_ARN',
+      'KLINGFLOW_PUBLIC_URL',
+      'KLINGFLOW_SHARE_LINK_SECONDS',
+      'KLINGFLOW_SHARE_SECRET_ARN',
+    ],
+    webhook: [
+      ...common,
+      'KLINGFLOW_WEBHOOK_SECRET_ARN',
+      'KLINGFLOW_PUBLIC_URL',
+      'KLINGFLOW_SHARE_LINK_SECONDS',
+      'KLINGFLOW_SHARE_SECRET_ARN',
+    ],
     // Creates jobs like the api (providers to choose from, the workflow's budget), but sends nothing to a provider.
     's3-upload': [
       ...common,
@@ -454,9 +473,10 @@ describe('Lambda functions', () => {
       KLINGFLOW_MAX_POLLS: '120',
     });
     expect(env('notify').KLINGFLOW_NOTICES_TOPIC_ARN).toEqual({ Ref: topicId });
-    for (const name of ['api', 'submit', 'notify'] as const) {
+    for (const name of ['api', 'submit', 'notify', 'webhook'] as const) {
       expect(env(name).KLINGFLOW_PUBLIC_URL).toEqual({ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] });
     }
+    for (const name of ['notify', 'webhook'] as const) expect(env(name).KLINGFLOW_SHARE_LINK_SECONDS).toBe('604800');
     expect(env('api')).toMatchObject({
       KLINGFLOW_KLING_BASE_URL: 'https://api-singapore.klingai.com',
       KLINGFLOW_ENABLED_PROVIDERS: 'kling',
@@ -587,7 +607,9 @@ describe('context', () => {
       slotWaitSeconds: 60,
       slotLeaseSeconds: 900,
       maxQueueSeconds: 21_600,
+      shareLinkSeconds: 604800,
     });
+    expect(configFrom({ shareLinkSeconds: '3600' }).shareLinkSeconds).toBe(3600);
   });
 
   it('reads maxConcurrency per provider: a count, a plan or per-model counts, checked as the handlers read them', () => {

@@ -1,7 +1,9 @@
 // The CLI as a user runs it: against a running stack, and with no stack running (it starts an embedded one).
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,7 +56,7 @@ describe('klingflow generate', () => {
         'upload',
         'test/fixtures/cat-640x360.png',
         '--prompt',
-        'the cat blinks',
+        '小猫眨眼 (the cat blinks)',
         '--key',
         'uploads/cli cat.png',
         '--data-dir',
@@ -72,7 +74,8 @@ describe('klingflow generate', () => {
       status: 'SUCCEEDED',
       mode: 'image-to-video',
       source: { key: 'uploads/cli cat.png' },
-      request: { prompt: 'the cat blinks' },
+      // A non-ASCII prompt reaches the job (and the provider) as typed.
+      request: { prompt: '小猫眨眼 (the cat blinks)' },
     });
     expect(sha256(out)).toBe(job.outputs.video.sha256);
   });
@@ -100,5 +103,155 @@ describe('klingflow generate', () => {
     const saved = stdout.match(/sha256 ([0-9a-f]{64})/)![1];
     expect(sha256(out)).toBe(saved);
     expect(existsSync(join(dataDir, 'stack.json'))).toBe(false); // the embedded stack stopped with the run
+  });
+});
+
+describe('klingflow, as a user gets it wrong', () => {
+  /** Runs the bin as a user would and returns what it printed and its exit code (never throws). */
+  async function klingflow(args: string[], cwd = resolve('.')): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+      const { stdout, stderr } = await run(resolve('cli/bin.mjs'), args, {
+        cwd,
+        env: { ...process.env, KLINGFLOW_API_TOKEN: '' },
+        timeout: 60_000,
+      });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const failed = error as { code: number; stdout: string; stderr: string };
+      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    }
+  }
+
+  it('refuses an upload the trigger would ignore (.gif) before anything is uploaded', async () => {
+    const answer = await klingflow(['upload', 'test/fixtures/square-400.gif', '--data-dir', stack.dataDir, '--no-wait']);
+    expect(answer.code).toBe(2);
+    expect(answer.stderr).toContain('uploads/square-400.gif would start no job');
+    expect(answer.stderr).toContain('.png, .jpg, .jpeg, .webp');
+    expect(answer.stdout).not.toContain('uploaded');
+  });
+
+  it('says the token was refused, not that none was sent', async () => {
+    const answer = await klingflow(['status', 'job_x', '--api', stack.url, '--token', 'not-the-token']);
+    expect(answer.code).toBe(1);
+    expect(answer.stderr).toContain('the API refused the credentials (401)');
+    expect(answer.stderr).toContain('--token / KLINGFLOW_API_TOKEN');
+  });
+
+  it('says an API that does not answer cannot be reached, naming it', async () => {
+    // A port that was just free: nothing listens there.
+    const probe = createServer();
+    await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((done) => probe.close(done));
+    const answer = await klingflow(['status', 'job_x', '--api', `http://127.0.0.1:${port}`, '--token', 't']);
+    expect(answer.code).toBe(1);
+    expect(answer.stderr).toContain(`cannot reach the klingflow API at http://127.0.0.1:${port} (ECONNREFUSED)`);
+  });
+
+  it('finds the running stack from a subfolder, and status --out saves the video', async () => {
+    const project = freshDataDir();
+    mkdirSync(join(project, 'deep', 'er'), { recursive: true });
+    // The stack's data folder, as `npm start` makes it, at the project's top.
+    symlinkSync(stack.dataDir, join(project, '.klingflow'));
+    const { jobId } = (await new Client(stack).request('POST', '/v1/jobs', { prompt: 'a kite' })).body as { jobId: string };
+    const job = await new Client(stack).waitForJob(jobId);
+    const out = join(project, 'kite.mp4');
+    const answer = await klingflow(['status', jobId, '--out', out], join(project, 'deep', 'er'));
+    expect(answer.stderr).toBe('');
+    expect(answer.stdout).not.toContain('starting an embedded one');
+    expect(answer.stdout).toMatch(/status {3}SUCCEEDED/);
+    expect(sha256(out)).toBe(job.outputs.video.sha256);
+  });
+
+  it('npm start on a busy port says which port and how to choose another', async () => {
+    const busy = createServer();
+    await new Promise<void>((done) => busy.listen(0, '127.0.0.1', done));
+    const { port } = busy.address() as AddressInfo;
+    try {
+      const dataDir = freshDataDir();
+      if (existsSync(join(SHARED_CACHE, 'workflow.json'))) cpSync(SHARED_CACHE, join(dataDir, 'cache'), { recursive: true });
+      const started = await run(process.execPath, ['--openssl-legacy-provider', '--import', 'tsx', 'local/main.ts'], {
+        env: { ...process.env, KLINGFLOW_PORT: String(port), KLINGFLOW_DATA_DIR: dataDir, POWERTOOLS_LOG_LEVEL: 'SILENT' },
+        timeout: 60_000,
+      }).then(
+        () => ({ code: 0, stderr: '' }),
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(started.code).toBe(1);
+      expect(started.stderr).toContain(`port ${port} is in use`);
+      expect(started.stderr).toContain('KLINGFLOW_PORT=<port> npm start');
+      expect(started.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    } finally {
+      await new Promise((done) => busy.close(done));
+    }
+  });
+});
+
+describe('klingflow commands', () => {
+  const lines: string[] = [];
+  const say = (line: string) => lines.push(line);
+  const at = () => ['--api', stack.url, '--token', stack.token];
+  const client = () => new Client(stack);
+
+  it('every command has its own help, and the help documents the exit codes', async () => {
+    lines.length = 0;
+    expect(await main(['--help'], say)).toBe(0);
+    const help = lines.join('\n');
+    for (const command of ['generate', 'upload', 'show', 'jobs', 'watch', 'cancel', 'download']) expect(help).toContain(command);
+    expect(help).toContain('Exit codes:');
+    lines.length = 0;
+    expect(await main(['generate', '--help'], say)).toBe(0);
+    expect(lines.join('\n')).toMatch(/--callback-url <url>[\s\S]*--metadata <key=value>[\s\S]*--no-wait/);
+  });
+
+  it('refuses an unknown option as a usage mistake (exit code 2 from the bin)', async () => {
+    await expect(main(['generate', 'x', '--colour', 'red', ...at()], say)).rejects.toThrow(/unknown option '--colour'/);
+  });
+
+  it('generate --json --no-wait answers the job id; watch follows it; show --json prints the job', async () => {
+    lines.length = 0;
+    expect(
+      await main(['generate', 'a paper boat', '--duration', '5', '--metadata', 'customer=acme', '--json', '--no-wait', ...at()], say),
+    ).toBe(0);
+    const { jobId } = JSON.parse(lines.join('\n')) as { jobId: string };
+    lines.length = 0;
+    expect(await main(['watch', jobId, '--json', ...at()], say)).toBe(0);
+    const [watched] = JSON.parse(lines.join('\n')) as { status: string; jobId: string }[];
+    expect(watched).toMatchObject({ jobId, status: 'SUCCEEDED' });
+    lines.length = 0;
+    expect(await main(['show', jobId, '--json', ...at()], say)).toBe(0);
+    expect(JSON.parse(lines.join('\n'))).toMatchObject({ jobId, status: 'SUCCEEDED', request: { metadata: { customer: 'acme' } } });
+  });
+
+  it('jobs lists newest first as a table, or as JSON; --status filters', async () => {
+    const jobId = await client().createJob({ prompt: 'a list me job' });
+    await client().waitForJob(jobId);
+    lines.length = 0;
+    expect(await main(['jobs', '--limit', '3', ...at()], say)).toBe(0);
+    expect(lines[0]).toMatch(/^JOB\s+STATUS\s+%\s+PROVIDER\/MODEL\s+CREATED\s+COST\s+PROMPT$/);
+    expect(lines.length).toBeLessThanOrEqual(4);
+    expect(lines.some((line) => line.startsWith(jobId) && line.includes('SUCCEEDED') && line.includes('a list me job'))).toBe(true);
+    lines.length = 0;
+    expect(await main(['jobs', '--status', 'SUCCEEDED', '--limit', '200', '--json', ...at()], say)).toBe(0);
+    const listed = JSON.parse(lines.join('\n')) as { items: { jobId: string; status: string }[] };
+    expect(listed.items.every((job) => job.status === 'SUCCEEDED')).toBe(true);
+    expect(listed.items.map((job) => job.jobId)).toContain(jobId);
+  });
+
+  it('cancel ends a running job; download saves a finished one, checked against its sha256', async () => {
+    const slow = await client().createJob({ prompt: 'a slow one [sim:latency=60000]' });
+    lines.length = 0;
+    expect(await main(['cancel', slow, '--json', ...at()], say)).toBe(0);
+    expect(JSON.parse(lines.join('\n'))).toMatchObject({ jobId: slow, status: 'CANCELLED' });
+    await expect(main(['cancel', slow, ...at()], say)).rejects.toMatchObject({ status: 409, error: { code: 'ALREADY_FINISHED' } });
+
+    const done = await client().createJob({ prompt: 'a quick one' });
+    const job = await client().waitForJob(done);
+    const out = join(freshDataDir(), 'quick.mp4');
+    lines.length = 0;
+    expect(await main(['download', done, '--out', out, ...at()], say)).toBe(0);
+    expect(lines).toEqual([`saved    ${out}`]);
+    expect(sha256(out)).toBe(job.outputs.video.sha256);
+    await expect(main(['download', slow, ...at()], say)).rejects.toThrow(/only a SUCCEEDED job has a video/);
   });
 });

@@ -3,7 +3,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.ts';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { LOCAL_NAMES, startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.ts';
 
 /** One synthesis cache for every test file (synthesizing takes seconds; the hash keeps it honest). */
 export const SHARED_CACHE = resolve('.vitest-tmp/cache');
@@ -112,4 +113,27 @@ export async function noticesOf(stack: LocalStack, jobId: string, timeoutMs = 10
   while (read().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, 500));
   return read();
+}
+
+/**
+ * How many jobs the stack's table holds, read straight from the DynamoDB emulator (a consistent scan): the proof
+ * that a refused request wrote nothing.
+ */
+export async function countJobs(): Promise<number> {
+  // The running stack points the SDK at its emulator through AWS_ENDPOINT_URL_DYNAMODB.
+  const db = new DynamoDBClient({});
+  try {
+    let count = 0;
+    let start: Record<string, any> | undefined;
+    do {
+      const page = await db.send(
+        new ScanCommand({ TableName: LOCAL_NAMES.table, Select: 'COUNT', ConsistentRead: true, ExclusiveStartKey: start }),
+      );
+      count += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return count;
+  } finally {
+    db.destroy();
+  }
 }

@@ -56,7 +56,7 @@ describe('a text-to-video job', () => {
       subject: `klingflow job ${jobId} SUCCEEDED`,
       attributes: { status: 'SUCCEEDED', provider: 'kling' },
     });
-    expect(notices[0]!.message).toContain(`${stack.url}/v1/jobs/${jobId}/video`);
+    expect(notices[0]!.message).toContain(`Download: ${stack.url}/v1/share/${jobId}/video?expires=`);
     expect(notices[0]!.message).toContain('a red fox running through snow');
   });
 

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobIdForUpload } from '../../lambdas/domain/uploads.ts';
+import { encodeMetadataValue, jobIdForUpload } from '../../lambdas/domain/uploads.ts';
 import { STATES } from '../../lambdas/workflow/contract.ts';
 import { toNotification } from '../../local/emulators/s3.ts';
 import type { LocalStack } from '../../local/stack.ts';
@@ -34,13 +34,19 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Puts an object as a user would; returns the job id its version gets. */
-async function upload(key: string, body: Buffer, metadata: Record<string, string> = {}): Promise<string> {
-  const put = await s3.send(
+/** Puts an object as a user would; returns the job id its version gets, and the version. */
+async function put(key: string, body: Buffer, metadata: Record<string, string> = {}): Promise<{ jobId: string; versionId: string }> {
+  const answer = await s3.send(
     new PutObjectCommand({ Bucket: stack.inputsBucket, Key: key, Body: body, ContentType: 'image/png', Metadata: metadata }),
   );
-  return jobIdForUpload({ bucket: stack.inputsBucket, key, eTag: put.ETag });
+  // The inputs bucket is versioned (the local S3 emulates version ids): every put is a new version.
+  expect(answer.VersionId).toBeTruthy();
+  const versionId = answer.VersionId ?? '';
+  return { jobId: jobIdForUpload({ bucket: stack.inputsBucket, key, versionId, eTag: answer.ETag }), versionId };
 }
+
+const upload = async (key: string, body: Buffer, metadata: Record<string, string> = {}): Promise<string> =>
+  (await put(key, body, metadata)).jobId;
 
 /** Waits for the job an upload started (it exists once the trigger has run). */
 async function uploadedJob(jobId: string) {
@@ -57,7 +63,7 @@ const providerTasks = (jobId: string) => stack.simulator!.tasks().filter((t) => 
 describe('an image uploaded under uploads/', () => {
   it('becomes exactly one image-to-video job, however often S3 delivers the event', async () => {
     const key = 'uploads/my cat (1).png';
-    const jobId = await upload(key, CAT, { prompt: 'the cat yawns and stretches' });
+    const { jobId, versionId } = await put(key, CAT, { prompt: 'the cat yawns and stretches' });
 
     // S3 delivers at least once: the same event twice more.
     const redelivery = toNotification(
@@ -65,7 +71,7 @@ describe('an image uploaded under uploads/', () => {
         Records: [
           {
             eventName: 'ObjectCreated:Put',
-            s3: { bucket: { name: stack.inputsBucket }, object: { key, size: CAT.length, eTag: stack.simulator ? await s3ETag(key) : '' } },
+            s3: { bucket: { name: stack.inputsBucket }, object: { key, size: CAT.length, eTag: await s3ETag(key), versionId } },
           },
         ],
       },
@@ -129,6 +135,26 @@ describe('an image uploaded under uploads/', () => {
     expect(job.error.message).toMatch(/metadata\.duration: 'five' is not a number/);
     expect(job.error.message).toMatch(/metadata\.colour: unknown option/);
     expect(providerTasks(jobId)).toHaveLength(0);
+  });
+
+  it('takes a non-ASCII prompt intact: RFC 2047-encoded in the metadata, decoded before the provider sees it', async () => {
+    const prompt = '一只小猫在雪地里奔跑';
+    const key = 'uploads/小猫 in snow.png';
+    const jobId = await upload(key, CAT, { prompt: encodeMetadataValue(prompt) });
+    const job = await uploadedJob(jobId);
+    expect(job.status).toBe('SUCCEEDED');
+    expect(job.request.prompt).toBe(prompt);
+    expect((providerTasks(jobId)[0]!.request as { prompt: string }).prompt).toBe(prompt);
+  });
+
+  it('starts a new job for a new upload of the same key, with its own options', async () => {
+    const key = 'uploads/again.png';
+    const first = await put(key, CAT, { prompt: 'first take' });
+    const second = await put(key, CAT, { prompt: 'second take' });
+    expect(second.versionId).not.toBe(first.versionId);
+    expect(second.jobId).not.toBe(first.jobId);
+    expect((await uploadedJob(first.jobId)).request.prompt).toBe('first take');
+    expect((await uploadedJob(second.jobId)).request.prompt).toBe('second take');
   });
 
   it('ignores objects that are not images under uploads/', async () => {

@@ -1,10 +1,14 @@
-// Signed webhooks to a caller's callbackUrl, and download links that outlive any one signature, through the
-// real local stack. The receiver verifies each delivery with the Standard Webhooks reference library, as a
+// Signed webhooks to a caller's callbackUrl, and share links that open with no credentials and outlive any one
+// presigned URL, through the real local stack. The receiver verifies each delivery with the Standard Webhooks reference library, as a
 // caller's service would.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shareLink } from '../../lambdas/domain/share-link.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { Client, noticesOf, startTestStack } from './local-stack.ts';
 
@@ -122,22 +126,66 @@ describe('signed webhooks', () => {
   });
 });
 
-describe('download links', () => {
-  it('still work long after the notice: each click signs a fresh URL', async () => {
+describe('share links', () => {
+  const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+  it('open from the notice with no credentials, long after it: each click signs a fresh URL', async () => {
     const jobId = await client.createJob({ prompt: 'a lighthouse [sim:latency=200]' });
-    await client.waitForJob(jobId);
+    const job = await client.waitForJob(jobId);
     const [notice] = await noticesOf(stack, jobId);
     const link = notice!.message.match(/^Download: (\S+)$/m)![1]!;
-    expect(link).toBe(`${stack.url}/v1/jobs/${jobId}/video`);
+    expect(link).toMatch(new RegExp(`^${stack.url}/v1/share/${jobId}/video\\?expires=\\d+&sig=`));
 
-    const first = await client.request('GET', new URL(link).pathname);
+    // A person clicking it: no Authorization header at all.
+    const first = await fetch(link, { redirect: 'manual' });
+    expect(first.status).toBe(302);
     const firstUrl = first.headers.get('location')!;
-    expect((await fetch(firstUrl)).status).toBe(200);
+    const bytes = new Uint8Array(await (await fetch(firstUrl)).arrayBuffer());
+    expect(sha256(bytes)).toBe(job.outputs.video.sha256);
     // Signed URLs here live one second: the first one dies, the link does not.
     await new Promise((r) => setTimeout(r, 2500));
     expect((await fetch(firstUrl)).status).toBe(403);
-    const again = await client.downloadVideo(jobId);
-    expect(again.link).not.toBe(firstUrl);
-    expect(again.bytes.subarray(4, 8).toString('latin1')).toBe('ftyp');
+    const followed = await fetch(link);
+    expect(followed.status).toBe(200);
+    expect(sha256(new Uint8Array(await followed.arrayBuffer()))).toBe(job.outputs.video.sha256);
+  });
+
+  it('are refused with a readable 403 when altered or expired, before the job is read', async () => {
+    const jobId = await client.createJob({ prompt: 'a harbour [sim:latency=200]' });
+    await client.waitForJob(jobId);
+    const link = new URL((await noticesOf(stack, jobId))[0]!.message.match(/^Download: (\S+)$/m)![1]!);
+
+    const otherJob = new URL(link);
+    otherJob.pathname = otherJob.pathname.replace(jobId, 'job_someoneelse');
+    const stretched = new URL(link);
+    stretched.searchParams.set('expires', String(Number(link.searchParams.get('expires')) + 86_400));
+    for (const altered of [otherJob, stretched]) {
+      const answer = await fetch(altered, { redirect: 'manual' });
+      expect(answer.status).toBe(403);
+      expect(await answer.json()).toEqual({
+        error: { code: 'LINK_REFUSED', message: 'the link has been altered or was not issued by this deployment' },
+      });
+    }
+
+    // A link this deployment signed, expired an hour ago.
+    const secret = readFileSync(join(stack.dataDir, 'share-secret'), 'utf8').trim();
+    const expiresAt = Math.floor(Date.now() / 1000) - 3600;
+    const expired = await fetch(shareLink(secret, stack.url, { jobId, object: 'video', expiresAt }), { redirect: 'manual' });
+    expect(expired.status).toBe(403);
+    expect(((await expired.json()) as { error: { message: string } }).error.message).toBe(
+      `the link expired at ${new Date(expiresAt * 1000).toISOString()}; ask for a new one`,
+    );
+  });
+
+  it('come in the webhook too, the same on every retry', async () => {
+    failuresLeft.set('/links', 1);
+    const jobId = await client.createJob({ prompt: 'a fox [sim:latency=200]', callbackUrl: `${receiverUrl}/links` });
+    await settledWebhook(jobId);
+    const received = deliveriesTo('/links');
+    expect(received).toHaveLength(2);
+    expect(received[0]!.body).toBe(received[1]!.body);
+    const verified = verifier().verify(received[1]!.body, received[1]!.headers) as { links: { video: string } };
+    const answer = await fetch(verified.links.video, { redirect: 'manual' });
+    expect(answer.status).toBe(302);
   });
 });

@@ -54,7 +54,9 @@ describe('fal adapter ⇄ simulator fal dialect', () => {
   });
 
   it('takes a text-to-video job to succeeded with a downloadable MP4', async () => {
-    const { providerTaskId } = await adapter.submit(submission('text-to-video', { durationSeconds: 10, audio: true }), ctx);
+    // Long enough that the first poll sees it queued, however busy the machine.
+    const slow = 'a lighthouse at dusk [sim:latency=1200]';
+    const { providerTaskId } = await adapter.submit(submission('text-to-video', { prompt: slow, durationSeconds: 10, audio: true }), ctx);
     expect(providerTaskId).toMatch(/^fal-ai\/kling-video\/v3\/standard\/text-to-video:[0-9a-f-]{36}$/);
     const { seen, last } = await untilTerminal(providerTaskId);
     expect(seen).toEqual(['pending', 'processing', 'succeeded']);

@@ -59,7 +59,7 @@ export async function getJson(url: string, headers: Record<string, string> = {})
 }
 
 /** Polls the Kling query endpoint until the task is terminal; returns every status seen, in order. */
-export async function pollUntilTerminal(url: string, timeoutMs = 5_000): Promise<{ statuses: string[]; last: KlingEnvelope }> {
+export async function pollUntilTerminal(url: string, timeoutMs = 30_000): Promise<{ statuses: string[]; last: KlingEnvelope }> {
   const statuses: string[] = [];
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -72,10 +72,21 @@ export async function pollUntilTerminal(url: string, timeoutMs = 5_000): Promise
   throw new Error(`task at ${url} not terminal after ${timeoutMs} ms (saw ${statuses.join(' → ')})`);
 }
 
-export async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 5_000): Promise<T> {
+export async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const value = probe();
+    if (value) return value;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms`);
+}
+
+/** `waitFor` with an asynchronous probe (one that asks the simulator over HTTP, say). */
+export async function waitForAsync<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
     if (value) return value;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -179,7 +190,7 @@ export async function pollAdapterUntilTerminal(
   adapter: ProviderAdapter,
   providerTaskId: string,
   ctx: AdapterContext,
-  timeoutMs = 5_000,
+  timeoutMs = 30_000,
 ): Promise<{ answers: ProviderStatus[]; seen: CanonicalStatus[]; last: ProviderStatus }> {
   const answers: ProviderStatus[] = [];
   const seen: CanonicalStatus[] = [];

@@ -49,7 +49,9 @@ describe('kling-ai adapter ⇄ simulator', () => {
     rejectionOf(adapter.submit(submission('text-to-video', { prompt }), ctx), ProviderError);
 
   it('runs a text-to-video job to succeeded and the video downloads as an MP4', async () => {
-    const { providerTaskId } = await adapter.submit(submission('text-to-video', { prompt: 'a red fox in the snow' }), context());
+    // Long enough that the first poll sees it queued, however busy the machine.
+    const prompt = 'a red fox in the snow [sim:latency=1200]';
+    const { providerTaskId } = await adapter.submit(submission('text-to-video', { prompt }), context());
     expect(providerTaskId).toMatch(/^\d+$/);
     const { last, seen } = await untilTerminal(providerTaskId);
     expect(seen).toEqual(['pending', 'processing', 'succeeded']);
@@ -62,7 +64,7 @@ describe('kling-ai adapter ⇄ simulator', () => {
 
     const thumbnail = await fetch(last.thumbnailUrl!);
     expect([...Buffer.from(await thumbnail.arrayBuffer()).subarray(0, 2)]).toEqual([0xff, 0xd8]);
-    expect(sim.tasks()[0]?.request).toEqual({ model: 'kling-v3', prompt: 'a red fox in the snow', duration: 5, resolution: '1080p' });
+    expect(sim.tasks()[0]?.request).toEqual({ model: 'kling-v3', prompt, duration: 5, resolution: '1080p' });
   });
 
   it('has the simulator accept the body of every mode the adapter offers', async () => {

@@ -63,7 +63,14 @@ describe('kling-v3-rest adapter ⇄ simulator', () => {
   });
 
   it('takes a text-to-video job through pending → processing → succeeded to a downloadable MP4', async () => {
-    const { providerTaskId } = await submit('text-to-video', { resolution: '1080p', durationSeconds: 10, audio: true, cfgScale: 0.5 });
+    // Long enough that the first poll sees it queued, however busy the machine.
+    const { providerTaskId } = await submit('text-to-video', {
+      prompt: 'a lighthouse at dusk [sim:latency=1200]',
+      resolution: '1080p',
+      durationSeconds: 10,
+      audio: true,
+      cfgScale: 0.5,
+    });
     const { seen, last } = await pollToEnd(providerTaskId);
     expect(seen).toEqual(['pending', 'processing', 'succeeded']);
     expect(last.videoUrl).toBe(`${sim.url}/media/${providerTaskId}.mp4`);

@@ -23,7 +23,6 @@ import { CallbackRejected, ProviderError } from '../../domain/errors.ts';
 import type {
   AdapterContext,
   CallbackRequest,
-  CanonicalStatus,
   ProviderAdapter,
   ProviderStatus,
   ProviderVocabulary,
@@ -32,7 +31,10 @@ import type {
 } from '../port.ts';
 import { kindOfHttpStatus } from '../http.ts';
 import { buildFalInput } from './body.ts';
-import { FAL_ERROR_TYPES, classifyFalFailure, falTaskOutcome, isGenerationFailure } from './errors.ts';
+import { FAL_ERROR_TYPES, FAL_REQUEST_ERROR_TYPES, classifyFalFailure, falTaskOutcome, isGenerationFailure } from './errors.ts';
+import { FAL_CANCEL_ANSWERS, FAL_HEADERS, FAL_QUEUE_STATUSES, FAL_WEBHOOK_STATUSES } from './facts.ts';
+
+export { FAL_QUEUE_STATUSES, FAL_WEBHOOK_STATUSES } from './facts.ts';
 import { FAL_CAPABILITIES } from './models.ts';
 import { checkFalJobTag, FAL_JOB_TAG_PARAM, falJobTag, FalJwksCache, verifyFalWebhook } from './webhook.ts';
 import { describeRequest, parseProviderBody, sendRequest } from '../http.ts';
@@ -79,23 +81,6 @@ const Submitted = z.looseObject({
   cancel_url: z.string().optional(),
 });
 
-/**
- * Queue statuses and their canonical statuses. The official client knows three states; FAILED/CANCELED come from a
- * third-party schema (UNCONFIRMED). A finished request (COMPLETED, or FAILED) has its outcome at the result URL: a
- * failed generation "reaches COMPLETED" and shows its error there, so status() reads the result for both.
- */
-export const FAL_QUEUE_STATUSES = {
-  IN_QUEUE: 'pending',
-  IN_PROGRESS: 'processing',
-  COMPLETED: 'succeeded',
-  FAILED: 'failed',
-  CANCELED: 'cancelled',
-  CANCELLED: 'cancelled',
-} as const satisfies Record<string, CanonicalStatus>;
-
-/** Webhook `status` words (fal docs, 'Webhooks'): OK carries the output, ERROR the generation's error. */
-export const FAL_WEBHOOK_STATUSES = { OK: 'succeeded', ERROR: 'failed' } as const satisfies Record<string, CanonicalStatus>;
-
 /** The HTTP statuses fal documents with a meaning of their own: 422, a validation error (fal's JS client). */
 export const FAL_ERROR_STATUSES: Readonly<Record<number, ReturnType<typeof kindOfHttpStatus>>> = { 422: kindOfHttpStatus(422) };
 
@@ -109,7 +94,10 @@ const QueueStatus = z.looseObject({
 const FalFile = z.looseObject({ url: z.string().min(1), content_type: z.string().nullish(), file_size: z.number().nullish() });
 const VideoOutput = z.looseObject({ video: FalFile });
 
-const CancelAnswer = z.looseObject({ status: z.enum(['OK', 'CANCELLATION_REQUESTED', 'ALREADY_COMPLETED', 'NOT_FOUND']) });
+/** A request error's type inside a webhook's error payload (fal docs, "Request Errors"). */
+const FalErrorType = z.looseObject({ error_type: z.string() });
+
+const CancelAnswer = z.looseObject({ status: z.enum(FAL_CANCEL_ANSWERS) });
 
 /**
  * The webhook body (fal docs, 'Webhooks'). `payload` is the model output, or fal's error body; null with
@@ -131,7 +119,7 @@ export class FalQueueAdapter implements ProviderAdapter {
   readonly capabilities = FAL_CAPABILITIES;
   readonly vocabulary: ProviderVocabulary = {
     statuses: { ...FAL_QUEUE_STATUSES, ...FAL_WEBHOOK_STATUSES },
-    errorCodes: { ...FAL_ERROR_TYPES, ...FAL_ERROR_STATUSES },
+    errorCodes: { ...FAL_ERROR_TYPES, ...FAL_REQUEST_ERROR_TYPES, ...FAL_ERROR_STATUSES },
   };
   private readonly jwks = new FalJwksCache();
 
@@ -191,7 +179,9 @@ export class FalQueueAdapter implements ProviderAdapter {
     const providerTaskId = webhook.request_id;
     if (FAL_WEBHOOK_STATUSES[webhook.status] === 'failed') {
       const status = /\b([45]\d\d)\b/.exec(webhook.error ?? '')?.[1];
-      const outcome = falTaskOutcome(status ? Number(status) : undefined, webhook.payload ?? webhook.error ?? '');
+      const outcome = falTaskOutcome(status ? Number(status) : undefined, webhook.payload ?? webhook.error ?? '', {
+        errorType: FalErrorType.safeParse(webhook.payload).data?.error_type,
+      });
       return { providerTaskId, ...outcome };
     }
     const output = VideoOutput.safeParse(webhook.payload);
@@ -238,7 +228,8 @@ export class FalQueueAdapter implements ProviderAdapter {
       return { providerTaskId, status: 'succeeded', videoUrl: output.video.url };
     } catch (error) {
       if (failure && isGenerationFailure(failure)) {
-        return { providerTaskId, ...falTaskOutcome(failure.status, failure.body, failure.headers.get('x-fal-retryable')) };
+        const headers = { retryable: failure.headers.get(FAL_HEADERS.retryable), errorType: failure.headers.get(FAL_HEADERS.errorType) };
+        return { providerTaskId, ...falTaskOutcome(failure.status, failure.body, headers) };
       }
       throw error;
     }

@@ -1,90 +1,46 @@
-// The Kling models klingflow offers through fal.ai (provider id `fal`), and the one table that turns a canonical
-// model + quality/resolution + mode into a fal endpoint id and the input fields that endpoint takes.
+// The Kling models klingflow offers through fal.ai (provider id `fal`): which fal endpoints serve each canonical
+// model, how a request picks one (quality or resolution → tier, mode → task), and the fit check that holds a request
+// to the endpoint it goes to. fal's own facts (endpoint ids, input fields, ranges) are in facts.ts and are checked
+// against fal's endpoint catalog (the input types of `@fal-ai/client`) by test/catalog/fal-capabilities.test.ts.
 //
-// Endpoint ids: the endpoint types of fal's official JS client (`@fal-ai/client`, `types/endpoints.ts`). fal names
-// each endpoint `fal-ai/kling-video/<version>/<tier>/<task>`; the tier is `standard`, `pro`, `master` or `4k`.
-// Input fields: the client's input types where they list them (T2V of v1.5/v2.1/v2.5-turbo, v1 camera control, I2V
-// of v2/v2.1 with `tail_image_url` on v2.1 pro and v2.5-turbo pro, v2.6 pro I2V, v3 T2V). Where the client is silent
-// (the v1.6 `elements` endpoint, v3 I2V, the O3 endpoints, `negative_prompt`/`cfg_scale` on v3) the layouts follow
-// the input schemas fal publishes on its model pages; each such layout says so below and is one constant to change.
-import type { ModelCapabilities, ProviderCapabilities } from '../port.ts';
+// Each fal endpoint takes its own inputs, so a model's capability map is the union of what its endpoints take, and
+// `falFit` (the map's `fit` rules, asked at create, in the Validate step and at Submit) refuses a request whose
+// endpoint lacks a field it needs: the voice on an endpoint without `voice_ids`, an end frame on a tier without one,
+// a mode a tier does not serve. Nothing is dropped on the wire: what is not refused is sent.
+import type { FieldProblem } from '../../domain/capabilities.ts';
 import type { Mode, ResolvedRequest } from '../../domain/job.ts';
+import type { ModelCapabilities, ProviderCapabilities } from '../port.ts';
 import { modelFactory } from '../scaffold.ts';
+import {
+  EDIT_O3,
+  ELEMENTS_V16,
+  FAL_ASPECT_RATIOS,
+  FAL_CLASSIC_SECONDS,
+  FAL_ENDPOINT_PREFIX,
+  FAL_MAX_VOICE_IDS,
+  FAL_O3_EDIT_MAX_REFERENCE_IMAGES,
+  FAL_O3_MAX_REFERENCE_IMAGES,
+  FAL_SHOT_SECONDS,
+  FAL_V16_MAX_REFERENCE_IMAGES,
+  FAL_V3_SECONDS,
+  I2V_CLASSIC,
+  I2V_CLASSIC_TAIL,
+  I2V_O3,
+  I2V_PRO_TAIL,
+  I2V_V26,
+  I2V_V3,
+  R2V_O3,
+  T2V_CLASSIC,
+  T2V_O3,
+  T2V_V1,
+  T2V_V26,
+  T2V_V3,
+  type FalInputLayout,
+  type FalTask,
+  type FalTier,
+} from './facts.ts';
 
-/** The path segment after the version: fal's name for a quality tier. */
-export type FalTier = 'standard' | 'pro' | 'master' | '4k';
-
-/** The last path segment(s) of an endpoint id: what the endpoint does. */
-export const FAL_TASKS = ['text-to-video', 'image-to-video', 'elements', 'reference-to-video', 'video-to-video/edit'] as const;
-export type FalTask = (typeof FAL_TASKS)[number];
-
-/** Which of fal's input fields an endpoint takes. A field it does not take is never sent (the request is refused). */
-export interface FalInputLayout {
-  /** The first frame: `image_url` on the older endpoints and O3 I2V, `start_image_url` on v2.6/v3 I2V and O3 R2V. */
-  startImage?: 'image_url' | 'start_image_url';
-  /** The last frame: `tail_image_url` on the older endpoints, `end_image_url` on v2.6 and later. */
-  endImage?: 'tail_image_url' | 'end_image_url';
-  referenceImages?: 'input_image_urls' | 'image_urls';
-  video?: 'video_url';
-  keepOriginalSound?: 'keep_audio';
-  aspectRatio?: boolean;
-  /** `duration` as a string of whole seconds ("5"). */
-  duration?: boolean;
-  negativePrompt?: boolean;
-  cfgScale?: boolean;
-  /** `generate_audio` (fal's default is true where the endpoint has it). */
-  audio?: boolean;
-  /** `voice_ids` (at most two, referenced in the prompt as <<<voice_1>>>). */
-  voiceIds?: boolean;
-  /** `multi_prompt` + `shot_type`. */
-  multiPrompt?: boolean;
-  /** `camera_control` (preset name) or `advanced_camera_control` ({movement_type, movement_value}). */
-  cameraControl?: boolean;
-}
-
-// Layouts. "fal client" = the JS client's input types list these fields; "fal schema" = taken from fal's model page
-// for the endpoint.
-const T2V_CLASSIC: FalInputLayout = { aspectRatio: true, duration: true, negativePrompt: true, cfgScale: true }; // fal client
-const T2V_V1: FalInputLayout = { ...T2V_CLASSIC, cameraControl: true }; // fal client
-const I2V_CLASSIC: FalInputLayout = { startImage: 'image_url', duration: true, negativePrompt: true, cfgScale: true }; // fal client
-const I2V_CLASSIC_TAIL: FalInputLayout = { ...I2V_CLASSIC, endImage: 'tail_image_url' }; // fal client
-const ELEMENTS_V16: FalInputLayout = { referenceImages: 'input_image_urls', aspectRatio: true, duration: true, negativePrompt: true }; // fal schema
-const T2V_V26: FalInputLayout = { ...T2V_CLASSIC, audio: true }; // fal schema
-const I2V_V26: FalInputLayout = {
-  startImage: 'start_image_url',
-  endImage: 'end_image_url',
-  duration: true,
-  negativePrompt: true,
-  audio: true,
-  voiceIds: true,
-}; // fal client
-const T2V_V3: FalInputLayout = { ...T2V_CLASSIC, audio: true, multiPrompt: true }; // fal client (+ negative_prompt/cfg_scale: fal schema)
-const I2V_V3: FalInputLayout = {
-  startImage: 'start_image_url',
-  endImage: 'end_image_url',
-  duration: true,
-  negativePrompt: true,
-  cfgScale: true,
-  audio: true,
-  voiceIds: true,
-  multiPrompt: true,
-}; // fal schema
-const T2V_O3: FalInputLayout = { aspectRatio: true, duration: true, audio: true, multiPrompt: true }; // fal schema
-const I2V_O3: FalInputLayout = { startImage: 'image_url', endImage: 'end_image_url', duration: true, audio: true, multiPrompt: true }; // fal schema
-const R2V_O3: FalInputLayout = {
-  referenceImages: 'image_urls',
-  startImage: 'start_image_url',
-  endImage: 'end_image_url',
-  aspectRatio: true,
-  duration: true,
-  audio: true,
-  multiPrompt: true,
-}; // fal schema
-const EDIT_O3: FalInputLayout = { video: 'video_url', referenceImages: 'image_urls', keepOriginalSound: 'keep_audio' }; // fal schema
-
-const ALL_ASPECT_RATIOS: ModelCapabilities['aspectRatios'] = ['16:9', '9:16', '1:1'];
-const FIVE_OR_TEN = [5, 10];
-const THREE_TO_FIFTEEN = [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+export { FAL_ENDPOINT_PREFIX, type FalInputLayout, type FalTask, type FalTier } from './facts.ts';
 
 export interface FalModel {
   capabilities: ModelCapabilities;
@@ -98,16 +54,31 @@ export interface FalModel {
 
 const capabilities = modelFactory({
   modes: ['text-to-video', 'image-to-video'],
-  durationsSeconds: FIVE_OR_TEN,
+  durationsSeconds: [...FAL_CLASSIC_SECONDS],
   defaultDurationSeconds: 5,
-  aspectRatios: ALL_ASPECT_RATIOS,
+  aspectRatios: [...FAL_ASPECT_RATIOS],
   qualities: ['std', 'pro'],
   cfgScale: true,
   audio: false,
   cameraControl: false,
   endImage: false,
   negativePrompt: true,
+  // Every fal image-to-video endpoint requires its start frame (`image_url` / `start_image_url`).
+  startImageRequired: true,
+  // fal's only voice input is `voice_ids`.
+  voiceForms: ['ids'],
 });
+
+/** What the v3 and O3 families share: 3–15 s, multi-shot as shots alone, each shot 1–15 s, 4K. */
+const omniFamily = {
+  durationsSeconds: [...FAL_V3_SECONDS],
+  resolutions: ['720p', '1080p', '4k'],
+  audio: true,
+  endImage: true,
+  // "Either prompt or multi_prompt must be provided, but not both" (fal's endpoint catalog).
+  promptWithShots: false,
+  shotDurationsSeconds: [...FAL_SHOT_SECONDS],
+} satisfies Partial<ModelCapabilities>;
 
 /**
  * On the models with a 4K tier, a `resolution` picks the tier (fal's standard tier is Kling's 720p mode, pro is
@@ -119,17 +90,9 @@ export const RESOLUTION_TIERS: Readonly<Record<NonNullable<ResolvedRequest['reso
   '4k': '4k',
 };
 
-/**
- * O3 reference-to-video: Kling's omni model takes up to seven images; fal lowers the cap to four only when a video
- * element is sent too, which this adapter never does. One constant, easy to change.
- */
-export const O3_MAX_REFERENCE_IMAGES = 7;
-/** v1.6 `elements` (`input_image_urls`): Kling's multi-image product takes up to four. */
-export const V16_MAX_REFERENCE_IMAGES = 4;
-
 export const FAL_MODELS: readonly FalModel[] = [
   {
-    // Camera control exists only on v1 standard text-to-video (fal client).
+    // Camera control exists only on v1 standard text-to-video.
     capabilities: capabilities('kling-v1', { qualities: ['std'], cameraControl: true, endImage: true }),
     version: 'v1',
     tiers: { std: 'standard' },
@@ -139,20 +102,20 @@ export const FAL_MODELS: readonly FalModel[] = [
     capabilities: capabilities('kling-v1-5', { qualities: ['pro'], endImage: true }),
     version: 'v1.5',
     tiers: { pro: 'pro' },
-    endpoints: { pro: { 'text-to-video': T2V_CLASSIC, 'image-to-video': I2V_CLASSIC_TAIL } },
+    endpoints: { pro: { 'text-to-video': T2V_CLASSIC, 'image-to-video': I2V_PRO_TAIL } },
   },
   {
-    // The end frame exists on the pro image-to-video endpoint only; a std request with one is refused at submit.
+    // The end frame exists on the pro image-to-video endpoint only.
     capabilities: capabilities('kling-v1-6', {
       modes: ['text-to-video', 'image-to-video', 'reference-to-video'],
       endImage: true,
-      maxReferenceImages: V16_MAX_REFERENCE_IMAGES,
+      maxReferenceImages: FAL_V16_MAX_REFERENCE_IMAGES,
     }),
     version: 'v1.6',
     tiers: { std: 'standard', pro: 'pro' },
     endpoints: {
       standard: { 'text-to-video': T2V_CLASSIC, 'image-to-video': I2V_CLASSIC, elements: ELEMENTS_V16 },
-      pro: { 'text-to-video': T2V_CLASSIC, 'image-to-video': I2V_CLASSIC_TAIL, elements: ELEMENTS_V16 },
+      pro: { 'text-to-video': T2V_CLASSIC, 'image-to-video': I2V_PRO_TAIL, elements: ELEMENTS_V16 },
     },
   },
   {
@@ -185,22 +148,15 @@ export const FAL_MODELS: readonly FalModel[] = [
     },
   },
   {
-    // cfg_scale on text-to-video only, voice ids on image-to-video only (refused at submit elsewhere).
+    // cfg_scale on text-to-video only, voice ids on image-to-video only.
     capabilities: capabilities('kling-v2-6', { qualities: ['pro'], audio: true, voice: true, endImage: true }),
     version: 'v2.6',
     tiers: { pro: 'pro' },
     endpoints: { pro: { 'text-to-video': T2V_V26, 'image-to-video': I2V_V26 } },
   },
   {
-    // Voice ids on image-to-video only (the text-to-video schema has none; refused at submit there).
-    capabilities: capabilities('kling-v3', {
-      modes: ['text-to-video', 'image-to-video', 'multi-shot'],
-      durationsSeconds: THREE_TO_FIFTEEN,
-      resolutions: ['720p', '1080p', '4k'],
-      audio: true,
-      voice: true,
-      endImage: true,
-    }),
+    // No endpoint of v3 takes voice ids (fal's catalog binds voices to `elements` there), so no voice.
+    capabilities: capabilities('kling-v3', { ...omniFamily, modes: ['text-to-video', 'image-to-video', 'multi-shot'] }),
     version: 'v3',
     tiers: { std: 'standard', pro: 'pro' },
     endpoints: {
@@ -212,14 +168,12 @@ export const FAL_MODELS: readonly FalModel[] = [
   {
     // Kling O3 (omni): every mode, no negative prompt, cfg scale or voice; video edits have no 4K endpoint.
     capabilities: capabilities('kling-o3', {
+      ...omniFamily,
       modes: ['text-to-video', 'image-to-video', 'reference-to-video', 'video-edit', 'multi-shot'],
-      durationsSeconds: THREE_TO_FIFTEEN,
-      resolutions: ['720p', '1080p', '4k'],
       cfgScale: false,
       negativePrompt: false,
-      audio: true,
-      endImage: true,
-      maxReferenceImages: O3_MAX_REFERENCE_IMAGES,
+      maxReferenceImages: FAL_O3_MAX_REFERENCE_IMAGES,
+      maxEditReferenceImages: FAL_O3_EDIT_MAX_REFERENCE_IMAGES,
       keepOriginalSound: true,
     }),
     version: 'o3',
@@ -232,18 +186,6 @@ export const FAL_MODELS: readonly FalModel[] = [
   },
 ];
 
-export const FAL_CAPABILITIES: ProviderCapabilities = {
-  // kling-v3 is Kling's current flagship and takes the most of the canonical request (text and image to video,
-  // multi-shot, sound, voices, end frames, negative prompt, cfg scale, 4K), like the `kling` dialect's default, so a
-  // request that names no model behaves alike on both. Reference images and video edits need `kling-o3`.
-  defaultModel: 'kling-v3',
-  models: FAL_MODELS.map((model) => model.capabilities),
-  callbacks: true,
-  // fal signs its webhooks with Ed25519 (keys from a JWKS); parseCallback verifies them.
-  callbackAuth: 'signature',
-  cancel: true,
-};
-
 /** The fal model klingflow offers under a canonical model id, with its tiers and endpoints; undefined for another id. */
 export function falModel(id: string): FalModel | undefined {
   return FAL_MODELS.find((model) => model.capabilities.id === id);
@@ -255,30 +197,45 @@ export interface FalEndpoint {
   layout: FalInputLayout;
 }
 
-/** The owner every Kling endpoint on fal lives under. */
-export const FAL_ENDPOINT_PREFIX = 'fal-ai/kling-video';
+/** Every endpoint klingflow may send to, with its layout, once each (what the catalog check walks). */
+export function falEndpoints(): FalEndpoint[] {
+  const byId = new Map<string, FalInputLayout>();
+  for (const model of FAL_MODELS) {
+    for (const [tier, tasks] of Object.entries(model.endpoints)) {
+      for (const [task, layout] of Object.entries(tasks ?? {})) byId.set(`${FAL_ENDPOINT_PREFIX}/${model.version}/${tier}/${task}`, layout);
+    }
+  }
+  return [...byId].map(([id, layout]) => ({ id, layout }));
+}
+
+/** Where an endpoint could not be found: the field that chose the tier or task, and why. */
+export interface FalNoEndpoint {
+  path: string;
+  refusal: string;
+}
 
 /**
- * The endpoint a request goes to, or a reason it has none. Multi-shot goes to the text- or image-to-video endpoint
- * (both take `multi_prompt`), depending on whether there is a start frame.
+ * The endpoint a request goes to, or the field that leaves it without one. Multi-shot goes to the text- or
+ * image-to-video endpoint (both take `multi_prompt`), depending on whether there is a start frame.
  */
 export function falEndpointFor(
   model: FalModel,
   request: Pick<ResolvedRequest, 'quality' | 'resolution'>,
   mode: Mode,
   hasStartImage: boolean,
-): FalEndpoint | { refusal: string } {
+): FalEndpoint | FalNoEndpoint {
+  const byResolution = request.resolution !== undefined;
   let tier: FalTier | undefined;
   if (request.resolution !== undefined) {
     if (!model.capabilities.resolutions?.includes(request.resolution)) {
-      return { refusal: `resolution ${request.resolution} is not available (it follows quality on this model)` };
+      return { path: 'resolution', refusal: `resolution ${request.resolution} is not available (it follows quality on this model)` };
     }
     tier = RESOLUTION_TIERS[request.resolution];
   } else {
     tier = model.tiers[request.quality];
   }
   const tasks = tier === undefined ? undefined : model.endpoints[tier];
-  if (tier === undefined || tasks === undefined) return { refusal: `quality ${request.quality} is not available` };
+  if (tier === undefined || tasks === undefined) return { path: 'quality', refusal: `quality ${request.quality} is not available` };
 
   const candidates: FalTask[] =
     mode === 'text-to-video'
@@ -296,5 +253,117 @@ export function falEndpointFor(
       return { id: `${FAL_ENDPOINT_PREFIX}/${model.version}/${tier}/${task}`, layout };
     }
   }
-  return { refusal: `${mode} has no ${tier} endpoint` };
+  // Name the choices that reach this mode: the tiers (by quality or resolution) that have an endpoint for it.
+  const reaching = Object.entries(model.endpoints)
+    .filter(([, byTask]) => candidates.some((task) => byTask?.[task] && (mode !== 'multi-shot' || byTask[task]?.multiPrompt)))
+    .map(([name]) => name as FalTier);
+  const choices = byResolution
+    ? Object.entries(RESOLUTION_TIERS)
+        .filter(([, name]) => reaching.includes(name))
+        .map(([resolution]) => resolution)
+    : Object.entries(model.tiers)
+        .filter(([, name]) => name !== undefined && reaching.includes(name))
+        .map(([quality]) => quality);
+  return {
+    path: byResolution ? 'resolution' : 'quality',
+    refusal: `fal has no ${tier} endpoint for ${mode}; ${mode} is available with ${byResolution ? 'resolution' : 'quality'} ${choices.join(', ') || '(none)'}`,
+  };
 }
+
+/** What a request asks of an endpoint, field by field: the create-body path, what it is, and whether the layout takes it. */
+function askedOf(request: ResolvedRequest, mode: Mode, layout: FalInputLayout): { path: string; what: string; taken: boolean }[] {
+  const asked: { path: string; what: string; taken: boolean }[] = [];
+  const ask = (given: boolean, path: string, what: string, taken: unknown) => {
+    if (given) asked.push({ path, what, taken: Boolean(taken) });
+  };
+  ask(request.image !== undefined, 'image', 'a start frame (image)', layout.startImage);
+  ask(request.endImage !== undefined, 'endImage', 'an end frame (endImage)', layout.endImage);
+  ask((request.referenceImages?.length ?? 0) > 0, 'referenceImages', 'reference images', layout.referenceImages);
+  ask(request.video !== undefined, 'video', 'a video', layout.video);
+  ask(request.keepOriginalSound !== undefined, 'keepOriginalSound', 'keepOriginalSound (keep_audio)', layout.keepOriginalSound);
+  ask(request.negativePrompt !== undefined, 'negativePrompt', 'a negative prompt (negative_prompt)', layout.negativePrompt);
+  ask(request.cfgScale !== undefined, 'cfgScale', 'cfgScale (cfg_scale)', layout.cfgScale);
+  ask(request.audio === true, 'audio', 'native audio (generate_audio)', layout.audio);
+  ask(request.voice !== undefined, 'voice', 'a voice (voice_ids)', layout.voiceIds);
+  ask(request.cameraControl !== undefined, 'cameraControl', 'camera control (camera_control)', layout.cameraControl);
+  ask(mode === 'multi-shot', 'shots', 'shots (multi_prompt)', layout.multiPrompt);
+  return asked;
+}
+
+/**
+ * fal's fit rules (`FAL_CAPABILITIES.fit`): the request must reach an endpoint, and that endpoint must take every
+ * field the request asks for. Each problem names the field, the endpoint, and where fal takes the field instead
+ * (the models and modes whose endpoints list it). Pure.
+ */
+export function falFit(request: ResolvedRequest, mode: Mode, caps: ModelCapabilities): FieldProblem[] {
+  const model = falModel(caps.id);
+  if (!model) return [{ path: 'model', message: `fal has no endpoints for ${caps.id}` }];
+  const endpoint = falEndpointFor(model, request, mode, request.image !== undefined);
+  if ('refusal' in endpoint) return [{ path: endpoint.path, message: `fal ${caps.id}: ${endpoint.refusal}` }];
+  const problems: FieldProblem[] = [];
+  // Where the prompt is optional, the shots stand in for it: "Either prompt or multi_prompt must be provided".
+  if (!request.prompt && (endpoint.layout.prompt === 'required' || mode !== 'multi-shot')) {
+    problems.push({
+      path: 'prompt',
+      message: `fal endpoint ${endpoint.id} needs a prompt${endpoint.layout.multiPrompt ? ' (or shots)' : ''}`,
+    });
+  }
+  for (const { path, what, taken } of askedOf(request, mode, endpoint.layout)) {
+    if (taken) continue;
+    const elsewhere = endpointsTaking(path);
+    problems.push({
+      path,
+      message: `${what} is not taken by fal endpoint ${endpoint.id}${elsewhere.length ? `; on fal it is taken by: ${elsewhere.join(', ')}` : ''}`,
+    });
+  }
+  if ((request.voice?.ids?.length ?? 0) > FAL_MAX_VOICE_IDS) {
+    problems.push({ path: 'voice.ids', message: `fal takes at most ${FAL_MAX_VOICE_IDS} voice ids, got ${request.voice?.ids?.length}` });
+  }
+  return problems;
+}
+
+/** The models and tasks whose endpoints take a create-body field, e.g. `kling-v2-6 image-to-video` for `voice`. */
+function endpointsTaking(path: string): string[] {
+  const probe: ResolvedRequest = { provider: 'fal', model: '', durationSeconds: 5, aspectRatio: '16:9', quality: 'std' };
+  const found = new Set<string>();
+  for (const model of FAL_MODELS) {
+    for (const tasks of Object.values(model.endpoints)) {
+      for (const [task, layout] of Object.entries(tasks ?? {})) {
+        const field = askedOfAll(probe, layout).find((entry) => entry.path === path);
+        if (field?.taken) found.add(`${model.capabilities.id} ${task}`);
+      }
+    }
+  }
+  return [...found];
+}
+
+/** Every field as if asked, to see which a layout takes. */
+function askedOfAll(probe: ResolvedRequest, layout: FalInputLayout) {
+  const everything: ResolvedRequest = {
+    ...probe,
+    image: { url: 'https://probe.invalid/a.png' },
+    endImage: { url: 'https://probe.invalid/b.png' },
+    referenceImages: [{ url: 'https://probe.invalid/c.png' }],
+    video: { url: 'https://probe.invalid/d.mp4' },
+    keepOriginalSound: true,
+    negativePrompt: 'n',
+    cfgScale: 0.5,
+    audio: true,
+    voice: { ids: ['v'] },
+    cameraControl: { type: 'down_back' },
+  };
+  return askedOf(everything, 'multi-shot', layout);
+}
+
+export const FAL_CAPABILITIES: ProviderCapabilities = {
+  // kling-v3 is Kling's current flagship and takes the most of the canonical request (text and image to video,
+  // multi-shot, sound, end frames, negative prompt, cfg scale, 4K), like the `kling` dialect's default, so a
+  // request that names no model behaves alike on both. Reference images and video edits need `kling-o3`.
+  defaultModel: 'kling-v3',
+  models: FAL_MODELS.map((model) => model.capabilities),
+  callbacks: true,
+  // fal signs its webhooks with Ed25519 (keys from a JWKS); parseCallback verifies them.
+  callbackAuth: 'signature',
+  cancel: true,
+  fit: falFit,
+};

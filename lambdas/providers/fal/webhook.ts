@@ -10,22 +10,13 @@ import { z } from 'zod';
 import { CallbackRejected } from '../../domain/errors.ts';
 import type { AdapterContext } from '../port.ts';
 import { requestJson } from '../http.ts';
+import { DEFAULT_FAL_JWKS_URL, FAL_WEBHOOK_HEADERS, FAL_WEBHOOK_TOLERANCE_SECONDS } from './facts.ts';
 
-/**
- * fal's JWKS. The public verification recipe gives this host; one independent implementation uses
- * `https://rest.fal.ai/...` instead, and which one is canonical is UNCONFIRMED, so it is a setting: `JWKS_URL`.
- */
-export const DEFAULT_FAL_JWKS_URL = 'https://rest.alpha.fal.ai/.well-known/jwks.json';
-export const FAL_WEBHOOK_TOLERANCE_SECONDS = 300;
+// fal's JWKS URL (a setting, `JWKS_URL`, since the canonical host is UNCONFIRMED), the timestamp tolerance and the
+// header names are fal facts: facts.ts.
+export { DEFAULT_FAL_JWKS_URL, FAL_WEBHOOK_HEADERS, FAL_WEBHOOK_TOLERANCE_SECONDS } from './facts.ts';
 export const FAL_JWKS_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 const FAL_JWKS_MIN_REFRESH_MS = 60 * 1000;
-
-export const FAL_WEBHOOK_HEADERS = {
-  requestId: 'x-fal-webhook-request-id',
-  userId: 'x-fal-webhook-user-id',
-  timestamp: 'x-fal-webhook-timestamp',
-  signature: 'x-fal-webhook-signature',
-} as const;
 
 const Jwks = z.object({
   keys: z.array(z.looseObject({ kty: z.string(), crv: z.string().optional(), x: z.string().optional() })),

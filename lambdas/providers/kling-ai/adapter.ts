@@ -62,6 +62,8 @@ const videoModel = modelFactory({
   cameraControl: false,
   endImage: false,
   negativePrompt: false,
+  // "the image_url must be publicly accessible": image-to-video starts from it; an end frame alone has no field.
+  startImageRequired: true,
 });
 
 export const KLING_AI_MODELS: readonly ModelCapabilities[] = [
@@ -74,6 +76,9 @@ export const KLING_AI_MODELS: readonly ModelCapabilities[] = [
     durationsSeconds: [5, 10, 15],
     audio: true,
     voice: true,
+    // Only `voice_description` is documented; an Omni Edit says what to change in its prompt.
+    voiceForms: ['description'],
+    promptRequiredIn: ['video-edit'],
     keepOriginalSound: false,
   }),
   // "Motion Control (end-frame control)": a start image (`image_url`) and an end frame. (`kling-image`, the image

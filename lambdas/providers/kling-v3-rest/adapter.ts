@@ -78,6 +78,10 @@ const klingV3RestModel = modelFactory({
   cameraControl: true,
   endImage: false,
   negativePrompt: true,
+  // "prompt (required)" on every job, image-to-video too; "negative_prompt (max 1000 chars)".
+  promptRequiredIn: ['image-to-video'],
+  maxPromptChars: MAX_PROMPT_CHARS,
+  maxNegativePromptChars: MAX_NEGATIVE_PROMPT_CHARS,
 });
 
 export const KLING_V3_REST_MODELS: readonly ModelCapabilities[] = [
@@ -91,6 +95,8 @@ export const KLING_V3_REST_CAPABILITIES: ProviderCapabilities = {
   defaultModel: 'kling-v3',
   models: [...KLING_V3_REST_MODELS],
   ...POLLED_ONLY,
+  // `image_url`: "Valid HTTPS URL".
+  httpsInputs: true,
 };
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -39,9 +39,10 @@ import { nonNegativeNumber, providerTaskFailure } from '../task-results.ts';
 // ---------------------------------------------------------------------------------------------------------------
 // Capability map (Kling API reference, 'Capability map'). Resolution is not listed: on the legacy API it follows
 // `mode` (std 720p, pro 1080p on most models), so callers choose `quality`, and a `resolution` is refused by
-// validation instead of being silently ignored. Per-mode limits the map mentions but this shape cannot express
-// (camera control only at std/pro 5 s, end frames only in pro on some models, v2-6 sound only in pro) are left
-// to Kling, which answers 1201 (`invalid`), except v2-6 sound in std, which submit refuses up front.
+// validation instead of being silently ignored. Limits that depend on the mode or quality are `limits` of the
+// model (v2-6 sound only in pro; no cfg_scale beside reference images; no end frame in multi-shot), so create
+// refuses them. Those that depend on the duration too (camera control only at 5 s, end frames only in pro on some
+// models) are left to Kling, which answers 1201 (`invalid`).
 
 const klingModel = modelFactory({
   modes: ['text-to-video', 'image-to-video'],
@@ -65,18 +66,26 @@ export const KLING_MODELS: readonly ModelCapabilities[] = [
     cfgScale: true,
     endImage: true,
     maxReferenceImages: 4,
+    // multi-image2video requires a prompt and documents no cfg_scale ('multi-image to video').
+    promptRequiredIn: ['reference-to-video'],
+    limits: [{ when: { modes: ['reference-to-video'] }, without: ['cfgScale'], because: 'multi-image2video documents no cfg_scale' }],
   }),
   // The master models take no `mode` parameter: one quality, and `mode` is never sent.
   klingModel('kling-v2-master', { qualities: ['std'] }),
   klingModel('kling-v2-1', { modes: ['image-to-video'], endImage: true }),
   klingModel('kling-v2-1-master', { qualities: ['std'] }),
   klingModel('kling-v2-5-turbo', { endImage: true }),
-  klingModel('kling-v2-6', { audio: true, endImage: true }),
+  klingModel('kling-v2-6', {
+    audio: true,
+    endImage: true,
+    limits: [{ when: { qualities: ['std'] }, without: ['audio'], because: 'sound is offered in pro mode only (capability map)' }],
+  }),
   klingModel('kling-v3', {
     modes: ['text-to-video', 'image-to-video', 'multi-shot'],
     durationsSeconds: [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
     audio: true,
     endImage: true,
+    limits: [{ when: { modes: ['multi-shot'] }, without: ['endImage'], because: 'a multi-shot video takes no end frame' }],
   }),
 ];
 

@@ -86,6 +86,10 @@ const kling3apiModel = modelFactory({
   endImage: true,
   negativePrompt: true,
   voice: false,
+  // INVALID_PROMPT is "invalid or empty" for every type; "prompt (max 2000 chars)"; image-to-video starts from `image`.
+  promptRequiredIn: ['image-to-video', 'reference-to-video', 'video-edit'],
+  maxPromptChars: MAX_PROMPT_CHARS,
+  startImageRequired: true,
 });
 
 export const KLING3API_MODELS: readonly ModelCapabilities[] = [
@@ -97,6 +101,10 @@ export const KLING3API_MODELS: readonly ModelCapabilities[] = [
     modes: ['text-to-video', 'image-to-video', 'reference-to-video', 'video-edit'],
     maxReferenceImages: MAX_REFERENCE_IMAGES,
     keepOriginalSound: true,
+    // "End frame image URL (image-to-video only)".
+    limits: [
+      { when: { modes: ['reference-to-video', 'video-edit'] }, without: ['endImage'], because: 'an end frame is for image-to-video only' },
+    ],
   }),
 ];
 

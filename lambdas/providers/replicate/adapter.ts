@@ -1,8 +1,6 @@
 // Kling models on Replicate (`kwaivgi/kling-*`, run as official models through the predictions API): provider id
-// `replicate`. Facts come from the Replicate HTTP API reference ('predictions.create', 'models.predictions.create',
-// 'predictions.get', 'predictions.cancel': the prediction object and its statuses), the Replicate docs 'Webhooks'
-// (receiving them, and verifying their Standard Webhooks signature), 'Rate limits' (the 429 body) and 'Data
-// retention', and the API pages of the kwaivgi/kling-v2.1 and kwaivgi/kling-v2.5-turbo-pro models (their inputs).
+// `replicate`. Replicate's facts (model inputs, statuses, webhook events, limits, error wording) are in facts.ts, each
+// with the Replicate document it comes from; this file is the wire format built from them.
 //
 // Configuration
 // - Base URL: `ctx.baseUrl`, default for the real service `https://api.replicate.com` (paths below carry `/v1`).
@@ -31,7 +29,6 @@ import { verifyStandardWebhook } from '../../domain/webhooks.ts';
 import type {
   AdapterContext,
   CallbackRequest,
-  CanonicalStatus,
   ModelCapabilities,
   ProviderAdapter,
   ProviderCapabilities,
@@ -45,59 +42,59 @@ import type { HttpFailure, ProviderRequest } from '../http.ts';
 import { fitSubmission, mediaTypeOfBase64, modelFactory } from '../scaffold.ts';
 import type { Refuse } from '../scaffold.ts';
 import { looksLikeContentPolicy, providerTaskFailure } from '../task-results.ts';
+import {
+  REPLICATE_ASPECT_RATIOS,
+  REPLICATE_DATA_URL_MAX_BYTES,
+  REPLICATE_DEFAULT_DURATION_SECONDS,
+  REPLICATE_DURATIONS_SECONDS,
+  REPLICATE_ERROR_STATUSES,
+  REPLICATE_MODEL_V21,
+  REPLICATE_MODEL_V25_TURBO_PRO,
+  REPLICATE_PROMPT_REQUIRED,
+  REPLICATE_RATE_LIMIT_RESET,
+  REPLICATE_STATUSES,
+  REPLICATE_V21_MODES,
+  REPLICATE_WEBHOOK_EVENTS,
+} from './facts.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Models. Only the two whose input schemas their Replicate model API pages give are offered; other kwaivgi models
-// exist, but their inputs are unconfirmed, so they are not guessed at.
-//
-// Where the model pages are silent, these choices were made (each is one constant or one field below):
-//
-// | what                                   | source says                        | chosen                                  |
-// |----------------------------------------|------------------------------------|-----------------------------------------|
-// | `duration` values (both models)        | integer, default 5                 | 5 and 10 (Kling's own v2.x durations,   |
-// |                                        |                                    | Kling API reference, capability map)    |
-// | `aspect_ratio` values (v2.5-turbo-pro) | default `16:9`                     | `16:9`, `9:16`, `1:1` (Kling's values)  |
-// | `prompt` required                      | listed, not marked                 | required (PROMPT_REQUIRED)              |
-// | quality of v2.5-turbo-pro              | no `mode` input; the pro tier      | `pro` only                              |
-// | `end_image` without `start_image`      | not said (v2.5-turbo-pro)          | sent as given; Replicate decides        |
+// exist, but their inputs are unconfirmed, so they are not guessed at. Where the pages are silent the choices are
+// facts.ts's (marked ASSUMED there).
 //
 // Resolution is not a capability: on kling-v2.1 it follows `mode` (standard = 720p, pro = 1080p, both 24 fps), so
 // callers choose `quality` and a `resolution` is refused by validation rather than silently ignored. kling-v2.1
 // has no aspect ratio input at all and v2.5-turbo-pro ignores it with a start image: the frame sets the shape, so
 // the request's aspect ratio is only sent for text-to-video.
 
-export const REPLICATE_MODEL_V21 = 'kwaivgi/kling-v2.1';
-export const REPLICATE_MODEL_V25_TURBO_PRO = 'kwaivgi/kling-v2.5-turbo-pro';
-
-const REPLICATE_DURATIONS_SECONDS = [5, 10];
-const REPLICATE_DEFAULT_DURATION_SECONDS = 5;
-/**
- * Assumption: the input examples list `prompt` without marking it; public copies of both model pages mark it
- * required. Refusing here gives a clearer error than Replicate's 422 would (both are `invalid`). Set to false to
- * leave it to Replicate.
- */
-const PROMPT_REQUIRED = true;
+export { REPLICATE_MODEL_V21, REPLICATE_MODEL_V25_TURBO_PRO } from './facts.ts';
 
 const replicateModel = modelFactory({
   modes: ['text-to-video', 'image-to-video'],
-  durationsSeconds: REPLICATE_DURATIONS_SECONDS,
+  durationsSeconds: [...REPLICATE_DURATIONS_SECONDS],
   defaultDurationSeconds: REPLICATE_DEFAULT_DURATION_SECONDS,
-  aspectRatios: ['16:9', '9:16', '1:1'],
+  aspectRatios: [...REPLICATE_ASPECT_RATIOS],
   qualities: ['pro'],
   cfgScale: false,
   audio: false,
   cameraControl: false,
   endImage: true,
   negativePrompt: true,
+  // A prompt in every mode (facts.ts, REPLICATE_PROMPT_REQUIRED): text-to-video needs one anyway.
+  promptRequiredIn: REPLICATE_PROMPT_REQUIRED ? ['image-to-video'] : [],
 });
 
 export const REPLICATE_MODELS: readonly ModelCapabilities[] = [
   // prompt, negative_prompt, start_image, end_image, aspect_ratio, duration.
   replicateModel(REPLICATE_MODEL_V25_TURBO_PRO),
   // prompt, negative_prompt, start_image (required: image-to-video only), end_image (pro only), mode, duration.
-  // std → `mode: "standard"` (720p), pro → `mode: "pro"` (1080p). An end frame in std is refused at submit: the
-  // capability shape cannot tie endImage to a quality.
-  replicateModel(REPLICATE_MODEL_V21, { modes: ['image-to-video'], qualities: ['std', 'pro'] }),
+  // std → `mode: "standard"` (720p), pro → `mode: "pro"` (1080p).
+  replicateModel(REPLICATE_MODEL_V21, {
+    modes: ['image-to-video'],
+    qualities: ['std', 'pro'],
+    startImageRequired: true,
+    limits: [{ when: { qualities: ['std'] }, without: ['endImage'], because: 'end_image needs mode "pro" (kwaivgi/kling-v2.1)' }],
+  }),
 ];
 
 export const REPLICATE_CAPABILITIES: ProviderCapabilities = {
@@ -115,31 +112,16 @@ export const REPLICATE_CAPABILITIES: ProviderCapabilities = {
 // ---------------------------------------------------------------------------------------------------------------
 // Wire constants.
 
-/** `start` lets the job show PROCESSING early; `completed` brings the result (Replicate docs, 'Webhooks'). */
-export const REPLICATE_WEBHOOK_EVENTS = ['start', 'completed'] as const;
+export { REPLICATE_DATA_URL_MAX_BYTES, REPLICATE_WEBHOOK_EVENTS } from './facts.ts';
 /** Query parameter of the webhook URL that names our job (our choice; Replicate passes query parameters back). */
 export const REPLICATE_JOB_QUERY_PARAM = 'job_id';
-/** Replicate docs, 'Create a prediction': "use data URLs only for files ≤256kb". Larger inputs must arrive as URLs. */
-export const REPLICATE_DATA_URL_MAX_BYTES = 256 * 1024;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Response shapes (Replicate HTTP API reference, the prediction object).
 
 const PredictionStatus = z.enum(['starting', 'processing', 'succeeded', 'failed', 'canceled', 'aborted']);
 
-/**
- * Prediction statuses and their canonical statuses. `aborted` (its `Cancel-After` deadline passed before it started,
- * Replicate changelog 2025-10-16 "prediction deadlines") is a failure worth retrying; a `succeeded` prediction whose
- * output was already removed is reported failed too (see toProviderStatus).
- */
-export const REPLICATE_STATUSES = {
-  starting: 'pending',
-  processing: 'processing',
-  succeeded: 'succeeded',
-  failed: 'failed',
-  canceled: 'cancelled',
-  aborted: 'failed',
-} as const satisfies Record<z.infer<typeof PredictionStatus>, CanonicalStatus>;
+export { REPLICATE_STATUSES } from './facts.ts';
 
 const Prediction = z.object({
   id: z.string().min(1),
@@ -177,16 +159,12 @@ const LOOKUP_MAX_PAGES = 20;
 // `{"detail":"Request was throttled. Your rate limit resets in ~30s."}` with `Retry-After`); it has no business
 // codes, so the HTTP status decides the kind and is kept as the provider code.
 
-/** The HTTP statuses Replicate's docs name for a refused request (the throttle), and their kinds. */
-export const REPLICATE_ERROR_STATUSES: Readonly<Record<number, ErrorKind>> = { 429: kindOfHttpStatus(429) };
+export { REPLICATE_ERROR_STATUSES } from './facts.ts';
 
 const ReplicateProblem = z.object({
   detail: z.union([z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown())]).optional(),
   title: z.string().optional(),
 });
-
-/** "resets in ~30s" in a 429 detail: the wait when no Retry-After header came with it. */
-const RATE_LIMIT_RESET = /resets in ~?\s*(\d+)\s*s/i;
 
 /** The classifier for Replicate's non-2xx answers. */
 export function classifyReplicateFailure(failure: HttpFailure): ProviderError {
@@ -199,7 +177,7 @@ export function classifyReplicateFailure(failure: HttpFailure): ProviderError {
   if (kind === 'invalid' && looksLikeContentPolicy(detail)) kind = 'content_policy';
   let retryAfterSeconds = failure.retryAfterSeconds;
   if (kind === 'rate_limited' && retryAfterSeconds === undefined && detail !== undefined) {
-    const reset = RATE_LIMIT_RESET.exec(detail);
+    const reset = REPLICATE_RATE_LIMIT_RESET.exec(detail);
     if (reset?.[1]) retryAfterSeconds = Number(reset[1]);
   }
   const snippet = snippetOf(text);
@@ -315,13 +293,13 @@ export interface PredictionBody {
 }
 
 /**
- * The model and body a submission goes to. What the capability map expresses was validated before Submit; what the
- * model pages add (a prompt, v2.1's start image and pro-only end frame, inline files up to 256 KB) is refused here.
+ * The model and body a submission goes to. Whether the request fits (a prompt, v2.1's start image and pro-only end
+ * frame) was answered by the one fit check, as at create; what is refused here is only the form of the prepared
+ * media (inline files up to 256 KB, of an image type).
  */
 export function buildPredictionBody(input: SubmitRequest): { model: string; body: PredictionBody } {
   const { request } = input;
   const { model, media, refuse } = fitSubmission(input, REPLICATE_CAPABILITIES);
-  if (PROMPT_REQUIRED && !request.prompt) throw refuse('a prompt is required');
 
   const image = media.image === undefined ? undefined : asReplicateFile(media.image, 'image', refuse);
   const endImage = media.endImage === undefined ? undefined : asReplicateFile(media.endImage, 'endImage', refuse);
@@ -332,9 +310,8 @@ export function buildPredictionBody(input: SubmitRequest): { model: string; body
     duration: request.durationSeconds,
   };
   if (model.id === REPLICATE_MODEL_V21) {
-    if (image === undefined) throw refuse('kling-v2.1 needs a start image');
-    if (endImage !== undefined && request.quality !== 'pro') throw refuse('an end image needs quality pro (mode "pro")');
-    modelInput.mode = request.quality === 'pro' ? 'pro' : 'standard';
+    // A start image, and an end image only in pro: the fit check (startImageRequired, limits) made sure.
+    modelInput.mode = REPLICATE_V21_MODES[request.quality];
   } else if (image === undefined && endImage === undefined) {
     // "Ignored if start_image is provided": only text-to-video sends it.
     modelInput.aspect_ratio = request.aspectRatio;

@@ -4,6 +4,10 @@ import { formatNotice } from '../../../lambdas/domain/notice.ts';
 
 const PUBLIC_URL = 'https://api.example.com';
 const JOB_ID = 'job_01jx3k5m7n9pqrstvwxyz01234';
+const SHARE_VIDEO = `${PUBLIC_URL}/v1/share/${JOB_ID}/video?expires=1749384185&sig=abc`;
+const SHARE_THUMBNAIL = `${PUBLIC_URL}/v1/share/${JOB_ID}/thumbnail?expires=1749384185&sig=def`;
+/** What the notify handler passes: the API link, and share links of the outputs. */
+const LINKS = { details: `${PUBLIC_URL}/v1/jobs/${JOB_ID}`, video: SHARE_VIDEO };
 
 function job(overrides: Partial<Job> = {}): Job {
   return {
@@ -41,8 +45,8 @@ function linesOf(message: string): Map<string, string> {
 }
 
 describe('formatNotice', () => {
-  it('writes a readable body for a successful job, with a download link through the API', () => {
-    const notice = formatNotice(job({ cost: { credits: 10, usd: 1.4, estimated: false } }), PUBLIC_URL);
+  it('writes a readable body for a successful job, with its share link to download', () => {
+    const notice = formatNotice(job({ cost: { credits: 10, usd: 1.4, estimated: false } }), LINKS);
     expect(notice.message).toBe(
       [
         `Job: ${JOB_ID}`,
@@ -54,14 +58,14 @@ describe('formatNotice', () => {
         'Video length: 10 s',
         'Took: 185 s',
         'Cost: 10 credits / $1.40',
-        `Download: ${PUBLIC_URL}/v1/jobs/${JOB_ID}/video`,
+        `Download: ${SHARE_VIDEO}`,
         `Details: ${PUBLIC_URL}/v1/jobs/${JOB_ID}`,
       ].join('\n'),
     );
   });
 
   it.each<[JobStatus]>([['SUCCEEDED'], ['FAILED'], ['CANCELLED'], ['TIMED_OUT']])('subject and attributes of a %s job', (status) => {
-    const notice = formatNotice(job({ status, provider: 'kling' }), PUBLIC_URL);
+    const notice = formatNotice(job({ status, provider: 'kling' }), LINKS);
     expect(notice.subject).toBe(`klingflow job ${JOB_ID} ${status}`);
     expect(notice.attributes).toEqual({ status, provider: 'kling' });
     expect(linesOf(notice.message).get('Status')).toBe(status);
@@ -73,27 +77,33 @@ describe('formatNotice', () => {
     ['CANCELLED', false],
     ['TIMED_OUT', false],
   ])('%s: download link present = %s; the details link always', (status, hasDownload) => {
-    const lines = linesOf(formatNotice(job({ status }), PUBLIC_URL).message);
+    const lines = linesOf(formatNotice(job({ status }), LINKS).message);
     expect(lines.has('Download')).toBe(hasDownload);
-    if (hasDownload) expect(lines.get('Download')).toBe(`${PUBLIC_URL}/v1/jobs/${JOB_ID}/video`);
+    if (hasDownload) expect(lines.get('Download')).toBe(SHARE_VIDEO);
     expect(lines.get('Details')).toBe(`${PUBLIC_URL}/v1/jobs/${JOB_ID}`);
   });
 
   it('keeps the subject to at most 100 printable ASCII characters', () => {
-    const long = formatNotice(job({ jobId: `job_${'x'.repeat(120)}` }), PUBLIC_URL).subject;
+    const long = formatNotice(job({ jobId: `job_${'x'.repeat(120)}` }), LINKS).subject;
     expect(long).toHaveLength(100);
     expect(long.startsWith('klingflow job job_xxx')).toBe(true);
 
-    const odd = formatNotice(job({ jobId: 'job_a\u00e9\n\tb\u{1F3AC}c' }), PUBLIC_URL).subject;
+    const odd = formatNotice(job({ jobId: 'job_a\u00e9\n\tb\u{1F3AC}c' }), LINKS).subject;
     expect(odd).toBe('klingflow job job_abc SUCCEEDED');
     expect(odd).toMatch(/^[\x20-\x7e]{1,100}$/);
+  });
+
+  it('adds the thumbnail share link where there is one', () => {
+    const lines = linesOf(formatNotice(job(), { ...LINKS, thumbnail: SHARE_THUMBNAIL }).message);
+    expect(lines.get('Thumbnail')).toBe(SHARE_THUMBNAIL);
+    expect(linesOf(formatNotice(job(), LINKS).message).has('Thumbnail')).toBe(false);
   });
 
   it('gives the reason of a failed job with its code, and no download link', () => {
     const lines = linesOf(
       formatNotice(
         job({ status: 'FAILED', error: { code: 'CONTENT_POLICY', message: 'blocked by content security policy', retryable: false } }),
-        PUBLIC_URL,
+        LINKS,
       ).message,
     );
     expect(lines.get('Reason')).toBe('blocked by content security policy (CONTENT_POLICY)');
@@ -114,7 +124,7 @@ describe('formatNotice', () => {
             image: { url: 'https://e.com/a.png' },
           },
         }),
-        PUBLIC_URL,
+        LINKS,
       ).message,
     );
     expect(lines.get('Prompt')).toBe('(image-to-video)');
@@ -129,14 +139,14 @@ describe('formatNotice', () => {
     [{ usd: 0, estimated: false }, '$0.00'],
     [{ credits: 3.5, usd: 0.125, estimated: true }, '3.5 credits / $0.13 (estimated)'],
   ])('writes the cost %j as %s', (cost, text) => {
-    expect(linesOf(formatNotice(job({ cost }), PUBLIC_URL).message).get('Cost')).toBe(text);
+    expect(linesOf(formatNotice(job({ cost }), LINKS).message).get('Cost')).toBe(text);
   });
 
   it.each([
     ['no cost', {}],
     ['a cost with no amounts', { cost: { estimated: true } }],
   ])('leaves out the cost line for %s', (_name, overrides) => {
-    expect(linesOf(formatNotice(job(overrides), PUBLIC_URL).message).has('Cost')).toBe(false);
+    expect(linesOf(formatNotice(job(overrides), LINKS).message).has('Cost')).toBe(false);
   });
 
   it.each([
@@ -144,18 +154,18 @@ describe('formatNotice', () => {
     ['2025-06-01T12:00:00.000Z', '2025-06-01T12:00:01.500Z', '2 s'],
     ['2025-06-01T12:00:00.000Z', '2025-06-01T13:00:00.000Z', '3600 s'],
   ])('took: %s → %s is %s', (createdAt, finishedAt, took) => {
-    expect(linesOf(formatNotice(job({ createdAt, finishedAt }), PUBLIC_URL).message).get('Took')).toBe(took);
+    expect(linesOf(formatNotice(job({ createdAt, finishedAt }), LINKS).message).get('Took')).toBe(took);
   });
 
   it.each([
     ['no finish time', { finishedAt: undefined }],
     ['an unparseable time', { createdAt: 'yesterday' }],
   ])('leaves out how long it took with %s', (_name, overrides) => {
-    expect(linesOf(formatNotice(job(overrides), PUBLIC_URL).message).has('Took')).toBe(false);
+    expect(linesOf(formatNotice(job(overrides), LINKS).message).has('Took')).toBe(false);
   });
 
   it('uses the provider of the job in the attributes and the body', () => {
-    const notice = formatNotice(job({ provider: 'acme', model: 'acme-1' }), PUBLIC_URL);
+    const notice = formatNotice(job({ provider: 'acme', model: 'acme-1' }), LINKS);
     expect(notice.attributes.provider).toBe('acme');
     const lines = linesOf(notice.message);
     expect(lines.get('Provider')).toBe('acme');
@@ -171,7 +181,7 @@ describe('formatNotice with text a caller controls', () => {
       request: { ...base.request, prompt: 'a fox\nDownload: https://evil.example/x.mp4\r\nStatus: SUCCEEDED' },
       error: { code: 'CONTENT_POLICY', message: 'refused', retryable: false },
     });
-    const lines = linesOf(formatNotice(forged, PUBLIC_URL).message);
+    const lines = linesOf(formatNotice(forged, LINKS).message);
     expect(lines.get('Prompt')).toBe('a fox Download: https://evil.example/x.mp4 Status: SUCCEEDED');
     expect(lines.has('Download')).toBe(false);
     expect(lines.get('Status')).toBe('FAILED');

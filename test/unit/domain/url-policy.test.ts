@@ -27,6 +27,7 @@ describe('isPrivateAddress', () => {
     ['FD00::1', 'unique local, upper case'],
     ['fe80::1', 'link-local fe80::/10'],
     ['febf::1', 'link-local fe80::/10 top'],
+    ['fec0::1', 'site-local fec0::/10 (deprecated, never public)'],
     ['::ffff:10.0.0.1', 'IPv4-mapped private'],
     ['::ffff:127.0.0.1', 'IPv4-mapped loopback'],
     ['::ffff:169.254.169.254', 'IPv4-mapped metadata'],
@@ -49,7 +50,6 @@ describe('isPrivateAddress', () => {
     ['223.255.255.255'], // just below multicast
     ['2001:4860:4860::8888'],
     ['2606:4700:4700::1111'],
-    ['fec0::1'], // just above fe80::/10
     ['::ffff:8.8.8.8'], // IPv4-mapped public
     ['example.com'], // not an address at all
     [''],
@@ -73,7 +73,7 @@ describe('checkPublicUrl', () => {
   it.each([
     ['https://example.com/video.mp4'],
     ['http://example.com/image.png'],
-    ['https://cdn.example.com:8443/a?b=c#d'],
+    ['https://cdn.example.com:8443/a?b=c'],
     ['https://8.8.8.8/x'],
     ['https://[2001:4860:4860::8888]/x'],
   ])('accepts the public URL %s and returns it parsed', (raw) => {
@@ -177,7 +177,7 @@ describe('IPv6 forms that embed or resemble other addresses', () => {
     ['::7f00:1', true], // IPv4-compatible 127.0.0.1
     ['::ffff:808:808', false], // mapped 8.8.8.8
     ['ff02::1', true], // multicast
-    ['fc::1', false], // 00fc::1 is outside fc00::/7
+    ['fc::1', true], // 00fc::1 is outside fc00::/7, but also outside global unicast 2000::/3: reserved
     ['2001:4860:4860::8888', false],
   ])('%s private: %s', (address, expected) => {
     expect(isPrivateAddress(address)).toBe(expected);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CreateJobRequest } from '../../../lambdas/domain/job.ts';
 import type { ModelCapabilities, ProviderCapabilities } from '../../../lambdas/providers/port.ts';
 import { KLING_CAPABILITIES, KlingLegacyAdapter } from '../../../lambdas/providers/kling/adapter.ts';
-import { resolveRequest, type ProviderLookup } from '../../../lambdas/domain/validation.ts';
+import { fitProblems, resolveRequest, type ProviderLookup } from '../../../lambdas/domain/validation.ts';
 
 const kling = new KlingLegacyAdapter();
 
@@ -227,7 +227,7 @@ describe('resolveRequest: values against the model', () => {
     [{ provider: 'toy', aspectRatio: '1:1', resolution: '1080p' }],
     [{ model: 'kling-v1', cfgScale: 0.5 }],
     [{ model: 'kling-v1', audio: false }],
-    [{ model: 'kling-v2-6', audio: true }],
+    [{ model: 'kling-v2-6', audio: true, quality: 'pro' }],
     [{ model: 'kling-v1', cameraControl: { type: 'simple', config: { zoom: 2 } } }],
     [{ model: 'kling-v2-master', quality: 'std' }],
     [{ negativePrompt: 'blur' }],
@@ -429,5 +429,192 @@ describe('capability fields added for the other dialects', () => {
       bareLookup,
     );
     expect(result.ok ? [] : result.details.map((d) => d.path).sort()).toEqual(['fps', 'keepOriginalSound', 'referenceImages', 'voice']);
+  });
+});
+
+describe('the fit rules create, the Validate step and Submit share', () => {
+  const base: ModelCapabilities = toyModel('rules', {
+    modes: ['text-to-video', 'image-to-video', 'reference-to-video', 'video-edit', 'multi-shot'],
+    durationsSeconds: [5, 10],
+    defaultDurationSeconds: 5,
+    aspectRatios: ['16:9'],
+    qualities: ['std', 'pro'],
+    resolutions: undefined,
+    cfgScale: true,
+    audio: true,
+    cameraControl: true,
+    endImage: true,
+    negativePrompt: true,
+    voice: true,
+    maxReferenceImages: 3,
+  });
+  const providerWith = (overrides: Partial<ModelCapabilities>, extra: Partial<ProviderCapabilities> = {}): ProviderLookup => {
+    const capabilities: ProviderCapabilities = {
+      ...TOY_CAPABILITIES,
+      defaultModel: 'rules',
+      models: [{ ...base, ...overrides }],
+      ...extra,
+    };
+    return { capabilitiesOf: (id) => (id === 'rules' ? capabilities : undefined), enabledProviders: ['rules'], defaultProvider: 'rules' };
+  };
+  const details = (body: CreateJobRequest, providers: ProviderLookup) => {
+    const outcome = resolveRequest(body, providers);
+    return outcome.ok ? [] : outcome.details;
+  };
+  const IMAGE = PUBLIC_IMAGE;
+  const VIDEO = { url: 'https://cdn.example.com/in.mp4' };
+  const shots = (...durations: number[]) => durations.map((durationSeconds, i) => ({ prompt: `shot ${i}`, durationSeconds }));
+
+  it('needs a prompt in the modes the model says, and only there', () => {
+    const providers = providerWith({ promptRequiredIn: ['image-to-video'] });
+    expect(details({ image: IMAGE }, providers)).toEqual([
+      { path: 'prompt', message: 'rules model rules needs a prompt for image-to-video' },
+    ]);
+    expect(details({ video: VIDEO }, providers)).toEqual([]);
+    expect(details({ image: IMAGE }, providerWith({}))).toEqual([]);
+  });
+
+  it('caps the prompt and negative prompt at the model’s lengths, naming both numbers', () => {
+    const providers = providerWith({ maxPromptChars: 10, maxNegativePromptChars: 3 });
+    expect(details({ prompt: 'x'.repeat(11), negativePrompt: 'blur' }, providers)).toEqual([
+      { path: 'prompt', message: '11 characters is too long for rules model rules; allowed: at most 10' },
+      { path: 'negativePrompt', message: '4 characters is too long for rules model rules; allowed: at most 3' },
+    ]);
+    expect(details({ prompt: 'x'.repeat(10), negativePrompt: 'abc' }, providers)).toEqual([]);
+  });
+
+  it('refuses an end frame alone where the model needs a start frame', () => {
+    const message = 'rules model rules needs a start frame (image) for image-to-video; an end frame alone is not enough';
+    expect(details({ prompt: 'x', endImage: IMAGE }, providerWith({ startImageRequired: true }))).toEqual([{ path: 'image', message }]);
+    expect(details({ prompt: 'x', endImage: IMAGE }, providerWith({}))).toEqual([]);
+  });
+
+  it('takes a voice only in the forms the model names', () => {
+    const idsOnly = providerWith({ voiceForms: ['ids'] });
+    expect(details({ prompt: 'x', voice: { description: 'calm' } }, idsOnly)).toEqual([
+      { path: 'voice.description', message: 'rules model rules takes a voice as ids only, not as a description' },
+    ]);
+    expect(details({ prompt: 'x', voice: { ids: ['v1'] } }, idsOnly)).toEqual([]);
+    expect(details({ prompt: 'x', voice: { ids: ['v1'] } }, providerWith({ voiceForms: ['description'] }))).toEqual([
+      { path: 'voice.ids', message: 'rules model rules takes a voice as description only, not as voice ids' },
+    ]);
+  });
+
+  it('checks each shot’s length and a prompt beside shots against the model', () => {
+    const providers = providerWith({ shotDurationsSeconds: [2, 3, 4, 5], promptWithShots: false });
+    expect(details({ shots: shots(2, 3) }, providers)).toEqual([]);
+    expect(details({ shots: shots(1, 4), prompt: 'both' }, providers)).toEqual([
+      { path: 'shots.0.durationSeconds', message: 'a shot of 1 s is not allowed for rules model rules; allowed: 2, 3, 4, 5' },
+      {
+        path: 'prompt',
+        message: 'rules model rules takes a multi-shot video as shots alone; leave prompt out (each shot has its own)',
+      },
+    ]);
+    expect(details({ shots: shots(1, 4), prompt: 'both' }, providerWith({}))).toEqual([]);
+  });
+
+  it('refuses shots and reference images where the mode the inputs make has no room for them', () => {
+    expect(details({ prompt: 'x', video: VIDEO, shots: shots(5) }, providerWith({}))).toEqual([
+      { path: 'shots', message: 'shots make a multi-shot video and cannot be combined with video-edit (video)' },
+    ]);
+    expect(details({ shots: shots(5), referenceImages: [IMAGE] }, providerWith({}))).toEqual([
+      { path: 'referenceImages', message: 'reference images cannot be combined with shots' },
+    ]);
+    expect(details({ prompt: 'x', video: VIDEO, referenceImages: [IMAGE] }, providerWith({}))).toEqual([
+      { path: 'referenceImages', message: 'rules model rules takes no reference images beside a video edit' },
+    ]);
+    const twoBesideEdits = providerWith({ maxEditReferenceImages: 2 });
+    expect(details({ prompt: 'x', video: VIDEO, referenceImages: [IMAGE, IMAGE] }, twoBesideEdits)).toEqual([]);
+    expect(details({ prompt: 'x', video: VIDEO, referenceImages: [IMAGE, IMAGE, IMAGE] }, twoBesideEdits)).toEqual([
+      { path: 'referenceImages', message: 'rules model rules takes at most 2 reference images beside a video edit, got 3' },
+    ]);
+  });
+
+  it('holds camera control to Kling’s rules: simple moves along one axis, the named movements take no config', () => {
+    const providers = providerWith({});
+    expect(details({ prompt: 'x', cameraControl: { type: 'simple', config: { zoom: 5, pan: 0 } } }, providers)).toEqual([]);
+    expect(details({ prompt: 'x', cameraControl: { type: 'down_back' } }, providers)).toEqual([]);
+    expect(details({ prompt: 'x', cameraControl: { type: 'simple', config: { zoom: 5, pan: 1 } } }, providers)).toEqual([
+      {
+        path: 'cameraControl.config',
+        message:
+          'camera control simple moves along exactly one axis (one non-zero value of horizontal, vertical, pan, tilt, roll, zoom), got 2',
+      },
+    ]);
+    expect(details({ prompt: 'x', cameraControl: { type: 'simple' } }, providers).map((d) => d.path)).toEqual(['cameraControl.config']);
+    expect(details({ prompt: 'x', cameraControl: { type: 'forward_up', config: { zoom: 1 } } }, providers)).toEqual([
+      { path: 'cameraControl.config', message: 'camera control forward_up takes no config; give it for type simple only' },
+    ]);
+  });
+
+  it('takes a feature away where a limit says, with the reason, and leaves it elsewhere', () => {
+    const providers = providerWith({
+      limits: [
+        { when: { qualities: ['std'] }, without: ['audio', 'endImage'], because: 'pro only' },
+        { when: { modes: ['reference-to-video'] }, without: ['cfgScale'], because: 'the endpoint has no cfg_scale' },
+      ],
+    });
+    expect(details({ prompt: 'x', audio: true }, providers)).toEqual([
+      { path: 'audio', message: 'native audio is not supported by rules model rules with quality std: pro only' },
+    ]);
+    expect(details({ prompt: 'x', audio: true, quality: 'pro' }, providers)).toEqual([]);
+    expect(details({ prompt: 'x', audio: false }, providers)).toEqual([]);
+    expect(details({ prompt: 'x', referenceImages: [IMAGE], cfgScale: 0.5, quality: 'pro' }, providers)).toEqual([
+      {
+        path: 'cfgScale',
+        message: 'cfgScale is not supported by rules model rules for reference-to-video: the endpoint has no cfg_scale',
+      },
+    ]);
+    expect(details({ prompt: 'x', cfgScale: 0.5 }, providers)).toEqual([]);
+  });
+
+  it('refuses plain http inputs for a provider that fetches over https only', () => {
+    const providers = providerWith({}, { httpsInputs: true });
+    expect(details({ prompt: 'x', image: { url: 'http://cdn.example.com/a.png' } }, providers)).toEqual([
+      { path: 'image.url', message: 'must be an https URL: this provider fetches its inputs over https only' },
+    ]);
+    expect(details({ prompt: 'x', image: IMAGE }, providers)).toEqual([]);
+    expect(details({ prompt: 'x', image: { s3Key: 'uploads/a.png' } }, providers)).toEqual([]);
+  });
+
+  it('asks the provider’s own rules with the resolved request once the map is satisfied, and reports what they find', () => {
+    const calls: [string | undefined, number, string][] = [];
+    const providers = providerWith(
+      {},
+      {
+        fit: (request, mode) => {
+          calls.push([request.quality, request.durationSeconds, mode]);
+          return request.aspectRatio === '16:9' && mode === 'image-to-video' ? [{ path: 'image', message: 'not today' }] : [];
+        },
+      },
+    );
+    expect(details({ prompt: 'x', image: IMAGE }, providers)).toEqual([{ path: 'image', message: 'not today' }]);
+    expect(details({ prompt: 'x' }, providers)).toEqual([]);
+    // The map refuses first: the provider's rules are not asked about a request that does not fit it.
+    expect(details({ prompt: 'x', durationSeconds: 7 }, providers).map((d) => d.path)).toEqual(['durationSeconds']);
+    expect(calls).toEqual([
+      ['std', 5, 'image-to-video'],
+      ['std', 5, 'text-to-video'],
+    ]);
+  });
+
+  it('gives Submit the same answer as create (fitProblems on the resolved request)', () => {
+    const providers = providerWith({
+      promptRequiredIn: ['image-to-video'],
+      limits: [{ when: { qualities: ['std'] }, without: ['audio'], because: 'pro only' }],
+    });
+    const capabilities = providers.capabilitiesOf('rules')!;
+    const model = capabilities.models[0]!;
+    const body: CreateJobRequest = { image: IMAGE, audio: true };
+    const request = {
+      ...body,
+      provider: 'rules',
+      model: 'rules',
+      durationSeconds: 5,
+      aspectRatio: '16:9' as const,
+      quality: 'std' as const,
+    };
+    expect(fitProblems(capabilities, model, request, 'image-to-video')).toEqual(details(body, providers));
+    expect(fitProblems(capabilities, model, request, 'image-to-video')).toHaveLength(2);
   });
 });

@@ -17,52 +17,73 @@ const job: Job = {
   webhook: { id: 'msg_job_1_SUCCEEDED', status: 'pending', attempts: 2 },
 };
 
-function deps(resolveTo: string[], sent: { url: string; init: RequestInit }[], allowLoopback = false): WebhookDeps {
+interface Sent {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The use case with a fake POST (the address check behind the real one is tested in test/unit/aws/outbound.test.ts). */
+function deps(sent: Sent[], status = 204, allowLoopback = false): WebhookDeps {
   return {
-    fetch: (async (url: URL, init: RequestInit) => {
-      sent.push({ url: String(url), init });
-      return new Response(null, { status: 204 });
-    }) as unknown as typeof fetch,
+    post: async (url, request) => {
+      sent.push({ url: url.href, headers: request.headers, body: request.body });
+      return { status };
+    },
     secret: SECRET,
     now: () => new Date(),
     timeoutMs: 1000,
     allowLoopback,
-    resolve: async () => resolveTo,
   };
 }
 
 describe('deliverWebhook', () => {
   it('posts the job signed per Standard Webhooks, without its own delivery record', async () => {
-    const sent: { url: string; init: RequestInit }[] = [];
-    const result = await deliverWebhook(deps(['93.184.216.34'], sent), job, 'https://hooks.example.com/cb');
+    const sent: Sent[] = [];
+    const result = await deliverWebhook(deps(sent), job, 'https://hooks.example.com/cb');
     expect(result).toEqual({ ok: true, status: 204 });
-    const headers = sent[0]!.init.headers as Record<string, string>;
-    const body = sent[0]!.init.body as string;
+    const { headers, body } = sent[0]!;
     expect(body).toBe(webhookBodyOf(job));
     expect(JSON.parse(body).data.webhook).toBeUndefined();
     expect(headers['webhook-id']).toBe(webhookIdOf(job));
     expect(new Webhook(`whsec_${SECRET}`).verify(body, headers)).toMatchObject({ type: 'job.succeeded', data: { jobId: 'job_1' } });
   });
 
-  it.each([['10.1.2.3'], ['169.254.169.254'], ['127.0.0.1'], ['::1']])('refuses a receiver that resolves to %s', async (address) => {
-    const sent: { url: string; init: RequestInit }[] = [];
-    const result = await deliverWebhook(deps(['93.184.216.34', address], sent), job, 'https://hooks.example.com/cb');
-    expect(result).toEqual({ ok: false, error: expect.stringContaining(`private address (${address})`) });
+  it.each([
+    ['https://10.1.2.3/cb', "the callbackUrl must name a public host, not '10.1.2.3'"],
+    ['https://169.254.169.254/cb', "the callbackUrl must name a public host, not '169.254.169.254'"],
+    ['https://[::ffff:0:7f00:1]/cb', "the callbackUrl must name a public host, not '[::ffff:0:7f00:1]'"],
+    ['http://hooks.example.com/cb', 'the callbackUrl must use https'],
+  ])('checks the URL again as written before sending: %s', async (url, error) => {
+    const sent: Sent[] = [];
+    expect(await deliverWebhook(deps(sent), job, url)).toEqual({ ok: false, error });
     expect(sent).toHaveLength(0);
   });
 
-  it('lets the local stack reach receivers on loopback, and nothing else private', async () => {
-    const sent: { url: string; init: RequestInit }[] = [];
-    expect(await deliverWebhook(deps(['127.0.0.1'], sent, true), job, 'http://127.0.0.1:9/cb')).toEqual({ ok: true, status: 204 });
-    expect((await deliverWebhook(deps(['10.0.0.9'], sent, true), job, 'http://internal.example/cb')).ok).toBe(false);
-    expect(sent).toHaveLength(1);
+  it('lets the local stack reach receivers on loopback, over http, and nothing else private', async () => {
+    const sent: Sent[] = [];
+    expect(await deliverWebhook(deps(sent, 204, true), job, 'http://127.0.0.1:9/cb')).toEqual({ ok: true, status: 204 });
+    expect((await deliverWebhook(deps(sent, 204, true), job, 'http://10.0.0.9/cb')).ok).toBe(false);
+    expect(sent.map((s) => s.url)).toEqual(['http://127.0.0.1:9/cb']);
   });
 
-  it('reports a non-2xx answer as a failure to retry', async () => {
-    const failing = {
-      ...deps(['93.184.216.34'], []),
-      fetch: (async () => new Response('nope', { status: 503 })) as unknown as typeof fetch,
+  it('posts to the normalised URL', async () => {
+    const sent: Sent[] = [];
+    await deliverWebhook(deps(sent), job, 'HTTPS://Hooks.Example.com.:443/cb#x');
+    expect(sent[0]!.url).toBe('https://hooks.example.com/cb');
+  });
+
+  it('reports a non-2xx answer, or a refused or failed POST, as a failure to retry', async () => {
+    expect(await deliverWebhook(deps([], 503), job, 'https://hooks.example.com/cb')).toEqual({ ok: false, error: 'HTTP 503' });
+    const refusing: WebhookDeps = {
+      ...deps([]),
+      post: async () => {
+        throw new Error('hooks.example.com resolves to 10.0.0.1, a private address; only public addresses are allowed');
+      },
     };
-    expect(await deliverWebhook(failing, job, 'https://hooks.example.com/cb')).toEqual({ ok: false, error: 'HTTP 503' });
+    expect(await deliverWebhook(refusing, job, 'https://hooks.example.com/cb')).toEqual({
+      ok: false,
+      error: 'hooks.example.com resolves to 10.0.0.1, a private address; only public addresses are allowed',
+    });
   });
 });

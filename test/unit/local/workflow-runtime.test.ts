@@ -51,6 +51,28 @@ describe('WorkflowRuntime', () => {
     expect(() => runtime.sendTaskSuccess('not-a-token', {})).toThrow(expect.objectContaining({ name: 'InvalidToken' }));
   });
 
+  it('accepts SendTaskFailure from inside the registering handler without an unhandled rejection (a cancel racing the wait)', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let runtime: WorkflowRuntime;
+      runtime = new WorkflowRuntime(ARN, waitDefinition, async (_arn, payload) => {
+        runtime.sendTaskFailure((payload as { taskToken: string }).taskToken, 'JobAlreadyFinished', 'cancelled by the caller');
+        // The handler is still running (it records its answer) when the wait is already failed.
+        await new Promise((r) => setTimeout(r, 20));
+        return null;
+      });
+      runtime.start('job-cancelled', { jobId: 'job-cancelled', config: { awaitSeconds: 30 } });
+      const execution = await settled(runtime, 'job-cancelled');
+      expect(execution).toMatchObject({ status: 'FAILED', error: 'JobAlreadyFinished', cause: 'cancelled by the caller' });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('accepts SendTaskSuccess from inside the registering handler (the result was already there)', async () => {
     let runtime: WorkflowRuntime;
     runtime = new WorkflowRuntime(ARN, waitDefinition, async (_arn, payload) => {

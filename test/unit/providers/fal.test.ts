@@ -82,7 +82,12 @@ describe('capabilities', () => {
     expect(model('kling-v1-6')).toMatchObject({ maxReferenceImages: 4 });
     expect(adapter.capabilities.models.filter((m) => m.cameraControl).map((m) => m.id)).toEqual(['kling-v1']);
     expect(adapter.capabilities.models.filter((m) => m.audio).map((m) => m.id)).toEqual(['kling-v2-6', 'kling-v3', 'kling-o3']);
-    expect(adapter.capabilities.models.filter((m) => m.voice).map((m) => m.id)).toEqual(['kling-v2-6', 'kling-v3']);
+    // Only v2.6 pro image-to-video lists voice_ids in fal's endpoint catalog.
+    expect(adapter.capabilities.models.filter((m) => m.voice).map((m) => m.id)).toEqual(['kling-v2-6']);
+    expect(model('kling-v3')).toMatchObject({
+      shotDurationsSeconds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+      promptWithShots: false,
+    });
     expect(adapter.capabilities.models.filter((m) => m.resolutions).map((m) => m.id)).toEqual(['kling-v3', 'kling-o3']);
     expect(adapter.capabilities.models.every((m) => m.fps === undefined)).toBe(true);
   });
@@ -112,8 +117,47 @@ describe('capabilities', () => {
       [{ model: 'kling-v2-5-turbo', prompt: 'p', audio: true }, 'audio'],
       [{ model: 'kling-v1-6', prompt: 'p', referenceImages: [ref, ref, ref, ref, ref] }, 'referenceImages'],
       [{ model: 'kling-v3', prompt: 'p', keepOriginalSound: true }, 'keepOriginalSound'],
+      [{ model: 'kling-v3', prompt: 'p', voice: { ids: ['v1'] } }, 'voice'],
+      [{ model: 'kling-v2-6', prompt: 'p', voice: { ids: ['v1'] } }, 'voice'],
+      [{ model: 'kling-v2-6', prompt: 'p', image: ref, voice: { description: 'calm' } }, 'voice.description'],
+      [{ model: 'kling-v2-6', prompt: 'p', image: ref, cfgScale: 0.5 }, 'cfgScale'],
+      [{ model: 'kling-v2-5-turbo', prompt: 'p', quality: 'std' }, 'quality'],
+      [{ model: 'kling-o3', video: { url: 'https://cdn.example.test/v.mp4' } }, 'prompt'],
+      [{ model: 'kling-o3', prompt: 'p', video: { url: 'https://cdn.example.test/v.mp4' }, resolution: '4k' }, 'resolution'],
+      [{ model: 'kling-v1-6', prompt: 'p', image: ref, endImage: ref }, 'endImage'],
+      [{ model: 'kling-v1', prompt: 'p', image: ref, cameraControl: { type: 'down_back' } }, 'cameraControl'],
+      [{ model: 'kling-v2-1', image: ref }, 'prompt'],
+      [{ model: 'kling-v3', endImage: ref, prompt: 'p' }, 'image'],
+      // "Either prompt or multi_prompt must be provided": without shots, the prompt is needed.
+      [{ model: 'kling-v3', image: ref }, 'prompt'],
+      [{ model: 'kling-o3', referenceImages: [ref] }, 'prompt'],
+      [{ model: 'kling-v3', prompt: 'p', shots: [{ prompt: 'a', durationSeconds: 5 }] }, 'prompt'],
+      [
+        { model: 'kling-o3', prompt: 'p', video: { url: 'https://cdn.example.test/v.mp4' }, referenceImages: [ref, ref, ref, ref, ref] },
+        'referenceImages',
+      ],
     ] as [CreateJobRequest, string][])('%j is refused at %s', (body, path) => {
       expect(refusedPaths({ provider: 'fal', ...body })).toContain(path);
+    });
+
+    it('names the endpoint that lacks a field, and where fal takes it instead', () => {
+      const outcome = resolveRequest({ provider: 'fal', model: 'kling-v3', prompt: 'p', image: ref, voice: { ids: ['v1'] } }, lookup);
+      expect(outcome.ok ? [] : outcome.details).toEqual([{ path: 'voice', message: 'a voice is not supported by fal model kling-v3' }]);
+      const v26 = resolveRequest({ provider: 'fal', model: 'kling-v2-6', prompt: 'p', voice: { ids: ['v1'] } }, lookup);
+      expect(v26.ok ? [] : v26.details).toEqual([
+        {
+          path: 'voice',
+          message:
+            'a voice (voice_ids) is not taken by fal endpoint fal-ai/kling-video/v2.6/pro/text-to-video; on fal it is taken by: kling-v2-6 image-to-video',
+        },
+      ]);
+      const turbo = resolveRequest({ provider: 'fal', model: 'kling-v2-5-turbo', prompt: 'p', quality: 'std' }, lookup);
+      expect(turbo.ok ? [] : turbo.details).toEqual([
+        {
+          path: 'quality',
+          message: 'fal kling-v2-5-turbo: fal has no standard endpoint for text-to-video; text-to-video is available with quality pro',
+        },
+      ]);
     });
 
     it('accepts what they can do', () => {
@@ -126,8 +170,17 @@ describe('capabilities', () => {
           keepOriginalSound: true,
         }),
       ).toEqual([]);
+      expect(refusedPaths({ provider: 'fal', model: 'kling-v3', prompt: 'p', resolution: '4k', audio: true })).toEqual([]);
       expect(
-        refusedPaths({ provider: 'fal', model: 'kling-v3', prompt: 'p', resolution: '4k', audio: true, voice: { ids: ['a'] } }),
+        refusedPaths({
+          provider: 'fal',
+          model: 'kling-v3',
+          durationSeconds: 5,
+          shots: [
+            { prompt: 'a', durationSeconds: 2 },
+            { prompt: 'b', durationSeconds: 3 },
+          ],
+        }),
       ).toEqual([]);
       expect(
         refusedPaths({ provider: 'fal', model: 'kling-v1', prompt: 'p', cameraControl: { type: 'simple', config: { zoom: 4 } } }),
@@ -290,6 +343,40 @@ describe('submit', () => {
     });
     expect(withFrame.url.pathname).toBe('/fal-ai/kling-video/v3/standard/image-to-video');
     expect(withFrame.json).toMatchObject({ start_image_url: 'https://cdn.example.test/a.png', shot_type: 'customize' });
+    // Shots of 1–15 s each, as fal's catalog allows (KlingV3MultiPromptElement.duration).
+    const short = await sent('multi-shot', {
+      prompt: undefined,
+      shots: [
+        { prompt: 'a', durationSeconds: 2 },
+        { prompt: 'b', durationSeconds: 3 },
+      ],
+      durationSeconds: 5,
+    });
+    expect(short.json).toMatchObject({
+      multi_prompt: [
+        { prompt: 'a', duration: '2' },
+        { prompt: 'b', duration: '3' },
+      ],
+      duration: '5',
+    });
+  });
+
+  it('image-to-video on v1.6 pro: image_url + tail_image_url + aspect_ratio, as its catalog input lists them', async () => {
+    const request = await sent('image-to-video', {
+      model: 'kling-v1-6',
+      quality: 'pro',
+      aspectRatio: '9:16',
+      image: { url: 'https://cdn.example.test/a.png' },
+      endImage: { url: 'https://cdn.example.test/b.png' },
+    });
+    expect(request.url.pathname).toBe('/fal-ai/kling-video/v1.6/pro/image-to-video');
+    expect(request.json).toEqual({
+      prompt: 'a lighthouse at dusk',
+      image_url: 'https://cdn.example.test/a.png',
+      tail_image_url: 'https://cdn.example.test/b.png',
+      aspect_ratio: '9:16',
+      duration: '5',
+    });
   });
 
   it('camera control on v1: a preset as camera_control, one axis as advanced_camera_control', async () => {
@@ -321,14 +408,8 @@ describe('submit', () => {
     ['voice ids where the endpoint takes none (v3 text-to-video)', submission('text-to-video', { voice: { ids: ['v'] } })],
     ['a prompt next to shots', submission('multi-shot', { shots: [{ prompt: 'a', durationSeconds: 5 }] })],
     [
-      'shots shorter than 3 s',
-      submission('multi-shot', {
-        prompt: undefined,
-        shots: [
-          { prompt: 'a', durationSeconds: 2 },
-          { prompt: 'b', durationSeconds: 3 },
-        ],
-      }),
+      'voice ids on v3 image-to-video (its catalog input has no voice_ids)',
+      submission('image-to-video', { image: { url: 'https://x.test/a.png' }, voice: { ids: ['v'] } }),
     ],
     ['shots that do not fill the video', submission('multi-shot', { prompt: undefined, shots: [{ prompt: 'a', durationSeconds: 4 }] })],
     [
@@ -542,14 +623,47 @@ describe('status', () => {
     expect(failed.error?.message).toContain('image_too_small');
   });
 
-  it('maps a cancelled request to cancelled', async () => {
+  it("maps a cancelled request (fal's request error client_cancelled, in the body or the header) to cancelled", async () => {
+    const inBody = setup(
+      routes(
+        () => queue('COMPLETED'),
+        () => jsonResponse({ detail: 'The request was cancelled by the client', error_type: 'client_cancelled' }, 499),
+      ),
+    );
+    expect(await inBody.adapter.status(TASK_ID, inBody.ctx)).toMatchObject({
+      status: 'cancelled',
+      error: { code: 'CANCELLED', retryable: false },
+    });
+    const inHeader = setup(
+      routes(
+        () => queue('COMPLETED'),
+        () => jsonResponse({ detail: 'Gone' }, 499, { 'x-fal-error-type': 'client_cancelled' }),
+      ),
+    );
+    expect(await inHeader.adapter.status(TASK_ID, inHeader.ctx)).toMatchObject({ status: 'cancelled' });
+  });
+
+  it('does not take wording for a type: a message about cancelling is a failure, not a cancellation', async () => {
     const { adapter, ctx } = setup(
       routes(
         () => queue('COMPLETED'),
         () => jsonResponse({ detail: 'Request was cancelled.' }, 400),
       ),
     );
-    expect(await adapter.status(TASK_ID, ctx)).toMatchObject({ status: 'cancelled', error: { code: 'CANCELLED' } });
+    expect(await adapter.status(TASK_ID, ctx)).toMatchObject({ status: 'failed', error: { code: 'PROVIDER_FAILED' } });
+  });
+
+  it("reads fal's request errors by type: a runner failure at the result is the request's retryable failure", async () => {
+    const { adapter, ctx } = setup(
+      routes(
+        () => queue('COMPLETED'),
+        () => jsonResponse({ detail: 'Runner disconnected', error_type: 'runner_disconnected' }, 503),
+      ),
+    );
+    expect(await adapter.status(TASK_ID, ctx)).toMatchObject({
+      status: 'failed',
+      error: { code: 'PROVIDER_FAILED', retryable: true, message: expect.stringContaining('[runner_disconnected]') },
+    });
   });
 
   it('throws (the poll retries) when the result cannot be reached, rather than failing the job', async () => {

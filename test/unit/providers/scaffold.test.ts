@@ -36,7 +36,11 @@ const acmeModel = modelFactory({
 
 const ACME: ProviderCapabilities = {
   defaultModel: 'acme-1',
-  models: [acmeModel('acme-1'), acmeModel('acme-2', { modes: ['text-to-video', 'image-to-video'], endImage: true })],
+  models: [
+    acmeModel('acme-1'),
+    acmeModel('acme-2', { modes: ['text-to-video', 'image-to-video'], endImage: true }),
+    acmeModel('acme-refs', { modes: ['reference-to-video'], maxReferenceImages: 4 }),
+  ],
   ...POLLED_ONLY,
 };
 
@@ -50,9 +54,13 @@ const request = (overrides: Partial<ResolvedRequest> = {}): ResolvedRequest => (
   ...overrides,
 });
 
-const submission = (overrides: Partial<ResolvedRequest>, media: SubmitRequest['media']): SubmitRequest => ({
+const submission = (
+  overrides: Partial<ResolvedRequest>,
+  media: SubmitRequest['media'],
+  mode: SubmitRequest['mode'] = 'image-to-video',
+): SubmitRequest => ({
   jobId: 'job_1',
-  mode: 'image-to-video',
+  mode,
   request: request(overrides),
   media,
 });
@@ -102,7 +110,7 @@ describe('fitting a submission', () => {
     })();
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ kind: 'invalid', retryable: false });
-    expect((error as Error).message).toBe("acme: 'acme-9' is not a acme model; allowed: acme-1, acme-2");
+    expect((error as Error).message).toBe("acme: 'acme-9' is not a acme model; allowed: acme-1, acme-2, acme-refs");
   });
 
   it('builds refusals that name provider and model', () => {
@@ -118,6 +126,33 @@ describe('fitting a submission', () => {
     expect(fitted.refuse('x').message).toBe('acme acme-2: x');
   });
 
+  it('refuses a request that does not fit its model with the problems create answers with, before the media are read', () => {
+    // An end frame on acme-1 (which takes none), asked for in a mode it lacks: the 422's words, each with its path.
+    const attempt = () => fitSubmission(submission({ model: 'acme-1', image: IMAGE, endImage: IMAGE }, {}), ACME);
+    expect(attempt).toThrow(ProviderError);
+    expect(attempt).toThrow(
+      'acme acme-1: image: image-to-video is not supported by acme model acme-1; allowed modes: text-to-video; ' +
+        'endImage: an end frame is not supported by acme model acme-1',
+    );
+  });
+
+  it("asks the provider's own fit rules with the resolved request, mode and model, and refuses what they refuse", () => {
+    const seen: unknown[] = [];
+    const picky: ProviderCapabilities = {
+      ...ACME,
+      fit: (resolved, mode, model) => {
+        seen.push([resolved.prompt, mode, model.id]);
+        return resolved.prompt === 'a fox' ? [{ path: 'prompt', message: 'no foxes here' }] : [];
+      },
+    };
+    expect(() => fitSubmission(submission({ image: IMAGE }, { image: IMAGE.url }), picky)).toThrow('acme acme-2: prompt: no foxes here');
+    expect(fitSubmission(submission({ image: IMAGE, prompt: 'a hare' }, { image: IMAGE.url }), picky).model.id).toBe('acme-2');
+    expect(seen).toEqual([
+      ['a fox', 'image-to-video', 'acme-2'],
+      ['a hare', 'image-to-video', 'acme-2'],
+    ]);
+  });
+
   it.each<[string, Partial<ResolvedRequest>, SubmitRequest['media'], RegExp]>([
     ['an input that was not prepared', { image: { s3Key: 'uploads/a.png' } }, {}, /image was not prepared/],
     ['an end frame that was not prepared', { image: IMAGE, endImage: IMAGE }, { image: IMAGE.url }, /endImage was not prepared/],
@@ -125,13 +160,14 @@ describe('fitting a submission', () => {
     ['prepared media for an input the request does not name', {}, { image: PNG }, /media\.image was given, but the request has no image/],
     [
       'fewer prepared reference images than named',
-      { referenceImages: [IMAGE, IMAGE] },
+      { model: 'acme-refs', referenceImages: [IMAGE, IMAGE] },
       { referenceImages: [IMAGE.url] },
       /1 prepared reference images for the 2/,
     ],
     ['prepared reference images the request does not name', {}, { referenceImages: [IMAGE.url] }, /1 prepared reference images for the 0/],
   ])('refuses %s before anything is sent', (_what, overrides, media, message) => {
-    const attempt = () => fitSubmission(submission(overrides, media), ACME);
+    const mode = overrides.referenceImages ? 'reference-to-video' : 'image-to-video';
+    const attempt = () => fitSubmission(submission(overrides, media, mode), ACME);
     expect(attempt).toThrow(ProviderError);
     expect(attempt).toThrow(message);
   });

@@ -1,0 +1,85 @@
+// Test helpers for the outbound and archive tests: real HTTP servers on 127.0.0.1 that count their connections and
+// answer with a handler, and the S3 emulator (s3rver) in a fresh folder with a client pointed at it.
+import { mkdtempSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { startS3, type LocalS3 } from '../../../local/emulators/s3.ts';
+
+export interface LoopbackServer {
+  port: number;
+  /** `127.0.0.1:<port>` */
+  host: string;
+  url: string;
+  /** TCP connections accepted so far. */
+  connections(): number;
+  close(): Promise<void>;
+}
+
+/** An HTTP server on 127.0.0.1 with any free port. */
+export async function loopbackServer(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<LoopbackServer> {
+  let connections = 0;
+  const server: Server = createServer(handle);
+  server.on('connection', () => {
+    connections += 1;
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    host: `127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}`,
+    connections: () => connections,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface TestS3 {
+  client: S3Client;
+  bucket: string;
+  /** The object's bytes, or `undefined` when it does not exist. */
+  read(key: string): Promise<Buffer | undefined>;
+  exists(key: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** The S3 emulator with one bucket, and a client configured as the handlers' (checksums only where required). */
+export async function testS3(bucket = 'test-outputs'): Promise<TestS3> {
+  const emulator: LocalS3 = await startS3(mkdtempSync(join(tmpdir(), 'klingflow-s3-')), [bucket]);
+  const client = new S3Client({
+    endpoint: emulator.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  const exists = async (key: string) => {
+    try {
+      await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return {
+    client,
+    bucket,
+    exists,
+    read: async (key) => {
+      if (!(await exists(key))) return undefined;
+      const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return Buffer.from(await object.Body!.transformToByteArray());
+    },
+    close: async () => {
+      client.destroy();
+      await emulator.close();
+    },
+  };
+}
