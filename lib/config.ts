@@ -17,6 +17,7 @@
 //   slotWaitSeconds     seconds a queued job waits to be woken before it checks again  default 60
 //   slotLeaseSeconds    seconds a slot's lease lasts between renewals                   default 900
 //   maxQueueSeconds     seconds a job may wait for a slot before QUEUE_TIMEOUT          default 21600 (6 h)
+//   reconcileMinutes    minutes between runs of the scheduled reconciler                default 10
 import type { Node } from 'constructs';
 import { parseConcurrencySetting } from '../lambdas/domain/admission.ts';
 import { providerEnvPrefix, RESERVED_PROVIDER_ENV_NAMES } from '../lambdas/aws/env.ts';
@@ -39,6 +40,7 @@ export interface KlingflowConfig {
   slotWaitSeconds: number;
   slotLeaseSeconds: number;
   maxQueueSeconds: number;
+  reconcileMinutes: number;
 }
 
 /**
@@ -64,6 +66,7 @@ export const CONTEXT_DEFAULTS = {
   slotWaitSeconds: 60,
   slotLeaseSeconds: 900,
   maxQueueSeconds: 21_600,
+  reconcileMinutes: 10,
 } as const;
 
 const PROVIDER_ID = /^[a-z0-9][a-z0-9-]*$/;
@@ -118,6 +121,7 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
     slotWaitSeconds: readPositiveInteger(context('slotWaitSeconds'), 'slotWaitSeconds') ?? CONTEXT_DEFAULTS.slotWaitSeconds,
     slotLeaseSeconds: readPositiveInteger(context('slotLeaseSeconds'), 'slotLeaseSeconds') ?? CONTEXT_DEFAULTS.slotLeaseSeconds,
     maxQueueSeconds: readPositiveInteger(context('maxQueueSeconds'), 'maxQueueSeconds') ?? CONTEXT_DEFAULTS.maxQueueSeconds,
+    reconcileMinutes: readPositiveInteger(context('reconcileMinutes'), 'reconcileMinutes') ?? CONTEXT_DEFAULTS.reconcileMinutes,
   };
 }
 

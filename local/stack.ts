@@ -181,6 +181,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.slotWaitSeconds]: String(settings.KLINGFLOW_SLOT_WAIT_SECONDS),
       [ENV.slotLeaseSeconds]: String(settings.KLINGFLOW_SLOT_LEASE_SECONDS),
       [ENV.maxQueueSeconds]: String(settings.KLINGFLOW_MAX_QUEUE_SECONDS),
+      // Handlers run in this process with no Lambda timeout: an unanswered submission has ended once the provider
+      // request has timed out (KLINGFLOW_PROVIDER_TIMEOUT_MS), and a moment more.
+      [ENV.submitSettleSeconds]: String(Math.ceil(Number(process.env[ENV.providerTimeoutMs] || 20_000) / 1000) + 5),
       [ENV.outputsBucket]: LOCAL_NAMES.outputsBucket,
       [ENV.stateMachineArn]: LOCAL_NAMES.stateMachineArn,
       [ENV.noticesTopicArn]: LOCAL_NAMES.topicArn,
@@ -219,7 +222,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(front.close);
     process.env[ENV.publicUrl] = front.url;
 
-    const { redriven } = (await host.invoke('reconcile', {})) as { redriven: string[] };
+    // The previous process's executions are gone: every unfinished job is driven again now (no grace), and the
+    // reconciler runs on a timer after that, as it does on AWS on a schedule.
+    const { redriven } = (await host.invoke('reconcile', { graceSeconds: 0 })) as { redriven: string[] };
+    if (settings.KLINGFLOW_RECONCILE_SECONDS > 0) {
+      const timer = setInterval(() => {
+        host.invoke('reconcile', {}).catch((error: Error) => log(`klingflow: the reconciler failed: ${error.message}`));
+      }, settings.KLINGFLOW_RECONCILE_SECONDS * 1000);
+      timer.unref();
+      stops.push(async () => clearInterval(timer));
+    }
 
     const stackFile = join(dataDir, STACK_FILE);
     writeFileSync(

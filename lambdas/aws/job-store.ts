@@ -2,7 +2,7 @@
 // Writes are conditional so that a terminal job never changes again and a create never overwrites.
 // (No transactions and no TTL: the local DynamoDB emulator has neither, and nothing here needs them.)
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { JobRecord, TERMINAL_STATUSES, type JobStatus } from '../domain/job.ts';
 import { InvalidCursor, type JobChanges, type JobPage, type JobRepository, type WebhookChange } from '../jobs/ports.ts';
@@ -161,18 +161,21 @@ export class JobStore implements JobRepository {
   }
 
   /**
-   * Claims the right to publish a finished job's notice: true once per job. Call `releaseNotice` if publishing
-   * then fails, so a retry can claim it again.
+   * Claims the right to publish a finished job's notice: true once per job, unless a claim was left older than
+   * `staleBefore` by a run that died before publishing. Call `markNotified` once it is published, or `releaseNotice`
+   * if publishing fails, so a retry can claim it again.
    */
-  async claimNotice(jobId: string): Promise<boolean> {
+  async claimNotice(jobId: string, staleBefore: string): Promise<boolean> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { jobId },
-          UpdateExpression: 'SET notifiedAt = :at',
-          ConditionExpression: 'attribute_exists(jobId) AND attribute_not_exists(notifiedAt)',
-          ExpressionAttributeValues: { ':at': this.now().toISOString() },
+          UpdateExpression: 'SET noticeClaimedAt = :at',
+          ConditionExpression:
+            'attribute_exists(jobId) AND attribute_not_exists(notifiedAt) AND ' +
+            '(attribute_not_exists(noticeClaimedAt) OR noticeClaimedAt < :staleBefore)',
+          ExpressionAttributeValues: { ':at': this.now().toISOString(), ':staleBefore': staleBefore },
         }),
       );
       return true;
@@ -182,8 +185,55 @@ export class JobStore implements JobRepository {
     }
   }
 
+  async markNotified(jobId: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { jobId },
+        UpdateExpression: 'SET notifiedAt = :at REMOVE noticeClaimedAt',
+        ExpressionAttributeValues: { ':at': this.now().toISOString() },
+      }),
+    );
+  }
+
   async releaseNotice(jobId: string): Promise<void> {
-    await this.db.send(new UpdateCommand({ TableName: this.table, Key: { jobId }, UpdateExpression: 'REMOVE notifiedAt' }));
+    await this.db.send(new UpdateCommand({ TableName: this.table, Key: { jobId }, UpdateExpression: 'REMOVE noticeClaimedAt' }));
+  }
+
+  /** One page of the base table (every item is a job), read consistently; `cursor` as this method returned it. */
+  async scan(cursor?: string): Promise<JobPage> {
+    const result = await this.db.send(
+      new ScanCommand({
+        TableName: this.table,
+        ConsistentRead: true,
+        Limit: 100,
+        ExclusiveStartKey: cursor ? decodeCursor(cursor) : undefined,
+      }),
+    );
+    return {
+      items: (result.Items ?? []).map((item) => JobRecord.parse(item)),
+      nextCursor: result.LastEvaluatedKey ? encodeCursor(result.LastEvaluatedKey) : undefined,
+    };
+  }
+
+  async countRedrive(jobId: string, field: 'redrives' | 'noticeRedrives', seen: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { jobId },
+          UpdateExpression: 'SET #count = :next',
+          ConditionExpression:
+            seen === 0 ? 'attribute_exists(jobId) AND (attribute_not_exists(#count) OR #count = :seen)' : '#count = :seen',
+          ExpressionAttributeNames: { '#count': field },
+          ExpressionAttributeValues: { ':seen': seen, ':next': seen + 1 },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   /**
