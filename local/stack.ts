@@ -145,13 +145,27 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const simulated = Object.fromEntries(unconfigured.map((id) => [id, simulatedProviderKeys(dataDir, id)]));
     let simulator: Simulator | undefined;
     if (unconfigured.length) {
-      simulator = await startSimulator({
-        latencyMs: settings.KLINGFLOW_SIMULATOR_LATENCY_MS,
-        ...(settings.KLINGFLOW_SIMULATOR_LIMITS ? { limits: settings.KLINGFLOW_SIMULATOR_LIMITS } : {}),
-        dialectSettings: Object.fromEntries(
-          Object.entries(simulated).map(([id, keys]) => [id, { credentials: keys.credentials, webhookSecret: keys.webhookSecret }]),
-        ),
+      // The simulator keeps its tasks in the data folder and comes back on the same port, so jobs that were in flight
+      // when the stack stopped (even by kill -9) find their tasks, and the video URLs they were given, after a restart.
+      const simulatorDir = join(dataDir, 'simulator');
+      const portFile = join(simulatorDir, 'port');
+      const previousPort = existsSync(portFile) ? Number(readFileSync(portFile, 'utf8')) : 0;
+      const start = (port: number) =>
+        startSimulator({
+          port,
+          stateDir: simulatorDir,
+          latencyMs: settings.KLINGFLOW_SIMULATOR_LATENCY_MS,
+          ...(settings.KLINGFLOW_SIMULATOR_LIMITS ? { limits: settings.KLINGFLOW_SIMULATOR_LIMITS } : {}),
+          dialectSettings: Object.fromEntries(
+            Object.entries(simulated).map(([id, keys]) => [id, { credentials: keys.credentials, webhookSecret: keys.webhookSecret }]),
+          ),
+        });
+      simulator = await start(previousPort).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EADDRINUSE' || previousPort === 0) throw error;
+        log(`klingflow: the simulator's port ${previousPort} is taken; it moves, and results it gave before cannot be fetched`);
+        return start(0);
       });
+      writeFileSync(portFile, String(simulator.port));
       stops.push(simulator.close);
     }
 
@@ -214,7 +228,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...endpoint.settings,
       };
       // (process.env turns undefined into the string "undefined": leave those out)
-      for (const [name, value] of Object.entries(values)) if (value !== undefined) process.env[providerEnv(id, name)] = value;
+      for (const [name, value] of Object.entries(values)) {
+        if (value === undefined) continue;
+        process.env[providerEnv(id, name)] = value;
+        // Gone with the stack: a stack started again in this process must not take them for the user's own settings.
+        stops.push(async () => {
+          delete process.env[providerEnv(id, name)];
+        });
+      }
     }
     await host.warm();
     deliverS3Event = async (event) => (event.Records.length ? host.invoke('s3-upload', event) : undefined);

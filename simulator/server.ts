@@ -2,6 +2,7 @@
 // task engine, plus media and `/_sim/` control routes.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import type { SimulatorCredentials } from './auth.ts';
 import { DEFAULT_CALLBACK_RETRY, type CallbackRetryPolicy } from './callbacks.ts';
@@ -45,6 +46,11 @@ export interface SimulatorOptions {
    * a limit gets that dialect's own refusal (Kling 1303/1302, a 429 with its retry hint...). Default: no limits.
    */
   limits?: Readonly<Record<string, DialectLimits>>;
+  /**
+   * A folder where the simulator keeps its tasks (`tasks.jsonl`, simulator/journal.ts), so that a simulator started
+   * again on the same folder (and port) still knows every task, and unfinished ones finish (without callbacks).
+   */
+  stateDir?: string;
 }
 
 export interface Simulator {
@@ -81,6 +87,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     webhookSecret: options.webhookSecret,
     callbackRetry: { ...DEFAULT_CALLBACK_RETRY, ...options.callbackRetry },
     limits: options.limits,
+    ...(options.stateDir ? { journalFile: join(options.stateDir, 'tasks.jsonl') } : {}),
   });
 
   let url = '';
