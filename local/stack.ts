@@ -248,7 +248,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const { redriven } = (await host.invoke('reconcile', { graceSeconds: 0 })) as { redriven: string[] };
     if (settings.KLINGFLOW_RECONCILE_SECONDS > 0) {
       const timer = setInterval(() => {
-        host.invoke('reconcile', {}).catch((error: Error) => log(`klingflow: the reconciler failed: ${error.message}`));
+        host
+          .invoke('reconcile', { graceSeconds: settings.KLINGFLOW_RECONCILE_GRACE_SECONDS })
+          .catch((error: Error) => log(`klingflow: the reconciler failed: ${error.message}`));
       }, settings.KLINGFLOW_RECONCILE_SECONDS * 1000);
       timer.unref();
       stops.push(async () => clearInterval(timer));

@@ -102,6 +102,8 @@ interface TaskRecord {
   signCallback: CallbackSigner | null;
   timers: NodeJS.Timeout[];
   callbackChain: Promise<void>;
+  /** With `[sim:reorder-callbacks]`: progress callbacks held back until the terminal one has gone. */
+  heldCallbacks?: unknown[];
   /** Read back from the journal: its callback renderer is gone, so it sends none. */
   restored?: boolean;
 }
@@ -110,6 +112,8 @@ interface TaskRecord {
 export interface RequestScope {
   /** A task was accepted with `[sim:lost-response]`: the connection is dropped instead of answered. */
   loseResponse: boolean;
+  /** A task was accepted with `[sim:delay=<ms>]`: the answer waits this long. */
+  delayMs?: number;
 }
 
 export class TaskEngine {
@@ -142,6 +146,7 @@ export class TaskEngine {
     if (!this.journal) return;
     const state = this.journal.read();
     for (const [key, count] of state.attempts) this.attempts.set(key, count);
+    this.rejectionLog.push(...state.rejections);
     for (const { task, failureMessage } of state.tasks) {
       const record: TaskRecord = {
         task,
@@ -167,7 +172,7 @@ export class TaskEngine {
    */
   checkLimits(dialect: string, model: string | null): LimitRefusal | null {
     const refusal = this.limits.check(dialect, model);
-    if (refusal) this.rejectionLog.push({ dialect, attemptKey: 'limit', attempt: 0, rejection: refusal, at: Date.now() });
+    if (refusal) this.logRejection({ dialect, attemptKey: 'limit', attempt: 0, rejection: refusal, at: Date.now() });
     return refusal;
   }
 
@@ -186,8 +191,13 @@ export class TaskEngine {
     this.attempts.set(key, attempt + 1);
     this.journal?.append({ kind: 'attempt', key, count: attempt + 1 });
     const rejection = rejectionForAttempt(faults, attempt);
-    if (rejection) this.rejectionLog.push({ dialect, attemptKey, attempt: attempt + 1, rejection, at: Date.now() });
+    if (rejection) this.logRejection({ dialect, attemptKey, attempt: attempt + 1, rejection, at: Date.now() });
     return rejection;
+  }
+
+  private logRejection(rejection: SimRejection): void {
+    this.rejectionLog.push(rejection);
+    this.journal?.append({ kind: 'rejection', rejection });
   }
 
   /** Runs one request's handling, collecting what it did in `scope`. */
@@ -199,6 +209,7 @@ export class TaskEngine {
     const now = Date.now();
     const scope = this.requests.getStore();
     if (scope && input.faults.lostResponse) scope.loseResponse = true;
+    if (scope && input.faults.answerDelayMs !== null) scope.delayMs = input.faults.answerDelayMs;
     this.nextTaskNumber += 1n;
     const task: SimTask = {
       dialect: input.dialect,
@@ -279,7 +290,7 @@ export class TaskEngine {
     this.rejectionLog = [];
     this.limits.reset();
     this.abort = new AbortController();
-    this.journal?.rewrite({ tasks: [], attempts: new Map() });
+    this.journal?.rewrite({ tasks: [], attempts: new Map(), rejections: [] });
   }
 
   /** Stops timers and callbacks, then waits for in-flight callbacks to settle. */
@@ -353,15 +364,22 @@ export class TaskEngine {
       updatedAt: task.updatedAt,
     });
     const terminal = status === 'succeeded' || status === 'failed';
+    if (task.faults.reorderCallbacks && !terminal) {
+      // Rendered now (as the task is now), sent after the terminal one.
+      record.heldCallbacks ??= [];
+      record.heldCallbacks.push(record.renderCallback(task));
+      return;
+    }
     this.sendCallback(record);
     if (terminal && task.faults.duplicateCallback) this.sendCallback(record);
+    if (terminal) for (const payload of record.heldCallbacks?.splice(0) ?? []) this.sendCallback(record, payload);
   }
 
-  /** Queues one callback event behind the task's earlier ones, so they arrive in status order. */
-  private sendCallback(record: TaskRecord): void {
+  /** Queues one callback event (`payload`, or the task as it is now) behind the task's earlier ones, in order. */
+  private sendCallback(record: TaskRecord, payload: unknown = record.renderCallback(record.task)): void {
     const { task } = record;
     if (!task.callbackUrl || task.faults.noCallback || record.restored) return;
-    const event = { url: task.callbackUrl, payload: record.renderCallback(task), webhookId: `msg_${randomUUID()}` };
+    const event = { url: task.callbackUrl, payload, webhookId: `msg_${randomUUID()}` };
     const signal = this.abort.signal;
     task.callbacksSent += 1;
     record.callbackChain = record.callbackChain

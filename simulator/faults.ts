@@ -19,6 +19,10 @@ export interface FaultPlan {
   stuck: boolean;
   /** The create is accepted (the task exists and runs), but its answer never arrives: the connection is dropped. */
   lostResponse: boolean;
+  /** Milliseconds the create's answer is held back (a slow provider); null: answered at once. */
+  answerDelayMs: number | null;
+  /** Callbacks arrive out of order: the terminal one first, the progress ones after it. */
+  reorderCallbacks: boolean;
 }
 
 export interface FaultParseResult {
@@ -37,6 +41,7 @@ const FLAGS = {
   'expired-url': 'expiredUrl',
   stuck: 'stuck',
   'lost-response': 'lostResponse',
+  'reorder-callbacks': 'reorderCallbacks',
 } as const;
 
 export function emptyFaultPlan(): FaultPlan {
@@ -50,6 +55,8 @@ export function emptyFaultPlan(): FaultPlan {
     expiredUrl: false,
     stuck: false,
     lostResponse: false,
+    answerDelayMs: null,
+    reorderCallbacks: false,
   };
 }
 
@@ -76,6 +83,12 @@ function applyDirective(plan: FaultPlan, directive: string): boolean {
     const message = directive.slice('fail='.length).trim();
     if (!message) return false;
     plan.failure = { kind: 'message', message };
+    return true;
+  }
+  if (directive.startsWith('delay=')) {
+    const delay = Number(directive.slice('delay='.length));
+    if (!Number.isInteger(delay) || delay < 0) return false;
+    plan.answerDelayMs = delay;
     return true;
   }
   if (directive.startsWith('latency=')) {

@@ -1,20 +1,23 @@
 // The simulator's memory on disk (simulator/README.md, "Restarts"): an append-only JSON-lines journal of tasks accepted,
-// their status changes and the create attempts counted for fault directives. Each line is written synchronously, so
+// their status changes, the create attempts counted for fault directives and the creates refused. Each line is written synchronously, so
 // a process killed with kill -9 keeps everything it answered; a restart reads the journal back and rewrites it compact.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { SimTask, SimTaskStatus } from './engine.ts';
+import type { SimRejection, SimTask, SimTaskStatus } from './engine.ts';
 
 /** One journal line. */
 export type JournalEntry =
   | { kind: 'task'; task: SimTask; failureMessage: string | null }
   | { kind: 'status'; taskId: string; status: SimTaskStatus; progress: number; statusMessage: string | null; updatedAt: number }
-  | { kind: 'attempt'; key: string; count: number };
+  | { kind: 'attempt'; key: string; count: number }
+  | { kind: 'rejection'; rejection: SimRejection };
 
 /** What a journal holds once read: every task in its latest state, and the attempt counts. */
 export interface JournalState {
   tasks: { task: SimTask; failureMessage: string | null }[];
   attempts: Map<string, number>;
+  /** Creates refused, oldest first. */
+  rejections: SimRejection[];
 }
 
 /** An append-only journal at `file` (its folder is made if missing). */
@@ -27,7 +30,8 @@ export class Journal {
   read(): JournalState {
     const tasks = new Map<string, { task: SimTask; failureMessage: string | null }>();
     const attempts = new Map<string, number>();
-    if (!existsSync(this.file)) return { tasks: [], attempts };
+    const rejections: SimRejection[] = [];
+    if (!existsSync(this.file)) return { tasks: [], attempts, rejections };
     for (const line of readFileSync(this.file, 'utf8').split('\n')) {
       if (!line.trim()) continue;
       let entry: JournalEntry;
@@ -38,6 +42,7 @@ export class Journal {
       }
       if (entry.kind === 'task') tasks.set(entry.task.taskId, { task: entry.task, failureMessage: entry.failureMessage });
       else if (entry.kind === 'attempt') attempts.set(entry.key, entry.count);
+      else if (entry.kind === 'rejection') rejections.push(entry.rejection);
       else {
         const known = tasks.get(entry.taskId);
         if (known)
@@ -49,7 +54,7 @@ export class Journal {
           });
       }
     }
-    return { tasks: [...tasks.values()], attempts };
+    return { tasks: [...tasks.values()], attempts, rejections };
   }
 
   /** Appends one entry, synchronously. */
@@ -62,6 +67,7 @@ export class Journal {
     const lines = [
       ...state.tasks.map(({ task, failureMessage }) => JSON.stringify({ kind: 'task', task, failureMessage } satisfies JournalEntry)),
       ...[...state.attempts].map(([key, count]) => JSON.stringify({ kind: 'attempt', key, count } satisfies JournalEntry)),
+      ...state.rejections.map((rejection) => JSON.stringify({ kind: 'rejection', rejection } satisfies JournalEntry)),
     ];
     const aside = `${this.file}.${process.pid}.tmp`;
     writeFileSync(aside, lines.length ? `${lines.join('\n')}\n` : '');

@@ -15,7 +15,7 @@ import { klingV3RestDialect } from './dialects/kling-v3-rest.ts';
 import { replicateDialect } from './dialects/replicate.ts';
 import { klinggeneratorDialect } from './dialects/klinggenerator.ts';
 import { kling3apiDialect } from './dialects/kling3api.ts';
-import { TaskEngine, type SimRejection, type SimTask } from './engine.ts';
+import { TaskEngine, type RequestScope, type SimRejection, type SimTask } from './engine.ts';
 import type { DialectLimits } from './limits.ts';
 import { BodyTooLargeError, matchRoute, readBody, sendJson, type Route } from './http.ts';
 import { mediaRoutes } from './media.ts';
@@ -172,13 +172,20 @@ async function dispatch(engine: TaskEngine, routes: readonly Route[], req: Incom
     return;
   }
   const body = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
-  const scope = { loseResponse: false };
+  const scope: RequestScope = { loseResponse: false };
   // [sim:lost-response]: the task was created, and the answer is lost on the way (the connection drops).
+  // [sim:delay=<ms>]: the task was created, and the answer takes its time.
   const end = res.end.bind(res);
   res.end = ((...args: Parameters<typeof res.end>) => {
-    if (!scope.loseResponse) return end(...args);
-    res.socket?.destroy();
-    return res;
+    if (scope.loseResponse) {
+      res.socket?.destroy();
+      return res;
+    }
+    if (scope.delayMs) {
+      setTimeout(() => end(...args), scope.delayMs).unref();
+      return res;
+    }
+    return end(...args);
   }) as typeof res.end;
   await engine.withinRequest(scope, () => found.route.handle({ req, res, url, params: found.params, body }));
 }

@@ -106,9 +106,10 @@ export const noticeExecutionNameOf = (jobId: string, n: number): string => `${jo
 
 /**
  * Seconds after which a notice claimed but not marked sent counts as lost (its run died between the claim and the
- * publish): Notify takes the claim over, and the reconciler sends it. Longer than Notify's Task with its retries.
+ * publish): Notify takes the claim over, and the reconciler sends it. Longer than one Notify Task (the notify Lambda's
+ * 30 s timeout and the workflow's margin); a Notify that fails gives its claim back before it is retried.
  */
-export const NOTICE_CLAIM_STALE_SECONDS = 300;
+export const NOTICE_CLAIM_STALE_SECONDS = 60;
 
 /** Payload of Validate, Submit, PollStatus, Notify and NotifyFailure. */
 export const JobRef = z.object({ jobId: z.string().min(1) });

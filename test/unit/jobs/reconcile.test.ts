@@ -134,7 +134,7 @@ describe('reconcile: finished jobs', () => {
   it('owes a notice claimed by a run that died (the claim is stale), not one being sent now', () => {
     const job = storedJob('job_1', 'SUCCEEDED');
     expect(owesNotice({ ...job, noticeClaimedAt: '2026-11-30T11:50:00.000Z' }, NOW)).toBe(true);
-    expect(owesNotice({ ...job, noticeClaimedAt: '2026-11-30T11:58:00.000Z' }, NOW)).toBe(false);
+    expect(owesNotice({ ...job, noticeClaimedAt: '2026-11-30T11:59:30.000Z' }, NOW)).toBe(false);
     expect(owesNotice({ ...job, notifiedAt: LONG_AGO }, NOW)).toBe(false);
   });
 });
