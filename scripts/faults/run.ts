@@ -345,6 +345,14 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultReport> 
   let kills = 0;
   for (let k = 0; k < options.kills; k += 1) {
     await sleep(options.scenario === 'crash' ? Math.max(1500, options.latencyMs / 2) : 2000 + options.latencyMs / 2);
+    if (accepted.size <= 100) {
+      const statuses: Record<string, number> = {};
+      for (const jobId of accepted.keys()) {
+        const status = (await api('GET', `/v1/jobs/${jobId}`)).body?.status ?? 'MISSING';
+        statuses[status] = (statuses[status] ?? 0) + 1;
+      }
+      log(`  at the kill: ${JSON.stringify(statuses)}`);
+    }
     await stack.kill9();
     kills += 1;
     await sleep(300);
