@@ -143,16 +143,18 @@ export async function awaitSlot(deps: AdmissionDeps, jobId: string, token: strin
 }
 
 /**
- * Renews the lease of the slot job `jobId` holds (every round while its provider task runs): `renewed`; `unlimited`
+ * Renews the lease of the slot `job` holds (every round while its provider task runs): `renewed`; `unlimited`
  * when its provider has no limit; `lost` when it holds none (its lease ran out and the slot went to another job, so
  * the pool runs one task more than its size until this one ends; the caller logs it).
  */
-export async function renewLease(deps: AdmissionDeps, jobId: string): Promise<'renewed' | 'unlimited' | 'lost'> {
-  const job = await deps.jobs.get(jobId);
-  const pool = job && poolOfJob(deps, job);
+export async function renewLease(
+  deps: AdmissionDeps,
+  job: Pick<JobRecord, 'jobId' | 'provider' | 'model'>,
+): Promise<'renewed' | 'unlimited' | 'lost'> {
+  const pool = poolOfJob(deps, job);
   if (!pool) return 'unlimited';
   const lease = deps.now().getTime() + deps.timings.leaseSeconds * 1000;
-  return (await renewHeld(deps, pool, jobId, await deps.slots.slots(pool.id), lease)) ? 'renewed' : 'lost';
+  return (await renewHeld(deps, pool, job.jobId, await deps.slots.slots(pool.id), lease)) ? 'renewed' : 'lost';
 }
 
 /**

@@ -139,13 +139,13 @@ describe('admit', () => {
   });
 
   it('fails a job that waited longer than maxQueueSeconds, and takes it out of the queue', async () => {
-    const { deps, slots, job, advance } = setup({ account: 1, models: {} });
+    const { deps, slots, job, jobs, advance } = setup({ account: 1, models: {} });
     await admit(deps, await job('job_a'));
     await admit(deps, await job('job_b', 1));
     // job_a's task runs for over an hour, renewing its lease every round; job_b checks in every round.
     for (let elapsed = 0; elapsed < 3400; elapsed += 200) {
       advance(200);
-      expect(await renewLease(deps, 'job_a')).toBe('renewed');
+      expect(await renewLease(deps, await jobs.require('job_a'))).toBe('renewed');
       expect(await admit(deps, 'job_b')).toMatchObject({ admitted: false });
     }
     advance(199);
@@ -205,10 +205,10 @@ describe('awaitSlot', () => {
 
 describe('leases', () => {
   it('a dead holder’s slot is free once its lease runs out; a live holder renews it', async () => {
-    const { deps, slots, job, advance } = setup({ account: 1, models: {} });
+    const { deps, slots, job, jobs, advance } = setup({ account: 1, models: {} });
     await admit(deps, await job('job_live'));
     advance(200);
-    expect(await renewLease(deps, 'job_live')).toBe('renewed');
+    expect(await renewLease(deps, await jobs.require('job_live'))).toBe('renewed');
     advance(200);
     // 400 s after it was admitted, but renewed at 200 s: still held.
     expect(await admit(deps, await job('job_next', 1))).toMatchObject({ admitted: false });
@@ -216,8 +216,8 @@ describe('leases', () => {
     // No renewal for 301 s: the lease ran out, and the oldest waiter gets the slot.
     expect(await admit(deps, 'job_next')).toEqual({ admitted: true, pool: 'acme' });
     expect(slots.holders('acme')).toEqual({ 0: 'job_next' });
-    expect(await renewLease(deps, 'job_live')).toBe('lost');
-    expect(await renewLease(deps, await job('job_other', 2, { provider: 'other' }))).toBe('unlimited');
+    expect(await renewLease(deps, await jobs.require('job_live'))).toBe('lost');
+    expect(await renewLease(deps, await jobs.require(await job('job_other', 2, { provider: 'other' })))).toBe('unlimited');
   });
 
   it('a slot handed to a waiter that never claims it goes to the next waiter after the grant runs out', async () => {
