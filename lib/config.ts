@@ -18,6 +18,7 @@
 //   slotLeaseSeconds    seconds a slot's lease lasts between renewals                   default 900
 //   maxQueueSeconds     seconds a job may wait for a slot before QUEUE_TIMEOUT          default 21600 (6 h)
 //   shareLinkSeconds    how long share links in notices and webhooks work         default 604800 (7 days)
+//   reconcileMinutes    minutes between runs of the scheduled reconciler          default 10
 import type { Node } from 'constructs';
 import { providerEnvPrefix, RESERVED_PROVIDER_ENV_NAMES } from '../lambdas/aws/env.ts';
 import { parseConcurrencySetting } from '../lambdas/domain/admission.ts';
@@ -43,6 +44,8 @@ export interface KlingflowConfig {
   maxQueueSeconds: number;
   /** Seconds a share link works after its job finished. */
   shareLinkSeconds: number;
+  /** Minutes between runs of the scheduled reconciler (re-drives jobs whose execution ended or vanished). */
+  reconcileMinutes: number;
 }
 
 /**
@@ -68,6 +71,7 @@ export const CONTEXT_DEFAULTS = {
   slotWaitSeconds: 60,
   slotLeaseSeconds: 900,
   maxQueueSeconds: 21_600,
+  reconcileMinutes: 10,
 } as const;
 
 const PROVIDER_ID = /^[a-z0-9][a-z0-9-]*$/;
@@ -123,6 +127,7 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
     slotLeaseSeconds: readPositiveInteger(context('slotLeaseSeconds'), 'slotLeaseSeconds') ?? CONTEXT_DEFAULTS.slotLeaseSeconds,
     maxQueueSeconds: readPositiveInteger(context('maxQueueSeconds'), 'maxQueueSeconds') ?? CONTEXT_DEFAULTS.maxQueueSeconds,
     shareLinkSeconds: readPositiveInteger(context('shareLinkSeconds'), 'shareLinkSeconds') ?? DEFAULT_SHARE_LINK_SECONDS,
+    reconcileMinutes: readPositiveInteger(context('reconcileMinutes'), 'reconcileMinutes') ?? CONTEXT_DEFAULTS.reconcileMinutes,
   };
 }
 

@@ -44,6 +44,12 @@ export const HANDLER_SIZING: Readonly<Record<HandlerName, HandlerSizing>> = {
   'mark-failed': { ...STEP, description: 'Workflow MarkFailed: mark the job FAILED, CANCELLED or TIMED_OUT' },
   notify: { ...STEP, description: 'Workflow Notify and NotifyFailure: the SNS notice' },
   webhook: { ...STEP, description: 'Workflow SendWebhook: the signed job webhook (Standard Webhooks)' },
+  // Scans every job; starts executions again, sends missing notices, frees leaked slots. Scheduled.
+  reconcile: {
+    memorySize: 512,
+    timeout: Duration.minutes(5),
+    description: 'Reconciler: re-drive stuck jobs, send missing notices and webhooks, free leaked slots',
+  },
   // Reads the upload's metadata and manifest, creates the job and starts its execution.
   's3-upload': { memorySize: 256, timeout: Duration.seconds(60), description: 'S3 uploads: an image under uploads/ starts a job' },
 };

@@ -13,6 +13,10 @@ const Settings = z.object({
   /** How long the built-in simulator takes to "generate" a video. */
   KLINGFLOW_SIMULATOR_LATENCY_MS: z.coerce.number().int().min(0).default(4000),
   POWERTOOLS_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('WARN'),
+  /** Seconds between runs of the reconciler after the one at start (0: only at start). */
+  KLINGFLOW_RECONCILE_SECONDS: z.coerce.number().int().min(0).default(300),
+  /** Seconds the timed reconciler leaves a job alone after its last change (the run at start leaves none). */
+  KLINGFLOW_RECONCILE_GRACE_SECONDS: z.coerce.number().int().min(0).default(600),
   /** Admission control: seconds a queued job waits to be woken before it checks the queue again. */
   KLINGFLOW_SLOT_WAIT_SECONDS: z.coerce.number().int().min(1).default(30),
   /** Seconds a held slot's lease lasts between renewals (a dead execution frees its slot after this long). */

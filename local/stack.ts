@@ -146,13 +146,27 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const simulated = Object.fromEntries(unconfigured.map((id) => [id, simulatedProviderKeys(dataDir, id)]));
     let simulator: Simulator | undefined;
     if (unconfigured.length) {
-      simulator = await startSimulator({
-        latencyMs: settings.KLINGFLOW_SIMULATOR_LATENCY_MS,
-        ...(settings.KLINGFLOW_SIMULATOR_LIMITS ? { limits: settings.KLINGFLOW_SIMULATOR_LIMITS } : {}),
-        dialectSettings: Object.fromEntries(
-          Object.entries(simulated).map(([id, keys]) => [id, { credentials: keys.credentials, webhookSecret: keys.webhookSecret }]),
-        ),
+      // The simulator keeps its tasks in the data folder and comes back on the same port, so jobs that were in flight
+      // when the stack stopped (even by kill -9) find their tasks, and the video URLs they were given, after a restart.
+      const simulatorDir = join(dataDir, 'simulator');
+      const portFile = join(simulatorDir, 'port');
+      const previousPort = existsSync(portFile) ? Number(readFileSync(portFile, 'utf8')) : 0;
+      const start = (port: number) =>
+        startSimulator({
+          port,
+          stateDir: simulatorDir,
+          latencyMs: settings.KLINGFLOW_SIMULATOR_LATENCY_MS,
+          ...(settings.KLINGFLOW_SIMULATOR_LIMITS ? { limits: settings.KLINGFLOW_SIMULATOR_LIMITS } : {}),
+          dialectSettings: Object.fromEntries(
+            Object.entries(simulated).map(([id, keys]) => [id, { credentials: keys.credentials, webhookSecret: keys.webhookSecret }]),
+          ),
+        });
+      simulator = await start(previousPort).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EADDRINUSE' || previousPort === 0) throw error;
+        log(`klingflow: the simulator's port ${previousPort} is taken; it moves, and results it gave before cannot be fetched`);
+        return start(0);
       });
+      writeFileSync(portFile, String(simulator.port));
       stops.push(simulator.close);
     }
 
@@ -182,6 +196,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.slotWaitSeconds]: String(settings.KLINGFLOW_SLOT_WAIT_SECONDS),
       [ENV.slotLeaseSeconds]: String(settings.KLINGFLOW_SLOT_LEASE_SECONDS),
       [ENV.maxQueueSeconds]: String(settings.KLINGFLOW_MAX_QUEUE_SECONDS),
+      // Handlers run in this process with no Lambda timeout: an unanswered submission has ended once the provider
+      // request has timed out (KLINGFLOW_PROVIDER_TIMEOUT_MS), and a moment more.
+      [ENV.submitSettleSeconds]: String(Math.ceil(Number(process.env[ENV.providerTimeoutMs] || 20_000) / 1000) + 5),
       [ENV.outputsBucket]: LOCAL_NAMES.outputsBucket,
       [ENV.stateMachineArn]: LOCAL_NAMES.stateMachineArn,
       [ENV.noticesTopicArn]: LOCAL_NAMES.topicArn,
@@ -213,7 +230,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...endpoint.settings,
       };
       // (process.env turns undefined into the string "undefined": leave those out)
-      for (const [name, value] of Object.entries(values)) if (value !== undefined) process.env[providerEnv(id, name)] = value;
+      for (const [name, value] of Object.entries(values)) {
+        if (value === undefined) continue;
+        process.env[providerEnv(id, name)] = value;
+        // Gone with the stack: a stack started again in this process must not take them for the user's own settings.
+        stops.push(async () => {
+          delete process.env[providerEnv(id, name)];
+        });
+      }
     }
     await host.warm();
     deliverS3Event = async (event) => (event.Records.length ? host.invoke('s3-upload', event) : undefined);
@@ -221,7 +245,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(front.close);
     process.env[ENV.publicUrl] = front.url;
 
-    const { redriven } = (await host.invoke('reconcile', {})) as { redriven: string[] };
+    // The previous process's executions are gone: every unfinished job is driven again now (no grace), and the
+    // reconciler runs on a timer after that, as it does on AWS on a schedule.
+    const { redriven } = (await host.invoke('reconcile', { graceSeconds: 0 })) as { redriven: string[] };
+    if (settings.KLINGFLOW_RECONCILE_SECONDS > 0) {
+      const timer = setInterval(() => {
+        host
+          .invoke('reconcile', { graceSeconds: settings.KLINGFLOW_RECONCILE_GRACE_SECONDS })
+          .catch((error: Error) => log(`klingflow: the reconciler failed: ${error.message}`));
+      }, settings.KLINGFLOW_RECONCILE_SECONDS * 1000);
+      timer.unref();
+      stops.push(async () => clearInterval(timer));
+    }
 
     const stackFile = join(dataDir, STACK_FILE);
     writeFileSync(

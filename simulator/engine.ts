@@ -11,6 +11,7 @@ import {
   type CallbackSigner,
 } from './callbacks.ts';
 import { rejectionForAttempt, type FaultPlan, type SubmitRejection } from './faults.ts';
+import { Journal } from './journal.ts';
 import { AccountLimits, type DialectLimits, type LimitRefusal } from './limits.ts';
 
 /** Canonical lifecycle; each dialect renders it in its own words (Kling legacy: `succeed`). */
@@ -106,6 +107,11 @@ export interface EngineOptions {
   callbackRetry?: CallbackRetryPolicy;
   /** Account limits per dialect name (none: nothing is refused for load). */
   limits?: Readonly<Record<string, DialectLimits>>;
+  /**
+   * A journal file that keeps the tasks across restarts (simulator/journal.ts): read back at start, where unfinished
+   * tasks carry on from where they were (without callbacks: their clients find them by polling).
+   */
+  journalFile?: string;
 }
 
 interface TaskRecord {
@@ -117,12 +123,18 @@ interface TaskRecord {
   outputRetentionMs: number | null;
   timers: NodeJS.Timeout[];
   callbackChain: Promise<void>;
+  /** With `[sim:reorder-callbacks]`: progress callbacks held back until the terminal one has gone. */
+  heldCallbacks?: unknown[];
+  /** Read back from the journal: its callback renderer is gone, so it sends none. */
+  restored?: boolean;
 }
 
 /** What one HTTP request did to the engine, for the server to act on (a lost answer must not be sent). */
 export interface RequestScope {
   /** A task was accepted with `[sim:lost-response]`: the connection is dropped instead of answered. */
   loseResponse: boolean;
+  /** A task was accepted with `[sim:delay=<ms>]`: the answer waits this long. */
+  delayMs?: number;
 }
 
 export class TaskEngine {
@@ -135,6 +147,7 @@ export class TaskEngine {
 
   private readonly defaultSigner: CallbackSigner | null;
   private readonly limits: AccountLimits;
+  private readonly journal: Journal | null;
 
   constructor(private readonly options: EngineOptions) {
     this.defaultSigner = options.webhookSecret ? standardWebhooksSigner(options.webhookSecret) : null;
@@ -148,6 +161,35 @@ export class TaskEngine {
             (model === null || (task.model ?? task.product) === model),
         ).length,
     });
+    this.journal = options.journalFile ? new Journal(options.journalFile) : null;
+    this.restore();
+  }
+
+  /** Reads the journal back: every task as it was, unfinished ones carrying on for the time they had left. */
+  private restore(): void {
+    if (!this.journal) return;
+    const state = this.journal.read();
+    for (const [key, count] of state.attempts) this.attempts.set(key, count);
+    this.rejectionLog.push(...state.rejections);
+    for (const { task, failureMessage } of state.tasks) {
+      const record: TaskRecord = {
+        task,
+        failureMessage,
+        renderCallback: () => null,
+        signCallback: null,
+        timers: [],
+        callbackChain: Promise.resolve(),
+        restored: true,
+        // A restored task sends no callbacks (its signer and renderer are gone); its outputs stay.
+        callsBackOn: () => false,
+        outputRetentionMs: task.faults.dataRemoved ? 0 : null,
+      };
+      this.records.set(task.taskId, record);
+      const number = BigInt(task.taskId);
+      if (number > this.nextTaskNumber) this.nextTaskNumber = number;
+      if (task.status === 'submitted' || task.status === 'processing') this.schedule(record, Date.now() - task.createdAt);
+    }
+    this.journal.rewrite(state);
   }
 
   /**
@@ -157,7 +199,7 @@ export class TaskEngine {
    */
   checkLimits(dialect: string, model: string | null): LimitRefusal | null {
     const refusal = this.limits.check(dialect, model);
-    if (refusal) this.rejectionLog.push({ dialect, attemptKey: 'limit', attempt: 0, rejection: refusal, at: Date.now() });
+    if (refusal) this.logRejection({ dialect, attemptKey: 'limit', attempt: 0, rejection: refusal, at: Date.now() });
     return refusal;
   }
 
@@ -174,9 +216,15 @@ export class TaskEngine {
     const key = `${dialect}\u0000${attemptKey}`;
     const attempt = this.attempts.get(key) ?? 0;
     this.attempts.set(key, attempt + 1);
+    this.journal?.append({ kind: 'attempt', key, count: attempt + 1 });
     const rejection = rejectionForAttempt(faults, attempt);
-    if (rejection) this.rejectionLog.push({ dialect, attemptKey, attempt: attempt + 1, rejection, at: Date.now() });
+    if (rejection) this.logRejection({ dialect, attemptKey, attempt: attempt + 1, rejection, at: Date.now() });
     return rejection;
+  }
+
+  private logRejection(rejection: SimRejection): void {
+    this.rejectionLog.push(rejection);
+    this.journal?.append({ kind: 'rejection', rejection });
   }
 
   /** Runs one request's handling, collecting what it did in `scope`. */
@@ -188,6 +236,7 @@ export class TaskEngine {
     const now = Date.now();
     const scope = this.requests.getStore();
     if (scope && input.faults.lostResponse) scope.loseResponse = true;
+    if (scope && input.faults.answerDelayMs !== null) scope.delayMs = input.faults.answerDelayMs;
     this.nextTaskNumber += 1n;
     const task: SimTask = {
       dialect: input.dialect,
@@ -226,6 +275,7 @@ export class TaskEngine {
       callbackChain: Promise.resolve(),
     };
     this.records.set(task.taskId, record);
+    this.journal?.append({ kind: 'task', task, failureMessage: input.failureMessage });
     this.limits.accepted(task.dialect, task.model ?? task.product);
     this.schedule(record);
     return task;
@@ -290,6 +340,7 @@ export class TaskEngine {
     this.rejectionLog = [];
     this.limits.reset();
     this.abort = new AbortController();
+    this.journal?.rewrite({ tasks: [], attempts: new Map(), rejections: [] });
   }
 
   /** Stops timers and callbacks, then waits for in-flight callbacks to settle. */
@@ -307,19 +358,23 @@ export class TaskEngine {
     }
   }
 
-  private schedule(record: TaskRecord): void {
+  /** Sets the timers of a task's lifecycle; `elapsedMs` of it have passed already (a task read back after a restart). */
+  private schedule(record: TaskRecord, elapsedMs = 0): void {
     const { latencyMs, faults } = record.task;
     const steps = Math.max(0, this.options.progressSteps);
     const slices = steps + 1;
+    const later = (atMs: number) => Math.max(0, atMs - elapsedMs);
     for (let step = 1; step <= steps; step += 1) {
+      const atMs = Math.round((latencyMs * step) / slices);
+      if (atMs < elapsedMs) continue;
       const progress = Math.round((step / slices) * 100);
-      this.at(record, Math.round((latencyMs * step) / slices), () => this.advance(record, 'processing', progress));
+      this.at(record, later(atMs), () => this.advance(record, 'processing', progress));
     }
     if (faults.stuck) {
       if (steps === 0) this.at(record, 0, () => this.advance(record, 'processing', 0));
       return;
     }
-    this.at(record, latencyMs, () => this.finish(record));
+    this.at(record, later(latencyMs), () => this.finish(record));
   }
 
   private at(record: TaskRecord, delayMs: number, action: () => void): void {
@@ -360,16 +415,31 @@ export class TaskEngine {
     const terminal = status === 'succeeded' || status === 'failed';
     const event: SimTaskEvent = terminal ? 'finished' : changed ? 'started' : 'progress';
     if (!changed && terminal) return;
+    this.journal?.append({
+      kind: 'status',
+      taskId: task.taskId,
+      status,
+      progress,
+      statusMessage: task.statusMessage,
+      updatedAt: task.updatedAt,
+    });
     if (!record.callsBackOn(event, task)) return;
+    if (task.faults.reorderCallbacks && !terminal) {
+      // Rendered now (as the task is now), sent after the terminal one.
+      record.heldCallbacks ??= [];
+      record.heldCallbacks.push(record.renderCallback(task));
+      return;
+    }
     this.sendCallback(record);
     if (terminal && task.faults.duplicateCallback) this.sendCallback(record);
+    if (terminal) for (const payload of record.heldCallbacks?.splice(0) ?? []) this.sendCallback(record, payload);
   }
 
-  /** Queues one callback event behind the task's earlier ones, so they arrive in status order. */
-  private sendCallback(record: TaskRecord): void {
+  /** Queues one callback event (`payload`, or the task as it is now) behind the task's earlier ones, in order. */
+  private sendCallback(record: TaskRecord, payload: unknown = record.renderCallback(record.task)): void {
     const { task } = record;
-    if (!task.callbackUrl || task.faults.noCallback) return;
-    const event = { url: task.callbackUrl, payload: record.renderCallback(task), webhookId: `msg_${randomUUID()}` };
+    if (!task.callbackUrl || task.faults.noCallback || record.restored) return;
+    const event = { url: task.callbackUrl, payload, webhookId: `msg_${randomUUID()}` };
     const signal = this.abort.signal;
     task.callbacksSent += 1;
     record.callbackChain = record.callbackChain

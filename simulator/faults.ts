@@ -21,6 +21,10 @@ export interface FaultPlan {
   lostResponse: boolean;
   /** The task's outputs are removed as soon as it ends (where a provider removes outputs: Replicate). */
   dataRemoved: boolean;
+  /** Milliseconds the create's answer is held back (a slow provider); null: answered at once. */
+  answerDelayMs: number | null;
+  /** Callbacks arrive out of order: the terminal one first, the progress ones after it. */
+  reorderCallbacks: boolean;
 }
 
 export interface FaultParseResult {
@@ -40,6 +44,7 @@ const FLAGS = {
   stuck: 'stuck',
   'lost-response': 'lostResponse',
   'data-removed': 'dataRemoved',
+  'reorder-callbacks': 'reorderCallbacks',
 } as const;
 
 export function emptyFaultPlan(): FaultPlan {
@@ -54,6 +59,8 @@ export function emptyFaultPlan(): FaultPlan {
     stuck: false,
     lostResponse: false,
     dataRemoved: false,
+    answerDelayMs: null,
+    reorderCallbacks: false,
   };
 }
 
@@ -80,6 +87,12 @@ function applyDirective(plan: FaultPlan, directive: string): boolean {
     const message = directive.slice('fail='.length).trim();
     if (!message) return false;
     plan.failure = { kind: 'message', message };
+    return true;
+  }
+  if (directive.startsWith('delay=')) {
+    const delay = Number(directive.slice('delay='.length));
+    if (!Number.isInteger(delay) || delay < 0) return false;
+    plan.answerDelayMs = delay;
     return true;
   }
   if (directive.startsWith('latency=')) {

@@ -12,6 +12,8 @@ export interface DialectLimits {
   perModel?: boolean;
   /** Creates accepted in any rolling 60 s; a create past it is refused with a retry hint (the dialect's rate-limit error). */
   createsPerMinute?: number;
+  /** The rolling window of `createsPerMinute`, in seconds (default 60; tests shorten it). */
+  windowSeconds?: number;
 }
 
 /** Why a create was refused by a limit. `retryAfterSeconds` (rate): when the window next has room, rounded up. */
@@ -19,7 +21,7 @@ export type LimitRefusal =
   | { kind: 'concurrency'; limit: number; inFlight: number; model: string | null }
   | { kind: 'rate'; limit: number; retryAfterSeconds: number };
 
-const WINDOW_MS = 60_000;
+const DEFAULT_WINDOW_SECONDS = 60;
 
 const LimitsSchema = z.record(
   z.string().min(1),
@@ -27,6 +29,7 @@ const LimitsSchema = z.record(
     maxConcurrent: z.number().int().positive().optional(),
     perModel: z.boolean().optional(),
     createsPerMinute: z.number().int().positive().optional(),
+    windowSeconds: z.number().int().positive().optional(),
   }),
 );
 
@@ -81,7 +84,7 @@ export class AccountLimits {
       const window = this.window(dialect);
       if (window.length >= limits.createsPerMinute) {
         const oldest = window[window.length - limits.createsPerMinute] ?? this.now();
-        const retryAfterSeconds = Math.max(1, Math.ceil((oldest + WINDOW_MS - this.now()) / 1000));
+        const retryAfterSeconds = Math.max(1, Math.ceil((oldest + this.windowMs(dialect) - this.now()) / 1000));
         return { kind: 'rate', limit: limits.createsPerMinute, retryAfterSeconds };
       }
     }
@@ -107,8 +110,12 @@ export class AccountLimits {
     this.peaks.clear();
   }
 
+  private windowMs(dialect: string): number {
+    return (this.of(dialect).windowSeconds ?? DEFAULT_WINDOW_SECONDS) * 1000;
+  }
+
   private window(dialect: string): number[] {
-    const cutoff = this.now() - WINDOW_MS;
+    const cutoff = this.now() - this.windowMs(dialect);
     const kept = (this.creates.get(dialect) ?? []).filter((at) => at > cutoff);
     this.creates.set(dialect, kept);
     return kept;

@@ -1,12 +1,13 @@
 // The provider simulator: one loopback port hosting every dialect's routes over a shared task engine, plus media and
 // `/_sim/` control routes. The port speaks plain HTTP and, for the media links of providers whose outputs are https
 // (Replicate's FileOutput needs an `https:` URL), TLS with a loopback-only certificate (fixtures/tls): the first byte
-// of a connection tells the two apart.
+// of a connection tells the two apart. With a state folder it keeps its tasks (and its port) across restarts.
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
+import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import type { SimulatorCredentials } from './auth.ts';
 import { DEFAULT_CALLBACK_RETRY, type CallbackRetryPolicy } from './callbacks.ts';
@@ -19,7 +20,7 @@ import { klingV3RestDialect } from './dialects/kling-v3-rest.ts';
 import { replicateDialect } from './dialects/replicate.ts';
 import { klinggeneratorDialect } from './dialects/klinggenerator.ts';
 import { kling3apiDialect } from './dialects/kling3api.ts';
-import { TaskEngine, type SimRejection, type SimTask } from './engine.ts';
+import { TaskEngine, type RequestScope, type SimRejection, type SimTask } from './engine.ts';
 import { BodyTooLargeError, matchRoute, readBody, sendJson, type GatewayErrorMode, type Route } from './http.ts';
 import type { DialectLimits } from './limits.ts';
 import { mediaRoutes } from './media.ts';
@@ -78,6 +79,11 @@ export interface SimulatorOptions {
    * NODE_EXTRA_CA_CERTS instead.
    */
   trustCertificate?: boolean;
+  /**
+   * A folder where the simulator keeps its tasks (`tasks.jsonl`, simulator/journal.ts), so that a simulator started
+   * again on the same folder (and port) still knows every task, and unfinished ones finish (without callbacks).
+   */
+  stateDir?: string;
 }
 
 export interface Simulator {
@@ -119,6 +125,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     webhookSecret: options.webhookSecret,
     callbackRetry: { ...DEFAULT_CALLBACK_RETRY, ...options.callbackRetry },
     limits: options.limits,
+    ...(options.stateDir ? { journalFile: join(options.stateDir, 'tasks.jsonl') } : {}),
   });
 
   let url = '';
@@ -237,13 +244,20 @@ async function dispatch(engine: TaskEngine, routes: readonly Route[], req: Incom
     return;
   }
   const body = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
-  const scope = { loseResponse: false };
+  const scope: RequestScope = { loseResponse: false };
   // [sim:lost-response]: the task was created, and the answer is lost on the way (the connection drops).
+  // [sim:delay=<ms>]: the task was created, and the answer takes its time.
   const end = res.end.bind(res);
   res.end = ((...args: Parameters<typeof res.end>) => {
-    if (!scope.loseResponse) return end(...args);
-    res.socket?.destroy();
-    return res;
+    if (scope.loseResponse) {
+      res.socket?.destroy();
+      return res;
+    }
+    if (scope.delayMs) {
+      setTimeout(() => end(...args), scope.delayMs).unref();
+      return res;
+    }
+    return end(...args);
   }) as typeof res.end;
   await engine.withinRequest(scope, () => found.route.handle({ req, res, url, params: found.params, body }));
 }

@@ -62,6 +62,29 @@ export class DynamoAdmissionStore implements AdmissionStore {
     return items.map((item) => toWaiter(WaiterItem.parse(item)));
   }
 
+  async countWaiters(pool: string, options: { before: string; seenAfter: number }): Promise<number> {
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          // Slot items sort before wait# and have no seenAt: the filter (which may not name a key) leaves them out.
+          KeyConditionExpression: '#pool = :pool AND #entry < :before',
+          FilterExpression: 'seenAt > :seenAfter',
+          ExpressionAttributeNames: { '#pool': 'pool', '#entry': 'entry' },
+          ExpressionAttributeValues: { ':pool': pool, ':before': options.before, ':seenAfter': options.seenAfter },
+          ConsistentRead: true,
+          Select: 'COUNT',
+          ExclusiveStartKey: start,
+        }),
+      );
+      count += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return count;
+  }
+
   async waiter(pool: string, key: string): Promise<Waiter | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pool, entry: key }, ConsistentRead: true }));
     return Item ? toWaiter(WaiterItem.parse(Item)) : undefined;

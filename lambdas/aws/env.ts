@@ -41,6 +41,8 @@ export const ENV = {
   slotLeaseSeconds: 'KLINGFLOW_SLOT_LEASE_SECONDS',
   /** Seconds a job may wait for a slot before it fails with QUEUE_TIMEOUT. */
   maxQueueSeconds: 'KLINGFLOW_MAX_QUEUE_SECONDS',
+  /** Seconds after which an unanswered submission has certainly ended (default: the submit Lambda's timeout + 10 s). */
+  submitSettleSeconds: 'KLINGFLOW_SUBMIT_SETTLE_SECONDS',
 } as const;
 
 /** Secrets of the deployment itself (not of a provider). */
@@ -134,6 +136,9 @@ export const config = {
   slotLeaseSeconds: () => positiveInt(ENV.slotLeaseSeconds, 900),
   /** Seconds (default 6 h). */
   maxQueueSeconds: () => positiveInt(ENV.maxQueueSeconds, 21_600),
+  /** Seconds, or undefined for the default (lambdas/jobs/submit-job.ts, SUBMIT_SETTLE_SECONDS). */
+  submitSettleSeconds: (): number | undefined =>
+    process.env[ENV.submitSettleSeconds] ? positiveInt(ENV.submitSettleSeconds, 1) : undefined,
   /** A provider's concurrency limits (`KLINGFLOW_<ID>_MAX_CONCURRENCY`), or undefined. Throws naming a bad value. */
   providerConcurrency: (providerId: string): ConcurrencyLimits | undefined => {
     const name = providerEnv(providerId, PROVIDER_ENV_NAMES.maxConcurrency);

@@ -127,6 +127,13 @@ export class SubmitUncertain extends Error {
  */
 export class SubmitInFlight extends Error {
   override readonly name = 'SubmitInFlight';
+  constructor(
+    message: string,
+    /** Seconds until the earlier attempt has certainly ended. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
 }
 
 /** A provider callback whose signature (or per-job secret) did not verify. */

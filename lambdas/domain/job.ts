@@ -227,8 +227,14 @@ export const JobRecord = Job.extend({
    * with its answer): a later Submit that finds one looks the task up, or ends the job SUBMIT_UNCERTAIN.
    */
   submitIntent: z.object({ id: z.string(), at: z.string() }).optional(),
-  /** When the terminal notice was published (claimed before publishing, so it goes out once). */
+  /** When the terminal notice was published. */
   notifiedAt: z.string().optional(),
+  /** When a Notify claimed the notice (before publishing, so it goes out once); a claim left by a dead run goes stale. */
+  noticeClaimedAt: z.string().optional(),
+  /** Executions started again for this unfinished job (the current one is named `<jobId>-r<redrives>`). */
+  redrives: z.number().int().nonnegative().optional(),
+  /** Executions started to send this finished job's missing notice or webhook (named `<jobId>-n<count>`). */
+  noticeRedrives: z.number().int().nonnegative().optional(),
   /** Constant partition of the by-creation index (`GET /v1/jobs` with no status filter). */
   kind: z.literal('JOB'),
 });
@@ -244,6 +250,9 @@ export function toPublicJob(record: JobRecord): Job {
     intakeProblems: _i,
     kind: _k,
     submitIntent: _s,
+    noticeClaimedAt: _c,
+    redrives: _r,
+    noticeRedrives: _nr,
     ...job
   } = record;
   return Job.parse(job);

@@ -14,7 +14,7 @@ export const handler = taskHandler('await-result', AwaitPayload, async ({ jobId,
     return { waiting: false };
   }
   // The job's slot (admission control) is held while its task runs: one renewal per round keeps the lease alive.
-  const lease = await renewLease(admissionDeps(), jobId).catch((error: Error) => {
+  const lease = await renewLease(admissionDeps(), job).catch((error: Error) => {
     log.warn('slot lease not renewed', { error: error.message });
     return undefined;
   });

@@ -4,9 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { CALLBACK_TOKEN_PARAM, callbackToken } from '../domain/callback-token.ts';
 import type { JobRecord } from '../domain/job.ts';
-import { submitJob } from '../jobs/submit-job.ts';
+import { submitOrRetry } from '../jobs/submit-job.ts';
 import type { ProviderAdapter } from '../providers/port.ts';
-import { JobRef, type SubmitOutput } from '../workflow/contract.ts';
+import { SubmitPayload, type SubmitOutput } from '../workflow/contract.ts';
 import { mediaForProvider } from '../aws/s3-media.ts';
 import { s3 } from '../aws/clients.ts';
 import { config } from '../aws/env.ts';
@@ -28,8 +28,24 @@ async function prepare(job: JobRecord, adapter: ProviderAdapter) {
   return { ...(callbackUrl ? { callbackUrl } : {}), media };
 }
 
-export const handler = taskHandler('submit', JobRef, async ({ jobId }, log): Promise<SubmitOutput> => {
-  const outcome = await submitJob({ store: jobStore(), providerOf: providerFor, prepare, now: () => new Date(), newId: randomUUID }, jobId);
-  if (outcome.how !== 'recorded') log.info(outcome.how === 'found' ? 'found the task of a lost submission' : 'submitted', outcome);
-  return { providerTaskId: outcome.providerTaskId };
+export const handler = taskHandler('submit', SubmitPayload, async ({ jobId, retries }, log): Promise<SubmitOutput> => {
+  const step = await submitOrRetry(
+    {
+      store: jobStore(),
+      providerOf: providerFor,
+      prepare,
+      now: () => new Date(),
+      newId: randomUUID,
+      random: Math.random,
+      settleSeconds: config.submitSettleSeconds(),
+    },
+    jobId,
+    retries,
+  );
+  if ('retryInSeconds' in step) {
+    log.info('submit refused for now; trying again later', { ...step, retries });
+    return step;
+  }
+  if (step.how !== 'recorded') log.info(step.how === 'found' ? 'found the task of a lost submission' : 'submitted', step);
+  return { providerTaskId: step.providerTaskId };
 });

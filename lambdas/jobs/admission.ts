@@ -21,7 +21,7 @@ import {
   type Waiter,
 } from '../domain/admission.ts';
 import { JobAlreadyFinished, QueueWaitExpired } from '../domain/errors.ts';
-import type { JobRecord } from '../domain/job.ts';
+import { isTerminal, type JobRecord } from '../domain/job.ts';
 import { requireActiveJob } from './active-job.ts';
 import type { AdmissionStore, FailWait, JobRepository, ResumeWait, SlotExpectation } from './ports.ts';
 
@@ -80,9 +80,9 @@ export async function admit(deps: AdmissionDeps, jobId: string, options: { token
   const slots = await deps.slots.slots(pool.id);
   if (await renewHeld(deps, pool, jobId, slots, lease)) return admitted(deps, job, pool, key);
 
-  const older = (await deps.slots.waiters(pool.id, { before: key })).filter((waiter) => isLive(waiter, nowMs, deps.timings));
+  const older = await deps.slots.countWaiters(pool.id, { before: key, seenAfter: nowMs - deps.timings.waiterLivenessSeconds * 1000 });
   const free = freeSlots(slots, pool.size, nowMs);
-  if (older.length === 0) {
+  if (older === 0) {
     for (const slot of free) {
       if (await deps.slots.claim(pool.id, slot.index, jobId, lease, expectationOf(slot))) return admitted(deps, job, pool, key);
     }
@@ -97,42 +97,64 @@ export async function admit(deps: AdmissionDeps, jobId: string, options: { token
       `no ${pool.id} slot (${pool.size} at once) came free within ${deps.timings.maxQueueSeconds} s; waiting since ${entry.since}`,
     );
   }
-  const position = older.length + 1;
+  const position = older + 1;
   if (job.queuePosition !== position) await deps.jobs.updateActive(jobId, { queuePosition: position });
   return { admitted: false, pool: pool.id, position };
 }
 
 /**
  * The AwaitSlot step: stores the wait's task token on the job (so a cancel wakes it) and on its queue entry (so a
- * releaser wakes it), then tries `admit` once more and wakes the wait at once if the job got a slot. A job that has
- * ended gets its wait failed with `JobAlreadyFinished` (the workflow leaves through its failure path).
+ * releaser wakes it), then looks once more, cheaply (Admit has just counted the queue): if the job holds a slot, or
+ * one is free and no live waiter is older, the job takes it and the wait ends at once. A job that has ended gets its
+ * wait failed with `JobAlreadyFinished` (the workflow leaves through its failure path). Returns whether it woke itself.
  */
-export async function awaitSlot(
-  deps: AdmissionDeps,
-  jobId: string,
-  token: string,
-): Promise<AdmitOutcome | { admitted: false; ended: true }> {
+export async function awaitSlot(deps: AdmissionDeps, jobId: string, token: string): Promise<{ admitted: boolean; ended?: true }> {
   const job = await deps.jobs.updateActive(jobId, { taskToken: token });
   if (!job) {
     await deps.failWait(token, new JobAlreadyFinished().name, `job ${jobId} ended while it waited for a slot`);
     return { admitted: false, ended: true };
   }
-  const outcome = await admit(deps, jobId, { token });
-  if (outcome.admitted) await deps.resumeWait(token, SLOT_GRANTED);
-  return outcome;
+  const pool = poolOfJob(deps, job);
+  const nowMs = deps.now().getTime();
+  let admitted = !pool;
+  if (pool) {
+    const key = waitKey(job.createdAt, jobId);
+    await deps.slots.enqueue(pool.id, { jobId, key, seenAt: nowMs, since: new Date(nowMs).toISOString(), token });
+    const slots = await deps.slots.slots(pool.id);
+    admitted = slots.some((slot) => slot.holder === jobId);
+    const free = admitted ? [] : freeSlots(slots, pool.size, nowMs);
+    if (free.length) {
+      const ahead = await deps.slots.waiters(pool.id, { before: key, limit: HEAD_PAGE });
+      const first = ahead.length < HEAD_PAGE && !ahead.some((waiter) => isLive(waiter, nowMs, deps.timings));
+      const lease = nowMs + deps.timings.leaseSeconds * 1000;
+      for (const slot of first ? free : []) {
+        admitted = await deps.slots.claim(pool.id, slot.index, jobId, lease, expectationOf(slot));
+        if (admitted) break;
+      }
+    }
+  }
+  // The wait ends with {admitted: true}: the workflow goes on to Submit (which clears the position); AwaitResult
+  // renews the lease from then on.
+  if (admitted) {
+    if (pool) await deps.slots.dequeue(pool.id, waitKey(job.createdAt, jobId));
+    await deps.resumeWait(token, SLOT_GRANTED);
+  }
+  return { admitted };
 }
 
 /**
- * Renews the lease of the slot job `jobId` holds (every round while its provider task runs): `renewed`; `unlimited`
+ * Renews the lease of the slot `job` holds (every round while its provider task runs): `renewed`; `unlimited`
  * when its provider has no limit; `lost` when it holds none (its lease ran out and the slot went to another job, so
  * the pool runs one task more than its size until this one ends; the caller logs it).
  */
-export async function renewLease(deps: AdmissionDeps, jobId: string): Promise<'renewed' | 'unlimited' | 'lost'> {
-  const job = await deps.jobs.get(jobId);
-  const pool = job && poolOfJob(deps, job);
+export async function renewLease(
+  deps: AdmissionDeps,
+  job: Pick<JobRecord, 'jobId' | 'provider' | 'model'>,
+): Promise<'renewed' | 'unlimited' | 'lost'> {
+  const pool = poolOfJob(deps, job);
   if (!pool) return 'unlimited';
   const lease = deps.now().getTime() + deps.timings.leaseSeconds * 1000;
-  return (await renewHeld(deps, pool, jobId, await deps.slots.slots(pool.id), lease)) ? 'renewed' : 'lost';
+  return (await renewHeld(deps, pool, job.jobId, await deps.slots.slots(pool.id), lease)) ? 'renewed' : 'lost';
 }
 
 /**
@@ -146,9 +168,13 @@ export async function releaseSlot(deps: AdmissionDeps, jobId: string): Promise<{
   await deps.slots.dequeue(pool.id, waitKey(job.createdAt, jobId));
   const nowMs = deps.now().getTime();
   const granted: string[] = [];
-  const mine = (await deps.slots.slots(pool.id)).filter((slot) => slot.holder === jobId);
+  const slots = await deps.slots.slots(pool.id);
+  const mine = slots.filter((slot) => slot.holder === jobId);
+  // A waiter that holds a slot already (handed one a moment ago) is not handed a second.
+  const holding = new Set(slots.flatMap((slot) => (slot.holder !== undefined && !isFree(slot, nowMs) ? [slot.holder] : [])));
   for (const slot of mine) {
-    const to = await handOver(deps, pool, slot, jobId, nowMs);
+    const to = await handOver(deps, pool, slot, jobId, nowMs, holding);
+    if (to) holding.add(to);
     if (to) granted.push(to);
   }
   // A waiter that queued while this job looked, or a slot whose lease ran out: serve them too.
@@ -157,11 +183,32 @@ export async function releaseSlot(deps: AdmissionDeps, jobId: string): Promise<{
 }
 
 /**
- * Serves the queue of the pool job `jobId` would wait in from whatever is free (slots whose holders' leases ran out),
- * oldest waiter first. For the reconciler, which has no slot of its own to release. Returns the jobs served.
+ * For the reconciler: in the pools of `providerIds`, frees the slots held by jobs that have ended (their run died
+ * before releasing them) or no longer exist, handing them to the waiting jobs, and serves the queues from slots whose
+ * leases ran out. Returns the jobs whose slots were freed.
  */
-export async function sweepPool(deps: AdmissionDeps, pool: SlotPool): Promise<string[]> {
-  return grantFreeSlots(deps, pool, deps.now().getTime());
+export async function sweepPools(deps: AdmissionDeps, providerIds: readonly string[]): Promise<string[]> {
+  const freed: string[] = [];
+  for (const providerId of providerIds) {
+    const limits = deps.limitsOf(providerId);
+    if (!limits) continue;
+    const pools = [
+      ...(limits.account !== undefined ? [{ id: providerId, size: limits.account }] : []),
+      ...Object.entries(limits.models).map(([model, size]) => ({ id: `${providerId}/${model}`, size })),
+    ];
+    for (const pool of pools) {
+      for (const slot of await deps.slots.slots(pool.id)) {
+        if (slot.holder === undefined) continue;
+        const holder = await deps.jobs.get(slot.holder);
+        if (holder && !isTerminal(holder.status)) continue;
+        if (holder) await releaseSlot(deps, holder.jobId);
+        else await deps.slots.free(pool.id, slot.index, slot.holder);
+        freed.push(slot.holder);
+      }
+      await grantFreeSlots(deps, pool, deps.now().getTime());
+    }
+  }
+  return freed;
 }
 
 async function admitted(deps: AdmissionDeps, job: JobRecord, pool: SlotPool, key: string): Promise<AdmitOutcome> {
@@ -198,9 +245,18 @@ async function liveWaiters(deps: AdmissionDeps, pool: SlotPool, nowMs: number, m
 }
 
 /** Hands `slot`, held by `from`, to the oldest live waiter, or frees it when nobody waits. Returns the new holder. */
-async function handOver(deps: AdmissionDeps, pool: SlotPool, slot: Slot, from: string, nowMs: number): Promise<string | undefined> {
+async function handOver(
+  deps: AdmissionDeps,
+  pool: SlotPool,
+  slot: Slot,
+  from: string,
+  nowMs: number,
+  holding: ReadonlySet<string>,
+): Promise<string | undefined> {
   const grantUntil = nowMs + deps.timings.grantSeconds * 1000;
-  const [next] = (await liveWaiters(deps, pool, nowMs, 2)).filter((waiter) => waiter.jobId !== from);
+  const [next] = (await liveWaiters(deps, pool, nowMs, holding.size + 2)).filter(
+    (waiter) => waiter.jobId !== from && !holding.has(waiter.jobId),
+  );
   if (!next) {
     await deps.slots.free(pool.id, slot.index, from);
     return undefined;

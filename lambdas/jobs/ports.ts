@@ -60,16 +60,37 @@ export interface JobRepository {
   beginSubmit(jobId: string, intent: { id: string; at: string }, replacing?: string): Promise<JobRecord | undefined>;
   /** Moves a job to a terminal status once; later calls return `undefined` and change nothing. */
   finish(jobId: string, status: JobStatus, changes: JobChanges): Promise<JobRecord | undefined>;
-  /** Claims the job's one notice; `false` if it was claimed before (so a retry never sends it twice). */
-  claimNotice(jobId: string): Promise<boolean>;
+  /**
+   * Claims the job's one notice: `false` if it was sent, or claimed at or after `staleBefore` (ISO; a claim older than
+   * that was left by a run that died before publishing, and is taken over), so a retry never sends it twice.
+   */
+  claimNotice(jobId: string, staleBefore: string): Promise<boolean>;
+  /** Records that the claimed notice was published. */
+  markNotified(jobId: string): Promise<void>;
   /** Gives the claim back after a publish that failed, so the next attempt can send it. */
   releaseNotice(jobId: string): Promise<void>;
+  /** One page of every job, read from the base table (not an index, which can lag), consistently. */
+  scan(cursor?: string): Promise<JobPage>;
+  /**
+   * Counts one more execution started for the job (`redrives` for an unfinished one, `noticeRedrives` for a missing
+   * notice), if the count is still `seen` (absent counts as 0): `true` when this caller won, so only it starts one.
+   */
+  countRedrive(jobId: string, field: 'redrives' | 'noticeRedrives', seen: number): Promise<boolean>;
   /** Records how the job's webhook is going; the job's `updatedAt` is left alone (the body must not change). */
   recordWebhook(jobId: string, change: WebhookChange): Promise<void>;
 }
 
-/** Starts the workflow execution named `input.jobId`; "already exists" counts as success. */
-export type StartExecution = (input: ExecutionInput) => Promise<void>;
+/** Starts the workflow execution `name` (workflow/contract.ts, executionNameOf); "already exists" counts as success. */
+export type StartExecution = (input: ExecutionInput, name: string) => Promise<void>;
+
+/** What Step Functions knows of an execution: running, closed (how, and why if it failed), or never started. */
+export type ExecutionState =
+  | { status: 'RUNNING' }
+  | { status: 'MISSING' }
+  | { status: 'CLOSED'; result: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | string; error?: string; cause?: string };
+
+/** Looks up the execution `name` of this deployment's state machine. */
+export type DescribeExecution = (name: string) => Promise<ExecutionState>;
 
 /** Wakes a workflow wait (a `.waitForTaskToken` task) with a named error; a wait that already ended is no error. */
 export type FailWait = (taskToken: string, error: string, cause: string) => Promise<void>;
@@ -96,6 +117,8 @@ export interface AdmissionStore {
    * at most `limit`.
    */
   waiters(pool: string, options?: { before?: string; after?: string; limit?: number }): Promise<Waiter[]>;
+  /** How many waiting entries are older than `before` (a wait key) and checked in after `seenAfter` (epoch ms). */
+  countWaiters(pool: string, options: { before: string; seenAfter: number }): Promise<number>;
   /** One waiting entry by its key, or undefined. */
   waiter(pool: string, key: string): Promise<Waiter | undefined>;
   /**

@@ -3,15 +3,17 @@
 // intent without a task id knows an earlier attempt may have reached the provider (its answer was lost, or the run
 // died waiting for it): it looks the task up where the provider allows it, and otherwise ends the job
 // SUBMIT_UNCERTAIN instead of sending it a second time.
-import { mayHaveCreatedTask, SubmitInFlight, SubmitUncertain } from '../domain/errors.ts';
+import { mayHaveCreatedTask, ProviderError, SubmitInFlight, SubmitUncertain } from '../domain/errors.ts';
+import { retryDelaySeconds, SUBMIT_RETRY, type Refusal } from '../domain/retry.ts';
 import type { JobRecord } from '../domain/job.ts';
 import type { AdapterContext, ProviderAdapter, SubmitRequest } from '../providers/port.ts';
 import { requireActiveJob } from './active-job.ts';
 import type { JobRepository } from './ports.ts';
 
 /**
- * Seconds after which an unanswered submission has certainly ended: the submit Lambda's timeout (30 s, lib/functions.ts)
- * and the workflow's margin over it (10 s). A younger intent may belong to an attempt still waiting for its answer.
+ * Seconds after which an unanswered submission has certainly ended, on AWS: the submit Lambda's timeout (30 s,
+ * lib/functions.ts) and the workflow's margin over it (10 s). A younger intent may belong to an attempt still waiting
+ * for its answer. (The local stack runs handlers in-process, where the provider timeout bounds an attempt instead.)
  */
 export const SUBMIT_SETTLE_SECONDS = 40;
 
@@ -25,6 +27,8 @@ export interface SubmitJobDeps {
   now: () => Date;
   /** A new unique id (for the intent). */
   newId: () => string;
+  /** Seconds after which an unanswered submission has certainly ended (default SUBMIT_SETTLE_SECONDS). */
+  settleSeconds?: number;
 }
 
 /** How the job got its provider task: recorded before, sent now, or found at the provider after a lost answer. */
@@ -58,6 +62,7 @@ export async function submitJob(deps: SubmitJobDeps, jobId: string): Promise<Sub
     if (current.providerTaskId) return { providerTaskId: current.providerTaskId, how: 'recorded' };
     throw new SubmitInFlight(
       `another submission of job ${jobId} to ${job.provider} began at ${current.submitIntent?.at ?? 'the same time'}`,
+      deps.settleSeconds ?? SUBMIT_SETTLE_SECONDS,
     );
   }
   let providerTaskId: string;
@@ -85,8 +90,12 @@ async function lookUp(
   context: AdapterContext,
 ): Promise<string | undefined> {
   const ageSeconds = (deps.now().getTime() - Date.parse(previous.at)) / 1000;
-  if (ageSeconds < SUBMIT_SETTLE_SECONDS) {
-    throw new SubmitInFlight(`a submission of job ${job.jobId} to ${job.provider} was sent at ${previous.at}; its answer may still come`);
+  const settleSeconds = deps.settleSeconds ?? SUBMIT_SETTLE_SECONDS;
+  if (ageSeconds < settleSeconds) {
+    throw new SubmitInFlight(
+      `a submission of job ${job.jobId} to ${job.provider} was sent at ${previous.at}; its answer may still come`,
+      Math.ceil(settleSeconds - ageSeconds),
+    );
   }
   if (!adapter.findSubmitted) {
     throw new SubmitUncertain(
@@ -110,5 +119,35 @@ async function recordTask(deps: SubmitJobDeps, jobId: string, providerTaskId: st
     providerTaskId,
     submittedAt: deps.now().toISOString(),
     submitIntent: undefined,
+    queuePosition: undefined,
   });
+}
+
+/** What Submit tells the workflow: the job's task, or when to try again (the Wait before the next attempt). */
+export type SubmitStep = SubmitJobOutcome | { retryInSeconds: number; reason: string };
+
+/** A failure worth another attempt, as the retry schedule reads it; undefined for one that ends the job. */
+function refusalOf(error: unknown): Refusal | undefined {
+  if (error instanceof SubmitInFlight) return { kind: 'server', retryAfterSeconds: error.retryAfterSeconds };
+  if (error instanceof ProviderError && error.retryable) {
+    return { kind: error.kind, ...(error.retryAfterSeconds !== undefined ? { retryAfterSeconds: error.retryAfterSeconds } : {}) };
+  }
+  return undefined;
+}
+
+/**
+ * `submitJob`, with Submit's retry schedule (domain/retry.ts, SUBMIT_RETRY) applied to what may succeed later: a
+ * retryable provider refusal, or an earlier submission still in flight. Such a failure becomes `{retryInSeconds}`,
+ * the provider's own hint when it gave one (always with jitter), as long as `retries` (already made) leaves room;
+ * past that, and for anything else, the error is thrown for the workflow to end the job. `random` draws from [0, 1).
+ */
+export async function submitOrRetry(deps: SubmitJobDeps & { random: () => number }, jobId: string, retries: number): Promise<SubmitStep> {
+  try {
+    return await submitJob(deps, jobId);
+  } catch (error) {
+    const refusal = refusalOf(error);
+    const delay = refusal && retryDelaySeconds(SUBMIT_RETRY, retries, refusal, deps.random);
+    if (delay === undefined) throw error;
+    return { retryInSeconds: delay, reason: (error as Error).message };
+  }
 }

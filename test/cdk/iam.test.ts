@@ -64,7 +64,16 @@ const EXPECTED_ACTIONS: Record<HandlerName, string[]> = {
   // Reads the share secret to sign the links in the notice.
   notify: [...JOB_READ_UPDATE, 'sns:Publish', ...SECRETS],
   webhook: [...JOB_READ_UPDATE, ...SECRETS],
-  's3-upload': ['dynamodb:GetItem', 'dynamodb:PutItem', ...READ_UPLOADS, ...LIST_UPLOADS, 'states:StartExecution'],
+  's3-upload': ['dynamodb:GetItem', 'dynamodb:PutItem', ...READ_UPLOADS, ...LIST_UPLOADS, 'states:StartExecution', 'sqs:SendMessage'],
+  reconcile: [
+    ...JOB_READ_UPDATE,
+    'dynamodb:Scan',
+    ...USE_SLOTS,
+    'states:StartExecution',
+    'states:SendTaskSuccess',
+    'states:DescribeExecution',
+    'sqs:SendMessage',
+  ],
 };
 
 describe('every identity statement', () => {
@@ -141,7 +150,7 @@ describe('handler roles', () => {
   it('table actions name the Jobs table itself, or (admission control only) the admission table', () => {
     const [tableId] = tableOf(template, 'jobs');
     const [admissionId] = tableOf(template, 'admission');
-    const slotUsers: readonly HandlerName[] = ['admit', 'await-slot', 'release-slot', 'await-result'];
+    const slotUsers: readonly HandlerName[] = ['admit', 'await-slot', 'release-slot', 'await-result', 'reconcile'];
     for (const name of HANDLERS) {
       for (const action of ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem']) {
         const expected = action !== 'dynamodb:PutItem' && slotUsers.includes(name) ? [`<${admissionId}.Arn>`, `<${tableId}.Arn>`] : [];
@@ -153,6 +162,9 @@ describe('handler roles', () => {
         expect(resourcesFor(name, action), name).toEqual(slotUsers.includes(name) ? [`<${admissionId}.Arn>`] : []);
       }
     }
+    // Only the reconciler reads the whole base table (an index can lag or lose an entry).
+    for (const name of HANDLERS)
+      expect(resourcesFor(name, 'dynamodb:Scan'), name).toEqual(name === 'reconcile' ? [`<${tableId}.Arn>`] : []);
     expect(resourcesFor('api', 'dynamodb:Query')).toEqual(
       [`<${tableId}.Arn>`, `<${tableId}.Arn>/index/byCreatedAt`, `<${tableId}.Arn>/index/byStatus`].sort(),
     );
@@ -161,8 +173,14 @@ describe('handler roles', () => {
   it('state machine actions name the klingflow state machine, and nothing may stop an execution', () => {
     const [stateMachineId] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
     for (const name of HANDLERS) {
-      const expected = name === 'api' || name === 's3-upload' ? [`<${stateMachineId}>`] : [];
+      const expected = name === 'api' || name === 's3-upload' || name === 'reconcile' ? [`<${stateMachineId}>`] : [];
       expect(resourcesFor(name, 'states:StartExecution'), name).toEqual(expected);
+    }
+    // Only the reconciler looks at executions, and only at this state machine's.
+    for (const name of HANDLERS) {
+      const expected =
+        name === 'reconcile' ? [`arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${stateMachineId}.Name>:*`] : [];
+      expect(resourcesFor(name, 'states:DescribeExecution'), name).toEqual(expected);
     }
     for (const name of HANDLERS) expect(resourcesFor(name, 'states:StopExecution'), name).toEqual([]);
     for (const name of ['callback', 'await-result', 'await-slot'] as const) {
@@ -170,7 +188,7 @@ describe('handler roles', () => {
       expect(resourcesFor(name, 'states:SendTaskFailure')).toEqual([`<${stateMachineId}>`]);
     }
     // The job that frees a slot wakes the job it hands the slot to.
-    for (const name of ['admit', 'release-slot'] as const)
+    for (const name of ['admit', 'release-slot', 'reconcile'] as const)
       expect(resourcesFor(name, 'states:SendTaskSuccess')).toEqual([`<${stateMachineId}>`]);
     // Cancelling wakes the job's wait with a failure.
     expect(resourcesFor('api', 'states:SendTaskFailure')).toEqual([`<${stateMachineId}>`]);
@@ -187,8 +205,23 @@ describe('handler roles', () => {
     for (const reader of ['validate', 'submit', 's3-upload'] as const) {
       expect(resourcesFor(reader, 's3:GetObject')).toEqual([`<${inputsId}.Arn>/uploads/*`]);
     }
-    const [topicId] = onlyResourceOfType(template, 'AWS::SNS::Topic');
+    const [topicId] = resourcesOfType(template, 'AWS::SNS::Topic').find(([id]) => id.startsWith('NotificationsNotices'))!;
     expect(resourcesFor('notify', 'sns:Publish')).toEqual([`<${topicId}>`]);
+    for (const name of HANDLERS) if (name !== 'notify') expect(resourcesFor(name, 'sns:Publish'), name).toEqual([]);
+  });
+
+  it('an asynchronously invoked function may send only to its own dead-letter queue; no other handler touches SQS', () => {
+    const queues = resourcesOfType(template, 'AWS::SQS::Queue').map(([id]) => id);
+    const queueOf = (prefix: string) => queues.find((id) => id.startsWith(prefix))!;
+    expect(resourcesFor('s3-upload', 'sqs:SendMessage')).toEqual([`<${queueOf('OperationsS3UploadDeadLetters')}.Arn>`]);
+    expect(resourcesFor('reconcile', 'sqs:SendMessage')).toEqual([`<${queueOf('OperationsReconcileDeadLetters')}.Arn>`]);
+    for (const name of HANDLERS) {
+      if (name === 's3-upload' || name === 'reconcile') continue;
+      expect(
+        actionsOf(roleStatements(template, functionsByHandler(template)[name].roleLogicalId)).filter((a) => a.startsWith('sqs:')),
+        name,
+      ).toEqual([]);
+    }
   });
 
   it('validate, submit and s3-upload read only uploads/* of the inputs bucket; nothing else touches it', () => {
@@ -257,9 +290,14 @@ describe('handler roles', () => {
         { actions: READ_UPLOADS, resources: [`<${inputsId}.Arn>/uploads/*`], condition: undefined },
         { actions: ['states:StartExecution'], resources: [`<${stateMachineId}>`], condition: undefined },
         { actions: LIST_UPLOADS, resources: [`<${inputsId}.Arn>`], condition: { StringLike: { 's3:prefix': ['uploads/*'] } } },
+        {
+          actions: ['sqs:SendMessage'],
+          resources: [expect.stringMatching(/^<OperationsS3UploadDeadLetters[0-9A-F]+\.Arn>$/)],
+          condition: undefined,
+        },
       ]),
     );
-    expect(statements).toHaveLength(4);
+    expect(statements).toHaveLength(5);
   });
 });
 
@@ -315,7 +353,7 @@ describe('uploads trigger', () => {
 });
 
 describe('state machine role', () => {
-  it('may invoke exactly the workflow functions (not api, callback or s3-upload), log and trace', () => {
+  it('may invoke exactly the workflow functions (not api, callback, s3-upload or reconcile), log and trace', () => {
     const [, stateMachine] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
     const roleId = (stateMachine.Properties!.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const roleStatementsOfMachine = roleStatements(template, roleId);
@@ -323,7 +361,7 @@ describe('state machine role', () => {
       .filter((s) => asArray(s.Action).includes('lambda:InvokeFunction'))
       .flatMap((s) => asArray(s.Resource).map(render));
     const functions = functionsByHandler(template);
-    const workflowHandlers = HANDLERS.filter((name) => name !== 'api' && name !== 'callback' && name !== 's3-upload');
+    const workflowHandlers = HANDLERS.filter((name) => !['api', 'callback', 's3-upload', 'reconcile'].includes(name));
     const expected = workflowHandlers.flatMap((name) => [`<${functions[name].logicalId}.Arn>`, `<${functions[name].logicalId}.Arn>:*`]);
     expect(invoked.sort()).toEqual(expected.sort());
     for (const action of actionsOf(roleStatementsOfMachine)) expect(action).toMatch(/^lambda:InvokeFunction$|^logs:|^xray:/);

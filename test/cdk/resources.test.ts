@@ -234,9 +234,9 @@ describe('uploads trigger', () => {
 
 describe('Notices topic', () => {
   it('is encrypted with the AWS-managed SNS key and denies publishing without TLS', () => {
-    const [topicId, topic] = onlyResourceOfType(template, 'AWS::SNS::Topic');
+    const [topicId, topic] = topicOf(template, 'Notices');
     expect(render(topic.Properties!.KmsMasterKeyId)).toMatch(/:alias\/aws\/sns$/);
-    const [, policy] = onlyResourceOfType(template, 'AWS::SNS::TopicPolicy');
+    const [, policy] = resourcesOfType(template, 'AWS::SNS::TopicPolicy').find(([, p]) => p.Properties!.Topics[0].Ref === topicId)!;
     expect(policy.Properties!.Topics).toEqual([{ Ref: topicId }]);
     expect(policy.Properties!.PolicyDocument.Statement).toContainEqual(
       expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -245,12 +245,75 @@ describe('Notices topic', () => {
 
   it('has no subscriptions unless the context names e-mail addresses', () => {
     expect(resourcesOfType(template, 'AWS::SNS::Subscription')).toHaveLength(0);
-    const [topicId] = onlyResourceOfType(variant, 'AWS::SNS::Topic');
+    const [topicId] = topicOf(variant, 'Notices');
+    const [alarmsId] = topicOf(variant, 'Alarms');
     const subscriptions = resourcesOfType(variant, 'AWS::SNS::Subscription').map(([, s]) => s.Properties!);
+    // The same people hear of alarms (lib/operations.ts).
     expect(subscriptions).toEqual([
       expect.objectContaining({ Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId } }),
       expect.objectContaining({ Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: { Ref: topicId } }),
+      expect.objectContaining({ Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: alarmsId } }),
+      expect.objectContaining({ Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: { Ref: alarmsId } }),
     ]);
+  });
+});
+
+/** The SNS topic whose logical id starts with Notifications<name> or Operations<name>. */
+function topicOf(t: CfnTemplate, name: 'Notices' | 'Alarms') {
+  const found = resourcesOfType(t, 'AWS::SNS::Topic').filter(
+    ([id]) => id.startsWith(`Notifications${name}`) || id.startsWith(`Operations${name}`),
+  );
+  if (found.length !== 1) throw new Error(`expected one ${name} topic, found ${found.length}`);
+  return found[0]!;
+}
+
+describe('operations: the scheduled reconciler, dead-letter queues and their alarms', () => {
+  it('runs the reconciler every 10 minutes (context reconcileMinutes), with retries and a dead-letter queue for the event', () => {
+    const [, rule] = onlyResourceOfType(template, 'AWS::Events::Rule');
+    const reconcile = functionsByHandler(template).reconcile;
+    expect(rule.Properties).toMatchObject({ ScheduleExpression: 'rate(10 minutes)', State: 'ENABLED' });
+    expect(rule.Properties!.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [reconcile.logicalId, 'Arn'] },
+        Input: '{}',
+        RetryPolicy: { MaximumEventAgeInSeconds: 600, MaximumRetryAttempts: 2 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^OperationsReconcileDeadLetters/), 'Arn'] } },
+      }),
+    ]);
+    const permissions = resourcesOfType(template, 'AWS::Lambda::Permission').filter(
+      ([, p]) => p.Properties!.Principal === 'events.amazonaws.com',
+    );
+    expect(permissions.map(([, p]) => render(p.Properties!.FunctionName))).toEqual([`<${reconcile.logicalId}.Arn>`]);
+    expect(
+      onlyResourceOfType(synthesizeTemplate({ context: { reconcileMinutes: 3 } }), 'AWS::Events::Rule')[1].Properties!.ScheduleExpression,
+    ).toBe('rate(3 minutes)');
+  });
+
+  it('gives every asynchronously invoked function a dead-letter queue (encrypted, TLS only, 14 days) with an alarm to the Alarms topic', () => {
+    const functions = functionsByHandler(template);
+    const [alarmsTopicId, alarmsTopic] = topicOf(template, 'Alarms');
+    expect(alarmsTopic.Properties!.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^OperationsAlarmsKey/), 'Arn'] });
+    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm');
+    expect(alarms).toHaveLength(2);
+    for (const name of ['s3-upload', 'reconcile'] as const) {
+      const queueId = render(functions[name].resource.Properties!.DeadLetterConfig.TargetArn).replace(/^<(.+)\.Arn>$/, '$1');
+      const queue = template.Resources[queueId];
+      expect(queue.Type).toBe('AWS::SQS::Queue');
+      expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+      const alarm = alarms.find(([, a]) => a.Properties!.Dimensions?.[0]?.Value?.['Fn::GetAtt']?.[0] === queueId);
+      expect(alarm?.[1].Properties, name).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: alarmsTopicId }],
+      });
+    }
+    // No other function gets a dead-letter queue: the rest are invoked synchronously (API Gateway, Step Functions).
+    for (const name of HANDLERS) {
+      if (name !== 's3-upload' && name !== 'reconcile') expect(functions[name].resource.Properties!.DeadLetterConfig, name).toBeUndefined();
+    }
   });
 });
 
@@ -381,6 +444,7 @@ describe('Lambda functions', () => {
     notify: [256, 30],
     webhook: [256, 30],
     's3-upload': [256, 60],
+    reconcile: [512, 300],
   };
   it.each(Object.entries(sizing))('%s: %j MB / s', (name, [memory, timeout]) => {
     const props = functionsByHandler(template)[name as HandlerName].resource.Properties!;
@@ -446,6 +510,16 @@ describe('Lambda functions', () => {
       'KLINGFLOW_MAX_POLLS',
       'KLINGFLOW_SLOT_WAIT_SECONDS',
     ],
+    // Starts executions (re-drives and notices) with the workflow's budget; frees slots in the providers' pools.
+    reconcile: [
+      ...common,
+      ...admission,
+      'KLINGFLOW_STATE_MACHINE_ARN',
+      'KLINGFLOW_ENABLED_PROVIDERS',
+      'KLINGFLOW_DEFAULT_PROVIDER',
+      'KLINGFLOW_AWAIT_SECONDS',
+      'KLINGFLOW_MAX_POLLS',
+    ],
   };
   it.each(HANDLERS)('%s: environment is exactly what the handler needs', (name) => {
     const variables = functionsByHandler(template)[name].resource.Properties!.Environment.Variables as Record<string, unknown>;
@@ -457,7 +531,7 @@ describe('Lambda functions', () => {
     const env = (name: HandlerName) => functions[name].resource.Properties!.Environment.Variables as Record<string, unknown>;
     const [tableId] = tableOf(template, 'jobs');
     const [stateMachineId] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
-    const [topicId] = onlyResourceOfType(template, 'AWS::SNS::Topic');
+    const [topicId] = topicOf(template, 'Notices');
     const [apiId] = onlyResourceOfType(template, 'AWS::ApiGatewayV2::Api');
     for (const name of HANDLERS) expect(env(name).KLINGFLOW_JOBS_TABLE).toEqual({ Ref: tableId });
     expect(env('api').KLINGFLOW_STATE_MACHINE_ARN).toEqual({ Ref: stateMachineId });
@@ -507,7 +581,7 @@ describe('Lambda functions', () => {
     const limits = { KLINGFLOW_KLING_MAX_CONCURRENCY: 'kling-free', KLINGFLOW_KLING_V3_REST_MAX_CONCURRENCY: '4,kling-v3=2' };
     for (const name of HANDLERS) {
       const env = functions[name].resource.Properties!.Environment.Variables as Record<string, unknown>;
-      if (['admit', 'await-slot', 'release-slot', 'await-result'].includes(name)) {
+      if (['admit', 'await-slot', 'release-slot', 'await-result', 'reconcile'].includes(name)) {
         expect(env, name).toMatchObject({
           ...limits,
           KLINGFLOW_ADMISSION_TABLE: { Ref: admissionId },
@@ -608,6 +682,7 @@ describe('context', () => {
       slotLeaseSeconds: 900,
       maxQueueSeconds: 21_600,
       shareLinkSeconds: 604800,
+      reconcileMinutes: 10,
     });
     expect(configFrom({ shareLinkSeconds: '3600' }).shareLinkSeconds).toBe(3600);
   });

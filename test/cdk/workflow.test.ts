@@ -7,7 +7,7 @@ import aslValidator from 'asl-validator';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_NAMES, RETRYABLE_ERROR_NAMES } from '../../lambdas/domain/errors.ts';
-import { HANDLERS, POLL_BUDGET_EXHAUSTED, STATES, SUBMIT_IN_FLIGHT, WEBHOOK_DELIVERY_FAILED } from '../../lambdas/workflow/contract.ts';
+import { HANDLERS, POLL_BUDGET_EXHAUSTED, STATES, WEBHOOK_DELIVERY_FAILED } from '../../lambdas/workflow/contract.ts';
 import type { HandlerName } from '../../lambdas/workflow/contract.ts';
 import { SUBMIT_SETTLE_SECONDS } from '../../lambdas/jobs/submit-job.ts';
 import { WorkflowExtractionError, extractWorkflow, lambdaTargets, localLambdaArn } from '../../lib/asl.ts';
@@ -61,9 +61,19 @@ describe('definition', () => {
     expect(result.errorsText()).toMatch(/MISSING_TRANSITION_TARGET|NoSuchState/);
   });
 
-  it('has exactly the states of lambdas/workflow/contract.ts STATES, starting at Validate', () => {
+  it('has exactly the states of lambdas/workflow/contract.ts STATES, starting at Begin: Validate, or (resume) the notice', () => {
     expect(Object.keys(states).sort()).toEqual(Object.values(STATES).sort());
-    expect(definition.StartAt).toBe(STATES.validate);
+    expect(definition.StartAt).toBe(STATES.begin);
+    expect(states[STATES.begin]).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.resume', IsPresent: true, Next: STATES.resumeNotice }],
+      Default: STATES.validate,
+    });
+    expect(states[STATES.resumeNotice]).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.resume', StringEquals: 'notice-succeeded', Next: STATES.notify }],
+      Default: STATES.notifyFailure,
+    });
   });
 
   it('uses only what the local interpreter executes: no JSONata, Variables/Assign or Distributed Map', () => {
@@ -93,7 +103,7 @@ describe('definition', () => {
   });
 
   it('gives every Task an explicit TimeoutSeconds or TimeoutSecondsPath', () => {
-    expect(tasks().length).toBe(17);
+    expect(tasks().length).toBe(18);
     for (const [name, state] of tasks()) {
       expect(state.TimeoutSeconds ?? state.TimeoutSecondsPath, name).toBeDefined();
     }
@@ -119,7 +129,7 @@ describe('definition', () => {
     expect(resultPaths).toEqual({
       [STATES.validate]: null,
       [STATES.admit]: '$.admission',
-      [STATES.awaitSlot]: null,
+      [STATES.awaitSlot]: '$.admission',
       [STATES.submit]: '$.submission',
       [STATES.releaseSlot]: null,
       [STATES.releaseSlotAfterFailure]: null,
@@ -131,6 +141,7 @@ describe('definition', () => {
       [STATES.sendWebhook]: null,
       [STATES.webhookGaveUp]: null,
       [STATES.markFailed]: null,
+      [STATES.markFailedLastResort]: null,
       [STATES.notifyFailure]: null,
       [STATES.sendFailureWebhook]: null,
       [STATES.failureWebhookGaveUp]: null,
@@ -154,7 +165,6 @@ describe('definition', () => {
       STATES.admit,
       STATES.releaseSlot,
       STATES.releaseSlotAfterFailure,
-      STATES.submit,
       STATES.pollStatus,
       STATES.notify,
       STATES.notifyFailure,
@@ -166,6 +176,7 @@ describe('definition', () => {
     for (const name of [STATES.webhookGaveUp, STATES.failureWebhookGaveUp]) {
       expect(states[name].Parameters, name).toEqual({ 'jobId.$': '$.jobId', 'gaveUp.$': '$.webhookError' });
     }
+    expect(states[STATES.submit].Parameters).toEqual({ 'jobId.$': '$.jobId', 'retries.$': '$.submitRetries.count' });
     // MarkFailed gets the whole state ({jobId, error?, result?, ...}).
     expect(states[STATES.markFailed].Parameters).toBeUndefined();
     expect(states[STATES.markFailed].InputPath).toBeUndefined();
@@ -231,7 +242,13 @@ describe('definition', () => {
   });
 
   it('Admit ⇄ AwaitSlot: Admit lets the job on to Submit or waits for a slot for $.config.slotWaitSeconds, then checks again', () => {
-    expect(states[STATES.validate].Next).toBe(STATES.admit);
+    expect(states[STATES.validate].Next).toBe(STATES.startSubmitting);
+    expect(states[STATES.startSubmitting]).toMatchObject({
+      Type: 'Pass',
+      Result: { count: 0 },
+      ResultPath: '$.submitRetries',
+      Next: STATES.admit,
+    });
     expect(states[STATES.admit].Next).toBe(STATES.admitted);
     expect(states[STATES.admitted]).toEqual({
       Type: 'Choice',
@@ -246,8 +263,36 @@ describe('definition', () => {
       { ErrorEquals: ['States.Timeout'], ResultPath: null, Next: STATES.admit },
       { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATES.markFailed },
     ]);
-    expect(awaitSlot.Next).toBe(STATES.admit);
-    expect(states[STATES.submit].Next).toBe(STATES.startPolling);
+    // Woken with {admitted: true}: on to Submit; woken with anything else, Admit asks again.
+    expect(awaitSlot.ResultPath).toBe('$.admission');
+    expect(awaitSlot.Next).toBe(STATES.slotGranted);
+    expect(states[STATES.slotGranted]).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.admission.admitted', BooleanEquals: true, Next: STATES.submit }],
+      Default: STATES.admit,
+    });
+  });
+
+  it('Submit ⇄ WaitToResubmit: a refusal worth retrying waits $.submission.retryInSeconds, counts the retry, and goes back through Admit', () => {
+    expect(states[STATES.submit].Next).toBe(STATES.submitted);
+    expect(states[STATES.submitted]).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.submission.retryInSeconds', IsPresent: true, Next: STATES.waitToResubmit }],
+      Default: STATES.startPolling,
+    });
+    expect(states[STATES.waitToResubmit]).toEqual({
+      Type: 'Wait',
+      SecondsPath: '$.submission.retryInSeconds',
+      Next: STATES.countSubmitRetry,
+    });
+    expect(states[STATES.countSubmitRetry]).toMatchObject({
+      Type: 'Pass',
+      Parameters: { 'count.$': 'States.MathAdd($.submitRetries.count, 1)' },
+      ResultPath: '$.submitRetries',
+      Next: STATES.admit,
+    });
+    // The provider's refusals are retried by Submit's own schedule (lambdas/domain/retry.ts), not by Retry rules.
+    expect(states[STATES.submit].Retry.map((r: any) => r.ErrorEquals)).toEqual([expect.arrayContaining(['Lambda.ServiceException'])]);
   });
 
   it('has no cycle that skips both CountPoll and Admit (loops pay from the poll budget, or the bounded queue wait)', () => {
@@ -274,7 +319,18 @@ describe('definition', () => {
     for (const name of [STATES.validate, STATES.admit, STATES.submit, STATES.pollStatus, STATES.archive, STATES.complete]) {
       expect(states[name].Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATES.markFailed }]);
     }
-    expect(states[STATES.markFailed].Catch).toBeUndefined();
+    // The last resort: the same handler with a minimal payload and patient retries, then Stranded (the reconciler).
+    expect(states[STATES.markFailed].Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.markFailedError', Next: STATES.markFailedLastResort },
+    ]);
+    const lastResort = states[STATES.markFailedLastResort];
+    expect(lastResort.Parameters).toEqual({ 'jobId.$': '$.jobId', 'error.$': '$.markFailedError' });
+    expect(lastResort.Retry[0]).toMatchObject({ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 5, JitterStrategy: 'FULL' });
+    expect(lastResort.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.lastResortError', Next: STATES.stranded }]);
+    expect(lastResort.Next).toBe(STATES.releaseSlotAfterFailure);
+    expect(states[STATES.stranded]).toMatchObject({ Type: 'Fail', Error: 'JobStranded' });
+    // Every Task that can leave a job unfinished has a Catch.
+    for (const [name, state] of tasks()) expect(state.Catch, name).toBeDefined();
     // The failed job leaves its provider's pool; a release that fails does not stop the notice.
     expect(states[STATES.markFailed].Next).toBe(STATES.releaseSlotAfterFailure);
     expect(states[STATES.releaseSlotAfterFailure].Next).toBe(STATES.notifyFailure);
@@ -324,6 +380,7 @@ describe('webhook states', () => {
         BackoffRate: 2,
         MaxAttempts: 3,
         MaxDelaySeconds: 30,
+        JitterStrategy: 'FULL',
       });
       expect(state.Retry).toHaveLength(2); // and the Lambda service errors
       expect(state.Retry[1].ErrorEquals).toContain('Lambda.ServiceException');
@@ -342,7 +399,7 @@ describe('webhook states', () => {
   });
 
   /** Runs the definition in the local interpreter with every Task replaced by `tasks[name]` (default: `{}`). */
-  async function runLocally(tasks: Record<string, (input: any) => unknown>) {
+  async function runLocally(tasks: Record<string, (input: any) => unknown>, extraInput: Record<string, unknown> = {}) {
     const calls: { state: string; input: any }[] = [];
     const handlers = Object.fromEntries(
       Object.entries(states)
@@ -359,7 +416,7 @@ describe('webhook states', () => {
     );
     const machine = new StateMachine(structuredClone(definition) as never, { validationOptions: { checkArn: false } });
     const retryIntervalOverrides = Object.fromEntries(Object.keys(states).map((name) => [name, 0]));
-    const run = machine.run({ jobId: 'job_1', config: { awaitSeconds: 5, maxPolls: 2, slotWaitSeconds: 5 } } as never, {
+    const run = machine.run({ jobId: 'job_1', config: { awaitSeconds: 5, maxPolls: 2, slotWaitSeconds: 5 }, ...extraInput } as never, {
       overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides },
       // The local runtime gives $$.Task.Token from its context; so does this run.
       context: { Task: { Token: 'token-1' } } as never,
@@ -400,26 +457,70 @@ describe('webhook states', () => {
     expect(gaveUp[0]!.input).toEqual({ jobId: 'job_1', gaveUp: expect.objectContaining({ Error: WEBHOOK_DELIVERY_FAILED }) });
   });
 
-  it('in the local interpreter: a job not admitted waits in AwaitSlot and asks again; its slot goes before Archive', async () => {
-    let asked = 0;
+  it('in the local interpreter: a queued job waits in AwaitSlot, asks again when the wait times out, and goes on when handed a slot', async () => {
+    let waits = 0;
     const { status, calls } = await runLocally({
       ...succeededJob,
-      [STATES.admit]: () => ({ admitted: ++asked > 2, position: 1 }),
+      [STATES.admit]: () => ({ admitted: false, position: 1 }),
+      [STATES.awaitSlot]: () => {
+        waits += 1;
+        if (waits === 1) throw Object.assign(new Error('no slot within slotWaitSeconds'), { name: 'States.Timeout' });
+        return { admitted: true };
+      },
       [STATES.sendWebhook]: () => ({ delivered: true }),
     });
     expect(status).toBe('SUCCEEDED');
     const order = calls.map((c) => c.state);
-    expect(order.slice(0, 7)).toEqual([
-      STATES.validate,
-      STATES.admit,
-      STATES.awaitSlot,
-      STATES.admit,
-      STATES.awaitSlot,
-      STATES.admit,
-      STATES.submit,
-    ]);
+    expect(order.slice(0, 6)).toEqual([STATES.validate, STATES.admit, STATES.awaitSlot, STATES.admit, STATES.awaitSlot, STATES.submit]);
     expect(calls.find((c) => c.state === STATES.awaitSlot)!.input.Payload).toEqual({ jobId: 'job_1', taskToken: 'token-1' });
     expect(order.indexOf(STATES.releaseSlot)).toBe(order.indexOf(STATES.archive) - 1);
+  });
+
+  it('in the local interpreter: a Submit that answers retryInSeconds waits, counts the retry and comes back through Admit', async () => {
+    let attempts = 0;
+    const { status, calls } = await runLocally({
+      ...succeededJob,
+      [STATES.submit]: () => (++attempts === 1 ? { retryInSeconds: 1, reason: 'Kling 1302' } : { providerTaskId: 't1' }),
+      [STATES.sendWebhook]: () => ({ delivered: true }),
+    });
+    expect(status).toBe('SUCCEEDED');
+    const order = calls.map((c) => c.state);
+    expect(order.slice(0, 5)).toEqual([STATES.validate, STATES.admit, STATES.submit, STATES.admit, STATES.submit]);
+    expect(calls.filter((c) => c.state === STATES.submit).map((c) => c.input)).toEqual([
+      { jobId: 'job_1', retries: 0 },
+      { jobId: 'job_1', retries: 1 },
+    ]);
+  });
+
+  it('in the local interpreter: resume skips to the notice and webhook, on the success or the failure path', async () => {
+    const succeeded = await runLocally({ [STATES.sendWebhook]: () => ({ delivered: true }) }, { resume: 'notice-succeeded' });
+    expect(succeeded.status).toBe('SUCCEEDED');
+    expect(succeeded.calls.map((c) => c.state)).toEqual([STATES.notify, STATES.sendWebhook]);
+    const failed = await runLocally({ [STATES.sendFailureWebhook]: () => ({ delivered: true }) }, { resume: 'notice-failed' });
+    expect(failed.status).toBe('FAILED');
+    expect(failed.calls.map((c) => c.state)).toEqual([STATES.notifyFailure, STATES.sendFailureWebhook]);
+  });
+
+  it('in the local interpreter: when MarkFailed fails, the last resort ends the job; when that fails too, Stranded', async () => {
+    const broken = () => {
+      throw new Error('the jobs table is unavailable');
+    };
+    const rescued = await runLocally({ [STATES.validate]: broken, [STATES.markFailed]: broken });
+    expect(rescued.calls.map((c) => c.state).slice(0, 5)).toEqual([
+      STATES.validate,
+      STATES.markFailed,
+      STATES.markFailedLastResort,
+      STATES.releaseSlotAfterFailure,
+      STATES.notifyFailure,
+    ]);
+    expect(rescued.calls.find((c) => c.state === STATES.markFailedLastResort)!.input).toEqual({
+      jobId: 'job_1',
+      error: expect.objectContaining({ Error: 'Error' }),
+    });
+    const stranded = await runLocally({ [STATES.validate]: broken, [STATES.markFailed]: broken, [STATES.markFailedLastResort]: broken });
+    expect(stranded.status).toBe('FAILED');
+    expect(stranded.calls.filter((c) => c.state === STATES.markFailedLastResort)).toHaveLength(6);
+    expect(stranded.calls.some((c) => c.state === STATES.notifyFailure)).toBe(false);
   });
 
   it('in the local interpreter: a delivered webhook goes straight to Done; a failing WebhookGaveUp does not change the outcome', async () => {
@@ -454,15 +555,9 @@ describe('Retry rules', () => {
         .flatMap((r) => r.ErrorEquals as string[])
         .filter((e) => !/^(Lambda|States)\./.test(e)),
     );
-    const retryable = [...RETRYABLE_ERROR_NAMES.concurrency, ...RETRYABLE_ERROR_NAMES.transient];
-    expect([...used].sort()).toEqual([...retryable, WEBHOOK_DELIVERY_FAILED, SUBMIT_IN_FLIGHT].sort());
-    for (const name of used)
-      if (name !== WEBHOOK_DELIVERY_FAILED && name !== SUBMIT_IN_FLIGHT) expect(Object.values(ERROR_NAMES)).toContain(name);
-    expect(
-      retriers()
-        .filter((r) => r.ErrorEquals.includes(SUBMIT_IN_FLIGHT))
-        .map((r) => r.name),
-    ).toEqual([STATES.submit]);
+    // Submit retries provider refusals itself (WaitToResubmit); polls and downloads retry the transient ones.
+    expect([...used].sort()).toEqual([...RETRYABLE_ERROR_NAMES.transient, WEBHOOK_DELIVERY_FAILED].sort());
+    for (const name of used) if (name !== WEBHOOK_DELIVERY_FAILED) expect(Object.values(ERROR_NAMES)).toContain(name);
     // WebhookDeliveryFailed is retried only where a webhook is sent.
     const webhookRetriers = retriers()
       .filter((r) => r.ErrorEquals.includes(WEBHOOK_DELIVERY_FAILED))
@@ -470,22 +565,9 @@ describe('Retry rules', () => {
     expect(webhookRetriers.sort()).toEqual([STATES.sendFailureWebhook, STATES.sendWebhook].sort());
   });
 
-  it('Submit backs off a concurrency limit with full jitter, and transient errors exponentially', () => {
-    const submit = states[STATES.submit].Retry as any[];
-    expect(submit).toContainEqual({
-      ErrorEquals: [...RETRYABLE_ERROR_NAMES.concurrency],
-      IntervalSeconds: 1,
-      BackoffRate: 2,
-      MaxAttempts: 8,
-      MaxDelaySeconds: 60,
-      JitterStrategy: 'FULL',
-    });
-    expect(submit).toContainEqual({
-      ErrorEquals: [...RETRYABLE_ERROR_NAMES.transient],
-      IntervalSeconds: 2,
-      BackoffRate: 2,
-      MaxAttempts: 5,
-    });
+  it('every Retry rule has jitter, so jobs refused together do not come back together', () => {
+    expect(retriers().length).toBeGreaterThan(0);
+    for (const retrier of retriers()) expect(retrier.JitterStrategy, `${retrier.name} ${retrier.ErrorEquals}`).toBe('FULL');
     expect(states[STATES.pollStatus].Retry).toContainEqual(expect.objectContaining({ ErrorEquals: [...RETRYABLE_ERROR_NAMES.transient] }));
   });
 
@@ -505,6 +587,11 @@ describe('Retry rules', () => {
     for (const name of [STATES.validate, STATES.submit, STATES.pollStatus, STATES.archive, STATES.complete, STATES.markFailed]) {
       for (const retrier of states[name].Retry) expect(retrier.ErrorEquals).not.toContain('States.TaskFailed');
     }
+    // Only the last resort retries any failure of its handler (it has no terminal provider errors to pass on).
+    const taskFailedRetriers = retriers()
+      .filter((r) => r.ErrorEquals.includes('States.TaskFailed'))
+      .map((r) => r.name);
+    expect(new Set(taskFailedRetriers)).toEqual(new Set([STATES.notify, STATES.notifyFailure, STATES.markFailedLastResort]));
   });
 });
 
@@ -543,6 +630,7 @@ describe('extractWorkflow', () => {
       [STATES.sendWebhook]: 'webhook',
       [STATES.webhookGaveUp]: 'webhook',
       [STATES.markFailed]: 'mark-failed',
+      [STATES.markFailedLastResort]: 'mark-failed',
       [STATES.notifyFailure]: 'notify',
       [STATES.sendFailureWebhook]: 'webhook',
       [STATES.failureWebhookGaveUp]: 'webhook',

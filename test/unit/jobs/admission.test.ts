@@ -139,13 +139,13 @@ describe('admit', () => {
   });
 
   it('fails a job that waited longer than maxQueueSeconds, and takes it out of the queue', async () => {
-    const { deps, slots, job, advance } = setup({ account: 1, models: {} });
+    const { deps, slots, job, jobs, advance } = setup({ account: 1, models: {} });
     await admit(deps, await job('job_a'));
     await admit(deps, await job('job_b', 1));
     // job_a's task runs for over an hour, renewing its lease every round; job_b checks in every round.
     for (let elapsed = 0; elapsed < 3400; elapsed += 200) {
       advance(200);
-      expect(await renewLease(deps, 'job_a')).toBe('renewed');
+      expect(await renewLease(deps, await jobs.require('job_a'))).toBe('renewed');
       expect(await admit(deps, 'job_b')).toMatchObject({ admitted: false });
     }
     advance(199);
@@ -178,7 +178,7 @@ describe('awaitSlot', () => {
     const { deps, jobs, slots, job } = setup({ account: 1, models: {} });
     await admit(deps, await job('job_a'));
     await admit(deps, await job('job_b', 1));
-    expect(await awaitSlot(deps, 'job_b', 'token-b')).toMatchObject({ admitted: false, position: 1 });
+    expect(await awaitSlot(deps, 'job_b', 'token-b')).toEqual({ admitted: false });
     expect((await jobs.require('job_b')).taskToken).toBe('token-b');
     expect((await slots.waiters('acme')).map((w) => w.token)).toEqual(['token-b']);
   });
@@ -190,8 +190,9 @@ describe('awaitSlot', () => {
     // job_a frees its slot while job_b is between Admit and AwaitSlot: the handover cannot wake anyone yet.
     await releaseSlot(deps, 'job_a');
     expect(waits.resumed).toEqual([]);
-    expect(await awaitSlot(deps, 'job_b', 'token-b')).toEqual({ admitted: true, pool: 'acme' });
+    expect(await awaitSlot(deps, 'job_b', 'token-b')).toEqual({ admitted: true });
     expect(waits.resumed).toEqual([{ token: 'token-b', output: SLOT_GRANTED }]);
+    expect(await admit(deps, 'job_b')).toEqual({ admitted: true, pool: 'acme' });
   });
 
   it('fails the wait of a job that ended (cancelled while queued)', async () => {
@@ -204,10 +205,10 @@ describe('awaitSlot', () => {
 
 describe('leases', () => {
   it('a dead holder’s slot is free once its lease runs out; a live holder renews it', async () => {
-    const { deps, slots, job, advance } = setup({ account: 1, models: {} });
+    const { deps, slots, job, jobs, advance } = setup({ account: 1, models: {} });
     await admit(deps, await job('job_live'));
     advance(200);
-    expect(await renewLease(deps, 'job_live')).toBe('renewed');
+    expect(await renewLease(deps, await jobs.require('job_live'))).toBe('renewed');
     advance(200);
     // 400 s after it was admitted, but renewed at 200 s: still held.
     expect(await admit(deps, await job('job_next', 1))).toMatchObject({ admitted: false });
@@ -215,8 +216,8 @@ describe('leases', () => {
     // No renewal for 301 s: the lease ran out, and the oldest waiter gets the slot.
     expect(await admit(deps, 'job_next')).toEqual({ admitted: true, pool: 'acme' });
     expect(slots.holders('acme')).toEqual({ 0: 'job_next' });
-    expect(await renewLease(deps, 'job_live')).toBe('lost');
-    expect(await renewLease(deps, await job('job_other', 2, { provider: 'other' }))).toBe('unlimited');
+    expect(await renewLease(deps, await jobs.require('job_live'))).toBe('lost');
+    expect(await renewLease(deps, await jobs.require(await job('job_other', 2, { provider: 'other' })))).toBe('unlimited');
   });
 
   it('a slot handed to a waiter that never claims it goes to the next waiter after the grant runs out', async () => {

@@ -31,6 +31,10 @@ export class InMemoryAdmission implements AdmissionStore {
       .map(([, waiter]) => structuredClone(waiter as Waiter));
   }
 
+  async countWaiters(pool: string, options: { before: string; seenAfter: number }): Promise<number> {
+    return (await this.waiters(pool, { before: options.before })).filter((waiter) => waiter.seenAt > options.seenAfter).length;
+  }
+
   async waiter(pool: string, key: string): Promise<Waiter | undefined> {
     const waiter = this.pool(pool).get(key) as Waiter | undefined;
     return waiter && structuredClone(waiter);

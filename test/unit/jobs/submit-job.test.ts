@@ -2,7 +2,7 @@
 // answer, and after a lost answer a look-up (or SUBMIT_UNCERTAIN) instead of a second task.
 import { describe, expect, it } from 'vitest';
 import { mayHaveCreatedTask, ProviderError, SubmitInFlight, SubmitUncertain } from '../../../lambdas/domain/errors.ts';
-import { SUBMIT_SETTLE_SECONDS, submitJob, type SubmitJobDeps } from '../../../lambdas/jobs/submit-job.ts';
+import { SUBMIT_SETTLE_SECONDS, submitJob, submitOrRetry, type SubmitJobDeps } from '../../../lambdas/jobs/submit-job.ts';
 import type { AdapterContext, ProviderAdapter, SubmitRequest, SubmitResult } from '../../../lambdas/providers/port.ts';
 import { SUBMIT_IN_FLIGHT } from '../../../lambdas/workflow/contract.ts';
 import { ACME, InMemoryJobs, storedJob } from './in-memory-jobs.ts';
@@ -180,5 +180,41 @@ describe('submitJob', () => {
     };
     await expect(submitJob(deps, 'job_1')).rejects.toBeInstanceOf(SubmitInFlight);
     expect(provider.sent).toHaveLength(0);
+  });
+});
+
+describe('submitOrRetry', () => {
+  const rateLimited = (retryAfterSeconds?: number) =>
+    new ProviderError('rate_limited', 'POST /v1/predictions answered HTTP 429', { httpStatus: 429, retryAfterSeconds });
+
+  it('turns a refusal worth retrying into a wait: the hint plus jitter, and no intent is left behind', async () => {
+    const { deps, jobs, provider } = setup();
+    await jobs.create(storedJob('job_1', 'QUEUED'));
+    provider.failWith(() => rateLimited(7));
+    const step = await submitOrRetry({ ...deps, random: () => 0.5 }, 'job_1', 0);
+    expect(step).toEqual({ retryInSeconds: 11, reason: 'POST /v1/predictions answered HTTP 429' });
+    expect((await jobs.require('job_1')).submitIntent).toBeUndefined();
+  });
+
+  it('ends the job once the schedule has no retries left, and at once for what retrying cannot fix', async () => {
+    const { deps, jobs, provider } = setup();
+    await jobs.create(storedJob('job_1', 'QUEUED'));
+    provider.failWith(() => rateLimited());
+    await expect(submitOrRetry({ ...deps, random: () => 0 }, 'job_1', 8)).rejects.toMatchObject({ kind: 'rate_limited' });
+    provider.failWith(() => new ProviderError('content_policy', 'flagged', { httpStatus: 400 }));
+    await expect(submitOrRetry({ ...deps, random: () => 0 }, 'job_1', 0)).rejects.toMatchObject({ kind: 'content_policy' });
+  });
+
+  it('waits for an earlier submission in flight until it has certainly ended', async () => {
+    const { deps, jobs, advance } = setup();
+    await jobs.create(storedJob('job_1', 'QUEUED', { submitIntent: { id: 'old', at: new Date(T0).toISOString() } }));
+    advance(10);
+    expect(await submitOrRetry({ ...deps, random: () => 0 }, 'job_1', 0)).toMatchObject({ retryInSeconds: SUBMIT_SETTLE_SECONDS - 10 });
+  });
+
+  it('returns the task when the provider takes the job', async () => {
+    const { deps, jobs } = setup();
+    await jobs.create(storedJob('job_1', 'QUEUED'));
+    expect(await submitOrRetry({ ...deps, random: () => 0 }, 'job_1', 0)).toEqual({ providerTaskId: 'task-1', how: 'sent' });
   });
 });
