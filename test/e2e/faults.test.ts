@@ -1,6 +1,6 @@
 // The short form of `npm run test:faults` (scripts/faults/run.ts): jobs on every provider dialect through the local
 // stack run as a child process, with the simulator's faults (5xx, 429/1303 at the slot limit, slow and lost answers,
-// dropped/duplicated/reordered callbacks), an S3 event delivered twice, and a kill -9 and restart in the middle.
+// dropped/duplicated/reordered callbacks), uploads through the S3 trigger, and a kill -9 and restart in the middle.
 // Nothing may be lost, stuck, paid twice, or told other than exactly once. Timings are not judged.
 import { describe, expect, it } from 'vitest';
 import { runFaults } from '../../scripts/faults/run.ts';
