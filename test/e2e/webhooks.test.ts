@@ -162,9 +162,8 @@ describe('share links', () => {
     for (const altered of [otherJob, stretched]) {
       const answer = await fetch(altered, { redirect: 'manual' });
       expect(answer.status).toBe(403);
-      expect(await answer.json()).toEqual({
-        error: { code: 'LINK_REFUSED', message: 'the link has been altered or was not issued by this deployment' },
-      });
+      const message = 'the link has been altered or was not issued by this deployment';
+      expect(await answer.json()).toEqual({ error: { code: 'LINK_REFUSED', message, details: [{ path: 'link', message }] } });
     }
 
     // A link this deployment signed, expired an hour ago.
