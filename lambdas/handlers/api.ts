@@ -139,7 +139,8 @@ async function openShareLink(event: HttpEvent, jobId: string): Promise<HttpResul
     { jobId, object: event.pathParameters?.object ?? '', expires: query[SHARE_QUERY.expires], signature: query[SHARE_QUERY.signature] },
     new Date(),
   );
-  if (!check.ok) return errorResponse(403, 'LINK_REFUSED', check.reason);
+  // The link as a whole is the field at fault: which of its parts does not matter to a person holding it.
+  if (!check.ok) return fieldError(403, 'LINK_REFUSED', 'link', check.reason, check.reason);
   return download(jobId, check.grant.object);
 }
 

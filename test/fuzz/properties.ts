@@ -197,17 +197,44 @@ async function writesSince(before: { count: number; victims: Record<string, stri
   return (await countJobs()) - before.count + changed;
 }
 
-/** Every id route with fuzzed path parameters. Nothing may be written (DELETE included). */
+/**
+ * Every id route with fuzzed path parameters, and the share links (open to anyone) with fuzzed ids, objects, expiry
+ * and signatures, some aimed at a victim's real id. Nothing may be written (DELETE included), nothing opened.
+ */
 export async function fuzzPaths(stack: LocalStack, victims: Victims, numRuns: number, seed?: number): Promise<Tally> {
-  const tally = newTally('/v1/jobs/{jobId}[/video|/thumbnail] (GET, DELETE; path parameters)');
+  const tally = newTally('/v1/jobs/{jobId}[/video|/thumbnail], /v1/share/{jobId}/{object} (path parameters, forged links)');
   const before = { count: await countJobs(), victims: await victims.snapshot() };
+  const jobRoute = fc
+    .tuple(fc.constantFrom('GET', 'DELETE'), fc.constantFrom('', '/video', '/thumbnail'), pathSegment)
+    .map(([method, suffix, segment]) => ({
+      method: method === 'DELETE' && suffix ? 'GET' : method,
+      path: `/v1/jobs/${segment}${suffix}`,
+      auth: true,
+    }));
+  const shareRoute = fc
+    .tuple(
+      fc.oneof(fc.constantFrom(...victims.all.map((v) => v.jobId)), pathSegment),
+      fc.oneof(fc.constantFrom('video', 'thumbnail', 'video.mp4', ''), pathSegment),
+      fc.array(
+        fc.tuple(
+          fc.constantFrom('expires', 'sig', 'x'),
+          fc.oneof(fc.integer({ min: -1, max: 2 ** 34 }).map(String), fc.base64String({ maxLength: 60 }), fc.string({ maxLength: 20 })),
+        ),
+        { maxLength: 3 },
+      ),
+      fc.boolean(),
+    )
+    .map(([jobId, object, query, auth]) => ({
+      method: 'GET',
+      path: `/v1/share/${jobId}/${object}?${new URLSearchParams(query).toString()}`,
+      auth,
+    }));
   await run(
     tally,
-    fc.tuple(fc.constantFrom('GET', 'DELETE'), fc.constantFrom('', '/video', '/thumbnail'), pathSegment),
-    async ([method, suffix, segment]) => {
-      if (method === 'DELETE' && suffix) return undefined;
-      const answer = await send(stack, method, `/v1/jobs/${segment}${suffix}`);
-      return judge(answer, tally) ?? (answer.status < 400 ? `${method} of a fuzzed id answered ${answer.status}` : undefined);
+    fc.oneof({ weight: 3, arbitrary: jobRoute }, { weight: 1, arbitrary: shareRoute }),
+    async ({ method, path, auth }) => {
+      const answer = await send(stack, method, path, { auth });
+      return judge(answer, tally) ?? (answer.status < 400 ? `${method} ${path.slice(0, 200)} answered ${answer.status}` : undefined);
     },
     numRuns,
     seed,
