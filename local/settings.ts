@@ -24,6 +24,11 @@ const Settings = z.object({
   /** Seconds a job may wait for a slot before it fails with QUEUE_TIMEOUT. */
   KLINGFLOW_MAX_QUEUE_SECONDS: z.coerce.number().int().min(1).default(21_600),
   /**
+   * How many times the local S3 delivers each upload's event to the trigger. S3 delivers events at least once; 2
+   * rehearses a repeated delivery (it must make one job).
+   */
+  KLINGFLOW_S3_EVENT_DELIVERIES: z.coerce.number().int().min(1).max(5).default(1),
+  /**
    * The built-in simulator's account limits per provider id, as JSON (simulator/README.md, "Account limits"), e.g.
    * `{"kling": {"maxConcurrent": 3}}`.
    */

@@ -136,9 +136,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ]);
     stops.push(db.close);
     let deliverS3Event: LocalStack['deliverS3Event'] = async () => undefined;
-    const s3 = await startS3(join(dataDir, 's3'), [LOCAL_NAMES.outputsBucket, LOCAL_NAMES.inputsBucket], (event) =>
-      deliverS3Event(toNotification(event, LOCAL_NAMES.inputsBucket)),
-    );
+    const s3 = await startS3(join(dataDir, 's3'), [LOCAL_NAMES.outputsBucket, LOCAL_NAMES.inputsBucket], (event) => {
+      const notification = toNotification(event, LOCAL_NAMES.inputsBucket);
+      return Promise.all(Array.from({ length: settings.KLINGFLOW_S3_EVENT_DELIVERIES }, () => deliverS3Event(notification)));
+    });
     stops.push(s3.close);
 
     // Providers with no base URL of their own talk to the built-in simulator, each under /<id>.

@@ -46,6 +46,7 @@ for (const scenario of scenarios) {
     report.duplicateProviderTasks ||
     report.withoutOneNotice ||
     report.withoutOneWebhook ||
+    report.archiveMismatches ||
     report.notAccepted
   ) {
     failed = true;

@@ -47,6 +47,8 @@ export interface SimTask {
   /** Id of the produced video (stable from creation, exposed once succeeded). */
   videoId: string;
   mediaRequests: number;
+  /** GETs of the task's video (each download fault counts these). */
+  videoDownloads: number;
   latencyMs: number;
   faults: FaultPlan;
   /** When the task was cancelled (its lifecycle stopped where it was), else null. */
@@ -258,6 +260,7 @@ export class TaskEngine {
       lastCallbackError: null,
       videoId: randomUUID(),
       mediaRequests: 0,
+      videoDownloads: 0,
       latencyMs: input.faults.latencyMs ?? this.options.latencyMs,
       faults: input.faults,
       cancelledAt: null,

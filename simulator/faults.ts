@@ -13,7 +13,13 @@ export interface FaultPlan {
   noCallback: boolean;
   duplicateCallback: boolean;
   latencyMs: number | null;
-  truncatedDownload: boolean;
+  /**
+   * How many of the task's video downloads are cut short (the full Content-Length declared, the connection closed
+   * after half): `[sim:truncated-download]` every one (EVERY_DOWNLOAD), `[sim:truncated-downloadx<N>]` the first N.
+   */
+  truncatedDownloads: number;
+  /** How many of the task's video downloads are answered 500 (`[sim:download-error]` every one, `x<N>` the first N). */
+  failedDownloads: number;
   expiredUrl: boolean;
   /** The task reaches 'processing' and never finishes. */
   stuck: boolean;
@@ -33,13 +39,17 @@ export interface FaultParseResult {
   problems: string[];
 }
 
+/** A download fault that hits every download of the task. */
+export const EVERY_DOWNLOAD = Number.MAX_SAFE_INTEGER;
+const DOWNLOAD_FAULT = /^(truncated-download|download-error)(?:x(\d+))?$/;
+const DOWNLOAD_FAULTS = { 'truncated-download': 'truncatedDownloads', 'download-error': 'failedDownloads' } as const;
+
 const DIRECTIVE = /\[sim:([^\]]*)\]/g;
 const HTTP_STATUS = /^http(\d{3})(?:x(\d+))?$/;
 const PROVIDER_CODE = /^(\d+|[A-Z][A-Z0-9_]*)(?:x(\d+))?$/;
 const FLAGS = {
   'no-callback': 'noCallback',
   'duplicate-callback': 'duplicateCallback',
-  'truncated-download': 'truncatedDownload',
   'expired-url': 'expiredUrl',
   stuck: 'stuck',
   'lost-response': 'lostResponse',
@@ -54,7 +64,8 @@ export function emptyFaultPlan(): FaultPlan {
     noCallback: false,
     duplicateCallback: false,
     latencyMs: null,
-    truncatedDownload: false,
+    truncatedDownloads: 0,
+    failedDownloads: 0,
     expiredUrl: false,
     stuck: false,
     lostResponse: false,
@@ -77,6 +88,13 @@ export function parseFaultDirectives(text: string | null | undefined): FaultPars
 function applyDirective(plan: FaultPlan, directive: string): boolean {
   if (directive in FLAGS) {
     plan[FLAGS[directive as keyof typeof FLAGS]] = true;
+    return true;
+  }
+  const download = DOWNLOAD_FAULT.exec(directive);
+  if (download) {
+    const times = download[2] === undefined ? EVERY_DOWNLOAD : parseTimes(download[2]);
+    if (times === null) return false;
+    plan[DOWNLOAD_FAULTS[download[1] as keyof typeof DOWNLOAD_FAULTS]] = times;
     return true;
   }
   if (directive === 'content-policy') {

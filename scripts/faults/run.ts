@@ -5,17 +5,18 @@
 // and uploads go through the S3 trigger. It counts what a paying user cares about: jobs lost, jobs stuck, provider
 // tasks made twice, notices not sent exactly once, webhook events not delivered exactly once. Loopback only.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { jobIdForUpload } from '../../lambdas/domain/uploads.ts';
 import { PROVIDER_IDS } from '../../lambdas/providers/ids.ts';
 import { loadWorkflow } from '../../local/workflow/definition.ts';
 import { Journal } from '../../simulator/journal.ts';
+import { fixtureBytes } from '../../simulator/media.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
@@ -27,6 +28,7 @@ interface ApiBody {
   finishedAt?: string;
   updatedAt: string;
   error?: { code: string };
+  outputs?: { video: { bucket: string; key: string; sha256: string } };
 }
 
 /** What a run does. Times in milliseconds. */
@@ -69,6 +71,8 @@ export interface FaultReport {
   withoutOneNotice: number;
   /** Finished jobs with a callbackUrl whose webhook event was not delivered (or came as more than one event). */
   withoutOneWebhook: number;
+  /** Succeeded jobs whose archived video's SHA-256 (read back from S3) differs from the provider's bytes or the job's record. */
+  archiveMismatches: number;
   kills: number;
   /** Create attempts the simulator refused (limits and directives), over the whole run. */
   refusals: number;
@@ -90,14 +94,56 @@ const FAULTS: Record<string, string[]> = {
     '[sim:reorder-callbacks]',
     '[sim:lost-response]',
     '[sim:delay=1500]',
+    '[sim:truncated-downloadx1]',
   ],
-  'kling-v3-rest': ['', '[sim:RATE_LIMIT_EXCEEDED]', '[sim:http500x2]', '[sim:delay=1500]', '[sim:lost-response]'],
-  'kling-ai': ['', '[sim:RATE_LIMIT_EXCEEDED]', '[sim:http500]', '[sim:delay=1500]', '[sim:lost-response]'],
-  klinggenerator: ['', '[sim:429]', '[sim:http500]', '[sim:delay=1500]', '[sim:lost-response]'],
+  'kling-v3-rest': [
+    '',
+    '[sim:RATE_LIMIT_EXCEEDED]',
+    '[sim:http500x2]',
+    '[sim:delay=1500]',
+    '[sim:lost-response]',
+    '[sim:download-errorx1]',
+  ],
+  'kling-ai': ['', '[sim:RATE_LIMIT_EXCEEDED]', '[sim:http500]', '[sim:delay=1500]', '[sim:lost-response]', '[sim:truncated-downloadx2]'],
+  klinggenerator: ['', '[sim:429]', '[sim:http500]', '[sim:delay=1500]', '[sim:lost-response]', '[sim:download-errorx2]'],
   kling3api: ['', '[sim:RATE_LIMITED]', '[sim:http503]', '[sim:delay=1500]', '[sim:lost-response]'],
   fal: ['', '[sim:RATE_LIMITED]', '[sim:http503]', '[sim:delay=1500]', '[sim:lost-response]'],
   replicate: ['', '[sim:duplicate-callback]', '[sim:reorder-callbacks]', '[sim:http500]', '[sim:lost-response]', '[sim:delay=1500]'],
 };
+
+/**
+ * Reads every succeeded job's archived video back from the local S3 and counts those whose SHA-256 differs from the
+ * bytes the provider (the simulator's fixture) served, or from the SHA-256 recorded on the job.
+ */
+async function countArchiveMismatches(dataDir: string, jobs: ApiBody[]): Promise<number> {
+  const { s3Endpoint } = JSON.parse(readFileSync(join(dataDir, 'stack.json'), 'utf8')) as { s3Endpoint: string };
+  const s3 = localS3(s3Endpoint);
+  const expected = sha256(fixtureBytes('video'));
+  let mismatches = 0;
+  for (const job of jobs) {
+    const video = job.status === 'SUCCEEDED' ? job.outputs?.video : undefined;
+    if (job.status === 'SUCCEEDED' && !video) mismatches += 1;
+    if (!video) continue;
+    const object = await s3.send(new GetObjectCommand({ Bucket: video.bucket, Key: video.key }));
+    const body = await object.Body?.transformToByteArray();
+    const actual = body ? sha256(Buffer.from(body)) : 'no body';
+    if (actual !== expected || actual !== video.sha256) mismatches += 1;
+  }
+  s3.destroy();
+  return mismatches;
+}
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** An S3 client for the local stack's S3 (s3rver's fixed credentials). */
+const localS3 = (endpoint: string) =>
+  new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -240,6 +286,8 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultReport> 
     KLINGFLOW_PROVIDER_TIMEOUT_MS: '4000',
     KLINGFLOW_RECONCILE_SECONDS: '15',
     KLINGFLOW_RECONCILE_GRACE_SECONDS: '20',
+    // S3 delivers at least once: every upload's event comes twice, and must make one job.
+    KLINGFLOW_S3_EVENT_DELIVERIES: '2',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   };
   const stack = new StackProcess(env, log);
@@ -306,13 +354,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultReport> 
   // event delivered twice is test/e2e/uploads.test.ts's; here the upload's job lives through the kill like the rest.
   if (options.scenario === 'mixed' && options.uploads > 0) {
     const stackInfo = JSON.parse(readFileSync(join(dataDir, 'stack.json'), 'utf8')) as { s3Endpoint: string; inputsBucket: string };
-    const s3 = new S3Client({
-      endpoint: stackInfo.s3Endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-    });
+    const s3 = localS3(stackInfo.s3Endpoint);
     const image = readFileSync(join(ROOT, 'test/fixtures/cat-640x360.png'));
     for (let i = 0; i < options.uploads; i += 1) {
       const tag = `#u${i}`;
@@ -384,6 +426,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultReport> 
   const sim = `http://127.0.0.1:${simulatorPort}`;
   const rejections = (await (await fetch(`${sim}/_sim/rejections`)).json()) as unknown[];
   const peakInFlight = (await (await fetch(`${sim}/_sim/peak-in-flight`)).json()) as Record<string, number>;
+  const archiveMismatches = await countArchiveMismatches(dataDir, [...finished.values()]);
   await stack.stop();
   await receiver.close();
 
@@ -416,6 +459,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultReport> 
     duplicateProviderTasks,
     withoutOneNotice,
     withoutOneWebhook,
+    archiveMismatches,
     kills,
     refusals: rejections.length,
     peakInFlight,
@@ -441,6 +485,7 @@ export function formatReport(report: FaultReport): string[] {
     `  duplicate provider tasks:       ${report.duplicateProviderTasks}`,
     `  jobs without exactly one notice: ${report.withoutOneNotice}`,
     `  webhooks not exactly one event: ${report.withoutOneWebhook}`,
+    `  archives unlike the provider's: ${report.archiveMismatches}`,
     `  refusals seen by the provider:  ${report.refusals}`,
     `  most tasks in flight at once:   ${JSON.stringify(report.peakInFlight)} (since its last start)`,
     `  makespan:                       ${report.makespanSeconds.toFixed(1)} s${
