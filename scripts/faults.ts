@@ -5,8 +5,8 @@
 import { formatReport, runFaults, type FaultRunOptions } from './faults/run.ts';
 
 const DEFAULTS: Record<FaultRunOptions['scenario'], Omit<FaultRunOptions, 'scenario' | 'log'>> = {
-  // Every fault on every dialect, twice kill -9.
-  mixed: { jobs: 8, uploads: 4, latencyMs: 3000, kills: 2, klingSlots: 4, deadlineMs: 10 * 60_000 },
+  // Every fault on every dialect: 72 jobs on each of the 7 dialects and 4 uploads (508 jobs), twice kill -9.
+  mixed: { jobs: 72, uploads: 4, latencyMs: 3000, kills: 2, klingSlots: 4, deadlineMs: 15 * 60_000 },
   // 200 jobs at once on a 3-slot Kling account (issue 12: ≤ 3 in flight, no refusal, makespan vs ⌈200/3⌉ × latency).
   slots: { jobs: 200, uploads: 0, latencyMs: 5000, kills: 0, klingSlots: 3, deadlineMs: 20 * 60_000 },
   // kill -9 with 20 jobs in flight, then a restart: all of them end, one task and one notice each.
