@@ -43,6 +43,12 @@ export const ENV = {
   maxQueueSeconds: 'KLINGFLOW_MAX_QUEUE_SECONDS',
   /** Seconds after which an unanswered submission has certainly ended (default: the submit Lambda's timeout + 10 s). */
   submitSettleSeconds: 'KLINGFLOW_SUBMIT_SETTLE_SECONDS',
+  /**
+   * A file the handlers append their metric lines (CloudWatch EMF, one JSON object a line) to, instead of stdout. Only
+   * the local stack sets it (`<data dir>/logs/metrics.jsonl`); on AWS the lines go to stdout, where Lambda's log
+   * becomes CloudWatch metrics.
+   */
+  metricsFile: 'KLINGFLOW_METRICS_FILE',
 } as const;
 
 /** Secrets of the deployment itself (not of a provider). */
@@ -139,6 +145,8 @@ export const config = {
   /** Seconds, or undefined for the default (lambdas/jobs/submit-job.ts, SUBMIT_SETTLE_SECONDS). */
   submitSettleSeconds: (): number | undefined =>
     process.env[ENV.submitSettleSeconds] ? positiveInt(ENV.submitSettleSeconds, 1) : undefined,
+  /** The local metrics file, or undefined (AWS: metric lines go to stdout). */
+  metricsFile: (): string | undefined => process.env[ENV.metricsFile] || undefined,
   /** A provider's concurrency limits (`KLINGFLOW_<ID>_MAX_CONCURRENCY`), or undefined. Throws naming a bad value. */
   providerConcurrency: (providerId: string): ConcurrencyLimits | undefined => {
     const name = providerEnv(providerId, PROVIDER_ENV_NAMES.maxConcurrency);

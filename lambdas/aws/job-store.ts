@@ -5,6 +5,8 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { JOB_ID_PATTERN, JOB_STATUSES, JobRecord, TERMINAL_STATUSES, type JobStatus } from '../domain/job.ts';
+import { finishedJobPoints } from '../domain/metrics.ts';
+import { emitMetrics } from './metrics.ts';
 import { InvalidCursor, type JobChanges, type JobPage, type JobRepository, type WebhookChange } from '../jobs/ports.ts';
 
 export const INDEX_BY_STATUS = 'byStatus';
@@ -289,11 +291,17 @@ export class JobStore implements JobRepository {
     );
   }
 
-  /** Moves a job to a terminal status once; later calls return `undefined` and change nothing. */
+  /**
+   * Moves a job to a terminal status once; later calls return `undefined` and change nothing. The write that ends the
+   * job emits its finished-job metrics (JobsFinished, JobsFailed, JobSeconds, spend: lambdas/domain/metrics.ts), so
+   * every way a job ends (Complete, MarkFailed, a cancel, the reconciler) is counted exactly once.
+   */
   async finish(jobId: string, status: JobStatus, changes: JobChanges): Promise<JobRecord | undefined> {
     if (!TERMINAL_STATUSES.includes(status)) throw new Error(`${status} is not a terminal status`);
     const at = this.now().toISOString();
-    return this.updateActive(jobId, { ...changes, status, finishedAt: at, taskToken: undefined });
+    const finished = await this.updateActive(jobId, { ...changes, status, finishedAt: at, taskToken: undefined });
+    if (finished) emitMetrics(finishedJobPoints(finished));
+    return finished;
   }
 }
 

@@ -18,6 +18,10 @@ import { dynamo, sfn } from './clients.ts';
 import { config } from './env.ts';
 import { JobStore } from './job-store.ts';
 import { providerCredentials, shareSecret } from './secrets.ts';
+import { ProviderError } from '../domain/errors.ts';
+import { noteProvider } from './invocation.ts';
+import { emitJobMetric } from './metrics.ts';
+import { annotate, tracedProviderFetch } from './tracing.ts';
 import { describeJobExecution, failWait, resumeWait, resumeWithResult, startJobExecution } from './step-functions.ts';
 
 /** The jobs table of this deployment (or of the local stack). */
@@ -31,25 +35,52 @@ export interface ProviderHandle {
 
 /**
  * The adapter of an enabled provider with its context: base URL, credentials (Secrets Manager on AWS, the
- * environment locally), adapter settings, `fetch` and the request timeout. Throws `Error` when the provider is not
- * enabled here or has no base URL.
+ * environment locally), adapter settings, `fetch` (traced: a `provider <id>` subsegment per call) and the request
+ * timeout. Annotates the current trace segment with the provider. Throws `Error` when the provider is not enabled
+ * here or has no base URL.
  */
 export async function providerFor(providerId: string): Promise<ProviderHandle> {
   if (!config.enabledProviders().includes(providerId)) throw new Error(`provider ${providerId} is not enabled`);
   const adapter = getAdapter(providerId);
   const baseUrl = config.providerBaseUrl(providerId);
   if (!baseUrl) throw new Error(`configuration: provider ${providerId} has no base URL`);
+  annotate({ provider: providerId });
+  noteProvider(providerId);
   return {
-    adapter,
+    adapter: countingProviderErrors(adapter, providerId),
     context: {
       baseUrl,
       credentials: await providerCredentials(providerId),
       settings: config.providerSettings(providerId, PROVIDER_IDS),
-      fetch: globalThis.fetch,
+      fetch: tracedProviderFetch(globalThis.fetch, providerId),
       timeoutMs: config.providerTimeoutMs(),
       now: () => new Date(),
     },
   };
+}
+
+/** Adapter calls whose `ProviderError`s are counted (ProviderErrors by provider and kind). */
+const COUNTED_CALLS: ReadonlySet<PropertyKey> = new Set(['submit', 'status', 'cancel', 'findSubmitted', 'parseCallback']);
+
+/**
+ * The adapter as it is, except that each `ProviderError` its calls throw is counted (metric ProviderErrors, dimensions
+ * provider and kind) before it goes on: one place for every handler that talks to a provider.
+ */
+export function countingProviderErrors(adapter: ProviderAdapter, providerId: string): ProviderAdapter {
+  return new Proxy(adapter, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function' || !COUNTED_CALLS.has(property)) return value;
+      return async (...args: unknown[]) => {
+        try {
+          return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        } catch (error) {
+          if (error instanceof ProviderError) emitJobMetric('ProviderErrors', 1, { provider: providerId, kind: error.kind });
+          throw error;
+        }
+      };
+    },
+  });
 }
 
 /** Capability look-up over the enabled providers, for request validation. */

@@ -21,6 +21,7 @@ import { InvalidCursor } from '../jobs/ports.ts';
 import { s3 } from '../aws/clients.ts';
 import { config } from '../aws/env.ts';
 import { logger } from '../aws/logger.ts';
+import { emitMetric } from '../aws/metrics.ts';
 import { presignDownload } from '../aws/presign.ts';
 import { cancelJobDeps, createJobDeps, jobStore } from '../aws/runtime.ts';
 import { shareSecret } from '../aws/secrets.ts';
@@ -58,6 +59,8 @@ async function create(event: HttpEvent): Promise<HttpResult> {
         { path: 'Idempotency-Key', message: `was used for job ${outcome.jobId} with a different body; use a new key for a new job` },
       ]);
     case 'accepted':
+      if (outcome.created)
+        emitMetric({ name: 'JobsCreated', value: 1, dimensions: { provider: outcome.job.provider }, jobId: outcome.job.jobId });
       logger.info('job accepted', { jobId: outcome.job.jobId, created: outcome.created, provider: outcome.job.provider });
       return json(
         202,

@@ -7,7 +7,11 @@ import { archiveObject, type ArchiveDeps } from '../aws/s3-archive.ts';
 import { s3 } from '../aws/clients.ts';
 import { config } from '../aws/env.ts';
 import { jobStore } from '../aws/runtime.ts';
+import { emitJobMetric } from '../aws/metrics.ts';
+import { noteProvider } from '../aws/invocation.ts';
+import { annotate } from '../aws/tracing.ts';
 import { taskHandler } from '../aws/task-handler.ts';
+import { secondsBetween } from '../domain/metrics.ts';
 
 /** Largest video archived (bytes): generated clips are tens of megabytes; this bounds a hostile or broken source. */
 const MAX_VIDEO_BYTES = 2 * 1024 ** 3;
@@ -18,6 +22,12 @@ export const handler = taskHandler('archive', ArchivePayload, async ({ jobId, vi
   const store = jobStore();
   const job = await requireActiveJob(store, jobId);
   if (job.outputs) return ArchiveOutputSchema.parse(job.outputs);
+  noteProvider(job.provider);
+  annotate({ provider: job.provider });
+  const started = new Date();
+  // Generation: from the submission to now (the provider's task has ended; the slot was just released).
+  const generation = secondsBetween(job.submittedAt, started);
+  if (generation !== undefined) emitJobMetric('GenerationSeconds', generation);
   await store.updateActive(jobId, { status: 'ARCHIVING' });
 
   const providerBase = config.providerBaseUrl(job.provider);
@@ -43,6 +53,7 @@ export const handler = taskHandler('archive', ArchivePayload, async ({ jobId, vi
         maxBytes: MAX_THUMBNAIL_BYTES,
       })
     : undefined;
+  emitJobMetric('ArchiveSeconds', secondsBetween(started, new Date()) ?? 0);
   log.info('archived', { bytes: video.bytes, sha256: video.sha256 });
   return { video, ...(thumbnail ? { thumbnail } : {}) };
 });

@@ -10,6 +10,8 @@ import { config } from '../aws/env.ts';
 import { jobLogger, logger } from '../aws/logger.ts';
 import { jobStore, providerFor, resumeWorkflowWait } from '../aws/runtime.ts';
 import { callbackSecret } from '../aws/secrets.ts';
+import { emitMetric } from '../aws/metrics.ts';
+import { annotate } from '../aws/tracing.ts';
 
 /** Largest callback body read, in bytes (a Replicate prediction with its logs is the largest one sent). */
 export const MAX_CALLBACK_BYTES = 1024 * 1024;
@@ -49,6 +51,8 @@ export async function handler(event: HttpEvent): Promise<HttpResult> {
         log.warn('callback could not be verified now', { reason: outcome.reason });
         return errorResponse(503, 'UNAVAILABLE', 'the callback could not be verified right now; retry later');
       case 'accepted':
+        annotate({ jobId, provider: providerId });
+        emitMetric({ name: 'CallbacksReceived', value: 1, dimensions: { provider: providerId }, jobId });
         log.info('callback received', { status: outcome.status, progress: outcome.progress, recorded: outcome.recorded });
         if (outcome.recorded && !outcome.resumed && ['succeeded', 'failed', 'cancelled'].includes(outcome.status)) {
           log.info('no wait to wake; the next round picks the result up');

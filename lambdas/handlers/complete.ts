@@ -1,6 +1,7 @@
 // Complete: the one write that makes a job SUCCEEDED, with its outputs and the provider's reported cost.
 import { CompletePayload } from '../workflow/contract.ts';
 import { jobStore } from '../aws/runtime.ts';
+import { annotate } from '../aws/tracing.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 
 export const handler = taskHandler('complete', CompletePayload, async ({ jobId, outputs, result }, log) => {
@@ -11,6 +12,7 @@ export const handler = taskHandler('complete', CompletePayload, async ({ jobId, 
     progress: 100,
     ...(reported ? { cost: { ...result.cost, estimated: false } } : {}),
   });
+  if (job) annotate({ provider: job.provider });
   log.info(job ? 'job succeeded' : 'job had already ended; outcome unchanged');
   return { completed: Boolean(job) };
 });

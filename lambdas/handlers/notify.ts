@@ -8,12 +8,19 @@ import { sns } from '../aws/clients.ts';
 import { config } from '../aws/env.ts';
 import { publishNotice } from '../aws/notices.ts';
 import { jobStore, shareLinksFor } from '../aws/runtime.ts';
+import { noteProvider } from '../aws/invocation.ts';
+import { emitJobMetric } from '../aws/metrics.ts';
+import { annotate } from '../aws/tracing.ts';
 import { taskHandler } from '../aws/task-handler.ts';
+import { secondsBetween } from '../domain/metrics.ts';
 
 export const handler = taskHandler('notify', JobRef, async ({ jobId }, log) => {
   const store = jobStore();
   const job = await store.require(jobId);
+  noteProvider(job.provider);
+  annotate({ provider: job.provider });
   if (!isTerminal(job.status)) throw new Error(`job ${jobId} is ${job.status}; only finished jobs are notified`);
+  const started = new Date();
   // A claim older than this was left by a run that died before publishing; it is taken over.
   const staleBefore = new Date(Date.now() - NOTICE_CLAIM_STALE_SECONDS * 1000).toISOString();
   if (!(await store.claimNotice(jobId, staleBefore))) {
@@ -28,6 +35,7 @@ export const handler = taskHandler('notify', JobRef, async ({ jobId }, log) => {
     throw error;
   }
   await store.markNotified(jobId);
+  emitJobMetric('NotifySeconds', secondsBetween(started, new Date()) ?? 0);
   log.info('notice sent', { status: job.status });
   return { sent: true };
 });

@@ -3,6 +3,7 @@ import { JobRef, type ProviderResult } from '../workflow/contract.ts';
 import { jobStore, providerFor } from '../aws/runtime.ts';
 import { requireActiveJob } from '../jobs/active-job.ts';
 import { recordProviderResult, toProviderResult } from '../jobs/provider-result.ts';
+import { emitJobMetric } from '../aws/metrics.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 
 export const handler = taskHandler('poll-status', JobRef, async ({ jobId }, log): Promise<ProviderResult> => {
@@ -10,6 +11,7 @@ export const handler = taskHandler('poll-status', JobRef, async ({ jobId }, log)
   const job = await requireActiveJob(store, jobId);
   if (!job.providerTaskId) throw new Error(`job ${jobId} has no provider task to poll`);
   const { adapter, context } = await providerFor(job.provider);
+  emitJobMetric('Polls', 1);
   const result = toProviderResult(await adapter.status(job.providerTaskId, context), 'poll', job.providerTaskId);
   await recordProviderResult(store, jobId, result);
   log.info('polled', { status: result.status, progress: result.progress });

@@ -6,7 +6,20 @@ import { RECONCILE_DEFAULTS, reconcile } from '../jobs/reconcile.ts';
 import { releaseSlot, sweepPools } from '../jobs/admission.ts';
 import { config } from '../aws/env.ts';
 import { logger } from '../aws/logger.ts';
+import { emitMetrics } from '../aws/metrics.ts';
+import { ALL_PROVIDERS, jobDeadlineSeconds, type MetricPoint } from '../domain/metrics.ts';
 import { admissionDeps, describeExecution, jobStore, startExecution, workflowConfig } from '../aws/runtime.ts';
+
+/** The JobsPastDeadline gauge: one point per enabled provider (0 included, so an alarm sees data) and their total. */
+function pastDeadlinePoints(counts: Record<string, number>, providers: readonly string[]): MetricPoint[] {
+  const ids = [...new Set([...providers, ...Object.keys(counts)])];
+  const total = ids.reduce((sum, id) => sum + (counts[id] ?? 0), 0);
+  return [...ids, ALL_PROVIDERS].map((provider) => ({
+    name: 'JobsPastDeadline' as const,
+    value: provider === ALL_PROVIDERS ? total : (counts[provider] ?? 0),
+    dimensions: { provider },
+  }));
+}
 
 /** `graceSeconds` overrides how long a job is left alone after its last change (the local stack passes 0 at start). */
 export async function handler(event: { graceSeconds?: number } | null = {}) {
@@ -20,7 +33,13 @@ export async function handler(event: { graceSeconds?: number } | null = {}) {
     now: () => new Date(),
     graceSeconds: typeof event?.graceSeconds === 'number' ? event.graceSeconds : RECONCILE_DEFAULTS.graceSeconds,
     maxRedrives: RECONCILE_DEFAULTS.maxRedrives,
+    deadlineSeconds: jobDeadlineSeconds({
+      awaitSeconds: config.awaitSeconds(),
+      maxPolls: config.maxPolls(),
+      maxQueueSeconds: config.maxQueueSeconds(),
+    }),
   });
+  emitMetrics(pastDeadlinePoints(report.pastDeadline, config.enabledProviders()));
   const freedSlots = await sweepPools(admission, config.enabledProviders());
   const acted = report.redriven.length + report.ended.length + report.renotified.length + freedSlots.length;
   if (acted) logger.info('reconciled', { ...report, freedSlots });

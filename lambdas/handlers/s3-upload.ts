@@ -6,6 +6,7 @@ import { createUploadJob } from '../jobs/create-upload-job.ts';
 import { s3 } from '../aws/clients.ts';
 import { config } from '../aws/env.ts';
 import { logger } from '../aws/logger.ts';
+import { emitMetric } from '../aws/metrics.ts';
 import { createJobDeps } from '../aws/runtime.ts';
 import { readManifest, uploadMetadata } from '../aws/s3-uploads.ts';
 
@@ -30,6 +31,7 @@ export async function handler(event: S3Event): Promise<{ jobs: string[] }> {
       metadata: await uploadMetadata(s3(), source),
       manifest: await readManifest(s3(), bucket, key),
     });
+    if (result.created) emitMetric({ name: 'JobsCreated', value: 1, dimensions: { provider: result.provider }, jobId: result.jobId });
     logger.info(result.created ? 'upload job created' : 'upload job already existed', {
       jobId: result.jobId,
       key,

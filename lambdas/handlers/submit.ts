@@ -12,7 +12,9 @@ import { s3 } from '../aws/clients.ts';
 import { config } from '../aws/env.ts';
 import { jobStore, providerFor } from '../aws/runtime.ts';
 import { callbackSecret } from '../aws/secrets.ts';
+import { emitJobMetric } from '../aws/metrics.ts';
 import { taskHandler } from '../aws/task-handler.ts';
+import { secondsBetween } from '../domain/metrics.ts';
 
 async function callbackUrlOf(auth: 'signature' | 'url-token', providerId: string, jobId: string): Promise<string> {
   const url = new URL(`${config.publicUrl()}/v1/callbacks/${encodeURIComponent(providerId)}/${encodeURIComponent(jobId)}`);
@@ -29,11 +31,16 @@ async function prepare(job: JobRecord, adapter: ProviderAdapter) {
 }
 
 export const handler = taskHandler('submit', SubmitPayload, async ({ jobId, retries }, log): Promise<SubmitOutput> => {
+  const started = new Date();
+  let createdAt: string | undefined;
   const step = await submitOrRetry(
     {
       store: jobStore(),
       providerOf: providerFor,
-      prepare,
+      prepare: (job, adapter) => {
+        createdAt = job.createdAt;
+        return prepare(job, adapter);
+      },
       now: () => new Date(),
       newId: randomUUID,
       random: Math.random,
@@ -43,8 +50,15 @@ export const handler = taskHandler('submit', SubmitPayload, async ({ jobId, retr
     retries,
   );
   if ('retryInSeconds' in step) {
+    emitJobMetric('SubmitRetries', 1);
     log.info('submit refused for now; trying again later', { ...step, retries });
     return step;
+  }
+  if (step.how !== 'recorded') {
+    // Time in Submit, and (on the first submission) the time before it: validation and the wait for a slot.
+    emitJobMetric('SubmitSeconds', secondsBetween(started, new Date()) ?? 0);
+    const waited = secondsBetween(createdAt, started);
+    if (waited !== undefined) emitJobMetric('QueueWaitSeconds', waited);
   }
   if (step.how !== 'recorded') log.info(step.how === 'found' ? 'found the task of a lost submission' : 'submitted', step);
   return { providerTaskId: step.providerTaskId };

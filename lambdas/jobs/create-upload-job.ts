@@ -35,7 +35,7 @@ function bestEffort(request: CreateJobRequest, deps: CreateJobDeps): ResolvedReq
 export async function createUploadJob(
   deps: CreateJobDeps,
   upload: UploadedImage,
-): Promise<{ jobId: string; created: boolean; problems: number }> {
+): Promise<{ jobId: string; provider: string; created: boolean; problems: number }> {
   const jobId = jobIdForUpload(upload.source);
   const existing = await deps.store.get(jobId);
   if (!existing) {
@@ -55,12 +55,12 @@ export async function createUploadJob(
     };
     const { created, job } = await deps.store.create(record);
     await start(deps, job);
-    return { jobId, created, problems: allProblems.length };
+    return { jobId, provider: job.provider, created, problems: allProblems.length };
   }
   // A redelivered event: make sure the execution runs (the first delivery may have died before starting it), under
   // the job's current execution name (a job the reconciler started again is not started a second time).
   await start(deps, existing);
-  return { jobId, created: false, problems: existing.intakeProblems?.length ?? 0 };
+  return { jobId, provider: existing.provider, created: false, problems: existing.intakeProblems?.length ?? 0 };
 }
 
 const start = (deps: CreateJobDeps, job: JobRecord) =>

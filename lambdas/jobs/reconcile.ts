@@ -24,6 +24,11 @@ export interface ReconcileDeps {
   graceSeconds: number;
   /** Executions started again per job before the reconciler ends it (and notice executions per finished job). */
   maxRedrives: number;
+  /**
+   * Seconds after creation by which a job should be terminal (lambdas/domain/metrics.ts, jobDeadlineSeconds); unfinished
+   * jobs older than this are counted in the report's `pastDeadline`. Unset: not counted.
+   */
+  deadlineSeconds?: number;
 }
 
 /** What one pass did, by job id. */
@@ -36,6 +41,8 @@ export interface ReconcileReport {
   ended: string[];
   /** Finished jobs whose notice or webhook is being sent again. */
   renotified: string[];
+  /** Unfinished jobs older than `deadlineSeconds`, counted per provider (before any re-drive of this pass). */
+  pastDeadline: Record<string, number>;
 }
 
 /** Defaults on AWS: leave a job 10 minutes after its last change; three re-drives. */
@@ -46,12 +53,13 @@ export const RECONCILE_DEFAULTS = { graceSeconds: 600, maxRedrives: 3 } as const
  * looked at again on the next pass).
  */
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
-  const report: ReconcileReport = { scanned: 0, redriven: [], ended: [], renotified: [] };
+  const report: ReconcileReport = { scanned: 0, redriven: [], ended: [], renotified: [], pastDeadline: {} };
   let cursor: string | undefined;
   do {
     const page = await deps.store.scan(cursor);
     for (const job of page.items) {
       report.scanned += 1;
+      if (pastDeadline(deps, job)) report.pastDeadline[job.provider] = (report.pastDeadline[job.provider] ?? 0) + 1;
       if (changedRecently(deps, job)) continue;
       if (isTerminal(job.status)) {
         if (await resendNotice(deps, job)) report.renotified.push(job.jobId);
@@ -65,6 +73,11 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
   } while (cursor);
   return report;
 }
+
+const pastDeadline = (deps: ReconcileDeps, job: JobRecord): boolean =>
+  deps.deadlineSeconds !== undefined &&
+  !isTerminal(job.status) &&
+  Date.parse(job.createdAt) < deps.now().getTime() - deps.deadlineSeconds * 1000;
 
 const changedRecently = (deps: ReconcileDeps, job: JobRecord): boolean =>
   Date.parse(job.updatedAt) > deps.now().getTime() - deps.graceSeconds * 1000;

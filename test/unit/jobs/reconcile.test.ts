@@ -32,6 +32,18 @@ function setup(executions: Record<string, ExecutionState> = {}) {
 
 const closed = (result: string, error?: string): ExecutionState => ({ status: 'CLOSED', result, ...(error ? { error } : {}) });
 
+describe('reconcile: jobs past their deadline', () => {
+  it('counts unfinished jobs older than their deadline per provider, and nothing without a deadline', async () => {
+    const { deps, job } = setup({ job_old: { status: 'RUNNING' }, job_fal: { status: 'RUNNING' } });
+    await job('job_old', 'PROCESSING', { createdAt: '2026-11-30T09:00:00.000Z' });
+    await job('job_fal', 'SUBMITTED', { createdAt: '2026-11-30T08:00:00.000Z', provider: 'fal' });
+    await job('job_young', 'QUEUED', { createdAt: '2026-11-30T11:30:00.000Z' });
+    await job('job_done', 'SUCCEEDED', { createdAt: '2026-11-30T01:00:00.000Z', notifiedAt: LONG_AGO });
+    expect((await reconcile({ ...deps, deadlineSeconds: 3600 })).pastDeadline).toEqual({ acme: 1, fal: 1 });
+    expect((await reconcile(deps)).pastDeadline).toEqual({});
+  });
+});
+
 describe('reconcile: unfinished jobs', () => {
   it('re-drives every unfinished job without a live execution, across pages of the base table', async () => {
     const { deps, started, job } = setup({ job_live: { status: 'RUNNING' } });
