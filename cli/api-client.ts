@@ -42,6 +42,17 @@ export interface JobView {
 }
 
 /** The API could not be reached at all (nothing listening, DNS, TLS...): not an answer from klingflow. */
+/** One metric summed over the local stack's EMF lines (lambdas/domain/metrics.ts, MetricTotal). */
+export interface MetricTotalView {
+  name: string;
+  unit: string;
+  dimensions: Record<string, string>;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
 export class ApiUnreachable extends Error {
   constructor(baseUrl: string, cause: unknown) {
     const reason = (cause as { cause?: { code?: string; message?: string } }).cause;
@@ -110,6 +121,15 @@ export class KlingflowApi {
         .map(([k, v]): [string, string] => [k, String(v)]),
     );
     return this.call('GET', `/v1/jobs${params.size ? `?${params}` : ''}`);
+  }
+
+  /**
+   * The local stack's metric sums (`GET /v1/metrics`, local front door only): per metric and dimension set, the
+   * count, sum, min and max of the values the handlers emitted, optionally of one job, metric or provider.
+   */
+  metrics(filter: { jobId?: string; name?: string; provider?: string }): Promise<{ metrics: MetricTotalView[]; lines: number }> {
+    const params = new URLSearchParams(Object.entries(filter).filter((entry): entry is [string, string] => entry[1] !== undefined));
+    return this.call('GET', `/v1/metrics${params.size ? `?${params}` : ''}`);
   }
 
   /** Cancels a job that has not finished; answers the cancelled job (`DELETE /v1/jobs/{jobId}`). */

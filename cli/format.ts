@@ -1,5 +1,5 @@
 // What the CLI prints about jobs, for people (aligned lines, a table) — `--json` prints the API's JSON instead.
-import type { JobView } from './api-client.ts';
+import type { JobView, MetricTotalView } from './api-client.ts';
 
 /** Statuses after which a job never changes. */
 export const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
@@ -44,6 +44,29 @@ export function jobsTable(jobs: JobView[]): string[] {
     job.createdAt ? job.createdAt.replace('T', ' ').slice(0, 19) : '',
     costOf(job),
     (job.request?.prompt ?? (job.mode ? `(${job.mode})` : '')).replace(/\s+/g, ' ').slice(0, 40),
+  ]);
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]?.length ?? 0)));
+  return [header, ...rows].map((row) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** Metric sums as an aligned table: metric, dimensions, count, sum, and for times the mean and max in seconds. */
+export function metricsTable(metrics: MetricTotalView[]): string[] {
+  const header = ['METRIC', 'DIMENSIONS', 'COUNT', 'SUM', 'MEAN', 'MAX'];
+  const round = (n: number) => String(Math.round(n * 1000) / 1000);
+  const rows = metrics.map((m) => [
+    m.name,
+    Object.entries(m.dimensions)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' '),
+    String(m.count),
+    round(m.sum),
+    m.unit === 'Seconds' ? `${round(m.sum / m.count)} s` : '',
+    m.unit === 'Seconds' ? `${round(m.max)} s` : '',
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]?.length ?? 0)));
   return [header, ...rows].map((row) =>

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ApiRequestFailed, type JobView } from './api-client.ts';
 import { connect, nearestDataDir, type Target, UsageError } from './connect.ts';
-import { describeJob, jobsTable, TERMINAL } from './format.ts';
+import { describeJob, jobsTable, metricsTable, TERMINAL } from './format.ts';
 import { putUpload, uploadKey } from './upload.ts';
 import { report, saveOutput, waitForJobs } from './wait.ts';
 
@@ -268,6 +268,23 @@ export async function main(argv: string[], say: Say = (l) => process.stdout.writ
         const file = await saveOutput(target.api, job, opts.out ?? `${jobId}.${opts.thumbnail ? 'jpg' : 'mp4'}`, output);
         if (opts.json) printJson({ jobId, file, sha256: job.outputs?.[output]?.sha256 });
         else say(`saved    ${file}`);
+        return 0;
+      });
+    });
+
+  program
+    .command('metrics')
+    .description("the local stack's metrics, summed from its handlers' CloudWatch EMF lines (on AWS: CloudWatch)")
+    .option('--job <jobId>', "only this job's data points")
+    .option('--name <metric>', 'only this metric (e.g. JobsFinished, SubmitSeconds)')
+    .option('--provider <id>', "only this provider's")
+    .option('--json', 'print {metrics, lines} as JSON')
+    .action(async (opts: { job?: string; name?: string; provider?: string; json?: boolean }, command: Command) => {
+      await withTarget(command, async (target) => {
+        const sums = await target.api.metrics({ jobId: opts.job, name: opts.name, provider: opts.provider });
+        if (opts.json) printJson(sums);
+        else if (sums.metrics.length) for (const line of metricsTable(sums.metrics)) say(line);
+        else say('no metrics yet');
         return 0;
       });
     });

@@ -1,5 +1,7 @@
 // The local HTTP front door: what API Gateway does on AWS. It matches the same route table (lambdas/http/
 // routes.ts), checks the bearer token on authenticated routes, and hands the handlers real HTTP API v2 events.
+// One route of its own, not deployed: `GET /v1/metrics` (bearer token), the sums of the handlers' metric lines
+// (local/metrics.ts); on AWS the same lines are CloudWatch metrics.
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,6 +9,10 @@ import { isUtf8 } from 'node:buffer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ROUTES, routeKey, type Route } from '../lambdas/http/routes.ts';
 import type { LambdaHost } from './lambda-host.ts';
+import { METRICS_QUERY, type MetricsFilter, sumLocalMetrics } from './metrics.ts';
+
+/** The local stack's own route: the metrics its handlers wrote (not part of the deployed API). */
+export const LOCAL_METRICS_PATH = '/v1/metrics';
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024; // API Gateway's payload limit
 
@@ -145,7 +151,27 @@ export interface FrontDoor {
   close(): Promise<void>;
 }
 
-export async function startFrontDoor(host: LambdaHost, options: { port: number; token: string }): Promise<FrontDoor> {
+/** Answers `GET /v1/metrics?jobId=&name=&provider=`: the sums of the metric lines in `file` (local/metrics.ts). */
+function answerMetrics(req: IncomingMessage, res: ServerResponse, url: URL, file: string, token: string): void {
+  if (req.method !== 'GET') return sendJson(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}`, 'method');
+  if (!tokenMatches(req.headers.authorization, token)) {
+    return sendJson(res, 401, 'UNAUTHORIZED', 'send Authorization: Bearer <token> (printed by npm start)', 'Authorization');
+  }
+  const filter: MetricsFilter = {};
+  for (const [name, value] of url.searchParams) {
+    if (!(METRICS_QUERY as readonly string[]).includes(name)) {
+      return sendJson(res, 400, 'MALFORMED_REQUEST', `unknown parameter; allowed: ${METRICS_QUERY.join(', ')}`, name);
+    }
+    filter[name as keyof MetricsFilter] = value;
+  }
+  res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(sumLocalMetrics(file, filter)));
+}
+
+export async function startFrontDoor(
+  host: LambdaHost,
+  options: { port: number; token: string /** The handlers' metric lines (`GET /v1/metrics`). */; metricsFile?: string },
+): Promise<FrontDoor> {
   const server: Server = createServer((req, res) => {
     void (async () => {
       try {
@@ -154,6 +180,9 @@ export async function startFrontDoor(host: LambdaHost, options: { port: number; 
           url = new URL(req.url ?? '/', 'http://127.0.0.1');
         } catch {
           return sendJson(res, 400, 'MALFORMED_REQUEST', 'the request target is not a valid path', 'path');
+        }
+        if (url.pathname === LOCAL_METRICS_PATH && options.metricsFile) {
+          return answerMetrics(req, res, url, options.metricsFile, options.token);
         }
         const matched = match(req.method ?? 'GET', url.pathname);
         if (matched === undefined) return sendJson(res, 404, 'NOT_FOUND', `no route ${req.method} ${url.pathname}`, 'route');

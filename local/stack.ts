@@ -15,6 +15,7 @@ import { startS3, toNotification } from './emulators/s3.ts';
 import type { S3Event } from 'aws-lambda';
 import { startFrontDoor } from './front-door.ts';
 import { LambdaHost } from './lambda-host.ts';
+import { metricsFileOf } from './metrics.ts';
 import { Outbox } from './outbox.ts';
 import { readSettings, type Settings } from './settings.ts';
 import { loadWorkflow } from './workflow/definition.ts';
@@ -208,6 +209,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.awaitSeconds]: String(settings.KLINGFLOW_AWAIT_SECONDS),
       [ENV.maxPolls]: String(settings.KLINGFLOW_MAX_POLLS),
       POWERTOOLS_LOG_LEVEL: settings.POWERTOOLS_LOG_LEVEL,
+      // No X-Ray here: the tracer's calls are no-ops (lambdas/aws/tracing.ts). Metric lines go to a file the front
+      // door sums (GET /v1/metrics), not to the console.
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      [ENV.metricsFile]: metricsFileOf(dataDir),
     });
     delete process.env.AWS_PROFILE;
     Object.assign(process.env, {
@@ -242,7 +247,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     await host.warm();
     deliverS3Event = async (event) => (event.Records.length ? host.invoke('s3-upload', event) : undefined);
-    const front = await startFrontDoor(host, { port: settings.KLINGFLOW_PORT, token });
+    const front = await startFrontDoor(host, { port: settings.KLINGFLOW_PORT, token, metricsFile: metricsFileOf(dataDir) });
     stops.push(front.close);
     process.env[ENV.publicUrl] = front.url;
 
