@@ -19,6 +19,9 @@
 //   maxQueueSeconds     seconds a job may wait for a slot before QUEUE_TIMEOUT          default 21600 (6 h)
 //   shareLinkSeconds    how long share links in notices and webhooks work         default 604800 (7 days)
 //   reconcileMinutes    minutes between runs of the scheduled reconciler          default 10
+//   alarmEmails         operators subscribed by e-mail to the Alarms topic (not job owners: those are
+//                       notificationEmails)                                      "ops@x.com" or ["a@x.com"]
+//   alarms              alarm thresholds, merged over ALARM_DEFAULTS (below)     {"failureRatePercent": 10}
 import type { Node } from 'constructs';
 import { providerEnvPrefix, RESERVED_PROVIDER_ENV_NAMES } from '../lambdas/aws/env.ts';
 import { parseConcurrencySetting } from '../lambdas/domain/admission.ts';
@@ -46,7 +49,49 @@ export interface KlingflowConfig {
   shareLinkSeconds: number;
   /** Minutes between runs of the scheduled reconciler (re-drives jobs whose execution ended or vanished). */
   reconcileMinutes: number;
+  /** Operators subscribed to the Alarms topic by e-mail. */
+  alarmEmails: string[];
+  /** Alarm thresholds (lib/monitoring.ts). */
+  alarms: AlarmThresholds;
 }
+
+/**
+ * Alarm thresholds (lib/monitoring.ts), each from the context key `alarms` (`-c alarms='{"dailySpendUsd": 50}'`),
+ * else its default in {@link ALARM_DEFAULTS}. Counts are per evaluation window; every alarm tells the Alarms topic.
+ */
+export interface AlarmThresholds {
+  /** Failure rate: percent of finished jobs that did not succeed, per provider, over `failureWindowMinutes`. */
+  failureRatePercent: number;
+  /** The failure-rate window (minutes; 5 to 1440, a multiple of 5). */
+  failureWindowMinutes: number;
+  /** Fewer finished jobs than this in the window never raise the failure-rate alarm (one failure of one job is no rate). */
+  failureMinJobs: number;
+  /** Unfinished jobs older than their deadline (JobsPastDeadline, counted by the reconciler) that raise the alarm. */
+  pastDeadlineJobs: number;
+  /** Provider errors of kind `auth` or `insufficient_credits` per provider in 5 minutes that raise its alarm. */
+  providerAccountErrors: number;
+  /** Spend in US dollars over all providers in one day (reported, else estimated) that raises the alarm. */
+  dailySpendUsd: number;
+  /** Spend in provider credits over all providers in one day that raises the alarm. */
+  dailySpendCredits: number;
+  /** Errors plus throttles of one function in 5 minutes (task handlers throw provider errors the workflow retries). */
+  lambdaErrors: number;
+  /** Executions that failed in one hour (every job that ends FAILED/CANCELLED/TIMED_OUT fails its execution too). */
+  executionFailures: number;
+}
+
+/** The thresholds used where the context sets none (documented in the README and docs/architecture.md). */
+export const ALARM_DEFAULTS: Readonly<AlarmThresholds> = {
+  failureRatePercent: 25,
+  failureWindowMinutes: 60,
+  failureMinJobs: 5,
+  pastDeadlineJobs: 1,
+  providerAccountErrors: 1,
+  dailySpendUsd: 100,
+  dailySpendCredits: 1000,
+  lambdaErrors: 5,
+  executionFailures: 20,
+};
 
 /**
  * Base URLs used when the context names none for a provider: the host root, without a version path (each adapter
@@ -84,10 +129,8 @@ const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
 export function readKlingflowConfig(node: Node): KlingflowConfig {
   const context = (key: string): unknown => node.tryGetContext(key);
 
-  const notificationEmails = readList(context('notificationEmails'), 'notificationEmails') ?? [];
-  for (const email of notificationEmails) {
-    if (!EMAIL.test(email)) throw new Error(`Context notificationEmails: "${email}" is not an e-mail address`);
-  }
+  const notificationEmails = readEmails(context('notificationEmails'), 'notificationEmails');
+  const alarmEmails = readEmails(context('alarmEmails'), 'alarmEmails');
 
   const enabledProviders = readList(context('enabledProviders'), 'enabledProviders') ?? [...CONTEXT_DEFAULTS.enabledProviders];
   if (enabledProviders.length === 0) throw new Error('Context enabledProviders: at least one provider is required');
@@ -128,7 +171,38 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
     maxQueueSeconds: readPositiveInteger(context('maxQueueSeconds'), 'maxQueueSeconds') ?? CONTEXT_DEFAULTS.maxQueueSeconds,
     shareLinkSeconds: readPositiveInteger(context('shareLinkSeconds'), 'shareLinkSeconds') ?? DEFAULT_SHARE_LINK_SECONDS,
     reconcileMinutes: readPositiveInteger(context('reconcileMinutes'), 'reconcileMinutes') ?? CONTEXT_DEFAULTS.reconcileMinutes,
+    alarmEmails,
+    alarms: readAlarmThresholds(context('alarms')),
   };
+}
+
+function readEmails(value: unknown, key: string): string[] {
+  const emails = readList(value, key) ?? [];
+  for (const email of emails) {
+    if (!EMAIL.test(email)) throw new Error(`Context ${key}: "${email}" is not an e-mail address`);
+  }
+  return emails;
+}
+
+/** `alarms`: an object of thresholds, each a positive number, merged over {@link ALARM_DEFAULTS}; unknown keys are refused. */
+function readAlarmThresholds(value: unknown): AlarmThresholds {
+  const given = readObject(value, 'alarms') ?? {};
+  const thresholds: AlarmThresholds = { ...ALARM_DEFAULTS };
+  for (const [key, raw] of Object.entries(given)) {
+    if (!(key in ALARM_DEFAULTS)) {
+      throw new Error(`Context alarms.${key}: not an alarm threshold; known: ${Object.keys(ALARM_DEFAULTS).join(', ')}`);
+    }
+    const number = typeof raw === 'string' ? Number(raw) : raw;
+    if (typeof number !== 'number' || !Number.isFinite(number) || number <= 0) {
+      throw new Error(`Context alarms.${key}: expected a positive number, got ${JSON.stringify(raw)}`);
+    }
+    thresholds[key as keyof AlarmThresholds] = number;
+  }
+  const window = thresholds.failureWindowMinutes;
+  if (!Number.isInteger(window) || window % 5 !== 0 || window > 1440) {
+    throw new Error(`Context alarms.failureWindowMinutes: expected a multiple of 5 from 5 to 1440, got ${window}`);
+  }
+  return thresholds;
 }
 
 /**

@@ -8,6 +8,8 @@ import type { KlingflowConfig } from './config.ts';
 import { HandlerFunctions } from './functions.ts';
 import { HandlerAccess } from './handler-access.ts';
 import { acknowledgeNagFindings } from './nag.ts';
+import { OperationsDashboard } from './dashboard.ts';
+import { Monitoring } from './monitoring.ts';
 import { Notifications } from './notifications.ts';
 import { Operations } from './operations.ts';
 import { DeploymentSecrets, ProviderSecrets } from './secrets.ts';
@@ -28,6 +30,8 @@ export class KlingflowStack extends Stack {
   readonly workflow: Workflow;
   readonly api: KlingflowHttpApi;
   readonly operations: Operations;
+  readonly monitoring: Monitoring;
+  readonly dashboard: OperationsDashboard;
 
   constructor(scope: Construct, id: string, props: KlingflowStackProps) {
     super(scope, id, props);
@@ -48,7 +52,23 @@ export class KlingflowStack extends Stack {
     this.operations = new Operations(this, 'Operations', {
       functions: { 's3-upload': this.functions.byName['s3-upload'], reconcile: this.functions.byName.reconcile },
       reconcileMinutes: config.reconcileMinutes,
-      emails: config.notificationEmails,
+      emails: config.alarmEmails,
+    });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      topic: this.operations.alarmsTopic,
+      providers: config.enabledProviders,
+      thresholds: config.alarms,
+      functions: this.functions.byName,
+      stateMachine: this.workflow.stateMachine,
+      reconcileMinutes: config.reconcileMinutes,
+      deadLetterAlarms: this.operations.alarms,
+    });
+    this.dashboard = new OperationsDashboard(this, 'Dashboard', {
+      providers: config.enabledProviders,
+      alarms: [...this.monitoring.alarms.values()],
+      functions: this.functions.byName,
+      stateMachine: this.workflow.stateMachine,
+      deadLetterQueues: this.operations.deadLetterQueues,
     });
     new HandlerAccess(this, 'HandlerAccess', {
       config,
@@ -77,7 +97,11 @@ export class KlingflowStack extends Stack {
     new CfnOutput(this, 'NoticesTopicArn', { value: this.notifications.noticesTopic.topicArn });
     new CfnOutput(this, 'AlarmsTopicArn', {
       value: this.operations.alarmsTopic.topicArn,
-      description: 'Alarms (an event in a dead-letter queue) are published here; notificationEmails are subscribed',
+      description: "The operators' topic: every alarm publishes here; alarmEmails are subscribed",
+    });
+    new CfnOutput(this, 'DashboardName', {
+      value: this.dashboard.dashboard.dashboardName,
+      description: 'The CloudWatch dashboard: jobs, step times, provider errors, spend, functions, executions, per provider',
     });
     for (const [providerId, secret] of this.secrets.byProvider) {
       new CfnOutput(this, `ProviderSecretArn-${providerId}`, {

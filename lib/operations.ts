@@ -1,6 +1,7 @@
 // What keeps klingflow from failing silently: the scheduled reconciler (lambdas/handlers/reconcile.ts), a dead-letter
 // queue for every function invoked asynchronously (the S3 upload trigger, the reconciler), and an alarm on each queue
-// that tells the Alarms topic (and its e-mail subscribers) as soon as an event landed there.
+// that tells the Alarms topic (and its e-mail subscribers) as soon as an event landed there. The Alarms topic is the
+// operators' topic: every alarm of lib/monitoring.ts publishes to it too; job owners' notices go to the Notices topic.
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -27,7 +28,7 @@ export interface OperationsProps {
   functions: Readonly<Record<AsyncHandler, lambda.Function>>;
   /** Minutes between reconciler runs. */
   reconcileMinutes: number;
-  /** E-mail subscribers of the Alarms topic. */
+  /** E-mail subscribers of the Alarms topic: the operators (context alarmEmails), not the job owners. */
   emails: readonly string[];
 }
 

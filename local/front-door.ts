@@ -153,14 +153,19 @@ export interface FrontDoor {
 
 /** Answers `GET /v1/metrics?jobId=&name=&provider=`: the sums of the metric lines in `file` (local/metrics.ts). */
 function answerMetrics(req: IncomingMessage, res: ServerResponse, url: URL, file: string, token: string): void {
-  if (req.method !== 'GET') return sendJson(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}`, 'method');
+  if (req.method !== 'GET') {
+    sendJson(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}`, 'method');
+    return;
+  }
   if (!tokenMatches(req.headers.authorization, token)) {
-    return sendJson(res, 401, 'UNAUTHORIZED', 'send Authorization: Bearer <token> (printed by npm start)', 'Authorization');
+    sendJson(res, 401, 'UNAUTHORIZED', 'send Authorization: Bearer <token> (printed by npm start)', 'Authorization');
+    return;
   }
   const filter: MetricsFilter = {};
   for (const [name, value] of url.searchParams) {
     if (!(METRICS_QUERY as readonly string[]).includes(name)) {
-      return sendJson(res, 400, 'MALFORMED_REQUEST', `unknown parameter; allowed: ${METRICS_QUERY.join(', ')}`, name);
+      sendJson(res, 400, 'MALFORMED_REQUEST', `unknown parameter; allowed: ${METRICS_QUERY.join(', ')}`, name);
+      return;
     }
     filter[name as keyof MetricsFilter] = value;
   }

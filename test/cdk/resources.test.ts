@@ -7,7 +7,7 @@ import { IMAGE_SUFFIXES, IMAGE_SUFFIX_FILTERS } from '../../lambdas/domain/uploa
 import { HANDLERS } from '../../lambdas/workflow/contract.ts';
 import type { HandlerName } from '../../lambdas/workflow/contract.ts';
 import { ROUTES, routeKey } from '../../lambdas/http/routes.ts';
-import { DEFAULT_PROVIDER_BASE_URLS, readKlingflowConfig } from '../../lib/config.ts';
+import { ALARM_DEFAULTS, DEFAULT_PROVIDER_BASE_URLS, readKlingflowConfig } from '../../lib/config.ts';
 import { PROVIDER_CLIENTS } from '../../lib/handler-access.ts';
 import { BUCKET_NOTIFICATIONS_HANDLER_ID } from '../../lib/storage.ts';
 import { synthesizeTemplate } from '../../lib/synth.ts';
@@ -27,6 +27,7 @@ const VARIANT_CONTEXT = {
   jwtIssuer: 'https://issuer.example.com/',
   jwtAudience: 'klingflow-console,klingflow-cli',
   notificationEmails: 'ops@example.com, oncall@example.com',
+  alarmEmails: 'pager@example.com',
   enabledProviders: ['kling', 'kling-v3-rest'],
   providerBaseUrls: '{"kling-v3-rest":"https://reseller.example.com"}',
   providerSettings: '{"kling-v3-rest":{"REGION":"sg","POLL_HINT":3}}',
@@ -248,12 +249,11 @@ describe('Notices topic', () => {
     const [topicId] = topicOf(variant, 'Notices');
     const [alarmsId] = topicOf(variant, 'Alarms');
     const subscriptions = resourcesOfType(variant, 'AWS::SNS::Subscription').map(([, s]) => s.Properties!);
-    // The same people hear of alarms (lib/operations.ts).
+    // Operators (alarmEmails) hear of alarms, job owners (notificationEmails) of jobs: two lists, two topics.
     expect(subscriptions).toEqual([
       expect.objectContaining({ Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId } }),
       expect.objectContaining({ Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: { Ref: topicId } }),
-      expect.objectContaining({ Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: alarmsId } }),
-      expect.objectContaining({ Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: { Ref: alarmsId } }),
+      expect.objectContaining({ Protocol: 'email', Endpoint: 'pager@example.com', TopicArn: { Ref: alarmsId } }),
     ]);
   });
 });
@@ -293,7 +293,8 @@ describe('operations: the scheduled reconciler, dead-letter queues and their ala
     const functions = functionsByHandler(template);
     const [alarmsTopicId, alarmsTopic] = topicOf(template, 'Alarms');
     expect(alarmsTopic.Properties!.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^OperationsAlarmsKey/), 'Arn'] });
-    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm');
+    // (every other alarm is lib/monitoring.ts's: test/cdk/monitoring.test.ts)
+    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties!.Namespace === 'AWS/SQS');
     expect(alarms).toHaveLength(2);
     for (const name of ['s3-upload', 'reconcile'] as const) {
       const queueId = render(functions[name].resource.Properties!.DeadLetterConfig.TargetArn).replace(/^<(.+)\.Arn>$/, '$1');
@@ -683,6 +684,8 @@ describe('context', () => {
       maxQueueSeconds: 21_600,
       shareLinkSeconds: 604800,
       reconcileMinutes: 10,
+      alarmEmails: [],
+      alarms: ALARM_DEFAULTS,
     });
     expect(configFrom({ shareLinkSeconds: '3600' }).shareLinkSeconds).toBe(3600);
   });
