@@ -66,3 +66,16 @@ export function tracedProviderFetch(
   return (input, init) =>
     inSubsegment(`provider ${providerId}`, { provider: providerId, ...(jobId ? { jobId } : {}) }, () => fetch(input, init), using);
 }
+
+/**
+ * Wraps a handler that is not a workflow task (the API, callbacks, the upload trigger, the reconciler) so it runs in a
+ * `## <name>` subsegment: Lambda's own segment takes no annotations, a subsegment does. `annotationsOf` reads the
+ * job id and provider from the event where it names them.
+ */
+export function tracedHandler<E, R>(
+  name: string,
+  handler: (event: E) => Promise<R>,
+  annotationsOf: (event: E) => TraceAnnotations = () => ({}),
+) {
+  return (event: E): Promise<R> => inSubsegment(`## ${name}`, annotationsOf(event), () => handler(event));
+}

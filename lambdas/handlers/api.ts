@@ -22,6 +22,7 @@ import { s3 } from '../aws/clients.ts';
 import { config } from '../aws/env.ts';
 import { logger } from '../aws/logger.ts';
 import { emitMetric } from '../aws/metrics.ts';
+import { tracedHandler } from '../aws/tracing.ts';
 import { presignDownload } from '../aws/presign.ts';
 import { cancelJobDeps, createJobDeps, jobStore } from '../aws/runtime.ts';
 import { shareSecret } from '../aws/secrets.ts';
@@ -198,7 +199,12 @@ async function route(event: HttpEvent): Promise<HttpResult> {
   }
 }
 
-export async function handler(event: HttpEvent): Promise<HttpResult> {
+export const handler = tracedHandler('api', handle, (event) => {
+  const jobId = event.pathParameters?.jobId;
+  return jobId && !jobIdProblem(jobId) ? { jobId } : {};
+});
+
+async function handle(event: HttpEvent): Promise<HttpResult> {
   try {
     return await route(event);
   } catch (error) {

@@ -11,7 +11,7 @@ import { jobLogger, logger } from '../aws/logger.ts';
 import { jobStore, providerFor, resumeWorkflowWait } from '../aws/runtime.ts';
 import { callbackSecret } from '../aws/secrets.ts';
 import { emitMetric } from '../aws/metrics.ts';
-import { annotate } from '../aws/tracing.ts';
+import { annotate, tracedHandler } from '../aws/tracing.ts';
 
 /** Largest callback body read, in bytes (a Replicate prediction with its logs is the largest one sent). */
 export const MAX_CALLBACK_BYTES = 1024 * 1024;
@@ -22,7 +22,9 @@ const notBelieved = (): HttpResult =>
     { path: 'callback', message: 'its signature or token, or the job and task it names, did not verify' },
   ]);
 
-export async function handler(event: HttpEvent): Promise<HttpResult> {
+export const handler = tracedHandler('callback', handle);
+
+async function handle(event: HttpEvent): Promise<HttpResult> {
   const providerId = event.pathParameters?.provider ?? '';
   const jobId = event.pathParameters?.jobId ?? '';
   const log = jobLogger(jobIdProblem(jobId) ? '(not a job id)' : jobId);

@@ -7,6 +7,7 @@ import { releaseSlot, sweepPools } from '../jobs/admission.ts';
 import { config } from '../aws/env.ts';
 import { logger } from '../aws/logger.ts';
 import { emitMetrics } from '../aws/metrics.ts';
+import { tracedHandler } from '../aws/tracing.ts';
 import { ALL_PROVIDERS, jobDeadlineSeconds, type MetricPoint } from '../domain/metrics.ts';
 import { admissionDeps, describeExecution, jobStore, startExecution, workflowConfig } from '../aws/runtime.ts';
 
@@ -22,7 +23,9 @@ function pastDeadlinePoints(counts: Record<string, number>, providers: readonly 
 }
 
 /** `graceSeconds` overrides how long a job is left alone after its last change (the local stack passes 0 at start). */
-export async function handler(event: { graceSeconds?: number } | null = {}) {
+export const handler = tracedHandler('reconcile', reconcileAll);
+
+async function reconcileAll(event: { graceSeconds?: number } | null = {}) {
   const admission = admissionDeps();
   const report = await reconcile({
     store: jobStore(),

@@ -62,7 +62,7 @@ describe('createUploadJob', () => {
     const { deps, store, executions } = uploadDeps();
     const first = await createUploadJob(deps, { source, metadata: { prompt: 'a cat' } });
     const again = await createUploadJob(deps, { source, metadata: { prompt: 'a cat' } });
-    expect(again).toEqual({ jobId: first.jobId, created: false, problems: 0 });
+    expect(again).toEqual({ jobId: first.jobId, provider: first.provider, created: false, problems: 0 });
     expect(store.jobs.size).toBe(1);
     expect(executions.started.map((e) => e.jobId)).toEqual([first.jobId, first.jobId]);
   });
