@@ -9,7 +9,8 @@ import { withInvocation, noteProvider } from '../../../lambdas/aws/invocation.ts
 import { emfLineOf, emitJobMetric, setMetricsSink } from '../../../lambdas/aws/metrics.ts';
 import { countingProviderErrors } from '../../../lambdas/aws/runtime.ts';
 import { taskHandler } from '../../../lambdas/aws/task-handler.ts';
-import { tracedProviderFetch, tracer } from '../../../lambdas/aws/tracing.ts';
+import { inSubsegment, tracedProviderFetch, tracer } from '../../../lambdas/aws/tracing.ts';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { ProviderAdapter } from '../../../lambdas/providers/port.ts';
 
 const captured = () => {
@@ -77,6 +78,69 @@ describe('tracing (off, as on the local stack)', () => {
       ['jobId', 'job_4'],
       ['provider', 'replicate'],
     ]);
+  });
+});
+
+/** A tracer with tracing on, recording segments as X-Ray would: annotations land on the current (sub)segment. */
+function recordingTracer() {
+  type FakeSegment = { name: string; annotations: Record<string, unknown>; closed: boolean; errors: unknown[]; children: FakeSegment[] };
+  const segment = (name: string): FakeSegment & { addNewSubsegment(n: string): FakeSegment } => {
+    const made: FakeSegment & { addNewSubsegment(n: string): FakeSegment; close(): void } = {
+      name,
+      annotations: {},
+      closed: false,
+      errors: [],
+      children: [],
+      addNewSubsegment(n: string) {
+        const child = segment(n);
+        made.children.push(child);
+        return child;
+      },
+      close() {
+        made.closed = true;
+      },
+    };
+    return made;
+  };
+  const root = segment('facade');
+  let current: FakeSegment = root;
+  const fake = {
+    isTracingEnabled: () => true,
+    getSegment: () => current,
+    setSegment: (s: FakeSegment) => {
+      current = s;
+    },
+    putAnnotation: (key: string, value: unknown) => {
+      current.annotations[key] = value;
+    },
+    addErrorAsMetadata: (error: unknown) => current.errors.push(error),
+  };
+  return { tracer: fake as unknown as Tracer, root, current: () => current };
+}
+
+describe('tracing (on, as in Lambda)', () => {
+  it('runs the work in a subsegment annotated with job and provider, closes it and restores the parent', async () => {
+    const { tracer: on, root, current } = recordingTracer();
+    const fetch = vi.fn(async () => new Response('{}'));
+    await inSubsegment(
+      '## submit',
+      { jobId: 'job_6' },
+      () => tracedProviderFetch(fetch as never, 'fal', undefined, on)('https://x.example/'),
+      on,
+    );
+    expect(current()).toBe(root);
+    const [handler] = root.children;
+    expect(handler).toMatchObject({ name: '## submit', annotations: { jobId: 'job_6' }, closed: true });
+    expect(handler!.children).toEqual([expect.objectContaining({ name: 'provider fal', annotations: { provider: 'fal' }, closed: true })]);
+  });
+
+  it('records an error on the subsegment and throws it on', async () => {
+    const { tracer: on, root } = recordingTracer();
+    const failure = new Error('provider down');
+    await expect(
+      inSubsegment('## poll-status', { jobId: 'job_7', provider: 'kling' }, async () => Promise.reject(failure), on),
+    ).rejects.toBe(failure);
+    expect(root.children[0]).toMatchObject({ annotations: { jobId: 'job_7', provider: 'kling' }, errors: [failure], closed: true });
   });
 });
 
