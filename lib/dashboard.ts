@@ -56,6 +56,7 @@ const searchOf = (name: MetricName, dimensions: readonly string[], statistic: st
     label,
   });
 
+/** The CloudWatch dashboard ({@link DASHBOARD_WIDGET_TITLES}, in rows of 24 columns); its name is generated. */
 export class OperationsDashboard extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
 

@@ -93,6 +93,11 @@ export interface MonitoringProps {
   deadLetterAlarms: Readonly<Record<string, cloudwatch.IAlarm>>;
 }
 
+/**
+ * The alarms of one deployment: per enabled provider its failure rate and account errors; jobs past their deadline;
+ * daily spend (USD, credits); each function's errors and throttles; executions timed out, aborted or failed. Each
+ * publishes to `props.topic`; thresholds from `props.thresholds` (counts per window, percent, USD or credits).
+ */
 export class Monitoring extends Construct {
   /** Every alarm, by {@link AlarmName}. */
   readonly alarms: ReadonlyMap<AlarmName, cloudwatch.IAlarm>;
