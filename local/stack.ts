@@ -12,6 +12,7 @@ import { startSimulator, type Simulator } from '../simulator/server.ts';
 import { startAwsApi } from './emulators/aws-api.ts';
 import { startDynamo } from './emulators/dynamodb.ts';
 import { startS3, toNotification } from './emulators/s3.ts';
+import { EventInbox } from './event-inbox.ts';
 import type { S3Event } from 'aws-lambda';
 import { startFrontDoor } from './front-door.ts';
 import { LambdaHost } from './lambda-host.ts';
@@ -136,10 +137,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       { name: LOCAL_NAMES.admissionTable, shape: workflow.tableShapes.admission },
     ]);
     stops.push(db.close);
-    let deliverS3Event: LocalStack['deliverS3Event'] = async () => undefined;
+    // Upload events are kept on disk until the trigger has run, as Lambda keeps an asynchronous invocation: one in
+    // flight when the stack dies is delivered when it starts again (local/event-inbox.ts).
+    const uploadEvents = new EventInbox<S3Event>(join(dataDir, 's3-events'), log);
     const s3 = await startS3(join(dataDir, 's3'), [LOCAL_NAMES.outputsBucket, LOCAL_NAMES.inputsBucket], (event) => {
       const notification = toNotification(event, LOCAL_NAMES.inputsBucket);
-      return Promise.all(Array.from({ length: settings.KLINGFLOW_S3_EVENT_DELIVERIES }, () => deliverS3Event(notification)));
+      if (!notification.Records.length) return Promise.resolve();
+      return Promise.all(Array.from({ length: settings.KLINGFLOW_S3_EVENT_DELIVERIES }, () => uploadEvents.submit(notification)));
     });
     stops.push(s3.close);
 
@@ -246,13 +250,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
     }
     await host.warm();
-    deliverS3Event = async (event) => (event.Records.length ? host.invoke('s3-upload', event) : undefined);
+    const deliverS3Event: LocalStack['deliverS3Event'] = async (event) =>
+      event.Records.length ? host.invoke('s3-upload', event) : undefined;
     const front = await startFrontDoor(host, { port: settings.KLINGFLOW_PORT, token, metricsFile: metricsFileOf(dataDir) });
     stops.push(front.close);
     process.env[ENV.publicUrl] = front.url;
 
     // The previous process's executions are gone: every unfinished job is driven again now (no grace), and the
     // reconciler runs on a timer after that, as it does on AWS on a schedule.
+    await uploadEvents.open(deliverS3Event);
     const { redriven } = (await host.invoke('reconcile', { graceSeconds: 0 })) as { redriven: string[] };
     if (settings.KLINGFLOW_RECONCILE_SECONDS > 0) {
       const timer = setInterval(() => {

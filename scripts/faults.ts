@@ -44,7 +44,8 @@ for (const scenario of scenarios) {
     report.lost ||
     report.stuck ||
     report.duplicateProviderTasks ||
-    report.withoutOneNotice ||
+    report.withoutNotice ||
+    report.noticeRepeated ||
     report.withoutOneWebhook ||
     report.archiveMismatches ||
     report.notAccepted

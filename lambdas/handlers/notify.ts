@@ -1,6 +1,7 @@
 // Notify: one SNS notice per finished job (e-mail subscribers read it; attributes allow filtering).
 // The notice is claimed on the job before publishing and marked sent after, so retries and re-drives never send it
-// twice, and a run that died in between leaves a claim the reconciler takes over once it is stale.
+// twice, and a run that died in between leaves a claim the reconciler takes over once it is stale. A run that died
+// after publishing and before recording it is sent again: a notice is at least once across a crash.
 import { isTerminal, toPublicJob } from '../domain/job.ts';
 import { formatNotice } from '../domain/notice.ts';
 import { JobRef, NOTICE_CLAIM_STALE_SECONDS } from '../workflow/contract.ts';

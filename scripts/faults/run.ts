@@ -3,7 +3,8 @@
 // process so it can be killed with kill -9 and started again on the same data folder, while the built-in simulator
 // injects 5xx answers, 429/1303 at the slot limit, slow and lost answers, dropped, duplicated and reordered callbacks,
 // and uploads go through the S3 trigger. It counts what a paying user cares about: jobs lost, jobs stuck, provider
-// tasks made twice, notices not sent exactly once, webhook events not delivered exactly once. Loopback only.
+// tasks made twice, jobs told never or twice (a repeat across a kill is counted apart), webhook events not delivered
+// exactly once. Loopback only.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -67,8 +68,17 @@ export interface FaultReport {
   stuck: number;
   /** Jobs for which the provider (simulator) holds more than one task. */
   duplicateProviderTasks: number;
-  /** Finished jobs without exactly one notice. */
-  withoutOneNotice: number;
+  /** Finished jobs with no notice at all. */
+  withoutNotice: number;
+  /**
+   * Finished jobs told more than once with no kill -9 between the copies: a notice sent twice by a running stack.
+   */
+  noticeRepeated: number;
+  /**
+   * Finished jobs told again after a kill -9 that came between publishing the notice and recording it: a notice is
+   * sent at least once, and SNS (standard topics, which e-mail needs) cannot take a repeat back. Printed, not failed.
+   */
+  noticeRepeatedAcrossKill: number;
   /** Finished jobs with a callbackUrl whose webhook event was not delivered (or came as more than one event). */
   withoutOneWebhook: number;
   /** Succeeded jobs whose archived video's SHA-256 (read back from S3) differs from the provider's bytes or the job's record. */
@@ -381,6 +391,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultReport> 
 
   // --- kill -9 and restart while jobs run ------------------------------------------------------------------------
   let kills = 0;
+  const killedAt: number[] = [];
   for (let k = 0; k < options.kills; k += 1) {
     await sleep(options.scenario === 'crash' ? Math.max(1500, options.latencyMs / 2) : 2000 + options.latencyMs / 2);
     if (accepted.size <= 100) {
@@ -392,6 +403,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultReport> 
       log(`  at the kill: ${JSON.stringify(statuses)}`);
     }
     await stack.kill9();
+    killedAt.push(Date.now());
     kills += 1;
     await sleep(300);
     await stack.start();
@@ -432,10 +444,15 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultReport> 
 
   const tasks = new Journal(join(dataDir, 'simulator', 'tasks.jsonl')).read().tasks.map(({ task }) => task);
   const tasksOf = (tag: string) => tasks.filter((task) => (task.prompt ?? '').split(' ').includes(tag));
-  const notices = jsonLines<{ subject?: string }>(outboxFile).map((n) => n.subject?.split(' ')[2] ?? '');
+  const notices = jsonLines<{ subject?: string; publishedAt?: string }>(outboxFile).map((n) => ({
+    jobId: n.subject?.split(' ')[2] ?? '',
+    at: Date.parse(n.publishedAt ?? ''),
+  }));
   const byStatus: Record<string, number> = {};
   const failures: Record<string, number> = {};
-  let withoutOneNotice = 0;
+  let withoutNotice = 0;
+  let noticeRepeated = 0;
+  let noticeRepeatedAcrossKill = 0;
   let withoutOneWebhook = 0;
   let duplicateProviderTasks = 0;
   for (const [jobId, job] of accepted) {
@@ -444,7 +461,14 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultReport> 
     if (!record) continue;
     byStatus[record.status] = (byStatus[record.status] ?? 0) + 1;
     if (record.status !== 'SUCCEEDED') failures[record.error?.code ?? 'NONE'] = (failures[record.error?.code ?? 'NONE'] ?? 0) + 1;
-    if (notices.filter((id) => id === jobId).length !== 1) withoutOneNotice += 1;
+    const told = notices
+      .filter((notice) => notice.jobId === jobId)
+      .map((notice) => notice.at)
+      .sort((a, b) => a - b);
+    if (told.length === 0) withoutNotice += 1;
+    const repeats = told.slice(1).map((at, i) => killedAt.some((kill) => kill > (told[i] ?? 0) && kill < at));
+    if (repeats.includes(false)) noticeRepeated += 1;
+    else if (repeats.length) noticeRepeatedAcrossKill += 1;
     if (job.callback && receiver.events.get(`/hook/${job.tag.slice(1)}`)?.size !== 1) withoutOneWebhook += 1;
   }
   const lastEnd = Math.max(...[...finished.values()].map((job) => Date.parse(job.finishedAt ?? job.updatedAt)));
@@ -457,7 +481,9 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultReport> 
     lost: lostJobs.length,
     stuck: accepted.size - finished.size - lostJobs.length,
     duplicateProviderTasks,
-    withoutOneNotice,
+    withoutNotice,
+    noticeRepeated,
+    noticeRepeatedAcrossKill,
     withoutOneWebhook,
     archiveMismatches,
     kills,
@@ -483,7 +509,9 @@ export function formatReport(report: FaultReport): string[] {
     `  lost:                           ${report.lost}`,
     `  stuck:                          ${report.stuck}`,
     `  duplicate provider tasks:       ${report.duplicateProviderTasks}`,
-    `  jobs without exactly one notice: ${report.withoutOneNotice}`,
+    `  jobs without a notice:          ${report.withoutNotice}`,
+    `  notices sent twice:             ${report.noticeRepeated}`,
+    `  notices sent again after a kill between publishing and recording: ${report.noticeRepeatedAcrossKill}`,
     `  webhooks not exactly one event: ${report.withoutOneWebhook}`,
     `  archives unlike the provider's: ${report.archiveMismatches}`,
     `  refusals seen by the provider:  ${report.refusals}`,
