@@ -378,6 +378,7 @@ describe('Lambda functions', () => {
       'KLINGFLOW_AWAIT_SECONDS',
       'KLINGFLOW_MAX_POLLS',
       'KLINGFLOW_SHARE_SECRET_ARN',
+      'KLINGFLOW_INPUTS_BUCKET',
     ],
     callback: [...common, ...providers, 'KLINGFLOW_CALLBACK_SECRET_ARN'],
     validate: [...common, ...providers, 'KLINGFLOW_INPUTS_BUCKET'],
