@@ -13,6 +13,8 @@
 //   awaitSeconds        seconds AwaitResult waits for a callback before polling  default 60
 //   maxPolls            AwaitResult ⇄ PollStatus rounds before TIMED_OUT          default 120
 //   shareLinkSeconds    how long share links in notices and webhooks work         default 604800 (7 days)
+//   corsOrigins         browser origins allowed to call the API (CORS)           "https://a.example,https://b.example"
+//                       besides the console's own, which the console adds
 import type { Node } from 'constructs';
 import { providerEnvPrefix, RESERVED_PROVIDER_ENV_NAMES } from '../lambdas/aws/env.ts';
 import { DEFAULT_SHARE_LINK_SECONDS } from '../lambdas/domain/share-link.ts';
@@ -32,6 +34,8 @@ export interface KlingflowConfig {
   maxPolls: number;
   /** Seconds a share link works after its job finished. */
   shareLinkSeconds: number;
+  /** Browser origins CORS allows (`https://host[:port]`, or `*`), besides the console's own. */
+  corsOrigins: string[];
 }
 
 /**
@@ -105,7 +109,26 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
     awaitSeconds: readPositiveInteger(context('awaitSeconds'), 'awaitSeconds') ?? CONTEXT_DEFAULTS.awaitSeconds,
     maxPolls: readPositiveInteger(context('maxPolls'), 'maxPolls') ?? CONTEXT_DEFAULTS.maxPolls,
     shareLinkSeconds: readPositiveInteger(context('shareLinkSeconds'), 'shareLinkSeconds') ?? DEFAULT_SHARE_LINK_SECONDS,
+    corsOrigins: readOrigins(context('corsOrigins')),
   };
+}
+
+/** `corsOrigins`: each an origin as a browser sends it (scheme, host, optional port; no path), or `*`. */
+function readOrigins(value: unknown): string[] {
+  const origins = readList(value, 'corsOrigins') ?? [];
+  for (const origin of origins) {
+    if (origin === '*') continue;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new Error(`Context corsOrigins: "${origin}" is not an origin (scheme://host[:port], no path or trailing slash), nor *`);
+    }
+  }
+  return origins;
 }
 
 /** `{ <provider id>: { <NAME>: value } }`; values may be strings, numbers or booleans (all become strings). */

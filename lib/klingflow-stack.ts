@@ -42,6 +42,7 @@ export class KlingflowStack extends Stack {
     this.api = new KlingflowHttpApi(this, 'Api', {
       handlers: { api: this.functions.byName.api, callback: this.functions.byName.callback },
       auth: config.auth,
+      corsOrigins: config.corsOrigins,
     });
     new HandlerAccess(this, 'HandlerAccess', {
       config,
