@@ -129,6 +129,11 @@ export class KlingflowHttpApi extends Construct {
     }
   }
 
+  /** The browser origins CORS allows, as they are at synthesis (the inputs bucket's upload CORS follows them). */
+  get allowedOrigins(): readonly string[] {
+    return this.corsOrigins;
+  }
+
   /** Lets a browser origin (`https://host[:port]`, e.g. the console's CloudFront domain) call the API. */
   allowOrigin(origin: string): void {
     if (!this.corsOrigins.includes(origin)) this.corsOrigins.push(origin);

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { deploymentSecretEnv, ENV, PROVIDER_ENV_NAMES, providerEnv } from '../lambdas/aws/env.ts';
+import { UPLOAD_CORS } from '../lambdas/http/cors.ts';
 import { PROVIDER_IDS } from '../lambdas/providers/ids.ts';
 import { HANDLERS, type HandlerName } from '../lambdas/workflow/contract.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
@@ -90,6 +91,39 @@ function simulatedProviderKeys(dataDir: string, id: string) {
 }
 
 export const STACK_FILE = 'stack.json';
+
+/**
+ * The inputs bucket's CORS, as the deployment sets it: browsers at the API's allowed origins may PUT upload tickets'
+ * images (lambdas/http/cors.ts, UPLOAD_CORS). s3rver answers preflights from the bucket's CORS configuration.
+ */
+async function allowUploadsFrom(endpoint: string, bucket: string, origins: readonly string[]): Promise<void> {
+  const { PutBucketCorsCommand, S3Client } = await import('@aws-sdk/client-s3');
+  const client = new S3Client({
+    region: 'us-east-1',
+    endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+  try {
+    await client.send(
+      new PutBucketCorsCommand({
+        Bucket: bucket,
+        CORSConfiguration: {
+          CORSRules: [
+            {
+              AllowedMethods: [...UPLOAD_CORS.allowedMethods],
+              AllowedOrigins: [...origins],
+              AllowedHeaders: [...UPLOAD_CORS.allowedHeaders],
+              MaxAgeSeconds: UPLOAD_CORS.maxAgeSeconds,
+            },
+          ],
+        },
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
+}
 
 /** The stack serving `dataDir` right now, if its process is alive (two stacks on one folder would corrupt it). */
 export function runningStack(
@@ -230,6 +264,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       corsOrigins: () => [...ownOrigins, ...settings.KLINGFLOW_CORS_ORIGINS],
     });
     ownOrigins = [front.url, `http://localhost:${front.port}`];
+    await allowUploadsFrom(s3.endpoint, LOCAL_NAMES.inputsBucket, [...ownOrigins, ...settings.KLINGFLOW_CORS_ORIGINS]);
     stops.push(front.close);
     process.env[ENV.publicUrl] = front.url;
 

@@ -14,6 +14,12 @@ export const CORS_POLICY = {
   maxAgeSeconds: 3600,
 } as const;
 
+/**
+ * CORS of the inputs bucket, for the presigned PUT of an upload ticket (`POST /v1/uploads`) sent from a browser (the
+ * console): the same origins as the API, PUT with the signed content type only.
+ */
+export const UPLOAD_CORS = { allowedMethods: ['PUT'], allowedHeaders: ['content-type'], maxAgeSeconds: 3600 } as const;
+
 /** Whether `origin` (as a browser sends it: scheme, host and port) may call the API; `*` in the list allows any. */
 export const originAllowed = (origin: string, allowed: readonly string[]): boolean => allowed.includes('*') || allowed.includes(origin);
 

@@ -556,6 +556,26 @@ describe('CORS', () => {
     });
   });
 
+  it('lets the same origins PUT upload tickets to the inputs bucket, and none without origins', () => {
+    const inputsCors = (t: CfnTemplate) =>
+      resourcesOfType(t, 'AWS::S3::Bucket')
+        .map(([, bucket]) => bucket.Properties?.CorsConfiguration)
+        .filter(Boolean);
+    expect(inputsCors(template)).toEqual([]);
+    expect(inputsCors(variant)).toEqual([
+      {
+        CorsRules: [
+          {
+            AllowedMethods: ['PUT'],
+            AllowedOrigins: ['https://console.example.com', 'http://localhost:5173'],
+            AllowedHeaders: ['content-type'],
+            MaxAge: 3600,
+          },
+        ],
+      },
+    ]);
+  });
+
   it('takes the origins the console adds after the API was made', () => {
     const { app, stack } = createKlingflowApp({ outdir: mkdtempSync(join(tmpdir(), 'klingflow-cors-')) });
     stack.api.allowOrigin('https://d111111abcdef8.cloudfront.net');

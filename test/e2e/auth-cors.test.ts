@@ -145,6 +145,22 @@ describe('CORS', () => {
     expect(get.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('lets an allowed origin PUT an upload ticket’s image straight to the inputs bucket (the console’s drag and drop)', async () => {
+    const s3Preflight = (origin: string) =>
+      fetch(`${stack.s3Endpoint}/${stack.inputsBucket}/uploads/up_x/cat.png`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+      });
+    const allowed = await s3Preflight(CONSOLE);
+    expect(allowed.status).toBe(200);
+    // s3rver answers an allowed preflight with `*` where S3 names the origin (docs/architecture.md, s3rver quirks).
+    expect(allowed.headers.get('access-control-allow-origin')).toMatch(/^(\*|https:\/\/console\.example\.com)$/);
+    expect(allowed.headers.get('access-control-allow-methods')).toContain('PUT');
+    const refused = await s3Preflight('https://evil.example.com');
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('marks real answers to an allowed origin, errors included, and exposes location', async () => {
     const ok = await fetch(`${stack.url}/v1/openapi.json`, { headers: { origin: CONSOLE } });
     expect(ok.headers.get('access-control-allow-origin')).toBe(CONSOLE);

@@ -59,7 +59,8 @@ export async function expectDocumented(
   answer: { status: number; headers: Headers | Record<string, string | null>; text: string },
 ): Promise<void> {
   const { document, ajv, validators } = await contractOf(baseUrl);
-  const route = routeOf(request.method, request.path);
+  // The path as it went out: fetch resolves dot segments (`/v1/callbacks/../x` is `/v1/x`).
+  const route = routeOf(request.method, new URL(`${baseUrl}${request.path}`).pathname);
   const where = `${request.method} ${request.path.slice(0, 120)} → ${answer.status}`;
   let ref: string;
   if (!route) {
