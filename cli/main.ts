@@ -244,9 +244,13 @@ export async function main(argv: string[], say: Say = (l) => process.stdout.writ
       new Option('--status <status>', 'only jobs in this status').choices(['QUEUED', 'SUBMITTED', 'PROCESSING', 'ARCHIVING', ...TERMINAL]),
     )
     .option('--provider <id>', "only this provider's jobs")
+    .option('--since <date>', 'only jobs created on or after this day (YYYY-MM-DD, UTC)')
     .option('--limit <n>', 'at most this many jobs', number, 20)
     .option('--json', 'print {items, nextCursor} as JSON')
-    .action(async (opts: { status?: string; provider?: string; limit: number; json?: boolean }, command: Command) => {
+    .action(async (opts: { status?: string; provider?: string; since?: string; limit: number; json?: boolean }, command: Command) => {
+      if (opts.since !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(opts.since) || Number.isNaN(Date.parse(opts.since)))) {
+        throw new UsageError(`--since ${opts.since}: expected a day as YYYY-MM-DD`);
+      }
       await withTarget(command, async (target) => {
         const items: JobView[] = [];
         let cursor: string | undefined;
@@ -257,8 +261,10 @@ export async function main(argv: string[], say: Say = (l) => process.stdout.writ
             limit: Math.min(100, opts.limit - items.length),
             cursor,
           });
-          items.push(...page.items);
-          cursor = page.nextCursor ?? undefined;
+          // Newest first: the first job older than --since ends the listing.
+          const recent = opts.since ? page.items.filter((job) => job.createdAt.slice(0, 10) >= (opts.since ?? '')) : page.items;
+          items.push(...recent);
+          cursor = recent.length < page.items.length ? undefined : (page.nextCursor ?? undefined);
         } while (cursor && items.length < opts.limit);
         if (opts.json) printJson({ items, nextCursor: cursor ?? null });
         else if (items.length) for (const line of jobsTable(items)) say(line);

@@ -163,6 +163,27 @@ describe('POST /v1/uploads', () => {
   });
 });
 
+describe('POST /v1/uploads with what no client should send', () => {
+  const raw = async (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+    client.request('POST', '/v1/uploads', body, headers);
+
+  it('answers a 4xx naming the field, never a 5xx, and writes nothing', async () => {
+    const before = await countJobs();
+    expect((await raw('{"fileName":"a.png"}', { 'content-type': 'text/plain' })).body.error.details[0].path).toBe('content-type');
+    expect((await raw('{"fileName":')).body.error.details[0].path).toBe('body');
+    expect((await raw('')).status).toBe(400);
+    const surrogate = await raw('{"fileName":"a\\ud800.png","contentType":"image/png","bytes":1}');
+    expect(surrogate.status).toBe(422);
+    expect(surrogate.body.error.details[0].path).toBe('fileName');
+    const deep = await raw(
+      `{"fileName":"a.png","contentType":"image/png","bytes":1,"options":{"metadata":${'['.repeat(20)}${']'.repeat(20)}}}`,
+    );
+    expect(deep.status).toBe(422);
+    expect((await raw('[]')).status).toBe(422);
+    expect(await countJobs()).toBe(before);
+  });
+});
+
 async function waitUntilExists(jobId: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
     if ((await client.request('GET', `/v1/jobs/${jobId}`)).status === 200) return;

@@ -334,6 +334,12 @@ describe('klingflow commands', () => {
     const listed = JSON.parse(lines.join('\n')) as { items: { jobId: string; status: string }[] };
     expect(listed.items.every((job) => job.status === 'SUCCEEDED')).toBe(true);
     expect(listed.items.map((job) => job.jobId)).toContain(jobId);
+    lines.length = 0;
+    expect(await main(['jobs', '--since', '2999-01-01', ...at()], say)).toBe(0);
+    expect(lines).toEqual(['no jobs']);
+    lines.length = 0;
+    expect(await main(['jobs', '--since', new Date().toISOString().slice(0, 10), '--json', ...at()], say)).toBe(0);
+    expect((JSON.parse(lines.join('\n')) as { items: { jobId: string }[] }).items.map((job) => job.jobId)).toContain(jobId);
   });
 
   it('cancel ends a running job; download saves a finished one, checked against its sha256', async () => {
