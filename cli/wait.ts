@@ -10,7 +10,9 @@ const POLL_SECONDS = 1;
 
 /**
  * Waits until every job is finished, printing a progress line whenever one changes (rewritten in place on a
- * terminal). A job that does not exist yet (an upload's, before S3 has told the trigger) is waited for too.
+ * terminal, with the clock). A job that does not exist yet (an upload's, before S3 has told the trigger) is waited
+ * for too. `typical`: seconds jobs of a `provider/model` usually take ({@link typicalSeconds}), for the estimate.
+ * Answers the finished jobs in the order of `jobIds`; throws what the API throws, but a 404.
  */
 export async function waitForJobs(
   api: KlingflowApi,

@@ -178,6 +178,10 @@ export interface FrontDoorOptions {
   corsOrigins: () => readonly string[];
 }
 
+/**
+ * Serves the route table on 127.0.0.1:`options.port` (0: any free port), handing each request to its handler through
+ * `host` as an API Gateway HTTP API v2 event. Rejects (EADDRINUSE...) when it cannot listen.
+ */
 export async function startFrontDoor(host: LambdaHost, options: FrontDoorOptions): Promise<FrontDoor> {
   const { auth } = options;
   const server: Server = createServer((req, res) => {
