@@ -26,7 +26,9 @@ process.stdout.write(
     ...(stack.redriven.length ? [`  resumed ${stack.redriven.length} unfinished job(s)`] : []),
     '',
     '  Generate a video:  npx klingflow generate "a red fox running through snow" --out fox.mp4',
-    `  Or over HTTP:      curl -H "Authorization: Bearer ${stack.token}" -H "content-type: application/json" \\`,
+    stack.auth === 'sigv4'
+      ? `  Or over HTTP:      curl --aws-sigv4 "aws:amz:${LOCAL_SIGV4_REGION}:execute-api" --user "${LOCAL_SIGV4_CREDENTIALS.accessKeyId}:${LOCAL_SIGV4_CREDENTIALS.secretAccessKey}" -H "content-type: application/json" \\`
+      : `  Or over HTTP:      curl -H "Authorization: Bearer ${stack.token}" -H "content-type: application/json" \\`,
     `                       -d '{"prompt":"a red fox running through snow"}' ${stack.url}/v1/jobs`,
     '',
   ].join('\n'),

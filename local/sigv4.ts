@@ -138,8 +138,15 @@ export async function sigV4Problem(
   const names = signedHeaders.split(';');
   if (!names.includes('host')) return 'the host header must be signed';
   const headers = Object.fromEntries(names.map((name) => [name, request.headers[name] ?? '']));
-  const signer = new SignatureV4({ credentials: expected.credentials, region: expected.region, service: EXECUTE_API, sha256: Sha256 });
-  // Signed exactly as the client did: the headers it named, at the time it named.
+  // Signed exactly as the client did: the headers it named (and no x-amz-content-sha256 of the signer's own, which
+  // a client such as curl does not send), at the time it named.
+  const signer = new SignatureV4({
+    credentials: expected.credentials,
+    region: expected.region,
+    service: EXECUTE_API,
+    sha256: Sha256,
+    applyChecksum: false,
+  });
   const resigned = (await signer.sign(toHttpRequest(request, headers) as never, { signingDate })) as unknown as {
     headers: Record<string, string>;
   };
