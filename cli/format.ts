@@ -25,21 +25,11 @@ export function costOf(job: JobView): string {
 }
 
 /**
- * Fields a job may carry about waiting for its turn (a provider slot), read where present: the position in the
- * queue and when it started waiting. Not every deployment has them.
- */
-interface QueueFacts {
-  queuePosition?: number;
-  waitingSince?: string;
-  slotWaitSeconds?: number;
-}
-
-/**
  * A job's progress on one line: `job_…  PROCESSING 40%  12 s  ~18 s left  retries 1  queue #3`. The estimate of
  * the time left comes from the progress the provider reports where there is one, else from `typicalSeconds` (how
  * long recent jobs of the same provider and model took), and is left out for a finished job or when neither is
- * known. `retries`: submissions beyond the first (`attempts` − 1). The queue position and slot wait are shown where
- * the job has them.
+ * known. `retries`: submissions beyond the first (`attempts` − 1). While the job waits for a provider slot
+ * (admission control) its place in the queue is shown, 1 being next; the time waited is the elapsed time so far.
  */
 export function progressLine(job: JobView, now = Date.now(), typicalSeconds?: number): string {
   const pct = job.progress !== undefined ? ` ${Math.round(job.progress)}%` : '';
@@ -55,10 +45,7 @@ export function progressLine(job: JobView, now = Date.now(), typicalSeconds?: nu
     if (left !== undefined) parts.push(left > 0 ? `~${Math.round(left)} s left` : 'any moment now');
   }
   if (job.attempts > 1) parts.push(`retries ${job.attempts - 1}`);
-  const queue = job as JobView & QueueFacts;
-  if (queue.queuePosition !== undefined) parts.push(`queue #${queue.queuePosition}`);
-  if (queue.slotWaitSeconds !== undefined) parts.push(`slot wait ${Math.round(queue.slotWaitSeconds)} s`);
-  else if (queue.waitingSince) parts.push(`slot wait ${Math.max(0, Math.round((now - Date.parse(queue.waitingSince)) / 1000))} s`);
+  if (job.queuePosition !== undefined) parts.push(`waiting for a slot: queue #${job.queuePosition}`);
   return parts.join('  ');
 }
 

@@ -33,7 +33,7 @@ export async function waitForJobs(
       if (!job) continue;
       const line = progressLine(job, Date.now(), typical.get(`${job.provider}/${job.model}`));
       // A line is printed again when something other than the clock changed (a terminal rewrites it in place).
-      const facts = line.replace(/ {2}(\d+ s|~\d+ s left|any moment now|slot wait \d+ s)(?= {2}|$)/g, '');
+      const facts = line.replace(/ {2}(\d+ s|~\d+ s left|any moment now)(?= {2}|$)/g, '');
       if (!quiet && (tty || last.get(jobId) !== facts)) {
         if (tty) process.stdout.write(`\r\x1b[2K${line}${TERMINAL.has(job.status) ? '\n' : ''}`);
         else say(line);

@@ -12,11 +12,18 @@
 //   defaultProvider     provider of a job that names none                        default "kling"
 //   awaitSeconds        seconds AwaitResult waits for a callback before polling  default 60
 //   maxPolls            AwaitResult ⇄ PollStatus rounds before TIMED_OUT          default 120
+//   maxConcurrency      admission control: tasks each provider account runs at once, per provider id
+//                       {"kling": 3} or {"kling": "kling-free"} or {"fal": "4,kling-o3=2"}; default none (no limit)
+//   slotWaitSeconds     seconds a queued job waits to be woken before it checks again  default 60
+//   slotLeaseSeconds    seconds a slot's lease lasts between renewals                   default 900
+//   maxQueueSeconds     seconds a job may wait for a slot before QUEUE_TIMEOUT          default 21600 (6 h)
 //   shareLinkSeconds    how long share links in notices and webhooks work         default 604800 (7 days)
 //   corsOrigins         browser origins allowed to call the API (CORS)           "https://a.example,https://b.example"
 //                       besides the console's own, which the console adds
+//   reconcileMinutes    minutes between runs of the scheduled reconciler          default 10
 import type { Node } from 'constructs';
 import { providerEnvPrefix, RESERVED_PROVIDER_ENV_NAMES } from '../lambdas/aws/env.ts';
+import { parseConcurrencySetting } from '../lambdas/domain/admission.ts';
 import { DEFAULT_SHARE_LINK_SECONDS } from '../lambdas/domain/share-link.ts';
 
 export type ApiAuth = { kind: 'iam' } | { kind: 'jwt'; issuer: string; audience: string[] };
@@ -32,10 +39,17 @@ export interface KlingflowConfig {
   defaultProvider: string;
   awaitSeconds: number;
   maxPolls: number;
+  /** Admission control: each limited provider's setting, as `KLINGFLOW_<ID>_MAX_CONCURRENCY` takes it. */
+  maxConcurrency: Record<string, string>;
+  slotWaitSeconds: number;
+  slotLeaseSeconds: number;
+  maxQueueSeconds: number;
   /** Seconds a share link works after its job finished. */
   shareLinkSeconds: number;
   /** Browser origins CORS allows (`https://host[:port]`, or `*`), besides the console's own. */
   corsOrigins: string[];
+  /** Minutes between runs of the scheduled reconciler (re-drives jobs whose execution ended or vanished). */
+  reconcileMinutes: number;
 }
 
 /**
@@ -58,6 +72,10 @@ export const CONTEXT_DEFAULTS = {
   defaultProvider: 'kling',
   awaitSeconds: 60,
   maxPolls: 120,
+  slotWaitSeconds: 60,
+  slotLeaseSeconds: 900,
+  maxQueueSeconds: 21_600,
+  reconcileMinutes: 10,
 } as const;
 
 const PROVIDER_ID = /^[a-z0-9][a-z0-9-]*$/;
@@ -108,9 +126,35 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
     defaultProvider,
     awaitSeconds: readPositiveInteger(context('awaitSeconds'), 'awaitSeconds') ?? CONTEXT_DEFAULTS.awaitSeconds,
     maxPolls: readPositiveInteger(context('maxPolls'), 'maxPolls') ?? CONTEXT_DEFAULTS.maxPolls,
+    maxConcurrency: readMaxConcurrency(context('maxConcurrency'), enabledProviders),
+    slotWaitSeconds: readPositiveInteger(context('slotWaitSeconds'), 'slotWaitSeconds') ?? CONTEXT_DEFAULTS.slotWaitSeconds,
+    slotLeaseSeconds: readPositiveInteger(context('slotLeaseSeconds'), 'slotLeaseSeconds') ?? CONTEXT_DEFAULTS.slotLeaseSeconds,
+    maxQueueSeconds: readPositiveInteger(context('maxQueueSeconds'), 'maxQueueSeconds') ?? CONTEXT_DEFAULTS.maxQueueSeconds,
     shareLinkSeconds: readPositiveInteger(context('shareLinkSeconds'), 'shareLinkSeconds') ?? DEFAULT_SHARE_LINK_SECONDS,
     corsOrigins: readOrigins(context('corsOrigins')),
+    reconcileMinutes: readPositiveInteger(context('reconcileMinutes'), 'reconcileMinutes') ?? CONTEXT_DEFAULTS.reconcileMinutes,
   };
+}
+
+/**
+ * `{ <provider id>: <count> | "<setting>" }`: each value is checked as `KLINGFLOW_<ID>_MAX_CONCURRENCY` would be
+ * (lambdas/domain/admission.ts, parseConcurrencySetting) and kept as that string.
+ */
+function readMaxConcurrency(value: unknown, enabledProviders: readonly string[]): Record<string, string> {
+  const given = readObject(value, 'maxConcurrency') ?? {};
+  const settings: Record<string, string> = {};
+  for (const [providerId, setting] of Object.entries(given)) {
+    const at = `Context maxConcurrency.${providerId}`;
+    if (!enabledProviders.includes(providerId))
+      throw new Error(`${at}: "${providerId}" is not in enabledProviders (${enabledProviders.join(', ')})`);
+    if (typeof setting !== 'string' && typeof setting !== 'number') {
+      throw new Error(`${at}: expected a number or a string such as "kling-free" or "4,kling-v3=2", got ${JSON.stringify(setting)}`);
+    }
+    const text = String(setting);
+    parseConcurrencySetting(text, at);
+    settings[providerId] = text;
+  }
+  return settings;
 }
 
 /** `corsOrigins`: each an origin as a browser sends it (scheme, host, optional port; no path), or `*`. */

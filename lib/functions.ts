@@ -32,6 +32,9 @@ export const HANDLER_SIZING: Readonly<Record<HandlerName, HandlerSizing>> = {
   api: { memorySize: 512, timeout: Duration.seconds(30), description: 'HTTP API: create, read, list and cancel jobs' },
   callback: { ...STEP, description: 'Provider callbacks: verify, record the result, resume the workflow' },
   validate: { ...STEP, description: 'Workflow Validate: check the request against the provider' },
+  admit: { ...STEP, description: "Workflow Admit: take a slot of the provider's pool, or queue for one" },
+  'await-slot': { ...STEP, description: 'Workflow AwaitSlot: wait to be handed a slot (task token on the queue entry)' },
+  'release-slot': { ...STEP, description: 'Workflow ReleaseSlot: hand the slot to the next waiting job and wake it' },
   submit: { ...STEP, description: 'Workflow Submit: send the job to the provider' },
   'await-result': { ...STEP, description: 'Workflow AwaitResult: store the task token, resume at once if a result is in' },
   'poll-status': { ...STEP, description: 'Workflow PollStatus: ask the provider for the task status' },
@@ -41,6 +44,12 @@ export const HANDLER_SIZING: Readonly<Record<HandlerName, HandlerSizing>> = {
   'mark-failed': { ...STEP, description: 'Workflow MarkFailed: mark the job FAILED, CANCELLED or TIMED_OUT' },
   notify: { ...STEP, description: 'Workflow Notify and NotifyFailure: the SNS notice' },
   webhook: { ...STEP, description: 'Workflow SendWebhook: the signed job webhook (Standard Webhooks)' },
+  // Scans every job; starts executions again, sends missing notices, frees leaked slots. Scheduled.
+  reconcile: {
+    memorySize: 512,
+    timeout: Duration.minutes(5),
+    description: 'Reconciler: re-drive stuck jobs, send missing notices and webhooks, free leaked slots',
+  },
   // Reads the upload's metadata and manifest, creates the job and starts its execution.
   's3-upload': { memorySize: 256, timeout: Duration.seconds(60), description: 'S3 uploads: an image under uploads/ starts a job' },
 };

@@ -3,6 +3,7 @@
 // handler uses). Statements that name the state machine go into a separate policy per function: the state
 // machine names the workflow functions, and a function waits for its role's default policy, so keeping them in
 // the default policy would make await-result's role and the state machine depend on each other.
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { UPLOAD_PREFIX } from '../lambdas/domain/uploads.ts';
@@ -13,6 +14,7 @@ import { deploymentSecretEnv, ENV, PROVIDER_ENV_NAMES, providerEnv as providerEn
 import type { KlingflowConfig } from './config.ts';
 import type { HandlerFunctions } from './functions.ts';
 import type { Notifications } from './notifications.ts';
+import type { Operations } from './operations.ts';
 import type { DeploymentSecrets, ProviderSecrets } from './secrets.ts';
 import type { Storage } from './storage.ts';
 import type { Workflow } from './workflow.ts';
@@ -36,6 +38,7 @@ export interface HandlerAccessProps {
   deploymentSecrets: DeploymentSecrets;
   workflow: Workflow;
   api: KlingflowHttpApi;
+  operations: Operations;
 }
 
 interface Access {
@@ -48,7 +51,7 @@ interface Access {
 export class HandlerAccess extends Construct {
   constructor(scope: Construct, id: string, props: HandlerAccessProps) {
     super(scope, id);
-    const { config, storage, notifications, secrets, deploymentSecrets, workflow, api } = props;
+    const { config, storage, notifications, secrets, deploymentSecrets, workflow, api, operations } = props;
     const stateMachine = workflow.stateMachine;
 
     const allow = (sid: string, actions: string[], resources: string[]) =>
@@ -73,6 +76,23 @@ export class HandlerAccess extends Construct {
       conditions: { StringLike: { 's3:prefix': [`${UPLOAD_PREFIX}*`] } },
     });
     const startExecutions = allow('StartJobExecutions', ['states:StartExecution'], [stateMachine.stateMachineArn]);
+    // Admission control: slots and queue entries, read with consistent queries and written conditionally.
+    const useSlots = allow(
+      'UseProviderSlots',
+      ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      [storage.admissionTable.tableArn],
+    );
+    // The executions of the job state machine (any name: `<jobId>`, `<jobId>-r<n>`, `<jobId>-n<n>`).
+    const executionsArn = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${stateMachine.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const deadLetters = (name: 's3-upload' | 'reconcile') =>
+      allow('SendToOwnDeadLetterQueue', ['sqs:SendMessage'], [operations.deadLetterQueues[name].queueArn]);
+    // The job that frees a slot wakes the wait (AwaitSlot) of the job it hands it to.
+    const wakeWaitingJobs = allow('WakeWaitingJobs', ['states:SendTaskSuccess'], [stateMachine.stateMachineArn]);
 
     const providerBaseUrls: Record<string, string> = {};
     const providerEnv: Record<string, string> = {
@@ -98,8 +118,19 @@ export class HandlerAccess extends Construct {
       [ENV.stateMachineArn]: stateMachine.stateMachineArn,
       [ENV.awaitSeconds]: String(config.awaitSeconds),
       [ENV.maxPolls]: String(config.maxPolls),
+      [ENV.slotWaitSeconds]: String(config.slotWaitSeconds),
     };
     const inputsEnv = { [ENV.inputsBucket]: storage.inputsBucket.bucketName };
+    // What admission control reads: the table, the queue's timings and each limited provider's setting.
+    const admissionEnv: Record<string, string> = {
+      [ENV.admissionTable]: storage.admissionTable.tableName,
+      [ENV.slotWaitSeconds]: String(config.slotWaitSeconds),
+      [ENV.slotLeaseSeconds]: String(config.slotLeaseSeconds),
+      [ENV.maxQueueSeconds]: String(config.maxQueueSeconds),
+    };
+    for (const [providerId, setting] of Object.entries(config.maxConcurrency)) {
+      admissionEnv[providerEnvName(providerId, PROVIDER_ENV_NAMES.maxConcurrency)] = setting;
+    }
 
     const access: Record<HandlerName, Access> = {
       api: {
@@ -146,9 +177,20 @@ export class HandlerAccess extends Construct {
         },
         statements: [readAndUpdateJob, readProviderSecrets, readUploads, readCallbackSecret],
       },
+      admit: { env: admissionEnv, statements: [readAndUpdateJob, useSlots], stateMachineStatements: [wakeWaitingJobs] },
+      // SendTaskFailure: a job that ended (cancelled) while it was about to wait has its own wait failed.
+      'await-slot': {
+        env: admissionEnv,
+        statements: [readAndUpdateJob, useSlots],
+        stateMachineStatements: [
+          allow('ResumeWaits', ['states:SendTaskSuccess', 'states:SendTaskFailure'], [stateMachine.stateMachineArn]),
+        ],
+      },
+      'release-slot': { env: admissionEnv, statements: [readAndUpdateJob, useSlots], stateMachineStatements: [wakeWaitingJobs] },
       'await-result': {
-        env: {},
-        statements: [readAndUpdateJob],
+        // Renews the lease of the job's slot every round.
+        env: admissionEnv,
+        statements: [readAndUpdateJob, useSlots],
         // SendTaskFailure: the job ended (e.g. cancelled) while the workflow was about to wait (jobs/task-token.ts failWait).
         stateMachineStatements: [
           allow('ResumeWorkflow', ['states:SendTaskSuccess', 'states:SendTaskFailure'], [stateMachine.stateMachineArn]),
@@ -204,8 +246,25 @@ export class HandlerAccess extends Construct {
           allow('CreateUploadJobs', ['dynamodb:GetItem', 'dynamodb:PutItem'], [tableArn]),
           readUploads,
           listUploads,
+          // Events that failed every attempt land in its dead-letter queue (lib/operations.ts), which raises an alarm.
+          deadLetters('s3-upload'),
         ],
         stateMachineStatements: [startExecutions],
+      },
+      // Scans the base table, re-drives and ends jobs (conditional writes), sends missing notices through executions,
+      // frees leaked slots and wakes the jobs they go to.
+      reconcile: {
+        env: { ...admissionEnv, ...jobCreationEnv },
+        statements: [
+          allow('ReconcileJobs', ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], [tableArn]),
+          useSlots,
+          deadLetters('reconcile'),
+        ],
+        stateMachineStatements: [
+          startExecutions,
+          wakeWaitingJobs,
+          allow('SeeJobExecutions', ['states:DescribeExecution'], [executionsArn]),
+        ],
       },
     };
 

@@ -11,6 +11,7 @@ import { HandlerFunctions } from './functions.ts';
 import { HandlerAccess } from './handler-access.ts';
 import { acknowledgeNagFindings } from './nag.ts';
 import { Notifications } from './notifications.ts';
+import { Operations } from './operations.ts';
 import { DeploymentSecrets, ProviderSecrets } from './secrets.ts';
 import { Storage } from './storage.ts';
 import { Workflow } from './workflow.ts';
@@ -28,6 +29,7 @@ export class KlingflowStack extends Stack {
   readonly functions: HandlerFunctions;
   readonly workflow: Workflow;
   readonly api: KlingflowHttpApi;
+  readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: KlingflowStackProps) {
     super(scope, id, props);
@@ -62,6 +64,11 @@ export class KlingflowStack extends Stack {
             }
           : undefined,
     });
+    this.operations = new Operations(this, 'Operations', {
+      functions: { 's3-upload': this.functions.byName['s3-upload'], reconcile: this.functions.byName.reconcile },
+      reconcileMinutes: config.reconcileMinutes,
+      emails: config.notificationEmails,
+    });
     new HandlerAccess(this, 'HandlerAccess', {
       config,
       functions: this.functions,
@@ -71,6 +78,7 @@ export class KlingflowStack extends Stack {
       deploymentSecrets: this.deploymentSecrets,
       workflow: this.workflow,
       api: this.api,
+      operations: this.operations,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the klingflow HTTP API' });
@@ -86,6 +94,10 @@ export class KlingflowStack extends Stack {
       description: 'Job webhooks are signed with this secret (Standard Webhooks); receivers verify with whsec_<its value>',
     });
     new CfnOutput(this, 'NoticesTopicArn', { value: this.notifications.noticesTopic.topicArn });
+    new CfnOutput(this, 'AlarmsTopicArn', {
+      value: this.operations.alarmsTopic.topicArn,
+      description: 'Alarms (an event in a dead-letter queue) are published here; notificationEmails are subscribed',
+    });
     for (const [providerId, secret] of this.secrets.byProvider) {
       new CfnOutput(this, `ProviderSecretArn-${providerId}`, {
         value: secret.secretArn,

@@ -115,8 +115,18 @@ export function acknowledgeNagFindings(stack: KlingflowStack): void {
     'Step Functions logging to CloudWatch Logs (logs:*LogDelivery, PutResourcePolicy, Describe*) and X-Ray ' +
       'tracing require Resource "*"; these actions support no resource-level permissions.',
   );
+  // The reconciler looks up the executions of jobs it may re-drive; their names are job ids, made at run time.
+  const reconcilerStateMachineAccess = stack.node.findChild('HandlerAccess').node.findChild('ReconcileStateMachineAccess');
+  acknowledge(
+    reconcilerStateMachineAccess,
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${logicalIdOf(workflow.stateMachine)}.Name>:*]`,
+    'The reconciler describes the executions of the klingflow state machine only (states:DescribeExecution): they are ' +
+      'named after job ids created at run time (<jobId>, <jobId>-r<n>, <jobId>-n<n>), so the execution name is a wildcard.',
+  );
+
   for (const name of HANDLERS) {
-    if (name === 'api' || name === 'callback' || name === 's3-upload') continue; // not invoked by the workflow
+    // not invoked by the workflow
+    if (name === 'api' || name === 'callback' || name === 's3-upload' || name === 'reconcile') continue;
     acknowledge(
       stateMachinePolicy,
       `AwsSolutions-IAM5[Resource::<${logicalIdOf(functions.byName[name])}.Arn>:*]`,

@@ -28,8 +28,19 @@ export const OUTPUTS_KEY_PREFIX = 'jobs/';
  */
 export const BUCKET_NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';
 
+/**
+ * Metadata key naming what a DynamoDB table is for (`jobs` or `admission`), read by the local stack, which creates
+ * the same tables on its emulator from the synthesized template.
+ */
+export const TABLE_ROLE_METADATA_KEY = 'klingflow:table';
+
 export class Storage extends Construct {
   readonly jobsTable: dynamodb.TableV2;
+  /**
+   * Admission control: one partition per pool of provider slots (`pool`), one item per slot and per waiting job
+   * (`entry`: `slot#NNN` or `wait#<createdAt>#<jobId>`). Read with consistent queries of the base table.
+   */
+  readonly admissionTable: dynamodb.TableV2;
   readonly outputsBucket: s3.Bucket;
   readonly inputsBucket: s3.Bucket;
   readonly accessLogsBucket: s3.Bucket;
@@ -61,6 +72,18 @@ export class Storage extends Construct {
         },
       ],
     });
+
+    (this.jobsTable.node.defaultChild as dynamodb.CfnGlobalTable).addMetadata(TABLE_ROLE_METADATA_KEY, 'jobs');
+
+    this.admissionTable = new dynamodb.TableV2(this, 'Admission', {
+      partitionKey: { name: 'pool', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'entry', type: dynamodb.AttributeType.STRING },
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Holds only leases and queue entries, which every job re-creates: nothing to keep when the stack goes.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    (this.admissionTable.node.defaultChild as dynamodb.CfnGlobalTable).addMetadata(TABLE_ROLE_METADATA_KEY, 'admission');
 
     // Server access logs need SSE-S3 (log delivery cannot use a KMS key) and a bucket policy for the logging service.
     this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {

@@ -29,10 +29,16 @@ export const EXECUTION_TIMEOUT = Duration.hours(26);
 const TASK_TIMEOUT_MARGIN = Duration.seconds(10);
 
 /**
- * Redelivery of a webhook the receiver did not take (WebhookDeliveryFailed): after 1, 2 and 4 s, so one delivery
- * plus three retries; no wait longer than 30 s.
+ * Redelivery of a webhook the receiver did not take (WebhookDeliveryFailed): within 1, 2 and 4 s (full jitter), so one
+ * delivery plus three retries; no wait longer than 30 s.
  */
-export const WEBHOOK_RETRY = { interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 3, maxDelay: Duration.seconds(30) };
+export const WEBHOOK_RETRY = {
+  interval: Duration.seconds(1),
+  backoffRate: 2,
+  maxAttempts: 3,
+  maxDelay: Duration.seconds(30),
+  jitterStrategy: sfn.JitterType.FULL,
+};
 
 const jobRef = () => sfn.TaskInput.fromObject({ jobId: sfn.JsonPath.stringAt('$.jobId') });
 
@@ -69,7 +75,13 @@ export class Workflow extends Construct {
         jitterStrategy: sfn.JitterType.FULL,
       });
     const retryTransientProvider = (task: tasks.LambdaInvoke, errors: readonly string[] = RETRYABLE_ERROR_NAMES.transient) =>
-      task.addRetry({ errors: [...errors], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 5 });
+      task.addRetry({
+        errors: [...errors],
+        interval: Duration.seconds(2),
+        backoffRate: 2,
+        maxAttempts: 5,
+        jitterStrategy: sfn.JitterType.FULL,
+      });
 
     /**
      * SendWebhook → next, or after the last failed attempt WebhookGaveUp (records that on the job) → next. A webhook
@@ -102,14 +114,56 @@ export class Workflow extends Construct {
 
     const notifyFailure = invoke(STATES.notifyFailure, 'notify', { payload: jobRef(), resultPath: sfn.JsonPath.DISCARD });
     retryLambdaService(notifyFailure);
-    notifyFailure.addRetry({ errors: [sfn.Errors.TASKS_FAILED], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 3 });
+    notifyFailure.addRetry({
+      errors: [sfn.Errors.TASKS_FAILED],
+      interval: Duration.seconds(2),
+      backoffRate: 2,
+      maxAttempts: 3,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
     // A failed notice still sends the webhook.
     notifyFailure.addCatch(sendFailureWebhook, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+
+    // The job leaves its provider's pool (admission control): its slot goes to the next waiting job. A release that
+    // fails changes nothing for this job; the slot's lease runs out instead.
+    const releaseSlotAfterFailure = invoke(STATES.releaseSlotAfterFailure, 'release-slot', {
+      payload: jobRef(),
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    retryLambdaService(releaseSlotAfterFailure);
+    releaseSlotAfterFailure.addCatch(notifyFailure, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
 
     // No payload: MarkFailed gets the whole state at the point of failure ({jobId, error?, result?, ...}).
     const markFailed = invoke(STATES.markFailed, 'mark-failed', { resultPath: sfn.JsonPath.DISCARD });
     retryLambdaService(markFailed);
-    markFailed.next(notifyFailure).next(sendFailureWebhook);
+    markFailed.next(releaseSlotAfterFailure).next(notifyFailure).next(sendFailureWebhook);
+
+    // The last resort when MarkFailed itself fails (the table unavailable, a state its payload schema refuses): the
+    // same handler with a minimal payload and patient retries. If even that fails, the execution ends in Stranded with
+    // the job unfinished, and the reconciler ends it (STALLED) and sends its notice: never stuck, never silent.
+    const stranded = new sfn.Fail(this, STATES.stranded, {
+      error: 'JobStranded',
+      cause: 'The job could not be marked as ended; the reconciler ends it and sends its notice.',
+    });
+    const markFailedLastResort = invoke(STATES.markFailedLastResort, 'mark-failed', {
+      payload: sfn.TaskInput.fromObject({
+        jobId: sfn.JsonPath.stringAt('$.jobId'),
+        error: sfn.JsonPath.objectAt('$.markFailedError'),
+      }),
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    markFailedLastResort.addRetry({
+      errors: [sfn.Errors.TASKS_FAILED],
+      interval: Duration.seconds(5),
+      backoffRate: 2,
+      maxAttempts: 5,
+      maxDelay: Duration.seconds(120),
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    retryLambdaService(markFailedLastResort);
+    markFailedLastResort.addCatch(stranded, { errors: [sfn.Errors.ALL], resultPath: '$.lastResortError' });
+    markFailedLastResort.next(releaseSlotAfterFailure);
+    markFailed.addCatch(markFailedLastResort, { errors: [sfn.Errors.ALL], resultPath: '$.markFailedError' });
 
     const catchIntoMarkFailed = (task: tasks.LambdaInvoke) =>
       task.addCatch(markFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
@@ -121,7 +175,13 @@ export class Workflow extends Construct {
 
     const notify = invoke(STATES.notify, 'notify', { payload: jobRef(), resultPath: sfn.JsonPath.DISCARD });
     retryLambdaService(notify);
-    notify.addRetry({ errors: [sfn.Errors.TASKS_FAILED], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 3 });
+    notify.addRetry({
+      errors: [sfn.Errors.TASKS_FAILED],
+      interval: Duration.seconds(2),
+      backoffRate: 2,
+      maxAttempts: 3,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
     // A notice never changes the outcome, and a failed one still sends the webhook.
     notify.addCatch(sendSuccessWebhook, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
 
@@ -156,6 +216,12 @@ export class Workflow extends Construct {
     catchIntoMarkFailed(archive);
     archive.next(complete).next(notify).next(sendSuccessWebhook);
 
+    // The provider's task has ended: its slot goes to the next waiting job before the (long) copy into S3.
+    const releaseSlot = invoke(STATES.releaseSlot, 'release-slot', { payload: jobRef(), resultPath: sfn.JsonPath.DISCARD });
+    retryLambdaService(releaseSlot);
+    releaseSlot.addCatch(archive, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+    releaseSlot.next(archive);
+
     // --- the AwaitResult ⇄ PollStatus loop --------------------------------------------------------------------
     const pollBudgetExhausted = new sfn.Pass(this, STATES.pollBudgetExhausted, {
       parameters: {
@@ -177,7 +243,7 @@ export class Workflow extends Construct {
     countPoll.next(pollBudgetLeft);
 
     const checkResult = new sfn.Choice(this, STATES.checkResult)
-      .when(sfn.Condition.stringEquals('$.result.status', 'succeeded'), archive)
+      .when(sfn.Condition.stringEquals('$.result.status', 'succeeded'), releaseSlot)
       .when(
         sfn.Condition.or(
           sfn.Condition.stringEquals('$.result.status', 'failed'),
@@ -228,18 +294,65 @@ export class Workflow extends Construct {
     });
 
     // --- the way in -------------------------------------------------------------------------------------------
-    const submit = invoke(STATES.submit, 'submit', { payload: jobRef(), resultPath: '$.submission' });
-    submit.addRetry({
-      errors: [...RETRYABLE_ERROR_NAMES.concurrency],
-      interval: Duration.seconds(1),
-      backoffRate: 2,
-      maxAttempts: 8,
-      maxDelay: Duration.seconds(60),
-      jitterStrategy: sfn.JitterType.FULL,
+    // Submit answers with the task, or with how long to wait before the next attempt (the provider's retry hint, with
+    // jitter; lambdas/domain/retry.ts): a refusal worth retrying never fails the job before Submit's schedule runs out.
+    // The wait goes back through Admit, which renews the slot's lease (or queues the job again if it lost its slot).
+    const submit = invoke(STATES.submit, 'submit', {
+      payload: sfn.TaskInput.fromObject({
+        jobId: sfn.JsonPath.stringAt('$.jobId'),
+        retries: sfn.JsonPath.numberAt('$.submitRetries.count'),
+      }),
+      resultPath: '$.submission',
     });
-    retryTransientProvider(submit);
     retryLambdaService(submit);
     catchIntoMarkFailed(submit);
+    const waitToResubmit = new sfn.Wait(this, STATES.waitToResubmit, {
+      time: sfn.WaitTime.secondsPath('$.submission.retryInSeconds'),
+    });
+    const countSubmitRetry = new sfn.Pass(this, STATES.countSubmitRetry, {
+      parameters: { count: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.submitRetries.count'), 1) },
+      resultPath: '$.submitRetries',
+    });
+    const submitted = new sfn.Choice(this, STATES.submitted)
+      .when(sfn.Condition.isPresent('$.submission.retryInSeconds'), waitToResubmit)
+      .otherwise(startPolling);
+    submit.next(submitted);
+    startPolling.next(awaitResult);
+    const startSubmitting = new sfn.Pass(this, STATES.startSubmitting, {
+      result: sfn.Result.fromObject({ count: 0 }),
+      resultPath: '$.submitRetries',
+    });
+
+    // --- admission: a slot of the provider's pool before Submit --------------------------------------------------
+    // Admit lets the job through, or queues it; AwaitSlot waits to be handed a slot (woken by the job that frees
+    // one, and then goes on to Submit) for at most $.config.slotWaitSeconds, then Admit checks again (and refreshes
+    // the queue position).
+    const admit = invoke(STATES.admit, 'admit', { payload: jobRef(), resultPath: '$.admission' });
+    retryLambdaService(admit);
+    catchIntoMarkFailed(admit);
+    const awaitSlot = new tasks.LambdaInvoke(this, STATES.awaitSlot, {
+      lambdaFunction: functions['await-slot'],
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({
+        jobId: sfn.JsonPath.stringAt('$.jobId'),
+        taskToken: sfn.JsonPath.taskToken,
+      }),
+      // Woken with {admitted: true} by the job that handed it a slot (or by itself): straight on to Submit.
+      resultPath: '$.admission',
+      retryOnServiceExceptions: false,
+      taskTimeout: sfn.Timeout.at('$.config.slotWaitSeconds'),
+    });
+    retryLambdaService(awaitSlot);
+    awaitSlot.addCatch(admit, { errors: [sfn.Errors.TIMEOUT], resultPath: sfn.JsonPath.DISCARD });
+    catchIntoMarkFailed(awaitSlot);
+    const admitted = new sfn.Choice(this, STATES.admitted)
+      .when(sfn.Condition.booleanEquals('$.admission.admitted', true), submit)
+      .otherwise(awaitSlot);
+    // A wait woken with anything but a granted slot asks Admit again.
+    const slotGranted = new sfn.Choice(this, STATES.slotGranted)
+      .when(sfn.Condition.booleanEquals('$.admission.admitted', true), submit)
+      .otherwise(admit);
+    awaitSlot.next(slotGranted);
 
     const validate = invoke(STATES.validate, 'validate', { payload: jobRef(), resultPath: sfn.JsonPath.DISCARD });
     // Reading stored images can be cut short (a network error): retried like a provider's.
@@ -247,12 +360,22 @@ export class Workflow extends Construct {
     retryLambdaService(validate);
     catchIntoMarkFailed(validate);
 
-    const definition = validate.next(submit).next(startPolling).next(awaitResult);
+    waitToResubmit.next(countSubmitRetry).next(admit);
+
+    validate.next(startSubmitting).next(admit).next(admitted);
+
+    // The reconciler starts a finished job that owes its notice or webhook with `resume` (lambdas/jobs/reconcile.ts).
+    const resumeNotice = new sfn.Choice(this, STATES.resumeNotice)
+      .when(sfn.Condition.stringEquals('$.resume', 'notice-succeeded'), notify)
+      .otherwise(notifyFailure);
+    const definition = new sfn.Choice(this, STATES.begin).when(sfn.Condition.isPresent('$.resume'), resumeNotice).otherwise(validate);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      comment: 'klingflow job: validate, submit, await the result (callback or poll), archive, complete, notify, webhook',
+      comment:
+        'klingflow job: validate, wait for a provider slot, submit, await the result (callback or poll), release the slot, ' +
+        'archive, complete, notify, webhook',
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       timeout: EXECUTION_TIMEOUT,

@@ -6,11 +6,8 @@ import { HANDLERS, type HandlerName } from '../lambdas/workflow/contract.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
-/**
- * What the host can run: the deployed handlers, and `reconcile`, which only the local stack runs (at start: its
- * executions lived in memory and are gone after a restart).
- */
-export type LocalHandlerName = HandlerName | 'reconcile';
+/** What the host can run: the deployed handlers. */
+export type LocalHandlerName = HandlerName;
 
 export class LambdaHost {
   private readonly loaded = new Map<LocalHandlerName, Promise<Handler>>();

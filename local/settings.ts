@@ -1,5 +1,6 @@
 // Local-stack settings from the environment (docs/api.md, "Local stack settings"), with the defaults a new user gets.
 import { z } from 'zod';
+import { parseSimulatorLimits } from '../simulator/limits.ts';
 
 const Settings = z.object({
   KLINGFLOW_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -27,6 +28,37 @@ const Settings = z.object({
         .filter(Boolean),
     ),
   POWERTOOLS_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('WARN'),
+  /** Seconds between runs of the reconciler after the one at start (0: only at start). */
+  KLINGFLOW_RECONCILE_SECONDS: z.coerce.number().int().min(0).default(300),
+  /** Seconds the timed reconciler leaves a job alone after its last change (the run at start leaves none). */
+  KLINGFLOW_RECONCILE_GRACE_SECONDS: z.coerce.number().int().min(0).default(600),
+  /** Admission control: seconds a queued job waits to be woken before it checks the queue again. */
+  KLINGFLOW_SLOT_WAIT_SECONDS: z.coerce.number().int().min(1).default(30),
+  /** Seconds a held slot's lease lasts between renewals (a dead execution frees its slot after this long). */
+  KLINGFLOW_SLOT_LEASE_SECONDS: z.coerce.number().int().min(1).default(600),
+  /** Seconds a job may wait for a slot before it fails with QUEUE_TIMEOUT. */
+  KLINGFLOW_MAX_QUEUE_SECONDS: z.coerce.number().int().min(1).default(21_600),
+  /**
+   * How many times the local S3 delivers each upload's event to the trigger. S3 delivers events at least once; 2
+   * rehearses a repeated delivery (it must make one job).
+   */
+  KLINGFLOW_S3_EVENT_DELIVERIES: z.coerce.number().int().min(1).max(5).default(1),
+  /**
+   * The built-in simulator's account limits per provider id, as JSON (simulator/README.md, "Account limits"), e.g.
+   * `{"kling": {"maxConcurrent": 3}}`.
+   */
+  KLINGFLOW_SIMULATOR_LIMITS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (!text) return undefined;
+      try {
+        return parseSimulatorLimits(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
 });
 export type Settings = z.infer<typeof Settings>;
 

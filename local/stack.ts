@@ -13,6 +13,7 @@ import { startSimulator, type Simulator } from '../simulator/server.ts';
 import { startAwsApi } from './emulators/aws-api.ts';
 import { startDynamo } from './emulators/dynamodb.ts';
 import { startS3, toNotification } from './emulators/s3.ts';
+import { EventInbox } from './event-inbox.ts';
 import type { S3Event } from 'aws-lambda';
 import { startFrontDoor } from './front-door.ts';
 import { LOCAL_SIGV4_CREDENTIALS, LOCAL_SIGV4_REGION } from './sigv4.ts';
@@ -24,6 +25,7 @@ import { WorkflowRuntime } from './workflow/runtime.ts';
 
 export const LOCAL_NAMES = {
   table: 'klingflow-jobs',
+  admissionTable: 'klingflow-admission',
   outputsBucket: 'klingflow-outputs',
   inputsBucket: 'klingflow-inputs',
   stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:klingflow',
@@ -174,12 +176,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
-    const db = await startDynamo(join(dataDir, 'dynamodb'), { name: LOCAL_NAMES.table, shape: workflow.tableShape });
+    const db = await startDynamo(join(dataDir, 'dynamodb'), [
+      { name: LOCAL_NAMES.table, shape: workflow.tableShapes.jobs },
+      { name: LOCAL_NAMES.admissionTable, shape: workflow.tableShapes.admission },
+    ]);
     stops.push(db.close);
-    let deliverS3Event: LocalStack['deliverS3Event'] = async () => undefined;
-    const s3 = await startS3(join(dataDir, 's3'), [LOCAL_NAMES.outputsBucket, LOCAL_NAMES.inputsBucket], (event) =>
-      deliverS3Event(toNotification(event, LOCAL_NAMES.inputsBucket)),
-    );
+    // Upload events are kept on disk until the trigger has run, as Lambda keeps an asynchronous invocation: one in
+    // flight when the stack dies is delivered when it starts again (local/event-inbox.ts).
+    const uploadEvents = new EventInbox<S3Event>(join(dataDir, 's3-events'), log);
+    const s3 = await startS3(join(dataDir, 's3'), [LOCAL_NAMES.outputsBucket, LOCAL_NAMES.inputsBucket], (event) => {
+      const notification = toNotification(event, LOCAL_NAMES.inputsBucket);
+      if (!notification.Records.length) return Promise.resolve();
+      return Promise.all(Array.from({ length: settings.KLINGFLOW_S3_EVENT_DELIVERIES }, () => uploadEvents.submit(notification)));
+    });
     stops.push(s3.close);
 
     // Providers with no base URL of their own talk to the built-in simulator, each under /<id>.
@@ -187,12 +196,27 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const simulated = Object.fromEntries(unconfigured.map((id) => [id, simulatedProviderKeys(dataDir, id)]));
     let simulator: Simulator | undefined;
     if (unconfigured.length) {
-      simulator = await startSimulator({
-        latencyMs: settings.KLINGFLOW_SIMULATOR_LATENCY_MS,
-        dialectSettings: Object.fromEntries(
-          Object.entries(simulated).map(([id, keys]) => [id, { credentials: keys.credentials, webhookSecret: keys.webhookSecret }]),
-        ),
+      // The simulator keeps its tasks in the data folder and comes back on the same port, so jobs that were in flight
+      // when the stack stopped (even by kill -9) find their tasks, and the video URLs they were given, after a restart.
+      const simulatorDir = join(dataDir, 'simulator');
+      const portFile = join(simulatorDir, 'port');
+      const previousPort = existsSync(portFile) ? Number(readFileSync(portFile, 'utf8')) : 0;
+      const start = (port: number) =>
+        startSimulator({
+          port,
+          stateDir: simulatorDir,
+          latencyMs: settings.KLINGFLOW_SIMULATOR_LATENCY_MS,
+          ...(settings.KLINGFLOW_SIMULATOR_LIMITS ? { limits: settings.KLINGFLOW_SIMULATOR_LIMITS } : {}),
+          dialectSettings: Object.fromEntries(
+            Object.entries(simulated).map(([id, keys]) => [id, { credentials: keys.credentials, webhookSecret: keys.webhookSecret }]),
+          ),
+        });
+      simulator = await start(previousPort).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EADDRINUSE' || previousPort === 0) throw error;
+        log(`klingflow: the simulator's port ${previousPort} is taken; it moves, and results it gave before cannot be fetched`);
+        return start(0);
       });
+      writeFileSync(portFile, String(simulator.port));
       stops.push(simulator.close);
     }
 
@@ -218,6 +242,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_SNS: awsApi.url,
       [ENV.s3ForcePathStyle]: 'true',
       [ENV.jobsTable]: LOCAL_NAMES.table,
+      [ENV.admissionTable]: LOCAL_NAMES.admissionTable,
+      [ENV.slotWaitSeconds]: String(settings.KLINGFLOW_SLOT_WAIT_SECONDS),
+      [ENV.slotLeaseSeconds]: String(settings.KLINGFLOW_SLOT_LEASE_SECONDS),
+      [ENV.maxQueueSeconds]: String(settings.KLINGFLOW_MAX_QUEUE_SECONDS),
+      // Handlers run in this process with no Lambda timeout: an unanswered submission has ended once the provider
+      // request has timed out (KLINGFLOW_PROVIDER_TIMEOUT_MS), and a moment more.
+      [ENV.submitSettleSeconds]: String(Math.ceil(Number(process.env[ENV.providerTimeoutMs] || 20_000) / 1000) + 5),
       [ENV.outputsBucket]: LOCAL_NAMES.outputsBucket,
       [ENV.stateMachineArn]: LOCAL_NAMES.stateMachineArn,
       [ENV.noticesTopicArn]: LOCAL_NAMES.topicArn,
@@ -249,10 +280,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...endpoint.settings,
       };
       // (process.env turns undefined into the string "undefined": leave those out)
-      for (const [name, value] of Object.entries(values)) if (value !== undefined) process.env[providerEnv(id, name)] = value;
+      for (const [name, value] of Object.entries(values)) {
+        if (value === undefined) continue;
+        process.env[providerEnv(id, name)] = value;
+        // Gone with the stack: a stack started again in this process must not take them for the user's own settings.
+        stops.push(async () => {
+          delete process.env[providerEnv(id, name)];
+        });
+      }
     }
     await host.warm();
-    deliverS3Event = async (event) => (event.Records.length ? host.invoke('s3-upload', event) : undefined);
+    const deliverS3Event: LocalStack['deliverS3Event'] = async (event) =>
+      event.Records.length ? host.invoke('s3-upload', event) : undefined;
     let ownOrigins: string[] = [];
     const front = await startFrontDoor(host, {
       port: settings.KLINGFLOW_PORT,
@@ -263,12 +302,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // The stack's own origin (the console it serves) and any the settings add.
       corsOrigins: () => [...ownOrigins, ...settings.KLINGFLOW_CORS_ORIGINS],
     });
+    stops.push(front.close);
     ownOrigins = [front.url, `http://localhost:${front.port}`];
     await allowUploadsFrom(s3.endpoint, LOCAL_NAMES.inputsBucket, [...ownOrigins, ...settings.KLINGFLOW_CORS_ORIGINS]);
-    stops.push(front.close);
     process.env[ENV.publicUrl] = front.url;
 
-    const { redriven } = (await host.invoke('reconcile', {})) as { redriven: string[] };
+    // The previous process's executions are gone: every unfinished job is driven again now (no grace), and the
+    // reconciler runs on a timer after that, as it does on AWS on a schedule.
+    await uploadEvents.open(deliverS3Event);
+    const { redriven } = (await host.invoke('reconcile', { graceSeconds: 0 })) as { redriven: string[] };
+    if (settings.KLINGFLOW_RECONCILE_SECONDS > 0) {
+      const timer = setInterval(() => {
+        host
+          .invoke('reconcile', { graceSeconds: settings.KLINGFLOW_RECONCILE_GRACE_SECONDS })
+          .catch((error: Error) => log(`klingflow: the reconciler failed: ${error.message}`));
+      }, settings.KLINGFLOW_RECONCILE_SECONDS * 1000);
+      timer.unref();
+      stops.push(async () => clearInterval(timer));
+    }
 
     const stackFile = join(dataDir, STACK_FILE);
     writeFileSync(

@@ -64,6 +64,11 @@ export function controlRoutes(engine: TaskEngine, dialects: readonly string[], s
       handle: ({ res }) => sendJson(res, 200, engine.rejections()),
     },
     {
+      methods: ['GET'],
+      pattern: /^\/_sim\/peak-in-flight$/,
+      handle: ({ res }) => sendJson(res, 200, engine.peakInFlight()),
+    },
+    {
       methods: ['POST'],
       pattern: /^\/_sim\/reset$/,
       handle: ({ res }) => {

@@ -1,6 +1,7 @@
 // The dialect-neutral task engine: stores tasks, drives each one submitted → processing → terminal on
 // timers, delivers callbacks in order, and counts create attempts for fault directives. Dialects own
 // the wire shapes; the engine only knows the canonical lifecycle below.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import {
   DEFAULT_CALLBACK_RETRY,
@@ -10,6 +11,8 @@ import {
   type CallbackSigner,
 } from './callbacks.ts';
 import { rejectionForAttempt, type FaultPlan, type SubmitRejection } from './faults.ts';
+import { Journal } from './journal.ts';
+import { AccountLimits, type DialectLimits, type LimitRefusal } from './limits.ts';
 
 /** Canonical lifecycle; each dialect renders it in its own words (Kling legacy: `succeed`). */
 export type SimTaskStatus = 'submitted' | 'processing' | 'succeeded' | 'failed';
@@ -18,6 +21,8 @@ export interface SimTask {
   dialect: string;
   /** Dialect-specific product, e.g. 'text2video'. */
   product: string;
+  /** The model the task runs, where the dialect names one (per-model concurrency limits count by it). */
+  model: string | null;
   taskId: string;
   externalTaskId: string | null;
   status: SimTaskStatus;
@@ -42,6 +47,8 @@ export interface SimTask {
   /** Id of the produced video (stable from creation, exposed once succeeded). */
   videoId: string;
   mediaRequests: number;
+  /** GETs of the task's video (each download fault counts these). */
+  videoDownloads: number;
   latencyMs: number;
   faults: FaultPlan;
   /** When the task was cancelled (its lifecycle stopped where it was), else null. */
@@ -58,18 +65,23 @@ export interface SimTask {
  */
 export type SimTaskEvent = 'started' | 'progress' | 'finished' | 'cancelled';
 
-/** A create attempt refused by a fault directive; no task exists for it. */
+/**
+ * A create attempt that was refused, by a fault directive or by an account limit; no task exists for it. Limit
+ * refusals have the attempt key `limit` and attempt 0 (they are not counted per request).
+ */
 export interface SimRejection {
   dialect: string;
   attemptKey: string;
   attempt: number;
-  rejection: SubmitRejection;
+  rejection: SubmitRejection | LimitRefusal;
   at: number;
 }
 
 export interface AcceptTaskInput {
   dialect: string;
   product: string;
+  /** The model the request names, where the dialect has one. */
+  model?: string | null;
   request: unknown;
   prompt: string | null;
   externalTaskId: string | null;
@@ -95,6 +107,13 @@ export interface EngineOptions {
   progressSteps: number;
   webhookSecret?: string;
   callbackRetry?: CallbackRetryPolicy;
+  /** Account limits per dialect name (none: nothing is refused for load). */
+  limits?: Readonly<Record<string, DialectLimits>>;
+  /**
+   * A journal file that keeps the tasks across restarts (simulator/journal.ts): read back at start, where unfinished
+   * tasks carry on from where they were (without callbacks: their clients find them by polling).
+   */
+  journalFile?: string;
 }
 
 interface TaskRecord {
@@ -106,19 +125,89 @@ interface TaskRecord {
   outputRetentionMs: number | null;
   timers: NodeJS.Timeout[];
   callbackChain: Promise<void>;
+  /** With `[sim:reorder-callbacks]`: progress callbacks held back until the terminal one has gone. */
+  heldCallbacks?: unknown[];
+  /** Read back from the journal: its callback renderer is gone, so it sends none. */
+  restored?: boolean;
+}
+
+/** What one HTTP request did to the engine, for the server to act on (a lost answer must not be sent). */
+export interface RequestScope {
+  /** A task was accepted with `[sim:lost-response]`: the connection is dropped instead of answered. */
+  loseResponse: boolean;
+  /** A task was accepted with `[sim:delay=<ms>]`: the answer waits this long. */
+  delayMs?: number;
 }
 
 export class TaskEngine {
   private readonly records = new Map<string, TaskRecord>();
+  private readonly requests = new AsyncLocalStorage<RequestScope>();
   private readonly attempts = new Map<string, number>();
   private rejectionLog: SimRejection[] = [];
   private abort = new AbortController();
   private nextTaskNumber = 860_000_000_000_000_000n + BigInt(Math.floor(Math.random() * 1e12)) * 1000n;
 
   private readonly defaultSigner: CallbackSigner | null;
+  private readonly limits: AccountLimits;
+  private readonly journal: Journal | null;
 
   constructor(private readonly options: EngineOptions) {
     this.defaultSigner = options.webhookSecret ? standardWebhooksSigner(options.webhookSecret) : null;
+    this.limits = new AccountLimits(options.limits ?? {}, {
+      // A cancelled task has stopped where it was (its status stays submitted/processing): it is no longer in flight.
+      inFlight: (dialect, model) =>
+        this.list({ dialect }).filter(
+          (task) =>
+            (task.status === 'submitted' || task.status === 'processing') &&
+            task.cancelledAt === null &&
+            (model === null || (task.model ?? task.product) === model),
+        ).length,
+    });
+    this.journal = options.journalFile ? new Journal(options.journalFile) : null;
+    this.restore();
+  }
+
+  /** Reads the journal back: every task as it was, unfinished ones carrying on for the time they had left. */
+  private restore(): void {
+    if (!this.journal) return;
+    const state = this.journal.read();
+    for (const [key, count] of state.attempts) this.attempts.set(key, count);
+    this.rejectionLog.push(...state.rejections);
+    for (const { task, failureMessage } of state.tasks) {
+      const record: TaskRecord = {
+        task,
+        failureMessage,
+        renderCallback: () => null,
+        signCallback: null,
+        timers: [],
+        callbackChain: Promise.resolve(),
+        restored: true,
+        // A restored task sends no callbacks (its signer and renderer are gone); its outputs stay.
+        callsBackOn: () => false,
+        outputRetentionMs: task.faults.dataRemoved ? 0 : null,
+      };
+      this.records.set(task.taskId, record);
+      const number = BigInt(task.taskId);
+      if (number > this.nextTaskNumber) this.nextTaskNumber = number;
+      if (task.status === 'submitted' || task.status === 'processing') this.schedule(record, Date.now() - task.createdAt);
+    }
+    this.journal.rewrite(state);
+  }
+
+  /**
+   * The account-limit refusal a create of `model` gets now (too many tasks in flight, or too many creates in the
+   * last minute), recorded among the rejections; null when the create may go ahead. Dialects call it after their
+   * fault directives and before `accept`, with no await in between, so the count cannot change under them.
+   */
+  checkLimits(dialect: string, model: string | null): LimitRefusal | null {
+    const refusal = this.limits.check(dialect, model);
+    if (refusal) this.logRejection({ dialect, attemptKey: 'limit', attempt: 0, rejection: refusal, at: Date.now() });
+    return refusal;
+  }
+
+  /** The most tasks each dialect had in flight at once (per model, for dialects limited per model). */
+  peakInFlight(): Record<string, number> {
+    return this.limits.peakInFlight();
   }
 
   /**
@@ -129,17 +218,32 @@ export class TaskEngine {
     const key = `${dialect}\u0000${attemptKey}`;
     const attempt = this.attempts.get(key) ?? 0;
     this.attempts.set(key, attempt + 1);
+    this.journal?.append({ kind: 'attempt', key, count: attempt + 1 });
     const rejection = rejectionForAttempt(faults, attempt);
-    if (rejection) this.rejectionLog.push({ dialect, attemptKey, attempt: attempt + 1, rejection, at: Date.now() });
+    if (rejection) this.logRejection({ dialect, attemptKey, attempt: attempt + 1, rejection, at: Date.now() });
     return rejection;
+  }
+
+  private logRejection(rejection: SimRejection): void {
+    this.rejectionLog.push(rejection);
+    this.journal?.append({ kind: 'rejection', rejection });
+  }
+
+  /** Runs one request's handling, collecting what it did in `scope`. */
+  withinRequest<T>(scope: RequestScope, handle: () => T): T {
+    return this.requests.run(scope, handle);
   }
 
   accept(input: AcceptTaskInput): SimTask {
     const now = Date.now();
+    const scope = this.requests.getStore();
+    if (scope && input.faults.lostResponse) scope.loseResponse = true;
+    if (scope && input.faults.answerDelayMs !== null) scope.delayMs = input.faults.answerDelayMs;
     this.nextTaskNumber += 1n;
     const task: SimTask = {
       dialect: input.dialect,
       product: input.product,
+      model: input.model ?? null,
       taskId: this.nextTaskNumber.toString(),
       externalTaskId: input.externalTaskId,
       status: 'submitted',
@@ -156,6 +260,7 @@ export class TaskEngine {
       lastCallbackError: null,
       videoId: randomUUID(),
       mediaRequests: 0,
+      videoDownloads: 0,
       latencyMs: input.faults.latencyMs ?? this.options.latencyMs,
       faults: input.faults,
       cancelledAt: null,
@@ -173,6 +278,8 @@ export class TaskEngine {
       callbackChain: Promise.resolve(),
     };
     this.records.set(task.taskId, record);
+    this.journal?.append({ kind: 'task', task, failureMessage: input.failureMessage });
+    this.limits.accepted(task.dialect, task.model ?? task.product);
     this.schedule(record);
     return task;
   }
@@ -234,7 +341,9 @@ export class TaskEngine {
     this.records.clear();
     this.attempts.clear();
     this.rejectionLog = [];
+    this.limits.reset();
     this.abort = new AbortController();
+    this.journal?.rewrite({ tasks: [], attempts: new Map(), rejections: [] });
   }
 
   /** Stops timers and callbacks, then waits for in-flight callbacks to settle. */
@@ -252,19 +361,23 @@ export class TaskEngine {
     }
   }
 
-  private schedule(record: TaskRecord): void {
+  /** Sets the timers of a task's lifecycle; `elapsedMs` of it have passed already (a task read back after a restart). */
+  private schedule(record: TaskRecord, elapsedMs = 0): void {
     const { latencyMs, faults } = record.task;
     const steps = Math.max(0, this.options.progressSteps);
     const slices = steps + 1;
+    const later = (atMs: number) => Math.max(0, atMs - elapsedMs);
     for (let step = 1; step <= steps; step += 1) {
+      const atMs = Math.round((latencyMs * step) / slices);
+      if (atMs < elapsedMs) continue;
       const progress = Math.round((step / slices) * 100);
-      this.at(record, Math.round((latencyMs * step) / slices), () => this.advance(record, 'processing', progress));
+      this.at(record, later(atMs), () => this.advance(record, 'processing', progress));
     }
     if (faults.stuck) {
       if (steps === 0) this.at(record, 0, () => this.advance(record, 'processing', 0));
       return;
     }
-    this.at(record, latencyMs, () => this.finish(record));
+    this.at(record, later(latencyMs), () => this.finish(record));
   }
 
   private at(record: TaskRecord, delayMs: number, action: () => void): void {
@@ -293,7 +406,8 @@ export class TaskEngine {
 
   private advance(record: TaskRecord, status: SimTaskStatus, progress: number): void {
     const { task } = record;
-    // Timers of a busy process can fire out of order: a task only ever moves forward.
+    // A task moves forward only: timers that expire together may run out of order under load, and a progress
+    // step that runs after the terminal one (or after a later step) must not take the task back.
     if (task.status === 'succeeded' || task.status === 'failed') return;
     if (status === 'processing' && task.status === 'processing' && progress <= task.progress) return;
     const changed = task.status !== status;
@@ -304,16 +418,31 @@ export class TaskEngine {
     const terminal = status === 'succeeded' || status === 'failed';
     const event: SimTaskEvent = terminal ? 'finished' : changed ? 'started' : 'progress';
     if (!changed && terminal) return;
+    this.journal?.append({
+      kind: 'status',
+      taskId: task.taskId,
+      status,
+      progress,
+      statusMessage: task.statusMessage,
+      updatedAt: task.updatedAt,
+    });
     if (!record.callsBackOn(event, task)) return;
+    if (task.faults.reorderCallbacks && !terminal) {
+      // Rendered now (as the task is now), sent after the terminal one.
+      record.heldCallbacks ??= [];
+      record.heldCallbacks.push(record.renderCallback(task));
+      return;
+    }
     this.sendCallback(record);
     if (terminal && task.faults.duplicateCallback) this.sendCallback(record);
+    if (terminal) for (const payload of record.heldCallbacks?.splice(0) ?? []) this.sendCallback(record, payload);
   }
 
-  /** Queues one callback event behind the task's earlier ones, so they arrive in status order. */
-  private sendCallback(record: TaskRecord): void {
+  /** Queues one callback event (`payload`, or the task as it is now) behind the task's earlier ones, in order. */
+  private sendCallback(record: TaskRecord, payload: unknown = record.renderCallback(record.task)): void {
     const { task } = record;
-    if (!task.callbackUrl || task.faults.noCallback) return;
-    const event = { url: task.callbackUrl, payload: record.renderCallback(task), webhookId: `msg_${randomUUID()}` };
+    if (!task.callbackUrl || task.faults.noCallback || record.restored) return;
+    const event = { url: task.callbackUrl, payload, webhookId: `msg_${randomUUID()}` };
     const signal = this.abort.signal;
     task.callbacksSent += 1;
     record.callbackChain = record.callbackChain

@@ -13,12 +13,24 @@ export interface FaultPlan {
   noCallback: boolean;
   duplicateCallback: boolean;
   latencyMs: number | null;
-  truncatedDownload: boolean;
+  /**
+   * How many of the task's video downloads are cut short (the full Content-Length declared, the connection closed
+   * after half): `[sim:truncated-download]` every one (EVERY_DOWNLOAD), `[sim:truncated-downloadx<N>]` the first N.
+   */
+  truncatedDownloads: number;
+  /** How many of the task's video downloads are answered 500 (`[sim:download-error]` every one, `x<N>` the first N). */
+  failedDownloads: number;
   expiredUrl: boolean;
   /** The task reaches 'processing' and never finishes. */
   stuck: boolean;
+  /** The create is accepted (the task exists and runs), but its answer never arrives: the connection is dropped. */
+  lostResponse: boolean;
   /** The task's outputs are removed as soon as it ends (where a provider removes outputs: Replicate). */
   dataRemoved: boolean;
+  /** Milliseconds the create's answer is held back (a slow provider); null: answered at once. */
+  answerDelayMs: number | null;
+  /** Callbacks arrive out of order: the terminal one first, the progress ones after it. */
+  reorderCallbacks: boolean;
 }
 
 export interface FaultParseResult {
@@ -27,16 +39,22 @@ export interface FaultParseResult {
   problems: string[];
 }
 
+/** A download fault that hits every download of the task. */
+export const EVERY_DOWNLOAD = Number.MAX_SAFE_INTEGER;
+const DOWNLOAD_FAULT = /^(truncated-download|download-error)(?:x(\d+))?$/;
+const DOWNLOAD_FAULTS = { 'truncated-download': 'truncatedDownloads', 'download-error': 'failedDownloads' } as const;
+
 const DIRECTIVE = /\[sim:([^\]]*)\]/g;
 const HTTP_STATUS = /^http(\d{3})(?:x(\d+))?$/;
 const PROVIDER_CODE = /^(\d+|[A-Z][A-Z0-9_]*)(?:x(\d+))?$/;
 const FLAGS = {
   'no-callback': 'noCallback',
   'duplicate-callback': 'duplicateCallback',
-  'truncated-download': 'truncatedDownload',
   'expired-url': 'expiredUrl',
   stuck: 'stuck',
+  'lost-response': 'lostResponse',
   'data-removed': 'dataRemoved',
+  'reorder-callbacks': 'reorderCallbacks',
 } as const;
 
 export function emptyFaultPlan(): FaultPlan {
@@ -46,10 +64,14 @@ export function emptyFaultPlan(): FaultPlan {
     noCallback: false,
     duplicateCallback: false,
     latencyMs: null,
-    truncatedDownload: false,
+    truncatedDownloads: 0,
+    failedDownloads: 0,
     expiredUrl: false,
     stuck: false,
+    lostResponse: false,
     dataRemoved: false,
+    answerDelayMs: null,
+    reorderCallbacks: false,
   };
 }
 
@@ -68,6 +90,13 @@ function applyDirective(plan: FaultPlan, directive: string): boolean {
     plan[FLAGS[directive as keyof typeof FLAGS]] = true;
     return true;
   }
+  const download = DOWNLOAD_FAULT.exec(directive);
+  if (download) {
+    const times = download[2] === undefined ? EVERY_DOWNLOAD : parseTimes(download[2]);
+    if (times === null) return false;
+    plan[DOWNLOAD_FAULTS[download[1] as keyof typeof DOWNLOAD_FAULTS]] = times;
+    return true;
+  }
   if (directive === 'content-policy') {
     plan.failure = { kind: 'content-policy' };
     return true;
@@ -76,6 +105,12 @@ function applyDirective(plan: FaultPlan, directive: string): boolean {
     const message = directive.slice('fail='.length).trim();
     if (!message) return false;
     plan.failure = { kind: 'message', message };
+    return true;
+  }
+  if (directive.startsWith('delay=')) {
+    const delay = Number(directive.slice('delay='.length));
+    if (!Number.isInteger(delay) || delay < 0) return false;
+    plan.answerDelayMs = delay;
     return true;
   }
   if (directive.startsWith('latency=')) {

@@ -1,6 +1,7 @@
 // CLI entry: `tsx simulator/main.ts` starts the simulator on 127.0.0.1 and prints its URL on stdout.
 // Settings come from KLINGFLOW_SIMULATOR_* environment variables.
 import { z } from 'zod';
+import { parseSimulatorLimits } from './limits.ts';
 import { startSimulator } from './server.ts';
 
 const optionalText = z.string().min(1).optional();
@@ -12,6 +13,8 @@ const environment = z.object({
   KLINGFLOW_SIMULATOR_API_KEY: optionalText,
   KLINGFLOW_SIMULATOR_ACCESS_KEY: optionalText,
   KLINGFLOW_SIMULATOR_SECRET_KEY: optionalText,
+  /** JSON: account limits per dialect, e.g. {"kling": {"maxConcurrent": 3}, "replicate": {"createsPerMinute": 6}}. */
+  KLINGFLOW_SIMULATOR_LIMITS: optionalText,
   KLINGFLOW_SIMULATOR_GATEWAY_ERRORS: z.enum(['provider', 'html']).optional(),
   KLINGFLOW_SIMULATOR_DATA_RETENTION_MS: z.coerce.number().int().min(0).optional(),
 });
@@ -32,6 +35,7 @@ const simulator = await startSimulator({
     accessKey: settings.KLINGFLOW_SIMULATOR_ACCESS_KEY,
     secretKey: settings.KLINGFLOW_SIMULATOR_SECRET_KEY,
   },
+  limits: settings.KLINGFLOW_SIMULATOR_LIMITS ? parseSimulatorLimits(settings.KLINGFLOW_SIMULATOR_LIMITS) : undefined,
 });
 
 process.stdout.write(`${simulator.url}\n`);

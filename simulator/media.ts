@@ -56,6 +56,11 @@ function serveMedia(engine: TaskEngine, res: ServerResponse, taskId: string, kin
     sendText(res, 403, 'Forbidden: the signed URL has expired');
     return;
   }
+  if (kind === 'video' && !headOnly && task.videoDownloads < task.faults.failedDownloads) {
+    task.videoDownloads += 1;
+    sendText(res, 500, 'Internal Server Error');
+    return;
+  }
   const bytes = fixtureBytes(kind);
   res.writeHead(200, {
     'content-type': fixtures[kind].contentType,
@@ -66,9 +71,12 @@ function serveMedia(engine: TaskEngine, res: ServerResponse, taskId: string, kin
     res.end();
     return;
   }
-  if (kind === 'video' && task.faults.truncatedDownload) {
-    res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.destroy());
-    return;
+  if (kind === 'video') {
+    task.videoDownloads += 1;
+    if (task.videoDownloads <= task.faults.truncatedDownloads) {
+      res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.destroy());
+      return;
+    }
   }
   res.end(bytes);
 }

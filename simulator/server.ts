@@ -1,12 +1,13 @@
 // The provider simulator: one loopback port hosting every dialect's routes over a shared task engine, plus media and
 // `/_sim/` control routes. The port speaks plain HTTP and, for the media links of providers whose outputs are https
 // (Replicate's FileOutput needs an `https:` URL), TLS with a loopback-only certificate (fixtures/tls): the first byte
-// of a connection tells the two apart.
+// of a connection tells the two apart. With a state folder it keeps its tasks (and its port) across restarts.
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
+import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import type { SimulatorCredentials } from './auth.ts';
 import { DEFAULT_CALLBACK_RETRY, type CallbackRetryPolicy } from './callbacks.ts';
@@ -19,12 +20,14 @@ import { klingV3RestDialect } from './dialects/kling-v3-rest.ts';
 import { replicateDialect } from './dialects/replicate.ts';
 import { klinggeneratorDialect } from './dialects/klinggenerator.ts';
 import { kling3apiDialect } from './dialects/kling3api.ts';
-import { TaskEngine, type SimRejection, type SimTask } from './engine.ts';
+import { TaskEngine, type RequestScope, type SimRejection, type SimTask } from './engine.ts';
 import { BodyTooLargeError, matchRoute, readBody, sendJson, type GatewayErrorMode, type Route } from './http.ts';
+import type { DialectLimits } from './limits.ts';
 import { mediaRoutes } from './media.ts';
 
 export type { SimTask, SimTaskStatus, SimRejection } from './engine.ts';
 export type { SimulatorCredentials } from './auth.ts';
+export type { DialectLimits, LimitRefusal } from './limits.ts';
 export type { GatewayErrorMode } from './http.ts';
 
 /**
@@ -58,6 +61,11 @@ export interface SimulatorOptions {
   /** The dialects to serve (default: all of DIALECTS). */
   dialects?: readonly Dialect[];
   /**
+   * Account limits per dialect name: concurrent tasks (per account or per model) and creates per minute. A create past
+   * a limit gets that dialect's own refusal (Kling 1303/1302, a 429 with its retry hint...). Default: no limits.
+   */
+  limits?: Readonly<Record<string, DialectLimits>>;
+  /**
    * How `[sim:http<status>]` rejections are answered: `provider` (default), in each dialect's own error shape, or
    * `html`, on every mount, as a gateway in front of the provider would: an HTML page, not JSON. Changeable at run
    * time (`setGatewayErrors`, `POST /_sim/settings`).
@@ -71,6 +79,11 @@ export interface SimulatorOptions {
    * NODE_EXTRA_CA_CERTS instead.
    */
   trustCertificate?: boolean;
+  /**
+   * A folder where the simulator keeps its tasks (`tasks.jsonl`, simulator/journal.ts), so that a simulator started
+   * again on the same folder (and port) still knows every task, and unfinished ones finish (without callbacks).
+   */
+  stateDir?: string;
 }
 
 export interface Simulator {
@@ -84,8 +97,10 @@ export interface Simulator {
   tasks(): SimTask[];
   /** Forgets all tasks and attempt counters. */
   reset(): void;
-  /** Snapshot of create attempts refused by fault directives. */
+  /** Snapshot of create attempts refused by fault directives and by account limits. */
   rejections(): SimRejection[];
+  /** The most tasks each dialect had in flight at once (per model where its limits count per model). */
+  peakInFlight(): Record<string, number>;
   /** Each served dialect's base URL and adapter settings, by dialect name. */
   endpoints(): Record<string, { baseUrl: string; settings: Record<string, string> }>;
   /** How `[sim:http<status>]` rejections are answered from now on (see SimulatorOptions.gatewayErrors). */
@@ -109,6 +124,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     progressSteps: options.progressSteps ?? 3,
     webhookSecret: options.webhookSecret,
     callbackRetry: { ...DEFAULT_CALLBACK_RETRY, ...options.callbackRetry },
+    limits: options.limits,
+    ...(options.stateDir ? { journalFile: join(options.stateDir, 'tasks.jsonl') } : {}),
   });
 
   let url = '';
@@ -141,7 +158,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   ];
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
-    dispatch(routes, req, res).catch((error: unknown) => replyWithFailure(res, error));
+    dispatch(engine, routes, req, res).catch((error: unknown) => replyWithFailure(res, error));
   };
   const plain = createServer(handler);
   const secure = createTlsServer({ cert: SIMULATOR_CERTIFICATE, key: SIMULATOR_KEY }, handler);
@@ -177,6 +194,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     port,
     tasks: () => structuredClone(engine.list()),
     rejections: () => structuredClone(engine.rejections()),
+    peakInFlight: () => engine.peakInFlight(),
     endpoints: () =>
       Object.fromEntries(
         dialects.map((dialect) => {
@@ -215,7 +233,7 @@ function mountRoutes(prefix: string, routes: Route[]): Route[] {
   }));
 }
 
-async function dispatch(routes: readonly Route[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function dispatch(engine: TaskEngine, routes: readonly Route[], req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const method = req.method ?? 'GET';
   const found = matchRoute(routes, method, url.pathname);
@@ -226,7 +244,22 @@ async function dispatch(routes: readonly Route[], req: IncomingMessage, res: Ser
     return;
   }
   const body = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
-  await found.route.handle({ req, res, url, params: found.params, body });
+  const scope: RequestScope = { loseResponse: false };
+  // [sim:lost-response]: the task was created, and the answer is lost on the way (the connection drops).
+  // [sim:delay=<ms>]: the task was created, and the answer takes its time.
+  const end = res.end.bind(res);
+  res.end = ((...args: Parameters<typeof res.end>) => {
+    if (scope.loseResponse) {
+      res.socket?.destroy();
+      return res;
+    }
+    if (scope.delayMs) {
+      setTimeout(() => end(...args), scope.delayMs).unref();
+      return res;
+    }
+    return end(...args);
+  }) as typeof res.end;
+  await engine.withinRequest(scope, () => found.route.handle({ req, res, url, params: found.params, body }));
 }
 
 function replyWithFailure(res: ServerResponse, error: unknown): void {

@@ -3,6 +3,7 @@
 // writes them on one machine, and `config` below reads them. Adding a setting: a name in ENV, a reader in
 // `config`, and the value where lib/ and local/ set the others. This file is a contract: no AWS SDK, no I/O.
 import { z } from 'zod';
+import { type ConcurrencyLimits, parseConcurrencySetting } from '../domain/admission.ts';
 import { DEFAULT_SHARE_LINK_SECONDS } from '../domain/share-link.ts';
 
 /** Names of the deployment-wide variables. */
@@ -32,6 +33,16 @@ export const ENV = {
   shareLinkSeconds: 'KLINGFLOW_SHARE_LINK_SECONDS',
   /** `true`: path-style S3 addressing (the local S3 emulator needs it). */
   s3ForcePathStyle: 'KLINGFLOW_S3_FORCE_PATH_STYLE',
+  /** The admission table: slots and queues of admission control. */
+  admissionTable: 'KLINGFLOW_ADMISSION_TABLE',
+  /** Seconds AwaitSlot waits to be woken before its job checks the queue again (and refreshes its position). */
+  slotWaitSeconds: 'KLINGFLOW_SLOT_WAIT_SECONDS',
+  /** Seconds a held slot's lease lasts between renewals (a dead execution frees its slot after this long). */
+  slotLeaseSeconds: 'KLINGFLOW_SLOT_LEASE_SECONDS',
+  /** Seconds a job may wait for a slot before it fails with QUEUE_TIMEOUT. */
+  maxQueueSeconds: 'KLINGFLOW_MAX_QUEUE_SECONDS',
+  /** Seconds after which an unanswered submission has certainly ended (default: the submit Lambda's timeout + 10 s). */
+  submitSettleSeconds: 'KLINGFLOW_SUBMIT_SETTLE_SECONDS',
 } as const;
 
 /** Secrets of the deployment itself (not of a provider). */
@@ -59,6 +70,11 @@ export const PROVIDER_ENV_NAMES = {
   accessKey: 'ACCESS_KEY',
   secretKey: 'SECRET_KEY',
   webhookSecret: 'WEBHOOK_SECRET',
+  /**
+   * Admission control: how many tasks the provider account runs at once (`3`, a plan such as `kling-free`, and/or
+   * `<model>=<count>` entries; lambdas/domain/admission.ts, parseConcurrencySetting). Unset: no limit.
+   */
+  maxConcurrency: 'MAX_CONCURRENCY',
 } as const;
 
 /** The reserved names of {@link PROVIDER_ENV_NAMES}; anything else under the prefix is an adapter setting. */
@@ -113,6 +129,21 @@ export const config = {
   /** Seconds. */
   shareLinkSeconds: () => positiveInt(ENV.shareLinkSeconds, DEFAULT_SHARE_LINK_SECONDS),
   s3ForcePathStyle: () => process.env[ENV.s3ForcePathStyle] === 'true',
+  admissionTable: () => requireEnv(ENV.admissionTable),
+  /** Seconds. */
+  slotWaitSeconds: () => positiveInt(ENV.slotWaitSeconds, 60),
+  /** Seconds. */
+  slotLeaseSeconds: () => positiveInt(ENV.slotLeaseSeconds, 900),
+  /** Seconds (default 6 h). */
+  maxQueueSeconds: () => positiveInt(ENV.maxQueueSeconds, 21_600),
+  /** Seconds, or undefined for the default (lambdas/jobs/submit-job.ts, SUBMIT_SETTLE_SECONDS). */
+  submitSettleSeconds: (): number | undefined =>
+    process.env[ENV.submitSettleSeconds] ? positiveInt(ENV.submitSettleSeconds, 1) : undefined,
+  /** A provider's concurrency limits (`KLINGFLOW_<ID>_MAX_CONCURRENCY`), or undefined. Throws naming a bad value. */
+  providerConcurrency: (providerId: string): ConcurrencyLimits | undefined => {
+    const name = providerEnv(providerId, PROVIDER_ENV_NAMES.maxConcurrency);
+    return parseConcurrencySetting(process.env[name], name);
+  },
   /** A provider's base URL, or `undefined` when it has none configured. */
   providerBaseUrl: (providerId: string): string | undefined =>
     process.env[providerEnv(providerId, PROVIDER_ENV_NAMES.baseUrl)] || undefined,

@@ -2,7 +2,7 @@
 // Writes are conditional so that a terminal job never changes again and a create never overwrites.
 // (No transactions and no TTL: the local DynamoDB emulator has neither, and nothing here needs them.)
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { JOB_ID_PATTERN, JOB_STATUSES, JobRecord, TERMINAL_STATUSES, type JobStatus } from '../domain/job.ts';
 import { InvalidCursor, type JobChanges, type JobPage, type JobRepository, type WebhookChange } from '../jobs/ports.ts';
@@ -17,6 +17,8 @@ export const INDEX_BY_CREATED_AT = 'byCreatedAt';
 const CursorKey = {
   byStatus: z.strictObject({ jobId: z.string().regex(JOB_ID_PATTERN), status: z.enum(JOB_STATUSES), createdAt: z.iso.datetime() }),
   byCreatedAt: z.strictObject({ jobId: z.string().regex(JOB_ID_PATTERN), kind: z.literal('JOB'), createdAt: z.iso.datetime() }),
+  /** The base table's key, as a scan returns it. */
+  byJobId: z.strictObject({ jobId: z.string().regex(JOB_ID_PATTERN) }),
 };
 
 /** The jobs table on DynamoDB: the {@link JobRepository} of a deployment and of the local stack. */
@@ -136,19 +138,53 @@ export class JobStore implements JobRepository {
     }
   }
 
+  async beginSubmit(jobId: string, intent: { id: string; at: string }, replacing?: string): Promise<JobRecord | undefined> {
+    const values: Record<string, unknown> = { ':intent': intent, ':updatedAt': this.now().toISOString(), ':one': 1 };
+    TERMINAL_STATUSES.forEach((status, i) => {
+      values[`:t${i}`] = status;
+    });
+    let expected = 'attribute_not_exists(submitIntent)';
+    if (replacing !== undefined) {
+      expected = 'submitIntent.id = :replacing';
+      values[':replacing'] = replacing;
+    }
+    try {
+      const result = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { jobId },
+          UpdateExpression: 'SET submitIntent = :intent, updatedAt = :updatedAt ADD attempts :one',
+          ConditionExpression:
+            `attribute_exists(jobId) AND attribute_not_exists(providerTaskId) AND ${expected} AND ` +
+            `NOT #status IN (${TERMINAL_STATUSES.map((_, i) => `:t${i}`).join(', ')})`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return JobRecord.parse(result.Attributes);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
   /**
-   * Claims the right to publish a finished job's notice: true once per job. Call `releaseNotice` if publishing
-   * then fails, so a retry can claim it again.
+   * Claims the right to publish a finished job's notice: true once per job, unless a claim was left older than
+   * `staleBefore` by a run that died before publishing. Call `markNotified` once it is published, or `releaseNotice`
+   * if publishing fails, so a retry can claim it again.
    */
-  async claimNotice(jobId: string): Promise<boolean> {
+  async claimNotice(jobId: string, staleBefore: string): Promise<boolean> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { jobId },
-          UpdateExpression: 'SET notifiedAt = :at',
-          ConditionExpression: 'attribute_exists(jobId) AND attribute_not_exists(notifiedAt)',
-          ExpressionAttributeValues: { ':at': this.now().toISOString() },
+          UpdateExpression: 'SET noticeClaimedAt = :at',
+          ConditionExpression:
+            'attribute_exists(jobId) AND attribute_not_exists(notifiedAt) AND ' +
+            '(attribute_not_exists(noticeClaimedAt) OR noticeClaimedAt < :staleBefore)',
+          ExpressionAttributeValues: { ':at': this.now().toISOString(), ':staleBefore': staleBefore },
         }),
       );
       return true;
@@ -158,8 +194,55 @@ export class JobStore implements JobRepository {
     }
   }
 
+  async markNotified(jobId: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { jobId },
+        UpdateExpression: 'SET notifiedAt = :at REMOVE noticeClaimedAt',
+        ExpressionAttributeValues: { ':at': this.now().toISOString() },
+      }),
+    );
+  }
+
   async releaseNotice(jobId: string): Promise<void> {
-    await this.db.send(new UpdateCommand({ TableName: this.table, Key: { jobId }, UpdateExpression: 'REMOVE notifiedAt' }));
+    await this.db.send(new UpdateCommand({ TableName: this.table, Key: { jobId }, UpdateExpression: 'REMOVE noticeClaimedAt' }));
+  }
+
+  /** One page of the base table (every item is a job), read consistently; `cursor` as this method returned it. */
+  async scan(cursor?: string): Promise<JobPage> {
+    const result = await this.db.send(
+      new ScanCommand({
+        TableName: this.table,
+        ConsistentRead: true,
+        Limit: 100,
+        ExclusiveStartKey: cursor ? decodeCursor(cursor, 'scan') : undefined,
+      }),
+    );
+    return {
+      items: (result.Items ?? []).map((item) => JobRecord.parse(item)),
+      nextCursor: result.LastEvaluatedKey ? encodeCursor(result.LastEvaluatedKey) : undefined,
+    };
+  }
+
+  async countRedrive(jobId: string, field: 'redrives' | 'noticeRedrives', seen: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { jobId },
+          UpdateExpression: 'SET #count = :next',
+          ConditionExpression:
+            seen === 0 ? 'attribute_exists(jobId) AND (attribute_not_exists(#count) OR #count = :seen)' : '#count = :seen',
+          ExpressionAttributeNames: { '#count': field },
+          ExpressionAttributeValues: { ':seen': seen, ':next': seen + 1 },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   /**
@@ -218,16 +301,17 @@ function encodeCursor(key: Record<string, unknown>): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-function decodeCursor(cursor: string, status: JobStatus | undefined): Record<string, string> {
+function decodeCursor(cursor: string, status: JobStatus | 'scan' | undefined): Record<string, string> {
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
     if (status === undefined) return CursorKey.byCreatedAt.parse(key);
+    if (status === 'scan') return CursorKey.byJobId.parse(key);
     const parsed = CursorKey.byStatus.parse(key);
     if (parsed.status === status) return parsed;
   } catch {
     // refused below
   }
   throw new InvalidCursor(
-    `is not a cursor this API returned for this listing${status ? ` (status ${status})` : ''}; pass nextCursor back as it is`,
+    `is not a cursor this API returned for this listing${status && status !== 'scan' ? ` (status ${status})` : ''}; pass nextCursor back as it is`,
   );
 }

@@ -7,17 +7,20 @@ import { shareLinksOf } from '../domain/share-link.ts';
 import type { ProviderLookup } from '../domain/validation.ts';
 import type { CancelJobDeps } from '../jobs/cancel-job.ts';
 import type { CreateJobDeps } from '../jobs/create-job.ts';
-import type { FailWait, JobRepository, StartExecution } from '../jobs/ports.ts';
+import type { DescribeExecution, FailWait, JobRepository, StartExecution } from '../jobs/ports.ts';
 import { PROVIDER_IDS } from '../providers/ids.ts';
 import type { AdapterContext, ProviderAdapter } from '../providers/port.ts';
 import { getAdapter } from '../providers/registry.ts';
 import { estimateCostOf } from '../providers/scaffold.ts';
 import type { ExecutionInput, ProviderResult } from '../workflow/contract.ts';
+import { admissionTimings } from '../domain/admission.ts';
+import type { AdmissionDeps } from '../jobs/admission.ts';
+import { DynamoAdmissionStore } from './admission-store.ts';
 import { dynamo, sfn } from './clients.ts';
 import { config } from './env.ts';
 import { JobStore } from './job-store.ts';
 import { providerCredentials, shareSecret } from './secrets.ts';
-import { failWait, resumeWithResult, startJobExecution } from './step-functions.ts';
+import { describeJobExecution, failWait, resumeWait, resumeWithResult, startJobExecution } from './step-functions.ts';
 
 /** The jobs table of this deployment (or of the local stack). */
 export const jobStore = (): JobRepository => new JobStore(dynamo(), config.jobsTable());
@@ -62,11 +65,34 @@ export function enabledProviderLookup(): ProviderLookup {
   };
 }
 
-/** Starts a job's execution on this deployment's state machine. */
-export const startExecution: StartExecution = (input: ExecutionInput) => startJobExecution(sfn(), config.stateMachineArn(), input);
+/** Starts a job's execution (named `name`) on this deployment's state machine. */
+export const startExecution: StartExecution = (input: ExecutionInput, name: string) =>
+  startJobExecution(sfn(), config.stateMachineArn(), input, name);
+
+/** What this deployment's state machine knows of execution `name`. */
+export const describeExecution: DescribeExecution = (name: string) => describeJobExecution(sfn(), config.stateMachineArn(), name);
 
 /** The workflow's budget for a job, carried in its execution input. */
-export const workflowConfig = (): ExecutionInput['config'] => ({ awaitSeconds: config.awaitSeconds(), maxPolls: config.maxPolls() });
+export const workflowConfig = (): ExecutionInput['config'] => ({
+  awaitSeconds: config.awaitSeconds(),
+  maxPolls: config.maxPolls(),
+  slotWaitSeconds: config.slotWaitSeconds(),
+});
+
+/** What admission control needs: the jobs and admission tables, waking waits, and each provider's limits. */
+export const admissionDeps = (): AdmissionDeps => ({
+  jobs: jobStore(),
+  slots: new DynamoAdmissionStore(dynamo(), config.admissionTable()),
+  resumeWait: (taskToken, output) => resumeWait(sfn(), taskToken, output),
+  failWait: failWorkflowWait,
+  limitsOf: (providerId) => config.providerConcurrency(providerId),
+  timings: admissionTimings({
+    slotWaitSeconds: config.slotWaitSeconds(),
+    leaseSeconds: config.slotLeaseSeconds(),
+    maxQueueSeconds: config.maxQueueSeconds(),
+  }),
+  now: () => new Date(),
+});
 
 /** What creating a job needs (POST /v1/jobs and the S3 upload trigger alike). */
 export const createJobDeps = (): CreateJobDeps => ({

@@ -1,35 +1,60 @@
 // The workflow's Step Functions calls: starting a job's execution (named after the job id, so it is started once)
 // and answering the task token of a wait (docs/workflow.md, "AwaitResult").
 import {
+  DescribeExecutionCommand,
   ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
   StartExecutionCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
+import type { ExecutionState } from '../jobs/ports.ts';
 import type { ExecutionInput, ProviderResult } from '../workflow/contract.ts';
 
-/** Starts the execution named `input.jobId`. One that exists already (running or closed) counts as started. */
-export async function startJobExecution(client: SFNClient, stateMachineArn: string, input: ExecutionInput): Promise<void> {
+/** Starts the execution `name`. One that exists already (running or closed) counts as started. */
+export async function startJobExecution(client: SFNClient, stateMachineArn: string, input: ExecutionInput, name: string): Promise<void> {
   try {
-    await client.send(new StartExecutionCommand({ stateMachineArn, name: input.jobId, input: JSON.stringify(input) }));
+    await client.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
   } catch (error) {
     // A closed execution with this name, or a running one with other input: the job was started before.
     if (!(error instanceof ExecutionAlreadyExists)) throw error;
   }
 }
 
-/** `arn:…:stateMachine:Name` + job id → `arn:…:execution:Name:jobId`. */
-export const executionArnOf = (stateMachineArn: string, jobId: string): string =>
-  `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${jobId}`;
+/** `arn:…:stateMachine:Name` + execution name → `arn:…:execution:Name:<name>`. */
+export const executionArnOf = (stateMachineArn: string, name: string): string =>
+  `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+
+/** Whether execution `name` runs, has closed (how, and why if it failed), or was never started. */
+export async function describeJobExecution(client: SFNClient, stateMachineArn: string, name: string): Promise<ExecutionState> {
+  try {
+    const execution = await client.send(new DescribeExecutionCommand({ executionArn: executionArnOf(stateMachineArn, name) }));
+    if (execution.status === 'RUNNING' || execution.status === 'PENDING_REDRIVE') return { status: 'RUNNING' };
+    return {
+      status: 'CLOSED',
+      result: execution.status ?? 'UNKNOWN',
+      ...(execution.error ? { error: execution.error } : {}),
+      ...(execution.cause ? { cause: execution.cause } : {}),
+    };
+  } catch (error) {
+    if (error instanceof ExecutionDoesNotExist || (error as Error).name === 'ExecutionDoesNotExist') return { status: 'MISSING' };
+    throw error;
+  }
+}
 
 /** Token errors mean the wait already ended (timed out into a poll, or answered): nothing is lost. */
 const STALE_TOKEN_ERRORS = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
 
 /** Wakes AwaitResult with a provider's terminal result. Returns `false` when the token was stale. */
 export async function resumeWithResult(client: SFNClient, taskToken: string, result: ProviderResult): Promise<boolean> {
+  return resumeWait(client, taskToken, result);
+}
+
+/** Wakes a wait (SendTaskSuccess) with `output` as JSON. Returns `false` when the token was stale. */
+export async function resumeWait(client: SFNClient, taskToken: string, output: unknown): Promise<boolean> {
   try {
-    await client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(result) }));
+    await client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
     return true;
   } catch (error) {
     if (STALE_TOKEN_ERRORS.has((error as Error).name)) return false;

@@ -41,6 +41,8 @@ export interface ProviderErrorDetails {
   httpStatus?: number;
   /** Seconds the provider asked us to wait (Retry-After and the like). */
   retryAfterSeconds?: number;
+  /** The request never left: the connection was refused or the host did not resolve (nothing can have arrived). */
+  notSent?: boolean;
   cause?: unknown;
 }
 
@@ -51,6 +53,7 @@ export class ProviderError extends Error {
   readonly providerCode?: string | number;
   readonly httpStatus?: number;
   readonly retryAfterSeconds?: number;
+  readonly notSent?: boolean;
 
   constructor(kind: ErrorKind, message: string, details: ProviderErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -60,7 +63,23 @@ export class ProviderError extends Error {
     this.providerCode = details.providerCode;
     this.httpStatus = details.httpStatus;
     this.retryAfterSeconds = details.retryAfterSeconds;
+    if (details.notSent) this.notSent = true;
   }
+}
+
+/**
+ * Whether a failed create may still have made a task at the provider, so that sending it again could pay twice:
+ * anything but a `ProviderError` (a crash between sending and reading), a network failure other than one where the
+ * request never left (a timeout, a reset connection), a gateway's 502/504 (its upstream may have acted), and a `server`
+ * error without a status or with a 2xx one (the provider accepted, and its answer could not be read). A provider that
+ * answered with its own refusal (any other status, or a refusal code in its body) made nothing.
+ */
+export function mayHaveCreatedTask(error: unknown): boolean {
+  if (!(error instanceof ProviderError)) return true;
+  if (error.kind === 'network') return !error.notSent;
+  if (error.httpStatus === 502 || error.httpStatus === 504) return true;
+  if (error.kind === 'server' && (error.httpStatus === undefined || (error.httpStatus >= 200 && error.httpStatus < 300))) return true;
+  return false;
 }
 
 /** Step Functions error names of the retryable kinds, for the workflow's Retry rules. */
@@ -83,6 +102,38 @@ export class ValidationFailed extends Error {
  */
 export class JobAlreadyFinished extends Error {
   override readonly name = 'JobAlreadyFinished';
+}
+
+/**
+ * A job waited for a slot of its provider (admission control) longer than the deployment allows; it ends FAILED
+ * with QUEUE_TIMEOUT, never having been sent.
+ */
+export class QueueWaitExpired extends Error {
+  override readonly name = 'QueueWaitExpired';
+}
+
+/**
+ * An earlier submission of the job may have reached its provider (its answer was lost, or the run died while
+ * waiting for it), and the provider offers no way to look its tasks up: the job ends FAILED with SUBMIT_UNCERTAIN
+ * rather than risk paying twice. The message names the provider and when the submission was sent.
+ */
+export class SubmitUncertain extends Error {
+  override readonly name = 'SubmitUncertain';
+}
+
+/**
+ * Another submission of the job was sent moments ago and may still be waiting for its answer: the workflow retries
+ * Submit after a while (then the earlier attempt has certainly ended, and its outcome can be looked up).
+ */
+export class SubmitInFlight extends Error {
+  override readonly name = 'SubmitInFlight';
+  constructor(
+    message: string,
+    /** Seconds until the earlier attempt has certainly ended. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
 }
 
 /** A provider callback whose signature (or per-job secret) did not verify. */

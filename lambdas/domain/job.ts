@@ -186,6 +186,8 @@ export const Job = z.object({
   mode: Mode,
   request: ResolvedRequest,
   providerTaskId: z.string().optional(),
+  /** While the job waits for a slot of its provider (admission control): its place in the queue, 1 being next. */
+  queuePosition: z.number().int().positive().optional(),
   progress: z.number().min(0).max(100).optional(),
   attempts: z.number().int().nonnegative(),
   createdAt: z.string(),
@@ -220,8 +222,19 @@ export const JobRecord = Job.extend({
   providerResult: z.unknown().optional(),
   /** Options of an upload that could not be read: Validate fails the job with them. */
   intakeProblems: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  /** When the terminal notice was published (claimed before publishing, so it goes out once). */
+  /**
+   * A submission about to be sent, or sent without a recorded answer (written before the provider is called, cleared
+   * with its answer): a later Submit that finds one looks the task up, or ends the job SUBMIT_UNCERTAIN.
+   */
+  submitIntent: z.object({ id: z.string(), at: z.string() }).optional(),
+  /** When the terminal notice was published. */
   notifiedAt: z.string().optional(),
+  /** When a Notify claimed the notice (before publishing, so it goes out once); a claim left by a dead run goes stale. */
+  noticeClaimedAt: z.string().optional(),
+  /** Executions started again for this unfinished job (the current one is named `<jobId>-r<redrives>`). */
+  redrives: z.number().int().nonnegative().optional(),
+  /** Executions started to send this finished job's missing notice or webhook (named `<jobId>-n<count>`). */
+  noticeRedrives: z.number().int().nonnegative().optional(),
   /** Constant partition of the by-creation index (`GET /v1/jobs` with no status filter). */
   kind: z.literal('JOB'),
 });
@@ -229,7 +242,19 @@ export type JobRecord = z.infer<typeof JobRecord>;
 
 /** Strip the pipeline-only attributes before a job leaves the system. */
 export function toPublicJob(record: JobRecord): Job {
-  const { requestHash: _h, taskToken: _t, providerResult: _p, notifiedAt: _n, intakeProblems: _i, kind: _k, ...job } = record;
+  const {
+    requestHash: _h,
+    taskToken: _t,
+    providerResult: _p,
+    notifiedAt: _n,
+    intakeProblems: _i,
+    kind: _k,
+    submitIntent: _s,
+    noticeClaimedAt: _c,
+    redrives: _r,
+    noticeRedrives: _nr,
+    ...job
+  } = record;
   return Job.parse(job);
 }
 

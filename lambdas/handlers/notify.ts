@@ -1,8 +1,10 @@
 // Notify: one SNS notice per finished job (e-mail subscribers read it; attributes allow filtering).
-// The notice is claimed on the job before publishing, so retries and re-drives never send it twice.
+// The notice is claimed on the job before publishing and marked sent after, so retries and re-drives never send it
+// twice, and a run that died in between leaves a claim the reconciler takes over once it is stale. A run that died
+// after publishing and before recording it is sent again: a notice is at least once across a crash.
 import { isTerminal, toPublicJob } from '../domain/job.ts';
 import { formatNotice } from '../domain/notice.ts';
-import { JobRef } from '../workflow/contract.ts';
+import { JobRef, NOTICE_CLAIM_STALE_SECONDS } from '../workflow/contract.ts';
 import { sns } from '../aws/clients.ts';
 import { config } from '../aws/env.ts';
 import { publishNotice } from '../aws/notices.ts';
@@ -13,7 +15,9 @@ export const handler = taskHandler('notify', JobRef, async ({ jobId }, log) => {
   const store = jobStore();
   const job = await store.require(jobId);
   if (!isTerminal(job.status)) throw new Error(`job ${jobId} is ${job.status}; only finished jobs are notified`);
-  if (!(await store.claimNotice(jobId))) {
+  // A claim older than this was left by a run that died before publishing; it is taken over.
+  const staleBefore = new Date(Date.now() - NOTICE_CLAIM_STALE_SECONDS * 1000).toISOString();
+  if (!(await store.claimNotice(jobId, staleBefore))) {
     log.info('notice already sent');
     return { sent: false };
   }
@@ -24,6 +28,7 @@ export const handler = taskHandler('notify', JobRef, async ({ jobId }, log) => {
     await store.releaseNotice(jobId);
     throw error;
   }
+  await store.markNotified(jobId);
   log.info('notice sent', { status: job.status });
   return { sent: true };
 });

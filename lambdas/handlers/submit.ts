@@ -1,8 +1,12 @@
-// Submit: send the job to its provider once. The job id is the provider's external task id, so a retried
-// Submit (Step Functions Retry after a timeout, say) finds the task instead of creating a second one.
+// Submit: send the job to its provider once (jobs/submit-job.ts): an intent is written before the call, so a
+// retried or re-driven Submit after a lost answer looks the task up instead of paying twice. Wiring only: the
+// callback URL (with its token where the provider does not sign) and the media come from AWS here.
+import { randomUUID } from 'node:crypto';
 import { CALLBACK_TOKEN_PARAM, callbackToken } from '../domain/callback-token.ts';
-import { JobRef, type SubmitOutput } from '../workflow/contract.ts';
-import { requireActiveJob } from '../jobs/active-job.ts';
+import type { JobRecord } from '../domain/job.ts';
+import { submitOrRetry } from '../jobs/submit-job.ts';
+import type { ProviderAdapter } from '../providers/port.ts';
+import { SubmitPayload, type SubmitOutput } from '../workflow/contract.ts';
 import { mediaForProvider } from '../aws/s3-media.ts';
 import { s3 } from '../aws/clients.ts';
 import { config } from '../aws/env.ts';
@@ -16,19 +20,32 @@ async function callbackUrlOf(auth: 'signature' | 'url-token', providerId: string
   return url.toString();
 }
 
-export const handler = taskHandler('submit', JobRef, async ({ jobId }, log): Promise<SubmitOutput> => {
-  const store = jobStore();
-  const job = await requireActiveJob(store, jobId);
-  if (job.providerTaskId) return { providerTaskId: job.providerTaskId };
-
-  const { adapter, context } = await providerFor(job.provider);
-  await store.updateActive(jobId, {}, { incrementAttempts: true });
+async function prepare(job: JobRecord, adapter: ProviderAdapter) {
   const callbackUrl = adapter.capabilities.callbacks
-    ? await callbackUrlOf(adapter.capabilities.callbackAuth, job.provider, jobId)
+    ? await callbackUrlOf(adapter.capabilities.callbackAuth, job.provider, job.jobId)
     : undefined;
   const media = await mediaForProvider(s3(), config.inputsBucket, job.request, adapter.capabilities.imageInput?.transport ?? 'url');
-  const { providerTaskId } = await adapter.submit({ jobId, mode: job.mode, request: job.request, callbackUrl, media }, context);
-  await store.updateActive(jobId, { status: 'SUBMITTED', providerTaskId, submittedAt: new Date().toISOString() });
-  log.info('submitted', { provider: job.provider, providerTaskId });
-  return { providerTaskId };
+  return { ...(callbackUrl ? { callbackUrl } : {}), media };
+}
+
+export const handler = taskHandler('submit', SubmitPayload, async ({ jobId, retries }, log): Promise<SubmitOutput> => {
+  const step = await submitOrRetry(
+    {
+      store: jobStore(),
+      providerOf: providerFor,
+      prepare,
+      now: () => new Date(),
+      newId: randomUUID,
+      random: Math.random,
+      settleSeconds: config.submitSettleSeconds(),
+    },
+    jobId,
+    retries,
+  );
+  if ('retryInSeconds' in step) {
+    log.info('submit refused for now; trying again later', { ...step, retries });
+    return step;
+  }
+  if (step.how !== 'recorded') log.info(step.how === 'found' ? 'found the task of a lost submission' : 'submitted', step);
+  return { providerTaskId: step.providerTaskId };
 });

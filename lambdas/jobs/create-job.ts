@@ -6,14 +6,14 @@ import { hashRequest, jobIdForIdempotencyKey, newJobId } from '../domain/job-id.
 import type { ProviderAdapter } from '../providers/port.ts';
 import { estimateCostOf } from '../providers/scaffold.ts';
 import { resolveRequest, type FieldProblem, type ProviderLookup } from '../domain/validation.ts';
-import type { ExecutionInput } from '../workflow/contract.ts';
-import type { JobRepository } from './ports.ts';
+import { executionNameOf, type ExecutionInput } from '../workflow/contract.ts';
+import type { JobRepository, StartExecution } from './ports.ts';
 
 export interface CreateJobDeps {
   store: JobRepository;
   providers: ProviderLookup & { adapterOf(id: string): ProviderAdapter };
-  /** Starts the execution named `input.jobId`; must treat "already exists" as success. */
-  startExecution(input: ExecutionInput): Promise<void>;
+  /** Starts the execution `name`; must treat "already exists" as success. */
+  startExecution: StartExecution;
   workflowConfig: ExecutionInput['config'];
   now(): Date;
 }
@@ -70,7 +70,8 @@ export async function createJob(
 
   const { created, job } = await deps.store.create(record);
   if (!created && job.requestHash !== requestHash) return { kind: 'conflict', jobId: job.jobId };
-  // Also on a repeated create: the first attempt may have died between the put and the start.
-  await deps.startExecution({ jobId: job.jobId, config: deps.workflowConfig });
+  // Also on a repeated create: the first attempt may have died between the put and the start. Under the job's current
+  // execution name, so a job the reconciler has started again is not started a second time.
+  await deps.startExecution({ jobId: job.jobId, config: deps.workflowConfig }, executionNameOf(job));
   return { kind: 'accepted', job, created };
 }

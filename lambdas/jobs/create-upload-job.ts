@@ -2,11 +2,11 @@
 // not fit are recorded on the job (intakeProblems) and the workflow's Validate fails it, with a notice, so a bad
 // upload is never silently dropped. The job id comes from the object version, so a redelivered event finds the
 // same job and never starts a second execution.
-import { modeOf, parseLeniently, type CreateJobRequest, type ResolvedRequest } from '../domain/job.ts';
+import { modeOf, parseLeniently, type CreateJobRequest, type JobRecord, type ResolvedRequest } from '../domain/job.ts';
 import { hashRequest } from '../domain/job-id.ts';
 import { jobIdForUpload, uploadOptions, type SourceObject } from '../domain/uploads.ts';
 import { resolveRequest } from '../domain/validation.ts';
-import type { ExecutionInput } from '../workflow/contract.ts';
+import { executionNameOf, type ExecutionInput } from '../workflow/contract.ts';
 import { newJobRecord, type CreateJobDeps } from './create-job.ts';
 
 export interface UploadedImage {
@@ -53,13 +53,15 @@ export async function createUploadJob(
       source: upload.source,
       ...(allProblems.length ? { intakeProblems: allProblems } : {}),
     };
-    const { created } = await deps.store.create(record);
-    await start(deps, jobId);
+    const { created, job } = await deps.store.create(record);
+    await start(deps, job);
     return { jobId, created, problems: allProblems.length };
   }
-  // A redelivered event: make sure the execution runs (the first delivery may have died before starting it).
-  await start(deps, jobId);
+  // A redelivered event: make sure the execution runs (the first delivery may have died before starting it), under
+  // the job's current execution name (a job the reconciler started again is not started a second time).
+  await start(deps, existing);
   return { jobId, created: false, problems: existing.intakeProblems?.length ?? 0 };
 }
 
-const start = (deps: CreateJobDeps, jobId: string) => deps.startExecution({ jobId, config: deps.workflowConfig } satisfies ExecutionInput);
+const start = (deps: CreateJobDeps, job: JobRecord) =>
+  deps.startExecution({ jobId: job.jobId, config: deps.workflowConfig } satisfies ExecutionInput, executionNameOf(job));

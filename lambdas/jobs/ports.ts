@@ -1,6 +1,7 @@
 // What the use cases in jobs/ need from the outside world, as interfaces. lambdas/aws/ implements them (the job
 // store on DynamoDB, executions and task tokens on Step Functions); unit tests pass fakes. jobs/ never imports
 // aws/ or an AWS SDK, so a use case can be read and tested on its own (docs/architecture.md, "Dependency rule").
+import type { Slot, Waiter } from '../domain/admission.ts';
 import type { JobRecord, JobStatus } from '../domain/job.ts';
 import type { ExecutionInput } from '../workflow/contract.ts';
 
@@ -51,18 +52,84 @@ export interface JobRepository {
    * record, or `undefined` if the job had already ended or does not exist.
    */
   updateActive(jobId: string, changes: JobChanges, options?: { incrementAttempts?: boolean }): Promise<JobRecord | undefined>;
+  /**
+   * Records a submission about to be sent (`intent`) and counts the attempt, if the job has not ended, has no provider
+   * task yet, and its recorded intent is the one with id `replacing` (none: it must have none). Returns the updated
+   * job, or `undefined` when any of that does not hold (another submission got there first).
+   */
+  beginSubmit(jobId: string, intent: { id: string; at: string }, replacing?: string): Promise<JobRecord | undefined>;
   /** Moves a job to a terminal status once; later calls return `undefined` and change nothing. */
   finish(jobId: string, status: JobStatus, changes: JobChanges): Promise<JobRecord | undefined>;
-  /** Claims the job's one notice; `false` if it was claimed before (so a retry never sends it twice). */
-  claimNotice(jobId: string): Promise<boolean>;
+  /**
+   * Claims the job's one notice: `false` if it was sent, or claimed at or after `staleBefore` (ISO; a claim older than
+   * that was left by a run that died before publishing, and is taken over), so a retry never sends it twice.
+   */
+  claimNotice(jobId: string, staleBefore: string): Promise<boolean>;
+  /** Records that the claimed notice was published. */
+  markNotified(jobId: string): Promise<void>;
   /** Gives the claim back after a publish that failed, so the next attempt can send it. */
   releaseNotice(jobId: string): Promise<void>;
+  /** One page of every job, read from the base table (not an index, which can lag), consistently. */
+  scan(cursor?: string): Promise<JobPage>;
+  /**
+   * Counts one more execution started for the job (`redrives` for an unfinished one, `noticeRedrives` for a missing
+   * notice), if the count is still `seen` (absent counts as 0): `true` when this caller won, so only it starts one.
+   */
+  countRedrive(jobId: string, field: 'redrives' | 'noticeRedrives', seen: number): Promise<boolean>;
   /** Records how the job's webhook is going; the job's `updatedAt` is left alone (the body must not change). */
   recordWebhook(jobId: string, change: WebhookChange): Promise<void>;
 }
 
-/** Starts the workflow execution named `input.jobId`; "already exists" counts as success. */
-export type StartExecution = (input: ExecutionInput) => Promise<void>;
+/** Starts the workflow execution `name` (workflow/contract.ts, executionNameOf); "already exists" counts as success. */
+export type StartExecution = (input: ExecutionInput, name: string) => Promise<void>;
+
+/** What Step Functions knows of an execution: running, closed (how, and why if it failed), or never started. */
+export type ExecutionState =
+  | { status: 'RUNNING' }
+  | { status: 'MISSING' }
+  | { status: 'CLOSED'; result: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | string; error?: string; cause?: string };
+
+/** Looks up the execution `name` of this deployment's state machine. */
+export type DescribeExecution = (name: string) => Promise<ExecutionState>;
 
 /** Wakes a workflow wait (a `.waitForTaskToken` task) with a named error; a wait that already ended is no error. */
 export type FailWait = (taskToken: string, error: string, cause: string) => Promise<void>;
+
+/** Wakes a workflow wait with an output; `false` when the wait had already ended (a stale token is no error). */
+export type ResumeWait = (taskToken: string, output: unknown) => Promise<boolean>;
+
+/** What a slot must look like for a conditional write to go through: unheld (no `holder`), or held as given. */
+export interface SlotExpectation {
+  holder?: string;
+  /** With `holder`: the lease it must still have (epoch ms), so an expired lease is taken over exactly once. */
+  leaseUntil?: number;
+}
+
+/**
+ * The slots and the queue of admission control (lambdas/domain/admission.ts), per pool. Every read is strongly
+ * consistent and every write to a slot is conditional, so two jobs never hold one slot (no transactions, no TTL).
+ */
+export interface AdmissionStore {
+  /** Every stored slot of the pool (a slot never written is absent, and free). */
+  slots(pool: string): Promise<Slot[]>;
+  /**
+   * Waiting entries, oldest first: all of them, or those older than `before` and/or newer than `after` (wait keys);
+   * at most `limit`.
+   */
+  waiters(pool: string, options?: { before?: string; after?: string; limit?: number }): Promise<Waiter[]>;
+  /** How many waiting entries are older than `before` (a wait key) and checked in after `seenAfter` (epoch ms). */
+  countWaiters(pool: string, options: { before: string; seenAfter: number }): Promise<number>;
+  /** One waiting entry by its key, or undefined. */
+  waiter(pool: string, key: string): Promise<Waiter | undefined>;
+  /**
+   * Puts a job's waiting entry, or refreshes it: `seenAt` (and `token`, when given) are set, `since` is kept when
+   * the entry exists. Returns the entry as stored.
+   */
+  enqueue(pool: string, entry: Omit<Waiter, 'since' | 'token'> & { since: string; token?: string }): Promise<Waiter>;
+  /** Removes a waiting entry; one that is gone already is no error. */
+  dequeue(pool: string, key: string): Promise<void>;
+  /** Makes `holder` hold slot `index` until `leaseUntil` (epoch ms) if the slot is as `expected`; false otherwise. */
+  claim(pool: string, index: number, holder: string, leaseUntil: number, expected: SlotExpectation): Promise<boolean>;
+  /** Frees slot `index` if `holder` still holds it; false otherwise. */
+  free(pool: string, index: number, holder: string): Promise<boolean>;
+}

@@ -1,27 +1,134 @@
-// Re-drives jobs that are not finished: after a restart of the local stack (whose executions lived in memory),
-// or on AWS for a job whose execution was lost. Submit finds an already-submitted task, so nothing is sent twice.
-import type { JobStatus } from '../domain/job.ts';
-import type { ExecutionInput } from '../workflow/contract.ts';
-import type { JobRepository } from './ports.ts';
+// The reconciler (docs/architecture.md, "Recovery"): no job is left stuck or silent. It reads every job from the base
+// table (an index can lag or lose an entry) and, for each one:
+// - unfinished, with no live execution: starts its execution again, under a new name (Step Functions keeps a closed
+//   execution's name for 90 days), or under its current name if that was never started; after `maxRedrives` runs
+//   that ended without finishing it, it ends the job FAILED with STALLED (a reason, never silence) and frees its slot;
+// - finished, without its notice (or with a webhook neither delivered nor given up): starts an execution that only
+//   sends them (`resume`), at most `maxRedrives` times.
+// Every step the workflow runs is idempotent (the recorded task, the outputs, conditional terminal writes, the claimed
+// notice), so re-running one from the top is safe. The local stack runs it at start and on a timer; AWS on a schedule.
+import { isTerminal, type JobRecord } from '../domain/job.ts';
+import { executionNameOf, noticeExecutionNameOf, NOTICE_CLAIM_STALE_SECONDS, type ExecutionInput } from '../workflow/contract.ts';
+import type { DescribeExecution, ExecutionState, JobRepository, StartExecution } from './ports.ts';
 
-const ACTIVE: JobStatus[] = ['QUEUED', 'SUBMITTED', 'PROCESSING', 'ARCHIVING'];
+/** What the reconciler needs. */
+export interface ReconcileDeps {
+  store: JobRepository;
+  startExecution: StartExecution;
+  describeExecution: DescribeExecution;
+  /** Takes a job out of its provider's pool (lambdas/jobs/admission.ts, releaseSlot). */
+  releaseSlot(jobId: string): Promise<unknown>;
+  config: ExecutionInput['config'];
+  now: () => Date;
+  /** Seconds a job is left alone after its last change (its execution may be starting, or sending its notice). */
+  graceSeconds: number;
+  /** Executions started again per job before the reconciler ends it (and notice executions per finished job). */
+  maxRedrives: number;
+}
 
-export async function reconcileActiveJobs(
-  store: JobRepository,
-  start: (input: ExecutionInput) => Promise<void>,
-  config: ExecutionInput['config'],
-): Promise<string[]> {
-  const redriven: string[] = [];
-  for (const status of ACTIVE) {
-    let cursor: string | undefined;
-    do {
-      const page = await store.list({ status, limit: 100, cursor });
-      for (const job of page.items) {
-        await start({ jobId: job.jobId, config });
-        redriven.push(job.jobId);
+/** What one pass did, by job id. */
+export interface ReconcileReport {
+  /** Jobs read from the table. */
+  scanned: number;
+  /** Unfinished jobs whose execution was started again. */
+  redriven: string[];
+  /** Unfinished jobs ended STALLED after `maxRedrives` runs. */
+  ended: string[];
+  /** Finished jobs whose notice or webhook is being sent again. */
+  renotified: string[];
+}
+
+/** Defaults on AWS: leave a job 10 minutes after its last change; three re-drives. */
+export const RECONCILE_DEFAULTS = { graceSeconds: 600, maxRedrives: 3 } as const;
+
+/**
+ * One pass over every job. Throws what the store or Step Functions throw (a job that was being handled is simply
+ * looked at again on the next pass).
+ */
+export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
+  const report: ReconcileReport = { scanned: 0, redriven: [], ended: [], renotified: [] };
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.scan(cursor);
+    for (const job of page.items) {
+      report.scanned += 1;
+      if (changedRecently(deps, job)) continue;
+      if (isTerminal(job.status)) {
+        if (await resendNotice(deps, job)) report.renotified.push(job.jobId);
+        continue;
       }
-      cursor = page.nextCursor;
-    } while (cursor);
+      const outcome = await redrive(deps, job);
+      if (outcome === 'redriven') report.redriven.push(job.jobId);
+      if (outcome === 'ended') report.ended.push(job.jobId);
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+  return report;
+}
+
+const changedRecently = (deps: ReconcileDeps, job: JobRecord): boolean =>
+  Date.parse(job.updatedAt) > deps.now().getTime() - deps.graceSeconds * 1000;
+
+/** Re-drives (or ends) an unfinished job without a live execution. */
+async function redrive(deps: ReconcileDeps, job: JobRecord): Promise<'live' | 'redriven' | 'ended' | 'raced'> {
+  const name = executionNameOf(job);
+  const state = await deps.describeExecution(name);
+  if (state.status === 'RUNNING') return 'live';
+  const input: ExecutionInput = { jobId: job.jobId, config: deps.config };
+  // Never started (the create died between the put and the start; or the local stack restarted): its own name.
+  if (state.status === 'MISSING') {
+    await deps.startExecution(input, name);
+    return 'redriven';
   }
-  return redriven;
+  const redrives = job.redrives ?? 0;
+  if (redrives >= deps.maxRedrives) {
+    const ended = await deps.store.finish(job.jobId, 'FAILED', {
+      error: {
+        code: 'STALLED',
+        message:
+          `the job's workflow ended ${redrives + 1} times without finishing it (last: execution ${name} ` +
+          `${describeClosed(state)}); it was not started again`,
+        retryable: true,
+      },
+    });
+    if (!ended) return 'raced';
+    await deps.releaseSlot(job.jobId);
+    await sendNotice(deps, { ...ended, noticeRedrives: job.noticeRedrives });
+    return 'ended';
+  }
+  // Only the caller that counts the re-drive starts it (two passes at once start one execution).
+  if (!(await deps.store.countRedrive(job.jobId, 'redrives', redrives))) return 'raced';
+  await deps.startExecution(input, executionNameOf({ jobId: job.jobId, redrives: redrives + 1 }));
+  return 'redriven';
+}
+
+function describeClosed(state: Extract<ExecutionState, { status: 'CLOSED' }>): string {
+  const why = [state.error, state.cause].filter(Boolean).join(': ');
+  return why ? `${state.result}, ${why.slice(0, 300)}` : state.result;
+}
+
+/** Whether a finished job still owes its notice (unclaimed, or claimed by a run that died) or its webhook. */
+export function owesNotice(job: JobRecord, now: Date): boolean {
+  const staleBefore = new Date(now.getTime() - NOTICE_CLAIM_STALE_SECONDS * 1000).toISOString();
+  const notice = !job.notifiedAt && (!job.noticeClaimedAt || job.noticeClaimedAt < staleBefore);
+  const webhook = job.request.callbackUrl !== undefined && job.webhook?.status !== 'delivered' && job.webhook?.status !== 'failed';
+  return notice || webhook;
+}
+
+/** Starts the notice-only execution of a finished job that owes one and has no live execution. */
+async function resendNotice(deps: ReconcileDeps, job: JobRecord): Promise<boolean> {
+  if (!owesNotice(job, deps.now())) return false;
+  if ((await deps.describeExecution(executionNameOf(job))).status === 'RUNNING') return false;
+  const sent = job.noticeRedrives ?? 0;
+  if (sent > 0 && (await deps.describeExecution(noticeExecutionNameOf(job.jobId, sent))).status === 'RUNNING') return false;
+  return sendNotice(deps, job);
+}
+
+async function sendNotice(deps: ReconcileDeps, job: JobRecord): Promise<boolean> {
+  const sent = job.noticeRedrives ?? 0;
+  if (sent >= deps.maxRedrives) return false;
+  if (!(await deps.store.countRedrive(job.jobId, 'noticeRedrives', sent))) return false;
+  const resume = job.status === 'SUCCEEDED' ? 'notice-succeeded' : 'notice-failed';
+  await deps.startExecution({ jobId: job.jobId, config: deps.config, resume }, noticeExecutionNameOf(job.jobId, sent + 1));
+  return true;
 }

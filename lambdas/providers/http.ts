@@ -258,7 +258,19 @@ function networkError(described: string, error: unknown, timeoutMs: number): Pro
     return new ProviderError('network', `${described} timed out after ${timeoutMs} ms`, { cause: error });
   }
   const reason = error instanceof Error ? describeCause(error) : String(error);
-  return new ProviderError('network', `${described} failed: ${reason}`, { cause: error });
+  return new ProviderError('network', `${described} failed: ${reason}`, { cause: error, notSent: neverLeft(error) });
+}
+
+/** Connection errors that happen before a request is written: refused, unresolvable or unreachable hosts. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** Whether a fetch failure happened before the request left (so the provider cannot have seen it). */
+function neverLeft(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 4; cause = cause.cause, depth += 1) {
+    const code = (cause as Error & { code?: unknown }).code;
+    if (typeof code === 'string' && NOT_SENT_CODES.has(code)) return true;
+  }
+  return false;
 }
 
 /** `fetch failed` alone says nothing; the underlying cause (ECONNREFUSED, ENOTFOUND...) does. */

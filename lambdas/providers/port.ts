@@ -127,6 +127,13 @@ export interface ProviderAdapter {
    * `parseCallbackOf` refuses anything arriving for it.
    */
   parseCallback?(callback: CallbackRequest, ctx: AdapterContext): Promise<ProviderStatus>;
+  /**
+   * The provider's tasks that an earlier `submit(input)` may have created since `since`: after a lost answer or a
+   * crash, Submit looks before it sends again, so the job is never paid twice. An empty list means there is none (it is
+   * safe to send); one task is the one; more than one cannot be told apart. Present only where the provider lets its
+   * tasks be looked up (by a client-chosen id, or by listing them); without it such a job ends SUBMIT_UNCERTAIN.
+   */
+  findSubmitted?(input: SubmitRequest, since: Date, ctx: AdapterContext): Promise<SubmitResult[]>;
   /** Cancels the provider's task. Present exactly when `capabilities.cancel` is true. */
   cancel?(providerTaskId: string, ctx: AdapterContext): Promise<void>;
   /**

@@ -9,6 +9,9 @@ export const HANDLERS = [
   'api',
   'callback',
   'validate',
+  'admit',
+  'await-slot',
+  'release-slot',
   'submit',
   'await-result',
   'poll-status',
@@ -18,13 +21,24 @@ export const HANDLERS = [
   'notify',
   'webhook',
   's3-upload',
+  'reconcile',
 ] as const;
 export type HandlerName = (typeof HANDLERS)[number];
 
 /** State names of the workflow, as they appear in the definition and its history. */
 export const STATES = {
+  begin: 'Begin',
+  resumeNotice: 'ResumeNotice',
   validate: 'Validate',
+  admit: 'Admit',
+  admitted: 'Admitted',
+  awaitSlot: 'AwaitSlot',
+  slotGranted: 'SlotGranted',
+  startSubmitting: 'StartSubmitting',
   submit: 'Submit',
+  submitted: 'Submitted',
+  waitToResubmit: 'WaitToResubmit',
+  countSubmitRetry: 'CountSubmitRetry',
   startPolling: 'StartPolling',
   awaitResult: 'AwaitResult',
   pollStatus: 'PollStatus',
@@ -32,6 +46,7 @@ export const STATES = {
   countPoll: 'CountPoll',
   pollBudgetLeft: 'PollBudgetLeft',
   pollBudgetExhausted: 'PollBudgetExhausted',
+  releaseSlot: 'ReleaseSlot',
   archive: 'Archive',
   complete: 'Complete',
   notify: 'Notify',
@@ -39,6 +54,9 @@ export const STATES = {
   webhookGaveUp: 'WebhookGaveUp',
   succeeded: 'Done',
   markFailed: 'MarkFailed',
+  markFailedLastResort: 'MarkFailedLastResort',
+  stranded: 'Stranded',
+  releaseSlotAfterFailure: 'ReleaseSlotAfterFailure',
   notifyFailure: 'NotifyFailure',
   sendFailureWebhook: 'SendFailureWebhook',
   failureWebhookGaveUp: 'FailureWebhookGaveUp',
@@ -48,20 +66,50 @@ export const STATES = {
 /** Error name of a webhook delivery that did not get a 2xx (retried by the workflow with backoff). */
 export const WEBHOOK_DELIVERY_FAILED = 'WebhookDeliveryFailed';
 
+/**
+ * Error name of a Submit that found an earlier submission still possibly waiting for its answer
+ * (lambdas/domain/errors.ts, SubmitInFlight): retried after a while, when that attempt has certainly ended.
+ */
+export const SUBMIT_IN_FLIGHT = 'SubmitInFlight';
+
 /** Error name the workflow raises when the poll budget runs out (the job becomes TIMED_OUT). */
 export const POLL_BUDGET_EXHAUSTED = 'PollBudgetExhausted';
 
-/** Input of an execution (named after the job id). */
+/**
+ * Input of an execution (named by `executionNameOf`). `resume` (set by the reconciler only) skips to the notice and
+ * webhook of a job that finished without them: `notice-succeeded` to Notify, `notice-failed` to NotifyFailure.
+ */
 export const ExecutionInput = z.object({
   jobId: z.string().min(1),
+  resume: z.enum(['notice-succeeded', 'notice-failed']).optional(),
   config: z.object({
     /** Seconds AwaitResult waits for a callback before one poll (TimeoutSecondsPath). */
     awaitSeconds: z.number().int().min(1),
     /** How many AwaitResult ⇄ PollStatus rounds before the job is TIMED_OUT. */
     maxPolls: z.number().int().min(1),
+    /** Seconds AwaitSlot waits to be handed a slot before the job checks the queue again (TimeoutSecondsPath). */
+    slotWaitSeconds: z.number().int().min(1),
   }),
 });
 export type ExecutionInput = z.infer<typeof ExecutionInput>;
+
+/**
+ * The name of a job's current execution: the job id for the first, `<jobId>-r<n>` after the reconciler started it
+ * again n times (Step Functions keeps a closed execution's name taken for 90 days, so a re-drive needs a new one).
+ * Job ids are at most 45 characters, so the name stays within the 80 Step Functions allows.
+ */
+export const executionNameOf = (job: { jobId: string; redrives?: number }): string =>
+  job.redrives ? `${job.jobId}-r${job.redrives}` : job.jobId;
+
+/** The name of the `n`th execution started to send a finished job's missing notice: `<jobId>-n<n>`. */
+export const noticeExecutionNameOf = (jobId: string, n: number): string => `${jobId}-n${n}`;
+
+/**
+ * Seconds after which a notice claimed but not marked sent counts as lost (its run died between the claim and the
+ * publish): Notify takes the claim over, and the reconciler sends it. Longer than one Notify Task (the notify Lambda's
+ * 30 s timeout and the workflow's margin); a Notify that fails gives its claim back before it is retried.
+ */
+export const NOTICE_CLAIM_STALE_SECONDS = 60;
 
 /** Payload of Validate, Submit, PollStatus, Notify and NotifyFailure. */
 export const JobRef = z.object({ jobId: z.string().min(1) });
@@ -71,8 +119,32 @@ export type JobRef = z.infer<typeof JobRef>;
 export const AwaitPayload = z.object({ jobId: z.string().min(1), taskToken: z.string().min(1) });
 export type AwaitPayload = z.infer<typeof AwaitPayload>;
 
-/** Result of Submit. */
-export const SubmitOutput = z.object({ providerTaskId: z.string() });
+/** Payload of AwaitSlot (a `.waitForTaskToken` task). */
+export const SlotWaitPayload = z.object({ jobId: z.string().min(1), taskToken: z.string().min(1) });
+export type SlotWaitPayload = z.infer<typeof SlotWaitPayload>;
+
+/** Result of Admit (`$.admission`): Admitted routes on `admitted`. */
+export const AdmitOutput = z.object({
+  admitted: z.boolean(),
+  /** The pool of slots the job holds one of, or waits in (absent: its provider is not limited). */
+  pool: z.string().optional(),
+  /** While it waits: its place in the queue, 1 being next. */
+  position: z.number().int().positive().optional(),
+});
+export type AdmitOutput = z.infer<typeof AdmitOutput>;
+
+/** Payload of Submit: the job, and how many times Submit was retried already (`$.submitRetries.count`). */
+export const SubmitPayload = z.object({ jobId: z.string().min(1), retries: z.number().int().min(0) });
+export type SubmitPayload = z.infer<typeof SubmitPayload>;
+
+/**
+ * Result of Submit (`$.submission`): the job's provider task, or, after a refusal worth another attempt, the seconds
+ * to wait first (the provider's hint, with jitter) and why. Submitted routes on `retryInSeconds` being present.
+ */
+export const SubmitOutput = z.union([
+  z.object({ providerTaskId: z.string() }),
+  z.object({ retryInSeconds: z.number().int().min(1), reason: z.string() }),
+]);
 export type SubmitOutput = z.infer<typeof SubmitOutput>;
 
 /**

@@ -1,7 +1,7 @@
 // What a failed workflow means for the job: its terminal status and the error a person reads.
 import { ERROR_KINDS, ERROR_NAMES, errorCodeOf, isRetryableKind, type ErrorKind } from '../domain/errors.ts';
 import type { JobError, JobStatus } from '../domain/job.ts';
-import { causeMessage, POLL_BUDGET_EXHAUSTED, type FailurePayload } from './contract.ts';
+import { causeMessage, POLL_BUDGET_EXHAUSTED, SUBMIT_IN_FLIGHT, type FailurePayload } from './contract.ts';
 
 const KIND_BY_NAME = new Map<string, ErrorKind>(ERROR_KINDS.map((kind) => [ERROR_NAMES[kind], kind]));
 
@@ -28,6 +28,11 @@ export function failureOf(payload: FailurePayload): Failure {
         return { status: 'FAILED', error: { code: 'VALIDATION_FAILED', message, retryable: false } };
       case 'ArchiveSourceGone':
         return { status: 'FAILED', error: { code: 'RESULT_UNAVAILABLE', message, retryable: false } };
+      case 'SubmitUncertain':
+      case SUBMIT_IN_FLIGHT:
+        return { status: 'FAILED', error: { code: 'SUBMIT_UNCERTAIN', message, retryable: false } };
+      case 'QueueWaitExpired':
+        return { status: 'FAILED', error: { code: 'QUEUE_TIMEOUT', message, retryable: true } };
       case 'JobAlreadyFinished':
         return { status: 'CANCELLED', error: { code: 'CANCELLED', message, retryable: false } };
       case 'States.Timeout':

@@ -1,5 +1,5 @@
-// DynamoDB on loopback (dynalite), data on disk. The jobs table is created from the synthesized template's
-// key schema and indexes, so the local table is the deployed one.
+// DynamoDB on loopback (dynalite), data on disk. The jobs and admission tables are created from the synthesized
+// template's key schemas and indexes, so the local tables are the deployed ones.
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,23 +12,37 @@ export interface TableShape {
   GlobalSecondaryIndexes?: { IndexName: string; KeySchema: unknown; Projection: unknown }[];
 }
 
-/** The jobs table's shape from the template (AWS::DynamoDB::GlobalTable, what TableV2 synthesizes). */
-export function tableShapeFrom(template: { Resources: Record<string, { Type: string; Properties?: any }> }): TableShape {
-  const tables = Object.values(template.Resources).filter(
-    (r) => r.Type === 'AWS::DynamoDB::GlobalTable' || r.Type === 'AWS::DynamoDB::Table',
-  );
-  const [table] = tables;
-  if (tables.length !== 1 || !table) throw new Error(`expected one DynamoDB table in the template, found ${tables.length}`);
-  const p = table.Properties;
-  return {
-    KeySchema: p.KeySchema,
-    AttributeDefinitions: p.AttributeDefinitions,
-    GlobalSecondaryIndexes: (p.GlobalSecondaryIndexes ?? []).map((gsi: any) => ({
-      IndexName: gsi.IndexName,
-      KeySchema: gsi.KeySchema,
-      Projection: gsi.Projection,
-    })),
-  };
+/** What each table is for, as lib/storage.ts marks it (metadata `klingflow:table`). */
+export type TableRole = 'jobs' | 'admission';
+
+const TABLE_ROLE_METADATA_KEY = 'klingflow:table';
+
+/**
+ * The shapes of the tables in the template (AWS::DynamoDB::GlobalTable, what TableV2 synthesizes), by the role
+ * lib/storage.ts marks each with. Throws when a role is missing or given twice.
+ */
+export function tableShapesFrom(template: {
+  Resources: Record<string, { Type: string; Properties?: any; Metadata?: Record<string, unknown> }>;
+}): Record<TableRole, TableShape> {
+  const shapes: Partial<Record<TableRole, TableShape>> = {};
+  for (const resource of Object.values(template.Resources)) {
+    if (resource.Type !== 'AWS::DynamoDB::GlobalTable' && resource.Type !== 'AWS::DynamoDB::Table') continue;
+    const role = resource.Metadata?.[TABLE_ROLE_METADATA_KEY] as TableRole | undefined;
+    if (role !== 'jobs' && role !== 'admission') throw new Error(`a DynamoDB table in the template has no ${TABLE_ROLE_METADATA_KEY} role`);
+    if (shapes[role]) throw new Error(`two DynamoDB tables in the template are marked ${role}`);
+    const p = resource.Properties;
+    shapes[role] = {
+      KeySchema: p.KeySchema,
+      AttributeDefinitions: p.AttributeDefinitions,
+      GlobalSecondaryIndexes: (p.GlobalSecondaryIndexes ?? []).map((gsi: any) => ({
+        IndexName: gsi.IndexName,
+        KeySchema: gsi.KeySchema,
+        Projection: gsi.Projection,
+      })),
+    };
+  }
+  if (!shapes.jobs || !shapes.admission) throw new Error('the template lacks the jobs or the admission table');
+  return shapes as Record<TableRole, TableShape>;
 }
 
 export interface LocalDynamo {
@@ -36,24 +50,29 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-export async function startDynamo(dir: string, table: { name: string; shape: TableShape }): Promise<LocalDynamo> {
+/** Starts dynalite on loopback with its data in `dir`, and creates each table that does not exist yet. */
+export async function startDynamo(dir: string, tables: readonly { name: string; shape: TableShape }[]): Promise<LocalDynamo> {
   mkdirSync(dir, { recursive: true });
   const server: Server = dynalite({ path: dir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: table.name,
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: table.shape.KeySchema,
-        AttributeDefinitions: table.shape.AttributeDefinitions,
-        ...(table.shape.GlobalSecondaryIndexes?.length ? { GlobalSecondaryIndexes: table.shape.GlobalSecondaryIndexes as never } : {}),
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ResourceInUseException)) throw error; // kept from the last run
+    for (const table of tables) {
+      try {
+        await client.send(
+          new CreateTableCommand({
+            TableName: table.name,
+            BillingMode: 'PAY_PER_REQUEST',
+            KeySchema: table.shape.KeySchema,
+            AttributeDefinitions: table.shape.AttributeDefinitions,
+            ...(table.shape.GlobalSecondaryIndexes?.length ? { GlobalSecondaryIndexes: table.shape.GlobalSecondaryIndexes as never } : {}),
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ResourceInUseException)) throw error; // kept from the last run
+      }
+    }
   } finally {
     client.destroy();
   }

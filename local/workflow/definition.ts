@@ -6,12 +6,12 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync,
 import { join, relative } from 'node:path';
 import { extractWorkflow } from '../../lib/asl.ts';
 import type { HandlerName } from '../../lambdas/workflow/contract.ts';
-import { tableShapeFrom, type TableShape } from '../emulators/dynamodb.ts';
+import { tableShapesFrom, type TableRole, type TableShape } from '../emulators/dynamodb.ts';
 
 export interface LocalWorkflow {
   definition: { States: Record<string, any>; StartAt: string };
   handlerByFunctionName: Record<string, HandlerName>;
-  tableShape: TableShape;
+  tableShapes: Record<TableRole, TableShape>;
 }
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -38,7 +38,7 @@ export async function synthesizeWorkflow(): Promise<LocalWorkflow> {
   const { synthesizeTemplate } = await import('../../lib/synth.ts');
   const template = synthesizeTemplate();
   const { definition, handlerByFunctionName } = extractWorkflow(template);
-  return { definition: definition as LocalWorkflow['definition'], handlerByFunctionName, tableShape: tableShapeFrom(template) };
+  return { definition: definition as LocalWorkflow['definition'], handlerByFunctionName, tableShapes: tableShapesFrom(template) };
 }
 
 export async function loadWorkflow(cacheDir: string): Promise<LocalWorkflow> {

@@ -106,7 +106,15 @@ export class WorkflowRuntime {
     // Validated by asl-validator in the CDK tests; the interpreter's own ARN check rejects nothing we use.
     this.machine = new StateMachine(structuredClone(definition) as never, { validationOptions: { checkArn: false } });
     this.overrides = Object.fromEntries(
-      taskStates(definition.States).map(([name, state]) => [name, (input: unknown) => this.runTask(state.Resource ?? '', input)]),
+      taskStates(definition.States).map(([name, state]) => [
+        name,
+        (input: unknown) => {
+          const task = this.runTask(state.Resource ?? '', input);
+          // An aborted execution (the stack stopping) no longer awaits its tasks; their failure is not unhandled.
+          task.catch(() => undefined);
+          return task;
+        },
+      ]),
     );
   }
 
@@ -118,8 +126,9 @@ export class WorkflowRuntime {
       const waiting = new Promise<unknown>((resolve, reject) => {
         this.pending.set(token, { executionName: tokenExecution(token), resolve, reject });
       });
-      // The registering handler may answer the token before it returns (SendTaskFailure for a job cancelled
-      // meanwhile): the failure is awaited below, but an unobserved rejection until then would end the process.
+      // The wait can be failed while the handler still runs, before it is awaited below (the wait's end, a cancel,
+      // or the registering handler answering its own token with SendTaskFailure for a job cancelled meanwhile): the
+      // failure is awaited below, but an unobserved rejection until then would end the process.
       waiting.catch(() => undefined);
       try {
         await this.invoke(params.FunctionName ?? '', params.Payload);

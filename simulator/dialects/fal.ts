@@ -141,11 +141,19 @@ function submit(context: DialectContext, state: FalState, { res, url, params, bo
     if (!answeredByGateway(context.gatewayErrors(), res, rejection)) reply(res, rejectionAnswer(rejection));
     return;
   }
+  const refusal = context.engine.checkLimits(FAL_DIALECT, endpointId);
+  if (refusal) {
+    // fal answers a throttled request with a plain 429 and Retry-After (see FAL_DIRECTIVE_ERRORS.RATE_LIMITED).
+    const wait = refusal.kind === 'rate' ? refusal.retryAfterSeconds : 1;
+    reply(res, plainError(429, 'Too many requests, slow down.', { 'retry-after': String(wait) }));
+    return;
+  }
 
   const requestId = randomUUID();
   const task = context.engine.accept({
     dialect: FAL_DIALECT,
     product: endpointId,
+    model: endpointId,
     request: input,
     prompt,
     externalTaskId: requestId,

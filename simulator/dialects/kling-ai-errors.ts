@@ -38,10 +38,13 @@ export function isKlingAiErrorCode(code: string): code is KlingAiErrorCode {
   return Object.hasOwn(KLING_AI_ERRORS, code);
 }
 
-/** Sends a documented error; `message` overrides the default text. */
-export function sendKlingAiError(res: ServerResponse, code: KlingAiErrorCode, message?: string): void {
+/**
+ * Sends a documented error; `message` overrides the default text, `retryAfterSeconds` the wait a 429's rate-limit
+ * headers announce (default {@link RATE_LIMIT_WINDOW_SECONDS}).
+ */
+export function sendKlingAiError(res: ServerResponse, code: KlingAiErrorCode, message?: string, retryAfterSeconds?: number): void {
   const known = KLING_AI_ERRORS[code];
-  sendErrorBody(res, known.http, code, message ?? known.message);
+  sendErrorBody(res, known.http, code, message ?? known.message, retryAfterSeconds);
 }
 
 /** Sends the answer of a `[sim:http<status>]` directive in the dialect's error shape. */
@@ -50,14 +53,19 @@ export function sendKlingAiHttpError(res: ServerResponse, status: number): void 
   sendErrorBody(res, status, known.code, known.message);
 }
 
-function sendErrorBody(res: ServerResponse, status: number, code: string, message: string): void {
-  sendJson(res, status, { error: { code, message } }, status === 429 ? rateLimitHeaders() : {});
+function sendErrorBody(res: ServerResponse, status: number, code: string, message: string, retryAfterSeconds?: number): void {
+  sendJson(
+    res,
+    status,
+    { error: { code, message } },
+    status === 429 ? rateLimitHeaders(retryAfterSeconds ?? RATE_LIMIT_WINDOW_SECONDS) : {},
+  );
 }
 
-function rateLimitHeaders(): Record<string, string> {
-  const resetAt = Math.ceil(Date.now() / 1000) + RATE_LIMIT_WINDOW_SECONDS;
+function rateLimitHeaders(waitSeconds: number): Record<string, string> {
+  const resetAt = Math.ceil(Date.now() / 1000) + waitSeconds;
   return {
-    'retry-after': String(RATE_LIMIT_WINDOW_SECONDS),
+    'retry-after': String(waitSeconds),
     'x-ratelimit-limit': String(RATE_LIMIT_PER_MINUTE),
     'x-ratelimit-remaining': '0',
     'x-ratelimit-reset': String(resetAt),

@@ -69,9 +69,16 @@ function createTask(context: DialectContext, { res, body: rawBody }: RouteContex
     if (!answeredByGateway(context.gatewayErrors(), res, rejection)) sendRejection(res, rejection);
     return;
   }
+  const refusal = context.engine.checkLimits(KLING_AI_DIALECT, request.model);
+  if (refusal) {
+    // The article documents one load error, 429 (rate limit exceeded), with the standard rate-limit headers.
+    sendKlingAiError(res, 'RATE_LIMIT_EXCEEDED', undefined, refusal.kind === 'rate' ? refusal.retryAfterSeconds : undefined);
+    return;
+  }
   const task = context.engine.accept({
     dialect: KLING_AI_DIALECT,
     product: request.model,
+    model: request.model,
     request,
     prompt,
     externalTaskId: null,

@@ -22,10 +22,14 @@ export function isKlingV3RestErrorCode(code: string): code is KlingV3RestErrorCo
   return Object.hasOwn(KLING_V3_REST_ERRORS, code);
 }
 
-/** Sends a documented error with its HTTP status; `message` overrides the default text. */
-export function sendKlingV3RestError(res: ServerResponse, code: KlingV3RestErrorCode, message?: string): void {
+/**
+ * Sends a documented error with its HTTP status; `message` overrides the default text. `retryAfterSeconds` adds a
+ * `Retry-After` header (the tutorial names none; the simulator sends the standard one with a rate-limit refusal).
+ */
+export function sendKlingV3RestError(res: ServerResponse, code: KlingV3RestErrorCode, message?: string, retryAfterSeconds?: number): void {
   const known = KLING_V3_REST_ERRORS[code];
-  sendJson(res, known.http, { error: { code, message: message ?? known.message } });
+  const headers: Record<string, string> = retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) };
+  sendJson(res, known.http, { error: { code, message: message ?? known.message } }, headers);
 }
 
 export function sendNotFound(res: ServerResponse, message: string): void {

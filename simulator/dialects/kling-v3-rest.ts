@@ -69,10 +69,19 @@ function createTask(context: DialectContext, { res, params, body: rawBody }: Rou
     if (!answeredByGateway(context.gatewayErrors(), res, rejection)) sendRejection(res, rejection);
     return;
   }
+  const refusal = context.engine.checkLimits(KLING_V3_REST_DIALECT, request.model);
+  if (refusal) {
+    // The tutorial's only load errors: RATE_LIMIT_EXCEEDED (429, "too many requests per minute") and
+    // MODEL_OVERLOADED (503, "high server load, retry after 30-60s"); a full account is the latter.
+    if (refusal.kind === 'rate') sendKlingV3RestError(res, 'RATE_LIMIT_EXCEEDED', undefined, refusal.retryAfterSeconds);
+    else sendKlingV3RestError(res, 'MODEL_OVERLOADED');
+    return;
+  }
 
   const task = context.engine.accept({
     dialect: KLING_V3_REST_DIALECT,
     product,
+    model: request.model,
     // The parsed body, defaults filled, so rendering and credits read one shape.
     request,
     prompt: request.prompt,

@@ -67,10 +67,19 @@ function createTask(context: DialectContext, { res, params, body: rawBody }: Rou
     sendKlingError(res, 1201, `Invalid parameter external_task_id: external_task_id already exists: ${externalTaskId}`);
     return;
   }
+  const model = typeof request.model_name === 'string' ? request.model_name : product;
+  const refusal = context.engine.checkLimits(KLING_DIALECT, model);
+  if (refusal) {
+    // 1303: "parallel task over resource pack limit"; 1302: "the API request is too fast" (Kling API reference,
+    // "Error Codes"). Kling documents no retry hint with either.
+    sendKlingError(res, refusal.kind === 'concurrency' ? 1303 : 1302);
+    return;
+  }
 
   const task = context.engine.accept({
     dialect: KLING_DIALECT,
     product,
+    model,
     request: body,
     prompt,
     externalTaskId,

@@ -42,10 +42,14 @@ export function isDocumentedCode(code: string): code is Kling3apiDocumentedCode 
   return Object.hasOwn(KLING3API_DOCUMENTED_ERRORS, code);
 }
 
-/** Sends `{code, message, data: null}` with the code's HTTP status; `message` overrides the default text. */
-export function sendKling3apiError(res: ServerResponse, code: Kling3apiErrorCode, message?: string): void {
+/**
+ * Sends `{code, message, data: null}` with the code's HTTP status; `message` overrides the default text, and
+ * `retryAfterSeconds` the `Retry-After` of a RATE_LIMITED answer (default {@link RATE_LIMIT_RETRY_AFTER_SECONDS}).
+ */
+export function sendKling3apiError(res: ServerResponse, code: Kling3apiErrorCode, message?: string, retryAfterSeconds?: number): void {
   const known = ALL_ERRORS[code];
-  const headers: Record<string, string> = code === 'RATE_LIMITED' ? { 'retry-after': String(RATE_LIMIT_RETRY_AFTER_SECONDS) } : {};
+  const headers: Record<string, string> =
+    code === 'RATE_LIMITED' ? { 'retry-after': String(retryAfterSeconds ?? RATE_LIMIT_RETRY_AFTER_SECONDS) } : {};
   sendJson(res, known.http, { code, message: message ?? known.message, data: null }, headers);
 }
 

@@ -69,10 +69,18 @@ function createTask(context: DialectContext, { res, body: rawBody }: RouteContex
     if (!answeredByGateway(context.gatewayErrors(), res, rejection)) sendRejection(res, rejection);
     return;
   }
+  const model = request.type.startsWith('o3-') ? 'kling-o3' : 'kling-v3';
+  const refusal = context.engine.checkLimits(KLING3API_DIALECT, model);
+  if (refusal) {
+    // The document's one load error: RATE_LIMITED (429, "too many requests, please slow down").
+    sendKling3apiError(res, 'RATE_LIMITED', undefined, refusal.kind === 'rate' ? refusal.retryAfterSeconds : undefined);
+    return;
+  }
 
   const task = context.engine.accept({
     dialect: KLING3API_DIALECT,
     product: request.type,
+    model,
     request,
     prompt: request.prompt,
     externalTaskId: null,

@@ -5,6 +5,8 @@ import type { ServerResponse } from 'node:http';
 import { sendJson } from '../http.ts';
 
 export const RATE_LIMIT_REMAINING_HEADER = 'x-ratelimit-remaining';
+/** Not on the page: seconds until a refused caller may try again (what the adapter reads, if present). */
+export const RATE_LIMIT_RESET_HEADER = 'x-ratelimit-reset';
 
 interface ErrorSpec {
   code: string;
@@ -31,13 +33,20 @@ export function statusOfProviderCode(code: string): number | undefined {
   return DOCUMENTED_ERROR_STATUSES.find((status) => KLINGGENERATOR_ERRORS[status]?.code === wanted);
 }
 
-export function sendKlingGeneratorError(res: ServerResponse, status: number, remaining: number, message?: string): void {
+/** Sends `{error: {code, message}}` with `X-RateLimit-Remaining` and any `extraHeaders`. */
+export function sendKlingGeneratorError(
+  res: ServerResponse,
+  status: number,
+  remaining: number,
+  message?: string,
+  extraHeaders: Record<string, string> = {},
+): void {
   const spec = KLINGGENERATOR_ERRORS[status] ?? { code: status >= 500 ? 'server_error' : 'request_error', message: `HTTP ${status}` };
   sendJson(
     res,
     status,
     { error: { code: spec.code, message: message ?? spec.message } },
-    { [RATE_LIMIT_REMAINING_HEADER]: String(remaining) },
+    { [RATE_LIMIT_REMAINING_HEADER]: String(remaining), ...extraHeaders },
   );
 }
 

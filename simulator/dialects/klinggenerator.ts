@@ -6,7 +6,7 @@ import { parseFaultDirectives, type FaultPlan, type SubmitRejection } from '../f
 import type { Route, RouteContext } from '../http.ts';
 import { answeredByGateway } from '../http.ts';
 import type { Dialect, DialectContext } from './dialect.ts';
-import { sendKlingGeneratorError, sendKlingGeneratorJson, statusOfProviderCode } from './klinggenerator-errors.ts';
+import { RATE_LIMIT_RESET_HEADER, sendKlingGeneratorError, sendKlingGeneratorJson, statusOfProviderCode } from './klinggenerator-errors.ts';
 import { DailyQuota } from './klinggenerator-quota.ts';
 import { generateBody, issuePath } from './klinggenerator-schemas.ts';
 import { CONTENT_POLICY_FAILURE, KLINGGENERATOR_DIALECT, createdAnswer, jobAnswer, taskIdOf } from './klinggenerator-shapes.ts';
@@ -72,6 +72,13 @@ function generate(context: DialectContext, quota: DailyQuota, { res, body: rawBo
     if (!answeredByGateway(context.gatewayErrors(), res, rejection)) sendRejection(res, rejection, quota);
     return;
   }
+  const refusal = context.engine.checkLimits(KLINGGENERATOR_DIALECT, request.model);
+  if (refusal) {
+    // The page's one load error is 429 ("Rate Limits"); the reset header is the one the adapter looks for.
+    const reset: Record<string, string> = refusal.kind === 'rate' ? { [RATE_LIMIT_RESET_HEADER]: String(refusal.retryAfterSeconds) } : {};
+    sendKlingGeneratorError(res, 429, quota.remaining(), 'Too many requests: the plan limit is reached', reset);
+    return;
+  }
   if (!quota.take()) {
     sendKlingGeneratorError(res, 429, 0, 'Daily request quota exceeded');
     return;
@@ -80,6 +87,7 @@ function generate(context: DialectContext, quota: DailyQuota, { res, body: rawBo
   const task = context.engine.accept({
     dialect: KLINGGENERATOR_DIALECT,
     product: 'generate',
+    model: request.model,
     request: json,
     prompt: request.prompt,
     externalTaskId: null,

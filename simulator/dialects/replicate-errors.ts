@@ -41,9 +41,20 @@ export function isReplicateFaultCode(code: string): boolean {
 }
 
 /** Sends `{title, detail, status}` with that status (and `Retry-After` on a 429). */
-export function sendReplicateError(res: ServerResponse, status: number, detail: string, title = titleOf(status)): void {
-  const headers: Record<string, string> = status === 429 ? { 'retry-after': String(RATE_LIMIT_RESET_SECONDS) } : {};
+export function sendReplicateError(
+  res: ServerResponse,
+  status: number,
+  detail: string,
+  title = titleOf(status),
+  retryAfterSeconds = RATE_LIMIT_RESET_SECONDS,
+): void {
+  const headers: Record<string, string> = status === 429 ? { 'retry-after': String(retryAfterSeconds) } : {};
   sendJson(res, status, { title, detail, status }, headers);
+}
+
+/** A throttled create: 429, `Retry-After` and the documented "resets in ~Ns" wording, both saying `waitSeconds`. */
+export function sendReplicateThrottled(res: ServerResponse, waitSeconds: number): void {
+  sendReplicateError(res, 429, `Request was throttled. Your rate limit resets in ~${waitSeconds}s.`, 'Request was throttled', waitSeconds);
 }
 
 export function sendReplicateFault(res: ServerResponse, code: string): void {

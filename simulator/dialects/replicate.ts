@@ -2,14 +2,15 @@
 // mounted at `/replicate`, standing in for https://api.replicate.com.
 //
 // Routes: `POST /v1/models/{owner}/{name}/predictions` and versioned `POST /v1/predictions` (201 + prediction),
-// `GET /v1/predictions/{id}`, `POST /v1/predictions/{id}/cancel`. `Prefer: wait[=n]` holds the create answer until
-// the prediction ends or n seconds (at most 60) pass. Webhooks carry the prediction object, signed with Standard
-// Webhooks when the dialect has a webhook secret, and go to the `webhook` URL as given (query parameters kept), for
-// the events `webhook_events_filter` names (default: output and completed): `start` when it starts processing, `logs`
-// at each progress line, `output`/`completed` once when it ends, `completed` once when it is canceled. Outputs are
-// https links (the simulator's TLS side): Replicate's are, and its client makes a `FileOutput` only of https (or data)
-// URLs. An hour after a prediction ends (the simulator's `dataRetentionMs`; at once with `[sim:data-removed]`) its
-// input, output and logs are removed: `data_removed: true`, and the output link answers 404.
+// `GET /v1/predictions` (list, newest first), `GET /v1/predictions/{id}`, `POST /v1/predictions/{id}/cancel`.
+// `Prefer: wait[=n]` holds the create answer until the prediction ends or n seconds (at most 60) pass. Webhooks carry
+// the prediction object, signed with Standard Webhooks when the dialect has a webhook secret, and go to the `webhook`
+// URL as given (query parameters kept), for the events `webhook_events_filter` names (default: output and
+// completed): `start` when it starts processing, `logs` at each progress line, `output`/`completed` once when it
+// ends, `completed` once when it is canceled. Outputs are https links (the simulator's TLS side): Replicate's are, and
+// its client makes a `FileOutput` only of https (or data) URLs. An hour after a prediction ends (the simulator's
+// `dataRetentionMs`; at once with `[sim:data-removed]`) its input, output and logs are removed: `data_removed: true`,
+// and the output link answers 404.
 //
 // Simplification: an `output` event and a `completed` event at the end are one webhook, not two.
 import { requireBearer } from '../auth.ts';
@@ -19,7 +20,13 @@ import type { Route, RouteContext } from '../http.ts';
 import { sendJson, answeredByGateway } from '../http.ts';
 import type { Dialect, DialectContext } from './dialect.ts';
 import { describeIssuePath } from './kling-schemas.ts';
-import { isReplicateFaultCode, sendReplicateError, sendReplicateFault, sendReplicateHttpFault } from './replicate-errors.ts';
+import {
+  isReplicateFaultCode,
+  sendReplicateError,
+  sendReplicateFault,
+  sendReplicateHttpFault,
+  sendReplicateThrottled,
+} from './replicate-errors.ts';
 import type { SimTask, SimTaskEvent } from '../engine.ts';
 import {
   DEFAULT_WEBHOOK_EVENTS,
@@ -39,6 +46,7 @@ export const replicateDialect: Dialect = {
   name: REPLICATE_DIALECT,
   routes: (context) => [
     { methods: ['POST'], pattern: /^\/v1\/models\/([^/]+)\/([^/]+)\/predictions$/, handle: authenticated(context, createPrediction) },
+    { methods: ['GET'], pattern: /^\/v1\/predictions$/, handle: authenticated(context, listPredictions) },
     { methods: ['POST'], pattern: /^\/v1\/predictions$/, handle: authenticated(context, createVersionedPrediction) },
     { methods: ['GET'], pattern: /^\/v1\/predictions\/([^/]+)$/, handle: authenticated(context, getPrediction) },
     { methods: ['POST'], pattern: /^\/v1\/predictions\/([^/]+)\/cancel$/, handle: authenticated(context, cancel) },
@@ -134,12 +142,19 @@ async function create(
     if (!answeredByGateway(context.gatewayErrors(), res, rejection)) sendRejection(res, rejection);
     return;
   }
+  const refusal = context.engine.checkLimits(REPLICATE_DIALECT, model);
+  if (refusal) {
+    // Replicate throttles with 429, Retry-After and "resets in ~Ns" (see replicate-errors.ts).
+    sendReplicateThrottled(res, refusal.kind === 'rate' ? refusal.retryAfterSeconds : 1);
+    return;
+  }
 
   const stored: StoredPrediction = { model, ...(version !== undefined && { version }), input: input.data };
   const events = new Set<WebhookEvent>(body.data.webhook_events_filter ?? DEFAULT_WEBHOOK_EVENTS);
   const task = context.engine.accept({
     dialect: REPLICATE_DIALECT,
     product: model,
+    model,
     request: stored,
     prompt,
     // The prediction id: lets get/cancel find the task by the id clients know.
@@ -198,6 +213,23 @@ function getPrediction(context: DialectContext, { res, params }: RouteContext): 
     return;
   }
   sendJson(res, 200, renderPrediction(task, urlsOf(context)));
+}
+
+/** Predictions listed per page of `GET /v1/predictions` (the reference does not say; small, so paging is exercised). */
+export const PREDICTIONS_PAGE_SIZE = 25;
+
+/**
+ * `GET /v1/predictions[?cursor=]` (Replicate HTTP API reference, 'predictions.list'): the account's predictions, newest
+ * first, `{next, previous, results}` with `next` the URL of the following page (the cursor is the simulator's own).
+ */
+function listPredictions(context: DialectContext, { res, url }: RouteContext): void {
+  const newestFirst = context.engine.list({ dialect: REPLICATE_DIALECT }).reverse();
+  const start = Math.max(0, Number(url.searchParams.get('cursor') ?? '0') || 0);
+  const page = newestFirst.slice(start, start + PREDICTIONS_PAGE_SIZE);
+  const urls = urlsOf(context);
+  const next =
+    start + PREDICTIONS_PAGE_SIZE < newestFirst.length ? `${urls.mountUrl}/v1/predictions?cursor=${start + PREDICTIONS_PAGE_SIZE}` : null;
+  sendJson(res, 200, { next, previous: null, results: page.map((task) => renderPrediction(task, urls)) });
 }
 
 /** Cancels a prediction that has not ended (one `completed` webhook, status canceled); an ended one is left as it is. */

@@ -14,6 +14,7 @@ import {
   bucketsOf,
   functionsByHandler,
   onlyResourceOfType,
+  tableOf,
   render,
   resourcesOfType,
   roleStatements,
@@ -34,6 +35,8 @@ const SECRETS = ['secretsmanager:GetSecretValue'];
 const READ_UPLOADS = ['s3:GetObject', 's3:GetObjectVersion'];
 /** ListBucket on the inputs bucket, under uploads/ only: without it S3 says 403 for a missing key, not 404. */
 const LIST_UPLOADS = ['s3:ListBucket'];
+/** Admission control: slots and queue entries (consistent queries, conditional updates, dequeues). */
+const USE_SLOTS = ['dynamodb:Query', 'dynamodb:DeleteItem'];
 
 /** Every action each handler's role may take, nothing more. */
 const EXPECTED_ACTIONS: Record<HandlerName, string[]> = {
@@ -51,8 +54,11 @@ const EXPECTED_ACTIONS: Record<HandlerName, string[]> = {
   ],
   callback: [...JOB_READ_UPDATE, 'states:SendTaskSuccess', 'states:SendTaskFailure', ...SECRETS],
   validate: [...JOB_READ_UPDATE, ...SECRETS, ...READ_UPLOADS, ...LIST_UPLOADS],
+  admit: [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess'],
+  'await-slot': [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess', 'states:SendTaskFailure'],
+  'release-slot': [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess'],
   submit: [...JOB_READ_UPDATE, ...SECRETS, ...READ_UPLOADS],
-  'await-result': [...JOB_READ_UPDATE, 'states:SendTaskSuccess', 'states:SendTaskFailure'],
+  'await-result': [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess', 'states:SendTaskFailure'],
   'poll-status': [...JOB_READ_UPDATE, ...SECRETS],
   archive: [...JOB_READ_UPDATE, 's3:PutObject', 's3:AbortMultipartUpload'],
   complete: [...JOB_READ_UPDATE],
@@ -60,7 +66,16 @@ const EXPECTED_ACTIONS: Record<HandlerName, string[]> = {
   // Reads the share secret to sign the links in the notice.
   notify: [...JOB_READ_UPDATE, 'sns:Publish', ...SECRETS],
   webhook: [...JOB_READ_UPDATE, ...SECRETS],
-  's3-upload': ['dynamodb:GetItem', 'dynamodb:PutItem', ...READ_UPLOADS, ...LIST_UPLOADS, 'states:StartExecution'],
+  's3-upload': ['dynamodb:GetItem', 'dynamodb:PutItem', ...READ_UPLOADS, ...LIST_UPLOADS, 'states:StartExecution', 'sqs:SendMessage'],
+  reconcile: [
+    ...JOB_READ_UPDATE,
+    'dynamodb:Scan',
+    ...USE_SLOTS,
+    'states:StartExecution',
+    'states:SendTaskSuccess',
+    'states:DescribeExecution',
+    'sqs:SendMessage',
+  ],
 };
 
 describe('every identity statement', () => {
@@ -86,7 +101,7 @@ describe('every identity statement', () => {
   });
 
   it('touches DynamoDB indexes only to Query, and only the two named indexes', () => {
-    const [tableId] = onlyResourceOfType(template, 'AWS::DynamoDB::GlobalTable');
+    const [tableId] = tableOf(template, 'jobs');
     const indexResources = new Set<string>();
     for (const statement of statements) {
       for (const resource of asArray(statement.Resource).map(render)) {
@@ -134,13 +149,24 @@ describe('handler roles', () => {
       .sort();
   };
 
-  it('table actions name the Jobs table itself', () => {
-    const [tableId] = onlyResourceOfType(template, 'AWS::DynamoDB::GlobalTable');
+  it('table actions name the Jobs table itself, or (admission control only) the admission table', () => {
+    const [tableId] = tableOf(template, 'jobs');
+    const [admissionId] = tableOf(template, 'admission');
+    const slotUsers: readonly HandlerName[] = ['admit', 'await-slot', 'release-slot', 'await-result', 'reconcile'];
     for (const name of HANDLERS) {
       for (const action of ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem']) {
-        for (const resource of resourcesFor(name, action)) expect(resource).toBe(`<${tableId}.Arn>`);
+        const expected = action !== 'dynamodb:PutItem' && slotUsers.includes(name) ? [`<${admissionId}.Arn>`, `<${tableId}.Arn>`] : [];
+        const resources = resourcesFor(name, action);
+        if (expected.length) expect(resources, `${name} ${action}`).toEqual(expected.sort());
+        else for (const resource of resources) expect(resource).toBe(`<${tableId}.Arn>`);
+      }
+      for (const action of ['dynamodb:DeleteItem']) {
+        expect(resourcesFor(name, action), name).toEqual(slotUsers.includes(name) ? [`<${admissionId}.Arn>`] : []);
       }
     }
+    // Only the reconciler reads the whole base table (an index can lag or lose an entry).
+    for (const name of HANDLERS)
+      expect(resourcesFor(name, 'dynamodb:Scan'), name).toEqual(name === 'reconcile' ? [`<${tableId}.Arn>`] : []);
     expect(resourcesFor('api', 'dynamodb:Query')).toEqual(
       [`<${tableId}.Arn>`, `<${tableId}.Arn>/index/byCreatedAt`, `<${tableId}.Arn>/index/byStatus`].sort(),
     );
@@ -149,14 +175,23 @@ describe('handler roles', () => {
   it('state machine actions name the klingflow state machine, and nothing may stop an execution', () => {
     const [stateMachineId] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
     for (const name of HANDLERS) {
-      const expected = name === 'api' || name === 's3-upload' ? [`<${stateMachineId}>`] : [];
+      const expected = name === 'api' || name === 's3-upload' || name === 'reconcile' ? [`<${stateMachineId}>`] : [];
       expect(resourcesFor(name, 'states:StartExecution'), name).toEqual(expected);
     }
+    // Only the reconciler looks at executions, and only at this state machine's.
+    for (const name of HANDLERS) {
+      const expected =
+        name === 'reconcile' ? [`arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${stateMachineId}.Name>:*`] : [];
+      expect(resourcesFor(name, 'states:DescribeExecution'), name).toEqual(expected);
+    }
     for (const name of HANDLERS) expect(resourcesFor(name, 'states:StopExecution'), name).toEqual([]);
-    for (const name of ['callback', 'await-result'] as const) {
+    for (const name of ['callback', 'await-result', 'await-slot'] as const) {
       expect(resourcesFor(name, 'states:SendTaskSuccess')).toEqual([`<${stateMachineId}>`]);
       expect(resourcesFor(name, 'states:SendTaskFailure')).toEqual([`<${stateMachineId}>`]);
     }
+    // The job that frees a slot wakes the job it hands the slot to.
+    for (const name of ['admit', 'release-slot', 'reconcile'] as const)
+      expect(resourcesFor(name, 'states:SendTaskSuccess')).toEqual([`<${stateMachineId}>`]);
     // Cancelling wakes the job's wait with a failure.
     expect(resourcesFor('api', 'states:SendTaskFailure')).toEqual([`<${stateMachineId}>`]);
   });
@@ -172,8 +207,23 @@ describe('handler roles', () => {
     for (const reader of ['validate', 'submit', 's3-upload'] as const) {
       expect(resourcesFor(reader, 's3:GetObject')).toEqual([`<${inputsId}.Arn>/uploads/*`]);
     }
-    const [topicId] = onlyResourceOfType(template, 'AWS::SNS::Topic');
+    const [topicId] = resourcesOfType(template, 'AWS::SNS::Topic').find(([id]) => id.startsWith('NotificationsNotices'))!;
     expect(resourcesFor('notify', 'sns:Publish')).toEqual([`<${topicId}>`]);
+    for (const name of HANDLERS) if (name !== 'notify') expect(resourcesFor(name, 'sns:Publish'), name).toEqual([]);
+  });
+
+  it('an asynchronously invoked function may send only to its own dead-letter queue; no other handler touches SQS', () => {
+    const queues = resourcesOfType(template, 'AWS::SQS::Queue').map(([id]) => id);
+    const queueOf = (prefix: string) => queues.find((id) => id.startsWith(prefix))!;
+    expect(resourcesFor('s3-upload', 'sqs:SendMessage')).toEqual([`<${queueOf('OperationsS3UploadDeadLetters')}.Arn>`]);
+    expect(resourcesFor('reconcile', 'sqs:SendMessage')).toEqual([`<${queueOf('OperationsReconcileDeadLetters')}.Arn>`]);
+    for (const name of HANDLERS) {
+      if (name === 's3-upload' || name === 'reconcile') continue;
+      expect(
+        actionsOf(roleStatements(template, functionsByHandler(template)[name].roleLogicalId)).filter((a) => a.startsWith('sqs:')),
+        name,
+      ).toEqual([]);
+    }
   });
 
   it('validate, submit and s3-upload read only uploads/* of the inputs bucket, the api writes only there; nothing else touches it', () => {
@@ -230,7 +280,7 @@ describe('handler roles', () => {
 
   it('s3-upload: exactly these statements (create the job, read the upload, start the execution)', () => {
     const { roleLogicalId } = functionsByHandler(template)['s3-upload'];
-    const [tableId] = onlyResourceOfType(template, 'AWS::DynamoDB::GlobalTable');
+    const [tableId] = tableOf(template, 'jobs');
     const [stateMachineId] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
     const {
       inputs: [inputsId],
@@ -244,9 +294,14 @@ describe('handler roles', () => {
         { actions: READ_UPLOADS, resources: [`<${inputsId}.Arn>/uploads/*`], condition: undefined },
         { actions: ['states:StartExecution'], resources: [`<${stateMachineId}>`], condition: undefined },
         { actions: LIST_UPLOADS, resources: [`<${inputsId}.Arn>`], condition: { StringLike: { 's3:prefix': ['uploads/*'] } } },
+        {
+          actions: ['sqs:SendMessage'],
+          resources: [expect.stringMatching(/^<OperationsS3UploadDeadLetters[0-9A-F]+\.Arn>$/)],
+          condition: undefined,
+        },
       ]),
     );
-    expect(statements).toHaveLength(4);
+    expect(statements).toHaveLength(5);
   });
 });
 
@@ -302,7 +357,7 @@ describe('uploads trigger', () => {
 });
 
 describe('state machine role', () => {
-  it('may invoke exactly the workflow functions (not api, callback or s3-upload), log and trace', () => {
+  it('may invoke exactly the workflow functions (not api, callback, s3-upload or reconcile), log and trace', () => {
     const [, stateMachine] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
     const roleId = (stateMachine.Properties!.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const roleStatementsOfMachine = roleStatements(template, roleId);
@@ -310,7 +365,7 @@ describe('state machine role', () => {
       .filter((s) => asArray(s.Action).includes('lambda:InvokeFunction'))
       .flatMap((s) => asArray(s.Resource).map(render));
     const functions = functionsByHandler(template);
-    const workflowHandlers = HANDLERS.filter((name) => name !== 'api' && name !== 'callback' && name !== 's3-upload');
+    const workflowHandlers = HANDLERS.filter((name) => !['api', 'callback', 's3-upload', 'reconcile'].includes(name));
     const expected = workflowHandlers.flatMap((name) => [`<${functions[name].logicalId}.Arn>`, `<${functions[name].logicalId}.Arn>:*`]);
     expect(invoked.sort()).toEqual(expected.sort());
     for (const action of actionsOf(roleStatementsOfMachine)) expect(action).toMatch(/^lambda:InvokeFunction$|^logs:|^xray:/);

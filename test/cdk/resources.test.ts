@@ -21,6 +21,7 @@ import {
   bucketsOf,
   functionsByHandler,
   onlyResourceOfType,
+  tableOf,
   render,
   resourcesOfType,
 } from './template-queries.ts';
@@ -32,7 +33,9 @@ const VARIANT_CONTEXT = {
   notificationEmails: 'ops@example.com, oncall@example.com',
   enabledProviders: ['kling', 'kling-v3-rest'],
   providerBaseUrls: '{"kling-v3-rest":"https://reseller.example.com"}',
-  providerSettings: '{"kling-v3-rest":{"REGION":"sg","MAX_CONCURRENCY":3}}',
+  providerSettings: '{"kling-v3-rest":{"REGION":"sg","POLL_HINT":3}}',
+  maxConcurrency: '{"kling":"kling-free","kling-v3-rest":"4,kling-v3=2"}',
+  slotWaitSeconds: 20,
   defaultProvider: 'kling-v3-rest',
   awaitSeconds: '5',
   maxPolls: 7,
@@ -51,7 +54,7 @@ beforeAll(() => {
 
 describe('Jobs table', () => {
   it('is keyed by jobId, on demand, with PITR and deletion protection, retained', () => {
-    const [, table] = onlyResourceOfType(template, 'AWS::DynamoDB::GlobalTable');
+    const [, table] = tableOf(template, 'jobs');
     expect(table.Properties!.KeySchema).toEqual([{ AttributeName: 'jobId', KeyType: 'HASH' }]);
     expect(table.Properties!.BillingMode).toBe('PAY_PER_REQUEST');
     expect(table.Properties!.Replicas).toEqual([
@@ -65,7 +68,7 @@ describe('Jobs table', () => {
   });
 
   it('has the byStatus and byCreatedAt indexes, projecting everything', () => {
-    const [, table] = onlyResourceOfType(template, 'AWS::DynamoDB::GlobalTable');
+    const [, table] = tableOf(template, 'jobs');
     expect(table.Properties!.GlobalSecondaryIndexes).toEqual([
       {
         IndexName: 'byStatus',
@@ -91,6 +94,22 @@ describe('Jobs table', () => {
       ]),
     );
     expect(types).toEqual({ jobId: 'S', status: 'S', createdAt: 'S', kind: 'S' });
+  });
+});
+
+describe('Admission table', () => {
+  it('is keyed by pool and entry (no index: every read is a consistent query of the base table), on demand, with PITR', () => {
+    const [, table] = tableOf(template, 'admission');
+    expect(table.Properties!.KeySchema).toEqual([
+      { AttributeName: 'pool', KeyType: 'HASH' },
+      { AttributeName: 'entry', KeyType: 'RANGE' },
+    ]);
+    expect(table.Properties!.GlobalSecondaryIndexes).toBeUndefined();
+    expect(table.Properties!.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.Properties!.Replicas).toEqual([
+      expect.objectContaining({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+    ]);
+    expect(table.Properties!.TimeToLiveSpecification).toBeUndefined();
   });
 });
 
@@ -220,9 +239,9 @@ describe('uploads trigger', () => {
 
 describe('Notices topic', () => {
   it('is encrypted with the AWS-managed SNS key and denies publishing without TLS', () => {
-    const [topicId, topic] = onlyResourceOfType(template, 'AWS::SNS::Topic');
+    const [topicId, topic] = topicOf(template, 'Notices');
     expect(render(topic.Properties!.KmsMasterKeyId)).toMatch(/:alias\/aws\/sns$/);
-    const [, policy] = onlyResourceOfType(template, 'AWS::SNS::TopicPolicy');
+    const [, policy] = resourcesOfType(template, 'AWS::SNS::TopicPolicy').find(([, p]) => p.Properties!.Topics[0].Ref === topicId)!;
     expect(policy.Properties!.Topics).toEqual([{ Ref: topicId }]);
     expect(policy.Properties!.PolicyDocument.Statement).toContainEqual(
       expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -231,12 +250,75 @@ describe('Notices topic', () => {
 
   it('has no subscriptions unless the context names e-mail addresses', () => {
     expect(resourcesOfType(template, 'AWS::SNS::Subscription')).toHaveLength(0);
-    const [topicId] = onlyResourceOfType(variant, 'AWS::SNS::Topic');
+    const [topicId] = topicOf(variant, 'Notices');
+    const [alarmsId] = topicOf(variant, 'Alarms');
     const subscriptions = resourcesOfType(variant, 'AWS::SNS::Subscription').map(([, s]) => s.Properties!);
+    // The same people hear of alarms (lib/operations.ts).
     expect(subscriptions).toEqual([
       expect.objectContaining({ Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId } }),
       expect.objectContaining({ Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: { Ref: topicId } }),
+      expect.objectContaining({ Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: alarmsId } }),
+      expect.objectContaining({ Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: { Ref: alarmsId } }),
     ]);
+  });
+});
+
+/** The SNS topic whose logical id starts with Notifications<name> or Operations<name>. */
+function topicOf(t: CfnTemplate, name: 'Notices' | 'Alarms') {
+  const found = resourcesOfType(t, 'AWS::SNS::Topic').filter(
+    ([id]) => id.startsWith(`Notifications${name}`) || id.startsWith(`Operations${name}`),
+  );
+  if (found.length !== 1) throw new Error(`expected one ${name} topic, found ${found.length}`);
+  return found[0]!;
+}
+
+describe('operations: the scheduled reconciler, dead-letter queues and their alarms', () => {
+  it('runs the reconciler every 10 minutes (context reconcileMinutes), with retries and a dead-letter queue for the event', () => {
+    const [, rule] = onlyResourceOfType(template, 'AWS::Events::Rule');
+    const reconcile = functionsByHandler(template).reconcile;
+    expect(rule.Properties).toMatchObject({ ScheduleExpression: 'rate(10 minutes)', State: 'ENABLED' });
+    expect(rule.Properties!.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [reconcile.logicalId, 'Arn'] },
+        Input: '{}',
+        RetryPolicy: { MaximumEventAgeInSeconds: 600, MaximumRetryAttempts: 2 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^OperationsReconcileDeadLetters/), 'Arn'] } },
+      }),
+    ]);
+    const permissions = resourcesOfType(template, 'AWS::Lambda::Permission').filter(
+      ([, p]) => p.Properties!.Principal === 'events.amazonaws.com',
+    );
+    expect(permissions.map(([, p]) => render(p.Properties!.FunctionName))).toEqual([`<${reconcile.logicalId}.Arn>`]);
+    expect(
+      onlyResourceOfType(synthesizeTemplate({ context: { reconcileMinutes: 3 } }), 'AWS::Events::Rule')[1].Properties!.ScheduleExpression,
+    ).toBe('rate(3 minutes)');
+  });
+
+  it('gives every asynchronously invoked function a dead-letter queue (encrypted, TLS only, 14 days) with an alarm to the Alarms topic', () => {
+    const functions = functionsByHandler(template);
+    const [alarmsTopicId, alarmsTopic] = topicOf(template, 'Alarms');
+    expect(alarmsTopic.Properties!.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^OperationsAlarmsKey/), 'Arn'] });
+    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm');
+    expect(alarms).toHaveLength(2);
+    for (const name of ['s3-upload', 'reconcile'] as const) {
+      const queueId = render(functions[name].resource.Properties!.DeadLetterConfig.TargetArn).replace(/^<(.+)\.Arn>$/, '$1');
+      const queue = template.Resources[queueId];
+      expect(queue.Type).toBe('AWS::SQS::Queue');
+      expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+      const alarm = alarms.find(([, a]) => a.Properties!.Dimensions?.[0]?.Value?.['Fn::GetAtt']?.[0] === queueId);
+      expect(alarm?.[1].Properties, name).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: alarmsTopicId }],
+      });
+    }
+    // No other function gets a dead-letter queue: the rest are invoked synchronously (API Gateway, Step Functions).
+    for (const name of HANDLERS) {
+      if (name !== 's3-upload' && name !== 'reconcile') expect(functions[name].resource.Properties!.DeadLetterConfig, name).toBeUndefined();
+    }
   });
 });
 
@@ -355,6 +437,9 @@ describe('Lambda functions', () => {
     api: [512, 30],
     callback: [256, 30],
     validate: [256, 30],
+    admit: [256, 30],
+    'await-slot': [256, 30],
+    'release-slot': [256, 30],
     submit: [256, 30],
     'await-result': [256, 30],
     'poll-status': [256, 30],
@@ -364,6 +449,7 @@ describe('Lambda functions', () => {
     notify: [256, 30],
     webhook: [256, 30],
     's3-upload': [256, 60],
+    reconcile: [512, 300],
   };
   it.each(Object.entries(sizing))('%s: %j MB / s', (name, [memory, timeout]) => {
     const props = functionsByHandler(template)[name as HandlerName].resource.Properties!;
@@ -373,6 +459,13 @@ describe('Lambda functions', () => {
   // The contract with lambdas/aws/env.ts: exactly these variables per handler.
   const common = ['KLINGFLOW_JOBS_TABLE', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME'];
   const providers = ['KLINGFLOW_DEFAULT_PROVIDER', 'KLINGFLOW_ENABLED_PROVIDERS', 'KLINGFLOW_KLING_BASE_URL', 'KLINGFLOW_KLING_SECRET_ARN'];
+  // Admission control (no provider is limited by default, so no KLINGFLOW_<ID>_MAX_CONCURRENCY).
+  const admission = [
+    'KLINGFLOW_ADMISSION_TABLE',
+    'KLINGFLOW_SLOT_WAIT_SECONDS',
+    'KLINGFLOW_SLOT_LEASE_SECONDS',
+    'KLINGFLOW_MAX_QUEUE_SECONDS',
+  ];
   const expectedEnvironment: Record<HandlerName, string[]> = {
     api: [
       ...common,
@@ -382,13 +475,17 @@ describe('Lambda functions', () => {
       'KLINGFLOW_PUBLIC_URL',
       'KLINGFLOW_AWAIT_SECONDS',
       'KLINGFLOW_MAX_POLLS',
+      'KLINGFLOW_SLOT_WAIT_SECONDS',
       'KLINGFLOW_SHARE_SECRET_ARN',
       'KLINGFLOW_INPUTS_BUCKET',
     ],
     callback: [...common, ...providers, 'KLINGFLOW_CALLBACK_SECRET_ARN'],
     validate: [...common, ...providers, 'KLINGFLOW_INPUTS_BUCKET'],
+    admit: [...common, ...admission],
+    'await-slot': [...common, ...admission],
+    'release-slot': [...common, ...admission],
     submit: [...common, ...providers, 'KLINGFLOW_INPUTS_BUCKET', 'KLINGFLOW_PUBLIC_URL', 'KLINGFLOW_CALLBACK_SECRET_ARN'],
-    'await-result': [...common],
+    'await-result': [...common, ...admission],
     'poll-status': [...common, ...providers],
     archive: [...common, 'KLINGFLOW_OUTPUTS_BUCKET', 'KLINGFLOW_KLING_BASE_URL'],
     complete: [...common],
@@ -417,6 +514,17 @@ describe('Lambda functions', () => {
       'KLINGFLOW_DEFAULT_PROVIDER',
       'KLINGFLOW_AWAIT_SECONDS',
       'KLINGFLOW_MAX_POLLS',
+      'KLINGFLOW_SLOT_WAIT_SECONDS',
+    ],
+    // Starts executions (re-drives and notices) with the workflow's budget; frees slots in the providers' pools.
+    reconcile: [
+      ...common,
+      ...admission,
+      'KLINGFLOW_STATE_MACHINE_ARN',
+      'KLINGFLOW_ENABLED_PROVIDERS',
+      'KLINGFLOW_DEFAULT_PROVIDER',
+      'KLINGFLOW_AWAIT_SECONDS',
+      'KLINGFLOW_MAX_POLLS',
     ],
   };
   it.each(HANDLERS)('%s: environment is exactly what the handler needs', (name) => {
@@ -427,9 +535,9 @@ describe('Lambda functions', () => {
   it('environment values point at the right resources', () => {
     const functions = functionsByHandler(template);
     const env = (name: HandlerName) => functions[name].resource.Properties!.Environment.Variables as Record<string, unknown>;
-    const [tableId] = onlyResourceOfType(template, 'AWS::DynamoDB::GlobalTable');
+    const [tableId] = tableOf(template, 'jobs');
     const [stateMachineId] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
-    const [topicId] = onlyResourceOfType(template, 'AWS::SNS::Topic');
+    const [topicId] = topicOf(template, 'Notices');
     const [apiId] = onlyResourceOfType(template, 'AWS::ApiGatewayV2::Api');
     for (const name of HANDLERS) expect(env(name).KLINGFLOW_JOBS_TABLE).toEqual({ Ref: tableId });
     expect(env('api').KLINGFLOW_STATE_MACHINE_ARN).toEqual({ Ref: stateMachineId });
@@ -470,12 +578,32 @@ describe('Lambda functions', () => {
       KLINGFLOW_KLING_V3_REST_SECRET_ARN: { Ref: expect.any(String) },
     });
     const api = functionsByHandler(variant).api.resource.Properties!.Environment.Variables as Record<string, unknown>;
-    expect(api).toMatchObject({ KLINGFLOW_AWAIT_SECONDS: '5', KLINGFLOW_MAX_POLLS: '7' });
+    expect(api).toMatchObject({ KLINGFLOW_AWAIT_SECONDS: '5', KLINGFLOW_MAX_POLLS: '7', KLINGFLOW_SLOT_WAIT_SECONDS: '20' });
+  });
+
+  it('maxConcurrency becomes KLINGFLOW_<ID>_MAX_CONCURRENCY on the admission-control handlers only', () => {
+    const functions = functionsByHandler(variant);
+    const [admissionId] = tableOf(variant, 'admission');
+    const limits = { KLINGFLOW_KLING_MAX_CONCURRENCY: 'kling-free', KLINGFLOW_KLING_V3_REST_MAX_CONCURRENCY: '4,kling-v3=2' };
+    for (const name of HANDLERS) {
+      const env = functions[name].resource.Properties!.Environment.Variables as Record<string, unknown>;
+      if (['admit', 'await-slot', 'release-slot', 'await-result', 'reconcile'].includes(name)) {
+        expect(env, name).toMatchObject({
+          ...limits,
+          KLINGFLOW_ADMISSION_TABLE: { Ref: admissionId },
+          KLINGFLOW_SLOT_WAIT_SECONDS: '20',
+          KLINGFLOW_SLOT_LEASE_SECONDS: '900',
+          KLINGFLOW_MAX_QUEUE_SECONDS: '21600',
+        });
+      } else {
+        for (const variable of Object.keys(limits)) expect(env, name).not.toHaveProperty(variable);
+      }
+    }
   });
 
   it('providerSettings become KLINGFLOW_<ID>_<NAME> on the provider clients only', () => {
     const functions = functionsByHandler(variant);
-    const settings = { KLINGFLOW_KLING_V3_REST_REGION: 'sg', KLINGFLOW_KLING_V3_REST_MAX_CONCURRENCY: '3' };
+    const settings = { KLINGFLOW_KLING_V3_REST_REGION: 'sg', KLINGFLOW_KLING_V3_REST_POLL_HINT: '3' };
     for (const name of HANDLERS) {
       const env = functions[name].resource.Properties!.Environment.Variables as Record<string, unknown>;
       if (PROVIDER_CLIENTS.includes(name)) expect(env, name).toMatchObject(settings);
@@ -598,8 +726,13 @@ describe('context', () => {
       defaultProvider: 'kling',
       awaitSeconds: 60,
       maxPolls: 120,
+      maxConcurrency: {},
+      slotWaitSeconds: 60,
+      slotLeaseSeconds: 900,
+      maxQueueSeconds: 21_600,
       shareLinkSeconds: 604800,
       corsOrigins: [],
+      reconcileMinutes: 10,
     });
     expect(configFrom({ shareLinkSeconds: '3600' }).shareLinkSeconds).toBe(3600);
   });
@@ -613,6 +746,14 @@ describe('context', () => {
     for (const bad of ['https://a.example.com/', 'https://a.example.com/console', 'ftp://a.example.com', 'a.example.com']) {
       expect(() => configFrom({ corsOrigins: bad }), bad).toThrow(/Context corsOrigins: .* is not an origin/);
     }
+  });
+
+  it('reads maxConcurrency per provider: a count, a plan or per-model counts, checked as the handlers read them', () => {
+    expect(configFrom({ enabledProviders: 'kling,fal', maxConcurrency: { kling: 3, fal: '4,kling-o3=2' } }).maxConcurrency).toEqual({
+      kling: '3',
+      fal: '4,kling-o3=2',
+    });
+    expect(configFrom({ maxConcurrency: '{"kling":"kling-standard"}' }).maxConcurrency).toEqual({ kling: 'kling-standard' });
   });
 
   it('accepts lists as arrays, JSON or comma-separated strings', () => {
@@ -661,6 +802,7 @@ describe('context', () => {
     [{ providerSettings: { kling: { BASE_URL: 'https://x.example.com' } } }, /BASE_URL: reserved/],
     [{ providerSettings: { kling: { SECRET_ARN: 'arn:x' } } }, /SECRET_ARN: reserved/],
     [{ providerSettings: { kling: { API_KEY: 'k' } } }, /API_KEY: reserved/],
+    [{ providerSettings: { kling: { MAX_CONCURRENCY: 3 } } }, /MAX_CONCURRENCY: reserved/],
     [{ providerSettings: { kling: { SIGNING_SECRET: 's' } } }, /looks like a credential/],
     [{ providerSettings: { kling: { AUTH_TOKEN: 't' } } }, /looks like a credential/],
     [{ providerSettings: { kling: { MODE: { nested: true } } } }, /MODE: expected a string, number or boolean/],
@@ -682,6 +824,12 @@ describe('context', () => {
     [{ notificationEmails: 'not-an-address' }, /notificationEmails/],
     [{ maxPolls: '0' }, /maxPolls/],
     [{ awaitSeconds: 1.5 }, /awaitSeconds/],
+    [{ maxConcurrency: { fal: 3 } }, /maxConcurrency\.fal: "fal" is not in enabledProviders/],
+    [{ maxConcurrency: { kling: 0 } }, /maxConcurrency\.kling: 0 is not a number of slots/],
+    [{ maxConcurrency: { kling: 'kling-gold' } }, /"kling-gold" is neither a number nor a known plan/],
+    [{ maxConcurrency: { kling: 'kling-v3=2,kling-v3=3' } }, /model kling-v3 is given twice/],
+    [{ maxConcurrency: { kling: true } }, /expected a number or a string/],
+    [{ slotWaitSeconds: 0 }, /slotWaitSeconds/],
   ])('rejects %j', (context, message) => {
     expect(() => configFrom(context)).toThrow(message);
   });

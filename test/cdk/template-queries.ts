@@ -33,6 +33,15 @@ export function onlyResourceOfType(template: CfnTemplate, type: string): [string
   return found[0]!;
 }
 
+/** The DynamoDB table lib/storage.ts marks with `role` (metadata `klingflow:table`): `jobs` or `admission`. */
+export function tableOf(template: CfnTemplate, role: 'jobs' | 'admission'): [string, CfnResource] {
+  const found = resourcesOfType(template, 'AWS::DynamoDB::GlobalTable').filter(
+    ([, table]) => (table as { Metadata?: Record<string, unknown> }).Metadata?.['klingflow:table'] === role,
+  );
+  if (found.length !== 1) throw new Error(`expected one ${role} table, found ${found.length}`);
+  return found[0]!;
+}
+
 /**
  * Renders an intrinsic-laden value the way cdk-nag does: `{Ref: X}` → `<X>`, `{Fn::GetAtt: [X, A]}` → `<X.A>`,
  * `Fn::Join` joined. Keeps the logical ids readable in assertions.

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_NAMES, RETRYABLE_ERROR_NAMES } from '../../lambdas/domain/errors.ts';
 import { HANDLERS, POLL_BUDGET_EXHAUSTED, STATES, WEBHOOK_DELIVERY_FAILED } from '../../lambdas/workflow/contract.ts';
 import type { HandlerName } from '../../lambdas/workflow/contract.ts';
+import { SUBMIT_SETTLE_SECONDS } from '../../lambdas/jobs/submit-job.ts';
 import { WorkflowExtractionError, extractWorkflow, lambdaTargets, localLambdaArn } from '../../lib/asl.ts';
 import { synthesizeTemplate } from '../../lib/synth.ts';
 import { type CfnTemplate, functionsByHandler, onlyResourceOfType } from './template-queries.ts';
@@ -60,9 +61,19 @@ describe('definition', () => {
     expect(result.errorsText()).toMatch(/MISSING_TRANSITION_TARGET|NoSuchState/);
   });
 
-  it('has exactly the states of lambdas/workflow/contract.ts STATES, starting at Validate', () => {
+  it('has exactly the states of lambdas/workflow/contract.ts STATES, starting at Begin: Validate, or (resume) the notice', () => {
     expect(Object.keys(states).sort()).toEqual(Object.values(STATES).sort());
-    expect(definition.StartAt).toBe(STATES.validate);
+    expect(definition.StartAt).toBe(STATES.begin);
+    expect(states[STATES.begin]).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.resume', IsPresent: true, Next: STATES.resumeNotice }],
+      Default: STATES.validate,
+    });
+    expect(states[STATES.resumeNotice]).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.resume', StringEquals: 'notice-succeeded', Next: STATES.notify }],
+      Default: STATES.notifyFailure,
+    });
   });
 
   it('uses only what the local interpreter executes: no JSONata, Variables/Assign or Distributed Map', () => {
@@ -92,10 +103,14 @@ describe('definition', () => {
   });
 
   it('gives every Task an explicit TimeoutSeconds or TimeoutSecondsPath', () => {
-    expect(tasks().length).toBe(13);
+    expect(tasks().length).toBe(18);
     for (const [name, state] of tasks()) {
       expect(state.TimeoutSeconds ?? state.TimeoutSecondsPath, name).toBeDefined();
     }
+  });
+
+  it('Submit: an attempt without an answer has certainly ended after SUBMIT_SETTLE_SECONDS (its Task timeout)', () => {
+    expect(states[STATES.submit].TimeoutSeconds).toBeLessThanOrEqual(SUBMIT_SETTLE_SECONDS);
   });
 
   it('keeps each Task within its Lambda timeout plus a margin', () => {
@@ -113,7 +128,11 @@ describe('definition', () => {
     const resultPaths = Object.fromEntries(tasks().map(([name, state]) => [name, state.ResultPath]));
     expect(resultPaths).toEqual({
       [STATES.validate]: null,
+      [STATES.admit]: '$.admission',
+      [STATES.awaitSlot]: '$.admission',
       [STATES.submit]: '$.submission',
+      [STATES.releaseSlot]: null,
+      [STATES.releaseSlotAfterFailure]: null,
       [STATES.awaitResult]: '$.result',
       [STATES.pollStatus]: '$.result',
       [STATES.archive]: '$.outputs',
@@ -122,15 +141,16 @@ describe('definition', () => {
       [STATES.sendWebhook]: null,
       [STATES.webhookGaveUp]: null,
       [STATES.markFailed]: null,
+      [STATES.markFailedLastResort]: null,
       [STATES.notifyFailure]: null,
       [STATES.sendFailureWebhook]: null,
       [STATES.failureWebhookGaveUp]: null,
     });
   });
 
-  it('invokes Lambdas for their own result (payloadResponseOnly) except AwaitResult and Archive', () => {
+  it('invokes Lambdas for their own result (payloadResponseOnly) except the two waits and Archive', () => {
     for (const [name, state] of tasks()) {
-      if (name === STATES.awaitResult || name === STATES.archive) continue;
+      if (name === STATES.awaitResult || name === STATES.awaitSlot || name === STATES.archive) continue;
       expect(state.Resource, name).toMatch(/^arn:aws:lambda:us-east-1:123456789012:function:/);
     }
     expect(states[STATES.archive].Resource).toBe('arn:aws:states:::lambda:invoke');
@@ -142,7 +162,9 @@ describe('definition', () => {
     const jobRef = { 'jobId.$': '$.jobId' };
     for (const name of [
       STATES.validate,
-      STATES.submit,
+      STATES.admit,
+      STATES.releaseSlot,
+      STATES.releaseSlotAfterFailure,
       STATES.pollStatus,
       STATES.notify,
       STATES.notifyFailure,
@@ -154,6 +176,7 @@ describe('definition', () => {
     for (const name of [STATES.webhookGaveUp, STATES.failureWebhookGaveUp]) {
       expect(states[name].Parameters, name).toEqual({ 'jobId.$': '$.jobId', 'gaveUp.$': '$.webhookError' });
     }
+    expect(states[STATES.submit].Parameters).toEqual({ 'jobId.$': '$.jobId', 'retries.$': '$.submitRetries.count' });
     // MarkFailed gets the whole state ({jobId, error?, result?, ...}).
     expect(states[STATES.markFailed].Parameters).toBeUndefined();
     expect(states[STATES.markFailed].InputPath).toBeUndefined();
@@ -182,7 +205,9 @@ describe('definition', () => {
       checkResult.Choices.find((choice: any) =>
         [choice, ...(choice.Or ?? [])].some((rule: any) => rule.Variable === '$.result.status' && rule.StringEquals === status),
       )?.Next;
-    expect(targetOf('succeeded')).toBe(STATES.archive);
+    // The provider's task has ended: its slot goes first, then the copy into S3.
+    expect(targetOf('succeeded')).toBe(STATES.releaseSlot);
+    expect(states[STATES.releaseSlot].Next).toBe(STATES.archive);
     expect(targetOf('failed')).toBe(STATES.markFailed);
     expect(targetOf('cancelled')).toBe(STATES.markFailed);
     expect(targetOf('pending')).toBe(STATES.countPoll);
@@ -216,12 +241,67 @@ describe('definition', () => {
     });
   });
 
-  it('has no cycle that skips CountPoll (every loop pays from the poll budget)', () => {
+  it('Admit ⇄ AwaitSlot: Admit lets the job on to Submit or waits for a slot for $.config.slotWaitSeconds, then checks again', () => {
+    expect(states[STATES.validate].Next).toBe(STATES.startSubmitting);
+    expect(states[STATES.startSubmitting]).toMatchObject({
+      Type: 'Pass',
+      Result: { count: 0 },
+      ResultPath: '$.submitRetries',
+      Next: STATES.admit,
+    });
+    expect(states[STATES.admit].Next).toBe(STATES.admitted);
+    expect(states[STATES.admitted]).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.admission.admitted', BooleanEquals: true, Next: STATES.submit }],
+      Default: STATES.awaitSlot,
+    });
+    const awaitSlot = states[STATES.awaitSlot];
+    expect(awaitSlot.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(awaitSlot.TimeoutSecondsPath).toBe('$.config.slotWaitSeconds');
+    expect(awaitSlot.Parameters.Payload).toEqual({ 'jobId.$': '$.jobId', 'taskToken.$': '$$.Task.Token' });
+    expect(awaitSlot.Catch).toEqual([
+      { ErrorEquals: ['States.Timeout'], ResultPath: null, Next: STATES.admit },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATES.markFailed },
+    ]);
+    // Woken with {admitted: true}: on to Submit; woken with anything else, Admit asks again.
+    expect(awaitSlot.ResultPath).toBe('$.admission');
+    expect(awaitSlot.Next).toBe(STATES.slotGranted);
+    expect(states[STATES.slotGranted]).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.admission.admitted', BooleanEquals: true, Next: STATES.submit }],
+      Default: STATES.admit,
+    });
+  });
+
+  it('Submit ⇄ WaitToResubmit: a refusal worth retrying waits $.submission.retryInSeconds, counts the retry, and goes back through Admit', () => {
+    expect(states[STATES.submit].Next).toBe(STATES.submitted);
+    expect(states[STATES.submitted]).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.submission.retryInSeconds', IsPresent: true, Next: STATES.waitToResubmit }],
+      Default: STATES.startPolling,
+    });
+    expect(states[STATES.waitToResubmit]).toEqual({
+      Type: 'Wait',
+      SecondsPath: '$.submission.retryInSeconds',
+      Next: STATES.countSubmitRetry,
+    });
+    expect(states[STATES.countSubmitRetry]).toMatchObject({
+      Type: 'Pass',
+      Parameters: { 'count.$': 'States.MathAdd($.submitRetries.count, 1)' },
+      ResultPath: '$.submitRetries',
+      Next: STATES.admit,
+    });
+    // The provider's refusals are retried by Submit's own schedule (lambdas/domain/retry.ts), not by Retry rules.
+    expect(states[STATES.submit].Retry.map((r: any) => r.ErrorEquals)).toEqual([expect.arrayContaining(['Lambda.ServiceException'])]);
+  });
+
+  it('has no cycle that skips both CountPoll and Admit (loops pay from the poll budget, or the bounded queue wait)', () => {
     const visiting = new Set<string>();
     const done = new Set<string>();
     const cycles: string[] = [];
     const visit = (name: string, trail: string[]) => {
-      if (name === STATES.countPoll || done.has(name)) return;
+      // Admit fails the job with QueueWaitExpired past maxQueueSeconds (test/unit/jobs/admission.test.ts).
+      if (name === STATES.countPoll || name === STATES.admit || done.has(name)) return;
       if (visiting.has(name)) {
         cycles.push([...trail, name].join(' → '));
         return;
@@ -236,11 +316,28 @@ describe('definition', () => {
   });
 
   it('sends every failure to MarkFailed with the error at $.error, and ends the failure path in a Fail state', () => {
-    for (const name of [STATES.validate, STATES.submit, STATES.pollStatus, STATES.archive, STATES.complete]) {
+    for (const name of [STATES.validate, STATES.admit, STATES.submit, STATES.pollStatus, STATES.archive, STATES.complete]) {
       expect(states[name].Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATES.markFailed }]);
     }
-    expect(states[STATES.markFailed].Catch).toBeUndefined();
-    expect(states[STATES.markFailed].Next).toBe(STATES.notifyFailure);
+    // The last resort: the same handler with a minimal payload and patient retries, then Stranded (the reconciler).
+    expect(states[STATES.markFailed].Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.markFailedError', Next: STATES.markFailedLastResort },
+    ]);
+    const lastResort = states[STATES.markFailedLastResort];
+    expect(lastResort.Parameters).toEqual({ 'jobId.$': '$.jobId', 'error.$': '$.markFailedError' });
+    expect(lastResort.Retry[0]).toMatchObject({ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 5, JitterStrategy: 'FULL' });
+    expect(lastResort.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.lastResortError', Next: STATES.stranded }]);
+    expect(lastResort.Next).toBe(STATES.releaseSlotAfterFailure);
+    expect(states[STATES.stranded]).toMatchObject({ Type: 'Fail', Error: 'JobStranded' });
+    // Every Task that can leave a job unfinished has a Catch.
+    for (const [name, state] of tasks()) expect(state.Catch, name).toBeDefined();
+    // The failed job leaves its provider's pool; a release that fails does not stop the notice.
+    expect(states[STATES.markFailed].Next).toBe(STATES.releaseSlotAfterFailure);
+    expect(states[STATES.releaseSlotAfterFailure].Next).toBe(STATES.notifyFailure);
+    expect(states[STATES.releaseSlotAfterFailure].Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: null, Next: STATES.notifyFailure },
+    ]);
+    expect(states[STATES.releaseSlot].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: STATES.archive }]);
     expect(states[STATES.notifyFailure].Next).toBe(STATES.sendFailureWebhook);
     // A failed notice still sends the webhook.
     expect(states[STATES.notifyFailure].Catch).toEqual([
@@ -283,6 +380,7 @@ describe('webhook states', () => {
         BackoffRate: 2,
         MaxAttempts: 3,
         MaxDelaySeconds: 30,
+        JitterStrategy: 'FULL',
       });
       expect(state.Retry).toHaveLength(2); // and the Lambda service errors
       expect(state.Retry[1].ErrorEquals).toContain('Lambda.ServiceException');
@@ -301,7 +399,7 @@ describe('webhook states', () => {
   });
 
   /** Runs the definition in the local interpreter with every Task replaced by `tasks[name]` (default: `{}`). */
-  async function runLocally(tasks: Record<string, (input: any) => unknown>) {
+  async function runLocally(tasks: Record<string, (input: any) => unknown>, extraInput: Record<string, unknown> = {}) {
     const calls: { state: string; input: any }[] = [];
     const handlers = Object.fromEntries(
       Object.entries(states)
@@ -310,13 +408,15 @@ describe('webhook states', () => {
           name,
           async (input: any) => {
             calls.push({ state: name, input });
-            return (tasks[name] ?? (() => ({})))(input);
+            // Admit lets every job through unless the test says otherwise.
+            const fallback = name === STATES.admit ? () => ({ admitted: true }) : () => ({});
+            return (tasks[name] ?? fallback)(input);
           },
         ]),
     );
     const machine = new StateMachine(structuredClone(definition) as never, { validationOptions: { checkArn: false } });
     const retryIntervalOverrides = Object.fromEntries(Object.keys(states).map((name) => [name, 0]));
-    const run = machine.run({ jobId: 'job_1', config: { awaitSeconds: 5, maxPolls: 2 } } as never, {
+    const run = machine.run({ jobId: 'job_1', config: { awaitSeconds: 5, maxPolls: 2, slotWaitSeconds: 5 }, ...extraInput } as never, {
       overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides },
       // The local runtime gives $$.Task.Token from its context; so does this run.
       context: { Task: { Token: 'token-1' } } as never,
@@ -357,6 +457,72 @@ describe('webhook states', () => {
     expect(gaveUp[0]!.input).toEqual({ jobId: 'job_1', gaveUp: expect.objectContaining({ Error: WEBHOOK_DELIVERY_FAILED }) });
   });
 
+  it('in the local interpreter: a queued job waits in AwaitSlot, asks again when the wait times out, and goes on when handed a slot', async () => {
+    let waits = 0;
+    const { status, calls } = await runLocally({
+      ...succeededJob,
+      [STATES.admit]: () => ({ admitted: false, position: 1 }),
+      [STATES.awaitSlot]: () => {
+        waits += 1;
+        if (waits === 1) throw Object.assign(new Error('no slot within slotWaitSeconds'), { name: 'States.Timeout' });
+        return { admitted: true };
+      },
+      [STATES.sendWebhook]: () => ({ delivered: true }),
+    });
+    expect(status).toBe('SUCCEEDED');
+    const order = calls.map((c) => c.state);
+    expect(order.slice(0, 6)).toEqual([STATES.validate, STATES.admit, STATES.awaitSlot, STATES.admit, STATES.awaitSlot, STATES.submit]);
+    expect(calls.find((c) => c.state === STATES.awaitSlot)!.input.Payload).toEqual({ jobId: 'job_1', taskToken: 'token-1' });
+    expect(order.indexOf(STATES.releaseSlot)).toBe(order.indexOf(STATES.archive) - 1);
+  });
+
+  it('in the local interpreter: a Submit that answers retryInSeconds waits, counts the retry and comes back through Admit', async () => {
+    let attempts = 0;
+    const { status, calls } = await runLocally({
+      ...succeededJob,
+      [STATES.submit]: () => (++attempts === 1 ? { retryInSeconds: 1, reason: 'Kling 1302' } : { providerTaskId: 't1' }),
+      [STATES.sendWebhook]: () => ({ delivered: true }),
+    });
+    expect(status).toBe('SUCCEEDED');
+    const order = calls.map((c) => c.state);
+    expect(order.slice(0, 5)).toEqual([STATES.validate, STATES.admit, STATES.submit, STATES.admit, STATES.submit]);
+    expect(calls.filter((c) => c.state === STATES.submit).map((c) => c.input)).toEqual([
+      { jobId: 'job_1', retries: 0 },
+      { jobId: 'job_1', retries: 1 },
+    ]);
+  });
+
+  it('in the local interpreter: resume skips to the notice and webhook, on the success or the failure path', async () => {
+    const succeeded = await runLocally({ [STATES.sendWebhook]: () => ({ delivered: true }) }, { resume: 'notice-succeeded' });
+    expect(succeeded.status).toBe('SUCCEEDED');
+    expect(succeeded.calls.map((c) => c.state)).toEqual([STATES.notify, STATES.sendWebhook]);
+    const failed = await runLocally({ [STATES.sendFailureWebhook]: () => ({ delivered: true }) }, { resume: 'notice-failed' });
+    expect(failed.status).toBe('FAILED');
+    expect(failed.calls.map((c) => c.state)).toEqual([STATES.notifyFailure, STATES.sendFailureWebhook]);
+  });
+
+  it('in the local interpreter: when MarkFailed fails, the last resort ends the job; when that fails too, Stranded', async () => {
+    const broken = () => {
+      throw new Error('the jobs table is unavailable');
+    };
+    const rescued = await runLocally({ [STATES.validate]: broken, [STATES.markFailed]: broken });
+    expect(rescued.calls.map((c) => c.state).slice(0, 5)).toEqual([
+      STATES.validate,
+      STATES.markFailed,
+      STATES.markFailedLastResort,
+      STATES.releaseSlotAfterFailure,
+      STATES.notifyFailure,
+    ]);
+    expect(rescued.calls.find((c) => c.state === STATES.markFailedLastResort)!.input).toEqual({
+      jobId: 'job_1',
+      error: expect.objectContaining({ Error: 'Error' }),
+    });
+    const stranded = await runLocally({ [STATES.validate]: broken, [STATES.markFailed]: broken, [STATES.markFailedLastResort]: broken });
+    expect(stranded.status).toBe('FAILED');
+    expect(stranded.calls.filter((c) => c.state === STATES.markFailedLastResort)).toHaveLength(6);
+    expect(stranded.calls.some((c) => c.state === STATES.notifyFailure)).toBe(false);
+  });
+
   it('in the local interpreter: a delivered webhook goes straight to Done; a failing WebhookGaveUp does not change the outcome', async () => {
     const delivered = await runLocally({ ...succeededJob, [STATES.sendWebhook]: () => ({ delivered: true }) });
     expect(delivered.status).toBe('SUCCEEDED');
@@ -375,7 +541,7 @@ describe('webhook states', () => {
     expect(failedJob).toMatchObject({ status: 'FAILED' });
     const order = failedJob.calls.map((c) => c.state);
     expect(order.filter((n) => n === STATES.sendFailureWebhook)).toHaveLength(4);
-    expect(order.slice(0, 3)).toEqual([STATES.validate, STATES.markFailed, STATES.notifyFailure]);
+    expect(order.slice(0, 4)).toEqual([STATES.validate, STATES.markFailed, STATES.releaseSlotAfterFailure, STATES.notifyFailure]);
     expect(order.at(-1)).toBe(STATES.failureWebhookGaveUp);
   });
 });
@@ -389,8 +555,8 @@ describe('Retry rules', () => {
         .flatMap((r) => r.ErrorEquals as string[])
         .filter((e) => !/^(Lambda|States)\./.test(e)),
     );
-    const retryable = [...RETRYABLE_ERROR_NAMES.concurrency, ...RETRYABLE_ERROR_NAMES.transient];
-    expect([...used].sort()).toEqual([...retryable, WEBHOOK_DELIVERY_FAILED].sort());
+    // Submit retries provider refusals itself (WaitToResubmit); polls and downloads retry the transient ones.
+    expect([...used].sort()).toEqual([...RETRYABLE_ERROR_NAMES.transient, WEBHOOK_DELIVERY_FAILED].sort());
     for (const name of used) if (name !== WEBHOOK_DELIVERY_FAILED) expect(Object.values(ERROR_NAMES)).toContain(name);
     // WebhookDeliveryFailed is retried only where a webhook is sent.
     const webhookRetriers = retriers()
@@ -399,22 +565,9 @@ describe('Retry rules', () => {
     expect(webhookRetriers.sort()).toEqual([STATES.sendFailureWebhook, STATES.sendWebhook].sort());
   });
 
-  it('Submit backs off a concurrency limit with full jitter, and transient errors exponentially', () => {
-    const submit = states[STATES.submit].Retry as any[];
-    expect(submit).toContainEqual({
-      ErrorEquals: [...RETRYABLE_ERROR_NAMES.concurrency],
-      IntervalSeconds: 1,
-      BackoffRate: 2,
-      MaxAttempts: 8,
-      MaxDelaySeconds: 60,
-      JitterStrategy: 'FULL',
-    });
-    expect(submit).toContainEqual({
-      ErrorEquals: [...RETRYABLE_ERROR_NAMES.transient],
-      IntervalSeconds: 2,
-      BackoffRate: 2,
-      MaxAttempts: 5,
-    });
+  it('every Retry rule has jitter, so jobs refused together do not come back together', () => {
+    expect(retriers().length).toBeGreaterThan(0);
+    for (const retrier of retriers()) expect(retrier.JitterStrategy, `${retrier.name} ${retrier.ErrorEquals}`).toBe('FULL');
     expect(states[STATES.pollStatus].Retry).toContainEqual(expect.objectContaining({ ErrorEquals: [...RETRYABLE_ERROR_NAMES.transient] }));
   });
 
@@ -434,6 +587,11 @@ describe('Retry rules', () => {
     for (const name of [STATES.validate, STATES.submit, STATES.pollStatus, STATES.archive, STATES.complete, STATES.markFailed]) {
       for (const retrier of states[name].Retry) expect(retrier.ErrorEquals).not.toContain('States.TaskFailed');
     }
+    // Only the last resort retries any failure of its handler (it has no terminal provider errors to pass on).
+    const taskFailedRetriers = retriers()
+      .filter((r) => r.ErrorEquals.includes('States.TaskFailed'))
+      .map((r) => r.name);
+    expect(new Set(taskFailedRetriers)).toEqual(new Set([STATES.notify, STATES.notifyFailure, STATES.markFailedLastResort]));
   });
 });
 
@@ -459,6 +617,10 @@ describe('extractWorkflow', () => {
     }
     expect(Object.fromEntries(targets.map((t) => [t.stateName, handlerOf(t.stateName)]))).toEqual({
       [STATES.validate]: 'validate',
+      [STATES.admit]: 'admit',
+      [STATES.awaitSlot]: 'await-slot',
+      [STATES.releaseSlot]: 'release-slot',
+      [STATES.releaseSlotAfterFailure]: 'release-slot',
       [STATES.submit]: 'submit',
       [STATES.awaitResult]: 'await-result',
       [STATES.pollStatus]: 'poll-status',
@@ -468,6 +630,7 @@ describe('extractWorkflow', () => {
       [STATES.sendWebhook]: 'webhook',
       [STATES.webhookGaveUp]: 'webhook',
       [STATES.markFailed]: 'mark-failed',
+      [STATES.markFailedLastResort]: 'mark-failed',
       [STATES.notifyFailure]: 'notify',
       [STATES.sendFailureWebhook]: 'webhook',
       [STATES.failureWebhookGaveUp]: 'webhook',

@@ -8,7 +8,7 @@ import { PROVIDER_IDS } from '../../lambdas/providers/ids.ts';
 import { getAdapter } from '../../lambdas/providers/registry.ts';
 import { STATES } from '../../lambdas/workflow/contract.ts';
 import type { LocalStack } from '../../local/stack.ts';
-import { Client, finishedExecution, startTestStack, statesEntered } from './local-stack.ts';
+import { Client, startTestStack, statesEntered } from './local-stack.ts';
 
 let stack: LocalStack;
 let client: Client;
@@ -38,12 +38,13 @@ describe.concurrent.each(PROVIDER_IDS.map((id) => [id]))('provider %s', (provide
     else expect(states).toContain(STATES.pollStatus);
   });
 
-  it('retries a provider overload (503) and succeeds', async () => {
-    const jobId = await client.createJob({ provider, prompt: `a kite over a beach [sim:http503] (${provider})` });
+  it('retries a provider server error (500) after a jittered wait, and succeeds', async () => {
+    const jobId = await client.createJob({ provider, prompt: `a kite over a beach [sim:http500] (${provider})` });
     const job = await client.waitForJob(jobId);
-    expect(job.status).toBe('SUCCEEDED');
-    const execution = await finishedExecution(stack, jobId);
-    expect(execution.events.filter((e) => e.type === 'StateRetried' && e.stateName === STATES.submit)).toHaveLength(1);
+    expect(job).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+    const states = await statesEntered(stack, jobId);
+    expect(states.filter((name) => name === STATES.submit)).toHaveLength(2);
+    expect(states.filter((name) => name === STATES.waitToResubmit)).toHaveLength(1);
   });
 
   it('maps a content-policy failure to CONTENT_POLICY, not retried', async () => {

@@ -71,3 +71,37 @@ describe('restarting the local stack', () => {
     }
   });
 });
+
+describe('restarting the local stack with the built-in simulator', () => {
+  it('the simulator keeps its tasks and its address: a job in flight finishes on its one task, with one notice', async () => {
+    const dataDir = freshDataDir();
+    let stack: LocalStack = await startTestStack(dataDir);
+    let client = new Client(stack);
+    let inFlight: string;
+    let simulatorUrl: string;
+    try {
+      inFlight = await client.createJob({ provider: 'kling-ai', prompt: 'a tide coming in [sim:latency=4000]' });
+      for (let i = 0; i < 100 && !(await client.request('GET', `/v1/jobs/${inFlight}`)).body.providerTaskId; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const seen = (await client.request('GET', `/v1/jobs/${inFlight}`)).body;
+      expect(seen.status, JSON.stringify(seen)).toBe('SUBMITTED');
+      simulatorUrl = stack.simulator!.url;
+    } finally {
+      await stack.stop();
+    }
+
+    stack = await startTestStack(dataDir);
+    try {
+      client = new Client(stack);
+      expect(stack.simulator!.url).toBe(simulatorUrl);
+      expect(stack.redriven).toEqual([inFlight]);
+      const resumed = await client.waitForJob(inFlight);
+      expect(resumed.status).toBe('SUCCEEDED');
+      expect(stack.simulator!.tasks().filter((t) => t.prompt === 'a tide coming in [sim:latency=4000]')).toHaveLength(1);
+      expect(await noticesOf(stack, inFlight)).toHaveLength(1);
+    } finally {
+      await stack.stop();
+    }
+  });
+});

@@ -74,6 +74,23 @@ describe('simulator (kling dialect): callbacks', () => {
     expect(statuses).toEqual(['processing', 'succeed', 'succeed']);
   });
 
+  it('[sim:reorder-callbacks] sends the terminal callback first, the progress one after it', async () => {
+    await create({ prompt: 'out of order [sim:reorder-callbacks] [sim:latency=30]' });
+    await waitFor(() => receiver.received.length >= 2);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const statuses = receiver.received.map((callback) => (JSON.parse(callback.body) as { task_status: string }).task_status);
+    expect(statuses).toEqual(['succeed', 'processing']);
+  });
+
+  it('[sim:delay=<ms>] holds the answer back; the task exists from the start', async () => {
+    const started = Date.now();
+    const answer = create({ prompt: 'slow answer [sim:delay=400] [sim:latency=5000]', external_task_id: 'job-slow-answer' });
+    await waitFor(() => sim.tasks().length === 1);
+    expect(Date.now() - started).toBeLessThan(400);
+    expect((await answer).status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+  });
+
   it('survives an unreachable callback URL', async () => {
     await postJson(`${sim.url}/v1/videos/text2video`, {
       prompt: 'nobody home [sim:latency=20]',

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Simulator } from '../../simulator/server.ts';
 import { pollUntilTerminal, postJson, useSimulator } from './helpers.ts';
 
+type VideoResult = { task_result: { videos: { url: string }[] } };
+
 describe('simulator (kling dialect): fault directives', () => {
   let sim: Simulator;
   const create = (body: Record<string, unknown>) => postJson(`${sim.url}/v1/videos/text2video`, body);
@@ -94,6 +96,30 @@ describe('simulator (kling dialect): fault directives', () => {
     expect(response.status).toBe(200);
     expect(Number(response.headers.get('content-length'))).toBeGreaterThan(1000);
     await expect(response.arrayBuffer()).rejects.toThrow();
+  });
+
+  it('[sim:truncated-downloadx1] and [sim:download-errorx2] hit only the first downloads; the next ones are whole', async () => {
+    const fixture = await (async () => {
+      const created = await create({ prompt: 'whole [sim:latency=20]' });
+      const { last } = await pollUntilTerminal(`${sim.url}/v1/videos/text2video/${created.json.data?.task_id}`);
+      return Buffer.from(await (await fetch((last.data as VideoResult).task_result.videos[0]!.url)).arrayBuffer());
+    })();
+    const truncated = await create({ prompt: 'cut once [sim:truncated-downloadx1] [sim:latency=20]' });
+    const first = await pollUntilTerminal(`${sim.url}/v1/videos/text2video/${truncated.json.data?.task_id}`);
+    const truncatedUrl = (first.last.data as VideoResult).task_result.videos[0]!.url;
+    await expect((await fetch(truncatedUrl)).arrayBuffer()).rejects.toThrow();
+    expect(Buffer.from(await (await fetch(truncatedUrl)).arrayBuffer()).equals(fixture)).toBe(true);
+
+    const failing = await create({ prompt: 'fails twice [sim:download-errorx2] [sim:latency=20]' });
+    const second = await pollUntilTerminal(`${sim.url}/v1/videos/text2video/${failing.json.data?.task_id}`);
+    const failingUrl = (second.last.data as VideoResult).task_result.videos[0]!.url;
+    const statuses = [];
+    for (let i = 0; i < 3; i += 1) {
+      const response = await fetch(failingUrl);
+      statuses.push(response.status);
+      await response.arrayBuffer();
+    }
+    expect(statuses).toEqual([500, 500, 200]);
   });
 
   it('[sim:expired-url] answers 403 on the media URL', async () => {

@@ -305,6 +305,22 @@ export class KlingLegacyAdapter implements ProviderAdapter {
     return { providerTaskId: formatKlingTaskId(product, existing.task_id) };
   }
 
+  /**
+   * The task a lost submit created, found by its `external_task_id` (the job id), which the query path takes in
+   * place of a task id (Kling API reference, 'Video generation: query task'); 1203 (no such resource) means none.
+   */
+  async findSubmitted(input: SubmitRequest, _since: Date, ctx: AdapterContext): Promise<SubmitResult[]> {
+    const { product } = buildCreateBody(input);
+    try {
+      const task = await this.call(ctx, { method: 'GET', path: `/v1/videos/${product}/${encodeURIComponent(input.jobId)}` }, KlingTask);
+      if (task.task_info?.external_task_id !== input.jobId) return [];
+      return [{ providerTaskId: formatKlingTaskId(product, task.task_id) }];
+    } catch (error) {
+      if (error instanceof ProviderError && error.providerCode === 1203) return [];
+      throw error;
+    }
+  }
+
   async status(providerTaskId: string, ctx: AdapterContext): Promise<ProviderStatus> {
     const { product, taskId } = parseKlingTaskId(providerTaskId);
     const task = await this.call(ctx, { method: 'GET', path: `/v1/videos/${product}/${encodeURIComponent(taskId)}` }, KlingTask);

@@ -136,6 +136,24 @@ type Prediction = z.infer<typeof Prediction>;
 
 const CreatedPrediction = z.object({ id: z.string().min(1), status: PredictionStatus.optional() });
 
+/** One page of `GET /v1/predictions` (Replicate HTTP API reference, 'predictions.list'): newest first, `next` URL. */
+const PredictionPage = z.object({
+  next: z.string().nullish(),
+  results: z.array(
+    z.object({
+      id: z.string().min(1),
+      model: z.string().nullish(),
+      input: z.record(z.string(), z.unknown()).nullish(),
+      created_at: z.string(),
+    }),
+  ),
+});
+
+/** How far back a look-up reads beyond the time of the lost submit (clock skew between us and Replicate). */
+const LOOKUP_SKEW_MS = 5 * 60_000;
+/** The most pages of predictions one look-up reads. */
+const LOOKUP_MAX_PAGES = 20;
+
 // ---------------------------------------------------------------------------------------------------------------
 // Errors. Replicate answers failures with a JSON body whose `detail` says why (Replicate docs, 'Rate limits': 429
 // `{"detail":"Request was throttled. Your rate limit resets in ~30s."}` with `Retry-After`); it has no business
@@ -195,6 +213,30 @@ export class ReplicateAdapter implements ProviderAdapter {
     return { providerTaskId: created.id };
   }
 
+  /**
+   * The predictions a lost submit may have created: Replicate takes no client id, so the account's predictions are
+   * listed newest first (`GET /v1/predictions`, following `next`) back to `since` (less some clock skew), and those of
+   * the same model whose input holds every field this submission sends are returned. Signed URLs are compared without
+   * their query (a new signature each time). A prediction of an identical request from another job would match too:
+   * the caller treats more than one match as undecidable.
+   */
+  async findSubmitted(input: SubmitRequest, since: Date, ctx: AdapterContext): Promise<SubmitResult[]> {
+    const { model, body } = buildPredictionBody(input);
+    const oldest = since.getTime() - LOOKUP_SKEW_MS;
+    const found: SubmitResult[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < LOOKUP_MAX_PAGES; page += 1) {
+      const listed = await this.call(ctx, { method: 'GET', path: '/v1/predictions', query: { cursor } }, PredictionPage);
+      for (const prediction of listed.results) {
+        if (Date.parse(prediction.created_at) < oldest) return found;
+        if (prediction.model === model && sendsTheSame(body.input, prediction.input ?? {})) found.push({ providerTaskId: prediction.id });
+      }
+      cursor = listed.next ? (new URL(listed.next).searchParams.get('cursor') ?? undefined) : undefined;
+      if (!cursor) return found;
+    }
+    return found;
+  }
+
   async status(providerTaskId: string, ctx: AdapterContext): Promise<ProviderStatus> {
     const prediction = await this.call(ctx, { method: 'GET', path: `/v1/predictions/${predictionPathId(providerTaskId)}` }, Prediction);
     return toProviderStatus(prediction);
@@ -222,6 +264,13 @@ export class ReplicateAdapter implements ProviderAdapter {
   private async call<Schema extends z.ZodType>(ctx: AdapterContext, request: ProviderRequest, schema: Schema): Promise<z.output<Schema>> {
     return requestJson(ctx, withBearerApiKey(ctx, 'Replicate', request, 'apiKey to the API token'), schema, classifyReplicateFailure);
   }
+}
+
+/** Whether a listed prediction's input holds every field `sent` has, with the same values (URLs without their query). */
+function sendsTheSame(sent: ReplicateInput, listed: Record<string, unknown>): boolean {
+  const comparable = (value: unknown): unknown =>
+    typeof value === 'string' && /^https?:\/\//.test(value) ? value.replace(/[?#].*$/, '') : JSON.stringify(value);
+  return Object.entries(sent).every(([field, value]) => comparable(value) === comparable(listed[field]));
 }
 
 function predictionPathId(providerTaskId: string): string {

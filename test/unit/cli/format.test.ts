@@ -32,9 +32,9 @@ describe('progressLine (klingflow watch)', () => {
     expect(progressLine(job(), T0 + 10_000)).toBe('job_1  PROCESSING  10 s');
   });
 
-  it('shows retries, queue position and slot wait where the job has them; no estimate once finished', () => {
-    const waiting = job({ status: 'QUEUED', attempts: 3, queuePosition: 2, waitingSince: new Date(T0 + 4_000).toISOString() });
-    expect(progressLine(waiting, T0 + 10_000)).toBe('job_1  QUEUED  10 s  retries 2  queue #2  slot wait 6 s');
+  it('shows retries and the queue position while the job waits for a slot; no estimate once finished', () => {
+    const waiting = job({ status: 'QUEUED', attempts: 3, queuePosition: 2 });
+    expect(progressLine(waiting, T0 + 10_000)).toBe('job_1  QUEUED  10 s  retries 2  waiting for a slot: queue #2');
     const done = job({ status: 'SUCCEEDED', finishedAt: new Date(T0 + 42_000).toISOString() });
     expect(progressLine(done, T0 + 99_000, 30)).toBe('job_1  SUCCEEDED  42 s');
   });

@@ -46,29 +46,65 @@ export class InMemoryJobs implements JobRepository {
     this.jobs.set(jobId, next as JobRecord);
     return structuredClone(next as JobRecord);
   }
+  async beginSubmit(jobId: string, intent: { id: string; at: string }, replacing?: string) {
+    const job = this.jobs.get(jobId);
+    if (!job || isTerminal(job.status) || job.providerTaskId !== undefined) return undefined;
+    if (replacing === undefined ? job.submitIntent !== undefined : job.submitIntent?.id !== replacing) return undefined;
+    return this.updateActive(jobId, { submitIntent: intent }, { incrementAttempts: true });
+  }
   async finish(jobId: string, status: JobStatus, changes: JobChanges) {
     if (!TERMINAL_STATUSES.includes(status)) throw new Error(`${status} is not a terminal status`);
     return this.updateActive(jobId, { ...changes, status, finishedAt: this.now().toISOString(), taskToken: undefined });
   }
-  async claimNotice(jobId: string) {
+  async claimNotice(jobId: string, staleBefore: string) {
     const job = this.jobs.get(jobId);
-    if (!job || job.notifiedAt) return false;
-    job.notifiedAt = this.now().toISOString();
+    if (!job || job.notifiedAt || (job.noticeClaimedAt !== undefined && job.noticeClaimedAt >= staleBefore)) return false;
+    job.noticeClaimedAt = this.now().toISOString();
     return true;
+  }
+  async markNotified(jobId: string) {
+    const job = this.jobs.get(jobId);
+    if (!job) return;
+    job.notifiedAt = this.now().toISOString();
+    delete job.noticeClaimedAt;
   }
   async releaseNotice(jobId: string) {
     const job = this.jobs.get(jobId);
-    if (job) delete job.notifiedAt;
+    if (job) delete job.noticeClaimedAt;
+  }
+  async scan(cursor?: string): Promise<JobPage> {
+    const all = [...this.jobs.values()].sort((a, b) => a.jobId.localeCompare(b.jobId));
+    const start = cursor ? Number(cursor) : 0;
+    const items = all.slice(start, start + 2).map((j) => structuredClone(j));
+    return { items, ...(start + 2 < all.length ? { nextCursor: String(start + 2) } : {}) };
+  }
+  async countRedrive(jobId: string, field: 'redrives' | 'noticeRedrives', seen: number) {
+    const job = this.jobs.get(jobId);
+    if (!job || (job[field] ?? 0) !== seen) return false;
+    job[field] = seen + 1;
+    return true;
   }
   async recordWebhook(jobId: string, change: WebhookChange) {
     this.webhookChanges.push({ jobId, change });
   }
 }
 
-/** Records every execution started. */
-export function executionRecorder(): { started: ExecutionInput[]; start: (input: ExecutionInput) => Promise<void> } {
+/** Records every execution started: its input (`started`) and its name (`names`, in the same order). */
+export function executionRecorder(): {
+  started: ExecutionInput[];
+  names: string[];
+  start: (input: ExecutionInput, name: string) => Promise<void>;
+} {
   const started: ExecutionInput[] = [];
-  return { started, start: async (input) => void started.push(input) };
+  const names: string[] = [];
+  return {
+    started,
+    names,
+    start: async (input, name) => {
+      started.push(input);
+      names.push(name);
+    },
+  };
 }
 
 const MODEL: ModelCapabilities = {

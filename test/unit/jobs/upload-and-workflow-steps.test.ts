@@ -1,12 +1,11 @@
-// The other use cases through their injected dependencies: a job per uploaded image, re-driving unfinished jobs,
-// recording a provider's report, and the active-job guard every acting step starts with.
+// The other use cases through their injected dependencies: a job per uploaded image, recording a provider's report,
+// and the active-job guard every acting step starts with. (Re-driving unfinished jobs: reconcile.test.ts.)
 import { describe, expect, it } from 'vitest';
 import type { ResolvedRequest } from '../../../lambdas/domain/job.ts';
 import { requireActiveJob } from '../../../lambdas/jobs/active-job.ts';
 import type { CreateJobDeps } from '../../../lambdas/jobs/create-job.ts';
 import { createUploadJob } from '../../../lambdas/jobs/create-upload-job.ts';
 import { recordProviderResult, toProviderResult } from '../../../lambdas/jobs/provider-result.ts';
-import { reconcileActiveJobs } from '../../../lambdas/jobs/reconcile.ts';
 import { ACME, acmeLookup, executionRecorder, InMemoryJobs, storedJob } from './in-memory-jobs.ts';
 
 const notUsed = async (): Promise<never> => {
@@ -26,7 +25,7 @@ function uploadDeps(store = new InMemoryJobs()) {
     store,
     providers: { ...acmeLookup, adapterOf: () => acmeAdapter },
     startExecution: executions.start,
-    workflowConfig: { awaitSeconds: 30, maxPolls: 10 },
+    workflowConfig: { awaitSeconds: 30, maxPolls: 10, slotWaitSeconds: 30 },
     now: () => new Date('2026-11-30T12:00:00Z'),
   };
   return { deps, store, executions };
@@ -73,24 +72,6 @@ describe('createUploadJob', () => {
     const v1 = await createUploadJob(deps, { source, metadata: {} });
     const v2 = await createUploadJob(deps, { source: { ...source, versionId: 'v2' }, metadata: {} });
     expect(v2.jobId).not.toBe(v1.jobId);
-  });
-});
-
-describe('reconcileActiveJobs', () => {
-  it('starts the execution of every unfinished job again, across pages, and leaves finished ones alone', async () => {
-    const store = new InMemoryJobs();
-    for (let i = 0; i < 130; i++) await store.create(storedJob(`job_q${String(i).padStart(3, '0')}`, 'QUEUED'));
-    await store.create(storedJob('job_p', 'PROCESSING'));
-    await store.create(storedJob('job_a', 'ARCHIVING'));
-    await store.create(storedJob('job_done', 'SUCCEEDED'));
-    await store.create(storedJob('job_gone', 'CANCELLED'));
-    const executions = executionRecorder();
-    const redriven = await reconcileActiveJobs(store, executions.start, { awaitSeconds: 30, maxPolls: 10 });
-    expect(redriven).toHaveLength(132);
-    expect(redriven).toEqual(expect.arrayContaining(['job_p', 'job_a', 'job_q000', 'job_q129']));
-    expect(redriven).not.toContain('job_done');
-    expect(redriven).not.toContain('job_gone');
-    expect(executions.started.every((e) => e.config.awaitSeconds === 30 && e.config.maxPolls === 10)).toBe(true);
   });
 });
 

@@ -1,0 +1,153 @@
+// Submit (docs/architecture.md, "Never paid twice"): sends a job to its provider once. Before the provider is
+// called, an intent is written on the job; the provider's answer replaces it with the task id. A Submit that finds an
+// intent without a task id knows an earlier attempt may have reached the provider (its answer was lost, or the run
+// died waiting for it): it looks the task up where the provider allows it, and otherwise ends the job
+// SUBMIT_UNCERTAIN instead of sending it a second time.
+import { mayHaveCreatedTask, ProviderError, SubmitInFlight, SubmitUncertain } from '../domain/errors.ts';
+import { retryDelaySeconds, SUBMIT_RETRY, type Refusal } from '../domain/retry.ts';
+import type { JobRecord } from '../domain/job.ts';
+import type { AdapterContext, ProviderAdapter, SubmitRequest } from '../providers/port.ts';
+import { requireActiveJob } from './active-job.ts';
+import type { JobRepository } from './ports.ts';
+
+/**
+ * Seconds after which an unanswered submission has certainly ended, on AWS: the submit Lambda's timeout (30 s,
+ * lib/functions.ts) and the workflow's margin over it (10 s). A younger intent may belong to an attempt still waiting
+ * for its answer. (The local stack runs handlers in-process, where the provider timeout bounds an attempt instead.)
+ */
+export const SUBMIT_SETTLE_SECONDS = 40;
+
+/** What submitting a job needs. */
+export interface SubmitJobDeps {
+  store: JobRepository;
+  /** The adapter of the job's provider, with its context. */
+  providerOf(providerId: string): Promise<{ adapter: ProviderAdapter; context: AdapterContext }>;
+  /** What the submission carries besides the request: the callback URL (if the provider calls back) and the media. */
+  prepare(job: JobRecord, adapter: ProviderAdapter): Promise<Pick<SubmitRequest, 'callbackUrl' | 'media'>>;
+  now: () => Date;
+  /** A new unique id (for the intent). */
+  newId: () => string;
+  /** Seconds after which an unanswered submission has certainly ended (default SUBMIT_SETTLE_SECONDS). */
+  settleSeconds?: number;
+}
+
+/** How the job got its provider task: recorded before, sent now, or found at the provider after a lost answer. */
+export type SubmitJobOutcome = { providerTaskId: string; how: 'recorded' | 'sent' | 'found' };
+
+/**
+ * Gives job `jobId` its provider task, at most once. Throws `JobAlreadyFinished` for a job that has ended,
+ * `SubmitInFlight` while an earlier submission may still be waiting for its answer, `SubmitUncertain` when an earlier
+ * one may have reached a provider whose tasks cannot be looked up (or the look-up finds several), and whatever the
+ * adapter throws (a `ProviderError`: the intent is cleared when the provider refused, kept when the outcome is unknown).
+ */
+export async function submitJob(deps: SubmitJobDeps, jobId: string): Promise<SubmitJobOutcome> {
+  const job = await requireActiveJob(deps.store, jobId);
+  if (job.providerTaskId) return { providerTaskId: job.providerTaskId, how: 'recorded' };
+  const { adapter, context } = await deps.providerOf(job.provider);
+  const input: SubmitRequest = { jobId, mode: job.mode, request: job.request, ...(await deps.prepare(job, adapter)) };
+
+  const previous = job.submitIntent;
+  if (previous) {
+    const found = await lookUp(deps, job, previous, adapter, input, context);
+    if (found) {
+      await recordTask(deps, jobId, found);
+      return { providerTaskId: found, how: 'found' };
+    }
+  }
+
+  const intent = { id: deps.newId(), at: deps.now().toISOString() };
+  if (!(await deps.store.beginSubmit(jobId, intent, previous?.id))) {
+    // Another submission of this job got there first (two runs of one job): take its task, or wait for its answer.
+    const current = await requireActiveJob(deps.store, jobId);
+    if (current.providerTaskId) return { providerTaskId: current.providerTaskId, how: 'recorded' };
+    throw new SubmitInFlight(
+      `another submission of job ${jobId} to ${job.provider} began at ${current.submitIntent?.at ?? 'the same time'}`,
+      deps.settleSeconds ?? SUBMIT_SETTLE_SECONDS,
+    );
+  }
+  let providerTaskId: string;
+  try {
+    ({ providerTaskId } = await adapter.submit(input, context));
+  } catch (error) {
+    // A refusal made no task: the next attempt may send again. Anything else may have made one: the intent stays.
+    if (!mayHaveCreatedTask(error)) await deps.store.updateActive(jobId, { submitIntent: undefined });
+    throw error;
+  }
+  await recordTask(deps, jobId, providerTaskId);
+  return { providerTaskId, how: 'sent' };
+}
+
+/**
+ * After an earlier submission whose outcome is unknown: the task it made, or undefined when it made none (so the job
+ * may be sent). Throws when that cannot be known (yet).
+ */
+async function lookUp(
+  deps: SubmitJobDeps,
+  job: JobRecord,
+  previous: { at: string },
+  adapter: ProviderAdapter,
+  input: SubmitRequest,
+  context: AdapterContext,
+): Promise<string | undefined> {
+  const ageSeconds = (deps.now().getTime() - Date.parse(previous.at)) / 1000;
+  const settleSeconds = deps.settleSeconds ?? SUBMIT_SETTLE_SECONDS;
+  if (ageSeconds < settleSeconds) {
+    throw new SubmitInFlight(
+      `a submission of job ${job.jobId} to ${job.provider} was sent at ${previous.at}; its answer may still come`,
+      Math.ceil(settleSeconds - ageSeconds),
+    );
+  }
+  if (!adapter.findSubmitted) {
+    throw new SubmitUncertain(
+      `${job.provider} may have accepted this job at ${previous.at}, but its answer never arrived and ${job.provider} ` +
+        'offers no way to look tasks up, so it was not sent again (check the provider account before sending it again)',
+    );
+  }
+  const found = await adapter.findSubmitted(input, new Date(previous.at), context);
+  if (found.length > 1) {
+    throw new SubmitUncertain(
+      `${job.provider} may have accepted this job at ${previous.at}; looking it up found ${found.length} tasks ` +
+        `(${found.map((task) => task.providerTaskId).join(', ')}) that cannot be told apart, so none was taken and it was not sent again`,
+    );
+  }
+  return found[0]?.providerTaskId;
+}
+
+async function recordTask(deps: SubmitJobDeps, jobId: string, providerTaskId: string): Promise<void> {
+  await deps.store.updateActive(jobId, {
+    status: 'SUBMITTED',
+    providerTaskId,
+    submittedAt: deps.now().toISOString(),
+    submitIntent: undefined,
+    queuePosition: undefined,
+  });
+}
+
+/** What Submit tells the workflow: the job's task, or when to try again (the Wait before the next attempt). */
+export type SubmitStep = SubmitJobOutcome | { retryInSeconds: number; reason: string };
+
+/** A failure worth another attempt, as the retry schedule reads it; undefined for one that ends the job. */
+function refusalOf(error: unknown): Refusal | undefined {
+  if (error instanceof SubmitInFlight) return { kind: 'server', retryAfterSeconds: error.retryAfterSeconds };
+  if (error instanceof ProviderError && error.retryable) {
+    return { kind: error.kind, ...(error.retryAfterSeconds !== undefined ? { retryAfterSeconds: error.retryAfterSeconds } : {}) };
+  }
+  return undefined;
+}
+
+/**
+ * `submitJob`, with Submit's retry schedule (domain/retry.ts, SUBMIT_RETRY) applied to what may succeed later: a
+ * retryable provider refusal, or an earlier submission still in flight. Such a failure becomes `{retryInSeconds}`,
+ * the provider's own hint when it gave one (always with jitter), as long as `retries` (already made) leaves room;
+ * past that, and for anything else, the error is thrown for the workflow to end the job. `random` draws from [0, 1).
+ */
+export async function submitOrRetry(deps: SubmitJobDeps & { random: () => number }, jobId: string, retries: number): Promise<SubmitStep> {
+  try {
+    return await submitJob(deps, jobId);
+  } catch (error) {
+    const refusal = refusalOf(error);
+    const delay = refusal && retryDelaySeconds(SUBMIT_RETRY, retries, refusal, deps.random);
+    if (delay === undefined) throw error;
+    return { retryInSeconds: delay, reason: (error as Error).message };
+  }
+}
