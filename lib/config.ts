@@ -18,6 +18,8 @@
 //   slotLeaseSeconds    seconds a slot's lease lasts between renewals                   default 900
 //   maxQueueSeconds     seconds a job may wait for a slot before QUEUE_TIMEOUT          default 21600 (6 h)
 //   shareLinkSeconds    how long share links in notices and webhooks work         default 604800 (7 days)
+//   corsOrigins         browser origins allowed to call the API (CORS)           "https://a.example,https://b.example"
+//                       besides the console's own, which the console adds
 //   reconcileMinutes    minutes between runs of the scheduled reconciler          default 10
 //   alarmEmails         operators subscribed by e-mail to the Alarms topic (not job owners: those are
 //                       notificationEmails)                                      "ops@x.com" or ["a@x.com"]
@@ -47,6 +49,8 @@ export interface KlingflowConfig {
   maxQueueSeconds: number;
   /** Seconds a share link works after its job finished. */
   shareLinkSeconds: number;
+  /** Browser origins CORS allows (`https://host[:port]`, or `*`), besides the console's own. */
+  corsOrigins: string[];
   /** Minutes between runs of the scheduled reconciler (re-drives jobs whose execution ended or vanished). */
   reconcileMinutes: number;
   /** Operators subscribed to the Alarms topic by e-mail. */
@@ -170,6 +174,7 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
     slotLeaseSeconds: readPositiveInteger(context('slotLeaseSeconds'), 'slotLeaseSeconds') ?? CONTEXT_DEFAULTS.slotLeaseSeconds,
     maxQueueSeconds: readPositiveInteger(context('maxQueueSeconds'), 'maxQueueSeconds') ?? CONTEXT_DEFAULTS.maxQueueSeconds,
     shareLinkSeconds: readPositiveInteger(context('shareLinkSeconds'), 'shareLinkSeconds') ?? DEFAULT_SHARE_LINK_SECONDS,
+    corsOrigins: readOrigins(context('corsOrigins')),
     reconcileMinutes: readPositiveInteger(context('reconcileMinutes'), 'reconcileMinutes') ?? CONTEXT_DEFAULTS.reconcileMinutes,
     alarmEmails,
     alarms: readAlarmThresholds(context('alarms')),
@@ -224,6 +229,24 @@ function readMaxConcurrency(value: unknown, enabledProviders: readonly string[])
     settings[providerId] = text;
   }
   return settings;
+}
+
+/** `corsOrigins`: each an origin as a browser sends it (scheme, host, optional port; no path), or `*`. */
+function readOrigins(value: unknown): string[] {
+  const origins = readList(value, 'corsOrigins') ?? [];
+  for (const origin of origins) {
+    if (origin === '*') continue;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new Error(`Context corsOrigins: "${origin}" is not an origin (scheme://host[:port], no path or trailing slash), nor *`);
+    }
+  }
+  return origins;
 }
 
 /** `{ <provider id>: { <NAME>: value } }`; values may be strings, numbers or booleans (all become strings). */

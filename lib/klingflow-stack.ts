@@ -1,8 +1,10 @@
 // The klingflow stack: storage, provider and deployment secrets, notices, the handler functions, the workflow,
 // the HTTP API and the uploads trigger, wired together by lib/handler-access.ts.
-import { CfnOutput, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Lazy, Stack } from 'aws-cdk-lib';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { UPLOAD_CORS } from '../lambdas/http/cors.ts';
 import { KlingflowHttpApi } from './api.ts';
 import type { KlingflowConfig } from './config.ts';
 import { HandlerFunctions } from './functions.ts';
@@ -48,6 +50,23 @@ export class KlingflowStack extends Stack {
     this.api = new KlingflowHttpApi(this, 'Api', {
       handlers: { api: this.functions.byName.api, callback: this.functions.byName.callback },
       auth: config.auth,
+      corsOrigins: config.corsOrigins,
+    });
+    // A browser (the console) PUTs upload tickets' images straight to the inputs bucket: the same origins as the API.
+    (this.storage.inputsBucket.node.defaultChild as s3.CfnBucket).corsConfiguration = Lazy.any({
+      produce: (): s3.CfnBucket.CorsConfigurationProperty | undefined =>
+        this.api.allowedOrigins.length
+          ? {
+              corsRules: [
+                {
+                  allowedMethods: [...UPLOAD_CORS.allowedMethods],
+                  allowedOrigins: [...this.api.allowedOrigins],
+                  allowedHeaders: [...UPLOAD_CORS.allowedHeaders],
+                  maxAge: UPLOAD_CORS.maxAgeSeconds,
+                },
+              ],
+            }
+          : undefined,
     });
     this.operations = new Operations(this, 'Operations', {
       functions: { 's3-upload': this.functions.byName['s3-upload'], reconcile: this.functions.byName.reconcile },

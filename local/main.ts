@@ -1,4 +1,5 @@
 // `npm start`: serve the local stack until Ctrl-C.
+import { LOCAL_SIGV4_CREDENTIALS, LOCAL_SIGV4_REGION } from './sigv4.ts';
 import { startLocalStack } from './stack.ts';
 
 const stack = await startLocalStack().catch((error: NodeJS.ErrnoException) => {
@@ -13,14 +14,21 @@ const stack = await startLocalStack().catch((error: NodeJS.ErrnoException) => {
 process.stdout.write(
   [
     `klingflow local stack ready at ${stack.url}`,
-    `  token    ${stack.token}`,
+    ...(stack.auth === 'sigv4'
+      ? [
+          `  auth     SigV4 (service execute-api, region ${LOCAL_SIGV4_REGION}) with the local test credentials:`,
+          `           AWS_ACCESS_KEY_ID=${LOCAL_SIGV4_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_SIGV4_CREDENTIALS.secretAccessKey}`,
+        ]
+      : [`  token    ${stack.token}`]),
     `  data     ${stack.dataDir}`,
     `  notices  ${stack.outbox.file}`,
     ...(stack.simulator ? [`  provider simulator at ${stack.simulator.url}`] : []),
     ...(stack.redriven.length ? [`  resumed ${stack.redriven.length} unfinished job(s)`] : []),
     '',
     '  Generate a video:  npx klingflow generate "a red fox running through snow" --out fox.mp4',
-    `  Or over HTTP:      curl -H "Authorization: Bearer ${stack.token}" -H "content-type: application/json" \\`,
+    stack.auth === 'sigv4'
+      ? `  Or over HTTP:      curl --aws-sigv4 "aws:amz:${LOCAL_SIGV4_REGION}:execute-api" --user "${LOCAL_SIGV4_CREDENTIALS.accessKeyId}:${LOCAL_SIGV4_CREDENTIALS.secretAccessKey}" -H "content-type: application/json" \\`
+      : `  Or over HTTP:      curl -H "Authorization: Bearer ${stack.token}" -H "content-type: application/json" \\`,
     `                       -d '{"prompt":"a red fox running through snow"}' ${stack.url}/v1/jobs`,
     '',
   ].join('\n'),

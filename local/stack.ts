@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { deploymentSecretEnv, ENV, PROVIDER_ENV_NAMES, providerEnv } from '../lambdas/aws/env.ts';
+import { UPLOAD_CORS } from '../lambdas/http/cors.ts';
 import { PROVIDER_IDS } from '../lambdas/providers/ids.ts';
 import { HANDLERS, type HandlerName } from '../lambdas/workflow/contract.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
@@ -15,6 +16,7 @@ import { startS3, toNotification } from './emulators/s3.ts';
 import { EventInbox } from './event-inbox.ts';
 import type { S3Event } from 'aws-lambda';
 import { startFrontDoor } from './front-door.ts';
+import { LOCAL_SIGV4_CREDENTIALS, LOCAL_SIGV4_REGION } from './sigv4.ts';
 import { LambdaHost } from './lambda-host.ts';
 import { metricsFileOf } from './metrics.ts';
 import { Outbox } from './outbox.ts';
@@ -34,6 +36,8 @@ export const LOCAL_NAMES = {
 export interface LocalStack {
   url: string;
   token: string;
+  /** How the API authenticates: the bearer token, or SigV4 with the local test credentials. */
+  auth: 'bearer' | 'sigv4';
   dataDir: string;
   /** The S3 emulator's endpoint and the bucket whose uploads/ start image-to-video jobs. */
   s3Endpoint: string;
@@ -91,12 +95,53 @@ function simulatedProviderKeys(dataDir: string, id: string) {
 
 export const STACK_FILE = 'stack.json';
 
+/**
+ * The inputs bucket's CORS, as the deployment sets it: browsers at the API's allowed origins may PUT upload tickets'
+ * images (lambdas/http/cors.ts, UPLOAD_CORS). s3rver answers preflights from the bucket's CORS configuration.
+ */
+async function allowUploadsFrom(endpoint: string, bucket: string, origins: readonly string[]): Promise<void> {
+  const { PutBucketCorsCommand, S3Client } = await import('@aws-sdk/client-s3');
+  const client = new S3Client({
+    region: 'us-east-1',
+    endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+  try {
+    await client.send(
+      new PutBucketCorsCommand({
+        Bucket: bucket,
+        CORSConfiguration: {
+          CORSRules: [
+            {
+              AllowedMethods: [...UPLOAD_CORS.allowedMethods],
+              AllowedOrigins: [...origins],
+              AllowedHeaders: [...UPLOAD_CORS.allowedHeaders],
+              MaxAgeSeconds: UPLOAD_CORS.maxAgeSeconds,
+            },
+          ],
+        },
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
+}
+
 /** The stack serving `dataDir` right now, if its process is alive (two stacks on one folder would corrupt it). */
-export function runningStack(dataDir: string): { url: string; pid: number; s3Endpoint?: string; inputsBucket?: string } | undefined {
+export function runningStack(
+  dataDir: string,
+): { url: string; pid: number; s3Endpoint?: string; inputsBucket?: string; auth?: 'bearer' | 'sigv4' } | undefined {
   const file = join(dataDir, STACK_FILE);
   if (!existsSync(file)) return undefined;
   try {
-    const info = JSON.parse(readFileSync(file, 'utf8')) as { url: string; pid: number; s3Endpoint?: string; inputsBucket?: string };
+    const info = JSON.parse(readFileSync(file, 'utf8')) as {
+      url: string;
+      pid: number;
+      s3Endpoint?: string;
+      inputsBucket?: string;
+      auth?: 'bearer' | 'sigv4';
+    };
     process.kill(info.pid, 0);
     return info;
   } catch {
@@ -252,8 +297,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await host.warm();
     const deliverS3Event: LocalStack['deliverS3Event'] = async (event) =>
       event.Records.length ? host.invoke('s3-upload', event) : undefined;
-    const front = await startFrontDoor(host, { port: settings.KLINGFLOW_PORT, token, metricsFile: metricsFileOf(dataDir) });
+    let ownOrigins: string[] = [];
+    const front = await startFrontDoor(host, {
+      port: settings.KLINGFLOW_PORT,
+      metricsFile: metricsFileOf(dataDir),
+      auth:
+        settings.KLINGFLOW_API_AUTH === 'sigv4'
+          ? { kind: 'sigv4', credentials: LOCAL_SIGV4_CREDENTIALS, region: LOCAL_SIGV4_REGION }
+          : { kind: 'bearer', token },
+      // The stack's own origin (the console it serves) and any the settings add.
+      corsOrigins: () => [...ownOrigins, ...settings.KLINGFLOW_CORS_ORIGINS],
+    });
     stops.push(front.close);
+    ownOrigins = [front.url, `http://localhost:${front.port}`];
+    await allowUploadsFrom(s3.endpoint, LOCAL_NAMES.inputsBucket, [...ownOrigins, ...settings.KLINGFLOW_CORS_ORIGINS]);
     process.env[ENV.publicUrl] = front.url;
 
     // The previous process's executions are gone: every unfinished job is driven again now (no grace), and the
@@ -279,6 +336,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         startedAt: new Date().toISOString(),
         s3Endpoint: s3.endpoint,
         inputsBucket: LOCAL_NAMES.inputsBucket,
+        auth: settings.KLINGFLOW_API_AUTH,
       }),
     );
     stops.push(async () => rmSync(stackFile, { force: true }));
@@ -286,6 +344,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return {
       url: front.url,
       token,
+      auth: settings.KLINGFLOW_API_AUTH,
       dataDir,
       s3Endpoint: s3.endpoint,
       inputsBucket: LOCAL_NAMES.inputsBucket,
