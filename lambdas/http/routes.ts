@@ -18,6 +18,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'DELETE', path: '/v1/jobs/{jobId}', handler: 'api', auth: true },
   { method: 'GET', path: '/v1/jobs/{jobId}/video', handler: 'api', auth: true },
   { method: 'GET', path: '/v1/jobs/{jobId}/thumbnail', handler: 'api', auth: true },
+  { method: 'GET', path: '/v1/providers', handler: 'api', auth: true },
   { method: 'POST', path: '/v1/callbacks/{provider}/{jobId}', handler: 'callback', auth: false },
   { method: 'GET', path: '/v1/share/{jobId}/{object}', handler: 'api', auth: false },
 ];
