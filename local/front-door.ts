@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { isUtf8 } from 'node:buffer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ROUTES, routeKey, type Route } from '../lambdas/http/routes.ts';
+import type { ConsoleFile } from '../console/build.ts';
 import type { LambdaHost } from './lambda-host.ts';
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024; // API Gateway's payload limit
@@ -139,13 +140,54 @@ function writeResult(res: ServerResponse, result: APIGatewayProxyStructuredResul
   res.writeHead(result.statusCode ?? 200, headers).end(body);
 }
 
+/**
+ * What the console's files may load, as CloudFront's response headers policy says on AWS: its own scripts and styles,
+ * the API on this origin, and previews from the S3 emulator (another loopback port).
+ */
+const SITE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' data: blob: http://127.0.0.1:*",
+  "media-src 'self' http://127.0.0.1:*",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ');
+
+/** Serves a file of the site (the web console) for `GET`/`HEAD` of `/` or its path; false when it is not one. */
+function serveSite(req: IncomingMessage, res: ServerResponse, path: string, site: readonly ConsoleFile[]): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const file = site.find((f) => `/${f.path}` === (path === '/' ? '/index.html' : path));
+  if (!file) return false;
+  res.writeHead(200, {
+    'content-type': file.contentType,
+    'content-length': file.body.length,
+    'cache-control': 'no-cache',
+    'content-security-policy': SITE_CSP,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+  });
+  res.end(req.method === 'HEAD' ? undefined : file.body);
+  return true;
+}
+
 export interface FrontDoor {
   url: string;
   port: number;
   close(): Promise<void>;
 }
 
-export async function startFrontDoor(host: LambdaHost, options: { port: number; token: string }): Promise<FrontDoor> {
+export async function startFrontDoor(
+  host: LambdaHost,
+  options: {
+    port: number;
+    token: string;
+    /** Static files served without a token (the web console). */
+    site?: readonly ConsoleFile[];
+  },
+): Promise<FrontDoor> {
   const server: Server = createServer((req, res) => {
     void (async () => {
       try {
@@ -155,6 +197,7 @@ export async function startFrontDoor(host: LambdaHost, options: { port: number; 
         } catch {
           return sendJson(res, 400, 'MALFORMED_REQUEST', 'the request target is not a valid path', 'path');
         }
+        if (options.site && serveSite(req, res, url.pathname, options.site)) return;
         const matched = match(req.method ?? 'GET', url.pathname);
         if (matched === undefined) return sendJson(res, 404, 'NOT_FOUND', `no route ${req.method} ${url.pathname}`, 'route');
         if (matched === 'method-not-allowed')

@@ -13,6 +13,7 @@ const stack = await startLocalStack().catch((error: NodeJS.ErrnoException) => {
 process.stdout.write(
   [
     `klingflow local stack ready at ${stack.url}`,
+    `  console  ${stack.url}/#token=${encodeURIComponent(stack.token)}`,
     `  token    ${stack.token}`,
     `  data     ${stack.dataDir}`,
     `  notices  ${stack.outbox.file}`,

@@ -13,6 +13,7 @@ import { startAwsApi } from './emulators/aws-api.ts';
 import { startDynamo } from './emulators/dynamodb.ts';
 import { startS3, toNotification } from './emulators/s3.ts';
 import type { S3Event } from 'aws-lambda';
+import { buildConsole, consoleConfig } from '../console/build.ts';
 import { startFrontDoor } from './front-door.ts';
 import { LambdaHost } from './lambda-host.ts';
 import { Outbox } from './outbox.ts';
@@ -208,7 +209,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     await host.warm();
     deliverS3Event = async (event) => (event.Records.length ? host.invoke('s3-upload', event) : undefined);
-    const front = await startFrontDoor(host, { port: settings.KLINGFLOW_PORT, token });
+    // The web console at `/`, on the API's own origin (so its config names no API URL).
+    const front = await startFrontDoor(host, { port: settings.KLINGFLOW_PORT, token, site: [...buildConsole(), consoleConfig('')] });
     stops.push(front.close);
     process.env[ENV.publicUrl] = front.url;
 
