@@ -13,6 +13,7 @@
 //   awaitSeconds        seconds AwaitResult waits for a callback before polling  default 60
 //   maxPolls            AwaitResult ⇄ PollStatus rounds before TIMED_OUT          default 120
 //   shareLinkSeconds    how long share links in notices and webhooks work         default 604800 (7 days)
+//   console             deploy the web console (S3 + CloudFront)                  default true with auth=jwt; needs auth=jwt
 import type { Node } from 'constructs';
 import { providerEnvPrefix, RESERVED_PROVIDER_ENV_NAMES } from '../lambdas/aws/env.ts';
 import { DEFAULT_SHARE_LINK_SECONDS } from '../lambdas/domain/share-link.ts';
@@ -32,6 +33,8 @@ export interface KlingflowConfig {
   maxPolls: number;
   /** Seconds a share link works after its job finished. */
   shareLinkSeconds: number;
+  /** Whether the web console is deployed (only with JWT auth: a browser cannot sign SigV4 requests). */
+  console: boolean;
 }
 
 /**
@@ -95,9 +98,18 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
     throw new Error(`Context defaultProvider: "${defaultProvider}" is not in enabledProviders (${enabledProviders.join(', ')})`);
   }
 
+  const auth = readAuth(context);
+  const consoleWanted = readBoolean(context('console'), 'console');
+  if (consoleWanted && auth.kind !== 'jwt') {
+    throw new Error(
+      'Context console: the web console needs auth=jwt (a browser sends a bearer token; it cannot sign SigV4 requests). ' +
+        'With auth=iam, use the console of the local stack (npm start), or set auth=jwt with jwtIssuer and jwtAudience',
+    );
+  }
+
   return {
     notificationEmails,
-    auth: readAuth(context),
+    auth,
     enabledProviders,
     providerBaseUrls,
     providerSettings,
@@ -105,7 +117,16 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
     awaitSeconds: readPositiveInteger(context('awaitSeconds'), 'awaitSeconds') ?? CONTEXT_DEFAULTS.awaitSeconds,
     maxPolls: readPositiveInteger(context('maxPolls'), 'maxPolls') ?? CONTEXT_DEFAULTS.maxPolls,
     shareLinkSeconds: readPositiveInteger(context('shareLinkSeconds'), 'shareLinkSeconds') ?? DEFAULT_SHARE_LINK_SECONDS,
+    console: consoleWanted ?? auth.kind === 'jwt',
   };
+}
+
+/** `true`/`false`, given as such or as the strings `-c` passes. */
+function readBoolean(value: unknown, key: string): boolean | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`Context ${key}: expected true or false, got ${JSON.stringify(value)}`);
 }
 
 /** `{ <provider id>: { <NAME>: value } }`; values may be strings, numbers or booleans (all become strings). */

@@ -5,6 +5,7 @@ import type { StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { KlingflowHttpApi } from './api.ts';
 import type { KlingflowConfig } from './config.ts';
+import { WebConsole } from './console.ts';
 import { HandlerFunctions } from './functions.ts';
 import { HandlerAccess } from './handler-access.ts';
 import { acknowledgeNagFindings } from './nag.ts';
@@ -26,6 +27,8 @@ export class KlingflowStack extends Stack {
   readonly functions: HandlerFunctions;
   readonly workflow: Workflow;
   readonly api: KlingflowHttpApi;
+  /** The web console, where deployed (`console` context; JWT auth only). */
+  readonly webConsole?: WebConsole;
 
   constructor(scope: Construct, id: string, props: KlingflowStackProps) {
     super(scope, id, props);
@@ -53,6 +56,14 @@ export class KlingflowStack extends Stack {
       workflow: this.workflow,
       api: this.api,
     });
+
+    if (config.console) {
+      this.webConsole = new WebConsole(this, 'Console', { apiUrl: this.api.url, accessLogsBucket: this.storage.accessLogsBucket });
+      new CfnOutput(this, 'ConsoleUrl', {
+        value: this.webConsole.url,
+        description: "The web console; paste a JWT of the API's issuer into its token field",
+      });
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the klingflow HTTP API' });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });

@@ -550,6 +550,7 @@ describe('context', () => {
       awaitSeconds: 60,
       maxPolls: 120,
       shareLinkSeconds: 604800,
+      console: false,
     });
     expect(configFrom({ shareLinkSeconds: '3600' }).shareLinkSeconds).toBe(3600);
   });
