@@ -241,9 +241,11 @@ export class SubmitForm {
   }
 
   private async send(): Promise<void> {
+    // aria-disabled while sending, not disabled: a disabled button would drop the keyboard focus.
+    if (this.submit.getAttribute('aria-disabled') === 'true') return;
     this.clearErrors();
     const body = this.body();
-    this.submit.disabled = true;
+    this.submit.setAttribute('aria-disabled', 'true');
     this.status.textContent = 'Submitting…';
     try {
       if (this.file && !this.imageSet.hidden) {
@@ -256,7 +258,7 @@ export class SubmitForm {
     } catch (error) {
       this.showError(error);
     } finally {
-      this.submit.disabled = false;
+      this.submit.removeAttribute('aria-disabled');
     }
   }
 

@@ -34,6 +34,12 @@ function ago(iso: string, now = Date.now()): string {
   return new Date(iso).toLocaleString();
 }
 
+/** How long a finished job took, from creation to its end. */
+function took(job: Job): string {
+  const seconds = Math.max(0, Math.round((Date.parse(job.finishedAt ?? job.updatedAt) - Date.parse(job.createdAt)) / 1000));
+  return seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
+}
+
 /** A job's progress in percent: the provider's figure while it runs, 100 once it has succeeded. */
 function percentOf(job: Job): number {
   if (job.status === 'SUCCEEDED') return 100;
@@ -43,6 +49,18 @@ function percentOf(job: Job): number {
 interface Card {
   element: HTMLLIElement;
   status: Status;
+  /** The parts a refresh changes, made once so that focus and a playing preview survive every refresh. */
+  parts: {
+    preview: HTMLElement;
+    badge: HTMLElement;
+    progress: HTMLProgressElement;
+    percent: HTMLElement;
+    cost: HTMLElement;
+    error: HTMLElement;
+    when: HTMLTimeElement;
+    cancel: HTMLButtonElement;
+    download: HTMLAnchorElement;
+  };
   /** The preview's video element once the job's video URL has been fetched. */
   video?: HTMLVideoElement;
   /** The signed URL was refreshed after a playback error (URLs expire); once per card. */
@@ -74,7 +92,7 @@ export class JobList {
         this.cards.delete(jobId);
       }
     }
-    // Keep the DOM in the list's order, moving only what is out of place (focus stays where it is).
+    // Keep the DOM in the list's order, moving only what is out of place.
     let previous: Element | null = null;
     for (const job of jobs) {
       const element = this.cards.get(job.jobId)?.element;
@@ -90,35 +108,10 @@ export class JobList {
     return this.cards.size;
   }
 
+  /** A job's card: what never changes (prompt, settings, id) is written once. */
   private create(job: Job): Card {
-    const element = h('li', { class: 'job', 'data-job-id': job.jobId });
-    const card: Card = { element, status: job.status };
-    this.cards.set(job.jobId, card);
-    this.root.append(element);
-    return card;
-  }
-
-  private update(card: Card, job: Job): void {
-    const { element } = card;
     const titleId = `title-${job.jobId}`;
     const prompt = job.request.prompt ?? '(no prompt)';
-    const percent = percentOf(job);
-    const running = !isTerminal(job.status);
-    card.status = job.status;
-    element.dataset.status = job.status;
-
-    let preview = element.querySelector<HTMLElement>('.preview');
-    if (!preview) preview = h('div', { class: 'preview' });
-    if (job.status === 'SUCCEEDED' && job.outputs?.video) {
-      if (!card.video) this.attachVideo(card, job, preview, prompt);
-    } else if (!preview.firstChild || preview.dataset.status !== job.status) {
-      preview.dataset.status = job.status;
-      replaceChildren(
-        preview,
-        h('div', { class: `placeholder ${running ? 'busy' : ''}`, 'aria-hidden': 'true' }, running ? h('span', { class: 'spinner' }) : '—'),
-      );
-    }
-
     const meta = [
       job.provider,
       job.model,
@@ -128,66 +121,96 @@ export class JobList {
     ]
       .filter(Boolean)
       .join(' · ');
-
-    const body = h(
-      'div',
-      { class: 'job-body' },
-      h('h3', { class: 'prompt', id: titleId, title: prompt }, prompt),
-      h('p', { class: 'meta' }, meta),
+    const parts: Card['parts'] = {
+      preview: h('div', { class: 'preview' }),
+      badge: h('span', { class: 'badge' }),
+      progress: h('progress', { max: 100, value: 0, 'aria-label': `Progress of "${prompt.slice(0, 60)}"` }),
+      percent: h('span', { class: 'percent', 'aria-hidden': 'true' }),
+      cost: h('p', { class: 'cost' }),
+      error: h('p', { class: 'job-error', hidden: true }),
+      when: h('time', { datetime: job.createdAt, title: new Date(job.createdAt).toLocaleString() }),
+      cancel: h('button', { type: 'button', class: 'secondary', 'aria-describedby': titleId }, 'Cancel'),
+      download: h('a', { class: 'button secondary', download: `${job.jobId}.mp4`, 'aria-describedby': titleId, hidden: true }, 'Download'),
+    };
+    const element = h(
+      'li',
+      { class: 'job', 'data-job-id': job.jobId },
       h(
-        'div',
-        { class: 'status-row' },
-        h('span', { class: `badge badge-${job.status.toLowerCase()}` }, statusLabel(job.status)),
-        h('progress', {
-          max: 100,
-          value: percent,
-          'aria-label': `Progress of "${prompt.slice(0, 60)}"`,
-          'aria-valuetext': `${percent} percent`,
-        }),
-        h('span', { class: 'percent' }, `${percent}%`),
-      ),
-      h('p', { class: 'cost' }, costText(job.cost)),
-      job.error && job.status !== 'SUCCEEDED' ? h('p', { class: 'job-error' }, `${job.error.code}: ${job.error.message}`) : null,
-      h(
-        'p',
-        { class: 'when' },
-        h('time', { datetime: job.createdAt, title: new Date(job.createdAt).toLocaleString() }, ago(job.createdAt)),
-        ' · ',
-        h('code', {}, job.jobId),
+        'article',
+        { 'aria-labelledby': titleId },
+        parts.preview,
+        h(
+          'div',
+          { class: 'job-body' },
+          h('h3', { class: 'prompt', id: titleId, title: prompt }, prompt),
+          h('p', { class: 'meta' }, meta),
+          h('div', { class: 'status-row' }, parts.badge, parts.progress, parts.percent),
+          parts.cost,
+          parts.error,
+          h('p', { class: 'when' }, parts.when, ' · ', h('code', {}, job.jobId)),
+          h('div', { class: 'actions' }, parts.cancel, parts.download),
+        ),
       ),
     );
-
-    const actions = h('div', { class: 'actions' });
-    if (running) {
-      const cancel = h('button', { type: 'button', class: 'secondary', 'aria-describedby': titleId }, 'Cancel');
-      cancel.addEventListener('click', () => {
-        cancel.disabled = true;
-        cancel.textContent = 'Cancelling…';
-        void this.onCancel(job).finally(() => {
-          cancel.disabled = false;
-          cancel.textContent = 'Cancel';
-        });
+    const card: Card = { element, status: job.status, parts };
+    parts.cancel.addEventListener('click', () => {
+      // aria-disabled, not disabled: a disabled button would drop the keyboard focus on the page's body.
+      if (parts.cancel.getAttribute('aria-disabled') === 'true') return;
+      parts.cancel.setAttribute('aria-disabled', 'true');
+      parts.cancel.textContent = 'Cancelling…';
+      void this.onCancel(job).finally(() => {
+        parts.cancel.removeAttribute('aria-disabled');
+        parts.cancel.textContent = 'Cancel';
       });
-      actions.append(cancel);
-    }
-    if (card.video?.src)
-      actions.append(
-        h('a', { href: card.video.src, class: 'button secondary', download: `${job.jobId}.mp4`, 'aria-describedby': titleId }, 'Download'),
-      );
-    body.append(actions);
+    });
+    this.cards.set(job.jobId, card);
+    this.root.append(element);
+    return card;
+  }
 
-    // Replace the text part; the preview (and a playing video) stays the same node.
-    const focusedAction =
-      element.contains(document.activeElement) && document.activeElement?.closest('.actions')
-        ? (document.activeElement as HTMLElement).textContent
-        : undefined;
-    const article = element.querySelector('article') ?? h('article', { 'aria-labelledby': titleId });
-    if (!article.parentNode) element.append(article);
-    if (preview.parentNode !== article) article.prepend(preview);
-    article.querySelector('.job-body')?.remove();
-    article.append(body);
-    if (focusedAction) {
-      [...body.querySelectorAll<HTMLElement>('.actions > *')].find((a) => a.textContent === focusedAction)?.focus();
+  private update(card: Card, job: Job): void {
+    const { element, parts } = card;
+    const percent = percentOf(job);
+    const running = !isTerminal(job.status);
+    card.status = job.status;
+    element.dataset.status = job.status;
+
+    parts.badge.className = `badge badge-${job.status.toLowerCase()}`;
+    parts.badge.textContent = statusLabel(job.status);
+    parts.progress.value = percent;
+    parts.progress.setAttribute('aria-valuetext', `${percent} percent, ${statusLabel(job.status).toLowerCase()}`);
+    parts.percent.textContent = `${percent}%`;
+    parts.cost.textContent = costText(job.cost);
+    const error = job.error && job.status !== 'SUCCEEDED' ? `${job.error.code}: ${job.error.message}` : '';
+    parts.error.textContent = error;
+    parts.error.hidden = !error;
+    parts.when.textContent = running
+      ? `started ${ago(job.createdAt)}`
+      : `${ago(job.createdAt)}${job.finishedAt ? `, took ${took(job)}` : ''}`;
+    if (!running && parts.cancel.isConnected) {
+      // Focus would be lost with the button: keep it on the card's download link or title.
+      const hadFocus = document.activeElement === parts.cancel;
+      parts.cancel.remove();
+      const title = element.querySelector<HTMLElement>('h3');
+      if (hadFocus && title) {
+        title.tabIndex = -1;
+        title.focus();
+      }
+    }
+
+    const { preview } = parts;
+    if (job.status === 'SUCCEEDED' && job.outputs?.video) {
+      if (!card.video) this.attachVideo(card, job, preview, job.request.prompt ?? job.jobId);
+    } else if (preview.dataset.status !== job.status) {
+      preview.dataset.status = job.status;
+      replaceChildren(
+        preview,
+        h(
+          'div',
+          { class: `placeholder ${running ? 'busy' : ''}`, 'aria-hidden': 'true' },
+          running ? h('span', { class: 'spinner' }) : statusLabel(job.status),
+        ),
+      );
     }
   }
 
@@ -205,9 +228,9 @@ export class JobList {
     const load = async () => {
       const { url } = await this.api.outputUrl(job.jobId, 'video');
       video.src = url;
+      card.parts.download.href = url;
+      card.parts.download.hidden = false;
       if (job.outputs?.thumbnail) video.poster = (await this.api.outputUrl(job.jobId, 'thumbnail')).url;
-      // The download link appears with the URL.
-      this.update(card, job);
     };
     video.addEventListener('error', () => {
       // Signed URLs expire: fetch a fresh one, once.

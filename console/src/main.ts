@@ -10,6 +10,8 @@ const TOKEN_KEY = 'klingflow.console.token';
 const FAST_MS = 1500;
 const SLOW_MS = 10_000;
 const PAGE_SIZE = 24;
+/** The most jobs the list asks for at once (the API's limit). */
+const MAX_PAGE_SIZE = 100;
 
 interface ConsoleConfig {
   /** The API's base URL; empty: the page's own origin (the local stack). */
@@ -45,6 +47,8 @@ async function main(): Promise<void> {
   tokenInput.value = localStorage.getItem(TOKEN_KEY) ?? '';
   const api = new Api(config.apiUrl.replace(/\/+$/, ''), () => tokenInput.value.trim());
 
+  const more = byId<HTMLButtonElement>('more');
+  let limit = PAGE_SIZE;
   let timer: number | undefined;
   let refreshing = false;
   let catalogLoaded = false;
@@ -92,7 +96,8 @@ async function main(): Promise<void> {
         form.load(await api.providers());
         catalogLoaded = true;
       }
-      const page = await api.listJobs({ limit: PAGE_SIZE, status: statusFilter.value || undefined });
+      const page = await api.listJobs({ limit, status: statusFilter.value || undefined });
+      more.hidden = !page.nextCursor || limit >= MAX_PAGE_SIZE;
       const { changed } = jobs.render(page.items);
       setConnection('ok', 'Connected');
       for (const job of changed) {
@@ -117,7 +122,14 @@ async function main(): Promise<void> {
     catalogLoaded = false;
     void refresh();
   });
-  statusFilter.addEventListener('change', () => void refresh());
+  statusFilter.addEventListener('change', () => {
+    limit = PAGE_SIZE;
+    void refresh();
+  });
+  more.addEventListener('click', () => {
+    limit = Math.min(MAX_PAGE_SIZE, limit + PAGE_SIZE);
+    void refresh();
+  });
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') void refresh();
   });

@@ -166,6 +166,10 @@ describe('the web console', () => {
     await expect.poll(() => job.getAttribute('data-status'), { timeout: 15_000 }).toBe('CANCELLED');
     expect(await job.locator('.badge').textContent()).toBe('Cancelled');
     expect(await job.getByRole('button', { name: 'Cancel' }).count()).toBe(0);
+    // The focused button went with the job's end: focus stays on the card, not lost to the page.
+    expect(await job.locator('h3').evaluate((el) => el === (globalThis as any).document.activeElement)).toBe(true);
+    const announced = await page.evaluate(() => (globalThis as unknown as { announcements: string[] }).announcements);
+    expect(announced).toContain('Job "a slow tide coming in [sim:latency=60000]" cancelled');
     const jobId = await job.getAttribute('data-job-id');
     expect((await client.request('GET', `/v1/jobs/${jobId}`)).body).toMatchObject({ status: 'CANCELLED' });
   });
