@@ -128,6 +128,20 @@ export class WebConsole extends Construct {
     });
   }
 
+  /**
+   * Lets the page PUT images into `bucket` with the presigned URLs of `POST /v1/uploads` (the URL is the credential;
+   * CORS only lets this origin's page send it).
+   */
+  allowUploadsTo(bucket: s3.Bucket): void {
+    bucket.addCorsRule({
+      allowedOrigins: [this.origin],
+      allowedMethods: [s3.HttpMethods.PUT],
+      allowedHeaders: ['content-type'],
+      exposedHeaders: ['ETag'],
+      maxAge: 600,
+    });
+  }
+
   /** The console's origin (`https://<id>.cloudfront.net`), for the API's CORS. */
   get origin(): string {
     return `https://${this.distribution.distributionDomainName}`;

@@ -59,6 +59,7 @@ export class KlingflowStack extends Stack {
 
     if (config.console) {
       this.webConsole = new WebConsole(this, 'Console', { apiUrl: this.api.url, accessLogsBucket: this.storage.accessLogsBucket });
+      this.webConsole.allowUploadsTo(this.storage.inputsBucket);
       new CfnOutput(this, 'ConsoleUrl', {
         value: this.webConsole.url,
         description: "The web console; paste a JWT of the API's issuer into its token field",

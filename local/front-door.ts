@@ -142,13 +142,13 @@ function writeResult(res: ServerResponse, result: APIGatewayProxyStructuredResul
 
 /**
  * What the console's files may load, as CloudFront's response headers policy says on AWS: its own scripts and styles,
- * the API on this origin, and previews from the S3 emulator (another loopback port).
+ * the API on this origin, and uploads to and previews from the S3 emulator (another loopback port).
  */
 const SITE_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
-  "connect-src 'self'",
+  "connect-src 'self' http://127.0.0.1:*",
   "img-src 'self' data: blob: http://127.0.0.1:*",
   "media-src 'self' http://127.0.0.1:*",
   "frame-ancestors 'none'",

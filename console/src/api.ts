@@ -21,21 +21,39 @@ export interface Job {
   error?: { code: string; message: string };
 }
 
+/** Optional features a model may take. */
+export type Feature = 'cfgScale' | 'audio' | 'negativePrompt' | 'endImage';
+
 export interface Model {
   id: string;
   modes: string[];
   durationsSeconds: number[];
   defaultDurationSeconds: number;
   aspectRatios: string[];
+  defaultAspectRatio?: string;
   qualities: string[];
+  defaultQuality?: string;
   resolutions?: string[];
   fps?: number[];
-  cfgScale: boolean;
-  audio: boolean;
-  negativePrompt: boolean;
-  endImage: boolean;
+  /** What the model takes, in the catalog's `features`, or (older catalogs) as fields of the model itself. */
+  features?: Partial<Record<Feature, boolean>>;
+  cfgScale?: boolean;
+  audio?: boolean;
+  negativePrompt?: boolean;
+  endImage?: boolean;
   maxPromptChars?: number;
   promptRequiredIn?: string[];
+}
+
+/** Whether `model` takes `feature`. */
+export const takes = (model: Model, feature: Feature): boolean => model.features?.[feature] ?? model[feature] ?? false;
+
+/** `POST /v1/uploads`'s answer: where to PUT the image; the job starts when it arrives. */
+export interface UploadTicket {
+  uploadId: string;
+  jobId: string;
+  upload: { method: string; url: string; headers: Record<string, string> };
+  expiresAt: string;
 }
 
 export interface Provider {
@@ -133,5 +151,29 @@ export class Api {
 
   providers(): Promise<Catalog> {
     return this.request('GET', '/v1/providers');
+  }
+
+  /**
+   * Uploads an image with the options of the job it starts: a ticket from `POST /v1/uploads` (checked against the
+   * provider and model first: a 422 names `options.<field>`, `fileName`, `contentType` or `bytes`), then the bytes
+   * straight to storage with the ticket's presigned PUT.
+   */
+  async upload(file: File, options: Record<string, unknown>): Promise<UploadTicket> {
+    const ticket = await this.request<UploadTicket>('POST', '/v1/uploads', {
+      fileName: file.name,
+      contentType: file.type,
+      bytes: file.size,
+      options,
+    });
+    // The browser sets Content-Length itself (it may not be set by a page); the signed one is the file's size.
+    const headers = Object.fromEntries(Object.entries(ticket.upload.headers).filter(([name]) => name.toLowerCase() !== 'content-length'));
+    let response: Response;
+    try {
+      response = await fetch(ticket.upload.url, { method: ticket.upload.method, headers, body: file });
+    } catch {
+      throw new ApiError(0, 'UPLOAD_FAILED', 'the image could not be sent to storage (network or CORS)');
+    }
+    if (!response.ok) throw new ApiError(response.status, 'UPLOAD_FAILED', `storage refused the image (${response.status})`);
+    return ticket;
   }
 }

@@ -1,7 +1,7 @@
 // The submit form, built from the providers' capability maps (`GET /v1/providers`): a provider's models, and for
 // the chosen model only the durations, aspect ratios, qualities, resolutions, frame rates and features it takes.
 // A 422 from the API is shown beside the fields it names.
-import { ApiError, type Api, type Catalog, type ErrorDetail, type Model, type Provider } from './api.ts';
+import { ApiError, type Api, type Catalog, type ErrorDetail, type Model, type Provider, takes } from './api.ts';
 import { announce, byId, h, replaceChildren } from './dom.ts';
 
 const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp'];
@@ -14,11 +14,13 @@ const MODE_NAMES: Record<string, string> = {
 };
 
 export interface FormHooks {
-  /** Called with the new job's id once the API has accepted it. */
+  /** Called with the new job's id once the API has accepted it (or, for an upload, once the image is stored). */
   submitted(jobId: string, prompt: string): void;
-  /** Uploads a dropped image and answers how the create body names it, or throws an ApiError saying why not. */
-  uploadImage(file: File): Promise<{ s3Key: string }>;
 }
+
+/** Where a problem of an upload request is shown: its file's problems at the image, its options' at their field. */
+const uploadPath = (path: string): string =>
+  ['fileName', 'contentType', 'bytes'].includes(path) ? 'image' : path.replace(/^options\./, '');
 
 /** A labelled field with its hint and its error line, tied to the control by aria-describedby. */
 function field(name: string, label: string, control: HTMLElement, hint?: string): HTMLElement {
@@ -143,7 +145,7 @@ export class SubmitForm {
         select(
           'quality',
           model.qualities.map((q) => ({ value: q, label: q === 'pro' ? 'Pro' : 'Standard' })),
-          model.qualities[0],
+          model.defaultQuality ?? model.qualities[0],
         ),
       ),
       model.resolutions?.length
@@ -163,7 +165,7 @@ export class SubmitForm {
     );
     replaceChildren(
       this.extras,
-      model.negativePrompt
+      takes(model, 'negativePrompt')
         ? field(
             'negativePrompt',
             'Negative prompt',
@@ -171,7 +173,7 @@ export class SubmitForm {
             'What the video should not show',
           )
         : null,
-      model.cfgScale
+      takes(model, 'cfgScale')
         ? field(
             'cfgScale',
             'Prompt adherence (cfgScale)',
@@ -187,7 +189,7 @@ export class SubmitForm {
             '0 to 1; higher follows the prompt more closely',
           )
         : null,
-      model.audio
+      takes(model, 'audio')
         ? h(
             'div',
             { class: 'field check', 'data-field': 'audio' },
@@ -247,28 +249,40 @@ export class SubmitForm {
     const body = this.body();
     this.submit.setAttribute('aria-disabled', 'true');
     this.status.textContent = 'Submitting…';
+    const file = this.imageSet.hidden ? undefined : this.file;
     try {
-      if (this.file && !this.imageSet.hidden) {
-        this.status.textContent = `Uploading ${this.file.name}…`;
-        body.image = await this.hooks.uploadImage(this.file);
+      if (file) {
+        // The upload starts the job: its options travel with the ticket, the image is the input.
+        this.status.textContent = `Uploading ${file.name}…`;
+        const { image: _url, ...options } = body;
+        const ticket = await this.api.upload(file, options);
+        this.status.textContent = `Image uploaded; job ${ticket.jobId} starts`;
+        this.hooks.submitted(ticket.jobId, String(body.prompt ?? ''));
+      } else {
+        const created = await this.api.createJob(body);
+        this.status.textContent = `Job accepted: ${created.jobId}`;
+        this.hooks.submitted(created.jobId, String(body.prompt ?? ''));
       }
-      const created = await this.api.createJob(body);
-      this.status.textContent = `Job accepted: ${created.jobId}`;
-      this.hooks.submitted(created.jobId, String(body.prompt ?? ''));
     } catch (error) {
-      this.showError(error);
+      this.showError(error, file !== undefined);
     } finally {
       this.submit.removeAttribute('aria-disabled');
     }
   }
 
-  private showError(error: unknown): void {
+  private showError(error: unknown, upload: boolean): void {
     if (!(error instanceof ApiError)) {
       this.status.textContent = `Not submitted: ${String(error)}`;
       return;
     }
+    if (upload && error.status === 404 && error.details.some((d) => d.path === 'route')) {
+      this.setError('image', 'this API takes no uploads (it has no POST /v1/uploads); give an image URL instead');
+    }
     const unplaced: ErrorDetail[] = [];
-    for (const detail of error.details) if (!this.setError(detail.path.split('.')[0] ?? '', detail.message)) unplaced.push(detail);
+    for (const detail of error.details) {
+      const path = upload ? uploadPath(detail.path) : detail.path;
+      if (!this.setError(path.split('.')[0] ?? '', detail.message)) unplaced.push(detail);
+    }
     const rest = unplaced.map((d) => `${d.path}: ${d.message}`).join('; ');
     this.status.textContent = `Not submitted: ${error.message}${rest ? ` (${rest})` : ''}`;
     const first = this.form.querySelector<HTMLElement>('[aria-invalid="true"]');

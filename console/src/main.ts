@@ -76,9 +76,6 @@ async function main(): Promise<void> {
       announce(`Job "${prompt.slice(0, 60)}" accepted`);
       void refresh();
     },
-    uploadImage: async () => {
-      throw new ApiError(0, 'UPLOADS_UNAVAILABLE', 'this API does not take uploads yet; give an image URL instead');
-    },
   });
 
   const schedule = (ms: number) => {
