@@ -7,10 +7,10 @@ import { announce, byId, h, replaceChildren } from './dom.ts';
 const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp'];
 const MODE_NAMES: Record<string, string> = {
   'text-to-video': 'text',
-  'image-to-video': 'image',
-  'reference-to-video': 'references',
-  'video-edit': 'video edit',
-  'multi-shot': 'multi-shot',
+  'image-to-video': 'an image',
+  'reference-to-video': 'reference images',
+  'video-edit': 'a video (edit)',
+  'multi-shot': 'shots',
 };
 
 export interface FormHooks {
@@ -106,13 +106,7 @@ export class SubmitForm {
     const provider = this.chosenProvider;
     replaceChildren(
       this.model,
-      ...(provider?.models ?? []).map((m) =>
-        h(
-          'option',
-          { value: m.id, selected: m.id === provider?.defaultModel },
-          `${m.id} (${m.modes.map((mode) => MODE_NAMES[mode] ?? mode).join(', ')})`,
-        ),
-      ),
+      ...(provider?.models ?? []).map((m) => h('option', { value: m.id, selected: m.id === provider?.defaultModel }, m.id)),
     );
     this.showOptions();
   }
@@ -126,6 +120,7 @@ export class SubmitForm {
       replaceChildren(this.extras);
       return;
     }
+    byId('f-model-hint').textContent = `Makes video from ${model.modes.map((mode) => MODE_NAMES[mode] ?? mode).join(', ')}`;
     const durations = model.durationsSeconds.map((d) => ({ value: String(d), label: `${d} s` }));
     replaceChildren(
       this.options,

@@ -17,10 +17,12 @@ const STATUS_LABELS: Record<Status, string> = {
 export const statusLabel = (status: Status): string => STATUS_LABELS[status] ?? status;
 
 /** What a card shows of a job's cost: credits and dollars, and whether it is the provider's estimate. */
-export function costText(cost: Job['cost']): string {
-  if (!cost) return 'Cost: not reported';
+export function costText(cost: Job['cost'], running = false): string {
+  if (!cost) return running ? 'Cost: no estimate' : 'Cost: not reported';
   const parts = [
-    cost.credits !== undefined ? `${cost.credits.toLocaleString('en-US', { maximumFractionDigits: 2 })} credits` : '',
+    cost.credits !== undefined
+      ? `${cost.credits.toLocaleString('en-US', { maximumFractionDigits: 2 })} ${cost.credits === 1 ? 'credit' : 'credits'}`
+      : '',
     cost.usd !== undefined ? `$${cost.usd.toFixed(2)}` : '',
   ].filter(Boolean);
   return `Cost: ${parts.join(' · ') || 'none'}${cost.estimated ? ' (estimate)' : ''}`;
@@ -180,7 +182,7 @@ export class JobList {
     parts.progress.value = percent;
     parts.progress.setAttribute('aria-valuetext', `${percent} percent, ${statusLabel(job.status).toLowerCase()}`);
     parts.percent.textContent = `${percent}%`;
-    parts.cost.textContent = costText(job.cost);
+    parts.cost.textContent = costText(job.cost, running);
     const error = job.error && job.status !== 'SUCCEEDED' ? `${job.error.code}: ${job.error.message}` : '';
     parts.error.textContent = error;
     parts.error.hidden = !error;
