@@ -1,7 +1,10 @@
 // The dependency rule (docs/architecture.md, "Dependency rule"), checked by `npm test` (`npm run deps`).
 // Paths are relative to the repository root. Tests may import anything; the rules are about the product code.
-/** Contracts that lib/, local/ and cli/ may read from lambdas/: no handler, use case, adapter or AWS client. */
-const CONTRACTS = '^lambdas/(domain/|workflow/|http/routes\\.ts$|aws/env\\.ts$|providers/ids\\.ts$)';
+/**
+ * Contracts that lib/, local/ and cli/ may read from lambdas/: no handler, use case, adapter or AWS client. The HTTP
+ * contract is the route table, the CORS policy and the API's schemas (the typed client in cli/ takes its types there).
+ */
+const CONTRACTS = '^lambdas/(domain/|workflow/|http/(routes|cors|schemas)\\.ts$|aws/env\\.ts$|providers/ids\\.ts$)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

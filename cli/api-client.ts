@@ -1,9 +1,32 @@
-// A small client of klingflow's HTTP API (docs/api.md), for the CLI.
-export interface ApiError {
-  code: string;
-  message: string;
-  details?: { path: string; message: string }[];
-}
+// A typed client of klingflow's HTTP API (docs/api.md), used by the CLI and usable by any TypeScript program. Its
+// types are those of the zod schemas the API answers with and the OpenAPI document is generated from
+// (lambdas/http/schemas.ts), so the client cannot drift from the server. It authenticates with a bearer token (the
+// local stack's, or a JWT) or signs every request with AWS SigV4 (a deployment with auth=iam).
+import type { z } from 'zod';
+import type {
+  CreateJobRequest,
+  ErrorBody,
+  Job,
+  JobAccepted,
+  JobList,
+  ProviderCatalog,
+  UploadRequest,
+  UploadTicket,
+} from '../lambdas/http/schemas.ts';
+import { type Credentials, signRequest } from '../local/sigv4.ts';
+
+/** The error of a 4xx/5xx answer: `{code, message, details?}` (details name each field at fault). */
+export type ApiError = ErrorBody['error'];
+/** A job as `GET /v1/jobs/{jobId}` answers it. */
+export type JobView = z.output<typeof Job>;
+/** The create body of `POST /v1/jobs`, as a caller writes it. */
+export type CreateJobInput = z.input<typeof CreateJobRequest>;
+/** The body of `POST /v1/uploads`. */
+export type UploadInput = z.input<typeof UploadRequest>;
+export type Accepted = z.output<typeof JobAccepted>;
+export type JobPage = z.output<typeof JobList>;
+export type Catalog = z.output<typeof ProviderCatalog>;
+export type Ticket = z.output<typeof UploadTicket>;
 
 export class ApiRequestFailed extends Error {
   constructor(
@@ -12,33 +35,6 @@ export class ApiRequestFailed extends Error {
   ) {
     super(`${status} ${error.code}: ${error.message}`);
   }
-}
-
-/** An archived output as the job shows it. */
-export interface StoredOutput {
-  bucket: string;
-  key: string;
-  /** Size in bytes. */
-  bytes: number;
-  sha256: string;
-  contentType: string;
-}
-
-/** The job as the API answers it (docs/api.md, "The job"); the fields the CLI reads. */
-export interface JobView {
-  jobId: string;
-  status: string;
-  provider: string;
-  model: string;
-  mode?: string;
-  progress?: number;
-  attempts?: number;
-  createdAt?: string;
-  finishedAt?: string;
-  request?: { prompt?: string };
-  outputs?: { video: StoredOutput; thumbnail?: StoredOutput };
-  cost?: { credits?: number; usd?: number; estimated: boolean };
-  error?: { code: string; message: string; retryable: boolean };
 }
 
 /** The API could not be reached at all (nothing listening, DNS, TLS...): not an answer from klingflow. */
@@ -51,27 +47,45 @@ export class ApiUnreachable extends Error {
   }
 }
 
+/**
+ * How requests are authenticated: `Authorization: Bearer <token>`, or AWS Signature Version 4 (service
+ * `execute-api`) with credentials resolved per request (they may be temporary and refreshed).
+ */
+export type ApiAuth = { kind: 'bearer'; token: string } | { kind: 'sigv4'; region: string; credentials: () => Promise<Credentials> };
+
 export class KlingflowApi {
   constructor(
     readonly baseUrl: string,
-    private readonly token: string,
+    private readonly auth: ApiAuth,
   ) {}
 
-  /** `fetch`, with a failure to connect reported as {@link ApiUnreachable}. */
-  private async send(path: string, init: RequestInit): Promise<Response> {
+  /** How this client authenticates (`bearer` or `sigv4`), for messages. */
+  get authKind(): ApiAuth['kind'] {
+    return this.auth.kind;
+  }
+
+  /** `fetch` with the credentials added, a failure to connect reported as {@link ApiUnreachable}. */
+  private async send(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<Response> {
+    const url = new URL(`${this.baseUrl}${path}`);
+    let sent = { ...headers };
+    if (this.auth.kind === 'bearer') sent.authorization = `Bearer ${this.auth.token}`;
+    else sent = await signRequest({ method, url, headers: sent, body }, await this.auth.credentials(), this.auth.region);
+    // undici sets host itself (from the URL, which is what was signed).
+    delete sent.host;
     try {
-      return await fetch(`${this.baseUrl}${path}`, init);
+      return await fetch(url, { method, headers: sent, body, redirect: 'manual' });
     } catch (error) {
       throw new ApiUnreachable(this.baseUrl, error);
     }
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await this.send(path, {
+    const response = await this.send(
       method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
+      path,
+      body === undefined ? undefined : JSON.stringify(body),
+      body === undefined ? {} : { 'content-type': 'application/json' },
+    );
     const text = await response.text();
     let parsed: unknown;
     try {
@@ -82,28 +96,26 @@ export class KlingflowApi {
     if (!response.ok) {
       const error = (parsed as { error?: ApiError } | undefined)?.error ?? {
         code: 'HTTP_ERROR',
-        message: text.slice(0, 200) || response.statusText,
+        // API Gateway's own refusals are {"message": "..."}.
+        message: (parsed as { message?: string } | undefined)?.message ?? (text.slice(0, 200) || response.statusText),
       };
       throw new ApiRequestFailed(response.status, error);
     }
     return parsed as T;
   }
 
-  createJob(request: Record<string, unknown>): Promise<{ jobId: string; status: string }> {
+  /** `POST /v1/jobs`: creates a job; throws {@link ApiRequestFailed} (422 with one detail per field) when refused. */
+  createJob(request: CreateJobInput): Promise<Accepted> {
     return this.call('POST', '/v1/jobs', request);
   }
 
+  /** `GET /v1/jobs/{jobId}`; a 404 is thrown as {@link ApiRequestFailed}. */
   getJob(jobId: string): Promise<JobView> {
     return this.call('GET', `/v1/jobs/${encodeURIComponent(jobId)}`);
   }
 
-  /** One page of jobs, newest first (`GET /v1/jobs`). */
-  listJobs(query: {
-    status?: string;
-    provider?: string;
-    limit?: number;
-    cursor?: string;
-  }): Promise<{ items: JobView[]; nextCursor: string | null }> {
+  /** One page of jobs, newest first (`GET /v1/jobs`); pass `nextCursor` back as `cursor` for the next. */
+  listJobs(query: { status?: string; provider?: string; limit?: number; cursor?: string }): Promise<JobPage> {
     const params = new URLSearchParams(
       Object.entries(query)
         .filter((entry): entry is [string, string | number] => entry[1] !== undefined)
@@ -117,11 +129,39 @@ export class KlingflowApi {
     return this.call('DELETE', `/v1/jobs/${encodeURIComponent(jobId)}`);
   }
 
+  /** `GET /v1/providers`: every enabled provider, its models, what each allows, defaults, limits and prices. */
+  providers(): Promise<Catalog> {
+    return this.call('GET', '/v1/providers');
+  }
+
+  /** `POST /v1/uploads`: a presigned PUT for an image and the job it will become (422 names what does not fit). */
+  createUpload(request: UploadInput): Promise<Ticket> {
+    return this.call('POST', '/v1/uploads', request);
+  }
+
+  /** Sends the image of a ticket to its presigned URL (no credentials: the URL carries them). Throws on a refusal. */
+  async putUpload(ticket: Ticket, bytes: Uint8Array): Promise<void> {
+    let response: Response;
+    try {
+      // content-length is the body's own (the ticket signed exactly that size).
+      response = await fetch(ticket.upload.url, {
+        method: 'PUT',
+        headers: { 'content-type': ticket.upload.headers['content-type'] ?? 'application/octet-stream' },
+        body: bytes,
+      });
+    } catch (error) {
+      throw new ApiUnreachable(new URL(ticket.upload.url).origin, error);
+    }
+    if (!response.ok) {
+      throw new ApiRequestFailed(response.status, { code: 'UPLOAD_REFUSED', message: (await response.text()).slice(0, 300) });
+    }
+  }
+
   /** Follows the video (or thumbnail) link, a freshly signed URL, and returns the bytes. */
   async downloadVideo(jobId: string, output: 'video' | 'thumbnail' = 'video'): Promise<Buffer> {
-    const response = await this.send(`/v1/jobs/${encodeURIComponent(jobId)}/${output}`, {
-      headers: { authorization: `Bearer ${this.token}` },
-    });
+    const link = await this.send('GET', `/v1/jobs/${encodeURIComponent(jobId)}/${output}`);
+    const location = link.status === 302 ? link.headers.get('location') : null;
+    const response = location ? await fetch(location) : link;
     if (!response.ok) {
       const text = await response.text();
       let error: ApiError = { code: 'DOWNLOAD_FAILED', message: text.slice(0, 200) };

@@ -1,24 +1,26 @@
-// Where the CLI sends its requests: `--api` (a deployment, or any klingflow API), else the local stack serving the
-// project's data folder, else an embedded local stack started for this one run.
+// Where the CLI sends its requests, and how it authenticates: `--api` (a deployment, or any klingflow API) with a
+// bearer token or AWS SigV4, else the local stack serving the project's data folder, else an embedded local stack
+// started for this one run.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { KlingflowApi } from './api-client.ts';
+import { type ApiAuth, KlingflowApi } from './api-client.ts';
 
 /** A mistake in how the CLI was called: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
 
 export interface Target {
   api: KlingflowApi;
-  /** Where uploads go: the local stack's S3 emulator, or (with --api) the deployment's bucket. */
-  inputs?: { bucket: string; endpoint?: string };
   stop(): Promise<void>;
 }
 
 export interface ConnectOptions {
   api?: string;
   token?: string;
+  /** `token` (bearer) or `sigv4`; default: a token where one is known, else SigV4. */
+  auth?: 'token' | 'sigv4';
+  /** The region to sign for; default: the one in an execute-api URL, else AWS_REGION. */
+  region?: string;
   dataDir: string;
-  bucket?: string;
 }
 
 /**
@@ -34,24 +36,51 @@ export function nearestDataDir(from: string): string {
 
 async function reachable(url: string): Promise<boolean> {
   try {
-    await fetch(`${url}/v1/jobs?limit=1`, { signal: AbortSignal.timeout(2000) });
+    await fetch(`${url}/v1/openapi.json`, { signal: AbortSignal.timeout(2000) });
     return true;
   } catch {
     return false;
   }
 }
 
+/** The region of an API Gateway URL (`https://<id>.execute-api.<region>.amazonaws.com`), if it is one. */
+export const regionOfApiUrl = (url: string): string | undefined => /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com/.exec(url)?.[1];
+
+/**
+ * SigV4 with the standard AWS credential chain (environment, shared config and credentials files, SSO, web
+ * identity, container and instance roles), as the AWS CLI and SDKs find credentials. Throws `UsageError` when no
+ * region can be told.
+ */
+export async function sigV4Auth(url: string, region?: string): Promise<ApiAuth> {
+  const chosen = region ?? regionOfApiUrl(url) ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  if (!chosen) throw new UsageError(`cannot tell which region ${url} is in: --region or AWS_REGION`);
+  const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
+  const chain = fromNodeProviderChain();
+  return {
+    kind: 'sigv4',
+    region: chosen,
+    credentials: async () => {
+      try {
+        return await chain();
+      } catch (error) {
+        throw new UsageError(
+          `SigV4 needs AWS credentials and none were found (${(error as Error).message}); set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or give a --token`,
+        );
+      }
+    },
+  };
+}
+
 /** Connects as described above. Throws `UsageError` when a token is needed and none is known. */
 export async function connect(options: ConnectOptions, say: (line: string) => void): Promise<Target> {
   const none = async () => undefined;
   if (options.api) {
+    const url = options.api.replace(/\/+$/, '');
     const token = options.token || process.env.KLINGFLOW_API_TOKEN;
-    if (!token) throw new UsageError('--api needs a token: --token or KLINGFLOW_API_TOKEN');
-    return {
-      api: new KlingflowApi(options.api.replace(/\/+$/, ''), token),
-      inputs: options.bucket ? { bucket: options.bucket } : undefined,
-      stop: none,
-    };
+    if (options.auth === 'token' && !token) throw new UsageError('--auth token needs a token: --token or KLINGFLOW_API_TOKEN');
+    // A token where one is given (the local stack's, or a JWT for auth=jwt); SigV4 otherwise (auth=iam, the default).
+    const auth: ApiAuth = options.auth !== 'sigv4' && token ? { kind: 'bearer', token } : await sigV4Auth(url, options.region);
+    return { api: new KlingflowApi(url, auth), stop: none };
   }
   const { runningStack, startLocalStack } = await import('../local/stack.ts');
   const running = runningStack(options.dataDir);
@@ -60,16 +89,14 @@ export async function connect(options: ConnectOptions, say: (line: string) => vo
     return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
   };
   if (running && (await reachable(running.url))) {
+    if (running.auth === 'sigv4' || options.auth === 'sigv4') {
+      return { api: new KlingflowApi(running.url, await sigV4Auth(running.url, options.region ?? 'us-east-1')), stop: none };
+    }
     const token = options.token || process.env.KLINGFLOW_API_TOKEN || savedToken();
     if (!token) throw new UsageError(`the local stack at ${running.url} needs its token: --token or KLINGFLOW_API_TOKEN`);
-    const inputs = running.s3Endpoint && running.inputsBucket ? { bucket: running.inputsBucket, endpoint: running.s3Endpoint } : undefined;
-    return { api: new KlingflowApi(running.url, token), inputs, stop: none };
+    return { api: new KlingflowApi(running.url, { kind: 'bearer', token }), stop: none };
   }
   say('No local stack is running: starting an embedded one for this run...');
   const stack = await startLocalStack({ settings: { KLINGFLOW_PORT: 0, KLINGFLOW_DATA_DIR: options.dataDir }, log: () => undefined });
-  return {
-    api: new KlingflowApi(stack.url, stack.token),
-    inputs: { bucket: stack.inputsBucket, endpoint: stack.s3Endpoint },
-    stop: stack.stop,
-  };
+  return { api: new KlingflowApi(stack.url, { kind: 'bearer', token: stack.token }), stop: stack.stop };
 }

@@ -1,5 +1,5 @@
 // What the CLI prints about jobs, for people (aligned lines, a table) — `--json` prints the API's JSON instead.
-import type { JobView } from './api-client.ts';
+import type { Catalog, JobView } from './api-client.ts';
 
 /** Statuses after which a job never changes. */
 export const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
@@ -24,13 +24,149 @@ export function costOf(job: JobView): string {
   return `${parts.filter(Boolean).join(' / ')}${job.cost.estimated ? ' (estimated)' : ''}`;
 }
 
-/** `job_…  PROCESSING 40%  12 s`: a job's progress on one line. */
-export function progressLine(job: JobView, now = Date.now()): string {
+/**
+ * Fields a job may carry about waiting for its turn (a provider slot), read where present: the position in the
+ * queue and when it started waiting. Not every deployment has them.
+ */
+interface QueueFacts {
+  queuePosition?: number;
+  waitingSince?: string;
+  slotWaitSeconds?: number;
+}
+
+/**
+ * A job's progress on one line: `job_…  PROCESSING 40%  12 s  ~18 s left  retries 1  queue #3`. The estimate of
+ * the time left comes from the progress the provider reports where there is one, else from `typicalSeconds` (how
+ * long recent jobs of the same provider and model took), and is left out for a finished job or when neither is
+ * known. `retries`: submissions beyond the first (`attempts` − 1). The queue position and slot wait are shown where
+ * the job has them.
+ */
+export function progressLine(job: JobView, now = Date.now(), typicalSeconds?: number): string {
   const pct = job.progress !== undefined ? ` ${Math.round(job.progress)}%` : '';
   const since = job.createdAt ? Date.parse(job.createdAt) : Number.NaN;
   const until = job.finishedAt ? Date.parse(job.finishedAt) : now;
-  const elapsed = Number.isFinite(since) ? `  ${Math.max(0, Math.round((until - since) / 1000))} s` : '';
-  return `${job.jobId}  ${job.status}${pct}${elapsed}`;
+  const seconds = Number.isFinite(since) ? Math.max(0, Math.round((until - since) / 1000)) : undefined;
+  const parts = [`${job.jobId}  ${job.status}${pct}`];
+  if (seconds !== undefined) parts.push(`${seconds} s`);
+  if (!TERMINAL.has(job.status) && seconds !== undefined) {
+    const fromProgress = job.progress && job.progress > 0 && job.progress < 100 ? (seconds * 100) / job.progress - seconds : undefined;
+    const fromTypical = typicalSeconds !== undefined ? typicalSeconds - seconds : undefined;
+    const left = fromProgress ?? fromTypical;
+    if (left !== undefined) parts.push(left > 0 ? `~${Math.round(left)} s left` : 'any moment now');
+  }
+  if (job.attempts > 1) parts.push(`retries ${job.attempts - 1}`);
+  const queue = job as JobView & QueueFacts;
+  if (queue.queuePosition !== undefined) parts.push(`queue #${queue.queuePosition}`);
+  if (queue.slotWaitSeconds !== undefined) parts.push(`slot wait ${Math.round(queue.slotWaitSeconds)} s`);
+  else if (queue.waitingSince) parts.push(`slot wait ${Math.max(0, Math.round((now - Date.parse(queue.waitingSince)) / 1000))} s`);
+  return parts.join('  ');
+}
+
+/** Rows as an aligned table (the first row is the header). */
+function table(rows: string[][]): string[] {
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0)));
+  return rows.map((row) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+type CatalogProvider = Catalog['providers'][number];
+type PriceRow = CatalogProvider['models'][number]['prices'][number];
+
+const priceOf = (row: PriceRow): string => {
+  const money = (m: { credits?: number; usd?: number }) =>
+    [m.credits !== undefined ? `${m.credits} cr` : '', m.usd !== undefined ? `$${m.usd}` : ''].filter(Boolean).join(' / ');
+  const what = [row.quality, row.resolution, row.audio ? 'audio' : ''].filter(Boolean).join(' ');
+  if (row.perSecond) return `${what}: ${money(row.perSecond)} per s`;
+  return `${what}: ${(row.byDuration ?? []).map((d) => `${d.durationSeconds} s ${money(d)}`).join(', ')}`;
+};
+
+const ranges = (values: readonly number[]): string => {
+  if (values.length > 3 && values.every((v, i) => i === 0 || v === (values[i - 1] ?? 0) + 1)) return `${values[0]}–${values.at(-1)}`;
+  return values.join(',');
+};
+
+/**
+ * What each provider and model allows and costs, one model a row: modes, durations (seconds, the default marked
+ * with *), qualities, resolutions, the optional features it takes, and its prices (per second or per length; `–`
+ * where the provider publishes no table).
+ */
+export function providersTable(providers: readonly CatalogProvider[]): string[] {
+  const rows = [['PROVIDER', 'MODEL', 'MODES', 'SECONDS', 'QUALITY', 'RESOLUTION', 'FEATURES', 'PRICE']];
+  for (const provider of providers) {
+    for (const model of provider.models) {
+      const features = Object.entries(model.features)
+        .filter(([, on]) => on)
+        .map(([name]) => name);
+      const prices = model.prices.map(priceOf);
+      rows.push([
+        `${provider.id}${provider.isDefault ? ' (default)' : ''}`,
+        `${model.id}${model.id === provider.defaultModel ? ' *' : ''}`,
+        model.modes.join(','),
+        `${ranges(model.durationsSeconds)} (${model.defaultDurationSeconds}*)`,
+        model.qualities.join(','),
+        model.resolutions?.join(',') ?? '–',
+        features.join(',') || '–',
+        prices[0] ?? '–',
+      ]);
+      // Further price rows under the first, one a line.
+      for (const price of prices.slice(1)) rows.push(['', '', '', '', '', '', '', price]);
+    }
+  }
+  return table(rows);
+}
+
+/** Spend of one provider on one day (UTC), or a provider's total (`day` absent). */
+export interface SpendRow {
+  day?: string;
+  provider: string;
+  jobs: number;
+  credits: number;
+  usd: number;
+  /** Whether any job in the row counts an estimate (no reported cost). */
+  estimated: boolean;
+}
+
+/**
+ * The cost recorded on `jobs` summed by provider and day of creation (UTC), newest day first, and per provider.
+ * Jobs without a cost count as jobs with nothing to add (their provider publishes no price).
+ */
+export function spendByProviderAndDay(jobs: readonly JobView[]): { rows: SpendRow[]; totals: SpendRow[] } {
+  const add = (map: Map<string, SpendRow>, key: string, seed: Omit<SpendRow, 'jobs' | 'credits' | 'usd' | 'estimated'>, job: JobView) => {
+    const row = map.get(key) ?? { ...seed, jobs: 0, credits: 0, usd: 0, estimated: false };
+    row.jobs += 1;
+    row.credits = Math.round((row.credits + (job.cost?.credits ?? 0)) * 1e6) / 1e6;
+    row.usd = Math.round((row.usd + (job.cost?.usd ?? 0)) * 1e6) / 1e6;
+    row.estimated ||= job.cost?.estimated ?? false;
+    map.set(key, row);
+  };
+  const byDay = new Map<string, SpendRow>();
+  const byProvider = new Map<string, SpendRow>();
+  for (const job of jobs) {
+    const day = job.createdAt.slice(0, 10);
+    add(byDay, `${day}\n${job.provider}`, { day, provider: job.provider }, job);
+    add(byProvider, job.provider, { provider: job.provider }, job);
+  }
+  const rows = [...byDay.values()].sort((a, b) => (b.day ?? '').localeCompare(a.day ?? '') || a.provider.localeCompare(b.provider));
+  const totals = [...byProvider.values()].sort((a, b) => a.provider.localeCompare(b.provider));
+  return { rows, totals };
+}
+
+/** The spend as a table: a row per day and provider, then the totals per provider. */
+export function costTable(spend: { rows: SpendRow[]; totals: SpendRow[] }): string[] {
+  if (!spend.rows.length) return ['no SUCCEEDED jobs in that time'];
+  const cells = (row: SpendRow) => [
+    row.day ?? 'total',
+    row.provider,
+    String(row.jobs),
+    row.credits ? String(row.credits) : '–',
+    row.usd ? `$${row.usd}` : '–',
+    row.estimated ? 'yes' : '',
+  ];
+  return table([['DAY', 'PROVIDER', 'JOBS', 'CREDITS', 'USD', 'ESTIMATED'], ...spend.rows.map(cells), ...spend.totals.map(cells)]);
 }
 
 /** Jobs as an aligned table: id, status, progress, provider/model, created, cost, prompt (cut to fit). */

@@ -1,14 +1,15 @@
-// klingflow's command line (commander): generate and upload jobs, follow them, list, cancel and download. It talks
-// to `--api`, or to the local stack serving the project's data folder, or starts an embedded local stack for the
-// run (connect.ts). Every command takes --json for scripts; `klingflow <command> --help` documents each one.
+// klingflow's command line (commander): generate and upload jobs, follow them, list, cancel and download them, see
+// what providers offer and what jobs cost. It talks to `--api` (a bearer token, or AWS SigV4 for auth=iam), or to
+// the local stack serving the project's data folder, or starts an embedded local stack for the run (connect.ts).
+// Every command takes --json for scripts; `klingflow <command> --help` documents each one.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ApiRequestFailed, type JobView } from './api-client.ts';
+import { ApiRequestFailed, type CreateJobInput, type JobView } from './api-client.ts';
 import { connect, nearestDataDir, type Target, UsageError } from './connect.ts';
-import { describeJob, jobsTable, TERMINAL } from './format.ts';
-import { putUpload, uploadKey } from './upload.ts';
-import { report, saveOutput, waitForJobs } from './wait.ts';
+import { costTable, describeJob, jobsTable, providersTable, spendByProviderAndDay, TERMINAL } from './format.ts';
+import { uploadContentType, uploadThroughApi } from './upload.ts';
+import { report, saveOutput, typicalSeconds, waitForJobs } from './wait.ts';
 
 const EXIT_CODES = `
 Exit codes:
@@ -19,6 +20,8 @@ Exit codes:
 interface GlobalOptions {
   api?: string;
   token?: string;
+  auth?: 'token' | 'sigv4';
+  region?: string;
   dataDir?: string;
 }
 
@@ -44,8 +47,37 @@ const mediaUrl = (value: string): { url: string } => {
   );
 };
 
-/** The create-body fields shared by `generate` (docs/api.md, "Create body"). */
-function createOptions(command: Command): Command {
+const collect =
+  <T>(parse: (value: string) => T) =>
+  (value: string, previous: T[] = []): T[] => [...previous, parse(value)];
+
+/** `--camera simple:zoom=5,pan=-2` or `--camera down_back`: a camera movement and its settings (-10 to 10). */
+const camera = (value: string): NonNullable<CreateJobInput['cameraControl']> => {
+  const [type = '', settings] = value.split(':', 2);
+  const types = ['simple', 'down_back', 'forward_up', 'right_turn_forward', 'left_turn_forward'] as const;
+  if (!(types as readonly string[]).includes(type))
+    throw new InvalidArgumentError(`expected one of ${types.join(', ')}, optionally :key=value,...`);
+  const config: Record<string, number> = {};
+  for (const pair of settings ? settings.split(',') : []) {
+    const [key = '', raw = ''] = pair.split('=');
+    if (!['horizontal', 'vertical', 'pan', 'tilt', 'roll', 'zoom'].includes(key) || !Number.isFinite(Number(raw)) || raw.trim() === '') {
+      throw new InvalidArgumentError(`'${pair}': settings are horizontal, vertical, pan, tilt, roll or zoom = a number from -10 to 10`);
+    }
+    config[key] = Number(raw);
+  }
+  return { type: type as (typeof types)[number], ...(Object.keys(config).length ? { config } : {}) };
+};
+
+/** `--shot 5:a fox runs`: one shot of a multi-shot video, its length in seconds and its prompt. */
+const shot = (value: string): { durationSeconds: number; prompt: string } => {
+  const match = /^(\d+):(.+)$/s.exec(value);
+  if (!match) throw new InvalidArgumentError("expected <seconds>:<prompt>, e.g. --shot '5:a fox runs into the snow'");
+  return { durationSeconds: Number(match[1]), prompt: match[2] ?? '' };
+};
+
+/** The create-body fields of `generate` and `upload` (docs/api.md, "Create body"); `upload` has no `--image`. */
+function createOptions(command: Command, { image }: { image: boolean }): Command {
+  if (image) command.option('--image <url>', 'start frame (image-to-video), an https:// URL', mediaUrl);
   return command
     .option('--provider <id>', "provider (default: the stack's default)")
     .option('--model <id>', 'model of that provider')
@@ -57,10 +89,50 @@ function createOptions(command: Command): Command {
     .option('--cfg-scale <0-1>', 'how closely to follow the prompt', number)
     .option('--fps <n>', 'frame rate, where the model lets you choose', number)
     .option('--audio', 'native audio, where the model has it')
-    .option('--image <url>', 'start frame (image-to-video), an https:// URL', mediaUrl)
     .option('--end-image <url>', 'end frame, an https:// URL', mediaUrl)
+    .option('--reference-image <url>', 'a reference image (reference-to-video; repeatable, in order)', collect(mediaUrl))
+    .option('--video <url>', 'the video to edit (video-edit), an https:// URL', mediaUrl)
+    .option('--keep-original-sound', "a video edit keeps the input's sound")
+    .option('--voice <description>', 'the voice of the native audio, described')
+    .option('--voice-id <id>', "a provider's voice id (repeatable, up to 2)", collect(String))
+    .option('--camera <type[:key=value,...]>', 'camera movement, e.g. simple:zoom=5 or down_back', camera)
+    .option('--shot <seconds:prompt>', 'a shot of a multi-shot video (repeatable, in order)', collect(shot))
     .option('--callback-url <url>', 'HTTPS URL that receives the signed webhook when the job finishes')
     .option('--metadata <key=value>', 'your own label on the job (repeatable)', keyValue);
+}
+
+/** The create body the options of `createOptions` ask for (undefined fields left out). */
+function requestFrom(opts: Record<string, unknown>, prompt?: string): CreateJobInput {
+  const voiceIds = opts.voiceId as string[] | undefined;
+  const voice =
+    opts.voice !== undefined || voiceIds
+      ? { ...(opts.voice !== undefined ? { description: opts.voice } : {}), ...(voiceIds ? { ids: voiceIds } : {}) }
+      : undefined;
+  return Object.fromEntries(
+    Object.entries({
+      prompt,
+      provider: opts.provider,
+      model: opts.model,
+      durationSeconds: opts.duration,
+      resolution: opts.resolution,
+      aspectRatio: opts.aspectRatio,
+      quality: opts.quality,
+      negativePrompt: opts.negativePrompt,
+      cfgScale: opts.cfgScale,
+      fps: opts.fps,
+      audio: opts.audio,
+      voice,
+      image: opts.image,
+      endImage: opts.endImage,
+      referenceImages: opts.referenceImage,
+      video: opts.video,
+      keepOriginalSound: opts.keepOriginalSound,
+      cameraControl: opts.camera,
+      shots: opts.shot,
+      callbackUrl: opts.callbackUrl,
+      metadata: opts.metadata,
+    }).filter(([, v]) => v !== undefined),
+  ) as CreateJobInput;
 }
 
 /** Options of a command that waits for its job. */
@@ -76,7 +148,14 @@ export async function main(argv: string[], say: Say = (l) => process.stdout.writ
   const program = new Command('klingflow')
     .description('Generate videos with Kling (and the services that resell it) through klingflow.')
     .option('--api <url>', 'a klingflow API (default: the local stack; one is started if none runs)')
-    .option('--token <token>', "bearer token (default: KLINGFLOW_API_TOKEN, or the local stack's)")
+    .option('--token <token>', "bearer token: the local stack's or a JWT (default: KLINGFLOW_API_TOKEN, or the local stack's)")
+    .addOption(
+      new Option('--auth <how>', 'token, or sigv4 (AWS credentials from the standard chain; default with --api and no token)').choices([
+        'token',
+        'sigv4',
+      ]),
+    )
+    .option('--region <region>', 'the region to sign for with sigv4 (default: from the API URL, else AWS_REGION)')
     .option('--data-dir <dir>', 'the local stack data folder (default: KLINGFLOW_DATA_DIR, or the nearest .klingflow)')
     .addHelpText('after', EXIT_CODES)
     .showHelpAfterError('(run with --help for the commands and options)')
@@ -84,10 +163,10 @@ export async function main(argv: string[], say: Say = (l) => process.stdout.writ
     .configureOutput({ writeOut: (text) => say(text.trimEnd()) });
 
   /** Runs `work` against the connected target, and stops an embedded stack afterwards. */
-  const withTarget = async (command: Command, work: (target: Target, options: GlobalOptions) => Promise<number>, bucket?: string) => {
+  const withTarget = async (command: Command, work: (target: Target, options: GlobalOptions) => Promise<number>) => {
     const options = command.optsWithGlobals<GlobalOptions>();
     const dataDir = resolve(options.dataDir ?? process.env.KLINGFLOW_DATA_DIR ?? nearestDataDir(process.cwd()));
-    const target = await connect({ api: options.api, token: options.token, dataDir, bucket }, say);
+    const target = await connect({ api: options.api, token: options.token, auth: options.auth, region: options.region, dataDir }, say);
     try {
       exitCode = await work(target, options);
     } finally {
@@ -107,28 +186,11 @@ export async function main(argv: string[], say: Say = (l) => process.stdout.writ
     return job.status === 'SUCCEEDED' ? 0 : 1;
   };
 
-  waitOptions(createOptions(program.command('generate').argument('<prompt...>', 'what should happen in the video')))
-    .description('create a job from a prompt (text-to-video, or image-to-video with --image) and wait for its video')
+  waitOptions(createOptions(program.command('generate').argument('[prompt...]', 'what should happen in the video'), { image: true }))
+    .description('create a job from a prompt (text-to-video; image-to-video, reference, video edit or multi-shot with their options)')
     .action(async (words: string[], opts: Record<string, unknown>, command: Command) => {
-      const request = Object.fromEntries(
-        Object.entries({
-          prompt: words.join(' ').trim(),
-          provider: opts.provider,
-          model: opts.model,
-          durationSeconds: opts.duration,
-          resolution: opts.resolution,
-          aspectRatio: opts.aspectRatio,
-          quality: opts.quality,
-          negativePrompt: opts.negativePrompt,
-          cfgScale: opts.cfgScale,
-          fps: opts.fps,
-          audio: opts.audio,
-          image: opts.image,
-          endImage: opts.endImage,
-          callbackUrl: opts.callbackUrl,
-          metadata: opts.metadata,
-        }).filter(([, v]) => v !== undefined),
-      );
+      const prompt = words.join(' ').trim();
+      const request = requestFrom(opts, prompt || undefined);
       await withTarget(command, async (target) => {
         const { jobId } = await target.api.createJob(request);
         if (!opts.json) say(`submitted ${jobId}`);
@@ -136,42 +198,21 @@ export async function main(argv: string[], say: Say = (l) => process.stdout.writ
       });
     });
 
-  waitOptions(program.command('upload').argument('<image>', 'a .png, .jpg, .jpeg or .webp file'))
-    .description('image-to-video: put the image under uploads/ in the inputs bucket (its options as metadata) and wait for its video')
+  waitOptions(createOptions(program.command('upload').argument('<image>', 'a .png, .jpg, .jpeg or .webp file'), { image: false }))
+    .description(
+      'image-to-video from a local image: the API checks the options and hands out a presigned upload; the upload starts the job',
+    )
     .option('--prompt <text>', 'what should happen in the video')
-    .option('--negative-prompt <text>', 'what to keep out of the video')
-    .option('--provider <id>', "provider (default: the stack's default)")
-    .option('--model <id>', 'model of that provider')
-    .option('--duration <seconds>', 'video length in seconds')
-    .addOption(new Option('--resolution <r>', 'output resolution').choices(['720p', '1080p', '4k']))
-    .addOption(new Option('--aspect-ratio <r>', 'frame shape').choices(['16:9', '9:16', '1:1']))
-    .addOption(new Option('--quality <q>', 'generation quality').choices(['std', 'pro']))
-    .option('--key <key>', 'object key (default: uploads/<file name>)')
-    .option('--bucket <name>', "with --api: the deployment's inputs bucket (stack output InputsBucketName)")
-    .action(async (file: string, opts: Record<string, string | boolean | undefined>, command: Command) => {
+    .action(async (file: string, opts: Record<string, unknown>, command: Command) => {
       if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
-      // Refused here, before anything is uploaded: S3 would store it and no job would ever start.
-      const key = uploadKey(file, opts.key as string | undefined);
-      const str = (name: string) => opts[name] as string | undefined;
-      await withTarget(
-        command,
-        async (target) => {
-          if (!target.inputs) throw new UsageError("upload with --api needs --bucket (the deployment's inputs bucket)");
-          const { source, jobId } = await putUpload(target.inputs, key, readFileSync(file), {
-            prompt: str('prompt'),
-            'negative-prompt': str('negativePrompt'),
-            provider: str('provider'),
-            model: str('model'),
-            duration: str('duration'),
-            resolution: str('resolution'),
-            'aspect-ratio': str('aspectRatio'),
-            quality: str('quality'),
-          });
-          if (!opts.json) say(`uploaded s3://${source.bucket}/${source.key} → job ${jobId}`);
-          return finish(target, jobId, opts as { out?: string; wait: boolean; json?: boolean });
-        },
-        str('bucket'),
-      );
+      // Refused here, before anything is sent: S3 would store it and no job would ever start.
+      uploadContentType(file);
+      const request = requestFrom(opts, opts.prompt as string | undefined);
+      await withTarget(command, async (target) => {
+        const ticket = await uploadThroughApi(target.api, file, readFileSync(file), request);
+        if (!opts.json) say(`uploaded s3://${ticket.bucket}/${ticket.key} → job ${ticket.jobId}`);
+        return finish(target, ticket.jobId, opts as { out?: string; wait: boolean; json?: boolean });
+      });
     });
 
   program
@@ -229,11 +270,13 @@ export async function main(argv: string[], say: Say = (l) => process.stdout.writ
   program
     .command('watch')
     .argument('<jobId...>')
-    .description('follow jobs until they finish: status, progress, elapsed time')
+    .description(
+      'follow jobs until they finish: status, progress, elapsed time, an estimate of the time left (from the progress, or the typical time of recent jobs of the same model), retries and queue position',
+    )
     .option('--json', 'print the finished jobs as JSON')
     .action(async (jobIds: string[], opts: { json?: boolean }, command: Command) => {
       await withTarget(command, async (target) => {
-        const jobs = await waitForJobs(target.api, jobIds, say, opts.json);
+        const jobs = await waitForJobs(target.api, jobIds, say, opts.json, await typicalSeconds(target.api));
         if (opts.json) printJson(jobs);
         return jobs.every((job) => job.status === 'SUCCEEDED') ? 0 : 1;
       });
@@ -249,6 +292,53 @@ export async function main(argv: string[], say: Say = (l) => process.stdout.writ
         const job = await target.api.cancelJob(jobId);
         if (opts.json) printJson(job);
         else for (const line of describeJob(job)) say(line);
+        return 0;
+      });
+    });
+
+  program
+    .command('providers')
+    .description('what each provider and model allows (modes, durations, qualities, resolutions, features) and costs')
+    .option('--provider <id>', 'only this provider')
+    .option('--json', 'print the catalog (GET /v1/providers) as JSON')
+    .action(async (opts: { provider?: string; json?: boolean }, command: Command) => {
+      await withTarget(command, async (target) => {
+        const catalog = await target.api.providers();
+        const providers = catalog.providers.filter((p) => !opts.provider || p.id === opts.provider);
+        if (opts.provider && !providers.length) {
+          throw new UsageError(`${opts.provider} is not an enabled provider; enabled: ${catalog.providers.map((p) => p.id).join(', ')}`);
+        }
+        if (opts.json) printJson({ ...catalog, providers });
+        else for (const line of providersTable(providers)) say(line);
+        return 0;
+      });
+    });
+
+  program
+    .command('cost')
+    .description("spend by provider and day: the cost recorded on each SUCCEEDED job (the provider's reported cost, else the estimate)")
+    .option('--since <date>', 'from this day on (YYYY-MM-DD, UTC; default: 30 days ago)')
+    .option('--provider <id>', "only this provider's jobs")
+    .option('--json', 'print {since, rows, totals} as JSON')
+    .action(async (opts: { since?: string; provider?: string; json?: boolean }, command: Command) => {
+      const since = opts.since ?? new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(since) || Number.isNaN(Date.parse(since))) {
+        throw new UsageError(`--since ${since}: expected a day as YYYY-MM-DD`);
+      }
+      await withTarget(command, async (target) => {
+        // Newest first: page until a job older than --since.
+        const jobs: JobView[] = [];
+        let cursor: string | undefined;
+        for (;;) {
+          const page = await target.api.listJobs({ status: 'SUCCEEDED', provider: opts.provider, limit: 100, cursor });
+          const recent = page.items.filter((job) => job.createdAt.slice(0, 10) >= since);
+          jobs.push(...recent);
+          cursor = page.nextCursor ?? undefined;
+          if (!cursor || recent.length < page.items.length) break;
+        }
+        const spend = spendByProviderAndDay(jobs);
+        if (opts.json) printJson({ since, ...spend });
+        else for (const line of costTable(spend)) say(line);
         return 0;
       });
     });

@@ -12,7 +12,13 @@ const POLL_SECONDS = 1;
  * Waits until every job is finished, printing a progress line whenever one changes (rewritten in place on a
  * terminal). A job that does not exist yet (an upload's, before S3 has told the trigger) is waited for too.
  */
-export async function waitForJobs(api: KlingflowApi, jobIds: string[], say: (line: string) => void, quiet = false): Promise<JobView[]> {
+export async function waitForJobs(
+  api: KlingflowApi,
+  jobIds: string[],
+  say: (line: string) => void,
+  quiet = false,
+  typical: ReadonlyMap<string, number> = new Map(),
+): Promise<JobView[]> {
   const tty = process.stdout.isTTY && !quiet;
   const last = new Map<string, string>();
   const done = new Map<string, JobView>();
@@ -23,17 +29,39 @@ export async function waitForJobs(api: KlingflowApi, jobIds: string[], say: (lin
         throw error;
       });
       if (!job) continue;
-      const line = progressLine(job);
-      if (!quiet && last.get(jobId) !== line.replace(/\s+\d+ s$/, '')) {
+      const line = progressLine(job, Date.now(), typical.get(`${job.provider}/${job.model}`));
+      // A line is printed again when something other than the clock changed (a terminal rewrites it in place).
+      const facts = line.replace(/ {2}(\d+ s|~\d+ s left|any moment now|slot wait \d+ s)(?= {2}|$)/g, '');
+      if (!quiet && (tty || last.get(jobId) !== facts)) {
         if (tty) process.stdout.write(`\r\x1b[2K${line}${TERMINAL.has(job.status) ? '\n' : ''}`);
         else say(line);
-        last.set(jobId, line.replace(/\s+\d+ s$/, ''));
+        last.set(jobId, facts);
       }
       if (TERMINAL.has(job.status)) done.set(jobId, job);
     }
     if (done.size === jobIds.length) return jobIds.map((id) => done.get(id) as JobView);
     await new Promise((r) => setTimeout(r, POLL_SECONDS * 1000));
   }
+}
+
+/**
+ * How long jobs of each provider and model took lately (median seconds from creation to finish over the last 100
+ * SUCCEEDED jobs), keyed `provider/model`: the estimate `watch` shows before a provider reports progress.
+ */
+export async function typicalSeconds(api: KlingflowApi): Promise<Map<string, number>> {
+  const { items } = await api.listJobs({ status: 'SUCCEEDED', limit: 100 });
+  const durations = new Map<string, number[]>();
+  for (const job of items) {
+    if (!job.finishedAt) continue;
+    const key = `${job.provider}/${job.model}`;
+    durations.set(key, [...(durations.get(key) ?? []), (Date.parse(job.finishedAt) - Date.parse(job.createdAt)) / 1000]);
+  }
+  return new Map(
+    [...durations].map(([key, values]) => {
+      const sorted = values.sort((a, b) => a - b);
+      return [key, sorted[Math.floor(sorted.length / 2)] ?? 0];
+    }),
+  );
 }
 
 /**

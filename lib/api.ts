@@ -2,6 +2,7 @@
 // lambdas/http/routes.ts that the local front door serves too. Authenticated routes use the authorizer chosen by
 // context (IAM/SigV4 by default, or JWT); provider callbacks carry no AWS credentials and are authenticated by the
 // callback handler (signature or per-job secret).
+import { Lazy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -9,6 +10,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { CORS_POLICY } from '../lambdas/http/cors.ts';
 import { ROUTES, routeKey } from '../lambdas/http/routes.ts';
 import type { Route } from '../lambdas/http/routes.ts';
 import type { ApiAuth } from './config.ts';
@@ -27,6 +29,8 @@ export interface HttpApiProps {
   /** The functions behind the routes, by the route table's `handler`. */
   handlers: Readonly<Record<Route['handler'], IFunction>>;
   auth: ApiAuth;
+  /** Browser origins CORS allows (context `corsOrigins`); the console adds its own with `allowOrigin`. */
+  corsOrigins: readonly string[];
 }
 
 export class KlingflowHttpApi extends Construct {
@@ -35,13 +39,32 @@ export class KlingflowHttpApi extends Construct {
   readonly accessLogs: logs.LogGroup;
   /** Route per `routeKey` (`POST /v1/jobs`). */
   readonly routes: ReadonlyMap<string, apigw.HttpRoute>;
+  private readonly corsOrigins: string[];
 
   constructor(scope: Construct, id: string, props: HttpApiProps) {
     super(scope, id);
 
+    this.corsOrigins = [...props.corsOrigins];
+    // CORS as lambdas/http/cors.ts says (the local front door answers the same way). The origins are read at
+    // synthesis, so the console construct can add its CloudFront origin after the API is made (`allowOrigin`).
+    // API Gateway answers preflights itself, before any authorizer.
+    // With no origin at all, the API has no CORS configuration (browsers then refuse cross-origin calls).
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
       description: 'klingflow: AI video jobs',
       createDefaultStage: false,
+    });
+    (this.httpApi.node.defaultChild as apigw.CfnApi).corsConfiguration = Lazy.any({
+      produce: (): apigw.CfnApi.CorsProperty | undefined =>
+        this.corsOrigins.length
+          ? {
+              allowOrigins: [...this.corsOrigins],
+              allowMethods: [...CORS_POLICY.allowMethods],
+              allowHeaders: [...CORS_POLICY.allowHeaders],
+              exposeHeaders: [...CORS_POLICY.exposeHeaders],
+              maxAge: CORS_POLICY.maxAgeSeconds,
+              allowCredentials: false,
+            }
+          : undefined,
     });
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
@@ -104,6 +127,11 @@ export class KlingflowHttpApi extends Construct {
       const made = routes.get(routeKey(route));
       if (made) cfnStage.node.addDependency(made);
     }
+  }
+
+  /** Lets a browser origin (`https://host[:port]`, e.g. the console's CloudFront domain) call the API. */
+  allowOrigin(origin: string): void {
+    if (!this.corsOrigins.includes(origin)) this.corsOrigins.push(origin);
   }
 
   /** The API's base URL (the `$default` stage serves at the root), without a trailing slash. */

@@ -14,6 +14,8 @@
 //   maxPolls            AwaitResult ⇄ PollStatus rounds before TIMED_OUT          default 120
 //   shareLinkSeconds    how long share links in notices and webhooks work         default 604800 (7 days)
 //   console             deploy the web console (S3 + CloudFront)                  default true with auth=jwt; needs auth=jwt
+//   corsOrigins         browser origins allowed to call the API (CORS)           "https://a.example,https://b.example"
+//                       besides the console's own, which the console adds
 import type { Node } from 'constructs';
 import { providerEnvPrefix, RESERVED_PROVIDER_ENV_NAMES } from '../lambdas/aws/env.ts';
 import { DEFAULT_SHARE_LINK_SECONDS } from '../lambdas/domain/share-link.ts';
@@ -35,6 +37,8 @@ export interface KlingflowConfig {
   shareLinkSeconds: number;
   /** Whether the web console is deployed (only with JWT auth: a browser cannot sign SigV4 requests). */
   console: boolean;
+  /** Browser origins CORS allows (`https://host[:port]`, or `*`), besides the console's own. */
+  corsOrigins: string[];
 }
 
 /**
@@ -118,6 +122,7 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
     maxPolls: readPositiveInteger(context('maxPolls'), 'maxPolls') ?? CONTEXT_DEFAULTS.maxPolls,
     shareLinkSeconds: readPositiveInteger(context('shareLinkSeconds'), 'shareLinkSeconds') ?? DEFAULT_SHARE_LINK_SECONDS,
     console: consoleWanted ?? auth.kind === 'jwt',
+    corsOrigins: readOrigins(context('corsOrigins')),
   };
 }
 
@@ -127,6 +132,24 @@ function readBoolean(value: unknown, key: string): boolean | undefined {
   if (value === true || value === 'true') return true;
   if (value === false || value === 'false') return false;
   throw new Error(`Context ${key}: expected true or false, got ${JSON.stringify(value)}`);
+}
+
+/** `corsOrigins`: each an origin as a browser sends it (scheme, host, optional port; no path), or `*`. */
+function readOrigins(value: unknown): string[] {
+  const origins = readList(value, 'corsOrigins') ?? [];
+  for (const origin of origins) {
+    if (origin === '*') continue;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new Error(`Context corsOrigins: "${origin}" is not an origin (scheme://host[:port], no path or trailing slash), nor *`);
+    }
+  }
+  return origins;
 }
 
 /** `{ <provider id>: { <NAME>: value } }`; values may be strings, numbers or booleans (all become strings). */

@@ -13,22 +13,24 @@ import { Construct } from 'constructs';
 import { buildConsole, consoleConfig } from '../console/build.ts';
 
 export interface WebConsoleProps {
-  /** The HTTP API's base URL (a deploy-time value), written into console/config.json and allowed by the CSP. */
+  /** The HTTP API's base URL (a deploy-time value), written into console/config.json. */
   apiUrl: string;
   /** Where the buckets' server access logs go. */
   accessLogsBucket: s3.IBucket;
 }
 
 /**
- * What the page may load: its own files, the API, previews signed for the outputs bucket (S3 URLs; the exact host
- * depends on the region's endpoint style, so any AWS host), and images the person picks (blob:).
+ * What the page may load: its own files, AWS hosts (the API's execute-api endpoint, uploads to and previews from S3
+ * by presigned URL, whose host depends on the region's endpoint style), and images the person picks (blob:). The
+ * API is not named exactly: its CORS names the distribution, so the distribution's headers cannot name the API
+ * (CloudFormation would see a cycle).
  */
-export function consoleCsp(apiUrl: string): string {
+export function consoleCsp(): string {
   return [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    `connect-src 'self' ${apiUrl} https://*.amazonaws.com`,
+    "connect-src 'self' https://*.amazonaws.com",
     "img-src 'self' data: blob: https://*.amazonaws.com",
     "media-src 'self' https://*.amazonaws.com",
     "frame-ancestors 'none'",
@@ -74,7 +76,7 @@ export class WebConsole extends Construct {
     const headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: 'klingflow console: CSP and security headers',
       securityHeadersBehavior: {
-        contentSecurityPolicy: { contentSecurityPolicy: consoleCsp(props.apiUrl), override: true },
+        contentSecurityPolicy: { contentSecurityPolicy: consoleCsp(), override: true },
         contentTypeOptions: { override: true },
         frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
         referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.NO_REFERRER, override: true },

@@ -109,9 +109,12 @@ export class HandlerAccess extends Construct {
           [ENV.outputsBucket]: storage.outputsBucket.bucketName,
           [ENV.publicUrl]: api.url,
           ...shareEnv,
+          ...inputsEnv,
         },
         statements: [
           readShareSecret,
+          // POST /v1/uploads writes the ticket's manifest and signs the PUT of its image with this role.
+          allow('WriteUploadTickets', ['s3:PutObject'], [storage.uploadsObjectsArn]),
           allow('CreateReadListJobs', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [tableArn]),
           allow('QueryJobIndexes', ['dynamodb:Query'], [storage.jobsIndexArn('byStatus'), storage.jobsIndexArn('byCreatedAt')]),
           // Presigned download URLs are signed with this role's credentials.

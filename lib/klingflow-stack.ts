@@ -45,6 +45,7 @@ export class KlingflowStack extends Stack {
     this.api = new KlingflowHttpApi(this, 'Api', {
       handlers: { api: this.functions.byName.api, callback: this.functions.byName.callback },
       auth: config.auth,
+      corsOrigins: config.corsOrigins,
     });
     new HandlerAccess(this, 'HandlerAccess', {
       config,
@@ -60,6 +61,7 @@ export class KlingflowStack extends Stack {
     if (config.console) {
       this.webConsole = new WebConsole(this, 'Console', { apiUrl: this.api.url, accessLogsBucket: this.storage.accessLogsBucket });
       this.webConsole.allowUploadsTo(this.storage.inputsBucket);
+      this.api.allowOrigin(this.webConsole.origin);
       new CfnOutput(this, 'ConsoleUrl', {
         value: this.webConsole.url,
         description: "The web console; paste a JWT of the API's issuer into its token field",

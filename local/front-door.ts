@@ -1,13 +1,23 @@
 // The local HTTP front door: what API Gateway does on AWS. It matches the same route table (lambdas/http/
-// routes.ts), checks the bearer token on authenticated routes, and hands the handlers real HTTP API v2 events.
+// routes.ts), authenticates the authenticated routes (a bearer token, or in SigV4 mode an AWS Signature Version 4
+// checked against fixed local test credentials, as the IAM authorizer would), answers CORS as API Gateway does
+// (lambdas/http/cors.ts), and hands the handlers real HTTP API v2 events.
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isUtf8 } from 'node:buffer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { corsHeaders } from '../lambdas/http/cors.ts';
 import { ROUTES, routeKey, type Route } from '../lambdas/http/routes.ts';
 import type { ConsoleFile } from '../console/build.ts';
 import type { LambdaHost } from './lambda-host.ts';
+import { type Credentials, sigV4Problem } from './sigv4.ts';
+
+/** How authenticated routes are checked: the bearer token, or SigV4 with these credentials (as `auth=iam` on AWS). */
+export type FrontDoorAuth = { kind: 'bearer'; token: string } | { kind: 'sigv4'; credentials: Credentials; region: string };
+
+/** The IAM identity a SigV4 caller becomes locally (what API Gateway puts in `authorizer.iam`). */
+export const LOCAL_IAM_USER_ARN = 'arn:aws:iam::000000000000:user/klingflow-local';
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024; // API Gateway's payload limit
 
@@ -63,6 +73,9 @@ function sendJson(res: ServerResponse, status: number, code: string, message: st
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code, message, ...details } }));
 }
 
+/** Whether a path is one of the routes' (any method): API Gateway answers preflights only there. */
+const isRoutePath = (path: string): boolean => compiled.some(({ regex }) => regex.test(path));
+
 function tokenMatches(header: string | undefined, token: string): boolean {
   const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
   const expected = Buffer.from(token);
@@ -80,7 +93,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   return Buffer.concat(chunks);
 }
 
-function toEvent(req: IncomingMessage, url: URL, matched: Match, body: Buffer): APIGatewayProxyEventV2 {
+function toEvent(req: IncomingMessage, url: URL, matched: Match, body: Buffer, auth: FrontDoorAuth): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
@@ -121,8 +134,17 @@ function toEvent(req: IncomingMessage, url: URL, matched: Match, body: Buffer): 
       stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
-      // The bearer token stands in for the IAM/JWT authorizer: its holder is the local user.
-      ...(matched.route.auth ? { authorizer: { jwt: { claims: { sub: 'local' }, scopes: [] } } } : {}),
+      // The bearer token stands in for the JWT authorizer (its holder is the local user); a verified SigV4 request
+      // is the local IAM user, as the IAM authorizer reports it.
+      ...(matched.route.auth
+        ? auth.kind === 'bearer'
+          ? { authorizer: { jwt: { claims: { sub: 'local' }, scopes: [] } } }
+          : {
+              authorizer: {
+                iam: { accessKey: auth.credentials.accessKeyId, accountId: '000000000000', userArn: LOCAL_IAM_USER_ARN, userId: 'local' },
+              },
+            }
+        : {}),
     } as APIGatewayProxyEventV2['requestContext'],
     ...(body.length
       ? { body: isText ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !isText }
@@ -135,6 +157,7 @@ function writeResult(res: ServerResponse, result: APIGatewayProxyStructuredResul
     res.writeHead(200, { 'content-type': 'application/json' }).end(result ?? '');
     return;
   }
+  // Headers set on `res` already (CORS) are kept; the handler's own win where both name one.
   const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
   const body = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
   res.writeHead(result.statusCode ?? 200, headers).end(body);
@@ -179,15 +202,20 @@ export interface FrontDoor {
   close(): Promise<void>;
 }
 
-export async function startFrontDoor(
-  host: LambdaHost,
-  options: {
-    port: number;
-    token: string;
-    /** Static files served without a token (the web console). */
-    site?: readonly ConsoleFile[];
-  },
-): Promise<FrontDoor> {
+export interface FrontDoorOptions {
+  port: number;
+  auth: FrontDoorAuth;
+  /**
+   * Browser origins allowed to call the API (`*`: any). A function, because the front door's own origin (the local
+   * console's) is known only once it listens.
+   */
+  corsOrigins: () => readonly string[];
+  /** Static files served without credentials (the web console). */
+  site?: readonly ConsoleFile[];
+}
+
+export async function startFrontDoor(host: LambdaHost, options: FrontDoorOptions): Promise<FrontDoor> {
+  const { auth } = options;
   const server: Server = createServer((req, res) => {
     void (async () => {
       try {
@@ -198,6 +226,13 @@ export async function startFrontDoor(
           return sendJson(res, 400, 'MALFORMED_REQUEST', 'the request target is not a valid path', 'path');
         }
         if (options.site && serveSite(req, res, url.pathname, options.site)) return;
+        const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+        // A preflight is answered here, before any authorizer, as API Gateway does when CORS is configured.
+        if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] && isRoutePath(url.pathname)) {
+          res.writeHead(204, corsHeaders(origin, options.corsOrigins(), true)).end();
+          return;
+        }
+        for (const [name, value] of Object.entries(corsHeaders(origin, options.corsOrigins(), false))) res.setHeader(name, value);
         const matched = match(req.method ?? 'GET', url.pathname);
         if (matched === undefined) return sendJson(res, 404, 'NOT_FOUND', `no route ${req.method} ${url.pathname}`, 'route');
         if (matched === 'method-not-allowed')
@@ -206,12 +241,25 @@ export async function startFrontDoor(
           const name = matched.badParameter;
           return sendJson(res, 400, 'MALFORMED_REQUEST', `${name} is not valid percent-encoding (write '%' as %25)`, name);
         }
-        if (matched.route.auth && !tokenMatches(req.headers.authorization, options.token)) {
+        if (matched.route.auth && auth.kind === 'bearer' && !tokenMatches(req.headers.authorization, auth.token)) {
           return sendJson(res, 401, 'UNAUTHORIZED', 'send Authorization: Bearer <token> (printed by npm start)', 'Authorization');
         }
         const body = await readBody(req);
         if (body === 'too-large') return sendJson(res, 413, 'PAYLOAD_TOO_LARGE', 'the body is larger than 10 MB', 'body');
-        const result = await host.invoke(matched.route.handler, toEvent(req, url, matched, body), 30_000);
+        if (matched.route.auth && auth.kind === 'sigv4') {
+          const headers = Object.fromEntries(
+            Object.entries(req.headers).map(([name, value]) => [
+              name.toLowerCase(),
+              Array.isArray(value) ? value.join(',') : (value ?? ''),
+            ]),
+          );
+          const problem = await sigV4Problem(
+            { method: req.method ?? 'GET', url: new URL(req.url ?? '/', `http://${headers.host ?? '127.0.0.1'}`), headers, body },
+            auth,
+          );
+          if (problem) return sendJson(res, 401, 'UNAUTHORIZED', `the request is not signed right: ${problem}`, 'Authorization');
+        }
+        const result = await host.invoke(matched.route.handler, toEvent(req, url, matched, body, auth), 30_000);
         writeResult(res, result as APIGatewayProxyStructuredResultV2);
       } catch (error) {
         // What API Gateway answers when a Lambda integration fails.

@@ -1,4 +1,5 @@
 // `npm start`: serve the local stack until Ctrl-C.
+import { LOCAL_SIGV4_CREDENTIALS, LOCAL_SIGV4_REGION } from './sigv4.ts';
 import { startLocalStack } from './stack.ts';
 
 const stack = await startLocalStack().catch((error: NodeJS.ErrnoException) => {
@@ -13,8 +14,13 @@ const stack = await startLocalStack().catch((error: NodeJS.ErrnoException) => {
 process.stdout.write(
   [
     `klingflow local stack ready at ${stack.url}`,
-    `  console  ${stack.url}/#token=${encodeURIComponent(stack.token)}`,
-    `  token    ${stack.token}`,
+    ...(stack.auth === 'sigv4'
+      ? [
+          `  auth     SigV4 (service execute-api, region ${LOCAL_SIGV4_REGION}) with the local test credentials:`,
+          `           AWS_ACCESS_KEY_ID=${LOCAL_SIGV4_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_SIGV4_CREDENTIALS.secretAccessKey}`,
+          '  console  not in SigV4 mode (a browser sends a bearer token): start without KLINGFLOW_API_AUTH=sigv4',
+        ]
+      : [`  console  ${stack.url}/#token=${encodeURIComponent(stack.token)}`, `  token    ${stack.token}`]),
     `  data     ${stack.dataDir}`,
     `  notices  ${stack.outbox.file}`,
     ...(stack.simulator ? [`  provider simulator at ${stack.simulator.url}`] : []),

@@ -11,6 +11,21 @@ const Settings = z.object({
   KLINGFLOW_MAX_POLLS: z.coerce.number().int().min(1).default(60),
   /** How long the built-in simulator takes to "generate" a video. */
   KLINGFLOW_SIMULATOR_LATENCY_MS: z.coerce.number().int().min(0).default(4000),
+  /**
+   * How the front door authenticates: `bearer` (the token) or `sigv4` (AWS Signature Version 4 with the fixed local
+   * test credentials of local/sigv4.ts, as a deployment with auth=iam checks it).
+   */
+  KLINGFLOW_API_AUTH: z.enum(['bearer', 'sigv4']).default('bearer'),
+  /** Browser origins allowed by CORS besides the stack's own (comma-separated; `*` for any). */
+  KLINGFLOW_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    ),
   POWERTOOLS_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('WARN'),
 });
 export type Settings = z.infer<typeof Settings>;

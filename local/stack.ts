@@ -15,6 +15,7 @@ import { startS3, toNotification } from './emulators/s3.ts';
 import type { S3Event } from 'aws-lambda';
 import { buildConsole, consoleConfig } from '../console/build.ts';
 import { startFrontDoor } from './front-door.ts';
+import { LOCAL_SIGV4_CREDENTIALS, LOCAL_SIGV4_REGION } from './sigv4.ts';
 import { LambdaHost } from './lambda-host.ts';
 import { Outbox } from './outbox.ts';
 import { readSettings, type Settings } from './settings.ts';
@@ -32,6 +33,8 @@ export const LOCAL_NAMES = {
 export interface LocalStack {
   url: string;
   token: string;
+  /** How the API authenticates: the bearer token, or SigV4 with the local test credentials. */
+  auth: 'bearer' | 'sigv4';
   dataDir: string;
   /** The S3 emulator's endpoint and the bucket whose uploads/ start image-to-video jobs. */
   s3Endpoint: string;
@@ -90,11 +93,19 @@ function simulatedProviderKeys(dataDir: string, id: string) {
 export const STACK_FILE = 'stack.json';
 
 /** The stack serving `dataDir` right now, if its process is alive (two stacks on one folder would corrupt it). */
-export function runningStack(dataDir: string): { url: string; pid: number; s3Endpoint?: string; inputsBucket?: string } | undefined {
+export function runningStack(
+  dataDir: string,
+): { url: string; pid: number; s3Endpoint?: string; inputsBucket?: string; auth?: 'bearer' | 'sigv4' } | undefined {
   const file = join(dataDir, STACK_FILE);
   if (!existsSync(file)) return undefined;
   try {
-    const info = JSON.parse(readFileSync(file, 'utf8')) as { url: string; pid: number; s3Endpoint?: string; inputsBucket?: string };
+    const info = JSON.parse(readFileSync(file, 'utf8')) as {
+      url: string;
+      pid: number;
+      s3Endpoint?: string;
+      inputsBucket?: string;
+      auth?: 'bearer' | 'sigv4';
+    };
     process.kill(info.pid, 0);
     return info;
   } catch {
@@ -209,8 +220,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     await host.warm();
     deliverS3Event = async (event) => (event.Records.length ? host.invoke('s3-upload', event) : undefined);
-    // The web console at `/`, on the API's own origin (so its config names no API URL).
-    const front = await startFrontDoor(host, { port: settings.KLINGFLOW_PORT, token, site: [...buildConsole(), consoleConfig('')] });
+    let ownOrigins: string[] = [];
+    const front = await startFrontDoor(host, {
+      port: settings.KLINGFLOW_PORT,
+      auth:
+        settings.KLINGFLOW_API_AUTH === 'sigv4'
+          ? { kind: 'sigv4', credentials: LOCAL_SIGV4_CREDENTIALS, region: LOCAL_SIGV4_REGION }
+          : { kind: 'bearer', token },
+      // The stack's own origin (the console it serves) and any the settings add.
+      corsOrigins: () => [...ownOrigins, ...settings.KLINGFLOW_CORS_ORIGINS],
+      // The web console at `/`, on the API's own origin (so its config names no API URL).
+      site: [...buildConsole(), consoleConfig('')],
+    });
+    ownOrigins = [front.url, `http://localhost:${front.port}`];
     stops.push(front.close);
     process.env[ENV.publicUrl] = front.url;
 
@@ -225,6 +247,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         startedAt: new Date().toISOString(),
         s3Endpoint: s3.endpoint,
         inputsBucket: LOCAL_NAMES.inputsBucket,
+        auth: settings.KLINGFLOW_API_AUTH,
       }),
     );
     stops.push(async () => rmSync(stackFile, { force: true }));
@@ -232,6 +255,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return {
       url: front.url,
       token,
+      auth: settings.KLINGFLOW_API_AUTH,
       dataDir,
       s3Endpoint: s3.endpoint,
       inputsBucket: LOCAL_NAMES.inputsBucket,

@@ -213,13 +213,18 @@ export class SubmitForm {
     const preview = h('img', { src: URL.createObjectURL(file), alt: '', class: 'chosen-thumb' });
     const remove = h('button', { type: 'button', class: 'link' }, 'Remove');
     remove.addEventListener('click', () => {
-      this.file = undefined;
-      this.imageFile.value = '';
-      replaceChildren(this.chosen);
+      this.forgetFile();
       this.imageFile.focus();
     });
     replaceChildren(this.chosen, preview, h('span', {}, `${file.name} · ${Math.ceil(file.size / 1024)} KB`), remove);
     announce(`Image ${file.name} chosen`);
+  }
+
+  /** Drops the chosen image (removed, or uploaded: one upload is one job). */
+  private forgetFile(): void {
+    this.file = undefined;
+    this.imageFile.value = '';
+    replaceChildren(this.chosen);
   }
 
   /** The create body from the form: only fields that are set, numbers as numbers. */
@@ -251,6 +256,7 @@ export class SubmitForm {
         this.status.textContent = `Uploading ${file.name}…`;
         const { image: _url, ...options } = body;
         const ticket = await this.api.upload(file, options);
+        this.forgetFile();
         this.status.textContent = `Image uploaded; job ${ticket.jobId} starts`;
         this.hooks.submitted(ticket.jobId, String(body.prompt ?? ''));
       } else {

@@ -1,6 +1,7 @@
 // The composition root: the one place that builds the real dependencies of the use cases from the environment
 // (env.ts) and the AWS clients (clients.ts). Handlers ask this module for what they need and stay wiring only;
 // tests of a use case build the same dependency shapes with fakes instead.
+import { providerCatalog, type ProviderCatalog } from '../domain/catalog.ts';
 import type { Job } from '../domain/job.ts';
 import { shareLinksOf } from '../domain/share-link.ts';
 import type { ProviderLookup } from '../domain/validation.ts';
@@ -10,6 +11,7 @@ import type { FailWait, JobRepository, StartExecution } from '../jobs/ports.ts';
 import { PROVIDER_IDS } from '../providers/ids.ts';
 import type { AdapterContext, ProviderAdapter } from '../providers/port.ts';
 import { getAdapter } from '../providers/registry.ts';
+import { estimateCostOf } from '../providers/scaffold.ts';
 import type { ExecutionInput, ProviderResult } from '../workflow/contract.ts';
 import { dynamo, sfn } from './clients.ts';
 import { config } from './env.ts';
@@ -100,4 +102,21 @@ export async function shareLinksFor(
 ): Promise<{ video?: string; thumbnail?: string }> {
   if (job.status !== 'SUCCEEDED') return {};
   return shareLinksOf(job, await shareSecret(), config.publicUrl(), config.shareLinkSeconds());
+}
+
+/** `GET /v1/providers`: the enabled providers' capability maps and price tables, the default marked. */
+export function providerCatalogOfDeployment(): ProviderCatalog {
+  return providerCatalog(
+    config.enabledProviders().map((id) => {
+      const adapter = getAdapter(id);
+      return {
+        id,
+        capabilities: adapter.capabilities,
+        ...(adapter.estimateCost
+          ? { estimateCost: (request: Job['request'], mode: Job['mode']) => estimateCostOf(adapter, request, mode) }
+          : {}),
+      };
+    }),
+    config.defaultProvider(),
+  );
 }

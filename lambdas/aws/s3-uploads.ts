@@ -1,6 +1,6 @@
 // Reading what an S3 upload brings besides its bytes: the object's user metadata and the JSON manifest beside it
 // (docs/api.md, "S3 uploads").
-import { GetObjectCommand, HeadObjectCommand, NoSuchKey, NotFound, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, NoSuchKey, NotFound, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { manifestKeyOf, type SourceObject } from '../domain/uploads.ts';
 
 /** Manifests are small JSON documents; a bigger one is refused (bytes). */
@@ -26,4 +26,11 @@ export async function readManifest(client: S3Client, bucket: string, imageKey: s
     if (error instanceof NoSuchKey || error instanceof NotFound) return undefined;
     throw error;
   }
+}
+
+/** Writes the manifest (`<key>.json`, JSON of create-body fields) beside an upload's key, before its image arrives. */
+export async function writeManifest(client: S3Client, bucket: string, imageKey: string, manifest: string): Promise<void> {
+  await client.send(
+    new PutObjectCommand({ Bucket: bucket, Key: manifestKeyOf(imageKey), Body: manifest, ContentType: 'application/json; charset=utf-8' }),
+  );
 }

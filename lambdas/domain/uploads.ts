@@ -1,8 +1,10 @@
 // Image-to-video from S3 uploads (docs/api.md, "S3 uploads"): which objects start a job, how their keys arrive in
 // S3 events, where their options come from, and the job id each object version gets.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import libmime from 'libmime';
 import { z } from 'zod';
+import type { ImageInputPolicy } from './capabilities.ts';
+import { CreateJobRequest, type FieldProblem } from './job.ts';
 
 /** Images put under this prefix of the inputs bucket start jobs. */
 export const UPLOAD_PREFIX = 'uploads/';
@@ -45,6 +47,9 @@ export type SourceObject = z.infer<typeof SourceObject>;
  * version (the ETag where the bucket is not versioned).
  */
 export function jobIdForUpload(source: SourceObject): string {
+  // An upload through the API (`POST /v1/uploads`): one job per ticket, known before the bytes arrive.
+  const ticket = uploadIdOfKey(source.key);
+  if (ticket) return `job_t${createHash('sha256').update(`${source.bucket}\n${ticket}`).digest('hex').slice(0, 40)}`;
   // S3 events carry the ETag bare, PutObject answers it in quotes: the same version either way.
   const version = source.versionId ?? source.eTag?.replace(/"/g, '') ?? '';
   const digest = createHash('sha256').update(`${source.bucket}\n${source.key}\n${version}`).digest('hex');
@@ -157,4 +162,92 @@ export function uploadOptions(imageKey: string, metadata: Record<string, string>
 
   request.image = { s3Key: imageKey };
   return { request, problems };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Uploads through the API (`POST /v1/uploads`, docs/api.md "Uploads through the API"): the API validates the job
+// options, writes them as the manifest beside a key of its own (`uploads/<uploadId>/<file name>`) and hands out a
+// presigned PUT for the image; S3's event then starts the job exactly as for any other upload. The job id is derived
+// from the ticket, so it is known at once and a retried PUT (a new version of the same key) is still one job.
+
+/** An upload ticket's id: `up_` and 26 characters of [a-z2-7] (128 random bits, base32). */
+export const UPLOAD_ID_PATTERN = /^up_[a-z2-7]{26}$/;
+
+/** A fresh, unguessable upload id. */
+export function newUploadId(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  const bytes = randomBytes(26);
+  return `up_${Array.from(bytes, (b) => alphabet[b % 32]).join('')}`;
+}
+
+/** The upload id of a ticket's key (`uploads/<uploadId>/<file name>`), or undefined for any other key. */
+export function uploadIdOfKey(key: string): string | undefined {
+  const match = /^uploads\/(up_[a-z2-7]{26})\/[^/]+$/.exec(key);
+  return match?.[1];
+}
+
+/** The content type each image suffix must be sent with (the presigned PUT signs it). */
+export const UPLOAD_CONTENT_TYPES = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp' } as const;
+
+/** The most bytes an upload may have when its provider states no limit of its own (50 MiB). */
+export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+
+/** Seconds a presigned upload works (15 minutes): long enough for a slow link, short enough to leak little. */
+export const UPLOAD_URL_SECONDS = 900;
+
+/** Create-body fields an upload may carry: all but the inputs (the uploaded image is the input). */
+export const UploadJobOptions = CreateJobRequest.omit({ image: true, video: true, referenceImages: true });
+export type UploadJobOptions = z.infer<typeof UploadJobOptions>;
+
+/** The body of `POST /v1/uploads`: the file to come and the job options. Unknown fields are refused. */
+export const UploadRequest = z.strictObject({
+  fileName: z
+    .string()
+    .min(1)
+    .max(200)
+    .refine((name) => !/[/\\]/.test(name) && ![...name].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), {
+      message: "must not contain '/', '\\' or control characters",
+    })
+    .refine((name) => IMAGE_SUFFIX_FILTERS.some((suffix) => name.endsWith(suffix)), {
+      message: `must end in ${IMAGE_SUFFIXES.join(', ')} (all lower or all upper case): only these start a job`,
+    })
+    .describe('the image file name, kept in the key (any Unicode; no slashes)'),
+  contentType: z.enum(['image/png', 'image/jpeg', 'image/webp']).describe('sent as Content-Type with the PUT'),
+  bytes: z.number().int().positive().max(MAX_UPLOAD_BYTES).describe('the exact size of the image, sent as Content-Length with the PUT'),
+  options: z.unknown().optional().describe('the job options: create-body fields except image, video and referenceImages'),
+});
+export type UploadRequest = z.infer<typeof UploadRequest>;
+
+/** Media types a provider's image policy names, as content types. */
+const POLICY_TYPES: Record<ImageInputPolicy['types'][number], string> = { jpg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
+
+/**
+ * The problems of an upload request's file against the suffix it names and the provider's image policy (format and
+ * size; dimensions are checked once the bytes are there, in Validate). Paths: `contentType`, `bytes`.
+ */
+export function uploadFileProblems(
+  request: Pick<UploadRequest, 'fileName' | 'contentType' | 'bytes'>,
+  policy?: ImageInputPolicy,
+): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const suffix = (Object.keys(UPLOAD_CONTENT_TYPES) as (keyof typeof UPLOAD_CONTENT_TYPES)[]).find((s) =>
+    request.fileName.toLowerCase().endsWith(s),
+  );
+  const expected = suffix ? UPLOAD_CONTENT_TYPES[suffix] : undefined;
+  if (expected && request.contentType !== expected) {
+    problems.push({ path: 'contentType', message: `'${request.contentType}' does not fit a ${suffix} file; send '${expected}'` });
+  }
+  if (policy) {
+    const allowed = policy.types.map((type) => POLICY_TYPES[type]);
+    if (!allowed.includes(request.contentType)) {
+      problems.push({
+        path: 'contentType',
+        message: `'${request.contentType}' is not taken by the provider; allowed: ${[...new Set(allowed)].join(', ')}`,
+      });
+    }
+    if (request.bytes > policy.maxBytes) {
+      problems.push({ path: 'bytes', message: `${request.bytes} bytes is more than the provider takes; at most ${policy.maxBytes} bytes` });
+    }
+  }
+  return problems;
 }

@@ -1,8 +1,9 @@
-// The authenticated REST surface (docs/api.md, "Routes"): create, get, list, cancel, and the download links.
+// The REST surface (docs/api.md, "Routes"): create, get, list, cancel, the download and share links, uploads
+// through the API, the provider catalog and the OpenAPI document.
 // Thin: each route parses its input, calls a use case or the job store, and maps the outcome to HTTP. Whatever a
 // client sends is answered with a 4xx that names the field (docs/api.md, "Errors"); a 5xx means klingflow failed.
-import { z } from 'zod';
-import { JobStatus, jobIdProblem, toPublicJob } from '../domain/job.ts';
+import type { z } from 'zod';
+import { jobIdProblem, toPublicJob } from '../domain/job.ts';
 import { checkShareLink, SHARE_QUERY } from '../domain/share-link.ts';
 import {
   callerOf,
@@ -15,15 +16,18 @@ import {
   type HttpEvent,
   type HttpResult,
 } from '../http/responses.ts';
+import { openApiDocument } from '../http/openapi.ts';
+import { ListJobsQuery, type SignedOutputUrl, type UploadTicket } from '../http/schemas.ts';
 import { cancelJob } from '../jobs/cancel-job.ts';
 import { createJob } from '../jobs/create-job.ts';
+import { planUpload } from '../jobs/plan-upload.ts';
 import { InvalidCursor } from '../jobs/ports.ts';
-import { providerCatalog } from '../jobs/provider-catalog.ts';
 import { s3 } from '../aws/clients.ts';
 import { config } from '../aws/env.ts';
 import { logger } from '../aws/logger.ts';
-import { presignDownload } from '../aws/presign.ts';
-import { cancelJobDeps, createJobDeps, jobStore } from '../aws/runtime.ts';
+import { presignDownload, presignUpload } from '../aws/presign.ts';
+import { cancelJobDeps, createJobDeps, jobStore, providerCatalogOfDeployment } from '../aws/runtime.ts';
+import { writeManifest } from '../aws/s3-uploads.ts';
 import { shareSecret } from '../aws/secrets.ts';
 
 const links = (jobId: string) => ({
@@ -33,9 +37,6 @@ const links = (jobId: string) => ({
 });
 
 const notFound = (jobId: string) => fieldError(404, 'NOT_FOUND', 'jobId', 'names no job', `no job ${jobId}`);
-
-/** Longest cursor accepted (characters); the ones this API hands out are a few hundred. */
-const MAX_CURSOR_LENGTH = 1024;
 
 async function create(event: HttpEvent): Promise<HttpResult> {
   const body = parseJsonBody(event);
@@ -75,20 +76,8 @@ async function get(jobId: string): Promise<HttpResult> {
   return job ? json(200, toPublicJob(job)) : notFound(jobId);
 }
 
-const ListQuery = z.strictObject({
-  status: JobStatus.optional(),
-  provider: z.string().min(1).max(64).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z
-    .string()
-    .min(1)
-    .max(MAX_CURSOR_LENGTH)
-    .regex(/^[A-Za-z0-9_-]+$/, { message: 'is not a cursor this API returned (pass nextCursor back as it is)' })
-    .optional(),
-});
-
 async function list(event: HttpEvent): Promise<HttpResult> {
-  const query = ListQuery.safeParse(event.queryStringParameters ?? {});
+  const query = ListJobsQuery.safeParse(event.queryStringParameters ?? {});
   if (!query.success) {
     const details = query.error.issues.flatMap((issue) =>
       issue.code === 'unrecognized_keys'
@@ -135,7 +124,8 @@ async function download(jobId: string, output: 'video' | 'thumbnail', as: 'redir
   const url = await presignDownload(s3(), stored, lifetimeSeconds);
   if (as === 'json') {
     const expiresAt = new Date(Date.now() + lifetimeSeconds * 1000).toISOString();
-    return json(200, { url, expiresAt, contentType: stored.contentType, bytes: stored.bytes }, { 'cache-control': 'no-store' });
+    const answer: SignedOutputUrl = { url, expiresAt, contentType: stored.contentType, bytes: stored.bytes };
+    return json(200, answer, { 'cache-control': 'no-store' });
   }
   return { statusCode: 302, headers: { location: url, 'cache-control': 'no-store' } };
 }
@@ -177,6 +167,36 @@ async function cancel(jobId: string): Promise<HttpResult> {
   }
 }
 
+/**
+ * `POST /v1/uploads`: checks the file and the job options against the provider (every problem at once, 422), writes
+ * the options as the manifest beside the ticket's key, and answers a presigned PUT for the image (201).
+ */
+async function createUpload(event: HttpEvent): Promise<HttpResult> {
+  const body = parseJsonBody(event);
+  if (!body.ok) return body.response;
+  const plan = planUpload(createJobDeps().providers, body.value, config.inputsBucket());
+  if (!plan.ok)
+    return errorResponse(422, 'VALIDATION_FAILED', 'the upload request is not valid for the chosen provider and model', plan.details);
+  await writeManifest(s3(), plan.bucket, plan.key, plan.manifest);
+  const expiresAt = new Date(Date.now() + plan.expiresInSeconds * 1000);
+  const url = await presignUpload(
+    s3(),
+    { bucket: plan.bucket, key: plan.key, contentType: plan.contentType, bytes: plan.bytes },
+    plan.expiresInSeconds,
+  );
+  logger.info('upload ticket issued', { jobId: plan.jobId, uploadId: plan.uploadId });
+  const ticket: UploadTicket = {
+    uploadId: plan.uploadId,
+    jobId: plan.jobId,
+    bucket: plan.bucket,
+    key: plan.key,
+    upload: { method: 'PUT', url, headers: { 'content-type': plan.contentType, 'content-length': String(plan.bytes) } },
+    expiresAt: expiresAt.toISOString(),
+    links: { job: `/v1/jobs/${plan.jobId}` },
+  };
+  return json(201, ticket, { 'cache-control': 'no-store' });
+}
+
 /** The `{jobId}` of an id route, or the 400 that names it: checked before anything is read. */
 function jobIdOf(event: HttpEvent): { ok: true; jobId: string } | { ok: false; response: HttpResult } {
   const jobId = event.pathParameters?.jobId ?? '';
@@ -190,8 +210,12 @@ async function route(event: HttpEvent): Promise<HttpResult> {
       return create(event);
     case 'GET /v1/jobs':
       return list(event);
+    case 'POST /v1/uploads':
+      return createUpload(event);
     case 'GET /v1/providers':
-      return json(200, providerCatalog(config.enabledProviders(), config.defaultProvider()));
+      return json(200, providerCatalogOfDeployment());
+    case 'GET /v1/openapi.json':
+      return json(200, openApiDocument(config.publicUrl()), { 'cache-control': 'public, max-age=300' });
     case 'GET /v1/jobs/{jobId}':
     case 'DELETE /v1/jobs/{jobId}':
     case 'GET /v1/jobs/{jobId}/video':

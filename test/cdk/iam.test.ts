@@ -45,6 +45,8 @@ const EXPECTED_ACTIONS: Record<HandlerName, string[]> = {
     'states:StartExecution',
     'states:SendTaskFailure',
     's3:GetObject',
+    // POST /v1/uploads: the manifest, and the presigned PUT of the image (uploads/* only).
+    's3:PutObject',
     ...SECRETS,
   ],
   callback: [...JOB_READ_UPDATE, 'states:SendTaskSuccess', 'states:SendTaskFailure', ...SECRETS],
@@ -174,7 +176,7 @@ describe('handler roles', () => {
     expect(resourcesFor('notify', 'sns:Publish')).toEqual([`<${topicId}>`]);
   });
 
-  it('validate, submit and s3-upload read only uploads/* of the inputs bucket; nothing else touches it', () => {
+  it('validate, submit and s3-upload read only uploads/* of the inputs bucket, the api writes only there; nothing else touches it', () => {
     const {
       inputs: [inputsId],
     } = bucketsOf(template);
@@ -193,7 +195,9 @@ describe('handler roles', () => {
         ).toEqual([{ resources: [`<${inputsId}.Arn>`], condition: { StringLike: { 's3:prefix': ['uploads/*'] } } }]);
       }
     }
-    for (const name of HANDLERS.filter((n) => !(readers as readonly string[]).includes(n))) {
+    // The api writes upload tickets (the manifest, and the presigned PUT of the image) under uploads/* only.
+    expect(resourcesFor('api', 's3:PutObject')).toEqual([`<${inputsId}.Arn>/uploads/*`]);
+    for (const name of HANDLERS.filter((n) => !(readers as readonly string[]).includes(n) && n !== 'api')) {
       const { roleLogicalId } = functionsByHandler(template)[name];
       for (const statement of roleStatements(template, roleLogicalId)) {
         for (const resource of asArray(statement.Resource).map(render)) expect(resource, name).not.toContain(inputsId);

@@ -91,8 +91,9 @@ describe('cdk-nag AwsSolutions', () => {
     expect(rules).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-IAM5', 'AwsSolutions-SMG4']);
   });
 
-  it('acknowledges APIG4 only on the self-authenticating routes (callbacks, share links), and SMG4 only on the provider and deployment secrets', () => {
+  it('acknowledges APIG4 only on the public routes (callbacks, share links, the OpenAPI document), and SMG4 only on the provider and deployment secrets', () => {
     expect(acknowledgments.filter(({ id }) => id === 'AwsSolutions-APIG4').map(({ path: at }) => at)).toEqual([
+      'Klingflow/Api/HttpApi/GET--v1--openapi.json',
       'Klingflow/Api/HttpApi/POST--v1--callbacks--{provider}--{jobId}',
       'Klingflow/Api/HttpApi/GET--v1--share--{jobId}--{object}',
     ]);
@@ -131,11 +132,12 @@ describe('cdk-nag AwsSolutions', () => {
     for (const { reason } of added) expect(reason.length).toBeGreaterThan(60);
   });
 
-  it('acknowledges the uploads/* wildcard of the inputs bucket only for validate, submit and s3-upload', () => {
+  it('acknowledges the uploads/* wildcard of the inputs bucket only for api (tickets), validate, submit and s3-upload', () => {
     const uploads = acknowledgments.filter(({ id }) =>
       /^AwsSolutions-IAM5\[Resource::<StorageInputs[A-Z0-9]+\.Arn>\/uploads\/\*\]$/.test(id),
     );
     expect(uploads.map(({ path: at }) => at).sort()).toEqual([
+      'Klingflow/Functions/ApiRole/DefaultPolicy',
       'Klingflow/Functions/S3UploadRole/DefaultPolicy',
       'Klingflow/Functions/SubmitRole/DefaultPolicy',
       'Klingflow/Functions/ValidateRole/DefaultPolicy',

@@ -1,6 +1,10 @@
 // The stack's resources and their settings: table, buckets (and the uploads trigger), topic, secrets, functions and
 // their environment, the HTTP API built from the route table, and the context keys that change them.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Node } from 'constructs';
+import { CORS_POLICY } from '../../lambdas/http/cors.ts';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_SUFFIXES, IMAGE_SUFFIX_FILTERS } from '../../lambdas/domain/uploads.ts';
@@ -10,7 +14,7 @@ import { ROUTES, routeKey } from '../../lambdas/http/routes.ts';
 import { DEFAULT_PROVIDER_BASE_URLS, readKlingflowConfig } from '../../lib/config.ts';
 import { PROVIDER_CLIENTS } from '../../lib/handler-access.ts';
 import { BUCKET_NOTIFICATIONS_HANDLER_ID } from '../../lib/storage.ts';
-import { synthesizeTemplate } from '../../lib/synth.ts';
+import { createKlingflowApp, synthesizeTemplate } from '../../lib/synth.ts';
 import {
   type CfnTemplate,
   asArray,
@@ -32,6 +36,7 @@ const VARIANT_CONTEXT = {
   defaultProvider: 'kling-v3-rest',
   awaitSeconds: '5',
   maxPolls: 7,
+  corsOrigins: 'https://console.example.com, http://localhost:5173',
 };
 
 let template: CfnTemplate;
@@ -378,6 +383,7 @@ describe('Lambda functions', () => {
       'KLINGFLOW_AWAIT_SECONDS',
       'KLINGFLOW_MAX_POLLS',
       'KLINGFLOW_SHARE_SECRET_ARN',
+      'KLINGFLOW_INPUTS_BUCKET',
     ],
     callback: [...common, ...providers, 'KLINGFLOW_CALLBACK_SECRET_ARN'],
     validate: [...common, ...providers, 'KLINGFLOW_INPUTS_BUCKET'],
@@ -535,6 +541,29 @@ describe('HTTP API', () => {
   });
 });
 
+describe('CORS', () => {
+  const corsOf = (t: CfnTemplate) => onlyResourceOfType(t, 'AWS::ApiGatewayV2::Api')[1].Properties!.CorsConfiguration;
+
+  it('is off with no origin (no console, no corsOrigins), and follows lambdas/http/cors.ts with some', () => {
+    expect(corsOf(template)).toBeUndefined();
+    expect(corsOf(variant)).toEqual({
+      AllowOrigins: ['https://console.example.com', 'http://localhost:5173'],
+      AllowMethods: [...CORS_POLICY.allowMethods],
+      AllowHeaders: [...CORS_POLICY.allowHeaders],
+      ExposeHeaders: ['location'],
+      MaxAge: 3600,
+      AllowCredentials: false,
+    });
+  });
+
+  it('takes the origins the console adds after the API was made', () => {
+    const { app, stack } = createKlingflowApp({ outdir: mkdtempSync(join(tmpdir(), 'klingflow-cors-')) });
+    stack.api.allowOrigin('https://d111111abcdef8.cloudfront.net');
+    const synthesized = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
+    expect(corsOf(synthesized).AllowOrigins).toEqual(['https://d111111abcdef8.cloudfront.net']);
+  });
+});
+
 describe('context', () => {
   const configFrom = (context: Record<string, unknown>) =>
     readKlingflowConfig({ tryGetContext: (key: string) => context[key] } as unknown as Node);
@@ -551,8 +580,20 @@ describe('context', () => {
       maxPolls: 120,
       shareLinkSeconds: 604800,
       console: false,
+      corsOrigins: [],
     });
     expect(configFrom({ shareLinkSeconds: '3600' }).shareLinkSeconds).toBe(3600);
+  });
+
+  it('reads corsOrigins as origins, refusing anything with a path, a trailing slash or another scheme', () => {
+    expect(configFrom({ corsOrigins: 'https://a.example.com,http://localhost:5173' }).corsOrigins).toEqual([
+      'https://a.example.com',
+      'http://localhost:5173',
+    ]);
+    expect(configFrom({ corsOrigins: ['*'] }).corsOrigins).toEqual(['*']);
+    for (const bad of ['https://a.example.com/', 'https://a.example.com/console', 'ftp://a.example.com', 'a.example.com']) {
+      expect(() => configFrom({ corsOrigins: bad }), bad).toThrow(/Context corsOrigins: .* is not an origin/);
+    }
   });
 
   it('accepts lists as arrays, JSON or comma-separated strings', () => {

@@ -48,34 +48,26 @@ describe('klingflow generate', () => {
     ).rejects.toMatchObject({ status: 422, error: { details: [{ path: 'durationSeconds' }] } });
   });
 
-  it('upload: puts an image under uploads/ with its options and waits for the video', async () => {
-    const out = join(freshDataDir(), 'cat.mp4');
+  it('upload: sends the image through a presigned upload from the API (no S3 credentials) and waits for the video', async () => {
+    const dir = freshDataDir();
+    const file = join(dir, 'cli cat 猫.png');
+    cpSync('test/fixtures/cat-640x360.png', file);
+    const out = join(dir, 'cat.mp4');
     const lines: string[] = [];
     const code = await main(
-      [
-        'upload',
-        'test/fixtures/cat-640x360.png',
-        '--prompt',
-        '小猫眨眼 (the cat blinks)',
-        '--key',
-        'uploads/cli cat.png',
-        '--data-dir',
-        stack.dataDir,
-        '--out',
-        out,
-      ],
+      ['upload', file, '--prompt', '小猫眨眼 (the cat blinks)', '--metadata', 'shelf=3', '--data-dir', stack.dataDir, '--out', out],
       (l) => lines.push(l),
     );
     expect(code, lines.join('\n')).toBe(0);
     const jobId = lines.find((l) => l.startsWith('uploaded '))!.split(' job ')[1]!;
-    expect(lines[0]).toBe(`uploaded s3://${stack.inputsBucket}/uploads/cli cat.png → job ${jobId}`);
+    expect(lines[0]).toMatch(new RegExp(`^uploaded s3://${stack.inputsBucket}/uploads/up_[a-z2-7]{26}/cli cat 猫\\.png → job ${jobId}$`));
     const job = (await new Client(stack).request('GET', `/v1/jobs/${jobId}`)).body;
     expect(job).toMatchObject({
       status: 'SUCCEEDED',
       mode: 'image-to-video',
-      source: { key: 'uploads/cli cat.png' },
+      source: { key: expect.stringMatching(/^uploads\/up_[a-z2-7]{26}\/cli cat 猫\.png$/) },
       // A non-ASCII prompt reaches the job (and the provider) as typed.
-      request: { prompt: '小猫眨眼 (the cat blinks)' },
+      request: { prompt: '小猫眨眼 (the cat blinks)', metadata: { shelf: '3' } },
     });
     expect(sha256(out)).toBe(job.outputs.video.sha256);
   });
@@ -125,7 +117,7 @@ describe('klingflow, as a user gets it wrong', () => {
   it('refuses an upload the trigger would ignore (.gif) before anything is uploaded', async () => {
     const answer = await klingflow(['upload', 'test/fixtures/square-400.gif', '--data-dir', stack.dataDir, '--no-wait']);
     expect(answer.code).toBe(2);
-    expect(answer.stderr).toContain('uploads/square-400.gif would start no job');
+    expect(answer.stderr).toContain('square-400.gif would start no job');
     expect(answer.stderr).toContain('.png, .jpg, .jpeg, .webp');
     expect(answer.stdout).not.toContain('uploaded');
   });
@@ -197,11 +189,117 @@ describe('klingflow commands', () => {
     lines.length = 0;
     expect(await main(['--help'], say)).toBe(0);
     const help = lines.join('\n');
-    for (const command of ['generate', 'upload', 'show', 'jobs', 'watch', 'cancel', 'download']) expect(help).toContain(command);
+    for (const command of ['generate', 'upload', 'show', 'jobs', 'watch', 'cancel', 'download', 'providers', 'cost']) {
+      expect(help).toContain(command);
+    }
+    expect(help).toContain('--auth <how>');
     expect(help).toContain('Exit codes:');
     lines.length = 0;
     expect(await main(['generate', '--help'], say)).toBe(0);
     expect(lines.join('\n')).toMatch(/--callback-url <url>[\s\S]*--metadata <key=value>[\s\S]*--no-wait/);
+    for (const option of [
+      '--end-image',
+      '--reference-image',
+      '--video',
+      '--voice',
+      '--voice-id',
+      '--camera',
+      '--shot',
+      '--keep-original-sound',
+    ]) {
+      expect(lines.join('\n')).toContain(option);
+    }
+    for (const command of ['providers', 'cost']) {
+      lines.length = 0;
+      expect(await main([command, '--help'], say)).toBe(0);
+      expect(lines.join('\n')).toContain('--json');
+    }
+  });
+
+  it('sends every create option the API takes: voice, camera, shots, reference images, video edit', async () => {
+    const ask = async (args: string[]) => {
+      lines.length = 0;
+      expect(await main(['generate', ...args, '--json', '--no-wait', ...at()], say)).toBe(0);
+      const { jobId } = JSON.parse(lines.join('\n')) as { jobId: string };
+      const { body } = await client().request('GET', `/v1/jobs/${jobId}`);
+      await client().request('DELETE', `/v1/jobs/${jobId}`);
+      return body.request;
+    };
+    expect(await ask(['a fox', '--provider', 'kling-ai', '--model', 'kling-o3', '--audio', '--voice', 'a calm narrator'])).toMatchObject({
+      audio: true,
+      voice: { description: 'a calm narrator' },
+    });
+    expect(
+      await ask([
+        'a fox',
+        '--provider',
+        'fal',
+        '--model',
+        'kling-v2-6',
+        '--quality',
+        'pro',
+        '--audio',
+        '--image',
+        'https://example.com/cat.png',
+        '--voice-id',
+        'v1',
+        '--voice-id',
+        'v2',
+      ]),
+    ).toMatchObject({ audio: true, voice: { ids: ['v1', 'v2'] } });
+    expect(await ask(['a fox', '--model', 'kling-v1', '--camera', 'simple:zoom=5'])).toMatchObject({
+      cameraControl: { type: 'simple', config: { zoom: 5 } },
+    });
+    expect(await ask(['--shot', '5:a fox wakes', '--shot', '5:it runs', '--duration', '10'])).toMatchObject({
+      shots: [
+        { durationSeconds: 5, prompt: 'a fox wakes' },
+        { durationSeconds: 5, prompt: 'it runs' },
+      ],
+    });
+    expect(
+      await ask([
+        'these two together',
+        '--model',
+        'kling-v1-6',
+        '--reference-image',
+        'https://example.com/a.png',
+        '--reference-image',
+        'https://example.com/b.png',
+      ]),
+    ).toMatchObject({ referenceImages: [{ url: 'https://example.com/a.png' }, { url: 'https://example.com/b.png' }] });
+    await expect(main(['generate', 'x', '--camera', 'sideways', ...at()], say)).rejects.toThrow(/--camera.*expected one of simple/);
+    await expect(main(['generate', 'x', '--shot', 'five:x', ...at()], say)).rejects.toThrow(/expected <seconds>:<prompt>/);
+  });
+
+  it('providers prints what each model allows and costs, from GET /v1/providers; --json the catalog', async () => {
+    lines.length = 0;
+    expect(await main(['providers', ...at()], say)).toBe(0);
+    expect(lines[0]).toMatch(/^PROVIDER\s+MODEL\s+MODES\s+SECONDS\s+QUALITY\s+RESOLUTION\s+FEATURES\s+PRICE$/);
+    expect(lines.some((l) => /^kling \(default\)\s+kling-v1\s/.test(l))).toBe(true);
+    expect(lines.some((l) => /kling-ai\s+kling-v3\s.*std 720p: 6 cr \/ \$0\.024 per s/.test(l))).toBe(true);
+    lines.length = 0;
+    expect(await main(['providers', '--provider', 'kling-ai', '--json', ...at()], say)).toBe(0);
+    const catalog = JSON.parse(lines.join('\n')) as { providers: { id: string }[] };
+    expect(catalog.providers.map((p) => p.id)).toEqual(['kling-ai']);
+    await expect(main(['providers', '--provider', 'nope', ...at()], say)).rejects.toThrow(/nope is not an enabled provider/);
+  });
+
+  it('cost sums what SUCCEEDED jobs cost by provider and day; --json gives the rows', async () => {
+    const jobId = await client().createJob({ provider: 'kling-ai', model: 'kling-v3', prompt: 'a priced fox', resolution: '720p' });
+    await client().waitForJob(jobId);
+    lines.length = 0;
+    expect(await main(['cost', '--provider', 'kling-ai', '--json', ...at()], say)).toBe(0);
+    const spend = JSON.parse(lines.join('\n')) as { rows: { day: string; provider: string; jobs: number; credits: number }[] };
+    const today = new Date().toISOString().slice(0, 10);
+    const row = spend.rows.find((r) => r.day === today && r.provider === 'kling-ai')!;
+    expect(row.jobs).toBeGreaterThanOrEqual(1);
+    expect(row.credits).toBe(row.jobs * 30); // 6 credits a second, 5 seconds each
+    lines.length = 0;
+    expect(await main(['cost', ...at()], say)).toBe(0);
+    expect(lines[0]).toMatch(/^DAY\s+PROVIDER\s+JOBS\s+CREDITS\s+USD\s+ESTIMATED$/);
+    expect(lines.some((l) => l.startsWith(`${today}  kling-ai`))).toBe(true);
+    expect(lines.some((l) => /^total\s+kling-ai/.test(l))).toBe(true);
+    await expect(main(['cost', '--since', 'last week', ...at()], say)).rejects.toThrow(/expected a day as YYYY-MM-DD/);
   });
 
   it('refuses an unknown option as a usage mistake (exit code 2 from the bin)', async () => {

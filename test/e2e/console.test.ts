@@ -3,6 +3,7 @@
 // preview played, a running job cancelled from the keyboard, and a refused request shown beside its field.
 // Screenshots go to test-output/console/ (git-ignored).
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,6 +133,39 @@ describe('the web console', () => {
     expect(announced).toContain(`Job "${prompt}" accepted`);
     expect(announced).toContain(`Job "${prompt}" is now succeeded`);
     await page.screenshot({ path: join(SCREENSHOTS, 'jobs.png'), fullPage: true });
+  });
+
+  it('uploads an image dropped on the form, and the job it starts finishes as image-to-video', async () => {
+    const png = readFileSync('test/fixtures/cat-640x360.png').toString('base64');
+    await page.selectOption('#f-provider', 'kling');
+    await page.selectOption('#f-model', 'kling-v1-5'); // image-to-video only
+    await page.fill('#f-prompt', 'the cat yawns and stretches');
+    // A real drop: a DataTransfer holding the file, dispatched on the drop zone.
+    const dataTransfer = await page.evaluateHandle((b64: string) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const transfer = new (globalThis as any).DataTransfer();
+      transfer.items.add(new (globalThis as any).File([bytes], 'cat 640x360.png', { type: 'image/png' }));
+      return transfer;
+    }, png);
+    await page.dispatchEvent('#dropzone', 'drop', { dataTransfer });
+    await expect.poll(() => page.locator('#f-image-chosen').textContent()).toContain('cat 640x360.png');
+    await page.getByRole('button', { name: 'Generate video' }).click();
+    await expect
+      .poll(() => page.locator('#form-status').textContent(), { timeout: 15_000 })
+      .toMatch(/^Image uploaded; job job_\w+ starts$/);
+    const jobId = /job (job_\w+)/.exec((await page.locator('#form-status').textContent())!)![1]!;
+
+    const job = page.locator(`li.job[data-job-id="${jobId}"]`);
+    await expect.poll(() => job.getAttribute('data-status'), { timeout: 45_000 }).toBe('SUCCEEDED');
+    const api = (await client.request('GET', `/v1/jobs/${jobId}`)).body;
+    expect(api).toMatchObject({
+      status: 'SUCCEEDED',
+      mode: 'image-to-video',
+      model: 'kling-v1-5',
+      request: { prompt: 'the cat yawns and stretches' },
+      source: { key: expect.stringMatching(/\/cat 640x360\.png$/) },
+    });
+    await expect.poll(() => job.locator('video').evaluate((v: Video) => v.currentSrc)).toMatch(/^http:/);
   });
 
   it('gets the signed URL of a preview as JSON when it asks for JSON (a <video> cannot send the token)', async () => {

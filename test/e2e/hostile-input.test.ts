@@ -7,6 +7,7 @@ import { providerEnv } from '../../lambdas/aws/env.ts';
 import { jobIdForUpload } from '../../lambdas/domain/uploads.ts';
 import { signStandardWebhook } from '../../lambdas/domain/webhooks.ts';
 import type { LocalStack } from '../../local/stack.ts';
+import { expectDocumented } from './contract.ts';
 import { Client, countJobs, startTestStack } from './local-stack.ts';
 
 let stack: LocalStack;
@@ -34,6 +35,7 @@ async function raw(
     body: options.body,
   });
   const text = await response.text();
+  await expectDocumented(stack.url, { method, path }, { status: response.status, headers: response.headers, text });
   let body: any = text;
   try {
     body = JSON.parse(text);

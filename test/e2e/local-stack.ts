@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { LOCAL_NAMES, startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.ts';
+import { expectDocumented } from './contract.ts';
 
 /** One synthesis cache for every test file (synthesizing takes seconds; the hash keeps it honest). */
 export const SHARED_CACHE = resolve('.vitest-tmp/cache');
@@ -49,6 +50,8 @@ export class Client {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();
+    // Every answer must be one the stack's own OpenAPI document describes (test/e2e/contract.ts).
+    await expectDocumented(this.stack.url, { method, path }, { status: response.status, headers: response.headers, text });
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : undefined;

@@ -10,6 +10,7 @@ import { jobIdForUpload, uploadOptions } from '../../lambdas/domain/uploads.ts';
 import { signStandardWebhook } from '../../lambdas/domain/webhooks.ts';
 import { PROVIDER_IDS } from '../../lambdas/providers/ids.ts';
 import type { LocalStack } from '../../local/stack.ts';
+import { expectDocumented } from '../e2e/contract.ts';
 import { countJobs } from '../e2e/local-stack.ts';
 import {
   bodyText,
@@ -62,6 +63,7 @@ async function send(
     body: init.body,
   });
   const text = await response.text();
+  await expectDocumented(stack.url, { method, path }, { status: response.status, headers: response.headers, text });
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -1,0 +1,83 @@
+// The bodies of the HTTP API (docs/api.md) as zod schemas: the one source the handlers answer with, the OpenAPI
+// document (openapi.ts) is generated from, and the typed client (cli/api-client.ts) takes its types from. The job
+// model's own schemas (domain/job.ts, domain/catalog.ts, domain/uploads.ts) are reused, never copied.
+import { z } from 'zod';
+import { CreateJobRequest, Job, JobStatus } from '../domain/job.ts';
+
+export { CreateJobRequest, Job, JobStatus };
+export { ProviderCatalog } from '../domain/catalog.ts';
+export { UploadRequest } from '../domain/uploads.ts';
+
+/** One problem with a request: the field at fault and what is wrong with it (and what is allowed). */
+export const ErrorDetail = z.object({ path: z.string(), message: z.string() });
+
+/** Every 4xx and 5xx klingflow answers itself (API Gateway's own refusals on AWS are `{message}` instead). */
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.string().describe('e.g. VALIDATION_FAILED, MALFORMED_REQUEST, NOT_FOUND, UNAUTHORIZED'),
+    message: z.string(),
+    details: z.array(ErrorDetail).optional().describe('one entry per problem; absent when there is none to name'),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** Where a job can be read and its outputs fetched. */
+export const JobLinks = z.object({ self: z.string(), video: z.string(), thumbnail: z.string() });
+
+/** `202` answer of `POST /v1/jobs`. */
+export const JobAccepted = z.object({ jobId: z.string(), status: JobStatus, links: JobLinks });
+export type JobAccepted = z.infer<typeof JobAccepted>;
+
+/** `200` answer of `GET /v1/jobs`: one page, newest first; `nextCursor` null on the last page. */
+export const JobList = z.object({ items: z.array(Job), nextCursor: z.string().nullable() });
+export type JobList = z.infer<typeof JobList>;
+
+/** Longest cursor accepted (characters); the ones this API hands out are a few hundred. */
+export const MAX_CURSOR_LENGTH = 1024;
+
+/** The query of `GET /v1/jobs`. Unknown parameters are refused. */
+export const ListJobsQuery = z.strictObject({
+  status: JobStatus.optional(),
+  provider: z.string().min(1).max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z
+    .string()
+    .min(1)
+    .max(MAX_CURSOR_LENGTH)
+    .regex(/^[A-Za-z0-9_-]+$/, { message: 'is not a cursor this API returned (pass nextCursor back as it is)' })
+    .optional(),
+});
+
+/**
+ * `201` answer of `POST /v1/uploads`: where to PUT the image (exactly these headers, before `expiresAt`), and the job
+ * it will become. The job exists once S3 has told the upload trigger (`GET` on `links.job` answers 404 until then).
+ */
+export const UploadTicket = z.object({
+  uploadId: z.string(),
+  jobId: z.string(),
+  bucket: z.string(),
+  key: z.string(),
+  upload: z.object({
+    method: z.literal('PUT'),
+    url: z.string().describe('a presigned S3 URL; needs no credentials'),
+    headers: z.record(z.string(), z.string()).describe('send exactly these (content-type, content-length)'),
+  }),
+  expiresAt: z.string().describe('ISO 8601; the URL is refused after it'),
+  links: z.object({ job: z.string() }),
+});
+export type UploadTicket = z.infer<typeof UploadTicket>;
+
+/**
+ * `200` answer of `GET /v1/jobs/{jobId}/video` and `/thumbnail` sent with `Accept: application/json`: the signed URL
+ * the redirect would name (a page cannot put credentials on a `<video src>`, so the web console asks for it).
+ */
+export const SignedOutputUrl = z.object({
+  url: z.string().describe('a presigned S3 GET URL; needs no credentials'),
+  expiresAt: z.string().describe('ISO 8601; the URL is refused after it'),
+  contentType: z.string(),
+  bytes: z.number().int().nonnegative(),
+});
+export type SignedOutputUrl = z.infer<typeof SignedOutputUrl>;
+
+/** `200` answer of `GET /v1/jobs/{jobId}` and `DELETE /v1/jobs/{jobId}`. */
+export const JobBody = Job;

@@ -1,0 +1,86 @@
+// What the CLI prints for people: the watch line (elapsed, estimate, retries, queue), the provider table and the
+// spend by provider and day.
+import { describe, expect, it } from 'vitest';
+import type { Catalog, JobView } from '../../../cli/api-client.ts';
+import { costTable, progressLine, providersTable, spendByProviderAndDay } from '../../../cli/format.ts';
+import { providerCatalog } from '../../../lambdas/domain/catalog.ts';
+import { getAdapter } from '../../../lambdas/providers/registry.ts';
+
+const T0 = Date.parse('2026-11-30T10:00:00Z');
+const job = (over: Partial<JobView> & Record<string, unknown> = {}): JobView =>
+  ({
+    jobId: 'job_1',
+    status: 'PROCESSING',
+    provider: 'kling',
+    model: 'kling-v3',
+    mode: 'text-to-video',
+    request: { provider: 'kling', model: 'kling-v3', durationSeconds: 5, aspectRatio: '16:9', quality: 'std' },
+    attempts: 1,
+    createdAt: new Date(T0).toISOString(),
+    updatedAt: new Date(T0).toISOString(),
+    ...over,
+  }) as JobView;
+
+describe('progressLine (klingflow watch)', () => {
+  it('shows elapsed time and estimates what is left from the progress the provider reports', () => {
+    expect(progressLine(job({ progress: 25 }), T0 + 10_000)).toBe('job_1  PROCESSING 25%  10 s  ~30 s left');
+  });
+
+  it("falls back to the model's typical time, and says so when that has passed", () => {
+    expect(progressLine(job(), T0 + 10_000, 45)).toBe('job_1  PROCESSING  10 s  ~35 s left');
+    expect(progressLine(job(), T0 + 60_000, 45)).toBe('job_1  PROCESSING  60 s  any moment now');
+    expect(progressLine(job(), T0 + 10_000)).toBe('job_1  PROCESSING  10 s');
+  });
+
+  it('shows retries, queue position and slot wait where the job has them; no estimate once finished', () => {
+    const waiting = job({ status: 'QUEUED', attempts: 3, queuePosition: 2, waitingSince: new Date(T0 + 4_000).toISOString() });
+    expect(progressLine(waiting, T0 + 10_000)).toBe('job_1  QUEUED  10 s  retries 2  queue #2  slot wait 6 s');
+    const done = job({ status: 'SUCCEEDED', finishedAt: new Date(T0 + 42_000).toISOString() });
+    expect(progressLine(done, T0 + 99_000, 30)).toBe('job_1  SUCCEEDED  42 s');
+  });
+});
+
+describe('providersTable (klingflow providers)', () => {
+  const catalog: Catalog = providerCatalog(
+    ['kling', 'kling-v3-rest'].map((id) => ({
+      id,
+      capabilities: getAdapter(id).capabilities,
+      ...(getAdapter(id).estimateCost ? { estimateCost: (r: any, m: any) => getAdapter(id).estimateCost?.(r, m) } : {}),
+    })),
+    'kling',
+  );
+
+  it('has a row per model with what it allows, and its prices under it', () => {
+    const lines = providersTable(catalog.providers);
+    expect(lines[0]).toMatch(/^PROVIDER\s+MODEL\s+MODES\s+SECONDS\s+QUALITY\s+RESOLUTION\s+FEATURES\s+PRICE$/);
+    expect(lines.find((l) => /kling-v3 \*/.test(l) && l.startsWith('kling (default)'))).toMatch(/3–15 \(5\*\)/);
+    // kling-v3-rest prices by length (its table is per job, not per second).
+    expect(lines.some((l) => /kling-v3-rest\s+kling-v3 \*\s.*std 720p: 2 cr \/ \$0\.02 per s$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^\s+std 720p audio: 5 s 13 cr \/ \$0\.13, 10 s 23 cr \/ \$0\.23$/.test(l))).toBe(true);
+    expect(lines.filter((l) => l.startsWith('kling (default)')).every((l) => l.trimEnd().endsWith('–'))).toBe(true);
+  });
+});
+
+describe('spendByProviderAndDay (klingflow cost)', () => {
+  it('sums credits and dollars by provider and day, newest day first, with totals per provider', () => {
+    const jobs = [
+      job({ provider: 'kling-ai', createdAt: '2026-11-29T23:00:00Z', cost: { credits: 30, usd: 0.12, estimated: true } }),
+      job({ provider: 'kling-ai', createdAt: '2026-11-30T01:00:00Z', cost: { credits: 40, usd: 0.16, estimated: false } }),
+      job({ provider: 'kling-ai', createdAt: '2026-11-30T02:00:00Z', cost: { credits: 40, usd: 0.16, estimated: false } }),
+      job({ provider: 'kling', createdAt: '2026-11-30T03:00:00Z' }),
+    ];
+    const spend = spendByProviderAndDay(jobs);
+    expect(spend.rows).toEqual([
+      { day: '2026-11-30', provider: 'kling', jobs: 1, credits: 0, usd: 0, estimated: false },
+      { day: '2026-11-30', provider: 'kling-ai', jobs: 2, credits: 80, usd: 0.32, estimated: false },
+      { day: '2026-11-29', provider: 'kling-ai', jobs: 1, credits: 30, usd: 0.12, estimated: true },
+    ]);
+    expect(spend.totals).toEqual([
+      { provider: 'kling', jobs: 1, credits: 0, usd: 0, estimated: false },
+      { provider: 'kling-ai', jobs: 3, credits: 110, usd: 0.44, estimated: true },
+    ]);
+    const lines = costTable(spend);
+    expect(lines).toContain('total       kling-ai  3     110      $0.44  yes');
+    expect(costTable({ rows: [], totals: [] })).toEqual(['no SUCCEEDED jobs in that time']);
+  });
+});
