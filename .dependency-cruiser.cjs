@@ -77,6 +77,13 @@ module.exports = {
       to: { path: '^(lambdas|lib|local|cli)/' },
     },
     {
+      name: 'console-speaks-http-only',
+      comment: 'The web console runs in a browser: it reads the API over HTTP and imports nothing of the server side.',
+      severity: 'error',
+      from: { path: '^console/src/' },
+      to: { path: '^(lambdas|lib|local|cli|simulator|bin)/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       comment: 'Type-only cycles are allowed (lib/nag.ts names the stack type it checks).',

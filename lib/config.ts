@@ -18,6 +18,7 @@
 //   slotLeaseSeconds    seconds a slot's lease lasts between renewals                   default 900
 //   maxQueueSeconds     seconds a job may wait for a slot before QUEUE_TIMEOUT          default 21600 (6 h)
 //   shareLinkSeconds    how long share links in notices and webhooks work         default 604800 (7 days)
+//   console             deploy the web console (S3 + CloudFront)                  default true with auth=jwt; needs auth=jwt
 //   corsOrigins         browser origins allowed to call the API (CORS)           "https://a.example,https://b.example"
 //                       besides the console's own, which the console adds
 //   reconcileMinutes    minutes between runs of the scheduled reconciler          default 10
@@ -49,6 +50,8 @@ export interface KlingflowConfig {
   maxQueueSeconds: number;
   /** Seconds a share link works after its job finished. */
   shareLinkSeconds: number;
+  /** Whether the web console is deployed (only with JWT auth: a browser cannot sign SigV4 requests). */
+  console: boolean;
   /** Browser origins CORS allows (`https://host[:port]`, or `*`), besides the console's own. */
   corsOrigins: string[];
   /** Minutes between runs of the scheduled reconciler (re-drives jobs whose execution ended or vanished). */
@@ -160,9 +163,18 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
     throw new Error(`Context defaultProvider: "${defaultProvider}" is not in enabledProviders (${enabledProviders.join(', ')})`);
   }
 
+  const auth = readAuth(context);
+  const consoleWanted = readBoolean(context('console'), 'console');
+  if (consoleWanted && auth.kind !== 'jwt') {
+    throw new Error(
+      'Context console: the web console needs auth=jwt (a browser sends a bearer token; it cannot sign SigV4 requests). ' +
+        'With auth=iam, use the console of the local stack (npm start), or set auth=jwt with jwtIssuer and jwtAudience',
+    );
+  }
+
   return {
     notificationEmails,
-    auth: readAuth(context),
+    auth,
     enabledProviders,
     providerBaseUrls,
     providerSettings,
@@ -174,6 +186,7 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
     slotLeaseSeconds: readPositiveInteger(context('slotLeaseSeconds'), 'slotLeaseSeconds') ?? CONTEXT_DEFAULTS.slotLeaseSeconds,
     maxQueueSeconds: readPositiveInteger(context('maxQueueSeconds'), 'maxQueueSeconds') ?? CONTEXT_DEFAULTS.maxQueueSeconds,
     shareLinkSeconds: readPositiveInteger(context('shareLinkSeconds'), 'shareLinkSeconds') ?? DEFAULT_SHARE_LINK_SECONDS,
+    console: consoleWanted ?? auth.kind === 'jwt',
     corsOrigins: readOrigins(context('corsOrigins')),
     reconcileMinutes: readPositiveInteger(context('reconcileMinutes'), 'reconcileMinutes') ?? CONTEXT_DEFAULTS.reconcileMinutes,
     alarmEmails,
@@ -229,6 +242,14 @@ function readMaxConcurrency(value: unknown, enabledProviders: readonly string[])
     settings[providerId] = text;
   }
   return settings;
+}
+
+/** `true`/`false`, given as such or as the strings `-c` passes. */
+function readBoolean(value: unknown, key: string): boolean | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`Context ${key}: expected true or false, got ${JSON.stringify(value)}`);
 }
 
 /** `corsOrigins`: each an origin as a browser sends it (scheme, host, optional port; no path), or `*`. */

@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import { UPLOAD_CORS } from '../lambdas/http/cors.ts';
 import { KlingflowHttpApi } from './api.ts';
 import type { KlingflowConfig } from './config.ts';
+import { WebConsole } from './console.ts';
 import { HandlerFunctions } from './functions.ts';
 import { HandlerAccess } from './handler-access.ts';
 import { acknowledgeNagFindings } from './nag.ts';
@@ -34,6 +35,8 @@ export class KlingflowStack extends Stack {
   readonly operations: Operations;
   readonly monitoring: Monitoring;
   readonly dashboard: OperationsDashboard;
+  /** The web console, where deployed (`console` context; JWT auth only). */
+  readonly webConsole?: WebConsole;
 
   constructor(scope: Construct, id: string, props: KlingflowStackProps) {
     super(scope, id, props);
@@ -100,6 +103,16 @@ export class KlingflowStack extends Stack {
       api: this.api,
       operations: this.operations,
     });
+
+    if (config.console) {
+      this.webConsole = new WebConsole(this, 'Console', { apiUrl: this.api.url, accessLogsBucket: this.storage.accessLogsBucket });
+      this.webConsole.allowUploadsTo(this.storage.inputsBucket);
+      this.api.allowOrigin(this.webConsole.origin);
+      new CfnOutput(this, 'ConsoleUrl', {
+        value: this.webConsole.url,
+        description: "The web console; paste a JWT of the API's issuer into its token field",
+      });
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the klingflow HTTP API' });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });

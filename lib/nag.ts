@@ -8,6 +8,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { UPLOAD_PREFIX } from '../lambdas/domain/uploads.ts';
 import { routeKey } from '../lambdas/http/routes.ts';
 import { HANDLERS } from '../lambdas/workflow/contract.ts';
+import type { WebConsole } from './console.ts';
 import type { KlingflowStack } from './klingflow-stack.ts';
 import { OUTPUTS_KEY_PREFIX } from './storage.ts';
 
@@ -155,4 +156,81 @@ export function acknowledgeNagFindings(stack: KlingflowStack): void {
     if (!reason) throw new Error(`nag: public route ${routeKey(route)} has no reason to be public`);
     acknowledge(made, 'AwsSolutions-APIG4', reason);
   }
+
+  if (stack.webConsole) acknowledgeConsoleFindings(stack, stack.webConsole);
+}
+
+/** The web console: its distribution, and CDK's BucketDeployment function that copies its files. */
+function acknowledgeConsoleFindings(stack: KlingflowStack, webConsole: WebConsole): void {
+  const { distribution, deploymentRole, bucket } = webConsole;
+  acknowledge(
+    distribution,
+    'AwsSolutions-CFR1',
+    'The console is a handful of static files with no data in them; who may use klingflow is decided by the JWT ' +
+      'issuer at the API, not by where the reader is, so a country list would only lock out travelling operators.',
+  );
+  acknowledge(
+    distribution,
+    'AwsSolutions-CFR2',
+    'The distribution serves only static files (GET/HEAD, cached); every request that does something goes to the ' +
+      'HTTP API, which is throttled and authenticated by API Gateway. Attach a web ACL (webAclId) where policy asks for one.',
+  );
+  acknowledge(
+    distribution,
+    'AwsSolutions-CFR4',
+    'No custom domain is configured, so viewers get the default *.cloudfront.net certificate, whose TLS policy ' +
+      'CloudFront fixes (a minimum protocol can only be chosen with an ACM certificate for an own domain).',
+  );
+
+  // BucketDeployment: its function copies the built files from the CDK asset bucket into the site bucket and then
+  // invalidates the distribution; the grants are CDK's own (read the asset, read/write the site bucket).
+  const policy = defaultPolicyOf(deploymentRole);
+  const copies =
+    "CDK's BucketDeployment copies the console files from the CDK asset bucket into the site bucket (prune: deletes " +
+    'what a deploy no longer has); ';
+  acknowledge(
+    policy,
+    'AwsSolutions-IAM5[Action::s3:GetBucket*]',
+    `${copies}CDK grants read of the asset and site buckets as s3:GetBucket*.`,
+  );
+  acknowledge(policy, 'AwsSolutions-IAM5[Action::s3:GetObject*]', `${copies}CDK grants reading their objects as s3:GetObject*.`);
+  acknowledge(
+    policy,
+    'AwsSolutions-IAM5[Action::s3:List*]',
+    `${copies}listing both buckets (s3:List*) is how it finds what to copy and prune.`,
+  );
+  acknowledge(
+    policy,
+    'AwsSolutions-IAM5[Action::s3:Abort*]',
+    `${copies}CDK's read-write grant on the site bucket includes s3:Abort* for its multipart copies.`,
+  );
+  acknowledge(
+    policy,
+    'AwsSolutions-IAM5[Action::s3:DeleteObject*]',
+    `${copies}pruning deletes the site files a deploy no longer has (s3:DeleteObject*).`,
+  );
+  acknowledge(
+    policy,
+    'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
+    `${copies}the zipped files are CDK assets whose keys are content hashes, in the bootstrap asset bucket.`,
+  );
+  acknowledge(
+    policy,
+    `AwsSolutions-IAM5[Resource::<${logicalIdOf(bucket)}.Arn>/*]`,
+    `${copies}the site bucket holds nothing but the console's files, so its objects are the whole of what it may write.`,
+  );
+  acknowledge(
+    policy,
+    'AwsSolutions-IAM5[Resource::*]',
+    'After copying, the function invalidates the distribution (cloudfront:CreateInvalidation, GetInvalidation): CDK ' +
+      'grants these on "*", and they are the only actions on "*" in this role.',
+  );
+  const handler = stack.node.children.find((child) => child.node.id.startsWith('Custom::CDKBucketDeployment'));
+  if (!handler) throw new Error("nag: CDK's BucketDeployment function of the console was not found");
+  acknowledge(
+    handler,
+    'AwsSolutions-L1',
+    "The function is CDK's own BucketDeployment handler (Python, with the AWS CLI in a layer); its runtime is the " +
+      'one aws-cdk-lib ships it with and moves with aws-cdk-lib upgrades. It runs only during deployments.',
+  );
 }

@@ -11,6 +11,7 @@ import { isUtf8 } from 'node:buffer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { corsHeaders } from '../lambdas/http/cors.ts';
 import { ROUTES, routeKey, type Route } from '../lambdas/http/routes.ts';
+import type { ConsoleFile } from '../console/build.ts';
 import type { LambdaHost } from './lambda-host.ts';
 import { METRICS_QUERY, type MetricsFilter, sumLocalMetrics } from './metrics.ts';
 
@@ -169,6 +170,39 @@ function writeResult(res: ServerResponse, result: APIGatewayProxyStructuredResul
   res.writeHead(result.statusCode ?? 200, headers).end(body);
 }
 
+/**
+ * What the console's files may load, as CloudFront's response headers policy says on AWS: its own scripts and styles,
+ * the API on this origin, and uploads to and previews from the S3 emulator (another loopback port).
+ */
+const SITE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self' http://127.0.0.1:*",
+  "img-src 'self' data: blob: http://127.0.0.1:*",
+  "media-src 'self' http://127.0.0.1:*",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ');
+
+/** Serves a file of the site (the web console) for `GET`/`HEAD` of `/` or its path; false when it is not one. */
+function serveSite(req: IncomingMessage, res: ServerResponse, path: string, site: readonly ConsoleFile[]): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const file = site.find((f) => `/${f.path}` === (path === '/' ? '/index.html' : path));
+  if (!file) return false;
+  res.writeHead(200, {
+    'content-type': file.contentType,
+    'content-length': file.body.length,
+    'cache-control': 'no-cache',
+    'content-security-policy': SITE_CSP,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+  });
+  res.end(req.method === 'HEAD' ? undefined : file.body);
+  return true;
+}
+
 export interface FrontDoor {
   url: string;
   port: number;
@@ -223,6 +257,8 @@ export interface FrontDoorOptions {
    * console's) is known only once it listens.
    */
   corsOrigins: () => readonly string[];
+  /** Static files served without credentials (the web console). */
+  site?: readonly ConsoleFile[];
 }
 
 /**
@@ -240,6 +276,7 @@ export async function startFrontDoor(host: LambdaHost, options: FrontDoorOptions
         } catch {
           return sendJson(res, 400, 'MALFORMED_REQUEST', 'the request target is not a valid path', 'path');
         }
+        if (options.site && serveSite(req, res, url.pathname, options.site)) return;
         const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
         // A preflight is answered here, before any authorizer, as API Gateway does when CORS is configured.
         if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] && isRoutePath(url.pathname)) {

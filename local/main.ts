@@ -18,8 +18,9 @@ process.stdout.write(
       ? [
           `  auth     SigV4 (service execute-api, region ${LOCAL_SIGV4_REGION}) with the local test credentials:`,
           `           AWS_ACCESS_KEY_ID=${LOCAL_SIGV4_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_SIGV4_CREDENTIALS.secretAccessKey}`,
+          '  console  not in SigV4 mode (a browser sends a bearer token): start without KLINGFLOW_API_AUTH=sigv4',
         ]
-      : [`  token    ${stack.token}`]),
+      : [`  console  ${stack.url}/#token=${encodeURIComponent(stack.token)}`, `  token    ${stack.token}`]),
     `  data     ${stack.dataDir}`,
     `  notices  ${stack.outbox.file}`,
     ...(stack.simulator ? [`  provider simulator at ${stack.simulator.url}`] : []),

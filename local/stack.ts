@@ -15,6 +15,7 @@ import { startDynamo } from './emulators/dynamodb.ts';
 import { startS3, toNotification } from './emulators/s3.ts';
 import { EventInbox } from './event-inbox.ts';
 import type { S3Event } from 'aws-lambda';
+import { buildConsole, consoleConfig } from '../console/build.ts';
 import { startFrontDoor } from './front-door.ts';
 import { LOCAL_SIGV4_CREDENTIALS, LOCAL_SIGV4_REGION } from './sigv4.ts';
 import { LambdaHost } from './lambda-host.ts';
@@ -307,6 +308,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           : { kind: 'bearer', token },
       // The stack's own origin (the console it serves) and any the settings add.
       corsOrigins: () => [...ownOrigins, ...settings.KLINGFLOW_CORS_ORIGINS],
+      // The web console at `/`, on the API's own origin (so its config names no API URL).
+      site: [...buildConsole(), consoleConfig('')],
     });
     stops.push(front.close);
     ownOrigins = [front.url, `http://localhost:${front.port}`];

@@ -17,7 +17,7 @@ async function violationsIn(baseDir: string, targets: string[]): Promise<{ rule:
 describe('dependency rule', () => {
   it('catches every deliberate break in the miniature tree, and only those', async () => {
     const fixture = path.join(ROOT, 'test/fixtures/dependency-rule');
-    const found = await violationsIn(fixture, ['lambdas', 'lib', 'simulator']);
+    const found = await violationsIn(fixture, ['lambdas', 'lib', 'simulator', 'console']);
     const rules = (from: string) =>
       found
         .filter((v) => v.from === from)
@@ -33,13 +33,14 @@ describe('dependency rule', () => {
     expect(rules('lambdas/http/imports-a-use-case.ts')).toEqual(['http-reads-contracts-only']);
     expect(rules('lambdas/workflow/imports-a-provider.ts')).toEqual(['workflow-contract-reads-only-the-domain']);
     expect(rules('lambdas/aws/cycle-a.ts')).toEqual(['no-circular']);
+    expect(rules('console/src/imports-the-domain.ts')).toEqual(['console-speaks-http-only']);
     // A contract is fine to import, so the rules do not forbid everything.
     expect(rules('lib/imports-a-contract.ts')).toEqual([]);
     expect(new Set(found.map((v) => v.rule))).toEqual(new Set(config.forbidden!.map((rule) => rule.name)));
   });
 
   it('holds for the product code', async () => {
-    expect(await violationsIn(ROOT, ['lambdas', 'lib', 'local', 'cli', 'simulator', 'bin'])).toEqual([]);
+    expect(await violationsIn(ROOT, ['lambdas', 'lib', 'local', 'cli', 'simulator', 'bin', 'console'])).toEqual([]);
   });
 
   it('sees the packages the product imports (an excluded node_modules would hide every @aws-sdk import)', async () => {

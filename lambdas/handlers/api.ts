@@ -17,7 +17,7 @@ import {
   type HttpResult,
 } from '../http/responses.ts';
 import { openApiDocument } from '../http/openapi.ts';
-import { ListJobsQuery, type UploadTicket } from '../http/schemas.ts';
+import { ListJobsQuery, type SignedOutputUrl, type UploadTicket } from '../http/schemas.ts';
 import { cancelJob } from '../jobs/cancel-job.ts';
 import { createJob } from '../jobs/create-job.ts';
 import { planUpload } from '../jobs/plan-upload.ts';
@@ -102,7 +102,13 @@ async function list(event: HttpEvent): Promise<HttpResult> {
   }
 }
 
-async function download(jobId: string, output: 'video' | 'thumbnail'): Promise<HttpResult> {
+/**
+ * Whether the caller asked for the signed URL as JSON (`Accept: application/json`) rather than a redirect: a browser
+ * page cannot put its credentials on a `<video src>`, so the console fetches the URL first and plays it.
+ */
+const wantsJson = (event: HttpEvent): boolean => /\bapplication\/json\b/i.test(headerOf(event, 'accept') ?? '');
+
+async function download(jobId: string, output: 'video' | 'thumbnail', as: 'redirect' | 'json' = 'redirect'): Promise<HttpResult> {
   const job = await jobStore().get(jobId);
   if (!job) return notFound(jobId);
   if (job.status !== 'SUCCEEDED') {
@@ -118,7 +124,13 @@ async function download(jobId: string, output: 'video' | 'thumbnail'): Promise<H
   if (!stored)
     return fieldError(404, 'NOT_FOUND', output, 'does not exist for this job', `job ${jobId} has no ${output} (its provider gives none)`);
   // Signed now, for this click: a link made at notification time would die with the signer's session.
-  const url = await presignDownload(s3(), stored, config.downloadUrlSeconds());
+  const lifetimeSeconds = config.downloadUrlSeconds();
+  const url = await presignDownload(s3(), stored, lifetimeSeconds);
+  if (as === 'json') {
+    const expiresAt = new Date(Date.now() + lifetimeSeconds * 1000).toISOString();
+    const answer: SignedOutputUrl = { url, expiresAt, contentType: stored.contentType, bytes: stored.bytes };
+    return json(200, answer, { 'cache-control': 'no-store' });
+  }
   return { statusCode: 302, headers: { location: url, 'cache-control': 'no-store' } };
 }
 
@@ -218,7 +230,7 @@ async function route(event: HttpEvent): Promise<HttpResult> {
       if (event.routeKey === 'GET /v1/jobs/{jobId}') return get(id.jobId);
       if (event.routeKey === 'DELETE /v1/jobs/{jobId}') return cancel(id.jobId);
       if (event.routeKey === 'GET /v1/share/{jobId}/{object}') return openShareLink(event, id.jobId);
-      return download(id.jobId, event.routeKey.endsWith('/video') ? 'video' : 'thumbnail');
+      return download(id.jobId, event.routeKey.endsWith('/video') ? 'video' : 'thumbnail', wantsJson(event) ? 'json' : 'redirect');
     }
     default:
       return fieldError(404, 'NOT_FOUND', 'route', `${event.routeKey} is not a route of this API`, `no route ${event.routeKey}`);

@@ -16,6 +16,7 @@ import {
   JobStatus,
   MAX_CURSOR_LENGTH,
   ProviderCatalog,
+  SignedOutputUrl,
   UploadRequest,
   UploadTicket,
 } from './schemas.ts';
@@ -141,9 +142,11 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   'GET /v1/jobs/{jobId}/video': {
     operationId: 'getVideo',
     summary: "Redirect to the job's archived video",
+    description: 'With Accept: application/json, 200 with the same signed URL as JSON instead of the redirect.',
     tags: ['jobs'],
     parameters: [jobIdParameter],
     responses: {
+      200: { description: 'the signed URL, as JSON (Accept: application/json)', body: SignedOutputUrl },
       302: redirect('the video'),
       400: error('not a job id'),
       404: error('no such job'),
@@ -153,9 +156,11 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   'GET /v1/jobs/{jobId}/thumbnail': {
     operationId: 'getThumbnail',
     summary: "Redirect to the job's archived thumbnail",
+    description: 'With Accept: application/json, 200 with the same signed URL as JSON instead of the redirect.',
     tags: ['jobs'],
     parameters: [jobIdParameter],
     responses: {
+      200: { description: 'the signed URL, as JSON (Accept: application/json)', body: SignedOutputUrl },
       302: redirect('the thumbnail'),
       400: error('not a job id'),
       404: error('no such job, or its provider gives no thumbnail'),

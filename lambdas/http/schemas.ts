@@ -67,5 +67,17 @@ export const UploadTicket = z.object({
 });
 export type UploadTicket = z.infer<typeof UploadTicket>;
 
+/**
+ * `200` answer of `GET /v1/jobs/{jobId}/video` and `/thumbnail` sent with `Accept: application/json`: the signed URL
+ * the redirect would name (a page cannot put credentials on a `<video src>`, so the web console asks for it).
+ */
+export const SignedOutputUrl = z.object({
+  url: z.string().describe('a presigned S3 GET URL; needs no credentials'),
+  expiresAt: z.string().describe('ISO 8601; the URL is refused after it'),
+  contentType: z.string(),
+  bytes: z.number().int().nonnegative(),
+});
+export type SignedOutputUrl = z.infer<typeof SignedOutputUrl>;
+
 /** `200` answer of `GET /v1/jobs/{jobId}` and `DELETE /v1/jobs/{jobId}`. */
 export const JobBody = Job;

@@ -12,6 +12,21 @@ export interface LocalS3 {
   close(): Promise<void>;
 }
 
+/**
+ * CORS of every local bucket: the web console (on the front door's loopback origin, whatever its port) PUTs images
+ * with the presigned URL of `POST /v1/uploads`, as the deployed inputs bucket allows the console's origin.
+ */
+const LOOPBACK_CORS = `<CORSConfiguration>
+  <CORSRule>
+    <AllowedOrigin>http://127.0.0.1:*</AllowedOrigin>
+    <AllowedMethod>PUT</AllowedMethod>
+    <AllowedMethod>GET</AllowedMethod>
+    <AllowedHeader>content-type</AllowedHeader>
+    <ExposeHeader>ETag</ExposeHeader>
+    <MaxAgeSeconds>600</MaxAgeSeconds>
+  </CORSRule>
+</CORSConfiguration>`;
+
 export async function startS3(dir: string, buckets: string[], onEvent?: (event: unknown) => Promise<unknown>): Promise<LocalS3> {
   mkdirSync(dir, { recursive: true });
   const server = new S3rver({
@@ -19,7 +34,7 @@ export async function startS3(dir: string, buckets: string[], onEvent?: (event: 
     port: 0,
     silent: true,
     directory: dir,
-    configureBuckets: buckets.map((name) => ({ name, configs: [] })),
+    configureBuckets: buckets.map((name) => ({ name, configs: [LOOPBACK_CORS] })),
   });
   emulateVersionIds(server);
   if (onEvent) {

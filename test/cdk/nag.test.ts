@@ -113,6 +113,25 @@ describe('cdk-nag AwsSolutions', () => {
       expect(at).toMatch(/^Klingflow\/(Functions\/[A-Za-z0-9]+Role|Workflow\/StateMachine\/Role)\/DefaultPolicy$/);
   });
 
+  it("acknowledges the console's findings only on its distribution and CDK's copy function, each with a reason", () => {
+    const jwt = acknowledgmentsOf({
+      outdir: newOutdir(),
+      context: { auth: 'jwt', jwtIssuer: 'https://issuer.example.com/', jwtAudience: 'klingflow' },
+    });
+    const added = jwt.filter((a) => !acknowledgments.some((b) => b.path === a.path && b.id === a.id));
+    const byRule = (rule: string) =>
+      added
+        .filter(({ id }) => id === rule || id.startsWith(`${rule}[`))
+        .map(({ path: at }) => at)
+        .sort();
+    for (const rule of ['AwsSolutions-CFR1', 'AwsSolutions-CFR2', 'AwsSolutions-CFR4'])
+      expect(byRule(rule)).toEqual(['Klingflow/Console/Distribution']);
+    expect(byRule('AwsSolutions-L1')).toEqual([expect.stringMatching(/^Klingflow\/Custom::CDKBucketDeployment/)]);
+    expect(new Set(byRule('AwsSolutions-IAM5'))).toEqual(new Set(['Klingflow/Console/DeploymentRole/DefaultPolicy']));
+    expect(added.map(({ id }) => id.replace(/\[.*$/, '')).every((rule) => /^AwsSolutions-(CFR[124]|L1|IAM5)$/.test(rule))).toBe(true);
+    for (const { reason } of added) expect(reason.length).toBeGreaterThan(60);
+  });
+
   it('acknowledges the uploads/* wildcard of the inputs bucket only for api (tickets), validate, submit and s3-upload', () => {
     const uploads = acknowledgments.filter(({ id }) =>
       /^AwsSolutions-IAM5\[Resource::<StorageInputs[A-Z0-9]+\.Arn>\/uploads\/\*\]$/.test(id),

@@ -675,8 +675,14 @@ describe('CORS', () => {
 
   it('is off with no origin (no console, no corsOrigins), and follows lambdas/http/cors.ts with some', () => {
     expect(corsOf(template)).toBeUndefined();
+    // The variant is a JWT deployment, so its web console adds its own CloudFront origin after the configured ones.
+    const [distributionId] = onlyResourceOfType(variant, 'AWS::CloudFront::Distribution');
     expect(corsOf(variant)).toEqual({
-      AllowOrigins: ['https://console.example.com', 'http://localhost:5173'],
+      AllowOrigins: [
+        'https://console.example.com',
+        'http://localhost:5173',
+        { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }]] },
+      ],
       AllowMethods: [...CORS_POLICY.allowMethods],
       AllowHeaders: [...CORS_POLICY.allowHeaders],
       ExposeHeaders: ['location'],
@@ -732,6 +738,7 @@ describe('context', () => {
       slotLeaseSeconds: 900,
       maxQueueSeconds: 21_600,
       shareLinkSeconds: 604800,
+      console: false,
       corsOrigins: [],
       reconcileMinutes: 10,
       alarmEmails: [],

@@ -43,7 +43,13 @@ const compiled = ROUTES.map((route) => ({
 
 /** The route a request reached, by method and path (the query left out). */
 function routeOf(method: string, path: string): Route | undefined {
-  const pathname = path.split('?')[0] ?? path;
+  // As the front door (and API Gateway) reads it: dot segments, also percent-encoded (`%2e%2e`), are resolved first.
+  let pathname = path.split('?')[0] ?? path;
+  try {
+    pathname = new URL(path, 'http://127.0.0.1').pathname;
+  } catch {
+    // not a URL path: matched as written
+  }
   return compiled.find(({ route, regex }) => route.method === method.toUpperCase() && regex.test(pathname))?.route;
 }
 
