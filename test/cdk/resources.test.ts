@@ -697,12 +697,18 @@ describe('CORS', () => {
         .map(([, bucket]) => bucket.Properties?.CorsConfiguration)
         .filter(Boolean);
     expect(inputsCors(template)).toEqual([]);
+    // The variant's web console adds its own CloudFront origin here too.
+    const [distributionId] = onlyResourceOfType(variant, 'AWS::CloudFront::Distribution');
     expect(inputsCors(variant)).toEqual([
       {
         CorsRules: [
           {
             AllowedMethods: ['PUT'],
-            AllowedOrigins: ['https://console.example.com', 'http://localhost:5173'],
+            AllowedOrigins: [
+              'https://console.example.com',
+              'http://localhost:5173',
+              { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }]] },
+            ],
             AllowedHeaders: ['content-type'],
             MaxAge: 3600,
           },
