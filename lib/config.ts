@@ -19,6 +19,8 @@
 //   maxQueueSeconds     seconds a job may wait for a slot before QUEUE_TIMEOUT          default 21600 (6 h)
 //   shareLinkSeconds    how long share links in notices and webhooks work         default 604800 (7 days)
 //   reconcileMinutes    minutes between runs of the scheduled reconciler          default 10
+//   adminPrincipals     with auth=iam: ARN patterns of principals who see every caller's jobs ('*' wildcard)
+//                       "arn:aws:sts::123456789012:assumed-role/KlingflowAdmin/*"; default none
 import type { Node } from 'constructs';
 import { providerEnvPrefix, RESERVED_PROVIDER_ENV_NAMES } from '../lambdas/aws/env.ts';
 import { parseConcurrencySetting } from '../lambdas/domain/admission.ts';
@@ -46,6 +48,8 @@ export interface KlingflowConfig {
   shareLinkSeconds: number;
   /** Minutes between runs of the scheduled reconciler (re-drives jobs whose execution ended or vanished). */
   reconcileMinutes: number;
+  /** IAM ARN patterns (`*` wildcard) of the principals who see every caller's jobs. */
+  adminPrincipals: string[];
 }
 
 /**
@@ -128,7 +132,19 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
     maxQueueSeconds: readPositiveInteger(context('maxQueueSeconds'), 'maxQueueSeconds') ?? CONTEXT_DEFAULTS.maxQueueSeconds,
     shareLinkSeconds: readPositiveInteger(context('shareLinkSeconds'), 'shareLinkSeconds') ?? DEFAULT_SHARE_LINK_SECONDS,
     reconcileMinutes: readPositiveInteger(context('reconcileMinutes'), 'reconcileMinutes') ?? CONTEXT_DEFAULTS.reconcileMinutes,
+    adminPrincipals: readAdminPrincipals(context('adminPrincipals')),
   };
+}
+
+/** A list of IAM ARN patterns: each starts with `arn:` and holds no commas or spaces (the handler splits on commas). */
+function readAdminPrincipals(value: unknown): string[] {
+  const patterns = readList(value, 'adminPrincipals') ?? [];
+  for (const pattern of patterns) {
+    if (!/^arn:[^\s,]+$/.test(pattern)) {
+      throw new Error(`Context adminPrincipals: "${pattern}" is not an ARN pattern (arn:..., '*' for any run of characters)`);
+    }
+  }
+  return patterns;
 }
 
 /**

@@ -140,11 +140,16 @@ export class HandlerAccess extends Construct {
           [ENV.outputsBucket]: storage.outputsBucket.bucketName,
           [ENV.publicUrl]: api.url,
           ...shareEnv,
+          ...(config.adminPrincipals.length ? { [ENV.adminPrincipals]: config.adminPrincipals.join(',') } : {}),
         },
         statements: [
           readShareSecret,
           allow('CreateReadListJobs', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [tableArn]),
-          allow('QueryJobIndexes', ['dynamodb:Query'], [storage.jobsIndexArn('byStatus'), storage.jobsIndexArn('byCreatedAt')]),
+          allow(
+            'QueryJobIndexes',
+            ['dynamodb:Query'],
+            [storage.jobsIndexArn('byStatus'), storage.jobsIndexArn('byCreatedAt'), storage.jobsIndexArn('byOwner')],
+          ),
           // Presigned download URLs are signed with this role's credentials.
           allow('PresignVideoDownloads', ['s3:GetObject'], [storage.outputsObjectsArn]),
           // Cancelling a job cancels the provider task where the provider allows it.

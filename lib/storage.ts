@@ -17,6 +17,8 @@ export const JOBS_INDEXES = {
   byStatus: 'byStatus',
   /** All jobs, newest first: pk `kind` (a constant per item type), sk `createdAt`. */
   byCreatedAt: 'byCreatedAt',
+  /** One owner's jobs, newest first: pk `owner`, sk `createdAt` (`GET /v1/jobs` of a caller who is not an admin). */
+  byOwner: 'byOwner',
 } as const;
 
 /** Key prefix of everything the archive handler writes into the outputs bucket. */
@@ -67,6 +69,12 @@ export class Storage extends Construct {
         {
           indexName: JOBS_INDEXES.byCreatedAt,
           partitionKey: { name: 'kind', type: dynamodb.AttributeType.STRING },
+          sortKey: { name: 'createdAt', type: dynamodb.AttributeType.STRING },
+          projectionType: dynamodb.ProjectionType.ALL,
+        },
+        {
+          indexName: JOBS_INDEXES.byOwner,
+          partitionKey: { name: 'owner', type: dynamodb.AttributeType.STRING },
           sortKey: { name: 'createdAt', type: dynamodb.AttributeType.STRING },
           projectionType: dynamodb.ProjectionType.ALL,
         },

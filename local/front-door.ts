@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { isUtf8 } from 'node:buffer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ROUTES, routeKey, type Route } from '../lambdas/http/routes.ts';
+import { ADMIN_SCOPE } from '../lambdas/domain/caller.ts';
 import type { LambdaHost } from './lambda-host.ts';
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024; // API Gateway's payload limit
@@ -62,10 +63,22 @@ function sendJson(res: ServerResponse, status: number, code: string, message: st
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code, message, ...details } }));
 }
 
-function tokenMatches(header: string | undefined, token: string): boolean {
+/** A bearer token the front door accepts: its holder's name (the owner of their jobs) and whether they are an admin. */
+export interface LocalToken {
+  name: string;
+  token: string;
+  admin: boolean;
+}
+
+/** The holder of the token in an `Authorization: Bearer` header, or `undefined`. Every token is compared in full. */
+function holderOf(header: string | undefined, tokens: readonly LocalToken[]): LocalToken | undefined {
   const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  let holder: LocalToken | undefined;
+  for (const candidate of tokens) {
+    const expected = Buffer.from(candidate.token);
+    if (given.length === expected.length && timingSafeEqual(given, expected)) holder = candidate;
+  }
+  return holder;
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
@@ -79,7 +92,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   return Buffer.concat(chunks);
 }
 
-function toEvent(req: IncomingMessage, url: URL, matched: Match, body: Buffer): APIGatewayProxyEventV2 {
+function toEvent(req: IncomingMessage, url: URL, matched: Match, body: Buffer, holder: LocalToken | undefined): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
@@ -120,8 +133,10 @@ function toEvent(req: IncomingMessage, url: URL, matched: Match, body: Buffer): 
       stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
-      // The bearer token stands in for the IAM/JWT authorizer: its holder is the local user.
-      ...(matched.route.auth ? { authorizer: { jwt: { claims: { sub: 'local' }, scopes: [] } } } : {}),
+      // The bearer token stands in for the JWT authorizer: its name is the subject, an admin token has the admin scope.
+      ...(matched.route.auth && holder
+        ? { authorizer: { jwt: { claims: { sub: holder.name }, scopes: holder.admin ? [ADMIN_SCOPE] : [] } } }
+        : {}),
     } as APIGatewayProxyEventV2['requestContext'],
     ...(body.length
       ? { body: isText ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !isText }
@@ -145,7 +160,8 @@ export interface FrontDoor {
   close(): Promise<void>;
 }
 
-export async function startFrontDoor(host: LambdaHost, options: { port: number; token: string }): Promise<FrontDoor> {
+/** Serves the route table on 127.0.0.1:`port`; authenticated routes take any of `tokens`. */
+export async function startFrontDoor(host: LambdaHost, options: { port: number; tokens: readonly LocalToken[] }): Promise<FrontDoor> {
   const server: Server = createServer((req, res) => {
     void (async () => {
       try {
@@ -163,12 +179,13 @@ export async function startFrontDoor(host: LambdaHost, options: { port: number; 
           const name = matched.badParameter;
           return sendJson(res, 400, 'MALFORMED_REQUEST', `${name} is not valid percent-encoding (write '%' as %25)`, name);
         }
-        if (matched.route.auth && !tokenMatches(req.headers.authorization, options.token)) {
+        const holder = matched.route.auth ? holderOf(req.headers.authorization, options.tokens) : undefined;
+        if (matched.route.auth && !holder) {
           return sendJson(res, 401, 'UNAUTHORIZED', 'send Authorization: Bearer <token> (printed by npm start)', 'Authorization');
         }
         const body = await readBody(req);
         if (body === 'too-large') return sendJson(res, 413, 'PAYLOAD_TOO_LARGE', 'the body is larger than 10 MB', 'body');
-        const result = await host.invoke(matched.route.handler, toEvent(req, url, matched, body), 30_000);
+        const result = await host.invoke(matched.route.handler, toEvent(req, url, matched, body, holder), 30_000);
         writeResult(res, result as APIGatewayProxyStructuredResultV2);
       } catch (error) {
         // What API Gateway answers when a Lambda integration fails.

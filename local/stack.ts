@@ -13,10 +13,10 @@ import { startAwsApi } from './emulators/aws-api.ts';
 import { startDynamo } from './emulators/dynamodb.ts';
 import { startS3, toNotification } from './emulators/s3.ts';
 import type { S3Event } from 'aws-lambda';
-import { startFrontDoor } from './front-door.ts';
+import { type LocalToken, startFrontDoor } from './front-door.ts';
 import { LambdaHost } from './lambda-host.ts';
 import { Outbox } from './outbox.ts';
-import { readSettings, type Settings } from './settings.ts';
+import { MAIN_TOKEN_NAME, readSettings, type Settings } from './settings.ts';
 import { loadWorkflow } from './workflow/definition.ts';
 import { WorkflowRuntime } from './workflow/runtime.ts';
 
@@ -242,7 +242,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     await host.warm();
     deliverS3Event = async (event) => (event.Records.length ? host.invoke('s3-upload', event) : undefined);
-    const front = await startFrontDoor(host, { port: settings.KLINGFLOW_PORT, token });
+    const admins = new Set(settings.KLINGFLOW_API_ADMINS);
+    const tokens: LocalToken[] = [{ name: MAIN_TOKEN_NAME, token }, ...settings.KLINGFLOW_API_TOKENS].map((entry) => ({
+      ...entry,
+      admin: admins.has(entry.name),
+    }));
+    const front = await startFrontDoor(host, { port: settings.KLINGFLOW_PORT, tokens });
     stops.push(front.close);
     process.env[ENV.publicUrl] = front.url;
 

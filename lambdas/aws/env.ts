@@ -43,6 +43,8 @@ export const ENV = {
   maxQueueSeconds: 'KLINGFLOW_MAX_QUEUE_SECONDS',
   /** Seconds after which an unanswered submission has certainly ended (default: the submit Lambda's timeout + 10 s). */
   submitSettleSeconds: 'KLINGFLOW_SUBMIT_SETTLE_SECONDS',
+  /** Comma-separated IAM ARN patterns (`*` any run of characters) of the principals who see every job. */
+  adminPrincipals: 'KLINGFLOW_ADMIN_PRINCIPALS',
 } as const;
 
 /** Secrets of the deployment itself (not of a provider). */
@@ -128,6 +130,12 @@ export const config = {
   downloadUrlSeconds: () => positiveInt(ENV.downloadUrlSeconds, 300),
   /** Seconds. */
   shareLinkSeconds: () => positiveInt(ENV.shareLinkSeconds, DEFAULT_SHARE_LINK_SECONDS),
+  /** ARN patterns of the admins (IAM); empty when none is configured. */
+  adminPrincipals: (): string[] =>
+    (process.env[ENV.adminPrincipals] || '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
   s3ForcePathStyle: () => process.env[ENV.s3ForcePathStyle] === 'true',
   admissionTable: () => requireEnv(ENV.admissionTable),
   /** Seconds. */

@@ -197,6 +197,11 @@ export const Job = z.object({
   outputs: z.object({ video: StoredObject, thumbnail: StoredObject.optional() }).optional(),
   cost: Cost.optional(),
   error: JobError.optional(),
+  /**
+   * Who the job belongs to (docs/api.md, "Each caller's own jobs"): the IAM principal's ARN, the JWT `sub`, the local
+   * token's name, or for an upload its `owner` metadata or `uploads`. Absent on jobs from before owners were kept.
+   */
+  owner: z.string().optional(),
   /** The S3 object an upload job came from. */
   source: z.object({ bucket: z.string(), key: z.string(), versionId: z.string().optional(), eTag: z.string().optional() }).optional(),
   /** The signed webhook to `request.callbackUrl`: its id (the same on every retry) and how delivery went. */

@@ -2,7 +2,8 @@
 // Thin: each route parses its input, calls a use case or the job store, and maps the outcome to HTTP. Whatever a
 // client sends is answered with a 4xx that names the field (docs/api.md, "Errors"); a 5xx means klingflow failed.
 import { z } from 'zod';
-import { JobStatus, jobIdProblem, toPublicJob } from '../domain/job.ts';
+import { type Caller, canSee } from '../domain/caller.ts';
+import { type JobRecord, JobStatus, jobIdProblem, toPublicJob } from '../domain/job.ts';
 import { checkShareLink, SHARE_QUERY } from '../domain/share-link.ts';
 import {
   callerOf,
@@ -49,7 +50,8 @@ async function create(event: HttpEvent): Promise<HttpResult> {
       'Idempotency-Key must be 1 to 255 visible ASCII characters',
     );
   }
-  const outcome = await createJob(createJobDeps(), body.value, { caller: callerOf(event), idempotencyKey });
+  const caller = callerOf(event, config.adminPrincipals());
+  const outcome = await createJob(createJobDeps(), body.value, { caller: caller.owner, idempotencyKey });
   switch (outcome.kind) {
     case 'invalid':
       return errorResponse(422, 'VALIDATION_FAILED', 'the job request is not valid for the chosen provider and model', outcome.details);
@@ -69,8 +71,17 @@ async function create(event: HttpEvent): Promise<HttpResult> {
   }
 }
 
-async function get(jobId: string): Promise<HttpResult> {
+/**
+ * The job `jobId` if `caller` may see it (its own, or any for an admin); `undefined` for a job that does not exist
+ * and for another caller's alike, so the answer (404) tells nobody which ids exist.
+ */
+async function visibleJob(jobId: string, caller: Caller | 'bearer-link'): Promise<JobRecord | undefined> {
   const job = await jobStore().get(jobId);
+  return job && (caller === 'bearer-link' || canSee(caller, job)) ? job : undefined;
+}
+
+async function get(jobId: string, caller: Caller): Promise<HttpResult> {
+  const job = await visibleJob(jobId, caller);
   return job ? json(200, toPublicJob(job)) : notFound(jobId);
 }
 
@@ -100,7 +111,9 @@ async function list(event: HttpEvent): Promise<HttpResult> {
     return errorResponse(400, 'MALFORMED_REQUEST', 'invalid query', details);
   }
   try {
-    const page = await jobStore().list(query.data);
+    const caller = callerOf(event, config.adminPrincipals());
+    // An admin lists every job; anyone else their own (the byOwner index).
+    const page = await jobStore().list({ ...query.data, ...(caller.admin ? {} : { owner: caller.owner }) });
     return json(200, { items: page.items.map(toPublicJob), nextCursor: page.nextCursor ?? null });
   } catch (error) {
     if (error instanceof InvalidCursor) return fieldError(400, 'MALFORMED_REQUEST', 'cursor', error.message);
@@ -108,8 +121,9 @@ async function list(event: HttpEvent): Promise<HttpResult> {
   }
 }
 
-async function download(jobId: string, output: 'video' | 'thumbnail'): Promise<HttpResult> {
-  const job = await jobStore().get(jobId);
+/** `caller` is whoever sent the request, or `bearer-link`: a share link, which is a capability of its own. */
+async function download(jobId: string, output: 'video' | 'thumbnail', caller: Caller | 'bearer-link'): Promise<HttpResult> {
+  const job = await visibleJob(jobId, caller);
   if (!job) return notFound(jobId);
   if (job.status !== 'SUCCEEDED') {
     return fieldError(
@@ -141,11 +155,11 @@ async function openShareLink(event: HttpEvent, jobId: string): Promise<HttpResul
   );
   // The link as a whole is the field at fault: which of its parts does not matter to a person holding it.
   if (!check.ok) return fieldError(403, 'LINK_REFUSED', 'link', check.reason, check.reason);
-  return download(jobId, check.grant.object);
+  return download(jobId, check.grant.object, 'bearer-link');
 }
 
-async function cancel(jobId: string): Promise<HttpResult> {
-  const outcome = await cancelJob(cancelJobDeps(), jobId);
+async function cancel(jobId: string, caller: Caller): Promise<HttpResult> {
+  const outcome = await cancelJob(cancelJobDeps(), jobId, (job) => canSee(caller, job));
   switch (outcome.kind) {
     case 'not-found':
       return notFound(jobId);
@@ -185,10 +199,11 @@ async function route(event: HttpEvent): Promise<HttpResult> {
     case 'GET /v1/share/{jobId}/{object}': {
       const id = jobIdOf(event);
       if (!id.ok) return id.response;
-      if (event.routeKey === 'GET /v1/jobs/{jobId}') return get(id.jobId);
-      if (event.routeKey === 'DELETE /v1/jobs/{jobId}') return cancel(id.jobId);
       if (event.routeKey === 'GET /v1/share/{jobId}/{object}') return openShareLink(event, id.jobId);
-      return download(id.jobId, event.routeKey.endsWith('/video') ? 'video' : 'thumbnail');
+      const caller = callerOf(event, config.adminPrincipals());
+      if (event.routeKey === 'GET /v1/jobs/{jobId}') return get(id.jobId, caller);
+      if (event.routeKey === 'DELETE /v1/jobs/{jobId}') return cancel(id.jobId, caller);
+      return download(id.jobId, event.routeKey.endsWith('/video') ? 'video' : 'thumbnail', caller);
     }
     default:
       return fieldError(404, 'NOT_FOUND', 'route', `${event.routeKey} is not a route of this API`, `no route ${event.routeKey}`);

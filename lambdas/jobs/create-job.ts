@@ -50,10 +50,15 @@ export function newJobRecord(
   };
 }
 
+/**
+ * Creates a job for `body` on behalf of `options.caller` (who scopes the idempotency key, and owns the job unless
+ * `options.owner` says otherwise). Answers `invalid` with every problem and writes nothing, `conflict` for a reused
+ * key with another body, or `accepted` with the job (`created: false` for a repeated create).
+ */
 export async function createJob(
   deps: CreateJobDeps,
   body: unknown,
-  options: { caller: string; idempotencyKey?: string },
+  options: { caller: string; idempotencyKey?: string; owner?: string },
 ): Promise<CreateJobOutcome> {
   // Every problem at once: fields that do not fit the schema, and what the rest asks of the provider.
   const parsed = parseLeniently(body);
@@ -66,7 +71,10 @@ export async function createJob(
 
   const requestHash = hashRequest(parsed.request);
   const jobId = options.idempotencyKey ? jobIdForIdempotencyKey(options.caller, options.idempotencyKey) : newJobId(deps.now());
-  const record = newJobRecord(deps, jobId, resolution.request, resolution.mode, requestHash);
+  const record = {
+    ...newJobRecord(deps, jobId, resolution.request, resolution.mode, requestHash),
+    owner: options.owner ?? options.caller,
+  };
 
   const { created, job } = await deps.store.create(record);
   if (!created && job.requestHash !== requestHash) return { kind: 'conflict', jobId: job.jobId };

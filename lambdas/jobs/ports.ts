@@ -26,6 +26,17 @@ export interface JobPage {
   nextCursor?: string;
 }
 
+/** What `GET /v1/jobs` asks of the store. */
+export interface ListOptions {
+  /** Only this owner's jobs (a caller who is not an admin); absent: every job. */
+  owner?: string;
+  status?: JobStatus;
+  provider?: string;
+  /** 1–100. */
+  limit: number;
+  cursor?: string;
+}
+
 /** A page cursor that this API did not hand out (or that was altered): the caller's mistake, a 400. */
 export class InvalidCursor extends Error {
   override readonly name = 'InvalidCursor';
@@ -43,10 +54,11 @@ export interface JobRepository {
   /** The job. Throws `Error` when there is none (a step was handed an id that does not exist: a bug). */
   require(jobId: string): Promise<JobRecord>;
   /**
-   * Newest first, optionally one status and/or one provider; `limit` is 1–100 jobs. A page can hold fewer than
-   * `limit` items while `nextCursor` says more may follow. Throws `InvalidCursor` for a cursor it did not make.
+   * Newest first, optionally one owner's jobs only, one status and/or one provider; `limit` is 1–100 jobs. A page can
+   * hold fewer than `limit` items while `nextCursor` says more may follow. Throws `InvalidCursor` for a cursor it did
+   * not make (or made for another listing: another owner or status).
    */
-  list(options: { status?: JobStatus; provider?: string; limit: number; cursor?: string }): Promise<JobPage>;
+  list(options: ListOptions): Promise<JobPage>;
   /**
    * Applies `changes` to a job that has not ended (attributes set to `undefined` are removed) and returns the new
    * record, or `undefined` if the job had already ended or does not exist.

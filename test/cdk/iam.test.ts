@@ -98,7 +98,7 @@ describe('every identity statement', () => {
     }
   });
 
-  it('touches DynamoDB indexes only to Query, and only the two named indexes', () => {
+  it('touches DynamoDB indexes only to Query, and only the three named indexes', () => {
     const [tableId] = tableOf(template, 'jobs');
     const indexResources = new Set<string>();
     for (const statement of statements) {
@@ -108,7 +108,11 @@ describe('every identity statement', () => {
         expect(asArray(statement.Action)).toEqual(['dynamodb:Query']);
       }
     }
-    expect([...indexResources].sort()).toEqual([`<${tableId}.Arn>/index/byCreatedAt`, `<${tableId}.Arn>/index/byStatus`]);
+    expect([...indexResources].sort()).toEqual([
+      `<${tableId}.Arn>/index/byCreatedAt`,
+      `<${tableId}.Arn>/index/byOwner`,
+      `<${tableId}.Arn>/index/byStatus`,
+    ]);
   });
 
   it('uses Resource "*" only for actions without resource-level permissions (X-Ray, log delivery)', () => {
@@ -166,7 +170,12 @@ describe('handler roles', () => {
     for (const name of HANDLERS)
       expect(resourcesFor(name, 'dynamodb:Scan'), name).toEqual(name === 'reconcile' ? [`<${tableId}.Arn>`] : []);
     expect(resourcesFor('api', 'dynamodb:Query')).toEqual(
-      [`<${tableId}.Arn>`, `<${tableId}.Arn>/index/byCreatedAt`, `<${tableId}.Arn>/index/byStatus`].sort(),
+      [
+        `<${tableId}.Arn>`,
+        `<${tableId}.Arn>/index/byCreatedAt`,
+        `<${tableId}.Arn>/index/byOwner`,
+        `<${tableId}.Arn>/index/byStatus`,
+      ].sort(),
     );
   });
 

@@ -62,7 +62,7 @@ describe('Jobs table', () => {
     expect(table.Properties!.TimeToLiveSpecification).toBeUndefined();
   });
 
-  it('has the byStatus and byCreatedAt indexes, projecting everything', () => {
+  it('has the byStatus, byCreatedAt and byOwner indexes, projecting everything', () => {
     const [, table] = tableOf(template, 'jobs');
     expect(table.Properties!.GlobalSecondaryIndexes).toEqual([
       {
@@ -81,6 +81,14 @@ describe('Jobs table', () => {
         ],
         Projection: { ProjectionType: 'ALL' },
       },
+      {
+        IndexName: 'byOwner',
+        KeySchema: [
+          { AttributeName: 'owner', KeyType: 'HASH' },
+          { AttributeName: 'createdAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
     ]);
     const types = Object.fromEntries(
       (table.Properties!.AttributeDefinitions as { AttributeName: string; AttributeType: string }[]).map((d) => [
@@ -88,7 +96,7 @@ describe('Jobs table', () => {
         d.AttributeType,
       ]),
     );
-    expect(types).toEqual({ jobId: 'S', status: 'S', createdAt: 'S', kind: 'S' });
+    expect(types).toEqual({ jobId: 'S', status: 'S', createdAt: 'S', kind: 'S', owner: 'S' });
   });
 });
 
@@ -683,8 +691,27 @@ describe('context', () => {
       maxQueueSeconds: 21_600,
       shareLinkSeconds: 604800,
       reconcileMinutes: 10,
+      adminPrincipals: [],
     });
     expect(configFrom({ shareLinkSeconds: '3600' }).shareLinkSeconds).toBe(3600);
+  });
+
+  it('reads adminPrincipals as ARN patterns, refusing anything else by name, and gives them to the api function only', () => {
+    const pattern = 'arn:aws:sts::123456789012:assumed-role/KlingflowAdmin/*';
+    expect(configFrom({ adminPrincipals: pattern }).adminPrincipals).toEqual([pattern]);
+    expect(() => configFrom({ adminPrincipals: 'KlingflowAdmin' })).toThrow(
+      /Context adminPrincipals: "KlingflowAdmin" is not an ARN pattern/,
+    );
+    const synthesized = synthesizeTemplate({ context: { adminPrincipals: pattern } });
+    const withAdmins = Object.values(synthesized.Resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .filter(
+        (r) => (r.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.KLINGFLOW_ADMIN_PRINCIPALS,
+      );
+    expect(withAdmins).toHaveLength(1);
+    expect((withAdmins[0]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables.KLINGFLOW_ADMIN_PRINCIPALS).toBe(
+      pattern,
+    );
   });
 
   it('reads maxConcurrency per provider: a count, a plan or per-model counts, checked as the handlers read them', () => {
