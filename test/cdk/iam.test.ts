@@ -262,7 +262,7 @@ describe('handler roles', () => {
 
   it('each secret is read by exactly the handlers that need it', () => {
     const secretId = (name: string) =>
-      resourcesOfType(template, 'AWS::SecretsManager::Secret').find(([, s]) => s.Properties!.Name === name)![0];
+      resourcesOfType(template, 'AWS::SecretsManager::Secret').find(([, s]) => s.Metadata?.['klingflow:secret'] === name)![0];
     const readersOf = (id: string) =>
       HANDLERS.filter((name) => resourcesFor(name, 'secretsmanager:GetSecretValue').includes(`<${id}>`)).sort();
     expect(readersOf(secretId('klingflow/providers/kling'))).toEqual([...PROVIDER_CLIENTS].sort());

@@ -327,16 +327,21 @@ describe('operations: the scheduled reconciler, dead-letter queues and their ala
 
 describe('provider secrets', () => {
   const providerSecrets = (t: CfnTemplate) =>
-    resourcesOfType(t, 'AWS::SecretsManager::Secret').filter(([, s]) => String(s.Properties!.Name).startsWith('klingflow/providers/'));
+    resourcesOfType(t, 'AWS::SecretsManager::Secret').filter(([, s]) =>
+      String(s.Metadata?.['klingflow:secret']).startsWith('klingflow/providers/'),
+    );
 
-  it('one per enabled provider, named klingflow/providers/<id>, credentials empty, no value in the template', () => {
+  it('one per enabled provider, in the role klingflow/providers/<id> with a generated name, credentials empty, no value in the template', () => {
     const names = (t: CfnTemplate) =>
       providerSecrets(t)
-        .map(([, s]) => s.Properties!.Name)
+        .map(([, s]) => s.Metadata!['klingflow:secret'])
         .sort();
     expect(names(template)).toEqual(['klingflow/providers/kling']);
     expect(names(variant)).toEqual(['klingflow/providers/kling', 'klingflow/providers/kling-v3-rest']);
     for (const [, secret] of providerSecrets(variant)) {
+      expect(secret.Properties!.Name).toBeUndefined();
+      // Kept on teardown (it holds credentials someone typed in); its generated name never blocks a new stack.
+      expect(secret.DeletionPolicy).toBe('Retain');
       expect(secret.Properties!.SecretString).toBeUndefined();
       const generate = secret.Properties!.GenerateSecretString;
       // Every credential starts empty (= not configured); the generated value sits under a key no handler reads.
@@ -364,22 +369,24 @@ describe('provider secrets', () => {
 });
 
 describe('deployment secrets', () => {
-  const secret = (name: string) => resourcesOfType(template, 'AWS::SecretsManager::Secret').find(([, s]) => s.Properties!.Name === name)!;
+  const secret = (role: string) =>
+    resourcesOfType(template, 'AWS::SecretsManager::Secret').find(([, s]) => s.Metadata?.['klingflow:secret'] === role)!;
 
-  it('klingflow/callback-secret: generated, 64 characters, no punctuation or spaces, retained', () => {
+  it('klingflow/callback-secret: generated, 64 characters, no punctuation or spaces, deleted with the stack, no fixed name', () => {
     const [, callback] = secret('klingflow/callback-secret');
     expect(callback.Properties!.SecretString).toBeUndefined();
     expect(callback.Properties!.GenerateSecretString).toEqual({ PasswordLength: 64, ExcludePunctuation: true, IncludeSpace: false });
-    expect(callback.DeletionPolicy).toBe('Retain');
+    expect(callback.DeletionPolicy).toBe('Delete');
+    expect(callback.Properties!.Name).toBeUndefined();
   });
 
-  it('klingflow/webhook-secret: generated, exactly 32 characters of [A-Za-z0-9] (valid base64 after whsec_), retained', () => {
+  it('klingflow/webhook-secret: generated, exactly 32 characters of [A-Za-z0-9] (valid base64 after whsec_), deleted with the stack', () => {
     const [, webhook] = secret('klingflow/webhook-secret');
     expect(webhook.Properties!.SecretString).toBeUndefined();
     // Nothing else in GenerateSecretString: no template/key (the value is the bare string), no extra characters.
     expect(webhook.Properties!.GenerateSecretString).toEqual({ PasswordLength: 32, ExcludePunctuation: true, IncludeSpace: false });
     expect(webhook.Properties!.Description).toMatch(/whsec_/);
-    expect(webhook.DeletionPolicy).toBe('Retain');
+    expect(webhook.DeletionPolicy).toBe('Delete');
     expect(template.Outputs.WebhookSecretArn.Value).toEqual({ Ref: secret('klingflow/webhook-secret')[0] });
     expect(template.Outputs.WebhookSecretArn.Description).toMatch(/whsec_/);
   });
