@@ -19,12 +19,15 @@
 //   maxQueueSeconds     seconds a job may wait for a slot before QUEUE_TIMEOUT          default 21600 (6 h)
 //   shareLinkSeconds    how long share links in notices and webhooks work         default 604800 (7 days)
 //   reconcileMinutes    minutes between runs of the scheduled reconciler          default 10
+//   spendCaps           spend caps, JSON: {"daily"|"monthly": {"total"|<provider>: {"jobs"|"credits"|"usd": n}}}
+//                       the SSM parameter's first value (then change the parameter, no redeploy); default {}
 //   adminPrincipals     with auth=iam: ARN patterns of principals who see every caller's jobs ('*' wildcard)
 //                       "arn:aws:sts::123456789012:assumed-role/KlingflowAdmin/*"; default none
 import type { Node } from 'constructs';
 import { providerEnvPrefix, RESERVED_PROVIDER_ENV_NAMES } from '../lambdas/aws/env.ts';
 import { parseConcurrencySetting } from '../lambdas/domain/admission.ts';
 import { DEFAULT_SHARE_LINK_SECONDS } from '../lambdas/domain/share-link.ts';
+import { parseSpendCaps, type SpendCaps } from '../lambdas/domain/spend.ts';
 
 export type ApiAuth = { kind: 'iam' } | { kind: 'jwt'; issuer: string; audience: string[] };
 
@@ -50,6 +53,8 @@ export interface KlingflowConfig {
   reconcileMinutes: number;
   /** IAM ARN patterns (`*` wildcard) of the principals who see every caller's jobs. */
   adminPrincipals: string[];
+  /** The spend caps the SSM parameter starts with (domain/spend.ts). */
+  spendCaps: SpendCaps;
 }
 
 /**
@@ -133,7 +138,14 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
     shareLinkSeconds: readPositiveInteger(context('shareLinkSeconds'), 'shareLinkSeconds') ?? DEFAULT_SHARE_LINK_SECONDS,
     reconcileMinutes: readPositiveInteger(context('reconcileMinutes'), 'reconcileMinutes') ?? CONTEXT_DEFAULTS.reconcileMinutes,
     adminPrincipals: readAdminPrincipals(context('adminPrincipals')),
+    spendCaps: readSpendCaps(context('spendCaps')),
   };
+}
+
+/** `spendCaps`: an object or JSON text, checked as the handlers check the parameter. */
+function readSpendCaps(value: unknown): SpendCaps {
+  if (value === undefined || value === null || value === '') return {};
+  return parseSpendCaps(typeof value === 'string' ? value : JSON.stringify(value), 'Context spendCaps');
 }
 
 /** A list of IAM ARN patterns: each starts with `arn:` and holds no commas or spaces (the handler splits on commas). */

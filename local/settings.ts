@@ -1,5 +1,6 @@
 // Local-stack settings from the environment (docs/api.md, "Local stack settings"), with the defaults a new user gets.
 import { z } from 'zod';
+import { parseSpendCaps } from '../lambdas/domain/spend.ts';
 import { parseSimulatorLimits } from '../simulator/limits.ts';
 
 /** The name of the main token (`KLINGFLOW_API_TOKEN`, or the generated one): the owner of its jobs. */
@@ -60,6 +61,22 @@ const Settings = z.object({
         .map((name) => name.trim())
         .filter(Boolean),
     ),
+  /**
+   * Spend caps, JSON (docs/api.md, "Spend caps"): `{"daily": {"total": {"usd": 5}, "kling": {"jobs": 20}}}`. Unset: no
+   * caps.
+   */
+  KLINGFLOW_SPEND_CAPS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (!text) return undefined;
+      try {
+        return parseSpendCaps(text, 'KLINGFLOW_SPEND_CAPS');
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   KLINGFLOW_DEFAULT_PROVIDER: z.string().min(1).default('kling'),
   /** Seconds each AwaitResult round waits for a callback before polling once. */
   KLINGFLOW_AWAIT_SECONDS: z.coerce.number().int().min(1).default(10),

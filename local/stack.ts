@@ -23,6 +23,7 @@ import { WorkflowRuntime } from './workflow/runtime.ts';
 export const LOCAL_NAMES = {
   table: 'klingflow-jobs',
   admissionTable: 'klingflow-admission',
+  spendTable: 'klingflow-spend',
   outputsBucket: 'klingflow-outputs',
   inputsBucket: 'klingflow-inputs',
   stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:klingflow',
@@ -133,6 +134,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const db = await startDynamo(join(dataDir, 'dynamodb'), [
       { name: LOCAL_NAMES.table, shape: workflow.tableShapes.jobs },
       { name: LOCAL_NAMES.admissionTable, shape: workflow.tableShapes.admission },
+      { name: LOCAL_NAMES.spendTable, shape: workflow.tableShapes.spend },
     ]);
     stops.push(db.close);
     let deliverS3Event: LocalStack['deliverS3Event'] = async () => undefined;
@@ -194,6 +196,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.s3ForcePathStyle]: 'true',
       [ENV.jobsTable]: LOCAL_NAMES.table,
       [ENV.admissionTable]: LOCAL_NAMES.admissionTable,
+      [ENV.spendTable]: LOCAL_NAMES.spendTable,
       [ENV.slotWaitSeconds]: String(settings.KLINGFLOW_SLOT_WAIT_SECONDS),
       [ENV.slotLeaseSeconds]: String(settings.KLINGFLOW_SLOT_LEASE_SECONDS),
       [ENV.maxQueueSeconds]: String(settings.KLINGFLOW_MAX_QUEUE_SECONDS),
@@ -218,6 +221,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Webhook receivers on this machine (127.0.0.1, plain http) are fine here; a deployment never allows them.
       [ENV.allowLoopbackCallbackUrls]: 'true',
     });
+    // The spend caps as the settings hold them (checked when read); none: no caps.
+    if (settings.KLINGFLOW_SPEND_CAPS) process.env[ENV.spendCaps] = JSON.stringify(settings.KLINGFLOW_SPEND_CAPS);
+    else delete process.env[ENV.spendCaps];
     const endpoints = simulator?.endpoints() ?? {};
     for (const [id, keys] of Object.entries(simulated)) {
       const endpoint = endpoints[id];

@@ -240,6 +240,11 @@ export const JobRecord = Job.extend({
   redrives: z.number().int().nonnegative().optional(),
   /** Executions started to send this finished job's missing notice or webhook (named `<jobId>-n<count>`). */
   noticeRedrives: z.number().int().nonnegative().optional(),
+  /**
+   * What the job counted against the spend caps when it was submitted (domain/spend.ts): when (its UTC day and month
+   * are the counters it went to), one job, and its estimated credits and USD. Corrected once the provider reports.
+   */
+  spendRecord: z.object({ at: z.string(), jobs: z.number(), credits: z.number(), usd: z.number() }).optional(),
   /** Constant partition of the by-creation index (`GET /v1/jobs` with no status filter). */
   kind: z.literal('JOB'),
 });
@@ -258,6 +263,7 @@ export function toPublicJob(record: JobRecord): Job {
     noticeClaimedAt: _c,
     redrives: _r,
     noticeRedrives: _nr,
+    spendRecord: _sp,
     ...job
   } = record;
   return Job.parse(job);

@@ -23,7 +23,7 @@ import { s3 } from '../aws/clients.ts';
 import { config } from '../aws/env.ts';
 import { logger } from '../aws/logger.ts';
 import { presignDownload } from '../aws/presign.ts';
-import { cancelJobDeps, createJobDeps, jobStore } from '../aws/runtime.ts';
+import { cancelJobDeps, createJobDeps, jobStore, spendGuard } from '../aws/runtime.ts';
 import { shareSecret } from '../aws/secrets.ts';
 
 const links = (jobId: string) => ({
@@ -51,7 +51,7 @@ async function create(event: HttpEvent): Promise<HttpResult> {
     );
   }
   const caller = callerOf(event, config.adminPrincipals());
-  const outcome = await createJob(createJobDeps(), body.value, { caller: caller.owner, idempotencyKey });
+  const outcome = await createJob({ ...createJobDeps(), spend: spendGuard() }, body.value, { caller: caller.owner, idempotencyKey });
   switch (outcome.kind) {
     case 'invalid':
       return errorResponse(422, 'VALIDATION_FAILED', 'the job request is not valid for the chosen provider and model', outcome.details);
@@ -59,6 +59,16 @@ async function create(event: HttpEvent): Promise<HttpResult> {
       return errorResponse(409, 'IDEMPOTENCY_CONFLICT', `Idempotency-Key was used for job ${outcome.jobId} with a different body`, [
         { path: 'Idempotency-Key', message: `was used for job ${outcome.jobId} with a different body; use a new key for a new job` },
       ]);
+    case 'over-cap': {
+      // 429: the request is fine, the budget is spent; it may be sent again once the period resets.
+      const resetSeconds = Math.max(1, Math.ceil((Date.parse(outcome.resetsAt) - Date.now()) / 1000));
+      return {
+        ...errorResponse(429, 'SPEND_CAP_REACHED', outcome.message, [
+          { path: outcome.breach.counter.scope === 'total' ? 'body' : 'provider', message: outcome.message },
+        ]),
+        headers: { 'content-type': 'application/json', 'retry-after': String(resetSeconds) },
+      };
+    }
     case 'accepted':
       logger.info('job accepted', { jobId: outcome.job.jobId, created: outcome.created, provider: outcome.job.provider });
       return json(

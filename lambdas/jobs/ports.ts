@@ -3,6 +3,7 @@
 // aws/ or an AWS SDK, so a use case can be read and tested on its own (docs/architecture.md, "Dependency rule").
 import type { Slot, Waiter } from '../domain/admission.ts';
 import type { JobRecord, JobStatus } from '../domain/job.ts';
+import type { SpendAmount, SpendBreach, SpendCaps, SpendCounter } from '../domain/spend.ts';
 import type { ExecutionInput } from '../workflow/contract.ts';
 
 /** Fields of a job a step may change (everything but its identity and what the create fixed). */
@@ -144,4 +145,26 @@ export interface AdmissionStore {
   claim(pool: string, index: number, holder: string, leaseUntil: number, expected: SlotExpectation): Promise<boolean>;
   /** Frees slot `index` if `holder` still holds it; false otherwise. */
   free(pool: string, index: number, holder: string): Promise<boolean>;
+}
+
+/**
+ * The spend counters (domain/spend.ts): one item per period and scope, changed only by atomic additions. No
+ * transactions: a reservation adds to each counter in turn and takes back what it added when a later one refuses.
+ */
+export interface SpendLedger {
+  /** What each counter has spent so far (zero for one never written), read consistently, in the order given. */
+  read(counters: readonly SpendCounter[]): Promise<SpendAmount[]>;
+  /**
+   * Adds `amount` to every counter unless that would cross a cap of `caps` on one of them; then adds nothing (what it
+   * added to earlier counters is taken back) and answers the cap crossed.
+   */
+  reserve(counters: readonly SpendCounter[], amount: SpendAmount, caps: SpendCaps): Promise<SpendBreach | undefined>;
+  /** Adds `delta` (negative parts subtract) to every counter, unconditionally. */
+  add(counters: readonly SpendCounter[], delta: SpendAmount): Promise<void>;
+}
+
+/** The spend guard's dependencies: the counters and the caps in force (read fresh or from a short cache). */
+export interface SpendGuard {
+  ledger: SpendLedger;
+  caps(): Promise<SpendCaps>;
 }

@@ -49,13 +49,14 @@ const EXPECTED_ACTIONS: Record<HandlerName, string[]> = {
     'states:SendTaskFailure',
     's3:GetObject',
     ...SECRETS,
+    'ssm:GetParameter',
   ],
   callback: [...JOB_READ_UPDATE, 'states:SendTaskSuccess', 'states:SendTaskFailure', ...SECRETS],
   validate: [...JOB_READ_UPDATE, ...SECRETS, ...READ_UPLOADS, ...LIST_UPLOADS],
   admit: [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess'],
   'await-slot': [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess', 'states:SendTaskFailure'],
   'release-slot': [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess'],
-  submit: [...JOB_READ_UPDATE, ...SECRETS, ...READ_UPLOADS],
+  submit: [...JOB_READ_UPDATE, ...SECRETS, ...READ_UPLOADS, 'ssm:GetParameter'],
   'await-result': [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess', 'states:SendTaskFailure'],
   'poll-status': [...JOB_READ_UPDATE, ...SECRETS],
   archive: [...JOB_READ_UPDATE, 's3:PutObject', 's3:AbortMultipartUpload'],
@@ -151,16 +152,26 @@ describe('handler roles', () => {
       .sort();
   };
 
-  it('table actions name the Jobs table itself, or (admission control only) the admission table', () => {
+  it('table actions name the Jobs table itself, or (admission control only) the admission table, or (the spend guard) the spend table', () => {
     const [tableId] = tableOf(template, 'jobs');
     const [admissionId] = tableOf(template, 'admission');
+    const [spendId] = tableOf(template, 'spend');
     const slotUsers: readonly HandlerName[] = ['admit', 'await-slot', 'release-slot', 'await-result', 'reconcile'];
+    // api reads the counters (the check at create), submit counts (reads back a refusal), complete corrects.
+    const spendUsers: Partial<Record<HandlerName, string[]>> = {
+      api: ['dynamodb:GetItem'],
+      submit: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      complete: ['dynamodb:UpdateItem'],
+    };
     for (const name of HANDLERS) {
       for (const action of ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem']) {
         const expected = action !== 'dynamodb:PutItem' && slotUsers.includes(name) ? [`<${admissionId}.Arn>`, `<${tableId}.Arn>`] : [];
-        const resources = resourcesFor(name, action);
+        const resources = resourcesFor(name, action).filter((resource) => resource !== `<${spendId}.Arn>`);
         if (expected.length) expect(resources, `${name} ${action}`).toEqual(expected.sort());
         else for (const resource of resources) expect(resource).toBe(`<${tableId}.Arn>`);
+        expect(resourcesFor(name, action).includes(`<${spendId}.Arn>`), `${name} ${action} on the spend table`).toBe(
+          spendUsers[name]?.includes(action) ?? false,
+        );
       }
       for (const action of ['dynamodb:DeleteItem']) {
         expect(resourcesFor(name, action), name).toEqual(slotUsers.includes(name) ? [`<${admissionId}.Arn>`] : []);

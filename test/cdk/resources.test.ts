@@ -476,6 +476,8 @@ describe('Lambda functions', () => {
     'KLINGFLOW_SLOT_LEASE_SECONDS',
     'KLINGFLOW_MAX_QUEUE_SECONDS',
   ];
+  // The spend guard: its counters and its caps (the SSM parameter).
+  const spend = ['KLINGFLOW_SPEND_TABLE', 'KLINGFLOW_SPEND_CAPS_PARAMETER'];
   const expectedEnvironment: Record<HandlerName, string[]> = {
     api: [
       ...common,
@@ -487,17 +489,19 @@ describe('Lambda functions', () => {
       'KLINGFLOW_MAX_POLLS',
       'KLINGFLOW_SLOT_WAIT_SECONDS',
       'KLINGFLOW_SHARE_SECRET_ARN',
+      ...spend,
     ],
     callback: [...common, ...providers, 'KLINGFLOW_CALLBACK_SECRET_ARN'],
     validate: [...common, ...providers, 'KLINGFLOW_INPUTS_BUCKET'],
     admit: [...common, ...admission],
     'await-slot': [...common, ...admission],
     'release-slot': [...common, ...admission],
-    submit: [...common, ...providers, 'KLINGFLOW_INPUTS_BUCKET', 'KLINGFLOW_PUBLIC_URL', 'KLINGFLOW_CALLBACK_SECRET_ARN'],
+    submit: [...common, ...providers, 'KLINGFLOW_INPUTS_BUCKET', 'KLINGFLOW_PUBLIC_URL', 'KLINGFLOW_CALLBACK_SECRET_ARN', ...spend],
     'await-result': [...common, ...admission],
     'poll-status': [...common, ...providers],
     archive: [...common, 'KLINGFLOW_OUTPUTS_BUCKET', 'KLINGFLOW_KLING_BASE_URL'],
-    complete: [...common],
+    // Corrects the spend counters with the reported charge.
+    complete: [...common, 'KLINGFLOW_SPEND_TABLE'],
     'mark-failed': [...common],
     notify: [
       ...common,
@@ -699,6 +703,7 @@ describe('context', () => {
       shareLinkSeconds: 604800,
       reconcileMinutes: 10,
       adminPrincipals: [],
+      spendCaps: {},
     });
     expect(configFrom({ shareLinkSeconds: '3600' }).shareLinkSeconds).toBe(3600);
   });
