@@ -708,6 +708,28 @@ describe('context', () => {
     expect(configFrom({ shareLinkSeconds: '3600' }).shareLinkSeconds).toBe(3600);
   });
 
+  it('puts spendCaps into a generated-name SSM parameter (default {}), readable by api and submit only, named by an output', () => {
+    expect(() => configFrom({ spendCaps: '{"daily": {"kling": {"usd": "5"}}}' })).toThrow(/^Context spendCaps: daily\.kling\.usd/);
+    const caps = { daily: { total: { usd: 5 } }, monthly: { kling: { jobs: 100 } } };
+    const synthesized = synthesizeTemplate({ context: { spendCaps: JSON.stringify(caps) } });
+    const [parameterId, parameter] = onlyResourceOfType(synthesized, 'AWS::SSM::Parameter');
+    expect(JSON.parse(parameter.Properties!.Value)).toEqual(caps);
+    expect(parameter.Properties!.Name).toBeUndefined();
+    expect(synthesized.Outputs.SpendCapsParameterName.Value).toEqual({ Ref: parameterId });
+    const [, byDefault] = onlyResourceOfType(template, 'AWS::SSM::Parameter');
+    expect(byDefault.Properties!.Value).toBe('{}');
+    const [, spend] = tableOf(template, 'spend');
+    expect(spend.Properties!.KeySchema).toEqual([
+      { AttributeName: 'period', KeyType: 'HASH' },
+      { AttributeName: 'scope', KeyType: 'RANGE' },
+    ]);
+    const readers = Object.entries(functionsByHandler(template))
+      .filter(([, fn]) => 'KLINGFLOW_SPEND_CAPS_PARAMETER' in fn.resource.Properties!.Environment.Variables)
+      .map(([name]) => name)
+      .sort();
+    expect(readers).toEqual(['api', 'submit']);
+  });
+
   it('reads adminPrincipals as ARN patterns, refusing anything else by name, and gives them to the api function only', () => {
     const pattern = 'arn:aws:sts::123456789012:assumed-role/KlingflowAdmin/*';
     expect(configFrom({ adminPrincipals: pattern }).adminPrincipals).toEqual([pattern]);
