@@ -12,14 +12,15 @@
 //                         replicate      https://api.replicate.com
 //   providerSettings    '{"fal":{"JWKS_URL":"https://..."}}' (or an object): non-secret adapter settings of enabled
 //                       providers, each set as KLINGFLOW_<ID>_<NAME> on the functions that talk to providers
-//                       (credentials go into the provider's secret, klingflow/providers/<id>)
+//                       (credentials go into the provider's secret, output ProviderSecretArn<id>)
 //   defaultProvider     default "kling"
 //   awaitSeconds        default 60: seconds AwaitResult waits for a callback before one poll
 //   maxPolls            default 120: AwaitResult ⇄ PollStatus rounds before a job is TIMED_OUT
 // e.g. npx cdk synth -c auth=jwt -c jwtIssuer=https://issuer.example -c jwtAudience=klingflow -c notificationEmails=ops@example.com
 //
-// Generated at deploy time, no context needed: klingflow/callback-secret (keys callback-URL tokens) and
-// klingflow/webhook-secret (signs job webhooks; receivers verify with "whsec_" + its value, output WebhookSecretArn).
+// Generated at deploy time, no context needed, with generated names (lib/secrets.ts): the callback secret (keys
+// callback-URL tokens), the webhook secret (signs job webhooks; receivers verify with "whsec_" + its value, output
+// WebhookSecretArn) and the share secret (signs share links).
 import { App } from 'aws-cdk-lib';
 import { defineKlingflowApp } from '../lib/klingflow-app.ts';
 

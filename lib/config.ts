@@ -25,10 +25,15 @@
 //   alarmEmails         operators subscribed by e-mail to the Alarms topic (not job owners: those are
 //                       notificationEmails)                                      "ops@x.com" or ["a@x.com"]
 //   alarms              alarm thresholds, merged over ALARM_DEFAULTS (below)     {"failureRatePercent": 10}
+//   spendCaps           spend caps, JSON: {"daily"|"monthly": {"total"|<provider>: {"jobs"|"credits"|"usd": n}}}
+//                       the SSM parameter's first value (then change the parameter, no redeploy); default {}
+//   adminPrincipals     with auth=iam: ARN patterns of principals who see every caller's jobs ('*' wildcard)
+//                       "arn:aws:sts::123456789012:assumed-role/KlingflowAdmin/*"; default none
 import type { Node } from 'constructs';
 import { providerEnvPrefix, RESERVED_PROVIDER_ENV_NAMES } from '../lambdas/aws/env.ts';
 import { parseConcurrencySetting } from '../lambdas/domain/admission.ts';
 import { DEFAULT_SHARE_LINK_SECONDS } from '../lambdas/domain/share-link.ts';
+import { parseSpendCaps, type SpendCaps } from '../lambdas/domain/spend.ts';
 
 export type ApiAuth = { kind: 'iam' } | { kind: 'jwt'; issuer: string; audience: string[] };
 
@@ -60,6 +65,10 @@ export interface KlingflowConfig {
   alarmEmails: string[];
   /** Alarm thresholds (lib/monitoring.ts). */
   alarms: AlarmThresholds;
+  /** IAM ARN patterns (`*` wildcard) of the principals who see every caller's jobs. */
+  adminPrincipals: string[];
+  /** The spend caps the SSM parameter starts with (domain/spend.ts). */
+  spendCaps: SpendCaps;
 }
 
 /**
@@ -191,6 +200,8 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
     reconcileMinutes: readPositiveInteger(context('reconcileMinutes'), 'reconcileMinutes') ?? CONTEXT_DEFAULTS.reconcileMinutes,
     alarmEmails,
     alarms: readAlarmThresholds(context('alarms')),
+    adminPrincipals: readAdminPrincipals(context('adminPrincipals')),
+    spendCaps: readSpendCaps(context('spendCaps')),
   };
 }
 
@@ -221,6 +232,23 @@ function readAlarmThresholds(value: unknown): AlarmThresholds {
     throw new Error(`Context alarms.failureWindowMinutes: expected a multiple of 5 from 5 to 1440, got ${window}`);
   }
   return thresholds;
+}
+
+/** `spendCaps`: an object or JSON text, checked as the handlers check the parameter. */
+function readSpendCaps(value: unknown): SpendCaps {
+  if (value === undefined || value === null || value === '') return {};
+  return parseSpendCaps(typeof value === 'string' ? value : JSON.stringify(value), 'Context spendCaps');
+}
+
+/** A list of IAM ARN patterns: each starts with `arn:` and holds no commas or spaces (the handler splits on commas). */
+function readAdminPrincipals(value: unknown): string[] {
+  const patterns = readList(value, 'adminPrincipals') ?? [];
+  for (const pattern of patterns) {
+    if (!/^arn:[^\s,]+$/.test(pattern)) {
+      throw new Error(`Context adminPrincipals: "${pattern}" is not an ARN pattern (arn:..., '*' for any run of characters)`);
+    }
+  }
+  return patterns;
 }
 
 /**

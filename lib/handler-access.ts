@@ -16,6 +16,7 @@ import type { HandlerFunctions } from './functions.ts';
 import type { Notifications } from './notifications.ts';
 import type { Operations } from './operations.ts';
 import type { DeploymentSecrets, ProviderSecrets } from './secrets.ts';
+import type { SpendSettings } from './spend.ts';
 import type { Storage } from './storage.ts';
 import type { Workflow } from './workflow.ts';
 
@@ -33,6 +34,7 @@ export interface HandlerAccessProps {
   config: KlingflowConfig;
   functions: HandlerFunctions;
   storage: Storage;
+  spend: SpendSettings;
   notifications: Notifications;
   secrets: ProviderSecrets;
   deploymentSecrets: DeploymentSecrets;
@@ -51,7 +53,7 @@ interface Access {
 export class HandlerAccess extends Construct {
   constructor(scope: Construct, id: string, props: HandlerAccessProps) {
     super(scope, id);
-    const { config, storage, notifications, secrets, deploymentSecrets, workflow, api, operations } = props;
+    const { config, storage, spend, notifications, secrets, deploymentSecrets, workflow, api, operations } = props;
     const stateMachine = workflow.stateMachine;
 
     const allow = (sid: string, actions: string[], resources: string[]) =>
@@ -93,6 +95,13 @@ export class HandlerAccess extends Construct {
       allow('SendToOwnDeadLetterQueue', ['sqs:SendMessage'], [operations.deadLetterQueues[name].queueArn]);
     // The job that frees a slot wakes the wait (AwaitSlot) of the job it hands it to.
     const wakeWaitingJobs = allow('WakeWaitingJobs', ['states:SendTaskSuccess'], [stateMachine.stateMachineArn]);
+
+    // The spend guard: api reads the counters (the check at create), submit adds to them (conditionally), complete
+    // corrects them; api and submit read the caps parameter.
+    const spendEnv = { [ENV.spendTable]: storage.spendTable.tableName, [ENV.spendCapsParameter]: spend.capsParameter.parameterName };
+    const readSpendCaps = allow('ReadSpendCaps', ['ssm:GetParameter'], [spend.capsParameter.parameterArn]);
+    const readSpend = allow('ReadSpend', ['dynamodb:GetItem'], [storage.spendTable.tableArn]);
+    const countSpend = allow('CountSpend', ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [storage.spendTable.tableArn]);
 
     const providerBaseUrls: Record<string, string> = {};
     const providerEnv: Record<string, string> = {
@@ -141,13 +150,21 @@ export class HandlerAccess extends Construct {
           [ENV.publicUrl]: api.url,
           ...shareEnv,
           ...inputsEnv,
+          ...(config.adminPrincipals.length ? { [ENV.adminPrincipals]: config.adminPrincipals.join(',') } : {}),
+          ...spendEnv,
         },
         statements: [
           readShareSecret,
           // POST /v1/uploads writes the ticket's manifest and signs the PUT of its image with this role.
           allow('WriteUploadTickets', ['s3:PutObject'], [storage.uploadsObjectsArn]),
+          readSpendCaps,
+          readSpend,
           allow('CreateReadListJobs', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [tableArn]),
-          allow('QueryJobIndexes', ['dynamodb:Query'], [storage.jobsIndexArn('byStatus'), storage.jobsIndexArn('byCreatedAt')]),
+          allow(
+            'QueryJobIndexes',
+            ['dynamodb:Query'],
+            [storage.jobsIndexArn('byStatus'), storage.jobsIndexArn('byCreatedAt'), storage.jobsIndexArn('byOwner')],
+          ),
           // Presigned download URLs are signed with this role's credentials.
           allow('PresignVideoDownloads', ['s3:GetObject'], [storage.outputsObjectsArn]),
           // Cancelling a job cancels the provider task where the provider allows it.
@@ -174,8 +191,9 @@ export class HandlerAccess extends Construct {
           ...inputsEnv,
           [ENV.publicUrl]: api.url,
           [CALLBACK_SECRET_ARN]: deploymentSecrets.callbackSecret.secretArn,
+          ...spendEnv,
         },
-        statements: [readAndUpdateJob, readProviderSecrets, readUploads, readCallbackSecret],
+        statements: [readAndUpdateJob, readProviderSecrets, readUploads, readCallbackSecret, readSpendCaps, countSpend],
       },
       admit: { env: admissionEnv, statements: [readAndUpdateJob, useSlots], stateMachineStatements: [wakeWaitingJobs] },
       // SendTaskFailure: a job that ended (cancelled) while it was about to wait has its own wait failed.
@@ -205,7 +223,11 @@ export class HandlerAccess extends Construct {
           allow('WriteArchivedVideos', ['s3:PutObject', 's3:AbortMultipartUpload'], [storage.outputsObjectsArn]),
         ],
       },
-      complete: { env: {}, statements: [readAndUpdateJob] },
+      // The provider's reported charge replaces the estimate in the spend counters.
+      complete: {
+        env: { [ENV.spendTable]: storage.spendTable.tableName },
+        statements: [readAndUpdateJob, allow('CorrectSpend', ['dynamodb:UpdateItem'], [storage.spendTable.tableArn])],
+      },
       'mark-failed': { env: {}, statements: [readAndUpdateJob] },
       notify: {
         env: {

@@ -16,6 +16,7 @@ import { Monitoring } from './monitoring.ts';
 import { Notifications } from './notifications.ts';
 import { Operations } from './operations.ts';
 import { DeploymentSecrets, ProviderSecrets } from './secrets.ts';
+import { SpendSettings } from './spend.ts';
 import { Storage } from './storage.ts';
 import { Workflow } from './workflow.ts';
 
@@ -37,6 +38,7 @@ export class KlingflowStack extends Stack {
   readonly dashboard: OperationsDashboard;
   /** The web console, where deployed (`console` context; JWT auth only). */
   readonly webConsole?: WebConsole;
+  readonly spend: SpendSettings;
 
   constructor(scope: Construct, id: string, props: KlingflowStackProps) {
     super(scope, id, props);
@@ -44,6 +46,7 @@ export class KlingflowStack extends Stack {
     this.config = config;
 
     this.storage = new Storage(this, 'Storage');
+    this.spend = new SpendSettings(this, 'Spend', { caps: config.spendCaps });
     this.secrets = new ProviderSecrets(this, 'ProviderSecrets', { providerIds: config.enabledProviders });
     this.deploymentSecrets = new DeploymentSecrets(this, 'DeploymentSecrets');
     this.notifications = new Notifications(this, 'Notifications', { emails: config.notificationEmails });
@@ -96,6 +99,7 @@ export class KlingflowStack extends Stack {
       config,
       functions: this.functions,
       storage: this.storage,
+      spend: this.spend,
       notifications: this.notifications,
       secrets: this.secrets,
       deploymentSecrets: this.deploymentSecrets,
@@ -125,6 +129,10 @@ export class KlingflowStack extends Stack {
     new CfnOutput(this, 'WebhookSecretArn', {
       value: this.deploymentSecrets.webhookSecret.secretArn,
       description: 'Job webhooks are signed with this secret (Standard Webhooks); receivers verify with whsec_<its value>',
+    });
+    new CfnOutput(this, 'SpendCapsParameterName', {
+      value: this.spend.capsParameter.parameterName,
+      description: 'The spend caps (JSON); change them with aws ssm put-parameter --overwrite, no redeploy',
     });
     new CfnOutput(this, 'NoticesTopicArn', { value: this.notifications.noticesTopic.topicArn });
     new CfnOutput(this, 'AlarmsTopicArn', {

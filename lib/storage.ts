@@ -17,6 +17,8 @@ export const JOBS_INDEXES = {
   byStatus: 'byStatus',
   /** All jobs, newest first: pk `kind` (a constant per item type), sk `createdAt`. */
   byCreatedAt: 'byCreatedAt',
+  /** One owner's jobs, newest first: pk `owner`, sk `createdAt` (`GET /v1/jobs` of a caller who is not an admin). */
+  byOwner: 'byOwner',
 } as const;
 
 /** Key prefix of everything the archive handler writes into the outputs bucket. */
@@ -41,6 +43,11 @@ export class Storage extends Construct {
    * (`entry`: `slot#NNN` or `wait#<createdAt>#<jobId>`). Read with consistent queries of the base table.
    */
   readonly admissionTable: dynamodb.TableV2;
+  /**
+   * The spend guard's counters (lambdas/aws/spend-store.ts): one item per period (`period`: `day#YYYY-MM-DD`,
+   * `month#YYYY-MM`) and scope (`scope`: `total` or a provider id), changed only by conditional `ADD`s.
+   */
+  readonly spendTable: dynamodb.TableV2;
   readonly outputsBucket: s3.Bucket;
   readonly inputsBucket: s3.Bucket;
   readonly accessLogsBucket: s3.Bucket;
@@ -70,6 +77,12 @@ export class Storage extends Construct {
           sortKey: { name: 'createdAt', type: dynamodb.AttributeType.STRING },
           projectionType: dynamodb.ProjectionType.ALL,
         },
+        {
+          indexName: JOBS_INDEXES.byOwner,
+          partitionKey: { name: 'owner', type: dynamodb.AttributeType.STRING },
+          sortKey: { name: 'createdAt', type: dynamodb.AttributeType.STRING },
+          projectionType: dynamodb.ProjectionType.ALL,
+        },
       ],
     });
 
@@ -84,6 +97,16 @@ export class Storage extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     (this.admissionTable.node.defaultChild as dynamodb.CfnGlobalTable).addMetadata(TABLE_ROLE_METADATA_KEY, 'admission');
+
+    this.spendTable = new dynamodb.TableV2(this, 'Spend', {
+      partitionKey: { name: 'period', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'scope', type: dynamodb.AttributeType.STRING },
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Counters of the current day and month only: a new stack starts counting afresh.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    (this.spendTable.node.defaultChild as dynamodb.CfnGlobalTable).addMetadata(TABLE_ROLE_METADATA_KEY, 'spend');
 
     // Server access logs need SSE-S3 (log delivery cannot use a KMS key) and a bucket policy for the logging service.
     this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {

@@ -12,6 +12,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { corsHeaders } from '../lambdas/http/cors.ts';
 import { ROUTES, routeKey, type Route } from '../lambdas/http/routes.ts';
 import type { ConsoleFile } from '../console/build.ts';
+import { ADMIN_SCOPE } from '../lambdas/domain/caller.ts';
 import type { LambdaHost } from './lambda-host.ts';
 import { METRICS_QUERY, type MetricsFilter, sumLocalMetrics } from './metrics.ts';
 
@@ -21,7 +22,7 @@ export const LOCAL_METRICS_PATH = '/v1/metrics';
 import { type Credentials, sigV4Problem } from './sigv4.ts';
 
 /** How authenticated routes are checked: the bearer token, or SigV4 with these credentials (as `auth=iam` on AWS). */
-export type FrontDoorAuth = { kind: 'bearer'; token: string } | { kind: 'sigv4'; credentials: Credentials; region: string };
+export type FrontDoorAuth = { kind: 'bearer'; tokens: readonly LocalToken[] } | { kind: 'sigv4'; credentials: Credentials; region: string };
 
 /** The IAM identity a SigV4 caller becomes locally (what API Gateway puts in `authorizer.iam`). */
 export const LOCAL_IAM_USER_ARN = 'arn:aws:iam::000000000000:user/klingflow-local';
@@ -83,10 +84,22 @@ function sendJson(res: ServerResponse, status: number, code: string, message: st
 /** Whether a path is one of the routes' (any method): API Gateway answers preflights only there. */
 const isRoutePath = (path: string): boolean => compiled.some(({ regex }) => regex.test(path));
 
-function tokenMatches(header: string | undefined, token: string): boolean {
+/** A bearer token the front door accepts: its holder's name (the owner of their jobs) and whether they are an admin. */
+export interface LocalToken {
+  name: string;
+  token: string;
+  admin: boolean;
+}
+
+/** The holder of the token in an `Authorization: Bearer` header, or `undefined`. Every token is compared in full. */
+function holderOf(header: string | undefined, tokens: readonly LocalToken[]): LocalToken | undefined {
   const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  let holder: LocalToken | undefined;
+  for (const candidate of tokens) {
+    const expected = Buffer.from(candidate.token);
+    if (given.length === expected.length && timingSafeEqual(given, expected)) holder = candidate;
+  }
+  return holder;
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
@@ -100,7 +113,14 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   return Buffer.concat(chunks);
 }
 
-function toEvent(req: IncomingMessage, url: URL, matched: Match, body: Buffer, auth: FrontDoorAuth): APIGatewayProxyEventV2 {
+function toEvent(
+  req: IncomingMessage,
+  url: URL,
+  matched: Match,
+  body: Buffer,
+  auth: FrontDoorAuth,
+  holder: LocalToken | undefined,
+): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
@@ -141,11 +161,11 @@ function toEvent(req: IncomingMessage, url: URL, matched: Match, body: Buffer, a
       stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
-      // The bearer token stands in for the JWT authorizer (its holder is the local user); a verified SigV4 request
-      // is the local IAM user, as the IAM authorizer reports it.
+      // The bearer token stands in for the JWT authorizer (its name is the subject, an admin token has the admin
+      // scope); a verified SigV4 request is the local IAM user, as the IAM authorizer reports it.
       ...(matched.route.auth
         ? auth.kind === 'bearer'
-          ? { authorizer: { jwt: { claims: { sub: 'local' }, scopes: [] } } }
+          ? { authorizer: { jwt: { claims: { sub: holder?.name ?? 'local' }, scopes: holder?.admin ? [ADMIN_SCOPE] : [] } } }
           : {
               authorizer: {
                 iam: { accessKey: auth.credentials.accessKeyId, accountId: '000000000000', userArn: LOCAL_IAM_USER_ARN, userId: 'local' },
@@ -211,9 +231,19 @@ export interface FrontDoor {
 
 const BEARER_HINT = 'send Authorization: Bearer <token> (printed by npm start)';
 
-/** Why an authenticated request is refused (a bearer token that does not match, or a SigV4 signature that does not verify), or undefined. */
-async function authProblem(req: IncomingMessage, body: Buffer, auth: FrontDoorAuth): Promise<string | undefined> {
-  if (auth.kind === 'bearer') return tokenMatches(req.headers.authorization, auth.token) ? undefined : BEARER_HINT;
+/**
+ * Who sent an authenticated request: `{holder}` (a bearer token's holder; none for a verified SigV4 request), or
+ * `{problem}`: why it is refused (no matching token, or a signature that does not verify).
+ */
+async function authenticate(
+  req: IncomingMessage,
+  body: Buffer,
+  auth: FrontDoorAuth,
+): Promise<{ holder?: LocalToken; problem?: undefined } | { problem: string }> {
+  if (auth.kind === 'bearer') {
+    const holder = holderOf(req.headers.authorization, auth.tokens);
+    return holder ? { holder } : { problem: BEARER_HINT };
+  }
   const headers = Object.fromEntries(
     Object.entries(req.headers).map(([name, value]) => [name.toLowerCase(), Array.isArray(value) ? value.join(',') : (value ?? '')]),
   );
@@ -221,7 +251,7 @@ async function authProblem(req: IncomingMessage, body: Buffer, auth: FrontDoorAu
     { method: req.method ?? 'GET', url: new URL(req.url ?? '/', `http://${headers.host ?? '127.0.0.1'}`), headers, body },
     auth,
   );
-  return problem ? `the request is not signed right: ${problem}` : undefined;
+  return problem ? { problem: `the request is not signed right: ${problem}` } : {};
 }
 
 /** Answers `GET /v1/metrics?jobId=&name=&provider=`: the sums of the metric lines in `file` (local/metrics.ts). */
@@ -230,7 +260,7 @@ async function answerMetrics(req: IncomingMessage, res: ServerResponse, url: URL
     sendJson(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}`, 'method');
     return;
   }
-  const problem = await authProblem(req, Buffer.alloc(0), auth);
+  const { problem } = await authenticate(req, Buffer.alloc(0), auth);
   if (problem) {
     sendJson(res, 401, 'UNAUTHORIZED', problem, 'Authorization');
     return;
@@ -295,14 +325,15 @@ export async function startFrontDoor(host: LambdaHost, options: FrontDoorOptions
           const name = matched.badParameter;
           return sendJson(res, 400, 'MALFORMED_REQUEST', `${name} is not valid percent-encoding (write '%' as %25)`, name);
         }
-        if (matched.route.auth && auth.kind === 'bearer' && !tokenMatches(req.headers.authorization, auth.token)) {
+        if (matched.route.auth && auth.kind === 'bearer' && !holderOf(req.headers.authorization, auth.tokens)) {
           return sendJson(res, 401, 'UNAUTHORIZED', BEARER_HINT, 'Authorization');
         }
         const body = await readBody(req);
         if (body === 'too-large') return sendJson(res, 413, 'PAYLOAD_TOO_LARGE', 'the body is larger than 10 MB', 'body');
-        const problem = matched.route.auth ? await authProblem(req, body, auth) : undefined;
-        if (problem) return sendJson(res, 401, 'UNAUTHORIZED', problem, 'Authorization');
-        const result = await host.invoke(matched.route.handler, toEvent(req, url, matched, body, auth), 30_000);
+        const caller = matched.route.auth ? await authenticate(req, body, auth) : {};
+        if (caller.problem) return sendJson(res, 401, 'UNAUTHORIZED', caller.problem, 'Authorization');
+        const holder = 'holder' in caller ? caller.holder : undefined;
+        const result = await host.invoke(matched.route.handler, toEvent(req, url, matched, body, auth, holder), 30_000);
         writeResult(res, result as APIGatewayProxyStructuredResultV2);
       } catch (error) {
         // What API Gateway answers when a Lambda integration fails.

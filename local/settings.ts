@@ -1,11 +1,82 @@
 // Local-stack settings from the environment (docs/api.md, "Local stack settings"), with the defaults a new user gets.
 import { z } from 'zod';
+import { parseSpendCaps } from '../lambdas/domain/spend.ts';
 import { parseSimulatorLimits } from '../simulator/limits.ts';
+
+/** The name of the main token (`KLINGFLOW_API_TOKEN`, or the generated one): the owner of its jobs. */
+export const MAIN_TOKEN_NAME = 'local';
+
+const TOKEN_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
+
+/**
+ * `KLINGFLOW_API_TOKENS`: `name:token` pairs, comma-separated. Throws naming the entry that is not one, a name used
+ * twice (or the main token's name), or a token shorter than 16 characters.
+ */
+export function parseApiTokens(text: string): { name: string; token: string }[] {
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const seen = new Set<string>([MAIN_TOKEN_NAME]);
+  return entries.map((entry, i) => {
+    const colon = entry.indexOf(':');
+    const name = colon > 0 ? entry.slice(0, colon) : '';
+    const token = colon > 0 ? entry.slice(colon + 1) : '';
+    const at = `KLINGFLOW_API_TOKENS entry ${i + 1}`;
+    if (!TOKEN_NAME.test(name)) throw new Error(`${at}: expected name:token with a name of 1-64 of [A-Za-z0-9_.@-]`);
+    if (seen.has(name)) throw new Error(`${at}: the name '${name}' is taken (by the main token or an earlier entry)`);
+    if (token.length < 16) throw new Error(`${at}: the token of '${name}' must be at least 16 characters`);
+    seen.add(name);
+    return { name, token };
+  });
+}
 
 const Settings = z.object({
   KLINGFLOW_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   KLINGFLOW_DATA_DIR: z.string().min(1).default('.klingflow'),
   KLINGFLOW_API_TOKEN: z.string().min(16, 'KLINGFLOW_API_TOKEN must be at least 16 characters').optional(),
+  /**
+   * More callers, each with a token of its own: `name:token,name:token` (names 1–64 of [A-Za-z0-9_.@-], tokens at
+   * least 16 characters). Each name owns the jobs its token creates.
+   */
+  KLINGFLOW_API_TOKENS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (!text) return [];
+      try {
+        return parseApiTokens(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** Names of the tokens that see every caller's jobs (comma-separated); default `local`, the main token's name. */
+  KLINGFLOW_API_ADMINS: z
+    .string()
+    .default(MAIN_TOKEN_NAME)
+    .transform((text) =>
+      text
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+    ),
+  /**
+   * Spend caps, JSON (docs/api.md, "Spend caps"): `{"daily": {"total": {"usd": 5}, "kling": {"jobs": 20}}}`. Unset: no
+   * caps.
+   */
+  KLINGFLOW_SPEND_CAPS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (!text) return undefined;
+      try {
+        return parseSpendCaps(text, 'KLINGFLOW_SPEND_CAPS');
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   KLINGFLOW_DEFAULT_PROVIDER: z.string().min(1).default('kling'),
   /** Seconds each AwaitResult round waits for a callback before polling once. */
   KLINGFLOW_AWAIT_SECONDS: z.coerce.number().int().min(1).default(10),

@@ -16,18 +16,19 @@ import { startS3, toNotification } from './emulators/s3.ts';
 import { EventInbox } from './event-inbox.ts';
 import type { S3Event } from 'aws-lambda';
 import { buildConsole, consoleConfig } from '../console/build.ts';
-import { startFrontDoor } from './front-door.ts';
+import { type LocalToken, startFrontDoor } from './front-door.ts';
 import { LOCAL_SIGV4_CREDENTIALS, LOCAL_SIGV4_REGION } from './sigv4.ts';
 import { LambdaHost } from './lambda-host.ts';
 import { metricsFileOf } from './metrics.ts';
 import { Outbox } from './outbox.ts';
-import { readSettings, type Settings } from './settings.ts';
+import { MAIN_TOKEN_NAME, readSettings, type Settings } from './settings.ts';
 import { loadWorkflow } from './workflow/definition.ts';
 import { WorkflowRuntime } from './workflow/runtime.ts';
 
 export const LOCAL_NAMES = {
   table: 'klingflow-jobs',
   admissionTable: 'klingflow-admission',
+  spendTable: 'klingflow-spend',
   outputsBucket: 'klingflow-outputs',
   inputsBucket: 'klingflow-inputs',
   stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:klingflow',
@@ -181,6 +182,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const db = await startDynamo(join(dataDir, 'dynamodb'), [
       { name: LOCAL_NAMES.table, shape: workflow.tableShapes.jobs },
       { name: LOCAL_NAMES.admissionTable, shape: workflow.tableShapes.admission },
+      { name: LOCAL_NAMES.spendTable, shape: workflow.tableShapes.spend },
     ]);
     stops.push(db.close);
     // Upload events are kept on disk until the trigger has run, as Lambda keeps an asynchronous invocation: one in
@@ -245,6 +247,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.s3ForcePathStyle]: 'true',
       [ENV.jobsTable]: LOCAL_NAMES.table,
       [ENV.admissionTable]: LOCAL_NAMES.admissionTable,
+      [ENV.spendTable]: LOCAL_NAMES.spendTable,
       [ENV.slotWaitSeconds]: String(settings.KLINGFLOW_SLOT_WAIT_SECONDS),
       [ENV.slotLeaseSeconds]: String(settings.KLINGFLOW_SLOT_LEASE_SECONDS),
       [ENV.maxQueueSeconds]: String(settings.KLINGFLOW_MAX_QUEUE_SECONDS),
@@ -273,6 +276,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Webhook receivers on this machine (127.0.0.1, plain http) are fine here; a deployment never allows them.
       [ENV.allowLoopbackCallbackUrls]: 'true',
     });
+    // The spend caps as the settings hold them (checked when read); none: no caps.
+    if (settings.KLINGFLOW_SPEND_CAPS) process.env[ENV.spendCaps] = JSON.stringify(settings.KLINGFLOW_SPEND_CAPS);
+    else delete process.env[ENV.spendCaps];
     const endpoints = simulator?.endpoints() ?? {};
     for (const [id, keys] of Object.entries(simulated)) {
       const endpoint = endpoints[id];
@@ -298,6 +304,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await host.warm();
     const deliverS3Event: LocalStack['deliverS3Event'] = async (event) =>
       event.Records.length ? host.invoke('s3-upload', event) : undefined;
+    const admins = new Set(settings.KLINGFLOW_API_ADMINS);
+    const tokens: LocalToken[] = [{ name: MAIN_TOKEN_NAME, token }, ...settings.KLINGFLOW_API_TOKENS].map((entry) => ({
+      ...entry,
+      admin: admins.has(entry.name),
+    }));
     let ownOrigins: string[] = [];
     const front = await startFrontDoor(host, {
       port: settings.KLINGFLOW_PORT,
@@ -305,7 +316,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       auth:
         settings.KLINGFLOW_API_AUTH === 'sigv4'
           ? { kind: 'sigv4', credentials: LOCAL_SIGV4_CREDENTIALS, region: LOCAL_SIGV4_REGION }
-          : { kind: 'bearer', token },
+          : { kind: 'bearer', tokens },
       // The stack's own origin (the console it serves) and any the settings add.
       corsOrigins: () => [...ownOrigins, ...settings.KLINGFLOW_CORS_ORIGINS],
       // The web console at `/`, on the API's own origin (so its config names no API URL).

@@ -49,7 +49,18 @@ export const ENV = {
    * becomes CloudWatch metrics.
    */
   metricsFile: 'KLINGFLOW_METRICS_FILE',
+  /** Comma-separated IAM ARN patterns (`*` any run of characters) of the principals who see every job. */
+  adminPrincipals: 'KLINGFLOW_ADMIN_PRINCIPALS',
+  /** The spend counters table (lambdas/aws/spend-store.ts). */
+  spendTable: 'KLINGFLOW_SPEND_TABLE',
+  /** The spend caps as JSON (domain/spend.ts, SpendCaps); the local stack's way. */
+  spendCaps: 'KLINGFLOW_SPEND_CAPS',
+  /** The SSM parameter holding the spend caps (JSON); on AWS, read through Powertools Parameters. */
+  spendCapsParameter: 'KLINGFLOW_SPEND_CAPS_PARAMETER',
 } as const;
+
+/** Provider setting (`KLINGFLOW_<ID>_MIN_BALANCE_CREDITS`): the credits Submit leaves in the account (low-balance stop). */
+export const MIN_BALANCE_SETTING = 'MIN_BALANCE_CREDITS';
 
 /** Secrets of the deployment itself (not of a provider). */
 export type DeploymentSecretName = 'CALLBACK_SECRET' | 'WEBHOOK_SECRET' | 'SHARE_SECRET';
@@ -134,8 +145,24 @@ export const config = {
   downloadUrlSeconds: () => positiveInt(ENV.downloadUrlSeconds, 300),
   /** Seconds. */
   shareLinkSeconds: () => positiveInt(ENV.shareLinkSeconds, DEFAULT_SHARE_LINK_SECONDS),
+  /** ARN patterns of the admins (IAM); empty when none is configured. */
+  adminPrincipals: (): string[] =>
+    (process.env[ENV.adminPrincipals] || '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
   s3ForcePathStyle: () => process.env[ENV.s3ForcePathStyle] === 'true',
   admissionTable: () => requireEnv(ENV.admissionTable),
+  spendTable: () => requireEnv(ENV.spendTable),
+  /** A provider's low-balance reserve in credits (`KLINGFLOW_<ID>_MIN_BALANCE_CREDITS`), or undefined. Throws naming a bad value. */
+  minBalanceCredits: (providerId: string): number | undefined => {
+    const name = providerEnv(providerId, MIN_BALANCE_SETTING);
+    const raw = process.env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const parsed = z.coerce.number().nonnegative().safeParse(raw);
+    if (!parsed.success) throw new Error(`configuration: ${name} must be a number of credits (0 or more), got '${raw}'`);
+    return parsed.data;
+  },
   /** Seconds. */
   slotWaitSeconds: () => positiveInt(ENV.slotWaitSeconds, 60),
   /** Seconds. */

@@ -7,10 +7,11 @@ import { z } from 'zod';
 import { JOB_ID_PATTERN, JOB_STATUSES, JobRecord, TERMINAL_STATUSES, type JobStatus } from '../domain/job.ts';
 import { finishedJobPoints } from '../domain/metrics.ts';
 import { emitMetrics } from './metrics.ts';
-import { InvalidCursor, type JobChanges, type JobPage, type JobRepository, type WebhookChange } from '../jobs/ports.ts';
+import { InvalidCursor, type JobChanges, type JobPage, type JobRepository, type ListOptions, type WebhookChange } from '../jobs/ports.ts';
 
 export const INDEX_BY_STATUS = 'byStatus';
 export const INDEX_BY_CREATED_AT = 'byCreatedAt';
+export const INDEX_BY_OWNER = 'byOwner';
 
 /**
  * The page cursors this store hands out: the LastEvaluatedKey of one index, exactly. A cursor of another shape, of
@@ -19,6 +20,7 @@ export const INDEX_BY_CREATED_AT = 'byCreatedAt';
 const CursorKey = {
   byStatus: z.strictObject({ jobId: z.string().regex(JOB_ID_PATTERN), status: z.enum(JOB_STATUSES), createdAt: z.iso.datetime() }),
   byCreatedAt: z.strictObject({ jobId: z.string().regex(JOB_ID_PATTERN), kind: z.literal('JOB'), createdAt: z.iso.datetime() }),
+  byOwner: z.strictObject({ jobId: z.string().regex(JOB_ID_PATTERN), owner: z.string().min(1), createdAt: z.iso.datetime() }),
   /** The base table's key, as a scan returns it. */
   byJobId: z.strictObject({ jobId: z.string().regex(JOB_ID_PATTERN) }),
 };
@@ -62,29 +64,61 @@ export class JobStore implements JobRepository {
   }
 
   /**
-   * Newest first; `status` narrows to one status, `provider` to one provider. The provider is a filter on the
-   * index query (DynamoDB applies `Limit` before it), so a page can hold fewer than `limit` items while
-   * `nextCursor` says more may follow.
+   * Newest first; `owner` narrows to one owner's jobs, `status` to one status, `provider` to one provider.
+   * - No owner: the byStatus index (with a status) or byCreatedAt; the provider is a filter.
+   * - An owner: the byOwner index (pk `owner`, sk `createdAt`); status and provider are filters. One owner's jobs are
+   *   one partition, so paging is exact and cheap; a filter only thins a page.
+   * DynamoDB applies `Limit` before a filter, so a page can hold fewer than `limit` items while `nextCursor` says more
+   * may follow. A cursor is bound to its listing: another index's, another status's or another owner's is refused.
    */
-  async list(options: { status?: JobStatus; provider?: string; limit: number; cursor?: string }): Promise<JobPage> {
-    const byStatus = options.status !== undefined;
-    const names: Record<string, string> = byStatus ? { '#status': 'status' } : { '#kind': 'kind' };
-    const values: Record<string, unknown> = { ':p': byStatus ? options.status : 'JOB' };
+  async list(options: ListOptions): Promise<JobPage> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const filters: string[] = [];
+    let index: string;
+    let keyCondition: string;
+    let cursorKind: CursorKind;
+    if (options.owner !== undefined) {
+      index = INDEX_BY_OWNER;
+      keyCondition = '#owner = :owner';
+      names['#owner'] = 'owner';
+      values[':owner'] = options.owner;
+      cursorKind = { owner: options.owner };
+      if (options.status !== undefined) {
+        names['#status'] = 'status';
+        values[':status'] = options.status;
+        filters.push('#status = :status');
+        cursorKind = { owner: options.owner, status: options.status };
+      }
+    } else if (options.status !== undefined) {
+      index = INDEX_BY_STATUS;
+      keyCondition = '#status = :status';
+      names['#status'] = 'status';
+      values[':status'] = options.status;
+      cursorKind = options.status;
+    } else {
+      index = INDEX_BY_CREATED_AT;
+      keyCondition = '#kind = :kind';
+      names['#kind'] = 'kind';
+      values[':kind'] = 'JOB';
+      cursorKind = undefined;
+    }
     if (options.provider !== undefined) {
       names['#provider'] = 'provider';
       values[':provider'] = options.provider;
+      filters.push('#provider = :provider');
     }
     const result = await this.db.send(
       new QueryCommand({
         TableName: this.table,
-        IndexName: byStatus ? INDEX_BY_STATUS : INDEX_BY_CREATED_AT,
-        KeyConditionExpression: byStatus ? '#status = :p' : '#kind = :p',
-        ...(options.provider !== undefined ? { FilterExpression: '#provider = :provider' } : {}),
+        IndexName: index,
+        KeyConditionExpression: keyCondition,
+        ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ScanIndexForward: false,
         Limit: options.limit,
-        ExclusiveStartKey: options.cursor ? decodeCursor(options.cursor, options.status) : undefined,
+        ExclusiveStartKey: options.cursor ? decodeCursor(options.cursor, cursorKind) : undefined,
       }),
     );
     return {
@@ -309,17 +343,29 @@ function encodeCursor(key: Record<string, unknown>): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-function decodeCursor(cursor: string, status: JobStatus | 'scan' | undefined): Record<string, string> {
+/**
+ * Which listing a cursor belongs to: `undefined` all jobs (byCreatedAt), a status (byStatus), an owner with or
+ * without a status filter (byOwner), or `scan` (the base table).
+ */
+type CursorKind = JobStatus | 'scan' | undefined | { owner: string; status?: JobStatus };
+
+function decodeCursor(cursor: string, kind: CursorKind): Record<string, string> {
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (status === undefined) return CursorKey.byCreatedAt.parse(key);
-    if (status === 'scan') return CursorKey.byJobId.parse(key);
-    const parsed = CursorKey.byStatus.parse(key);
-    if (parsed.status === status) return parsed;
+    if (kind === undefined) return CursorKey.byCreatedAt.parse(key);
+    if (kind === 'scan') return CursorKey.byJobId.parse(key);
+    if (typeof kind === 'object') {
+      const parsed = CursorKey.byOwner.parse(key);
+      if (parsed.owner === kind.owner) return parsed;
+    } else {
+      const parsed = CursorKey.byStatus.parse(key);
+      if (parsed.status === kind) return parsed;
+    }
   } catch {
     // refused below
   }
+  const status = typeof kind === 'object' ? kind.status : kind === 'scan' ? undefined : kind;
   throw new InvalidCursor(
-    `is not a cursor this API returned for this listing${status && status !== 'scan' ? ` (status ${status})` : ''}; pass nextCursor back as it is`,
+    `is not a cursor this API returned for this listing${status ? ` (status ${status})` : ''}; pass nextCursor back as it is`,
   );
 }

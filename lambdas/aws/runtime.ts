@@ -7,7 +7,7 @@ import { shareLinksOf } from '../domain/share-link.ts';
 import type { ProviderLookup } from '../domain/validation.ts';
 import type { CancelJobDeps } from '../jobs/cancel-job.ts';
 import type { CreateJobDeps } from '../jobs/create-job.ts';
-import type { DescribeExecution, FailWait, JobRepository, StartExecution } from '../jobs/ports.ts';
+import type { DescribeExecution, FailWait, JobRepository, SpendGuard, StartExecution } from '../jobs/ports.ts';
 import { PROVIDER_IDS } from '../providers/ids.ts';
 import type { AdapterContext, ProviderAdapter } from '../providers/port.ts';
 import { getAdapter } from '../providers/registry.ts';
@@ -19,6 +19,7 @@ import { DynamoAdmissionStore } from './admission-store.ts';
 import { dynamo, sfn } from './clients.ts';
 import { config } from './env.ts';
 import { JobStore } from './job-store.ts';
+import { SpendStore, spendCaps } from './spend-store.ts';
 import { providerCredentials, shareSecret } from './secrets.ts';
 import { ProviderError } from '../domain/errors.ts';
 import { noteProvider } from './invocation.ts';
@@ -133,6 +134,9 @@ export const createJobDeps = (): CreateJobDeps => ({
   workflowConfig: workflowConfig(),
   now: () => new Date(),
 });
+
+/** The spend guard: its counters table and the caps in force (SSM on AWS, `KLINGFLOW_SPEND_CAPS` locally). */
+export const spendGuard = (): SpendGuard => ({ ledger: new SpendStore(dynamo(), config.spendTable()), caps: spendCaps });
 
 /** Ends a workflow wait with a named error. */
 export const failWorkflowWait: FailWait = (taskToken, error, cause) => failWait(sfn(), taskToken, error, cause);

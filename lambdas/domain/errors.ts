@@ -140,3 +140,19 @@ export class SubmitInFlight extends Error {
 export class CallbackRejected extends Error {
   override readonly name = 'CallbackRejected';
 }
+
+/**
+ * Submitting the job would cross a spend cap (domain/spend.ts) that other jobs reached after it was created: the job
+ * ends FAILED with SPEND_CAP, never sent. The message names the cap, the period's spend and when the cap resets.
+ */
+export class SpendCapReached extends Error {
+  override readonly name = 'SpendCapReached';
+}
+
+/**
+ * The provider account's balance is below the reserve the deployment keeps (`MIN_BALANCE_CREDITS`): the job ends
+ * FAILED with LOW_BALANCE before the provider would refuse it. The message names the balance and the reserve.
+ */
+export class LowBalance extends Error {
+  override readonly name = 'LowBalance';
+}

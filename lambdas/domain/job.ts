@@ -197,6 +197,11 @@ export const Job = z.object({
   outputs: z.object({ video: StoredObject, thumbnail: StoredObject.optional() }).optional(),
   cost: Cost.optional(),
   error: JobError.optional(),
+  /**
+   * Who the job belongs to (docs/api.md, "Each caller's own jobs"): the IAM principal's ARN, the JWT `sub`, the local
+   * token's name, or for an upload its `owner` metadata or `uploads`. Absent on jobs from before owners were kept.
+   */
+  owner: z.string().optional(),
   /** The S3 object an upload job came from. */
   source: z.object({ bucket: z.string(), key: z.string(), versionId: z.string().optional(), eTag: z.string().optional() }).optional(),
   /** The signed webhook to `request.callbackUrl`: its id (the same on every retry) and how delivery went. */
@@ -235,6 +240,11 @@ export const JobRecord = Job.extend({
   redrives: z.number().int().nonnegative().optional(),
   /** Executions started to send this finished job's missing notice or webhook (named `<jobId>-n<count>`). */
   noticeRedrives: z.number().int().nonnegative().optional(),
+  /**
+   * What the job counted against the spend caps when it was submitted (domain/spend.ts): when (its UTC day and month
+   * are the counters it went to), one job, and its estimated credits and USD. Corrected once the provider reports.
+   */
+  spendRecord: z.object({ at: z.string(), jobs: z.number(), credits: z.number(), usd: z.number() }).optional(),
   /** Constant partition of the by-creation index (`GET /v1/jobs` with no status filter). */
   kind: z.literal('JOB'),
 });
@@ -253,6 +263,7 @@ export function toPublicJob(record: JobRecord): Job {
     noticeClaimedAt: _c,
     redrives: _r,
     noticeRedrives: _nr,
+    spendRecord: _sp,
     ...job
   } = record;
   return Job.parse(job);

@@ -104,6 +104,9 @@ export function encodeMetadataValue(value: string): string {
   return /^[\x20-\x7e]*$/.test(value) && !value.includes('=?') ? value : libmime.encodeWord(value, 'B');
 }
 
+/** The metadata name that says who an upload's job belongs to (read by domain/caller.ts, uploadOwner). */
+export const OWNER_METADATA = 'owner';
+
 /** Fields an upload may not set: the image is the uploaded object itself. */
 const NOT_FROM_UPLOADS = new Set(['image', 'video', 'referenceImages']);
 
@@ -140,6 +143,8 @@ export function uploadOptions(imageKey: string, metadata: Record<string, string>
 
   for (const [rawName, encoded] of Object.entries(metadata)) {
     const name = rawName.toLowerCase().replace(/^x-amz-meta-/, '');
+    // Not a job option: who the job belongs to (domain/caller.ts, uploadOwner).
+    if (name === OWNER_METADATA) continue;
     const value = decodeMetadataValue(encoded);
     // Own names only: `constructor` or `__proto__` must not find what every object inherits.
     const field = Object.hasOwn(METADATA_FIELDS, name) ? METADATA_FIELDS[name as keyof typeof METADATA_FIELDS] : undefined;

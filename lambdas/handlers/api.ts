@@ -3,7 +3,8 @@
 // Thin: each route parses its input, calls a use case or the job store, and maps the outcome to HTTP. Whatever a
 // client sends is answered with a 4xx that names the field (docs/api.md, "Errors"); a 5xx means klingflow failed.
 import type { z } from 'zod';
-import { jobIdProblem, toPublicJob } from '../domain/job.ts';
+import { type Caller, canSee } from '../domain/caller.ts';
+import { type JobRecord, jobIdProblem, toPublicJob } from '../domain/job.ts';
 import { checkShareLink, SHARE_QUERY } from '../domain/share-link.ts';
 import {
   callerOf,
@@ -28,7 +29,7 @@ import { logger } from '../aws/logger.ts';
 import { emitMetric } from '../aws/metrics.ts';
 import { tracedHandler } from '../aws/tracing.ts';
 import { presignDownload, presignUpload } from '../aws/presign.ts';
-import { cancelJobDeps, createJobDeps, jobStore, providerCatalogOfDeployment } from '../aws/runtime.ts';
+import { cancelJobDeps, createJobDeps, jobStore, providerCatalogOfDeployment, spendGuard } from '../aws/runtime.ts';
 import { writeManifest } from '../aws/s3-uploads.ts';
 import { shareSecret } from '../aws/secrets.ts';
 
@@ -53,7 +54,8 @@ async function create(event: HttpEvent): Promise<HttpResult> {
       'Idempotency-Key must be 1 to 255 visible ASCII characters',
     );
   }
-  const outcome = await createJob(createJobDeps(), body.value, { caller: callerOf(event), idempotencyKey });
+  const caller = callerOf(event, config.adminPrincipals());
+  const outcome = await createJob({ ...createJobDeps(), spend: spendGuard() }, body.value, { caller: caller.owner, idempotencyKey });
   switch (outcome.kind) {
     case 'invalid':
       return errorResponse(422, 'VALIDATION_FAILED', 'the job request is not valid for the chosen provider and model', outcome.details);
@@ -61,6 +63,16 @@ async function create(event: HttpEvent): Promise<HttpResult> {
       return errorResponse(409, 'IDEMPOTENCY_CONFLICT', `Idempotency-Key was used for job ${outcome.jobId} with a different body`, [
         { path: 'Idempotency-Key', message: `was used for job ${outcome.jobId} with a different body; use a new key for a new job` },
       ]);
+    case 'over-cap': {
+      // 429: the request is fine, the budget is spent; it may be sent again once the period resets.
+      const resetSeconds = Math.max(1, Math.ceil((Date.parse(outcome.resetsAt) - Date.now()) / 1000));
+      return {
+        ...errorResponse(429, 'SPEND_CAP_REACHED', outcome.message, [
+          { path: outcome.breach.counter.scope === 'total' ? 'body' : 'provider', message: outcome.message },
+        ]),
+        headers: { 'content-type': 'application/json', 'retry-after': String(resetSeconds) },
+      };
+    }
     case 'accepted':
       if (outcome.created)
         emitMetric({ name: 'JobsCreated', value: 1, dimensions: { provider: outcome.job.provider }, jobId: outcome.job.jobId });
@@ -75,8 +87,17 @@ async function create(event: HttpEvent): Promise<HttpResult> {
   }
 }
 
-async function get(jobId: string): Promise<HttpResult> {
+/**
+ * The job `jobId` if `caller` may see it (its own, or any for an admin); `undefined` for a job that does not exist
+ * and for another caller's alike, so the answer (404) tells nobody which ids exist.
+ */
+async function visibleJob(jobId: string, caller: Caller | 'bearer-link'): Promise<JobRecord | undefined> {
   const job = await jobStore().get(jobId);
+  return job && (caller === 'bearer-link' || canSee(caller, job)) ? job : undefined;
+}
+
+async function get(jobId: string, caller: Caller): Promise<HttpResult> {
+  const job = await visibleJob(jobId, caller);
   return job ? json(200, toPublicJob(job)) : notFound(jobId);
 }
 
@@ -94,7 +115,9 @@ async function list(event: HttpEvent): Promise<HttpResult> {
     return errorResponse(400, 'MALFORMED_REQUEST', 'invalid query', details);
   }
   try {
-    const page = await jobStore().list(query.data);
+    const caller = callerOf(event, config.adminPrincipals());
+    // An admin lists every job; anyone else their own (the byOwner index).
+    const page = await jobStore().list({ ...query.data, ...(caller.admin ? {} : { owner: caller.owner }) });
     return json(200, { items: page.items.map(toPublicJob), nextCursor: page.nextCursor ?? null });
   } catch (error) {
     if (error instanceof InvalidCursor) return fieldError(400, 'MALFORMED_REQUEST', 'cursor', error.message);
@@ -108,8 +131,17 @@ async function list(event: HttpEvent): Promise<HttpResult> {
  */
 const wantsJson = (event: HttpEvent): boolean => /\bapplication\/json\b/i.test(headerOf(event, 'accept') ?? '');
 
-async function download(jobId: string, output: 'video' | 'thumbnail', as: 'redirect' | 'json' = 'redirect'): Promise<HttpResult> {
-  const job = await jobStore().get(jobId);
+/**
+ * `caller` is whoever sent the request, or `bearer-link`: a share link, which is a capability of its own. `as`: a
+ * redirect to the signed URL, or the URL as JSON.
+ */
+async function download(
+  jobId: string,
+  output: 'video' | 'thumbnail',
+  caller: Caller | 'bearer-link',
+  as: 'redirect' | 'json' = 'redirect',
+): Promise<HttpResult> {
+  const job = await visibleJob(jobId, caller);
   if (!job) return notFound(jobId);
   if (job.status !== 'SUCCEEDED') {
     return fieldError(
@@ -147,11 +179,11 @@ async function openShareLink(event: HttpEvent, jobId: string): Promise<HttpResul
   );
   // The link as a whole is the field at fault: which of its parts does not matter to a person holding it.
   if (!check.ok) return fieldError(403, 'LINK_REFUSED', 'link', check.reason, check.reason);
-  return download(jobId, check.grant.object);
+  return download(jobId, check.grant.object, 'bearer-link');
 }
 
-async function cancel(jobId: string): Promise<HttpResult> {
-  const outcome = await cancelJob(cancelJobDeps(), jobId);
+async function cancel(jobId: string, caller: Caller): Promise<HttpResult> {
+  const outcome = await cancelJob(cancelJobDeps(), jobId, (job) => canSee(caller, job));
   switch (outcome.kind) {
     case 'not-found':
       return notFound(jobId);
@@ -227,10 +259,11 @@ async function route(event: HttpEvent): Promise<HttpResult> {
     case 'GET /v1/share/{jobId}/{object}': {
       const id = jobIdOf(event);
       if (!id.ok) return id.response;
-      if (event.routeKey === 'GET /v1/jobs/{jobId}') return get(id.jobId);
-      if (event.routeKey === 'DELETE /v1/jobs/{jobId}') return cancel(id.jobId);
       if (event.routeKey === 'GET /v1/share/{jobId}/{object}') return openShareLink(event, id.jobId);
-      return download(id.jobId, event.routeKey.endsWith('/video') ? 'video' : 'thumbnail', wantsJson(event) ? 'json' : 'redirect');
+      const caller = callerOf(event, config.adminPrincipals());
+      if (event.routeKey === 'GET /v1/jobs/{jobId}') return get(id.jobId, caller);
+      if (event.routeKey === 'DELETE /v1/jobs/{jobId}') return cancel(id.jobId, caller);
+      return download(id.jobId, event.routeKey.endsWith('/video') ? 'video' : 'thumbnail', caller, wantsJson(event) ? 'json' : 'redirect');
     }
     default:
       return fieldError(404, 'NOT_FOUND', 'route', `${event.routeKey} is not a route of this API`, `no route ${event.routeKey}`);

@@ -1,6 +1,8 @@
-// Complete: the one write that makes a job SUCCEEDED, with its outputs and the provider's reported cost.
+// Complete: the one write that makes a job SUCCEEDED, with its outputs and the provider's reported cost; the spend
+// counters then take the reported charge in place of the estimate counted at Submit.
+import { correctSpend } from '../jobs/spend.ts';
 import { CompletePayload } from '../workflow/contract.ts';
-import { jobStore } from '../aws/runtime.ts';
+import { jobStore, spendGuard } from '../aws/runtime.ts';
 import { annotate } from '../aws/tracing.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 
@@ -14,5 +16,9 @@ export const handler = taskHandler('complete', CompletePayload, async ({ jobId, 
   });
   if (job) annotate({ provider: job.provider });
   log.info(job ? 'job succeeded' : 'job had already ended; outcome unchanged');
+  if (job && reported && result.cost) {
+    const delta = await correctSpend(spendGuard(), job, result.cost);
+    if (delta) log.info('spend corrected with the reported charge', { delta });
+  }
   return { completed: Boolean(job) };
 });

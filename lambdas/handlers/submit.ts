@@ -10,7 +10,7 @@ import { SubmitPayload, type SubmitOutput } from '../workflow/contract.ts';
 import { mediaForProvider } from '../aws/s3-media.ts';
 import { s3 } from '../aws/clients.ts';
 import { config } from '../aws/env.ts';
-import { jobStore, providerFor } from '../aws/runtime.ts';
+import { jobStore, providerFor, spendGuard } from '../aws/runtime.ts';
 import { callbackSecret } from '../aws/secrets.ts';
 import { emitJobMetric } from '../aws/metrics.ts';
 import { taskHandler } from '../aws/task-handler.ts';
@@ -45,6 +45,8 @@ export const handler = taskHandler('submit', SubmitPayload, async ({ jobId, retr
       newId: randomUUID,
       random: Math.random,
       settleSeconds: config.submitSettleSeconds(),
+      spend: spendGuard(),
+      minBalanceCredits: config.minBalanceCredits,
     },
     jobId,
     retries,

@@ -2,6 +2,7 @@
 // error body, reading a JSON body safely (its content type, its bytes as UTF-8, its JSON), and path parameters.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { ZodError } from 'zod';
+import { type AuthorizerContext, type Caller, callerFromAuthorizer } from '../domain/caller.ts';
 import { isWellFormedText } from '../domain/job.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -100,10 +101,11 @@ export function parseJsonBody(event: HttpEvent): { ok: true; value: unknown } | 
   }
 }
 
-/** Who is calling: the IAM principal or JWT subject on AWS, the bearer-token holder locally. */
-export function callerOf(event: HttpEvent): string {
-  const authorizer = (event.requestContext as { authorizer?: { iam?: { userArn?: string }; jwt?: { claims?: Record<string, unknown> } } })
-    .authorizer;
-  const subject = authorizer?.iam?.userArn ?? authorizer?.jwt?.claims?.sub;
-  return typeof subject === 'string' && subject ? subject : 'anonymous';
+/**
+ * Who is calling (domain/caller.ts): the IAM principal or JWT subject on AWS, the bearer token's name locally, and
+ * whether they are an admin (`adminPrincipals`: IAM ARN patterns; JWT and local: the `klingflow:admin` scope).
+ */
+export function callerOf(event: HttpEvent, adminPrincipals: readonly string[] = []): Caller {
+  const authorizer = (event.requestContext as { authorizer?: AuthorizerContext }).authorizer;
+  return callerFromAuthorizer(authorizer, adminPrincipals);
 }

@@ -28,12 +28,17 @@ export type CancelJobOutcome =
 export const CANCELLED_BY_CALLER = { code: 'CANCELLED', message: 'cancelled by the caller', retryable: false } as const;
 
 /**
- * Cancels job `jobId` unless it has finished. The provider's cancel is best effort: its failure is reported in
+ * Cancels job `jobId` unless it has finished; a job `visible` refuses (another caller's) is `not-found`. The provider's cancel is best effort: its failure is reported in
  * the outcome, never undoes the cancellation. Throws only what the store or Step Functions throw.
  */
-export async function cancelJob(deps: CancelJobDeps, jobId: string): Promise<CancelJobOutcome> {
+export async function cancelJob(
+  deps: CancelJobDeps,
+  jobId: string,
+  visible: (job: JobRecord) => boolean = () => true,
+): Promise<CancelJobOutcome> {
   const job = await deps.store.get(jobId);
-  if (!job) return { kind: 'not-found' };
+  // A job the caller may not see is answered as one that does not exist, so ids do not leak.
+  if (!job || !visible(job)) return { kind: 'not-found' };
   if (isTerminal(job.status)) return { kind: 'already-finished', status: job.status };
   const cancelled = await deps.store.finish(jobId, 'CANCELLED', { error: { ...CANCELLED_BY_CALLER } });
   // It finished between the read and the write.

@@ -7,7 +7,8 @@ import type { ProviderAdapter } from '../providers/port.ts';
 import { estimateCostOf } from '../providers/scaffold.ts';
 import { resolveRequest, type FieldProblem, type ProviderLookup } from '../domain/validation.ts';
 import { executionNameOf, type ExecutionInput } from '../workflow/contract.ts';
-import type { JobRepository, StartExecution } from './ports.ts';
+import type { JobRepository, SpendGuard, StartExecution } from './ports.ts';
+import { checkSpend, type SpendRefusal } from './spend.ts';
 
 export interface CreateJobDeps {
   store: JobRepository;
@@ -16,12 +17,15 @@ export interface CreateJobDeps {
   startExecution: StartExecution;
   workflowConfig: ExecutionInput['config'];
   now(): Date;
+  /** The spend caps, checked before anything is written (POST /v1/jobs; uploads are checked at Submit instead). */
+  spend?: SpendGuard;
 }
 
 export type CreateJobOutcome =
   | { kind: 'accepted'; job: JobRecord; created: boolean }
   | { kind: 'invalid'; details: FieldProblem[] }
-  | { kind: 'conflict'; jobId: string };
+  | { kind: 'conflict'; jobId: string }
+  | ({ kind: 'over-cap' } & SpendRefusal);
 
 /** A QUEUED job for a resolved request, with the provider's cost estimate. */
 export function newJobRecord(
@@ -50,10 +54,16 @@ export function newJobRecord(
   };
 }
 
+/**
+ * Creates a job for `body` on behalf of `options.caller` (who scopes the idempotency key, and owns the job unless
+ * `options.owner` says otherwise). Answers `invalid` with every problem and writes nothing, `conflict` for a reused
+ * key with another body, `over-cap` when the job would cross a spend cap (nothing written), or `accepted` with the
+ * job (`created: false` for a repeated create).
+ */
 export async function createJob(
   deps: CreateJobDeps,
   body: unknown,
-  options: { caller: string; idempotencyKey?: string },
+  options: { caller: string; idempotencyKey?: string; owner?: string },
 ): Promise<CreateJobOutcome> {
   // Every problem at once: fields that do not fit the schema, and what the rest asks of the provider.
   const parsed = parseLeniently(body);
@@ -66,8 +76,16 @@ export async function createJob(
 
   const requestHash = hashRequest(parsed.request);
   const jobId = options.idempotencyKey ? jobIdForIdempotencyKey(options.caller, options.idempotencyKey) : newJobId(deps.now());
-  const record = newJobRecord(deps, jobId, resolution.request, resolution.mode, requestHash);
+  const record = {
+    ...newJobRecord(deps, jobId, resolution.request, resolution.mode, requestHash),
+    owner: options.owner ?? options.caller,
+  };
 
+  if (deps.spend) {
+    const refusal = await checkSpend(deps.spend, record.provider, record.cost, deps.now());
+    // A retried create of a job that exists is answered as before: it was admitted when it was made.
+    if (refusal && !(options.idempotencyKey && (await deps.store.get(jobId)))) return { kind: 'over-cap', ...refusal };
+  }
   const { created, job } = await deps.store.create(record);
   if (!created && job.requestHash !== requestHash) return { kind: 'conflict', jobId: job.jobId };
   // Also on a repeated create: the first attempt may have died between the put and the start. Under the job's current

@@ -3,6 +3,7 @@
 // upload is never silently dropped. The job id comes from the object version, so a redelivered event finds the
 // same job and never starts a second execution.
 import { modeOf, parseLeniently, type CreateJobRequest, type JobRecord, type ResolvedRequest } from '../domain/job.ts';
+import { uploadOwner } from '../domain/caller.ts';
 import { hashRequest } from '../domain/job-id.ts';
 import { jobIdForUpload, uploadOptions, type SourceObject } from '../domain/uploads.ts';
 import { resolveRequest } from '../domain/validation.ts';
@@ -51,6 +52,7 @@ export async function createUploadJob(
     const record = {
       ...newJobRecord(deps, jobId, resolved, mode, hashRequest(request)),
       source: upload.source,
+      owner: uploadOwner(upload.metadata),
       ...(allProblems.length ? { intakeProblems: allProblems } : {}),
     };
     const { created, job } = await deps.store.create(record);

@@ -3,6 +3,7 @@
 // aws/ or an AWS SDK, so a use case can be read and tested on its own (docs/architecture.md, "Dependency rule").
 import type { Slot, Waiter } from '../domain/admission.ts';
 import type { JobRecord, JobStatus } from '../domain/job.ts';
+import type { SpendAmount, SpendBreach, SpendCaps, SpendCounter } from '../domain/spend.ts';
 import type { ExecutionInput } from '../workflow/contract.ts';
 
 /** Fields of a job a step may change (everything but its identity and what the create fixed). */
@@ -26,6 +27,17 @@ export interface JobPage {
   nextCursor?: string;
 }
 
+/** What `GET /v1/jobs` asks of the store. */
+export interface ListOptions {
+  /** Only this owner's jobs (a caller who is not an admin); absent: every job. */
+  owner?: string;
+  status?: JobStatus;
+  provider?: string;
+  /** 1–100. */
+  limit: number;
+  cursor?: string;
+}
+
 /** A page cursor that this API did not hand out (or that was altered): the caller's mistake, a 400. */
 export class InvalidCursor extends Error {
   override readonly name = 'InvalidCursor';
@@ -43,10 +55,11 @@ export interface JobRepository {
   /** The job. Throws `Error` when there is none (a step was handed an id that does not exist: a bug). */
   require(jobId: string): Promise<JobRecord>;
   /**
-   * Newest first, optionally one status and/or one provider; `limit` is 1–100 jobs. A page can hold fewer than
-   * `limit` items while `nextCursor` says more may follow. Throws `InvalidCursor` for a cursor it did not make.
+   * Newest first, optionally one owner's jobs only, one status and/or one provider; `limit` is 1–100 jobs. A page can
+   * hold fewer than `limit` items while `nextCursor` says more may follow. Throws `InvalidCursor` for a cursor it did
+   * not make (or made for another listing: another owner or status).
    */
-  list(options: { status?: JobStatus; provider?: string; limit: number; cursor?: string }): Promise<JobPage>;
+  list(options: ListOptions): Promise<JobPage>;
   /**
    * Applies `changes` to a job that has not ended (attributes set to `undefined` are removed) and returns the new
    * record, or `undefined` if the job had already ended or does not exist.
@@ -132,4 +145,26 @@ export interface AdmissionStore {
   claim(pool: string, index: number, holder: string, leaseUntil: number, expected: SlotExpectation): Promise<boolean>;
   /** Frees slot `index` if `holder` still holds it; false otherwise. */
   free(pool: string, index: number, holder: string): Promise<boolean>;
+}
+
+/**
+ * The spend counters (domain/spend.ts): one item per period and scope, changed only by atomic additions. No
+ * transactions: a reservation adds to each counter in turn and takes back what it added when a later one refuses.
+ */
+export interface SpendLedger {
+  /** What each counter has spent so far (zero for one never written), read consistently, in the order given. */
+  read(counters: readonly SpendCounter[]): Promise<SpendAmount[]>;
+  /**
+   * Adds `amount` to every counter unless that would cross a cap of `caps` on one of them; then adds nothing (what it
+   * added to earlier counters is taken back) and answers the cap crossed.
+   */
+  reserve(counters: readonly SpendCounter[], amount: SpendAmount, caps: SpendCaps): Promise<SpendBreach | undefined>;
+  /** Adds `delta` (negative parts subtract) to every counter, unconditionally. */
+  add(counters: readonly SpendCounter[], delta: SpendAmount): Promise<void>;
+}
+
+/** The spend guard's dependencies: the counters and the caps in force (read fresh or from a short cache). */
+export interface SpendGuard {
+  ledger: SpendLedger;
+  caps(): Promise<SpendCaps>;
 }

@@ -8,7 +8,8 @@ import { retryDelaySeconds, SUBMIT_RETRY, type Refusal } from '../domain/retry.t
 import type { JobRecord } from '../domain/job.ts';
 import type { AdapterContext, ProviderAdapter, SubmitRequest } from '../providers/port.ts';
 import { requireActiveJob } from './active-job.ts';
-import type { JobRepository } from './ports.ts';
+import type { JobRepository, SpendGuard } from './ports.ts';
+import { checkBalance, recordSpend, releaseSpend } from './spend.ts';
 
 /**
  * Seconds after which an unanswered submission has certainly ended, on AWS: the submit Lambda's timeout (30 s,
@@ -29,13 +30,18 @@ export interface SubmitJobDeps {
   newId: () => string;
   /** Seconds after which an unanswered submission has certainly ended (default SUBMIT_SETTLE_SECONDS). */
   settleSeconds?: number;
+  /** The spend guard: the job's estimate is counted (atomically, never past a cap) before it is sent. */
+  spend?: SpendGuard;
+  /** The credits a provider account must keep (low-balance stop), or undefined for none. */
+  minBalanceCredits?(providerId: string): number | undefined;
 }
 
 /** How the job got its provider task: recorded before, sent now, or found at the provider after a lost answer. */
 export type SubmitJobOutcome = { providerTaskId: string; how: 'recorded' | 'sent' | 'found' };
 
 /**
- * Gives job `jobId` its provider task, at most once. Throws `JobAlreadyFinished` for a job that has ended,
+ * Gives job `jobId` its provider task, at most once. Before sending, checks the provider balance (`LowBalance`) and
+ * counts the job against the spend caps (`SpendCapReached`). Throws `JobAlreadyFinished` for a job that has ended,
  * `SubmitInFlight` while an earlier submission may still be waiting for its answer, `SubmitUncertain` when an earlier
  * one may have reached a provider whose tasks cannot be looked up (or the look-up finds several), and whatever the
  * adapter throws (a `ProviderError`: the intent is cleared when the provider refused, kept when the outcome is unknown).
@@ -55,6 +61,10 @@ export async function submitJob(deps: SubmitJobDeps, jobId: string): Promise<Sub
     }
   }
 
+  // About to send: the account must hold enough, and the job must fit under the spend caps (counted once).
+  await checkBalance(adapter, context, deps.minBalanceCredits?.(job.provider), job);
+  if (deps.spend) await recordSpend(deps.spend, deps.store, job, deps.now());
+
   const intent = { id: deps.newId(), at: deps.now().toISOString() };
   if (!(await deps.store.beginSubmit(jobId, intent, previous?.id))) {
     // Another submission of this job got there first (two runs of one job): take its task, or wait for its answer.
@@ -70,7 +80,11 @@ export async function submitJob(deps: SubmitJobDeps, jobId: string): Promise<Sub
     ({ providerTaskId } = await adapter.submit(input, context));
   } catch (error) {
     // A refusal made no task: the next attempt may send again. Anything else may have made one: the intent stays.
-    if (!mayHaveCreatedTask(error)) await deps.store.updateActive(jobId, { submitIntent: undefined });
+    if (!mayHaveCreatedTask(error)) {
+      await deps.store.updateActive(jobId, { submitIntent: undefined });
+      // A final refusal made no task and costs nothing: give the counted estimate back.
+      if (deps.spend && !(error instanceof ProviderError && error.retryable)) await releaseSpend(deps.spend, deps.store, jobId);
+    }
     throw error;
   }
   await recordTask(deps, jobId, providerTaskId);

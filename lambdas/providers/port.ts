@@ -141,4 +141,9 @@ export interface ProviderAdapter {
    * undefined where the table has no row for it. Absent when the provider publishes no price table.
    */
   estimateCost?(request: ResolvedRequest, mode: Mode): Omit<Cost, 'estimated'> | undefined;
+  /**
+   * The account's remaining balance (credits, and/or USD where the provider says), for the spend guard's low-balance
+   * stop (jobs/spend.ts). Absent when the provider has no balance call. Throws `ProviderError`.
+   */
+  accountBalance?(ctx: AdapterContext): Promise<{ credits?: number; usd?: number }>;
 }

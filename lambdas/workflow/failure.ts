@@ -31,6 +31,10 @@ export function failureOf(payload: FailurePayload): Failure {
       case 'SubmitUncertain':
       case SUBMIT_IN_FLIGHT:
         return { status: 'FAILED', error: { code: 'SUBMIT_UNCERTAIN', message, retryable: false } };
+      case 'SpendCapReached':
+        return { status: 'FAILED', error: { code: 'SPEND_CAP', message, retryable: true } };
+      case 'LowBalance':
+        return { status: 'FAILED', error: { code: 'LOW_BALANCE', message, retryable: true } };
       case 'QueueWaitExpired':
         return { status: 'FAILED', error: { code: 'QUEUE_TIMEOUT', message, retryable: true } };
       case 'JobAlreadyFinished':

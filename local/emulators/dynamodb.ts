@@ -13,7 +13,7 @@ export interface TableShape {
 }
 
 /** What each table is for, as lib/storage.ts marks it (metadata `klingflow:table`). */
-export type TableRole = 'jobs' | 'admission';
+export type TableRole = 'jobs' | 'admission' | 'spend';
 
 const TABLE_ROLE_METADATA_KEY = 'klingflow:table';
 
@@ -28,7 +28,8 @@ export function tableShapesFrom(template: {
   for (const resource of Object.values(template.Resources)) {
     if (resource.Type !== 'AWS::DynamoDB::GlobalTable' && resource.Type !== 'AWS::DynamoDB::Table') continue;
     const role = resource.Metadata?.[TABLE_ROLE_METADATA_KEY] as TableRole | undefined;
-    if (role !== 'jobs' && role !== 'admission') throw new Error(`a DynamoDB table in the template has no ${TABLE_ROLE_METADATA_KEY} role`);
+    if (role !== 'jobs' && role !== 'admission' && role !== 'spend')
+      throw new Error(`a DynamoDB table in the template has no ${TABLE_ROLE_METADATA_KEY} role`);
     if (shapes[role]) throw new Error(`two DynamoDB tables in the template are marked ${role}`);
     const p = resource.Properties;
     shapes[role] = {
@@ -41,7 +42,7 @@ export function tableShapesFrom(template: {
       })),
     };
   }
-  if (!shapes.jobs || !shapes.admission) throw new Error('the template lacks the jobs or the admission table');
+  if (!shapes.jobs || !shapes.admission || !shapes.spend) throw new Error('the template lacks the jobs, admission or spend table');
   return shapes as Record<TableRole, TableShape>;
 }
 

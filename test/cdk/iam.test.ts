@@ -51,13 +51,14 @@ const EXPECTED_ACTIONS: Record<HandlerName, string[]> = {
     // POST /v1/uploads: the manifest, and the presigned PUT of the image (uploads/* only).
     's3:PutObject',
     ...SECRETS,
+    'ssm:GetParameter',
   ],
   callback: [...JOB_READ_UPDATE, 'states:SendTaskSuccess', 'states:SendTaskFailure', ...SECRETS],
   validate: [...JOB_READ_UPDATE, ...SECRETS, ...READ_UPLOADS, ...LIST_UPLOADS],
   admit: [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess'],
   'await-slot': [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess', 'states:SendTaskFailure'],
   'release-slot': [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess'],
-  submit: [...JOB_READ_UPDATE, ...SECRETS, ...READ_UPLOADS],
+  submit: [...JOB_READ_UPDATE, ...SECRETS, ...READ_UPLOADS, 'ssm:GetParameter'],
   'await-result': [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess', 'states:SendTaskFailure'],
   'poll-status': [...JOB_READ_UPDATE, ...SECRETS],
   archive: [...JOB_READ_UPDATE, 's3:PutObject', 's3:AbortMultipartUpload'],
@@ -100,7 +101,7 @@ describe('every identity statement', () => {
     }
   });
 
-  it('touches DynamoDB indexes only to Query, and only the two named indexes', () => {
+  it('touches DynamoDB indexes only to Query, and only the three named indexes', () => {
     const [tableId] = tableOf(template, 'jobs');
     const indexResources = new Set<string>();
     for (const statement of statements) {
@@ -110,7 +111,11 @@ describe('every identity statement', () => {
         expect(asArray(statement.Action)).toEqual(['dynamodb:Query']);
       }
     }
-    expect([...indexResources].sort()).toEqual([`<${tableId}.Arn>/index/byCreatedAt`, `<${tableId}.Arn>/index/byStatus`]);
+    expect([...indexResources].sort()).toEqual([
+      `<${tableId}.Arn>/index/byCreatedAt`,
+      `<${tableId}.Arn>/index/byOwner`,
+      `<${tableId}.Arn>/index/byStatus`,
+    ]);
   });
 
   it('uses Resource "*" only for actions without resource-level permissions (X-Ray, log delivery)', () => {
@@ -149,16 +154,26 @@ describe('handler roles', () => {
       .sort();
   };
 
-  it('table actions name the Jobs table itself, or (admission control only) the admission table', () => {
+  it('table actions name the Jobs table itself, or (admission control only) the admission table, or (the spend guard) the spend table', () => {
     const [tableId] = tableOf(template, 'jobs');
     const [admissionId] = tableOf(template, 'admission');
+    const [spendId] = tableOf(template, 'spend');
     const slotUsers: readonly HandlerName[] = ['admit', 'await-slot', 'release-slot', 'await-result', 'reconcile'];
+    // api reads the counters (the check at create), submit counts (reads back a refusal), complete corrects.
+    const spendUsers: Partial<Record<HandlerName, string[]>> = {
+      api: ['dynamodb:GetItem'],
+      submit: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      complete: ['dynamodb:UpdateItem'],
+    };
     for (const name of HANDLERS) {
       for (const action of ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem']) {
         const expected = action !== 'dynamodb:PutItem' && slotUsers.includes(name) ? [`<${admissionId}.Arn>`, `<${tableId}.Arn>`] : [];
-        const resources = resourcesFor(name, action);
+        const resources = resourcesFor(name, action).filter((resource) => resource !== `<${spendId}.Arn>`);
         if (expected.length) expect(resources, `${name} ${action}`).toEqual(expected.sort());
         else for (const resource of resources) expect(resource).toBe(`<${tableId}.Arn>`);
+        expect(resourcesFor(name, action).includes(`<${spendId}.Arn>`), `${name} ${action} on the spend table`).toBe(
+          spendUsers[name]?.includes(action) ?? false,
+        );
       }
       for (const action of ['dynamodb:DeleteItem']) {
         expect(resourcesFor(name, action), name).toEqual(slotUsers.includes(name) ? [`<${admissionId}.Arn>`] : []);
@@ -168,7 +183,12 @@ describe('handler roles', () => {
     for (const name of HANDLERS)
       expect(resourcesFor(name, 'dynamodb:Scan'), name).toEqual(name === 'reconcile' ? [`<${tableId}.Arn>`] : []);
     expect(resourcesFor('api', 'dynamodb:Query')).toEqual(
-      [`<${tableId}.Arn>`, `<${tableId}.Arn>/index/byCreatedAt`, `<${tableId}.Arn>/index/byStatus`].sort(),
+      [
+        `<${tableId}.Arn>`,
+        `<${tableId}.Arn>/index/byCreatedAt`,
+        `<${tableId}.Arn>/index/byOwner`,
+        `<${tableId}.Arn>/index/byStatus`,
+      ].sort(),
     );
   });
 
@@ -257,7 +277,7 @@ describe('handler roles', () => {
 
   it('each secret is read by exactly the handlers that need it', () => {
     const secretId = (name: string) =>
-      resourcesOfType(template, 'AWS::SecretsManager::Secret').find(([, s]) => s.Properties!.Name === name)![0];
+      resourcesOfType(template, 'AWS::SecretsManager::Secret').find(([, s]) => s.Metadata?.['klingflow:secret'] === name)![0];
     const readersOf = (id: string) =>
       HANDLERS.filter((name) => resourcesFor(name, 'secretsmanager:GetSecretValue').includes(`<${id}>`)).sort();
     expect(readersOf(secretId('klingflow/providers/kling'))).toEqual([...PROVIDER_CLIENTS].sort());

@@ -68,7 +68,7 @@ describe('Jobs table', () => {
     expect(table.Properties!.TimeToLiveSpecification).toBeUndefined();
   });
 
-  it('has the byStatus and byCreatedAt indexes, projecting everything', () => {
+  it('has the byStatus, byCreatedAt and byOwner indexes, projecting everything', () => {
     const [, table] = tableOf(template, 'jobs');
     expect(table.Properties!.GlobalSecondaryIndexes).toEqual([
       {
@@ -87,6 +87,14 @@ describe('Jobs table', () => {
         ],
         Projection: { ProjectionType: 'ALL' },
       },
+      {
+        IndexName: 'byOwner',
+        KeySchema: [
+          { AttributeName: 'owner', KeyType: 'HASH' },
+          { AttributeName: 'createdAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
     ]);
     const types = Object.fromEntries(
       (table.Properties!.AttributeDefinitions as { AttributeName: string; AttributeType: string }[]).map((d) => [
@@ -94,7 +102,7 @@ describe('Jobs table', () => {
         d.AttributeType,
       ]),
     );
-    expect(types).toEqual({ jobId: 'S', status: 'S', createdAt: 'S', kind: 'S' });
+    expect(types).toEqual({ jobId: 'S', status: 'S', createdAt: 'S', kind: 'S', owner: 'S' });
   });
 });
 
@@ -325,16 +333,21 @@ describe('operations: the scheduled reconciler, dead-letter queues and their ala
 
 describe('provider secrets', () => {
   const providerSecrets = (t: CfnTemplate) =>
-    resourcesOfType(t, 'AWS::SecretsManager::Secret').filter(([, s]) => String(s.Properties!.Name).startsWith('klingflow/providers/'));
+    resourcesOfType(t, 'AWS::SecretsManager::Secret').filter(([, s]) =>
+      String(s.Metadata?.['klingflow:secret']).startsWith('klingflow/providers/'),
+    );
 
-  it('one per enabled provider, named klingflow/providers/<id>, credentials empty, no value in the template', () => {
+  it('one per enabled provider, in the role klingflow/providers/<id> with a generated name, credentials empty, no value in the template', () => {
     const names = (t: CfnTemplate) =>
       providerSecrets(t)
-        .map(([, s]) => s.Properties!.Name)
+        .map(([, s]) => s.Metadata!['klingflow:secret'])
         .sort();
     expect(names(template)).toEqual(['klingflow/providers/kling']);
     expect(names(variant)).toEqual(['klingflow/providers/kling', 'klingflow/providers/kling-v3-rest']);
     for (const [, secret] of providerSecrets(variant)) {
+      expect(secret.Properties!.Name).toBeUndefined();
+      // Kept on teardown (it holds credentials someone typed in); its generated name never blocks a new stack.
+      expect(secret.DeletionPolicy).toBe('Retain');
       expect(secret.Properties!.SecretString).toBeUndefined();
       const generate = secret.Properties!.GenerateSecretString;
       // Every credential starts empty (= not configured); the generated value sits under a key no handler reads.
@@ -362,22 +375,24 @@ describe('provider secrets', () => {
 });
 
 describe('deployment secrets', () => {
-  const secret = (name: string) => resourcesOfType(template, 'AWS::SecretsManager::Secret').find(([, s]) => s.Properties!.Name === name)!;
+  const secret = (role: string) =>
+    resourcesOfType(template, 'AWS::SecretsManager::Secret').find(([, s]) => s.Metadata?.['klingflow:secret'] === role)!;
 
-  it('klingflow/callback-secret: generated, 64 characters, no punctuation or spaces, retained', () => {
+  it('klingflow/callback-secret: generated, 64 characters, no punctuation or spaces, deleted with the stack, no fixed name', () => {
     const [, callback] = secret('klingflow/callback-secret');
     expect(callback.Properties!.SecretString).toBeUndefined();
     expect(callback.Properties!.GenerateSecretString).toEqual({ PasswordLength: 64, ExcludePunctuation: true, IncludeSpace: false });
-    expect(callback.DeletionPolicy).toBe('Retain');
+    expect(callback.DeletionPolicy).toBe('Delete');
+    expect(callback.Properties!.Name).toBeUndefined();
   });
 
-  it('klingflow/webhook-secret: generated, exactly 32 characters of [A-Za-z0-9] (valid base64 after whsec_), retained', () => {
+  it('klingflow/webhook-secret: generated, exactly 32 characters of [A-Za-z0-9] (valid base64 after whsec_), deleted with the stack', () => {
     const [, webhook] = secret('klingflow/webhook-secret');
     expect(webhook.Properties!.SecretString).toBeUndefined();
     // Nothing else in GenerateSecretString: no template/key (the value is the bare string), no extra characters.
     expect(webhook.Properties!.GenerateSecretString).toEqual({ PasswordLength: 32, ExcludePunctuation: true, IncludeSpace: false });
     expect(webhook.Properties!.Description).toMatch(/whsec_/);
-    expect(webhook.DeletionPolicy).toBe('Retain');
+    expect(webhook.DeletionPolicy).toBe('Delete');
     expect(template.Outputs.WebhookSecretArn.Value).toEqual({ Ref: secret('klingflow/webhook-secret')[0] });
     expect(template.Outputs.WebhookSecretArn.Description).toMatch(/whsec_/);
   });
@@ -467,6 +482,8 @@ describe('Lambda functions', () => {
     'KLINGFLOW_SLOT_LEASE_SECONDS',
     'KLINGFLOW_MAX_QUEUE_SECONDS',
   ];
+  // The spend guard: its counters and its caps (the SSM parameter).
+  const spend = ['KLINGFLOW_SPEND_TABLE', 'KLINGFLOW_SPEND_CAPS_PARAMETER'];
   const expectedEnvironment: Record<HandlerName, string[]> = {
     api: [
       ...common,
@@ -479,17 +496,19 @@ describe('Lambda functions', () => {
       'KLINGFLOW_SLOT_WAIT_SECONDS',
       'KLINGFLOW_SHARE_SECRET_ARN',
       'KLINGFLOW_INPUTS_BUCKET',
+      ...spend,
     ],
     callback: [...common, ...providers, 'KLINGFLOW_CALLBACK_SECRET_ARN'],
     validate: [...common, ...providers, 'KLINGFLOW_INPUTS_BUCKET'],
     admit: [...common, ...admission],
     'await-slot': [...common, ...admission],
     'release-slot': [...common, ...admission],
-    submit: [...common, ...providers, 'KLINGFLOW_INPUTS_BUCKET', 'KLINGFLOW_PUBLIC_URL', 'KLINGFLOW_CALLBACK_SECRET_ARN'],
+    submit: [...common, ...providers, 'KLINGFLOW_INPUTS_BUCKET', 'KLINGFLOW_PUBLIC_URL', 'KLINGFLOW_CALLBACK_SECRET_ARN', ...spend],
     'await-result': [...common, ...admission],
     'poll-status': [...common, ...providers],
     archive: [...common, 'KLINGFLOW_OUTPUTS_BUCKET', 'KLINGFLOW_KLING_BASE_URL'],
-    complete: [...common],
+    // Corrects the spend counters with the reported charge.
+    complete: [...common, 'KLINGFLOW_SPEND_TABLE'],
     'mark-failed': [...common],
     notify: [
       ...common,
@@ -749,6 +768,8 @@ describe('context', () => {
       reconcileMinutes: 10,
       alarmEmails: [],
       alarms: ALARM_DEFAULTS,
+      adminPrincipals: [],
+      spendCaps: {},
     });
     expect(configFrom({ shareLinkSeconds: '3600' }).shareLinkSeconds).toBe(3600);
   });
@@ -762,6 +783,46 @@ describe('context', () => {
     for (const bad of ['https://a.example.com/', 'https://a.example.com/console', 'ftp://a.example.com', 'a.example.com']) {
       expect(() => configFrom({ corsOrigins: bad }), bad).toThrow(/Context corsOrigins: .* is not an origin/);
     }
+  });
+
+  it('puts spendCaps into a generated-name SSM parameter (default {}), readable by api and submit only, named by an output', () => {
+    expect(() => configFrom({ spendCaps: '{"daily": {"kling": {"usd": "5"}}}' })).toThrow(/^Context spendCaps: daily\.kling\.usd/);
+    const caps = { daily: { total: { usd: 5 } }, monthly: { kling: { jobs: 100 } } };
+    const synthesized = synthesizeTemplate({ context: { spendCaps: JSON.stringify(caps) } });
+    const [parameterId, parameter] = onlyResourceOfType(synthesized, 'AWS::SSM::Parameter');
+    expect(JSON.parse(parameter.Properties!.Value)).toEqual(caps);
+    expect(parameter.Properties!.Name).toBeUndefined();
+    expect(synthesized.Outputs.SpendCapsParameterName.Value).toEqual({ Ref: parameterId });
+    const [, byDefault] = onlyResourceOfType(template, 'AWS::SSM::Parameter');
+    expect(byDefault.Properties!.Value).toBe('{}');
+    const [, spend] = tableOf(template, 'spend');
+    expect(spend.Properties!.KeySchema).toEqual([
+      { AttributeName: 'period', KeyType: 'HASH' },
+      { AttributeName: 'scope', KeyType: 'RANGE' },
+    ]);
+    const readers = Object.entries(functionsByHandler(template))
+      .filter(([, fn]) => 'KLINGFLOW_SPEND_CAPS_PARAMETER' in fn.resource.Properties!.Environment.Variables)
+      .map(([name]) => name)
+      .sort();
+    expect(readers).toEqual(['api', 'submit']);
+  });
+
+  it('reads adminPrincipals as ARN patterns, refusing anything else by name, and gives them to the api function only', () => {
+    const pattern = 'arn:aws:sts::123456789012:assumed-role/KlingflowAdmin/*';
+    expect(configFrom({ adminPrincipals: pattern }).adminPrincipals).toEqual([pattern]);
+    expect(() => configFrom({ adminPrincipals: 'KlingflowAdmin' })).toThrow(
+      /Context adminPrincipals: "KlingflowAdmin" is not an ARN pattern/,
+    );
+    const synthesized = synthesizeTemplate({ context: { adminPrincipals: pattern } });
+    const withAdmins = Object.values(synthesized.Resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .filter(
+        (r) => (r.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.KLINGFLOW_ADMIN_PRINCIPALS,
+      );
+    expect(withAdmins).toHaveLength(1);
+    expect((withAdmins[0]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables.KLINGFLOW_ADMIN_PRINCIPALS).toBe(
+      pattern,
+    );
   });
 
   it('reads maxConcurrency per provider: a count, a plan or per-model counts, checked as the handlers read them', () => {

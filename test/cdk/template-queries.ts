@@ -34,7 +34,7 @@ export function onlyResourceOfType(template: CfnTemplate, type: string): [string
 }
 
 /** The DynamoDB table lib/storage.ts marks with `role` (metadata `klingflow:table`): `jobs` or `admission`. */
-export function tableOf(template: CfnTemplate, role: 'jobs' | 'admission'): [string, CfnResource] {
+export function tableOf(template: CfnTemplate, role: 'jobs' | 'admission' | 'spend'): [string, CfnResource] {
   const found = resourcesOfType(template, 'AWS::DynamoDB::GlobalTable').filter(
     ([, table]) => (table as { Metadata?: Record<string, unknown> }).Metadata?.['klingflow:table'] === role,
   );

@@ -181,6 +181,11 @@ export class KlingV3RestAdapter implements ProviderAdapter {
     return toProviderStatus(task, providerTaskId);
   }
 
+  /** The credits remaining, from `GET /v1/account/info` (for the spend guard's low-balance stop). */
+  accountBalance(ctx: AdapterContext): Promise<{ credits?: number }> {
+    return readKlingV3RestAccount(ctx);
+  }
+
   estimateCost(request: ResolvedRequest, _mode: Mode): { credits: number; usd: number } | undefined {
     return klingV3RestPrice({
       model: request.model,

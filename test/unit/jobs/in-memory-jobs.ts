@@ -3,7 +3,7 @@
 import { isTerminal, TERMINAL_STATUSES, type JobRecord, type JobStatus } from '../../../lambdas/domain/job.ts';
 import type { ModelCapabilities, ProviderCapabilities } from '../../../lambdas/domain/capabilities.ts';
 import type { ProviderLookup } from '../../../lambdas/domain/validation.ts';
-import type { JobChanges, JobPage, JobRepository, WebhookChange } from '../../../lambdas/jobs/ports.ts';
+import type { JobChanges, JobPage, JobRepository, ListOptions, WebhookChange } from '../../../lambdas/jobs/ports.ts';
 import type { ExecutionInput } from '../../../lambdas/workflow/contract.ts';
 
 export class InMemoryJobs implements JobRepository {
@@ -26,9 +26,10 @@ export class InMemoryJobs implements JobRepository {
     if (!job) throw new Error(`job ${jobId} does not exist`);
     return job;
   }
-  async list(options: { status?: JobStatus; provider?: string; limit: number; cursor?: string }): Promise<JobPage> {
+  async list(options: ListOptions): Promise<JobPage> {
     const all = [...this.jobs.values()]
       .filter((j) => (options.status ? j.status === options.status : true) && (options.provider ? j.provider === options.provider : true))
+      .filter((j) => (options.owner !== undefined ? j.owner === options.owner : true))
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     const start = options.cursor ? Number(options.cursor) : 0;
     const items = all.slice(start, start + options.limit).map((j) => structuredClone(j));
