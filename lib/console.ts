@@ -2,7 +2,7 @@
 // through an origin access control, with security headers; the page talks to the HTTP API (its URL in
 // console/config.json), sending the JWT the person pastes into it. Deployed only with auth=jwt: a browser holds a
 // bearer token, it cannot sign SigV4 requests (lib/config.ts refuses `console` with auth=iam).
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -73,7 +73,11 @@ export class WebConsole extends Construct {
       lifecycleRules: [{ id: 'expire-cdn-logs', expiration: Duration.days(365) }],
     });
 
+    // CloudFront names policies and origin access controls account-wide (every region): each name is made from the
+    // stack's name and region, so a second stack, or this one in another region, never collides with it.
+    const accountWideName = (what: string) => Fn.join('-', [Aws.STACK_NAME, Aws.REGION, what]);
     const headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      responseHeadersPolicyName: accountWideName('console-headers'),
       comment: 'klingflow console: CSP and security headers',
       securityHeadersBehavior: {
         contentSecurityPolicy: { contentSecurityPolicy: consoleCsp(), override: true },
@@ -88,7 +92,11 @@ export class WebConsole extends Construct {
       comment: 'klingflow web console',
       defaultRootObject: 'index.html',
       defaultBehavior: {
-        origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket),
+        origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket, {
+          originAccessControl: new cloudfront.S3OriginAccessControl(this, 'OriginAccessControl', {
+            originAccessControlName: accountWideName('console-oac'),
+          }),
+        }),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
         cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,

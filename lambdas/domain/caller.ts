@@ -73,8 +73,17 @@ export function canSee(caller: Caller, job: { owner?: string }): boolean {
   return caller.admin || (job.owner !== undefined && job.owner === caller.owner);
 }
 
-/** The owner an upload's job gets: its `owner` metadata when that is a valid owner name, else {@link UPLOADS_OWNER}. */
-export function uploadOwner(metadata: Record<string, string>): string {
-  const claimed = metadata.owner?.trim();
-  return claimed && OWNER_PATTERN.test(claimed) ? claimed : UPLOADS_OWNER;
+/**
+ * The owner an upload's job gets: its `owner` metadata, else the manifest's `owner` (an upload ticket's manifest names
+ * the caller who asked for the ticket: `POST /v1/uploads`), when that is a valid owner name; else {@link UPLOADS_OWNER}.
+ */
+export function uploadOwner(metadata: Record<string, string>, manifest?: string): string {
+  const valid = (name: unknown) => (typeof name === 'string' && OWNER_PATTERN.test(name.trim()) ? name.trim() : undefined);
+  let fromManifest: unknown;
+  try {
+    fromManifest = manifest === undefined ? undefined : (JSON.parse(manifest) as { owner?: unknown } | null)?.owner;
+  } catch {
+    // not JSON: the job reports the manifest as a problem of its own
+  }
+  return valid(metadata.owner) ?? valid(fromManifest) ?? UPLOADS_OWNER;
 }

@@ -132,6 +132,8 @@ export function uploadOptions(imageKey: string, metadata: Record<string, string>
         problems.push({ path: 'manifest', message: `${manifestKeyOf(imageKey)} must hold a JSON object of job options` });
       } else {
         for (const [field, value] of Object.entries(parsed)) {
+          // Not a job option: who the job belongs to (domain/caller.ts, uploadOwner).
+          if (field === OWNER_METADATA) continue;
           if (NOT_FROM_UPLOADS.has(field))
             problems.push({ path: `manifest.${field}`, message: 'the uploaded image is the input; remove this field' });
           // Kept as an own field even when it is `__proto__`, so that the request check reports it by name.

@@ -213,7 +213,10 @@ async function createUpload(event: HttpEvent): Promise<HttpResult> {
   const plan = planUpload(createJobDeps().providers, body.value, config.inputsBucket());
   if (!plan.ok)
     return errorResponse(422, 'VALIDATION_FAILED', 'the upload request is not valid for the chosen provider and model', plan.details);
-  await writeManifest(s3(), plan.bucket, plan.key, plan.manifest);
+  // The job the image starts belongs to whoever asked for the ticket: the manifest, written here, says so.
+  const { owner } = callerOf(event, config.adminPrincipals());
+  const manifest = JSON.stringify({ ...(JSON.parse(plan.manifest) as Record<string, unknown>), owner });
+  await writeManifest(s3(), plan.bucket, plan.key, manifest);
   const expiresAt = new Date(Date.now() + plan.expiresInSeconds * 1000);
   const url = await presignUpload(
     s3(),

@@ -96,6 +96,12 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
       409: error('the Idempotency-Key was used with a different body'),
       415: error('not sent as application/json'),
       422: error('the request does not fit the schema, provider or model (one detail per problem)'),
+      429: {
+        description:
+          'a spend cap would be crossed (SPEND_CAP_REACHED: the message names the cap, the spend so far and when it resets); nothing was written',
+        body: ErrorBody,
+        headers: { 'retry-after': 'seconds until the cap resets' },
+      },
     },
   },
   'GET /v1/jobs': {

@@ -52,7 +52,7 @@ export async function createUploadJob(
     const record = {
       ...newJobRecord(deps, jobId, resolved, mode, hashRequest(request)),
       source: upload.source,
-      owner: uploadOwner(upload.metadata),
+      owner: uploadOwner(upload.metadata, upload.manifest),
       ...(allProblems.length ? { intakeProblems: allProblems } : {}),
     };
     const { created, job } = await deps.store.create(record);

@@ -1,9 +1,21 @@
-// DynamoDB on loopback (dynalite), data on disk. The jobs and admission tables are created from the synthesized
-// template's key schemas and indexes, so the local tables are the deployed ones.
-import { mkdirSync } from 'node:fs';
+// DynamoDB on loopback (dynalite), data on disk. The tables are created from the synthesized template's key schemas
+// and indexes, so the local tables are the deployed ones; a kept table whose indexes changed is rebuilt with them.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { join } from 'node:path';
+import {
+  type AttributeValue,
+  BatchWriteItemCommand,
+  type BatchWriteItemCommandInput,
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 
 export interface TableShape {
@@ -51,7 +63,11 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-/** Starts dynalite on loopback with its data in `dir`, and creates each table that does not exist yet. */
+/**
+ * Starts dynalite on loopback with its data in `dir`, and creates each table that does not exist yet. A table kept
+ * from an earlier run whose indexes differ from the template's is rebuilt with them, its items kept (see
+ * {@link matchIndexes}).
+ */
 export async function startDynamo(dir: string, tables: readonly { name: string; shape: TableShape }[]): Promise<LocalDynamo> {
   mkdirSync(dir, { recursive: true });
   const server: Server = dynalite({ path: dir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -61,21 +77,69 @@ export async function startDynamo(dir: string, tables: readonly { name: string; 
   try {
     for (const table of tables) {
       try {
-        await client.send(
-          new CreateTableCommand({
-            TableName: table.name,
-            BillingMode: 'PAY_PER_REQUEST',
-            KeySchema: table.shape.KeySchema,
-            AttributeDefinitions: table.shape.AttributeDefinitions,
-            ...(table.shape.GlobalSecondaryIndexes?.length ? { GlobalSecondaryIndexes: table.shape.GlobalSecondaryIndexes as never } : {}),
-          }),
-        );
+        await createTable(client, table);
       } catch (error) {
-        if (!(error instanceof ResourceInUseException)) throw error; // kept from the last run
+        if (!(error instanceof ResourceInUseException)) throw error;
+        await matchIndexes(client, table, join(dir, `${table.name}.rebuild.json`)); // kept from the last run
       }
+      await finishRebuild(client, table.name, join(dir, `${table.name}.rebuild.json`));
     }
   } finally {
     client.destroy();
   }
   return { endpoint, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+function createTable(client: DynamoDBClient, table: { name: string; shape: TableShape }): Promise<unknown> {
+  return client.send(
+    new CreateTableCommand({
+      TableName: table.name,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: table.shape.KeySchema,
+      AttributeDefinitions: table.shape.AttributeDefinitions,
+      ...(table.shape.GlobalSecondaryIndexes?.length ? { GlobalSecondaryIndexes: table.shape.GlobalSecondaryIndexes as never } : {}),
+    }),
+  );
+}
+
+/**
+ * dynalite ignores index changes made with UpdateTable, so a data folder from an older version would keep a table
+ * without an index the code now queries. When the indexes differ, every item is saved to `backup` (a JSON file),
+ * the table is made again from the template's shape, and {@link finishRebuild} puts the items back; a process that
+ * dies in between finds the file at its next start and finishes the job.
+ */
+async function matchIndexes(client: DynamoDBClient, table: { name: string; shape: TableShape }, backup: string): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: table.name }));
+  const names = (indexes: { IndexName?: string }[] | undefined) =>
+    (indexes ?? [])
+      .map((index) => index.IndexName ?? '')
+      .sort()
+      .join(',');
+  if (names(Table?.GlobalSecondaryIndexes) === names(table.shape.GlobalSecondaryIndexes)) return;
+  const items: Record<string, AttributeValue>[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: table.name, ExclusiveStartKey: start }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  writeFileSync(`${backup}.tmp`, JSON.stringify(items));
+  renameSync(`${backup}.tmp`, backup);
+  await client.send(new DeleteTableCommand({ TableName: table.name }));
+  await createTable(client, table);
+}
+
+/** Puts back the items a rebuild saved to `backup` (if there is such a file), then removes it. */
+async function finishRebuild(client: DynamoDBClient, tableName: string, backup: string): Promise<void> {
+  if (!existsSync(backup)) return;
+  const items = JSON.parse(readFileSync(backup, 'utf8')) as Record<string, AttributeValue>[];
+  for (let i = 0; i < items.length; i += 25) {
+    let requests: BatchWriteItemCommandInput['RequestItems'] = {
+      [tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
+    };
+    while (requests && Object.keys(requests).length) {
+      ({ UnprocessedItems: requests } = await client.send(new BatchWriteItemCommand({ RequestItems: requests })));
+    }
+  }
+  rmSync(backup, { force: true });
 }

@@ -10,7 +10,9 @@ import type { CfnResource } from './template-queries.ts';
 const readme = readFileSync('README.md', 'utf8');
 const walkthrough = readme.slice(readme.indexOf('## Deploy to AWS'), readme.indexOf('## Layout'));
 // The walkthrough's own example: kling and fal enabled.
-const template = synthesizeTemplate({ context: { enabledProviders: 'kling,fal', notificationEmails: 'you@example.com' } });
+const template = synthesizeTemplate({
+  context: { enabledProviders: 'kling,fal', notificationEmails: 'you@example.com', alarmEmails: 'ops@example.com' },
+});
 
 describe('README, Deploy to AWS', () => {
   it('reads only stack outputs that exist: `out <Key>` and <Key> placeholders', () => {
@@ -35,11 +37,18 @@ describe('README, Deploy to AWS', () => {
     }
   });
 
-  it('subscribes the notification e-mails to both topics it says to confirm', () => {
+  it('subscribes the notification e-mails to the notices topic and the alarm e-mails to the Alarms topic, as it says to confirm', () => {
     const subscriptions = Object.values(template.Resources as Record<string, CfnResource>).filter(
       (r) => r.Type === 'AWS::SNS::Subscription' && r.Properties!.Protocol === 'email',
     );
-    expect(subscriptions.map((s) => s.Properties!.Endpoint)).toEqual(['you@example.com', 'you@example.com']);
+    const topicOf = (output: string) => template.Outputs[output].Value;
+    expect(subscriptions.map((s) => [s.Properties!.Endpoint, s.Properties!.TopicArn]).sort()).toEqual(
+      [
+        ['ops@example.com', topicOf('AlarmsTopicArn')],
+        ['you@example.com', topicOf('NoticesTopicArn')],
+      ].sort(),
+    );
+    expect(walkthrough).toMatch(/`notificationEmails` \(the notices topic\) and in\n`alarmEmails`/);
   });
 
   it('keeps on teardown exactly the kinds of thing it names: the jobs table, the buckets, provider secrets, log groups', () => {

@@ -49,6 +49,12 @@ const NAME_PROPERTY: Record<string, string | null> = {
   'AWS::ApiGatewayV2::Integration': null,
   'AWS::ApiGatewayV2::Authorizer': null,
   'AWS::CDK::Metadata': null,
+  // CloudFront names these account-wide, so lib/console.ts makes each from the stack's name and region.
+  'AWS::CloudFront::ResponseHeadersPolicy': 'ResponseHeadersPolicyConfig.Name',
+  'AWS::CloudFront::OriginAccessControl': 'OriginAccessControlConfig.Name',
+  // A distribution has no name (its domain is generated); the files' copy is CDK's custom resource, nameless.
+  'AWS::CloudFront::Distribution': null,
+  'Custom::CDKBucketDeployment': null,
   'Custom::S3BucketNotifications': null,
 };
 
@@ -65,7 +71,10 @@ function fixedNames(template: CfnTemplate): { id: string; type: string; name: un
   return Object.entries(template.Resources as Record<string, CfnResource>).flatMap(([id, resource]) => {
     const property = NAME_PROPERTY[resource.Type];
     if (!property) return [];
-    const name = resource.Properties?.[property];
+    // A dotted property is nested (`ResponseHeadersPolicyConfig.Name`).
+    const name = property
+      .split('.')
+      .reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], resource.Properties);
     if (name === undefined) return [];
     const retained = ['Retain', 'RetainExceptOnCreate', 'Snapshot'].includes(resource.DeletionPolicy ?? '');
     return [{ id, type: resource.Type, name, retained }];

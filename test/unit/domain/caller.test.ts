@@ -54,6 +54,13 @@ describe('uploadOwner', () => {
     expect(uploadOwner({})).toBe(UPLOADS_OWNER);
     expect(uploadOwner({ owner: 'has space' })).toBe(UPLOADS_OWNER);
   });
+
+  it("takes an upload ticket's manifest owner (the caller who asked for the ticket) when the metadata names none", () => {
+    expect(uploadOwner({}, JSON.stringify({ prompt: 'a cat', owner: ROLE }))).toBe(ROLE);
+    expect(uploadOwner({ owner: 'alice' }, JSON.stringify({ owner: ROLE }))).toBe('alice');
+    expect(uploadOwner({}, '{not json')).toBe(UPLOADS_OWNER);
+    expect(uploadOwner({}, JSON.stringify({ owner: 42 }))).toBe(UPLOADS_OWNER);
+  });
 });
 
 describe('parseApiTokens (KLINGFLOW_API_TOKENS)', () => {
