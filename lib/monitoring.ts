@@ -132,16 +132,19 @@ export class Monitoring extends Construct {
       add(
         `ProviderAccountErrors-${provider}`,
         new cloudwatch.MathExpression({
-          expression: 'FILL(auth, 0) + FILL(credits, 0)',
+          expression: 'FILL(auth, 0) + FILL(credits, 0) + FILL(low, 0)',
           usingMetrics: {
             auth: klingflowMetric('ProviderErrors', { provider, kind: 'auth' }),
             credits: klingflowMetric('ProviderErrors', { provider, kind: 'insufficient_credits' }),
+            // Submit's own check: the balance is below the reserve (MIN_BALANCE_CREDITS), before the provider refuses.
+            low: klingflowMetric('ProviderErrors', { provider, kind: 'low_balance' }),
           },
           period: Duration.minutes(5),
           label: `${provider} auth and credit errors`,
         }),
         t.providerAccountErrors,
-        `${provider} refused requests for its credentials or its credits (ProviderErrors kind auth or insufficient_credits); ` +
+        `${provider} refused requests for its credentials or its credits, or its balance is below the reserve ` +
+          '(ProviderErrors kind auth, insufficient_credits or low_balance); ' +
           "check the provider's secret and the account's balance (context alarms.providerAccountErrors)",
       );
     }

@@ -7,6 +7,7 @@ import type { JobRecord } from '../domain/job.ts';
 import { submitOrRetry } from '../jobs/submit-job.ts';
 import type { ProviderAdapter } from '../providers/port.ts';
 import { SubmitPayload, type SubmitOutput } from '../workflow/contract.ts';
+import { LowBalance } from '../domain/errors.ts';
 import { mediaForProvider } from '../aws/s3-media.ts';
 import { s3 } from '../aws/clients.ts';
 import { config } from '../aws/env.ts';
@@ -33,24 +34,31 @@ async function prepare(job: JobRecord, adapter: ProviderAdapter) {
 export const handler = taskHandler('submit', SubmitPayload, async ({ jobId, retries }, log): Promise<SubmitOutput> => {
   const started = new Date();
   let createdAt: string | undefined;
-  const step = await submitOrRetry(
-    {
-      store: jobStore(),
-      providerOf: providerFor,
-      prepare: (job, adapter) => {
-        createdAt = job.createdAt;
-        return prepare(job, adapter);
+  let step: Awaited<ReturnType<typeof submitOrRetry>>;
+  try {
+    step = await submitOrRetry(
+      {
+        store: jobStore(),
+        providerOf: providerFor,
+        prepare: (job, adapter) => {
+          createdAt = job.createdAt;
+          return prepare(job, adapter);
+        },
+        now: () => new Date(),
+        newId: randomUUID,
+        random: Math.random,
+        settleSeconds: config.submitSettleSeconds(),
+        spend: spendGuard(),
+        minBalanceCredits: config.minBalanceCredits,
       },
-      now: () => new Date(),
-      newId: randomUUID,
-      random: Math.random,
-      settleSeconds: config.submitSettleSeconds(),
-      spend: spendGuard(),
-      minBalanceCredits: config.minBalanceCredits,
-    },
-    jobId,
-    retries,
-  );
+      jobId,
+      retries,
+    );
+  } catch (error) {
+    // The account's balance is below the reserve: the operators' alarm on account errors hears of it (lib/monitoring.ts).
+    if (error instanceof LowBalance) emitJobMetric('ProviderErrors', 1, { kind: 'low_balance' });
+    throw error;
+  }
   if ('retryInSeconds' in step) {
     emitJobMetric('SubmitRetries', 1);
     log.info('submit refused for now; trying again later', { ...step, retries });

@@ -112,6 +112,7 @@ describe('alarms', () => {
     expect(metricsOf(alarmOf(template, 'ProviderAccountErrors-fal'))).toEqual({
       auth: 'klingflow ProviderErrors kind=auth,provider=fal,service=klingflow Sum 300',
       credits: 'klingflow ProviderErrors kind=insufficient_credits,provider=fal,service=klingflow Sum 300',
+      low: 'klingflow ProviderErrors kind=low_balance,provider=fal,service=klingflow Sum 300',
     });
     // A gauge the reconciler writes on each run (every reconcileMinutes): the largest count in that period.
     for (const [t, period] of [

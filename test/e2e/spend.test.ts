@@ -38,6 +38,11 @@ describe('spend caps', () => {
         retryable: true,
       });
       expect(stack.simulator!.tasks().length).toBe(tasksBefore);
+      // The operators' alarm on account errors counts it (ProviderErrors kind low_balance, lib/monitoring.ts).
+      const errors = await client.request('GET', `/v1/metrics?jobId=${failed.jobId}&name=ProviderErrors`);
+      expect(errors.body.metrics).toContainEqual(
+        expect.objectContaining({ dimensions: { provider: 'kling-v3-rest', kind: 'low_balance' } }),
+      );
     } finally {
       delete process.env.KLINGFLOW_KLING_V3_REST_MIN_BALANCE_CREDITS;
     }
