@@ -211,6 +211,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.defaultProvider]: settings.KLINGFLOW_DEFAULT_PROVIDER,
       [ENV.awaitSeconds]: String(settings.KLINGFLOW_AWAIT_SECONDS),
       [ENV.maxPolls]: String(settings.KLINGFLOW_MAX_POLLS),
+      [ENV.deadlineSeconds]: settings.KLINGFLOW_DEADLINE_SECONDS,
+      [ENV.waitTimeScale]: String(settings.KLINGFLOW_WAIT_TIME_SCALE),
       POWERTOOLS_LOG_LEVEL: settings.POWERTOOLS_LOG_LEVEL,
     });
     delete process.env.AWS_PROFILE;

@@ -143,3 +143,37 @@ function estimatedCompletion(input: ScheduleInput): ExpectedLatency {
   }
   return expected;
 }
+
+/** Seconds after submission at which a job with no terminal result is TIMED_OUT, unless its model has its own. */
+export const DEFAULT_DEADLINE_SECONDS = 1800;
+
+/** Deadlines per model: a default and per-model overrides (seconds after submission). */
+export interface DeadlineSetting {
+  defaultSeconds: number;
+  byModel: Readonly<Record<string, number>>;
+}
+
+/**
+ * Parses a deadline setting: `"1800"` (every model) or `"1800,kling-v3=3600,kling-v2-master=2400"` (a default, then
+ * per-model seconds; the default may be left out: `"kling-v3=3600"`). Empty or undefined: the default of 1800 s.
+ * Throws naming `name` on anything else.
+ */
+export function parseDeadlineSetting(raw: string | undefined, name: string): DeadlineSetting {
+  const setting = { defaultSeconds: DEFAULT_DEADLINE_SECONDS, byModel: {} as Record<string, number> };
+  for (const part of (raw ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [key, value] = part.includes('=') ? part.split('=', 2).map((p) => p.trim()) : [undefined, part];
+    const seconds = Number(value);
+    if (!Number.isInteger(seconds) || seconds < 1 || key === '') {
+      throw new Error(`configuration: ${name} must be seconds or model=seconds, comma-separated, got '${raw}'`);
+    }
+    if (key === undefined) setting.defaultSeconds = seconds;
+    else setting.byModel[key] = seconds;
+  }
+  return setting;
+}
+
+/** The deadline (seconds after submission) of a job of `model`. */
+export const deadlineOf = (setting: DeadlineSetting, model: string): number => setting.byModel[model] ?? setting.defaultSeconds;

@@ -57,7 +57,7 @@ const EXPECTED_ACTIONS: Record<HandlerName, string[]> = {
   'release-slot': [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess'],
   submit: [...JOB_READ_UPDATE, ...SECRETS, ...READ_UPLOADS],
   'await-result': [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess', 'states:SendTaskFailure'],
-  'poll-status': [...JOB_READ_UPDATE, ...SECRETS],
+  'poll-status': [...JOB_READ_UPDATE, ...USE_SLOTS, ...SECRETS],
   archive: [...JOB_READ_UPDATE, 's3:PutObject', 's3:AbortMultipartUpload'],
   complete: [...JOB_READ_UPDATE],
   'mark-failed': [...JOB_READ_UPDATE],
@@ -150,7 +150,7 @@ describe('handler roles', () => {
   it('table actions name the Jobs table itself, or (admission control only) the admission table', () => {
     const [tableId] = tableOf(template, 'jobs');
     const [admissionId] = tableOf(template, 'admission');
-    const slotUsers: readonly HandlerName[] = ['admit', 'await-slot', 'release-slot', 'await-result', 'reconcile'];
+    const slotUsers: readonly HandlerName[] = ['admit', 'await-slot', 'release-slot', 'await-result', 'poll-status', 'reconcile'];
     for (const name of HANDLERS) {
       for (const action of ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem']) {
         const expected = action !== 'dynamodb:PutItem' && slotUsers.includes(name) ? [`<${admissionId}.Arn>`, `<${tableId}.Arn>`] : [];

@@ -461,6 +461,8 @@ describe('Lambda functions', () => {
     'KLINGFLOW_SLOT_LEASE_SECONDS',
     'KLINGFLOW_MAX_QUEUE_SECONDS',
   ];
+  // Planning a job's next check (lambdas/jobs/next-check.ts): the deadlines, and the lease a wait must not outlast.
+  const waitPlan = ['KLINGFLOW_DEADLINE_SECONDS', 'KLINGFLOW_SLOT_LEASE_SECONDS'];
   const expectedEnvironment: Record<HandlerName, string[]> = {
     api: [
       ...common,
@@ -478,9 +480,10 @@ describe('Lambda functions', () => {
     admit: [...common, ...admission],
     'await-slot': [...common, ...admission],
     'release-slot': [...common, ...admission],
-    submit: [...common, ...providers, 'KLINGFLOW_INPUTS_BUCKET', 'KLINGFLOW_PUBLIC_URL', 'KLINGFLOW_CALLBACK_SECRET_ARN'],
+    submit: [...common, ...providers, ...waitPlan, 'KLINGFLOW_INPUTS_BUCKET', 'KLINGFLOW_PUBLIC_URL', 'KLINGFLOW_CALLBACK_SECRET_ARN'],
     'await-result': [...common, ...admission],
-    'poll-status': [...common, ...providers],
+    // Renews the slot's lease at every poll of a running task.
+    'poll-status': [...new Set([...common, ...providers, ...admission, ...waitPlan])],
     archive: [...common, 'KLINGFLOW_OUTPUTS_BUCKET', 'KLINGFLOW_KLING_BASE_URL'],
     complete: [...common],
     'mark-failed': [...common],
@@ -581,7 +584,7 @@ describe('Lambda functions', () => {
     const limits = { KLINGFLOW_KLING_MAX_CONCURRENCY: 'kling-free', KLINGFLOW_KLING_V3_REST_MAX_CONCURRENCY: '4,kling-v3=2' };
     for (const name of HANDLERS) {
       const env = functions[name].resource.Properties!.Environment.Variables as Record<string, unknown>;
-      if (['admit', 'await-slot', 'release-slot', 'await-result', 'reconcile'].includes(name)) {
+      if (['admit', 'await-slot', 'release-slot', 'await-result', 'poll-status', 'reconcile'].includes(name)) {
         expect(env, name).toMatchObject({
           ...limits,
           KLINGFLOW_ADMISSION_TABLE: { Ref: admissionId },
@@ -677,6 +680,7 @@ describe('context', () => {
       defaultProvider: 'kling',
       awaitSeconds: 60,
       maxPolls: 120,
+      deadlineSeconds: '1800',
       maxConcurrency: {},
       slotWaitSeconds: 60,
       slotLeaseSeconds: 900,
@@ -685,6 +689,15 @@ describe('context', () => {
       reconcileMinutes: 10,
     });
     expect(configFrom({ shareLinkSeconds: '3600' }).shareLinkSeconds).toBe(3600);
+  });
+
+  it('reads deadlineSeconds: seconds, per-model seconds or an object, checked as the handlers read them', () => {
+    expect(configFrom({ deadlineSeconds: 3600 }).deadlineSeconds).toBe('3600');
+    expect(configFrom({ deadlineSeconds: '1800,kling-v3=3600' }).deadlineSeconds).toBe('1800,kling-v3=3600');
+    expect(configFrom({ deadlineSeconds: { default: 1200, 'kling-v3': 2400 } }).deadlineSeconds).toBe('1200,kling-v3=2400');
+    expect(configFrom({ deadlineSeconds: '{"kling-v3": 2400}' }).deadlineSeconds).toBe('kling-v3=2400');
+    expect(() => configFrom({ deadlineSeconds: 'soon' })).toThrow(/deadlineSeconds/);
+    expect(() => configFrom({ deadlineSeconds: '0' })).toThrow(/deadlineSeconds/);
   });
 
   it('reads maxConcurrency per provider: a count, a plan or per-model counts, checked as the handlers read them', () => {
