@@ -24,7 +24,8 @@ beforeAll(() => {
       .filter((r) => r.Type === 'AWS::Lambda::Function' && r.Metadata?.['klingflow:handler'])
       .map((r) => [r.Metadata!['klingflow:handler']!, join(outdir, `asset.${r.Properties.Code.S3Key.replace(/\.zip$/, '')}`, 'index.mjs')]),
   );
-}, 120_000);
+  // Bundling 17 functions with esbuild takes 30–60 s on an idle 2-core machine and over 150 s on a busy one.
+}, 400_000);
 
 afterAll(() => {
   if (outdir) rmSync(outdir, { recursive: true, force: true });
