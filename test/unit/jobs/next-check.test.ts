@@ -13,7 +13,7 @@ const job = (request: Partial<JobRecord['request']> = {}) =>
     submittedAt,
     request: { model: 'kling-v3', durationSeconds: 5, resolution: '720p', ...request },
   }) as unknown as JobRecord;
-const after = (seconds: number) => new Date(Date.parse(submittedAt) + seconds * 1000);
+const secondsIn = (seconds: number) => new Date(Date.parse(submittedAt) + seconds * 1000);
 const settings: CheckPlanSettings = {
   deadlines: parseDeadlineSetting('1800,kling-v2-master=600', 'test'),
   timeScale: 1,
@@ -28,20 +28,20 @@ describe('planNextCheck', () => {
     ['at 1/30 time scale: 60 s of provider time is 2 s', job(), false, { ...settings, timeScale: 1 / 30 }, 0, 2],
     ['a short lease bounds every wait to half of it', job(), true, { ...settings, leaseSeconds: 60 }, 0, 30],
   ])('%s', (_name, record, callbacks, planSettings, elapsed, seconds) => {
-    expect(planNextCheck(record, callbacks, planSettings, after(elapsed))).toEqual({ seconds, callbacks, deadlinePassed: false });
+    expect(planNextCheck(record, callbacks, planSettings, secondsIn(elapsed))).toEqual({ seconds, callbacks, deadlinePassed: false });
   });
 
   it('uses the model’s own deadline, in provider time', () => {
-    expect(planNextCheck(job({ model: 'kling-v2-master' }), false, settings, after(600)).deadlinePassed).toBe(true);
-    expect(planNextCheck(job(), false, settings, after(600)).deadlinePassed).toBe(false);
-    expect(planNextCheck(job(), false, { ...settings, timeScale: 1 / 30 }, after(60)).deadlinePassed).toBe(true);
+    expect(planNextCheck(job({ model: 'kling-v2-master' }), false, settings, secondsIn(600)).deadlinePassed).toBe(true);
+    expect(planNextCheck(job(), false, settings, secondsIn(600)).deadlinePassed).toBe(false);
+    expect(planNextCheck(job(), false, { ...settings, timeScale: 1 / 30 }, secondsIn(60)).deadlinePassed).toBe(true);
   });
 
   it('takes the last poll’s progress and wait into account', () => {
     // 25 % after 30 s: expected done at 120 s.
-    expect(planNextCheck(job(), false, settings, after(30), { progress: 25, previousProgress: 0 }).seconds).toBe(90);
+    expect(planNextCheck(job(), false, settings, secondsIn(30), { progress: 25, previousProgress: 0 }).seconds).toBe(90);
     // Past the range with progress stalled: backs off from the last wait.
-    expect(planNextCheck(job(), false, settings, after(100), { progress: 50, previousProgress: 50, previousWaitSeconds: 20 }).seconds).toBe(
+    expect(planNextCheck(job(), false, settings, secondsIn(100), { progress: 50, previousProgress: 50, previousWaitSeconds: 20 }).seconds).toBe(
       30,
     );
   });
