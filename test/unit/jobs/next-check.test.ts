@@ -41,9 +41,9 @@ describe('planNextCheck', () => {
     // 25 % after 30 s: expected done at 120 s.
     expect(planNextCheck(job(), false, settings, secondsIn(30), { progress: 25, previousProgress: 0 }).seconds).toBe(90);
     // Past the range with progress stalled: backs off from the last wait.
-    expect(planNextCheck(job(), false, settings, secondsIn(100), { progress: 50, previousProgress: 50, previousWaitSeconds: 20 }).seconds).toBe(
-      30,
-    );
+    expect(
+      planNextCheck(job(), false, settings, secondsIn(100), { progress: 50, previousProgress: 50, previousWaitSeconds: 20 }).seconds,
+    ).toBe(30);
   });
 });
 
