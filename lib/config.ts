@@ -10,7 +10,7 @@
 //   providerSettings    non-secret adapter settings per provider id               {"fal": {"JWKS_URL": "https://..."}}
 //                       each becomes KLINGFLOW_<ID>_<NAME> on the functions that talk to providers
 //   defaultProvider     provider of a job that names none                        default "kling"
-//   awaitSeconds        seconds AwaitResult waits for a callback before polling  default 60
+//   awaitSeconds        kept in the execution input, no longer read by the workflow default 60
 //   maxPolls            checks (AwaitResult or a poll) before TIMED_OUT, a guard    default 120
 //   deadlineSeconds     seconds after submission before a job is TIMED_OUT, per model  default "1800"
 //                       "1800" or "1800,kling-v3=3600" or {"default": 1800, "kling-v3": 3600}

@@ -20,9 +20,9 @@ export const ENV = {
   defaultProvider: 'KLINGFLOW_DEFAULT_PROVIDER',
   /** Comma-separated provider ids. */
   enabledProviders: 'KLINGFLOW_ENABLED_PROVIDERS',
-  /** Seconds AwaitResult waits for a callback before polling. */
+  /** Carried in the execution input; the workflow no longer reads it (each wait is planned per job). */
   awaitSeconds: 'KLINGFLOW_AWAIT_SECONDS',
-  /** AwaitResult ⇄ PollStatus rounds before a job is TIMED_OUT. */
+  /** Checks (safety checks and polls) before a job is TIMED_OUT: a guard behind the deadline. */
   maxPolls: 'KLINGFLOW_MAX_POLLS',
   /** Seconds after submission before a job is TIMED_OUT: `1800`, or per model `1800,kling-v3=3600`. */
   deadlineSeconds: 'KLINGFLOW_DEADLINE_SECONDS',

@@ -85,9 +85,9 @@ export const ExecutionInput = z.object({
   jobId: z.string().min(1),
   resume: z.enum(['notice-succeeded', 'notice-failed']).optional(),
   config: z.object({
-    /** Seconds AwaitResult waits for a callback before one poll (TimeoutSecondsPath). */
+    /** Kept in the input for compatibility; the workflow no longer reads it (the wait of each check is `$.next.seconds`). */
     awaitSeconds: z.number().int().min(1),
-    /** How many AwaitResult ⇄ PollStatus rounds before the job is TIMED_OUT. */
+    /** How many checks (safety checks and polls) before the job is TIMED_OUT: a guard behind the per-model deadline. */
     maxPolls: z.number().int().min(1),
     /** Seconds AwaitSlot waits to be handed a slot before the job checks the queue again (TimeoutSecondsPath). */
     slotWaitSeconds: z.number().int().min(1),
