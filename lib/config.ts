@@ -10,8 +10,10 @@
 //   providerSettings    non-secret adapter settings per provider id               {"fal": {"JWKS_URL": "https://..."}}
 //                       each becomes KLINGFLOW_<ID>_<NAME> on the functions that talk to providers
 //   defaultProvider     provider of a job that names none                        default "kling"
-//   awaitSeconds        seconds AwaitResult waits for a callback before polling  default 60
-//   maxPolls            AwaitResult ⇄ PollStatus rounds before TIMED_OUT          default 120
+//   awaitSeconds        kept in the execution input, no longer read by the workflow default 60
+//   maxPolls            checks (AwaitResult or a poll) before TIMED_OUT, a guard    default 120
+//   deadlineSeconds     seconds after submission before a job is TIMED_OUT, per model  default "1800"
+//                       "1800" or "1800,kling-v3=3600" or {"default": 1800, "kling-v3": 3600}
 //   maxConcurrency      admission control: tasks each provider account runs at once, per provider id
 //                       {"kling": 3} or {"kling": "kling-free"} or {"fal": "4,kling-o3=2"}; default none (no limit)
 //   slotWaitSeconds     seconds a queued job waits to be woken before it checks again  default 60
@@ -34,6 +36,7 @@ import { providerEnvPrefix, RESERVED_PROVIDER_ENV_NAMES } from '../lambdas/aws/e
 import { parseConcurrencySetting } from '../lambdas/domain/admission.ts';
 import { DEFAULT_SHARE_LINK_SECONDS } from '../lambdas/domain/share-link.ts';
 import { parseSpendCaps, type SpendCaps } from '../lambdas/domain/spend.ts';
+import { DEFAULT_DEADLINE_SECONDS, parseDeadlineSetting } from '../lambdas/domain/wait-schedule.ts';
 
 export type ApiAuth = { kind: 'iam' } | { kind: 'jwt'; issuer: string; audience: string[] };
 
@@ -48,6 +51,8 @@ export interface KlingflowConfig {
   defaultProvider: string;
   awaitSeconds: number;
   maxPolls: number;
+  /** Deadlines as `KLINGFLOW_DEADLINE_SECONDS` takes them (lambdas/domain/wait-schedule.ts, parseDeadlineSetting). */
+  deadlineSeconds: string;
   /** Admission control: each limited provider's setting, as `KLINGFLOW_<ID>_MAX_CONCURRENCY` takes it. */
   maxConcurrency: Record<string, string>;
   slotWaitSeconds: number;
@@ -136,6 +141,22 @@ export const CONTEXT_DEFAULTS = {
 } as const;
 
 const PROVIDER_ID = /^[a-z0-9][a-z0-9-]*$/;
+
+/** `deadlineSeconds`: a number, a string as the handlers take it, or `{default?, <model>: seconds}`; checked here. */
+function readDeadlines(value: unknown): string {
+  if (value === undefined) return String(DEFAULT_DEADLINE_SECONDS);
+  let text: string;
+  if (typeof value === 'number') text = String(value);
+  else if (typeof value === 'string' && value.trim().startsWith('{')) text = readDeadlines(JSON.parse(value) as unknown);
+  else if (typeof value === 'string') text = value;
+  else if (value && typeof value === 'object') {
+    text = Object.entries(value as Record<string, unknown>)
+      .map(([model, seconds]) => (model === 'default' ? String(seconds) : `${model}=${String(seconds)}`))
+      .join(',');
+  } else throw new Error(`Context deadlineSeconds: expected seconds, "1800,model=seconds" or an object, got ${JSON.stringify(value)}`);
+  parseDeadlineSetting(text, 'Context deadlineSeconds');
+  return text;
+}
 const SETTING_NAME = /^[A-Z][A-Z0-9_]*$/;
 /** Setting names that look like credentials: those belong in the provider's secret, not in the template. */
 const CREDENTIAL_LIKE = /(^|_)(SECRET|PASSWORD|TOKEN|API_KEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?)($|_)/;
@@ -190,6 +211,7 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
     defaultProvider,
     awaitSeconds: readPositiveInteger(context('awaitSeconds'), 'awaitSeconds') ?? CONTEXT_DEFAULTS.awaitSeconds,
     maxPolls: readPositiveInteger(context('maxPolls'), 'maxPolls') ?? CONTEXT_DEFAULTS.maxPolls,
+    deadlineSeconds: readDeadlines(context('deadlineSeconds')),
     maxConcurrency: readMaxConcurrency(context('maxConcurrency'), enabledProviders),
     slotWaitSeconds: readPositiveInteger(context('slotWaitSeconds'), 'slotWaitSeconds') ?? CONTEXT_DEFAULTS.slotWaitSeconds,
     slotLeaseSeconds: readPositiveInteger(context('slotLeaseSeconds'), 'slotLeaseSeconds') ?? CONTEXT_DEFAULTS.slotLeaseSeconds,

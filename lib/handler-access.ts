@@ -137,6 +137,11 @@ export class HandlerAccess extends Construct {
       [ENV.slotLeaseSeconds]: String(config.slotLeaseSeconds),
       [ENV.maxQueueSeconds]: String(config.maxQueueSeconds),
     };
+    // What planning a job's next check reads (submit and poll-status): the deadlines and the lease a wait must not outlast.
+    const waitPlanEnv: Record<string, string> = {
+      [ENV.deadlineSeconds]: config.deadlineSeconds,
+      [ENV.slotLeaseSeconds]: String(config.slotLeaseSeconds),
+    };
     for (const [providerId, setting] of Object.entries(config.maxConcurrency)) {
       admissionEnv[providerEnvName(providerId, PROVIDER_ENV_NAMES.maxConcurrency)] = setting;
     }
@@ -189,6 +194,7 @@ export class HandlerAccess extends Construct {
         env: {
           ...providerEnv,
           ...inputsEnv,
+          ...waitPlanEnv,
           [ENV.publicUrl]: api.url,
           [CALLBACK_SECRET_ARN]: deploymentSecrets.callbackSecret.secretArn,
           ...spendEnv,
@@ -206,7 +212,7 @@ export class HandlerAccess extends Construct {
       },
       'release-slot': { env: admissionEnv, statements: [readAndUpdateJob, useSlots], stateMachineStatements: [wakeWaitingJobs] },
       'await-result': {
-        // Renews the lease of the job's slot every round.
+        // Renews the lease of the job's slot at every wait for a callback.
         env: admissionEnv,
         statements: [readAndUpdateJob, useSlots],
         // SendTaskFailure: the job ended (e.g. cancelled) while the workflow was about to wait (jobs/task-token.ts failWait).
@@ -214,7 +220,11 @@ export class HandlerAccess extends Construct {
           allow('ResumeWorkflow', ['states:SendTaskSuccess', 'states:SendTaskFailure'], [stateMachine.stateMachineArn]),
         ],
       },
-      'poll-status': { env: { ...providerEnv }, statements: [readAndUpdateJob, readProviderSecrets] },
+      // Renews the lease of the job's slot at every poll of a running task (a polled job never enters AwaitResult).
+      'poll-status': {
+        env: { ...providerEnv, ...admissionEnv, ...waitPlanEnv },
+        statements: [readAndUpdateJob, readProviderSecrets, useSlots],
+      },
       archive: {
         // Provider base URLs: downloads from the provider's own host are trusted (handlers/archive.ts).
         env: { [ENV.outputsBucket]: storage.outputsBucket.bucketName, ...providerBaseUrls },

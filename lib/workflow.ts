@@ -22,7 +22,7 @@ export const LAMBDA_SERVICE_ERRORS = [
   'Lambda.TooManyRequestsException',
 ];
 
-/** Last guard: no execution outlives this, whatever `awaitSeconds × maxPolls` says. */
+/** Last guard: no execution outlives this, whatever the deadlines and `maxPolls` say. */
 export const EXECUTION_TIMEOUT = Duration.hours(26);
 
 /** Slack between a handler's Lambda timeout and its Task timeout, so a slow handler fails as a Lambda error. */
@@ -222,25 +222,86 @@ export class Workflow extends Construct {
     releaseSlot.addCatch(archive, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
     releaseSlot.next(archive);
 
-    // --- the AwaitResult ⇄ PollStatus loop --------------------------------------------------------------------
-    const pollBudgetExhausted = new sfn.Pass(this, STATES.pollBudgetExhausted, {
-      parameters: {
-        Error: POLL_BUDGET_EXHAUSTED,
-        Cause: sfn.JsonPath.format(
-          'No terminal result from the provider after {} rounds of AwaitResult and PollStatus.',
-          sfn.JsonPath.stringAt('$.polls.count'),
-        ),
-      },
-      resultPath: '$.error',
-    });
-    pollBudgetExhausted.next(markFailed);
+    // --- waiting for the result: the next check follows the provider (lambdas/domain/wait-schedule.ts) ------------
+    // `$.next` carries the plan of the next check ({polls, seconds, callbacks, deadlinePassed}), set by Submit and,
+    // after each poll of a running task, by CountPoll from PollStatus's plan. A callback provider's job waits in
+    // AwaitResult for the callback, at most `seconds` (a safety check, then one poll); a polled provider's job waits
+    // in WaitForProvider (a Wait state: no Lambda, no task token) and then polls.
+    const timedOut = (stateName: string, cause: string, ...args: string[]) => {
+      const pass = new sfn.Pass(this, stateName, {
+        parameters: { Error: POLL_BUDGET_EXHAUSTED, Cause: sfn.JsonPath.format(cause, ...args.map((a) => sfn.JsonPath.stringAt(a))) },
+        resultPath: '$.error',
+      });
+      pass.next(markFailed);
+      return pass;
+    };
+    const pollBudgetExhausted = timedOut(
+      STATES.pollBudgetExhausted,
+      'No terminal result from the provider after {} rounds of AwaitResult and PollStatus.',
+      '$.next.polls',
+    );
+    const deadlinePassed = timedOut(
+      STATES.deadlinePassed,
+      "No terminal result from the provider by the job's deadline ({} polls).",
+      '$.next.polls',
+    );
 
-    const pollBudgetLeft = new sfn.Choice(this, STATES.pollBudgetLeft);
+    const pollStatus = invoke(STATES.pollStatus, 'poll-status', {
+      payload: sfn.TaskInput.fromObject({
+        jobId: sfn.JsonPath.stringAt('$.jobId'),
+        waitedSeconds: sfn.JsonPath.numberAt('$.next.seconds'),
+      }),
+      resultPath: '$.result',
+    });
+    retryTransientProvider(pollStatus);
+    retryLambdaService(pollStatus);
+    catchIntoMarkFailed(pollStatus);
+
+    // Waits for the callback handler's SendTaskSuccess, at most $.next.seconds (the safety check), then polls once.
+    const awaitResult = new tasks.LambdaInvoke(this, STATES.awaitResult, {
+      lambdaFunction: functions['await-result'],
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({
+        jobId: sfn.JsonPath.stringAt('$.jobId'),
+        taskToken: sfn.JsonPath.taskToken,
+      }),
+      resultPath: '$.result',
+      retryOnServiceExceptions: false,
+      taskTimeout: sfn.Timeout.at('$.next.seconds'),
+    });
+    retryLambdaService(awaitResult);
+    awaitResult.addCatch(pollStatus, { errors: [sfn.Errors.TIMEOUT], resultPath: sfn.JsonPath.DISCARD });
+    catchIntoMarkFailed(awaitResult);
+
+    const waitForProvider = new sfn.Wait(this, STATES.waitForProvider, { time: sfn.WaitTime.secondsPath('$.next.seconds') });
+    waitForProvider.next(pollStatus);
+
+    const pollBudgetLeft = new sfn.Choice(this, STATES.pollBudgetLeft)
+      .when(sfn.Condition.numberGreaterThanEqualsJsonPath('$.next.polls', '$.config.maxPolls'), pollBudgetExhausted)
+      .when(sfn.Condition.booleanEquals('$.next.deadlinePassed', true), deadlinePassed)
+      .when(sfn.Condition.booleanEquals('$.next.callbacks', true), awaitResult)
+      .otherwise(waitForProvider);
     const countPoll = new sfn.Pass(this, STATES.countPoll, {
-      parameters: { count: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.polls.count'), 1) },
-      resultPath: '$.polls',
+      parameters: {
+        polls: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.next.polls'), 1),
+        seconds: sfn.JsonPath.numberAt('$.result.next.seconds'),
+        callbacks: sfn.JsonPath.stringAt('$.result.next.callbacks'),
+        deadlinePassed: sfn.JsonPath.stringAt('$.result.next.deadlinePassed'),
+      },
+      resultPath: '$.next',
     });
     countPoll.next(pollBudgetLeft);
+    // A running task's result without a plan (not from PollStatus, which always plans): counted, the last plan kept.
+    const countCheckWithoutPlan = new sfn.Pass(this, STATES.countCheckWithoutPlan, {
+      parameters: {
+        polls: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.next.polls'), 1),
+        seconds: sfn.JsonPath.numberAt('$.next.seconds'),
+        callbacks: sfn.JsonPath.stringAt('$.next.callbacks'),
+        deadlinePassed: sfn.JsonPath.stringAt('$.next.deadlinePassed'),
+      },
+      resultPath: '$.next',
+    });
+    countCheckWithoutPlan.next(pollBudgetLeft);
 
     const checkResult = new sfn.Choice(this, STATES.checkResult)
       .when(sfn.Condition.stringEquals('$.result.status', 'succeeded'), releaseSlot)
@@ -251,47 +312,12 @@ export class Workflow extends Construct {
         ),
         markFailed,
       )
-      .when(
-        sfn.Condition.or(
-          sfn.Condition.stringEquals('$.result.status', 'pending'),
-          sfn.Condition.stringEquals('$.result.status', 'processing'),
-        ),
-        countPoll,
-      )
-      // A status outside the canonical set counts as still running; the poll budget bounds it.
-      .otherwise(countPoll);
-
-    const pollStatus = invoke(STATES.pollStatus, 'poll-status', { payload: jobRef(), resultPath: '$.result' });
-    retryTransientProvider(pollStatus);
-    retryLambdaService(pollStatus);
-    catchIntoMarkFailed(pollStatus);
+      // Still running (or a status outside the canonical set, which counts as running): PollStatus planned the next
+      // check.
+      .when(sfn.Condition.isPresent('$.result.next'), countPoll)
+      .otherwise(countCheckWithoutPlan);
     pollStatus.next(checkResult);
-
-    // Waits for the callback handler's SendTaskSuccess, at most $.config.awaitSeconds, then polls once.
-    const awaitResult = new tasks.LambdaInvoke(this, STATES.awaitResult, {
-      lambdaFunction: functions['await-result'],
-      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: sfn.TaskInput.fromObject({
-        jobId: sfn.JsonPath.stringAt('$.jobId'),
-        taskToken: sfn.JsonPath.taskToken,
-      }),
-      resultPath: '$.result',
-      retryOnServiceExceptions: false,
-      taskTimeout: sfn.Timeout.at('$.config.awaitSeconds'),
-    });
-    retryLambdaService(awaitResult);
-    awaitResult.addCatch(pollStatus, { errors: [sfn.Errors.TIMEOUT], resultPath: sfn.JsonPath.DISCARD });
-    catchIntoMarkFailed(awaitResult);
     awaitResult.next(checkResult);
-
-    pollBudgetLeft
-      .when(sfn.Condition.numberGreaterThanEqualsJsonPath('$.polls.count', '$.config.maxPolls'), pollBudgetExhausted)
-      .otherwise(awaitResult);
-
-    const startPolling = new sfn.Pass(this, STATES.startPolling, {
-      result: sfn.Result.fromObject({ count: 0 }),
-      resultPath: '$.polls',
-    });
 
     // --- the way in -------------------------------------------------------------------------------------------
     // Submit answers with the task, or with how long to wait before the next attempt (the provider's retry hint, with
@@ -302,22 +328,22 @@ export class Workflow extends Construct {
         jobId: sfn.JsonPath.stringAt('$.jobId'),
         retries: sfn.JsonPath.numberAt('$.submitRetries.count'),
       }),
-      resultPath: '$.submission',
+      resultPath: '$.next',
     });
     retryLambdaService(submit);
     catchIntoMarkFailed(submit);
     const waitToResubmit = new sfn.Wait(this, STATES.waitToResubmit, {
-      time: sfn.WaitTime.secondsPath('$.submission.retryInSeconds'),
+      time: sfn.WaitTime.secondsPath('$.next.retryInSeconds'),
     });
     const countSubmitRetry = new sfn.Pass(this, STATES.countSubmitRetry, {
       parameters: { count: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.submitRetries.count'), 1) },
       resultPath: '$.submitRetries',
     });
     const submitted = new sfn.Choice(this, STATES.submitted)
-      .when(sfn.Condition.isPresent('$.submission.retryInSeconds'), waitToResubmit)
-      .otherwise(startPolling);
+      .when(sfn.Condition.isPresent('$.next.retryInSeconds'), waitToResubmit)
+      .when(sfn.Condition.booleanEquals('$.next.callbacks', true), awaitResult)
+      .otherwise(waitForProvider);
     submit.next(submitted);
-    startPolling.next(awaitResult);
     const startSubmitting = new sfn.Pass(this, STATES.startSubmitting, {
       result: sfn.Result.fromObject({ count: 0 }),
       resultPath: '$.submitRetries',

@@ -78,9 +78,19 @@ const Settings = z.object({
       }
     }),
   KLINGFLOW_DEFAULT_PROVIDER: z.string().min(1).default('kling'),
-  /** Seconds each AwaitResult round waits for a callback before polling once. */
+  /** Carried in the execution input; the workflow no longer reads it (each wait is planned: lambdas/jobs/next-check.ts). */
   KLINGFLOW_AWAIT_SECONDS: z.coerce.number().int().min(1).default(10),
   KLINGFLOW_MAX_POLLS: z.coerce.number().int().min(1).default(60),
+  /** Seconds (provider time) after submission before a job is TIMED_OUT: `1800`, or per model `1800,kling-v3=3600`. */
+  KLINGFLOW_DEADLINE_SECONDS: z.string().default('1800'),
+  /**
+   * Workflow seconds per second of provider time in the wait schedule: the simulator generates in seconds what a
+   * provider takes minutes for, so the local stack plans its waits at 1/30 of the seed's latencies by default.
+   */
+  KLINGFLOW_WAIT_TIME_SCALE: z.coerce
+    .number()
+    .positive()
+    .default(1 / 30),
   /** How long the built-in simulator takes to "generate" a video. */
   KLINGFLOW_SIMULATOR_LATENCY_MS: z.coerce.number().int().min(0).default(4000),
   /**

@@ -261,6 +261,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.defaultProvider]: settings.KLINGFLOW_DEFAULT_PROVIDER,
       [ENV.awaitSeconds]: String(settings.KLINGFLOW_AWAIT_SECONDS),
       [ENV.maxPolls]: String(settings.KLINGFLOW_MAX_POLLS),
+      [ENV.deadlineSeconds]: settings.KLINGFLOW_DEADLINE_SECONDS,
+      [ENV.waitTimeScale]: String(settings.KLINGFLOW_WAIT_TIME_SCALE),
       POWERTOOLS_LOG_LEVEL: settings.POWERTOOLS_LOG_LEVEL,
       // No X-Ray here: the tracer's calls are no-ops (lambdas/aws/tracing.ts). Metric lines go to a file the front
       // door sums (GET /v1/metrics), not to the console.

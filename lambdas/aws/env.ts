@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { type ConcurrencyLimits, parseConcurrencySetting } from '../domain/admission.ts';
 import { DEFAULT_SHARE_LINK_SECONDS } from '../domain/share-link.ts';
+import { parseDeadlineSetting } from '../domain/wait-schedule.ts';
 
 /** Names of the deployment-wide variables. */
 export const ENV = {
@@ -19,10 +20,14 @@ export const ENV = {
   defaultProvider: 'KLINGFLOW_DEFAULT_PROVIDER',
   /** Comma-separated provider ids. */
   enabledProviders: 'KLINGFLOW_ENABLED_PROVIDERS',
-  /** Seconds AwaitResult waits for a callback before polling. */
+  /** Carried in the execution input; the workflow no longer reads it (each wait is planned per job). */
   awaitSeconds: 'KLINGFLOW_AWAIT_SECONDS',
-  /** AwaitResult ⇄ PollStatus rounds before a job is TIMED_OUT. */
+  /** Checks (safety checks and polls) before a job is TIMED_OUT: a guard behind the deadline. */
   maxPolls: 'KLINGFLOW_MAX_POLLS',
+  /** Seconds after submission before a job is TIMED_OUT: `1800`, or per model `1800,kling-v3=3600`. */
+  deadlineSeconds: 'KLINGFLOW_DEADLINE_SECONDS',
+  /** Workflow seconds per second of provider time in the wait schedule: 1 on AWS, less on a faster local stack. */
+  waitTimeScale: 'KLINGFLOW_WAIT_TIME_SCALE',
   /** Milliseconds before a provider request is abandoned. */
   providerTimeoutMs: 'KLINGFLOW_PROVIDER_TIMEOUT_MS',
   /** Seconds a signed download URL handed out by `GET /v1/jobs/{id}/video` lives. */
@@ -139,6 +144,17 @@ export const config = {
   /** Seconds. */
   awaitSeconds: () => positiveInt(ENV.awaitSeconds, 60),
   maxPolls: () => positiveInt(ENV.maxPolls, 120),
+  /** Deadlines per model (seconds after submission; lambdas/domain/wait-schedule.ts). Throws naming a bad value. */
+  deadlines: () => parseDeadlineSetting(process.env[ENV.deadlineSeconds], ENV.deadlineSeconds),
+  /** A positive number (default 1). */
+  waitTimeScale: (): number => {
+    const raw = process.env[ENV.waitTimeScale];
+    if (!raw) return 1;
+    const scale = Number(raw);
+    if (!Number.isFinite(scale) || scale <= 0)
+      throw new Error(`configuration: ${ENV.waitTimeScale} must be a positive number, got '${raw}'`);
+    return scale;
+  },
   /** Milliseconds. */
   providerTimeoutMs: () => positiveInt(ENV.providerTimeoutMs, 20_000),
   /** Seconds. */

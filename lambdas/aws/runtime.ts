@@ -15,6 +15,7 @@ import { estimateCostOf } from '../providers/scaffold.ts';
 import type { ExecutionInput, ProviderResult } from '../workflow/contract.ts';
 import { admissionTimings } from '../domain/admission.ts';
 import type { AdmissionDeps } from '../jobs/admission.ts';
+import type { CheckPlanSettings } from '../jobs/next-check.ts';
 import { DynamoAdmissionStore } from './admission-store.ts';
 import { dynamo, sfn } from './clients.ts';
 import { config } from './env.ts';
@@ -109,6 +110,13 @@ export const workflowConfig = (): ExecutionInput['config'] => ({
   awaitSeconds: config.awaitSeconds(),
   maxPolls: config.maxPolls(),
   slotWaitSeconds: config.slotWaitSeconds(),
+});
+
+/** How this deployment plans a job's next look at its provider (lambdas/jobs/next-check.ts). */
+export const checkPlanSettings = (): CheckPlanSettings => ({
+  deadlines: config.deadlines(),
+  timeScale: config.waitTimeScale(),
+  leaseSeconds: config.slotLeaseSeconds(),
 });
 
 /** What admission control needs: the jobs and admission tables, waking waits, and each provider's limits. */

@@ -1,9 +1,11 @@
 // Submit: send the job to its provider once (jobs/submit-job.ts): an intent is written before the call, so a
-// retried or re-driven Submit after a lost answer looks the task up instead of paying twice. Wiring only: the
+// retried or re-driven Submit after a lost answer looks the task up instead of paying twice. It answers with the
+// plan of the first check (jobs/next-check.ts). Wiring only: the
 // callback URL (with its token where the provider does not sign) and the media come from AWS here.
 import { randomUUID } from 'node:crypto';
 import { CALLBACK_TOKEN_PARAM, callbackToken } from '../domain/callback-token.ts';
 import type { JobRecord } from '../domain/job.ts';
+import { planNextCheck } from '../jobs/next-check.ts';
 import { submitOrRetry } from '../jobs/submit-job.ts';
 import type { ProviderAdapter } from '../providers/port.ts';
 import { SubmitPayload, type SubmitOutput } from '../workflow/contract.ts';
@@ -11,7 +13,7 @@ import { LowBalance } from '../domain/errors.ts';
 import { mediaForProvider } from '../aws/s3-media.ts';
 import { s3 } from '../aws/clients.ts';
 import { config } from '../aws/env.ts';
-import { jobStore, providerFor, spendGuard } from '../aws/runtime.ts';
+import { checkPlanSettings, jobStore, providerFor, spendGuard } from '../aws/runtime.ts';
 import { callbackSecret } from '../aws/secrets.ts';
 import { emitJobMetric } from '../aws/metrics.ts';
 import { taskHandler } from '../aws/task-handler.ts';
@@ -71,5 +73,10 @@ export const handler = taskHandler('submit', SubmitPayload, async ({ jobId, retr
     if (waited !== undefined) emitJobMetric('QueueWaitSeconds', waited);
   }
   if (step.how !== 'recorded') log.info(step.how === 'found' ? 'found the task of a lost submission' : 'submitted', step);
-  return { providerTaskId: step.providerTaskId };
+  // The first look at the task: near its expected completion (polled), or a safety check after it (callbacks).
+  const job = await jobStore().require(jobId);
+  const { adapter } = await providerFor(job.provider);
+  const plan = planNextCheck(job, adapter.capabilities.callbacks, checkPlanSettings(), new Date());
+  log.info('first check planned', { ...plan });
+  return { providerTaskId: step.providerTaskId, polls: 0, ...plan };
 });

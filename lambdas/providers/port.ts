@@ -74,6 +74,10 @@ export interface ProviderStatus {
   error?: JobError;
   /** The provider's reported cost (replaces the estimate). */
   cost?: Omit<Cost, 'estimated'>;
+  /** Hint for the wait schedule: the provider's estimate of the seconds until the task completes, from now. */
+  etaSeconds?: number;
+  /** Hint for the wait schedule: the task's place in the provider's queue (1: next to start). */
+  queuePosition?: number;
 }
 
 /** An incoming callback as the HTTP handler received it. Header names are lower-case. */

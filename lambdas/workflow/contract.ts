@@ -39,13 +39,15 @@ export const STATES = {
   submitted: 'Submitted',
   waitToResubmit: 'WaitToResubmit',
   countSubmitRetry: 'CountSubmitRetry',
-  startPolling: 'StartPolling',
   awaitResult: 'AwaitResult',
   pollStatus: 'PollStatus',
   checkResult: 'CheckResult',
   countPoll: 'CountPoll',
+  countCheckWithoutPlan: 'CountCheckWithoutPlan',
   pollBudgetLeft: 'PollBudgetLeft',
   pollBudgetExhausted: 'PollBudgetExhausted',
+  deadlinePassed: 'DeadlinePassed',
+  waitForProvider: 'WaitForProvider',
   releaseSlot: 'ReleaseSlot',
   archive: 'Archive',
   complete: 'Complete',
@@ -72,7 +74,7 @@ export const WEBHOOK_DELIVERY_FAILED = 'WebhookDeliveryFailed';
  */
 export const SUBMIT_IN_FLIGHT = 'SubmitInFlight';
 
-/** Error name the workflow raises when the poll budget runs out (the job becomes TIMED_OUT). */
+/** Error name the workflow raises when the poll budget or the job's deadline runs out (the job becomes TIMED_OUT). */
 export const POLL_BUDGET_EXHAUSTED = 'PollBudgetExhausted';
 
 /**
@@ -83,9 +85,9 @@ export const ExecutionInput = z.object({
   jobId: z.string().min(1),
   resume: z.enum(['notice-succeeded', 'notice-failed']).optional(),
   config: z.object({
-    /** Seconds AwaitResult waits for a callback before one poll (TimeoutSecondsPath). */
+    /** Kept in the input for compatibility; the workflow no longer reads it (the wait of each check is `$.next.seconds`). */
     awaitSeconds: z.number().int().min(1),
-    /** How many AwaitResult ⇄ PollStatus rounds before the job is TIMED_OUT. */
+    /** How many checks (safety checks and polls) before the job is TIMED_OUT: a guard behind the per-model deadline. */
     maxPolls: z.number().int().min(1),
     /** Seconds AwaitSlot waits to be handed a slot before the job checks the queue again (TimeoutSecondsPath). */
     slotWaitSeconds: z.number().int().min(1),
@@ -115,6 +117,10 @@ export const NOTICE_CLAIM_STALE_SECONDS = 60;
 export const JobRef = z.object({ jobId: z.string().min(1) });
 export type JobRef = z.infer<typeof JobRef>;
 
+/** Payload of PollStatus: the job, and the seconds the workflow waited before this poll (`$.next.seconds`). */
+export const PollPayload = z.object({ jobId: z.string().min(1), waitedSeconds: z.number().int().min(1).optional() });
+export type PollPayload = z.infer<typeof PollPayload>;
+
 /** Payload of AwaitResult (a `.waitForTaskToken` task). */
 export const AwaitPayload = z.object({ jobId: z.string().min(1), taskToken: z.string().min(1) });
 export type AwaitPayload = z.infer<typeof AwaitPayload>;
@@ -133,16 +139,29 @@ export const AdmitOutput = z.object({
 });
 export type AdmitOutput = z.infer<typeof AdmitOutput>;
 
+/**
+ * The workflow's next look at a provider's task (`$.next`, planned by lambdas/jobs/next-check.ts): wait `seconds`
+ * (whole seconds ≥ 1) in AwaitResult for the callback when the provider `callbacks`, else in WaitForProvider, then
+ * poll; `deadlinePassed`: the job's deadline has passed and it ends TIMED_OUT.
+ */
+export const NextCheckPlan = z.object({
+  seconds: z.number().int().min(1),
+  callbacks: z.boolean(),
+  deadlinePassed: z.boolean(),
+});
+export type NextCheckPlan = z.infer<typeof NextCheckPlan>;
+
 /** Payload of Submit: the job, and how many times Submit was retried already (`$.submitRetries.count`). */
 export const SubmitPayload = z.object({ jobId: z.string().min(1), retries: z.number().int().min(0) });
 export type SubmitPayload = z.infer<typeof SubmitPayload>;
 
 /**
- * Result of Submit (`$.submission`): the job's provider task, or, after a refusal worth another attempt, the seconds
- * to wait first (the provider's hint, with jitter) and why. Submitted routes on `retryInSeconds` being present.
+ * Result of Submit (`$.next`): the job's provider task with the plan of its first check (and no polls yet), or, after a refusal worth another attempt, the seconds
+ * to wait first (the provider's hint, with jitter) and why. Submitted routes on `retryInSeconds` being present, then on
+ * `callbacks`.
  */
 export const SubmitOutput = z.union([
-  z.object({ providerTaskId: z.string() }),
+  NextCheckPlan.extend({ providerTaskId: z.string(), polls: z.literal(0) }),
   z.object({ retryInSeconds: z.number().int().min(1), reason: z.string() }),
 ]);
 export type SubmitOutput = z.infer<typeof SubmitOutput>;
@@ -161,6 +180,8 @@ export const ProviderResult = z.object({
   cost: z.object({ credits: z.number().optional(), usd: z.number().optional() }).optional(),
   /** `callback` or `poll`: how the result reached the workflow. */
   source: z.enum(['callback', 'poll']),
+  /** From PollStatus: the plan of the next check, which CountPoll copies to `$.next` while the task runs. */
+  next: NextCheckPlan.optional(),
 });
 export type ProviderResult = z.infer<typeof ProviderResult>;
 

@@ -60,7 +60,7 @@ const EXPECTED_ACTIONS: Record<HandlerName, string[]> = {
   'release-slot': [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess'],
   submit: [...JOB_READ_UPDATE, ...SECRETS, ...READ_UPLOADS, 'ssm:GetParameter'],
   'await-result': [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess', 'states:SendTaskFailure'],
-  'poll-status': [...JOB_READ_UPDATE, ...SECRETS],
+  'poll-status': [...JOB_READ_UPDATE, ...USE_SLOTS, ...SECRETS],
   archive: [...JOB_READ_UPDATE, 's3:PutObject', 's3:AbortMultipartUpload'],
   complete: [...JOB_READ_UPDATE],
   'mark-failed': [...JOB_READ_UPDATE],
@@ -158,13 +158,13 @@ describe('handler roles', () => {
     const [tableId] = tableOf(template, 'jobs');
     const [admissionId] = tableOf(template, 'admission');
     const [spendId] = tableOf(template, 'spend');
-    const slotUsers: readonly HandlerName[] = ['admit', 'await-slot', 'release-slot', 'await-result', 'reconcile'];
     // api reads the counters (the check at create), submit counts (reads back a refusal), complete corrects.
     const spendUsers: Partial<Record<HandlerName, string[]>> = {
       api: ['dynamodb:GetItem'],
       submit: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       complete: ['dynamodb:UpdateItem'],
     };
+    const slotUsers: readonly HandlerName[] = ['admit', 'await-slot', 'release-slot', 'await-result', 'poll-status', 'reconcile'];
     for (const name of HANDLERS) {
       for (const action of ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem']) {
         const expected = action !== 'dynamodb:PutItem' && slotUsers.includes(name) ? [`<${admissionId}.Arn>`, `<${tableId}.Arn>`] : [];

@@ -484,6 +484,8 @@ describe('Lambda functions', () => {
   ];
   // The spend guard: its counters and its caps (the SSM parameter).
   const spend = ['KLINGFLOW_SPEND_TABLE', 'KLINGFLOW_SPEND_CAPS_PARAMETER'];
+  // Planning a job's next check (lambdas/jobs/next-check.ts): the deadlines, and the lease a wait must not outlast.
+  const waitPlan = ['KLINGFLOW_DEADLINE_SECONDS', 'KLINGFLOW_SLOT_LEASE_SECONDS'];
   const expectedEnvironment: Record<HandlerName, string[]> = {
     api: [
       ...common,
@@ -503,9 +505,18 @@ describe('Lambda functions', () => {
     admit: [...common, ...admission],
     'await-slot': [...common, ...admission],
     'release-slot': [...common, ...admission],
-    submit: [...common, ...providers, 'KLINGFLOW_INPUTS_BUCKET', 'KLINGFLOW_PUBLIC_URL', 'KLINGFLOW_CALLBACK_SECRET_ARN', ...spend],
+    submit: [
+      ...common,
+      ...providers,
+      ...waitPlan,
+      'KLINGFLOW_INPUTS_BUCKET',
+      'KLINGFLOW_PUBLIC_URL',
+      'KLINGFLOW_CALLBACK_SECRET_ARN',
+      ...spend,
+    ],
     'await-result': [...common, ...admission],
-    'poll-status': [...common, ...providers],
+    // Renews the slot's lease at every poll of a running task.
+    'poll-status': [...new Set([...common, ...providers, ...admission, ...waitPlan])],
     archive: [...common, 'KLINGFLOW_OUTPUTS_BUCKET', 'KLINGFLOW_KLING_BASE_URL'],
     // Corrects the spend counters with the reported charge.
     complete: [...common, 'KLINGFLOW_SPEND_TABLE'],
@@ -607,7 +618,7 @@ describe('Lambda functions', () => {
     const limits = { KLINGFLOW_KLING_MAX_CONCURRENCY: 'kling-free', KLINGFLOW_KLING_V3_REST_MAX_CONCURRENCY: '4,kling-v3=2' };
     for (const name of HANDLERS) {
       const env = functions[name].resource.Properties!.Environment.Variables as Record<string, unknown>;
-      if (['admit', 'await-slot', 'release-slot', 'await-result', 'reconcile'].includes(name)) {
+      if (['admit', 'await-slot', 'release-slot', 'await-result', 'poll-status', 'reconcile'].includes(name)) {
         expect(env, name).toMatchObject({
           ...limits,
           KLINGFLOW_ADMISSION_TABLE: { Ref: admissionId },
@@ -758,6 +769,7 @@ describe('context', () => {
       defaultProvider: 'kling',
       awaitSeconds: 60,
       maxPolls: 120,
+      deadlineSeconds: '1800',
       maxConcurrency: {},
       slotWaitSeconds: 60,
       slotLeaseSeconds: 900,
@@ -823,6 +835,15 @@ describe('context', () => {
     expect((withAdmins[0]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables.KLINGFLOW_ADMIN_PRINCIPALS).toBe(
       pattern,
     );
+  });
+
+  it('reads deadlineSeconds: seconds, per-model seconds or an object, checked as the handlers read them', () => {
+    expect(configFrom({ deadlineSeconds: 3600 }).deadlineSeconds).toBe('3600');
+    expect(configFrom({ deadlineSeconds: '1800,kling-v3=3600' }).deadlineSeconds).toBe('1800,kling-v3=3600');
+    expect(configFrom({ deadlineSeconds: { default: 1200, 'kling-v3': 2400 } }).deadlineSeconds).toBe('1200,kling-v3=2400');
+    expect(configFrom({ deadlineSeconds: '{"kling-v3": 2400}' }).deadlineSeconds).toBe('kling-v3=2400');
+    expect(() => configFrom({ deadlineSeconds: 'soon' })).toThrow(/deadlineSeconds/);
+    expect(() => configFrom({ deadlineSeconds: '0' })).toThrow(/deadlineSeconds/);
   });
 
   it('reads maxConcurrency per provider: a count, a plan or per-model counts, checked as the handlers read them', () => {

@@ -130,7 +130,7 @@ describe('definition', () => {
       [STATES.validate]: null,
       [STATES.admit]: '$.admission',
       [STATES.awaitSlot]: '$.admission',
-      [STATES.submit]: '$.submission',
+      [STATES.submit]: '$.next',
       [STATES.releaseSlot]: null,
       [STATES.releaseSlotAfterFailure]: null,
       [STATES.awaitResult]: '$.result',
@@ -165,7 +165,6 @@ describe('definition', () => {
       STATES.admit,
       STATES.releaseSlot,
       STATES.releaseSlotAfterFailure,
-      STATES.pollStatus,
       STATES.notify,
       STATES.notifyFailure,
       STATES.sendWebhook,
@@ -177,6 +176,7 @@ describe('definition', () => {
       expect(states[name].Parameters, name).toEqual({ 'jobId.$': '$.jobId', 'gaveUp.$': '$.webhookError' });
     }
     expect(states[STATES.submit].Parameters).toEqual({ 'jobId.$': '$.jobId', 'retries.$': '$.submitRetries.count' });
+    expect(states[STATES.pollStatus].Parameters).toEqual({ 'jobId.$': '$.jobId', 'waitedSeconds.$': '$.next.seconds' });
     // MarkFailed gets the whole state ({jobId, error?, result?, ...}).
     expect(states[STATES.markFailed].Parameters).toBeUndefined();
     expect(states[STATES.markFailed].InputPath).toBeUndefined();
@@ -184,10 +184,10 @@ describe('definition', () => {
     expect(states[STATES.archive].Parameters['Payload.$']).toBe('States.JsonMerge($.result, $$.Execution.Input, false)');
   });
 
-  it('AwaitResult waits for a task token for $.config.awaitSeconds, then polls', () => {
+  it('AwaitResult waits for a task token until the planned safety check ($.next.seconds), then polls', () => {
     const awaitResult = states[STATES.awaitResult];
     expect(awaitResult.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
-    expect(awaitResult.TimeoutSecondsPath).toBe('$.config.awaitSeconds');
+    expect(awaitResult.TimeoutSecondsPath).toBe('$.next.seconds');
     expect(awaitResult.TimeoutSeconds).toBeUndefined();
     expect(awaitResult.Parameters.Payload).toEqual({ 'jobId.$': '$.jobId', 'taskToken.$': '$$.Task.Token' });
     expect(awaitResult.Catch).toEqual([
@@ -210,35 +210,55 @@ describe('definition', () => {
     expect(states[STATES.releaseSlot].Next).toBe(STATES.archive);
     expect(targetOf('failed')).toBe(STATES.markFailed);
     expect(targetOf('cancelled')).toBe(STATES.markFailed);
-    expect(targetOf('pending')).toBe(STATES.countPoll);
-    expect(targetOf('processing')).toBe(STATES.countPoll);
-    expect(checkResult.Default).toBe(STATES.countPoll);
+    // A running task: PollStatus planned the next check; a result without a plan keeps the last one.
+    expect(checkResult.Choices.at(-1)).toEqual({ Variable: '$.result.next', IsPresent: true, Next: STATES.countPoll });
+    expect(checkResult.Default).toBe(STATES.countCheckWithoutPlan);
   });
 
-  it('bounds the AwaitResult ⇄ PollStatus loop by $.config.maxPolls', () => {
-    expect(states[STATES.startPolling]).toMatchObject({
-      Type: 'Pass',
-      Result: { count: 0 },
-      ResultPath: '$.polls',
-      Next: STATES.awaitResult,
+  it('waits as planned in $.next: for the callback in AwaitResult, or in a Wait state before a poll; bounded by the deadline and maxPolls', () => {
+    expect(states[STATES.submitted]).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.next.retryInSeconds', IsPresent: true, Next: STATES.waitToResubmit },
+        { Variable: '$.next.callbacks', BooleanEquals: true, Next: STATES.awaitResult },
+      ],
+      Default: STATES.waitForProvider,
     });
+    expect(states[STATES.waitForProvider]).toEqual({ Type: 'Wait', SecondsPath: '$.next.seconds', Next: STATES.pollStatus });
     expect(states[STATES.countPoll]).toMatchObject({
       Type: 'Pass',
-      Parameters: { 'count.$': 'States.MathAdd($.polls.count, 1)' },
-      ResultPath: '$.polls',
+      Parameters: {
+        'polls.$': 'States.MathAdd($.next.polls, 1)',
+        'seconds.$': '$.result.next.seconds',
+        'callbacks.$': '$.result.next.callbacks',
+        'deadlinePassed.$': '$.result.next.deadlinePassed',
+      },
+      ResultPath: '$.next',
+      Next: STATES.pollBudgetLeft,
+    });
+    expect(states[STATES.countCheckWithoutPlan]).toMatchObject({
+      Type: 'Pass',
+      Parameters: { 'polls.$': 'States.MathAdd($.next.polls, 1)', 'seconds.$': '$.next.seconds' },
+      ResultPath: '$.next',
       Next: STATES.pollBudgetLeft,
     });
     expect(states[STATES.pollBudgetLeft]).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.polls.count', NumericGreaterThanEqualsPath: '$.config.maxPolls', Next: STATES.pollBudgetExhausted }],
-      Default: STATES.awaitResult,
+      Choices: [
+        { Variable: '$.next.polls', NumericGreaterThanEqualsPath: '$.config.maxPolls', Next: STATES.pollBudgetExhausted },
+        { Variable: '$.next.deadlinePassed', BooleanEquals: true, Next: STATES.deadlinePassed },
+        { Variable: '$.next.callbacks', BooleanEquals: true, Next: STATES.awaitResult },
+      ],
+      Default: STATES.waitForProvider,
     });
-    expect(states[STATES.pollBudgetExhausted]).toMatchObject({
-      Type: 'Pass',
-      ResultPath: '$.error',
-      Parameters: { Error: POLL_BUDGET_EXHAUSTED },
-      Next: STATES.markFailed,
-    });
+    for (const name of [STATES.pollBudgetExhausted, STATES.deadlinePassed]) {
+      expect(states[name], name).toMatchObject({
+        Type: 'Pass',
+        ResultPath: '$.error',
+        Parameters: { Error: POLL_BUDGET_EXHAUSTED },
+        Next: STATES.markFailed,
+      });
+    }
   });
 
   it('Admit ⇄ AwaitSlot: Admit lets the job on to Submit or waits for a slot for $.config.slotWaitSeconds, then checks again', () => {
@@ -273,16 +293,16 @@ describe('definition', () => {
     });
   });
 
-  it('Submit ⇄ WaitToResubmit: a refusal worth retrying waits $.submission.retryInSeconds, counts the retry, and goes back through Admit', () => {
+  it('Submit ⇄ WaitToResubmit: a refusal worth retrying waits $.next.retryInSeconds, counts the retry, and goes back through Admit', () => {
     expect(states[STATES.submit].Next).toBe(STATES.submitted);
-    expect(states[STATES.submitted]).toEqual({
-      Type: 'Choice',
-      Choices: [{ Variable: '$.submission.retryInSeconds', IsPresent: true, Next: STATES.waitToResubmit }],
-      Default: STATES.startPolling,
+    expect(states[STATES.submitted].Choices[0]).toEqual({
+      Variable: '$.next.retryInSeconds',
+      IsPresent: true,
+      Next: STATES.waitToResubmit,
     });
     expect(states[STATES.waitToResubmit]).toEqual({
       Type: 'Wait',
-      SecondsPath: '$.submission.retryInSeconds',
+      SecondsPath: '$.next.retryInSeconds',
       Next: STATES.countSubmitRetry,
     });
     expect(states[STATES.countSubmitRetry]).toMatchObject({
@@ -301,7 +321,7 @@ describe('definition', () => {
     const cycles: string[] = [];
     const visit = (name: string, trail: string[]) => {
       // Admit fails the job with QueueWaitExpired past maxQueueSeconds (test/unit/jobs/admission.test.ts).
-      if (name === STATES.countPoll || name === STATES.admit || done.has(name)) return;
+      if (name === STATES.countPoll || name === STATES.countCheckWithoutPlan || name === STATES.admit || done.has(name)) return;
       if (visiting.has(name)) {
         cycles.push([...trail, name].join(' → '));
         return;
@@ -409,7 +429,12 @@ describe('webhook states', () => {
           async (input: any) => {
             calls.push({ state: name, input });
             // Admit lets every job through unless the test says otherwise.
-            const fallback = name === STATES.admit ? () => ({ admitted: true }) : () => ({});
+            const fallback =
+              name === STATES.admit
+                ? () => ({ admitted: true })
+                : name === STATES.submit
+                  ? () => ({ providerTaskId: 't1', polls: 0, seconds: 5, callbacks: true, deadlinePassed: false })
+                  : () => ({});
             return (tasks[name] ?? fallback)(input);
           },
         ]),
@@ -480,7 +505,10 @@ describe('webhook states', () => {
     let attempts = 0;
     const { status, calls } = await runLocally({
       ...succeededJob,
-      [STATES.submit]: () => (++attempts === 1 ? { retryInSeconds: 1, reason: 'Kling 1302' } : { providerTaskId: 't1' }),
+      [STATES.submit]: () =>
+        ++attempts === 1
+          ? { retryInSeconds: 1, reason: 'Kling 1302' }
+          : { providerTaskId: 't1', polls: 0, seconds: 5, callbacks: true, deadlinePassed: false },
       [STATES.sendWebhook]: () => ({ delivered: true }),
     });
     expect(status).toBe('SUCCEEDED');
@@ -490,6 +518,51 @@ describe('webhook states', () => {
       { jobId: 'job_1', retries: 0 },
       { jobId: 'job_1', retries: 1 },
     ]);
+  });
+
+  it('in the local interpreter: a polled job waits in WaitForProvider as planned, never in AwaitResult, and polls until done', async () => {
+    let polls = 0;
+    const { status, calls } = await runLocally({
+      ...succeededJob,
+      [STATES.submit]: () => ({ providerTaskId: 't1', polls: 0, seconds: 1, callbacks: false, deadlinePassed: false }),
+      [STATES.pollStatus]: () =>
+        ++polls < 2
+          ? { providerTaskId: 't1', status: 'processing', source: 'poll', next: { seconds: 1, callbacks: false, deadlinePassed: false } }
+          : { providerTaskId: 't1', status: 'succeeded', videoUrl: 'https://v.example.com/v.mp4', source: 'poll' },
+      [STATES.sendWebhook]: () => ({ delivered: true }),
+    });
+    expect(status).toBe('SUCCEEDED');
+    const order = calls.map((c) => c.state);
+    expect(order).not.toContain(STATES.awaitResult);
+    expect(order.slice(0, 6)).toEqual([
+      STATES.validate,
+      STATES.admit,
+      STATES.submit,
+      STATES.pollStatus,
+      STATES.pollStatus,
+      STATES.releaseSlot,
+    ]);
+    expect(calls.filter((c) => c.state === STATES.pollStatus).map((c) => c.input)).toEqual([
+      { jobId: 'job_1', waitedSeconds: 1 },
+      { jobId: 'job_1', waitedSeconds: 1 },
+    ]);
+  });
+
+  it('in the local interpreter: a job whose deadline passed ends through MarkFailed with PollBudgetExhausted (TIMED_OUT)', async () => {
+    const { status, calls } = await runLocally({
+      [STATES.submit]: () => ({ providerTaskId: 't1', polls: 0, seconds: 1, callbacks: false, deadlinePassed: false }),
+      [STATES.pollStatus]: () => ({
+        providerTaskId: 't1',
+        status: 'processing',
+        source: 'poll',
+        next: { seconds: 1, callbacks: false, deadlinePassed: true },
+      }),
+      [STATES.sendFailureWebhook]: () => ({ delivered: true }),
+    });
+    expect(status).toBe('FAILED');
+    expect(calls.filter((c) => c.state === STATES.pollStatus)).toHaveLength(1);
+    const markFailed = calls.find((c) => c.state === STATES.markFailed);
+    expect(markFailed?.input.error).toMatchObject({ Error: POLL_BUDGET_EXHAUSTED, Cause: expect.stringMatching(/deadline/) });
   });
 
   it('in the local interpreter: resume skips to the notice and webhook, on the success or the failure path', async () => {

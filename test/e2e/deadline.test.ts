@@ -1,0 +1,38 @@
+// A job's deadline (KLINGFLOW_DEADLINE_SECONDS, per model) ends a task that never finishes as TIMED_OUT, with a
+// notice, long before the poll budget; a polled job waits in WaitForProvider (a Wait state), never in AwaitResult.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { STATES } from '../../lambdas/workflow/contract.ts';
+import type { LocalStack } from '../../local/stack.ts';
+import { Client, noticesOf, startTestStack, statesEntered } from './local-stack.ts';
+
+let stack: LocalStack;
+
+beforeAll(async () => {
+  // 120 s of provider time at the local 1/30 time scale: 4 s.
+  stack = await startTestStack(undefined, {
+    KLINGFLOW_DEADLINE_SECONDS: '120',
+    KLINGFLOW_WAIT_TIME_SCALE: 1 / 30,
+    KLINGFLOW_MAX_POLLS: 50,
+  });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+it('times a polled job out at its deadline, polling between Wait states', async () => {
+  const client = new Client(stack);
+  const jobId = await client.createJob({ prompt: 'a task that never ends [sim:stuck]', provider: 'kling-v3-rest' });
+  const job = await client.waitForJob(jobId, 30_000);
+  expect(job).toMatchObject({ status: 'TIMED_OUT', error: { code: 'TIMED_OUT' } });
+  expect(job.error.message).toMatch(/deadline/);
+  const states = await statesEntered(stack, jobId);
+  expect(states).not.toContain(STATES.awaitResult);
+  expect(states).toContain(STATES.deadlinePassed);
+  const polls = states.filter((s) => s === STATES.pollStatus).length;
+  expect(polls).toBeGreaterThanOrEqual(2);
+  expect(polls).toBeLessThan(50);
+  expect(states.filter((s) => s === STATES.waitForProvider)).toHaveLength(polls);
+  expect(states.at(-1)).toBe(STATES.failed);
+  expect((await noticesOf(stack, jobId)).map((n) => n.subject)).toEqual([`klingflow job ${jobId} TIMED_OUT`]);
+});
