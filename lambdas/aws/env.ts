@@ -2,7 +2,7 @@
 // here, once. The CDK stack (lib/handler-access.ts) writes these names on AWS, the local stack (local/stack.ts)
 // writes them on one machine, and `config` below reads them. Adding a setting: a name in ENV, a reader in
 // `config`, and the value where lib/ and local/ set the others. This file is a contract: no AWS SDK, no I/O.
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_SHARE_LINK_SECONDS } from '../domain/share-link.ts';
 
 /** Names of the deployment-wide variables. */

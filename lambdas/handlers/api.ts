@@ -1,7 +1,7 @@
 // The authenticated REST surface (docs/api.md, "Routes"): create, get, list, cancel, and the download links.
 // Thin: each route parses its input, calls a use case or the job store, and maps the outcome to HTTP. Whatever a
 // client sends is answered with a 4xx that names the field (docs/api.md, "Errors"); a 5xx means klingflow failed.
-import { z } from 'zod';
+import * as z from 'zod';
 import { JobStatus, jobIdProblem, toPublicJob } from '../domain/job.ts';
 import { checkShareLink, SHARE_QUERY } from '../domain/share-link.ts';
 import {
@@ -18,11 +18,12 @@ import {
 import { cancelJob } from '../jobs/cancel-job.ts';
 import { createJob } from '../jobs/create-job.ts';
 import { InvalidCursor } from '../jobs/ports.ts';
-import { s3 } from '../aws/clients.ts';
+import { s3 } from '../aws/clients/s3.ts';
 import { config } from '../aws/env.ts';
 import { logger } from '../aws/logger.ts';
 import { presignDownload } from '../aws/presign.ts';
-import { cancelJobDeps, createJobDeps, jobStore } from '../aws/runtime.ts';
+import { cancelJobDeps, createJobDeps } from '../aws/runtime/jobs.ts';
+import { jobStore } from '../aws/runtime/store.ts';
 import { shareSecret } from '../aws/secrets.ts';
 
 const links = (jobId: string) => ({
@@ -49,7 +50,7 @@ async function create(event: HttpEvent): Promise<HttpResult> {
       'Idempotency-Key must be 1 to 255 visible ASCII characters',
     );
   }
-  const outcome = await createJob(createJobDeps(), body.value, { caller: callerOf(event), idempotencyKey });
+  const outcome = await createJob(await createJobDeps(), body.value, { caller: callerOf(event), idempotencyKey });
   switch (outcome.kind) {
     case 'invalid':
       return errorResponse(422, 'VALIDATION_FAILED', 'the job request is not valid for the chosen provider and model', outcome.details);

@@ -4,9 +4,9 @@ import { ArchivePayload, type ArchiveOutput } from '../workflow/contract.ts';
 import { ArchiveOutput as ArchiveOutputSchema } from '../workflow/contract.ts';
 import { requireActiveJob } from '../jobs/active-job.ts';
 import { archiveObject, type ArchiveDeps } from '../aws/s3-archive.ts';
-import { s3 } from '../aws/clients.ts';
+import { s3 } from '../aws/clients/s3.ts';
 import { config } from '../aws/env.ts';
-import { jobStore } from '../aws/runtime.ts';
+import { jobStore } from '../aws/runtime/store.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 
 /** Largest video archived (bytes): generated clips are tens of megabytes; this bounds a hostile or broken source. */

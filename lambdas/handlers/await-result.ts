@@ -3,7 +3,8 @@
 // race, or came during a poll), answer with it at once.
 import { JobAlreadyFinished } from '../domain/errors.ts';
 import { ProviderResult, AwaitPayload } from '../workflow/contract.ts';
-import { failWorkflowWait, jobStore, resumeWorkflowWait } from '../aws/runtime.ts';
+import { jobStore } from '../aws/runtime/store.ts';
+import { failWorkflowWait, resumeWorkflowWait } from '../aws/runtime/workflow.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 
 export const handler = taskHandler('await-result', AwaitPayload, async ({ jobId, taskToken }, log) => {

@@ -1,6 +1,6 @@
 // Complete: the one write that makes a job SUCCEEDED, with its outputs and the provider's reported cost.
 import { CompletePayload } from '../workflow/contract.ts';
-import { jobStore } from '../aws/runtime.ts';
+import { jobStore } from '../aws/runtime/store.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 
 export const handler = taskHandler('complete', CompletePayload, async ({ jobId, outputs, result }, log) => {

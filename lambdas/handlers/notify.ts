@@ -3,10 +3,11 @@
 import { isTerminal, toPublicJob } from '../domain/job.ts';
 import { formatNotice } from '../domain/notice.ts';
 import { JobRef } from '../workflow/contract.ts';
-import { sns } from '../aws/clients.ts';
+import { sns } from '../aws/clients/sns.ts';
 import { config } from '../aws/env.ts';
 import { publishNotice } from '../aws/notices.ts';
-import { jobStore, shareLinksFor } from '../aws/runtime.ts';
+import { shareLinksFor } from '../aws/runtime/share-links.ts';
+import { jobStore } from '../aws/runtime/store.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 
 export const handler = taskHandler('notify', JobRef, async ({ jobId }, log) => {

@@ -1,6 +1,7 @@
 // PollStatus: ask the provider how the task is doing (the fallback when no callback came in time).
 import { JobRef, type ProviderResult } from '../workflow/contract.ts';
-import { jobStore, providerFor } from '../aws/runtime.ts';
+import { providerFor } from '../aws/runtime/providers.ts';
+import { jobStore } from '../aws/runtime/store.ts';
 import { requireActiveJob } from '../jobs/active-job.ts';
 import { recordProviderResult, toProviderResult } from '../jobs/provider-result.ts';
 import { taskHandler } from '../aws/task-handler.ts';

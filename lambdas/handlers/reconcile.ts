@@ -3,7 +3,8 @@
 // twice. Not deployed on AWS yet: a scheduled reconciler there is planned (docs/api.md, "Not built yet").
 import { reconcileActiveJobs } from '../jobs/reconcile.ts';
 import { logger } from '../aws/logger.ts';
-import { jobStore, startExecution, workflowConfig } from '../aws/runtime.ts';
+import { jobStore } from '../aws/runtime/store.ts';
+import { startExecution, workflowConfig } from '../aws/runtime/workflow.ts';
 
 /** Returns the ids of the jobs whose execution was started again. */
 export async function handler(): Promise<{ redriven: string[] }> {

@@ -4,9 +4,10 @@ import { CALLBACK_TOKEN_PARAM, callbackToken } from '../domain/callback-token.ts
 import { JobRef, type SubmitOutput } from '../workflow/contract.ts';
 import { requireActiveJob } from '../jobs/active-job.ts';
 import { mediaForProvider } from '../aws/s3-media.ts';
-import { s3 } from '../aws/clients.ts';
+import { s3 } from '../aws/clients/s3.ts';
 import { config } from '../aws/env.ts';
-import { jobStore, providerFor } from '../aws/runtime.ts';
+import { providerFor } from '../aws/runtime/providers.ts';
+import { jobStore } from '../aws/runtime/store.ts';
 import { callbackSecret } from '../aws/secrets.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 
