@@ -93,6 +93,11 @@ export interface AcceptTaskInput {
 export interface EngineOptions {
   latencyMs: number;
   progressSteps: number;
+  /**
+   * Ended tasks kept in memory (default {@link FINISHED_TASKS_KEPT}), so a simulator that runs for days stays
+   * flat: past that, the oldest ended task is forgotten (its queries and media answer 404, as for an unknown id).
+   */
+  finishedKept?: number;
   webhookSecret?: string;
   callbackRetry?: CallbackRetryPolicy;
 }
@@ -108,8 +113,13 @@ interface TaskRecord {
   callbackChain: Promise<void>;
 }
 
+/** Ended tasks kept in memory by default: far more than a workflow needs between a task's end and its archive. */
+export const FINISHED_TASKS_KEPT = 1000;
+
 export class TaskEngine {
   private readonly records = new Map<string, TaskRecord>();
+  /** Ids of ended tasks whose callbacks have settled, oldest first: the ones that may be forgotten. */
+  private ended: string[] = [];
   private readonly attempts = new Map<string, number>();
   private rejectionLog: SimRejection[] = [];
   private abort = new AbortController();
@@ -220,6 +230,7 @@ export class TaskEngine {
     task.cancelledAt = Date.now();
     task.updatedAt = task.cancelledAt;
     if (record.callsBackOn('cancelled', task)) this.sendCallback(record);
+    this.retire(record);
     return true;
   }
 
@@ -232,6 +243,7 @@ export class TaskEngine {
   reset(): void {
     this.stopAll();
     this.records.clear();
+    this.ended = [];
     this.attempts.clear();
     this.rejectionLog = [];
     this.abort = new AbortController();
@@ -289,6 +301,27 @@ export class TaskEngine {
         record.task.outputsRemovedAt = Date.now();
       });
     }
+    this.retire(record);
+  }
+
+  /**
+   * An ended task may be forgotten once its callbacks have settled, oldest first, beyond the last `finishedKept`.
+   * Its pending timers (output retention) go with it.
+   */
+  private retire(record: TaskRecord): void {
+    const { taskId } = record.task;
+    const signal = this.abort.signal;
+    void record.callbackChain.then(() => {
+      if (signal.aborted || this.records.get(taskId) !== record) return;
+      this.ended.push(taskId);
+      const kept = this.options.finishedKept ?? FINISHED_TASKS_KEPT;
+      while (this.ended.length > kept) {
+        const oldest = this.records.get(this.ended.shift() ?? '');
+        if (!oldest) continue;
+        for (const timer of oldest.timers) clearTimeout(timer);
+        this.records.delete(oldest.task.taskId);
+      }
+    });
   }
 
   private advance(record: TaskRecord, status: SimTaskStatus, progress: number): void {
