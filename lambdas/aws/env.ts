@@ -77,10 +77,13 @@ export function requireEnv(name: string): string {
   return value;
 }
 
+/** Built once: a zod schema costs more to build than to use (settings are read on every invocation). */
+const PositiveInt = z.coerce.number().int().positive();
+
 const positiveInt = (name: string, fallback: number): number => {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
-  const parsed = z.coerce.number().int().positive().safeParse(raw);
+  const parsed = PositiveInt.safeParse(raw);
   if (!parsed.success) throw new Error(`configuration: ${name} must be a positive whole number, got '${raw}'`);
   return parsed.data;
 };

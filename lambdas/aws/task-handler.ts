@@ -1,14 +1,13 @@
 // Wraps a workflow task handler: parses the state's payload with its schema (a payload that does not fit is a
 // bug in the workflow, reported as such), gives the handler a logger that carries the job id, and lets errors
 // through with their names, which is what the workflow's Retry/Catch rules match.
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { z } from 'zod';
-import { jobLogger, logger } from './logger.ts';
+import { jobLogger, logger, type JobLog } from './logger.ts';
 
 export function taskHandler<S extends z.ZodType<{ jobId: string }>, R>(
   name: string,
   schema: S,
-  work: (payload: z.infer<S>, log: Logger) => Promise<R>,
+  work: (payload: z.infer<S>, log: JobLog) => Promise<R>,
 ): (event: unknown) => Promise<R> {
   return async (event: unknown) => {
     const parsed = schema.safeParse(event);
