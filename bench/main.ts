@@ -1,8 +1,9 @@
 // `npm run bench`: every figure of issue 8 in one run on the local stack, each beside its reference, written to
 // bench/results/latest.json. `npm run bench -- --quick` runs each figure at small scale (part of `npm test`, so the
 // bench never rots; figures are printed, never asserted) and writes bench/results/quick.json. `--out <file>` writes
-// elsewhere. Each section starts its own local stack in a fresh data folder.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// elsewhere; `--print <file>` prints an earlier run's table. Each section starts its own local stack in a fresh
+// data folder.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,9 +13,17 @@ import { burst } from './burst.ts';
 import { costPerJob } from './cost.ts';
 import { frontDoor } from './front-door.ts';
 import { completionToNotice } from './latency.ts';
-import { render } from './report.ts';
+import { render, type Results } from './report.ts';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, out: { type: 'string' }, print: { type: 'string' } },
+});
+
+// `--print <file>`: the table of an earlier run's JSON, without running anything (README.md's table is made so).
+if (values.print) {
+  process.stdout.write(`${render(JSON.parse(readFileSync(values.print, 'utf8')) as Results).join('\n')}\n`);
+  process.exit(0);
+}
 const quick = values.quick ?? false;
 const out = resolve(values.out ?? join(import.meta.dirname, 'results', quick ? 'quick.json' : 'latest.json'));
 

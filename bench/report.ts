@@ -39,7 +39,7 @@ export function rows(results: Results): Row[] {
     `${kb(Math.min(...sizes))} to ${kb(Math.max(...sizes))}; ${results.bundles.filter((b) => b.bytes <= 300 * 1024).length} within the goal`,
     'goal ≤ 300 KB each',
   ]);
-  for (const b of results.bundles) out.push([`  ${b.handler}`, `${kb(b.bytes)}, cold load ${b.coldLoadMs.median} ms`, '']);
+  for (const b of results.bundles) out.push([`bundle: ${b.handler}`, `${kb(b.bytes)}, cold load ${b.coldLoadMs.median} ms`, '']);
   out.push(["cold module load, median of the bundles' medians", `${medianLoad} ms`, 'goal ≤ 100 ms']);
 
   const fd = results.frontDoor;
