@@ -2,6 +2,8 @@
 // small, carries none of what it never runs, and loads as standalone ESM exporting `handler`, as the Node.js 24
 // Lambda runtime will load it.
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -54,4 +56,37 @@ it.each([...HANDLERS])('%s: the bundle carries neither the default credential ch
   expect(source).not.toContain('Ongeldige invoer');
   // iconv-lite, which libmime brought along.
   expect(source).not.toContain('iconv');
+});
+
+it('signs AWS requests with the credentials in the environment, as a Lambda function has them', async () => {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(String(req.headers.authorization ?? ''));
+    req.resume();
+    res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+    res.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ResourceNotFoundException', message: 'no such table' }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const saved = { ...process.env };
+  try {
+    delete process.env.AWS_PROFILE;
+    Object.assign(process.env, {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'AKIDBUNDLEDENV',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_SESSION_TOKEN: 'session',
+      AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      KLINGFLOW_JOBS_TABLE: 'jobs',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+    });
+    // A fresh instance of the module (the query string), made under this environment, as a cold start is.
+    const url = `${pathToFileURL(bundles.get('await-result')!).href}?cold`;
+    const { handler } = (await import(url)) as { handler: (event: unknown) => Promise<unknown> };
+    await expect(handler({ jobId: 'job_bundled', taskToken: 'token' })).rejects.toThrow('no such table');
+    expect(seen).toEqual([expect.stringContaining('Credential=AKIDBUNDLEDENV/')]);
+  } finally {
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
+    server.close();
+  }
 });
