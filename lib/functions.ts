@@ -69,6 +69,11 @@ export const HANDLER_BUNDLING = {
     'const require = __klingflowCreateRequire(import.meta.url);',
   // Bundle the AWS SDK too: one tree-shaken file loads faster than the runtime's copy, and pins its version.
   externalModules: [],
+  // A Lambda function's credentials are in its environment: the SDK's default credential chain (and the STS, SSO
+  // and sign-in clients it carries) gives way to the environment provider alone (see the module's comment).
+  esbuildArgs: {
+    '--alias:@aws-sdk/credential-provider-node': path.join(PROJECT_ROOT, 'lambdas', 'aws', 'clients', 'lambda-credentials.ts'),
+  },
 };
 
 export class HandlerFunctions extends Construct {

@@ -105,6 +105,11 @@ export interface AcceptTaskInput {
 export interface EngineOptions {
   latencyMs: number;
   progressSteps: number;
+  /**
+   * Ended tasks kept in memory (default {@link FINISHED_TASKS_KEPT}), so a simulator that runs for days stays
+   * flat: past that, the oldest ended task is forgotten (its queries and media answer 404, as for an unknown id).
+   */
+  finishedKept?: number;
   webhookSecret?: string;
   callbackRetry?: CallbackRetryPolicy;
   /** Account limits per dialect name (none: nothing is refused for load). */
@@ -139,9 +144,14 @@ export interface RequestScope {
   delayMs?: number;
 }
 
+/** Ended tasks kept in memory by default: far more than a workflow needs between a task's end and its archive. */
+export const FINISHED_TASKS_KEPT = 1000;
+
 export class TaskEngine {
   private readonly records = new Map<string, TaskRecord>();
   private readonly requests = new AsyncLocalStorage<RequestScope>();
+  /** Ids of ended tasks whose callbacks have settled, oldest first: the ones that may be forgotten. */
+  private ended: string[] = [];
   private readonly attempts = new Map<string, number>();
   private rejectionLog: SimRejection[] = [];
   private abort = new AbortController();
@@ -190,8 +200,11 @@ export class TaskEngine {
       const number = BigInt(task.taskId);
       if (number > this.nextTaskNumber) this.nextTaskNumber = number;
       if (task.status === 'submitted' || task.status === 'processing') this.schedule(record, Date.now() - task.createdAt);
+      else this.ended.push(task.taskId);
     }
-    this.journal.rewrite(state);
+    // Ended tasks beyond the last `finishedKept` stay forgotten across a restart, in memory and in the journal.
+    this.forgetOldest();
+    this.journal.rewrite({ ...state, tasks: state.tasks.filter(({ task }) => this.records.has(task.taskId)) });
   }
 
   /**
@@ -327,6 +340,7 @@ export class TaskEngine {
     task.cancelledAt = Date.now();
     task.updatedAt = task.cancelledAt;
     if (record.callsBackOn('cancelled', task)) this.sendCallback(record);
+    this.retire(record);
     return true;
   }
 
@@ -339,6 +353,7 @@ export class TaskEngine {
   reset(): void {
     this.stopAll();
     this.records.clear();
+    this.ended = [];
     this.attempts.clear();
     this.rejectionLog = [];
     this.limits.reset();
@@ -401,6 +416,32 @@ export class TaskEngine {
       this.at(record, retention, () => {
         record.task.outputsRemovedAt = Date.now();
       });
+    }
+    this.retire(record);
+  }
+
+  /**
+   * An ended task may be forgotten once its callbacks have settled, oldest first, beyond the last `finishedKept`.
+   * Its pending timers (output retention) go with it.
+   */
+  private retire(record: TaskRecord): void {
+    const { taskId } = record.task;
+    const signal = this.abort.signal;
+    void record.callbackChain.then(() => {
+      if (signal.aborted || this.records.get(taskId) !== record) return;
+      this.ended.push(taskId);
+      this.forgetOldest();
+    });
+  }
+
+  /** Forgets ended tasks, oldest first, beyond the last `finishedKept`, with their pending timers. */
+  private forgetOldest(): void {
+    const kept = this.options.finishedKept ?? FINISHED_TASKS_KEPT;
+    while (this.ended.length > kept) {
+      const oldest = this.records.get(this.ended.shift() ?? '');
+      if (!oldest) continue;
+      for (const timer of oldest.timers) clearTimeout(timer);
+      this.records.delete(oldest.task.taskId);
     }
   }
 

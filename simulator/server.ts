@@ -73,6 +73,8 @@ export interface SimulatorOptions {
   gatewayErrors?: GatewayErrorMode;
   /** How long a provider that removes outputs (Replicate) keeps them after a task ends (default an hour). */
   dataRetentionMs?: number;
+  /** Ended tasks kept in memory (default 1000); older ones are forgotten, so a long run stays flat. */
+  finishedTasksKept?: number;
   /**
    * Add the loopback certificate to this process's trusted CAs (default true), so in-process clients (the local
    * stack's Archive step, tests) can fetch the simulator's https media links. Another process sets
@@ -122,6 +124,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const engine = new TaskEngine({
     latencyMs: options.latencyMs ?? 1500,
     progressSteps: options.progressSteps ?? 3,
+    finishedKept: options.finishedTasksKept,
     webhookSecret: options.webhookSecret,
     callbackRetry: { ...DEFAULT_CALLBACK_RETRY, ...options.callbackRetry },
     limits: options.limits,

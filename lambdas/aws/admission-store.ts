@@ -4,7 +4,7 @@
 // table; slot writes are conditional. No transactions and no TTL: the local DynamoDB emulator has neither.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SLOT_PREFIX, slotKey, WAIT_PREFIX, type Slot, type Waiter } from '../domain/admission.ts';
 import type { AdmissionStore, SlotExpectation } from '../jobs/ports.ts';
 

@@ -2,7 +2,7 @@
 // here, once. The CDK stack (lib/handler-access.ts) writes these names on AWS, the local stack (local/stack.ts)
 // writes them on one machine, and `config` below reads them. Adding a setting: a name in ENV, a reader in
 // `config`, and the value where lib/ and local/ set the others. This file is a contract: no AWS SDK, no I/O.
-import { z } from 'zod';
+import * as z from 'zod';
 import { type ConcurrencyLimits, parseConcurrencySetting } from '../domain/admission.ts';
 import { DEFAULT_SHARE_LINK_SECONDS } from '../domain/share-link.ts';
 import { parseDeadlineSetting } from '../domain/wait-schedule.ts';
@@ -115,10 +115,13 @@ export function requireEnv(name: string): string {
   return value;
 }
 
+/** Built once: a zod schema costs more to build than to use (settings are read on every invocation). */
+const PositiveInt = z.coerce.number().int().positive();
+
 const positiveInt = (name: string, fallback: number): number => {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
-  const parsed = z.coerce.number().int().positive().safeParse(raw);
+  const parsed = PositiveInt.safeParse(raw);
   if (!parsed.success) throw new Error(`configuration: ${name} must be a positive whole number, got '${raw}'`);
   return parsed.data;
 };

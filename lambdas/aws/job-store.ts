@@ -3,7 +3,7 @@
 // (No transactions and no TTL: the local DynamoDB emulator has neither, and nothing here needs them.)
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { JOB_ID_PATTERN, JOB_STATUSES, JobRecord, TERMINAL_STATUSES, type JobStatus } from '../domain/job.ts';
 import { finishedJobPoints } from '../domain/metrics.ts';
 import { emitMetrics } from './metrics.ts';

@@ -2,7 +2,7 @@
 // live in Secrets Manager (the variable holds the secret's ARN; values are cached five minutes by Powertools); on
 // one machine the local stack puts the values themselves in the environment, from its data folder.
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ProviderCredentials } from '../providers/port.ts';
 import { config, deploymentSecretEnv, PROVIDER_ENV_NAMES, type DeploymentSecretName } from './env.ts';
 

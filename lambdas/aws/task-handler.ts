@@ -2,16 +2,15 @@
 // bug in the workflow, reported as such), gives the handler a logger that carries the job id, and lets errors
 // through with their names, which is what the workflow's Retry/Catch rules match. Each invocation runs in a traced
 // `## <name>` subsegment annotated with the job id (lambdas/aws/tracing.ts).
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { z } from 'zod';
-import { jobLogger, logger } from './logger.ts';
+import { jobLogger, logger, type JobLog } from './logger.ts';
 import { withInvocation } from './invocation.ts';
 import { inSubsegment } from './tracing.ts';
 
 export function taskHandler<S extends z.ZodType<{ jobId: string }>, R>(
   name: string,
   schema: S,
-  work: (payload: z.infer<S>, log: Logger) => Promise<R>,
+  work: (payload: z.infer<S>, log: JobLog) => Promise<R>,
 ): (event: unknown) => Promise<R> {
   return async (event: unknown) => {
     const parsed = schema.safeParse(event);

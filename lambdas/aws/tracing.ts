@@ -1,5 +1,5 @@
 // Tracing with Powertools Tracer (AWS X-Ray). Every function runs with active tracing (lib/functions.ts); here:
-// - the AWS SDK clients are captured (lambdas/aws/clients.ts), so DynamoDB, S3, Step Functions and SNS calls are
+// - the AWS SDK clients are captured (lambdas/aws/clients/), so DynamoDB, S3, Step Functions and SNS calls are
 //   subsegments;
 // - each task handler runs in a `## <handler>` subsegment annotated with `jobId` (and `provider` once known), which
 //   X-Ray indexes, so a job's traces are found with `annotation.jobId = "job_..."`;

@@ -2,7 +2,7 @@
 // what each model allows, its defaults and limits, and its prices. Built from the same capability maps that
 // validation checks requests against and from each provider's own price table (its cost estimate), so the catalog
 // cannot say something the API would not do. Pure: the providers are passed in.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ModelCapabilities, ProviderCapabilities } from './capabilities.ts';
 import { type Cost, MODES, Mode, type ResolvedRequest } from './job.ts';
 

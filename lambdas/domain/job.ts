@@ -1,6 +1,6 @@
 // The job: the create request a caller sends (docs/api.md, "Create body") and the record klingflow keeps.
 // Everything at the HTTP boundary is parsed with these schemas; the types come from them.
-import { z } from 'zod';
+import * as z from 'zod';
 import { normalizeUrl } from './url-policy.ts';
 
 export const JOB_STATUSES = ['QUEUED', 'SUBMITTED', 'PROCESSING', 'ARCHIVING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'] as const;

@@ -1,6 +1,6 @@
 // The spend guard (docs/api.md, "Spend caps"): optional caps per UTC day and month, per provider and overall, in
 // jobs, credits and USD. Free of AWS: the caps' shape, the periods, and whether an amount fits under a cap.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What a job spends, or what a period has spent: a count of jobs, provider credits, US dollars. */
 export interface SpendAmount {

@@ -1,9 +1,9 @@
 // Image-to-video from S3 uploads (docs/api.md, "S3 uploads"): which objects start a job, how their keys arrive in
 // S3 events, where their options come from, and the job id each object version gets.
 import { createHash, randomBytes } from 'node:crypto';
-import libmime from 'libmime';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ImageInputPolicy } from './capabilities.ts';
+import { decodeWords, encodeWord } from './encoded-words.ts';
 import { CreateJobRequest, type FieldProblem } from './job.ts';
 
 /** Images put under this prefix of the inputs bucket start jobs. */
@@ -89,10 +89,10 @@ export interface UploadOptions {
 /**
  * A user-metadata value as its writer meant it. S3 only stores ASCII header values: a non-ASCII value comes back
  * as RFC 2047 encoded-words (`=?UTF-8?B?5LiA5Y+q5bCP54yr?=`), as S3 writes it and as {@link encodeMetadataValue}
- * sends it; those are decoded (B and Q encodings, any charset libmime knows). Anything else is returned as is.
+ * sends it; those are decoded (B and Q encodings, any charset the platform's TextDecoder knows). Anything else is returned as is.
  */
 export function decodeMetadataValue(value: string): string {
-  return value.includes('=?') ? libmime.decodeWords(value) : value;
+  return value.includes('=?') ? decodeWords(value) : value;
 }
 
 /**
@@ -101,7 +101,7 @@ export function decodeMetadataValue(value: string): string {
  */
 export function encodeMetadataValue(value: string): string {
   // ASCII that itself looks like an encoded-word is encoded too, or it would be decoded on the way back.
-  return /^[\x20-\x7e]*$/.test(value) && !value.includes('=?') ? value : libmime.encodeWord(value, 'B');
+  return /^[\x20-\x7e]*$/.test(value) && !value.includes('=?') ? value : encodeWord(value);
 }
 
 /** The metadata name that says who an upload's job belongs to (read by domain/caller.ts, uploadOwner). */

@@ -2,7 +2,7 @@
 // and records its queue position (docs/workflow.md, "Admission"). Wiring only: the rules are in jobs/admission.ts.
 import { admit } from '../jobs/admission.ts';
 import { JobRef, type AdmitOutput } from '../workflow/contract.ts';
-import { admissionDeps } from '../aws/runtime.ts';
+import { admissionDeps } from '../aws/runtime/admission.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 
 export const handler = taskHandler('admit', JobRef, async ({ jobId }, log): Promise<AdmitOutput> => {

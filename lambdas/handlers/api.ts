@@ -23,13 +23,16 @@ import { cancelJob } from '../jobs/cancel-job.ts';
 import { createJob } from '../jobs/create-job.ts';
 import { planUpload } from '../jobs/plan-upload.ts';
 import { InvalidCursor } from '../jobs/ports.ts';
-import { s3 } from '../aws/clients.ts';
+import { s3 } from '../aws/clients/s3.ts';
 import { config } from '../aws/env.ts';
 import { logger } from '../aws/logger.ts';
 import { emitMetric } from '../aws/metrics.ts';
 import { tracedHandler } from '../aws/tracing.ts';
 import { presignDownload, presignUpload } from '../aws/presign.ts';
-import { cancelJobDeps, createJobDeps, jobStore, providerCatalogOfDeployment, spendGuard } from '../aws/runtime.ts';
+import { cancelJobDeps, createJobDeps } from '../aws/runtime/jobs.ts';
+import { enabledProviders, providerCatalogOfDeployment } from '../aws/runtime/providers.ts';
+import { spendGuard } from '../aws/runtime/spend.ts';
+import { jobStore } from '../aws/runtime/store.ts';
 import { writeManifest } from '../aws/s3-uploads.ts';
 import { shareSecret } from '../aws/secrets.ts';
 
@@ -55,7 +58,10 @@ async function create(event: HttpEvent): Promise<HttpResult> {
     );
   }
   const caller = callerOf(event, config.adminPrincipals());
-  const outcome = await createJob({ ...createJobDeps(), spend: spendGuard() }, body.value, { caller: caller.owner, idempotencyKey });
+  const outcome = await createJob({ ...(await createJobDeps()), spend: spendGuard() }, body.value, {
+    caller: caller.owner,
+    idempotencyKey,
+  });
   switch (outcome.kind) {
     case 'invalid':
       return errorResponse(422, 'VALIDATION_FAILED', 'the job request is not valid for the chosen provider and model', outcome.details);
@@ -210,7 +216,7 @@ async function cancel(jobId: string, caller: Caller): Promise<HttpResult> {
 async function createUpload(event: HttpEvent): Promise<HttpResult> {
   const body = parseJsonBody(event);
   if (!body.ok) return body.response;
-  const plan = planUpload(createJobDeps().providers, body.value, config.inputsBucket());
+  const plan = planUpload(await enabledProviders(), body.value, config.inputsBucket());
   if (!plan.ok)
     return errorResponse(422, 'VALIDATION_FAILED', 'the upload request is not valid for the chosen provider and model', plan.details);
   // The job the image starts belongs to whoever asked for the ticket: the manifest, written here, says so.
@@ -252,7 +258,7 @@ async function route(event: HttpEvent): Promise<HttpResult> {
     case 'POST /v1/uploads':
       return createUpload(event);
     case 'GET /v1/providers':
-      return json(200, providerCatalogOfDeployment());
+      return json(200, await providerCatalogOfDeployment());
     case 'GET /v1/openapi.json':
       return json(200, openApiDocument(config.publicUrl()), { 'cache-control': 'public, max-age=300' });
     case 'GET /v1/jobs/{jobId}':

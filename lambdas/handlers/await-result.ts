@@ -4,7 +4,9 @@
 import { JobAlreadyFinished } from '../domain/errors.ts';
 import { ProviderResult, AwaitPayload } from '../workflow/contract.ts';
 import { renewLease } from '../jobs/admission.ts';
-import { admissionDeps, failWorkflowWait, jobStore, resumeWorkflowWait } from '../aws/runtime.ts';
+import { admissionDeps } from '../aws/runtime/admission.ts';
+import { jobStore } from '../aws/runtime/store.ts';
+import { failWorkflowWait, resumeWorkflowWait } from '../aws/runtime/workflow.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 
 export const handler = taskHandler('await-result', AwaitPayload, async ({ jobId, taskToken }, log) => {

@@ -2,7 +2,7 @@
 // and on its queue entry (the job that frees a slot wakes it); if a slot is already its, the wait ends at once.
 import { awaitSlot } from '../jobs/admission.ts';
 import { SlotWaitPayload } from '../workflow/contract.ts';
-import { admissionDeps } from '../aws/runtime.ts';
+import { admissionDeps } from '../aws/runtime/admission.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 
 export const handler = taskHandler('await-slot', SlotWaitPayload, async ({ jobId, taskToken }, log) => {

@@ -8,7 +8,9 @@ import { errorResponse, fieldError, json, jsonContentTypeProblem, rawBody, type 
 import { receiveCallback } from '../jobs/receive-callback.ts';
 import { config } from '../aws/env.ts';
 import { jobLogger, logger } from '../aws/logger.ts';
-import { jobStore, providerFor, resumeWorkflowWait } from '../aws/runtime.ts';
+import { providerFor } from '../aws/runtime/providers.ts';
+import { jobStore } from '../aws/runtime/store.ts';
+import { resumeWorkflowWait } from '../aws/runtime/workflow.ts';
 import { callbackSecret } from '../aws/secrets.ts';
 import { emitMetric } from '../aws/metrics.ts';
 import { annotate, tracedHandler } from '../aws/tracing.ts';

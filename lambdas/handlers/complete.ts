@@ -2,7 +2,8 @@
 // counters then take the reported charge in place of the estimate counted at Submit.
 import { correctSpend } from '../jobs/spend.ts';
 import { CompletePayload } from '../workflow/contract.ts';
-import { jobStore, spendGuard } from '../aws/runtime.ts';
+import { spendGuard } from '../aws/runtime/spend.ts';
+import { jobStore } from '../aws/runtime/store.ts';
 import { annotate } from '../aws/tracing.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 

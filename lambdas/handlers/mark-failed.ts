@@ -1,7 +1,7 @@
 // MarkFailed: the one write that ends a job that did not succeed (FAILED, CANCELLED or TIMED_OUT).
 import { failureOf } from '../workflow/failure.ts';
 import { FailurePayload } from '../workflow/contract.ts';
-import { jobStore } from '../aws/runtime.ts';
+import { jobStore } from '../aws/runtime/store.ts';
 import { annotate } from '../aws/tracing.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 

@@ -5,10 +5,11 @@
 import { isTerminal, toPublicJob } from '../domain/job.ts';
 import { formatNotice } from '../domain/notice.ts';
 import { JobRef, NOTICE_CLAIM_STALE_SECONDS } from '../workflow/contract.ts';
-import { sns } from '../aws/clients.ts';
+import { sns } from '../aws/clients/sns.ts';
 import { config } from '../aws/env.ts';
 import { publishNotice } from '../aws/notices.ts';
-import { jobStore, shareLinksFor } from '../aws/runtime.ts';
+import { shareLinksFor } from '../aws/runtime/share-links.ts';
+import { jobStore } from '../aws/runtime/store.ts';
 import { noteProvider } from '../aws/invocation.ts';
 import { emitJobMetric } from '../aws/metrics.ts';
 import { annotate } from '../aws/tracing.ts';

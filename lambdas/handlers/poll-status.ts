@@ -4,7 +4,10 @@
 import { PollPayload, type ProviderResult } from '../workflow/contract.ts';
 import { renewLease } from '../jobs/admission.ts';
 import { planNextCheck } from '../jobs/next-check.ts';
-import { admissionDeps, checkPlanSettings, jobStore, providerFor } from '../aws/runtime.ts';
+import { admissionDeps } from '../aws/runtime/admission.ts';
+import { providerFor } from '../aws/runtime/providers.ts';
+import { jobStore } from '../aws/runtime/store.ts';
+import { checkPlanSettings } from '../aws/runtime/workflow.ts';
 import { requireActiveJob } from '../jobs/active-job.ts';
 import { isTerminalResult, recordProviderResult, toProviderResult } from '../jobs/provider-result.ts';
 import { emitJobMetric } from '../aws/metrics.ts';

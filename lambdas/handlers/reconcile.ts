@@ -9,7 +9,9 @@ import { logger } from '../aws/logger.ts';
 import { emitMetrics } from '../aws/metrics.ts';
 import { tracedHandler } from '../aws/tracing.ts';
 import { ALL_PROVIDERS, jobDeadlineSeconds, type MetricPoint } from '../domain/metrics.ts';
-import { admissionDeps, describeExecution, jobStore, startExecution, workflowConfig } from '../aws/runtime.ts';
+import { admissionDeps } from '../aws/runtime/admission.ts';
+import { jobStore } from '../aws/runtime/store.ts';
+import { describeExecution, startExecution, workflowConfig } from '../aws/runtime/workflow.ts';
 
 /** The JobsPastDeadline gauge: one point per enabled provider (0 included, so an alarm sees data) and their total. */
 function pastDeadlinePoints(counts: Record<string, number>, providers: readonly string[]): MetricPoint[] {

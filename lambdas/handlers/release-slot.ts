@@ -2,7 +2,7 @@
 // to the oldest waiting job, whose wait is woken, and the job leaves the queue if it was still in it.
 import { releaseSlot } from '../jobs/admission.ts';
 import { JobRef } from '../workflow/contract.ts';
-import { admissionDeps } from '../aws/runtime.ts';
+import { admissionDeps } from '../aws/runtime/admission.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 
 export const handler = taskHandler('release-slot', JobRef, async ({ jobId }, log) => {

@@ -3,12 +3,12 @@
 import type { S3Event } from 'aws-lambda';
 import { decodeS3EventKey, isUploadImage, type SourceObject } from '../domain/uploads.ts';
 import { createUploadJob } from '../jobs/create-upload-job.ts';
-import { s3 } from '../aws/clients.ts';
+import { s3 } from '../aws/clients/s3.ts';
 import { config } from '../aws/env.ts';
 import { logger } from '../aws/logger.ts';
 import { emitMetric } from '../aws/metrics.ts';
 import { annotate, tracedHandler } from '../aws/tracing.ts';
-import { createJobDeps } from '../aws/runtime.ts';
+import { createJobDeps } from '../aws/runtime/jobs.ts';
 import { readManifest, uploadMetadata } from '../aws/s3-uploads.ts';
 
 export const handler = tracedHandler('s3-upload', handle);
@@ -29,7 +29,7 @@ async function handle(event: S3Event): Promise<{ jobs: string[] }> {
       ...(record.s3.object.versionId ? { versionId: record.s3.object.versionId } : {}),
       ...(record.s3.object.eTag ? { eTag: record.s3.object.eTag } : {}),
     };
-    const result = await createUploadJob(createJobDeps(), {
+    const result = await createUploadJob(await createJobDeps(), {
       source,
       metadata: await uploadMetadata(s3(), source),
       manifest: await readManifest(s3(), bucket, key),

@@ -2,13 +2,13 @@
 // the stored request against the provider's capabilities (a job can outlive a deployment that changed them), and
 // stored input images against the provider's image policy. Anything wrong fails the job with the reasons.
 import { ValidationFailed } from '../domain/errors.ts';
-import { getAdapter } from '../providers/registry.ts';
 import { resolveRequest } from '../domain/validation.ts';
 import { JobRef } from '../workflow/contract.ts';
 import { checkStoredImages, usesStoredMedia } from '../aws/s3-media.ts';
-import { s3 } from '../aws/clients.ts';
+import { s3 } from '../aws/clients/s3.ts';
 import { config } from '../aws/env.ts';
-import { enabledProviderLookup, jobStore } from '../aws/runtime.ts';
+import { enabledProviders } from '../aws/runtime/providers.ts';
+import { jobStore } from '../aws/runtime/store.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 
 export const handler = taskHandler('validate', JobRef, async ({ jobId }) => {
@@ -16,10 +16,11 @@ export const handler = taskHandler('validate', JobRef, async ({ jobId }) => {
   if (job.intakeProblems?.length) throw new ValidationFailed(job.intakeProblems);
   // The callback URL was checked when the job was created, by the policy of that moment.
   const { callbackUrl: _checkedAtCreate, ...request } = job.request;
-  const resolution = resolveRequest(request, enabledProviderLookup());
+  const providers = await enabledProviders([job.provider]);
+  const resolution = resolveRequest(request, providers);
   if (!resolution.ok) throw new ValidationFailed(resolution.details);
   if (usesStoredMedia(job.request)) {
-    const policy = getAdapter(job.provider).capabilities.imageInput;
+    const policy = providers.capabilitiesOf(job.provider)?.imageInput;
     const problems = await checkStoredImages(s3(), config.inputsBucket(), job.request, policy);
     if (problems.length) throw new ValidationFailed(problems);
   }

@@ -7,7 +7,8 @@ import { causeMessage, WEBHOOK_DELIVERY_FAILED, WebhookPayload } from '../workfl
 import { deliverWebhook, webhookIdOf } from '../jobs/deliver-webhook.ts';
 import { config } from '../aws/env.ts';
 import { postOutbound } from '../aws/outbound.ts';
-import { jobStore, shareLinksFor } from '../aws/runtime.ts';
+import { shareLinksFor } from '../aws/runtime/share-links.ts';
+import { jobStore } from '../aws/runtime/store.ts';
 import { webhookSecret } from '../aws/secrets.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 

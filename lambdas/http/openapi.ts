@@ -3,7 +3,7 @@
 // no second, hand-written copy of any shape. What is written here is only what a schema cannot say: each
 // operation's summary, its parameters and which status answers with which body. A route without an operation (or
 // an operation without a route) fails `openApiDocument`, and the tests.
-import { z } from 'zod';
+import * as z from 'zod';
 import { JOB_ID_PATTERN } from '../domain/job.ts';
 import { SHARED_OBJECTS } from '../domain/share-link.ts';
 import { ROUTES, routeKey } from './routes.ts';

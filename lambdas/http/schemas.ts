@@ -1,7 +1,7 @@
 // The bodies of the HTTP API (docs/api.md) as zod schemas: the one source the handlers answer with, the OpenAPI
 // document (openapi.ts) is generated from, and the typed client (cli/api-client.ts) takes its types from. The job
 // model's own schemas (domain/job.ts, domain/catalog.ts, domain/uploads.ts) are reused, never copied.
-import { z } from 'zod';
+import * as z from 'zod';
 import { CreateJobRequest, Job, JobStatus } from '../domain/job.ts';
 
 export { CreateJobRequest, Job, JobStatus };

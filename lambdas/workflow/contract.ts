@@ -1,7 +1,7 @@
 // The contract between the Step Functions workflow (lib/workflow) and the task handlers: what each state sends
 // to its Lambda and what it gets back. Both sides import these schemas, so they cannot drift apart.
 // The state machine itself is described in docs/workflow.md.
-import { z } from 'zod';
+import * as z from 'zod';
 import { JobError, StoredObject } from '../domain/job.ts';
 
 /** Names of the Lambda handlers, one file each under lambdas/handlers/. */

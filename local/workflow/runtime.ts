@@ -4,7 +4,9 @@
 //   wait on a promise that SendTaskSuccess/SendTaskFailure (through the local Step Functions API) settles;
 // - Lambda errors reach Catch with AWS's Cause shape (JSON `{errorType, errorMessage, trace}`);
 // - executions are named and unique per state machine, as StartExecution promises on AWS;
-// - history: the interpreter's event log, kept per execution and shaped like GetExecutionHistory.
+// - history: the interpreter's event log, kept per execution and shaped like GetExecutionHistory;
+// - memory: a finished execution is kept (for DescribeExecution and its history) among the last
+//   `finishedKept` finished ones, then forgotten but for its name, so a stack that runs for days stays flat.
 import { randomBytes } from 'node:crypto';
 import { ExecutionAbortedError, StateMachine } from 'aws-local-stepfunctions';
 
@@ -91,9 +93,17 @@ function asLambdaError(error: unknown): Error {
   return wrapped;
 }
 
+/** Finished executions kept in memory, with their history, by default. */
+export const FINISHED_EXECUTIONS_KEPT = 1000;
+
 export class WorkflowRuntime {
   private readonly machine: StateMachine;
+  /** Running executions and the last `finishedKept` finished ones, by name. */
   private readonly executions = new Map<string, Execution>();
+  /** Names of finished executions still in `executions`, oldest first. */
+  private readonly finished: string[] = [];
+  /** Names of every execution ever started here: a name is never reused (as on AWS), even once forgotten. */
+  private readonly names = new Set<string>();
   private readonly pending = new Map<string, PendingTask>();
   private readonly overrides: Record<string, (input: unknown) => Promise<unknown>>;
 
@@ -102,6 +112,7 @@ export class WorkflowRuntime {
     /** The definition this runtime runs, as given (the synthesized one). */
     readonly definition: { States: Record<string, TaskState> },
     private readonly invoke: InvokeHandler,
+    private readonly finishedKept = FINISHED_EXECUTIONS_KEPT,
   ) {
     // Validated by asl-validator in the CDK tests; the interpreter's own ARN check rejects nothing we use.
     this.machine = new StateMachine(structuredClone(definition) as never, { validationOptions: { checkArn: false } });
@@ -156,7 +167,7 @@ export class WorkflowRuntime {
   }
 
   start(name: string, input: unknown): Execution {
-    if (this.executions.has(name)) {
+    if (this.names.has(name)) {
       throw new WorkflowError('ExecutionAlreadyExists', `Execution Already Exists: '${this.executionArn(name)}'`);
     }
     let tokens = 0;
@@ -170,6 +181,7 @@ export class WorkflowRuntime {
       abort: () => undefined,
     };
     this.executions.set(name, execution);
+    this.names.add(name);
     const run = this.machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: this.overrides as never },
       context: {
@@ -200,8 +212,14 @@ export class WorkflowRuntime {
   }
 
   private settle(execution: Execution, status: ExecutionStatus, details: { output?: unknown; error?: string; cause?: string }): void {
-    Object.assign(execution, { status, stopDate: new Date(), ...details });
+    // The interpreter's run (its context, every state's input and output) is let go with its abort function.
+    Object.assign(execution, { status, stopDate: new Date(), abort: () => undefined, ...details });
     this.dropPending(execution.name);
+    this.finished.push(execution.name);
+    while (this.finished.length > this.finishedKept) {
+      const oldest = this.finished.shift();
+      if (oldest !== undefined) this.executions.delete(oldest);
+    }
   }
 
   private dropPending(executionName: string): void {
@@ -230,8 +248,10 @@ export class WorkflowRuntime {
   }
 
   describe(executionArn: string): Execution {
-    const execution = [...this.executions.values()].find((e) => e.executionArn === executionArn);
-    if (!execution) throw new WorkflowError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    const name = executionArn.slice(executionArn.lastIndexOf(':') + 1);
+    const execution = this.executions.get(name);
+    if (!execution || execution.executionArn !== executionArn)
+      throw new WorkflowError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
     return execution;
   }
 
@@ -259,7 +279,7 @@ export class WorkflowRuntime {
     const task = this.pending.get(token);
     if (!task) {
       // AWS answers TaskTimedOut for a token whose wait has ended; an unknown token is InvalidToken.
-      const known = this.executions.has(tokenExecution(token));
+      const known = this.names.has(tokenExecution(token));
       throw new WorkflowError(known ? 'TaskTimedOut' : 'InvalidToken', known ? 'Task Timed Out' : 'Invalid Token');
     }
     this.pending.delete(token);

@@ -1,6 +1,9 @@
 // One synthesis with real esbuild bundling (the other CDK tests skip it): every function's bundle exists, is
-// small, and loads as standalone ESM exporting `handler`, as the Node.js 24 Lambda runtime will load it.
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+// small, carries none of what it never runs, and loads as standalone ESM exporting `handler`, as the Node.js 24
+// Lambda runtime will load it.
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -8,7 +11,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { HANDLERS } from '../../lambdas/workflow/contract.ts';
 import { createKlingflowApp } from '../../lib/synth.ts';
 
-const MAX_BUNDLE_BYTES = 3 * 1024 * 1024;
+// Was 3 MB (bundles of 1.8 MB). The goal is 300 KB (issue 8); on the way there this limit only comes down. The
+// measured sizes are in README.md ("Figures"), from `npm run bench`.
+const MAX_BUNDLE_BYTES = 1024 * 1024;
 
 let outdir: string;
 let bundles: Map<string, string>;
@@ -41,4 +46,47 @@ it.each([...HANDLERS])('%s: the bundle is small and loads, exporting handler', a
   expect(statSync(file).size).toBeLessThan(MAX_BUNDLE_BYTES);
   const module = (await import(pathToFileURL(file).href)) as { handler?: unknown };
   expect(typeof module.handler).toBe('function');
+});
+
+it.each([...HANDLERS])('%s: the bundle carries neither the default credential chain, zod locales nor charset tables', (name) => {
+  const source = readFileSync(bundles.get(name)!, 'utf8');
+  // Class names survive minification (keepNames): the STS and SSO-OIDC clients come only with the default chain.
+  expect(source).not.toMatch(/\b(STSClient|SSOOIDCClient)\b/);
+  // Zod's Dutch locale, one of the ~40 that `import { z } from 'zod'` pulls in.
+  expect(source).not.toContain('Ongeldige invoer');
+  // iconv-lite, which libmime brought along.
+  expect(source).not.toContain('iconv');
+});
+
+it('signs AWS requests with the credentials in the environment, as a Lambda function has them', async () => {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(String(req.headers.authorization ?? ''));
+    req.resume();
+    res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+    res.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ResourceNotFoundException', message: 'no such table' }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const saved = { ...process.env };
+  try {
+    delete process.env.AWS_PROFILE;
+    Object.assign(process.env, {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'AKIDBUNDLEDENV',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_SESSION_TOKEN: 'session',
+      AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      KLINGFLOW_JOBS_TABLE: 'jobs',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+    });
+    // A fresh instance of the module (the query string), made under this environment, as a cold start is.
+    const url = `${pathToFileURL(bundles.get('await-result')!).href}?cold`;
+    const { handler } = (await import(url)) as { handler: (event: unknown) => Promise<unknown> };
+    await expect(handler({ jobId: 'job_bundled', taskToken: 'token' })).rejects.toThrow('no such table');
+    expect(seen).toEqual([expect.stringContaining('Credential=AKIDBUNDLEDENV/')]);
+  } finally {
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
+    server.close();
+  }
 });

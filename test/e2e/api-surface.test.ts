@@ -6,9 +6,11 @@ import { readFileSync } from 'node:fs';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROVIDER_IDS } from '../../lambdas/providers/ids.ts';
-import { getAdapter } from '../../lambdas/providers/registry.ts';
+import { loadAdapters } from '../../lambdas/providers/registry.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { Client, countJobs, startTestStack } from './local-stack.ts';
+
+const getAdapter = await loadAdapters();
 
 const CAT = readFileSync('test/fixtures/cat-640x360.png');
 

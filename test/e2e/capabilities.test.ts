@@ -3,10 +3,12 @@
 // Also: listing by provider, and the cost each job carries.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROVIDER_IDS } from '../../lambdas/providers/ids.ts';
-import { getAdapter } from '../../lambdas/providers/registry.ts';
+import { loadAdapters } from '../../lambdas/providers/registry.ts';
 import type { ModelCapabilities } from '../../lambdas/providers/port.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { Client, startTestStack } from './local-stack.ts';
+
+const getAdapter = await loadAdapters();
 
 let stack: LocalStack;
 let client: Client;

@@ -5,10 +5,12 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROVIDER_IDS } from '../../lambdas/providers/ids.ts';
-import { getAdapter } from '../../lambdas/providers/registry.ts';
+import { loadAdapters } from '../../lambdas/providers/registry.ts';
 import { STATES } from '../../lambdas/workflow/contract.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { Client, startTestStack, statesEntered } from './local-stack.ts';
+
+const getAdapter = await loadAdapters();
 
 let stack: LocalStack;
 let client: Client;

@@ -5,7 +5,9 @@
 import fc from 'fast-check';
 import { JOB_STATUSES } from '../../lambdas/domain/job.ts';
 import { PROVIDER_IDS } from '../../lambdas/providers/ids.ts';
-import { getAdapter } from '../../lambdas/providers/registry.ts';
+import { loadAdapters } from '../../lambdas/providers/registry.ts';
+
+const getAdapter = await loadAdapters();
 
 /** A JSON value as text: `raw` is written into the body verbatim. */
 export interface RawJson {

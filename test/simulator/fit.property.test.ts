@@ -12,9 +12,11 @@ import type { CreateJobRequest, MediaRef, Mode, ResolvedRequest } from '../../la
 import { resolveRequest, type ProviderLookup } from '../../lambdas/domain/validation.ts';
 import { PROVIDER_IDS } from '../../lambdas/providers/ids.ts';
 import type { ModelCapabilities, SubmitMedia } from '../../lambdas/providers/port.ts';
-import { getAdapter } from '../../lambdas/providers/registry.ts';
+import { loadAdapters } from '../../lambdas/providers/registry.ts';
 import { startSimulator, type Simulator } from '../../simulator/server.ts';
 import { simulatorContext, startCallbackReceiver, type CallbackReceiver } from './helpers.ts';
+
+const getAdapter = await loadAdapters();
 
 const CREDENTIALS = { apiKey: 'fit-key', accessKey: 'fit-access', secretKey: 'fit-secret-key-32-characters-long' };
 /** A 1×1 PNG: what a stored image is when it travels as base64. */

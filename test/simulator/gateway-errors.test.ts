@@ -5,9 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../lambdas/domain/errors.ts';
 import { resolveRequest } from '../../lambdas/domain/validation.ts';
 import { PROVIDER_IDS } from '../../lambdas/providers/ids.ts';
-import { getAdapter } from '../../lambdas/providers/registry.ts';
+import { loadAdapters } from '../../lambdas/providers/registry.ts';
 import { startSimulator, type Simulator } from '../../simulator/server.ts';
 import { rejectionOf, simulatorContext, submittedMedia } from './helpers.ts';
+
+const getAdapter = await loadAdapters();
 
 const CREDENTIALS = { apiKey: 'gateway-key', accessKey: 'gateway-access', secretKey: 'gateway-secret-key-32-characters!' };
 

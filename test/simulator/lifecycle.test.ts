@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../simulator/server.ts';
-import { getJson, pollUntilTerminal, postJson, useSimulator } from './helpers.ts';
+import { getJson, pollUntilTerminal, postJson, useSimulator, waitFor } from './helpers.ts';
 
 describe('simulator (kling dialect): task lifecycle and media', () => {
   let sim: Simulator;
@@ -97,6 +97,30 @@ describe('simulator mounting', () => {
       const root = await fetch(`${sim.url}/v1/videos/text2video/${taskId}`);
       expect(root.status).toBe(200);
       expect((await fetch(`${sim.url}/nope/v1/videos/text2video/${taskId}`)).status).toBe(404);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe('simulator memory', () => {
+  it('forgets the oldest ended tasks beyond finishedTasksKept, never one still running', async () => {
+    const sim = await startSimulator({ latencyMs: 50, progressSteps: 0, finishedTasksKept: 2 });
+    try {
+      const create = async (prompt: string) =>
+        ((await postJson(`${sim.url}/v1/videos/text2video`, { prompt })).json.data as { task_id: string }).task_id;
+      const stuck = await create('never ends [sim:stuck]');
+      const ended: string[] = [];
+      for (const name of ['one', 'two', 'three']) {
+        const taskId = await create(name);
+        await pollUntilTerminal(`${sim.url}/v1/videos/text2video/${taskId}`);
+        ended.push(taskId);
+      }
+      await waitFor(() => sim.tasks().length === 3);
+      expect(sim.tasks().map((t) => t.taskId)).toEqual([stuck, ...ended.slice(1)]);
+      // A forgotten task is an unknown one; the kept ones still serve their video.
+      expect((await getJson(`${sim.url}/v1/videos/text2video/${ended[0]}`)).status).toBe(404);
+      expect((await fetch(`${sim.url}/media/${ended[2]}.mp4`)).status).toBe(200);
     } finally {
       await sim.close();
     }

@@ -6,10 +6,12 @@ import { ProviderError, type ErrorKind } from '../../lambdas/domain/errors.ts';
 import type { ResolvedRequest } from '../../lambdas/domain/job.ts';
 import { PROVIDER_IDS } from '../../lambdas/providers/ids.ts';
 import type { SubmitRequest } from '../../lambdas/providers/port.ts';
-import { getAdapter } from '../../lambdas/providers/registry.ts';
+import { loadAdapters } from '../../lambdas/providers/registry.ts';
 import { parseSimulatorLimits } from '../../simulator/limits.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/server.ts';
 import { rejectionOf, simulatorContext, submittedMedia } from './helpers.ts';
+
+const getAdapter = await loadAdapters();
 
 /** A text-to-video submission of the provider's default model, with defaults filled in as validation would. */
 function submission(providerId: string, prompt: string, model?: string): SubmitRequest {

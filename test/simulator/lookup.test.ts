@@ -4,10 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { mayHaveCreatedTask, ProviderError } from '../../lambdas/domain/errors.ts';
 import type { ResolvedRequest } from '../../lambdas/domain/job.ts';
 import type { SubmitRequest } from '../../lambdas/providers/port.ts';
-import { getAdapter } from '../../lambdas/providers/registry.ts';
+import { loadAdapters } from '../../lambdas/providers/registry.ts';
 import { PREDICTIONS_PAGE_SIZE } from '../../simulator/dialects/replicate.ts';
 import type { Simulator } from '../../simulator/server.ts';
 import { rejectionOf, simulatorContext, submittedMedia, useSimulator } from './helpers.ts';
+
+const getAdapter = await loadAdapters();
 
 function submission(providerId: string, jobId: string, prompt: string): SubmitRequest {
   const capabilities = getAdapter(providerId).capabilities;

@@ -18,7 +18,7 @@
 // request); progress figures; a thumbnail; a cost on the request (and no price table in the queue API docs, so no
 // estimateCost). Requests over the account's concurrency limit wait IN_QUEUE instead of failing (fal docs,
 // 'Concurrency limits'), so `pending` can be long.
-import { z } from 'zod';
+import * as z from 'zod';
 import { CallbackRejected, ProviderError } from '../../domain/errors.ts';
 import type {
   AdapterContext,

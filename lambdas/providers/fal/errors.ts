@@ -5,7 +5,7 @@
 // answer with a body that is not JSON at all. They come back in two places: when a request is refused (submit,
 // status, cancel: thrown as `ProviderError`), and when the result of a finished request is fetched (a failed or
 // cancelled generation: the task's `JobError`).
-import { z } from 'zod';
+import * as z from 'zod';
 import { errorCodeOf, isRetryableKind, ProviderError } from '../../domain/errors.ts';
 import type { ErrorKind } from '../../domain/errors.ts';
 import type { JobError } from '../../domain/job.ts';

@@ -6,7 +6,7 @@
 // (at most once a minute) when a signature matches none of the cached keys, so a key rotation is picked up.
 import { createHash, createHmac, createPublicKey, timingSafeEqual, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CallbackRejected } from '../../domain/errors.ts';
 import type { AdapterContext } from '../port.ts';
 import { requestJson } from '../http.ts';

@@ -25,7 +25,7 @@
 // - `kling-image` is an image model and is not offered for video jobs. `kling-motion-control` is described only
 //   as "Motion Control (end-frame control)", which the canonical request expresses as image-to-video with an
 //   `endImage`, so it is offered for that and nothing else.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ProviderError } from '../../domain/errors.ts';
 import type { ErrorKind } from '../../domain/errors.ts';
 import type { Cost, JobError, Mode, ResolvedRequest } from '../../domain/job.ts';

@@ -25,7 +25,7 @@
 // - The status answer is read at the top level (the tutorial reads `data["status"]` and `data["video"]["url"]`);
 //   the tutorial's comment also names `video_url`, read as a fallback (FALLBACK_VIDEO_URL_FIELD).
 // - No thumbnail and no charged-credits field on a task: status() reports neither.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ProviderError, errorCodeOf, isRetryableKind } from '../../domain/errors.ts';
 import type { ErrorKind } from '../../domain/errors.ts';
 import type { JobError, Mode, ResolvedRequest } from '../../domain/job.ts';

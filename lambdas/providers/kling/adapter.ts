@@ -5,7 +5,7 @@
 // 'General information: authentication'.
 import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CallbackRejected, ProviderError } from '../../domain/errors.ts';
 import type { ErrorKind } from '../../domain/errors.ts';
 import type { ResolvedRequest } from '../../domain/job.ts';

@@ -23,7 +23,7 @@
 // - Where the error code sits in an error body is not printed: see documentedCodeOf.
 // - No resolution, fps, camera control, voice or multi-shot parameter exists, so those are refused by validation.
 //   "High-quality 4K" is only a tagline: no field asks for it, so `resolution` is refused rather than ignored.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ProviderError } from '../../domain/errors.ts';
 import type { ErrorKind } from '../../domain/errors.ts';
 import type { Mode, ResolvedRequest } from '../../domain/job.ts';

@@ -16,7 +16,7 @@
 // Settings (ctx.settings): none. Credentials: `apiKey` only.
 //
 // Where the page is silent and a name had to be picked, the choice is one constant below, marked UNDOCUMENTED.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ProviderError } from '../../domain/errors.ts';
 import type { ErrorKind } from '../../domain/errors.ts';
 import type { JobError } from '../../domain/job.ts';

@@ -21,7 +21,7 @@
 //   the callback. A poll that finds the output already removed reports a non-retryable RESULT_UNAVAILABLE failure.
 // - No price table is published for these models in the API docs, so there is no estimate (no estimateCost);
 //   `metrics.predict_time` is run time, not a cost, and is ignored.
-import { z } from 'zod';
+import * as z from 'zod';
 import { CallbackRejected, ProviderError } from '../../domain/errors.ts';
 import type { ErrorKind } from '../../domain/errors.ts';
 import type { JobError } from '../../domain/job.ts';

@@ -7,7 +7,7 @@ import { ProviderError } from '../../../lambdas/domain/errors.ts';
 import { readEmfLine } from '../../../lambdas/domain/metrics.ts';
 import { withInvocation, noteProvider } from '../../../lambdas/aws/invocation.ts';
 import { emfLineOf, emitJobMetric, setMetricsSink } from '../../../lambdas/aws/metrics.ts';
-import { countingProviderErrors } from '../../../lambdas/aws/runtime.ts';
+import { countingProviderErrors } from '../../../lambdas/aws/runtime/providers.ts';
 import { taskHandler } from '../../../lambdas/aws/task-handler.ts';
 import { inSubsegment, tracedProviderFetch, tracer } from '../../../lambdas/aws/tracing.ts';
 import type { Tracer } from '@aws-lambda-powertools/tracer';

@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import type { Catalog, JobView } from '../../../cli/api-client.ts';
 import { costTable, progressLine, providersTable, spendByProviderAndDay } from '../../../cli/format.ts';
 import { providerCatalog } from '../../../lambdas/domain/catalog.ts';
-import { getAdapter } from '../../../lambdas/providers/registry.ts';
+import { loadAdapters } from '../../../lambdas/providers/registry.ts';
+
+const getAdapter = await loadAdapters();
 
 const T0 = Date.parse('2026-11-30T10:00:00Z');
 const job = (over: Partial<JobView> & Record<string, unknown> = {}): JobView =>

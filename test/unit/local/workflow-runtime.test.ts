@@ -1,5 +1,5 @@
 // The local workflow runtime on small hand-written definitions: what it adds to the interpreter (task tokens,
-// AWS-shaped Lambda errors, unique execution names, TimeoutSecondsPath read from the state input).
+// AWS-shaped Lambda errors, unique execution names, TimeoutSecondsPath read from the state input, bounded memory).
 import { describe, expect, it } from 'vitest';
 import { WorkflowRuntime, WorkflowError } from '../../../local/workflow/runtime.ts';
 
@@ -126,6 +126,25 @@ describe('WorkflowRuntime', () => {
     const runtime = new WorkflowRuntime(ARN, waitDefinition, async () => null);
     runtime.start('job-once', { jobId: 'job-once', config: { awaitSeconds: 30 } });
     expect(() => runtime.start('job-once', {})).toThrow(WorkflowError);
+    runtime.stopAll();
+  });
+
+  it('keeps only the last finished executions, forgetting older ones but for their names', async () => {
+    const passDefinition = { StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } };
+    const runtime = new WorkflowRuntime(ARN, passDefinition as never, async () => null, 2);
+    for (const name of ['a', 'b', 'c']) {
+      runtime.start(name, { name });
+      await settled(runtime, name);
+    }
+    expect(runtime.list().map((e) => e.name)).toEqual(['b', 'c']);
+    const arnOf = (name: string) => `${ARN.replace(':stateMachine:', ':execution:')}:${name}`;
+    expect(runtime.describe(arnOf('c'))).toMatchObject({ status: 'SUCCEEDED', output: { name: 'c' } });
+    expect(() => runtime.describe(arnOf('a'))).toThrow(expect.objectContaining({ name: 'ExecutionDoesNotExist' }));
+    // A forgotten name is still taken, as on AWS.
+    expect(() => runtime.start('a', {})).toThrow(expect.objectContaining({ name: 'ExecutionAlreadyExists' }));
+    // A running execution is never forgotten, however many finish after it started.
+    runtime.start('waiting', { jobId: 'waiting', config: { awaitSeconds: 30 } });
+    expect(runtime.list().map((e) => e.name)).toEqual(['b', 'c', 'waiting']);
     runtime.stopAll();
   });
 });

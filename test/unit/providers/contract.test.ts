@@ -9,10 +9,12 @@ import { resolveRequest } from '../../../lambdas/domain/validation.ts';
 import { formatWebhookSecret } from '../../../lambdas/domain/webhooks.ts';
 import { PROVIDER_IDS } from '../../../lambdas/providers/ids.ts';
 import { CANONICAL_STATUSES, type ModelCapabilities, type ProviderAdapter } from '../../../lambdas/providers/port.ts';
-import { getAdapter } from '../../../lambdas/providers/registry.ts';
+import { loadAdapters } from '../../../lambdas/providers/registry.ts';
 import { estimateCostOf, parseCallbackOf } from '../../../lambdas/providers/scaffold.ts';
 import { contextWith, fakeFetch, rejectionOf } from './fake-fetch.ts';
 import { submittedMedia } from './pipeline.ts';
+
+const getAdapter = await loadAdapters();
 
 const CREDENTIALS = { apiKey: 'contract-key', webhookSecret: formatWebhookSecret(Buffer.from('contract-webhook-secret-32bytes!')) };
 const PROMPT = 'a lighthouse at dusk';

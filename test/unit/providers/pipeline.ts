@@ -6,7 +6,9 @@ import type { MediaRef, ResolvedRequest } from '../../../lambdas/domain/job.ts';
 import { modeOf } from '../../../lambdas/domain/job.ts';
 import { resolveRequest, type FieldProblem } from '../../../lambdas/domain/validation.ts';
 import type { SubmitMedia, SubmitRequest } from '../../../lambdas/providers/port.ts';
-import { getAdapter } from '../../../lambdas/providers/registry.ts';
+import { loadAdapters } from '../../../lambdas/providers/registry.ts';
+
+const getAdapter = await loadAdapters();
 
 /**
  * The media Submit sends for a request whose inputs are public URLs: `mediaForProvider` (lambdas/aws/s3-media.ts)

@@ -1,0 +1,67 @@
+// Each handler's bundle as the CDK app builds it (esbuild with HANDLER_BUNDLING's settings), its minified size,
+// and the median time a fresh Node.js process takes to import it (module load and top-level code, no handler
+// call): what a cold start pays before the first event.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { median } from 'simple-statistics';
+import { HANDLER_BUNDLING, handlerEntry, PROJECT_ROOT } from '../lib/functions.ts';
+import { HANDLERS } from '../lambdas/workflow/contract.ts';
+
+export interface BundleFigure {
+  handler: string;
+  bytes: number;
+  coldLoadMs: { median: number; samples: number };
+}
+
+/** HANDLER_BUNDLING's `--alias:<package>` arguments as esbuild's `alias` option. */
+const aliases = (): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(HANDLER_BUNDLING.esbuildArgs)
+      .filter(([flag]) => flag.startsWith('--alias:'))
+      .map(([flag, target]) => [flag.slice('--alias:'.length), String(target)]),
+  );
+
+/** Milliseconds a fresh process takes to import `file`, measured inside it (process start-up is not counted). */
+function loadMs(file: string): number {
+  const script = `const t = performance.now(); await import(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t));`;
+  return Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+}
+
+export async function bundles(options: { loads: number }): Promise<BundleFigure[]> {
+  const outdir = mkdtempSync(join(tmpdir(), 'klingflow-bench-bundles-'));
+  try {
+    const figures: BundleFigure[] = [];
+    for (const handler of HANDLERS) {
+      const outfile = join(outdir, handler, 'index.mjs');
+      await build({
+        entryPoints: [handlerEntry(handler)],
+        absWorkingDir: PROJECT_ROOT,
+        outfile,
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: HANDLER_BUNDLING.target,
+        minify: HANDLER_BUNDLING.minify,
+        keepNames: HANDLER_BUNDLING.keepNames,
+        sourcemap: HANDLER_BUNDLING.sourceMap,
+        sourcesContent: HANDLER_BUNDLING.sourcesContent,
+        mainFields: HANDLER_BUNDLING.mainFields,
+        banner: { js: HANDLER_BUNDLING.banner },
+        alias: aliases(),
+        logLevel: 'error',
+      });
+      const samples = Array.from({ length: options.loads }, () => loadMs(outfile));
+      figures.push({
+        handler,
+        bytes: statSync(outfile).size,
+        coldLoadMs: { median: Math.round(median(samples) * 10) / 10, samples: samples.length },
+      });
+    }
+    return figures;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}

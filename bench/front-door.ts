@@ -1,0 +1,59 @@
+// Front door: jobs accepted and completed per second with an instant provider (the simulator's latency 0), and the
+// process's memory at checkpoints of a steady stream of jobs. The stream keeps at most `inFlight` jobs unfinished,
+// as a steady load does; RSS is read after a full garbage collection, with the V8 heap beside it.
+import { createJobs, settledRssMb, startBenchStack } from './stack.ts';
+
+export interface MemoryCheckpoint {
+  jobs: number;
+  rssMb: number;
+  heapUsedMb: number;
+  heapTotalMb: number;
+}
+
+export interface FrontDoorResult {
+  jobs: number;
+  acceptedPerSecond: number;
+  completedPerSecond: number;
+  rssMb: { start: number; checkpoints: MemoryCheckpoint[] };
+  /** RSS at the last checkpoint over RSS at the first. */
+  growth: number;
+}
+
+const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+
+export async function frontDoor(options: { checkpoints: number[]; inFlight: number }): Promise<FrontDoorResult> {
+  const stack = await startBenchStack();
+  try {
+    const start = settledRssMb();
+    const checkpoints: MemoryCheckpoint[] = [];
+    let done = 0;
+    let acceptMs = 0;
+    const began = performance.now();
+    for (const target of options.checkpoints) {
+      while (done < target) {
+        const batch = Math.min(options.inFlight, target - done);
+        const bodies = Array.from({ length: batch }, (_, i) => ({ prompt: `bench job ${done + i}` }));
+        const t0 = performance.now();
+        const ids = await createJobs(stack, bodies, 32);
+        acceptMs += performance.now() - t0;
+        await stack.noticed(ids, 300_000);
+        done += batch;
+      }
+      const rssMb = settledRssMb();
+      const { heapUsed, heapTotal } = process.memoryUsage();
+      checkpoints.push({ jobs: done, rssMb, heapUsedMb: mb(heapUsed), heapTotalMb: mb(heapTotal) });
+    }
+    const totalMs = performance.now() - began;
+    const first = checkpoints[0]?.rssMb ?? start;
+    const last = checkpoints.at(-1)?.rssMb ?? start;
+    return {
+      jobs: done,
+      acceptedPerSecond: Math.round((done / acceptMs) * 1000 * 10) / 10,
+      completedPerSecond: Math.round((done / totalMs) * 1000 * 10) / 10,
+      rssMb: { start, checkpoints },
+      growth: Math.round((last / first) * 100) / 100,
+    };
+  } finally {
+    await stack.close();
+  }
+}

@@ -1,0 +1,80 @@
+// `npm run bench`: every figure of issue 8 in one run on the local stack, each beside its reference, written to
+// bench/results/latest.json. `npm run bench -- --quick` runs each figure at small scale (part of `npm test`, so the
+// bench never rots; figures are printed, never asserted) and writes bench/results/quick.json. `--out <file>` writes
+// elsewhere; `--print <file>` prints an earlier run's table. Each section starts its own local stack in a fresh
+// data folder.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { archiveBench } from './archive.ts';
+import { bundles } from './bundles.ts';
+import { burst } from './burst.ts';
+import { costPerJob } from './cost.ts';
+import { frontDoor } from './front-door.ts';
+import { completionToNotice } from './latency.ts';
+import { render, type Results } from './report.ts';
+
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, out: { type: 'string' }, print: { type: 'string' } },
+});
+
+// `--print <file>`: the table of an earlier run's JSON, without running anything (README.md's table is made so).
+if (values.print) {
+  process.stdout.write(`${render(JSON.parse(readFileSync(values.print, 'utf8')) as Results).join('\n')}\n`);
+  process.exit(0);
+}
+const quick = values.quick ?? false;
+const out = resolve(values.out ?? join(import.meta.dirname, 'results', quick ? 'quick.json' : 'latest.json'));
+
+const SCALE = quick
+  ? {
+      loads: 1,
+      frontDoor: { checkpoints: [20, 60], inFlight: 20 },
+      latency: { jobsPerKind: 5, awaitSeconds: 2, minSeconds: 1, maxSeconds: 3 },
+      archiveBytes: 32 * 1024 * 1024,
+      burst: { jobs: 12, slots: 3, generationSeconds: 0.5 },
+      cost: { scale: 60, perCell: 1 },
+    }
+  : {
+      loads: 11,
+      frontDoor: { checkpoints: [200, 2000], inFlight: 200 },
+      latency: { jobsPerKind: 100, awaitSeconds: 60, minSeconds: 20, maxSeconds: 100 },
+      archiveBytes: 2_000_000_000,
+      burst: { jobs: 200, slots: 3, generationSeconds: 1 },
+      cost: { scale: 30, perCell: 3 },
+    };
+
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+const timed = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
+  const started = Date.now();
+  log(`${name}...`);
+  const result = await run();
+  log(`${name} done in ${Math.round((Date.now() - started) / 1000)} s`);
+  return result;
+};
+
+const results = {
+  generatedAt: new Date().toISOString(),
+  mode: quick ? 'quick' : 'full',
+  machine: {
+    cpus: availableParallelism(),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+  },
+  scale: SCALE,
+  bundles: await timed('bundles', () => bundles({ loads: SCALE.loads })),
+  frontDoor: await timed('front door', () => frontDoor(SCALE.frontDoor)),
+  latency: await timed('completion → notice', () => completionToNotice(SCALE.latency)),
+  archive: await timed('archive', () => archiveBench({ bytes: SCALE.archiveBytes })),
+  burst: await timed('burst', () => burst(SCALE.burst)),
+  cost: await timed('cost per job', () => costPerJob(SCALE.cost)),
+};
+
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+process.stdout.write(`${render(results).join('\n')}\n`);
+log(`wrote ${out}`);
+// The stacks are stopped; keep-alive sockets of the SDK clients must not hold the process open.
+process.exit(0);

@@ -1,0 +1,85 @@
+// `npm run bench -- --quick` runs every figure at small scale on the real local stack, so the bench never rots. The
+// test checks that each figure is there with the shape README.md's table is made from; it never asserts a timing.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, expect, it } from 'vitest';
+import * as z from 'zod';
+import { HANDLERS } from '../../lambdas/workflow/contract.ts';
+
+const count = z.number().int().nonnegative();
+const positive = z.number().positive();
+const lag = z.object({ jobs: z.number().int().positive(), p50Seconds: z.number().nonnegative(), p95Seconds: z.number().nonnegative() });
+const copy = z.object({ seconds: positive, mbPerSecond: positive, peakRssMb: positive });
+const Results = z.object({
+  generatedAt: z.iso.datetime(),
+  mode: z.literal('quick'),
+  machine: z.object({ cpus: count, node: z.string() }),
+  bundles: z.array(z.object({ handler: z.enum(HANDLERS), bytes: positive, coldLoadMs: z.object({ median: positive, samples: positive }) })),
+  frontDoor: z.object({
+    jobs: positive,
+    acceptedPerSecond: positive,
+    completedPerSecond: positive,
+    rssMb: z.object({
+      start: positive,
+      checkpoints: z.array(z.object({ jobs: positive, rssMb: positive, heapUsedMb: positive, heapTotalMb: positive })).length(2),
+    }),
+    growth: positive,
+  }),
+  latency: z.object({ inFlight: positive, awaitSeconds: positive, callback: lag, polled: lag }),
+  archive: z.object({ bytes: positive, archive: copy, raw: copy, throughputRatio: positive, rssOverRawMb: z.number() }),
+  burst: z.object({
+    jobs: positive,
+    slots: positive,
+    slotsEnforced: z.boolean(),
+    providerMaxInFlight: positive,
+    rejections: count,
+    makespanSeconds: positive,
+    idealMakespanSeconds: positive,
+  }),
+  cost: z.object({
+    scale: positive,
+    rows: z
+      .array(
+        z.object({
+          workflow: z.string(),
+          providerSeconds: z.union([z.literal(90), z.literal(300)]),
+          transitions: positive,
+          lambdaInvocations: positive,
+          lambdaGbSeconds: positive,
+          usd: positive,
+        }),
+      )
+      .length(8),
+  }),
+});
+
+const dir = mkdtempSync(join(tmpdir(), 'klingflow-bench-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+it('runs every figure at small scale and writes them, each beside its reference', async () => {
+  const out = join(dir, 'quick.json');
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--openssl-legacy-provider', '--expose-gc', '--import', 'tsx', 'bench/main.ts', '--quick', '--out', out],
+    { cwd: resolve(import.meta.dirname, '../..'), maxBuffer: 16 * 1024 * 1024 },
+  );
+  const results = Results.parse(JSON.parse(readFileSync(out, 'utf8')));
+  expect(results.bundles.map((b) => b.handler).sort()).toEqual([...HANDLERS].sort());
+  expect(results.cost.rows.map((r) => r.workflow)).toEqual(
+    expect.arrayContaining([
+      'klingflow, callback',
+      'klingflow, polled',
+      'reference: fixed 10 s poll loop',
+      'reference: fixed 3-minute wait loop',
+    ]),
+  );
+  // Every job of every section finished: a failed one would have left its figure out or thrown.
+  expect(results.latency.callback.jobs + results.latency.polled.jobs).toBe(results.latency.inFlight);
+  // The printed table: one row per bundle and per cost row, each figure with its reference.
+  for (const line of ['Lambda bundles', 'cold module load', 'local stack RSS', 'completion → notice, callback', 'archive of', 'burst:'])
+    expect(stdout).toContain(line);
+  expect(stdout.split('\n').filter((l) => l.startsWith('| reference:'))).toHaveLength(4);
+}, 600_000);
