@@ -39,6 +39,10 @@ export interface Tally {
 
 /** The local stack settings fuzzing runs under: nothing polls or finishes while it runs, so refused writes would show. */
 export const FUZZ_STACK_SETTINGS = {
+  // Victims stay quiet while the properties run: no check of their tasks for minutes (60 workflow seconds per
+  // provider second puts the first poll, or a callback job's safety check, past the lease cap of 300 s), so a
+  // victim whose record changed was written by a fuzzed request.
+  KLINGFLOW_WAIT_TIME_SCALE: 60,
   KLINGFLOW_AWAIT_SECONDS: 3600,
   KLINGFLOW_MAX_POLLS: 2,
   KLINGFLOW_SIMULATOR_LATENCY_MS: 3_600_000,
