@@ -1,13 +1,14 @@
-// Burst: many jobs at once on one provider, as a queue of users would send them. The provider's slot limit is the
-// simulator's to enforce (the reliability work adds it, read from KLINGFLOW_<ID>_MAX_CONCURRENCY); until then this
-// reports what the provider saw: how many tasks it ran at once, the 1303/429 rejections, and the makespan beside
-// ⌈jobs/slots⌉ × generation time, what a provider with that many slots needs at best.
+// Burst: many jobs at once on one provider, as a queue of users would send them, on an account with `slots` tasks
+// at a time. The simulator enforces that plan (KLINGFLOW_SIMULATOR_LIMITS: a create over it gets Kling's 1303), and
+// klingflow is told the same plan (KLINGFLOW_KLING_MAX_CONCURRENCY). It reports what the provider saw: how many
+// tasks it ran at once, the 1303/429 rejections, and the makespan beside ⌈jobs/slots⌉ × generation time, what an
+// account with that many slots needs at best.
 import { startBenchStack } from './stack.ts';
 
 export interface BurstResult {
   jobs: number;
   slots: number;
-  /** Whether the simulator enforced the slots on this run. */
+  /** Whether the provider never ran more than `slots` tasks at once on this run. */
   slotsEnforced: boolean;
   generationSeconds: number;
   providerMaxInFlight: number;
@@ -37,7 +38,10 @@ export async function burst(options: { jobs: number; slots: number; generationSe
   const slotSetting = `KLINGFLOW_${provider.toUpperCase()}_MAX_CONCURRENCY`;
   const previous = process.env[slotSetting];
   process.env[slotSetting] = String(options.slots);
-  const stack = await startBenchStack({ KLINGFLOW_AWAIT_SECONDS: 5, KLINGFLOW_MAX_POLLS: 120 });
+  const stack = await startBenchStack({
+    KLINGFLOW_MAX_POLLS: 120,
+    KLINGFLOW_SIMULATOR_LIMITS: { [provider]: { maxConcurrent: options.slots } },
+  });
   try {
     const started = Date.now();
     const latency = Math.round(options.generationSeconds * 1000);

@@ -76,7 +76,7 @@ export function rows(results: Results): Row[] {
 
   const bu = results.burst;
   out.push([
-    `burst: ${bu.jobs} jobs at once, ${bu.slots} slots${bu.slotsEnforced ? '' : ' (not enforced by this simulator)'}`,
+    `burst: ${bu.jobs} jobs at once, ${bu.slots} slots${bu.slotsEnforced ? '' : ' (the provider ran more at once)'}`,
     `provider max in flight ${bu.providerMaxInFlight}, ${bu.rejections} rejections, makespan ${bu.makespanSeconds} s`,
     `⌈${bu.jobs}/${bu.slots}⌉ × ${bu.generationSeconds} s = ${bu.idealMakespanSeconds} s`,
   ]);
