@@ -46,7 +46,7 @@ async function submitted(jobId: string) {
 
 describe('cancelling a job', () => {
   it('ends it CANCELLED, with a notice and a signed webhook, and nothing archived', async () => {
-    const jobId = await client.createJob({ prompt: 'a long one [sim:latency=6000]', callbackUrl: receiverUrl });
+    const jobId = await client.createJob({ prompt: 'a long one [sim:latency=30000]', callbackUrl: receiverUrl });
     await submitted(jobId);
     const started = Date.now();
     const cancelled = await client.request('DELETE', `/v1/jobs/${jobId}`);
@@ -54,7 +54,7 @@ describe('cancelling a job', () => {
     expect(cancelled.body).toMatchObject({ jobId, status: 'CANCELLED', error: { code: 'CANCELLED' } });
 
     const execution = await finishedExecution(stack, jobId);
-    expect(Date.now() - started).toBeLessThan(4000); // well before the provider would have finished
+    expect(Date.now() - started).toBeLessThan(15_000); // well before the provider would have finished (30 s)
     expect(execution.status).toBe('FAILED');
     const states = await statesEntered(stack, jobId);
     expect(states).not.toContain(STATES.archive);
