@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { median } from 'simple-statistics';
 import { HANDLER_BUNDLING, handlerEntry, PROJECT_ROOT } from '../lib/functions.ts';
-import { HANDLERS } from '../lambdas/workflow/contract.ts';
+import { HANDLERS, type HandlerName } from '../lambdas/workflow/contract.ts';
 
 export interface BundleFigure {
   handler: string;
@@ -30,11 +30,12 @@ function loadMs(file: string): number {
   return Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
 }
 
-export async function bundles(options: { loads: number }): Promise<BundleFigure[]> {
+/** Builds and loads each of `handlers` (default: every handler) `loads` times. */
+export async function bundles(options: { loads: number; handlers?: readonly HandlerName[] }): Promise<BundleFigure[]> {
   const outdir = mkdtempSync(join(tmpdir(), 'klingflow-bench-bundles-'));
   try {
     const figures: BundleFigure[] = [];
-    for (const handler of HANDLERS) {
+    for (const handler of options.handlers ?? HANDLERS) {
       const outfile = join(outdir, handler, 'index.mjs');
       await build({
         entryPoints: [handlerEntry(handler)],

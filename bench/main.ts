@@ -14,6 +14,7 @@ import { costPerJob } from './cost.ts';
 import { frontDoor } from './front-door.ts';
 import { completionToNotice } from './latency.ts';
 import { render, type Results } from './report.ts';
+import type { HandlerName } from '../lambdas/workflow/contract.ts';
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, out: { type: 'string' }, print: { type: 'string' } },
@@ -30,7 +31,9 @@ const out = resolve(values.out ?? join(import.meta.dirname, 'results', quick ? '
 const SCALE = quick
   ? {
       loads: 1,
-      frontDoor: { checkpoints: [20, 60], inFlight: 20 },
+      // Two bundles stand for the twelve (the bundling test builds every one of them in npm test anyway).
+      handlers: ['api', 'await-result'] as HandlerName[] | undefined,
+      frontDoor: { checkpoints: [10, 30], inFlight: 10 },
       latency: { jobsPerKind: 5, awaitSeconds: 2, minSeconds: 1, maxSeconds: 3 },
       archiveBytes: 32 * 1024 * 1024,
       burst: { jobs: 12, slots: 3, generationSeconds: 0.5 },
@@ -38,6 +41,7 @@ const SCALE = quick
     }
   : {
       loads: 11,
+      handlers: undefined as HandlerName[] | undefined,
       frontDoor: { checkpoints: [200, 2000], inFlight: 200 },
       latency: { jobsPerKind: 100, awaitSeconds: 60, minSeconds: 20, maxSeconds: 100 },
       archiveBytes: 2_000_000_000,
@@ -64,7 +68,7 @@ const results = {
     node: process.version,
   },
   scale: SCALE,
-  bundles: await timed('bundles', () => bundles({ loads: SCALE.loads })),
+  bundles: await timed('bundles', () => bundles({ loads: SCALE.loads, ...(SCALE.handlers ? { handlers: SCALE.handlers } : {}) })),
   frontDoor: await timed('front door', () => frontDoor(SCALE.frontDoor)),
   latency: await timed('completion → notice', () => completionToNotice(SCALE.latency)),
   archive: await timed('archive', () => archiveBench({ bytes: SCALE.archiveBytes })),

@@ -66,8 +66,12 @@ it('runs every figure at small scale and writes them, each beside its reference'
     ['--openssl-legacy-provider', '--expose-gc', '--import', 'tsx', 'bench/main.ts', '--quick', '--out', out],
     { cwd: resolve(import.meta.dirname, '../..'), maxBuffer: 16 * 1024 * 1024 },
   );
-  const results = Results.parse(JSON.parse(readFileSync(out, 'utf8')));
-  expect(results.bundles.map((b) => b.handler).sort()).toEqual([...HANDLERS].sort());
+  const raw = JSON.parse(readFileSync(out, 'utf8'));
+  const results = Results.parse(raw);
+  // The quick run builds the bundles it names (a full run: every handler; test/cdk/bundling.test.ts builds them all).
+  const named: string[] = raw.scale.handlers ?? [...HANDLERS];
+  expect(named.length).toBeGreaterThan(0);
+  expect(results.bundles.map((b) => b.handler).sort()).toEqual([...named].sort());
   expect(results.cost.rows.map((r) => r.workflow)).toEqual(
     expect.arrayContaining([
       'klingflow, callback',
