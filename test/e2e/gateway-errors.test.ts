@@ -17,6 +17,9 @@ let stack: LocalStack;
 let client: Client;
 
 beforeAll(async () => {
+  // A provider request gives up after 4 s, so an unanswered submission has certainly ended 9 s after its intent
+  // (local/stack.ts: the provider timeout and 5 s): the 502 cases wait that long, not the default 25 s.
+  process.env.KLINGFLOW_PROVIDER_TIMEOUT_MS = '4000';
   stack = await startTestStack(undefined, { KLINGFLOW_SIMULATOR_LATENCY_MS: 300 });
   client = new Client(stack);
   stack.simulator!.setGatewayErrors('html');
