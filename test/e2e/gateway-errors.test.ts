@@ -27,6 +27,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
+  delete process.env.KLINGFLOW_PROVIDER_TIMEOUT_MS;
 });
 
 /** The simulator's tasks whose prompt carries `tag`. */
