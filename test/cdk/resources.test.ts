@@ -453,14 +453,13 @@ describe('Lambda functions', () => {
     api: [512, 30],
     callback: [256, 30],
     validate: [256, 30],
-    admit: [256, 30],
     'await-slot': [256, 30],
     'release-slot': [256, 30],
     submit: [256, 30],
     'await-result': [256, 30],
-    'poll-status': [256, 30],
+    // Polls a task near its completion a few seconds apart within one invocation (NEAR_POLLING_MS, 40 s).
+    'poll-status': [256, 60],
     archive: [1024, 900],
-    complete: [256, 30],
     'mark-failed': [256, 30],
     notify: [256, 30],
     webhook: [256, 30],
@@ -502,24 +501,24 @@ describe('Lambda functions', () => {
     ],
     callback: [...common, ...providers, 'KLINGFLOW_CALLBACK_SECRET_ARN'],
     validate: [...common, ...providers, 'KLINGFLOW_INPUTS_BUCKET'],
-    admit: [...common, ...admission],
     'await-slot': [...common, ...admission],
     'release-slot': [...common, ...admission],
+    // Admits the job first (admission control).
     submit: [
       ...common,
       ...providers,
-      ...waitPlan,
+      ...new Set([...waitPlan, ...admission]),
       'KLINGFLOW_INPUTS_BUCKET',
       'KLINGFLOW_PUBLIC_URL',
       'KLINGFLOW_CALLBACK_SECRET_ARN',
       ...spend,
     ],
-    'await-result': [...common, ...admission],
+    // Renews the slot's lease for each wait; the wait after the safety check polls the provider.
+    'await-result': [...common, ...providers, ...admission],
     // Renews the slot's lease at every poll of a running task.
     'poll-status': [...new Set([...common, ...providers, ...admission, ...waitPlan])],
-    archive: [...common, 'KLINGFLOW_OUTPUTS_BUCKET', 'KLINGFLOW_KLING_BASE_URL'],
-    // Corrects the spend counters with the reported charge.
-    complete: [...common, 'KLINGFLOW_SPEND_TABLE'],
+    // Releases the slot, archives, and completes the job (correcting the spend counters with the reported charge).
+    archive: [...common, 'KLINGFLOW_OUTPUTS_BUCKET', 'KLINGFLOW_KLING_BASE_URL', ...admission, 'KLINGFLOW_SPEND_TABLE'],
     'mark-failed': [...common],
     notify: [
       ...common,
@@ -618,7 +617,7 @@ describe('Lambda functions', () => {
     const limits = { KLINGFLOW_KLING_MAX_CONCURRENCY: 'kling-free', KLINGFLOW_KLING_V3_REST_MAX_CONCURRENCY: '4,kling-v3=2' };
     for (const name of HANDLERS) {
       const env = functions[name].resource.Properties!.Environment.Variables as Record<string, unknown>;
-      if (['admit', 'await-slot', 'release-slot', 'await-result', 'poll-status', 'reconcile'].includes(name)) {
+      if (['submit', 'await-slot', 'release-slot', 'await-result', 'poll-status', 'archive', 'reconcile'].includes(name)) {
         expect(env, name).toMatchObject({
           ...limits,
           KLINGFLOW_ADMISSION_TABLE: { Ref: admissionId },
@@ -641,7 +640,7 @@ describe('Lambda functions', () => {
       else for (const variable of Object.keys(settings)) expect(env, name).not.toHaveProperty(variable);
     }
     // The handlers that talk to providers; without providerSettings their environment is exactly the table above.
-    expect(PROVIDER_CLIENTS).toEqual(['api', 'callback', 'validate', 'submit', 'poll-status']);
+    expect(PROVIDER_CLIENTS).toEqual(['api', 'callback', 'validate', 'submit', 'await-result', 'poll-status']);
   });
 });
 
