@@ -37,7 +37,7 @@ export async function burst(options: { jobs: number; slots: number; generationSe
   const slotSetting = `KLINGFLOW_${provider.toUpperCase()}_MAX_CONCURRENCY`;
   const previous = process.env[slotSetting];
   process.env[slotSetting] = String(options.slots);
-  const stack = await startBenchStack({ KLINGFLOW_AWAIT_SECONDS: 5, KLINGFLOW_MAX_POLLS: 120 });
+  const stack = await startBenchStack({ KLINGFLOW_MAX_POLLS: 120 });
   try {
     const started = Date.now();
     const latency = Math.round(options.generationSeconds * 1000);

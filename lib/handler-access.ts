@@ -125,7 +125,6 @@ export class HandlerAccess extends Construct {
       [ENV.enabledProviders]: config.enabledProviders.join(','),
       [ENV.defaultProvider]: config.defaultProvider,
       [ENV.stateMachineArn]: stateMachine.stateMachineArn,
-      [ENV.awaitSeconds]: String(config.awaitSeconds),
       [ENV.maxPolls]: String(config.maxPolls),
       [ENV.slotWaitSeconds]: String(config.slotWaitSeconds),
     };
@@ -293,8 +292,9 @@ export class HandlerAccess extends Construct {
       },
       // Scans the base table, re-drives and ends jobs (conditional writes), sends missing notices through executions,
       // frees leaked slots and wakes the jobs they go to.
+      // The deadlines: a job older than its queue wait, the longest deadline and an hour is counted past its deadline.
       reconcile: {
-        env: { ...admissionEnv, ...jobCreationEnv },
+        env: { ...admissionEnv, ...jobCreationEnv, [ENV.deadlineSeconds]: config.deadlineSeconds },
         statements: [
           allow('ReconcileJobs', ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], [tableArn]),
           useSlots,

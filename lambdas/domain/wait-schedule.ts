@@ -80,8 +80,6 @@ export interface ScheduleInput {
   callbacks: boolean;
   /** Provider hints from the last poll, where the provider gives them. */
   progress?: number;
-  /** Progress seen at the poll before (how the last polls moved). */
-  previousProgress?: number;
   /** Provider's estimate of the seconds until the task completes, from now. */
   etaSeconds?: number;
   /** Provider's queue position (1: next to start); the task has not started yet. */
@@ -100,16 +98,17 @@ export type NextCheck = { seconds: number; near: boolean; deadlinePassed: false 
  * - Callback providers: one wait for the callback of half the time left to the deadline (plus a second), so that one
  *   safety check (AwaitResult's one retry, which polls) and the deadline's own check cover the whole time: the
  *   transitions of a callback job do not grow with its generation time.
- * - Polled providers: the completion is estimated from the provider's ETA, else its progress (linear in time), else
+ * - Polled providers: the completion is estimated from the provider's ETA, else its progress (an upper bound), else
  *   its queue position (one expected generation per place ahead), else the seed's range. Before the estimate's low
  *   end, one wait up to it; from there to its high end × `nearUntilFactor`, a poll every `nearSeconds` (`near`: made
- *   inside PollStatus); after that (or when progress stalled between two polls past the range's low end), each wait
- *   `lateFraction` of the time elapsed, so the number of checks grows with the log of the generation time.
+ *   inside PollStatus); after that, each wait `lateFraction` of the time elapsed, so the number of checks grows with
+ *   the log of the generation time. (Progress that did not move between two polls says nothing: providers report it
+ *   in coarse steps, 25 % at a time in the simulator, so it stands still for a quarter of the generation.)
  * Every wait is at least `minSeconds`, a polled one at most `maxWaitSeconds`, and none goes beyond the deadline (the
  * last check comes at the deadline).
  */
 export function nextCheck(input: ScheduleInput): NextCheck {
-  const { elapsedSeconds: elapsed, expected, deadlineSeconds } = input;
+  const { elapsedSeconds: elapsed, deadlineSeconds } = input;
   if (elapsed >= deadlineSeconds) return { seconds: 0, near: false, deadlinePassed: true };
   const s = WAIT_SCHEDULE;
   const left = deadlineSeconds - elapsed;
@@ -117,15 +116,10 @@ export function nextCheck(input: ScheduleInput): NextCheck {
     return { seconds: Math.max(s.minSeconds, Math.min(left, left / 2 + 1)), near: false, deadlinePassed: false };
   }
   const estimate = estimatedCompletion(input);
-  const stalled =
-    input.progress !== undefined &&
-    input.previousProgress !== undefined &&
-    input.progress <= input.previousProgress &&
-    elapsed >= expected.low;
   let wait: number;
   let near = false;
-  if (!stalled && elapsed < estimate.low - s.nearSeconds) wait = estimate.low - elapsed;
-  else if (!stalled && elapsed < estimate.high * s.nearUntilFactor) {
+  if (elapsed < estimate.low - s.nearSeconds) wait = estimate.low - elapsed;
+  else if (elapsed < estimate.high * s.nearUntilFactor) {
     wait = s.nearSeconds;
     near = true;
   } else wait = Math.max(s.nearSeconds, elapsed * s.lateFraction);
@@ -141,9 +135,11 @@ export function estimatedCompletion(input: Omit<ScheduleInput, 'callbacks' | 'de
     return { low: at, high: at + WAIT_SCHEDULE.nearSeconds };
   }
   if (input.progress !== undefined && input.progress > 0 && input.progress < 100) {
-    // Progress linear in time: the task completes about elapsed × 100 / progress.
-    const at = (elapsed * 100) / input.progress;
-    return { low: at, high: at + WAIT_SCHEDULE.nearSeconds };
+    // Progress, linear in time, was reached at or before now: the task completes by elapsed × 100 / progress, and
+    // (progress being reported in steps) possibly well before. It narrows the seed's range from above.
+    const by = (elapsed * 100) / input.progress;
+    const low = Math.min(expected.low, by);
+    return { low, high: Math.max(low, Math.min(expected.high, by)) };
   }
   if (input.queuePosition !== undefined && input.queuePosition > 0) {
     const ahead = input.queuePosition * ((expected.low + expected.high) / 2);

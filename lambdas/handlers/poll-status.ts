@@ -33,8 +33,6 @@ export const handler = taskHandler('poll-status', PollPayload, async ({ jobId, p
   const settings = checkPlanSettings();
   const started = Date.now();
   let recorded: Pick<ProviderResult, 'status' | 'progress'> | undefined;
-  // Progress recorded before this invocation: stalled progress since the last PollStatus moves the schedule on.
-  const previousProgress = job.progress;
   let requests = 0;
   for (;;) {
     emitJobMetric('Polls', 1);
@@ -54,7 +52,6 @@ export const handler = taskHandler('poll-status', PollPayload, async ({ jobId, p
     }
     const { waitMs, near, ...plan } = planNextCheck(job, callbacks, settings, now, {
       ...(result.progress !== undefined ? { progress: result.progress } : {}),
-      ...(requests === 1 && previousProgress !== undefined ? { previousProgress } : {}),
       ...(status.etaSeconds !== undefined ? { etaSeconds: status.etaSeconds } : {}),
       ...(status.queuePosition !== undefined ? { queuePosition: status.queuePosition } : {}),
     });

@@ -17,7 +17,6 @@ export interface CheckPlanSettings {
 /** What the last poll told (absent right after Submit). Progress in percent, seconds of provider time. */
 export interface PollHints {
   progress?: number;
-  previousProgress?: number;
   etaSeconds?: number;
   queuePosition?: number;
 }
@@ -45,7 +44,6 @@ export function planNextCheck(
     maxWaitSeconds: Math.max(1, settings.leaseSeconds / 2 / scale),
     callbacks,
     ...(hints.progress !== undefined ? { progress: hints.progress } : {}),
-    ...(hints.previousProgress !== undefined ? { previousProgress: hints.previousProgress } : {}),
     ...(hints.etaSeconds !== undefined ? { etaSeconds: hints.etaSeconds } : {}),
     ...(hints.queuePosition !== undefined ? { queuePosition: hints.queuePosition } : {}),
   });

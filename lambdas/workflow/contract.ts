@@ -77,8 +77,6 @@ export const ExecutionInput = z.object({
   resume: z.enum(['notice-succeeded', 'notice-failed']).optional(),
   submitRetries: z.object({ count: z.number().int().min(0) }),
   config: z.object({
-    /** Kept in the input for compatibility; the workflow no longer reads it (the wait of each check is `$.next.seconds`). */
-    awaitSeconds: z.number().int().min(1),
     /** How many checks (safety checks and polls) before the job is TIMED_OUT: a guard behind the per-model deadline. */
     maxPolls: z.number().int().min(1),
     /** Seconds AwaitSlot waits to be handed a slot before the job checks the queue again (TimeoutSecondsPath). */

@@ -38,7 +38,6 @@ const VARIANT_CONTEXT = {
   maxConcurrency: '{"kling":"kling-free","kling-v3-rest":"4,kling-v3=2"}',
   slotWaitSeconds: 20,
   defaultProvider: 'kling-v3-rest',
-  awaitSeconds: '5',
   maxPolls: 7,
   corsOrigins: 'https://console.example.com, http://localhost:5173',
 };
@@ -492,7 +491,6 @@ describe('Lambda functions', () => {
       'KLINGFLOW_OUTPUTS_BUCKET',
       'KLINGFLOW_STATE_MACHINE_ARN',
       'KLINGFLOW_PUBLIC_URL',
-      'KLINGFLOW_AWAIT_SECONDS',
       'KLINGFLOW_MAX_POLLS',
       'KLINGFLOW_SLOT_WAIT_SECONDS',
       'KLINGFLOW_SHARE_SECRET_ARN',
@@ -542,19 +540,19 @@ describe('Lambda functions', () => {
       'KLINGFLOW_STATE_MACHINE_ARN',
       'KLINGFLOW_ENABLED_PROVIDERS',
       'KLINGFLOW_DEFAULT_PROVIDER',
-      'KLINGFLOW_AWAIT_SECONDS',
       'KLINGFLOW_MAX_POLLS',
       'KLINGFLOW_SLOT_WAIT_SECONDS',
     ],
-    // Starts executions (re-drives and notices) with the workflow's budget; frees slots in the providers' pools.
+    // Starts executions (re-drives and notices) with the workflow's budget; frees slots in the providers' pools; counts
+    // jobs past their deadline (the longest of the per-model deadlines).
     reconcile: [
       ...common,
       ...admission,
       'KLINGFLOW_STATE_MACHINE_ARN',
       'KLINGFLOW_ENABLED_PROVIDERS',
       'KLINGFLOW_DEFAULT_PROVIDER',
-      'KLINGFLOW_AWAIT_SECONDS',
       'KLINGFLOW_MAX_POLLS',
+      'KLINGFLOW_DEADLINE_SECONDS',
     ],
   };
   it.each(HANDLERS)('%s: environment is exactly what the handler needs', (name) => {
@@ -579,7 +577,6 @@ describe('Lambda functions', () => {
     expect(env('s3-upload')).toMatchObject({
       KLINGFLOW_ENABLED_PROVIDERS: 'kling',
       KLINGFLOW_DEFAULT_PROVIDER: 'kling',
-      KLINGFLOW_AWAIT_SECONDS: '60',
       KLINGFLOW_MAX_POLLS: '120',
     });
     expect(env('notify').KLINGFLOW_NOTICES_TOPIC_ARN).toEqual({ Ref: topicId });
@@ -591,7 +588,6 @@ describe('Lambda functions', () => {
       KLINGFLOW_KLING_BASE_URL: 'https://api-singapore.klingai.com',
       KLINGFLOW_ENABLED_PROVIDERS: 'kling',
       KLINGFLOW_DEFAULT_PROVIDER: 'kling',
-      KLINGFLOW_AWAIT_SECONDS: '60',
       KLINGFLOW_MAX_POLLS: '120',
       POWERTOOLS_SERVICE_NAME: 'klingflow',
       NODE_OPTIONS: '--enable-source-maps',
@@ -608,7 +604,8 @@ describe('Lambda functions', () => {
       KLINGFLOW_KLING_V3_REST_SECRET_ARN: { Ref: expect.any(String) },
     });
     const api = functionsByHandler(variant).api.resource.Properties!.Environment.Variables as Record<string, unknown>;
-    expect(api).toMatchObject({ KLINGFLOW_AWAIT_SECONDS: '5', KLINGFLOW_MAX_POLLS: '7', KLINGFLOW_SLOT_WAIT_SECONDS: '20' });
+    expect(api).toMatchObject({ KLINGFLOW_MAX_POLLS: '7', KLINGFLOW_SLOT_WAIT_SECONDS: '20' });
+    expect(api).not.toHaveProperty('KLINGFLOW_AWAIT_SECONDS');
   });
 
   it('maxConcurrency becomes KLINGFLOW_<ID>_MAX_CONCURRENCY on the admission-control handlers only', () => {
@@ -766,7 +763,6 @@ describe('context', () => {
       providerBaseUrls: { kling: 'https://api-singapore.klingai.com' },
       providerSettings: {},
       defaultProvider: 'kling',
-      awaitSeconds: 60,
       maxPolls: 120,
       deadlineSeconds: '1800',
       maxConcurrency: {},
@@ -920,7 +916,6 @@ describe('context', () => {
     [{ enabledProviders: 'Kling' }, /not a provider id/],
     [{ notificationEmails: 'not-an-address' }, /notificationEmails/],
     [{ maxPolls: '0' }, /maxPolls/],
-    [{ awaitSeconds: 1.5 }, /awaitSeconds/],
     [{ maxConcurrency: { fal: 3 } }, /maxConcurrency\.fal: "fal" is not in enabledProviders/],
     [{ maxConcurrency: { kling: 0 } }, /maxConcurrency\.kling: 0 is not a number of slots/],
     [{ maxConcurrency: { kling: 'kling-gold' } }, /"kling-gold" is neither a number nor a known plan/],

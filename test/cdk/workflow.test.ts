@@ -409,7 +409,7 @@ describe('webhook states', () => {
     );
     const machine = new StateMachine(structuredClone(definition) as never, { validationOptions: { checkArn: false } });
     const retryIntervalOverrides = Object.fromEntries(Object.keys(states).map((name) => [name, 0]));
-    const input = { jobId: 'job_1', submitRetries: { count: 0 }, config: { awaitSeconds: 5, maxPolls: 3, slotWaitSeconds: 5 } };
+    const input = { jobId: 'job_1', submitRetries: { count: 0 }, config: { maxPolls: 3, slotWaitSeconds: 5 } };
     const run = machine.run({ ...input, ...extraInput } as never, {
       overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides },
       // The local runtime gives $$.Task.Token from its context; so does this run.

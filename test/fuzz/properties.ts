@@ -39,7 +39,6 @@ export interface Tally {
 
 /** The local stack settings fuzzing runs under: nothing polls or finishes while it runs, so refused writes would show. */
 export const FUZZ_STACK_SETTINGS = {
-  KLINGFLOW_AWAIT_SECONDS: 3600,
   KLINGFLOW_MAX_POLLS: 2,
   KLINGFLOW_SIMULATOR_LATENCY_MS: 3_600_000,
 } as const;

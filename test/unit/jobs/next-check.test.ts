@@ -64,15 +64,12 @@ describe('planNextCheck', () => {
   });
 
   it('takes the last poll’s progress into account, and says when the next poll is near', () => {
-    // 25 % after 30 s: expected done at 120 s.
-    expect(planNextCheck(job(), false, settings, secondsIn(30), { progress: 25, previousProgress: 0 }).seconds).toBe(90);
+    // 50 % after 20 s: done by 40 s, before the seed's range (60–90 s): the next poll at 40 s.
+    expect(planNextCheck(job(), false, settings, secondsIn(20), { progress: 50 }).seconds).toBe(20);
     // Inside the expected range: the next poll is near (PollStatus makes it itself), nearSeconds away.
     expect(planNextCheck(job(), false, settings, secondsIn(70))).toMatchObject({ seconds: 3, waitMs: 3000, near: true });
-    // Past the range's low end with progress stalled: waits half the time elapsed.
-    expect(planNextCheck(job(), false, settings, secondsIn(100), { progress: 50, previousProgress: 50 })).toMatchObject({
-      seconds: 50,
-      near: false,
-    });
+    // Past the near window (the range's high end × 1.5): waits half the time elapsed.
+    expect(planNextCheck(job(), false, settings, secondsIn(140), { progress: 75 })).toMatchObject({ seconds: 70, near: false });
   });
 });
 
