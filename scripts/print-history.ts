@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { GetExecutionHistoryCommand, type HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
 import { executionArnOf } from '../lambdas/aws/step-functions.ts';
 import { LOCAL_NAMES, startLocalStack } from '../local/stack.ts';
 
@@ -35,12 +35,15 @@ async function runJob(label: string, provider: string, generationSeconds: number
     await new Promise((r) => setTimeout(r, 250));
     status = ((await (await fetch(`${stack.url}/v1/jobs/${created.jobId}`, { headers })).json()) as { status: string }).status;
   }
-  // Give the execution a moment to record its last events after the job's final write.
-  await new Promise((r) => setTimeout(r, 300));
-
-  const { events = [] } = await new SFNClient({}).send(
-    new GetExecutionHistoryCommand({ executionArn: executionArnOf(LOCAL_NAMES.stateMachineArn, created.jobId) }),
-  );
+  // The job's final write comes before its notice and webhook: read the history once the execution has ended.
+  const executionArn = executionArnOf(LOCAL_NAMES.stateMachineArn, created.jobId);
+  const ended = (type: unknown) => /^Execution(Succeeded|Failed|TimedOut|Aborted)$/.test(String(type));
+  let events: HistoryEvent[] = [];
+  for (let tries = 0; tries < 300; tries += 1) {
+    events = (await new SFNClient({}).send(new GetExecutionHistoryCommand({ executionArn }))).events ?? [];
+    if (ended(events.at(-1)?.type)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const start = events[0]?.timestamp?.getTime() ?? 0;
   const lines = [
     `Execution history of ${label} job ${created.jobId} on ${provider} (${status}), generation ${generationSeconds} s ` +
