@@ -39,8 +39,8 @@ export const HANDLER_SIZING: Readonly<Record<HandlerName, HandlerSizing>> = {
     ...STEP,
     description: 'Workflow AwaitResult: store the task token, resume at once if a result is in (or the safety poll finds one)',
   },
-  // Polls a task whose completion is near a few seconds apart within one invocation (at most 40 s: NEAR_POLLING_MS).
-  'poll-status': { ...STEP, timeout: Duration.seconds(60), description: 'Workflow PollStatus: ask the provider for the task status' },
+  // Polls a task whose completion is near a few seconds apart within one invocation (at most 80 s: NEAR_POLLING_SECONDS).
+  'poll-status': { ...STEP, timeout: Duration.seconds(90), description: 'Workflow PollStatus: ask the provider for the task status' },
   // Streams the video from the provider into S3 (multipart, constant memory); big files take minutes.
   archive: {
     memorySize: 1024,

@@ -2,8 +2,8 @@
 // count the check, renew the lease of the job's slot (admission control), and plan the next check
 // (jobs/next-check.ts) from the job, the provider's hints and how progress moved since the last poll. While the
 // completion is near (the schedule's `near`), it polls again itself every few seconds, within one invocation of at most
-// NEAR_POLLING_MS: those polls cost Lambda time (cheaper than the three transitions of a round of the workflow) and
-// bring the notice within seconds of the completion.
+// NEAR_POLLING_SECONDS of provider time: those polls cost Lambda time (cheaper than the three transitions of a round of
+// the workflow) and bring the notice within seconds of the completion.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PollPayload, type PollOutput, type ProviderResult } from '../workflow/contract.ts';
 import { renewLease } from '../jobs/admission.ts';
@@ -18,10 +18,12 @@ import { emitJobMetric } from '../aws/metrics.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 
 /**
- * Longest time (workflow milliseconds) one PollStatus spends polling a task whose completion is near; well inside its
- * Lambda's timeout (lib/functions.ts, 60 s). Past it, the invocation ends with the plan and the workflow waits.
+ * Longest time (provider seconds; on AWS, where the time scale is 1, real seconds) one PollStatus spends polling a task
+ * whose completion is near: a 5 s 720p job's whole near window (60–135 s) in one invocation, within its Lambda's
+ * timeout (lib/functions.ts, 90 s). Past it, the invocation ends with the plan and the workflow waits. In provider
+ * time, so a local stack at 1/30 makes the same rounds as AWS.
  */
-export const NEAR_POLLING_MS = 40_000;
+export const NEAR_POLLING_SECONDS = 80;
 
 export const handler = taskHandler('poll-status', PollPayload, async ({ jobId, polls }, log): Promise<PollOutput> => {
   const store = jobStore();
@@ -31,6 +33,7 @@ export const handler = taskHandler('poll-status', PollPayload, async ({ jobId, p
   const { adapter, context } = await providerFor(job.provider);
   const callbacks = adapter.capabilities.callbacks;
   const settings = checkPlanSettings();
+  const budgetMs = NEAR_POLLING_SECONDS * 1000 * Math.min(1, settings.timeScale);
   const started = Date.now();
   let recorded: Pick<ProviderResult, 'status' | 'progress'> | undefined;
   let requests = 0;
@@ -55,7 +58,7 @@ export const handler = taskHandler('poll-status', PollPayload, async ({ jobId, p
       ...(status.etaSeconds !== undefined ? { etaSeconds: status.etaSeconds } : {}),
       ...(status.queuePosition !== undefined ? { queuePosition: status.queuePosition } : {}),
     });
-    if (near && !plan.deadlinePassed && now.getTime() - started + waitMs <= NEAR_POLLING_MS) {
+    if (near && !plan.deadlinePassed && now.getTime() - started + waitMs <= budgetMs) {
       await sleep(waitMs);
       continue;
     }

@@ -456,8 +456,8 @@ describe('Lambda functions', () => {
     'release-slot': [256, 30],
     submit: [256, 30],
     'await-result': [256, 30],
-    // Polls a task near its completion a few seconds apart within one invocation (NEAR_POLLING_MS, 40 s).
-    'poll-status': [256, 60],
+    // Polls a task near its completion a few seconds apart within one invocation (NEAR_POLLING_SECONDS, 80 s).
+    'poll-status': [256, 90],
     archive: [1024, 900],
     'mark-failed': [256, 30],
     notify: [256, 30],
