@@ -41,6 +41,9 @@ export interface Tally {
 export const FUZZ_STACK_SETTINGS = {
   KLINGFLOW_MAX_POLLS: 2,
   KLINGFLOW_SIMULATOR_LATENCY_MS: 3_600_000,
+  // The wait schedule ten times slower than provider time: a polled victim's first poll comes after 5 minutes (the
+  // longest wait between polls is half a slot lease), a callback victim waits for its callback for hours.
+  KLINGFLOW_WAIT_TIME_SCALE: 10,
 } as const;
 
 interface Answer {
