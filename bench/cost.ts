@@ -20,9 +20,6 @@ export interface JobCost {
   noticeLagSeconds?: number;
 }
 
-/** The deployed wait for a callback before a safety poll (lambdas/aws/env.ts `awaitSeconds` default). */
-const DEPLOYED_AWAIT_SECONDS = 60;
-
 const usd = (transitions: number, requests: number, gbs: number) =>
   transitions * PRICES.transition + requests * PRICES.request + gbs * PRICES.gbSecond;
 
@@ -38,7 +35,8 @@ function handlerMedians(): Record<string, number> {
 async function klingflowJobs(scale: number, seconds: readonly number[], perCell: number): Promise<JobCost[]> {
   meterLambdas();
   const stack = await startBenchStack({
-    KLINGFLOW_AWAIT_SECONDS: Math.max(1, Math.round(DEPLOYED_AWAIT_SECONDS / scale)),
+    // The wait schedule runs at the same scale as the simulated generation.
+    KLINGFLOW_WAIT_TIME_SCALE: 1 / scale,
     KLINGFLOW_MAX_POLLS: 120,
   });
   try {

@@ -34,7 +34,8 @@ const SCALE = quick
       // Two bundles stand for the twelve (the bundling test builds every one of them in npm test anyway).
       handlers: ['api', 'await-result'] as HandlerName[] | undefined,
       frontDoor: { checkpoints: [10, 30], inFlight: 10 },
-      latency: { jobsPerKind: 5, awaitSeconds: 2, minSeconds: 1, maxSeconds: 3 },
+      // Provider seconds at 1/30: 2 to 4 s of real time.
+      latency: { jobsPerKind: 5, timeScale: 1 / 30, minSeconds: 60, maxSeconds: 120 },
       archiveBytes: 32 * 1024 * 1024,
       burst: { jobs: 12, slots: 3, generationSeconds: 0.5 },
       cost: { scale: 60, perCell: 1 },
@@ -43,7 +44,8 @@ const SCALE = quick
       loads: 11,
       handlers: undefined as HandlerName[] | undefined,
       frontDoor: { checkpoints: [200, 2000], inFlight: 200 },
-      latency: { jobsPerKind: 100, awaitSeconds: 60, minSeconds: 20, maxSeconds: 100 },
+      // As deployed (time scale 1): real time is provider time.
+      latency: { jobsPerKind: 100, timeScale: 1, minSeconds: 60, maxSeconds: 120 },
       archiveBytes: 2_000_000_000,
       burst: { jobs: 200, slots: 3, generationSeconds: 1 },
       cost: { scale: 30, perCell: 3 },

@@ -62,7 +62,7 @@ export function rows(results: Results): Row[] {
     'goal p50 ≤ 1 s',
   ]);
   out.push([
-    `completion → notice, polled (${lat.polled.jobs} jobs, ${lat.awaitSeconds} s rounds)`,
+    `completion → notice, polled (${lat.polled.jobs} jobs of ${lat.generationSeconds?.join('–')} s, time scale ${lat.timeScale === 1 ? '1' : `1/${Math.round(1 / lat.timeScale)}`})`,
     `p50 ${lat.polled.p50Seconds} s, p95 ${lat.polled.p95Seconds} s`,
     'goal p50 ≤ 3 s, p95 ≤ 8 s; 10 s poll loop ≈ 5 s mean',
   ]);

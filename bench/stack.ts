@@ -36,7 +36,6 @@ export async function startBenchStack(settings: Partial<Settings> = {}): Promise
     settings: {
       KLINGFLOW_DATA_DIR: dataDir,
       KLINGFLOW_PORT: 0,
-      KLINGFLOW_AWAIT_SECONDS: 30,
       KLINGFLOW_MAX_POLLS: 20,
       KLINGFLOW_SIMULATOR_LATENCY_MS: 0,
       POWERTOOLS_LOG_LEVEL: 'SILENT',

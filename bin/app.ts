@@ -14,8 +14,8 @@
 //                       providers, each set as KLINGFLOW_<ID>_<NAME> on the functions that talk to providers
 //                       (credentials go into the provider's secret, output ProviderSecretArn<id>)
 //   defaultProvider     default "kling"
-//   awaitSeconds        default 60: seconds AwaitResult waits for a callback before one poll
-//   maxPolls            default 120: AwaitResult ⇄ PollStatus rounds before a job is TIMED_OUT
+//   maxPolls            default 120: checks (polls, and a callback job's waits) before a job is TIMED_OUT, a guard
+//   deadlineSeconds     default "1800": seconds after submission before a job is TIMED_OUT; "1800,kling-v3=3600" per model
 // e.g. npx cdk synth -c auth=jwt -c jwtIssuer=https://issuer.example -c jwtAudience=klingflow -c notificationEmails=ops@example.com
 //
 // Generated at deploy time, no context needed, with generated names (lib/secrets.ts): the callback secret (keys

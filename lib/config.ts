@@ -10,7 +10,6 @@
 //   providerSettings    non-secret adapter settings per provider id               {"fal": {"JWKS_URL": "https://..."}}
 //                       each becomes KLINGFLOW_<ID>_<NAME> on the functions that talk to providers
 //   defaultProvider     provider of a job that names none                        default "kling"
-//   awaitSeconds        kept in the execution input, no longer read by the workflow default 60
 //   maxPolls            checks (AwaitResult or a poll) before TIMED_OUT, a guard    default 120
 //   deadlineSeconds     seconds after submission before a job is TIMED_OUT, per model  default "1800"
 //                       "1800" or "1800,kling-v3=3600" or {"default": 1800, "kling-v3": 3600}
@@ -49,7 +48,6 @@ export interface KlingflowConfig {
   /** Adapter settings (`NAME` → value) of the enabled providers that have any. */
   providerSettings: Record<string, Record<string, string>>;
   defaultProvider: string;
-  awaitSeconds: number;
   maxPolls: number;
   /** Deadlines as `KLINGFLOW_DEADLINE_SECONDS` takes them (lambdas/domain/wait-schedule.ts, parseDeadlineSetting). */
   deadlineSeconds: string;
@@ -132,7 +130,6 @@ export const CONTEXT_DEFAULTS = {
   auth: 'iam',
   enabledProviders: ['kling'],
   defaultProvider: 'kling',
-  awaitSeconds: 60,
   maxPolls: 120,
   slotWaitSeconds: 60,
   slotLeaseSeconds: 900,
@@ -209,7 +206,6 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
     providerBaseUrls,
     providerSettings,
     defaultProvider,
-    awaitSeconds: readPositiveInteger(context('awaitSeconds'), 'awaitSeconds') ?? CONTEXT_DEFAULTS.awaitSeconds,
     maxPolls: readPositiveInteger(context('maxPolls'), 'maxPolls') ?? CONTEXT_DEFAULTS.maxPolls,
     deadlineSeconds: readDeadlines(context('deadlineSeconds')),
     maxConcurrency: readMaxConcurrency(context('maxConcurrency'), enabledProviders),

@@ -32,15 +32,21 @@ export const HANDLER_SIZING: Readonly<Record<HandlerName, HandlerSizing>> = {
   api: { memorySize: 512, timeout: Duration.seconds(30), description: 'HTTP API: create, read, list and cancel jobs' },
   callback: { ...STEP, description: 'Provider callbacks: verify, record the result, resume the workflow' },
   validate: { ...STEP, description: 'Workflow Validate: check the request against the provider' },
-  admit: { ...STEP, description: "Workflow Admit: take a slot of the provider's pool, or queue for one" },
   'await-slot': { ...STEP, description: 'Workflow AwaitSlot: wait to be handed a slot (task token on the queue entry)' },
-  'release-slot': { ...STEP, description: 'Workflow ReleaseSlot: hand the slot to the next waiting job and wake it' },
-  submit: { ...STEP, description: 'Workflow Submit: send the job to the provider' },
-  'await-result': { ...STEP, description: 'Workflow AwaitResult: store the task token, resume at once if a result is in' },
-  'poll-status': { ...STEP, description: 'Workflow PollStatus: ask the provider for the task status' },
+  'release-slot': { ...STEP, description: 'Workflow ReleaseSlotAfterFailure: hand the slot to the next waiting job and wake it' },
+  submit: { ...STEP, description: "Workflow Submit: take a slot of the provider's pool (or queue), send the job to the provider" },
+  'await-result': {
+    ...STEP,
+    description: 'Workflow AwaitResult: store the task token, resume at once if a result is in (or the safety poll finds one)',
+  },
+  // Polls a task whose completion is near a few seconds apart within one invocation (at most 80 s: NEAR_POLLING_SECONDS).
+  'poll-status': { ...STEP, timeout: Duration.seconds(90), description: 'Workflow PollStatus: ask the provider for the task status' },
   // Streams the video from the provider into S3 (multipart, constant memory); big files take minutes.
-  archive: { memorySize: 1024, timeout: Duration.minutes(15), description: 'Workflow Archive: copy the video to S3' },
-  complete: { ...STEP, description: 'Workflow Complete: mark the job SUCCEEDED' },
+  archive: {
+    memorySize: 1024,
+    timeout: Duration.minutes(15),
+    description: 'Workflow Archive: release the slot, copy the video to S3, mark the job SUCCEEDED',
+  },
   'mark-failed': { ...STEP, description: 'Workflow MarkFailed: mark the job FAILED, CANCELLED or TIMED_OUT' },
   notify: { ...STEP, description: 'Workflow Notify and NotifyFailure: the SNS notice' },
   webhook: { ...STEP, description: 'Workflow SendWebhook: the signed job webhook (Standard Webhooks)' },

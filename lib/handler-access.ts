@@ -28,7 +28,7 @@ const providerBaseUrlEnv = (providerId: string): string => providerEnvName(provi
 const providerSecretArnEnv = (providerId: string): string => providerEnvName(providerId, PROVIDER_ENV_NAMES.secretArn);
 
 /** Handlers that talk to providers: they get every enabled provider's base URL, secret and settings. */
-export const PROVIDER_CLIENTS: readonly HandlerName[] = ['api', 'callback', 'validate', 'submit', 'poll-status'];
+export const PROVIDER_CLIENTS: readonly HandlerName[] = ['api', 'callback', 'validate', 'submit', 'await-result', 'poll-status'];
 
 export interface HandlerAccessProps {
   config: KlingflowConfig;
@@ -125,7 +125,6 @@ export class HandlerAccess extends Construct {
       [ENV.enabledProviders]: config.enabledProviders.join(','),
       [ENV.defaultProvider]: config.defaultProvider,
       [ENV.stateMachineArn]: stateMachine.stateMachineArn,
-      [ENV.awaitSeconds]: String(config.awaitSeconds),
       [ENV.maxPolls]: String(config.maxPolls),
       [ENV.slotWaitSeconds]: String(config.slotWaitSeconds),
     };
@@ -191,17 +190,19 @@ export class HandlerAccess extends Construct {
       validate: { env: { ...providerEnv, ...inputsEnv }, statements: [readAndUpdateJob, readProviderSecrets, readUploads, listUploads] },
       submit: {
         // Sends uploaded images (inline or as GET URLs presigned with this role) and makes callback URLs with their token.
+        // Takes a slot of the provider's pool first (admission control), handing free slots to older waiters.
         env: {
           ...providerEnv,
           ...inputsEnv,
           ...waitPlanEnv,
+          ...admissionEnv,
           [ENV.publicUrl]: api.url,
           [CALLBACK_SECRET_ARN]: deploymentSecrets.callbackSecret.secretArn,
           ...spendEnv,
         },
-        statements: [readAndUpdateJob, readProviderSecrets, readUploads, readCallbackSecret, readSpendCaps, countSpend],
+        statements: [readAndUpdateJob, readProviderSecrets, readUploads, readCallbackSecret, readSpendCaps, countSpend, useSlots],
+        stateMachineStatements: [wakeWaitingJobs],
       },
-      admit: { env: admissionEnv, statements: [readAndUpdateJob, useSlots], stateMachineStatements: [wakeWaitingJobs] },
       // SendTaskFailure: a job that ended (cancelled) while it was about to wait has its own wait failed.
       'await-slot': {
         env: admissionEnv,
@@ -212,9 +213,10 @@ export class HandlerAccess extends Construct {
       },
       'release-slot': { env: admissionEnv, statements: [readAndUpdateJob, useSlots], stateMachineStatements: [wakeWaitingJobs] },
       'await-result': {
-        // Renews the lease of the job's slot at every wait for a callback.
-        env: admissionEnv,
-        statements: [readAndUpdateJob, useSlots],
+        // Renews the lease of the job's slot for each wait for a callback; the wait after the safety check first polls
+        // the provider (a lost callback).
+        env: { ...providerEnv, ...admissionEnv },
+        statements: [readAndUpdateJob, useSlots, readProviderSecrets],
         // SendTaskFailure: the job ended (e.g. cancelled) while the workflow was about to wait (jobs/task-token.ts failWait).
         stateMachineStatements: [
           allow('ResumeWorkflow', ['states:SendTaskSuccess', 'states:SendTaskFailure'], [stateMachine.stateMachineArn]),
@@ -225,18 +227,23 @@ export class HandlerAccess extends Construct {
         env: { ...providerEnv, ...admissionEnv, ...waitPlanEnv },
         statements: [readAndUpdateJob, readProviderSecrets, useSlots],
       },
+      // Releases the job's slot first (admission control: the next waiting job is woken), archives the outputs, then
+      // completes the job: the provider's reported charge replaces the estimate in the spend counters.
       archive: {
         // Provider base URLs: downloads from the provider's own host are trusted (handlers/archive.ts).
-        env: { [ENV.outputsBucket]: storage.outputsBucket.bucketName, ...providerBaseUrls },
+        env: {
+          [ENV.outputsBucket]: storage.outputsBucket.bucketName,
+          ...providerBaseUrls,
+          ...admissionEnv,
+          [ENV.spendTable]: storage.spendTable.tableName,
+        },
         statements: [
           readAndUpdateJob,
+          useSlots,
           allow('WriteArchivedVideos', ['s3:PutObject', 's3:AbortMultipartUpload'], [storage.outputsObjectsArn]),
+          allow('CorrectSpend', ['dynamodb:UpdateItem'], [storage.spendTable.tableArn]),
         ],
-      },
-      // The provider's reported charge replaces the estimate in the spend counters.
-      complete: {
-        env: { [ENV.spendTable]: storage.spendTable.tableName },
-        statements: [readAndUpdateJob, allow('CorrectSpend', ['dynamodb:UpdateItem'], [storage.spendTable.tableArn])],
+        stateMachineStatements: [wakeWaitingJobs],
       },
       'mark-failed': { env: {}, statements: [readAndUpdateJob] },
       notify: {
@@ -285,8 +292,9 @@ export class HandlerAccess extends Construct {
       },
       // Scans the base table, re-drives and ends jobs (conditional writes), sends missing notices through executions,
       // frees leaked slots and wakes the jobs they go to.
+      // The deadlines: a job older than its queue wait, the longest deadline and an hour is counted past its deadline.
       reconcile: {
-        env: { ...admissionEnv, ...jobCreationEnv },
+        env: { ...admissionEnv, ...jobCreationEnv, [ENV.deadlineSeconds]: config.deadlineSeconds },
         statements: [
           allow('ReconcileJobs', ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], [tableArn]),
           useSlots,

@@ -84,10 +84,11 @@ export class Workflow extends Construct {
       });
 
     /**
-     * SendWebhook → next, or after the last failed attempt WebhookGaveUp (records that on the job) → next. A webhook
-     * never changes the outcome: the caught error lives at `$.webhookError` only on the way to the give-up task.
+     * SendWebhook → `end` (a state, or the execution's end), or after the last failed attempt WebhookGaveUp (records
+     * that on the job) → the same; if even that fails, `end` again (`ifGiveUpFails`, a state, on the success path). A
+     * webhook never changes the outcome: the caught error lives at `$.webhookError` only on the way to the give-up task.
      */
-    const sendWebhook = (stateName: string, gaveUpStateName: string, next: sfn.IChainable) => {
+    const sendWebhook = (stateName: string, gaveUpStateName: string, end: sfn.IChainable | 'end', ifGiveUpFails: sfn.IChainable) => {
       const send = invoke(stateName, 'webhook', { payload: jobRef(), resultPath: sfn.JsonPath.DISCARD });
       send.addRetry({ errors: [WEBHOOK_DELIVERY_FAILED], ...WEBHOOK_RETRY });
       retryLambdaService(send);
@@ -99,9 +100,13 @@ export class Workflow extends Construct {
         resultPath: sfn.JsonPath.DISCARD,
       });
       retryLambdaService(gaveUp);
-      gaveUp.addCatch(next, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
-      send.addCatch(gaveUp.next(next), { errors: [sfn.Errors.ALL], resultPath: '$.webhookError' });
-      return send.next(next);
+      send.addCatch(gaveUp, { errors: [sfn.Errors.ALL], resultPath: '$.webhookError' });
+      gaveUp.addCatch(ifGiveUpFails, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+      if (end !== 'end') {
+        gaveUp.next(end);
+        send.next(end);
+      }
+      return send;
     };
 
     // --- failure path -----------------------------------------------------------------------------------------
@@ -110,7 +115,7 @@ export class Workflow extends Construct {
       cause: 'The job ended without a video; the job record holds the reason.',
     });
 
-    const sendFailureWebhook = sendWebhook(STATES.sendFailureWebhook, STATES.failureWebhookGaveUp, jobFailed);
+    const sendFailureWebhook = sendWebhook(STATES.sendFailureWebhook, STATES.failureWebhookGaveUp, jobFailed, jobFailed);
 
     const notifyFailure = invoke(STATES.notifyFailure, 'notify', { payload: jobRef(), resultPath: sfn.JsonPath.DISCARD });
     retryLambdaService(notifyFailure);
@@ -169,9 +174,10 @@ export class Workflow extends Construct {
       task.addCatch(markFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
     // --- success path -----------------------------------------------------------------------------------------
+    // The execution ends with the webhook (delivered or given up): no Succeed state to enter on the way. Done is
+    // entered only when recording a given-up webhook fails too.
     const done = new sfn.Succeed(this, STATES.succeeded);
-
-    const sendSuccessWebhook = sendWebhook(STATES.sendWebhook, STATES.webhookGaveUp, done);
+    const sendSuccessWebhook = sendWebhook(STATES.sendWebhook, STATES.webhookGaveUp, 'end', done);
 
     const notify = invoke(STATES.notify, 'notify', { payload: jobRef(), resultPath: sfn.JsonPath.DISCARD });
     retryLambdaService(notify);
@@ -185,48 +191,32 @@ export class Workflow extends Construct {
     // A notice never changes the outcome, and a failed one still sends the webhook.
     notify.addCatch(sendSuccessWebhook, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
 
-    const complete = invoke(STATES.complete, 'complete', {
-      payload: sfn.TaskInput.fromObject({
-        jobId: sfn.JsonPath.stringAt('$.jobId'),
-        outputs: sfn.JsonPath.objectAt('$.outputs.Payload'),
-        result: sfn.JsonPath.objectAt('$.result'),
-      }),
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    retryLambdaService(complete);
-    catchIntoMarkFailed(complete);
-
-    // Archive takes {jobId, videoUrl, thumbnailUrl?}. A JSONPath Parameters block cannot leave out a field that is
-    // absent (thumbnailUrl often is: it fails with States.Runtime), so the payload is the provider result merged
-    // with the execution input ({jobId, config}); the handler's schema keeps the three fields it reads. An
-    // intrinsic can only fill `Payload`, not a payloadResponseOnly task's whole input, so this one task uses the
-    // lambda:invoke integration and keeps the response's `Payload` (`$.outputs.Payload` is the ArchiveOutput).
+    // Archive releases the job's slot (the provider's task has ended: the next waiting job starts), copies the video
+    // into S3, and records the job SUCCEEDED with its outputs and reported cost. It takes {jobId, videoUrl,
+    // thumbnailUrl?, cost?}. A JSONPath Parameters block cannot leave out a field that is absent (thumbnailUrl often
+    // is: it fails with States.Runtime), so the payload is the provider result merged with the execution input
+    // ({jobId, config}); the handler's schema keeps the fields it reads. An intrinsic can only fill `Payload`, not a
+    // payloadResponseOnly task's whole input, so this one task uses the lambda:invoke integration.
     const archive = new tasks.LambdaInvoke(this, STATES.archive, {
       lambdaFunction: functions.archive,
       payload: sfn.TaskInput.fromJsonPathAt(
-        sfn.JsonPath.jsonMerge(sfn.JsonPath.objectAt('$.result'), sfn.JsonPath.objectAt('$$.Execution.Input')),
+        sfn.JsonPath.jsonMerge(sfn.JsonPath.objectAt('$.next.result'), sfn.JsonPath.objectAt('$$.Execution.Input')),
       ),
-      resultSelector: { Payload: sfn.JsonPath.objectAt('$.Payload') },
-      resultPath: '$.outputs',
+      resultPath: sfn.JsonPath.DISCARD,
       retryOnServiceExceptions: false,
       taskTimeout: sfn.Timeout.duration(HANDLER_SIZING.archive.timeout.plus(TASK_TIMEOUT_MARGIN)),
     });
     retryTransientProvider(archive, [ERROR_NAMES.network, ERROR_NAMES.server]);
     retryLambdaService(archive);
     catchIntoMarkFailed(archive);
-    archive.next(complete).next(notify).next(sendSuccessWebhook);
-
-    // The provider's task has ended: its slot goes to the next waiting job before the (long) copy into S3.
-    const releaseSlot = invoke(STATES.releaseSlot, 'release-slot', { payload: jobRef(), resultPath: sfn.JsonPath.DISCARD });
-    retryLambdaService(releaseSlot);
-    releaseSlot.addCatch(archive, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
-    releaseSlot.next(archive);
+    archive.next(notify).next(sendSuccessWebhook);
 
     // --- waiting for the result: the next check follows the provider (lambdas/domain/wait-schedule.ts) ------------
-    // `$.next` carries the plan of the next check ({polls, seconds, callbacks, deadlinePassed}), set by Submit and,
-    // after each poll of a running task, by CountPoll from PollStatus's plan. A callback provider's job waits in
-    // AwaitResult for the callback, at most `seconds` (a safety check, then one poll); a polled provider's job waits
-    // in WaitForProvider (a Wait state: no Lambda, no task token) and then polls.
+    // `$.next` carries the plan of the next check ({polls, seconds, at, callbacks, deadlinePassed}), made by Submit
+    // and by every PollStatus (which counts the check and adds the provider's view of the task, `$.next.result`;
+    // AwaitResult puts the callback's result there too). A callback provider's job waits in AwaitResult for the
+    // callback; a polled provider's job waits in WaitForProvider (a Wait state: no Lambda, no task token) and then
+    // polls. One Choice after each routes its result: CheckResult after AwaitResult, CheckPoll after PollStatus.
     const timedOut = (stateName: string, cause: string, ...args: string[]) => {
       const pass = new sfn.Pass(this, stateName, {
         parameters: { Error: POLL_BUDGET_EXHAUSTED, Cause: sfn.JsonPath.format(cause, ...args.map((a) => sfn.JsonPath.stringAt(a))) },
@@ -237,92 +227,82 @@ export class Workflow extends Construct {
     };
     const pollBudgetExhausted = timedOut(
       STATES.pollBudgetExhausted,
-      'No terminal result from the provider after {} rounds of AwaitResult and PollStatus.',
+      'No terminal result from the provider after {} checks.',
       '$.next.polls',
     );
     const deadlinePassed = timedOut(
       STATES.deadlinePassed,
-      "No terminal result from the provider by the job's deadline ({} polls).",
+      "No terminal result from the provider by the job's deadline ({} checks).",
       '$.next.polls',
     );
 
+    // Counts the check and plans the next; while the completion is near it polls again itself (a few seconds apart,
+    // within one invocation), so a round of the workflow (three transitions) is not spent per poll.
     const pollStatus = invoke(STATES.pollStatus, 'poll-status', {
       payload: sfn.TaskInput.fromObject({
         jobId: sfn.JsonPath.stringAt('$.jobId'),
-        waitedSeconds: sfn.JsonPath.numberAt('$.next.seconds'),
+        polls: sfn.JsonPath.numberAt('$.next.polls'),
       }),
-      resultPath: '$.result',
+      resultPath: '$.next',
     });
     retryTransientProvider(pollStatus);
     retryLambdaService(pollStatus);
     catchIntoMarkFailed(pollStatus);
 
-    // Waits for the callback handler's SendTaskSuccess, at most $.next.seconds (the safety check), then polls once.
+    // Waits for the callback handler's SendTaskSuccess, $.next.seconds (half the time to the deadline): then once
+    // more (the one retry, whose handler polls the provider first: the safety check for a lost callback), then
+    // PollStatus at the deadline.
     const awaitResult = new tasks.LambdaInvoke(this, STATES.awaitResult, {
       lambdaFunction: functions['await-result'],
       integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
       payload: sfn.TaskInput.fromObject({
         jobId: sfn.JsonPath.stringAt('$.jobId'),
         taskToken: sfn.JsonPath.taskToken,
+        waitSeconds: sfn.JsonPath.numberAt('$.next.seconds'),
       }),
-      resultPath: '$.result',
+      resultPath: '$.next.result',
       retryOnServiceExceptions: false,
       taskTimeout: sfn.Timeout.at('$.next.seconds'),
+    });
+    awaitResult.addRetry({
+      errors: [sfn.Errors.TIMEOUT],
+      interval: Duration.seconds(1),
+      maxAttempts: 1,
+      jitterStrategy: sfn.JitterType.FULL,
     });
     retryLambdaService(awaitResult);
     awaitResult.addCatch(pollStatus, { errors: [sfn.Errors.TIMEOUT], resultPath: sfn.JsonPath.DISCARD });
     catchIntoMarkFailed(awaitResult);
 
-    const waitForProvider = new sfn.Wait(this, STATES.waitForProvider, { time: sfn.WaitTime.secondsPath('$.next.seconds') });
+    const waitForProvider = new sfn.Wait(this, STATES.waitForProvider, { time: sfn.WaitTime.timestampPath('$.next.at') });
     waitForProvider.next(pollStatus);
 
-    const pollBudgetLeft = new sfn.Choice(this, STATES.pollBudgetLeft)
-      .when(sfn.Condition.numberGreaterThanEqualsJsonPath('$.next.polls', '$.config.maxPolls'), pollBudgetExhausted)
+    const status = (value: string) => sfn.Condition.stringEquals('$.next.result.status', value);
+    const ended = sfn.Condition.or(status('failed'), status('cancelled'));
+    const checkPoll = new sfn.Choice(this, STATES.checkPoll)
+      .when(status('succeeded'), archive)
+      .when(ended, markFailed)
+      // Still running: PollStatus counted the check and planned the next.
       .when(sfn.Condition.booleanEquals('$.next.deadlinePassed', true), deadlinePassed)
+      .when(sfn.Condition.numberGreaterThanEqualsJsonPath('$.next.polls', '$.config.maxPolls'), pollBudgetExhausted)
       .when(sfn.Condition.booleanEquals('$.next.callbacks', true), awaitResult)
       .otherwise(waitForProvider);
-    const countPoll = new sfn.Pass(this, STATES.countPoll, {
-      parameters: {
-        polls: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.next.polls'), 1),
-        seconds: sfn.JsonPath.numberAt('$.result.next.seconds'),
-        callbacks: sfn.JsonPath.stringAt('$.result.next.callbacks'),
-        deadlinePassed: sfn.JsonPath.stringAt('$.result.next.deadlinePassed'),
-      },
-      resultPath: '$.next',
-    });
-    countPoll.next(pollBudgetLeft);
-    // A running task's result without a plan (not from PollStatus, which always plans): counted, the last plan kept.
-    const countCheckWithoutPlan = new sfn.Pass(this, STATES.countCheckWithoutPlan, {
-      parameters: {
-        polls: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.next.polls'), 1),
-        seconds: sfn.JsonPath.numberAt('$.next.seconds'),
-        callbacks: sfn.JsonPath.stringAt('$.next.callbacks'),
-        deadlinePassed: sfn.JsonPath.stringAt('$.next.deadlinePassed'),
-      },
-      resultPath: '$.next',
-    });
-    countCheckWithoutPlan.next(pollBudgetLeft);
-
+    pollStatus.next(checkPoll);
+    // A callback wakes the wait with a terminal result; anything else (a running result) is checked by a poll, which
+    // counts it: no loop around AwaitResult goes uncounted.
     const checkResult = new sfn.Choice(this, STATES.checkResult)
-      .when(sfn.Condition.stringEquals('$.result.status', 'succeeded'), releaseSlot)
-      .when(
-        sfn.Condition.or(
-          sfn.Condition.stringEquals('$.result.status', 'failed'),
-          sfn.Condition.stringEquals('$.result.status', 'cancelled'),
-        ),
-        markFailed,
-      )
-      // Still running (or a status outside the canonical set, which counts as running): PollStatus planned the next
-      // check.
-      .when(sfn.Condition.isPresent('$.result.next'), countPoll)
-      .otherwise(countCheckWithoutPlan);
-    pollStatus.next(checkResult);
+      .when(status('succeeded'), archive)
+      .when(ended, markFailed)
+      .otherwise(pollStatus);
     awaitResult.next(checkResult);
 
     // --- the way in -------------------------------------------------------------------------------------------
-    // Submit answers with the task, or with how long to wait before the next attempt (the provider's retry hint, with
-    // jitter; lambdas/domain/retry.ts): a refusal worth retrying never fails the job before Submit's schedule runs out.
-    // The wait goes back through Admit, which renews the slot's lease (or queues the job again if it lost its slot).
+    // Submit takes a slot of the provider's pool first (admission control), then sends the job. It answers with the
+    // task and the plan of its first check; or `queued` (no slot free: the job waits in AwaitSlot, woken by the job
+    // that frees one, or after $.config.slotWaitSeconds, and then Submit asks again and refreshes its queue position);
+    // or how long to wait before the next attempt (the provider's retry hint, with jitter; lambdas/domain/retry.ts): a
+    // refusal worth retrying never fails the job before Submit's schedule runs out. The next Submit renews the slot's
+    // lease (or queues the job again if it lost its slot). `$.submitRetries` starts at 0 in the execution input.
     const submit = invoke(STATES.submit, 'submit', {
       payload: sfn.TaskInput.fromObject({
         jobId: sfn.JsonPath.stringAt('$.jobId'),
@@ -339,23 +319,6 @@ export class Workflow extends Construct {
       parameters: { count: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.submitRetries.count'), 1) },
       resultPath: '$.submitRetries',
     });
-    const submitted = new sfn.Choice(this, STATES.submitted)
-      .when(sfn.Condition.isPresent('$.next.retryInSeconds'), waitToResubmit)
-      .when(sfn.Condition.booleanEquals('$.next.callbacks', true), awaitResult)
-      .otherwise(waitForProvider);
-    submit.next(submitted);
-    const startSubmitting = new sfn.Pass(this, STATES.startSubmitting, {
-      result: sfn.Result.fromObject({ count: 0 }),
-      resultPath: '$.submitRetries',
-    });
-
-    // --- admission: a slot of the provider's pool before Submit --------------------------------------------------
-    // Admit lets the job through, or queues it; AwaitSlot waits to be handed a slot (woken by the job that frees
-    // one, and then goes on to Submit) for at most $.config.slotWaitSeconds, then Admit checks again (and refreshes
-    // the queue position).
-    const admit = invoke(STATES.admit, 'admit', { payload: jobRef(), resultPath: '$.admission' });
-    retryLambdaService(admit);
-    catchIntoMarkFailed(admit);
     const awaitSlot = new tasks.LambdaInvoke(this, STATES.awaitSlot, {
       lambdaFunction: functions['await-slot'],
       integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
@@ -363,22 +326,21 @@ export class Workflow extends Construct {
         jobId: sfn.JsonPath.stringAt('$.jobId'),
         taskToken: sfn.JsonPath.taskToken,
       }),
-      // Woken with {admitted: true} by the job that handed it a slot (or by itself): straight on to Submit.
-      resultPath: '$.admission',
+      // Woken by the job that handed it a slot (or by itself): Submit finds the slot its own.
+      resultPath: sfn.JsonPath.DISCARD,
       retryOnServiceExceptions: false,
       taskTimeout: sfn.Timeout.at('$.config.slotWaitSeconds'),
     });
     retryLambdaService(awaitSlot);
-    awaitSlot.addCatch(admit, { errors: [sfn.Errors.TIMEOUT], resultPath: sfn.JsonPath.DISCARD });
+    awaitSlot.addCatch(submit, { errors: [sfn.Errors.TIMEOUT], resultPath: sfn.JsonPath.DISCARD });
     catchIntoMarkFailed(awaitSlot);
-    const admitted = new sfn.Choice(this, STATES.admitted)
-      .when(sfn.Condition.booleanEquals('$.admission.admitted', true), submit)
-      .otherwise(awaitSlot);
-    // A wait woken with anything but a granted slot asks Admit again.
-    const slotGranted = new sfn.Choice(this, STATES.slotGranted)
-      .when(sfn.Condition.booleanEquals('$.admission.admitted', true), submit)
-      .otherwise(admit);
-    awaitSlot.next(slotGranted);
+    awaitSlot.next(submit);
+    const submitted = new sfn.Choice(this, STATES.submitted)
+      .when(sfn.Condition.isPresent('$.next.queued'), awaitSlot)
+      .when(sfn.Condition.isPresent('$.next.retryInSeconds'), waitToResubmit)
+      .when(sfn.Condition.booleanEquals('$.next.callbacks', true), awaitResult)
+      .otherwise(waitForProvider);
+    submit.next(submitted);
 
     const validate = invoke(STATES.validate, 'validate', { payload: jobRef(), resultPath: sfn.JsonPath.DISCARD });
     // Reading stored images can be cut short (a network error): retried like a provider's.
@@ -386,9 +348,9 @@ export class Workflow extends Construct {
     retryLambdaService(validate);
     catchIntoMarkFailed(validate);
 
-    waitToResubmit.next(countSubmitRetry).next(admit);
+    waitToResubmit.next(countSubmitRetry).next(submit);
 
-    validate.next(startSubmitting).next(admit).next(admitted);
+    validate.next(submit);
 
     // The reconciler starts a finished job that owes its notice or webhook with `resume` (lambdas/jobs/reconcile.ts).
     const resumeNotice = new sfn.Choice(this, STATES.resumeNotice)
@@ -400,8 +362,8 @@ export class Workflow extends Construct {
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       comment:
-        'klingflow job: validate, wait for a provider slot, submit, await the result (callback or poll), release the slot, ' +
-        'archive, complete, notify, webhook',
+        'klingflow job: validate, submit (after a provider slot), await the result (callback or poll), archive (the slot ' +
+        'released, the job completed), notify, webhook',
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       timeout: EXECUTION_TIMEOUT,

@@ -78,8 +78,6 @@ const Settings = z.object({
       }
     }),
   KLINGFLOW_DEFAULT_PROVIDER: z.string().min(1).default('kling'),
-  /** Carried in the execution input; the workflow no longer reads it (each wait is planned: lambdas/jobs/next-check.ts). */
-  KLINGFLOW_AWAIT_SECONDS: z.coerce.number().int().min(1).default(10),
   KLINGFLOW_MAX_POLLS: z.coerce.number().int().min(1).default(60),
   /** Seconds (provider time) after submission before a job is TIMED_OUT: `1800`, or per model `1800,kling-v3=3600`. */
   KLINGFLOW_DEADLINE_SECONDS: z.string().default('1800'),

@@ -259,7 +259,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.noticesTopicArn]: LOCAL_NAMES.topicArn,
       [ENV.enabledProviders]: PROVIDER_IDS.join(','),
       [ENV.defaultProvider]: settings.KLINGFLOW_DEFAULT_PROVIDER,
-      [ENV.awaitSeconds]: String(settings.KLINGFLOW_AWAIT_SECONDS),
       [ENV.maxPolls]: String(settings.KLINGFLOW_MAX_POLLS),
       [ENV.deadlineSeconds]: settings.KLINGFLOW_DEADLINE_SECONDS,
       [ENV.waitTimeScale]: String(settings.KLINGFLOW_WAIT_TIME_SCALE),

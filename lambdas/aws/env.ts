@@ -20,8 +20,6 @@ export const ENV = {
   defaultProvider: 'KLINGFLOW_DEFAULT_PROVIDER',
   /** Comma-separated provider ids. */
   enabledProviders: 'KLINGFLOW_ENABLED_PROVIDERS',
-  /** Carried in the execution input; the workflow no longer reads it (each wait is planned per job). */
-  awaitSeconds: 'KLINGFLOW_AWAIT_SECONDS',
   /** Checks (safety checks and polls) before a job is TIMED_OUT: a guard behind the deadline. */
   maxPolls: 'KLINGFLOW_MAX_POLLS',
   /** Seconds after submission before a job is TIMED_OUT: `1800`, or per model `1800,kling-v3=3600`. */
@@ -144,8 +142,6 @@ export const config = {
       .split(',')
       .map((p) => p.trim())
       .filter(Boolean),
-  /** Seconds. */
-  awaitSeconds: () => positiveInt(ENV.awaitSeconds, 60),
   maxPolls: () => positiveInt(ENV.maxPolls, 120),
   /** Deadlines per model (seconds after submission; lambdas/domain/wait-schedule.ts). Throws naming a bad value. */
   deadlines: () => parseDeadlineSetting(process.env[ENV.deadlineSeconds], ENV.deadlineSeconds),

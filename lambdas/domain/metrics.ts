@@ -221,9 +221,10 @@ export const DEADLINE_SLACK_SECONDS = 3600;
 
 /**
  * Seconds after its creation by which a job should have reached a terminal status, from the workflow's budget: the
- * longest queue wait, every AwaitResult round, and {@link DEADLINE_SLACK_SECONDS}. A job older than this and not
- * terminal is stuck (the reconciler counts them: JobsPastDeadline).
+ * longest queue wait, the longest deadline of any model (the workflow ends a job TIMED_OUT by its deadline after
+ * submission), and {@link DEADLINE_SLACK_SECONDS}. A job older than this and not terminal is stuck (the reconciler
+ * counts them: JobsPastDeadline).
  */
-export function jobDeadlineSeconds(budget: { awaitSeconds: number; maxPolls: number; maxQueueSeconds: number }): number {
-  return budget.maxQueueSeconds + budget.awaitSeconds * (budget.maxPolls + 1) + DEADLINE_SLACK_SECONDS;
+export function jobDeadlineSeconds(budget: { longestDeadlineSeconds: number; maxQueueSeconds: number }): number {
+  return budget.maxQueueSeconds + budget.longestDeadlineSeconds + DEADLINE_SLACK_SECONDS;
 }

@@ -54,15 +54,17 @@ export function expectedLatency(shape: GenerationShape): ExpectedLatency {
 
 /** The schedule's constants (seconds of provider time). */
 export const WAIT_SCHEDULE = {
-  /** Shortest wait between two polls. */
-  minSeconds: 3,
-  /** Interval between polls inside the expected range (the notice comes at most this late). */
-  nearSeconds: 6,
-  /** Growth of the interval per poll once past the expected range. */
-  backoff: 1.5,
-  /** Callback providers: the first safety check comes at the range's high end times this, plus `safetyMarginSeconds`. */
-  safetyFactor: 1.25,
-  safetyMarginSeconds: 30,
+  /** Shortest wait between two checks. */
+  minSeconds: 1,
+  /**
+   * Interval between polls while the completion is near (the notice comes at most this late). PollStatus makes these
+   * polls itself, one after another in one invocation (lambdas/handlers/poll-status.ts), so they cost no transitions.
+   */
+  nearSeconds: 3,
+  /** The near window ends at the estimate's high end times this; after it, waits grow with the time elapsed. */
+  nearUntilFactor: 1.5,
+  /** Past the near window, each wait is this fraction of the time elapsed (checks at t, 1.5 t, 2.25 t…). */
+  lateFraction: 0.5,
 } as const;
 
 /** What is known of a job when its next check is planned. Seconds of provider time. */
@@ -72,70 +74,72 @@ export interface ScheduleInput {
   expected: ExpectedLatency;
   /** Seconds after submission at which the job is TIMED_OUT. */
   deadlineSeconds: number;
-  /** Longest allowed wait (the slot's lease must be renewed before it runs out). */
+  /** Longest allowed wait between polls (the slot's lease must be renewed before it runs out). */
   maxWaitSeconds: number;
   /** The provider calls back: the checks are only a safety net for a lost callback. */
   callbacks: boolean;
   /** Provider hints from the last poll, where the provider gives them. */
   progress?: number;
-  /** Progress seen at the poll before (how the last polls moved). */
-  previousProgress?: number;
   /** Provider's estimate of the seconds until the task completes, from now. */
   etaSeconds?: number;
   /** Provider's queue position (1: next to start); the task has not started yet. */
   queuePosition?: number;
-  /** The wait planned before this one (0 or absent: none); past the expected range each wait grows from it. */
-  previousWaitSeconds?: number;
 }
 
-/** The next check: wait `seconds` (an integer ≥ 1), or the deadline has passed (the job is TIMED_OUT). */
-export type NextCheck = { seconds: number; deadlinePassed: false } | { seconds: 0; deadlinePassed: true };
+/**
+ * The next check: wait `seconds` (> 0, not rounded), or the deadline has passed (the job is TIMED_OUT). `near`: the
+ * completion is near and the next poll soon; PollStatus makes it itself rather than ending its invocation.
+ */
+export type NextCheck = { seconds: number; near: boolean; deadlinePassed: false } | { seconds: 0; near: false; deadlinePassed: true };
 
 /**
  * When to look at the task next.
  * - Past the deadline: `deadlinePassed`.
- * - Callback providers: one safety check at the expected range's high end × 1.25 + 30 s, then each wait as long as
- *   the time elapsed so far (checks at T, 2T, 4T…), so their number grows with the log of the generation time.
- * - Polled providers: the completion is estimated from the provider's ETA, else its progress (linear in time), else
- *   its queue position (one expected generation per place ahead), else the seed's range. Before the estimate, one wait
- *   up to it (the first poll comes at the low end of the range); around it, `nearSeconds`; after it (or when progress
- *   stalled between two polls past the range's low end), each wait `backoff` times the last.
- * Every wait is at least `minSeconds`, at most `maxWaitSeconds`, and never beyond the deadline (the last check comes
- * at the deadline).
+ * - Callback providers: one wait for the callback of half the time left to the deadline (plus a second), so that one
+ *   safety check (AwaitResult's one retry, which polls) and the deadline's own check cover the whole time: the
+ *   transitions of a callback job do not grow with its generation time.
+ * - Polled providers: the completion is estimated from the provider's ETA, else its progress (an upper bound), else
+ *   its queue position (one expected generation per place ahead), else the seed's range. Before the estimate's low
+ *   end, one wait up to it; from there to its high end × `nearUntilFactor`, a poll every `nearSeconds` (`near`: made
+ *   inside PollStatus); after that, each wait `lateFraction` of the time elapsed, so the number of checks grows with
+ *   the log of the generation time. (Progress that did not move between two polls says nothing: providers report it
+ *   in coarse steps, 25 % at a time in the simulator, so it stands still for a quarter of the generation.)
+ * Every wait is at least `minSeconds`, a polled one at most `maxWaitSeconds`, and none goes beyond the deadline (the
+ * last check comes at the deadline).
  */
 export function nextCheck(input: ScheduleInput): NextCheck {
-  const { elapsedSeconds: elapsed, expected, deadlineSeconds } = input;
-  if (elapsed >= deadlineSeconds) return { seconds: 0, deadlinePassed: true };
+  const { elapsedSeconds: elapsed, deadlineSeconds } = input;
+  if (elapsed >= deadlineSeconds) return { seconds: 0, near: false, deadlinePassed: true };
   const s = WAIT_SCHEDULE;
-  let wait: number;
+  const left = deadlineSeconds - elapsed;
   if (input.callbacks) {
-    const firstCheck = expected.high * s.safetyFactor + s.safetyMarginSeconds;
-    wait = elapsed < firstCheck ? firstCheck - elapsed : elapsed;
-  } else {
-    const estimate = estimatedCompletion(input);
-    const stalled =
-      input.progress !== undefined &&
-      input.previousProgress !== undefined &&
-      input.progress <= input.previousProgress &&
-      elapsed >= input.expected.low;
-    if (!stalled && elapsed < estimate.low - s.nearSeconds) wait = estimate.low - elapsed;
-    else if (!stalled && elapsed < estimate.high) wait = s.nearSeconds;
-    else wait = Math.max(s.nearSeconds, (input.previousWaitSeconds ?? s.nearSeconds) * s.backoff);
+    return { seconds: Math.max(s.minSeconds, Math.min(left, left / 2 + 1)), near: false, deadlinePassed: false };
   }
-  const bounded = Math.min(Math.max(wait, s.minSeconds), input.maxWaitSeconds, deadlineSeconds - elapsed);
-  return { seconds: Math.max(1, Math.ceil(bounded)), deadlinePassed: false };
+  const estimate = estimatedCompletion(input);
+  let wait: number;
+  let near = false;
+  if (elapsed < estimate.low - s.nearSeconds) wait = estimate.low - elapsed;
+  else if (elapsed < estimate.high * s.nearUntilFactor) {
+    wait = s.nearSeconds;
+    near = true;
+  } else wait = Math.max(s.nearSeconds, elapsed * s.lateFraction);
+  const bounded = Math.min(Math.max(wait, s.minSeconds), input.maxWaitSeconds, left);
+  return { seconds: bounded, near: near && bounded === wait, deadlinePassed: false };
 }
 
 /** When the task is expected to complete (seconds after submission), from the best hint available. */
-function estimatedCompletion(input: ScheduleInput): ExpectedLatency {
+export function estimatedCompletion(input: Omit<ScheduleInput, 'callbacks' | 'deadlineSeconds' | 'maxWaitSeconds'>): ExpectedLatency {
   const { elapsedSeconds: elapsed, expected } = input;
   if (input.etaSeconds !== undefined && input.etaSeconds >= 0) {
     const at = elapsed + input.etaSeconds;
     return { low: at, high: at + WAIT_SCHEDULE.nearSeconds };
   }
   if (input.progress !== undefined && input.progress > 0 && input.progress < 100) {
-    const at = (elapsed * 100) / input.progress;
-    return { low: at, high: at + WAIT_SCHEDULE.nearSeconds };
+    // Progress, linear in time, was reached at or before now: the task completes by elapsed × 100 / progress, and
+    // (progress being reported in steps) possibly well before. It narrows the seed's range from above.
+    const by = (elapsed * 100) / input.progress;
+    const low = Math.min(expected.low, by);
+    return { low, high: Math.max(low, Math.min(expected.high, by)) };
   }
   if (input.queuePosition !== undefined && input.queuePosition > 0) {
     const ahead = input.queuePosition * ((expected.low + expected.high) / 2);

@@ -1,8 +1,16 @@
-// Archive: copy the provider's video (and thumbnail, where there is one) into the outputs bucket.
-// Runs once per job: a retry after success finds the outputs recorded and returns them.
+// Archive: the provider's task has ended, so the job's slot goes first to the next waiting job (admission control);
+// then the provider's video (and thumbnail, where there is one) is copied into the outputs bucket; then the one write
+// that makes the job SUCCEEDED, with its outputs and the provider's reported cost (the spend counters then take the
+// reported charge in place of the estimate counted at Submit). A retry finds the slot released and the outputs
+// recorded, and copies nothing again.
 import { ArchivePayload, type ArchiveOutput } from '../workflow/contract.ts';
 import { ArchiveOutput as ArchiveOutputSchema } from '../workflow/contract.ts';
+import type { JobRecord } from '../domain/job.ts';
 import { requireActiveJob } from '../jobs/active-job.ts';
+import { releaseSlot } from '../jobs/admission.ts';
+import { correctSpend } from '../jobs/spend.ts';
+import { admissionDeps } from '../aws/runtime/admission.ts';
+import { spendGuard } from '../aws/runtime/spend.ts';
 import { archiveObject, type ArchiveDeps } from '../aws/s3-archive.ts';
 import { s3 } from '../aws/clients/s3.ts';
 import { config } from '../aws/env.ts';
@@ -18,10 +26,36 @@ const MAX_VIDEO_BYTES = 2 * 1024 ** 3;
 /** Largest thumbnail archived (bytes). */
 const MAX_THUMBNAIL_BYTES = 20 * 1024 ** 2;
 
-export const handler = taskHandler('archive', ArchivePayload, async ({ jobId, videoUrl, thumbnailUrl }, log): Promise<ArchiveOutput> => {
+export const handler = taskHandler('archive', ArchivePayload, async (payload, log): Promise<ArchiveOutput> => {
+  const { jobId, cost } = payload;
   const store = jobStore();
   const job = await requireActiveJob(store, jobId);
-  if (job.outputs) return ArchiveOutputSchema.parse(job.outputs);
+  // A release that fails changes nothing for this job: the slot's lease runs out instead.
+  await releaseSlot(admissionDeps(), jobId).then(
+    (outcome) => (outcome.released || outcome.granted.length ? log.info('slot released', outcome) : undefined),
+    (error: Error) => log.warn('slot not released; its lease runs out instead', { error: error.message }),
+  );
+  const outputs = job.outputs ? ArchiveOutputSchema.parse(job.outputs) : await copyOutputs(job, payload, log);
+  const reported = cost && (cost.credits !== undefined || cost.usd !== undefined);
+  const finished = await store.finish(jobId, 'SUCCEEDED', {
+    outputs,
+    progress: 100,
+    ...(reported ? { cost: { ...cost, estimated: false } } : {}),
+  });
+  log.info(finished ? 'job succeeded' : 'job had already ended; outcome unchanged');
+  if (finished && reported && cost) {
+    const delta = await correctSpend(spendGuard(), finished, cost);
+    if (delta) log.info('spend corrected with the reported charge', { delta });
+  }
+  return outputs;
+});
+
+async function copyOutputs(
+  job: JobRecord,
+  { jobId, videoUrl, thumbnailUrl }: ArchivePayload,
+  log: { info(message: string, data?: Record<string, unknown>): void },
+): Promise<ArchiveOutput> {
+  const store = jobStore();
   noteProvider(job.provider);
   annotate({ provider: job.provider });
   const started = new Date();
@@ -54,6 +88,9 @@ export const handler = taskHandler('archive', ArchivePayload, async ({ jobId, vi
       })
     : undefined;
   emitJobMetric('ArchiveSeconds', secondsBetween(started, new Date()) ?? 0);
+  const outputs = { video, ...(thumbnail ? { thumbnail } : {}) };
+  // Recorded before the job is finished, so a retry after a failed finish copies nothing again.
+  await store.updateActive(jobId, { outputs });
   log.info('archived', { bytes: video.bytes, sha256: video.sha256 });
-  return { video, ...(thumbnail ? { thumbnail } : {}) };
-});
+  return outputs;
+}

@@ -29,6 +29,7 @@ export const handler = tracedHandler('reconcile', reconcileAll);
 
 async function reconcileAll(event: { graceSeconds?: number } | null = {}) {
   const admission = admissionDeps();
+  const deadlines = config.deadlines();
   const report = await reconcile({
     store: jobStore(),
     startExecution,
@@ -39,8 +40,7 @@ async function reconcileAll(event: { graceSeconds?: number } | null = {}) {
     graceSeconds: typeof event?.graceSeconds === 'number' ? event.graceSeconds : RECONCILE_DEFAULTS.graceSeconds,
     maxRedrives: RECONCILE_DEFAULTS.maxRedrives,
     deadlineSeconds: jobDeadlineSeconds({
-      awaitSeconds: config.awaitSeconds(),
-      maxPolls: config.maxPolls(),
+      longestDeadlineSeconds: Math.max(deadlines.defaultSeconds, ...Object.values(deadlines.byModel)),
       maxQueueSeconds: config.maxQueueSeconds(),
     }),
   });

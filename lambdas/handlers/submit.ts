@@ -1,10 +1,12 @@
-// Submit: send the job to its provider once (jobs/submit-job.ts): an intent is written before the call, so a
-// retried or re-driven Submit after a lost answer looks the task up instead of paying twice. It answers with the
-// plan of the first check (jobs/next-check.ts). Wiring only: the
-// callback URL (with its token where the provider does not sign) and the media come from AWS here.
+// Submit: take a slot of the provider's pool first (admission control, jobs/admission.ts: a job that finds none is
+// answered `queued` and waits in AwaitSlot), then send the job to its provider once (jobs/submit-job.ts): an intent
+// is written before the call, so a retried or re-driven Submit after a lost answer looks the task up instead of
+// paying twice. It answers with the plan of the first check (jobs/next-check.ts). Wiring only: the callback URL (with
+// its token where the provider does not sign) and the media come from AWS here.
 import { randomUUID } from 'node:crypto';
 import { CALLBACK_TOKEN_PARAM, callbackToken } from '../domain/callback-token.ts';
 import type { JobRecord } from '../domain/job.ts';
+import { admit } from '../jobs/admission.ts';
 import { planNextCheck } from '../jobs/next-check.ts';
 import { submitOrRetry } from '../jobs/submit-job.ts';
 import type { ProviderAdapter } from '../providers/port.ts';
@@ -13,6 +15,7 @@ import { LowBalance } from '../domain/errors.ts';
 import { mediaForProvider } from '../aws/s3-media.ts';
 import { s3 } from '../aws/clients/s3.ts';
 import { config } from '../aws/env.ts';
+import { admissionDeps } from '../aws/runtime/admission.ts';
 import { providerFor } from '../aws/runtime/providers.ts';
 import { spendGuard } from '../aws/runtime/spend.ts';
 import { jobStore } from '../aws/runtime/store.ts';
@@ -37,6 +40,12 @@ async function prepare(job: JobRecord, adapter: ProviderAdapter) {
 }
 
 export const handler = taskHandler('submit', SubmitPayload, async ({ jobId, retries }, log): Promise<SubmitOutput> => {
+  // A slot of the provider's pool first (or its lease renewed: a retried or re-driven Submit already holds one).
+  const admission = await admit(admissionDeps(), jobId);
+  if (!admission.admitted) {
+    log.info('waiting for a slot', { ...admission });
+    return { ...admission, queued: true };
+  }
   const started = new Date();
   let createdAt: string | undefined;
   let step: Awaited<ReturnType<typeof submitOrRetry>>;
@@ -79,7 +88,7 @@ export const handler = taskHandler('submit', SubmitPayload, async ({ jobId, retr
   // The first look at the task: near its expected completion (polled), or a safety check after it (callbacks).
   const job = await jobStore().require(jobId);
   const { adapter } = await providerFor(job.provider);
-  const plan = planNextCheck(job, adapter.capabilities.callbacks, checkPlanSettings(), new Date());
+  const { waitMs: _waitMs, near: _near, ...plan } = planNextCheck(job, adapter.capabilities.callbacks, checkPlanSettings(), new Date());
   log.info('first check planned', { ...plan });
   return { providerTaskId: step.providerTaskId, polls: 0, ...plan };
 });

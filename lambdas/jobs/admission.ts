@@ -145,15 +145,18 @@ export async function awaitSlot(deps: AdmissionDeps, jobId: string, token: strin
 /**
  * Renews the lease of the slot `job` holds (every round while its provider task runs): `renewed`; `unlimited`
  * when its provider has no limit; `lost` when it holds none (its lease ran out and the slot went to another job, so
- * the pool runs one task more than its size until this one ends; the caller logs it).
+ * the pool runs one task more than its size until this one ends; the caller logs it). `waitSeconds`: the holder is
+ * about to wait that long without renewing (AwaitResult's wait for a callback), so the lease lasts the wait plus a
+ * lease.
  */
 export async function renewLease(
   deps: AdmissionDeps,
   job: Pick<JobRecord, 'jobId' | 'provider' | 'model'>,
+  waitSeconds = 0,
 ): Promise<'renewed' | 'unlimited' | 'lost'> {
   const pool = poolOfJob(deps, job);
   if (!pool) return 'unlimited';
-  const lease = deps.now().getTime() + deps.timings.leaseSeconds * 1000;
+  const lease = deps.now().getTime() + (waitSeconds + deps.timings.leaseSeconds) * 1000;
   return (await renewHeld(deps, pool, job.jobId, await deps.slots.slots(pool.id), lease)) ? 'renewed' : 'lost';
 }
 

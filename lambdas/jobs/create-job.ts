@@ -6,7 +6,7 @@ import { hashRequest, jobIdForIdempotencyKey, newJobId } from '../domain/job-id.
 import type { ProviderAdapter } from '../providers/port.ts';
 import { estimateCostOf } from '../providers/scaffold.ts';
 import { resolveRequest, type FieldProblem, type ProviderLookup } from '../domain/validation.ts';
-import { executionNameOf, type ExecutionInput } from '../workflow/contract.ts';
+import { executionInputOf, executionNameOf, type ExecutionInput } from '../workflow/contract.ts';
 import type { JobRepository, SpendGuard, StartExecution } from './ports.ts';
 import { checkSpend, type SpendRefusal } from './spend.ts';
 
@@ -90,6 +90,6 @@ export async function createJob(
   if (!created && job.requestHash !== requestHash) return { kind: 'conflict', jobId: job.jobId };
   // Also on a repeated create: the first attempt may have died between the put and the start. Under the job's current
   // execution name, so a job the reconciler has started again is not started a second time.
-  await deps.startExecution({ jobId: job.jobId, config: deps.workflowConfig }, executionNameOf(job));
+  await deps.startExecution(executionInputOf(job.jobId, deps.workflowConfig), executionNameOf(job));
   return { kind: 'accepted', job, created };
 }

@@ -7,7 +7,7 @@ import { uploadOwner } from '../domain/caller.ts';
 import { hashRequest } from '../domain/job-id.ts';
 import { jobIdForUpload, uploadOptions, type SourceObject } from '../domain/uploads.ts';
 import { resolveRequest } from '../domain/validation.ts';
-import { executionNameOf, type ExecutionInput } from '../workflow/contract.ts';
+import { executionInputOf, executionNameOf } from '../workflow/contract.ts';
 import { newJobRecord, type CreateJobDeps } from './create-job.ts';
 
 export interface UploadedImage {
@@ -66,4 +66,4 @@ export async function createUploadJob(
 }
 
 const start = (deps: CreateJobDeps, job: JobRecord) =>
-  deps.startExecution({ jobId: job.jobId, config: deps.workflowConfig } satisfies ExecutionInput, executionNameOf(job));
+  deps.startExecution(executionInputOf(job.jobId, deps.workflowConfig), executionNameOf(job));

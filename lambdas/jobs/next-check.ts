@@ -10,24 +10,22 @@ export interface CheckPlanSettings {
   deadlines: DeadlineSetting;
   /** Workflow seconds per second of provider time: 1 on AWS; less on a local stack that runs faster. */
   timeScale: number;
-  /** Seconds (workflow time) a slot's lease lasts; every wait is at most half of it, so a check renews it in time. */
+  /** Seconds (workflow time) a slot's lease lasts; a wait between polls is at most half of it, so a poll renews it in time. */
   leaseSeconds: number;
 }
 
 /** What the last poll told (absent right after Submit). Progress in percent, seconds of provider time. */
 export interface PollHints {
   progress?: number;
-  previousProgress?: number;
   etaSeconds?: number;
   queuePosition?: number;
-  /** The wait before this poll, in workflow seconds (`$.next.seconds`). */
-  previousWaitSeconds?: number;
 }
 
 /**
- * The next check of `job`'s task at `now`: `seconds` to wait (workflow seconds, a whole number ≥ 1), whether the
- * provider calls back (wait for the callback, with the check as a safety net) and whether the job's deadline (per
- * model) has passed.
+ * The next check of `job`'s task at `now` (workflow time): `at` (an ISO time, for WaitForProvider's TimestampPath: exact
+ * to the millisecond, so a local stack's scaled waits keep their precision) and `seconds` (the same wait in whole
+ * seconds ≥ 1, for AwaitResult's TimeoutSecondsPath), whether the provider calls back, whether the job's deadline (per
+ * model) has passed, and `waitMs`/`near` for PollStatus, which makes the next poll itself when it is near.
  */
 export function planNextCheck(
   job: JobRecord,
@@ -35,7 +33,7 @@ export function planNextCheck(
   settings: CheckPlanSettings,
   now: Date,
   hints: PollHints = {},
-): NextCheckPlan {
+): Omit<NextCheckPlan, 'polls'> & { waitMs: number; near: boolean } {
   const scale = settings.timeScale;
   const submittedAt = Date.parse(job.submittedAt ?? job.createdAt);
   const elapsedSeconds = Math.max(0, (now.getTime() - submittedAt) / 1000 / scale);
@@ -46,14 +44,16 @@ export function planNextCheck(
     maxWaitSeconds: Math.max(1, settings.leaseSeconds / 2 / scale),
     callbacks,
     ...(hints.progress !== undefined ? { progress: hints.progress } : {}),
-    ...(hints.previousProgress !== undefined ? { previousProgress: hints.previousProgress } : {}),
     ...(hints.etaSeconds !== undefined ? { etaSeconds: hints.etaSeconds } : {}),
     ...(hints.queuePosition !== undefined ? { queuePosition: hints.queuePosition } : {}),
-    ...(hints.previousWaitSeconds !== undefined ? { previousWaitSeconds: hints.previousWaitSeconds / scale } : {}),
   });
+  const waitMs = next.deadlinePassed ? 0 : Math.round(next.seconds * scale * 1000);
   return {
-    seconds: next.deadlinePassed ? 1 : Math.max(1, Math.ceil(next.seconds * scale)),
+    seconds: Math.max(1, Math.ceil(waitMs / 1000)),
+    at: new Date(now.getTime() + waitMs).toISOString(),
     callbacks,
     deadlinePassed: next.deadlinePassed,
+    waitMs,
+    near: next.near,
   };
 }

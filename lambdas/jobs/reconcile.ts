@@ -8,7 +8,13 @@
 // Every step the workflow runs is idempotent (the recorded task, the outputs, conditional terminal writes, the claimed
 // notice), so re-running one from the top is safe. The local stack runs it at start and on a timer; AWS on a schedule.
 import { isTerminal, type JobRecord } from '../domain/job.ts';
-import { executionNameOf, noticeExecutionNameOf, NOTICE_CLAIM_STALE_SECONDS, type ExecutionInput } from '../workflow/contract.ts';
+import {
+  executionInputOf,
+  executionNameOf,
+  noticeExecutionNameOf,
+  NOTICE_CLAIM_STALE_SECONDS,
+  type ExecutionInput,
+} from '../workflow/contract.ts';
 import type { DescribeExecution, ExecutionState, JobRepository, StartExecution } from './ports.ts';
 
 /** What the reconciler needs. */
@@ -87,7 +93,7 @@ async function redrive(deps: ReconcileDeps, job: JobRecord): Promise<'live' | 'r
   const name = executionNameOf(job);
   const state = await deps.describeExecution(name);
   if (state.status === 'RUNNING') return 'live';
-  const input: ExecutionInput = { jobId: job.jobId, config: deps.config };
+  const input: ExecutionInput = executionInputOf(job.jobId, deps.config);
   // Never started (the create died between the put and the start; or the local stack restarted): its own name.
   if (state.status === 'MISSING') {
     await deps.startExecution(input, name);
@@ -142,6 +148,6 @@ async function sendNotice(deps: ReconcileDeps, job: JobRecord): Promise<boolean>
   if (sent >= deps.maxRedrives) return false;
   if (!(await deps.store.countRedrive(job.jobId, 'noticeRedrives', sent))) return false;
   const resume = job.status === 'SUCCEEDED' ? 'notice-succeeded' : 'notice-failed';
-  await deps.startExecution({ jobId: job.jobId, config: deps.config, resume }, noticeExecutionNameOf(job.jobId, sent + 1));
+  await deps.startExecution(executionInputOf(job.jobId, deps.config, resume), noticeExecutionNameOf(job.jobId, sent + 1));
   return true;
 }

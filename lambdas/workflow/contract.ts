@@ -9,14 +9,12 @@ export const HANDLERS = [
   'api',
   'callback',
   'validate',
-  'admit',
   'await-slot',
   'release-slot',
   'submit',
   'await-result',
   'poll-status',
   'archive',
-  'complete',
   'mark-failed',
   'notify',
   'webhook',
@@ -30,11 +28,7 @@ export const STATES = {
   begin: 'Begin',
   resumeNotice: 'ResumeNotice',
   validate: 'Validate',
-  admit: 'Admit',
-  admitted: 'Admitted',
   awaitSlot: 'AwaitSlot',
-  slotGranted: 'SlotGranted',
-  startSubmitting: 'StartSubmitting',
   submit: 'Submit',
   submitted: 'Submitted',
   waitToResubmit: 'WaitToResubmit',
@@ -42,15 +36,11 @@ export const STATES = {
   awaitResult: 'AwaitResult',
   pollStatus: 'PollStatus',
   checkResult: 'CheckResult',
-  countPoll: 'CountPoll',
-  countCheckWithoutPlan: 'CountCheckWithoutPlan',
-  pollBudgetLeft: 'PollBudgetLeft',
+  checkPoll: 'CheckPoll',
   pollBudgetExhausted: 'PollBudgetExhausted',
   deadlinePassed: 'DeadlinePassed',
   waitForProvider: 'WaitForProvider',
-  releaseSlot: 'ReleaseSlot',
   archive: 'Archive',
-  complete: 'Complete',
   notify: 'Notify',
   sendWebhook: 'SendWebhook',
   webhookGaveUp: 'WebhookGaveUp',
@@ -80,13 +70,13 @@ export const POLL_BUDGET_EXHAUSTED = 'PollBudgetExhausted';
 /**
  * Input of an execution (named by `executionNameOf`). `resume` (set by the reconciler only) skips to the notice and
  * webhook of a job that finished without them: `notice-succeeded` to Notify, `notice-failed` to NotifyFailure.
+ * `submitRetries` starts Submit's retry count at 0 (CountSubmitRetry adds one per retry), so no state has to.
  */
 export const ExecutionInput = z.object({
   jobId: z.string().min(1),
   resume: z.enum(['notice-succeeded', 'notice-failed']).optional(),
+  submitRetries: z.object({ count: z.number().int().min(0) }),
   config: z.object({
-    /** Kept in the input for compatibility; the workflow no longer reads it (the wait of each check is `$.next.seconds`). */
-    awaitSeconds: z.number().int().min(1),
     /** How many checks (safety checks and polls) before the job is TIMED_OUT: a guard behind the per-model deadline. */
     maxPolls: z.number().int().min(1),
     /** Seconds AwaitSlot waits to be handed a slot before the job checks the queue again (TimeoutSecondsPath). */
@@ -94,6 +84,14 @@ export const ExecutionInput = z.object({
   }),
 });
 export type ExecutionInput = z.infer<typeof ExecutionInput>;
+
+/** The input of a job's execution: its id, the workflow's budget, no retries yet, and `resume` where given. */
+export const executionInputOf = (jobId: string, config: ExecutionInput['config'], resume?: ExecutionInput['resume']): ExecutionInput => ({
+  jobId,
+  submitRetries: { count: 0 },
+  config,
+  ...(resume ? { resume } : {}),
+});
 
 /**
  * The name of a job's current execution: the job id for the first, `<jobId>-r<n>` after the reconciler started it
@@ -117,19 +115,26 @@ export const NOTICE_CLAIM_STALE_SECONDS = 60;
 export const JobRef = z.object({ jobId: z.string().min(1) });
 export type JobRef = z.infer<typeof JobRef>;
 
-/** Payload of PollStatus: the job, and the seconds the workflow waited before this poll (`$.next.seconds`). */
-export const PollPayload = z.object({ jobId: z.string().min(1), waitedSeconds: z.number().int().min(1).optional() });
+/** Payload of PollStatus: the job, and the checks made so far (`$.next.polls`). */
+export const PollPayload = z.object({ jobId: z.string().min(1), polls: z.number().int().min(0) });
 export type PollPayload = z.infer<typeof PollPayload>;
 
-/** Payload of AwaitResult (a `.waitForTaskToken` task). */
-export const AwaitPayload = z.object({ jobId: z.string().min(1), taskToken: z.string().min(1) });
+/**
+ * Payload of AwaitResult (a `.waitForTaskToken` task): the job, the task token, and how long the wait lasts
+ * (`$.next.seconds`: the slot's lease is renewed for as long).
+ */
+export const AwaitPayload = z.object({
+  jobId: z.string().min(1),
+  taskToken: z.string().min(1),
+  waitSeconds: z.number().int().min(1).optional(),
+});
 export type AwaitPayload = z.infer<typeof AwaitPayload>;
 
 /** Payload of AwaitSlot (a `.waitForTaskToken` task). */
 export const SlotWaitPayload = z.object({ jobId: z.string().min(1), taskToken: z.string().min(1) });
 export type SlotWaitPayload = z.infer<typeof SlotWaitPayload>;
 
-/** Result of Admit (`$.admission`): Admitted routes on `admitted`. */
+/** What admission control answers (lambdas/jobs/admission.ts): Submit queues a job that is not admitted. */
 export const AdmitOutput = z.object({
   admitted: z.boolean(),
   /** The pool of slots the job holds one of, or waits in (absent: its provider is not limited). */
@@ -140,12 +145,15 @@ export const AdmitOutput = z.object({
 export type AdmitOutput = z.infer<typeof AdmitOutput>;
 
 /**
- * The workflow's next look at a provider's task (`$.next`, planned by lambdas/jobs/next-check.ts): wait `seconds`
- * (whole seconds ≥ 1) in AwaitResult for the callback when the provider `callbacks`, else in WaitForProvider, then
- * poll; `deadlinePassed`: the job's deadline has passed and it ends TIMED_OUT.
+ * The workflow's next look at a provider's task (`$.next`, planned by lambdas/jobs/next-check.ts): wait for the
+ * callback in AwaitResult `seconds` (whole seconds ≥ 1) when the provider `callbacks`, else in WaitForProvider until
+ * `at` (an ISO time), then poll; `deadlinePassed`: the job's deadline has passed and it ends TIMED_OUT; `polls`: the
+ * checks made so far (CheckResult ends the job TIMED_OUT at `$.config.maxPolls`).
  */
 export const NextCheckPlan = z.object({
+  polls: z.number().int().min(0),
   seconds: z.number().int().min(1),
+  at: z.string().min(1),
   callbacks: z.boolean(),
   deadlinePassed: z.boolean(),
 });
@@ -156,19 +164,21 @@ export const SubmitPayload = z.object({ jobId: z.string().min(1), retries: z.num
 export type SubmitPayload = z.infer<typeof SubmitPayload>;
 
 /**
- * Result of Submit (`$.next`): the job's provider task with the plan of its first check (and no polls yet), or, after a refusal worth another attempt, the seconds
- * to wait first (the provider's hint, with jitter) and why. Submitted routes on `retryInSeconds` being present, then on
- * `callbacks`.
+ * Result of Submit (`$.next`): the job's provider task with the plan of its first check (and no polls yet); or, when
+ * no slot of its provider's pool is free, `queued` (admission control: the job waits in AwaitSlot); or, after a refusal
+ * worth another attempt, the seconds to wait first (the provider's hint, with jitter) and why. Submitted routes on
+ * `queued`, then `retryInSeconds` being present, then on `callbacks`.
  */
 export const SubmitOutput = z.union([
   NextCheckPlan.extend({ providerTaskId: z.string(), polls: z.literal(0) }),
+  AdmitOutput.extend({ queued: z.literal(true) }),
   z.object({ retryInSeconds: z.number().int().min(1), reason: z.string() }),
 ]);
 export type SubmitOutput = z.infer<typeof SubmitOutput>;
 
 /**
- * What AwaitResult (the callback handler's SendTaskSuccess output) and PollStatus return: the provider's view
- * of the task. CheckResult routes on `status`.
+ * The provider's view of the task: AwaitResult's result (the callback handler's SendTaskSuccess output, at
+ * `$.next.result`), and part of PollStatus's (`$.next`). CheckResult routes on `status`.
  */
 export const ProviderResult = z.object({
   providerTaskId: z.string(),
@@ -180,26 +190,31 @@ export const ProviderResult = z.object({
   cost: z.object({ credits: z.number().optional(), usd: z.number().optional() }).optional(),
   /** `callback` or `poll`: how the result reached the workflow. */
   source: z.enum(['callback', 'poll']),
-  /** From PollStatus: the plan of the next check, which CountPoll copies to `$.next` while the task runs. */
-  next: NextCheckPlan.optional(),
 });
 export type ProviderResult = z.infer<typeof ProviderResult>;
 
-/** Payload of Archive. */
+/**
+ * Result of PollStatus (`$.next`): the plan of the next check (`polls` counted, this one included) with the
+ * provider's view of the task (`result`).
+ */
+export const PollOutput = NextCheckPlan.extend({ result: ProviderResult });
+export type PollOutput = z.infer<typeof PollOutput>;
+
+/**
+ * Payload of Archive: the provider's terminal result merged with the execution input. Archive releases the job's slot,
+ * copies the video, and records the job SUCCEEDED with the reported cost.
+ */
 export const ArchivePayload = z.object({
   jobId: z.string().min(1),
   videoUrl: z.string().min(1),
   thumbnailUrl: z.string().optional(),
+  cost: ProviderResult.shape.cost,
 });
 export type ArchivePayload = z.infer<typeof ArchivePayload>;
 
 /** Result of Archive. */
 export const ArchiveOutput = z.object({ video: StoredObject, thumbnail: StoredObject.optional() });
 export type ArchiveOutput = z.infer<typeof ArchiveOutput>;
-
-/** Payload of Complete. */
-export const CompletePayload = z.object({ jobId: z.string().min(1), outputs: ArchiveOutput, result: ProviderResult });
-export type CompletePayload = z.infer<typeof CompletePayload>;
 
 /**
  * Payload of SendWebhook / SendFailureWebhook (`{jobId}`) and of WebhookGaveUp / FailureWebhookGaveUp
@@ -215,12 +230,21 @@ export type WebhookPayload = z.infer<typeof WebhookPayload>;
 export const CaughtError = z.object({ Error: z.string(), Cause: z.string().optional() });
 export type CaughtError = z.infer<typeof CaughtError>;
 
-/** Payload of MarkFailed: the whole state at the point of failure. */
-export const FailurePayload = z.object({
-  jobId: z.string().min(1),
-  error: CaughtError.optional(),
-  result: ProviderResult.optional(),
-});
+/**
+ * Payload of MarkFailed: the whole state at the point of failure; the provider's last result is `next.result` (the
+ * reconciler's and older executions' `result` is read too).
+ */
+export const FailurePayload = z
+  .object({
+    jobId: z.string().min(1),
+    error: CaughtError.optional(),
+    result: ProviderResult.optional(),
+    next: z.object({ result: ProviderResult.optional() }).optional(),
+  })
+  .transform(({ next, ...payload }) => ({
+    ...payload,
+    ...((payload.result ?? next?.result) ? { result: payload.result ?? next?.result } : {}),
+  }));
 export type FailurePayload = z.infer<typeof FailurePayload>;
 
 /**

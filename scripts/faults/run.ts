@@ -287,7 +287,6 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultReport> 
     KLINGFLOW_DATA_DIR: dataDir,
     KLINGFLOW_PORT: String(port),
     KLINGFLOW_API_TOKEN: token,
-    KLINGFLOW_AWAIT_SECONDS: '3',
     KLINGFLOW_MAX_POLLS: '200',
     KLINGFLOW_SIMULATOR_LATENCY_MS: String(options.latencyMs),
     KLINGFLOW_SIMULATOR_LIMITS: JSON.stringify(simulatorLimits),

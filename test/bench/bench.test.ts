@@ -28,7 +28,7 @@ const Results = z.object({
     }),
     growth: positive,
   }),
-  latency: z.object({ inFlight: positive, awaitSeconds: positive, callback: lag, polled: lag }),
+  latency: z.object({ inFlight: positive, timeScale: positive, callback: lag, polled: lag }),
   archive: z.object({ bytes: positive, archive: copy, raw: copy, throughputRatio: positive, rssOverRawMb: z.number() }),
   burst: z.object({
     jobs: positive,

@@ -55,14 +55,15 @@ const EXPECTED_ACTIONS: Record<HandlerName, string[]> = {
   ],
   callback: [...JOB_READ_UPDATE, 'states:SendTaskSuccess', 'states:SendTaskFailure', ...SECRETS],
   validate: [...JOB_READ_UPDATE, ...SECRETS, ...READ_UPLOADS, ...LIST_UPLOADS],
-  admit: [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess'],
   'await-slot': [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess', 'states:SendTaskFailure'],
   'release-slot': [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess'],
-  submit: [...JOB_READ_UPDATE, ...SECRETS, ...READ_UPLOADS, 'ssm:GetParameter'],
-  'await-result': [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess', 'states:SendTaskFailure'],
+  // Admits the job first (a slot of its provider's pool; a free slot may go to an older waiter, whose wait it wakes).
+  submit: [...JOB_READ_UPDATE, ...SECRETS, ...READ_UPLOADS, 'ssm:GetParameter', ...USE_SLOTS, 'states:SendTaskSuccess'],
+  // The wait after the safety check polls the provider first.
+  'await-result': [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess', 'states:SendTaskFailure', ...SECRETS],
   'poll-status': [...JOB_READ_UPDATE, ...USE_SLOTS, ...SECRETS],
-  archive: [...JOB_READ_UPDATE, 's3:PutObject', 's3:AbortMultipartUpload'],
-  complete: [...JOB_READ_UPDATE],
+  // Releases the slot first (waking the job it goes to), archives, completes (correcting the spend counters).
+  archive: [...JOB_READ_UPDATE, ...USE_SLOTS, 'states:SendTaskSuccess', 's3:PutObject', 's3:AbortMultipartUpload'],
   'mark-failed': [...JOB_READ_UPDATE],
   // Reads the share secret to sign the links in the notice.
   notify: [...JOB_READ_UPDATE, 'sns:Publish', ...SECRETS],
@@ -158,13 +159,21 @@ describe('handler roles', () => {
     const [tableId] = tableOf(template, 'jobs');
     const [admissionId] = tableOf(template, 'admission');
     const [spendId] = tableOf(template, 'spend');
-    // api reads the counters (the check at create), submit counts (reads back a refusal), complete corrects.
+    // api reads the counters (the check at create), submit counts (reads back a refusal), archive (completing) corrects.
     const spendUsers: Partial<Record<HandlerName, string[]>> = {
       api: ['dynamodb:GetItem'],
       submit: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-      complete: ['dynamodb:UpdateItem'],
+      archive: ['dynamodb:UpdateItem'],
     };
-    const slotUsers: readonly HandlerName[] = ['admit', 'await-slot', 'release-slot', 'await-result', 'poll-status', 'reconcile'];
+    const slotUsers: readonly HandlerName[] = [
+      'submit',
+      'await-slot',
+      'release-slot',
+      'await-result',
+      'poll-status',
+      'archive',
+      'reconcile',
+    ];
     for (const name of HANDLERS) {
       for (const action of ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem']) {
         const expected = action !== 'dynamodb:PutItem' && slotUsers.includes(name) ? [`<${admissionId}.Arn>`, `<${tableId}.Arn>`] : [];
@@ -210,7 +219,7 @@ describe('handler roles', () => {
       expect(resourcesFor(name, 'states:SendTaskFailure')).toEqual([`<${stateMachineId}>`]);
     }
     // The job that frees a slot wakes the job it hands the slot to.
-    for (const name of ['admit', 'release-slot', 'reconcile'] as const)
+    for (const name of ['submit', 'release-slot', 'archive', 'reconcile'] as const)
       expect(resourcesFor(name, 'states:SendTaskSuccess')).toEqual([`<${stateMachineId}>`]);
     // Cancelling wakes the job's wait with a failure.
     expect(resourcesFor('api', 'states:SendTaskFailure')).toEqual([`<${stateMachineId}>`]);

@@ -38,7 +38,6 @@ const VARIANT_CONTEXT = {
   maxConcurrency: '{"kling":"kling-free","kling-v3-rest":"4,kling-v3=2"}',
   slotWaitSeconds: 20,
   defaultProvider: 'kling-v3-rest',
-  awaitSeconds: '5',
   maxPolls: 7,
   corsOrigins: 'https://console.example.com, http://localhost:5173',
 };
@@ -453,14 +452,13 @@ describe('Lambda functions', () => {
     api: [512, 30],
     callback: [256, 30],
     validate: [256, 30],
-    admit: [256, 30],
     'await-slot': [256, 30],
     'release-slot': [256, 30],
     submit: [256, 30],
     'await-result': [256, 30],
-    'poll-status': [256, 30],
+    // Polls a task near its completion a few seconds apart within one invocation (NEAR_POLLING_SECONDS, 80 s).
+    'poll-status': [256, 90],
     archive: [1024, 900],
-    complete: [256, 30],
     'mark-failed': [256, 30],
     notify: [256, 30],
     webhook: [256, 30],
@@ -493,7 +491,6 @@ describe('Lambda functions', () => {
       'KLINGFLOW_OUTPUTS_BUCKET',
       'KLINGFLOW_STATE_MACHINE_ARN',
       'KLINGFLOW_PUBLIC_URL',
-      'KLINGFLOW_AWAIT_SECONDS',
       'KLINGFLOW_MAX_POLLS',
       'KLINGFLOW_SLOT_WAIT_SECONDS',
       'KLINGFLOW_SHARE_SECRET_ARN',
@@ -502,24 +499,24 @@ describe('Lambda functions', () => {
     ],
     callback: [...common, ...providers, 'KLINGFLOW_CALLBACK_SECRET_ARN'],
     validate: [...common, ...providers, 'KLINGFLOW_INPUTS_BUCKET'],
-    admit: [...common, ...admission],
     'await-slot': [...common, ...admission],
     'release-slot': [...common, ...admission],
+    // Admits the job first (admission control).
     submit: [
       ...common,
       ...providers,
-      ...waitPlan,
+      ...new Set([...waitPlan, ...admission]),
       'KLINGFLOW_INPUTS_BUCKET',
       'KLINGFLOW_PUBLIC_URL',
       'KLINGFLOW_CALLBACK_SECRET_ARN',
       ...spend,
     ],
-    'await-result': [...common, ...admission],
+    // Renews the slot's lease for each wait; the wait after the safety check polls the provider.
+    'await-result': [...common, ...providers, ...admission],
     // Renews the slot's lease at every poll of a running task.
     'poll-status': [...new Set([...common, ...providers, ...admission, ...waitPlan])],
-    archive: [...common, 'KLINGFLOW_OUTPUTS_BUCKET', 'KLINGFLOW_KLING_BASE_URL'],
-    // Corrects the spend counters with the reported charge.
-    complete: [...common, 'KLINGFLOW_SPEND_TABLE'],
+    // Releases the slot, archives, and completes the job (correcting the spend counters with the reported charge).
+    archive: [...common, 'KLINGFLOW_OUTPUTS_BUCKET', 'KLINGFLOW_KLING_BASE_URL', ...admission, 'KLINGFLOW_SPEND_TABLE'],
     'mark-failed': [...common],
     notify: [
       ...common,
@@ -543,19 +540,19 @@ describe('Lambda functions', () => {
       'KLINGFLOW_STATE_MACHINE_ARN',
       'KLINGFLOW_ENABLED_PROVIDERS',
       'KLINGFLOW_DEFAULT_PROVIDER',
-      'KLINGFLOW_AWAIT_SECONDS',
       'KLINGFLOW_MAX_POLLS',
       'KLINGFLOW_SLOT_WAIT_SECONDS',
     ],
-    // Starts executions (re-drives and notices) with the workflow's budget; frees slots in the providers' pools.
+    // Starts executions (re-drives and notices) with the workflow's budget; frees slots in the providers' pools; counts
+    // jobs past their deadline (the longest of the per-model deadlines).
     reconcile: [
       ...common,
       ...admission,
       'KLINGFLOW_STATE_MACHINE_ARN',
       'KLINGFLOW_ENABLED_PROVIDERS',
       'KLINGFLOW_DEFAULT_PROVIDER',
-      'KLINGFLOW_AWAIT_SECONDS',
       'KLINGFLOW_MAX_POLLS',
+      'KLINGFLOW_DEADLINE_SECONDS',
     ],
   };
   it.each(HANDLERS)('%s: environment is exactly what the handler needs', (name) => {
@@ -580,7 +577,6 @@ describe('Lambda functions', () => {
     expect(env('s3-upload')).toMatchObject({
       KLINGFLOW_ENABLED_PROVIDERS: 'kling',
       KLINGFLOW_DEFAULT_PROVIDER: 'kling',
-      KLINGFLOW_AWAIT_SECONDS: '60',
       KLINGFLOW_MAX_POLLS: '120',
     });
     expect(env('notify').KLINGFLOW_NOTICES_TOPIC_ARN).toEqual({ Ref: topicId });
@@ -592,7 +588,6 @@ describe('Lambda functions', () => {
       KLINGFLOW_KLING_BASE_URL: 'https://api-singapore.klingai.com',
       KLINGFLOW_ENABLED_PROVIDERS: 'kling',
       KLINGFLOW_DEFAULT_PROVIDER: 'kling',
-      KLINGFLOW_AWAIT_SECONDS: '60',
       KLINGFLOW_MAX_POLLS: '120',
       POWERTOOLS_SERVICE_NAME: 'klingflow',
       NODE_OPTIONS: '--enable-source-maps',
@@ -609,7 +604,8 @@ describe('Lambda functions', () => {
       KLINGFLOW_KLING_V3_REST_SECRET_ARN: { Ref: expect.any(String) },
     });
     const api = functionsByHandler(variant).api.resource.Properties!.Environment.Variables as Record<string, unknown>;
-    expect(api).toMatchObject({ KLINGFLOW_AWAIT_SECONDS: '5', KLINGFLOW_MAX_POLLS: '7', KLINGFLOW_SLOT_WAIT_SECONDS: '20' });
+    expect(api).toMatchObject({ KLINGFLOW_MAX_POLLS: '7', KLINGFLOW_SLOT_WAIT_SECONDS: '20' });
+    expect(api).not.toHaveProperty('KLINGFLOW_AWAIT_SECONDS');
   });
 
   it('maxConcurrency becomes KLINGFLOW_<ID>_MAX_CONCURRENCY on the admission-control handlers only', () => {
@@ -618,7 +614,7 @@ describe('Lambda functions', () => {
     const limits = { KLINGFLOW_KLING_MAX_CONCURRENCY: 'kling-free', KLINGFLOW_KLING_V3_REST_MAX_CONCURRENCY: '4,kling-v3=2' };
     for (const name of HANDLERS) {
       const env = functions[name].resource.Properties!.Environment.Variables as Record<string, unknown>;
-      if (['admit', 'await-slot', 'release-slot', 'await-result', 'poll-status', 'reconcile'].includes(name)) {
+      if (['submit', 'await-slot', 'release-slot', 'await-result', 'poll-status', 'archive', 'reconcile'].includes(name)) {
         expect(env, name).toMatchObject({
           ...limits,
           KLINGFLOW_ADMISSION_TABLE: { Ref: admissionId },
@@ -641,7 +637,7 @@ describe('Lambda functions', () => {
       else for (const variable of Object.keys(settings)) expect(env, name).not.toHaveProperty(variable);
     }
     // The handlers that talk to providers; without providerSettings their environment is exactly the table above.
-    expect(PROVIDER_CLIENTS).toEqual(['api', 'callback', 'validate', 'submit', 'poll-status']);
+    expect(PROVIDER_CLIENTS).toEqual(['api', 'callback', 'validate', 'submit', 'await-result', 'poll-status']);
   });
 });
 
@@ -767,7 +763,6 @@ describe('context', () => {
       providerBaseUrls: { kling: 'https://api-singapore.klingai.com' },
       providerSettings: {},
       defaultProvider: 'kling',
-      awaitSeconds: 60,
       maxPolls: 120,
       deadlineSeconds: '1800',
       maxConcurrency: {},
@@ -921,7 +916,6 @@ describe('context', () => {
     [{ enabledProviders: 'Kling' }, /not a provider id/],
     [{ notificationEmails: 'not-an-address' }, /notificationEmails/],
     [{ maxPolls: '0' }, /maxPolls/],
-    [{ awaitSeconds: 1.5 }, /awaitSeconds/],
     [{ maxConcurrency: { fal: 3 } }, /maxConcurrency\.fal: "fal" is not in enabledProviders/],
     [{ maxConcurrency: { kling: 0 } }, /maxConcurrency\.kling: 0 is not a number of slots/],
     [{ maxConcurrency: { kling: 'kling-gold' } }, /"kling-gold" is neither a number nor a known plan/],

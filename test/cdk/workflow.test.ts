@@ -103,7 +103,7 @@ describe('definition', () => {
   });
 
   it('gives every Task an explicit TimeoutSeconds or TimeoutSecondsPath', () => {
-    expect(tasks().length).toBe(18);
+    expect(tasks().length).toBe(15);
     for (const [name, state] of tasks()) {
       expect(state.TimeoutSeconds ?? state.TimeoutSecondsPath, name).toBeDefined();
     }
@@ -128,15 +128,12 @@ describe('definition', () => {
     const resultPaths = Object.fromEntries(tasks().map(([name, state]) => [name, state.ResultPath]));
     expect(resultPaths).toEqual({
       [STATES.validate]: null,
-      [STATES.admit]: '$.admission',
-      [STATES.awaitSlot]: '$.admission',
+      [STATES.awaitSlot]: null,
       [STATES.submit]: '$.next',
-      [STATES.releaseSlot]: null,
       [STATES.releaseSlotAfterFailure]: null,
-      [STATES.awaitResult]: '$.result',
-      [STATES.pollStatus]: '$.result',
-      [STATES.archive]: '$.outputs',
-      [STATES.complete]: null,
+      [STATES.awaitResult]: '$.next.result',
+      [STATES.pollStatus]: '$.next',
+      [STATES.archive]: null,
       [STATES.notify]: null,
       [STATES.sendWebhook]: null,
       [STATES.webhookGaveUp]: null,
@@ -154,16 +151,12 @@ describe('definition', () => {
       expect(state.Resource, name).toMatch(/^arn:aws:lambda:us-east-1:123456789012:function:/);
     }
     expect(states[STATES.archive].Resource).toBe('arn:aws:states:::lambda:invoke');
-    expect(states[STATES.archive].ResultSelector).toEqual({ 'Payload.$': '$.Payload' });
-    expect(states[STATES.complete].Parameters).toEqual({ 'jobId.$': '$.jobId', 'outputs.$': '$.outputs.Payload', 'result.$': '$.result' });
   });
 
   it('sends each task the payload of the contract', () => {
     const jobRef = { 'jobId.$': '$.jobId' };
     for (const name of [
       STATES.validate,
-      STATES.admit,
-      STATES.releaseSlot,
       STATES.releaseSlotAfterFailure,
       STATES.notify,
       STATES.notifyFailure,
@@ -176,81 +169,73 @@ describe('definition', () => {
       expect(states[name].Parameters, name).toEqual({ 'jobId.$': '$.jobId', 'gaveUp.$': '$.webhookError' });
     }
     expect(states[STATES.submit].Parameters).toEqual({ 'jobId.$': '$.jobId', 'retries.$': '$.submitRetries.count' });
-    expect(states[STATES.pollStatus].Parameters).toEqual({ 'jobId.$': '$.jobId', 'waitedSeconds.$': '$.next.seconds' });
+    expect(states[STATES.pollStatus].Parameters).toEqual({ 'jobId.$': '$.jobId', 'polls.$': '$.next.polls' });
     // MarkFailed gets the whole state ({jobId, error?, result?, ...}).
     expect(states[STATES.markFailed].Parameters).toBeUndefined();
     expect(states[STATES.markFailed].InputPath).toBeUndefined();
-    // Archive: the provider result merged with the execution input ({jobId, config}).
-    expect(states[STATES.archive].Parameters['Payload.$']).toBe('States.JsonMerge($.result, $$.Execution.Input, false)');
+    // Archive: the provider result merged with the execution input ({jobId, config, ...}).
+    expect(states[STATES.archive].Parameters['Payload.$']).toBe('States.JsonMerge($.next.result, $$.Execution.Input, false)');
   });
 
-  it('AwaitResult waits for a task token until the planned safety check ($.next.seconds), then polls', () => {
+  it('AwaitResult waits for a task token $.next.seconds, once more (the retry: a safety poll), then polls at the deadline', () => {
     const awaitResult = states[STATES.awaitResult];
     expect(awaitResult.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
     expect(awaitResult.TimeoutSecondsPath).toBe('$.next.seconds');
     expect(awaitResult.TimeoutSeconds).toBeUndefined();
-    expect(awaitResult.Parameters.Payload).toEqual({ 'jobId.$': '$.jobId', 'taskToken.$': '$$.Task.Token' });
+    expect(awaitResult.Parameters.Payload).toEqual({
+      'jobId.$': '$.jobId',
+      'taskToken.$': '$$.Task.Token',
+      'waitSeconds.$': '$.next.seconds',
+    });
+    expect(awaitResult.Retry[0]).toEqual({ ErrorEquals: ['States.Timeout'], IntervalSeconds: 1, MaxAttempts: 1, JitterStrategy: 'FULL' });
     expect(awaitResult.Catch).toEqual([
       { ErrorEquals: ['States.Timeout'], ResultPath: null, Next: STATES.pollStatus },
       { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATES.markFailed },
     ]);
     expect(awaitResult.Next).toBe(STATES.checkResult);
-    expect(states[STATES.pollStatus].Next).toBe(STATES.checkResult);
   });
 
-  it('routes on $.result.status', () => {
-    const checkResult = states[STATES.checkResult];
-    expect(checkResult.Type).toBe('Choice');
-    const targetOf = (status: string) =>
-      checkResult.Choices.find((choice: any) =>
-        [choice, ...(choice.Or ?? [])].some((rule: any) => rule.Variable === '$.result.status' && rule.StringEquals === status),
-      )?.Next;
-    // The provider's task has ended: its slot goes first, then the copy into S3.
-    expect(targetOf('succeeded')).toBe(STATES.releaseSlot);
-    expect(states[STATES.releaseSlot].Next).toBe(STATES.archive);
-    expect(targetOf('failed')).toBe(STATES.markFailed);
-    expect(targetOf('cancelled')).toBe(STATES.markFailed);
-    // A running task: PollStatus planned the next check; a result without a plan keeps the last one.
-    expect(checkResult.Choices.at(-1)).toEqual({ Variable: '$.result.next', IsPresent: true, Next: STATES.countPoll });
-    expect(checkResult.Default).toBe(STATES.countCheckWithoutPlan);
+  it('routes each result in one Choice: on $.next.result.status, then (after a poll) the deadline, the check budget and the provider kind', () => {
+    const terminal = [
+      { Variable: '$.next.result.status', StringEquals: 'succeeded', Next: STATES.archive },
+      {
+        Or: [
+          { Variable: '$.next.result.status', StringEquals: 'failed' },
+          { Variable: '$.next.result.status', StringEquals: 'cancelled' },
+        ],
+        Next: STATES.markFailed,
+      },
+    ];
+    expect(states[STATES.pollStatus].Next).toBe(STATES.checkPoll);
+    expect(states[STATES.checkPoll]).toEqual({
+      Type: 'Choice',
+      Choices: [
+        ...terminal,
+        { Variable: '$.next.deadlinePassed', BooleanEquals: true, Next: STATES.deadlinePassed },
+        { Variable: '$.next.polls', NumericGreaterThanEqualsPath: '$.config.maxPolls', Next: STATES.pollBudgetExhausted },
+        { Variable: '$.next.callbacks', BooleanEquals: true, Next: STATES.awaitResult },
+      ],
+      Default: STATES.waitForProvider,
+    });
+    // After a wait for the callback: a running result (not what a callback wakes it with) is checked by a poll.
+    expect(states[STATES.awaitResult].Next).toBe(STATES.checkResult);
+    expect(states[STATES.checkResult]).toEqual({ Type: 'Choice', Choices: terminal, Default: STATES.pollStatus });
+    // The provider's task has ended: Archive releases the slot, copies the video and completes the job.
+    expect(states[STATES.archive].Next).toBe(STATES.notify);
   });
 
-  it('waits as planned in $.next: for the callback in AwaitResult, or in a Wait state before a poll; bounded by the deadline and maxPolls', () => {
+  it('waits as planned in $.next: for the callback in AwaitResult, or in a Wait state until $.next.at before a poll', () => {
     expect(states[STATES.submitted]).toEqual({
       Type: 'Choice',
       Choices: [
+        { Variable: '$.next.queued', IsPresent: true, Next: STATES.awaitSlot },
         { Variable: '$.next.retryInSeconds', IsPresent: true, Next: STATES.waitToResubmit },
         { Variable: '$.next.callbacks', BooleanEquals: true, Next: STATES.awaitResult },
       ],
       Default: STATES.waitForProvider,
     });
-    expect(states[STATES.waitForProvider]).toEqual({ Type: 'Wait', SecondsPath: '$.next.seconds', Next: STATES.pollStatus });
-    expect(states[STATES.countPoll]).toMatchObject({
-      Type: 'Pass',
-      Parameters: {
-        'polls.$': 'States.MathAdd($.next.polls, 1)',
-        'seconds.$': '$.result.next.seconds',
-        'callbacks.$': '$.result.next.callbacks',
-        'deadlinePassed.$': '$.result.next.deadlinePassed',
-      },
-      ResultPath: '$.next',
-      Next: STATES.pollBudgetLeft,
-    });
-    expect(states[STATES.countCheckWithoutPlan]).toMatchObject({
-      Type: 'Pass',
-      Parameters: { 'polls.$': 'States.MathAdd($.next.polls, 1)', 'seconds.$': '$.next.seconds' },
-      ResultPath: '$.next',
-      Next: STATES.pollBudgetLeft,
-    });
-    expect(states[STATES.pollBudgetLeft]).toEqual({
-      Type: 'Choice',
-      Choices: [
-        { Variable: '$.next.polls', NumericGreaterThanEqualsPath: '$.config.maxPolls', Next: STATES.pollBudgetExhausted },
-        { Variable: '$.next.deadlinePassed', BooleanEquals: true, Next: STATES.deadlinePassed },
-        { Variable: '$.next.callbacks', BooleanEquals: true, Next: STATES.awaitResult },
-      ],
-      Default: STATES.waitForProvider,
-    });
+    // A timestamp, not whole seconds: a local stack's scaled waits (1/30) keep their precision.
+    expect(states[STATES.waitForProvider]).toEqual({ Type: 'Wait', TimestampPath: '$.next.at', Next: STATES.pollStatus });
     for (const name of [STATES.pollBudgetExhausted, STATES.deadlinePassed]) {
       expect(states[name], name).toMatchObject({
         Type: 'Pass',
@@ -261,41 +246,24 @@ describe('definition', () => {
     }
   });
 
-  it('Admit ⇄ AwaitSlot: Admit lets the job on to Submit or waits for a slot for $.config.slotWaitSeconds, then checks again', () => {
-    expect(states[STATES.validate].Next).toBe(STATES.startSubmitting);
-    expect(states[STATES.startSubmitting]).toMatchObject({
-      Type: 'Pass',
-      Result: { count: 0 },
-      ResultPath: '$.submitRetries',
-      Next: STATES.admit,
-    });
-    expect(states[STATES.admit].Next).toBe(STATES.admitted);
-    expect(states[STATES.admitted]).toEqual({
-      Type: 'Choice',
-      Choices: [{ Variable: '$.admission.admitted', BooleanEquals: true, Next: STATES.submit }],
-      Default: STATES.awaitSlot,
-    });
+  it('Submit ⇄ AwaitSlot: Submit admits the job or queues it; AwaitSlot waits $.config.slotWaitSeconds, then Submit asks again', () => {
+    expect(states[STATES.validate].Next).toBe(STATES.submit);
     const awaitSlot = states[STATES.awaitSlot];
     expect(awaitSlot.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
     expect(awaitSlot.TimeoutSecondsPath).toBe('$.config.slotWaitSeconds');
     expect(awaitSlot.Parameters.Payload).toEqual({ 'jobId.$': '$.jobId', 'taskToken.$': '$$.Task.Token' });
     expect(awaitSlot.Catch).toEqual([
-      { ErrorEquals: ['States.Timeout'], ResultPath: null, Next: STATES.admit },
+      { ErrorEquals: ['States.Timeout'], ResultPath: null, Next: STATES.submit },
       { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATES.markFailed },
     ]);
-    // Woken with {admitted: true}: on to Submit; woken with anything else, Admit asks again.
-    expect(awaitSlot.ResultPath).toBe('$.admission');
-    expect(awaitSlot.Next).toBe(STATES.slotGranted);
-    expect(states[STATES.slotGranted]).toEqual({
-      Type: 'Choice',
-      Choices: [{ Variable: '$.admission.admitted', BooleanEquals: true, Next: STATES.submit }],
-      Default: STATES.admit,
-    });
+    // Woken (handed a slot, or not): Submit admits again, and finds the slot its own or queues the job again.
+    expect(awaitSlot.ResultPath).toBeNull();
+    expect(awaitSlot.Next).toBe(STATES.submit);
   });
 
-  it('Submit ⇄ WaitToResubmit: a refusal worth retrying waits $.next.retryInSeconds, counts the retry, and goes back through Admit', () => {
+  it('Submit ⇄ WaitToResubmit: a refusal worth retrying waits $.next.retryInSeconds, counts the retry, and goes back to Submit', () => {
     expect(states[STATES.submit].Next).toBe(STATES.submitted);
-    expect(states[STATES.submitted].Choices[0]).toEqual({
+    expect(states[STATES.submitted].Choices[1]).toEqual({
       Variable: '$.next.retryInSeconds',
       IsPresent: true,
       Next: STATES.waitToResubmit,
@@ -309,19 +277,20 @@ describe('definition', () => {
       Type: 'Pass',
       Parameters: { 'count.$': 'States.MathAdd($.submitRetries.count, 1)' },
       ResultPath: '$.submitRetries',
-      Next: STATES.admit,
+      Next: STATES.submit,
     });
     // The provider's refusals are retried by Submit's own schedule (lambdas/domain/retry.ts), not by Retry rules.
     expect(states[STATES.submit].Retry.map((r: any) => r.ErrorEquals)).toEqual([expect.arrayContaining(['Lambda.ServiceException'])]);
   });
 
-  it('has no cycle that skips both CountPoll and Admit (loops pay from the poll budget, or the bounded queue wait)', () => {
+  it("has no cycle that skips both PollStatus and Submit (loops pay from the check budget, Submit's retries or the bounded queue wait)", () => {
     const visiting = new Set<string>();
     const done = new Set<string>();
     const cycles: string[] = [];
     const visit = (name: string, trail: string[]) => {
-      // Admit fails the job with QueueWaitExpired past maxQueueSeconds (test/unit/jobs/admission.test.ts).
-      if (name === STATES.countPoll || name === STATES.countCheckWithoutPlan || name === STATES.admit || done.has(name)) return;
+      // PollStatus counts every check (CheckResult ends the job at maxPolls); Submit gives up after its retries and fails
+      // the job with QueueWaitExpired past maxQueueSeconds (test/unit/jobs/admission.test.ts).
+      if (name === STATES.pollStatus || name === STATES.submit || done.has(name)) return;
       if (visiting.has(name)) {
         cycles.push([...trail, name].join(' → '));
         return;
@@ -336,7 +305,7 @@ describe('definition', () => {
   });
 
   it('sends every failure to MarkFailed with the error at $.error, and ends the failure path in a Fail state', () => {
-    for (const name of [STATES.validate, STATES.admit, STATES.submit, STATES.pollStatus, STATES.archive, STATES.complete]) {
+    for (const name of [STATES.validate, STATES.submit, STATES.pollStatus, STATES.archive]) {
       expect(states[name].Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATES.markFailed }]);
     }
     // The last resort: the same handler with a minimal payload and patient retries, then Stranded (the reconciler).
@@ -357,7 +326,6 @@ describe('definition', () => {
     expect(states[STATES.releaseSlotAfterFailure].Catch).toEqual([
       { ErrorEquals: ['States.ALL'], ResultPath: null, Next: STATES.notifyFailure },
     ]);
-    expect(states[STATES.releaseSlot].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: STATES.archive }]);
     expect(states[STATES.notifyFailure].Next).toBe(STATES.sendFailureWebhook);
     // A failed notice still sends the webhook.
     expect(states[STATES.notifyFailure].Catch).toEqual([
@@ -367,18 +335,21 @@ describe('definition', () => {
     expect(states[STATES.failed].Type).toBe('Fail');
     // A notice never changes the outcome, and a failed one still sends the webhook.
     expect(states[STATES.notify].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: STATES.sendWebhook }]);
-    expect(states[STATES.succeeded].Type).toBe('Succeed');
-    expect(states[STATES.archive].Next).toBe(STATES.complete);
-    expect(states[STATES.complete].Next).toBe(STATES.notify);
+    expect(states[STATES.archive].Next).toBe(STATES.notify);
     expect(states[STATES.notify].Next).toBe(STATES.sendWebhook);
-    expect(states[STATES.sendWebhook].Next).toBe(STATES.succeeded);
+    // The execution ends with the webhook: no Succeed state to enter on the way. Done only when the give-up fails.
+    expect(states[STATES.sendWebhook]).toMatchObject({ End: true });
+    expect(states[STATES.sendWebhook].Next).toBeUndefined();
+    expect(states[STATES.webhookGaveUp]).toMatchObject({ End: true });
+    expect(states[STATES.succeeded].Type).toBe('Succeed');
   });
 });
 
 describe('webhook states', () => {
+  // `after` undefined: the execution ends there (End: true); `ifGiveUpFails`: where a failing give-up goes.
   const PAIRS = [
-    { send: STATES.sendWebhook, gaveUp: STATES.webhookGaveUp, after: STATES.succeeded },
-    { send: STATES.sendFailureWebhook, gaveUp: STATES.failureWebhookGaveUp, after: STATES.failed },
+    { send: STATES.sendWebhook, gaveUp: STATES.webhookGaveUp, after: undefined, ifGiveUpFails: STATES.succeeded },
+    { send: STATES.sendFailureWebhook, gaveUp: STATES.failureWebhookGaveUp, after: STATES.failed, ifGiveUpFails: STATES.failed },
   ];
 
   it.each(PAIRS)('$send and $gaveUp run the webhook handler with an explicit timeout', ({ send, gaveUp }) => {
@@ -406,15 +377,17 @@ describe('webhook states', () => {
       expect(state.Retry[1].ErrorEquals).toContain('Lambda.ServiceException');
       expect(state.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.webhookError', Next: gaveUp }]);
       expect(state.Next).toBe(after);
+      expect(state.End).toBe(after ? undefined : true);
     },
   );
 
-  it.each(PAIRS)('$gaveUp: {jobId, gaveUp: $.webhookError}, then $after whatever happens', ({ gaveUp, after }) => {
+  it.each(PAIRS)('$gaveUp: {jobId, gaveUp: $.webhookError}, then ends or goes on, whatever happens', ({ gaveUp, after, ifGiveUpFails }) => {
     const state = states[gaveUp];
     expect(state.Parameters).toEqual({ 'jobId.$': '$.jobId', 'gaveUp.$': '$.webhookError' });
     expect(state.ResultPath).toBeNull();
     expect(state.Next).toBe(after);
-    expect(state.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: after }]);
+    expect(state.End).toBe(after ? undefined : true);
+    expect(state.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: ifGiveUpFails }]);
     expect(state.Retry.map((r: any) => r.ErrorEquals)).toEqual([expect.arrayContaining(['Lambda.ServiceException'])]);
   });
 
@@ -428,20 +401,16 @@ describe('webhook states', () => {
           name,
           async (input: any) => {
             calls.push({ state: name, input });
-            // Admit lets every job through unless the test says otherwise.
-            const fallback =
-              name === STATES.admit
-                ? () => ({ admitted: true })
-                : name === STATES.submit
-                  ? () => ({ providerTaskId: 't1', polls: 0, seconds: 5, callbacks: true, deadlinePassed: false })
-                  : () => ({});
+            // Submit admits every job and plans a callback wait unless the test says otherwise.
+            const fallback = name === STATES.submit ? () => plan({ callbacks: true }) : () => ({});
             return (tasks[name] ?? fallback)(input);
           },
         ]),
     );
     const machine = new StateMachine(structuredClone(definition) as never, { validationOptions: { checkArn: false } });
     const retryIntervalOverrides = Object.fromEntries(Object.keys(states).map((name) => [name, 0]));
-    const run = machine.run({ jobId: 'job_1', config: { awaitSeconds: 5, maxPolls: 2, slotWaitSeconds: 5 }, ...extraInput } as never, {
+    const input = { jobId: 'job_1', submitRetries: { count: 0 }, config: { maxPolls: 3, slotWaitSeconds: 5 } };
+    const run = machine.run({ ...input, ...extraInput } as never, {
       overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides },
       // The local runtime gives $$.Task.Token from its context; so does this run.
       context: { Task: { Token: 'token-1' } } as never,
@@ -452,6 +421,16 @@ describe('webhook states', () => {
     );
     return { ...outcome, calls };
   }
+  /** A plan of the next check as Submit and PollStatus make it; `at` is now (the Wait does not hold the test up). */
+  function plan(fields: { polls?: number; callbacks: boolean; deadlinePassed?: boolean; result?: unknown }) {
+    return { polls: 0, seconds: 1, at: new Date().toISOString(), deadlinePassed: false, ...fields };
+  }
+  /** A job whose callback brings the video, and whose notice and webhook go out. */
+  const deliveredJob = () => ({
+    ...succeededJob,
+    [STATES.notify]: () => ({}),
+    [STATES.sendWebhook]: () => ({ delivered: true }),
+  });
   const undelivered = () => {
     throw Object.assign(new Error('receiver answered 503'), { name: WEBHOOK_DELIVERY_FAILED });
   };
@@ -468,7 +447,7 @@ describe('webhook states', () => {
     },
   };
 
-  it('in the local interpreter: a failed notice still sends the webhook; 1 + 3 attempts, then WebhookGaveUp, then Done', async () => {
+  it('in the local interpreter: a failed notice still sends the webhook; 1 + 3 attempts, then WebhookGaveUp, which ends it', async () => {
     const { status, calls } = await runLocally({ ...succeededJob, [STATES.sendWebhook]: undelivered });
     expect(status).toBe('SUCCEEDED');
     const tail = calls
@@ -483,10 +462,12 @@ describe('webhook states', () => {
   });
 
   it('in the local interpreter: a queued job waits in AwaitSlot, asks again when the wait times out, and goes on when handed a slot', async () => {
+    let submits = 0;
     let waits = 0;
     const { status, calls } = await runLocally({
-      ...succeededJob,
-      [STATES.admit]: () => ({ admitted: false, position: 1 }),
+      ...deliveredJob(),
+      // Submit admits first: queued twice, then admitted (the slot handed over) and submitted.
+      [STATES.submit]: () => (++submits <= 2 ? { admitted: false, pool: 'kling', position: 1, queued: true } : plan({ callbacks: true })),
       [STATES.awaitSlot]: () => {
         waits += 1;
         if (waits === 1) throw Object.assign(new Error('no slot within slotWaitSeconds'), { name: 'States.Timeout' });
@@ -496,73 +477,197 @@ describe('webhook states', () => {
     });
     expect(status).toBe('SUCCEEDED');
     const order = calls.map((c) => c.state);
-    expect(order.slice(0, 6)).toEqual([STATES.validate, STATES.admit, STATES.awaitSlot, STATES.admit, STATES.awaitSlot, STATES.submit]);
+    expect(order).toEqual([
+      STATES.validate,
+      STATES.submit,
+      STATES.awaitSlot,
+      STATES.submit,
+      STATES.awaitSlot,
+      STATES.submit,
+      STATES.awaitResult,
+      STATES.archive,
+      STATES.notify,
+      STATES.sendWebhook,
+    ]);
     expect(calls.find((c) => c.state === STATES.awaitSlot)!.input.Payload).toEqual({ jobId: 'job_1', taskToken: 'token-1' });
-    expect(order.indexOf(STATES.releaseSlot)).toBe(order.indexOf(STATES.archive) - 1);
+    // Every Submit of the job is its first attempt: waiting for a slot is no retry.
+    expect(calls.filter((c) => c.state === STATES.submit).every((c) => c.input.retries === 0)).toBe(true);
   });
 
-  it('in the local interpreter: a Submit that answers retryInSeconds waits, counts the retry and comes back through Admit', async () => {
+  it('in the local interpreter: a Submit that answers retryInSeconds waits, counts the retry and comes back to Submit', async () => {
     let attempts = 0;
     const { status, calls } = await runLocally({
       ...succeededJob,
-      [STATES.submit]: () =>
-        ++attempts === 1
-          ? { retryInSeconds: 1, reason: 'Kling 1302' }
-          : { providerTaskId: 't1', polls: 0, seconds: 5, callbacks: true, deadlinePassed: false },
+      [STATES.submit]: () => (++attempts === 1 ? { retryInSeconds: 1, reason: 'Kling 1302' } : plan({ callbacks: true })),
       [STATES.sendWebhook]: () => ({ delivered: true }),
     });
     expect(status).toBe('SUCCEEDED');
     const order = calls.map((c) => c.state);
-    expect(order.slice(0, 5)).toEqual([STATES.validate, STATES.admit, STATES.submit, STATES.admit, STATES.submit]);
+    expect(order.slice(0, 4)).toEqual([STATES.validate, STATES.submit, STATES.submit, STATES.awaitResult]);
     expect(calls.filter((c) => c.state === STATES.submit).map((c) => c.input)).toEqual([
       { jobId: 'job_1', retries: 0 },
       { jobId: 'job_1', retries: 1 },
     ]);
   });
 
+  it("in the local interpreter: a callback job waits in AwaitResult; the callback's result goes to Archive, which completes the job", async () => {
+    const run = await runLocally(deliveredJob());
+    const { status, calls } = run;
+    expect(status).toBe('SUCCEEDED');
+    expect(calls.map((c) => c.state)).toEqual([
+      STATES.validate,
+      STATES.submit,
+      STATES.awaitResult,
+      STATES.archive,
+      STATES.notify,
+      STATES.sendWebhook,
+    ]);
+    expect(calls.find((c) => c.state === STATES.awaitResult)!.input.Payload).toEqual({
+      jobId: 'job_1',
+      taskToken: 'token-1',
+      waitSeconds: 1,
+    });
+    // Archive gets the provider's result with the execution input: the video to copy and the reported cost.
+    expect(calls.find((c) => c.state === STATES.archive)!.input.Payload).toMatchObject({
+      jobId: 'job_1',
+      videoUrl: 'https://v.example.com/v.mp4',
+      status: 'succeeded',
+    });
+    expect('output' in run && (run.output as any).next.result).toMatchObject({ status: 'succeeded', source: 'callback' });
+  });
+
+  it('in the local interpreter: no callback within the wait: AwaitResult once more (its safety poll), then PollStatus; TIMED_OUT at the deadline', async () => {
+    const timeout = () => {
+      throw Object.assign(new Error('no callback'), { name: 'States.Timeout' });
+    };
+    const { status, calls } = await runLocally({
+      [STATES.awaitResult]: timeout,
+      [STATES.pollStatus]: ({ polls }: { polls: number }) =>
+        plan({
+          polls: polls + 1,
+          callbacks: true,
+          deadlinePassed: true,
+          result: { providerTaskId: 't1', status: 'processing', source: 'poll' },
+        }),
+      [STATES.sendFailureWebhook]: () => ({ delivered: true }),
+    });
+    expect(status).toBe('FAILED');
+    const order = calls.map((c) => c.state);
+    expect(order.slice(0, 5)).toEqual([STATES.validate, STATES.submit, STATES.awaitResult, STATES.awaitResult, STATES.pollStatus]);
+    expect(calls.find((c) => c.state === STATES.pollStatus)!.input).toEqual({ jobId: 'job_1', polls: 0 });
+    const markFailed = calls.find((c) => c.state === STATES.markFailed);
+    expect(markFailed?.input.error).toMatchObject({ Error: POLL_BUDGET_EXHAUSTED, Cause: expect.stringMatching(/deadline \(1 checks\)/) });
+  });
+
+  it('in the local interpreter: a callback job whose safety poll finds it done goes on from the second wait', async () => {
+    let waits = 0;
+    const { status, calls } = await runLocally({
+      ...succeededJob,
+      [STATES.awaitResult]: () => {
+        if (++waits === 1) throw Object.assign(new Error('no callback'), { name: 'States.Timeout' });
+        return { providerTaskId: 't1', status: 'succeeded', videoUrl: 'https://v.example.com/v.mp4', source: 'poll' };
+      },
+      [STATES.sendWebhook]: () => ({ delivered: true }),
+    });
+    expect(status).toBe('SUCCEEDED');
+    expect(calls.map((c) => c.state).slice(0, 5)).toEqual([
+      STATES.validate,
+      STATES.submit,
+      STATES.awaitResult,
+      STATES.awaitResult,
+      STATES.archive,
+    ]);
+  });
+
+  it('in the local interpreter: a running result from a callback is counted by PollStatus, never looped on uncounted', async () => {
+    const { status, calls } = await runLocally({
+      [STATES.awaitResult]: () => ({ providerTaskId: 't1', status: 'processing', source: 'callback' }),
+      [STATES.pollStatus]: ({ polls }: { polls: number }) =>
+        plan({ polls: polls + 1, callbacks: true, result: { providerTaskId: 't1', status: 'processing', source: 'poll' } }),
+      [STATES.sendFailureWebhook]: () => ({ delivered: true }),
+    });
+    expect(status).toBe('FAILED');
+    // maxPolls 3: three checks, each after a wait that answered a running result.
+    expect(calls.filter((c) => c.state === STATES.pollStatus).map((c) => c.input.polls)).toEqual([0, 1, 2]);
+    expect(calls.find((c) => c.state === STATES.markFailed)?.input.error).toMatchObject({
+      Error: POLL_BUDGET_EXHAUSTED,
+      Cause: expect.stringMatching(/after 3 checks/),
+    });
+  });
+
   it('in the local interpreter: a polled job waits in WaitForProvider as planned, never in AwaitResult, and polls until done', async () => {
     let polls = 0;
     const { status, calls } = await runLocally({
-      ...succeededJob,
-      [STATES.submit]: () => ({ providerTaskId: 't1', polls: 0, seconds: 1, callbacks: false, deadlinePassed: false }),
-      [STATES.pollStatus]: () =>
-        ++polls < 2
-          ? { providerTaskId: 't1', status: 'processing', source: 'poll', next: { seconds: 1, callbacks: false, deadlinePassed: false } }
-          : { providerTaskId: 't1', status: 'succeeded', videoUrl: 'https://v.example.com/v.mp4', source: 'poll' },
+      ...deliveredJob(),
+      [STATES.submit]: () => plan({ callbacks: false }),
+      [STATES.pollStatus]: (input: { polls: number }) =>
+        plan({
+          polls: input.polls + 1,
+          callbacks: false,
+          result:
+            ++polls < 2
+              ? { providerTaskId: 't1', status: 'processing', source: 'poll' }
+              : { providerTaskId: 't1', status: 'succeeded', videoUrl: 'https://v.example.com/v.mp4', source: 'poll' },
+        }),
       [STATES.sendWebhook]: () => ({ delivered: true }),
     });
     expect(status).toBe('SUCCEEDED');
     const order = calls.map((c) => c.state);
-    expect(order).not.toContain(STATES.awaitResult);
-    expect(order.slice(0, 6)).toEqual([
+    expect(order).toEqual([
       STATES.validate,
-      STATES.admit,
       STATES.submit,
       STATES.pollStatus,
       STATES.pollStatus,
-      STATES.releaseSlot,
+      STATES.archive,
+      STATES.notify,
+      STATES.sendWebhook,
     ]);
     expect(calls.filter((c) => c.state === STATES.pollStatus).map((c) => c.input)).toEqual([
-      { jobId: 'job_1', waitedSeconds: 1 },
-      { jobId: 'job_1', waitedSeconds: 1 },
+      { jobId: 'job_1', polls: 0 },
+      { jobId: 'job_1', polls: 1 },
     ]);
+    expect(calls.find((c) => c.state === STATES.archive)!.input.Payload).toMatchObject({ videoUrl: 'https://v.example.com/v.mp4' });
+  });
+
+  it('in the local interpreter: a polled job whose provider fails ends through MarkFailed with the result', async () => {
+    const failed = {
+      providerTaskId: 't1',
+      status: 'failed',
+      source: 'poll',
+      error: { code: 'PROVIDER_FAILED', message: 'x', retryable: false },
+    };
+    const { status, calls } = await runLocally({
+      [STATES.submit]: () => plan({ callbacks: false }),
+      [STATES.pollStatus]: () => plan({ polls: 1, callbacks: false, result: failed }),
+      [STATES.sendFailureWebhook]: () => ({ delivered: true }),
+    });
+    expect(status).toBe('FAILED');
+    expect(calls.find((c) => c.state === STATES.markFailed)?.input.next.result).toEqual(failed);
   });
 
   it('in the local interpreter: a job whose deadline passed ends through MarkFailed with PollBudgetExhausted (TIMED_OUT)', async () => {
     const { status, calls } = await runLocally({
-      [STATES.submit]: () => ({ providerTaskId: 't1', polls: 0, seconds: 1, callbacks: false, deadlinePassed: false }),
-      [STATES.pollStatus]: () => ({
-        providerTaskId: 't1',
-        status: 'processing',
-        source: 'poll',
-        next: { seconds: 1, callbacks: false, deadlinePassed: true },
-      }),
+      [STATES.submit]: () => plan({ callbacks: false }),
+      [STATES.pollStatus]: () =>
+        plan({ polls: 1, callbacks: false, deadlinePassed: true, result: { providerTaskId: 't1', status: 'processing', source: 'poll' } }),
       [STATES.sendFailureWebhook]: () => ({ delivered: true }),
     });
     expect(status).toBe('FAILED');
     expect(calls.filter((c) => c.state === STATES.pollStatus)).toHaveLength(1);
     const markFailed = calls.find((c) => c.state === STATES.markFailed);
     expect(markFailed?.input.error).toMatchObject({ Error: POLL_BUDGET_EXHAUSTED, Cause: expect.stringMatching(/deadline/) });
+  });
+
+  it('in the local interpreter: the check budget (maxPolls) ends a polled job TIMED_OUT', async () => {
+    const { status, calls } = await runLocally({
+      [STATES.submit]: () => plan({ callbacks: false }),
+      [STATES.pollStatus]: ({ polls }: { polls: number }) =>
+        plan({ polls: polls + 1, callbacks: false, result: { providerTaskId: 't1', status: 'processing', source: 'poll' } }),
+      [STATES.sendFailureWebhook]: () => ({ delivered: true }),
+    });
+    expect(status).toBe('FAILED');
+    expect(calls.filter((c) => c.state === STATES.pollStatus)).toHaveLength(3);
+    expect(calls.find((c) => c.state === STATES.markFailed)?.input.error).toMatchObject({ Error: POLL_BUDGET_EXHAUSTED });
   });
 
   it('in the local interpreter: resume skips to the notice and webhook, on the success or the failure path', async () => {
@@ -596,9 +701,17 @@ describe('webhook states', () => {
     expect(stranded.calls.some((c) => c.state === STATES.notifyFailure)).toBe(false);
   });
 
-  it('in the local interpreter: a delivered webhook goes straight to Done; a failing WebhookGaveUp does not change the outcome', async () => {
+  it('in the local interpreter: a delivered webhook ends the execution; a failing WebhookGaveUp does not change the outcome', async () => {
     const delivered = await runLocally({ ...succeededJob, [STATES.sendWebhook]: () => ({ delivered: true }) });
     expect(delivered.status).toBe('SUCCEEDED');
+    const givenUp = await runLocally({
+      ...succeededJob,
+      [STATES.sendWebhook]: undelivered,
+      [STATES.webhookGaveUp]: () => {
+        throw new Error('table unavailable');
+      },
+    });
+    expect(givenUp.status).toBe('SUCCEEDED');
     expect(delivered.calls.filter((c) => c.state === STATES.sendWebhook)).toHaveLength(1);
     expect(delivered.calls.some((c) => c.state === STATES.webhookGaveUp)).toBe(false);
 
@@ -657,7 +770,7 @@ describe('Retry rules', () => {
 
   it('never lists States.ALL in a Retry (terminal provider errors must reach MarkFailed at once)', () => {
     for (const retrier of retriers()) expect(retrier.ErrorEquals, retrier.name).not.toContain('States.ALL');
-    for (const name of [STATES.validate, STATES.submit, STATES.pollStatus, STATES.archive, STATES.complete, STATES.markFailed]) {
+    for (const name of [STATES.validate, STATES.submit, STATES.pollStatus, STATES.archive, STATES.markFailed]) {
       for (const retrier of states[name].Retry) expect(retrier.ErrorEquals).not.toContain('States.TaskFailed');
     }
     // Only the last resort retries any failure of its handler (it has no terminal provider errors to pass on).
@@ -690,15 +803,12 @@ describe('extractWorkflow', () => {
     }
     expect(Object.fromEntries(targets.map((t) => [t.stateName, handlerOf(t.stateName)]))).toEqual({
       [STATES.validate]: 'validate',
-      [STATES.admit]: 'admit',
       [STATES.awaitSlot]: 'await-slot',
-      [STATES.releaseSlot]: 'release-slot',
       [STATES.releaseSlotAfterFailure]: 'release-slot',
       [STATES.submit]: 'submit',
       [STATES.awaitResult]: 'await-result',
       [STATES.pollStatus]: 'poll-status',
       [STATES.archive]: 'archive',
-      [STATES.complete]: 'complete',
       [STATES.notify]: 'notify',
       [STATES.sendWebhook]: 'webhook',
       [STATES.webhookGaveUp]: 'webhook',

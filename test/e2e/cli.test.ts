@@ -84,7 +84,6 @@ describe('klingflow generate', () => {
       env: {
         ...process.env,
         KLINGFLOW_SIMULATOR_LATENCY_MS: '300',
-        KLINGFLOW_AWAIT_SECONDS: '3',
         POWERTOOLS_LOG_LEVEL: 'SILENT',
         KLINGFLOW_KLING_BASE_URL: '',
       },

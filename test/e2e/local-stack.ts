@@ -21,7 +21,6 @@ export async function startTestStack(dataDir = freshDataDir(), settings: LocalSt
     settings: {
       KLINGFLOW_DATA_DIR: dataDir,
       KLINGFLOW_PORT: 0,
-      KLINGFLOW_AWAIT_SECONDS: 3,
       KLINGFLOW_MAX_POLLS: 20,
       KLINGFLOW_SIMULATOR_LATENCY_MS: 600,
       POWERTOOLS_LOG_LEVEL: 'SILENT',

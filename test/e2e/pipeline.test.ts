@@ -10,8 +10,12 @@ import { Client, noticesOf, startTestStack, statesEntered } from './local-stack.
 let stack: LocalStack;
 let client: Client;
 
+// kling-v2-master's deadline is short (240 s of provider time, 8 s here at 1/30), so a lost callback's safety poll
+// (at half the deadline) comes within the test's wait; every other model keeps the default 1800 s.
+const SHORT_DEADLINE_MODEL = 'kling-v2-master';
+
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startTestStack(undefined, { KLINGFLOW_DEADLINE_SECONDS: `1800,${SHORT_DEADLINE_MODEL}=240` });
   client = new Client(stack);
 });
 
@@ -42,11 +46,19 @@ describe('a text-to-video job', () => {
     expect(sha256(bytes)).toBe(job.outputs.video.sha256);
     expect(bytes.subarray(4, 8).toString('latin1')).toBe('ftyp');
 
-    // The callback woke the workflow: it never needed a poll.
+    // The callback woke the workflow: it never needed a poll, and nine states took it from start to end.
     const states = await statesEntered(stack, jobId);
-    expect(states).toContain(STATES.awaitResult);
-    expect(states).not.toContain(STATES.pollStatus);
-    expect(states.at(-1)).toBe(STATES.succeeded);
+    expect(states).toEqual([
+      STATES.begin,
+      STATES.validate,
+      STATES.submit,
+      STATES.submitted,
+      STATES.awaitResult,
+      STATES.checkResult,
+      STATES.archive,
+      STATES.notify,
+      STATES.sendWebhook,
+    ]);
     expect(simTasksFor(jobId)).toHaveLength(1);
     expect(simTasksFor(jobId)[0]!.callbacksSent).toBeGreaterThan(0);
 
@@ -60,14 +72,36 @@ describe('a text-to-video job', () => {
     expect(notices[0]!.message).toContain('a red fox running through snow');
   });
 
-  it('falls back to polling when the callback never comes', async () => {
-    const jobId = await client.createJob({ prompt: 'a lighthouse at dusk [sim:no-callback]' });
+  it('falls back to polling when the callback never comes: the safety poll at half the deadline finds it done', async () => {
+    const jobId = await client.createJob({ prompt: 'a lighthouse at dusk [sim:no-callback]', model: SHORT_DEADLINE_MODEL });
     const job = await client.waitForJob(jobId);
     expect(job.status).toBe('SUCCEEDED');
     expect(simTasksFor(jobId)[0]!.callbacksSent).toBe(0);
+    // AwaitResult waited, then once more (its retry), whose handler polled and found the task done: no PollStatus.
     const states = await statesEntered(stack, jobId);
-    expect(states).toContain(STATES.pollStatus);
-    expect(states.at(-1)).toBe(STATES.succeeded);
+    expect(states.filter((s) => s === STATES.awaitResult).length).toBeGreaterThanOrEqual(1);
+    expect(states).not.toContain(STATES.pollStatus);
+    expect(states.at(-1)).toBe(STATES.sendWebhook);
+    expect(await noticesFor(jobId)).toHaveLength(1);
+  });
+
+  it('a polled job done inside its expected range: one wait, one PollStatus (which polls near the end itself), ten states', async () => {
+    // 75 s of provider time at 1/30: the first poll comes at the range's low end (60 s), the rest within that PollStatus.
+    const jobId = await client.createJob({ prompt: 'a kite over a beach [sim:latency=2500]', provider: 'kling-v3-rest' });
+    const job = await client.waitForJob(jobId);
+    expect(job.status).toBe('SUCCEEDED');
+    expect(await statesEntered(stack, jobId)).toEqual([
+      STATES.begin,
+      STATES.validate,
+      STATES.submit,
+      STATES.submitted,
+      STATES.waitForProvider,
+      STATES.pollStatus,
+      STATES.checkPoll,
+      STATES.archive,
+      STATES.notify,
+      STATES.sendWebhook,
+    ]);
     expect(await noticesFor(jobId)).toHaveLength(1);
   });
 
@@ -77,7 +111,7 @@ describe('a text-to-video job', () => {
     expect(job.status).toBe('SUCCEEDED');
     expect(job.attempts).toBe(3); // two rejected submissions, then the accepted one
     expect(simTasksFor(jobId)).toHaveLength(1);
-    // Each refusal waited (WaitToResubmit, jittered backoff) and came back through Admit.
+    // Each refusal waited (WaitToResubmit, jittered backoff) and came back to Submit.
     const states = await statesEntered(stack, jobId);
     expect(states.filter((name) => name === STATES.waitToResubmit)).toHaveLength(2);
     expect(states.filter((name) => name === STATES.submit)).toHaveLength(3);

@@ -38,7 +38,7 @@ describe('retries that listen', () => {
     const refusals = stack.simulator!.rejections().filter((r) => r.dialect === 'replicate');
     expect(refusals.length).toBeGreaterThan(0);
     expect(refusals.every((r) => r.rejection.kind === 'rate')).toBe(true);
-    // A refused job waited (WaitToResubmit) and came back through Admit.
+    // A refused job waited (WaitToResubmit) and came back to Submit.
     const refused = jobs.filter((job) => job.attempts > 1);
     expect(refused.length).toBeGreaterThan(0);
     for (const job of refused) expect(await statesEntered(stack, job.jobId)).toContain(STATES.waitToResubmit);

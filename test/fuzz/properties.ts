@@ -39,13 +39,11 @@ export interface Tally {
 
 /** The local stack settings fuzzing runs under: nothing polls or finishes while it runs, so refused writes would show. */
 export const FUZZ_STACK_SETTINGS = {
-  // Victims stay quiet while the properties run: no check of their tasks for minutes (60 workflow seconds per
-  // provider second puts the first poll, or a callback job's safety check, past the lease cap of 300 s), so a
-  // victim whose record changed was written by a fuzzed request.
-  KLINGFLOW_WAIT_TIME_SCALE: 60,
-  KLINGFLOW_AWAIT_SECONDS: 3600,
   KLINGFLOW_MAX_POLLS: 2,
   KLINGFLOW_SIMULATOR_LATENCY_MS: 3_600_000,
+  // The wait schedule ten times slower than provider time: a polled victim's first poll comes after 5 minutes (the
+  // longest wait between polls is half a slot lease), a callback victim waits for its callback for hours.
+  KLINGFLOW_WAIT_TIME_SCALE: 10,
 } as const;
 
 interface Answer {

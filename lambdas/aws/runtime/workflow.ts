@@ -16,7 +16,6 @@ export const describeExecution: DescribeExecution = (name: string) => describeJo
 
 /** The workflow's budget for a job, carried in its execution input. */
 export const workflowConfig = (): ExecutionInput['config'] => ({
-  awaitSeconds: config.awaitSeconds(),
   maxPolls: config.maxPolls(),
   slotWaitSeconds: config.slotWaitSeconds(),
 });

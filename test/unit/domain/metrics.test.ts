@@ -58,7 +58,8 @@ describe('times', () => {
   });
 
   it("a job's deadline is its longest queue wait, every round, and an hour", () => {
-    expect(jobDeadlineSeconds({ awaitSeconds: 60, maxPolls: 120, maxQueueSeconds: 21_600 })).toBe(21_600 + 60 * 121 + 3600);
+    expect(jobDeadlineSeconds({ longestDeadlineSeconds: 1800, maxQueueSeconds: 21_600 })).toBe(21_600 + 1800 + 3600);
+    expect(jobDeadlineSeconds({ longestDeadlineSeconds: 3600, maxQueueSeconds: 600 })).toBe(600 + 3600 + 3600);
   });
 });
 

@@ -12,18 +12,32 @@ const base: ScheduleInput = {
   callbacks: false,
 };
 
-/** Runs a job that completes `generation` seconds after submission; returns the checks made until one saw it done. */
-function checksUntilDone(generation: number, input: Partial<ScheduleInput> = {}): number[] {
-  const checks: number[] = [];
+/** PollStatus's own polling while the completion is near, in seconds (lambdas/handlers/poll-status.ts, NEAR_POLLING_SECONDS). */
+const NEAR_POLLING_SECONDS = 80;
+
+/**
+ * Runs a polled job that completes `generation` seconds after submission as the workflow and PollStatus do: each round
+ * is a wait (WaitForProvider) then one PollStatus, which polls again itself every `nearSeconds` while the schedule says
+ * `near`, for at most NEAR_POLLING_SECONDS. Returns the rounds (each costs three transitions) and when the completion
+ * was seen.
+ */
+function pollUntilDone(generation: number, input: Partial<ScheduleInput> = {}): { rounds: number; seenAt: number; polls: number } {
   let elapsed = 0;
-  let previousWaitSeconds = 0;
+  let rounds = 0;
+  let polls = 0;
+  let next = nextCheck({ ...base, ...input, elapsedSeconds: elapsed });
   for (;;) {
-    const next = nextCheck({ ...base, ...input, elapsedSeconds: elapsed, previousWaitSeconds });
-    if (next.deadlinePassed) return checks;
+    if (next.deadlinePassed) return { rounds, seenAt: Number.NaN, polls };
     elapsed += next.seconds;
-    previousWaitSeconds = next.seconds;
-    checks.push(elapsed);
-    if (elapsed >= generation) return checks;
+    rounds += 1;
+    const started = elapsed;
+    for (;;) {
+      polls += 1;
+      if (elapsed >= generation) return { rounds, seenAt: elapsed, polls };
+      next = nextCheck({ ...base, ...input, elapsedSeconds: elapsed });
+      if (!next.near || elapsed - started + next.seconds > NEAR_POLLING_SECONDS) break;
+      elapsed += next.seconds;
+    }
   }
 }
 
@@ -64,63 +78,83 @@ describe('expectedLatency', () => {
 });
 
 describe('nextCheck', () => {
-  it.each<[string, Partial<ScheduleInput>, number]>([
-    ['polled, just submitted: first poll at the low end of the range', {}, 60],
-    ['polled, inside the range: short interval', { elapsedSeconds: 60 }, WAIT_SCHEDULE.nearSeconds],
-    ['polled, just before the low end: short interval, not a tiny wait', { elapsedSeconds: 57 }, WAIT_SCHEDULE.nearSeconds],
-    ['polled, past the range: backs off from the last wait', { elapsedSeconds: 100, previousWaitSeconds: 6 }, 9],
-    ['polled, far past the range: capped by the longest wait', { elapsedSeconds: 1000, previousWaitSeconds: 400 }, 450],
-    ['polled, provider ETA of 40 s', { elapsedSeconds: 10, etaSeconds: 40 }, 40],
-    ['polled, 25 % after 30 s: done at 120 s', { elapsedSeconds: 30, progress: 25, previousProgress: 0 }, 90],
-    [
-      'polled, progress stalled past the estimate: backs off',
-      { elapsedSeconds: 130, progress: 50, previousProgress: 50, previousWaitSeconds: 20 },
-      30,
-    ],
-    ['polled, 2nd in the queue: two generations ahead, then its own', { queuePosition: 2 }, 210],
-    ['polled, near the deadline: the last check comes at the deadline', { elapsedSeconds: 1798, previousWaitSeconds: 300 }, 2],
-    ['callback, just submitted: one safety check after the high end plus a margin', { callbacks: true }, 143],
-    ['callback, after the first check: waits as long again', { callbacks: true, elapsedSeconds: 143 }, 143],
-    ['callback, late: capped by the longest wait', { callbacks: true, elapsedSeconds: 1000 }, 450],
-  ])('%s', (_name, input, seconds) => {
-    expect(nextCheck({ ...base, ...input })).toEqual({ seconds, deadlinePassed: false });
+  it.each<[string, Partial<ScheduleInput>, number, boolean]>([
+    ['polled, just submitted: first poll at the low end of the range', {}, 60, false],
+    ['polled, inside the range: a near poll', { elapsedSeconds: 60 }, WAIT_SCHEDULE.nearSeconds, true],
+    ['polled, just before the low end: a near poll, not a tiny wait', { elapsedSeconds: 58 }, WAIT_SCHEDULE.nearSeconds, true],
+    ['polled, past the range but within half its high end again: still near', { elapsedSeconds: 130 }, WAIT_SCHEDULE.nearSeconds, true],
+    ['polled, past the near window: waits half the time elapsed', { elapsedSeconds: 140 }, 70, false],
+    ['polled, far past the range: capped by the longest wait', { elapsedSeconds: 1000 }, 450, false],
+    ['polled, provider ETA of 40 s', { elapsedSeconds: 10, etaSeconds: 40 }, 40, false],
+    ["polled, 25 % after 30 s: done by 120 s, so no sooner than the range's low end", { elapsedSeconds: 30, progress: 25 }, 30, false],
+    ['polled, 50 % after 20 s: done by 40 s, before the range: polls then', { elapsedSeconds: 20, progress: 50 }, 20, false],
+    ['polled, 75 % after 90 s (reached maybe long before): still near', { elapsedSeconds: 90, progress: 75 }, 3, true],
+    ['polled, 90 % after 54 s: done by 60 s: polls then', { elapsedSeconds: 54, progress: 90 }, 6, false],
+    ['polled, 2nd in the queue: two generations ahead, then its own', { queuePosition: 2 }, 210, false],
+    ['polled, near the deadline: the last check comes at the deadline', { elapsedSeconds: 1798 }, 2, false],
+    ['callback, just submitted: half the time to the deadline, and a second', { callbacks: true }, 901, false],
+    ['callback, later: half of what is left, and a second', { callbacks: true, elapsedSeconds: 1000 }, 401, false],
+    ['callback, a second before the deadline: the deadline', { callbacks: true, elapsedSeconds: 1799 }, 1, false],
+  ])('%s', (_name, input, seconds, near) => {
+    expect(nextCheck({ ...base, ...input })).toEqual({ seconds, near, deadlinePassed: false });
   });
 
   it('ends the job at its deadline', () => {
-    expect(nextCheck({ ...base, elapsedSeconds: 1800 })).toEqual({ seconds: 0, deadlinePassed: true });
-    expect(nextCheck({ ...base, callbacks: true, elapsedSeconds: 5000 })).toEqual({ seconds: 0, deadlinePassed: true });
+    expect(nextCheck({ ...base, elapsedSeconds: 1800 })).toEqual({ seconds: 0, near: false, deadlinePassed: true });
+    expect(nextCheck({ ...base, callbacks: true, elapsedSeconds: 5000 })).toEqual({ seconds: 0, near: false, deadlinePassed: true });
   });
 
-  it('polls every 6 s through the expected range, then backs off: a 300 s job is polled 13 times', () => {
-    expect(checksUntilDone(90)).toEqual([60, 66, 72, 78, 84, 90]);
-    expect(checksUntilDone(62).length).toBe(2);
-    expect(checksUntilDone(300).length).toBe(13);
+  it.each<[generation: number, rounds: number, seenWithin: number]>([
+    [55, 1, 5],
+    [60, 1, 0],
+    [75, 1, 3],
+    [90, 1, 3],
+    [100, 1, 3],
+    [120, 1, 3],
+    [135, 1, 3],
+    [150, 2, 0.5 * 150],
+    [300, 3, 0.5 * 300],
+    [1200, 7, 0.5 * 1200],
+  ])('a polled 5 s 720p job done after %i s: %i round(s) of the workflow, seen within %i s', (generation, rounds, seenWithin) => {
+    const run = pollUntilDone(generation);
+    expect(run.rounds).toBe(rounds);
+    expect(run.seenAt - generation).toBeGreaterThanOrEqual(0);
+    expect(run.seenAt - generation).toBeLessThanOrEqual(seenWithin);
   });
 
-  it('makes few safety checks for a callback job, whatever its generation time', () => {
-    expect(checksUntilDone(120, { callbacks: true })).toEqual([143]);
-    expect(checksUntilDone(1800, { callbacks: true }).length).toBeLessThanOrEqual(6);
+  it('a polled job lands within nearSeconds of its completion anywhere in its near window (60–135 s), in one round', () => {
+    for (let generation = 60; generation <= 135; generation += 1) {
+      const run = pollUntilDone(generation);
+      expect(run.rounds, `${generation} s`).toBe(1);
+      expect(run.seenAt - generation, `${generation} s`).toBeLessThanOrEqual(WAIT_SCHEDULE.nearSeconds);
+    }
   });
 
-  it('always waits a whole number of seconds within [1, maxWait], never past the deadline', () => {
+  it('a callback job has one safety check before its deadline, whatever its generation time', () => {
+    // AwaitResult waits `seconds`, then once more as long (its one retry, which polls), then the deadline's check.
+    const first = nextCheck({ ...base, callbacks: true });
+    expect(first.seconds).toBeGreaterThan(base.deadlineSeconds / 2);
+    expect(2 * first.seconds).toBeGreaterThanOrEqual(base.deadlineSeconds);
+    expect(2 * first.seconds).toBeLessThanOrEqual(base.deadlineSeconds + 3);
+  });
+
+  it('always waits at least a second within [1, maxWait] (polled), never past the deadline', () => {
     fc.assert(
       fc.property(
         fc.record({
           elapsedSeconds: fc.integer({ min: 0, max: 1799 }),
           callbacks: fc.boolean(),
           progress: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
-          previousProgress: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
           etaSeconds: fc.option(fc.integer({ min: 0, max: 3600 }), { nil: undefined }),
           queuePosition: fc.option(fc.integer({ min: 1, max: 50 }), { nil: undefined }),
-          previousWaitSeconds: fc.option(fc.integer({ min: 0, max: 450 }), { nil: undefined }),
         }),
         (input) => {
           const next = nextCheck({ ...base, ...input });
           expect(next.deadlinePassed).toBe(false);
-          expect(Number.isInteger(next.seconds)).toBe(true);
-          expect(next.seconds).toBeGreaterThanOrEqual(1);
-          expect(next.seconds).toBeLessThanOrEqual(base.maxWaitSeconds);
+          expect(next.seconds).toBeGreaterThanOrEqual(Math.min(1, base.deadlineSeconds - input.elapsedSeconds));
+          if (!input.callbacks) expect(next.seconds).toBeLessThanOrEqual(base.maxWaitSeconds);
           expect(input.elapsedSeconds + next.seconds).toBeLessThanOrEqual(base.deadlineSeconds);
+          if (next.near) expect(next.seconds).toBe(WAIT_SCHEDULE.nearSeconds);
         },
       ),
     );

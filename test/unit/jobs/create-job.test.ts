@@ -22,7 +22,7 @@ function deps(store = new InMemoryJobs()) {
     store,
     providers: { ...acmeLookup, adapterOf: () => acmeAdapter },
     startExecution: executions.start,
-    workflowConfig: { awaitSeconds: 30, maxPolls: 10, slotWaitSeconds: 30 },
+    workflowConfig: { maxPolls: 10, slotWaitSeconds: 30 },
     now: () => new Date('2026-11-30T12:00:00Z'),
   };
   return { deps: value, store, executions };
@@ -45,7 +45,9 @@ describe('createJob', () => {
       cost: { credits: 10, estimated: true },
       createdAt: '2026-11-30T12:00:00.000Z',
     });
-    expect(executions.started).toEqual([{ jobId: outcome.job.jobId, config: { awaitSeconds: 30, maxPolls: 10, slotWaitSeconds: 30 } }]);
+    expect(executions.started).toEqual([
+      { jobId: outcome.job.jobId, submitRetries: { count: 0 }, config: { maxPolls: 10, slotWaitSeconds: 30 } },
+    ]);
   });
 
   it('refuses what the model does not allow, naming every field, and writes nothing', async () => {

@@ -21,14 +21,40 @@ const settings: CheckPlanSettings = {
 };
 
 describe('planNextCheck', () => {
-  it.each<[string, JobRecord, boolean, CheckPlanSettings, number, number]>([
-    ['polled 5 s 720p, just submitted: first poll at 60 s', job(), false, settings, 0, 60],
-    ['polled 10 s 4K: first poll at 300 s', job({ durationSeconds: 10, resolution: '4k' }), false, settings, 0, 300],
-    ['callback 5 s 720p: one safety check at 143 s', job(), true, settings, 0, 143],
-    ['at 1/30 time scale: 60 s of provider time is 2 s', job(), false, { ...settings, timeScale: 1 / 30 }, 0, 2],
-    ['a short lease bounds every wait to half of it', job(), true, { ...settings, leaseSeconds: 60 }, 0, 30],
-  ])('%s', (_name, record, callbacks, planSettings, elapsed, seconds) => {
-    expect(planNextCheck(record, callbacks, planSettings, secondsIn(elapsed))).toEqual({ seconds, callbacks, deadlinePassed: false });
+  it.each<[string, JobRecord, boolean, CheckPlanSettings, number, number, number]>([
+    ['polled 5 s 720p, just submitted: first poll at 60 s', job(), false, settings, 0, 60, 60_000],
+    ['polled 10 s 4K: first poll at 300 s', job({ durationSeconds: 10, resolution: '4k' }), false, settings, 0, 300, 300_000],
+    ['callback 5 s 720p: waits half the time to the deadline', job(), true, settings, 0, 901, 901_000],
+    ['at 1/30 time scale: 60 s of provider time is 2 s', job(), false, { ...settings, timeScale: 1 / 30 }, 0, 2, 2000],
+    [
+      'at 1/45 time scale: 60 s of provider time is 1.333 s; `at` keeps it exact',
+      job(),
+      false,
+      { ...settings, timeScale: 1 / 45 },
+      0,
+      2,
+      1333,
+    ],
+    ['a short lease bounds a polled wait to half of it', job(), false, { ...settings, leaseSeconds: 60 }, 0, 30, 30_000],
+    [
+      'a callback wait is not bounded by the lease (AwaitResult renews it for the wait)',
+      job(),
+      true,
+      { ...settings, leaseSeconds: 60 },
+      0,
+      901,
+      901_000,
+    ],
+  ])('%s', (_name, record, callbacks, planSettings, elapsed, seconds, waitMs) => {
+    const now = secondsIn(elapsed);
+    expect(planNextCheck(record, callbacks, planSettings, now)).toEqual({
+      seconds,
+      at: new Date(now.getTime() + waitMs).toISOString(),
+      callbacks,
+      deadlinePassed: false,
+      waitMs,
+      near: false,
+    });
   });
 
   it('uses the model’s own deadline, in provider time', () => {
@@ -37,13 +63,13 @@ describe('planNextCheck', () => {
     expect(planNextCheck(job(), false, { ...settings, timeScale: 1 / 30 }, secondsIn(60)).deadlinePassed).toBe(true);
   });
 
-  it('takes the last poll’s progress and wait into account', () => {
-    // 25 % after 30 s: expected done at 120 s.
-    expect(planNextCheck(job(), false, settings, secondsIn(30), { progress: 25, previousProgress: 0 }).seconds).toBe(90);
-    // Past the range with progress stalled: backs off from the last wait.
-    expect(
-      planNextCheck(job(), false, settings, secondsIn(100), { progress: 50, previousProgress: 50, previousWaitSeconds: 20 }).seconds,
-    ).toBe(30);
+  it('takes the last poll’s progress into account, and says when the next poll is near', () => {
+    // 50 % after 20 s: done by 40 s, before the seed's range (60–90 s): the next poll at 40 s.
+    expect(planNextCheck(job(), false, settings, secondsIn(20), { progress: 50 }).seconds).toBe(20);
+    // Inside the expected range: the next poll is near (PollStatus makes it itself), nearSeconds away.
+    expect(planNextCheck(job(), false, settings, secondsIn(70))).toMatchObject({ seconds: 3, waitMs: 3000, near: true });
+    // Past the near window (the range's high end × 1.5): waits half the time elapsed.
+    expect(planNextCheck(job(), false, settings, secondsIn(140), { progress: 75 })).toMatchObject({ seconds: 70, near: false });
   });
 });
 

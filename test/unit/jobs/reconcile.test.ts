@@ -20,7 +20,7 @@ function setup(executions: Record<string, ExecutionState> = {}) {
     startExecution: started.start,
     describeExecution: async (name) => executions[name] ?? { status: 'MISSING' },
     releaseSlot: async (jobId) => void released.push(jobId),
-    config: { awaitSeconds: 30, maxPolls: 10, slotWaitSeconds: 30 },
+    config: { maxPolls: 10, slotWaitSeconds: 30 },
     now: () => NOW,
     graceSeconds: 600,
     maxRedrives: 3,
@@ -54,7 +54,7 @@ describe('reconcile: unfinished jobs', () => {
     expect(report.redriven.sort()).toEqual(['job_archiving', 'job_processing', 'job_queued', 'job_submitted']);
     // Never started (or the local stack restarted): under its own name.
     expect(started.names.sort()).toEqual(['job_archiving', 'job_processing', 'job_queued', 'job_submitted']);
-    expect(started.started.every((input) => input.config.awaitSeconds === 30 && input.resume === undefined)).toBe(true);
+    expect(started.started.every((input) => input.config.maxPolls === 10 && input.resume === undefined)).toBe(true);
   });
 
   it('starts a job whose execution closed under a new name (a closed name is taken for 90 days), counted once', async () => {

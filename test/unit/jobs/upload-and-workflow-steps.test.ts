@@ -25,7 +25,7 @@ function uploadDeps(store = new InMemoryJobs()) {
     store,
     providers: { ...acmeLookup, adapterOf: () => acmeAdapter },
     startExecution: executions.start,
-    workflowConfig: { awaitSeconds: 30, maxPolls: 10, slotWaitSeconds: 30 },
+    workflowConfig: { maxPolls: 10, slotWaitSeconds: 30 },
     now: () => new Date('2026-11-30T12:00:00Z'),
   };
   return { deps, store, executions };

@@ -13,7 +13,7 @@ const waitDefinition = {
       Type: 'Task',
       Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
       Parameters: { FunctionName: fn('Register'), Payload: { 'jobId.$': '$.jobId', 'taskToken.$': '$$.Task.Token' } },
-      TimeoutSecondsPath: '$.config.awaitSeconds',
+      TimeoutSecondsPath: '$.config.waitSeconds',
       ResultPath: '$.result',
       Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.timedOut', Next: 'TimedOut' }],
       End: true,
@@ -39,13 +39,13 @@ describe('WorkflowRuntime', () => {
       tokens.push((payload as { taskToken: string }).taskToken);
       return null;
     });
-    runtime.start('job-1', { jobId: 'job-1', config: { awaitSeconds: 30 } });
+    runtime.start('job-1', { jobId: 'job-1', config: { waitSeconds: 30 } });
     await new Promise((r) => setTimeout(r, 50));
     expect(tokens).toHaveLength(1);
     runtime.sendTaskSuccess(tokens[0]!, { status: 'succeeded' });
     const execution = await settled(runtime, 'job-1');
     expect(execution.status).toBe('SUCCEEDED');
-    expect(execution.output).toEqual({ jobId: 'job-1', config: { awaitSeconds: 30 }, result: { status: 'succeeded' } });
+    expect(execution.output).toEqual({ jobId: 'job-1', config: { waitSeconds: 30 }, result: { status: 'succeeded' } });
     // The wait is over: the same token again is what AWS calls TaskTimedOut.
     expect(() => runtime.sendTaskSuccess(tokens[0]!, {})).toThrow(expect.objectContaining({ name: 'TaskTimedOut' }));
     expect(() => runtime.sendTaskSuccess('not-a-token', {})).toThrow(expect.objectContaining({ name: 'InvalidToken' }));
@@ -63,7 +63,7 @@ describe('WorkflowRuntime', () => {
         await new Promise((r) => setTimeout(r, 20));
         return null;
       });
-      runtime.start('job-cancelled', { jobId: 'job-cancelled', config: { awaitSeconds: 30 } });
+      runtime.start('job-cancelled', { jobId: 'job-cancelled', config: { waitSeconds: 30 } });
       const execution = await settled(runtime, 'job-cancelled');
       expect(execution).toMatchObject({ status: 'FAILED', error: 'JobAlreadyFinished', cause: 'cancelled by the caller' });
       await new Promise((r) => setTimeout(r, 50));
@@ -79,7 +79,7 @@ describe('WorkflowRuntime', () => {
       runtime.sendTaskSuccess((payload as { taskToken: string }).taskToken, 'early');
       return null;
     });
-    runtime.start('job-early', { jobId: 'job-early', config: { awaitSeconds: 30 } });
+    runtime.start('job-early', { jobId: 'job-early', config: { waitSeconds: 30 } });
     expect((await settled(runtime, 'job-early')).output).toMatchObject({ result: 'early' });
   });
 
@@ -90,7 +90,7 @@ describe('WorkflowRuntime', () => {
       return null;
     });
     const started = Date.now();
-    runtime.start('job-slow', { jobId: 'job-slow', config: { awaitSeconds: 1 } });
+    runtime.start('job-slow', { jobId: 'job-slow', config: { waitSeconds: 1 } });
     const execution = await settled(runtime, 'job-slow');
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(execution.output).toMatchObject({ outcome: 'timed out', timedOut: { Error: 'States.Timeout' } });
@@ -124,7 +124,7 @@ describe('WorkflowRuntime', () => {
 
   it('starts an execution name once', () => {
     const runtime = new WorkflowRuntime(ARN, waitDefinition, async () => null);
-    runtime.start('job-once', { jobId: 'job-once', config: { awaitSeconds: 30 } });
+    runtime.start('job-once', { jobId: 'job-once', config: { waitSeconds: 30 } });
     expect(() => runtime.start('job-once', {})).toThrow(WorkflowError);
     runtime.stopAll();
   });
@@ -143,7 +143,7 @@ describe('WorkflowRuntime', () => {
     // A forgotten name is still taken, as on AWS.
     expect(() => runtime.start('a', {})).toThrow(expect.objectContaining({ name: 'ExecutionAlreadyExists' }));
     // A running execution is never forgotten, however many finish after it started.
-    runtime.start('waiting', { jobId: 'waiting', config: { awaitSeconds: 30 } });
+    runtime.start('waiting', { jobId: 'waiting', config: { waitSeconds: 30 } });
     expect(runtime.list().map((e) => e.name)).toEqual(['b', 'c', 'waiting']);
     runtime.stopAll();
   });
