@@ -1,15 +1,12 @@
 // The spend counters on DynamoDB (jobs/ports.ts, SpendLedger): one item per period and scope (pk `period`:
 // `day#2026-11-30` or `month#2026-11`, sk `scope`: `total` or a provider id) holding `jobs`, `credits` and `usd`.
 // Changed only by `ADD`, conditional on the cap where one applies, so concurrent submits never cross a cap together.
-// And where the caps come from: an SSM parameter read through Powertools Parameters (cached a minute, changeable
-// without a redeploy) on AWS, `KLINGFLOW_SPEND_CAPS` on one machine.
+// Where the caps come from is spend-caps.ts (apart, so a handler that only corrects the counters carries no SSM client).
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import {
   breachOf,
   limitOf,
-  parseSpendCaps,
   round6,
   SPEND_UNITS,
   type SpendAmount,
@@ -19,10 +16,6 @@ import {
   ZERO_SPEND,
 } from '../domain/spend.ts';
 import type { SpendLedger } from '../jobs/ports.ts';
-import { ENV } from './env.ts';
-
-/** Seconds the caps read from SSM are cached in a warm Lambda: a change takes effect within this long. */
-export const SPEND_CAPS_CACHE_SECONDS = 60;
 
 /** The spend counters table: see the file's head. */
 export class SpendStore implements SpendLedger {
@@ -109,21 +102,6 @@ function firstCapped(
 ): SpendBreach {
   const unit = SPEND_UNITS.find((u) => limit[u] !== undefined && amount[u] !== 0) ?? 'jobs';
   return { counter, unit, cap: limit[unit] ?? 0, spent, adding: amount[unit] };
-}
-
-/**
- * The caps in force: the SSM parameter named by `KLINGFLOW_SPEND_CAPS_PARAMETER` (JSON; cached
- * SPEND_CAPS_CACHE_SECONDS), else `KLINGFLOW_SPEND_CAPS` (JSON), else none (`{}`). Throws naming the source when the
- * value is not valid caps: a cap that cannot be read must stop jobs loudly, not let everything through.
- */
-export async function spendCaps(): Promise<SpendCaps> {
-  const parameter = process.env[ENV.spendCapsParameter];
-  if (parameter) {
-    const text = await getParameter(parameter, { maxAge: SPEND_CAPS_CACHE_SECONDS });
-    return text ? parseSpendCaps(text, `SSM parameter ${parameter}`) : {};
-  }
-  const text = process.env[ENV.spendCaps];
-  return text ? parseSpendCaps(text, ENV.spendCaps) : {};
 }
 
 export { ZERO_SPEND };

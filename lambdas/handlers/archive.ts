@@ -10,7 +10,7 @@ import { requireActiveJob } from '../jobs/active-job.ts';
 import { releaseSlot } from '../jobs/admission.ts';
 import { correctSpend } from '../jobs/spend.ts';
 import { admissionDeps } from '../aws/runtime/admission.ts';
-import { spendGuard } from '../aws/runtime/spend.ts';
+import { spendLedger } from '../aws/runtime/spend-ledger.ts';
 import { archiveObject, type ArchiveDeps } from '../aws/s3-archive.ts';
 import { s3 } from '../aws/clients/s3.ts';
 import { config } from '../aws/env.ts';
@@ -44,7 +44,7 @@ export const handler = taskHandler('archive', ArchivePayload, async (payload, lo
   });
   log.info(finished ? 'job succeeded' : 'job had already ended; outcome unchanged');
   if (finished && reported && cost) {
-    const delta = await correctSpend(spendGuard(), finished, cost);
+    const delta = await correctSpend(spendLedger(), finished, cost);
     if (delta) log.info('spend corrected with the reported charge', { delta });
   }
   return outputs;
