@@ -5,7 +5,7 @@
 // loop and a fixed 3-minute wait loop (Submit, then Wait ⇄ Poll until done, then Archive, Complete, Notify).
 import { StateMachine } from 'aws-local-stepfunctions';
 import { median } from 'simple-statistics';
-import { gbSeconds, invocations, meterLambdas, PRICES } from './meter.ts';
+import { gbSeconds, type Invocation, invocations, meterLambdas, PRICES } from './meter.ts';
 import { startBenchStack } from './stack.ts';
 
 export interface JobCost {
@@ -66,7 +66,11 @@ async function klingflowJobs(scale: number, seconds: readonly number[], perCell:
       const events = stack.runtime.list().find((e) => e.name === job.jobId)?.events ?? [];
       const transitions = events.filter((e) => e.type === 'StateEntered' || e.type === 'StateRetried').length;
       const own = invocations.filter((i) => i.jobId === job.jobId);
-      const gbs = own.reduce((sum, i) => sum + gbSeconds(i.handler, i.ms), gbSeconds('api', createMs));
+      // PollStatus polls a task near its end itself, sleeping between polls in the stack's scaled time: its duration
+      // is billed in provider time (× `scale`, the stack running `scale` times faster), which errs high: its own work
+      // is scaled up too.
+      const billedMs = (i: Invocation) => (i.handler === 'poll-status' ? i.ms * scale : i.ms);
+      const gbs = own.reduce((sum, i) => sum + gbSeconds(i.handler, billedMs(i)), gbSeconds('api', createMs));
       return {
         workflow: `klingflow, ${job.kind}`,
         providerSeconds: job.seconds,
