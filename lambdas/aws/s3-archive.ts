@@ -1,5 +1,6 @@
-// Archiving a provider's result into our bucket: stream the download into a multipart upload, hashing and
-// counting on the way, so memory stays constant whatever the size. Provider URLs expire, so this runs once
+// Archiving a provider's result into our bucket: stream the download into S3, hashing and counting on the way, so
+// memory stays constant whatever the size. A result with a declared length (what a provider's CDN sends) goes up as
+// one streamed PutObject; one without, as a multipart upload. Provider URLs expire, so this runs once
 // per job, right after the provider reports success.
 //
 // The download goes out through lambdas/aws/outbound.ts: the URL is checked as written (url-policy.ts), every
@@ -9,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ProviderError } from '../domain/errors.ts';
 import type { StoredObject } from '../domain/job.ts';
@@ -47,6 +48,8 @@ export interface ArchiveDeps {
 
 const MAX_REDIRECTS = 3;
 const PART_SIZE = 8 * 1024 * 1024;
+/** S3's largest single PUT. */
+const SINGLE_PUT_MAX = 5 * 1024 ** 3;
 
 /** A URL's host, for messages (never its path or query: result URLs carry signatures). */
 const hostOf = (url: string): string => {
@@ -140,16 +143,33 @@ export async function archiveObject(deps: ArchiveDeps, sourceUrl: string, target
       done(null, chunk);
     },
   });
-  const upload = new Upload({
-    client: deps.s3,
-    params: { Bucket: target.bucket, Key: target.key, Body: meter, ContentType: contentType },
-    partSize: PART_SIZE,
-    queueSize: 2,
-    leavePartsOnError: false,
-  });
+  // A declared length up to S3's single-PUT limit streams as one PutObject: the bytes pass straight from the
+  // download to the socket (no part buffers, no per-part SigV4 payload hash, one object write at the other end).
+  // Without a declared length (or beyond the limit) the body goes up as a multipart upload of PART_SIZE parts.
+  const stored =
+    declared !== undefined && declared <= SINGLE_PUT_MAX
+      ? () =>
+          deps.s3.send(
+            new PutObjectCommand({
+              Bucket: target.bucket,
+              Key: target.key,
+              Body: meter,
+              ContentLength: declared,
+              ContentType: contentType,
+            }),
+            { abortSignal: signal },
+          )
+      : () =>
+          new Upload({
+            client: deps.s3,
+            params: { Bucket: target.bucket, Key: target.key, Body: meter, ContentType: contentType },
+            partSize: PART_SIZE,
+            queueSize: 2,
+            leavePartsOnError: false,
+          }).done();
   // Both ends settle: the download into the meter, and the upload out of it. Whichever fails first stops the other.
   const piped = pipeline(response.body, meter);
-  const uploaded = upload.done().catch((error: unknown) => {
+  const uploaded = stored().catch((error: unknown) => {
     meter.destroy(error as Error);
     throw error;
   });

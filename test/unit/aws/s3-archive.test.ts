@@ -27,6 +27,11 @@ beforeAll(async () => {
         res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': String(VIDEO.length) });
         res.write(VIDEO.subarray(0, Math.floor(VIDEO.length * 0.4)), () => res.destroy());
         return;
+      case '/chunked.mp4':
+        // No Content-Length: the archive cannot stream one PutObject and goes up as a multipart upload.
+        res.writeHead(200, { 'content-type': 'video/mp4' });
+        res.write(VIDEO.subarray(0, 1000), () => res.end(VIDEO.subarray(1000)));
+        return;
       case '/cut-chunked.mp4':
         res.writeHead(200, { 'content-type': 'video/mp4' });
         res.write(VIDEO.subarray(0, 1000), () => res.destroy());
@@ -84,6 +89,18 @@ describe('archiveObject', () => {
     const cut = Math.floor(VIDEO.length * 0.4);
     expect((error as Error).message).toBe(`the download was truncated (${cut} of ${VIDEO.length} bytes)`);
     expect(await s3.exists('cut.mp4')).toBe(false);
+  });
+
+  it('copies a download without a Content-Length too, through a multipart upload', async () => {
+    const stored = await archiveObject(deps(), `${origin.url}/chunked.mp4`, target('chunked.mp4'));
+    expect(stored).toMatchObject({ bytes: VIDEO.length, sha256: createHash('sha256').update(VIDEO).digest('hex') });
+    expect(await s3.read('chunked.mp4')).toEqual(VIDEO);
+  });
+
+  it('leaves the object already stored under the key in place when a later copy is cut short (a PUT is atomic)', async () => {
+    await archiveObject(deps(), `${origin.url}/video.mp4`, target('kept.mp4'));
+    await expect(archiveObject(deps(), `${origin.url}/cut.mp4`, target('kept.mp4'))).rejects.toThrow(/truncated/);
+    expect(await s3.read('kept.mp4')).toEqual(VIDEO);
   });
 
   it('turns a chunked download cut short into a network error too', async () => {
