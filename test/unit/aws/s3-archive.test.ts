@@ -2,6 +2,7 @@
 // retryable network error, never an unhandled 'error' event), hosts that resolve to loopback on AWS settings
 // (refused before a byte is fetched), redirects re-checked, and the size cap.
 import { createHash, randomBytes } from 'node:crypto';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../../lambdas/domain/errors.ts';
 import { ArchiveSourceGone, archiveObject, type ArchiveDeps } from '../../../lambdas/aws/s3-archive.ts';
@@ -101,6 +102,31 @@ describe('archiveObject', () => {
     await archiveObject(deps(), `${origin.url}/video.mp4`, target('kept.mp4'));
     await expect(archiveObject(deps(), `${origin.url}/cut.mp4`, target('kept.mp4'))).rejects.toThrow(/truncated/);
     expect(await s3.read('kept.mp4')).toEqual(VIDEO);
+  });
+
+  it('copies again, once, from a fresh download, when S3 drops the connection of a streamed PUT before answering', async () => {
+    // What a kept-alive socket closed by the other end under the request looks like to the SDK, which cannot send
+    // a streamed body again by itself.
+    const dropping = (drops: number): S3Client =>
+      ({
+        send: (command: unknown, options?: unknown) => {
+          if (command instanceof PutObjectCommand && drops-- > 0) {
+            return Promise.reject(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+          }
+          return s3.client.send(command as PutObjectCommand, options as never);
+        },
+      }) as unknown as S3Client;
+    const before = requests.filter((url) => url === '/video.mp4').length;
+    const stored = await archiveObject({ ...deps(), s3: dropping(1) }, `${origin.url}/video.mp4`, target('dropped-once.mp4'));
+    expect(stored).toMatchObject({ bytes: VIDEO.length, sha256: createHash('sha256').update(VIDEO).digest('hex') });
+    expect(await s3.read('dropped-once.mp4')).toEqual(VIDEO);
+    expect(requests.filter((url) => url === '/video.mp4').length - before).toBe(2);
+
+    const error = await archiveObject({ ...deps(), s3: dropping(2) }, `${origin.url}/video.mp4`, target('dropped-twice.mp4')).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ kind: 'network', retryable: true });
+    expect(await s3.exists('dropped-twice.mp4')).toBe(false);
   });
 
   it('turns a chunked download cut short into a network error too', async () => {
