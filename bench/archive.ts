@@ -99,9 +99,16 @@ export async function archiveBench(options: { bytes: number }): Promise<ArchiveR
       if (bytes !== options.bytes) throw new Error(`${mode} copied ${bytes} of ${options.bytes} bytes`);
       return { seconds: Math.round(ms) / 1000, mbPerSecond: Math.round((bytes / 1e6 / (ms / 1000)) * 10) / 10, peakRssMb };
     };
+    // Each copy starts on a quiet disk: the one before is deleted and its dirty pages written back, or the later
+    // copy would pay for the earlier one's writeback (at 2 GB, several seconds).
+    const settle = () => promisify(execFile)('sync');
     const rawToDisk = await child('raw', sinkUrl);
     rmSync(join(dir, 'raw.bin'), { force: true });
-    const raw = await child('raw', `${s3.endpoint}/bench-archive/bench/raw.bin`);
+    await settle();
+    const rawUrl = `${s3.endpoint}/bench-archive/bench/raw.bin`;
+    const raw = await child('raw', rawUrl);
+    await fetch(rawUrl, { method: 'DELETE' });
+    await settle();
     const archive = await child('archive', 'bench-archive');
     return {
       bytes: options.bytes,
