@@ -165,6 +165,9 @@ async function copy(
       done(null, chunk);
     },
   });
+  // A streamed PUT does not end when its body fails (a piped body's error does not reach the socket): the request
+  // would wait for the rest of its Content-Length until the timeout. A failed download aborts it.
+  const stopPut = new AbortController();
   // A declared length up to S3's single-PUT limit streams as one PutObject: the bytes pass straight from the
   // download to the socket (no part buffers, no per-part SigV4 payload hash, one object write at the other end).
   // Without a declared length (or beyond the limit) the body goes up as a multipart upload of PART_SIZE parts.
@@ -179,7 +182,7 @@ async function copy(
               ContentLength: declared,
               ContentType: contentType,
             }),
-            { abortSignal: signal },
+            { abortSignal: AbortSignal.any([signal, stopPut.signal]) },
           )
       : () =>
           new Upload({
@@ -194,7 +197,10 @@ async function copy(
   response.body.once('error', () => {
     failedFirst ??= 'source';
   });
-  const piped = pipeline(response.body, meter);
+  const piped = pipeline(response.body, meter).catch((error: unknown) => {
+    stopPut.abort(error);
+    throw error;
+  });
   const uploaded = stored().catch((error: unknown) => {
     failedFirst ??= 'store';
     meter.destroy(error as Error);

@@ -92,6 +92,16 @@ describe('archiveObject', () => {
     expect(await s3.exists('cut.mp4')).toBe(false);
   });
 
+  it('ends the streamed PUT as soon as the download is cut, not at the archive timeout', async () => {
+    // The PUT declared the whole length; without an abort it would wait for the rest until the 10-minute timeout,
+    // far past this test's own.
+    const error = await archiveObject({ ...deps(), timeoutMs: 10 * 60_000 }, `${origin.url}/cut.mp4`, target('cut-early.mp4')).catch(
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toMatch(/^the download was truncated/);
+    expect(await s3.exists('cut-early.mp4')).toBe(false);
+  }, 5_000);
+
   it('copies a download without a Content-Length too, through a multipart upload', async () => {
     const stored = await archiveObject(deps(), `${origin.url}/chunked.mp4`, target('chunked.mp4'));
     expect(stored).toMatchObject({ bytes: VIDEO.length, sha256: createHash('sha256').update(VIDEO).digest('hex') });
