@@ -1,6 +1,7 @@
 // One copy of a large video, in a process of its own so its peak RSS is its own: `archive` runs the real archive
-// code (lambdas/aws/s3-archive.ts: download, SHA-256, multipart upload) into the local S3; `raw` copies the same
-// bytes from the same source to a loopback sink with nothing in between. Both load the same modules, so their
+// code (lambdas/aws/s3-archive.ts: download, SHA-256, upload) into the local S3; `raw` copies the same bytes from
+// the same source with a bare HTTP PUT to a loopback URL (the same local S3, or a sink that only writes to disk),
+// with nothing in between. Both load the same modules, so their
 // resident baselines match. Prints one JSON line: { ms, bytes, peakRssMb }.
 import { request } from 'node:http';
 import { Readable } from 'node:stream';
@@ -18,7 +19,9 @@ async function raw(): Promise<number> {
   const answered = new Promise<void>((resolve, reject) => {
     sink.on('response', (res) => {
       res.resume();
-      res.on('end', resolve);
+      res.on('end', () =>
+        res.statusCode && res.statusCode < 300 ? resolve() : reject(new Error(`the raw PUT answered ${res.statusCode}`)),
+      );
     });
     sink.on('error', reject);
   });

@@ -1,5 +1,7 @@
 // Archive throughput: a large video through the real archive code into the local S3, beside a raw copy of the same
-// bytes over the same loopback (bench/archive-child.ts does each copy in a process of its own).
+// bytes over the same loopback to the same destination: a bare, unsigned HTTP PUT into the same local S3, so both
+// pay s3rver's own write path (its MD5 and its disk). A second raw copy goes to a bare sink that only writes to disk,
+// to show what s3rver itself costs. bench/archive-child.ts does each copy in a process of its own.
 import { execFile } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -19,8 +21,11 @@ export interface CopyFigure {
 export interface ArchiveResult {
   bytes: number;
   archive: CopyFigure;
+  /** The same bytes PUT raw into the same local S3 (the reference). */
   raw: CopyFigure;
-  /** Archive throughput over raw throughput. */
+  /** The same bytes to a bare HTTP sink writing to disk: the loopback and disk without s3rver. */
+  rawToDisk?: CopyFigure;
+  /** Archive throughput over raw throughput (into the same local S3). */
   throughputRatio: number;
   /** Archive peak RSS minus raw peak RSS, MB. */
   rssOverRawMb: number;
@@ -94,13 +99,22 @@ export async function archiveBench(options: { bytes: number }): Promise<ArchiveR
       if (bytes !== options.bytes) throw new Error(`${mode} copied ${bytes} of ${options.bytes} bytes`);
       return { seconds: Math.round(ms) / 1000, mbPerSecond: Math.round((bytes / 1e6 / (ms / 1000)) * 10) / 10, peakRssMb };
     };
-    const raw = await child('raw', sinkUrl);
+    // Each copy starts on a quiet disk: the one before is deleted and its dirty pages written back, or the later
+    // copy would pay for the earlier one's writeback (at 2 GB, several seconds).
+    const settle = () => promisify(execFile)('sync');
+    const rawToDisk = await child('raw', sinkUrl);
     rmSync(join(dir, 'raw.bin'), { force: true });
+    await settle();
+    const rawUrl = `${s3.endpoint}/bench-archive/bench/raw.bin`;
+    const raw = await child('raw', rawUrl);
+    await fetch(rawUrl, { method: 'DELETE' });
+    await settle();
     const archive = await child('archive', 'bench-archive');
     return {
       bytes: options.bytes,
       archive,
       raw,
+      rawToDisk,
       throughputRatio: Math.round((archive.mbPerSecond / raw.mbPerSecond) * 100) / 100,
       rssOverRawMb: archive.peakRssMb - raw.peakRssMb,
     };

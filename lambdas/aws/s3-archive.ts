@@ -1,5 +1,6 @@
-// Archiving a provider's result into our bucket: stream the download into a multipart upload, hashing and
-// counting on the way, so memory stays constant whatever the size. Provider URLs expire, so this runs once
+// Archiving a provider's result into our bucket: stream the download into S3, hashing and counting on the way, so
+// memory stays constant whatever the size. A result with a declared length (what a provider's CDN sends) goes up as
+// one streamed PutObject; one without, as a multipart upload. Provider URLs expire, so this runs once
 // per job, right after the provider reports success.
 //
 // The download goes out through lambdas/aws/outbound.ts: the URL is checked as written (url-policy.ts), every
@@ -9,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ProviderError } from '../domain/errors.ts';
 import type { StoredObject } from '../domain/job.ts';
@@ -47,6 +48,11 @@ export interface ArchiveDeps {
 
 const MAX_REDIRECTS = 3;
 const PART_SIZE = 8 * 1024 * 1024;
+/** S3's largest single PUT. */
+const SINGLE_PUT_MAX = 5 * 1024 ** 3;
+/** Copies tried when S3's connection drops before it answers (see {@link droppedBeforeAnswer}). */
+const STORE_ATTEMPTS = 2;
+const DROPPED_CONNECTION_CODES = ['ECONNRESET', 'EPIPE', 'ECONNABORTED'];
 
 /** A URL's host, for messages (never its path or query: result URLs carry signatures). */
 const hostOf = (url: string): string => {
@@ -118,11 +124,30 @@ class TooLarge extends Error {}
  * - {@link ArchiveSourceGone} (terminal) when the URL, a redirect or a resolved address is refused, the source
  *   answers 401/403/404/410, or the result is larger than `target.maxBytes`;
  * - `ProviderError('network')` (retried by the workflow) when the connection fails, times out, or is cut before
- *   the declared Content-Length arrived ("the download was truncated (N of M bytes)"), or S3 fails mid-stream;
+ *   the declared Content-Length arrived ("the download was truncated (N of M bytes)"), or S3 fails mid-stream (a
+ *   connection S3 drops before it answers is first tried once more, from a fresh download);
  * - `ProviderError('server')` for another non-2xx answer or too many redirects.
  */
 export async function archiveObject(deps: ArchiveDeps, sourceUrl: string, target: ArchiveTarget): Promise<StoredObject> {
-  const signal = AbortSignal.timeout(deps.timeoutMs);
+  return copy(deps, sourceUrl, target, AbortSignal.timeout(deps.timeoutMs), 1);
+}
+
+/**
+ * S3's connection went away before it answered: a kept-alive socket that the other end closed just as the PUT
+ * went out on it, say. Nothing was stored (a PUT is atomic), and the SDK cannot send a streamed body again.
+ */
+function droppedBeforeAnswer(error: unknown): boolean {
+  const e = error as { $metadata?: { httpStatusCode?: number }; code?: unknown } | undefined;
+  return e?.$metadata?.httpStatusCode === undefined && DROPPED_CONNECTION_CODES.includes(String(e?.code));
+}
+
+async function copy(
+  deps: ArchiveDeps,
+  sourceUrl: string,
+  target: ArchiveTarget,
+  signal: AbortSignal,
+  attempt: number,
+): Promise<StoredObject> {
   const response = await download(deps, sourceUrl, signal);
   const declared = declaredLength(response.headers);
   if (declared !== undefined && declared > target.maxBytes) {
@@ -140,21 +165,54 @@ export async function archiveObject(deps: ArchiveDeps, sourceUrl: string, target
       done(null, chunk);
     },
   });
-  const upload = new Upload({
-    client: deps.s3,
-    params: { Bucket: target.bucket, Key: target.key, Body: meter, ContentType: contentType },
-    partSize: PART_SIZE,
-    queueSize: 2,
-    leavePartsOnError: false,
-  });
+  // A streamed PUT does not end when its body fails (a piped body's error does not reach the socket): the request
+  // would wait for the rest of its Content-Length until the timeout. A failed download aborts it.
+  const stopPut = new AbortController();
+  // A declared length up to S3's single-PUT limit streams as one PutObject: the bytes pass straight from the
+  // download to the socket (no part buffers, no per-part SigV4 payload hash, one object write at the other end).
+  // Without a declared length (or beyond the limit) the body goes up as a multipart upload of PART_SIZE parts.
+  const stored =
+    declared !== undefined && declared <= SINGLE_PUT_MAX
+      ? () =>
+          deps.s3.send(
+            new PutObjectCommand({
+              Bucket: target.bucket,
+              Key: target.key,
+              Body: meter,
+              ContentLength: declared,
+              ContentType: contentType,
+            }),
+            { abortSignal: AbortSignal.any([signal, stopPut.signal]) },
+          )
+      : () =>
+          new Upload({
+            client: deps.s3,
+            params: { Bucket: target.bucket, Key: target.key, Body: meter, ContentType: contentType },
+            partSize: PART_SIZE,
+            queueSize: 2,
+            leavePartsOnError: false,
+          }).done();
   // Both ends settle: the download into the meter, and the upload out of it. Whichever fails first stops the other.
-  const piped = pipeline(response.body, meter);
-  const uploaded = upload.done().catch((error: unknown) => {
+  let failedFirst: 'source' | 'store' | undefined;
+  response.body.once('error', () => {
+    failedFirst ??= 'source';
+  });
+  const piped = pipeline(response.body, meter).catch((error: unknown) => {
+    stopPut.abort(error);
+    throw error;
+  });
+  const uploaded = stored().catch((error: unknown) => {
+    failedFirst ??= 'store';
     meter.destroy(error as Error);
     throw error;
   });
   const [download_, upload_] = await Promise.allSettled([piped, uploaded]);
   if (download_.status === 'rejected' || upload_.status === 'rejected') {
+    // The SDK retries a buffered request whose connection dropped, but not a streamed one: the copy starts again,
+    // from a fresh download, once.
+    if (failedFirst === 'store' && attempt < STORE_ATTEMPTS && upload_.status === 'rejected' && droppedBeforeAnswer(upload_.reason)) {
+      return copy(deps, sourceUrl, target, signal, attempt + 1);
+    }
     if (download_.status === 'rejected' && download_.reason instanceof TooLarge) {
       throw new ArchiveSourceGone(`the result grew past ${target.maxBytes} bytes; at most ${target.maxBytes} are archived`);
     }

@@ -24,12 +24,15 @@ const Results = z.object({
     completedPerSecond: positive,
     rssMb: z.object({
       start: positive,
-      checkpoints: z.array(z.object({ jobs: positive, rssMb: positive, heapUsedMb: positive, heapTotalMb: positive })).length(2),
+      checkpoints: z
+        .array(z.object({ jobs: positive, rssMb: positive, reducedRssMb: positive, heapUsedMb: positive, heapTotalMb: positive }))
+        .length(2),
     }),
     growth: positive,
+    reducedGrowth: positive,
   }),
   latency: z.object({ inFlight: positive, timeScale: positive, callback: lag, polled: lag }),
-  archive: z.object({ bytes: positive, archive: copy, raw: copy, throughputRatio: positive, rssOverRawMb: z.number() }),
+  archive: z.object({ bytes: positive, archive: copy, raw: copy, rawToDisk: copy, throughputRatio: positive, rssOverRawMb: z.number() }),
   burst: z.object({
     jobs: positive,
     slots: positive,

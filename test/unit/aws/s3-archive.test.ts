@@ -2,6 +2,7 @@
 // retryable network error, never an unhandled 'error' event), hosts that resolve to loopback on AWS settings
 // (refused before a byte is fetched), redirects re-checked, and the size cap.
 import { createHash, randomBytes } from 'node:crypto';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../../lambdas/domain/errors.ts';
 import { ArchiveSourceGone, archiveObject, type ArchiveDeps } from '../../../lambdas/aws/s3-archive.ts';
@@ -26,6 +27,11 @@ beforeAll(async () => {
         // Declares the whole length, sends 40%, then the connection dies.
         res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': String(VIDEO.length) });
         res.write(VIDEO.subarray(0, Math.floor(VIDEO.length * 0.4)), () => res.destroy());
+        return;
+      case '/chunked.mp4':
+        // No Content-Length: the archive cannot stream one PutObject and goes up as a multipart upload.
+        res.writeHead(200, { 'content-type': 'video/mp4' });
+        res.write(VIDEO.subarray(0, 1000), () => res.end(VIDEO.subarray(1000)));
         return;
       case '/cut-chunked.mp4':
         res.writeHead(200, { 'content-type': 'video/mp4' });
@@ -84,6 +90,53 @@ describe('archiveObject', () => {
     const cut = Math.floor(VIDEO.length * 0.4);
     expect((error as Error).message).toBe(`the download was truncated (${cut} of ${VIDEO.length} bytes)`);
     expect(await s3.exists('cut.mp4')).toBe(false);
+  });
+
+  it('ends the streamed PUT as soon as the download is cut, not at the archive timeout', async () => {
+    // The PUT declared the whole length; without an abort it would wait for the rest until the 10-minute timeout,
+    // far past this test's own.
+    const error = await archiveObject({ ...deps(), timeoutMs: 10 * 60_000 }, `${origin.url}/cut.mp4`, target('cut-early.mp4')).catch(
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toMatch(/^the download was truncated/);
+    expect(await s3.exists('cut-early.mp4')).toBe(false);
+  }, 5_000);
+
+  it('copies a download without a Content-Length too, through a multipart upload', async () => {
+    const stored = await archiveObject(deps(), `${origin.url}/chunked.mp4`, target('chunked.mp4'));
+    expect(stored).toMatchObject({ bytes: VIDEO.length, sha256: createHash('sha256').update(VIDEO).digest('hex') });
+    expect(await s3.read('chunked.mp4')).toEqual(VIDEO);
+  });
+
+  it('leaves the object already stored under the key in place when a later copy is cut short (a PUT is atomic)', async () => {
+    await archiveObject(deps(), `${origin.url}/video.mp4`, target('kept.mp4'));
+    await expect(archiveObject(deps(), `${origin.url}/cut.mp4`, target('kept.mp4'))).rejects.toThrow(/truncated/);
+    expect(await s3.read('kept.mp4')).toEqual(VIDEO);
+  });
+
+  it('copies again, once, from a fresh download, when S3 drops the connection of a streamed PUT before answering', async () => {
+    // What a kept-alive socket closed by the other end under the request looks like to the SDK, which cannot send
+    // a streamed body again by itself.
+    const dropping = (drops: number): S3Client =>
+      ({
+        send: (command: unknown, options?: unknown) => {
+          if (command instanceof PutObjectCommand && drops-- > 0) {
+            return Promise.reject(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+          }
+          return s3.client.send(command as PutObjectCommand, options as never);
+        },
+      }) as unknown as S3Client;
+    const before = requests.filter((url) => url === '/video.mp4').length;
+    const stored = await archiveObject({ ...deps(), s3: dropping(1) }, `${origin.url}/video.mp4`, target('dropped-once.mp4'));
+    expect(stored).toMatchObject({ bytes: VIDEO.length, sha256: createHash('sha256').update(VIDEO).digest('hex') });
+    expect(await s3.read('dropped-once.mp4')).toEqual(VIDEO);
+    expect(requests.filter((url) => url === '/video.mp4').length - before).toBe(2);
+
+    const error = await archiveObject({ ...deps(), s3: dropping(2) }, `${origin.url}/video.mp4`, target('dropped-twice.mp4')).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ kind: 'network', retryable: true });
+    expect(await s3.exists('dropped-twice.mp4')).toBe(false);
   });
 
   it('turns a chunked download cut short into a network error too', async () => {
