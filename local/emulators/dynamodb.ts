@@ -15,6 +15,7 @@ import {
   DynamoDBClient,
   ResourceInUseException,
   ScanCommand,
+  waitUntilTableNotExists,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 
@@ -126,6 +127,8 @@ async function matchIndexes(client: DynamoDBClient, table: { name: string; shape
   writeFileSync(`${backup}.tmp`, JSON.stringify(items));
   renameSync(`${backup}.tmp`, backup);
   await client.send(new DeleteTableCommand({ TableName: table.name }));
+  // dynalite ends a delete on a timer (as DynamoDB does, later): a create before then finds the table still there.
+  await waitUntilTableNotExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: table.name });
   await createTable(client, table);
 }
 
