@@ -330,10 +330,20 @@ export class JobStore implements JobRepository {
    * job emits its finished-job metrics (JobsFinished, JobsFailed, JobSeconds, spend: lambdas/domain/metrics.ts), so
    * every way a job ends (Complete, MarkFailed, a cancel, the reconciler) is counted exactly once.
    */
-  async finish(jobId: string, status: JobStatus, changes: JobChanges): Promise<JobRecord | undefined> {
+  async finish(
+    jobId: string,
+    status: JobStatus,
+    changes: JobChanges,
+    options: { keepTaskToken?: boolean } = {},
+  ): Promise<JobRecord | undefined> {
     if (!TERMINAL_STATUSES.includes(status)) throw new Error(`${status} is not a terminal status`);
     const at = this.now().toISOString();
-    const finished = await this.updateActive(jobId, { ...changes, status, finishedAt: at, taskToken: undefined });
+    const finished = await this.updateActive(jobId, {
+      ...changes,
+      status,
+      finishedAt: at,
+      ...(options.keepTaskToken ? {} : { taskToken: undefined }),
+    });
     if (finished) emitMetrics(finishedJobPoints(finished));
     return finished;
   }

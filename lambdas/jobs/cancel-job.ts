@@ -40,12 +40,15 @@ export async function cancelJob(
   // A job the caller may not see is answered as one that does not exist, so ids do not leak.
   if (!job || !visible(job)) return { kind: 'not-found' };
   if (isTerminal(job.status)) return { kind: 'already-finished', status: job.status };
-  const cancelled = await deps.store.finish(jobId, 'CANCELLED', { error: { ...CANCELLED_BY_CALLER } });
+  // The token is kept on the cancelled record: a wait may have stored a newer one (and Submit a provider task) since
+  // the read above, and the record as written is the one whose wait must end. A wait that stores its token after this
+  // write finds the job ended and ends itself.
+  const cancelled = await deps.store.finish(jobId, 'CANCELLED', { error: { ...CANCELLED_BY_CALLER } }, { keepTaskToken: true });
   // It finished between the read and the write.
   if (!cancelled) return { kind: 'already-finished', status: (await deps.store.require(jobId)).status };
 
-  const providerCancel = await cancelAtProvider(deps, job);
-  if (job.taskToken) await deps.failWait(job.taskToken, new JobAlreadyFinished().name, CANCELLED_BY_CALLER.message);
+  const providerCancel = await cancelAtProvider(deps, cancelled);
+  if (cancelled.taskToken) await deps.failWait(cancelled.taskToken, new JobAlreadyFinished().name, CANCELLED_BY_CALLER.message);
   return { kind: 'cancelled', job: cancelled, providerCancel };
 }
 

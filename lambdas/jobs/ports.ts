@@ -71,8 +71,12 @@ export interface JobRepository {
    * job, or `undefined` when any of that does not hold (another submission got there first).
    */
   beginSubmit(jobId: string, intent: { id: string; at: string }, replacing?: string): Promise<JobRecord | undefined>;
-  /** Moves a job to a terminal status once; later calls return `undefined` and change nothing. */
-  finish(jobId: string, status: JobStatus, changes: JobChanges): Promise<JobRecord | undefined>;
+  /**
+   * Moves a job to a terminal status once; later calls return `undefined` and change nothing. The job's task token is
+   * cleared, unless `keepTaskToken`: then the record returned carries the token of the wait open at the write, so the
+   * caller can end that wait (a cancel that races a wait storing its token).
+   */
+  finish(jobId: string, status: JobStatus, changes: JobChanges, options?: { keepTaskToken?: boolean }): Promise<JobRecord | undefined>;
   /**
    * Claims the job's one notice: `false` if it was sent, or claimed at or after `staleBefore` (ISO; a claim older than
    * that was left by a run that died before publishing, and is taken over), so a retry never sends it twice.

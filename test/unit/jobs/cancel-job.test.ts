@@ -30,9 +30,23 @@ describe('cancelJob', () => {
       job: { status: 'CANCELLED', error: { code: 'CANCELLED' } },
     });
     expect((await store.require('job_1')).status).toBe('CANCELLED');
-    expect((await store.require('job_1')).taskToken).toBeUndefined();
+    // The record keeps the token of the wait it ended (a finished job's token is never used again).
+    expect((await store.require('job_1')).taskToken).toBe('token-1');
     expect(providerCalls).toEqual(['acme:task-9']);
     expect(woken).toEqual([{ taskToken: 'token-1', error: 'JobAlreadyFinished', cause: 'cancelled by the caller' }]);
+  });
+
+  it('ends the wait whose token was stored between its read and its write, and cancels the task Submit recorded then', async () => {
+    const store = new InMemoryJobs();
+    await store.create(storedJob('job_1', 'SUBMITTED'));
+    // The cancel reads the job before AwaitResult stores its token and Submit its task; it writes after.
+    const stale = await store.require('job_1');
+    await store.updateActive('job_1', { taskToken: 'token-2', providerTaskId: 'task-7' });
+    const racing = Object.assign(Object.create(store) as InMemoryJobs, { get: async () => stale });
+    const { deps: d, providerCalls, woken } = deps(racing);
+    expect(await cancelJob(d, 'job_1')).toMatchObject({ kind: 'cancelled', providerCancel: 'requested' });
+    expect(woken).toEqual([{ taskToken: 'token-2', error: 'JobAlreadyFinished', cause: 'cancelled by the caller' }]);
+    expect(providerCalls).toEqual(['acme:task-7']);
   });
 
   it('cancels a job that has no provider task yet without calling the provider', async () => {

@@ -53,9 +53,10 @@ export class InMemoryJobs implements JobRepository {
     if (replacing === undefined ? job.submitIntent !== undefined : job.submitIntent?.id !== replacing) return undefined;
     return this.updateActive(jobId, { submitIntent: intent }, { incrementAttempts: true });
   }
-  async finish(jobId: string, status: JobStatus, changes: JobChanges) {
+  async finish(jobId: string, status: JobStatus, changes: JobChanges, options: { keepTaskToken?: boolean } = {}) {
     if (!TERMINAL_STATUSES.includes(status)) throw new Error(`${status} is not a terminal status`);
-    return this.updateActive(jobId, { ...changes, status, finishedAt: this.now().toISOString(), taskToken: undefined });
+    const finishedAt = this.now().toISOString();
+    return this.updateActive(jobId, { ...changes, status, finishedAt, ...(options.keepTaskToken ? {} : { taskToken: undefined }) });
   }
   async claimNotice(jobId: string, staleBefore: string) {
     const job = this.jobs.get(jobId);
