@@ -1,12 +1,12 @@
 // One synthesis with real esbuild bundling (the other CDK tests skip it): every function's bundle exists, is
-// small, carries none of what it never runs, and loads as standalone ESM exporting `handler`, as the Node.js 24
-// Lambda runtime will load it.
+// small, carries none of what it never runs, and loads as a standalone CommonJS module exporting `handler`, as the
+// Node.js 24 Lambda runtime requires it.
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { HANDLERS } from '../../lambdas/workflow/contract.ts';
 import { createKlingflowApp } from '../../lib/synth.ts';
@@ -14,6 +14,14 @@ import { createKlingflowApp } from '../../lib/synth.ts';
 // Was 3 MB (bundles of 1.8 MB). The goal is 300 KB (issue 8); on the way there this limit only comes down. The
 // measured sizes are in README.md ("Figures"), from `npm run bench`.
 const MAX_BUNDLE_BYTES = 1024 * 1024;
+
+const requireBundle = createRequire(import.meta.url);
+
+/** A fresh instance of the bundle in `file` (dropped from the module cache first), as a cold start loads it. */
+function loadCold(file: string): { handler?: unknown } {
+  delete requireBundle.cache[file];
+  return requireBundle(file) as { handler?: unknown };
+}
 
 let outdir: string;
 let bundles: Map<string, string>;
@@ -27,7 +35,7 @@ beforeAll(() => {
   bundles = new Map(
     Object.values(template.Resources)
       .filter((r) => r.Type === 'AWS::Lambda::Function' && r.Metadata?.['klingflow:handler'])
-      .map((r) => [r.Metadata!['klingflow:handler']!, join(outdir, `asset.${r.Properties.Code.S3Key.replace(/\.zip$/, '')}`, 'index.mjs')]),
+      .map((r) => [r.Metadata!['klingflow:handler']!, join(outdir, `asset.${r.Properties.Code.S3Key.replace(/\.zip$/, '')}`, 'index.js')]),
   );
   // Bundling 17 functions with esbuild takes 30–60 s on an idle 2-core machine and over 150 s on a busy one.
 }, 400_000);
@@ -40,18 +48,18 @@ it('bundles every handler', () => {
   expect([...bundles.keys()].sort()).toEqual([...HANDLERS].sort());
 });
 
-it.each([...HANDLERS])('%s: the bundle is small and loads, exporting handler', async (name) => {
+it.each([...HANDLERS])('%s: the bundle is small and loads, exporting handler', (name) => {
   const file = bundles.get(name)!;
   expect(existsSync(file), file).toBe(true);
   expect(statSync(file).size).toBeLessThan(MAX_BUNDLE_BYTES);
-  const module = (await import(pathToFileURL(file).href)) as { handler?: unknown };
-  expect(typeof module.handler).toBe('function');
+  expect(readFileSync(file, 'utf8')).not.toMatch(/^\s*(import|export)\s/m);
+  expect(typeof loadCold(file).handler).toBe('function');
 });
 
 it.each([...HANDLERS])('%s: the bundle carries neither the default credential chain, zod locales nor charset tables', (name) => {
   const source = readFileSync(bundles.get(name)!, 'utf8');
-  // Class names survive minification (keepNames): the STS and SSO-OIDC clients come only with the default chain.
-  expect(source).not.toMatch(/\b(STSClient|SSOOIDCClient)\b/);
+  // Operation and endpoint names of the STS and SSO-OIDC clients, which come only with the default chain.
+  expect(source).not.toMatch(/AssumeRoleWithWebIdentity|sso-oauth/);
   // Zod's Dutch locale, one of the ~40 that `import { z } from 'zod'` pulls in.
   expect(source).not.toContain('Ongeldige invoer');
   // iconv-lite, which libmime brought along.
@@ -79,9 +87,8 @@ it('signs AWS requests with the credentials in the environment, as a Lambda func
       KLINGFLOW_JOBS_TABLE: 'jobs',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
     });
-    // A fresh instance of the module (the query string), made under this environment, as a cold start is.
-    const url = `${pathToFileURL(bundles.get('await-result')!).href}?cold`;
-    const { handler } = (await import(url)) as { handler: (event: unknown) => Promise<unknown> };
+    // A fresh instance of the module, made under this environment, as a cold start is.
+    const { handler } = loadCold(bundles.get('await-result')!) as { handler: (event: unknown) => Promise<unknown> };
     await expect(handler({ jobId: 'job_bundled', taskToken: 'token' })).rejects.toThrow('no such table');
     expect(seen).toEqual([expect.stringContaining('Credential=AKIDBUNDLEDENV/')]);
   } finally {
