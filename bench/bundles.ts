@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { median } from 'simple-statistics';
-import { HANDLER_BUNDLING, handlerEntry, PROJECT_ROOT } from '../lib/functions.ts';
+import { HANDLER_BUNDLING, HANDLER_ENVIRONMENT, handlerEntry, PROJECT_ROOT } from '../lib/functions.ts';
 import { HANDLERS, type HandlerName } from '../lambdas/workflow/contract.ts';
 
 export interface BundleFigure {
@@ -24,10 +24,13 @@ const aliases = (): Record<string, string> =>
       .map(([flag, target]) => [flag.slice('--alias:'.length), String(target)]),
   );
 
-/** Milliseconds a fresh process takes to require `file`, measured inside it (process start-up is not counted). */
+/**
+ * Milliseconds a fresh process, started with a handler function's environment (its NODE_OPTIONS too), takes to
+ * require `file`, measured inside it (process start-up is not counted).
+ */
 function loadMs(file: string): number {
   const script = `const t = performance.now(); require(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t));`;
-  return Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
+  return Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, ...HANDLER_ENVIRONMENT } }));
 }
 
 /** Builds and loads each of `handlers` (default: every handler) `loads` times. */
