@@ -291,6 +291,9 @@ export interface FrontDoorOptions {
   site?: readonly ConsoleFile[];
 }
 
+/** Seconds an idle keep-alive connection to the front door stays open (announced as `Keep-Alive: timeout=65`). */
+export const KEEP_ALIVE_SECONDS = 65;
+
 /**
  * Serves the route table on 127.0.0.1:`options.port` (0: any free port), handing each request to its handler through
  * `host` as an API Gateway HTTP API v2 event. Rejects (EADDRINUSE...) when it cannot listen.
@@ -342,6 +345,12 @@ export async function startFrontDoor(host: LambdaHost, options: FrontDoorOptions
       }
     })();
   });
+  // An idle keep-alive connection is kept longer than its clients keep it (undici: the server's hint less 2 s), as a
+  // load balancer's is. With Node's 5 s default, a client whose event loop was held up (a long GC, a loaded machine)
+  // could send on a connection whose server-side timer had run out in the same moment, and the request failed with
+  // ECONNRESET (the bench's front door did, under load).
+  server.keepAliveTimeout = KEEP_ALIVE_SECONDS * 1000;
+  server.headersTimeout = (KEEP_ALIVE_SECONDS + 1) * 1000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => resolve());

@@ -7,6 +7,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROVIDER_IDS } from '../../lambdas/providers/ids.ts';
 import { loadAdapters } from '../../lambdas/providers/registry.ts';
+import { KEEP_ALIVE_SECONDS } from '../../local/front-door.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { Client, countJobs, startTestStack } from './local-stack.ts';
 
@@ -36,6 +37,15 @@ describe('GET /v1/openapi.json', () => {
     expect(result.valid).toBe(true);
     expect(document.openapi).toBe('3.1.0');
     expect(document.servers).toEqual([{ url: stack.url }]);
+  });
+});
+
+describe('connections', () => {
+  it('keeps an idle keep-alive connection longer than its clients do, so none sends on one the stack is closing', async () => {
+    const response = await fetch(`${stack.url}/v1/openapi.json`);
+    await response.arrayBuffer();
+    // undici keeps an idle connection for the server's hint less 2 s: 63 s here, not 3 s.
+    expect(response.headers.get('keep-alive')).toBe(`timeout=${KEEP_ALIVE_SECONDS}`);
   });
 });
 
