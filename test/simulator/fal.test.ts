@@ -43,7 +43,7 @@ describe('fal adapter ⇄ simulator fal dialect', () => {
 
   const untilTerminal = (providerTaskId: string) => pollAdapterUntilTerminal(adapter, providerTaskId, ctx);
 
-  useSimulator({ dialects: [falDialect], latencyMs: 200, dialectSettings: { fal: { credentials: { apiKey: API_KEY } } } }, (started) => {
+  useSimulator({ dialects: [falDialect], latencyMs: 1000, dialectSettings: { fal: { credentials: { apiKey: API_KEY } } } }, (started) => {
     sim = started;
     ctx = simulatorContext(sim, 'fal', { apiKey: API_KEY });
   });

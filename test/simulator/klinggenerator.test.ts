@@ -21,7 +21,7 @@ describe('klinggenerator adapter ⇄ simulator', () => {
   useSimulator(
     {
       dialects: [klinggeneratorDialect],
-      latencyMs: 200,
+      latencyMs: 1000,
       progressSteps: 2,
       dialectSettings: { klinggenerator: { credentials: { apiKey: API_KEY } } },
     },

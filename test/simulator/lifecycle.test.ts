@@ -5,7 +5,7 @@ import { getJson, pollUntilTerminal, postJson, useSimulator, waitFor } from './h
 describe('simulator (kling dialect): task lifecycle and media', () => {
   let sim: Simulator;
 
-  useSimulator({ latencyMs: 200, progressSteps: 2 }, (started) => (sim = started));
+  useSimulator({ latencyMs: 1000, progressSteps: 2 }, (started) => (sim = started));
 
   it('creates a text2video task, reports submitted → processing → succeed, and serves a playable MP4', async () => {
     const created = await postJson(`${sim.url}/v1/videos/text2video`, {
