@@ -122,6 +122,22 @@ describe('WorkflowRuntime', () => {
     expect(JSON.parse(caught.Cause)).toEqual({ errorType: 'ProviderContentPolicy', errorMessage: 'refused by policy', trace: [] });
   });
 
+  it('ends a Wait whose TimestampPath has passed at once, as AWS does, without a negative-timeout warning', async () => {
+    const definition = { StartAt: 'Wait', States: { Wait: { Type: 'Wait', TimestampPath: '$.at', End: true } } };
+    const runtime = new WorkflowRuntime(ARN, definition as never, async () => null);
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      runtime.start('past', { at: new Date(Date.now() - 60_000).toISOString() });
+      expect(await settled(runtime, 'past')).toMatchObject({ status: 'SUCCEEDED' });
+      await new Promise((r) => setTimeout(r, 50)); // a warning is emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('TimeoutNegativeWarning');
+  });
+
   it('starts an execution name once', () => {
     const runtime = new WorkflowRuntime(ARN, waitDefinition, async () => null);
     runtime.start('job-once', { jobId: 'job-once', config: { waitSeconds: 30 } });
