@@ -139,11 +139,20 @@ function requestFrom(opts: Record<string, unknown>, prompt?: string): CreateJobI
 function waitOptions(command: Command): Command {
   return command
     .option('--out <file.mp4>', 'save the archived video there (checked against its sha256)')
-    .option('--no-wait', 'print the job id and return at once')
+    .option('--no-wait', 'print only the job id on stdout and return at once (id=$(klingflow generate --no-wait ...))')
     .option('--json', 'print the job as JSON (the API shape) instead of lines');
 }
 
-export async function main(argv: string[], say: Say = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+/**
+ * Runs one CLI command. `say` is its output (stdout); `note` takes what is said to the person, not to a script reading
+ * stdout (stderr): e.g. `generate --no-wait` says only the job id, and its note that the job was submitted.
+ * Answers the exit code; throws a UsageError (or what the API throws) for the caller to print.
+ */
+export async function main(
+  argv: string[],
+  say: Say = (l) => process.stdout.write(`${l}\n`),
+  note: Say = (l) => process.stderr.write(`${l}\n`),
+): Promise<number> {
   let exitCode = 0;
   const program = new Command('klingflow')
     .description('Generate videos with Kling (and the services that resell it) through klingflow.')
@@ -162,11 +171,14 @@ export async function main(argv: string[], say: Say = (l) => process.stdout.writ
     .exitOverride()
     .configureOutput({ writeOut: (text) => say(text.trimEnd()) });
 
-  /** Runs `work` against the connected target, and stops an embedded stack afterwards. */
-  const withTarget = async (command: Command, work: (target: Target, options: GlobalOptions) => Promise<number>) => {
+  /**
+   * Runs `work` against the connected target, and stops an embedded stack afterwards. `tell` takes what connecting
+   * says (stdout, unless the command's stdout is for a script).
+   */
+  const withTarget = async (command: Command, work: (target: Target, options: GlobalOptions) => Promise<number>, tell: Say = say) => {
     const options = command.optsWithGlobals<GlobalOptions>();
     const dataDir = resolve(options.dataDir ?? process.env.KLINGFLOW_DATA_DIR ?? nearestDataDir(process.cwd()));
-    const target = await connect({ api: options.api, token: options.token, auth: options.auth, region: options.region, dataDir }, say);
+    const target = await connect({ api: options.api, token: options.token, auth: options.auth, region: options.region, dataDir }, tell);
     try {
       exitCode = await work(target, options);
     } finally {
@@ -176,7 +188,9 @@ export async function main(argv: string[], say: Say = (l) => process.stdout.writ
   const printJson = (value: unknown) => say(JSON.stringify(value, null, 2));
   const finish = async (target: Target, jobId: string, opts: { out?: string; wait: boolean; json?: boolean }): Promise<number> => {
     if (!opts.wait) {
+      // Stdout is the id alone (or the JSON), for `id=$(klingflow generate --no-wait ...)`; the rest is for the person.
       if (opts.json) printJson({ jobId });
+      else say(jobId);
       return 0;
     }
     const [job] = (await waitForJobs(target.api, [jobId], say, opts.json)) as [JobView];
@@ -191,11 +205,16 @@ export async function main(argv: string[], say: Say = (l) => process.stdout.writ
     .action(async (words: string[], opts: Record<string, unknown>, command: Command) => {
       const prompt = words.join(' ').trim();
       const request = requestFrom(opts, prompt || undefined);
-      await withTarget(command, async (target) => {
-        const { jobId } = await target.api.createJob(request);
-        if (!opts.json) say(`submitted ${jobId}`);
-        return finish(target, jobId, opts as { out?: string; wait: boolean; json?: boolean });
-      });
+      const human = opts.wait ? say : note;
+      await withTarget(
+        command,
+        async (target) => {
+          const { jobId } = await target.api.createJob(request);
+          if (!opts.json) human(`submitted ${jobId}`);
+          return finish(target, jobId, opts as { out?: string; wait: boolean; json?: boolean });
+        },
+        human,
+      );
     });
 
   waitOptions(createOptions(program.command('upload').argument('<image>', 'a .png, .jpg, .jpeg or .webp file'), { image: false }))
@@ -208,11 +227,16 @@ export async function main(argv: string[], say: Say = (l) => process.stdout.writ
       // Refused here, before anything is sent: S3 would store it and no job would ever start.
       uploadContentType(file);
       const request = requestFrom(opts, opts.prompt as string | undefined);
-      await withTarget(command, async (target) => {
-        const ticket = await uploadThroughApi(target.api, file, readFileSync(file), request);
-        if (!opts.json) say(`uploaded s3://${ticket.bucket}/${ticket.key} → job ${ticket.jobId}`);
-        return finish(target, ticket.jobId, opts as { out?: string; wait: boolean; json?: boolean });
-      });
+      const human = opts.wait ? say : note;
+      await withTarget(
+        command,
+        async (target) => {
+          const ticket = await uploadThroughApi(target.api, file, readFileSync(file), request);
+          if (!opts.json) human(`uploaded s3://${ticket.bucket}/${ticket.key} → job ${ticket.jobId}`);
+          return finish(target, ticket.jobId, opts as { out?: string; wait: boolean; json?: boolean });
+        },
+        human,
+      );
     });
 
   program

@@ -121,6 +121,20 @@ describe('klingflow, as a user gets it wrong', () => {
     expect(answer.stdout).not.toContain('uploaded');
   });
 
+  it('generate and upload --no-wait print the bare job id on stdout (id=$(klingflow generate --no-wait ...)); the rest on stderr', async () => {
+    const generated = await klingflow(['generate', 'an id for a script', '--no-wait', '--data-dir', stack.dataDir]);
+    expect(generated.code, generated.stderr).toBe(0);
+    expect(generated.stdout).toMatch(/^job_[^\s]+\n$/);
+    const jobId = generated.stdout.trim();
+    expect(generated.stderr).toContain(`submitted ${jobId}`);
+    expect((await new Client(stack).request('GET', `/v1/jobs/${jobId}`)).status).toBe(200);
+
+    const uploaded = await klingflow(['upload', 'test/fixtures/cat-640x360.png', '--no-wait', '--data-dir', stack.dataDir]);
+    expect(uploaded.code, uploaded.stderr).toBe(0);
+    expect(uploaded.stdout).toMatch(/^job_[^\s]+\n$/);
+    expect(uploaded.stderr).toContain(`→ job ${uploaded.stdout.trim()}`);
+  });
+
   it('says the token was refused, not that none was sent', async () => {
     const answer = await klingflow(['status', 'job_x', '--api', stack.url, '--token', 'not-the-token']);
     expect(answer.code).toBe(1);
