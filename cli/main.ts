@@ -9,12 +9,13 @@ import { ApiRequestFailed, type CreateJobInput, type JobView } from './api-clien
 import { connect, nearestDataDir, type Target, UsageError } from './connect.ts';
 import { costTable, describeJob, jobsTable, metricsTable, providersTable, spendByProviderAndDay, TERMINAL } from './format.ts';
 import { uploadContentType, uploadThroughApi } from './upload.ts';
-import { report, saveOutput, typicalSeconds, waitForJobs } from './wait.ts';
+import { DEFAULT_APPEAR_TIMEOUT_SECONDS, report, saveOutput, typicalSeconds, waitForJobs } from './wait.ts';
 
 const EXIT_CODES = `
 Exit codes:
   0  done; for a command that waits, the job SUCCEEDED
-  1  a job did not succeed (FAILED, CANCELLED, TIMED_OUT), or the API refused the request or could not be reached
+  1  a job did not succeed (FAILED, CANCELLED, TIMED_OUT) or did not appear (watch --appear-timeout), or the API
+     refused the request or could not be reached
   2  the command was not called right (an unknown option, a missing argument)`;
 
 interface GlobalOptions {
@@ -30,6 +31,13 @@ type Say = (line: string) => void;
 const number = (value: string): number => {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('not a number');
+  return n;
+};
+
+/** A time in seconds above zero (fractions allowed). */
+const positiveSeconds = (value: string): number => {
+  const n = number(value);
+  if (n <= 0) throw new InvalidArgumentError('expected a number of seconds above 0, e.g. 60');
   return n;
 };
 
@@ -303,10 +311,19 @@ export async function main(
     .description(
       'follow jobs until they finish: status, progress, elapsed time, an estimate of the time left (from the progress, or the typical time of recent jobs of the same model), retries and queue position',
     )
+    .option(
+      '--appear-timeout <seconds>',
+      "how long to wait for a job the API does not know yet (an upload's job appears once S3 has told the trigger); then it fails, exit code 1",
+      positiveSeconds,
+      DEFAULT_APPEAR_TIMEOUT_SECONDS,
+    )
     .option('--json', 'print the finished jobs as JSON')
-    .action(async (jobIds: string[], opts: { json?: boolean }, command: Command) => {
+    .action(async (jobIds: string[], opts: { appearTimeout: number; json?: boolean }, command: Command) => {
       await withTarget(command, async (target) => {
-        const jobs = await waitForJobs(target.api, jobIds, say, opts.json, await typicalSeconds(target.api));
+        const jobs = await waitForJobs(target.api, jobIds, say, opts.json, await typicalSeconds(target.api), {
+          appearTimeoutSeconds: opts.appearTimeout,
+          note,
+        });
         if (opts.json) printJson(jobs);
         return jobs.every((job) => job.status === 'SUCCEEDED') ? 0 : 1;
       });

@@ -135,6 +135,23 @@ describe('klingflow, as a user gets it wrong', () => {
     expect(uploaded.stderr).toContain(`→ job ${uploaded.stdout.trim()}`);
   });
 
+  it('watch of a job that does not exist says so once, waits --appear-timeout, then fails (exit code 1)', async () => {
+    const missing = 'job_00000000000000000000000000';
+    const started = Date.now();
+    const answer = await klingflow(['watch', missing, '--appear-timeout', '2', '--data-dir', stack.dataDir]);
+    expect(answer.code, answer.stderr).toBe(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+    const waiting = `job ${missing} does not exist (yet): waiting up to 2 s for it to appear`;
+    expect(answer.stderr.split(waiting).length - 1).toBe(1);
+    expect(answer.stderr).toContain(`job ${missing} does not exist: the API did not know it for 2 s (--appear-timeout <seconds>`);
+    expect(answer.stdout).toBe('');
+
+    const refused = await klingflow(['watch', missing, '--appear-timeout', '0', '--data-dir', stack.dataDir]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("option '--appear-timeout <seconds>' argument '0' is invalid");
+    expect(refused.stderr).toContain('expected a number of seconds above 0');
+  });
+
   it('says the token was refused, not that none was sent', async () => {
     const answer = await klingflow(['status', 'job_x', '--api', stack.url, '--token', 'not-the-token']);
     expect(answer.code).toBe(1);
