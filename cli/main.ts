@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { MAX_DURATION_SECONDS } from '../lambdas/domain/job.ts';
 import { ApiRequestFailed, type CreateJobInput, type JobView } from './api-client.ts';
 import { connect, nearestDataDir, type Target, UsageError } from './connect.ts';
 import { costTable, describeJob, jobsTable, metricsTable, providersTable, spendByProviderAndDay, TERMINAL } from './format.ts';
@@ -31,6 +32,17 @@ type Say = (line: string) => void;
 const number = (value: string): number => {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('not a number');
+  return n;
+};
+
+/** `--duration`: whole seconds from 1 to the API's longest; which lengths a model takes, `klingflow providers` lists. */
+const durationSeconds = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 1 || n > MAX_DURATION_SECONDS) {
+    throw new InvalidArgumentError(
+      `expected whole seconds from 1 to ${MAX_DURATION_SECONDS}, one the model takes (e.g. 5 or 10; klingflow providers lists each model's)`,
+    );
+  }
   return n;
 };
 
@@ -89,7 +101,7 @@ function createOptions(command: Command, { image }: { image: boolean }): Command
   return command
     .option('--provider <id>', "provider (default: the stack's default)")
     .option('--model <id>', 'model of that provider')
-    .option('--duration <seconds>', 'video length in seconds', number)
+    .option('--duration <seconds>', 'video length in whole seconds, one the model takes (klingflow providers lists them)', durationSeconds)
     .addOption(new Option('--resolution <r>', 'output resolution').choices(['720p', '1080p', '4k']))
     .addOption(new Option('--aspect-ratio <r>', 'frame shape').choices(['16:9', '9:16', '1:1']))
     .addOption(new Option('--quality <q>', 'generation quality').choices(['std', 'pro']))
@@ -141,6 +153,40 @@ function requestFrom(opts: Record<string, unknown>, prompt?: string): CreateJobI
       metadata: opts.metadata,
     }).filter(([, v]) => v !== undefined),
   ) as CreateJobInput;
+}
+
+/** The option of `generate`/`upload` that sets each create-body field (the inverse of `requestFrom`). */
+const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
+  provider: '--provider',
+  model: '--model',
+  durationSeconds: '--duration',
+  resolution: '--resolution',
+  aspectRatio: '--aspect-ratio',
+  quality: '--quality',
+  negativePrompt: '--negative-prompt',
+  cfgScale: '--cfg-scale',
+  fps: '--fps',
+  audio: '--audio',
+  voice: '--voice / --voice-id',
+  image: '--image',
+  endImage: '--end-image',
+  referenceImages: '--reference-image',
+  video: '--video',
+  keepOriginalSound: '--keep-original-sound',
+  cameraControl: '--camera',
+  shots: '--shot',
+  callbackUrl: '--callback-url',
+  metadata: '--metadata',
+};
+
+/**
+ * How the CLI names a field the API refused: the option that sets it, then the API's path
+ * (`--duration (durationSeconds)`); a path no option sets (or a prompt, an argument) as the API gave it.
+ */
+export function fieldLabel(path: string): string {
+  const field = path.replace(/^options\./, '').split(/[.[]/, 1)[0] ?? '';
+  const flag = FLAG_OF_FIELD[field];
+  return flag ? `${flag} (${path})` : path;
 }
 
 /** Options of a command that waits for its job. */
@@ -463,7 +509,7 @@ export async function run(argv: string[]): Promise<never> {
     }
     if (error instanceof ApiRequestFailed) {
       process.stderr.write(`klingflow: ${error.error.message} (${error.status} ${error.error.code})\n`);
-      for (const d of error.error.details ?? []) process.stderr.write(`  ${d.path}: ${d.message}\n`);
+      for (const d of error.error.details ?? []) process.stderr.write(`  ${fieldLabel(d.path)}: ${d.message}\n`);
       process.exit(1);
     }
     process.stderr.write(`klingflow: ${(error as Error).message}\n`);

@@ -152,6 +152,30 @@ describe('klingflow, as a user gets it wrong', () => {
     expect(refused.stderr).toContain('expected a number of seconds above 0');
   });
 
+  it('names --duration, not the API field, and says what is allowed: a negative length here, a length the model lacks from the API', async () => {
+    const negative = await klingflow(['generate', 'x', '--duration', '-5', '--no-wait', '--data-dir', stack.dataDir]);
+    expect(negative.code).toBe(2);
+    expect(negative.stderr).toContain("option '--duration <seconds>' argument '-5' is invalid");
+    expect(negative.stderr).toContain('expected whole seconds from 1 to 600, one the model takes');
+    expect(negative.stderr).toContain('klingflow providers');
+    expect(negative.stderr).not.toContain('durationSeconds');
+    expect(negative.stdout).toBe('');
+
+    const unlisted = await klingflow([
+      'generate',
+      'x',
+      '--duration',
+      '7',
+      '--model',
+      'kling-v2-6',
+      '--no-wait',
+      '--data-dir',
+      stack.dataDir,
+    ]);
+    expect(unlisted.code).toBe(1);
+    expect(unlisted.stderr).toMatch(/ {2}--duration \(durationSeconds\): 7 is not allowed for .*kling-v2-6.*; allowed: 5/);
+  });
+
   it('says the token was refused, not that none was sent', async () => {
     const answer = await klingflow(['status', 'job_x', '--api', stack.url, '--token', 'not-the-token']);
     expect(answer.code).toBe(1);
