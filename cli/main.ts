@@ -369,6 +369,7 @@ export async function main(
         const jobs = await waitForJobs(target.api, jobIds, say, opts.json, await typicalSeconds(target.api), {
           appearTimeoutSeconds: opts.appearTimeout,
           note,
+          longer: '--appear-timeout <seconds> waits longer',
         });
         if (opts.json) printJson(jobs);
         return jobs.every((job) => job.status === 'SUCCEEDED') ? 0 : 1;

@@ -17,6 +17,8 @@ export interface MissingJobs {
   appearTimeoutSeconds?: number;
   /** Told once per unknown job that it does not exist yet and is waited for (stderr); silent when absent. */
   note?: (line: string) => void;
+  /** How to wait longer, for the error at the timeout (e.g. `--appear-timeout <seconds> waits longer`). */
+  longer?: string;
 }
 
 /** A waited-for job that the API still did not know after the appear timeout. */
@@ -24,9 +26,10 @@ export class JobNotFound extends Error {
   constructor(
     readonly jobId: string,
     readonly seconds: number,
+    longer?: string,
   ) {
     super(
-      `job ${jobId} does not exist: the API did not know it for ${seconds} s (--appear-timeout <seconds> waits longer); ` +
+      `job ${jobId} does not exist: the API did not know it for ${seconds} s${longer ? ` (${longer})` : ''}; ` +
         'check the id (klingflow jobs lists the latest)',
     );
   }
@@ -62,7 +65,7 @@ export async function waitForJobs(
       });
       if (!job) {
         if (seen.has(jobId)) continue; // it was there: a 404 now is the API's, not a job yet to come
-        if (Date.now() - started >= appearSeconds * 1000) throw new JobNotFound(jobId, appearSeconds);
+        if (Date.now() - started >= appearSeconds * 1000) throw new JobNotFound(jobId, appearSeconds, missing.longer);
         if (missing.note && !noted.has(jobId)) {
           noted.add(jobId);
           missing.note(`job ${jobId} does not exist (yet): waiting up to ${appearSeconds} s for it to appear`);
