@@ -5,16 +5,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { MAX_DURATION_SECONDS } from '../lambdas/domain/job.ts';
 import { ApiRequestFailed, type CreateJobInput, type JobView } from './api-client.ts';
 import { connect, nearestDataDir, type Target, UsageError } from './connect.ts';
 import { costTable, describeJob, jobsTable, metricsTable, providersTable, spendByProviderAndDay, TERMINAL } from './format.ts';
 import { uploadContentType, uploadThroughApi } from './upload.ts';
-import { report, saveOutput, typicalSeconds, waitForJobs } from './wait.ts';
+import { DEFAULT_APPEAR_TIMEOUT_SECONDS, report, saveOutput, typicalSeconds, waitForJobs } from './wait.ts';
 
 const EXIT_CODES = `
 Exit codes:
   0  done; for a command that waits, the job SUCCEEDED
-  1  a job did not succeed (FAILED, CANCELLED, TIMED_OUT), or the API refused the request or could not be reached
+  1  a job did not succeed (FAILED, CANCELLED, TIMED_OUT) or did not appear (watch --appear-timeout), or the API
+     refused the request or could not be reached
   2  the command was not called right (an unknown option, a missing argument)`;
 
 interface GlobalOptions {
@@ -30,6 +32,24 @@ type Say = (line: string) => void;
 const number = (value: string): number => {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('not a number');
+  return n;
+};
+
+/** `--duration`: whole seconds from 1 to the API's longest; which lengths a model takes, `klingflow providers` lists. */
+const durationSeconds = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 1 || n > MAX_DURATION_SECONDS) {
+    throw new InvalidArgumentError(
+      `expected whole seconds from 1 to ${MAX_DURATION_SECONDS}, one the model takes (e.g. 5 or 10; klingflow providers lists each model's)`,
+    );
+  }
+  return n;
+};
+
+/** A time in seconds above zero (fractions allowed). */
+const positiveSeconds = (value: string): number => {
+  const n = number(value);
+  if (n <= 0) throw new InvalidArgumentError('expected a number of seconds above 0, e.g. 60');
   return n;
 };
 
@@ -81,7 +101,7 @@ function createOptions(command: Command, { image }: { image: boolean }): Command
   return command
     .option('--provider <id>', "provider (default: the stack's default)")
     .option('--model <id>', 'model of that provider')
-    .option('--duration <seconds>', 'video length in seconds', number)
+    .option('--duration <seconds>', 'video length in whole seconds, one the model takes (klingflow providers lists them)', durationSeconds)
     .addOption(new Option('--resolution <r>', 'output resolution').choices(['720p', '1080p', '4k']))
     .addOption(new Option('--aspect-ratio <r>', 'frame shape').choices(['16:9', '9:16', '1:1']))
     .addOption(new Option('--quality <q>', 'generation quality').choices(['std', 'pro']))
@@ -135,15 +155,58 @@ function requestFrom(opts: Record<string, unknown>, prompt?: string): CreateJobI
   ) as CreateJobInput;
 }
 
+/** The option of `generate`/`upload` that sets each create-body field (the inverse of `requestFrom`). */
+const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
+  provider: '--provider',
+  model: '--model',
+  durationSeconds: '--duration',
+  resolution: '--resolution',
+  aspectRatio: '--aspect-ratio',
+  quality: '--quality',
+  negativePrompt: '--negative-prompt',
+  cfgScale: '--cfg-scale',
+  fps: '--fps',
+  audio: '--audio',
+  voice: '--voice / --voice-id',
+  image: '--image',
+  endImage: '--end-image',
+  referenceImages: '--reference-image',
+  video: '--video',
+  keepOriginalSound: '--keep-original-sound',
+  cameraControl: '--camera',
+  shots: '--shot',
+  callbackUrl: '--callback-url',
+  metadata: '--metadata',
+};
+
+/**
+ * How the CLI names a field the API refused: the option that sets it, then the API's path
+ * (`--duration (durationSeconds)`); a path no option sets (or a prompt, an argument) as the API gave it.
+ */
+export function fieldLabel(path: string): string {
+  const field = path.replace(/^options\./, '').split(/[.[]/, 1)[0] ?? '';
+  const flag = FLAG_OF_FIELD[field];
+  return flag ? `${flag} (${path})` : path;
+}
+
 /** Options of a command that waits for its job. */
 function waitOptions(command: Command): Command {
   return command
     .option('--out <file.mp4>', 'save the archived video there (checked against its sha256)')
-    .option('--no-wait', 'print the job id and return at once')
+    .option('--no-wait', 'print only the job id on stdout and return at once (id=$(klingflow generate --no-wait ...))')
     .option('--json', 'print the job as JSON (the API shape) instead of lines');
 }
 
-export async function main(argv: string[], say: Say = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+/**
+ * Runs one CLI command. `say` is its output (stdout); `note` takes what is said to the person, not to a script reading
+ * stdout (stderr): e.g. `generate --no-wait` says only the job id, and its note that the job was submitted.
+ * Answers the exit code; throws a UsageError (or what the API throws) for the caller to print.
+ */
+export async function main(
+  argv: string[],
+  say: Say = (l) => process.stdout.write(`${l}\n`),
+  note: Say = (l) => process.stderr.write(`${l}\n`),
+): Promise<number> {
   let exitCode = 0;
   const program = new Command('klingflow')
     .description('Generate videos with Kling (and the services that resell it) through klingflow.')
@@ -162,11 +225,14 @@ export async function main(argv: string[], say: Say = (l) => process.stdout.writ
     .exitOverride()
     .configureOutput({ writeOut: (text) => say(text.trimEnd()) });
 
-  /** Runs `work` against the connected target, and stops an embedded stack afterwards. */
-  const withTarget = async (command: Command, work: (target: Target, options: GlobalOptions) => Promise<number>) => {
+  /**
+   * Runs `work` against the connected target, and stops an embedded stack afterwards. `tell` takes what connecting
+   * says (stdout, unless the command's stdout is for a script).
+   */
+  const withTarget = async (command: Command, work: (target: Target, options: GlobalOptions) => Promise<number>, tell: Say = say) => {
     const options = command.optsWithGlobals<GlobalOptions>();
     const dataDir = resolve(options.dataDir ?? process.env.KLINGFLOW_DATA_DIR ?? nearestDataDir(process.cwd()));
-    const target = await connect({ api: options.api, token: options.token, auth: options.auth, region: options.region, dataDir }, say);
+    const target = await connect({ api: options.api, token: options.token, auth: options.auth, region: options.region, dataDir }, tell);
     try {
       exitCode = await work(target, options);
     } finally {
@@ -176,7 +242,9 @@ export async function main(argv: string[], say: Say = (l) => process.stdout.writ
   const printJson = (value: unknown) => say(JSON.stringify(value, null, 2));
   const finish = async (target: Target, jobId: string, opts: { out?: string; wait: boolean; json?: boolean }): Promise<number> => {
     if (!opts.wait) {
+      // Stdout is the id alone (or the JSON), for `id=$(klingflow generate --no-wait ...)`; the rest is for the person.
       if (opts.json) printJson({ jobId });
+      else say(jobId);
       return 0;
     }
     const [job] = (await waitForJobs(target.api, [jobId], say, opts.json)) as [JobView];
@@ -191,11 +259,16 @@ export async function main(argv: string[], say: Say = (l) => process.stdout.writ
     .action(async (words: string[], opts: Record<string, unknown>, command: Command) => {
       const prompt = words.join(' ').trim();
       const request = requestFrom(opts, prompt || undefined);
-      await withTarget(command, async (target) => {
-        const { jobId } = await target.api.createJob(request);
-        if (!opts.json) say(`submitted ${jobId}`);
-        return finish(target, jobId, opts as { out?: string; wait: boolean; json?: boolean });
-      });
+      const human = opts.wait ? say : note;
+      await withTarget(
+        command,
+        async (target) => {
+          const { jobId } = await target.api.createJob(request);
+          if (!opts.json) human(`submitted ${jobId}`);
+          return finish(target, jobId, opts as { out?: string; wait: boolean; json?: boolean });
+        },
+        human,
+      );
     });
 
   waitOptions(createOptions(program.command('upload').argument('<image>', 'a .png, .jpg, .jpeg or .webp file'), { image: false }))
@@ -208,11 +281,16 @@ export async function main(argv: string[], say: Say = (l) => process.stdout.writ
       // Refused here, before anything is sent: S3 would store it and no job would ever start.
       uploadContentType(file);
       const request = requestFrom(opts, opts.prompt as string | undefined);
-      await withTarget(command, async (target) => {
-        const ticket = await uploadThroughApi(target.api, file, readFileSync(file), request);
-        if (!opts.json) say(`uploaded s3://${ticket.bucket}/${ticket.key} → job ${ticket.jobId}`);
-        return finish(target, ticket.jobId, opts as { out?: string; wait: boolean; json?: boolean });
-      });
+      const human = opts.wait ? say : note;
+      await withTarget(
+        command,
+        async (target) => {
+          const ticket = await uploadThroughApi(target.api, file, readFileSync(file), request);
+          if (!opts.json) human(`uploaded s3://${ticket.bucket}/${ticket.key} → job ${ticket.jobId}`);
+          return finish(target, ticket.jobId, opts as { out?: string; wait: boolean; json?: boolean });
+        },
+        human,
+      );
     });
 
   program
@@ -279,10 +357,20 @@ export async function main(argv: string[], say: Say = (l) => process.stdout.writ
     .description(
       'follow jobs until they finish: status, progress, elapsed time, an estimate of the time left (from the progress, or the typical time of recent jobs of the same model), retries and queue position',
     )
+    .option(
+      '--appear-timeout <seconds>',
+      "how long to wait for a job the API does not know yet (an upload's job appears once S3 has told the trigger); then it fails, exit code 1",
+      positiveSeconds,
+      DEFAULT_APPEAR_TIMEOUT_SECONDS,
+    )
     .option('--json', 'print the finished jobs as JSON')
-    .action(async (jobIds: string[], opts: { json?: boolean }, command: Command) => {
+    .action(async (jobIds: string[], opts: { appearTimeout: number; json?: boolean }, command: Command) => {
       await withTarget(command, async (target) => {
-        const jobs = await waitForJobs(target.api, jobIds, say, opts.json, await typicalSeconds(target.api));
+        const jobs = await waitForJobs(target.api, jobIds, say, opts.json, await typicalSeconds(target.api), {
+          appearTimeoutSeconds: opts.appearTimeout,
+          note,
+          longer: '--appear-timeout <seconds> waits longer',
+        });
         if (opts.json) printJson(jobs);
         return jobs.every((job) => job.status === 'SUCCEEDED') ? 0 : 1;
       });
@@ -422,7 +510,7 @@ export async function run(argv: string[]): Promise<never> {
     }
     if (error instanceof ApiRequestFailed) {
       process.stderr.write(`klingflow: ${error.error.message} (${error.status} ${error.error.code})\n`);
-      for (const d of error.error.details ?? []) process.stderr.write(`  ${d.path}: ${d.message}\n`);
+      for (const d of error.error.details ?? []) process.stderr.write(`  ${fieldLabel(d.path)}: ${d.message}\n`);
       process.exit(1);
     }
     process.stderr.write(`klingflow: ${(error as Error).message}\n`);

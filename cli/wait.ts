@@ -8,11 +8,39 @@ import { describeJob, progressLine, TERMINAL } from './format.ts';
 /** Seconds between two looks at a job (the API is cheap to ask; the provider is not asked by this). */
 const POLL_SECONDS = 1;
 
+/** How long a wait gives a job the API does not know yet to appear, by default (`watch --appear-timeout`). */
+export const DEFAULT_APPEAR_TIMEOUT_SECONDS = 60;
+
+/** How a wait treats a job id the API does not know (yet): an upload's job appears once S3 has told the trigger. */
+export interface MissingJobs {
+  /** Seconds a job may stay unknown before the wait gives up with a {@link JobNotFound} (default 60). */
+  appearTimeoutSeconds?: number;
+  /** Told once per unknown job that it does not exist yet and is waited for (stderr); silent when absent. */
+  note?: (line: string) => void;
+  /** How to wait longer, for the error at the timeout (e.g. `--appear-timeout <seconds> waits longer`). */
+  longer?: string;
+}
+
+/** A waited-for job that the API still did not know after the appear timeout. */
+export class JobNotFound extends Error {
+  constructor(
+    readonly jobId: string,
+    readonly seconds: number,
+    longer?: string,
+  ) {
+    super(
+      `job ${jobId} does not exist: the API did not know it for ${seconds} s${longer ? ` (${longer})` : ''}; ` +
+        'check the id (klingflow jobs lists the latest)',
+    );
+  }
+}
+
 /**
  * Waits until every job is finished, printing a progress line whenever one changes (rewritten in place on a
  * terminal, with the clock). A job that does not exist yet (an upload's, before S3 has told the trigger) is waited
- * for too. `typical`: seconds jobs of a `provider/model` usually take ({@link typicalSeconds}), for the estimate.
- * Answers the finished jobs in the order of `jobIds`; throws what the API throws, but a 404.
+ * for, up to `missing.appearTimeoutSeconds`. `typical`: seconds jobs of a `provider/model` usually take
+ * ({@link typicalSeconds}), for the estimate. Answers the finished jobs in the order of `jobIds`; throws what the API
+ * throws, but a 404, and a {@link JobNotFound} for a job still unknown at the timeout.
  */
 export async function waitForJobs(
   api: KlingflowApi,
@@ -20,17 +48,31 @@ export async function waitForJobs(
   say: (line: string) => void,
   quiet = false,
   typical: ReadonlyMap<string, number> = new Map(),
+  missing: MissingJobs = {},
 ): Promise<JobView[]> {
   const tty = process.stdout.isTTY && !quiet;
   const last = new Map<string, string>();
   const done = new Map<string, JobView>();
+  const appearSeconds = missing.appearTimeoutSeconds ?? DEFAULT_APPEAR_TIMEOUT_SECONDS;
+  const started = Date.now();
+  const seen = new Set<string>();
+  const noted = new Set<string>();
   for (;;) {
     for (const jobId of jobIds.filter((id) => !done.has(id))) {
       const job = await api.getJob(jobId).catch((error: unknown) => {
         if (error instanceof ApiRequestFailed && error.status === 404) return undefined;
         throw error;
       });
-      if (!job) continue;
+      if (!job) {
+        if (seen.has(jobId)) continue; // it was there: a 404 now is the API's, not a job yet to come
+        if (Date.now() - started >= appearSeconds * 1000) throw new JobNotFound(jobId, appearSeconds, missing.longer);
+        if (missing.note && !noted.has(jobId)) {
+          noted.add(jobId);
+          missing.note(`job ${jobId} does not exist (yet): waiting up to ${appearSeconds} s for it to appear`);
+        }
+        continue;
+      }
+      seen.add(jobId);
       const line = progressLine(job, Date.now(), typical.get(`${job.provider}/${job.model}`));
       // A line is printed again when something other than the clock changed (a terminal rewrites it in place).
       const facts = line.replace(/ {2}(\d+ s|~\d+ s left|any moment now)(?= {2}|$)/g, '');

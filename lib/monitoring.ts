@@ -34,8 +34,9 @@ export function klingflowMetric(
 export const expressionIdOf = (text: string): string => `p_${text.replace(/[^A-Za-z0-9]/g, '_')}`;
 
 /**
- * A provider's failure rate in percent over `period`: jobs that ended without succeeding (JobsFailed) over every job
- * that ended (JobsFinished with status SUCCEEDED, plus JobsFailed); 0 while fewer than `minJobs` ended.
+ * A provider's failure rate in percent over `period`: jobs that ended FAILED or TIMED_OUT (JobsFailed) over those
+ * plus the ones that SUCCEEDED (JobsFinished with status SUCCEEDED); cancelled jobs count in neither. 0 while fewer
+ * than `minJobs` ended.
  */
 export function failureRateOf(provider: string, period: Duration, minJobs: number): cloudwatch.MathExpression {
   // Ids named after the provider: a graph of several providers' rates must not share ids between them.

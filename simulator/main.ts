@@ -17,6 +17,8 @@ const environment = z.object({
   KLINGFLOW_SIMULATOR_LIMITS: optionalText,
   KLINGFLOW_SIMULATOR_GATEWAY_ERRORS: z.enum(['provider', 'html']).optional(),
   KLINGFLOW_SIMULATOR_DATA_RETENTION_MS: z.coerce.number().int().min(0).optional(),
+  /** Where the loopback certificate and key are made at first start and reused (simulator/tls.ts). */
+  KLINGFLOW_SIMULATOR_TLS_DIR: z.string().min(1).default('.klingflow/simulator-tls'),
 });
 
 const settings = environment.parse(
@@ -30,6 +32,7 @@ const simulator = await startSimulator({
   webhookSecret: settings.KLINGFLOW_SIMULATOR_WEBHOOK_SECRET,
   gatewayErrors: settings.KLINGFLOW_SIMULATOR_GATEWAY_ERRORS,
   dataRetentionMs: settings.KLINGFLOW_SIMULATOR_DATA_RETENTION_MS,
+  tlsDir: settings.KLINGFLOW_SIMULATOR_TLS_DIR,
   credentials: {
     apiKey: settings.KLINGFLOW_SIMULATOR_API_KEY,
     accessKey: settings.KLINGFLOW_SIMULATOR_ACCESS_KEY,
@@ -40,6 +43,7 @@ const simulator = await startSimulator({
 
 process.stdout.write(`${simulator.url}\n`);
 process.stderr.write(`klingflow provider simulator listening on ${simulator.url} (Ctrl-C to stop)\n`);
+process.stderr.write(`its https links: another process trusts them with NODE_EXTRA_CA_CERTS=${simulator.certificateFile}\n`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

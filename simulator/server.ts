@@ -1,8 +1,7 @@
 // The provider simulator: one loopback port hosting every dialect's routes over a shared task engine, plus media and
 // `/_sim/` control routes. The port speaks plain HTTP and, for the media links of providers whose outputs are https
-// (Replicate's FileOutput needs an `https:` URL), TLS with a loopback-only certificate (fixtures/tls): the first byte
-// of a connection tells the two apart. With a state folder it keeps its tasks (and its port) across restarts.
-import { readFileSync } from 'node:fs';
+// (Replicate's FileOutput needs an `https:` URL), TLS with a loopback-only certificate (simulator/tls.ts, made at
+// first start): the first byte of a connection tells the two apart. With a state folder it keeps its tasks (and its port) across restarts.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
@@ -24,18 +23,12 @@ import { TaskEngine, type RequestScope, type SimRejection, type SimTask } from '
 import { BodyTooLargeError, matchRoute, readBody, sendJson, type GatewayErrorMode, type Route } from './http.ts';
 import type { DialectLimits } from './limits.ts';
 import { mediaRoutes } from './media.ts';
+import { loopbackIdentity } from './tls.ts';
 
 export type { SimTask, SimTaskStatus, SimRejection } from './engine.ts';
 export type { SimulatorCredentials } from './auth.ts';
 export type { DialectLimits, LimitRefusal } from './limits.ts';
 export type { GatewayErrorMode } from './http.ts';
-
-/**
- * The loopback-only certificate (127.0.0.1 and localhost) the simulator's TLS side presents, as PEM. Clients in
- * another process trust it with `NODE_EXTRA_CA_CERTS=simulator/fixtures/tls/loopback-cert.pem`.
- */
-export const SIMULATOR_CERTIFICATE = readFileSync(new URL('./fixtures/tls/loopback-cert.pem', import.meta.url), 'utf8');
-const SIMULATOR_KEY = readFileSync(new URL('./fixtures/tls/loopback-key.pem', import.meta.url), 'utf8');
 
 /** First byte of a TLS ClientHello (a handshake record). */
 const TLS_HANDSHAKE = 0x16;
@@ -78,9 +71,15 @@ export interface SimulatorOptions {
   /**
    * Add the loopback certificate to this process's trusted CAs (default true), so in-process clients (the local
    * stack's Archive step, tests) can fetch the simulator's https media links. Another process sets
-   * NODE_EXTRA_CA_CERTS instead.
+   * NODE_EXTRA_CA_CERTS to `certificateFile` instead.
    */
   trustCertificate?: boolean;
+  /**
+   * A folder where the loopback certificate and its key are made at first start and read back on later ones
+   * (`loopback-cert.pem`, `loopback-key.pem`; simulator/tls.ts). Default: `stateDir`; with neither, one pair is made
+   * for this process and kept in memory.
+   */
+  tlsDir?: string;
   /**
    * A folder where the simulator keeps its tasks (`tasks.jsonl`, simulator/journal.ts), so that a simulator started
    * again on the same folder (and port) still knows every task, and unfinished ones finish (without callbacks).
@@ -91,8 +90,12 @@ export interface SimulatorOptions {
 export interface Simulator {
   /** `http://127.0.0.1:<port>`. */
   url: string;
-  /** The same port over TLS, `https://127.0.0.1:<port>` (certificate: SIMULATOR_CERTIFICATE). */
+  /** The same port over TLS, `https://127.0.0.1:<port>` (certificate: `certificate`). */
   secureUrl: string;
+  /** The loopback-only certificate (127.0.0.1 and localhost) the TLS side presents, as PEM. */
+  certificate: string;
+  /** Where that certificate is on disk, for NODE_EXTRA_CA_CERTS in another process (absent when kept in memory). */
+  certificateFile?: string;
   port: number;
   close(): Promise<void>;
   /** Snapshot of every task, oldest first. */
@@ -119,8 +122,12 @@ export const DIALECTS: readonly Dialect[] = [
   replicateDialect,
 ];
 
+/**
+ * Starts the simulator on 127.0.0.1 (see SimulatorOptions), with its loopback certificate made or read back first.
+ */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   if (options.webhookSecret !== undefined) assertWebhookSecret(options.webhookSecret);
+  const identity = await loopbackIdentity(options.tlsDir ?? options.stateDir);
   const engine = new TaskEngine({
     latencyMs: options.latencyMs ?? 1500,
     progressSteps: options.progressSteps ?? 3,
@@ -164,7 +171,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     dispatch(engine, routes, req, res).catch((error: unknown) => replyWithFailure(res, error));
   };
   const plain = createServer(handler);
-  const secure = createTlsServer({ cert: SIMULATOR_CERTIFICATE, key: SIMULATOR_KEY }, handler);
+  const secure = createTlsServer({ cert: identity.certificate, key: identity.key }, handler);
   // One port for both: a connection whose first byte opens a TLS handshake goes to the TLS server.
   const server = createNetServer({ pauseOnConnect: true }, (socket: Socket) => {
     socket.once('readable', () => {
@@ -188,12 +195,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const port = (server.address() as AddressInfo).port;
   url = `http://127.0.0.1:${port}`;
   secureUrl = `https://127.0.0.1:${port}`;
-  if (options.trustCertificate ?? true) trustInThisProcess(SIMULATOR_CERTIFICATE);
+  if (options.trustCertificate ?? true) trustInThisProcess(identity.certificate);
 
   let closing: Promise<void> | null = null;
   return {
     url,
     secureUrl,
+    certificate: identity.certificate,
+    ...(identity.certificateFile ? { certificateFile: identity.certificateFile } : {}),
     port,
     tasks: () => structuredClone(engine.list()),
     rejections: () => structuredClone(engine.rejections()),

@@ -327,8 +327,9 @@ export class JobStore implements JobRepository {
 
   /**
    * Moves a job to a terminal status once; later calls return `undefined` and change nothing. The write that ends the
-   * job emits its finished-job metrics (JobsFinished, JobsFailed, JobSeconds, spend: lambdas/domain/metrics.ts), so
-   * every way a job ends (Complete, MarkFailed, a cancel, the reconciler) is counted exactly once.
+   * job emits its finished-job metrics (JobsFinished, JobsFailed or JobsCancelled, JobSeconds, spend:
+   * lambdas/domain/metrics.ts), so every way a job ends (Complete, MarkFailed, a cancel, the reconciler) is counted
+   * exactly once.
    */
   async finish(
     jobId: string,

@@ -102,13 +102,16 @@ const Metadata = z
     message: `metadata must be at most ${METADATA_LIMITS.jsonBytes / 1024} KB as JSON`,
   });
 
+/** The longest video (and shot) a create body may ask for, in whole seconds; each model takes only some lengths. */
+export const MAX_DURATION_SECONDS = 600;
+
 /** The create body of `POST /v1/jobs`. Unknown fields are refused, so a typo never silently does nothing. */
 export const CreateJobRequest = z.strictObject({
   provider: z.string().min(1).max(64).optional(),
   model: z.string().min(1).max(64).optional(),
   prompt: z.string().trim().min(1).max(2500).optional(),
   negativePrompt: z.string().max(2500).optional(),
-  durationSeconds: z.number().int().positive().max(600).optional(),
+  durationSeconds: z.number().int().positive().max(MAX_DURATION_SECONDS).optional(),
   resolution: z.enum(['720p', '1080p', '4k']).optional(),
   aspectRatio: z.enum(['16:9', '9:16', '1:1']).optional(),
   quality: z.enum(['std', 'pro']).optional(),
@@ -130,7 +133,9 @@ export const CreateJobRequest = z.strictObject({
   keepOriginalSound: z.boolean().optional(),
   cameraControl: CameraControl.optional(),
   shots: z
-    .array(z.strictObject({ prompt: z.string().trim().min(1).max(512), durationSeconds: z.number().int().positive().max(600) }))
+    .array(
+      z.strictObject({ prompt: z.string().trim().min(1).max(512), durationSeconds: z.number().int().positive().max(MAX_DURATION_SECONDS) }),
+    )
     .min(1)
     .max(6)
     .optional(),

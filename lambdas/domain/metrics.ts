@@ -37,7 +37,12 @@ export const METRICS = {
   JobsFailed: {
     unit: 'Count',
     dimensions: ['provider'],
-    description: 'a job ended in any status but SUCCEEDED (the failure-rate alarm divides it by JobsFinished)',
+    description: 'a job ended FAILED or TIMED_OUT, not cancelled (the failure-rate alarm divides it by JobsFinished)',
+  },
+  JobsCancelled: {
+    unit: 'Count',
+    dimensions: ['provider'],
+    description: 'a job ended CANCELLED: asked for, not a failure, so neither in JobsFailed nor in the failure rate',
   },
   QueueWaitSeconds: {
     unit: 'Seconds',
@@ -103,9 +108,13 @@ export function secondsBetween(from: string | Date | undefined, to: string | Dat
   return Math.max(0, Math.round(end - start)) / 1000;
 }
 
+/** The terminal statuses JobsFailed counts: the job did not do what was asked. A cancel was asked for. */
+export const FAILED_STATUSES: ReadonlySet<string> = new Set(['FAILED', 'TIMED_OUT']);
+
 /**
- * The data points of a job that has just reached its terminal status: JobsFinished (and JobsFailed unless it
- * succeeded), JobSeconds from `createdAt` to `finishedAt`, and for a success its spend (credits, USD) where known.
+ * The data points of a job that has just reached its terminal status: JobsFinished, and JobsFailed (FAILED,
+ * TIMED_OUT) or JobsCancelled (CANCELLED), JobSeconds from `createdAt` to `finishedAt`, and for a success its spend
+ * (credits, USD) where known.
  */
 export function finishedJobPoints(job: {
   jobId: string;
@@ -117,7 +126,8 @@ export function finishedJobPoints(job: {
 }): MetricPoint[] {
   const dims = { provider: job.provider };
   const points: MetricPoint[] = [{ name: 'JobsFinished', value: 1, dimensions: { ...dims, status: job.status }, jobId: job.jobId }];
-  if (job.status !== 'SUCCEEDED') points.push({ name: 'JobsFailed', value: 1, dimensions: dims, jobId: job.jobId });
+  if (FAILED_STATUSES.has(job.status)) points.push({ name: 'JobsFailed', value: 1, dimensions: dims, jobId: job.jobId });
+  if (job.status === 'CANCELLED') points.push({ name: 'JobsCancelled', value: 1, dimensions: dims, jobId: job.jobId });
   const seconds = job.finishedAt ? secondsBetween(job.createdAt, job.finishedAt) : undefined;
   if (seconds !== undefined)
     points.push({ name: 'JobSeconds', value: seconds, dimensions: { ...dims, status: job.status }, jobId: job.jobId });

@@ -8,6 +8,7 @@
 // is the same outcome, so probing cannot tell an unknown job from a bad signature.
 import { CALLBACK_TOKEN_PARAM, verifyCallbackToken } from '../domain/callback-token.ts';
 import { CallbackRejected, ProviderError } from '../domain/errors.ts';
+import { isTerminal } from '../domain/job.ts';
 import type { AdapterContext, CanonicalStatus, ProviderAdapter, ProviderStatus } from '../providers/port.ts';
 import { parseCallbackOf } from '../providers/scaffold.ts';
 import type { ProviderResult } from '../workflow/contract.ts';
@@ -80,7 +81,15 @@ export async function receiveCallback(deps: CallbackDeps, callback: IncomingCall
 
   const job = await deps.store.get(jobId);
   if (!job || job.provider !== providerId) return refused(`no job ${jobId} of provider ${providerId}`);
-  if (!job.providerTaskId) return refused('the job has no provider task recorded yet');
+  if (!job.providerTaskId) {
+    // A job that ended before Submit recorded a task (cancelled while queued, refused at submit) will never have one:
+    // the callback is refused as any unbound one, and the log says why rather than "not yet".
+    return refused(
+      isTerminal(job.status)
+        ? `the job has ended (${job.status}) with no provider task recorded: nothing to bind the callback to`
+        : 'the job has no provider task recorded yet',
+    );
+  }
   if (!namesRecordedTask(job.providerTaskId, status.providerTaskId)) {
     return refused(`the callback is about task ${status.providerTaskId}, not the job's task ${job.providerTaskId}`);
   }

@@ -121,6 +121,61 @@ describe('klingflow, as a user gets it wrong', () => {
     expect(answer.stdout).not.toContain('uploaded');
   });
 
+  it('generate and upload --no-wait print the bare job id on stdout (id=$(klingflow generate --no-wait ...)); the rest on stderr', async () => {
+    const generated = await klingflow(['generate', 'an id for a script', '--no-wait', '--data-dir', stack.dataDir]);
+    expect(generated.code, generated.stderr).toBe(0);
+    expect(generated.stdout).toMatch(/^job_[^\s]+\n$/);
+    const jobId = generated.stdout.trim();
+    expect(generated.stderr).toContain(`submitted ${jobId}`);
+    expect((await new Client(stack).request('GET', `/v1/jobs/${jobId}`)).status).toBe(200);
+
+    const uploaded = await klingflow(['upload', 'test/fixtures/cat-640x360.png', '--no-wait', '--data-dir', stack.dataDir]);
+    expect(uploaded.code, uploaded.stderr).toBe(0);
+    expect(uploaded.stdout).toMatch(/^job_[^\s]+\n$/);
+    expect(uploaded.stderr).toContain(`→ job ${uploaded.stdout.trim()}`);
+  });
+
+  it('watch of a job that does not exist says so once, waits --appear-timeout, then fails (exit code 1)', async () => {
+    const missing = 'job_00000000000000000000000000';
+    const started = Date.now();
+    const answer = await klingflow(['watch', missing, '--appear-timeout', '2', '--data-dir', stack.dataDir]);
+    expect(answer.code, answer.stderr).toBe(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+    const waiting = `job ${missing} does not exist (yet): waiting up to 2 s for it to appear`;
+    expect(answer.stderr.split(waiting).length - 1).toBe(1);
+    expect(answer.stderr).toContain(`job ${missing} does not exist: the API did not know it for 2 s (--appear-timeout <seconds>`);
+    expect(answer.stdout).toBe('');
+
+    const refused = await klingflow(['watch', missing, '--appear-timeout', '0', '--data-dir', stack.dataDir]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("option '--appear-timeout <seconds>' argument '0' is invalid");
+    expect(refused.stderr).toContain('expected a number of seconds above 0');
+  });
+
+  it('names --duration, not the API field, and says what is allowed: a negative length here, a length the model lacks from the API', async () => {
+    const negative = await klingflow(['generate', 'x', '--duration', '-5', '--no-wait', '--data-dir', stack.dataDir]);
+    expect(negative.code).toBe(2);
+    expect(negative.stderr).toContain("option '--duration <seconds>' argument '-5' is invalid");
+    expect(negative.stderr).toContain('expected whole seconds from 1 to 600, one the model takes');
+    expect(negative.stderr).toContain('klingflow providers');
+    expect(negative.stderr).not.toContain('durationSeconds');
+    expect(negative.stdout).toBe('');
+
+    const unlisted = await klingflow([
+      'generate',
+      'x',
+      '--duration',
+      '7',
+      '--model',
+      'kling-v2-6',
+      '--no-wait',
+      '--data-dir',
+      stack.dataDir,
+    ]);
+    expect(unlisted.code).toBe(1);
+    expect(unlisted.stderr).toMatch(/ {2}--duration \(durationSeconds\): 7 is not allowed for .*kling-v2-6.*; allowed: 5/);
+  });
+
   it('says the token was refused, not that none was sent', async () => {
     const answer = await klingflow(['status', 'job_x', '--api', stack.url, '--token', 'not-the-token']);
     expect(answer.code).toBe(1);

@@ -83,6 +83,20 @@ describe('EMF lines for the steps of a job', () => {
   });
 });
 
+describe('a cancelled job', () => {
+  it('counts in JobsCancelled, not in JobsFailed', async () => {
+    const jobId = await client.createJob({ prompt: 'a slow fox [sim:latency=60000]' });
+    expect((await client.request('DELETE', `/v1/jobs/${jobId}`)).body).toMatchObject({ jobId, status: 'CANCELLED' });
+    for (let i = 0; i < 50 && named(pointsOf(jobId), 'JobsFinished').length === 0; i += 1) await new Promise((r) => setTimeout(r, 100));
+    const points = pointsOf(jobId);
+    expect(named(points, 'JobsFinished').map((p) => p.dimensions.status)).toEqual(['CANCELLED']);
+    expect(named(points, 'JobsCancelled')).toEqual([
+      expect.objectContaining({ unit: 'Count', values: [1], dimensions: { service: 'klingflow', provider: 'kling' } }),
+    ]);
+    expect(named(points, 'JobsFailed')).toEqual([]);
+  });
+});
+
 describe('GET /v1/metrics and npx klingflow metrics', () => {
   it('sums the lines per metric and dimension set, for everything or one job', async () => {
     const jobId = await client.createJob({ prompt: 'a heron taking off' });

@@ -42,6 +42,18 @@ describe('finished-job points', () => {
     expect(names).toEqual(['JobsFinished', 'JobsFailed', 'JobSeconds']);
   });
 
+  it('a timeout is a failure too; a cancel is counted as cancelled, not failed', () => {
+    const names = (status: string) => finishedJobPoints({ ...base, status }).map((p) => p.name);
+    expect(names('TIMED_OUT')).toEqual(['JobsFinished', 'JobsFailed', 'JobSeconds']);
+    expect(names('CANCELLED')).toEqual(['JobsFinished', 'JobsCancelled', 'JobSeconds']);
+    expect(finishedJobPoints({ ...base, status: 'CANCELLED' })[1]).toEqual({
+      name: 'JobsCancelled',
+      value: 1,
+      dimensions: { provider: 'kling' },
+      jobId: 'job_1',
+    });
+  });
+
   it('every point names only dimensions its metric has', () => {
     for (const point of finishedJobPoints({ ...base, status: 'TIMED_OUT' })) {
       expect(Object.keys(point.dimensions).sort()).toEqual([...METRICS[point.name].dimensions].sort());

@@ -108,6 +108,24 @@ describe('receiveCallback', () => {
     expect(resumed).toEqual([]);
   });
 
+  it('says a job that ended before a task was recorded has ended, not that its task is still to come', async () => {
+    const { deps, store, resumed } = setup(new ReplicateAdapter(), [
+      replicateJob('job_cancelled', 'x', { status: 'CANCELLED', providerTaskId: undefined }),
+      replicateJob('job_queued', 'x', { status: 'QUEUED', providerTaskId: undefined }),
+    ]);
+    const before = await store.get('job_cancelled');
+    expect(await receiveCallback(deps, replicateCallback('job_cancelled', succeeded('pred_c')))).toEqual({
+      kind: 'refused',
+      reason: 'the job has ended (CANCELLED) with no provider task recorded: nothing to bind the callback to',
+    });
+    expect(await store.get('job_cancelled')).toEqual(before);
+    expect(await receiveCallback(deps, replicateCallback('job_queued', succeeded('pred_q')))).toEqual({
+      kind: 'refused',
+      reason: 'the job has no provider task recorded yet',
+    });
+    expect(resumed).toEqual([]);
+  });
+
   it('binds Kling callbacks by the signed external_task_id and the recorded task id', async () => {
     const task = (taskId: string, external: string) => ({
       task_id: taskId,
