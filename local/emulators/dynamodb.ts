@@ -15,6 +15,7 @@ import {
   DynamoDBClient,
   ResourceInUseException,
   ScanCommand,
+  waitUntilTableExists,
   waitUntilTableNotExists,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
@@ -91,8 +92,13 @@ export async function startDynamo(dir: string, tables: readonly { name: string; 
   return { endpoint, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-function createTable(client: DynamoDBClient, table: { name: string; shape: TableShape }): Promise<unknown> {
-  return client.send(
+/**
+ * Creates the table and waits until it is ACTIVE. dynalite answers CreateTable with CREATING and turns the table
+ * ACTIVE on a timer (`createTableMs: 0`) and an asynchronous write: until then a PutItem fails with
+ * ResourceNotFoundException, which a loaded machine showed (the first write after a start failed).
+ */
+async function createTable(client: DynamoDBClient, table: { name: string; shape: TableShape }): Promise<void> {
+  await client.send(
     new CreateTableCommand({
       TableName: table.name,
       BillingMode: 'PAY_PER_REQUEST',
@@ -101,6 +107,7 @@ function createTable(client: DynamoDBClient, table: { name: string; shape: Table
       ...(table.shape.GlobalSecondaryIndexes?.length ? { GlobalSecondaryIndexes: table.shape.GlobalSecondaryIndexes as never } : {}),
     }),
   );
+  await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 0.02, maxDelay: 0.1 }, { TableName: table.name });
 }
 
 /**
