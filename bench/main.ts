@@ -77,7 +77,9 @@ const SECTIONS = {
 
 // `--only <section>`: that section alone, its JSON on stdout (the table needs every section, latest.json too).
 if (values.only) {
-  const section = SECTIONS[values.only as keyof typeof SECTIONS];
+  const section: (() => Promise<unknown>) | undefined = Object.hasOwn(SECTIONS, values.only)
+    ? SECTIONS[values.only as keyof typeof SECTIONS]
+    : undefined;
   if (!section) {
     process.stderr.write(`bench: --only takes one of ${Object.keys(SECTIONS).join(', ')}\n`);
     process.exit(2);
