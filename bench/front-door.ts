@@ -3,6 +3,7 @@
 // as a steady load does. RSS is read twice at each checkpoint: after a full garbage collection (what a busy stack
 // keeps resident), then after a memory-reducing one (what it holds: V8 gives back what it kept for speed, as it does
 // when the stack goes quiet), with the V8 heap beside them.
+import { readFileSync } from 'node:fs';
 import { createJobs, reducedRssMb, settledRssMb, startBenchStack } from './stack.ts';
 
 export interface MemoryCheckpoint {
@@ -13,6 +14,25 @@ export interface MemoryCheckpoint {
   reducedRssMb: number;
   heapUsedMb: number;
   heapTotalMb: number;
+  /** Memory of C++ objects bound to JS objects (Buffers among them), after the memory-reducing GC. */
+  externalMb?: number;
+  /** ArrayBuffers and Buffers alone (part of `externalMb`). */
+  arrayBuffersMb?: number;
+  /**
+   * Of `reducedRssMb`, the pages of mapped files (Linux only): the node binary and its libraries, and the database
+   * files LevelDB maps to read them (dynalite), which grow with the data kept. The rest is anonymous memory.
+   */
+  reducedRssFileMb?: number;
+}
+
+/** The file-backed part of the RSS in MB (Linux /proc/self/status RssFile), or undefined elsewhere. */
+function rssFileMb(): number | undefined {
+  try {
+    const kb = /^RssFile:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return kb === undefined ? undefined : Math.round(Number(kb) / 1024);
+  } catch {
+    return undefined;
+  }
 }
 
 export interface FrontDoorResult {
@@ -48,7 +68,19 @@ export async function frontDoor(options: { checkpoints: number[]; inFlight: numb
       }
       const rssMb = settledRssMb();
       const { heapUsed, heapTotal } = process.memoryUsage();
-      checkpoints.push({ jobs: done, rssMb, reducedRssMb: reducedRssMb(), heapUsedMb: mb(heapUsed), heapTotalMb: mb(heapTotal) });
+      const reduced = reducedRssMb();
+      const { external, arrayBuffers } = process.memoryUsage();
+      const fileMb = rssFileMb();
+      checkpoints.push({
+        jobs: done,
+        rssMb,
+        reducedRssMb: reduced,
+        heapUsedMb: mb(heapUsed),
+        heapTotalMb: mb(heapTotal),
+        externalMb: mb(external),
+        arrayBuffersMb: mb(arrayBuffers),
+        ...(fileMb === undefined ? {} : { reducedRssFileMb: fileMb }),
+      });
     }
     const totalMs = performance.now() - began;
     const first = checkpoints[0]?.rssMb ?? start;

@@ -1,8 +1,9 @@
 // `npm run bench`: every figure of issue 8 in one run on the local stack, each beside its reference, written to
 // bench/results/latest.json. `npm run bench -- --quick` runs each figure at small scale (part of `npm test`, so the
 // bench never rots; figures are printed, never asserted) and writes bench/results/quick.json. `--out <file>` writes
-// elsewhere; `--print <file>` prints an earlier run's table. Each section starts its own local stack in a fresh
-// data folder.
+// elsewhere; `--print <file>` prints an earlier run's table; `--only <section>` (e.g. `--only frontDoor`) runs one
+// section at the chosen scale and prints its JSON, writing no file. Each section starts its own local stack in a
+// fresh data folder.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -17,7 +18,12 @@ import { render, type Results } from './report.ts';
 import type { HandlerName } from '../lambdas/workflow/contract.ts';
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, out: { type: 'string' }, print: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    print: { type: 'string' },
+    only: { type: 'string' },
+  },
 });
 
 // `--print <file>`: the table of an earlier run's JSON, without running anything (README.md's table is made so).
@@ -60,6 +66,29 @@ const timed = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
   return result;
 };
 
+const SECTIONS = {
+  bundles: () => bundles({ loads: SCALE.loads, ...(SCALE.handlers ? { handlers: SCALE.handlers } : {}) }),
+  frontDoor: () => frontDoor(SCALE.frontDoor),
+  latency: () => completionToNotice(SCALE.latency),
+  archive: () => archiveBench({ bytes: SCALE.archiveBytes }),
+  burst: () => burst(SCALE.burst),
+  cost: () => costPerJob(SCALE.cost),
+};
+
+// `--only <section>`: that section alone, its JSON on stdout (the table needs every section, latest.json too).
+if (values.only) {
+  const section: (() => Promise<unknown>) | undefined = Object.hasOwn(SECTIONS, values.only)
+    ? SECTIONS[values.only as keyof typeof SECTIONS]
+    : undefined;
+  if (!section) {
+    process.stderr.write(`bench: --only takes one of ${Object.keys(SECTIONS).join(', ')}\n`);
+    process.exit(2);
+  }
+  const result = await timed(values.only, section);
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  process.exit(0);
+}
+
 const results = {
   generatedAt: new Date().toISOString(),
   mode: quick ? 'quick' : 'full',
@@ -70,12 +99,12 @@ const results = {
     node: process.version,
   },
   scale: SCALE,
-  bundles: await timed('bundles', () => bundles({ loads: SCALE.loads, ...(SCALE.handlers ? { handlers: SCALE.handlers } : {}) })),
-  frontDoor: await timed('front door', () => frontDoor(SCALE.frontDoor)),
-  latency: await timed('completion → notice', () => completionToNotice(SCALE.latency)),
-  archive: await timed('archive', () => archiveBench({ bytes: SCALE.archiveBytes })),
-  burst: await timed('burst', () => burst(SCALE.burst)),
-  cost: await timed('cost per job', () => costPerJob(SCALE.cost)),
+  bundles: await timed('bundles', SECTIONS.bundles),
+  frontDoor: await timed('front door', SECTIONS.frontDoor),
+  latency: await timed('completion → notice', SECTIONS.latency),
+  archive: await timed('archive', SECTIONS.archive),
+  burst: await timed('burst', SECTIONS.burst),
+  cost: await timed('cost per job', SECTIONS.cost),
 };
 
 mkdirSync(dirname(out), { recursive: true });

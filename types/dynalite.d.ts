@@ -7,6 +7,11 @@ declare module 'dynalite' {
     deleteTableMs?: number;
     updateTableMs?: number;
     maxItemSizeKb?: number;
+    /**
+     * Options of the LevelDB database under `path` (classic-level's open options: `cacheSize`, `writeBufferSize`...).
+     * Added by patches/dynalite+4.0.0.patch: dynalite itself opens LevelDB with the defaults.
+     */
+    levelOptions?: { cacheSize?: number; writeBufferSize?: number };
   }
   export default function dynalite(options?: DynaliteOptions): Server;
 }

@@ -60,6 +60,14 @@ export function tableShapesFrom(template: {
   return shapes as Record<TableRole, TableShape>;
 }
 
+/**
+ * LevelDB's memory, under dynalite: an LRU cache of 1 MiB of read blocks (8 MiB by default) and a write buffer of
+ * 1 MiB (4 MiB by default; two can be held while one is written out). These are malloc'd outside the V8 heap and
+ * fill as the data grows, so with the defaults the stack's RSS rose for its first thousands of jobs; the local data
+ * is small and its files are in the page cache anyway (docs/architecture.md, "Nothing is ever released").
+ */
+export const LEVEL_OPTIONS = { cacheSize: 1024 * 1024, writeBufferSize: 1024 * 1024 } as const;
+
 export interface LocalDynamo {
   endpoint: string;
   close(): Promise<void>;
@@ -72,7 +80,7 @@ export interface LocalDynamo {
  */
 export async function startDynamo(dir: string, tables: readonly { name: string; shape: TableShape }[]): Promise<LocalDynamo> {
   mkdirSync(dir, { recursive: true });
-  const server: Server = dynalite({ path: dir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server: Server = dynalite({ path: dir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, levelOptions: LEVEL_OPTIONS });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });

@@ -1,7 +1,7 @@
 // `npm run bench -- --quick` runs every figure at small scale on the real local stack, so the bench never rots. The
 // test checks that each figure is there with the shape README.md's table is made from; it never asserts a timing.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -90,3 +90,26 @@ it('runs every figure at small scale and writes them, each beside its reference'
     expect(stdout).toContain(line);
   expect(stdout.split('\n').filter((l) => l.startsWith('| reference:'))).toHaveLength(4);
 }, 600_000);
+
+it('--only runs one section, prints its JSON with the memory breakdown, and writes no file', async () => {
+  const out = join(dir, 'only.json');
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--openssl-legacy-provider', '--expose-gc', '--import', 'tsx', 'bench/main.ts', '--quick', '--only', 'frontDoor', '--out', out],
+    { cwd: resolve(import.meta.dirname, '../..'), maxBuffer: 16 * 1024 * 1024 },
+  );
+  const frontDoor = Results.shape.frontDoor.parse(JSON.parse(stdout));
+  expect(frontDoor.rssMb.checkpoints.map((c) => c.jobs)).toEqual([10, 30]);
+  for (const checkpoint of JSON.parse(stdout).rssMb.checkpoints)
+    expect(checkpoint).toMatchObject({ externalMb: expect.any(Number), arrayBuffersMb: expect.any(Number) });
+  expect(existsSync(out)).toBe(false);
+}, 300_000);
+
+it('--only names a section', async () => {
+  const failed = await promisify(execFile)(
+    process.execPath,
+    ['--openssl-legacy-provider', '--import', 'tsx', 'bench/main.ts', '--only', 'toString'],
+    { cwd: resolve(import.meta.dirname, '../..') },
+  ).catch((error: { code: number; stderr: string }) => error);
+  expect(failed).toMatchObject({ code: 2, stderr: expect.stringContaining('--only takes one of bundles, frontDoor') });
+});
