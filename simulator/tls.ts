@@ -3,7 +3,7 @@
 // pair is kept there and reused on later starts, so links handed out before a restart still verify, and a client in
 // another process can trust it with NODE_EXTRA_CA_CERTS=<folder>/loopback-cert.pem. Without one it lives in memory,
 // one pair per process.
-import { generateKeyPair, randomBytes } from 'node:crypto';
+import { createPrivateKey, generateKeyPair, randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -43,8 +43,12 @@ export function loopbackIdentity(folder?: string): Promise<LoopbackIdentity> {
 async function keptIn(folder: string): Promise<LoopbackIdentity> {
   const certificateFile = join(folder, CERTIFICATE_FILE);
   const keyFile = join(folder, KEY_FILE);
-  if (existsSync(certificateFile) && existsSync(keyFile)) {
-    return { certificate: readFileSync(certificateFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), certificateFile };
+  if (existsSync(certificateFile) || existsSync(keyFile)) {
+    const kept = readPair(certificateFile, keyFile);
+    if (kept.ok) return { ...kept.identity, certificateFile };
+    // A pair that cannot serve TLS (an empty or damaged file, a key of another certificate) is made again, as a
+    // missing one is: it is the simulator's own, and nothing outside this folder holds it.
+    process.stderr.write(`simulator: the loopback certificate in ${folder} is unusable (${kept.reason}): making a new pair\n`);
   }
   const made = await generateLoopbackIdentity();
   mkdirSync(folder, { recursive: true });
@@ -53,6 +57,25 @@ async function keptIn(folder: string): Promise<LoopbackIdentity> {
   writeWhole(keyFile, made.key, 0o600);
   writeWhole(certificateFile, made.certificate, 0o644);
   return { ...made, certificateFile };
+}
+
+/** The kept pair if both files read as PEM, the certificate is valid now and the key is its own; else why not. */
+function readPair(
+  certificateFile: string,
+  keyFile: string,
+): { ok: true; identity: { certificate: string; key: string } } | { ok: false; reason: string } {
+  try {
+    const certificate = readFileSync(certificateFile, 'utf8');
+    const key = readFileSync(keyFile, 'utf8');
+    const x509 = new X509Certificate(certificate);
+    if (!x509.checkPrivateKey(createPrivateKey(key))) return { ok: false, reason: 'the key is not the certificate’s' };
+    const now = Date.now();
+    if (now < Date.parse(x509.validFrom) || now > Date.parse(x509.validTo))
+      return { ok: false, reason: `valid only until ${x509.validTo}` };
+    return { ok: true, identity: { certificate, key } };
+  } catch (error) {
+    return { ok: false, reason: (error as Error).message };
+  }
 }
 
 function writeWhole(file: string, text: string, mode: number): void {

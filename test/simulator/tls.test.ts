@@ -2,15 +2,21 @@
 // and reused on later starts, and trusted by this process's fetch for the https media links.
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSimulator } from '../../simulator/server.ts';
 import { CERTIFICATE_FILE, KEY_FILE, loopbackIdentity } from '../../simulator/tls.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
+
+/** A pair kept in another folder, whose key belongs to another certificate. */
+let other: Awaited<ReturnType<typeof loopbackIdentity>>;
+beforeAll(async () => {
+  other = await loopbackIdentity(mkdtempSync(join(tmpdir(), 'klingflow-tls-other-')));
+});
 
 /** The certificate a TLS server on 127.0.0.1:<port> presents, as PEM. */
 function presentedCertificate(port: number, ca: string): Promise<string> {
@@ -63,6 +69,32 @@ describe('simulator TLS identity', () => {
     const again = await loopbackIdentity(folder);
     expect(again).toEqual(first);
     expect((await loopbackIdentity(mkdtempSync(join(tmpdir(), 'klingflow-tls-')))).certificate).not.toBe(first.certificate);
+  });
+
+  it.each([
+    ['an empty certificate', (folder: string) => writeFileSync(join(folder, CERTIFICATE_FILE), '')],
+    ['an empty key', (folder: string) => writeFileSync(join(folder, KEY_FILE), '')],
+    ['a truncated certificate', (folder: string) => truncateSync(join(folder, CERTIFICATE_FILE), 200)],
+    ['a key of another certificate', (folder: string) => writeFileSync(join(folder, KEY_FILE), other.key)],
+    ['no certificate beside the key', (folder: string) => rmSync(join(folder, CERTIFICATE_FILE))],
+  ])('makes a new pair, saying so, when the kept one has %s', async (_case, damage) => {
+    const folder = mkdtempSync(join(tmpdir(), 'klingflow-tls-'));
+    const first = await loopbackIdentity(folder);
+    damage(folder);
+    const said = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    let again: Awaited<ReturnType<typeof loopbackIdentity>>;
+    let lines: string[];
+    try {
+      again = await loopbackIdentity(folder);
+      lines = said.mock.calls.map(([line]) => String(line));
+    } finally {
+      said.mockRestore();
+    }
+    expect(again.certificate).not.toBe(first.certificate);
+    expect(new X509Certificate(again.certificate).checkPrivateKey(createPrivateKey(again.key))).toBe(true);
+    expect(readFileSync(join(folder, KEY_FILE), 'utf8')).toBe(again.key);
+    expect(readFileSync(join(folder, CERTIFICATE_FILE), 'utf8')).toBe(again.certificate);
+    expect(lines).toEqual([expect.stringMatching(new RegExp(`loopback certificate in ${folder} is unusable \\(.+\\): making a new pair`))]);
   });
 
   it('a simulator on a state folder presents the same certificate after a restart, and its https links fetch', async () => {
