@@ -226,13 +226,13 @@ export async function main(
     .configureOutput({ writeOut: (text) => say(text.trimEnd()) });
 
   /**
-   * Runs `work` against the connected target, and stops an embedded stack afterwards. `tell` takes what connecting
-   * says (stdout, unless the command's stdout is for a script).
+   * Runs `work` against the connected target, and stops an embedded stack afterwards. What connecting says (that an
+   * embedded stack starts) is for the person, on stderr, so `--json` output stays parseable.
    */
-  const withTarget = async (command: Command, work: (target: Target, options: GlobalOptions) => Promise<number>, tell: Say = say) => {
+  const withTarget = async (command: Command, work: (target: Target, options: GlobalOptions) => Promise<number>) => {
     const options = command.optsWithGlobals<GlobalOptions>();
     const dataDir = resolve(options.dataDir ?? process.env.KLINGFLOW_DATA_DIR ?? nearestDataDir(process.cwd()));
-    const target = await connect({ api: options.api, token: options.token, auth: options.auth, region: options.region, dataDir }, tell);
+    const target = await connect({ api: options.api, token: options.token, auth: options.auth, region: options.region, dataDir }, note);
     try {
       exitCode = await work(target, options);
     } finally {
@@ -260,15 +260,11 @@ export async function main(
       const prompt = words.join(' ').trim();
       const request = requestFrom(opts, prompt || undefined);
       const human = opts.wait ? say : note;
-      await withTarget(
-        command,
-        async (target) => {
-          const { jobId } = await target.api.createJob(request);
-          if (!opts.json) human(`submitted ${jobId}`);
-          return finish(target, jobId, opts as { out?: string; wait: boolean; json?: boolean });
-        },
-        human,
-      );
+      await withTarget(command, async (target) => {
+        const { jobId } = await target.api.createJob(request);
+        if (!opts.json) human(`submitted ${jobId}`);
+        return finish(target, jobId, opts as { out?: string; wait: boolean; json?: boolean });
+      });
     });
 
   waitOptions(createOptions(program.command('upload').argument('<image>', 'a .png, .jpg, .jpeg or .webp file'), { image: false }))
@@ -282,15 +278,11 @@ export async function main(
       uploadContentType(file);
       const request = requestFrom(opts, opts.prompt as string | undefined);
       const human = opts.wait ? say : note;
-      await withTarget(
-        command,
-        async (target) => {
-          const ticket = await uploadThroughApi(target.api, file, readFileSync(file), request);
-          if (!opts.json) human(`uploaded s3://${ticket.bucket}/${ticket.key} → job ${ticket.jobId}`);
-          return finish(target, ticket.jobId, opts as { out?: string; wait: boolean; json?: boolean });
-        },
-        human,
-      );
+      await withTarget(command, async (target) => {
+        const ticket = await uploadThroughApi(target.api, file, readFileSync(file), request);
+        if (!opts.json) human(`uploaded s3://${ticket.bucket}/${ticket.key} → job ${ticket.jobId}`);
+        return finish(target, ticket.jobId, opts as { out?: string; wait: boolean; json?: boolean });
+      });
     });
 
   program

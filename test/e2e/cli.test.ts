@@ -80,7 +80,7 @@ describe('klingflow generate', () => {
     // Run the bin as npx does: through a link named klingflow (so argv[1] is not cli/bin.mjs).
     const link = join(dataDir, 'klingflow');
     symlinkSync(resolve('cli/bin.mjs'), link);
-    const { stdout } = await run(link, ['generate', 'a hot air balloon', '--data-dir', dataDir, '--out', out], {
+    const { stdout, stderr } = await run(link, ['generate', 'a hot air balloon', '--data-dir', dataDir, '--out', out], {
       env: {
         ...process.env,
         KLINGFLOW_SIMULATOR_LATENCY_MS: '300',
@@ -89,7 +89,9 @@ describe('klingflow generate', () => {
       },
       timeout: 90_000,
     });
-    expect(stdout).toContain('starting an embedded one');
+    // Said to the person (stderr), so a script reading stdout (`jobs --json`) gets only what it asked for.
+    expect(stderr).toContain('starting an embedded one');
+    expect(stdout).not.toContain('starting an embedded one');
     expect(stdout).toMatch(/status {3}SUCCEEDED/);
     const saved = stdout.match(/sha256 ([0-9a-f]{64})/)![1];
     expect(sha256(out)).toBe(saved);
