@@ -25,12 +25,15 @@ const aliases = (): Record<string, string> =>
   );
 
 /**
- * Milliseconds a fresh process, started with a handler function's environment (its NODE_OPTIONS too), takes to
- * require `file`, measured inside it (process start-up is not counted).
+ * Milliseconds a fresh process, started with a handler function's environment (its NODE_OPTIONS too) and nothing of
+ * the bench's own (such as the malloc settings `npm run bench` runs the local stack with), takes to require `file`,
+ * measured inside it (process start-up is not counted).
  */
 function loadMs(file: string): number {
   const script = `const t = performance.now(); require(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t));`;
-  return Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, ...HANDLER_ENVIRONMENT } }));
+  return Number(
+    execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH, ...HANDLER_ENVIRONMENT } }),
+  );
 }
 
 /** Builds and loads each of `handlers` (default: every handler) `loads` times. */
