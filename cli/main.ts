@@ -221,9 +221,9 @@ export async function main(
     .option('--region <region>', 'the region to sign for with sigv4 (default: from the API URL, else AWS_REGION)')
     .option('--data-dir <dir>', 'the local stack data folder (default: KLINGFLOW_DATA_DIR, or the nearest .klingflow)')
     .addHelpText('after', EXIT_CODES)
-    .showHelpAfterError('(run with --help for the commands and options)')
     .exitOverride()
-    .configureOutput({ writeOut: (text) => say(text.trimEnd()) });
+    // A usage mistake is printed once, by run(), with the hint to --help; commander's own copy is dropped.
+    .configureOutput({ writeOut: (text) => say(text.trimEnd()), outputError: () => undefined });
 
   /**
    * Runs `work` against the connected target, and stops an embedded stack afterwards. What connecting says (that an
@@ -474,7 +474,7 @@ export async function main(
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // --help and --version end here too, with exit code 0; a usage mistake was already printed with its hint.
+      // --help and --version end here too, with exit code 0; a usage mistake is printed by run().
       if (error.exitCode === 0) return 0;
       throw new UsageError(error.message.replace(/^error: /, ''));
     }
