@@ -122,62 +122,46 @@ function createOptions(command: Command, { image }: { image: boolean }): Command
 }
 
 /** The create body the options of `createOptions` ask for (undefined fields left out). */
+/**
+ * The create-body field each option of `generate`/`upload` sets, by the option's name as commander gives it
+ * (`--reference-image` is `referenceImage`). The prompt is an argument, and the voice takes two options.
+ */
+const OPTION_OF_FIELD = {
+  provider: 'provider',
+  model: 'model',
+  durationSeconds: 'duration',
+  resolution: 'resolution',
+  aspectRatio: 'aspectRatio',
+  quality: 'quality',
+  negativePrompt: 'negativePrompt',
+  cfgScale: 'cfgScale',
+  fps: 'fps',
+  audio: 'audio',
+  image: 'image',
+  endImage: 'endImage',
+  referenceImages: 'referenceImage',
+  video: 'video',
+  keepOriginalSound: 'keepOriginalSound',
+  cameraControl: 'camera',
+  shots: 'shot',
+  callbackUrl: 'callbackUrl',
+  metadata: 'metadata',
+} as const;
+
+/** The flag of an option name: `referenceImage` → `--reference-image`. */
+const flagOf = (option: string): string => `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
 function requestFrom(opts: Record<string, unknown>, prompt?: string): CreateJobInput {
   const voiceIds = opts.voiceId as string[] | undefined;
   const voice =
     opts.voice !== undefined || voiceIds
       ? { ...(opts.voice !== undefined ? { description: opts.voice } : {}), ...(voiceIds ? { ids: voiceIds } : {}) }
       : undefined;
+  const fields = Object.entries(OPTION_OF_FIELD).map(([field, option]) => [field, opts[option]] as const);
   return Object.fromEntries(
-    Object.entries({
-      prompt,
-      provider: opts.provider,
-      model: opts.model,
-      durationSeconds: opts.duration,
-      resolution: opts.resolution,
-      aspectRatio: opts.aspectRatio,
-      quality: opts.quality,
-      negativePrompt: opts.negativePrompt,
-      cfgScale: opts.cfgScale,
-      fps: opts.fps,
-      audio: opts.audio,
-      voice,
-      image: opts.image,
-      endImage: opts.endImage,
-      referenceImages: opts.referenceImage,
-      video: opts.video,
-      keepOriginalSound: opts.keepOriginalSound,
-      cameraControl: opts.camera,
-      shots: opts.shot,
-      callbackUrl: opts.callbackUrl,
-      metadata: opts.metadata,
-    }).filter(([, v]) => v !== undefined),
+    [['prompt', prompt] as const, ...fields, ['voice', voice] as const].filter(([, v]) => v !== undefined),
   ) as CreateJobInput;
 }
-
-/** The option of `generate`/`upload` that sets each create-body field (the inverse of `requestFrom`). */
-const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
-  provider: '--provider',
-  model: '--model',
-  durationSeconds: '--duration',
-  resolution: '--resolution',
-  aspectRatio: '--aspect-ratio',
-  quality: '--quality',
-  negativePrompt: '--negative-prompt',
-  cfgScale: '--cfg-scale',
-  fps: '--fps',
-  audio: '--audio',
-  voice: '--voice / --voice-id',
-  image: '--image',
-  endImage: '--end-image',
-  referenceImages: '--reference-image',
-  video: '--video',
-  keepOriginalSound: '--keep-original-sound',
-  cameraControl: '--camera',
-  shots: '--shot',
-  callbackUrl: '--callback-url',
-  metadata: '--metadata',
-};
 
 /**
  * How the CLI names a field the API refused: the option that sets it, then the API's path
@@ -185,7 +169,12 @@ const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
  */
 export function fieldLabel(path: string): string {
   const field = path.replace(/^options\./, '').split(/[.[]/, 1)[0] ?? '';
-  const flag = FLAG_OF_FIELD[field];
+  const flag =
+    field === 'voice'
+      ? '--voice / --voice-id'
+      : Object.hasOwn(OPTION_OF_FIELD, field)
+        ? flagOf(OPTION_OF_FIELD[field as keyof typeof OPTION_OF_FIELD])
+        : undefined;
   return flag ? `${flag} (${path})` : path;
 }
 
