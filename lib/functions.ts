@@ -61,16 +61,6 @@ export const HANDLER_SIZING: Readonly<Record<HandlerName, HandlerSizing>> = {
 };
 
 /**
- * esbuild settings of every handler bundle: one minified CommonJS file (`index.js`) with the AWS SDK inside.
- *
- * CommonJS, not ESM: the Lambda runtime `require`s a CommonJS handler, and a required module reaches Node.js's
- * built-ins (`http`, `https`, `crypto`) without the ESM facade. Building that facade for `node:http` reads every
- * export, and one of them loads undici, which `http` otherwise loads only on demand
- * (https://github.com/nodejs/node/issues/59686): 78 ms against 14 ms for `import('node:http')` on Node 24 here.
- * No handler uses top-level await or `import.meta`. Names are not kept (`keepNames` added 43 KB of `__name` calls
- * and their run time): every error class names itself with a `name` field, and nothing reads a function's name.
- */
-/**
  * Environment every handler function starts with (its own settings are added by the stack).
  *
  * No `NODE_OPTIONS=--enable-source-maps`: it reads and parses the 800 KB source map at every cold start (25 ms
@@ -80,6 +70,16 @@ export const HANDLER_SIZING: Readonly<Record<HandlerName, HandlerSizing>> = {
  */
 export const HANDLER_ENVIRONMENT: Readonly<Record<string, string>> = { POWERTOOLS_SERVICE_NAME: 'klingflow' };
 
+/**
+ * esbuild settings of every handler bundle: one minified CommonJS file (`index.js`) with the AWS SDK inside.
+ *
+ * CommonJS, not ESM: the Lambda runtime `require`s a CommonJS handler, and a required module reaches Node.js's
+ * built-ins (`http`, `https`, `crypto`) without the ESM facade. Building that facade for `node:http` reads every
+ * export, and one of them loads undici, which `http` otherwise loads only on demand
+ * (https://github.com/nodejs/node/issues/59686): 78 ms against 14 ms for `import('node:http')` on Node 24 here.
+ * No handler uses top-level await or `import.meta`. Names are not kept (`keepNames` added 43 KB of `__name` calls
+ * and their run time): every error class names itself with a `name` field, and nothing reads a function's name.
+ */
 export const HANDLER_BUNDLING = {
   format: OutputFormat.CJS,
   target: 'node24',

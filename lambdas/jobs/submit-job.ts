@@ -3,7 +3,7 @@
 // intent without a task id knows an earlier attempt may have reached the provider (its answer was lost, or the run
 // died waiting for it): it looks the task up where the provider allows it, and otherwise ends the job
 // SUBMIT_UNCERTAIN instead of sending it a second time.
-import { mayHaveCreatedTask, ProviderError, SubmitInFlight, SubmitUncertain } from '../domain/errors.ts';
+import { JobAlreadyFinished, mayHaveCreatedTask, ProviderError, SubmitInFlight, SubmitUncertain } from '../domain/errors.ts';
 import { retryDelaySeconds, SUBMIT_RETRY, type Refusal } from '../domain/retry.ts';
 import type { JobRecord } from '../domain/job.ts';
 import type { AdapterContext, ProviderAdapter, SubmitRequest } from '../providers/port.ts';
@@ -41,7 +41,8 @@ export type SubmitJobOutcome = { providerTaskId: string; how: 'recorded' | 'sent
 
 /**
  * Gives job `jobId` its provider task, at most once. Before sending, checks the provider balance (`LowBalance`) and
- * counts the job against the spend caps (`SpendCapReached`). Throws `JobAlreadyFinished` for a job that has ended,
+ * counts the job against the spend caps (`SpendCapReached`). Throws `JobAlreadyFinished` for a job that has ended
+ * (also when it ends while its task is being made: the task is then cancelled at the provider, see `recordTask`),
  * `SubmitInFlight` while an earlier submission may still be waiting for its answer, `SubmitUncertain` when an earlier
  * one may have reached a provider whose tasks cannot be looked up (or the look-up finds several), and whatever the
  * adapter throws (a `ProviderError`: the intent is cleared when the provider refused, kept when the outcome is unknown).
@@ -56,7 +57,7 @@ export async function submitJob(deps: SubmitJobDeps, jobId: string): Promise<Sub
   if (previous) {
     const found = await lookUp(deps, job, previous, adapter, input, context);
     if (found) {
-      await recordTask(deps, jobId, found);
+      await recordTask(deps, job, found, adapter, context);
       return { providerTaskId: found, how: 'found' };
     }
   }
@@ -87,7 +88,7 @@ export async function submitJob(deps: SubmitJobDeps, jobId: string): Promise<Sub
     }
     throw error;
   }
-  await recordTask(deps, jobId, providerTaskId);
+  await recordTask(deps, job, providerTaskId, adapter, context);
   return { providerTaskId, how: 'sent' };
 }
 
@@ -127,14 +128,43 @@ async function lookUp(
   return found[0]?.providerTaskId;
 }
 
-async function recordTask(deps: SubmitJobDeps, jobId: string, providerTaskId: string): Promise<void> {
-  await deps.store.updateActive(jobId, {
+/**
+ * Records the job's provider task. A job that ended while the task was being made (a cancel between the intent and
+ * the provider's answer) has nobody left to wait for that task: it is cancelled at the provider where the provider
+ * allows it, so it neither runs on nor costs more, and `JobAlreadyFinished` is thrown (the workflow's way out for a
+ * job that has ended). The task id and what became of it are in the error's message, for the logs.
+ */
+async function recordTask(
+  deps: SubmitJobDeps,
+  job: JobRecord,
+  providerTaskId: string,
+  adapter: ProviderAdapter,
+  context: AdapterContext,
+): Promise<void> {
+  const recorded = await deps.store.updateActive(job.jobId, {
     status: 'SUBMITTED',
     providerTaskId,
     submittedAt: deps.now().toISOString(),
     submitIntent: undefined,
     queuePosition: undefined,
   });
+  if (recorded) return;
+  const ended = await deps.store.require(job.jobId);
+  const outcome = await cancelOrphan(adapter, context, providerTaskId);
+  throw new JobAlreadyFinished(
+    `job ${job.jobId} ended (${ended.status}) while ${job.provider} was making its task ${providerTaskId}; the task ${outcome}`,
+  );
+}
+
+/** Cancels a task no job waits for; says what happened, for the logs (a failed cancel is reported, not thrown). */
+async function cancelOrphan(adapter: ProviderAdapter, context: AdapterContext, providerTaskId: string): Promise<string> {
+  if (!adapter.cancel) return `runs on: ${adapter.id} has no cancel call`;
+  try {
+    await adapter.cancel(providerTaskId, context);
+    return 'was cancelled at the provider';
+  } catch (error) {
+    return `could not be cancelled at the provider: ${(error as Error).message}`;
+  }
 }
 
 /** What Submit tells the workflow: the job's task, or when to try again (the Wait before the next attempt). */

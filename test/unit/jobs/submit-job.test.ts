@@ -1,7 +1,7 @@
 // Submit's use case (lambdas/jobs/submit-job.ts): an intent before the provider call, the task recorded with the
 // answer, and after a lost answer a look-up (or SUBMIT_UNCERTAIN) instead of a second task.
 import { describe, expect, it } from 'vitest';
-import { mayHaveCreatedTask, ProviderError, SubmitInFlight, SubmitUncertain } from '../../../lambdas/domain/errors.ts';
+import { JobAlreadyFinished, mayHaveCreatedTask, ProviderError, SubmitInFlight, SubmitUncertain } from '../../../lambdas/domain/errors.ts';
 import { SUBMIT_SETTLE_SECONDS, submitJob, submitOrRetry, type SubmitJobDeps } from '../../../lambdas/jobs/submit-job.ts';
 import type { AdapterContext, ProviderAdapter, SubmitRequest, SubmitResult } from '../../../lambdas/providers/port.ts';
 import { SUBMIT_IN_FLIGHT } from '../../../lambdas/workflow/contract.ts';
@@ -9,16 +9,27 @@ import { ACME, InMemoryJobs, storedJob } from './in-memory-jobs.ts';
 
 const T0 = Date.parse('2026-11-30T12:00:00Z');
 
-/** A provider whose `submit` does what `next` says, recording every call; `findSubmitted` only when given. */
-function fakeProvider(options: { lookup?: (since: Date) => SubmitResult[] } = {}) {
+/**
+ * A provider whose `submit` does what `next` says (after `whileSending`, if given), recording every call;
+ * `findSubmitted` and `cancel` only when given.
+ */
+function fakeProvider(
+  options: {
+    lookup?: (since: Date) => SubmitResult[];
+    cancel?: (providerTaskId: string) => Promise<void>;
+    whileSending?: () => Promise<void>;
+  } = {},
+) {
   const sent: SubmitRequest[] = [];
   const lookups: Date[] = [];
+  const cancelled: string[] = [];
   let next: () => SubmitResult = () => ({ providerTaskId: `task-${sent.length}` });
   const adapter: ProviderAdapter = {
     id: 'acme',
     capabilities: ACME,
     submit: async (input) => {
       sent.push(input);
+      await options.whileSending?.();
       return next();
     },
     status: async () => {
@@ -32,11 +43,20 @@ function fakeProvider(options: { lookup?: (since: Date) => SubmitResult[] } = {}
           },
         }
       : {}),
+    ...(options.cancel
+      ? {
+          cancel: async (providerTaskId: string) => {
+            cancelled.push(providerTaskId);
+            await options.cancel!(providerTaskId);
+          },
+        }
+      : {}),
   };
   return {
     adapter,
     sent,
     lookups,
+    cancelled,
     failWith(make: () => Error) {
       next = () => {
         throw make();
@@ -179,6 +199,66 @@ describe('submitJob', () => {
       return original(jobId, intent, replacing);
     };
     await expect(submitJob(deps, 'job_1')).rejects.toBeInstanceOf(SubmitInFlight);
+    expect(provider.sent).toHaveLength(0);
+  });
+});
+
+describe('submitJob when the job ends while its task is being made (a cancel between the intent and the answer)', () => {
+  /** A job cancelled while its provider makes the task, as the cancel use case writes it. */
+  async function cancelledWhileSending(cancel?: (providerTaskId: string) => Promise<void>) {
+    let jobs: InMemoryJobs | undefined;
+    const provider = fakeProvider({
+      ...(cancel ? { cancel } : {}),
+      whileSending: async () => {
+        await jobs!.finish('job_1', 'CANCELLED', { error: { code: 'CANCELLED', message: 'cancelled by the caller', retryable: false } });
+      },
+    });
+    const set = setup(provider);
+    jobs = set.jobs;
+    await jobs.create(storedJob('job_1', 'QUEUED'));
+    const error = await submitJob(set.deps, 'job_1').catch((e: unknown) => e);
+    return { ...set, error: error as Error };
+  }
+
+  it('cancels the task at the provider, so it neither runs on nor costs more, and ends as a job that has ended', async () => {
+    const { error, provider, jobs } = await cancelledWhileSending(async () => undefined);
+    expect(error).toBeInstanceOf(JobAlreadyFinished);
+    expect(error.message).toBe('job job_1 ended (CANCELLED) while acme was making its task task-1; the task was cancelled at the provider');
+    expect(provider.cancelled).toEqual(['task-1']);
+    // The cancelled record is left as the cancel wrote it.
+    expect(await jobs.require('job_1')).toMatchObject({ status: 'CANCELLED' });
+  });
+
+  it('says so when the provider refuses the cancel, and still ends as a job that has ended', async () => {
+    const { error, provider } = await cancelledWhileSending(async () => {
+      throw new ProviderError('server', 'cancel failed: 500');
+    });
+    expect(error).toBeInstanceOf(JobAlreadyFinished);
+    expect(error.message).toMatch(/its task task-1; the task could not be cancelled at the provider: cancel failed: 500$/);
+    expect(provider.cancelled).toEqual(['task-1']);
+  });
+
+  it('says the task runs on where the provider has no cancel call', async () => {
+    const { error, provider } = await cancelledWhileSending();
+    expect(error).toBeInstanceOf(JobAlreadyFinished);
+    expect(error.message).toMatch(/its task task-1; the task runs on: acme has no cancel call$/);
+    expect(provider.sent).toHaveLength(1);
+  });
+
+  it('cancels a task a look-up finds for a job that ended meanwhile', async () => {
+    let jobs: InMemoryJobs | undefined;
+    const provider = fakeProvider({
+      cancel: async () => undefined,
+      lookup: () => {
+        void jobs!.finish('job_1', 'CANCELLED', {});
+        return [{ providerTaskId: 'found-1' }];
+      },
+    });
+    const set = setup(provider);
+    jobs = set.jobs;
+    await jobs.create(storedJob('job_1', 'QUEUED', { submitIntent: { id: 'old', at: '2026-11-30T11:00:00.000Z' } }));
+    await expect(submitJob(set.deps, 'job_1')).rejects.toBeInstanceOf(JobAlreadyFinished);
+    expect(provider.cancelled).toEqual(['found-1']);
     expect(provider.sent).toHaveLength(0);
   });
 });
