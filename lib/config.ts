@@ -62,7 +62,10 @@ export interface KlingflowConfig {
   console: boolean;
   /** Browser origins CORS allows (`https://host[:port]`, or `*`), besides the console's own. */
   corsOrigins: string[];
-  /** Minutes between runs of the scheduled reconciler (re-drives jobs whose execution ended or vanished). */
+  /**
+   * Minutes between runs of the scheduled reconciler (re-drives jobs whose execution ended or vanished; polls callback
+   * jobs whose callback is overdue, so a lost callback is noticed within this long of the expected end).
+   */
   reconcileMinutes: number;
   /** Operators subscribed to the Alarms topic by e-mail. */
   alarmEmails: string[];

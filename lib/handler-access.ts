@@ -28,7 +28,15 @@ const providerBaseUrlEnv = (providerId: string): string => providerEnvName(provi
 const providerSecretArnEnv = (providerId: string): string => providerEnvName(providerId, PROVIDER_ENV_NAMES.secretArn);
 
 /** Handlers that talk to providers: they get every enabled provider's base URL, secret and settings. */
-export const PROVIDER_CLIENTS: readonly HandlerName[] = ['api', 'callback', 'validate', 'submit', 'await-result', 'poll-status'];
+export const PROVIDER_CLIENTS: readonly HandlerName[] = [
+  'api',
+  'callback',
+  'validate',
+  'submit',
+  'await-result',
+  'poll-status',
+  'reconcile',
+];
 
 export interface HandlerAccessProps {
   config: KlingflowConfig;
@@ -293,11 +301,14 @@ export class HandlerAccess extends Construct {
       // Scans the base table, re-drives and ends jobs (conditional writes), sends missing notices through executions,
       // frees leaked slots and wakes the jobs they go to.
       // The deadlines: a job older than its queue wait, the longest deadline and an hour is counted past its deadline.
+      // Polls the provider of a callback job whose callback is overdue (its secret) and wakes the job's wait with the
+      // result (SendTaskSuccess, as for the slots' waiters).
       reconcile: {
-        env: { ...admissionEnv, ...jobCreationEnv, [ENV.deadlineSeconds]: config.deadlineSeconds },
+        env: { ...providerEnv, ...admissionEnv, ...jobCreationEnv, [ENV.deadlineSeconds]: config.deadlineSeconds },
         statements: [
           allow('ReconcileJobs', ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], [tableArn]),
           useSlots,
+          readProviderSecrets,
           deadLetters('reconcile'),
         ],
         stateMachineStatements: [

@@ -127,6 +127,14 @@ export function nextCheck(input: ScheduleInput): NextCheck {
   return { seconds: bounded, near: near && bounded === wait, deadlinePassed: false };
 }
 
+/**
+ * Whether a callback job's callback is overdue: `elapsedSeconds` (provider time since submission) has passed the end of
+ * the near window (the expected range's high end × `nearUntilFactor`: 135 s for 5 s 720p). The reconciler then polls
+ * the provider once per pass (a lost callback's safety net outside the execution, costing no transitions).
+ */
+export const callbackOverdue = (expected: ExpectedLatency, elapsedSeconds: number): boolean =>
+  elapsedSeconds >= expected.high * WAIT_SCHEDULE.nearUntilFactor;
+
 /** When the task is expected to complete (seconds after submission), from the best hint available. */
 export function estimatedCompletion(input: Omit<ScheduleInput, 'callbacks' | 'deadlineSeconds' | 'maxWaitSeconds'>): ExpectedLatency {
   const { elapsedSeconds: elapsed, expected } = input;

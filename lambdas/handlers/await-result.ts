@@ -7,7 +7,7 @@ import { JobAlreadyFinished } from '../domain/errors.ts';
 import { expectedLatency } from '../domain/wait-schedule.ts';
 import { ProviderResult, AwaitPayload } from '../workflow/contract.ts';
 import { renewLease } from '../jobs/admission.ts';
-import { isTerminalResult, recordProviderResult, toProviderResult } from '../jobs/provider-result.ts';
+import { safetyPoll } from '../jobs/safety-poll.ts';
 import { admissionDeps } from '../aws/runtime/admission.ts';
 import { providerFor } from '../aws/runtime/providers.ts';
 import { jobStore } from '../aws/runtime/store.ts';
@@ -35,16 +35,12 @@ export const handler = taskHandler('await-result', AwaitPayload, async ({ jobId,
     // The safety check: no callback yet, though the task may have ended.
     const { adapter, context } = await providerFor(job.provider);
     emitJobMetric('Polls', 1);
-    const status = await adapter.status(job.providerTaskId, context).catch((error: Error) => {
+    const result = await safetyPoll({ store, adapter, context }, { jobId, providerTaskId: job.providerTaskId }).catch((error: Error) => {
       log.warn('safety poll failed; waiting for the callback', { error: error.message });
       return undefined;
     });
-    if (status) {
-      const result = toProviderResult(status, 'poll', job.providerTaskId);
-      await recordProviderResult(store, jobId, result);
-      log.info('safety poll', { status: result.status, progress: result.progress });
-      if (isTerminalResult(result.status)) recorded = { success: true, data: result };
-    }
+    log.info('safety poll', { ended: result !== undefined, ...(result ? { status: result.status } : {}) });
+    if (result) recorded = { success: true, data: result };
   }
   if (recorded.success) {
     log.info('result was recorded before the wait; resuming at once', { status: recorded.data.status });

@@ -1,7 +1,7 @@
 // Reconcile (docs/architecture.md, "Recovery"): no job left stuck or silent. On AWS an EventBridge schedule invokes
 // it (asynchronously: failures go to its dead-letter queue, which raises an alarm); the local stack invokes it when it
 // starts and on a timer. It re-drives unfinished jobs without a live execution, ends those that keep stalling, sends
-// missing notices and webhooks, and frees the slots of jobs that ended without releasing them.
+// missing notices and webhooks, polls callback jobs whose callback is overdue, and frees the slots of jobs that ended without releasing them.
 import { RECONCILE_DEFAULTS, reconcile } from '../jobs/reconcile.ts';
 import { releaseSlot, sweepPools } from '../jobs/admission.ts';
 import { config } from '../aws/env.ts';
@@ -11,7 +11,9 @@ import { tracedHandler } from '../aws/tracing.ts';
 import { ALL_PROVIDERS, jobDeadlineSeconds, type MetricPoint } from '../domain/metrics.ts';
 import { admissionDeps } from '../aws/runtime/admission.ts';
 import { jobStore } from '../aws/runtime/store.ts';
-import { describeExecution, startExecution, workflowConfig } from '../aws/runtime/workflow.ts';
+import { describeExecution, resumeWorkflowWait, startExecution, workflowConfig } from '../aws/runtime/workflow.ts';
+import { providerFor } from '../aws/runtime/providers.ts';
+import { checkLostCallback } from '../jobs/safety-poll.ts';
 
 /** The JobsPastDeadline gauge: one point per enabled provider (0 included, so an alarm sees data) and their total. */
 function pastDeadlinePoints(counts: Record<string, number>, providers: readonly string[]): MetricPoint[] {
@@ -30,8 +32,9 @@ export const handler = tracedHandler('reconcile', reconcileAll);
 async function reconcileAll(event: { graceSeconds?: number } | null = {}) {
   const admission = admissionDeps();
   const deadlines = config.deadlines();
+  const store = jobStore();
   const report = await reconcile({
-    store: jobStore(),
+    store,
     startExecution,
     describeExecution,
     releaseSlot: (jobId) => releaseSlot(admission, jobId),
@@ -39,6 +42,11 @@ async function reconcileAll(event: { graceSeconds?: number } | null = {}) {
     now: () => new Date(),
     graceSeconds: typeof event?.graceSeconds === 'number' ? event.graceSeconds : RECONCILE_DEFAULTS.graceSeconds,
     maxRedrives: RECONCILE_DEFAULTS.maxRedrives,
+    checkLostCallback: (job) =>
+      checkLostCallback(
+        { store, providerOf: providerFor, resume: resumeWorkflowWait, now: () => new Date(), timeScale: config.waitTimeScale() },
+        job,
+      ),
     deadlineSeconds: jobDeadlineSeconds({
       longestDeadlineSeconds: Math.max(deadlines.defaultSeconds, ...Object.values(deadlines.byModel)),
       maxQueueSeconds: config.maxQueueSeconds(),
@@ -46,7 +54,13 @@ async function reconcileAll(event: { graceSeconds?: number } | null = {}) {
   });
   emitMetrics(pastDeadlinePoints(report.pastDeadline, config.enabledProviders()));
   const freedSlots = await sweepPools(admission, config.enabledProviders());
-  const acted = report.redriven.length + report.ended.length + report.renotified.length + freedSlots.length;
+  const acted =
+    report.redriven.length +
+    report.ended.length +
+    report.renotified.length +
+    report.lostCallbacks.length +
+    report.safetyPollsFailed.length +
+    freedSlots.length;
   if (acted) logger.info('reconciled', { ...report, freedSlots });
   return { ...report, freedSlots };
 }

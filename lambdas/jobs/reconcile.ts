@@ -3,6 +3,8 @@
 // - unfinished, with no live execution: starts its execution again, under a new name (Step Functions keeps a closed
 //   execution's name for 90 days), or under its current name if that was never started; after `maxRedrives` runs
 //   that ended without finishing it, it ends the job FAILED with STALLED (a reason, never silence) and frees its slot;
+// - unfinished, a callback job whose callback is overdue: polls its provider once and, if the task has ended, wakes
+//   the wait with the result (jobs/safety-poll.ts), so a lost callback is noticed within a pass, not at half the deadline;
 // - finished, without its notice (or with a webhook neither delivered nor given up): starts an execution that only
 //   sends them (`resume`), at most `maxRedrives` times.
 // Every step the workflow runs is idempotent (the recorded task, the outputs, conditional terminal writes, the claimed
@@ -16,6 +18,7 @@ import {
   type ExecutionInput,
 } from '../workflow/contract.ts';
 import type { DescribeExecution, ExecutionState, JobRepository, StartExecution } from './ports.ts';
+import type { LostCallbackOutcome } from './safety-poll.ts';
 
 /** What the reconciler needs. */
 export interface ReconcileDeps {
@@ -35,6 +38,8 @@ export interface ReconcileDeps {
    * jobs older than this are counted in the report's `pastDeadline`. Unset: not counted.
    */
   deadlineSeconds?: number;
+  /** Looks for a lost callback of an unfinished job (jobs/safety-poll.ts, checkLostCallback). Unset: not looked for. */
+  checkLostCallback?(job: JobRecord): Promise<LostCallbackOutcome>;
 }
 
 /** What one pass did, by job id. */
@@ -47,6 +52,10 @@ export interface ReconcileReport {
   ended: string[];
   /** Finished jobs whose notice or webhook is being sent again. */
   renotified: string[];
+  /** Callback jobs whose overdue callback the reconciler's safety poll stood in for: their wait was woken. */
+  lostCallbacks: string[];
+  /** Callback jobs whose overdue callback could not be checked: the provider's status call failed (next pass). */
+  safetyPollsFailed: string[];
   /** Unfinished jobs older than `deadlineSeconds`, counted per provider (before any re-drive of this pass). */
   pastDeadline: Record<string, number>;
 }
@@ -59,13 +68,28 @@ export const RECONCILE_DEFAULTS = { graceSeconds: 600, maxRedrives: 3 } as const
  * looked at again on the next pass).
  */
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
-  const report: ReconcileReport = { scanned: 0, redriven: [], ended: [], renotified: [], pastDeadline: {} };
+  const report: ReconcileReport = {
+    scanned: 0,
+    redriven: [],
+    ended: [],
+    renotified: [],
+    lostCallbacks: [],
+    safetyPollsFailed: [],
+    pastDeadline: {},
+  };
   let cursor: string | undefined;
   do {
     const page = await deps.store.scan(cursor);
     for (const job of page.items) {
       report.scanned += 1;
       if (pastDeadline(deps, job)) report.pastDeadline[job.provider] = (report.pastDeadline[job.provider] ?? 0) + 1;
+      // Whatever the grace: a job waiting quietly for its callback has not changed since it was submitted.
+      const lost = deps.checkLostCallback ? await deps.checkLostCallback(job) : 'skipped';
+      if (lost === 'poll-failed') report.safetyPollsFailed.push(job.jobId);
+      if (lost === 'resumed') {
+        report.lostCallbacks.push(job.jobId);
+        continue;
+      }
       if (changedRecently(deps, job)) continue;
       if (isTerminal(job.status)) {
         if (await resendNotice(deps, job)) report.renotified.push(job.jobId);

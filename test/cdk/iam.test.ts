@@ -69,6 +69,7 @@ const EXPECTED_ACTIONS: Record<HandlerName, string[]> = {
   notify: [...JOB_READ_UPDATE, 'sns:Publish', ...SECRETS],
   webhook: [...JOB_READ_UPDATE, ...SECRETS],
   's3-upload': ['dynamodb:GetItem', 'dynamodb:PutItem', ...READ_UPLOADS, ...LIST_UPLOADS, 'states:StartExecution', 'sqs:SendMessage'],
+  // The safety poll of an overdue callback job reads its provider's secret, and wakes the wait with SendTaskSuccess.
   reconcile: [
     ...JOB_READ_UPDATE,
     'dynamodb:Scan',
@@ -77,6 +78,7 @@ const EXPECTED_ACTIONS: Record<HandlerName, string[]> = {
     'states:SendTaskSuccess',
     'states:DescribeExecution',
     'sqs:SendMessage',
+    ...SECRETS,
   ],
 };
 

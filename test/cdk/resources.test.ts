@@ -544,16 +544,8 @@ describe('Lambda functions', () => {
       'KLINGFLOW_SLOT_WAIT_SECONDS',
     ],
     // Starts executions (re-drives and notices) with the workflow's budget; frees slots in the providers' pools; counts
-    // jobs past their deadline (the longest of the per-model deadlines).
-    reconcile: [
-      ...common,
-      ...admission,
-      'KLINGFLOW_STATE_MACHINE_ARN',
-      'KLINGFLOW_ENABLED_PROVIDERS',
-      'KLINGFLOW_DEFAULT_PROVIDER',
-      'KLINGFLOW_MAX_POLLS',
-      'KLINGFLOW_DEADLINE_SECONDS',
-    ],
+    // jobs past their deadline (the longest of the per-model deadlines); polls overdue callback jobs' providers.
+    reconcile: [...common, ...admission, ...providers, 'KLINGFLOW_STATE_MACHINE_ARN', 'KLINGFLOW_MAX_POLLS', 'KLINGFLOW_DEADLINE_SECONDS'],
   };
   it.each(HANDLERS)('%s: environment is exactly what the handler needs', (name) => {
     const variables = functionsByHandler(template)[name].resource.Properties!.Environment.Variables as Record<string, unknown>;
@@ -638,7 +630,7 @@ describe('Lambda functions', () => {
       else for (const variable of Object.keys(settings)) expect(env, name).not.toHaveProperty(variable);
     }
     // The handlers that talk to providers; without providerSettings their environment is exactly the table above.
-    expect(PROVIDER_CLIENTS).toEqual(['api', 'callback', 'validate', 'submit', 'await-result', 'poll-status']);
+    expect(PROVIDER_CLIENTS).toEqual(['api', 'callback', 'validate', 'submit', 'await-result', 'poll-status', 'reconcile']);
   });
 });
 

@@ -2,7 +2,7 @@
 // seed's latency table, the provider's hints and how the last polls moved. Figures are seconds of provider time.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { expectedLatency, nextCheck, type ScheduleInput, WAIT_SCHEDULE } from '../../../lambdas/domain/wait-schedule.ts';
+import { callbackOverdue, expectedLatency, nextCheck, type ScheduleInput, WAIT_SCHEDULE } from '../../../lambdas/domain/wait-schedule.ts';
 
 const base: ScheduleInput = {
   elapsedSeconds: 0,
@@ -158,5 +158,17 @@ describe('nextCheck', () => {
         },
       ),
     );
+  });
+});
+
+describe('callbackOverdue', () => {
+  it.each([
+    // 5 s 720p: expected 60–90 s, overdue from 135 s; 10 s 4K: 300–420 s, overdue from 630 s.
+    [{}, 134, false],
+    [{}, 135, true],
+    [{ durationSeconds: 10, resolution: '4k' as const }, 629, false],
+    [{ durationSeconds: 10, resolution: '4k' as const }, 630, true],
+  ])('%o after %d s: %s', (shape, elapsed, overdue) => {
+    expect(callbackOverdue(expectedLatency(shape), elapsed)).toBe(overdue);
   });
 });

@@ -150,3 +150,32 @@ describe('reconcile: finished jobs', () => {
     expect(owesNotice({ ...job, notifiedAt: LONG_AGO }, NOW)).toBe(false);
   });
 });
+
+describe('reconcile: lost callbacks', () => {
+  it('asks about every unfinished job, whatever its last change, and reports the waits it woke and the polls that failed', async () => {
+    const { deps, started, job } = setup({
+      job_lost: { status: 'RUNNING' },
+      job_down: { status: 'RUNNING' },
+      job_quiet: { status: 'RUNNING' },
+    });
+    await job('job_lost', 'SUBMITTED', { updatedAt: JUST_NOW });
+    await job('job_down', 'SUBMITTED');
+    await job('job_quiet', 'PROCESSING');
+    await job('job_done', 'SUCCEEDED', { notifiedAt: LONG_AGO });
+    const asked: string[] = [];
+    const outcomes = { job_lost: 'resumed', job_down: 'poll-failed', job_quiet: 'running' } as const;
+    const report = await reconcile({
+      ...deps,
+      checkLostCallback: async (j) => {
+        asked.push(j.jobId);
+        return outcomes[j.jobId as keyof typeof outcomes] ?? 'skipped';
+      },
+    });
+    expect(asked.sort()).toEqual(['job_done', 'job_down', 'job_lost', 'job_quiet']);
+    expect(report.lostCallbacks).toEqual(['job_lost']);
+    expect(report.safetyPollsFailed).toEqual(['job_down']);
+    // Their executions run: nothing is re-driven.
+    expect(report.redriven).toEqual([]);
+    expect(started.names).toEqual([]);
+  });
+});
