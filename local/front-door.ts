@@ -274,7 +274,7 @@ async function answerMetrics(req: IncomingMessage, res: ServerResponse, url: URL
     filter[name as keyof MetricsFilter] = value;
   }
   res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-  res.end(JSON.stringify(sumLocalMetrics(file, filter)));
+  res.end(JSON.stringify(await sumLocalMetrics(file, filter)));
 }
 
 export interface FrontDoorOptions {

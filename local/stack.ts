@@ -19,7 +19,7 @@ import { buildConsole, consoleConfig } from '../console/build.ts';
 import { type LocalToken, startFrontDoor } from './front-door.ts';
 import { LOCAL_SIGV4_CREDENTIALS, LOCAL_SIGV4_REGION } from './sigv4.ts';
 import { LambdaHost } from './lambda-host.ts';
-import { metricsFileOf } from './metrics.ts';
+import { METRICS_ROTATE_CHECK_SECONDS, metricsFileOf, rotateMetricsFile } from './metrics.ts';
 import { Outbox } from './outbox.ts';
 import { MAIN_TOKEN_NAME, readSettings, type Settings } from './settings.ts';
 import { loadWorkflow } from './workflow/definition.ts';
@@ -341,6 +341,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       timer.unref();
       stops.push(async () => clearInterval(timer));
     }
+
+    // The metrics file is rotated once it is large, so a stack that runs for days keeps a bounded file (local/metrics.ts).
+    const rotation = setInterval(() => {
+      try {
+        rotateMetricsFile(metricsFileOf(dataDir));
+      } catch (error) {
+        log(`klingflow: the metrics file was not rotated: ${(error as Error).message}`);
+      }
+    }, METRICS_ROTATE_CHECK_SECONDS * 1000);
+    rotation.unref();
+    stops.push(async () => clearInterval(rotation));
 
     const stackFile = join(dataDir, STACK_FILE);
     writeFileSync(

@@ -193,14 +193,19 @@ export interface MetricTotal {
   max: number;
 }
 
-/** Sums EMF lines per metric and dimension set (the `service` dimension left out), sorted by name then dimensions. */
-export function sumEmfLines(lines: Iterable<string>): MetricTotal[] {
-  const totals = new Map<string, MetricTotal>();
-  for (const line of lines) {
+/**
+ * Running totals of EMF lines, per metric and dimension set (the `service` dimension left out): `add` a line at a time
+ * (a line that is not EMF adds nothing), then read `totals()`, sorted by name and dimensions. Memory grows with the
+ * number of distinct series, not of lines, so a long metrics file can be summed as a stream.
+ */
+export class MetricTotals {
+  private readonly byKey = new Map<string, MetricTotal>();
+
+  add(line: string): void {
     for (const point of readEmfLine(line)) {
       const { service: _service, ...dimensions } = point.dimensions;
       const key = `${point.name}|${JSON.stringify(Object.entries(dimensions).sort())}`;
-      let total = totals.get(key);
+      let total = this.byKey.get(key);
       if (!total) {
         total = {
           name: point.name,
@@ -211,7 +216,7 @@ export function sumEmfLines(lines: Iterable<string>): MetricTotal[] {
           min: Number.POSITIVE_INFINITY,
           max: Number.NEGATIVE_INFINITY,
         };
-        totals.set(key, total);
+        this.byKey.set(key, total);
       }
       for (const value of point.values) {
         total.count += 1;
@@ -221,9 +226,19 @@ export function sumEmfLines(lines: Iterable<string>): MetricTotal[] {
       }
     }
   }
-  return [...totals.values()]
-    .filter((t) => t.count > 0)
-    .sort((a, b) => a.name.localeCompare(b.name) || JSON.stringify(a.dimensions).localeCompare(JSON.stringify(b.dimensions)));
+
+  totals(): MetricTotal[] {
+    return [...this.byKey.values()]
+      .filter((t) => t.count > 0)
+      .sort((a, b) => a.name.localeCompare(b.name) || JSON.stringify(a.dimensions).localeCompare(JSON.stringify(b.dimensions)));
+  }
+}
+
+/** Sums EMF lines per metric and dimension set (the `service` dimension left out), sorted by name then dimensions. */
+export function sumEmfLines(lines: Iterable<string>): MetricTotal[] {
+  const totals = new MetricTotals();
+  for (const line of lines) totals.add(line);
+  return totals.totals();
 }
 
 /** Slack on top of a job's waiting budget: Submit's retries (8 waits of at most 2 min), Archive (up to 15 min), notices. */
