@@ -328,12 +328,13 @@ export async function startFrontDoor(host: LambdaHost, options: FrontDoorOptions
           const name = matched.badParameter;
           return sendJson(res, 400, 'MALFORMED_REQUEST', `${name} is not valid percent-encoding (write '%' as %25)`, name);
         }
-        if (matched.route.auth && auth.kind === 'bearer' && !holderOf(req.headers.authorization, auth.tokens)) {
-          return sendJson(res, 401, 'UNAUTHORIZED', BEARER_HINT, 'Authorization');
-        }
+        // A bearer token is checked before the body is read (a caller without one cannot make the stack read 10 MB);
+        // a SigV4 signature covers the body, so it is checked once the body is in.
+        let caller = matched.route.auth && auth.kind === 'bearer' ? await authenticate(req, Buffer.alloc(0), auth) : undefined;
+        if (caller?.problem) return sendJson(res, 401, 'UNAUTHORIZED', caller.problem, 'Authorization');
         const body = await readBody(req);
         if (body === 'too-large') return sendJson(res, 413, 'PAYLOAD_TOO_LARGE', 'the body is larger than 10 MB', 'body');
-        const caller = matched.route.auth ? await authenticate(req, body, auth) : {};
+        caller ??= matched.route.auth ? await authenticate(req, body, auth) : {};
         if (caller.problem) return sendJson(res, 401, 'UNAUTHORIZED', caller.problem, 'Authorization');
         const holder = 'holder' in caller ? caller.holder : undefined;
         const result = await host.invoke(matched.route.handler, toEvent(req, url, matched, body, auth, holder), 30_000);
