@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { MAX_DURATION_SECONDS } from '../lambdas/domain/job.ts';
 import { ApiRequestFailed, type CreateJobInput, type JobView } from './api-client.ts';
+import { camera, collect, keyValue, mediaUrl, number, parseJobId, shot } from './arguments.ts';
 import { connect, nearestDataDir, type Target, UsageError } from './connect.ts';
 import { costTable, describeJob, jobsTable, metricsTable, providersTable, spendByProviderAndDay, TERMINAL } from './format.ts';
 import { uploadContentType, uploadThroughApi } from './upload.ts';
@@ -29,12 +30,6 @@ interface GlobalOptions {
 
 type Say = (line: string) => void;
 
-const number = (value: string): number => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('not a number');
-  return n;
-};
-
 /** `--duration`: whole seconds from 1 to the API's longest; which lengths a model takes, `klingflow providers` lists. */
 const durationSeconds = (value: string): number => {
   const n = Number(value);
@@ -51,48 +46,6 @@ const positiveSeconds = (value: string): number => {
   const n = number(value);
   if (n <= 0) throw new InvalidArgumentError('expected a number of seconds above 0, e.g. 60');
   return n;
-};
-
-const keyValue = (value: string, previous: Record<string, string> = {}): Record<string, string> => {
-  const at = value.indexOf('=');
-  if (at < 1) throw new InvalidArgumentError("expected key=value, e.g. --metadata 'customer=acme'");
-  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
-};
-
-/** A media reference from the command line: an http(s) URL (a local file goes through `klingflow upload`). */
-const mediaUrl = (value: string): { url: string } => {
-  if (/^https?:\/\//i.test(value)) return { url: value };
-  throw new InvalidArgumentError(
-    existsSync(value) ? 'a local file is sent with `klingflow upload <image>`; here give an https:// URL' : 'expected an https:// URL',
-  );
-};
-
-const collect =
-  <T>(parse: (value: string) => T) =>
-  (value: string, previous: T[] = []): T[] => [...previous, parse(value)];
-
-/** `--camera simple:zoom=5,pan=-2` or `--camera down_back`: a camera movement and its settings (-10 to 10). */
-const camera = (value: string): NonNullable<CreateJobInput['cameraControl']> => {
-  const [type = '', settings] = value.split(':', 2);
-  const types = ['simple', 'down_back', 'forward_up', 'right_turn_forward', 'left_turn_forward'] as const;
-  if (!(types as readonly string[]).includes(type))
-    throw new InvalidArgumentError(`expected one of ${types.join(', ')}, optionally :key=value,...`);
-  const config: Record<string, number> = {};
-  for (const pair of settings ? settings.split(',') : []) {
-    const [key = '', raw = ''] = pair.split('=');
-    if (!['horizontal', 'vertical', 'pan', 'tilt', 'roll', 'zoom'].includes(key) || !Number.isFinite(Number(raw)) || raw.trim() === '') {
-      throw new InvalidArgumentError(`'${pair}': settings are horizontal, vertical, pan, tilt, roll or zoom = a number from -10 to 10`);
-    }
-    config[key] = Number(raw);
-  }
-  return { type: type as (typeof types)[number], ...(Object.keys(config).length ? { config } : {}) };
-};
-
-/** `--shot 5:a fox runs`: one shot of a multi-shot video, its length in seconds and its prompt. */
-const shot = (value: string): { durationSeconds: number; prompt: string } => {
-  const match = /^(\d+):(.+)$/s.exec(value);
-  if (!match) throw new InvalidArgumentError("expected <seconds>:<prompt>, e.g. --shot '5:a fox runs into the snow'");
-  return { durationSeconds: Number(match[1]), prompt: match[2] ?? '' };
 };
 
 /** The create-body fields of `generate` and `upload` (docs/api.md, "Create body"); `upload` has no `--image`. */
@@ -277,7 +230,7 @@ export async function main(
   program
     .command('show')
     .alias('status')
-    .argument('<jobId>')
+    .argument('<jobId>', 'the job (klingflow jobs lists them)', parseJobId)
     .description('show a job; with --out, save its video once it has SUCCEEDED')
     .option('--out <file.mp4>', 'save the archived video there (checked against its sha256)')
     .option('--json', 'print the job as JSON')
@@ -334,7 +287,7 @@ export async function main(
 
   program
     .command('watch')
-    .argument('<jobId...>')
+    .argument('<jobId...>', 'the jobs to follow', collect(parseJobId))
     .description(
       'follow jobs until they finish: status, progress, elapsed time, an estimate of the time left (from the progress, or the typical time of recent jobs of the same model), retries and queue position',
     )
@@ -359,7 +312,7 @@ export async function main(
 
   program
     .command('cancel')
-    .argument('<jobId>')
+    .argument('<jobId>', 'the job to cancel', parseJobId)
     .description('cancel a job that has not finished (the provider is told where it can be)')
     .option('--json', 'print the cancelled job as JSON')
     .action(async (jobId: string, opts: { json?: boolean }, command: Command) => {
@@ -420,7 +373,7 @@ export async function main(
 
   program
     .command('download')
-    .argument('<jobId>')
+    .argument('<jobId>', 'the SUCCEEDED job', parseJobId)
     .description("save a SUCCEEDED job's video (or thumbnail), checked against its sha256")
     .option('--out <file>', 'where to save it (default: <jobId>.mp4, or <jobId>.jpg with --thumbnail)')
     .option('--thumbnail', 'the thumbnail instead of the video')
@@ -440,7 +393,7 @@ export async function main(
   program
     .command('metrics')
     .description("the local stack's metrics, summed from its handlers' CloudWatch EMF lines (on AWS: CloudWatch)")
-    .option('--job <jobId>', "only this job's data points")
+    .option('--job <jobId>', "only this job's data points", parseJobId)
     .option('--name <metric>', 'only this metric (e.g. JobsFinished, SubmitSeconds)')
     .option('--provider <id>', "only this provider's")
     .option('--json', 'print {metrics, lines} as JSON')
