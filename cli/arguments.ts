@@ -4,6 +4,7 @@
 // and what is allowed, and the CLI prints it as a usage mistake (exit code 2), before anything is sent.
 import { existsSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
+import { MAX_DURATION_SECONDS, MAX_FPS } from '../lambdas/domain/job.ts';
 import { MINTED_JOB_ID, MINTED_JOB_ID_SHAPE } from '../lambdas/domain/job-id.ts';
 import type { CreateJobInput } from './api-client.ts';
 
@@ -13,6 +14,47 @@ export const number = (value: string): number => {
   if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('not a number');
   return n;
 };
+
+/**
+ * A parser of a whole-number option: plain decimal digits only (no sign, space, exponent, hex or fraction: `-1`,
+ * `5e0`, `0x5`, ` 5` and `5.0` are refused), from `min` to `max` inclusive. `what` is the unit or the thing counted
+ * (`whole seconds`, `a number of jobs`); `hint`, what else the value must be and where to find it. The refusal reads e.g.
+ * `expected whole seconds from 1 to 600, in plain digits; one the model takes (...)`.
+ */
+export function wholeNumber({
+  min,
+  max,
+  what,
+  hint,
+}: {
+  min: number;
+  max: number;
+  what: string;
+  hint?: string;
+}): (value: string) => number {
+  return (value: string) => {
+    const n = /^\d{1,16}$/.test(value) ? Number(value) : Number.NaN;
+    if (!(n >= min && n <= max))
+      throw new InvalidArgumentError(`expected ${what} from ${min} to ${max}, in plain digits${hint ? `; ${hint}` : ''}`);
+    return n;
+  };
+}
+
+/** `--duration` and a `--shot`'s seconds: from 1 to the API's longest; which lengths a model takes, `klingflow providers` lists. */
+export const durationSeconds = wholeNumber({
+  min: 1,
+  max: MAX_DURATION_SECONDS,
+  what: 'whole seconds',
+  hint: "one the model takes (e.g. 5 or 10; klingflow providers lists each model's)",
+});
+
+/** `--fps`: from 1 to the API's highest rate; which rates a model takes, its `fps` in `klingflow providers --json`. */
+export const framesPerSecond = wholeNumber({
+  min: 1,
+  max: MAX_FPS,
+  what: 'whole frames per second',
+  hint: "one the model takes (e.g. 24 or 30; klingflow providers --json lists each model's fps)",
+});
 
 /**
  * A job id argument or option (`show`, `status`, `watch`, `cancel`, `download`, `metrics --job`): refused at once
@@ -60,9 +102,10 @@ export const camera = (value: string): NonNullable<CreateJobInput['cameraControl
   return { type: type as (typeof types)[number], ...(Object.keys(config).length ? { config } : {}) };
 };
 
-/** `--shot 5:a fox runs`: one shot of a multi-shot video, its length in seconds and its prompt. */
+/** `--shot 5:a fox runs`: one shot of a multi-shot video, its length in whole seconds (as `--duration`) and its prompt. */
 export const shot = (value: string): { durationSeconds: number; prompt: string } => {
-  const match = /^(\d+):(.+)$/s.exec(value);
-  if (!match) throw new InvalidArgumentError("expected <seconds>:<prompt>, e.g. --shot '5:a fox runs into the snow'");
-  return { durationSeconds: Number(match[1]), prompt: match[2] ?? '' };
+  const match = /^([^:]*):(.+)$/s.exec(value);
+  if (!match || !/^\d+$/.test(match[1] ?? ''))
+    throw new InvalidArgumentError("expected <seconds>:<prompt>, e.g. --shot '5:a fox runs into the snow'");
+  return { durationSeconds: durationSeconds(match[1] ?? ''), prompt: match[2] ?? '' };
 };

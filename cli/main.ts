@@ -4,14 +4,25 @@
 // Every command takes --json for scripts; `klingflow <command> --help` documents each one.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { MAX_DURATION_SECONDS } from '../lambdas/domain/job.ts';
+import { Command, CommanderError, Option } from 'commander';
+import { MAX_DURATION_SECONDS, MAX_FPS } from '../lambdas/domain/job.ts';
 import { ApiRequestFailed, type CreateJobInput, type JobView } from './api-client.ts';
-import { camera, collect, keyValue, mediaUrl, number, parseJobId, shot } from './arguments.ts';
+import {
+  camera,
+  collect,
+  durationSeconds,
+  framesPerSecond,
+  keyValue,
+  mediaUrl,
+  number,
+  parseJobId,
+  shot,
+  wholeNumber,
+} from './arguments.ts';
 import { connect, nearestDataDir, type Target, UsageError } from './connect.ts';
 import { costTable, describeJob, jobsTable, metricsTable, providersTable, spendByProviderAndDay, TERMINAL } from './format.ts';
 import { uploadContentType, uploadThroughApi } from './upload.ts';
-import { DEFAULT_APPEAR_TIMEOUT_SECONDS, report, saveOutput, typicalSeconds, waitForJobs } from './wait.ts';
+import { DEFAULT_APPEAR_TIMEOUT_SECONDS, MAX_APPEAR_TIMEOUT_SECONDS, report, saveOutput, typicalSeconds, waitForJobs } from './wait.ts';
 
 const EXIT_CODES = `
 Exit codes:
@@ -30,23 +41,8 @@ interface GlobalOptions {
 
 type Say = (line: string) => void;
 
-/** `--duration`: whole seconds from 1 to the API's longest; which lengths a model takes, `klingflow providers` lists. */
-const durationSeconds = (value: string): number => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < 1 || n > MAX_DURATION_SECONDS) {
-    throw new InvalidArgumentError(
-      `expected whole seconds from 1 to ${MAX_DURATION_SECONDS}, one the model takes (e.g. 5 or 10; klingflow providers lists each model's)`,
-    );
-  }
-  return n;
-};
-
-/** A time in seconds above zero (fractions allowed). */
-const positiveSeconds = (value: string): number => {
-  const n = number(value);
-  if (n <= 0) throw new InvalidArgumentError('expected a number of seconds above 0, e.g. 60');
-  return n;
-};
+/** The most jobs `klingflow jobs --limit` lists (the API gives at most 100 a page; the CLI pages). */
+const MAX_LIST_LIMIT = 1000;
 
 /** The create-body fields of `generate` and `upload` (docs/api.md, "Create body"); `upload` has no `--image`. */
 function createOptions(command: Command, { image }: { image: boolean }): Command {
@@ -54,13 +50,17 @@ function createOptions(command: Command, { image }: { image: boolean }): Command
   return command
     .option('--provider <id>', "provider (default: the stack's default)")
     .option('--model <id>', 'model of that provider')
-    .option('--duration <seconds>', 'video length in whole seconds, one the model takes (klingflow providers lists them)', durationSeconds)
+    .option(
+      '--duration <seconds>',
+      `video length in whole seconds (1 to ${MAX_DURATION_SECONDS}), one the model takes (klingflow providers lists them)`,
+      durationSeconds,
+    )
     .addOption(new Option('--resolution <r>', 'output resolution').choices(['720p', '1080p', '4k']))
     .addOption(new Option('--aspect-ratio <r>', 'frame shape').choices(['16:9', '9:16', '1:1']))
     .addOption(new Option('--quality <q>', 'generation quality').choices(['std', 'pro']))
     .option('--negative-prompt <text>', 'what to keep out of the video')
     .option('--cfg-scale <0-1>', 'how closely to follow the prompt', number)
-    .option('--fps <n>', 'frame rate, where the model lets you choose', number)
+    .option('--fps <n>', `frame rate, where the model lets you choose (1 to ${MAX_FPS}, one the model takes)`, framesPerSecond)
     .option('--audio', 'native audio, where the model has it')
     .option('--end-image <url>', 'end frame, an https:// URL', mediaUrl)
     .option('--reference-image <url>', 'a reference image (reference-to-video; repeatable, in order)', collect(mediaUrl))
@@ -257,7 +257,12 @@ export async function main(
     )
     .option('--provider <id>', "only this provider's jobs")
     .option('--since <date>', 'only jobs created on or after this day (YYYY-MM-DD, UTC)')
-    .option('--limit <n>', 'at most this many jobs', number, 20)
+    .option(
+      '--limit <n>',
+      `at most this many jobs (1 to ${MAX_LIST_LIMIT}; fetched 100 a page)`,
+      wholeNumber({ min: 1, max: MAX_LIST_LIMIT, what: 'a number of jobs' }),
+      20,
+    )
     .option('--json', 'print {items, nextCursor} as JSON')
     .action(async (opts: { status?: string; provider?: string; since?: string; limit: number; json?: boolean }, command: Command) => {
       if (opts.since !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(opts.since) || Number.isNaN(Date.parse(opts.since)))) {
@@ -293,8 +298,8 @@ export async function main(
     )
     .option(
       '--appear-timeout <seconds>',
-      "how long to wait for a job the API does not know yet (an upload's job appears once S3 has told the trigger); then it fails, exit code 1",
-      positiveSeconds,
+      `how long to wait for a job the API does not know yet (an upload's job appears once S3 has told the trigger), whole seconds from 1 to ${MAX_APPEAR_TIMEOUT_SECONDS}; then it fails, exit code 1`,
+      wholeNumber({ min: 1, max: MAX_APPEAR_TIMEOUT_SECONDS, what: 'whole seconds' }),
       DEFAULT_APPEAR_TIMEOUT_SECONDS,
     )
     .option('--json', 'print the finished jobs as JSON')

@@ -151,7 +151,7 @@ describe('klingflow, as a user gets it wrong', () => {
     const refused = await klingflow(['watch', missing, '--appear-timeout', '0', '--data-dir', stack.dataDir]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain("option '--appear-timeout <seconds>' argument '0' is invalid");
-    expect(refused.stderr).toContain('expected a number of seconds above 0');
+    expect(refused.stderr).toContain('expected whole seconds from 1 to 3600, in plain digits');
   });
 
   it('names --duration, not the API field, and says what is allowed: a negative length here, a length the model lacks from the API', async () => {
@@ -161,7 +161,7 @@ describe('klingflow, as a user gets it wrong', () => {
     // Said once, with one hint to --help (commander's own copy is not printed as well).
     expect(negative.stderr.split("argument '-5' is invalid").length - 1).toBe(1);
     expect(negative.stderr.split('klingflow --help lists the commands').length - 1).toBe(1);
-    expect(negative.stderr).toContain('expected whole seconds from 1 to 600, one the model takes');
+    expect(negative.stderr).toContain('expected whole seconds from 1 to 600, in plain digits; one the model takes');
     expect(negative.stderr).toContain('klingflow providers');
     expect(negative.stderr).not.toContain('durationSeconds');
     expect(negative.stdout).toBe('');
