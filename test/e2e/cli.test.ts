@@ -182,7 +182,7 @@ describe('klingflow, as a user gets it wrong', () => {
   });
 
   it('says the token was refused, not that none was sent', async () => {
-    const answer = await klingflow(['status', 'job_x', '--api', stack.url, '--token', 'not-the-token']);
+    const answer = await klingflow(['status', 'job_00000000000000000000000000', '--api', stack.url, '--token', 'not-the-token']);
     expect(answer.code).toBe(1);
     expect(answer.stderr).toContain('the API refused the credentials (401)');
     expect(answer.stderr).toContain('--token / KLINGFLOW_API_TOKEN');
@@ -194,7 +194,7 @@ describe('klingflow, as a user gets it wrong', () => {
     await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
     const { port } = probe.address() as AddressInfo;
     await new Promise((done) => probe.close(done));
-    const answer = await klingflow(['status', 'job_x', '--api', `http://127.0.0.1:${port}`, '--token', 't']);
+    const answer = await klingflow(['status', 'job_00000000000000000000000000', '--api', `http://127.0.0.1:${port}`, '--token', 't']);
     expect(answer.code).toBe(1);
     expect(answer.stderr).toContain(`cannot reach the klingflow API at http://127.0.0.1:${port} (ECONNREFUSED)`);
   });
