@@ -181,6 +181,18 @@ export async function main(
       await target.stop();
     }
   };
+  /**
+   * Resolves when the API knows `jobId`; throws an Error naming `flag` when it does not (its 404: exit code 1), and
+   * any other refusal of the API as thrown.
+   */
+  const mustExist = async (target: Target, jobId: string, flag: string): Promise<void> => {
+    await target.api.getJob(jobId).catch((error: unknown) => {
+      if (error instanceof ApiRequestFailed && error.status === 404) {
+        throw new Error(`${flag} ${jobId}: no such job (klingflow jobs lists the latest)`);
+      }
+      throw error;
+    });
+  };
   const printJson = (value: unknown) => say(JSON.stringify(value, null, 2));
   const finish = async (target: Target, jobId: string, opts: { out?: string; wait: boolean; json?: boolean }): Promise<number> => {
     if (!opts.wait) {
@@ -405,6 +417,8 @@ export async function main(
     .action(async (opts: { job?: string; name?: string; provider?: string; json?: boolean }, command: Command) => {
       await withTarget(command, async (target) => {
         const sums = await target.api.metrics({ jobId: opts.job, name: opts.name, provider: opts.provider });
+        // No data points of a job: say whether that is because the job does not exist (the API's 404).
+        if (opts.job && !sums.metrics.length) await mustExist(target, opts.job, '--job');
         if (opts.json) printJson(sums);
         else if (sums.metrics.length) for (const line of metricsTable(sums.metrics)) say(line);
         else say('no metrics yet');

@@ -401,6 +401,18 @@ describe('klingflow commands', () => {
     expect((JSON.parse(lines.join('\n')) as { items: { jobId: string }[] }).items.map((job) => job.jobId)).toContain(jobId);
   });
 
+  it('metrics --job: a job that does not exist is said to be none, naming --job (not "no metrics yet")', async () => {
+    const missing = 'job_00000000000000000000000000';
+    await expect(main(['metrics', '--job', missing, ...at()], say)).rejects.toThrow(`--job ${missing}: no such job`);
+    await expect(main(['metrics', '--job', missing, '--json', ...at()], say)).rejects.toThrow('no such job');
+    lines.length = 0;
+    expect(await main(['generate', 'metrics of one job', '--json', ...at()], say)).toBe(0);
+    const { jobId } = JSON.parse(lines.join('\n'));
+    lines.length = 0;
+    expect(await main(['metrics', '--job', jobId, ...at()], say)).toBe(0);
+    expect(lines[0]).toMatch(/^METRIC +DIMENSIONS/);
+  });
+
   it('cancel ends a running job; download saves a finished one, checked against its sha256', async () => {
     const slow = await client().createJob({ prompt: 'a slow one [sim:latency=60000]' });
     lines.length = 0;
