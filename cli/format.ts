@@ -17,10 +17,11 @@ export function describeJob(job: JobView): string[] {
   return lines;
 }
 
-/** `12 credits / $1.40 (estimated)`, or '' when the job has no cost. */
+/** `12 credits / $1.40 (estimated)` (`1 credit`), or '' when the job has no cost. */
 export function costOf(job: JobView): string {
   if (!job.cost || (job.cost.credits === undefined && job.cost.usd === undefined)) return '';
-  const parts = [job.cost.credits !== undefined ? `${job.cost.credits} credits` : '', job.cost.usd !== undefined ? `$${job.cost.usd}` : ''];
+  const { credits, usd } = job.cost;
+  const parts = [credits !== undefined ? `${credits} ${credits === 1 ? 'credit' : 'credits'}` : '', usd !== undefined ? `$${usd}` : ''];
   return `${parts.filter(Boolean).join(' / ')}${job.cost.estimated ? ' (estimated)' : ''}`;
 }
 
@@ -142,18 +143,23 @@ export function spendByProviderAndDay(jobs: readonly JobView[]): { rows: SpendRo
   return { rows, totals };
 }
 
-/** The spend as a table: a row per day and provider, then the totals per provider. */
+/**
+ * The spend as a table: a row per day and provider, then the totals per provider. The ESTIMATED column (`yes` where a
+ * job of the row counts an estimate, else `no`) is there only when some row has an estimate.
+ */
 export function costTable(spend: { rows: SpendRow[]; totals: SpendRow[] }): string[] {
   if (!spend.rows.length) return ['no SUCCEEDED jobs in that time'];
+  const anyEstimate = spend.rows.some((row) => row.estimated);
   const cells = (row: SpendRow) => [
     row.day ?? 'total',
     row.provider,
     String(row.jobs),
     row.credits ? String(row.credits) : '–',
     row.usd ? `$${row.usd}` : '–',
-    row.estimated ? 'yes' : '',
+    ...(anyEstimate ? [row.estimated ? 'yes' : 'no'] : []),
   ];
-  return table([['DAY', 'PROVIDER', 'JOBS', 'CREDITS', 'USD', 'ESTIMATED'], ...spend.rows.map(cells), ...spend.totals.map(cells)]);
+  const header = ['DAY', 'PROVIDER', 'JOBS', 'CREDITS', 'USD', ...(anyEstimate ? ['ESTIMATED'] : [])];
+  return table([header, ...spend.rows.map(cells), ...spend.totals.map(cells)]);
 }
 
 /** Jobs as an aligned table: id, status, progress, provider/model, created, cost, prompt (cut to fit). */
@@ -177,8 +183,18 @@ export function jobsTable(jobs: JobView[]): string[] {
   );
 }
 
-/** Metric sums as an aligned table: metric, dimensions, count, sum, and for times the mean and max in seconds. */
-export function metricsTable(metrics: MetricTotalView[]): string[] {
+/**
+ * Metric sums as an aligned table: metric, dimensions, count, sum, and for times the mean and max in seconds. A sum
+ * whose every data point was 0 (min and max 0: the JobsPastDeadline gauge, one point per provider and reconciler run,
+ * while no job is late) says nothing and is left out, with a last line counting what was left out (`--json` keeps it).
+ */
+export function metricsTable(all: MetricTotalView[]): string[] {
+  const metrics = all.filter((m) => m.min !== 0 || m.max !== 0);
+  const zeros = all.length - metrics.length;
+  const footnote = zeros
+    ? [`(${zeros} ${zeros === 1 ? 'sum' : 'sums'} of only 0s left out, e.g. JobsPastDeadline while no job is late; --json lists them)`]
+    : [];
+  if (!metrics.length) return [`no data point above 0 yet ${footnote[0] ?? ''}`.trimEnd()];
   const header = ['METRIC', 'DIMENSIONS', 'COUNT', 'SUM', 'MEAN', 'MAX'];
   const round = (n: number) => String(Math.round(n * 1000) / 1000);
   const rows = metrics.map((m) => [
@@ -191,11 +207,5 @@ export function metricsTable(metrics: MetricTotalView[]): string[] {
     m.unit === 'Seconds' ? `${round(m.sum / m.count)} s` : '',
     m.unit === 'Seconds' ? `${round(m.max)} s` : '',
   ]);
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]?.length ?? 0)));
-  return [header, ...rows].map((row) =>
-    row
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd(),
-  );
+  return [...table([header, ...rows]), ...footnote];
 }

@@ -1,8 +1,8 @@
 // What the CLI prints for people: the watch line (elapsed, estimate, retries, queue), the provider table and the
 // spend by provider and day.
 import { describe, expect, it } from 'vitest';
-import type { Catalog, JobView } from '../../../cli/api-client.ts';
-import { costTable, progressLine, providersTable, spendByProviderAndDay } from '../../../cli/format.ts';
+import type { Catalog, JobView, MetricTotalView } from '../../../cli/api-client.ts';
+import { costOf, costTable, metricsTable, progressLine, providersTable, spendByProviderAndDay } from '../../../cli/format.ts';
 import { providerCatalog } from '../../../lambdas/domain/catalog.ts';
 import { loadAdapters } from '../../../lambdas/providers/registry.ts';
 
@@ -83,6 +83,49 @@ describe('spendByProviderAndDay (klingflow cost)', () => {
     ]);
     const lines = costTable(spend);
     expect(lines).toContain('total       kling-ai  3     110      $0.44  yes');
+    expect(lines).toContain('total       kling     1     –        –      no');
     expect(costTable({ rows: [], totals: [] })).toEqual(['no SUCCEEDED jobs in that time']);
+  });
+
+  it('has no ESTIMATED column when no job counts an estimate', () => {
+    const lines = costTable(
+      spendByProviderAndDay([job({ provider: 'kling-ai', createdAt: '2026-11-30T01:00:00Z', cost: { credits: 1, estimated: false } })]),
+    );
+    expect(lines[0]).toMatch(/^DAY\s+PROVIDER\s+JOBS\s+CREDITS\s+USD$/);
+    expect(lines.every((line) => !/yes|no$/.test(line))).toBe(true);
+  });
+});
+
+describe('costOf (klingflow show, jobs)', () => {
+  it('says credit for one, credits for more', () => {
+    expect(costOf(job({ cost: { credits: 1, estimated: false } }))).toBe('1 credit');
+    expect(costOf(job({ cost: { credits: 2, usd: 0.5, estimated: true } }))).toBe('2 credits / $0.5 (estimated)');
+    expect(costOf(job({ cost: { credits: 0, estimated: false } }))).toBe('0 credits');
+  });
+});
+
+describe('metricsTable (klingflow metrics)', () => {
+  const total = (name: string, provider: string, values: number[]): MetricTotalView => ({
+    name,
+    unit: 'Count',
+    dimensions: { provider },
+    count: values.length,
+    sum: values.reduce((a, b) => a + b, 0),
+    min: Math.min(...values),
+    max: Math.max(...values),
+  });
+
+  it('leaves out sums of only 0s (the JobsPastDeadline gauge while no job is late) and says how many', () => {
+    const lines = metricsTable([
+      total('JobsCreated', 'kling', [1, 1]),
+      ...['kling', 'fal', 'all'].map((p) => total('JobsPastDeadline', p, [0, 0, 0])),
+      total('JobsPastDeadline', 'replicate', [0, 2, 0]),
+    ]);
+    expect(lines.filter((l) => l.startsWith('JobsPastDeadline'))).toEqual([expect.stringMatching(/provider=replicate\s+3\s+2$/)]);
+    expect(lines.at(-1)).toBe('(3 sums of only 0s left out, e.g. JobsPastDeadline while no job is late; --json lists them)');
+    expect(metricsTable([total('JobsCreated', 'kling', [1])]).at(-1)).toMatch(/^JobsCreated/);
+    expect(metricsTable([total('JobsPastDeadline', 'all', [0])])).toEqual([
+      'no data point above 0 yet (1 sum of only 0s left out, e.g. JobsPastDeadline while no job is late; --json lists them)',
+    ]);
   });
 });
