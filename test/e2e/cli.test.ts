@@ -333,9 +333,13 @@ describe('klingflow commands', () => {
   it('providers prints what each model allows and costs, from GET /v1/providers; --json the catalog', async () => {
     lines.length = 0;
     expect(await main(['providers', ...at()], say)).toBe(0);
-    expect(lines[0]).toMatch(/^PROVIDER\s+MODEL\s+MODES\s+SECONDS\s+QUALITY\s+RESOLUTION\s+FEATURES\s+PRICE$/);
-    expect(lines.some((l) => /^kling \(default\)\s+kling-v1\s/.test(l))).toBe(true);
-    expect(lines.some((l) => /kling-ai\s+kling-v3\s.*std 720p: 6 cr \/ \$0\.024 per s/.test(l))).toBe(true);
+    expect(lines[0]).toMatch(/^MODEL\s+MODES\s+SECONDS\s+QUALITY\s+RESOLUTION\s+FEATURES$/);
+    expect(lines[1]).toBe('kling (the default provider)');
+    expect(lines[2]).toMatch(/^ {2}kling-v1\s+t2v,i2v\s/);
+    const klingAi = lines.indexOf('kling-ai');
+    expect(lines[klingAi + 1]).toMatch(/^ {2}kling-v3 \*\s+t2v,i2v\s/);
+    expect(lines[klingAi + 2]).toBe('    price  std 720p: 6 cr / $0.024 per s');
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(120);
     lines.length = 0;
     expect(await main(['providers', '--provider', 'kling-ai', '--json', ...at()], say)).toBe(0);
     const catalog = JSON.parse(lines.join('\n')) as { providers: { id: string }[] };
