@@ -74,7 +74,6 @@ function createOptions(command: Command, { image }: { image: boolean }): Command
     .option('--metadata <key=value>', 'your own label on the job (repeatable)', keyValue);
 }
 
-/** The create body the options of `createOptions` ask for (undefined fields left out). */
 /**
  * The create-body field each option of `generate`/`upload` sets, by the option's name as commander gives it
  * (`--reference-image` is `referenceImage`). The prompt is an argument, and the voice takes two options.
@@ -104,6 +103,7 @@ const OPTION_OF_FIELD = {
 /** The flag of an option name: `referenceImage` → `--reference-image`. */
 const flagOf = (option: string): string => `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
+/** The create body the options of `createOptions` ask for (undefined fields left out). */
 function requestFrom(opts: Record<string, unknown>, prompt?: string): CreateJobInput {
   const voiceIds = opts.voiceId as string[] | undefined;
   const voice =
