@@ -17,10 +17,11 @@ export function describeJob(job: JobView): string[] {
   return lines;
 }
 
-/** `12 credits / $1.40 (estimated)`, or '' when the job has no cost. */
+/** `12 credits / $1.40 (estimated)` (`1 credit`), or '' when the job has no cost. */
 export function costOf(job: JobView): string {
   if (!job.cost || (job.cost.credits === undefined && job.cost.usd === undefined)) return '';
-  const parts = [job.cost.credits !== undefined ? `${job.cost.credits} credits` : '', job.cost.usd !== undefined ? `$${job.cost.usd}` : ''];
+  const { credits, usd } = job.cost;
+  const parts = [credits !== undefined ? `${credits} ${credits === 1 ? 'credit' : 'credits'}` : '', usd !== undefined ? `$${usd}` : ''];
   return `${parts.filter(Boolean).join(' / ')}${job.cost.estimated ? ' (estimated)' : ''}`;
 }
 
@@ -49,9 +50,13 @@ export function progressLine(job: JobView, now = Date.now(), typicalSeconds?: nu
   return parts.join('  ');
 }
 
-/** Rows as an aligned table (the first row is the header). */
+/**
+ * Rows as an aligned table (the first row is the header), columns two spaces apart. A row of one cell is a heading
+ * line: printed as it is, and not counted in the widths.
+ */
 function table(rows: string[][]): string[] {
-  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0)));
+  const cells = rows.filter((row) => row.length > 1);
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...cells.map((row) => row[i]?.length ?? 0)));
   return rows.map((row) =>
     row
       .map((cell, i) => cell.padEnd(widths[i] ?? 0))
@@ -68,7 +73,15 @@ const priceOf = (row: PriceRow): string => {
     [m.credits !== undefined ? `${m.credits} cr` : '', m.usd !== undefined ? `$${m.usd}` : ''].filter(Boolean).join(' / ');
   const what = [row.quality, row.resolution, row.audio ? 'audio' : ''].filter(Boolean).join(' ');
   if (row.perSecond) return `${what}: ${money(row.perSecond)} per s`;
-  return `${what}: ${(row.byDuration ?? []).map((d) => `${d.durationSeconds} s ${money(d)}`).join(', ')}`;
+  // Consecutive lengths of the same price as one range: `3–15 s 360 cr`, not thirteen entries.
+  const runs: { from: number; to: number; price: string }[] = [];
+  for (const d of row.byDuration ?? []) {
+    const last = runs.at(-1);
+    const price = money(d);
+    if (last && last.price === price && d.durationSeconds === last.to + 1) last.to = d.durationSeconds;
+    else runs.push({ from: d.durationSeconds, to: d.durationSeconds, price });
+  }
+  return `${what}: ${runs.map((r) => `${r.from === r.to ? r.from : `${r.from}–${r.to}`} s ${r.price}`).join(', ')}`;
 };
 
 const ranges = (values: readonly number[]): string => {
@@ -76,34 +89,70 @@ const ranges = (values: readonly number[]): string => {
   return values.join(',');
 };
 
+/** How `klingflow providers` abbreviates a mode (the legend under the table spells them out). */
+const MODE_SHORT: Record<string, string> = {
+  'text-to-video': 't2v',
+  'image-to-video': 'i2v',
+  'reference-to-video': 'ref',
+  'video-edit': 'edit',
+  'multi-shot': 'shots',
+};
+
+/** The widest the FEATURES column gets, in characters: longer lists go on on the next lines. */
+const FEATURES_WIDTH = 24;
+
 /**
- * What each provider and model allows and costs, one model a row: modes, durations (seconds, the default marked
- * with *), qualities, resolutions, the optional features it takes, and its prices (per second or per length; `–`
- * where the provider publishes no table).
+ * `words` joined with commas into lines of at most `width` characters, each line but the last ending in its comma (a
+ * longer word has a line of its own); `['–']` for none.
+ */
+function commaLines(words: readonly string[], width: number): string[] {
+  const lines: string[] = [];
+  words.forEach((word, i) => {
+    const last = lines.at(-1);
+    // The line, this word and the comma after it unless it is the last word.
+    if (last !== undefined && last.length + word.length + (i < words.length - 1 ? 1 : 0) <= width)
+      lines[lines.length - 1] = `${last}${word},`;
+    else lines.push(`${word},`);
+  });
+  return lines.length ? [...lines.slice(0, -1), (lines.at(-1) ?? '').slice(0, -1)] : ['–'];
+}
+
+/**
+ * What each provider and model allows and costs, to fit about 120 columns: a heading line per provider (the
+ * stack's default provider marked there, once), then a row per model: modes (abbreviated), durations (seconds, the
+ * default marked with *), qualities, resolutions and the optional features it takes (wrapped), and under it its
+ * prices, one a line (per second or per length; none where the provider publishes no table). The default model is
+ * marked `*`; a legend ends the table.
  */
 export function providersTable(providers: readonly CatalogProvider[]): string[] {
-  const rows = [['PROVIDER', 'MODEL', 'MODES', 'SECONDS', 'QUALITY', 'RESOLUTION', 'FEATURES', 'PRICE']];
+  const rows = [['MODEL', 'MODES', 'SECONDS', 'QUALITY', 'RESOLUTION', 'FEATURES']];
   for (const provider of providers) {
+    rows.push([`${provider.id}${provider.isDefault ? ' (the default provider)' : ''}`]);
     for (const model of provider.models) {
       const features = Object.entries(model.features)
         .filter(([, on]) => on)
         .map(([name]) => name);
-      const prices = model.prices.map(priceOf);
+      const [firstFeatures = '–', ...moreFeatures] = commaLines(features, FEATURES_WIDTH);
       rows.push([
-        `${provider.id}${provider.isDefault ? ' (default)' : ''}`,
-        `${model.id}${model.id === provider.defaultModel ? ' *' : ''}`,
-        model.modes.join(','),
+        `  ${model.id}${model.id === provider.defaultModel ? ' *' : ''}`,
+        model.modes.map((mode) => MODE_SHORT[mode] ?? mode).join(','),
         `${ranges(model.durationsSeconds)} (${model.defaultDurationSeconds}*)`,
         model.qualities.join(','),
         model.resolutions?.join(',') ?? '–',
-        features.join(',') || '–',
-        prices[0] ?? '–',
+        firstFeatures,
       ]);
-      // Further price rows under the first, one a line.
-      for (const price of prices.slice(1)) rows.push(['', '', '', '', '', '', '', price]);
+      for (const more of moreFeatures) rows.push(['', '', '', '', '', more]);
+      model.prices.forEach((price, i) => {
+        rows.push([`    ${i === 0 ? 'price' : '     '}  ${priceOf(price)}`]);
+      });
     }
   }
-  return table(rows);
+  return [
+    ...table(rows),
+    '',
+    "* the provider's default model; (5*) its default length. Modes: t2v text-to-video, i2v image-to-video,",
+    'ref reference-to-video, edit video-edit, shots multi-shot. No price line: the provider publishes no table.',
+  ];
 }
 
 /** Spend of one provider on one day (UTC), or a provider's total (`day` absent). */
@@ -142,18 +191,23 @@ export function spendByProviderAndDay(jobs: readonly JobView[]): { rows: SpendRo
   return { rows, totals };
 }
 
-/** The spend as a table: a row per day and provider, then the totals per provider. */
+/**
+ * The spend as a table: a row per day and provider, then the totals per provider. The ESTIMATED column (`yes` where a
+ * job of the row counts an estimate, else `no`) is there only when some row has an estimate.
+ */
 export function costTable(spend: { rows: SpendRow[]; totals: SpendRow[] }): string[] {
   if (!spend.rows.length) return ['no SUCCEEDED jobs in that time'];
+  const anyEstimate = spend.rows.some((row) => row.estimated);
   const cells = (row: SpendRow) => [
     row.day ?? 'total',
     row.provider,
     String(row.jobs),
     row.credits ? String(row.credits) : '–',
     row.usd ? `$${row.usd}` : '–',
-    row.estimated ? 'yes' : '',
+    ...(anyEstimate ? [row.estimated ? 'yes' : 'no'] : []),
   ];
-  return table([['DAY', 'PROVIDER', 'JOBS', 'CREDITS', 'USD', 'ESTIMATED'], ...spend.rows.map(cells), ...spend.totals.map(cells)]);
+  const header = ['DAY', 'PROVIDER', 'JOBS', 'CREDITS', 'USD', ...(anyEstimate ? ['ESTIMATED'] : [])];
+  return table([header, ...spend.rows.map(cells), ...spend.totals.map(cells)]);
 }
 
 /** Jobs as an aligned table: id, status, progress, provider/model, created, cost, prompt (cut to fit). */
@@ -177,8 +231,18 @@ export function jobsTable(jobs: JobView[]): string[] {
   );
 }
 
-/** Metric sums as an aligned table: metric, dimensions, count, sum, and for times the mean and max in seconds. */
-export function metricsTable(metrics: MetricTotalView[]): string[] {
+/**
+ * Metric sums as an aligned table: metric, dimensions, count, sum, and for times the mean and max in seconds. A sum
+ * whose every data point was 0 (min and max 0: the JobsPastDeadline gauge, one point per provider and reconciler run,
+ * while no job is late) says nothing and is left out, with a last line counting what was left out (`--json` keeps it).
+ */
+export function metricsTable(all: MetricTotalView[]): string[] {
+  const metrics = all.filter((m) => m.min !== 0 || m.max !== 0);
+  const zeros = all.length - metrics.length;
+  const footnote = zeros
+    ? [`(${zeros} ${zeros === 1 ? 'sum' : 'sums'} of only 0s left out, e.g. JobsPastDeadline while no job is late; --json lists them)`]
+    : [];
+  if (!metrics.length) return [`no data point above 0 yet ${footnote[0] ?? ''}`.trimEnd()];
   const header = ['METRIC', 'DIMENSIONS', 'COUNT', 'SUM', 'MEAN', 'MAX'];
   const round = (n: number) => String(Math.round(n * 1000) / 1000);
   const rows = metrics.map((m) => [
@@ -191,11 +255,5 @@ export function metricsTable(metrics: MetricTotalView[]): string[] {
     m.unit === 'Seconds' ? `${round(m.sum / m.count)} s` : '',
     m.unit === 'Seconds' ? `${round(m.max)} s` : '',
   ]);
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]?.length ?? 0)));
-  return [header, ...rows].map((row) =>
-    row
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd(),
-  );
+  return [...table([header, ...rows]), ...footnote];
 }

@@ -4,13 +4,25 @@
 // Every command takes --json for scripts; `klingflow <command> --help` documents each one.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { MAX_DURATION_SECONDS } from '../lambdas/domain/job.ts';
+import { Command, CommanderError, Option } from 'commander';
+import { MAX_DURATION_SECONDS, MAX_FPS } from '../lambdas/domain/job.ts';
 import { ApiRequestFailed, type CreateJobInput, type JobView } from './api-client.ts';
+import {
+  camera,
+  collect,
+  durationSeconds,
+  framesPerSecond,
+  keyValue,
+  mediaUrl,
+  number,
+  parseJobId,
+  shot,
+  wholeNumber,
+} from './arguments.ts';
 import { connect, nearestDataDir, type Target, UsageError } from './connect.ts';
 import { costTable, describeJob, jobsTable, metricsTable, providersTable, spendByProviderAndDay, TERMINAL } from './format.ts';
 import { uploadContentType, uploadThroughApi } from './upload.ts';
-import { DEFAULT_APPEAR_TIMEOUT_SECONDS, report, saveOutput, typicalSeconds, waitForJobs } from './wait.ts';
+import { DEFAULT_APPEAR_TIMEOUT_SECONDS, MAX_APPEAR_TIMEOUT_SECONDS, report, saveOutput, typicalSeconds, waitForJobs } from './wait.ts';
 
 const EXIT_CODES = `
 Exit codes:
@@ -29,71 +41,8 @@ interface GlobalOptions {
 
 type Say = (line: string) => void;
 
-const number = (value: string): number => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('not a number');
-  return n;
-};
-
-/** `--duration`: whole seconds from 1 to the API's longest; which lengths a model takes, `klingflow providers` lists. */
-const durationSeconds = (value: string): number => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < 1 || n > MAX_DURATION_SECONDS) {
-    throw new InvalidArgumentError(
-      `expected whole seconds from 1 to ${MAX_DURATION_SECONDS}, one the model takes (e.g. 5 or 10; klingflow providers lists each model's)`,
-    );
-  }
-  return n;
-};
-
-/** A time in seconds above zero (fractions allowed). */
-const positiveSeconds = (value: string): number => {
-  const n = number(value);
-  if (n <= 0) throw new InvalidArgumentError('expected a number of seconds above 0, e.g. 60');
-  return n;
-};
-
-const keyValue = (value: string, previous: Record<string, string> = {}): Record<string, string> => {
-  const at = value.indexOf('=');
-  if (at < 1) throw new InvalidArgumentError("expected key=value, e.g. --metadata 'customer=acme'");
-  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
-};
-
-/** A media reference from the command line: an http(s) URL (a local file goes through `klingflow upload`). */
-const mediaUrl = (value: string): { url: string } => {
-  if (/^https?:\/\//i.test(value)) return { url: value };
-  throw new InvalidArgumentError(
-    existsSync(value) ? 'a local file is sent with `klingflow upload <image>`; here give an https:// URL' : 'expected an https:// URL',
-  );
-};
-
-const collect =
-  <T>(parse: (value: string) => T) =>
-  (value: string, previous: T[] = []): T[] => [...previous, parse(value)];
-
-/** `--camera simple:zoom=5,pan=-2` or `--camera down_back`: a camera movement and its settings (-10 to 10). */
-const camera = (value: string): NonNullable<CreateJobInput['cameraControl']> => {
-  const [type = '', settings] = value.split(':', 2);
-  const types = ['simple', 'down_back', 'forward_up', 'right_turn_forward', 'left_turn_forward'] as const;
-  if (!(types as readonly string[]).includes(type))
-    throw new InvalidArgumentError(`expected one of ${types.join(', ')}, optionally :key=value,...`);
-  const config: Record<string, number> = {};
-  for (const pair of settings ? settings.split(',') : []) {
-    const [key = '', raw = ''] = pair.split('=');
-    if (!['horizontal', 'vertical', 'pan', 'tilt', 'roll', 'zoom'].includes(key) || !Number.isFinite(Number(raw)) || raw.trim() === '') {
-      throw new InvalidArgumentError(`'${pair}': settings are horizontal, vertical, pan, tilt, roll or zoom = a number from -10 to 10`);
-    }
-    config[key] = Number(raw);
-  }
-  return { type: type as (typeof types)[number], ...(Object.keys(config).length ? { config } : {}) };
-};
-
-/** `--shot 5:a fox runs`: one shot of a multi-shot video, its length in seconds and its prompt. */
-const shot = (value: string): { durationSeconds: number; prompt: string } => {
-  const match = /^(\d+):(.+)$/s.exec(value);
-  if (!match) throw new InvalidArgumentError("expected <seconds>:<prompt>, e.g. --shot '5:a fox runs into the snow'");
-  return { durationSeconds: Number(match[1]), prompt: match[2] ?? '' };
-};
+/** The most jobs `klingflow jobs --limit` lists (the API gives at most 100 a page; the CLI pages). */
+const MAX_LIST_LIMIT = 1000;
 
 /** The create-body fields of `generate` and `upload` (docs/api.md, "Create body"); `upload` has no `--image`. */
 function createOptions(command: Command, { image }: { image: boolean }): Command {
@@ -101,13 +50,17 @@ function createOptions(command: Command, { image }: { image: boolean }): Command
   return command
     .option('--provider <id>', "provider (default: the stack's default)")
     .option('--model <id>', 'model of that provider')
-    .option('--duration <seconds>', 'video length in whole seconds, one the model takes (klingflow providers lists them)', durationSeconds)
+    .option(
+      '--duration <seconds>',
+      `video length in whole seconds (1 to ${MAX_DURATION_SECONDS}), one the model takes (klingflow providers lists them)`,
+      durationSeconds,
+    )
     .addOption(new Option('--resolution <r>', 'output resolution').choices(['720p', '1080p', '4k']))
     .addOption(new Option('--aspect-ratio <r>', 'frame shape').choices(['16:9', '9:16', '1:1']))
     .addOption(new Option('--quality <q>', 'generation quality').choices(['std', 'pro']))
     .option('--negative-prompt <text>', 'what to keep out of the video')
     .option('--cfg-scale <0-1>', 'how closely to follow the prompt', number)
-    .option('--fps <n>', 'frame rate, where the model lets you choose', number)
+    .option('--fps <n>', `frame rate, where the model lets you choose (1 to ${MAX_FPS}, one the model takes)`, framesPerSecond)
     .option('--audio', 'native audio, where the model has it')
     .option('--end-image <url>', 'end frame, an https:// URL', mediaUrl)
     .option('--reference-image <url>', 'a reference image (reference-to-video; repeatable, in order)', collect(mediaUrl))
@@ -121,7 +74,6 @@ function createOptions(command: Command, { image }: { image: boolean }): Command
     .option('--metadata <key=value>', 'your own label on the job (repeatable)', keyValue);
 }
 
-/** The create body the options of `createOptions` ask for (undefined fields left out). */
 /**
  * The create-body field each option of `generate`/`upload` sets, by the option's name as commander gives it
  * (`--reference-image` is `referenceImage`). The prompt is an argument, and the voice takes two options.
@@ -151,6 +103,7 @@ const OPTION_OF_FIELD = {
 /** The flag of an option name: `referenceImage` → `--reference-image`. */
 const flagOf = (option: string): string => `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
+/** The create body the options of `createOptions` ask for (undefined fields left out). */
 function requestFrom(opts: Record<string, unknown>, prompt?: string): CreateJobInput {
   const voiceIds = opts.voiceId as string[] | undefined;
   const voice =
@@ -228,6 +181,18 @@ export async function main(
       await target.stop();
     }
   };
+  /**
+   * Resolves when the API knows `jobId`; throws an Error naming `flag` when it does not (its 404: exit code 1), and
+   * any other refusal of the API as thrown.
+   */
+  const mustExist = async (target: Target, jobId: string, flag: string): Promise<void> => {
+    await target.api.getJob(jobId).catch((error: unknown) => {
+      if (error instanceof ApiRequestFailed && error.status === 404) {
+        throw new Error(`${flag} ${jobId}: no such job (klingflow jobs lists the latest)`);
+      }
+      throw error;
+    });
+  };
   const printJson = (value: unknown) => say(JSON.stringify(value, null, 2));
   const finish = async (target: Target, jobId: string, opts: { out?: string; wait: boolean; json?: boolean }): Promise<number> => {
     if (!opts.wait) {
@@ -277,7 +242,7 @@ export async function main(
   program
     .command('show')
     .alias('status')
-    .argument('<jobId>')
+    .argument('<jobId>', 'the job (klingflow jobs lists them)', parseJobId)
     .description('show a job; with --out, save its video once it has SUCCEEDED')
     .option('--out <file.mp4>', 'save the archived video there (checked against its sha256)')
     .option('--json', 'print the job as JSON')
@@ -304,7 +269,12 @@ export async function main(
     )
     .option('--provider <id>', "only this provider's jobs")
     .option('--since <date>', 'only jobs created on or after this day (YYYY-MM-DD, UTC)')
-    .option('--limit <n>', 'at most this many jobs', number, 20)
+    .option(
+      '--limit <n>',
+      `at most this many jobs (1 to ${MAX_LIST_LIMIT}; fetched 100 a page)`,
+      wholeNumber({ min: 1, max: MAX_LIST_LIMIT, what: 'a number of jobs' }),
+      20,
+    )
     .option('--json', 'print {items, nextCursor} as JSON')
     .action(async (opts: { status?: string; provider?: string; since?: string; limit: number; json?: boolean }, command: Command) => {
       if (opts.since !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(opts.since) || Number.isNaN(Date.parse(opts.since)))) {
@@ -334,14 +304,14 @@ export async function main(
 
   program
     .command('watch')
-    .argument('<jobId...>')
+    .argument('<jobId...>', 'the jobs to follow', collect(parseJobId))
     .description(
       'follow jobs until they finish: status, progress, elapsed time, an estimate of the time left (from the progress, or the typical time of recent jobs of the same model), retries and queue position',
     )
     .option(
       '--appear-timeout <seconds>',
-      "how long to wait for a job the API does not know yet (an upload's job appears once S3 has told the trigger); then it fails, exit code 1",
-      positiveSeconds,
+      `how long to wait for a job the API does not know yet (an upload's job appears once S3 has told the trigger), whole seconds from 1 to ${MAX_APPEAR_TIMEOUT_SECONDS}; then it fails, exit code 1`,
+      wholeNumber({ min: 1, max: MAX_APPEAR_TIMEOUT_SECONDS, what: 'whole seconds' }),
       DEFAULT_APPEAR_TIMEOUT_SECONDS,
     )
     .option('--json', 'print the finished jobs as JSON')
@@ -359,7 +329,7 @@ export async function main(
 
   program
     .command('cancel')
-    .argument('<jobId>')
+    .argument('<jobId>', 'the job to cancel', parseJobId)
     .description('cancel a job that has not finished (the provider is told where it can be)')
     .option('--json', 'print the cancelled job as JSON')
     .action(async (jobId: string, opts: { json?: boolean }, command: Command) => {
@@ -420,7 +390,7 @@ export async function main(
 
   program
     .command('download')
-    .argument('<jobId>')
+    .argument('<jobId>', 'the SUCCEEDED job', parseJobId)
     .description("save a SUCCEEDED job's video (or thumbnail), checked against its sha256")
     .option('--out <file>', 'where to save it (default: <jobId>.mp4, or <jobId>.jpg with --thumbnail)')
     .option('--thumbnail', 'the thumbnail instead of the video')
@@ -440,13 +410,15 @@ export async function main(
   program
     .command('metrics')
     .description("the local stack's metrics, summed from its handlers' CloudWatch EMF lines (on AWS: CloudWatch)")
-    .option('--job <jobId>', "only this job's data points")
+    .option('--job <jobId>', "only this job's data points", parseJobId)
     .option('--name <metric>', 'only this metric (e.g. JobsFinished, SubmitSeconds)')
     .option('--provider <id>', "only this provider's")
     .option('--json', 'print {metrics, lines} as JSON')
     .action(async (opts: { job?: string; name?: string; provider?: string; json?: boolean }, command: Command) => {
       await withTarget(command, async (target) => {
         const sums = await target.api.metrics({ jobId: opts.job, name: opts.name, provider: opts.provider });
+        // No data points of a job: say whether that is because the job does not exist (the API's 404).
+        if (opts.job && !sums.metrics.length) await mustExist(target, opts.job, '--job');
         if (opts.json) printJson(sums);
         else if (sums.metrics.length) for (const line of metricsTable(sums.metrics)) say(line);
         else say('no metrics yet');

@@ -11,6 +11,9 @@ const POLL_SECONDS = 1;
 /** How long a wait gives a job the API does not know yet to appear, by default (`watch --appear-timeout`). */
 export const DEFAULT_APPEAR_TIMEOUT_SECONDS = 60;
 
+/** The longest `watch --appear-timeout` takes, in seconds: an hour (an upload's job appears within seconds). */
+export const MAX_APPEAR_TIMEOUT_SECONDS = 3600;
+
 /** How a wait treats a job id the API does not know (yet): an upload's job appears once S3 has told the trigger. */
 export interface MissingJobs {
   /** Seconds a job may stay unknown before the wait gives up with a {@link JobNotFound} (default 60). */

@@ -32,6 +32,18 @@ export function jobIdForIdempotencyKey(caller: string, key: string): string {
   return `job_k${base32(createHash('sha256').update(`${caller}\n${key}`).digest()).slice(0, 32)}`;
 }
 
+/**
+ * The shape of every job id klingflow makes: `job_` + 26 Crockford base32 characters ({@link newJobId}), `job_k` + 32
+ * ({@link jobIdForIdempotencyKey}), or `job_t` / `job_u` + 40 lower-case hex digits (an upload's job: `jobIdForUpload`
+ * in uploads.ts, for an upload through the API / one dropped into the bucket). Narrower than what the API takes as a
+ * path parameter (`JOB_ID_PATTERN` in job.ts): a string without this shape names no job klingflow could have made.
+ */
+export const MINTED_JOB_ID = /^job_(?:[0-9a-hjkmnp-tv-z]{26}|k[0-9a-hjkmnp-tv-z]{32}|[tu][0-9a-f]{40})$/;
+
+/** What {@link MINTED_JOB_ID} allows, in words (for a refusal). */
+export const MINTED_JOB_ID_SHAPE =
+  'job_ and 26 lower-case letters and digits (job_k and 32 for an idempotency key), or job_t / job_u and 40 hex digits for an upload';
+
 /** Stable hash of a JSON value (object keys sorted), to compare two create bodies. */
 export function hashRequest(value: unknown): string {
   return createHash('sha256').update(stableStringify(value)).digest('hex');

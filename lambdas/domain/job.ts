@@ -105,6 +105,9 @@ const Metadata = z
 /** The longest video (and shot) a create body may ask for, in whole seconds; each model takes only some lengths. */
 export const MAX_DURATION_SECONDS = 600;
 
+/** The highest frame rate a create body may ask for; each model takes only some rates (its capability map's `fps`). */
+export const MAX_FPS = 120;
+
 /** The create body of `POST /v1/jobs`. Unknown fields are refused, so a typo never silently does nothing. */
 export const CreateJobRequest = z.strictObject({
   provider: z.string().min(1).max(64).optional(),
@@ -125,7 +128,7 @@ export const CreateJobRequest = z.strictObject({
     })
     .refine((v) => v.description !== undefined || v.ids !== undefined, { message: 'give a description or ids' })
     .optional(),
-  fps: z.number().int().positive().max(120).optional(),
+  fps: z.number().int().positive().max(MAX_FPS).optional(),
   image: MediaRef.optional(),
   endImage: MediaRef.optional(),
   referenceImages: z.array(MediaRef).max(7).optional(),

@@ -151,7 +151,7 @@ describe('klingflow, as a user gets it wrong', () => {
     const refused = await klingflow(['watch', missing, '--appear-timeout', '0', '--data-dir', stack.dataDir]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain("option '--appear-timeout <seconds>' argument '0' is invalid");
-    expect(refused.stderr).toContain('expected a number of seconds above 0');
+    expect(refused.stderr).toContain('expected whole seconds from 1 to 3600, in plain digits');
   });
 
   it('names --duration, not the API field, and says what is allowed: a negative length here, a length the model lacks from the API', async () => {
@@ -161,7 +161,7 @@ describe('klingflow, as a user gets it wrong', () => {
     // Said once, with one hint to --help (commander's own copy is not printed as well).
     expect(negative.stderr.split("argument '-5' is invalid").length - 1).toBe(1);
     expect(negative.stderr.split('klingflow --help lists the commands').length - 1).toBe(1);
-    expect(negative.stderr).toContain('expected whole seconds from 1 to 600, one the model takes');
+    expect(negative.stderr).toContain('expected whole seconds from 1 to 600, in plain digits; one the model takes');
     expect(negative.stderr).toContain('klingflow providers');
     expect(negative.stderr).not.toContain('durationSeconds');
     expect(negative.stdout).toBe('');
@@ -182,7 +182,7 @@ describe('klingflow, as a user gets it wrong', () => {
   });
 
   it('says the token was refused, not that none was sent', async () => {
-    const answer = await klingflow(['status', 'job_x', '--api', stack.url, '--token', 'not-the-token']);
+    const answer = await klingflow(['status', 'job_00000000000000000000000000', '--api', stack.url, '--token', 'not-the-token']);
     expect(answer.code).toBe(1);
     expect(answer.stderr).toContain('the API refused the credentials (401)');
     expect(answer.stderr).toContain('--token / KLINGFLOW_API_TOKEN');
@@ -194,7 +194,7 @@ describe('klingflow, as a user gets it wrong', () => {
     await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
     const { port } = probe.address() as AddressInfo;
     await new Promise((done) => probe.close(done));
-    const answer = await klingflow(['status', 'job_x', '--api', `http://127.0.0.1:${port}`, '--token', 't']);
+    const answer = await klingflow(['status', 'job_00000000000000000000000000', '--api', `http://127.0.0.1:${port}`, '--token', 't']);
     expect(answer.code).toBe(1);
     expect(answer.stderr).toContain(`cannot reach the klingflow API at http://127.0.0.1:${port} (ECONNREFUSED)`);
   });
@@ -333,9 +333,13 @@ describe('klingflow commands', () => {
   it('providers prints what each model allows and costs, from GET /v1/providers; --json the catalog', async () => {
     lines.length = 0;
     expect(await main(['providers', ...at()], say)).toBe(0);
-    expect(lines[0]).toMatch(/^PROVIDER\s+MODEL\s+MODES\s+SECONDS\s+QUALITY\s+RESOLUTION\s+FEATURES\s+PRICE$/);
-    expect(lines.some((l) => /^kling \(default\)\s+kling-v1\s/.test(l))).toBe(true);
-    expect(lines.some((l) => /kling-ai\s+kling-v3\s.*std 720p: 6 cr \/ \$0\.024 per s/.test(l))).toBe(true);
+    expect(lines[0]).toMatch(/^MODEL\s+MODES\s+SECONDS\s+QUALITY\s+RESOLUTION\s+FEATURES$/);
+    expect(lines[1]).toBe('kling (the default provider)');
+    expect(lines[2]).toMatch(/^ {2}kling-v1\s+t2v,i2v\s/);
+    const klingAi = lines.indexOf('kling-ai');
+    expect(lines[klingAi + 1]).toMatch(/^ {2}kling-v3 \*\s+t2v,i2v\s/);
+    expect(lines[klingAi + 2]).toBe('    price  std 720p: 6 cr / $0.024 per s');
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(120);
     lines.length = 0;
     expect(await main(['providers', '--provider', 'kling-ai', '--json', ...at()], say)).toBe(0);
     const catalog = JSON.parse(lines.join('\n')) as { providers: { id: string }[] };
@@ -355,7 +359,8 @@ describe('klingflow commands', () => {
     expect(row.credits).toBe(row.jobs * 30); // 6 credits a second, 5 seconds each
     lines.length = 0;
     expect(await main(['cost', ...at()], say)).toBe(0);
-    expect(lines[0]).toMatch(/^DAY\s+PROVIDER\s+JOBS\s+CREDITS\s+USD\s+ESTIMATED$/);
+    // ESTIMATED only when some job's cost is an estimate.
+    expect(lines[0]).toMatch(/^DAY\s+PROVIDER\s+JOBS\s+CREDITS\s+USD(\s+ESTIMATED)?$/);
     expect(lines.some((l) => l.startsWith(`${today}  kling-ai`))).toBe(true);
     expect(lines.some((l) => /^total\s+kling-ai/.test(l))).toBe(true);
     await expect(main(['cost', '--since', 'last week', ...at()], say)).rejects.toThrow(/expected a day as YYYY-MM-DD/);
@@ -399,6 +404,18 @@ describe('klingflow commands', () => {
     lines.length = 0;
     expect(await main(['jobs', '--since', new Date().toISOString().slice(0, 10), '--json', ...at()], say)).toBe(0);
     expect((JSON.parse(lines.join('\n')) as { items: { jobId: string }[] }).items.map((job) => job.jobId)).toContain(jobId);
+  });
+
+  it('metrics --job: a job that does not exist is said to be none, naming --job (not "no metrics yet")', async () => {
+    const missing = 'job_00000000000000000000000000';
+    await expect(main(['metrics', '--job', missing, ...at()], say)).rejects.toThrow(`--job ${missing}: no such job`);
+    await expect(main(['metrics', '--job', missing, '--json', ...at()], say)).rejects.toThrow('no such job');
+    lines.length = 0;
+    expect(await main(['generate', 'metrics of one job', '--json', ...at()], say)).toBe(0);
+    const { jobId } = JSON.parse(lines.join('\n'));
+    lines.length = 0;
+    expect(await main(['metrics', '--job', jobId, ...at()], say)).toBe(0);
+    expect(lines[0]).toMatch(/^METRIC +DIMENSIONS/);
   });
 
   it('cancel ends a running job; download saves a finished one, checked against its sha256', async () => {

@@ -1,12 +1,13 @@
 // What the CLI prints for people: the watch line (elapsed, estimate, retries, queue), the provider table and the
 // spend by provider and day.
 import { describe, expect, it } from 'vitest';
-import type { Catalog, JobView } from '../../../cli/api-client.ts';
-import { costTable, progressLine, providersTable, spendByProviderAndDay } from '../../../cli/format.ts';
+import type { Catalog, JobView, MetricTotalView } from '../../../cli/api-client.ts';
+import { costOf, costTable, metricsTable, progressLine, providersTable, spendByProviderAndDay } from '../../../cli/format.ts';
 import { providerCatalog } from '../../../lambdas/domain/catalog.ts';
 import { loadAdapters } from '../../../lambdas/providers/registry.ts';
 
 const getAdapter = await loadAdapters();
+type CatalogModel = Catalog['providers'][number]['models'][number];
 
 const T0 = Date.parse('2026-11-30T10:00:00Z');
 const job = (over: Partial<JobView> & Record<string, unknown> = {}): JobView =>
@@ -52,14 +53,33 @@ describe('providersTable (klingflow providers)', () => {
     'kling',
   );
 
-  it('has a row per model with what it allows, and its prices under it', () => {
+  it('has a heading per provider (the default marked once), a row per model, and its prices under it, within 120 columns', () => {
     const lines = providersTable(catalog.providers);
-    expect(lines[0]).toMatch(/^PROVIDER\s+MODEL\s+MODES\s+SECONDS\s+QUALITY\s+RESOLUTION\s+FEATURES\s+PRICE$/);
-    expect(lines.find((l) => /kling-v3 \*/.test(l) && l.startsWith('kling (default)'))).toMatch(/3–15 \(5\*\)/);
-    // kling-v3-rest prices by length (its table is per job, not per second).
-    expect(lines.some((l) => /kling-v3-rest\s+kling-v3 \*\s.*std 720p: 2 cr \/ \$0\.02 per s$/.test(l))).toBe(true);
-    expect(lines.some((l) => /^\s+std 720p audio: 5 s 13 cr \/ \$0\.13, 10 s 23 cr \/ \$0\.23$/.test(l))).toBe(true);
-    expect(lines.filter((l) => l.startsWith('kling (default)')).every((l) => l.trimEnd().endsWith('–'))).toBe(true);
+    expect(lines[0]).toMatch(/^MODEL\s+MODES\s+SECONDS\s+QUALITY\s+RESOLUTION\s+FEATURES$/);
+    expect(lines.filter((l) => l.includes('default provider'))).toEqual(['kling (the default provider)']);
+    expect(lines).toContain('kling-v3-rest');
+    expect(lines.find((l) => /^ {2}kling-v3 \*/.test(l))).toMatch(
+      /^ {2}kling-v3 \*\s+t2v,i2v,shots\s+3–15 \(5\*\)\s+std,pro\s+–\s+audio,endImage,$/,
+    );
+    // Features go on on the next line; kling-v3-rest prices by length (its table is per job, not per second).
+    const rest = lines.indexOf('kling-v3-rest');
+    expect(lines.slice(rest).some((l) => /^\s+negativePrompt$/.test(l))).toBe(true);
+    expect(lines.slice(rest)).toContain('    price  std 720p: 2 cr / $0.02 per s');
+    expect(lines.slice(rest)).toContain('           std 720p audio: 5 s 13 cr / $0.13, 10 s 23 cr / $0.23');
+    // kling publishes no table: no price line in its block.
+    expect(lines.slice(0, rest).some((l) => l.includes('price'))).toBe(false);
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(120);
+    expect(lines.at(-1)).toMatch(/shots multi-shot/);
+  });
+
+  it('says a run of lengths of one price as a range', () => {
+    const model = { ...(catalog.providers[1]?.models[0] as CatalogModel) };
+    const byDuration = [3, 4, 5, 10].map((durationSeconds) => ({ durationSeconds, credits: durationSeconds === 10 ? 500 : 360 }));
+    const provider = {
+      ...(catalog.providers[1] as Catalog['providers'][number]),
+      models: [{ ...model, prices: [{ quality: 'std', byDuration }] }],
+    };
+    expect(providersTable([provider] as Catalog['providers'])).toContain('    price  std: 3–5 s 360 cr, 10 s 500 cr');
   });
 });
 
@@ -83,6 +103,49 @@ describe('spendByProviderAndDay (klingflow cost)', () => {
     ]);
     const lines = costTable(spend);
     expect(lines).toContain('total       kling-ai  3     110      $0.44  yes');
+    expect(lines).toContain('total       kling     1     –        –      no');
     expect(costTable({ rows: [], totals: [] })).toEqual(['no SUCCEEDED jobs in that time']);
+  });
+
+  it('has no ESTIMATED column when no job counts an estimate', () => {
+    const lines = costTable(
+      spendByProviderAndDay([job({ provider: 'kling-ai', createdAt: '2026-11-30T01:00:00Z', cost: { credits: 1, estimated: false } })]),
+    );
+    expect(lines[0]).toMatch(/^DAY\s+PROVIDER\s+JOBS\s+CREDITS\s+USD$/);
+    expect(lines.every((line) => !/yes|no$/.test(line))).toBe(true);
+  });
+});
+
+describe('costOf (klingflow show, jobs)', () => {
+  it('says credit for one, credits for more', () => {
+    expect(costOf(job({ cost: { credits: 1, estimated: false } }))).toBe('1 credit');
+    expect(costOf(job({ cost: { credits: 2, usd: 0.5, estimated: true } }))).toBe('2 credits / $0.5 (estimated)');
+    expect(costOf(job({ cost: { credits: 0, estimated: false } }))).toBe('0 credits');
+  });
+});
+
+describe('metricsTable (klingflow metrics)', () => {
+  const total = (name: string, provider: string, values: number[]): MetricTotalView => ({
+    name,
+    unit: 'Count',
+    dimensions: { provider },
+    count: values.length,
+    sum: values.reduce((a, b) => a + b, 0),
+    min: Math.min(...values),
+    max: Math.max(...values),
+  });
+
+  it('leaves out sums of only 0s (the JobsPastDeadline gauge while no job is late) and says how many', () => {
+    const lines = metricsTable([
+      total('JobsCreated', 'kling', [1, 1]),
+      ...['kling', 'fal', 'all'].map((p) => total('JobsPastDeadline', p, [0, 0, 0])),
+      total('JobsPastDeadline', 'replicate', [0, 2, 0]),
+    ]);
+    expect(lines.filter((l) => l.startsWith('JobsPastDeadline'))).toEqual([expect.stringMatching(/provider=replicate\s+3\s+2$/)]);
+    expect(lines.at(-1)).toBe('(3 sums of only 0s left out, e.g. JobsPastDeadline while no job is late; --json lists them)');
+    expect(metricsTable([total('JobsCreated', 'kling', [1])]).at(-1)).toMatch(/^JobsCreated/);
+    expect(metricsTable([total('JobsPastDeadline', 'all', [0])])).toEqual([
+      'no data point above 0 yet (1 sum of only 0s left out, e.g. JobsPastDeadline while no job is late; --json lists them)',
+    ]);
   });
 });

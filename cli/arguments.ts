@@ -1,0 +1,111 @@
+// Parsers of the CLI's option and argument values (commander's argParser). Each answers the parsed value or throws
+// commander's InvalidArgumentError, whose message commander prefixes with the flag or argument and the value given
+// (`option '--duration <seconds>' argument '5e0' is invalid. expected ...`): so a refusal says what was given, where,
+// and what is allowed, and the CLI prints it as a usage mistake (exit code 2), before anything is sent.
+import { existsSync } from 'node:fs';
+import { InvalidArgumentError } from 'commander';
+import { MAX_DURATION_SECONDS, MAX_FPS } from '../lambdas/domain/job.ts';
+import { MINTED_JOB_ID, MINTED_JOB_ID_SHAPE } from '../lambdas/domain/job-id.ts';
+import type { CreateJobInput } from './api-client.ts';
+
+/** A decimal number (fractions allowed), e.g. `--cfg-scale 0.5`. Throws on anything `Number` cannot read. */
+export const number = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('not a number');
+  return n;
+};
+
+/**
+ * A parser of a whole-number option: plain decimal digits only (no sign, space, exponent, hex or fraction: `-1`,
+ * `5e0`, `0x5`, ` 5` and `5.0` are refused), from `min` to `max` inclusive. `what` is the unit or the thing counted
+ * (`whole seconds`, `a number of jobs`); `hint`, what else the value must be and where to find it. The refusal reads e.g.
+ * `expected whole seconds from 1 to 600, in plain digits; one the model takes (...)`.
+ */
+export function wholeNumber({
+  min,
+  max,
+  what,
+  hint,
+}: {
+  min: number;
+  max: number;
+  what: string;
+  hint?: string;
+}): (value: string) => number {
+  return (value: string) => {
+    const n = /^\d{1,16}$/.test(value) ? Number(value) : Number.NaN;
+    if (!(n >= min && n <= max))
+      throw new InvalidArgumentError(`expected ${what} from ${min} to ${max}, in plain digits${hint ? `; ${hint}` : ''}`);
+    return n;
+  };
+}
+
+/** `--duration` and a `--shot`'s seconds: from 1 to the API's longest; which lengths a model takes, `klingflow providers` lists. */
+export const durationSeconds = wholeNumber({
+  min: 1,
+  max: MAX_DURATION_SECONDS,
+  what: 'whole seconds',
+  hint: "one the model takes (e.g. 5 or 10; klingflow providers lists each model's)",
+});
+
+/** `--fps`: from 1 to the API's highest rate; which rates a model takes, its `fps` in `klingflow providers --json`. */
+export const framesPerSecond = wholeNumber({
+  min: 1,
+  max: MAX_FPS,
+  what: 'whole frames per second',
+  hint: "one the model takes (e.g. 24 or 30; klingflow providers --json lists each model's fps)",
+});
+
+/**
+ * A job id argument or option (`show`, `status`, `watch`, `cancel`, `download`, `metrics --job`): refused at once
+ * unless it has the shape of an id klingflow makes ({@link MINTED_JOB_ID}), so a typo is not waited for or sent.
+ */
+export const parseJobId = (value: string): string => {
+  if (MINTED_JOB_ID.test(value)) return value;
+  throw new InvalidArgumentError(`a job id is ${MINTED_JOB_ID_SHAPE} (klingflow jobs lists the latest)`);
+};
+
+/** `--metadata customer=acme` (repeatable): the pairs so far with this one added. */
+export const keyValue = (value: string, previous: Record<string, string> = {}): Record<string, string> => {
+  const at = value.indexOf('=');
+  if (at < 1) throw new InvalidArgumentError("expected key=value, e.g. --metadata 'customer=acme'");
+  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
+};
+
+/** A media reference from the command line: an http(s) URL (a local file goes through `klingflow upload`). */
+export const mediaUrl = (value: string): { url: string } => {
+  if (/^https?:\/\//i.test(value)) return { url: value };
+  throw new InvalidArgumentError(
+    existsSync(value) ? 'a local file is sent with `klingflow upload <image>`; here give an https:// URL' : 'expected an https:// URL',
+  );
+};
+
+/** A repeatable option or variadic argument: each value through `parse`, collected in order. */
+export const collect =
+  <T>(parse: (value: string) => T) =>
+  (value: string, previous: T[] = []): T[] => [...previous, parse(value)];
+
+/** `--camera simple:zoom=5,pan=-2` or `--camera down_back`: a camera movement and its settings (-10 to 10). */
+export const camera = (value: string): NonNullable<CreateJobInput['cameraControl']> => {
+  const [type = '', settings] = value.split(':', 2);
+  const types = ['simple', 'down_back', 'forward_up', 'right_turn_forward', 'left_turn_forward'] as const;
+  if (!(types as readonly string[]).includes(type))
+    throw new InvalidArgumentError(`expected one of ${types.join(', ')}, optionally :key=value,...`);
+  const config: Record<string, number> = {};
+  for (const pair of settings ? settings.split(',') : []) {
+    const [key = '', raw = ''] = pair.split('=');
+    if (!['horizontal', 'vertical', 'pan', 'tilt', 'roll', 'zoom'].includes(key) || !Number.isFinite(Number(raw)) || raw.trim() === '') {
+      throw new InvalidArgumentError(`'${pair}': settings are horizontal, vertical, pan, tilt, roll or zoom = a number from -10 to 10`);
+    }
+    config[key] = Number(raw);
+  }
+  return { type: type as (typeof types)[number], ...(Object.keys(config).length ? { config } : {}) };
+};
+
+/** `--shot 5:a fox runs`: one shot of a multi-shot video, its length in whole seconds (as `--duration`) and its prompt. */
+export const shot = (value: string): { durationSeconds: number; prompt: string } => {
+  const match = /^([^:]*):(.+)$/s.exec(value);
+  if (!match || !/^\d+$/.test(match[1] ?? ''))
+    throw new InvalidArgumentError("expected <seconds>:<prompt>, e.g. --shot '5:a fox runs into the snow'");
+  return { durationSeconds: durationSeconds(match[1] ?? ''), prompt: match[2] ?? '' };
+};

@@ -1,0 +1,96 @@
+// The CLI's value parsers (cli/arguments.ts): a job id must have the shape of one klingflow makes, so a typo is
+// refused at once instead of waited for or sent.
+import { InvalidArgumentError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { collect, durationSeconds, framesPerSecond, parseJobId, shot, wholeNumber } from '../../../cli/arguments.ts';
+import { jobIdForIdempotencyKey, newJobId } from '../../../lambdas/domain/job-id.ts';
+import { jobIdForUpload } from '../../../lambdas/domain/uploads.ts';
+
+describe('parseJobId', () => {
+  it('takes every id klingflow makes: new, idempotency-keyed, and both kinds of upload job', () => {
+    const ids = [
+      newJobId(),
+      newJobId(new Date(0)),
+      jobIdForIdempotencyKey('caller', 'key-1'),
+      jobIdForUpload({ bucket: 'inputs', key: 'uploads/up_abcdefghijklmnopqrstuvwxyz/cat.png' }),
+      jobIdForUpload({ bucket: 'inputs', key: 'dropped/cat.png', versionId: 'v1' }),
+    ];
+    expect(ids.map((id) => id.slice(0, 5))).toEqual(['job_0', 'job_0', 'job_k', 'job_t', 'job_u']);
+    for (const id of ids) expect(parseJobId(id)).toBe(id);
+  });
+
+  it.each([
+    '',
+    ' ',
+    'foo',
+    'job_',
+    'job_1',
+    `${newJobId()} `,
+    newJobId().toUpperCase(),
+    `${newJobId()}x`,
+    'job_ilou0000000000000000000000', // not Crockford base32
+    `job_t${'g'.repeat(40)}`, // not hex
+    `job_x${'0'.repeat(40)}`,
+  ])('refuses %j, saying what a job id looks like', (value) => {
+    expect(() => parseJobId(value)).toThrow(InvalidArgumentError);
+    expect(() => parseJobId(value)).toThrow(/job_ and 26 lower-case letters and digits.*job_t \/ job_u and 40 hex digits/);
+  });
+
+  it('checks each id of a variadic argument (watch <jobId...>)', () => {
+    const id = newJobId();
+    expect(collect(parseJobId)(id, [id])).toEqual([id, id]);
+    expect(() => collect(parseJobId)('foo', [id])).toThrow(InvalidArgumentError);
+  });
+});
+
+describe("wholeNumber (every whole-number option: --duration, --fps, --limit, --appear-timeout, a --shot's seconds)", () => {
+  const seconds = wholeNumber({ min: 1, max: 3600, what: 'whole seconds', hint: 'or wait' });
+
+  it.each([
+    ['1', 1],
+    ['60', 60],
+    ['0060', 60],
+    ['3600', 3600],
+  ])('takes plain digits within the bounds: %j', (value, n) => {
+    expect(seconds(value)).toBe(n);
+  });
+
+  it.each([
+    '',
+    ' ',
+    '0',
+    '-1',
+    '3601',
+    '1e9',
+    '5e0',
+    '0x10',
+    '0x5',
+    ' 5',
+    '5 ',
+    '+5',
+    '5.0',
+    '5.5',
+    'Infinity',
+    'NaN',
+    '٥',
+    '9'.repeat(400),
+  ])('refuses %j, saying what is allowed', (value) => {
+    expect(() => seconds(value)).toThrow(InvalidArgumentError);
+    expect(() => seconds(value)).toThrow('expected whole seconds from 1 to 3600, in plain digits; or wait');
+  });
+
+  it("--duration and --fps are bounded by the API (MAX_DURATION_SECONDS, MAX_FPS) and point to the model's own list", () => {
+    expect(durationSeconds('600')).toBe(600);
+    expect(() => durationSeconds('601')).toThrow(/from 1 to 600, in plain digits; one the model takes .*klingflow providers/);
+    expect(() => durationSeconds('5e0')).toThrow(InvalidArgumentError);
+    expect(framesPerSecond('120')).toBe(120);
+    expect(() => framesPerSecond('1000')).toThrow(/whole frames per second from 1 to 120, in plain digits; one the model takes/);
+  });
+
+  it("a --shot's seconds are checked as --duration is", () => {
+    expect(shot('5:a fox: running')).toEqual({ durationSeconds: 5, prompt: 'a fox: running' });
+    expect(() => shot('0:x')).toThrow(/whole seconds from 1 to 600/);
+    expect(() => shot('5e0:x')).toThrow(/expected <seconds>:<prompt>/);
+    expect(() => shot('five:x')).toThrow(/expected <seconds>:<prompt>/);
+  });
+});
