@@ -43,7 +43,7 @@ function npmStart(dataDir: string): Started {
   return start;
 }
 
-/** Waits until the process has said it serves (true) or has ended (false). */
+/** Waits until the process has said it serves (true) or has ended (false); throws after 90 s of neither. */
 async function readyOrExited(start: Started): Promise<boolean> {
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
@@ -81,7 +81,7 @@ describe('two npm start on one data folder', () => {
     winner.child.kill('SIGTERM');
     expect(await winner.exited).toBe(0);
     expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
-  });
+  }, 180_000);
 
   it('with the first already up: the second names its URL and pid, and exits 1', async () => {
     const dataDir = dataDirWithCache();
@@ -92,5 +92,5 @@ describe('two npm start on one data folder', () => {
     expect(await second.exited).toBe(1);
     expect(second.stderr()).toContain(`a local stack is already running on ${dataDir} at ${url} (pid ${first.child.pid})`);
     expect(second.stderr()).not.toMatch(/\n\s+at /);
-  });
+  }, 180_000);
 });
