@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // `npx klingflow ...`. The CLI is TypeScript, run through tsx like the rest of the project, on the Node.js the
-// project pins (the `node` dev dependency): a system Node.js that is older re-runs this file with that one.
+// project pins (the `node` dev dependency): a system Node.js that is older re-runs this file with that one, and
+// gives that process glibc's malloc settings of `npm start` (local/malloc-env.json; glibc reads them only at process
+// start), since an embedded local stack (cli/connect.ts) runs in it. Values already in the environment are kept.
+// On Node 24 the CLI, and any embedded stack, runs in this process, without them.
 import { spawnSync } from 'node:child_process';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,7 +14,11 @@ const pinned = join(root, 'node_modules', 'node', 'bin', 'node');
 const major = Number(process.versions.node.split('.')[0]);
 
 if (major < 24 && existsSync(pinned)) {
-  const result = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const mallocEnv = JSON.parse(readFileSync(join(root, 'local', 'malloc-env.json'), 'utf8'));
+  const result = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...mallocEnv, ...process.env },
+  });
   process.exit(result.status ?? 1);
 }
 

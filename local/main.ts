@@ -2,7 +2,8 @@
 // MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ (glibc reads them once, at process start, so they cannot be set
 // from here): without them glibc keeps tens of MB of freed native memory in per-thread arenas, and the RSS of a
 // stack that runs for days creeps although its V8 heap is flat (docs/architecture.md, aws-local-stepfunctions
-// quirks, "Nothing is ever released"). `npm run bench` runs its stacks with the same settings.
+// quirks, "Nothing is ever released"). `npm run bench` runs its stacks with the same settings; the values are
+// local/malloc-env.json, which cli/bin.mjs also gives the CLI it re-runs under Node 24 (an embedded stack's process).
 import { LOCAL_SIGV4_CREDENTIALS, LOCAL_SIGV4_REGION } from './sigv4.ts';
 import { startLocalStack } from './stack.ts';
 

@@ -18,6 +18,7 @@ import type { S3Event } from 'aws-lambda';
 import { buildConsole, consoleConfig } from '../console/build.ts';
 import { type LocalToken, startFrontDoor } from './front-door.ts';
 import { LOCAL_SIGV4_CREDENTIALS, LOCAL_SIGV4_REGION } from './sigv4.ts';
+import { type DataLock, DataDirLocked, lockDataDir } from './data-lock.ts';
 import { LambdaHost } from './lambda-host.ts';
 import { METRICS_ROTATE_CHECK_SECONDS, metricsFileOf, rotateMetricsFile } from './metrics.ts';
 import { Outbox } from './outbox.ts';
@@ -151,14 +152,43 @@ export function runningStack(
   }
 }
 
+/**
+ * Starts the local stack on the data folder the settings name (made if missing), and resolves once it serves. The
+ * folder is locked first (local/data-lock.ts, `<data dir>/stack.lock`) and released by `stop()`. Rejects with "a local
+ * stack is already running on <dir> ..." when another live process holds the folder, with EADDRINUSE when the port
+ * is taken, and with whatever else stops a part from starting (everything started is stopped again first).
+ */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const settings = { ...readSettings(), ...options.settings };
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const dataDir = resolve(settings.KLINGFLOW_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
-  const running = runningStack(dataDir);
-  if (running) throw new Error(`a local stack is already running on ${dataDir} at ${running.url} (pid ${running.pid})`);
+  // The folder is taken before anything in it is read or opened: of two starts at the same moment, one stops here.
+  let lock: DataLock;
+  try {
+    lock = lockDataDir(dataDir);
+  } catch (error) {
+    if (!(error instanceof DataDirLocked)) throw error;
+    const running = runningStack(dataDir);
+    const where = running ? ` at ${running.url}` : ' (still starting)';
+    throw new Error(`a local stack is already running on ${dataDir}${where} (pid ${error.pid})`);
+  }
+  try {
+    return await startLocked(dataDir, settings, log, options, lock);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
 
+/** The rest of {@link startLocalStack}, once the data folder is this process's; `stop()` releases the folder. */
+async function startLocked(
+  dataDir: string,
+  settings: Settings,
+  log: (line: string) => void,
+  options: LocalStackOptions,
+  lock: DataLock,
+): Promise<LocalStack> {
   const token = settings.KLINGFLOW_API_TOKEN ?? persisted(dataDir, 'api-token', () => randomBytes(24).toString('base64url'));
   const callbackSecret = persisted(dataDir, 'callback-secret', () => randomBytes(32).toString('base64url'));
   // Like the deployment's: 32 characters of [A-Za-z0-9], valid base64 for Standard Webhooks.
@@ -172,7 +202,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   const workflow = await loadWorkflow(options.cacheDir ?? join(dataDir, 'cache'));
   const outbox = new Outbox(dataDir, log);
-  const stops: (() => Promise<void>)[] = [];
+  // The lock is released last, once everything that uses the folder has stopped.
+  const stops: (() => Promise<void>)[] = [async () => lock.release()];
   // Stops in reverse order of start; safe to call twice.
   const stopAll = async () => {
     for (let stop = stops.pop(); stop; stop = stops.pop()) await stop().catch(() => undefined);

@@ -2,9 +2,9 @@
 // when first needed (none is committed: a private key in the repository trips secret scanners). With a folder, the
 // pair is kept there and reused on later starts, so links handed out before a restart still verify, and a client in
 // another process can trust it with NODE_EXTRA_CA_CERTS=<folder>/loopback-cert.pem. Without one it lives in memory,
-// one pair per process.
+// one pair per process. A kept key whose mode was widened is made owner-only again at start.
 import { createPrivateKey, generateKeyPair, randomBytes, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
@@ -30,7 +30,9 @@ let inMemory: Promise<LoopbackIdentity> | undefined;
 
 /**
  * The loopback identity kept in `folder` (made and written there the first time, read back afterwards), or, with no
- * folder, one made once for this process and kept in memory.
+ * folder, one made once for this process and kept in memory. A kept key file whose mode lets others read it is
+ * chmod'ed back to 0600, with a line on stderr; an unusable pair is made again (also said on stderr). Rejects only
+ * when a new pair cannot be written to `folder`.
  */
 export function loopbackIdentity(folder?: string): Promise<LoopbackIdentity> {
   if (!folder) {
@@ -44,6 +46,7 @@ async function keptIn(folder: string): Promise<LoopbackIdentity> {
   const certificateFile = join(folder, CERTIFICATE_FILE);
   const keyFile = join(folder, KEY_FILE);
   if (existsSync(certificateFile) || existsSync(keyFile)) {
+    if (existsSync(keyFile)) keepOwnerOnly(keyFile);
     const kept = readPair(certificateFile, keyFile);
     if (kept.ok) return { ...kept.identity, certificateFile };
     // A pair that cannot serve TLS (an empty or damaged file, a key of another certificate) is made again, as a
@@ -57,6 +60,25 @@ async function keptIn(folder: string): Promise<LoopbackIdentity> {
   writeWhole(keyFile, made.key, 0o600);
   writeWhole(certificateFile, made.certificate, 0o644);
   return { ...made, certificateFile };
+}
+
+/**
+ * Makes a kept key file owner-only (0600) again when its mode lets its group or others in (a copy, an editor or a
+ * chmod widened it), saying so on stderr. A key that cannot be tightened (a file of another user) is used as it is,
+ * with a line saying so; nothing is thrown.
+ */
+function keepOwnerOnly(keyFile: string): void {
+  const mode = statSync(keyFile).mode & 0o777;
+  if ((mode & 0o077) === 0) return;
+  const was = mode.toString(8).padStart(4, '0');
+  try {
+    chmodSync(keyFile, 0o600);
+    process.stderr.write(`simulator: the loopback key ${keyFile} was readable by others (mode ${was}): made owner-only (0600)\n`);
+  } catch (error) {
+    process.stderr.write(
+      `simulator: the loopback key ${keyFile} is readable by others (mode ${was}) and could not be made owner-only: ${(error as Error).message}\n`,
+    );
+  }
 }
 
 /** The kept pair if both files read as PEM, the certificate is valid now and the key is its own; else why not. */

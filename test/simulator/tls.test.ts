@@ -2,7 +2,7 @@
 // and reused on later starts, and trusted by this process's fetch for the https media links.
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
@@ -69,6 +69,30 @@ describe('simulator TLS identity', () => {
     const again = await loopbackIdentity(folder);
     expect(again).toEqual(first);
     expect((await loopbackIdentity(mkdtempSync(join(tmpdir(), 'klingflow-tls-')))).certificate).not.toBe(first.certificate);
+  });
+
+  it('makes a kept key that was widened to 0644 owner-only again at start, saying so, and keeps the pair', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'klingflow-tls-'));
+    const first = await loopbackIdentity(folder);
+    const keyFile = join(folder, KEY_FILE);
+    const said = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    let lines: string[];
+    let again: Awaited<ReturnType<typeof loopbackIdentity>>;
+    let quiet: string[];
+    try {
+      chmodSync(keyFile, 0o644);
+      again = await loopbackIdentity(folder);
+      lines = said.mock.calls.map(([line]) => String(line));
+      said.mockClear();
+      await loopbackIdentity(folder); // owner-only now: nothing to say
+      quiet = said.mock.calls.map(([line]) => String(line));
+    } finally {
+      said.mockRestore();
+    }
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(again).toEqual(first);
+    expect(lines).toEqual([`simulator: the loopback key ${keyFile} was readable by others (mode 0644): made owner-only (0600)\n`]);
+    expect(quiet).toEqual([]);
   });
 
   it.each([
