@@ -9,6 +9,7 @@ import { deploymentSecretEnv, ENV, PROVIDER_ENV_NAMES, providerEnv } from '../la
 import { UPLOAD_CORS } from '../lambdas/http/cors.ts';
 import { PROVIDER_IDS } from '../lambdas/providers/ids.ts';
 import { HANDLERS, type HandlerName } from '../lambdas/workflow/contract.ts';
+import { keepOwnerOnly } from '../simulator/owner-only.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
 import { startAwsApi } from './emulators/aws-api.ts';
 import { startDynamo } from './emulators/dynamodb.ts';
@@ -66,10 +67,13 @@ export interface LocalStackOptions {
   cacheDir?: string;
 }
 
-/** A value kept in the data folder: made once, the same after a restart. */
+/** A secret kept in the data folder, owner-only: made once, the same after a restart (its mode tightened if widened). */
 function persisted(dataDir: string, name: string, make: () => string): string {
   const file = join(dataDir, name);
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (existsSync(file)) {
+    keepOwnerOnly(file, 'klingflow: the secret');
+    return readFileSync(file, 'utf8').trim();
+  }
   const value = make();
   writeFileSync(file, `${value}\n`, { mode: 0o600 });
   return value;

@@ -4,10 +4,11 @@
 // another process can trust it with NODE_EXTRA_CA_CERTS=<folder>/loopback-cert.pem. Without one it lives in memory,
 // one pair per process. A kept key whose mode was widened is made owner-only again at start.
 import { createPrivateKey, generateKeyPair, randomBytes, X509Certificate } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
+import { keepOwnerOnly } from './owner-only.ts';
 
 /** A certificate and its private key, both PEM. */
 export interface LoopbackIdentity {
@@ -46,7 +47,7 @@ async function keptIn(folder: string): Promise<LoopbackIdentity> {
   const certificateFile = join(folder, CERTIFICATE_FILE);
   const keyFile = join(folder, KEY_FILE);
   if (existsSync(certificateFile) || existsSync(keyFile)) {
-    if (existsSync(keyFile)) keepOwnerOnly(keyFile);
+    if (existsSync(keyFile)) keepOwnerOnly(keyFile, 'simulator: the loopback key');
     const kept = readPair(certificateFile, keyFile);
     if (kept.ok) return { ...kept.identity, certificateFile };
     // A pair that cannot serve TLS (an empty or damaged file, a key of another certificate) is made again, as a
@@ -60,25 +61,6 @@ async function keptIn(folder: string): Promise<LoopbackIdentity> {
   writeWhole(keyFile, made.key, 0o600);
   writeWhole(certificateFile, made.certificate, 0o644);
   return { ...made, certificateFile };
-}
-
-/**
- * Makes a kept key file owner-only (0600) again when its mode lets its group or others in (a copy, an editor or a
- * chmod widened it), saying so on stderr. A key that cannot be tightened (a file of another user) is used as it is,
- * with a line saying so; nothing is thrown.
- */
-function keepOwnerOnly(keyFile: string): void {
-  const mode = statSync(keyFile).mode & 0o777;
-  if ((mode & 0o077) === 0) return;
-  const was = mode.toString(8).padStart(4, '0');
-  try {
-    chmodSync(keyFile, 0o600);
-    process.stderr.write(`simulator: the loopback key ${keyFile} was readable by others (mode ${was}): made owner-only (0600)\n`);
-  } catch (error) {
-    process.stderr.write(
-      `simulator: the loopback key ${keyFile} is readable by others (mode ${was}) and could not be made owner-only: ${(error as Error).message}\n`,
-    );
-  }
 }
 
 /** The kept pair if both files read as PEM, the certificate is valid now and the key is its own; else why not. */

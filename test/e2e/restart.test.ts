@@ -2,6 +2,8 @@
 // end without a second provider task. The provider (simulator) keeps running across the restart, as a real
 // provider would.
 import { createHash } from 'node:crypto';
+import { chmodSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../simulator/server.ts';
 import type { LocalStack } from '../../local/stack.ts';
@@ -51,8 +53,14 @@ describe('restarting the local stack', () => {
       stack = undefined;
     }
 
+    // A kept secret whose mode was widened while the stack was down is made owner-only again at start.
+    const secretFile = join(dataDir, 'callback-secret');
+    const secret = readFileSync(secretFile, 'utf8');
+    chmodSync(secretFile, 0o644);
     stack = await startTestStack(dataDir);
     try {
+      expect(statSync(secretFile).mode & 0o777).toBe(0o600);
+      expect(readFileSync(secretFile, 'utf8')).toBe(secret);
       client = new Client(stack);
       expect(stack.redriven).toEqual([inFlight]);
 
