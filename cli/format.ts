@@ -26,10 +26,26 @@ export function costOf(job: JobView): string {
 }
 
 /**
+ * What makes jobs take alike long, as the key of `watch`'s typical times: the provider and model, and the request's
+ * duration, resolution, quality and audio (a 10 s 4K clip takes several times a 5 s 720p one). Example:
+ * `kling/kling-v3 5s 720p std`.
+ */
+export function typicalKeyOf(job: Pick<JobView, 'provider' | 'model' | 'request'>): string {
+  const { durationSeconds, resolution, quality, audio } = (job.request ?? {}) as Partial<Record<string, unknown>>;
+  const shape = [durationSeconds !== undefined ? `${durationSeconds}s` : '', resolution ?? '', quality ?? '', audio ? 'audio' : '']
+    .filter(Boolean)
+    .join(' ');
+  return `${job.provider}/${job.model}${shape ? ` ${shape}` : ''}`;
+}
+
+/** Past this many times the typical time, a job is said to take longer than usual (not "any moment now"). */
+const LONGER_THAN_USUAL_FACTOR = 1.5;
+
+/**
  * A job's progress on one line: `job_…  PROCESSING 40%  12 s  ~18 s left  retries 1  queue #3`. The estimate of
  * the time left comes from the progress the provider reports where there is one, else from `typicalSeconds` (how
- * long recent jobs of the same provider and model took), and is left out for a finished job or when neither is
- * known. `retries`: submissions beyond the first (`attempts` − 1). While the job waits for a provider slot
+ * long recent jobs of the same shape took, {@link typicalKeyOf}): `any moment now` once that has passed, `longer
+ * than usual (typically N s)` past 1.5 times it. It is left out for a finished job or when neither is known. `retries`: submissions beyond the first (`attempts` − 1). While the job waits for a provider slot
  * (admission control) its place in the queue is shown, 1 being next; the time waited is the elapsed time so far.
  */
 export function progressLine(job: JobView, now = Date.now(), typicalSeconds?: number): string {
@@ -43,7 +59,10 @@ export function progressLine(job: JobView, now = Date.now(), typicalSeconds?: nu
     const fromProgress = job.progress && job.progress > 0 && job.progress < 100 ? (seconds * 100) / job.progress - seconds : undefined;
     const fromTypical = typicalSeconds !== undefined ? typicalSeconds - seconds : undefined;
     const left = fromProgress ?? fromTypical;
-    if (left !== undefined) parts.push(left > 0 ? `~${Math.round(left)} s left` : 'any moment now');
+    if (left !== undefined && left > 0) parts.push(`~${Math.round(left)} s left`);
+    else if (left !== undefined && typicalSeconds !== undefined && seconds > typicalSeconds * LONGER_THAN_USUAL_FACTOR) {
+      parts.push(`longer than usual (typically ${Math.round(typicalSeconds)} s)`);
+    } else if (left !== undefined) parts.push('any moment now');
   }
   if (job.attempts > 1) parts.push(`retries ${job.attempts - 1}`);
   if (job.queuePosition !== undefined) parts.push(`waiting for a slot: queue #${job.queuePosition}`);

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ApiRequestFailed, type JobView, type KlingflowApi } from './api-client.ts';
-import { describeJob, progressLine, TERMINAL } from './format.ts';
+import { describeJob, progressLine, TERMINAL, typicalKeyOf } from './format.ts';
 
 /** Seconds between two looks at a job (the API is cheap to ask; the provider is not asked by this). */
 const POLL_SECONDS = 1;
@@ -76,9 +76,9 @@ export async function waitForJobs(
         continue;
       }
       seen.add(jobId);
-      const line = progressLine(job, Date.now(), typical.get(`${job.provider}/${job.model}`));
+      const line = progressLine(job, Date.now(), typical.get(typicalKeyOf(job)));
       // A line is printed again when something other than the clock changed (a terminal rewrites it in place).
-      const facts = line.replace(/ {2}(\d+ s|~\d+ s left|any moment now)(?= {2}|$)/g, '');
+      const facts = line.replace(/ {2}(\d+ s|~\d+ s left|any moment now|longer than usual \(typically \d+ s\))(?= {2}|$)/g, '');
       if (!quiet && (tty || last.get(jobId) !== facts)) {
         if (tty) process.stdout.write(`\r\x1b[2K${line}${TERMINAL.has(job.status) ? '\n' : ''}`);
         else say(line);
@@ -92,15 +92,15 @@ export async function waitForJobs(
 }
 
 /**
- * How long jobs of each provider and model took lately (median seconds from creation to finish over the last 100
- * SUCCEEDED jobs), keyed `provider/model`: the estimate `watch` shows before a provider reports progress.
+ * How long jobs of each shape took lately (median seconds from creation to finish over the last 100 SUCCEEDED jobs),
+ * keyed by {@link typicalKeyOf}: the estimate `watch` shows before a provider reports progress.
  */
 export async function typicalSeconds(api: KlingflowApi): Promise<Map<string, number>> {
   const { items } = await api.listJobs({ status: 'SUCCEEDED', limit: 100 });
   const durations = new Map<string, number[]>();
   for (const job of items) {
     if (!job.finishedAt) continue;
-    const key = `${job.provider}/${job.model}`;
+    const key = typicalKeyOf(job);
     durations.set(key, [...(durations.get(key) ?? []), (Date.parse(job.finishedAt) - Date.parse(job.createdAt)) / 1000]);
   }
   return new Map(

@@ -2,7 +2,7 @@
 // spend by provider and day.
 import { describe, expect, it } from 'vitest';
 import type { Catalog, JobView, MetricTotalView } from '../../../cli/api-client.ts';
-import { costOf, costTable, metricsTable, progressLine, providersTable, spendByProviderAndDay } from '../../../cli/format.ts';
+import { costOf, costTable, metricsTable, progressLine, providersTable, spendByProviderAndDay, typicalKeyOf } from '../../../cli/format.ts';
 import { providerCatalog } from '../../../lambdas/domain/catalog.ts';
 import { loadAdapters } from '../../../lambdas/providers/registry.ts';
 
@@ -29,10 +29,19 @@ describe('progressLine (klingflow watch)', () => {
     expect(progressLine(job({ progress: 25 }), T0 + 10_000)).toBe('job_1  PROCESSING 25%  10 s  ~30 s left');
   });
 
-  it("falls back to the model's typical time, and says so when that has passed", () => {
+  it("falls back to the typical time of the job's shape, and says so when that has passed, then when it is long past", () => {
     expect(progressLine(job(), T0 + 10_000, 45)).toBe('job_1  PROCESSING  10 s  ~35 s left');
     expect(progressLine(job(), T0 + 60_000, 45)).toBe('job_1  PROCESSING  60 s  any moment now');
+    expect(progressLine(job(), T0 + 67_000, 45)).toBe('job_1  PROCESSING  67 s  any moment now');
+    expect(progressLine(job(), T0 + 68_000, 45)).toBe('job_1  PROCESSING  68 s  longer than usual (typically 45 s)');
     expect(progressLine(job(), T0 + 10_000)).toBe('job_1  PROCESSING  10 s');
+  });
+
+  it('keys typical times by what makes jobs take alike long: provider, model, duration, resolution, quality, audio', () => {
+    expect(typicalKeyOf(job())).toBe('kling/kling-v3 5s std');
+    const long4k = job({ request: { durationSeconds: 10, resolution: '4k', audio: true } as JobView['request'] });
+    expect(typicalKeyOf(long4k)).toBe('kling/kling-v3 10s 4k audio');
+    expect(typicalKeyOf(job({ request: {} as JobView['request'] }))).toBe('kling/kling-v3');
   });
 
   it('shows retries and the queue position while the job waits for a slot; no estimate once finished', () => {
