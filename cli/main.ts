@@ -306,7 +306,7 @@ export async function main(
     .command('watch')
     .argument('<jobId...>', 'the jobs to follow', collect(parseJobId))
     .description(
-      'follow jobs until they finish: status, progress, elapsed time, an estimate of the time left (from the progress, or the typical time of recent jobs of the same model), retries and queue position',
+      'follow jobs until they finish: status, progress, elapsed time, an estimate of the time left (from the progress, or the typical time of recent jobs of the same model, duration and resolution), retries and queue position',
     )
     .option(
       '--appear-timeout <seconds>',
