@@ -8,10 +8,16 @@ import { MAX_DURATION_SECONDS, MAX_FPS } from '../lambdas/domain/job.ts';
 import { MINTED_JOB_ID, MINTED_JOB_ID_SHAPE } from '../lambdas/domain/job-id.ts';
 import type { CreateJobInput } from './api-client.ts';
 
-/** A decimal number (fractions allowed), e.g. `--cfg-scale 0.5`. Throws on anything `Number` cannot read. */
+/** Plain decimal notation: an optional minus, digits, an optional fraction (`-2`, `0.5`, `.5`); no hex, exponent or space. */
+const DECIMAL = /^-?(\d{1,16}(\.\d{1,16})?|\.\d{1,16})$/;
+
+/** The number `value` writes in plain decimal notation ({@link DECIMAL}), or NaN. */
+const decimal = (value: string): number => (DECIMAL.test(value) ? Number(value) : Number.NaN);
+
+/** A decimal number (fractions allowed), e.g. `--cfg-scale 0.5`, in plain decimal notation (`0x1`, `1e0`, ` 1` are refused). */
 export const number = (value: string): number => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('not a number');
+  const n = decimal(value);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError('expected a number in plain decimal notation, e.g. 0.5');
   return n;
 };
 
@@ -94,10 +100,11 @@ export const camera = (value: string): NonNullable<CreateJobInput['cameraControl
   const config: Record<string, number> = {};
   for (const pair of settings ? settings.split(',') : []) {
     const [key = '', raw = ''] = pair.split('=');
-    if (!['horizontal', 'vertical', 'pan', 'tilt', 'roll', 'zoom'].includes(key) || !Number.isFinite(Number(raw)) || raw.trim() === '') {
+    const n = decimal(raw);
+    if (!['horizontal', 'vertical', 'pan', 'tilt', 'roll', 'zoom'].includes(key) || !(n >= -10 && n <= 10)) {
       throw new InvalidArgumentError(`'${pair}': settings are horizontal, vertical, pan, tilt, roll or zoom = a number from -10 to 10`);
     }
-    config[key] = Number(raw);
+    config[key] = n;
   }
   return { type: type as (typeof types)[number], ...(Object.keys(config).length ? { config } : {}) };
 };

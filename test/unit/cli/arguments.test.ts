@@ -2,7 +2,7 @@
 // refused at once instead of waited for or sent.
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { collect, durationSeconds, framesPerSecond, parseJobId, shot, wholeNumber } from '../../../cli/arguments.ts';
+import { camera, collect, durationSeconds, framesPerSecond, number, parseJobId, shot, wholeNumber } from '../../../cli/arguments.ts';
 import { jobIdForIdempotencyKey, newJobId } from '../../../lambdas/domain/job-id.ts';
 import { jobIdForUpload } from '../../../lambdas/domain/uploads.ts';
 
@@ -92,5 +92,27 @@ describe("wholeNumber (every whole-number option: --duration, --fps, --limit, --
     expect(() => shot('0:x')).toThrow(/whole seconds from 1 to 600/);
     expect(() => shot('5e0:x')).toThrow(/expected <seconds>:<prompt>/);
     expect(() => shot('five:x')).toThrow(/expected <seconds>:<prompt>/);
+  });
+});
+
+describe('number (--cfg-scale) and the settings of --camera: plain decimal notation only', () => {
+  it.each([
+    ['0.5', 0.5],
+    ['.5', 0.5],
+    ['1', 1],
+    ['-2', -2],
+  ])('takes %j', (value, expected) => {
+    expect(number(value)).toBe(expected);
+  });
+
+  it.each(['0x1', '1e0', ' 1', '1 ', '', '-', '1.', 'NaN', 'Infinity', '+1'])('refuses %j', (value) => {
+    expect(() => number(value)).toThrow(InvalidArgumentError);
+  });
+
+  it('takes camera settings from -10 to 10 and refuses hex, exponents, spaces and values out of range', () => {
+    expect(camera('simple:zoom=5,pan=-2.5')).toEqual({ type: 'simple', config: { zoom: 5, pan: -2.5 } });
+    for (const bad of ['simple:zoom=0x5', 'simple:zoom=5e0', 'simple:zoom= 5', 'simple:zoom=11', 'simple:zoom=-10.5']) {
+      expect(() => camera(bad), bad).toThrow(/a number from -10 to 10/);
+    }
   });
 });
