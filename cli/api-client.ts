@@ -14,6 +14,7 @@ import type {
   UploadTicket,
 } from '../lambdas/http/schemas.ts';
 import { type Credentials, signRequest } from '../local/sigv4.ts';
+import type { MetricTotal } from '../lambdas/domain/metrics.ts';
 
 /** The error of a 4xx/5xx answer: `{code, message, details?}` (details name each field at fault). */
 export type ApiError = ErrorBody['error'];
@@ -37,18 +38,10 @@ export class ApiRequestFailed extends Error {
   }
 }
 
-/** The API could not be reached at all (nothing listening, DNS, TLS...): not an answer from klingflow. */
-/** One metric summed over the local stack's EMF lines (lambdas/domain/metrics.ts, MetricTotal). */
-export interface MetricTotalView {
-  name: string;
-  unit: string;
-  dimensions: Record<string, string>;
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-}
+/** One metric summed over the local stack's EMF lines, as `GET /v1/metrics` answers it. */
+export type MetricTotalView = MetricTotal;
 
+/** The API could not be reached at all (nothing listening, DNS, TLS...): not an answer from klingflow. */
 export class ApiUnreachable extends Error {
   constructor(baseUrl: string, cause: unknown) {
     const reason = (cause as { cause?: { code?: string; message?: string } }).cause;
