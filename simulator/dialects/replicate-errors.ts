@@ -13,13 +13,13 @@ interface ReplicateErrorMeaning {
   detail: string;
 }
 
+/** The fault answered for a code nobody knows: Replicate's internal error. */
+const INTERNAL_FAULT: ReplicateErrorMeaning = { status: 500, title: 'Internal server error', detail: 'Something went wrong on our side.' };
+
 /**
  * The named errors a `[sim:<NAME>]` directive can impose on a create (Replicate has no numeric codes, so the names
  * are the simulator's own). `[sim:http<status>]` gives the same body shape for any status.
  */
-/** The fault answered for a code nobody knows: Replicate's internal error. */
-const INTERNAL_FAULT: ReplicateErrorMeaning = { status: 500, title: 'Internal server error', detail: 'Something went wrong on our side.' };
-
 export const REPLICATE_FAULT_CODES: Readonly<Record<string, ReplicateErrorMeaning>> = {
   UNAUTHENTICATED: { status: 401, title: 'Unauthenticated', detail: 'No valid API token was given.' },
   INSUFFICIENT_CREDIT: { status: 402, title: 'Insufficient credit', detail: 'The account has no credit left to run this model.' },
