@@ -25,6 +25,25 @@ const CursorKey = {
   byJobId: z.strictObject({ jobId: z.string().regex(JOB_ID_PATTERN) }),
 };
 
+/**
+ * `ExpressionAttributeValues` entries naming every terminal status (`:t0`…) and the condition that holds while the
+ * job's status is none of them (with `#status` naming the `status` attribute).
+ */
+function notTerminal(): { values: Record<string, string>; condition: string } {
+  const values = Object.fromEntries(TERMINAL_STATUSES.map((status, i) => [`:t${i}`, status]));
+  return { values, condition: `NOT #status IN (${Object.keys(values).join(', ')})` };
+}
+
+/** What `write` resolves to, or `undefined` when its condition failed (`ConditionalCheckFailedException`). */
+async function ifConditionHolds<T>(write: Promise<T>): Promise<T | undefined> {
+  try {
+    return await write;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return undefined;
+    throw error;
+  }
+}
+
 /** The jobs table on DynamoDB: the {@link JobRepository} of a deployment and of the local stack. */
 export class JobStore implements JobRepository {
   constructor(
@@ -145,9 +164,7 @@ export class JobStore implements JobRepository {
         sets.push(`#a${i} = :v${i}`);
       }
     });
-    TERMINAL_STATUSES.forEach((status, i) => {
-      values[`:t${i}`] = status;
-    });
+    const active = notTerminal();
     let expression = `SET ${sets.join(', ')}`;
     if (removes.length) expression += ` REMOVE ${removes.join(', ')}`;
     if (options.incrementAttempts) {
@@ -155,54 +172,44 @@ export class JobStore implements JobRepository {
       values[':one'] = 1;
       expression += ' ADD #attempts :one';
     }
-    try {
-      const result = await this.db.send(
+    const result = await ifConditionHolds(
+      this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { jobId },
           UpdateExpression: expression,
-          ConditionExpression: `attribute_exists(jobId) AND NOT #status IN (${TERMINAL_STATUSES.map((_, i) => `:t${i}`).join(', ')})`,
+          ConditionExpression: `attribute_exists(jobId) AND ${active.condition}`,
           ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ExpressionAttributeValues: { ...values, ...active.values },
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      return JobRecord.parse(result.Attributes);
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+      ),
+    );
+    return result && JobRecord.parse(result.Attributes);
   }
 
   async beginSubmit(jobId: string, intent: { id: string; at: string }, replacing?: string): Promise<JobRecord | undefined> {
-    const values: Record<string, unknown> = { ':intent': intent, ':updatedAt': this.now().toISOString(), ':one': 1 };
-    TERMINAL_STATUSES.forEach((status, i) => {
-      values[`:t${i}`] = status;
-    });
+    const active = notTerminal();
+    const values: Record<string, unknown> = { ':intent': intent, ':updatedAt': this.now().toISOString(), ':one': 1, ...active.values };
     let expected = 'attribute_not_exists(submitIntent)';
     if (replacing !== undefined) {
       expected = 'submitIntent.id = :replacing';
       values[':replacing'] = replacing;
     }
-    try {
-      const result = await this.db.send(
+    const result = await ifConditionHolds(
+      this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { jobId },
           UpdateExpression: 'SET submitIntent = :intent, updatedAt = :updatedAt ADD attempts :one',
-          ConditionExpression:
-            `attribute_exists(jobId) AND attribute_not_exists(providerTaskId) AND ${expected} AND ` +
-            `NOT #status IN (${TERMINAL_STATUSES.map((_, i) => `:t${i}`).join(', ')})`,
+          ConditionExpression: `attribute_exists(jobId) AND attribute_not_exists(providerTaskId) AND ${expected} AND ${active.condition}`,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      return JobRecord.parse(result.Attributes);
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+      ),
+    );
+    return result && JobRecord.parse(result.Attributes);
   }
 
   /**
@@ -211,8 +218,8 @@ export class JobStore implements JobRepository {
    * if publishing fails, so a retry can claim it again.
    */
   async claimNotice(jobId: string, staleBefore: string): Promise<boolean> {
-    try {
-      await this.db.send(
+    const claimed = await ifConditionHolds(
+      this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { jobId },
@@ -222,12 +229,9 @@ export class JobStore implements JobRepository {
             '(attribute_not_exists(noticeClaimedAt) OR noticeClaimedAt < :staleBefore)',
           ExpressionAttributeValues: { ':at': this.now().toISOString(), ':staleBefore': staleBefore },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
+    return claimed !== undefined;
   }
 
   async markNotified(jobId: string): Promise<void> {
@@ -262,8 +266,8 @@ export class JobStore implements JobRepository {
   }
 
   async countRedrive(jobId: string, field: 'redrives' | 'noticeRedrives', seen: number): Promise<boolean> {
-    try {
-      await this.db.send(
+    const counted = await ifConditionHolds(
+      this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { jobId },
@@ -273,12 +277,9 @@ export class JobStore implements JobRepository {
           ExpressionAttributeNames: { '#count': field },
           ExpressionAttributeValues: { ':seen': seen, ':next': seen + 1 },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
+    return counted !== undefined;
   }
 
   /**
