@@ -9,9 +9,10 @@ import { Client, finishedExecution, noticesOf, startTestStack, statesEntered } f
 let stack: LocalStack;
 
 beforeAll(async () => {
-  // 120 s of provider time at the local 1/30 time scale: 4 s.
+  // 240 s of provider time at the local 1/30 time scale: 8 s. The polled job's first poll comes at 60 s of provider
+  // time (2 s), so a loaded machine that starts it a few seconds late still polls before the deadline, then at it.
   stack = await startTestStack(undefined, {
-    KLINGFLOW_DEADLINE_SECONDS: '120',
+    KLINGFLOW_DEADLINE_SECONDS: '240',
     KLINGFLOW_WAIT_TIME_SCALE: 1 / 30,
     KLINGFLOW_MAX_POLLS: 50,
   });
