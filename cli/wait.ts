@@ -39,8 +39,8 @@ export class JobNotFound extends Error {
 }
 
 /**
- * Waits until every job is finished, printing a progress line whenever one changes (rewritten in place on a
- * terminal, with the clock). A job that does not exist yet (an upload's, before S3 has told the trigger) is waited
+ * Waits until every job is finished, printing a progress line whenever one changes (for one job on a terminal,
+ * rewritten in place with the clock; several jobs get a line each time one of them changes, so none hides another). A job that does not exist yet (an upload's, before S3 has told the trigger) is waited
  * for, up to `missing.appearTimeoutSeconds`. `typical`: seconds jobs of a `provider/model` usually take
  * ({@link typicalSeconds}), for the estimate. Answers the finished jobs in the order of `jobIds`; throws what the API
  * throws, but a 404, and a {@link JobNotFound} for a job still unknown at the timeout.
@@ -53,7 +53,8 @@ export async function waitForJobs(
   typical: ReadonlyMap<string, number> = new Map(),
   missing: MissingJobs = {},
 ): Promise<JobView[]> {
-  const tty = process.stdout.isTTY && !quiet;
+  // One line rewritten in place suits one job: several would overwrite one another on it.
+  const tty = process.stdout.isTTY && !quiet && jobIds.length === 1;
   const last = new Map<string, string>();
   const done = new Map<string, JobView>();
   const appearSeconds = missing.appearTimeoutSeconds ?? DEFAULT_APPEAR_TIMEOUT_SECONDS;

@@ -1,6 +1,6 @@
 // Waiting for jobs (cli/wait.ts) against a fake API: a job the API does not know yet is waited for a bounded time,
 // said once, and then refused by name; one that appears in time is followed to its end.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiRequestFailed, type JobView, type KlingflowApi } from '../../../cli/api-client.ts';
 import { JobNotFound, waitForJobs } from '../../../cli/wait.ts';
 
@@ -43,5 +43,57 @@ describe('waitForJobs and a job the API does not know', () => {
   it('follows a job that appears within the bound', async () => {
     const [job] = await waitForJobs(fakeApi(1), ['job_late'], () => undefined, true, new Map(), { appearTimeoutSeconds: 5 });
     expect(job).toMatchObject({ jobId: 'job_late', status: 'SUCCEEDED' });
+  });
+});
+
+describe('waitForJobs on a terminal', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /** An API whose jobs are PROCESSING for `reads` reads each, at 50 % then, then SUCCEEDED. */
+  function progressingApi(reads: number): KlingflowApi {
+    const seen = new Map<string, number>();
+    return {
+      getJob: async (jobId: string) => {
+        const n = (seen.get(jobId) ?? 0) + 1;
+        seen.set(jobId, n);
+        const status = n > reads ? 'SUCCEEDED' : 'PROCESSING';
+        return {
+          jobId,
+          status,
+          progress: n > reads ? 100 : 50,
+          provider: 'kling',
+          model: 'kling-v1',
+          createdAt: new Date().toISOString(),
+        } as JobView;
+      },
+    } as unknown as KlingflowApi;
+  }
+
+  it('gives several jobs a line each (none rewrites another in place), and rewrites a single job in place', async () => {
+    const tty = Object.getOwnPropertyDescriptor(process.stdout, 'isTTY');
+    Object.defineProperty(process.stdout, 'isTTY', { value: true, configurable: true });
+    const written: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => written.push(String(chunk)) > 0);
+    try {
+      const said: string[] = [];
+      await waitForJobs(progressingApi(1), ['job_a', 'job_b'], (line) => said.push(line));
+      expect(written.filter((chunk) => chunk.includes('\r'))).toEqual([]);
+      expect(said.map((line) => line.split('  ').slice(0, 2).join(' '))).toEqual([
+        'job_a PROCESSING 50%',
+        'job_b PROCESSING 50%',
+        'job_a SUCCEEDED 100%',
+        'job_b SUCCEEDED 100%',
+      ]);
+
+      const alone: string[] = [];
+      await waitForJobs(progressingApi(1), ['job_c'], (line) => alone.push(line));
+      expect(alone).toEqual([]);
+      expect(written.filter((chunk) => chunk.startsWith('\r\x1b[2Kjob_c'))).toHaveLength(2);
+    } finally {
+      if (tty) Object.defineProperty(process.stdout, 'isTTY', tty);
+      else delete (process.stdout as { isTTY?: boolean }).isTTY;
+    }
   });
 });
