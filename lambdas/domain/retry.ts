@@ -36,6 +36,15 @@ export const SUBMIT_RETRY: RetryPolicy = {
   overloadedSeconds: 30,
 };
 
+/**
+ * Refusals that say the provider has no room for the job now (its account's concurrency, its request rate, its
+ * capacity), not that something is wrong. A job refused so may be waited for as long as it may wait for a slot of
+ * admission control (`capacitySecondsLeft` below), not just `maxRetries` times: the account can be full for a long
+ * time (tasks klingflow no longer watches, such as one that timed out on a provider without a cancel call, or another
+ * user's), and failing the job after a few minutes of refusals would only make its caller send it again.
+ */
+export const CAPACITY_REFUSALS: ReadonlySet<ErrorKind> = new Set(['concurrency_limited', 'rate_limited', 'overloaded']);
+
 /** What a refused attempt said about itself. */
 export interface Refusal {
   kind: ErrorKind;
@@ -44,11 +53,26 @@ export interface Refusal {
 }
 
 /**
- * Seconds to wait before retry number `retries + 1` (0-based `retries` already made), or undefined when the policy
- * allows no more. `random` draws from [0, 1). The result is a whole number of seconds, at least 1.
+ * Seconds to wait before retry number `retries + 1` (0-based `retries` already made), or undefined when no more are
+ * allowed: past `policy.maxRetries`, except for a {@link CAPACITY_REFUSALS} refusal when `capacitySecondsLeft` is
+ * given (seconds the job may still wait, e.g. for a slot): then as long as some are left, each wait at most that.
+ * `random` draws from [0, 1). The result is a whole number of seconds, at least 1.
  */
-export function retryDelaySeconds(policy: RetryPolicy, retries: number, refusal: Refusal, random: () => number): number | undefined {
-  if (retries >= policy.maxRetries) return undefined;
+export function retryDelaySeconds(
+  policy: RetryPolicy,
+  retries: number,
+  refusal: Refusal,
+  random: () => number,
+  capacitySecondsLeft?: number,
+): number | undefined {
+  const waitsForCapacity = capacitySecondsLeft !== undefined && CAPACITY_REFUSALS.has(refusal.kind);
+  if (waitsForCapacity ? capacitySecondsLeft < 1 : retries >= policy.maxRetries) return undefined;
+  const delay = backoffSeconds(policy, Math.min(retries, policy.maxRetries), refusal, random);
+  return waitsForCapacity ? Math.max(1, Math.min(delay, Math.floor(capacitySecondsLeft))) : delay;
+}
+
+/** The wait before a retry: the provider's hint with jitter, or full-jitter exponential backoff. Whole seconds, ≥ 1. */
+function backoffSeconds(policy: RetryPolicy, retries: number, refusal: Refusal, random: () => number): number {
   const hint = refusal.retryAfterSeconds ?? (refusal.kind === 'overloaded' ? policy.overloadedSeconds : undefined);
   let seconds: number;
   if (hint !== undefined) {

@@ -64,6 +64,7 @@ export const handler = taskHandler('submit', SubmitPayload, async ({ jobId, retr
         settleSeconds: config.submitSettleSeconds(),
         spend: spendGuard(),
         minBalanceCredits: config.minBalanceCredits,
+        maxQueueSeconds: config.maxQueueSeconds(),
       },
       jobId,
       retries,

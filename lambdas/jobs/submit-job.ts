@@ -179,19 +179,41 @@ function refusalOf(error: unknown): Refusal | undefined {
   return undefined;
 }
 
+/** What `submitOrRetry` needs besides `submitJob`'s. */
+export interface SubmitRetryDeps extends SubmitJobDeps {
+  /** Draws from [0, 1), for the jitter. */
+  random: () => number;
+  /**
+   * Seconds after its creation a job may wait for room at its provider (the deployment's maxQueueSeconds, as for a
+   * slot): a refusal for want of capacity (domain/retry.ts, CAPACITY_REFUSALS) is retried until then, not only
+   * SUBMIT_RETRY's 8 times. Unset: 8 times.
+   */
+  maxQueueSeconds?: number;
+}
+
 /**
  * `submitJob`, with Submit's retry schedule (domain/retry.ts, SUBMIT_RETRY) applied to what may succeed later: a
  * retryable provider refusal, or an earlier submission still in flight. Such a failure becomes `{retryInSeconds}`,
- * the provider's own hint when it gave one (always with jitter), as long as `retries` (already made) leaves room;
- * past that, and for anything else, the error is thrown for the workflow to end the job. `random` draws from [0, 1).
+ * the provider's own hint when it gave one (always with jitter), as long as `retries` (already made) leaves room, or,
+ * for a refusal for want of capacity, as long as the job is younger than `maxQueueSeconds`; past that, and for
+ * anything else, the error is thrown for the workflow to end the job.
  */
-export async function submitOrRetry(deps: SubmitJobDeps & { random: () => number }, jobId: string, retries: number): Promise<SubmitStep> {
+export async function submitOrRetry(deps: SubmitRetryDeps, jobId: string, retries: number): Promise<SubmitStep> {
   try {
     return await submitJob(deps, jobId);
   } catch (error) {
     const refusal = refusalOf(error);
-    const delay = refusal && retryDelaySeconds(SUBMIT_RETRY, retries, refusal, deps.random);
+    if (!refusal) throw error;
+    const delay = retryDelaySeconds(SUBMIT_RETRY, retries, refusal, deps.random, await capacitySecondsLeft(deps, jobId));
     if (delay === undefined) throw error;
     return { retryInSeconds: delay, reason: (error as Error).message };
   }
+}
+
+/** Seconds job `jobId` may still wait for room at its provider, or undefined when there is no such bound. */
+async function capacitySecondsLeft(deps: SubmitRetryDeps, jobId: string): Promise<number | undefined> {
+  if (deps.maxQueueSeconds === undefined) return undefined;
+  const job = await deps.store.get(jobId);
+  if (!job) return undefined;
+  return deps.maxQueueSeconds - (deps.now().getTime() - Date.parse(job.createdAt)) / 1000;
 }

@@ -2,7 +2,7 @@
 // an overload without a hint, exponential backoff with full jitter otherwise, and a budget.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { retryDelaySeconds, SUBMIT_RETRY } from '../../../lambdas/domain/retry.ts';
+import { CAPACITY_REFUSALS, retryDelaySeconds, SUBMIT_RETRY } from '../../../lambdas/domain/retry.ts';
 
 const at = (value: number) => () => value;
 
@@ -59,5 +59,25 @@ describe('retryDelaySeconds (SUBMIT_RETRY)', () => {
     );
     expect(new Set(delays).size).toBeGreaterThan(3);
     for (const delay of delays) expect(delay).toBeGreaterThanOrEqual(10);
+  });
+});
+
+describe('retryDelaySeconds for a refusal for want of capacity, with the time the job may still wait', () => {
+  const at = (x: number) => () => x;
+
+  it.each([...CAPACITY_REFUSALS])('retries a %s refusal past maxRetries while time is left, never longer than that time', (kind) => {
+    const far = SUBMIT_RETRY.maxRetries + 40;
+    expect(retryDelaySeconds(SUBMIT_RETRY, far, { kind }, at(0.999), 3600)).toBeGreaterThanOrEqual(SUBMIT_RETRY.overloadedSeconds / 2);
+    expect(retryDelaySeconds(SUBMIT_RETRY, far, { kind }, at(0.999), 3600)).toBeLessThanOrEqual(
+      Math.max(SUBMIT_RETRY.maxBackoffSeconds, 2 * SUBMIT_RETRY.overloadedSeconds),
+    );
+    expect(retryDelaySeconds(SUBMIT_RETRY, far, { kind }, at(0.999), 5.5)).toBe(5);
+    expect(retryDelaySeconds(SUBMIT_RETRY, far, { kind }, at(0.999), 0.5)).toBeUndefined();
+    expect(retryDelaySeconds(SUBMIT_RETRY, 0, { kind }, at(0.5), -10)).toBeUndefined();
+  });
+
+  it.each(['server', 'network'] as const)('keeps maxRetries for a %s failure, whatever time is left', (kind) => {
+    expect(retryDelaySeconds(SUBMIT_RETRY, SUBMIT_RETRY.maxRetries, { kind }, at(0.5), 3600)).toBeUndefined();
+    expect(retryDelaySeconds(SUBMIT_RETRY, SUBMIT_RETRY.maxRetries - 1, { kind }, at(0.5), 3600)).toBeGreaterThanOrEqual(1);
   });
 });

@@ -285,6 +285,22 @@ describe('submitOrRetry', () => {
     await expect(submitOrRetry({ ...deps, random: () => 0 }, 'job_1', 0)).rejects.toMatchObject({ kind: 'content_policy' });
   });
 
+  it('keeps waiting for room at the provider past the 8 retries while the job is younger than maxQueueSeconds, then ends it', async () => {
+    const { deps, jobs, provider, advance } = setup();
+    await jobs.create(storedJob('job_1', 'QUEUED', { createdAt: new Date(T0).toISOString() }));
+    provider.failWith(() => new ProviderError('concurrency_limited', '1303', { httpStatus: 429, providerCode: 1303 }));
+    const patient = { ...deps, random: () => 0.5, maxQueueSeconds: 3600 };
+    expect(await submitOrRetry(patient, 'job_1', 30)).toMatchObject({ retryInSeconds: 60 });
+    advance(3590);
+    expect(await submitOrRetry(patient, 'job_1', 31)).toMatchObject({ retryInSeconds: 10 });
+    advance(10);
+    await expect(submitOrRetry(patient, 'job_1', 32)).rejects.toMatchObject({ kind: 'concurrency_limited' });
+    // A failure that is not for want of room keeps its 8 retries.
+    provider.failWith(() => new ProviderError('server', '500', { httpStatus: 500 }));
+    advance(-3600);
+    await expect(submitOrRetry(patient, 'job_1', 8)).rejects.toMatchObject({ kind: 'server' });
+  });
+
   it('waits for an earlier submission in flight until it has certainly ended', async () => {
     const { deps, jobs, advance } = setup();
     await jobs.create(storedJob('job_1', 'QUEUED', { submitIntent: { id: 'old', at: new Date(T0).toISOString() } }));
