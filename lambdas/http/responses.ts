@@ -21,9 +21,29 @@ export const json = (statusCode: number, body: unknown, headers: Record<string, 
   body: JSON.stringify(body),
 });
 
-/** `{"error": {code, message, details?}}`; `details` only when there are some. */
+/** The most `details` an error answer lists; the rest are counted in one last detail. */
+export const MAX_ERROR_DETAILS = 25;
+
+/** The longest `path` or `message` of a detail, in characters; a longer one is cut and ends with `…`. */
+export const MAX_DETAIL_CHARS = 1000;
+
+const cut = (text: string): string => (text.length > MAX_DETAIL_CHARS ? `${text.slice(0, MAX_DETAIL_CHARS - 1)}…` : text);
+
+/**
+ * `details` as answered: at most {@link MAX_ERROR_DETAILS} of them, each path and message at most
+ * {@link MAX_DETAIL_CHARS} characters, and past the limit one detail `{path: 'body', message: 'and N more problems'}`.
+ * A hostile body (a million unknown keys) thus gets a small answer, not one of tens of megabytes (over Lambda's 6 MB
+ * response limit on AWS, where it would become a 5xx).
+ */
+export function boundedDetails(details: ErrorDetail[]): ErrorDetail[] {
+  const shown = details.slice(0, MAX_ERROR_DETAILS).map((d) => ({ path: cut(d.path), message: cut(d.message) }));
+  const more = details.length - shown.length;
+  return more > 0 ? [...shown, { path: 'body', message: `and ${more} more problem${more === 1 ? '' : 's'}` }] : shown;
+}
+
+/** `{"error": {code, message, details?}}`; `details` only when there are some, bounded ({@link boundedDetails}). */
 export const errorResponse = (statusCode: number, code: string, message: string, details?: ErrorDetail[]): HttpResult =>
-  json(statusCode, { error: { code, message, ...(details?.length ? { details } : {}) } });
+  json(statusCode, { error: { code, message: cut(message), ...(details?.length ? { details: boundedDetails(details) } : {}) } });
 
 /**
  * An error about one field (`path`: a body field, `jobId`, `cursor`, a header such as `content-type`): `detail`

@@ -7,6 +7,7 @@ import { providerEnv } from '../../lambdas/aws/env.ts';
 import { jobIdForUpload } from '../../lambdas/domain/uploads.ts';
 import { signStandardWebhook } from '../../lambdas/domain/webhooks.ts';
 import type { LocalStack } from '../../local/stack.ts';
+import { MAX_ERROR_DETAILS } from '../../lambdas/http/responses.ts';
 import { expectDocumented } from './contract.ts';
 import { Client, countJobs, startTestStack } from './local-stack.ts';
 
@@ -124,6 +125,16 @@ describe('no 5xx for anything a client sent', () => {
     const answer = await refusedCreate('{"prompt": "a fox", "metadata": {"constructor": "v"}}');
     expect(answer.status).toBe(422);
     expect(detailPaths(answer)).toEqual(['metadata.constructor']);
+  });
+
+  it('200,000 unknown fields get a small 422 that names the first ones and counts the rest (it was a 9 MB answer)', async () => {
+    const fields = Array.from({ length: 200_000 }, (_, i) => `"f${i}": 0`).join(', ');
+    const answer = await refusedCreate(`{"prompt": "a fox", ${fields}}`);
+    expect(answer.status).toBe(422);
+    expect(JSON.stringify(answer.body).length).toBeLessThan(20_000);
+    const paths = detailPaths(answer);
+    expect(paths.length).toBeLessThanOrEqual(MAX_ERROR_DETAILS + 1);
+    expect(answer.body.error.details.at(-1).message).toMatch(/^and \d+ more problems$|f\d+/);
   });
 
   it.each(['__proto__', 'prototype'])('%s as a key is a 422 naming it', async (key) => {
