@@ -322,8 +322,14 @@ function checkInputs(body: CreateJobRequest, allowLoopbackCallbackUrls = false, 
   for (const [path, ref] of refs) {
     if (!ref) continue;
     if ('s3Key' in ref) {
-      if (!ref.s3Key.startsWith(UPLOAD_PREFIX) || ref.s3Key.split('/').some((part) => part === '..' || part === '.')) {
-        problems.push({ path: `${path}.s3Key`, message: `must be a key under ${UPLOAD_PREFIX} in the inputs bucket` });
+      // An empty, `.` or `..` segment (`uploads//x.png`) names no object an upload makes: the S3 client and the local S3
+      // fail on it later, deep in the workflow, so it is refused here.
+      const segments = ref.s3Key.slice(UPLOAD_PREFIX.length).split('/');
+      if (!ref.s3Key.startsWith(UPLOAD_PREFIX) || segments.some((part) => part === '' || part === '..' || part === '.')) {
+        problems.push({
+          path: `${path}.s3Key`,
+          message: `must be a key under ${UPLOAD_PREFIX} in the inputs bucket, with no empty, '.' or '..' segment`,
+        });
       }
       continue;
     }

@@ -283,13 +283,25 @@ describe('resolveRequest: inputs and callback URL', () => {
       'an S3 image outside uploads/',
       { image: { s3Key: 'private/a.png' } },
       'image.s3Key',
-      'must be a key under uploads/ in the inputs bucket',
+      "must be a key under uploads/ in the inputs bucket, with no empty, '.' or '..' segment",
     ],
     [
       'an S3 image key climbing out of uploads/',
       { image: { s3Key: 'uploads/../private/a.png' } },
       'image.s3Key',
-      'must be a key under uploads/ in the inputs bucket',
+      "must be a key under uploads/ in the inputs bucket, with no empty, '.' or '..' segment",
+    ],
+    [
+      'an S3 image key with an empty segment',
+      { image: { s3Key: 'uploads//x.png' } },
+      'image.s3Key',
+      "must be a key under uploads/ in the inputs bucket, with no empty, '.' or '..' segment",
+    ],
+    [
+      'an S3 key that is only the prefix',
+      { image: { s3Key: 'uploads/' } },
+      'image.s3Key',
+      "must be a key under uploads/ in the inputs bucket, with no empty, '.' or '..' segment",
     ],
     ['an http callback', { prompt: 'x', callbackUrl: 'http://hooks.example.com/cb' }, 'callbackUrl', 'must use https'],
     [
