@@ -260,9 +260,21 @@ async function answerMetrics(req: IncomingMessage, res: ServerResponse, url: URL
     sendJson(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}`, 'method');
     return;
   }
-  const { problem } = await authenticate(req, Buffer.alloc(0), auth);
-  if (problem) {
-    sendJson(res, 401, 'UNAUTHORIZED', problem, 'Authorization');
+  const caller = await authenticate(req, Buffer.alloc(0), auth);
+  if (caller.problem) {
+    sendJson(res, 401, 'UNAUTHORIZED', caller.problem, 'Authorization');
+    return;
+  }
+  // The sums cover every caller's jobs (and a job id filter would tell which ids exist): admins only, as on AWS,
+  // where metrics are CloudWatch's and an operator's.
+  if ('holder' in caller && caller.holder && !caller.holder.admin) {
+    sendJson(
+      res,
+      403,
+      'FORBIDDEN',
+      "the metrics cover every caller's jobs: only an admin token may read them (KLINGFLOW_API_ADMINS)",
+      'Authorization',
+    );
     return;
   }
   const filter: MetricsFilter = {};

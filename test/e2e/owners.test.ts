@@ -102,6 +102,16 @@ describe("each caller's own jobs", () => {
     expect((await bob.request('GET', `/v1/jobs/${a}`)).status).toBe(404);
   });
 
+  it("keeps the local metrics (every caller's jobs) to admin tokens: 403 for bob, even for his own job", async () => {
+    const bobsJob = await bob.createJob({ prompt: 'a kingfisher diving' });
+    for (const path of ['/v1/metrics', `/v1/metrics?jobId=${bobsJob}`]) {
+      const answer = await bob.request('GET', path);
+      expect(answer.status, path).toBe(403);
+      expect(answer.body.error).toMatchObject({ code: 'FORBIDDEN', details: [{ path: 'Authorization' }] });
+    }
+    expect((await admin.request('GET', `/v1/metrics?jobId=${bobsJob}`)).status).toBe(200);
+  });
+
   it('answers 401 naming Authorization for a token that is not one of them', async () => {
     const stranger = new Client({ url: stack.url, token: 'not-a-token-of-this-stack' });
     const answer = await stranger.request('GET', '/v1/jobs');
