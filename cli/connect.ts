@@ -11,6 +11,8 @@ export class UsageError extends Error {}
 export interface Target {
   api: KlingflowApi;
   stop(): Promise<void>;
+  /** The data folder of a local stack started for this run only (it stops with the command); undefined otherwise. */
+  embeddedIn?: string;
 }
 
 export interface ConnectOptions {
@@ -78,6 +80,12 @@ export async function connect(options: ConnectOptions, say: (line: string) => vo
     const url = options.api.replace(/\/+$/, '');
     const token = options.token || process.env.KLINGFLOW_API_TOKEN;
     if (options.auth === 'token' && !token) throw new UsageError('--auth token needs a token: --token or KLINGFLOW_API_TOKEN');
+    // A local stack on this machine takes its bearer token (npm start prints it), not SigV4 with an AWS region.
+    if (!token && options.auth !== 'sigv4' && isLoopback(url)) {
+      throw new UsageError(
+        `${url} is on this machine: give the local stack's token (npm start prints it) with --token or KLINGFLOW_API_TOKEN`,
+      );
+    }
     // A token where one is given (the local stack's, or a JWT for auth=jwt); SigV4 otherwise (auth=iam, the default).
     const auth: ApiAuth = options.auth !== 'sigv4' && token ? { kind: 'bearer', token } : await sigV4Auth(url, options.region);
     return { api: new KlingflowApi(url, auth), stop: none };
@@ -96,7 +104,25 @@ export async function connect(options: ConnectOptions, say: (line: string) => vo
     if (!token) throw new UsageError(`the local stack at ${running.url} needs its token: --token or KLINGFLOW_API_TOKEN`);
     return { api: new KlingflowApi(running.url, { kind: 'bearer', token }), stop: none };
   }
-  say('No local stack is running: starting an embedded one for this run...');
-  const stack = await startLocalStack({ settings: { KLINGFLOW_PORT: 0, KLINGFLOW_DATA_DIR: options.dataDir }, log: () => undefined });
-  return { api: new KlingflowApi(stack.url, { kind: 'bearer', token: stack.token }), stop: stack.stop };
+  say(`No local stack is running on ${options.dataDir}: starting an embedded one for this run...`);
+  const stack = await startLocalStack({
+    settings: {
+      KLINGFLOW_PORT: 0,
+      KLINGFLOW_DATA_DIR: options.dataDir,
+      // The handlers' log lines are for a stack's operator; a command's person reads the job (unless asked for them).
+      ...(process.env.POWERTOOLS_LOG_LEVEL ? {} : { POWERTOOLS_LOG_LEVEL: 'SILENT' as const }),
+    },
+    log: () => undefined,
+  });
+  return { api: new KlingflowApi(stack.url, { kind: 'bearer', token: stack.token }), stop: stack.stop, embeddedIn: options.dataDir };
+}
+
+/** Whether `url` names this machine: localhost, 127.0.0.0/8 or [::1]. */
+function isLoopback(url: string): boolean {
+  try {
+    const host = new URL(url).hostname;
+    return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+  } catch {
+    return false;
+  }
 }

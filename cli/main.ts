@@ -199,6 +199,12 @@ export async function main(
       // Stdout is the id alone (or the JSON), for `id=$(klingflow generate --no-wait ...)`; the rest is for the person.
       if (opts.json) printJson({ jobId });
       else say(jobId);
+      if (target.embeddedIn) {
+        note(
+          `no stack keeps running after this command: job ${jobId} is saved in ${target.embeddedIn} and goes on when a ` +
+            'stack next starts there (npm start, or any klingflow command such as watch)',
+        );
+      }
       return 0;
     }
     const [job] = (await waitForJobs(target.api, [jobId], say, opts.json)) as [JobView];

@@ -97,6 +97,26 @@ describe('klingflow generate', () => {
     expect(sha256(out)).toBe(saved);
     expect(existsSync(join(dataDir, 'stack.json'))).toBe(false); // the embedded stack stopped with the run
   });
+
+  it('generate --no-wait with no stack running prints the id, and says the job goes on when a stack next starts there', async () => {
+    const dataDir = freshDataDir();
+    if (existsSync(join(SHARED_CACHE, 'workflow.json'))) cpSync(SHARED_CACHE, join(dataDir, 'cache'), { recursive: true });
+    const { stdout, stderr } = await run(resolve('cli/bin.mjs'), ['generate', 'a job for later', '--no-wait', '--data-dir', dataDir], {
+      // No POWERTOOLS_LOG_LEVEL: the embedded stack's own default is what is under test.
+      env: Object.fromEntries(
+        Object.entries({ ...process.env, KLINGFLOW_KLING_BASE_URL: '' }).filter(([name]) => name !== 'POWERTOOLS_LOG_LEVEL'),
+      ),
+      timeout: 90_000,
+    });
+    const jobId = stdout.trim();
+    expect(jobId).toMatch(/^job_[0-9a-z]{26}$/);
+    expect(stderr).toContain(`No local stack is running on ${dataDir}`);
+    expect(stderr).toContain(
+      `no stack keeps running after this command: job ${jobId} is saved in ${dataDir} and goes on when a stack next starts there`,
+    );
+    // No handler's log line reaches the person (the embedded stack's handlers log nothing unless asked).
+    expect(stderr).not.toMatch(/"level":/);
+  });
 });
 
 describe('klingflow, as a user gets it wrong', () => {

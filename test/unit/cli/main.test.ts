@@ -65,3 +65,17 @@ describe('whole-number options take plain digits within their bounds, and the re
     expect(lines.join('\n')).toContain('1 to 1000');
   });
 });
+
+describe('--api on this machine', () => {
+  it("asks for the local stack's token rather than an AWS region", async () => {
+    const refusal = await main(
+      ['jobs', '--api', 'http://127.0.0.1:9'],
+      () => undefined,
+      () => undefined,
+    ).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(UsageError);
+    expect((refusal as Error).message).toBe(
+      "http://127.0.0.1:9 is on this machine: give the local stack's token (npm start prints it) with --token or KLINGFLOW_API_TOKEN",
+    );
+  });
+});
