@@ -405,7 +405,8 @@ export async function main(
       await withTarget(command, async (target) => {
         const output = opts.thumbnail ? 'thumbnail' : 'video';
         const job = await target.api.getJob(jobId);
-        if (job.status !== 'SUCCEEDED') throw new UsageError(`job ${jobId} is ${job.status}; only a SUCCEEDED job has a ${output}`);
+        // Not a usage mistake (exit 2): the command was right, the job did not succeed (exit 1, as watch says).
+        if (job.status !== 'SUCCEEDED') throw new Error(`job ${jobId} is ${job.status}; only a SUCCEEDED job has a ${output}`);
         const file = await saveOutput(target.api, job, opts.out ?? `${jobId}.${opts.thumbnail ? 'jpg' : 'mp4'}`, output);
         if (opts.json) printJson({ jobId, file, sha256: job.outputs?.[output]?.sha256 });
         else say(`saved    ${file}`);

@@ -31,7 +31,8 @@ process.stdout.write(
     ...(stack.simulator ? [`  provider simulator at ${stack.simulator.url}`] : []),
     ...(stack.redriven.length ? [`  resumed ${stack.redriven.length} unfinished job(s)`] : []),
     '',
-    '  Generate a video:  npx klingflow generate "a red fox running through snow" --out fox.mp4',
+    // The CLI finds this stack by its data folder: one set by KLINGFLOW_DATA_DIR must be set for the CLI too.
+    `  Generate a video:  ${process.env.KLINGFLOW_DATA_DIR ? `KLINGFLOW_DATA_DIR=${stack.dataDir} ` : ''}npx klingflow generate "a red fox running through snow" --out fox.mp4`,
     stack.auth === 'sigv4'
       ? `  Or over HTTP:      curl --aws-sigv4 "aws:amz:${LOCAL_SIGV4_REGION}:execute-api" --user "${LOCAL_SIGV4_CREDENTIALS.accessKeyId}:${LOCAL_SIGV4_CREDENTIALS.secretAccessKey}" -H "content-type: application/json" \\`
       : `  Or over HTTP:      curl -H "Authorization: Bearer ${stack.token}" -H "content-type: application/json" \\`,

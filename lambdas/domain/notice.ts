@@ -18,7 +18,7 @@ const seconds = (from?: string, to?: string): string | undefined => {
 function costLine(job: Job): string | undefined {
   if (!job.cost) return undefined;
   const parts = [
-    job.cost.credits !== undefined ? `${job.cost.credits} credits` : undefined,
+    job.cost.credits !== undefined ? `${job.cost.credits} credit${job.cost.credits === 1 ? '' : 's'}` : undefined,
     job.cost.usd !== undefined ? `$${job.cost.usd.toFixed(2)}` : undefined,
   ].filter(Boolean);
   if (!parts.length) return undefined;

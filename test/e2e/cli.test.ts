@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../../cli/connect.ts';
 import { main } from '../../cli/main.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { Client, freshDataDir, SHARED_CACHE, startTestStack } from './local-stack.ts';
@@ -452,6 +453,9 @@ describe('klingflow commands', () => {
     expect(await main(['download', done, '--out', out, ...at()], say)).toBe(0);
     expect(lines).toEqual([`saved    ${out}`]);
     expect(sha256(out)).toBe(job.outputs.video.sha256);
-    await expect(main(['download', slow, ...at()], say)).rejects.toThrow(/only a SUCCEEDED job has a video/);
+    // Not a usage mistake (exit 2 and the hint to --help): the job did not succeed (exit 1).
+    const notSucceeded = await main(['download', slow, ...at()], say).catch((error: unknown) => error);
+    expect((notSucceeded as Error).message).toMatch(/only a SUCCEEDED job has a video/);
+    expect(notSucceeded).not.toBeInstanceOf(UsageError);
   });
 });

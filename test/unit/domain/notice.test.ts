@@ -135,6 +135,7 @@ describe('formatNotice', () => {
   it.each([
     [{ credits: 12, estimated: false }, '12 credits'],
     [{ credits: 0, estimated: false }, '0 credits'],
+    [{ credits: 1, estimated: false }, '1 credit'],
     [{ usd: 0.7, estimated: true }, '$0.70 (estimated)'],
     [{ usd: 0, estimated: false }, '$0.00'],
     [{ credits: 3.5, usd: 0.125, estimated: true }, '3.5 credits / $0.13 (estimated)'],
