@@ -220,6 +220,11 @@ async function startLocked(
       { name: LOCAL_NAMES.spendTable, shape: workflow.tableShapes.spend },
     ]);
     stops.push(db.close);
+    if (db.repairedIndexEntries) {
+      log(
+        `klingflow: removed ${db.repairedIndexEntries} index entr${db.repairedIndexEntries === 1 ? 'y' : 'ies'} a stopped stack had left without their item`,
+      );
+    }
     // Upload events are kept on disk until the trigger has run, as Lambda keeps an asynchronous invocation: one in
     // flight when the stack dies is delivered when it starts again (local/event-inbox.ts).
     const uploadEvents = new EventInbox<S3Event>(join(dataDir, 's3-events'), log);

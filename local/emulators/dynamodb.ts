@@ -19,6 +19,7 @@ import {
   waitUntilTableNotExists,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { repairIndexes } from './dynamodb-index-repair.ts';
 
 export interface TableShape {
   KeySchema: CreateTableCommandInput['KeySchema'];
@@ -70,13 +71,15 @@ export const LEVEL_OPTIONS = { cacheSize: 1024 * 1024, writeBufferSize: 1024 * 1
 
 export interface LocalDynamo {
   endpoint: string;
+  /** Index entries without an item behind them (left by a kill during a write) removed at start (dynamodb-index-repair.ts). */
+  repairedIndexEntries: number;
   close(): Promise<void>;
 }
 
 /**
  * Starts dynalite on loopback with its data in `dir`, and creates each table that does not exist yet. A table kept
  * from an earlier run whose indexes differ from the template's is rebuilt with them, its items kept (see
- * {@link matchIndexes}).
+ * {@link matchIndexes}), and index entries a kill left without their item are removed (see {@link repairIndexes}).
  */
 export async function startDynamo(dir: string, tables: readonly { name: string; shape: TableShape }[]): Promise<LocalDynamo> {
   mkdirSync(dir, { recursive: true });
@@ -84,6 +87,7 @@ export async function startDynamo(dir: string, tables: readonly { name: string; 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  let repairedIndexEntries = 0;
   try {
     for (const table of tables) {
       try {
@@ -93,11 +97,12 @@ export async function startDynamo(dir: string, tables: readonly { name: string; 
         await matchIndexes(client, table, join(dir, `${table.name}.rebuild.json`)); // kept from the last run
       }
       await finishRebuild(client, table.name, join(dir, `${table.name}.rebuild.json`));
+      repairedIndexEntries += await repairIndexes(client, table);
     }
   } finally {
     client.destroy();
   }
-  return { endpoint, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { endpoint, repairedIndexEntries, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 /**
