@@ -93,7 +93,9 @@ export interface LocalToken {
 
 /** The holder of the token in an `Authorization: Bearer` header, or `undefined`. Every token is compared in full. */
 function holderOf(header: string | undefined, tokens: readonly LocalToken[]): LocalToken | undefined {
-  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
+  // The scheme's name is case-insensitive (RFC 9110, 11.1): `bearer` and `BEARER` are `Bearer`.
+  const scheme = /^bearer +/i.exec(header ?? '');
+  const given = Buffer.from(scheme && header ? header.slice(scheme[0].length) : '');
   let holder: LocalToken | undefined;
   for (const candidate of tokens) {
     const expected = Buffer.from(candidate.token);

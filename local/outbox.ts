@@ -2,6 +2,7 @@
 // and a readable copy on the console, as an e-mail subscriber would see it.
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { keepOwnerOnly } from '../simulator/owner-only.ts';
 
 export interface OutboxNotice {
   messageId: string;
@@ -22,10 +23,13 @@ export class Outbox {
     const dir = join(dataDir, 'outbox');
     mkdirSync(dir, { recursive: true });
     this.file = join(dir, 'notices.jsonl');
+    // A file from an older version, or one whose mode was widened, is made owner-only again.
+    if (existsSync(this.file)) keepOwnerOnly(this.file, 'klingflow: the notices file');
   }
 
   append(notice: OutboxNotice): void {
-    appendFileSync(this.file, `${JSON.stringify(notice)}\n`);
+    // Owner-only: a notice's share links open the video for whoever holds them.
+    appendFileSync(this.file, `${JSON.stringify(notice)}\n`, { mode: 0o600 });
     this.print(`\n✉ ${notice.subject ?? '(no subject)'}\n${notice.message.replace(/^/gm, '  ')}\n`);
   }
 

@@ -112,6 +112,15 @@ describe("each caller's own jobs", () => {
     expect((await admin.request('GET', `/v1/metrics?jobId=${bobsJob}`)).status).toBe(200);
   });
 
+  it('takes the Bearer scheme in any letter case (RFC 9110), and nothing but the token after it', async () => {
+    for (const scheme of ['bearer', 'BEARER', 'Bearer']) {
+      const answer = await fetch(`${stack.url}/v1/jobs?limit=1`, { headers: { authorization: `${scheme} ${ALICE}` } });
+      expect(answer.status, scheme).toBe(200);
+    }
+    const glued = await fetch(`${stack.url}/v1/jobs?limit=1`, { headers: { authorization: `Bearer${ALICE}` } });
+    expect(glued.status).toBe(401);
+  });
+
   it('answers 401 naming Authorization for a token that is not one of them', async () => {
     const stranger = new Client({ url: stack.url, token: 'not-a-token-of-this-stack' });
     const answer = await stranger.request('GET', '/v1/jobs');
