@@ -80,10 +80,12 @@ export async function connect(options: ConnectOptions, say: (line: string) => vo
     const url = options.api.replace(/\/+$/, '');
     const token = options.token || process.env.KLINGFLOW_API_TOKEN;
     if (options.auth === 'token' && !token) throw new UsageError('--auth token needs a token: --token or KLINGFLOW_API_TOKEN');
-    // A local stack on this machine takes its bearer token (npm start prints it), not SigV4 with an AWS region.
-    if (!token && options.auth !== 'sigv4' && isLoopback(url)) {
+    // A local stack on this machine takes its bearer token (npm start prints it); only one in SigV4 mode wants a region.
+    const region = options.region || regionOfApiUrl(url) || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION;
+    if (!token && !region && options.auth !== 'sigv4' && isLoopback(url)) {
       throw new UsageError(
-        `${url} is on this machine: give the local stack's token (npm start prints it) with --token or KLINGFLOW_API_TOKEN`,
+        `${url} is on this machine: give the local stack's token (npm start prints it) with --token or KLINGFLOW_API_TOKEN ` +
+          '(or, for a stack in SigV4 mode, --region or AWS_REGION)',
       );
     }
     // A token where one is given (the local stack's, or a JWT for auth=jwt); SigV4 otherwise (auth=iam, the default).

@@ -1,6 +1,6 @@
 // The CLI's commands as main() runs them, for what is refused before any stack is reached: a usage mistake throws a
 // UsageError (exit code 2 from the bin) naming the flag or argument, why, and what is allowed.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../../cli/connect.ts';
 import { main } from '../../../cli/main.ts';
 
@@ -67,7 +67,14 @@ describe('whole-number options take plain digits within their bounds, and the re
 });
 
 describe('--api on this machine', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
   it("asks for the local stack's token rather than an AWS region", async () => {
+    vi.stubEnv('AWS_REGION', '');
+    vi.stubEnv('AWS_DEFAULT_REGION', '');
+    vi.stubEnv('KLINGFLOW_API_TOKEN', '');
     const refusal = await main(
       ['jobs', '--api', 'http://127.0.0.1:9'],
       () => undefined,
@@ -75,7 +82,8 @@ describe('--api on this machine', () => {
     ).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(UsageError);
     expect((refusal as Error).message).toBe(
-      "http://127.0.0.1:9 is on this machine: give the local stack's token (npm start prints it) with --token or KLINGFLOW_API_TOKEN",
+      "http://127.0.0.1:9 is on this machine: give the local stack's token (npm start prints it) with --token or KLINGFLOW_API_TOKEN " +
+        '(or, for a stack in SigV4 mode, --region or AWS_REGION)',
     );
   });
 });
