@@ -1,7 +1,8 @@
 // Reconcile (docs/architecture.md, "Recovery"): no job left stuck or silent. On AWS an EventBridge schedule invokes
 // it (asynchronously: failures go to its dead-letter queue, which raises an alarm); the local stack invokes it when it
 // starts and on a timer. It re-drives unfinished jobs without a live execution, ends those that keep stalling, sends
-// missing notices and webhooks, polls callback jobs whose callback is overdue, and frees the slots of jobs that ended without releasing them.
+// missing notices and webhooks, polls callback jobs whose callback is overdue, and frees the slots of jobs that ended
+// without releasing them.
 import { RECONCILE_DEFAULTS, reconcile } from '../jobs/reconcile.ts';
 import { releaseSlot, sweepPools } from '../jobs/admission.ts';
 import { config } from '../aws/env.ts';

@@ -51,13 +51,20 @@ export type LostCallbackOutcome = 'skipped' | 'running' | 'resumed' | 'stale-wai
 /**
  * For an unfinished callback job waiting for its callback (a stored task token, a task, no recorded result) whose
  * callback is overdue: polls the provider once and, when the task has ended, wakes the wait with the result, as the
- * callback would have. A failed poll is `poll-failed`, not thrown, so one provider's outage does not stop the pass;
- * throws what looking up the provider or waking the wait throw.
+ * callback would have. A provider that cannot be loaded or polled is `poll-failed`, not thrown, so one provider's
+ * outage does not stop the reconciler's pass; throws what waking the wait throws.
  */
 export async function checkLostCallback(deps: LostCallbackDeps, job: JobRecord): Promise<LostCallbackOutcome> {
   const { providerTaskId, taskToken } = job;
   if (isTerminal(job.status) || !providerTaskId || !taskToken || job.providerResult !== undefined) return 'skipped';
-  const { adapter, context } = await deps.providerOf(job.provider);
+  let provider: Awaited<ReturnType<LostCallbackDeps['providerOf']>>;
+  try {
+    provider = await deps.providerOf(job.provider);
+  } catch {
+    // A provider that cannot be loaded now (no longer enabled, its secret unreadable) fails this job's look, not the pass.
+    return 'poll-failed';
+  }
+  const { adapter, context } = provider;
   if (!adapter.capabilities.callbacks) return 'skipped';
   const elapsed = (deps.now().getTime() - Date.parse(job.submittedAt ?? job.createdAt)) / 1000 / deps.timeScale;
   if (!callbackOverdue(expectedLatency(job.request), elapsed)) return 'skipped';

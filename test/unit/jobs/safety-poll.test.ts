@@ -119,5 +119,8 @@ describe('checkLostCallback', () => {
     await failing.store.create(failing.waiting());
     expect(await checkLostCallback(failing.deps, await failing.store.require('job_1'))).toBe('poll-failed');
     expect(failing.resumed).toEqual([]);
+    // A provider that cannot be loaded (no longer enabled) fails the look too, without throwing.
+    const gone = { ...failing.deps, providerOf: async () => Promise.reject(new Error('provider acme is not enabled')) };
+    expect(await checkLostCallback(gone, await failing.store.require('job_1'))).toBe('poll-failed');
   });
 });
