@@ -3,6 +3,7 @@
 // started for this one run.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { isLoopbackAddress } from '../lambdas/domain/url-policy.ts';
 import { type ApiAuth, KlingflowApi } from './api-client.ts';
 
 /** A mistake in how the CLI was called: printed with the usage, exit code 2. */
@@ -119,11 +120,11 @@ export async function connect(options: ConnectOptions, say: (line: string) => vo
   return { api: new KlingflowApi(stack.url, { kind: 'bearer', token: stack.token }), stop: stack.stop, embeddedIn: options.dataDir };
 }
 
-/** Whether `url` names this machine: localhost, 127.0.0.0/8 or [::1]. */
+/** Whether `url` names this machine: `localhost`, or a loopback address (url-policy.ts, isLoopbackAddress). */
 function isLoopback(url: string): boolean {
   try {
     const host = new URL(url).hostname;
-    return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+    return host === 'localhost' || isLoopbackAddress(host);
   } catch {
     return false;
   }

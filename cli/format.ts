@@ -45,8 +45,9 @@ const LONGER_THAN_USUAL_FACTOR = 1.5;
  * A job's progress on one line: `job_…  PROCESSING 40%  12 s  ~18 s left  retries 1  queue #3`. The estimate of
  * the time left comes from the progress the provider reports where there is one, else from `typicalSeconds` (how
  * long recent jobs of the same shape took, {@link typicalKeyOf}): `any moment now` once that has passed, `longer
- * than usual (typically N s)` past 1.5 times it. It is left out for a finished job or when neither is known. `retries`: submissions beyond the first (`attempts` − 1). While the job waits for a provider slot
- * (admission control) its place in the queue is shown, 1 being next; the time waited is the elapsed time so far.
+ * than usual (typically N s)` past 1.5 times it. It is left out for a finished job or when neither is known.
+ * `retries`: submissions beyond the first (`attempts` − 1). While the job waits for a provider slot (admission
+ * control) its place in the queue is shown, 1 being next; the time waited is the elapsed time so far.
  */
 export function progressLine(job: JobView, now = Date.now(), typicalSeconds?: number): string {
   const pct = job.progress !== undefined ? ` ${Math.round(job.progress)}%` : '';

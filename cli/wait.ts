@@ -40,8 +40,9 @@ export class JobNotFound extends Error {
 
 /**
  * Waits until every job is finished, printing a progress line whenever one changes (for one job on a terminal,
- * rewritten in place with the clock; several jobs get a line each time one of them changes, so none hides another). A job that does not exist yet (an upload's, before S3 has told the trigger) is waited
- * for, up to `missing.appearTimeoutSeconds`. `typical`: seconds jobs of a `provider/model` usually take
+ * rewritten in place with the clock; several jobs get a line each time one of them changes, so none hides another).
+ * A job that does not exist yet (an upload's, before S3 has told the trigger) is waited for, up to
+ * `missing.appearTimeoutSeconds`. `typical`: seconds jobs of a `provider/model` usually take
  * ({@link typicalSeconds}), for the estimate. Answers the finished jobs in the order of `jobIds`; throws what the API
  * throws, but a 404, and a {@link JobNotFound} for a job still unknown at the timeout.
  */
@@ -78,8 +79,9 @@ export async function waitForJobs(
       }
       seen.add(jobId);
       const line = progressLine(job, Date.now(), typical.get(typicalKeyOf(job)));
-      // A line is printed again when something other than the clock changed (a terminal rewrites it in place).
-      const facts = line.replace(/ {2}(\d+ s|~\d+ s left|any moment now|longer than usual \(typically \d+ s\))(?= {2}|$)/g, '');
+      // A line is printed again when something other than the clock changed (a terminal rewrites it in place): what
+      // the line shows of the job besides the elapsed time and the estimate.
+      const facts = JSON.stringify([job.status, job.progress, job.attempts, job.queuePosition]);
       if (!quiet && (tty || last.get(jobId) !== facts)) {
         if (tty) process.stdout.write(`\r\x1b[2K${line}${TERMINAL.has(job.status) ? '\n' : ''}`);
         else say(line);

@@ -57,21 +57,16 @@ export type LostCallbackOutcome = 'skipped' | 'running' | 'resumed' | 'stale-wai
 export async function checkLostCallback(deps: LostCallbackDeps, job: JobRecord): Promise<LostCallbackOutcome> {
   const { providerTaskId, taskToken } = job;
   if (isTerminal(job.status) || !providerTaskId || !taskToken || job.providerResult !== undefined) return 'skipped';
-  let provider: Awaited<ReturnType<LostCallbackDeps['providerOf']>>;
-  try {
-    provider = await deps.providerOf(job.provider);
-  } catch {
-    // A provider that cannot be loaded now (no longer enabled, its secret unreadable) fails this job's look, not the pass.
-    return 'poll-failed';
-  }
-  const { adapter, context } = provider;
-  if (!adapter.capabilities.callbacks) return 'skipped';
+  // Not overdue yet: nothing to ask, and no provider to load.
   const elapsed = (deps.now().getTime() - Date.parse(job.submittedAt ?? job.createdAt)) / 1000 / deps.timeScale;
   if (!callbackOverdue(expectedLatency(job.request), elapsed)) return 'skipped';
   let result: ProviderResult | undefined;
   try {
+    const { adapter, context } = await deps.providerOf(job.provider);
+    if (!adapter.capabilities.callbacks) return 'skipped';
     result = await safetyPoll({ store: deps.store, adapter, context }, { jobId: job.jobId, providerTaskId });
   } catch {
+    // A provider that cannot be loaded (no longer enabled, its secret unreadable) or polled fails this job's look only.
     return 'poll-failed';
   }
   if (!result) return 'running';
