@@ -21,6 +21,8 @@ export class DataDirLocked extends Error {
 /** A held lock. `release()` removes the file if it is still this one's; it is safe to call twice. */
 export interface DataLock {
   readonly file: string;
+  /** Whether a lock left by a process that is gone was taken over: the last stack on the folder did not stop cleanly. */
+  readonly tookOver: boolean;
   release(): void;
 }
 
@@ -57,6 +59,7 @@ export function lockDataDir(dataDir: string): DataLock {
   const file = join(dataDir, LOCK_FILE);
   const mine = `${file}.${process.pid}.tmp`;
   writeFileSync(mine, `${process.pid}\n`, { mode: 0o644 });
+  let tookOver = false;
   try {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -68,6 +71,7 @@ export function lockDataDir(dataDir: string): DataLock {
       const holder = holderOf(file);
       if (holder !== undefined && alive(holder)) throw new DataDirLocked(dataDir, holder);
       takeOverStale(file, holder);
+      tookOver = true;
     }
   } finally {
     rmSync(mine, { force: true });
@@ -75,6 +79,7 @@ export function lockDataDir(dataDir: string): DataLock {
   let held = true;
   return {
     file,
+    tookOver,
     release() {
       if (!held) return;
       held = false;

@@ -214,11 +214,16 @@ async function startLocked(
   };
 
   try {
-    const db = await startDynamo(join(dataDir, 'dynamodb'), [
-      { name: LOCAL_NAMES.table, shape: workflow.tableShapes.jobs },
-      { name: LOCAL_NAMES.admissionTable, shape: workflow.tableShapes.admission },
-      { name: LOCAL_NAMES.spendTable, shape: workflow.tableShapes.spend },
-    ]);
+    const db = await startDynamo(
+      join(dataDir, 'dynamodb'),
+      [
+        { name: LOCAL_NAMES.table, shape: workflow.tableShapes.jobs },
+        { name: LOCAL_NAMES.admissionTable, shape: workflow.tableShapes.admission },
+        { name: LOCAL_NAMES.spendTable, shape: workflow.tableShapes.spend },
+      ],
+      // Only after a stack that died (its lock was left behind): a clean stop leaves no half-written item.
+      { repairIndexes: lock.tookOver },
+    );
     stops.push(db.close);
     if (db.repairedIndexEntries) {
       log(

@@ -54,6 +54,17 @@ describe('lockDataDir', () => {
     lock.release();
   });
 
+  it('says whether it took over a lock left behind (the last stack on the folder did not stop cleanly)', () => {
+    const dir = folder();
+    const clean = lockDataDir(dir);
+    expect(clean.tookOver).toBe(false);
+    clean.release();
+    writeFileSync(join(dir, LOCK_FILE), `${deadPid()}\n`);
+    const afterCrash = lockDataDir(dir);
+    expect(afterCrash.tookOver).toBe(true);
+    afterCrash.release();
+  });
+
   it('release leaves a lock that is no longer its own', () => {
     const dir = folder();
     const lock = lockDataDir(dir);
