@@ -1,5 +1,6 @@
 // What the CLI prints about jobs, for people (aligned lines, a table) — `--json` prints the API's JSON instead.
 import type { Catalog, JobView, MetricTotalView } from './api-client.ts';
+import { counted } from '../lambdas/domain/counted.ts';
 
 /** Statuses after which a job never changes. */
 export const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
@@ -21,7 +22,7 @@ export function describeJob(job: JobView): string[] {
 export function costOf(job: JobView): string {
   if (!job.cost || (job.cost.credits === undefined && job.cost.usd === undefined)) return '';
   const { credits, usd } = job.cost;
-  const parts = [credits !== undefined ? `${credits} ${credits === 1 ? 'credit' : 'credits'}` : '', usd !== undefined ? `$${usd}` : ''];
+  const parts = [credits !== undefined ? counted(credits, 'credit') : '', usd !== undefined ? `$${usd}` : ''];
   return `${parts.filter(Boolean).join(' / ')}${job.cost.estimated ? ' (estimated)' : ''}`;
 }
 
@@ -260,7 +261,7 @@ export function metricsTable(all: MetricTotalView[]): string[] {
   const metrics = all.filter((m) => m.min !== 0 || m.max !== 0);
   const zeros = all.length - metrics.length;
   const footnote = zeros
-    ? [`(${zeros} ${zeros === 1 ? 'sum' : 'sums'} of only 0s left out, e.g. JobsPastDeadline while no job is late; --json lists them)`]
+    ? [`(${counted(zeros, 'sum')} of only 0s left out, e.g. JobsPastDeadline while no job is late; --json lists them)`]
     : [];
   if (!metrics.length) return [`no data point above 0 yet ${footnote[0] ?? ''}`.trimEnd()];
   const header = ['METRIC', 'DIMENSIONS', 'COUNT', 'SUM', 'MEAN', 'MAX'];

@@ -26,6 +26,7 @@ import { Outbox } from './outbox.ts';
 import { MAIN_TOKEN_NAME, readSettings, type Settings } from './settings.ts';
 import { loadWorkflow } from './workflow/definition.ts';
 import { WorkflowRuntime } from './workflow/runtime.ts';
+import { counted } from '../lambdas/domain/counted.ts';
 
 export const LOCAL_NAMES = {
   table: 'klingflow-jobs',
@@ -227,7 +228,7 @@ async function startLocked(
     stops.push(db.close);
     if (db.repairedIndexEntries) {
       log(
-        `klingflow: removed ${db.repairedIndexEntries} index entr${db.repairedIndexEntries === 1 ? 'y' : 'ies'} a stopped stack had left without their item`,
+        `klingflow: removed ${counted(db.repairedIndexEntries, 'index entry', 'index entries')} a stopped stack had left without their item`,
       );
     }
     // Upload events are kept on disk until the trigger has run, as Lambda keeps an asynchronous invocation: one in

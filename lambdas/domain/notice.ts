@@ -2,6 +2,7 @@
 // subscribers can filter on. Its download links are share links (share-link.ts): they open in a browser with no
 // credentials, and the API signs a fresh S3 URL on each click.
 import type { Job } from './job.ts';
+import { counted } from './counted.ts';
 
 export interface Notice {
   subject: string;
@@ -18,7 +19,7 @@ const seconds = (from?: string, to?: string): string | undefined => {
 function costLine(job: Job): string | undefined {
   if (!job.cost) return undefined;
   const parts = [
-    job.cost.credits !== undefined ? `${job.cost.credits} credit${job.cost.credits === 1 ? '' : 's'}` : undefined,
+    job.cost.credits !== undefined ? counted(job.cost.credits, 'credit') : undefined,
     job.cost.usd !== undefined ? `$${job.cost.usd.toFixed(2)}` : undefined,
   ].filter(Boolean);
   if (!parts.length) return undefined;

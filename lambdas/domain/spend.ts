@@ -1,6 +1,7 @@
 // The spend guard (docs/api.md, "Spend caps"): optional caps per UTC day and month, per provider and overall, in
 // jobs, credits and USD. Free of AWS: the caps' shape, the periods, and whether an amount fits under a cap.
 import * as z from 'zod';
+import { counted } from './counted.ts';
 
 /** What a job spends, or what a period has spent: a count of jobs, provider credits, US dollars. */
 export interface SpendAmount {
@@ -121,7 +122,7 @@ export function breachOf(caps: SpendCaps, counter: SpendCounter, spent: SpendAmo
 }
 
 const UNIT_WORDS: Record<SpendUnit, (n: number) => string> = {
-  jobs: (n) => `${n} job${n === 1 ? '' : 's'}`,
+  jobs: (n) => counted(n, 'job'),
   credits: (n) => `${round6(n)} credits`,
   usd: (n) => `$${n.toFixed(2)}`,
 };

@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { ZodError } from 'zod';
 import { type AuthorizerContext, type Caller, callerFromAuthorizer } from '../domain/caller.ts';
 import { isWellFormedText } from '../domain/job.ts';
+import { counted } from '../domain/counted.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -38,7 +39,7 @@ const cut = (text: string): string => (text.length > MAX_DETAIL_CHARS ? `${text.
 export function boundedDetails(details: ErrorDetail[]): ErrorDetail[] {
   const shown = details.slice(0, MAX_ERROR_DETAILS).map((d) => ({ path: cut(d.path), message: cut(d.message) }));
   const more = details.length - shown.length;
-  return more > 0 ? [...shown, { path: 'body', message: `and ${more} more problem${more === 1 ? '' : 's'}` }] : shown;
+  return more > 0 ? [...shown, { path: 'body', message: `and ${counted(more, 'more problem')}` }] : shown;
 }
 
 /** `{"error": {code, message, details?}}`; `details` only when there are some, bounded ({@link boundedDetails}). */
