@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll } from 'vitest';
 import { LOCAL_NAMES, startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.ts';
 import { expectDocumented } from './contract.ts';
 
@@ -27,6 +28,24 @@ export async function startTestStack(dataDir = freshDataDir(), settings: LocalSt
       ...settings,
     },
   });
+}
+
+/**
+ * A test stack for the calling file: started (with `settings`, as {@link startTestStack}) before its tests and stopped
+ * after them. Answers the stack; throws when asked before it has started.
+ */
+export function useTestStack(settings: LocalStackOptions['settings'] = {}): () => LocalStack {
+  let stack: LocalStack | undefined;
+  beforeAll(async () => {
+    stack = await startTestStack(undefined, settings);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+  return () => {
+    if (!stack) throw new Error('the test stack has not started');
+    return stack;
+  };
 }
 
 export class Client {
