@@ -309,9 +309,7 @@ async function startLocked(
       [ENV.deadlineSeconds]: settings.KLINGFLOW_DEADLINE_SECONDS,
       [ENV.waitTimeScale]: String(settings.KLINGFLOW_WAIT_TIME_SCALE),
       POWERTOOLS_LOG_LEVEL: settings.POWERTOOLS_LOG_LEVEL,
-      // No X-Ray here: the tracer's calls are no-ops (lambdas/aws/tracing.ts). Metric lines go to a file the front
-      // door sums (GET /v1/metrics), not to the console.
-      POWERTOOLS_TRACE_ENABLED: 'false',
+      // Metric lines go to a file the front door sums (GET /v1/metrics), not to the console.
       [ENV.metricsFile]: metricsFileOf(dataDir),
     });
     delete process.env.AWS_PROFILE;

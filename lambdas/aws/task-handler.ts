@@ -1,11 +1,9 @@
 // Wraps a workflow task handler: parses the state's payload with its schema (a payload that does not fit is a
 // bug in the workflow, reported as such), gives the handler a logger that carries the job id, and lets errors
-// through with their names, which is what the workflow's Retry/Catch rules match. Each invocation runs in a traced
-// `## <name>` subsegment annotated with the job id (lambdas/aws/tracing.ts).
+// through with their names, which is what the workflow's Retry/Catch rules match.
 import type { z } from 'zod';
 import { jobLogger, logger, type JobLog } from './logger.ts';
 import { withInvocation } from './invocation.ts';
-import { inSubsegment } from './tracing.ts';
 
 export function taskHandler<S extends z.ZodType<{ jobId: string }>, R>(
   name: string,
@@ -19,15 +17,13 @@ export function taskHandler<S extends z.ZodType<{ jobId: string }>, R>(
       throw new Error(`${name}: payload does not match its schema: ${parsed.error.message}`);
     }
     const log = jobLogger(parsed.data.jobId);
-    return withInvocation({ jobId: parsed.data.jobId }, () =>
-      inSubsegment(`## ${name}`, { jobId: parsed.data.jobId }, async () => {
-        try {
-          return await work(parsed.data, log);
-        } catch (error) {
-          log.warn(`${name} failed`, { errorName: (error as Error).name, error: (error as Error).message });
-          throw error;
-        }
-      }),
-    );
+    return withInvocation({ jobId: parsed.data.jobId }, async () => {
+      try {
+        return await work(parsed.data, log);
+      } catch (error) {
+        log.warn(`${name} failed`, { errorName: (error as Error).name, error: (error as Error).message });
+        throw error;
+      }
+    });
   };
 }

@@ -27,7 +27,6 @@ import { s3 } from '../aws/clients/s3.ts';
 import { config } from '../aws/env.ts';
 import { logger } from '../aws/logger.ts';
 import { emitMetric } from '../aws/metrics.ts';
-import { tracedHandler } from '../aws/tracing.ts';
 import { presignDownload, presignUpload } from '../aws/presign.ts';
 import { cancelJobDeps, createJobDeps } from '../aws/runtime/jobs.ts';
 import { enabledProviders, providerCatalogOfDeployment } from '../aws/runtime/providers.ts';
@@ -279,12 +278,7 @@ async function route(event: HttpEvent): Promise<HttpResult> {
   }
 }
 
-export const handler = tracedHandler('api', handle, (event) => {
-  const jobId = event.pathParameters?.jobId;
-  return jobId && !jobIdProblem(jobId) ? { jobId } : {};
-});
-
-async function handle(event: HttpEvent): Promise<HttpResult> {
+export async function handler(event: HttpEvent): Promise<HttpResult> {
   try {
     return await route(event);
   } catch (error) {

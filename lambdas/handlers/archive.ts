@@ -17,7 +17,6 @@ import { config } from '../aws/env.ts';
 import { jobStore } from '../aws/runtime/store.ts';
 import { emitJobMetric } from '../aws/metrics.ts';
 import { noteProvider } from '../aws/invocation.ts';
-import { annotate } from '../aws/tracing.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 import { secondsBetween } from '../domain/metrics.ts';
 
@@ -57,7 +56,6 @@ async function copyOutputs(
 ): Promise<ArchiveOutput> {
   const store = jobStore();
   noteProvider(job.provider);
-  annotate({ provider: job.provider });
   const started = new Date();
   // Generation: from the submission to now (the provider's task has ended; the slot was just released).
   const generation = secondsBetween(job.submittedAt, started);

@@ -13,7 +13,6 @@ import { jobStore } from '../aws/runtime/store.ts';
 import { resumeWorkflowWait } from '../aws/runtime/workflow.ts';
 import { callbackSecret } from '../aws/secrets.ts';
 import { emitMetric } from '../aws/metrics.ts';
-import { annotate, tracedHandler } from '../aws/tracing.ts';
 
 /** Largest callback body read, in bytes (a Replicate prediction with its logs is the largest one sent). */
 export const MAX_CALLBACK_BYTES = 1024 * 1024;
@@ -24,9 +23,7 @@ const notBelieved = (): HttpResult =>
     { path: 'callback', message: 'its signature or token, or the job and task it names, did not verify' },
   ]);
 
-export const handler = tracedHandler('callback', handle);
-
-async function handle(event: HttpEvent): Promise<HttpResult> {
+export async function handler(event: HttpEvent): Promise<HttpResult> {
   const providerId = event.pathParameters?.provider ?? '';
   const jobId = event.pathParameters?.jobId ?? '';
   const log = jobLogger(jobIdProblem(jobId) ? '(not a job id)' : jobId);
@@ -55,7 +52,6 @@ async function handle(event: HttpEvent): Promise<HttpResult> {
         log.warn('callback could not be verified now', { reason: outcome.reason });
         return errorResponse(503, 'UNAVAILABLE', 'the callback could not be verified right now; retry later');
       case 'accepted':
-        annotate({ jobId, provider: providerId });
         emitMetric({ name: 'CallbacksReceived', value: 1, dimensions: { provider: providerId }, jobId });
         log.info('callback received', { status: outcome.status, progress: outcome.progress, recorded: outcome.recorded });
         if (outcome.recorded && !outcome.resumed && ['succeeded', 'failed', 'cancelled'].includes(outcome.status)) {

@@ -12,7 +12,6 @@ import { shareLinksFor } from '../aws/runtime/share-links.ts';
 import { jobStore } from '../aws/runtime/store.ts';
 import { noteProvider } from '../aws/invocation.ts';
 import { emitJobMetric } from '../aws/metrics.ts';
-import { annotate } from '../aws/tracing.ts';
 import { taskHandler } from '../aws/task-handler.ts';
 import { secondsBetween } from '../domain/metrics.ts';
 
@@ -20,7 +19,6 @@ export const handler = taskHandler('notify', JobRef, async ({ jobId }, log) => {
   const store = jobStore();
   const job = await store.require(jobId);
   noteProvider(job.provider);
-  annotate({ provider: job.provider });
   if (!isTerminal(job.status)) throw new Error(`job ${jobId} is ${job.status}; only finished jobs are notified`);
   const started = new Date();
   // A claim older than this was left by a run that died before publishing; it is taken over.

@@ -8,7 +8,6 @@ import { releaseSlot, sweepPools } from '../jobs/admission.ts';
 import { config } from '../aws/env.ts';
 import { logger } from '../aws/logger.ts';
 import { emitMetrics } from '../aws/metrics.ts';
-import { tracedHandler } from '../aws/tracing.ts';
 import { ALL_PROVIDERS, jobDeadlineSeconds, type MetricPoint } from '../domain/metrics.ts';
 import { admissionDeps } from '../aws/runtime/admission.ts';
 import { jobStore } from '../aws/runtime/store.ts';
@@ -28,9 +27,7 @@ function pastDeadlinePoints(counts: Record<string, number>, providers: readonly 
 }
 
 /** `graceSeconds` overrides how long a job is left alone after its last change (the local stack passes 0 at start). */
-export const handler = tracedHandler('reconcile', reconcileAll);
-
-async function reconcileAll(event: { graceSeconds?: number } | null = {}) {
+export async function handler(event: { graceSeconds?: number } | null = {}) {
   const admission = admissionDeps();
   const deadlines = config.deadlines();
   const store = jobStore();

@@ -7,13 +7,10 @@ import { s3 } from '../aws/clients/s3.ts';
 import { config } from '../aws/env.ts';
 import { logger } from '../aws/logger.ts';
 import { emitMetric } from '../aws/metrics.ts';
-import { annotate, tracedHandler } from '../aws/tracing.ts';
 import { createJobDeps } from '../aws/runtime/jobs.ts';
 import { readManifest, uploadMetadata } from '../aws/s3-uploads.ts';
 
-export const handler = tracedHandler('s3-upload', handle);
-
-async function handle(event: S3Event): Promise<{ jobs: string[] }> {
+export async function handler(event: S3Event): Promise<{ jobs: string[] }> {
   const jobs: string[] = [];
   for (const record of event.Records ?? []) {
     if (!record.eventName?.startsWith('ObjectCreated:')) continue;
@@ -34,7 +31,6 @@ async function handle(event: S3Event): Promise<{ jobs: string[] }> {
       metadata: await uploadMetadata(s3(), source),
       manifest: await readManifest(s3(), bucket, key),
     });
-    annotate({ jobId: result.jobId, provider: result.provider });
     if (result.created) emitMetric({ name: 'JobsCreated', value: 1, dimensions: { provider: result.provider }, jobId: result.jobId });
     logger.info(result.created ? 'upload job created' : 'upload job already existed', {
       jobId: result.jobId,

@@ -11,9 +11,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { HANDLERS } from '../../lambdas/workflow/contract.ts';
 import { createKlingflowApp } from '../../lib/synth.ts';
 
-// Was 3 MB (bundles of 1.8 MB). The goal is 300 KB (issue 8); on the way there this limit only comes down. The
-// measured sizes are in README.md ("Figures"), from `npm run bench`.
-const MAX_BUNDLE_BYTES = 1024 * 1024;
+// Was 3 MB (bundles of 1.8 MB), then 1 MB. The goal is 300 KB (issue 8); on the way there this limit only comes
+// down. The largest bundle (api) is 800 KB without the X-Ray SDK; the measured sizes are in README.md ("Figures"),
+// from `npm run bench`.
+const MAX_BUNDLE_BYTES = 850 * 1024;
 
 const requireBundle = createRequire(import.meta.url);
 
@@ -56,15 +57,20 @@ it.each([...HANDLERS])('%s: the bundle is small and loads, exporting handler', (
   expect(typeof loadCold(file).handler).toBe('function');
 });
 
-it.each([...HANDLERS])('%s: the bundle carries neither the default credential chain, zod locales nor charset tables', (name) => {
-  const source = readFileSync(bundles.get(name)!, 'utf8');
-  // Operation and endpoint names of the STS and SSO-OIDC clients, which come only with the default chain.
-  expect(source).not.toMatch(/AssumeRoleWithWebIdentity|sso-oauth/);
-  // Zod's Dutch locale, one of the ~40 that `import { z } from 'zod'` pulls in.
-  expect(source).not.toContain('Ongeldige invoer');
-  // iconv-lite, which libmime brought along.
-  expect(source).not.toContain('iconv');
-});
+it.each([...HANDLERS])(
+  '%s: the bundle carries neither the default credential chain, the X-Ray SDK, zod locales nor charset tables',
+  (name) => {
+    const source = readFileSync(bundles.get(name)!, 'utf8');
+    // Operation and endpoint names of the STS and SSO-OIDC clients, which come only with the default chain.
+    expect(source).not.toMatch(/AssumeRoleWithWebIdentity|sso-oauth/);
+    // aws-xray-sdk-core's setting, read by it alone: traces come from Lambda's active tracing (docs/architecture.md).
+    expect(source).not.toContain('AWS_XRAY_CONTEXT_MISSING');
+    // Zod's Dutch locale, one of the ~40 that `import { z } from 'zod'` pulls in.
+    expect(source).not.toContain('Ongeldige invoer');
+    // iconv-lite, which libmime brought along.
+    expect(source).not.toContain('iconv');
+  },
+);
 
 it('signs AWS requests with the credentials in the environment, as a Lambda function has them', async () => {
   const seen: string[] = [];

@@ -1,9 +1,8 @@
 // The DynamoDB document client (see per-settings.ts).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { tracer } from '../tracing.ts';
 import { perSettings } from './per-settings.ts';
 
 export const dynamo = perSettings('DYNAMODB', () =>
-  DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), { marshallOptions: { removeUndefinedValues: true } }),
+  DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
 );

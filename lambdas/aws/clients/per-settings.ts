@@ -3,8 +3,7 @@
 // clients that handler imports; a barrel of all four would put every client in every bundle.
 // Endpoints come from the SDK's own settings: on one machine the local stack sets AWS_ENDPOINT_URL_<SERVICE>.
 // A client is remade when those settings change, which only happens when the local stack starts again in the
-// same process with new emulator ports (a Lambda's environment never changes). Every client is captured by the
-// tracer (a subsegment per call on AWS; unchanged where tracing is off, as on the local stack).
+// same process with new emulator ports (a Lambda's environment never changes).
 import { config } from '../env.ts';
 
 /** The settings a client is made from; a new value means a new client. */

@@ -2,7 +2,6 @@
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { config } from '../env.ts';
 import { logger } from '../logger.ts';
-import { tracer } from '../tracing.ts';
 import { perSettings } from './per-settings.ts';
 
 /**
@@ -17,8 +16,9 @@ export const sdkLogger: NonNullable<S3ClientConfig['logger']> = {
   error: (...content: unknown[]) => logger.debug('aws-sdk', { content }),
 };
 
-export const s3 = perSettings('S3', () =>
-  tracer.captureAWSv3Client(
+export const s3 = perSettings(
+  'S3',
+  () =>
     new S3Client({
       forcePathStyle: config.s3ForcePathStyle(),
       logger: sdkLogger,
@@ -27,5 +27,4 @@ export const s3 = perSettings('S3', () =>
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     }),
-  ),
 );

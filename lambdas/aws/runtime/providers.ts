@@ -13,7 +13,6 @@ import { config } from '../env.ts';
 import { noteProvider } from '../invocation.ts';
 import { emitJobMetric } from '../metrics.ts';
 import { providerCredentials } from '../secrets.ts';
-import { annotate, tracedProviderFetch } from '../tracing.ts';
 
 /** An enabled provider's adapter with what it needs to talk to its provider. */
 export interface ProviderHandle {
@@ -23,8 +22,8 @@ export interface ProviderHandle {
 
 /**
  * The adapter of an enabled provider with its context: base URL, credentials (Secrets Manager on AWS, the
- * environment locally), adapter settings, `fetch` (traced: a `provider <id>` subsegment per call) and the request
- * timeout. Annotates the current trace segment with the provider. Throws `Error` when the provider is not enabled
+ * environment locally), adapter settings, `fetch` and the request timeout. Notes the provider on the invocation
+ * (metrics' dimension). Throws `Error` when the provider is not enabled
  * here or has no base URL.
  */
 export async function providerFor(providerId: string): Promise<ProviderHandle> {
@@ -32,7 +31,6 @@ export async function providerFor(providerId: string): Promise<ProviderHandle> {
   const adapter = await loadAdapter(providerId);
   const baseUrl = config.providerBaseUrl(providerId);
   if (!baseUrl) throw new Error(`configuration: provider ${providerId} has no base URL`);
-  annotate({ provider: providerId });
   noteProvider(providerId);
   return {
     adapter: countingProviderErrors(adapter, providerId),
@@ -40,7 +38,7 @@ export async function providerFor(providerId: string): Promise<ProviderHandle> {
       baseUrl,
       credentials: await providerCredentials(providerId),
       settings: config.providerSettings(providerId, PROVIDER_IDS),
-      fetch: tracedProviderFetch(globalThis.fetch, providerId),
+      fetch: globalThis.fetch,
       timeoutMs: config.providerTimeoutMs(),
       now: () => new Date(),
     },

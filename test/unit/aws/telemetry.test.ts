@@ -1,6 +1,6 @@
-// Metrics and tracing of the handlers (lambdas/aws/metrics.ts, tracing.ts, task-handler.ts, runtime.ts): EMF lines as
-// CloudWatch reads them, the job and provider on every data point, trace annotations made with tracing off (as on
-// the local stack: nothing breaks), provider HTTP calls in their own annotated subsegment, provider errors counted.
+// Metrics and trace correlation of the handlers (lambdas/aws/metrics.ts, task-handler.ts, runtime/providers.ts): EMF
+// lines as CloudWatch reads them, the job and provider on every data point, the X-Ray trace id on a job's log lines
+// (traces come from Lambda's active tracing; docs/architecture.md, Tracing), provider errors counted.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { ProviderError } from '../../../lambdas/domain/errors.ts';
@@ -8,9 +8,8 @@ import { readEmfLine } from '../../../lambdas/domain/metrics.ts';
 import { withInvocation, noteProvider } from '../../../lambdas/aws/invocation.ts';
 import { emfLineOf, emitJobMetric, setMetricsSink } from '../../../lambdas/aws/metrics.ts';
 import { countingProviderErrors } from '../../../lambdas/aws/runtime/providers.ts';
+import { logger } from '../../../lambdas/aws/logger.ts';
 import { taskHandler } from '../../../lambdas/aws/task-handler.ts';
-import { inSubsegment, tracedProviderFetch, tracer } from '../../../lambdas/aws/tracing.ts';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { ProviderAdapter } from '../../../lambdas/providers/port.ts';
 
 const captured = () => {
@@ -59,88 +58,18 @@ describe('EMF lines', () => {
   });
 });
 
-describe('tracing (off, as on the local stack)', () => {
-  it('is off outside Lambda, and a task handler still runs, annotated with its job id', async () => {
-    expect(tracer.isTracingEnabled()).toBe(false);
-    const annotations = vi.spyOn(tracer, 'putAnnotation');
-    const handler = taskHandler('submit', z.object({ jobId: z.string() }), async ({ jobId }) => `done ${jobId}`);
-    await expect(handler({ jobId: 'job_3' })).resolves.toBe('done job_3');
-    expect(annotations).toHaveBeenCalledWith('jobId', 'job_3');
-  });
-
-  it('a provider HTTP call is annotated with its provider and job, and answers as the fetch did', async () => {
-    const annotations = vi.spyOn(tracer, 'putAnnotation');
-    const fetch = vi.fn(async () => new Response('{}', { status: 201 }));
-    const traced = tracedProviderFetch(fetch as unknown as typeof globalThis.fetch, 'replicate', 'job_4');
-    expect((await traced('https://api.example/v1/predictions', { method: 'POST' })).status).toBe(201);
-    expect(fetch).toHaveBeenCalledWith('https://api.example/v1/predictions', { method: 'POST' });
-    expect(annotations.mock.calls).toEqual([
-      ['jobId', 'job_4'],
-      ['provider', 'replicate'],
-    ]);
-  });
-});
-
-/** A tracer with tracing on, recording segments as X-Ray would: annotations land on the current (sub)segment. */
-function recordingTracer() {
-  type FakeSegment = { name: string; annotations: Record<string, unknown>; closed: boolean; errors: unknown[]; children: FakeSegment[] };
-  const segment = (name: string): FakeSegment & { addNewSubsegment(n: string): FakeSegment } => {
-    const made: FakeSegment & { addNewSubsegment(n: string): FakeSegment; close(): void } = {
-      name,
-      annotations: {},
-      closed: false,
-      errors: [],
-      children: [],
-      addNewSubsegment(n: string) {
-        const child = segment(n);
-        made.children.push(child);
-        return child;
-      },
-      close() {
-        made.closed = true;
-      },
-    };
-    return made;
-  };
-  const root = segment('facade');
-  let current: FakeSegment = root;
-  const fake = {
-    isTracingEnabled: () => true,
-    getSegment: () => current,
-    setSegment: (s: FakeSegment) => {
-      current = s;
-    },
-    putAnnotation: (key: string, value: unknown) => {
-      current.annotations[key] = value;
-    },
-    addErrorAsMetadata: (error: unknown) => current.errors.push(error),
-  };
-  return { tracer: fake as unknown as Tracer, root, current: () => current };
-}
-
-describe('tracing (on, as in Lambda)', () => {
-  it('runs the work in a subsegment annotated with job and provider, closes it and restores the parent', async () => {
-    const { tracer: on, root, current } = recordingTracer();
-    const fetch = vi.fn(async () => new Response('{}'));
-    await inSubsegment(
-      '## submit',
-      { jobId: 'job_6' },
-      () => tracedProviderFetch(fetch as never, 'fal', undefined, on)('https://x.example/'),
-      on,
-    );
-    expect(current()).toBe(root);
-    const [handler] = root.children;
-    expect(handler).toMatchObject({ name: '## submit', annotations: { jobId: 'job_6' }, closed: true });
-    expect(handler!.children).toEqual([expect.objectContaining({ name: 'provider fal', annotations: { provider: 'fal' }, closed: true })]);
-  });
-
-  it('records an error on the subsegment and throws it on', async () => {
-    const { tracer: on, root } = recordingTracer();
+describe('a trace found from a job (Lambda active tracing, no tracing SDK in the bundle)', () => {
+  it("a task handler's log lines carry the job id and the invocation's X-Ray trace id, so a job's logs lead to its traces", async () => {
+    // Powertools writes through its own Console (its `console` field), as in Lambda.
+    const warn = vi.spyOn((logger as unknown as { console: Console }).console, 'warn').mockImplementation(() => undefined);
+    const traceId = '1-67891233-abcdef012345678912345678';
+    vi.stubEnv('_X_AMZN_TRACE_ID', `Root=${traceId};Parent=53995c3f42cd8ad8;Sampled=1`);
     const failure = new Error('provider down');
-    await expect(
-      inSubsegment('## poll-status', { jobId: 'job_7', provider: 'kling' }, async () => Promise.reject(failure), on),
-    ).rejects.toBe(failure);
-    expect(root.children[0]).toMatchObject({ annotations: { jobId: 'job_7', provider: 'kling' }, errors: [failure], closed: true });
+    const handler = taskHandler('poll-status', z.object({ jobId: z.string() }), async () => Promise.reject(failure));
+    await expect(handler({ jobId: 'job_7' })).rejects.toBe(failure);
+    vi.unstubAllEnvs();
+    const line = warn.mock.calls.map(([text]) => JSON.parse(String(text))).find((entry) => entry.message === 'poll-status failed');
+    expect(line).toMatchObject({ jobId: 'job_7', xray_trace_id: traceId, errorName: 'Error', error: 'provider down' });
   });
 });
 
