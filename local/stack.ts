@@ -270,6 +270,15 @@ async function startLocked(
       stops.push(simulator.close);
     }
 
+    // The simulated providers' settings (set below) are removed after the workflow runtime has stopped (stops run
+    // in reverse): a task that starts while the stack stops must still find its provider's base URL, or its job
+    // would end FAILED with a configuration error instead of being driven on at the next start. Gone with the
+    // stack: a stack started again in this process must not take them for the user's own settings.
+    const simulatedEnvNames: string[] = [];
+    stops.push(async () => {
+      for (const name of simulatedEnvNames) delete process.env[name];
+    });
+
     const host = new LambdaHost();
     const runtime = new WorkflowRuntime(LOCAL_NAMES.stateMachineArn, workflow.definition, (functionArn, payload) => {
       const name: HandlerName | undefined = workflow.handlerByFunctionName[functionArn];
@@ -340,10 +349,7 @@ async function startLocked(
       for (const [name, value] of Object.entries(values)) {
         if (value === undefined) continue;
         process.env[providerEnv(id, name)] = value;
-        // Gone with the stack: a stack started again in this process must not take them for the user's own settings.
-        stops.push(async () => {
-          delete process.env[providerEnv(id, name)];
-        });
+        simulatedEnvNames.push(providerEnv(id, name));
       }
     }
     await host.warm();
