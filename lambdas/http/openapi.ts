@@ -94,7 +94,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
       },
       400: error('empty body, invalid JSON or a malformed Idempotency-Key'),
       409: error('the Idempotency-Key was used with a different body'),
-      415: error('not sent as application/json'),
+      415: error('not sent as application/json, or compressed (Content-Encoding)'),
       422: error('the request does not fit the schema, provider or model (one detail per problem)'),
       429: {
         description:
@@ -183,7 +183,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     responses: {
       201: { description: 'the ticket', body: UploadTicket },
       400: error('empty body or invalid JSON'),
-      415: error('not sent as application/json'),
+      415: error('not sent as application/json, or compressed (Content-Encoding)'),
       422: error('the file or the options do not fit (one detail per problem)'),
     },
   },

@@ -85,6 +85,23 @@ export function jsonContentTypeProblem(event: HttpEvent): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether the request body has a content coding klingflow does not read: any `Content-Encoding` but `identity`
+ * (API Gateway passes a compressed body on as it came). Returns the problem when it does, for a `415` (RFC 9110
+ * §15.5.16: a content coding the server does not accept).
+ */
+export function contentEncodingProblem(event: HttpEvent): string | undefined {
+  const raw = headerOf(event, 'content-encoding');
+  if (raw === undefined) return undefined;
+  const codings = raw
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  if (!codings.length) return undefined;
+  const shown = raw.length > 100 ? `${raw.slice(0, 100)}…` : raw;
+  return `is '${shown}'; send the body uncompressed (no Content-Encoding, or 'identity')`;
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /**
@@ -104,12 +121,17 @@ export function rawBody(event: HttpEvent): string | undefined {
 }
 
 /**
- * Reads a JSON body, or answers why it cannot be read: `415` for another content type, `422` for bytes that are not
- * UTF-8, `400` for an empty body or invalid JSON. Every answer names `content-type` or `body` in its details.
+ * Reads a JSON body, or answers why it cannot be read: `415` for another content type or a content coding (gzip and
+ * the like), `422` for bytes that are not UTF-8, `400` for an empty body or invalid JSON. Every answer names
+ * `content-type`, `content-encoding` or `body` in its details.
  */
 export function parseJsonBody(event: HttpEvent): { ok: true; value: unknown } | { ok: false; response: HttpResult } {
   const typeProblem = jsonContentTypeProblem(event);
   if (typeProblem) return { ok: false, response: fieldError(415, 'UNSUPPORTED_MEDIA_TYPE', 'content-type', typeProblem) };
+  const encodingProblem = contentEncodingProblem(event);
+  if (encodingProblem) {
+    return { ok: false, response: fieldError(415, 'UNSUPPORTED_MEDIA_TYPE', 'content-encoding', encodingProblem) };
+  }
   const text = rawBody(event);
   if (text === undefined) {
     return { ok: false, response: fieldError(422, 'VALIDATION_FAILED', 'body', 'is not valid UTF-8; send JSON encoded as UTF-8') };

@@ -1,6 +1,7 @@
 // Issue 13, case by case, through the real local stack over real sockets: every attack the issue reproduced gets
 // the right answer (a 4xx naming its field, or the callback's one 401), and a refused request writes nothing.
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { providerEnv } from '../../lambdas/aws/env.ts';
@@ -234,6 +235,22 @@ describe('no 5xx for anything a client sent', () => {
     const answer = await refusedCreate(Buffer.from('{"prompt": "a fox"}'), headers as Record<string, string>);
     expect(answer.status).toBe(415);
     expect(answer.body.error.details).toEqual([{ path: 'content-type', message: expect.stringContaining(message) }]);
+  });
+
+  it('a gzip-compressed create body is a 415 naming content-encoding, not a 422 about its bytes', async () => {
+    const answer = await refusedCreate(gzipSync('{"prompt": "a fox"}'), { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    expect(answer.status).toBe(415);
+    expect(answer.body.error.details).toEqual([
+      { path: 'content-encoding', message: expect.stringContaining("is 'gzip'; send the body uncompressed") },
+    ]);
+  });
+
+  it('accepts Content-Encoding: identity', async () => {
+    const response = await raw('POST', '/v1/jobs', {
+      body: '{"prompt": "a fox [sim:latency=100]"}',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'identity' },
+    });
+    expect(response.status).toBe(202);
   });
 
   it('accepts application/json in any letter case, with charset utf-8', async () => {
