@@ -74,7 +74,8 @@ export async function createJob(
   ];
   if (details.length || !resolution.ok) return { kind: 'invalid', details };
 
-  const requestHash = hashRequest(parsed.request);
+  // The request as it will run (defaults filled in), so a retry that spells out a default finds the same job.
+  const requestHash = hashRequest(resolution.request);
   const jobId = options.idempotencyKey ? jobIdForIdempotencyKey(options.caller, options.idempotencyKey) : newJobId(deps.now());
   const record = {
     ...newJobRecord(deps, jobId, resolution.request, resolution.mode, requestHash),

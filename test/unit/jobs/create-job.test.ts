@@ -84,6 +84,23 @@ describe('createJob', () => {
     expect(other).toEqual({ kind: 'conflict', jobId: first.kind === 'accepted' ? first.job.jobId : '' });
   });
 
+  it('finds the same job when the retry spells out the defaults the first create left out', async () => {
+    const { deps: d, store } = deps();
+    const first = await createJob(d, { prompt: 'a fox' }, { caller: 'alice', idempotencyKey: 'k-1' });
+    if (first.kind !== 'accepted') throw new Error(`not accepted: ${first.kind}`);
+    const { provider, model, durationSeconds, aspectRatio, quality } = first.job.request;
+    const spelled = { prompt: 'a fox', provider, model, durationSeconds, aspectRatio, quality };
+    const again = await createJob(d, spelled, { caller: 'alice', idempotencyKey: 'k-1' });
+    expect(again).toMatchObject({ kind: 'accepted', created: false, job: { jobId: first.job.jobId } });
+    expect(store.jobs.size).toBe(1);
+    const longer = await createJob(
+      d,
+      { ...spelled, durationSeconds: durationSeconds === 5 ? 10 : 5 },
+      { caller: 'alice', idempotencyKey: 'k-1' },
+    );
+    expect(longer).toEqual({ kind: 'conflict', jobId: first.job.jobId });
+  });
+
   it('keeps idempotency keys per caller', async () => {
     const { deps: d, store } = deps();
     await createJob(d, { prompt: 'a fox' }, { caller: 'alice', idempotencyKey: 'k-1' });
