@@ -15,6 +15,9 @@ const major = Number(process.versions.node.split('.')[0]);
 
 if (major < 24 && existsSync(pinned)) {
   const mallocEnv = JSON.parse(readFileSync(join(root, 'local', 'malloc-env.json'), 'utf8'));
+  // Ctrl-C reaches both processes: this one only waits (a listener keeps the signal from ending it first), and the
+  // child says what goes on, stops its stack and exits 130, which this one passes on.
+  process.on('SIGINT', () => undefined);
   const result = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: 'inherit',
     env: { ...mallocEnv, ...process.env },

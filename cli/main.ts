@@ -26,10 +26,29 @@ import { DEFAULT_APPEAR_TIMEOUT_SECONDS, MAX_APPEAR_TIMEOUT_SECONDS, report, sav
 
 const EXIT_CODES = `
 Exit codes:
-  0  done; for a command that waits, the job SUCCEEDED
-  1  a job did not succeed (FAILED, CANCELLED, TIMED_OUT) or did not appear (watch --appear-timeout), or the API
-     refused the request or could not be reached
-  2  the command was not called right (an unknown option, a missing argument)`;
+  0    done; for a command that waits, the job SUCCEEDED
+  1    a job did not succeed (FAILED, CANCELLED, TIMED_OUT) or did not appear (watch --appear-timeout), or the API
+       refused the request or could not be reached
+  2    the command was not called right (an unknown option, a missing argument)
+  130  interrupted (Ctrl-C): the jobs it followed go on, and an embedded stack stops cleanly`;
+
+/** Exit code of a command interrupted by Ctrl-C (SIGINT): 128 + the signal's number, as a shell reports it. */
+export const INTERRUPTED_EXIT_CODE = 130;
+
+/**
+ * What an interrupted command says on stderr: that the jobs it followed (`jobIds`) go on, and how to follow them
+ * again. With an embedded stack (`embeddedIn`, its data folder), that the stack stops and the jobs go on when a
+ * stack next starts there.
+ */
+export function interruptedNote(jobIds: readonly string[], embeddedIn?: string): string {
+  const one = jobIds.length === 1;
+  const jobs = jobIds.length ? `${one ? 'job' : 'jobs'} ${jobIds.join(' ')}` : 'the jobs';
+  const follow = jobIds.length ? `klingflow watch ${jobIds.join(' ')}` : 'klingflow jobs';
+  return embeddedIn
+    ? `interrupted: stopping the embedded stack; ${jobs} ${one ? 'is' : 'are'} saved in ${embeddedIn} and ${one ? 'goes' : 'go'} ` +
+        `on when a stack next starts there (npm start, or ${follow})`
+    : `interrupted: stopped waiting; ${jobs} ${one ? 'goes' : 'go'} on (${follow})`;
+}
 
 interface GlobalOptions {
   api?: string;
@@ -150,6 +169,8 @@ export async function main(
   note: Say = (l) => process.stderr.write(`${l}\n`),
 ): Promise<number> {
   let exitCode = 0;
+  // The jobs the command waits for, named when Ctrl-C interrupts it.
+  let followed: readonly string[] = [];
   const program = new Command('klingflow')
     .description('Generate videos with Kling (and the services that resell it) through klingflow.')
     .option('--api <url>', 'a klingflow API (default: the local stack; one is started if none runs)')
@@ -175,9 +196,26 @@ export async function main(
     const options = command.optsWithGlobals<GlobalOptions>();
     const dataDir = resolve(options.dataDir ?? process.env.KLINGFLOW_DATA_DIR ?? nearestDataDir(process.cwd()));
     const target = await connect({ api: options.api, token: options.token, auth: options.auth, region: options.region, dataDir }, note);
+    // Ctrl-C: say what goes on, stop an embedded stack cleanly (its data folder's lock released), exit 130. What the
+    // stop does to the command (its requests refused) is not reported: the exit is the interrupt's. A second Ctrl-C
+    // while it stops ends the process at once (the listener runs once).
+    let stopping: Promise<never> | undefined;
+    const interrupted = () => {
+      note(interruptedNote(followed, target.embeddedIn));
+      stopping = target
+        .stop()
+        .catch(() => undefined)
+        .then(() => process.exit(INTERRUPTED_EXIT_CODE));
+    };
+    process.once('SIGINT', interrupted);
     try {
       exitCode = await work(target, options);
+    } catch (error) {
+      if (stopping) await stopping;
+      throw error;
     } finally {
+      process.removeListener('SIGINT', interrupted);
+      if (stopping) await stopping;
       await target.stop();
     }
   };
@@ -207,6 +245,7 @@ export async function main(
       }
       return 0;
     }
+    followed = [jobId];
     const [job] = (await waitForJobs(target.api, [jobId], say, opts.json)) as [JobView];
     if (!opts.json) return report(target.api, job, opts.out, say);
     if (job.status === 'SUCCEEDED' && opts.out) await saveOutput(target.api, job, opts.out);
@@ -323,6 +362,7 @@ export async function main(
     .option('--json', 'print the finished jobs as JSON')
     .action(async (jobIds: string[], opts: { appearTimeout: number; json?: boolean }, command: Command) => {
       await withTarget(command, async (target) => {
+        followed = jobIds;
         const jobs = await waitForJobs(target.api, jobIds, say, opts.json, await typicalSeconds(target.api), {
           appearTimeoutSeconds: opts.appearTimeout,
           note,

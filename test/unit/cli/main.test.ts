@@ -2,7 +2,7 @@
 // UsageError (exit code 2 from the bin) naming the flag or argument, why, and what is allowed.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../../cli/connect.ts';
-import { main } from '../../../cli/main.ts';
+import { interruptedNote, main } from '../../../cli/main.ts';
 
 /** main() with its output dropped; an unreachable API, so nothing that got past parsing could start a stack. */
 const klingflow = (args: string[]) =>
@@ -85,5 +85,27 @@ describe('--api on this machine', () => {
       "http://127.0.0.1:9 is on this machine: give the local stack's token (npm start prints it) with --token or KLINGFLOW_API_TOKEN " +
         '(or, for a stack in SigV4 mode, --region or AWS_REGION)',
     );
+  });
+});
+
+describe('what Ctrl-C says (interruptedNote)', () => {
+  it.each([
+    [['job_1'], undefined, 'interrupted: stopped waiting; job job_1 goes on (klingflow watch job_1)'],
+    [['job_1', 'job_2'], undefined, 'interrupted: stopped waiting; jobs job_1 job_2 go on (klingflow watch job_1 job_2)'],
+    [[], undefined, 'interrupted: stopped waiting; the jobs go on (klingflow jobs)'],
+    [
+      ['job_1'],
+      '/home/me/.klingflow',
+      'interrupted: stopping the embedded stack; job job_1 is saved in /home/me/.klingflow and goes on when a stack next ' +
+        'starts there (npm start, or klingflow watch job_1)',
+    ],
+    [
+      ['job_1', 'job_2'],
+      '/d',
+      'interrupted: stopping the embedded stack; jobs job_1 job_2 are saved in /d and go on when a stack next starts there ' +
+        '(npm start, or klingflow watch job_1 job_2)',
+    ],
+  ])('%j with the stack embedded in %s', (jobIds, embeddedIn, said) => {
+    expect(interruptedNote(jobIds, embeddedIn)).toBe(said);
   });
 });
