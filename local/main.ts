@@ -41,6 +41,10 @@ process.stdout.write(
   ].join('\n'),
 );
 
+// A reader that has gone (`npm start | tee`, where Ctrl-C ends tee too) must not end the stack before it has stopped
+// and released its data folder: a line that cannot be written is dropped, not thrown (EPIPE).
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
 let stopping = false;
 const shutdown = (signal: string) => {
   if (stopping) return;

@@ -94,3 +94,16 @@ describe('two npm start on one data folder', () => {
     expect(second.stderr()).not.toMatch(/\n\s+at /);
   }, 180_000);
 });
+
+describe("npm start's stop", () => {
+  it('with its stdout reader gone (npm start | tee, and Ctrl-C ends tee too): stops cleanly, releasing the folder', async () => {
+    const dataDir = dataDirWithCache();
+    const start = npmStart(dataDir);
+    expect(await readyOrExited(start)).toBe(true);
+    // The reader goes first, so the stop's own line is written to a closed pipe (EPIPE).
+    start.child.stdout?.destroy();
+    start.child.kill('SIGINT');
+    expect(await start.exited).toBe(0);
+    expect(existsSync(join(dataDir, LOCK_FILE)), 'the stack stopped and released its data folder').toBe(false);
+  }, 180_000);
+});
