@@ -201,6 +201,8 @@ export async function main(
     // while it stops ends the process at once (the listener runs once).
     let stopping: Promise<never> | undefined;
     const interrupted = () => {
+      // A terminal may hold a status line being rewritten in place (wait.ts): the note starts on a line of its own.
+      if (process.stdout.isTTY) process.stdout.write('\n');
       note(interruptedNote(followed, target.embeddedIn));
       stopping = target
         .stop()
