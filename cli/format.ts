@@ -5,9 +5,24 @@ import { counted } from '../lambdas/domain/counted.ts';
 /** Statuses after which a job never changes. */
 export const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
 
-/** One job, a line per fact: job, status, provider/model, video, cost, reason. */
+/** `2026-11-30 21:30:35 UTC` of an ISO 8601 time (the API's are UTC). */
+const utcTime = (iso: string): string => `${iso.replace('T', ' ').slice(0, 19)} UTC`;
+
+/**
+ * One job, a line per fact: job, status, provider/model, what was asked (mode, seconds, aspect ratio, quality; the
+ * prompt on one line, whole), when (created, finished and how long it took in seconds), submissions when more than
+ * one, video, cost, reason.
+ */
 export function describeJob(job: JobView): string[] {
   const lines = [`job      ${job.jobId}`, `status   ${job.status}`, `provider ${job.provider} / ${job.model}`];
+  const { request } = job;
+  lines.push(`asked    ${[job.mode, `${request.durationSeconds} s`, request.aspectRatio, request.quality].join(', ')}`);
+  if (request.prompt) lines.push(`prompt   ${request.prompt.replace(/\s+/g, ' ')}`);
+  const took = job.finishedAt ? Math.round((Date.parse(job.finishedAt) - Date.parse(job.createdAt)) / 1000) : undefined;
+  lines.push(
+    `created  ${utcTime(job.createdAt)}${job.finishedAt ? `; finished ${utcTime(job.finishedAt)}, after ${counted(took ?? 0, 'second')}` : ''}`,
+  );
+  if (job.attempts > 1) lines.push(`attempts ${job.attempts} submissions`);
   if (job.outputs) {
     const v = job.outputs.video;
     lines.push(`video    s3://${v.bucket}/${v.key} (${v.bytes} bytes, sha256 ${v.sha256})`);

@@ -2,7 +2,16 @@
 // spend by provider and day.
 import { describe, expect, it } from 'vitest';
 import type { Catalog, JobView, MetricTotalView } from '../../../cli/api-client.ts';
-import { costOf, costTable, metricsTable, progressLine, providersTable, spendByProviderAndDay, typicalKeyOf } from '../../../cli/format.ts';
+import {
+  costOf,
+  costTable,
+  describeJob,
+  metricsTable,
+  progressLine,
+  providersTable,
+  spendByProviderAndDay,
+  typicalKeyOf,
+} from '../../../cli/format.ts';
 import { providerCatalog } from '../../../lambdas/domain/catalog.ts';
 import { loadAdapters } from '../../../lambdas/providers/registry.ts';
 
@@ -156,5 +165,33 @@ describe('metricsTable (klingflow metrics)', () => {
     expect(metricsTable([total('JobsPastDeadline', 'all', [0])])).toEqual([
       'no data point above 0 yet (1 sum of only 0s left out, e.g. JobsPastDeadline while no job is late; --json lists them)',
     ]);
+  });
+});
+
+describe('describeJob (klingflow show, and the end of generate)', () => {
+  it('says what was asked, the prompt on one line, and when it was created and finished', () => {
+    const finished = job({
+      status: 'SUCCEEDED',
+      request: { ...job().request, prompt: 'a red fox\nrunning   through snow' },
+      finishedAt: new Date(T0 + 95_000).toISOString(),
+      cost: { credits: 1, estimated: false },
+    });
+    expect(describeJob(finished)).toEqual([
+      'job      job_1',
+      'status   SUCCEEDED',
+      'provider kling / kling-v3',
+      'asked    text-to-video, 5 s, 16:9, std',
+      'prompt   a red fox running through snow',
+      'created  2026-11-30 10:00:00 UTC; finished 2026-11-30 10:01:35 UTC, after 95 seconds',
+      'cost     1 credit',
+    ]);
+  });
+
+  it('a job with no prompt of its own (multi-shot), still running, submitted three times, has no prompt line', () => {
+    const lines = describeJob(job({ mode: 'multi-shot', attempts: 3 }));
+    expect(lines).toContain('asked    multi-shot, 5 s, 16:9, std');
+    expect(lines).toContain('created  2026-11-30 10:00:00 UTC');
+    expect(lines).toContain('attempts 3 submissions');
+    expect(lines.some((line) => line.startsWith('prompt'))).toBe(false);
   });
 });
