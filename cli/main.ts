@@ -30,10 +30,14 @@ Exit codes:
   1    a job did not succeed (FAILED, CANCELLED, TIMED_OUT) or did not appear (watch --appear-timeout), or the API
        refused the request or could not be reached
   2    the command was not called right (an unknown option, a missing argument)
-  130  interrupted (Ctrl-C): the jobs it followed go on, and an embedded stack stops cleanly`;
+  130  interrupted (Ctrl-C): the jobs it followed go on, and an embedded stack stops cleanly
+  141  its output was closed by its reader (... | head): the same, without a word`;
 
 /** Exit code of a command interrupted by Ctrl-C (SIGINT): 128 + the signal's number, as a shell reports it. */
 export const INTERRUPTED_EXIT_CODE = 130;
+
+/** Exit code of a command whose stdout was closed by its reader (EPIPE): 128 + SIGPIPE's number, as `yes | head` gives. */
+export const OUTPUT_CLOSED_EXIT_CODE = 141;
 
 /**
  * What an interrupted command says on stderr: that the jobs it followed (`jobIds`) go on, and how to follow them
@@ -200,16 +204,25 @@ export async function main(
     // stop does to the command (its requests refused) is not reported: the exit is the interrupt's. A second Ctrl-C
     // while it stops ends the process at once (the listener runs once).
     let stopping: Promise<never> | undefined;
+    const endEarly = (code: number) => {
+      stopping ??= target
+        .stop()
+        .catch(() => undefined)
+        .then(() => process.exit(code));
+    };
     const interrupted = () => {
       // A terminal may hold a status line being rewritten in place (wait.ts): the note starts on a line of its own.
       if (process.stdout.isTTY) process.stdout.write('\n');
       note(interruptedNote(followed, target.embeddedIn));
-      stopping = target
-        .stop()
-        .catch(() => undefined)
-        .then(() => process.exit(INTERRUPTED_EXIT_CODE));
+      endEarly(INTERRUPTED_EXIT_CODE);
+    };
+    // The reader of stdout has gone (`klingflow watch ... | head -3`): nothing more can be said there, so the command
+    // ends as for Ctrl-C, quietly, instead of dying on the write with an embedded stack's folder still locked.
+    const readerGone = (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') endEarly(OUTPUT_CLOSED_EXIT_CODE);
     };
     process.once('SIGINT', interrupted);
+    process.stdout.on('error', readerGone);
     try {
       exitCode = await work(target, options);
     } catch (error) {
@@ -217,6 +230,7 @@ export async function main(
       throw error;
     } finally {
       process.removeListener('SIGINT', interrupted);
+      process.stdout.removeListener('error', readerGone);
       if (stopping) await stopping;
       await target.stop();
     }

@@ -1,15 +1,17 @@
-// Ctrl-C while `klingflow generate` waits on an embedded stack, as a terminal sends it (SIGINT to the process group):
-// the CLI says the job goes on and where, stops the stack cleanly (the data folder's lock released) and exits 130;
-// the job is still there, unfinished and not failed, for the next stack on that folder to drive on.
+// `klingflow generate` waiting on an embedded stack, ended early: by Ctrl-C as a terminal sends it (SIGINT to the
+// process group), where the CLI says the job goes on and where and exits 130, or by its reader closing stdout
+// (`| head`), where it exits 141. Either way the stack stops cleanly (the data folder's lock released) and the job is
+// still there, unfinished and not failed, for the next stack on that folder to drive on.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { INTERRUPTED_EXIT_CODE } from '../../cli/main.ts';
+import { INTERRUPTED_EXIT_CODE, OUTPUT_CLOSED_EXIT_CODE } from '../../cli/main.ts';
 import { LOCK_FILE } from '../../local/data-lock.ts';
 import { Client, freshDataDir, SHARED_CACHE, startTestStack } from './local-stack.ts';
 
-it('Ctrl-C during generate on an embedded stack: says the job goes on, stops the stack cleanly, exits 130', async () => {
+/** `klingflow generate` (slow job) on a fresh data folder with no stack running: the CLI starts an embedded one. */
+function generateEmbedded() {
   const dataDir = freshDataDir();
   if (existsSync(join(SHARED_CACHE, 'workflow.json'))) cpSync(SHARED_CACHE, join(dataDir, 'cache'), { recursive: true });
   const { KLINGFLOW_DATA_DIR: _dir, KLINGFLOW_API_TOKEN: _token, ...env } = process.env;
@@ -18,27 +20,29 @@ it('Ctrl-C during generate on an embedded stack: says the job goes on, stops the
     env,
     detached: true,
   });
-  let stdout = '';
-  let stderr = '';
+  const seen = { stdout: '', stderr: '' };
   child.stdout.on('data', (chunk) => {
-    stdout += chunk;
+    seen.stdout += chunk;
   });
   child.stderr.on('data', (chunk) => {
-    stderr += chunk;
+    seen.stderr += chunk;
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 120_000;
-  while (!/submitted (job_\w+)/.test(stdout) && child.exitCode === null && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const jobId = /submitted (job_\w+)/.exec(stdout)?.[1];
-  expect(jobId, `${stdout}${stderr}`).toBeDefined();
-  process.kill(-child.pid!, 'SIGINT');
-  expect(await exited).toBe(INTERRUPTED_EXIT_CODE);
-  expect(stderr).toContain(`interrupted: stopping the embedded stack; job ${jobId} is saved in ${dataDir} and goes on`);
-  expect(stderr).not.toMatch(/\n\s+at /);
-  expect(existsSync(join(dataDir, LOCK_FILE)), 'the stack stopped cleanly and released its folder').toBe(false);
+  /** Resolves with the job id once the CLI has said it submitted it. */
+  const submitted = async (): Promise<string> => {
+    const deadline = Date.now() + 120_000;
+    while (!/submitted (job_\w+)/.test(seen.stdout) && child.exitCode === null && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const jobId = /submitted (job_\w+)/.exec(seen.stdout)?.[1];
+    if (!jobId) throw new Error(`no job submitted: ${seen.stdout}${seen.stderr}`);
+    return jobId;
+  };
+  return { dataDir, child, seen, exited, submitted };
+}
 
+/** The job is still there on the folder, unfinished and not failed, for the next stack to drive on. */
+async function expectUnfinished(dataDir: string, jobId: string) {
   const stack = await startTestStack(dataDir);
   try {
     const { status, body } = await new Client(stack).request('GET', `/v1/jobs/${jobId}`);
@@ -47,4 +51,25 @@ it('Ctrl-C during generate on an embedded stack: says the job goes on, stops the
   } finally {
     await stack.stop();
   }
+}
+
+it('Ctrl-C during generate on an embedded stack: says the job goes on, stops the stack cleanly, exits 130', async () => {
+  const { dataDir, child, seen, exited, submitted } = generateEmbedded();
+  const jobId = await submitted();
+  process.kill(-child.pid!, 'SIGINT');
+  expect(await exited).toBe(INTERRUPTED_EXIT_CODE);
+  expect(seen.stderr).toContain(`interrupted: stopping the embedded stack; job ${jobId} is saved in ${dataDir} and goes on`);
+  expect(seen.stderr).not.toMatch(/\n\s+at /);
+  expect(existsSync(join(dataDir, LOCK_FILE)), 'the stack stopped cleanly and released its folder').toBe(false);
+  await expectUnfinished(dataDir, jobId);
+}, 240_000);
+
+it('generate | head: when the reader closes stdout, the embedded stack stops cleanly and the CLI exits 141, quietly', async () => {
+  const { dataDir, child, seen, exited, submitted } = generateEmbedded();
+  const jobId = await submitted();
+  child.stdout.destroy();
+  expect(await exited).toBe(OUTPUT_CLOSED_EXIT_CODE);
+  expect(seen.stderr).not.toMatch(/\n\s+at |EPIPE/);
+  expect(existsSync(join(dataDir, LOCK_FILE)), 'the stack stopped cleanly and released its folder').toBe(false);
+  await expectUnfinished(dataDir, jobId);
 }, 240_000);
