@@ -10,6 +10,15 @@ export interface Failure {
   error: JobError;
 }
 
+/** What the owner of a job ended by an unexpected error named `name` reads; the error's text stays in the logs. */
+export const internalMessage = (name: string): string =>
+  `an internal error ended the job (${name.replace(/[^\w.:-]/g, '').slice(0, 100)}); creating it again may work`;
+
+/**
+ * The terminal status and the error a person reads of a workflow that ended without success: from the error it caught
+ * (by name: the provider taxonomy, klingflow's own, or Step Functions'), else from the provider's failed or cancelled
+ * result. An unexpected error is `INTERNAL`, its text left out (see {@link internalMessage}).
+ */
 export function failureOf(payload: FailurePayload): Failure {
   const { error, result } = payload;
   if (error) {
@@ -42,7 +51,10 @@ export function failureOf(payload: FailurePayload): Failure {
       case 'States.Timeout':
         return { status: 'FAILED', error: { code: 'STEP_TIMEOUT', message: 'a workflow step took too long', retryable: true } };
       default:
-        return { status: 'FAILED', error: { code: 'INTERNAL', message: `${error.Error}: ${message}`, retryable: true } };
+        // The cause is the operator's (the execution's history, and MarkFailed's log line), not the job owner's: an
+        // AWS error's text can name the account, roles and resources. The owner reads what failed and that a retry
+        // may work.
+        return { status: 'FAILED', error: { code: 'INTERNAL', message: internalMessage(error.Error), retryable: true } };
     }
   }
   if (result?.status === 'cancelled') {

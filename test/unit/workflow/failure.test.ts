@@ -124,11 +124,31 @@ describe('failureOf: workflow errors', () => {
     // Not a taxonomy name: the base class name, and a near miss, are unknown errors too.
     ['ProviderError', 'x', 'ProviderError: x'],
     ['providerratelimited', 'x', 'providerratelimited: x'],
-  ])('an unknown error %s → FAILED, INTERNAL, retryable, naming the error', (name, cause, message) => {
-    expect(failed({ Error: name, ...(cause === undefined ? {} : { Cause: cause }) })).toEqual({
+  ])('an unknown error %s → FAILED, INTERNAL, retryable, naming the error but not its text', (name, cause, text) => {
+    const failure = failed({ Error: name, ...(cause === undefined ? {} : { Cause: cause }) });
+    expect(failure).toEqual({
       status: 'FAILED',
-      error: { code: 'INTERNAL', message, retryable: true },
+      error: { code: 'INTERNAL', message: `an internal error ended the job (${name}); creating it again may work`, retryable: true },
     });
+    // The text is the operator's (MarkFailed logs it), never the owner's.
+    if (cause) expect(failure.error.message).not.toContain(text.slice(name.length + 2));
+  });
+
+  it("an AWS error's text, which names the account and role, stays out of the job's error", () => {
+    const cause = JSON.stringify({
+      errorType: 'AccessDeniedException',
+      errorMessage: 'User: arn:aws:sts::123456789012:assumed-role/klingflow-Submit/x is not authorized to perform: dynamodb:UpdateItem',
+    });
+    const { error } = failed({ Error: 'AccessDeniedException', Cause: cause });
+    expect(error.code).toBe('INTERNAL');
+    expect(error.message).toBe('an internal error ended the job (AccessDeniedException); creating it again may work');
+    expect(error.message).not.toMatch(/123456789012|arn:/);
+  });
+
+  it('an error name is shown as a name only: at most 100 word characters, dots, colons and dashes', () => {
+    expect(failed({ Error: `Evil <b>${'x'.repeat(200)}\n` }).error.message).toBe(
+      `an internal error ended the job (Evilb${'x'.repeat(95)}); creating it again may work`,
+    );
   });
 
   it('an error wins over a result in the same payload', () => {
