@@ -105,7 +105,10 @@ async function main(): Promise<void> {
       if (page.items.some((job) => !isTerminal(job.status)) || watching.size) next = FAST_MS;
     } catch (error) {
       const unauthorized = error instanceof ApiError && (error.status === 401 || error.status === 403);
-      setConnection('error', unauthorized ? 'Token refused: paste the API token' : (error as Error).message);
+      // No token yet is not a refused one: a first visit without `#token=` is told what to do, not that it failed.
+      const noToken = !localStorage.getItem(TOKEN_KEY);
+      const refused = noToken ? 'No API token yet: paste the one the stack printed' : 'Token refused: paste the API token';
+      setConnection('error', unauthorized ? refused : (error as Error).message);
       if (unauthorized) listStatus.textContent = 'Enter the API token to see jobs.';
     } finally {
       refreshing = false;

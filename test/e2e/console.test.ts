@@ -222,4 +222,18 @@ describe('the web console', () => {
     expect(await page.locator(`#${errorId}`).textContent()).not.toBe('');
     await page.screenshot({ path: join(SCREENSHOTS, 'refused.png'), fullPage: true });
   });
+
+  // Last: it clears the token the pages of this browser share.
+  it('says there is no token yet on a first visit without one, and that a wrong token is refused', async () => {
+    await page.close();
+    const visit = await browser.context.newPage();
+    await visit.goto(`${stack.url}/`);
+    await visit.evaluate(() => localStorage.clear());
+    await visit.reload();
+    await expect.poll(() => visit.locator('#connection').textContent()).toBe('No API token yet: paste the one the stack printed');
+    await visit.fill('#token', 'not-the-token-of-this-stack');
+    await visit.getByRole('button', { name: 'Connect' }).click();
+    await expect.poll(() => visit.locator('#connection').textContent()).toBe('Token refused: paste the API token');
+    await visit.screenshot({ path: join(SCREENSHOTS, 'token-refused.png'), fullPage: true });
+  });
 });
