@@ -28,12 +28,15 @@ export interface ConnectOptions {
 
 /**
  * The data folder of the project the CLI runs in: the nearest `.klingflow` folder in this directory or above it
- * (so the CLI works from a subfolder, as `git` does), else `./.klingflow`.
+ * (so the CLI works from a subfolder, as `git` does); else, before any exists, `.klingflow` in the nearest folder
+ * with a `package.json` (the project's top, where `npm start` keeps its data); else `./.klingflow`.
  */
 export function nearestDataDir(from: string): string {
+  let project: string | undefined;
   for (let dir = resolve(from); ; dir = dirname(dir)) {
     if (existsSync(join(dir, '.klingflow'))) return join(dir, '.klingflow');
-    if (dirname(dir) === dir) return join(resolve(from), '.klingflow');
+    if (!project && existsSync(join(dir, 'package.json'))) project = dir;
+    if (dirname(dir) === dir) return join(project ?? resolve(from), '.klingflow');
   }
 }
 
