@@ -58,7 +58,8 @@ export function resolveRequest(body: CreateJobRequest, providers: ProviderLookup
     ...body,
     provider,
     model: model.id,
-    durationSeconds: body.durationSeconds ?? model.defaultDurationSeconds,
+    // Multi-shot without a length: the shots' total, what the caller asked for.
+    durationSeconds: body.durationSeconds ?? shotsTotal(body) ?? model.defaultDurationSeconds,
     aspectRatio: body.aspectRatio ?? model.aspectRatios[0] ?? '16:9',
     quality: body.quality ?? model.qualities[0] ?? 'std',
   };
@@ -249,17 +250,32 @@ function checkCameraControl(cameraControl: NonNullable<CreateJobRequest['cameraC
   ];
 }
 
-/** Shots: only for multi-shot, filling the video, each of an allowed length, with or without a prompt beside them. */
+/** Seconds the shots of a multi-shot request add up to; undefined without shots. */
+const shotsTotal = (body: CreateJobRequest): number | undefined => body.shots?.reduce((sum, shot) => sum + shot.durationSeconds, 0);
+
+/**
+ * Shots: only for multi-shot, filling the video (its `durationSeconds`, or with none given, as long as the shots add
+ * up to, a length the model makes), each of an allowed length, with or without a prompt beside them.
+ */
 function checkShots(body: CreateJobRequest, mode: Mode, model: ModelCapabilities, name: string): FieldProblem[] {
   if (!body.shots) return [];
   if (mode !== 'multi-shot') {
     return [{ path: 'shots', message: `shots make a multi-shot video and cannot be combined with ${mode} (video)` }];
   }
   const problems: FieldProblem[] = [];
-  const total = body.shots.reduce((sum, shot) => sum + shot.durationSeconds, 0);
-  const expected = body.durationSeconds ?? model.defaultDurationSeconds;
-  if (total !== expected) {
-    problems.push({ path: 'shots', message: `shot durations add up to ${total} s but the video is ${expected} s; they must be equal` });
+  const total = shotsTotal(body) ?? 0;
+  if (body.durationSeconds !== undefined && total !== body.durationSeconds) {
+    problems.push({
+      path: 'shots',
+      message: `shot durations add up to ${total} s but the video is ${body.durationSeconds} s; they must be equal`,
+    });
+  }
+  // No durationSeconds: the video is as long as its shots, a length the model must make.
+  if (body.durationSeconds === undefined && !model.durationsSeconds.includes(total)) {
+    problems.push({
+      path: 'shots',
+      message: `shot durations add up to ${total} s, which is not a length ${name} makes; allowed: ${list(model.durationsSeconds)}`,
+    });
   }
   const allowed = model.shotDurationsSeconds;
   if (allowed) {

@@ -248,6 +248,9 @@ describe('resolveRequest: values against the model', () => {
       [{ shots: shots(2, 3) }, 5],
       [{ shots: shots(5, 5, 5), durationSeconds: 15 }, 15],
       [{ shots: shots(3), durationSeconds: 3 }, 3],
+      // No durationSeconds: the video is as long as the shots add up to.
+      [{ shots: shots(2, 2) }, 4],
+      [{ shots: shots(5, 5) }, 10],
     ])('accepts shots that add up to the video: %j', (body, duration) => {
       const { request, mode } = resolved(body);
       expect(mode).toBe('multi-shot');
@@ -255,8 +258,12 @@ describe('resolveRequest: values against the model', () => {
     });
 
     it.each<[CreateJobRequest, string]>([
-      [{ shots: shots(2, 2) }, 'shot durations add up to 4 s but the video is 5 s; they must be equal'],
+      [{ shots: shots(2, 2), durationSeconds: 5 }, 'shot durations add up to 4 s but the video is 5 s; they must be equal'],
       [{ shots: shots(5, 5), durationSeconds: 12 }, 'shot durations add up to 10 s but the video is 12 s; they must be equal'],
+      [
+        { shots: shots(1, 1) },
+        'shot durations add up to 2 s, which is not a length kling model kling-v3 makes; allowed: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15',
+      ],
     ])('refuses shots that do not add up: %j', (body, message) => {
       expect(problemsOf(body)).toEqual([{ path: 'shots', message }]);
     });
