@@ -11,7 +11,7 @@ const utcTime = (iso: string): string => `${iso.replace('T', ' ').slice(0, 19)} 
 /**
  * One job, a line per fact: job, status, provider/model, what was asked (mode, seconds, aspect ratio, quality; the
  * prompt on one line, whole), when (created, finished and how long it took in seconds), submissions when more than
- * one, video, cost, reason.
+ * one, video, thumbnail where the provider gave one, cost, reason.
  */
 export function describeJob(job: JobView): string[] {
   const lines = [`job      ${job.jobId}`, `status   ${job.status}`, `provider ${job.provider} / ${job.model}`];
@@ -26,6 +26,8 @@ export function describeJob(job: JobView): string[] {
   if (job.outputs) {
     const v = job.outputs.video;
     lines.push(`video    s3://${v.bucket}/${v.key} (${v.bytes} bytes, sha256 ${v.sha256})`);
+    const t = job.outputs.thumbnail;
+    if (t) lines.push(`thumb    s3://${t.bucket}/${t.key} (${t.bytes} bytes; klingflow download ${job.jobId} --thumbnail)`);
   }
   const cost = costOf(job);
   if (cost) lines.push(`cost     ${cost}`);

@@ -194,4 +194,10 @@ describe('describeJob (klingflow show, and the end of generate)', () => {
     expect(lines).toContain('attempts 3 submissions');
     expect(lines.some((line) => line.startsWith('prompt'))).toBe(false);
   });
+
+  it('names the thumbnail where the provider gave one, and how to download it', () => {
+    const stored = (key: string, bytes: number) => ({ bucket: 'out', key, bytes, sha256: 'a'.repeat(64), contentType: 'x' });
+    const lines = describeJob(job({ status: 'SUCCEEDED', outputs: { video: stored('v.mp4', 10), thumbnail: stored('t.jpg', 3) } }));
+    expect(lines).toContain('thumb    s3://out/t.jpg (3 bytes; klingflow download job_1 --thumbnail)');
+  });
 });
