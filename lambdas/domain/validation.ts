@@ -327,6 +327,27 @@ function modeField(mode: Mode): string {
 }
 
 /** Input media and the callback URL: public http(s) only (no SSRF into our own network); stored inputs under uploads/. */
+/** S3's limit on a key: 1,024 bytes of UTF-8 (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html). */
+export const MAX_S3_KEY_BYTES = 1024;
+
+/**
+ * Why `key` cannot name an uploaded image in the inputs bucket, or undefined. Each would fail later, deep in the
+ * workflow, as an error of S3 or its client, so it is refused at create: a key outside `uploads/`, an empty, `.` or
+ * `..` segment (`uploads//x.png`), more than {@link MAX_S3_KEY_BYTES} bytes, or a control character (U+0000–U+001F,
+ * U+007F), which no upload's file name holds either.
+ */
+export function s3KeyProblem(key: string): string | undefined {
+  const segments = key.slice(UPLOAD_PREFIX.length).split('/');
+  if (!key.startsWith(UPLOAD_PREFIX) || segments.some((part) => part === '' || part === '..' || part === '.')) {
+    return `must be a key under ${UPLOAD_PREFIX} in the inputs bucket, with no empty, '.' or '..' segment`;
+  }
+  const bytes = new TextEncoder().encode(key).length;
+  if (bytes > MAX_S3_KEY_BYTES) return `is ${bytes} bytes in UTF-8; an S3 key is at most ${MAX_S3_KEY_BYTES}`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
+  if (/[\u0000-\u001f\u007f]/.test(key)) return 'must not contain control characters (U+0000 to U+001F, U+007F)';
+  return undefined;
+}
+
 function checkInputs(body: CreateJobRequest, allowLoopbackCallbackUrls = false, capabilities?: ProviderCapabilities): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const refs: [string, CreateJobRequest['image']][] = [
@@ -338,15 +359,8 @@ function checkInputs(body: CreateJobRequest, allowLoopbackCallbackUrls = false, 
   for (const [path, ref] of refs) {
     if (!ref) continue;
     if ('s3Key' in ref) {
-      // An empty, `.` or `..` segment (`uploads//x.png`) names no object an upload makes: the S3 client and the local S3
-      // fail on it later, deep in the workflow, so it is refused here.
-      const segments = ref.s3Key.slice(UPLOAD_PREFIX.length).split('/');
-      if (!ref.s3Key.startsWith(UPLOAD_PREFIX) || segments.some((part) => part === '' || part === '..' || part === '.')) {
-        problems.push({
-          path: `${path}.s3Key`,
-          message: `must be a key under ${UPLOAD_PREFIX} in the inputs bucket, with no empty, '.' or '..' segment`,
-        });
-      }
+      const problem = s3KeyProblem(ref.s3Key);
+      if (problem) problems.push({ path: `${path}.s3Key`, message: problem });
       continue;
     }
     const verdict = checkPublicUrl(ref.url);

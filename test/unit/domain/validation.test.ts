@@ -293,6 +293,24 @@ describe('resolveRequest: inputs and callback URL', () => {
       "must be a key under uploads/ in the inputs bucket, with no empty, '.' or '..' segment",
     ],
     [
+      'an S3 image key of more than 1,024 bytes of UTF-8 (1,008 characters)',
+      { image: { s3Key: `uploads/${'é'.repeat(1000)}` } },
+      'image.s3Key',
+      'is 2008 bytes in UTF-8; an S3 key is at most 1024',
+    ],
+    [
+      'an S3 image key with a NUL',
+      { image: { s3Key: 'uploads/a\u0000.png' } },
+      'image.s3Key',
+      'must not contain control characters (U+0000 to U+001F, U+007F)',
+    ],
+    [
+      'an S3 image key with a line break',
+      { image: { s3Key: 'uploads/a\r\nb.png' } },
+      'image.s3Key',
+      'must not contain control characters (U+0000 to U+001F, U+007F)',
+    ],
+    [
       'an S3 image key climbing out of uploads/',
       { image: { s3Key: 'uploads/../private/a.png' } },
       'image.s3Key',
