@@ -6,6 +6,7 @@
 // On Node 24 the CLI, and any embedded stack, runs in this process, without them.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,7 +23,8 @@ if (major < 24 && existsSync(pinned)) {
     stdio: 'inherit',
     env: { ...mallocEnv, ...process.env },
   });
-  process.exit(result.status ?? 1);
+  // A child ended by a signal exits as a shell reports it: 128 + the signal's number.
+  process.exit(result.status ?? (result.signal ? 128 + (constants.signals[result.signal] ?? 0) : 1));
 }
 
 const { register } = await import('tsx/esm/api');

@@ -200,7 +200,22 @@ export async function main(
   const withTarget = async (command: Command, work: (target: Target, options: GlobalOptions) => Promise<number>) => {
     const options = command.optsWithGlobals<GlobalOptions>();
     const dataDir = resolve(options.dataDir ?? process.env.KLINGFLOW_DATA_DIR ?? nearestDataDir(process.cwd()));
-    const target = await connect({ api: options.api, token: options.token, auth: options.auth, region: options.region, dataDir }, note);
+    // Ctrl-C while an embedded stack starts: it cannot be stopped half-started, so it is stopped once it has started.
+    let interruptedWhileConnecting = false;
+    const whileConnecting = () => {
+      interruptedWhileConnecting = true;
+      note('interrupted: nothing was sent; stopping once the local stack has started (Ctrl-C again ends at once)');
+    };
+    process.once('SIGINT', whileConnecting);
+    const target = await connect(
+      { api: options.api, token: options.token, auth: options.auth, region: options.region, dataDir },
+      note,
+    ).finally(() => process.removeListener('SIGINT', whileConnecting));
+    if (interruptedWhileConnecting) {
+      await target.stop();
+      exitCode = INTERRUPTED_EXIT_CODE;
+      return;
+    }
     // Ctrl-C: say what goes on, stop an embedded stack cleanly (its data folder's lock released), exit 130. What the
     // stop does to the command (its requests refused) is not reported: the exit is the interrupt's. A second Ctrl-C
     // while it stops ends the process at once (the listener runs once).

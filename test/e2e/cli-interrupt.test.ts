@@ -73,3 +73,22 @@ it('generate | head: when the reader closes stdout, the embedded stack stops cle
   expect(existsSync(join(dataDir, LOCK_FILE)), 'the stack stopped cleanly and released its folder').toBe(false);
   await expectUnfinished(dataDir, jobId);
 }, 240_000);
+
+it('Ctrl-C while the embedded stack is still starting: nothing is sent, the stack stops once started, exit 130', async () => {
+  const { dataDir, child, seen, exited } = generateEmbedded();
+  const deadline = Date.now() + 60_000;
+  while (!seen.stderr.includes('starting an embedded one') && child.exitCode === null && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  process.kill(-child.pid!, 'SIGINT');
+  expect(await exited).toBe(INTERRUPTED_EXIT_CODE);
+  expect(seen.stderr).toContain('interrupted: nothing was sent; stopping once the local stack has started');
+  expect(seen.stdout).not.toContain('submitted');
+  expect(existsSync(join(dataDir, LOCK_FILE)), 'the stack stopped cleanly and released its folder').toBe(false);
+  const stack = await startTestStack(dataDir);
+  try {
+    expect((await new Client(stack).request('GET', '/v1/jobs')).body.items).toEqual([]);
+  } finally {
+    await stack.stop();
+  }
+}, 240_000);
