@@ -52,5 +52,5 @@ const shutdown = (signal: string) => {
   process.stdout.write(`\n${signal}: stopping the local stack (data is kept in ${stack.dataDir})\n`);
   void stack.stop().then(() => process.exit(0));
 };
-process.on('SIGINT', () => shutdown('SIGINT'));
-process.on('SIGTERM', () => shutdown('SIGTERM'));
+// SIGHUP: the terminal closed (its window, or `tmux kill-session`); the stack stops as for Ctrl-C.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));

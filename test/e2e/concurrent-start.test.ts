@@ -106,4 +106,14 @@ describe("npm start's stop", () => {
     expect(await start.exited).toBe(0);
     expect(existsSync(join(dataDir, LOCK_FILE)), 'the stack stopped and released its data folder').toBe(false);
   }, 180_000);
+
+  it('when its terminal closes (SIGHUP): stops cleanly, releasing the folder', async () => {
+    const dataDir = dataDirWithCache();
+    const start = npmStart(dataDir);
+    expect(await readyOrExited(start)).toBe(true);
+    start.child.kill('SIGHUP');
+    expect(await start.exited).toBe(0);
+    expect(start.stdout()).toContain('SIGHUP: stopping the local stack');
+    expect(existsSync(join(dataDir, LOCK_FILE)), 'the stack stopped and released its data folder').toBe(false);
+  }, 180_000);
 });
