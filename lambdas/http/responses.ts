@@ -126,11 +126,18 @@ export function rawBody(event: HttpEvent): string | undefined {
  * `content-type`, `content-encoding` or `body` in its details.
  */
 export function parseJsonBody(event: HttpEvent): { ok: true; value: unknown } | { ok: false; response: HttpResult } {
-  const typeProblem = jsonContentTypeProblem(event);
-  if (typeProblem) return { ok: false, response: fieldError(415, 'UNSUPPORTED_MEDIA_TYPE', 'content-type', typeProblem) };
-  const encodingProblem = contentEncodingProblem(event);
-  if (encodingProblem) {
-    return { ok: false, response: fieldError(415, 'UNSUPPORTED_MEDIA_TYPE', 'content-encoding', encodingProblem) };
+  // Both headers' problems at once, as every answer reports every problem.
+  const headerProblems = [
+    ['content-type', jsonContentTypeProblem(event)],
+    ['content-encoding', contentEncodingProblem(event)],
+  ].flatMap(([path = '', message]) => (message ? [{ path, message }] : []));
+  if (headerProblems.length === 1) {
+    const [{ path, message }] = headerProblems as [ErrorDetail];
+    return { ok: false, response: fieldError(415, 'UNSUPPORTED_MEDIA_TYPE', path, message) };
+  }
+  if (headerProblems.length) {
+    const said = 'the body is not sent as uncompressed application/json';
+    return { ok: false, response: errorResponse(415, 'UNSUPPORTED_MEDIA_TYPE', said, headerProblems) };
   }
   const text = rawBody(event);
   if (text === undefined) {

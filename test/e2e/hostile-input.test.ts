@@ -245,6 +245,12 @@ describe('no 5xx for anything a client sent', () => {
     ]);
   });
 
+  it('a body with both a wrong content type and a content coding is a 415 naming both', async () => {
+    const answer = await refusedCreate(gzipSync('{"prompt": "a fox"}'), { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
+    expect(answer.status).toBe(415);
+    expect(detailPaths(answer)).toEqual(['content-type', 'content-encoding']);
+  });
+
   it('accepts Content-Encoding: identity', async () => {
     const response = await raw('POST', '/v1/jobs', {
       body: '{"prompt": "a fox [sim:latency=100]"}',
