@@ -106,10 +106,16 @@ function table(rows: string[][]): string[] {
 type CatalogProvider = Catalog['providers'][number];
 type PriceRow = CatalogProvider['models'][number]['prices'][number];
 
-const priceOf = (row: PriceRow): string => {
+/**
+ * One price line: quality, resolution, audio, and the modes it is for when not all of the model's (`modelModes`), so
+ * two lines of the same quality read apart (`std (shots): 20 cr per s` beside `std: 36 cr per s`).
+ */
+const priceOf = (row: PriceRow, modelModes: readonly string[]): string => {
   const money = (m: { credits?: number; usd?: number }) =>
     [m.credits !== undefined ? `${m.credits} cr` : '', m.usd !== undefined ? `$${m.usd}` : ''].filter(Boolean).join(' / ');
-  const what = [row.quality, row.resolution, row.audio ? 'audio' : ''].filter(Boolean).join(' ');
+  const allModes = modelModes.every((mode) => (row.modes as readonly string[]).includes(mode));
+  const modes = allModes ? '' : `(${row.modes.map((mode) => MODE_SHORT[mode] ?? mode).join(',')})`;
+  const what = [row.quality, row.resolution, row.audio ? 'audio' : '', modes].filter(Boolean).join(' ');
   if (row.perSecond) return `${what}: ${money(row.perSecond)} per s`;
   // Consecutive lengths of the same price as one range: `3–15 s 360 cr`, not thirteen entries.
   const runs: { from: number; to: number; price: string }[] = [];
@@ -181,7 +187,7 @@ export function providersTable(providers: readonly CatalogProvider[]): string[] 
       ]);
       for (const more of moreFeatures) rows.push(['', '', '', '', '', more]);
       model.prices.forEach((price, i) => {
-        rows.push([`    ${i === 0 ? 'price' : '     '}  ${priceOf(price)}`]);
+        rows.push([`    ${i === 0 ? 'price' : '     '}  ${priceOf(price, model.modes)}`]);
       });
     }
   }

@@ -95,9 +95,28 @@ describe('providersTable (klingflow providers)', () => {
     const byDuration = [3, 4, 5, 10].map((durationSeconds) => ({ durationSeconds, credits: durationSeconds === 10 ? 500 : 360 }));
     const provider = {
       ...(catalog.providers[1] as Catalog['providers'][number]),
-      models: [{ ...model, prices: [{ quality: 'std', byDuration }] }],
+      models: [{ ...model, prices: [{ modes: model.modes, quality: 'std', byDuration }] }],
     };
     expect(providersTable([provider] as Catalog['providers'])).toContain('    price  std: 3–5 s 360 cr, 10 s 500 cr');
+  });
+
+  it('names the modes of a price that is not for all of the model’s, so two lines of one quality read apart', () => {
+    const model = { ...(catalog.providers[1]?.models[0] as CatalogModel), modes: ['text-to-video', 'image-to-video', 'multi-shot'] };
+    const provider = {
+      ...(catalog.providers[1] as Catalog['providers'][number]),
+      models: [
+        {
+          ...model,
+          prices: [
+            { modes: ['text-to-video', 'image-to-video'], quality: 'std', audio: false, perSecond: { credits: 36 } },
+            { modes: ['multi-shot'], quality: 'std', audio: false, perSecond: { credits: 20 } },
+          ],
+        },
+      ],
+    };
+    const lines = providersTable([provider] as Catalog['providers']);
+    expect(lines).toContain('    price  std (t2v,i2v): 36 cr per s');
+    expect(lines).toContain('           std (shots): 20 cr per s');
   });
 });
 
