@@ -242,6 +242,9 @@ async function authenticate(
   body: Buffer,
   auth: FrontDoorAuth,
 ): Promise<{ holder?: LocalToken; problem?: undefined } | { problem: string }> {
+  // Two Authorization headers are ambiguous credentials (Node.js keeps the first and drops the rest): refused.
+  const authorizations = req.rawHeaders.filter((_, i) => i % 2 === 0).filter((name) => name.toLowerCase() === 'authorization');
+  if (authorizations.length > 1) return { problem: 'send one Authorization header, not several' };
   if (auth.kind === 'bearer') {
     const holder = holderOf(req.headers.authorization, auth.tokens);
     return holder ? { holder } : { problem: BEARER_HINT };

@@ -1,6 +1,7 @@
 // Issue 13, case by case, through the real local stack over real sockets: every attack the issue reproduced gets
 // the right answer (a 4xx naming its field, or the callback's one 401), and a refused request writes nothing.
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -265,6 +266,35 @@ describe('no 5xx for anything a client sent', () => {
       headers: { 'content-type': 'Application/JSON; charset=UTF-8' },
     });
     expect(response.status).toBe(202);
+  });
+});
+
+describe('credentials', () => {
+  it.each([
+    ['the right token first', (token: string) => [`Bearer ${token}`, 'Bearer wrong']],
+    ['the right token second', (token: string) => ['Bearer wrong', `Bearer ${token}`]],
+  ])('two Authorization headers (%s) are refused with a 401, and nothing is written', async (_order, values) => {
+    const before = await countJobs();
+    const body = '{"prompt": "a fox"}';
+    const status = await new Promise<number>((resolve, reject) => {
+      // Headers as a raw list, so both Authorization lines are sent (fetch would join them); raw means no Host unless given.
+      const host = new URL(stack.url).host;
+      const headers = [
+        'host',
+        host,
+        'content-type',
+        'application/json',
+        ...values(stack.token).flatMap((value) => ['authorization', value]),
+      ];
+      const request = httpRequest(`${stack.url}/v1/jobs`, { method: 'POST', headers }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on('error', reject);
+      request.end(body);
+    });
+    expect(status).toBe(401);
+    expect(await countJobs()).toBe(before);
   });
 });
 
