@@ -1,6 +1,6 @@
 // What one handler invocation is about (its job, and the job's provider once known), kept per asynchronous context so
 // that handlers running side by side in one process (the local stack) never mix theirs up. The task-handler wrapper
-// opens it; `providerFor` (runtime/providers.ts) fills in the provider; metrics and trace annotations read it.
+// opens it; `providerFor` (runtime/providers.ts) fills in the provider; the metrics read it.
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 export interface Invocation {
