@@ -9,7 +9,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ERROR_NAMES, RETRYABLE_ERROR_NAMES } from '../lambdas/domain/errors.ts';
-import { POLL_BUDGET_EXHAUSTED, STATES, WEBHOOK_DELIVERY_FAILED } from '../lambdas/workflow/contract.ts';
+import { ARCHIVE_STORE_UNAVAILABLE, POLL_BUDGET_EXHAUSTED, STATES, WEBHOOK_DELIVERY_FAILED } from '../lambdas/workflow/contract.ts';
 import type { HandlerName } from '../lambdas/workflow/contract.ts';
 import { HANDLER_SIZING } from './functions.ts';
 
@@ -206,7 +206,7 @@ export class Workflow extends Construct {
       retryOnServiceExceptions: false,
       taskTimeout: sfn.Timeout.duration(HANDLER_SIZING.archive.timeout.plus(TASK_TIMEOUT_MARGIN)),
     });
-    retryTransientProvider(archive, [ERROR_NAMES.network, ERROR_NAMES.server]);
+    retryTransientProvider(archive, [ERROR_NAMES.network, ERROR_NAMES.server, ARCHIVE_STORE_UNAVAILABLE]);
     retryLambdaService(archive);
     catchIntoMarkFailed(archive);
     archive.next(notify).next(sendSuccessWebhook);

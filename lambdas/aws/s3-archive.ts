@@ -7,6 +7,7 @@
 // address its host resolves to is checked on the socket that connects, and every redirect is checked again. The
 // body flows through `stream/promises` pipeline, so an error anywhere (a connection cut mid-body, a timeout, S3
 // failing) ends the whole copy with a typed error instead of an unhandled 'error' event.
+import { ARCHIVE_STORE_UNAVAILABLE } from '../workflow/contract.ts';
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -25,6 +26,25 @@ import { BlockedDestination, type OutboundPolicy, type OutboundResponse, sendOut
 export class ArchiveSourceGone extends Error {
   override readonly name = 'ArchiveSourceGone';
 }
+
+/**
+ * Storing the result in the outputs bucket failed on S3's side, not the provider's: `ArchiveStoreUnavailable`
+ * ({@link ARCHIVE_STORE_UNAVAILABLE}, retried by the workflow) when it may clear, `ArchiveStoreFailed` when it will
+ * not. The message, with S3's error, is for the logs; the job's owner reads only the name.
+ */
+export class ArchiveStoreFailed extends Error {
+  override readonly name: 'ArchiveStoreFailed' | typeof ARCHIVE_STORE_UNAVAILABLE;
+  constructor(message: string, options: { cause: unknown; mayClear: boolean }) {
+    super(message, { cause: options.cause });
+    this.name = options.mayClear ? ARCHIVE_STORE_UNAVAILABLE : 'ArchiveStoreFailed';
+  }
+}
+
+/** HTTP statuses of S3 answers that may clear on a retry: throttling and S3's own failures. */
+const storeMayClear = (error: unknown): boolean => {
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  return status === undefined || status === 429 || status >= 500;
+};
 
 export interface ArchiveTarget {
   bucket: string;
@@ -124,8 +144,10 @@ class TooLarge extends Error {}
  * - {@link ArchiveSourceGone} (terminal) when the URL, a redirect or a resolved address is refused, the source
  *   answers 401/403/404/410, or the result is larger than `target.maxBytes`;
  * - `ProviderError('network')` (retried by the workflow) when the connection fails, times out, or is cut before
- *   the declared Content-Length arrived ("the download was truncated (N of M bytes)"), or S3 fails mid-stream (a
- *   connection S3 drops before it answers is first tried once more, from a fresh download);
+ *   the declared Content-Length arrived ("the download was truncated (N of M bytes)");
+ * - {@link ArchiveStoreFailed} when S3 fails the copy first (a connection S3 drops before it answers is first tried
+ *   once more, from a fresh download): named `ArchiveStoreUnavailable` (retried) for a 5xx, 429 or no answer,
+ *   `ArchiveStoreFailed` (terminal) for another refusal;
  * - `ProviderError('server')` for another non-2xx answer or too many redirects.
  */
 export async function archiveObject(deps: ArchiveDeps, sourceUrl: string, target: ArchiveTarget): Promise<StoredObject> {
@@ -215,6 +237,14 @@ async function copy(
     }
     if (download_.status === 'rejected' && download_.reason instanceof TooLarge) {
       throw new ArchiveSourceGone(`the result grew past ${target.maxBytes} bytes; at most ${target.maxBytes} are archived`);
+    }
+    // S3 failed first (the download's failure, if any, is its echo): klingflow's own storage, not the provider.
+    if (failedFirst === 'store' && upload_.status === 'rejected') {
+      const cause = upload_.reason as Error | undefined;
+      throw new ArchiveStoreFailed(`storing the result in S3 failed after ${bytes} bytes: ${cause?.name}: ${cause?.message}`, {
+        cause,
+        mayClear: storeMayClear(cause),
+      });
     }
     if (declared !== undefined && bytes < declared) {
       throw new ProviderError('network', `the download was truncated (${bytes} of ${declared} bytes)`, {

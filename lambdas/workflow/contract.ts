@@ -64,6 +64,14 @@ export const WEBHOOK_DELIVERY_FAILED = 'WebhookDeliveryFailed';
  */
 export const SUBMIT_IN_FLIGHT = 'SubmitInFlight';
 
+/**
+ * Error name of an Archive whose copy into the outputs bucket failed on S3's side in a way that may clear (S3 answered
+ * 5xx or throttled, or the connection failed): the workflow retries Archive, from a fresh download. A refusal that
+ * will not clear (403, a missing bucket, a KMS error) is `ArchiveStoreFailed`, not retried. Either ends the job
+ * INTERNAL, the S3 error's text kept out of the job (lambdas/workflow/failure.ts).
+ */
+export const ARCHIVE_STORE_UNAVAILABLE = 'ArchiveStoreUnavailable';
+
 /** Error name the workflow raises when the poll budget or the job's deadline runs out (the job becomes TIMED_OUT). */
 export const POLL_BUDGET_EXHAUSTED = 'PollBudgetExhausted';
 

@@ -7,7 +7,13 @@ import aslValidator from 'asl-validator';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_NAMES, RETRYABLE_ERROR_NAMES } from '../../lambdas/domain/errors.ts';
-import { HANDLERS, POLL_BUDGET_EXHAUSTED, STATES, WEBHOOK_DELIVERY_FAILED } from '../../lambdas/workflow/contract.ts';
+import {
+  ARCHIVE_STORE_UNAVAILABLE,
+  HANDLERS,
+  POLL_BUDGET_EXHAUSTED,
+  STATES,
+  WEBHOOK_DELIVERY_FAILED,
+} from '../../lambdas/workflow/contract.ts';
 import type { HandlerName } from '../../lambdas/workflow/contract.ts';
 import { SUBMIT_SETTLE_SECONDS } from '../../lambdas/jobs/submit-job.ts';
 import { WorkflowExtractionError, extractWorkflow, lambdaTargets, localLambdaArn } from '../../lib/asl.ts';
@@ -735,15 +741,22 @@ describe('webhook states', () => {
 describe('Retry rules', () => {
   const retriers = () => tasks().flatMap(([name, state]) => (state.Retry ?? []).map((retrier: any) => ({ name, ...retrier })));
 
-  it('use exactly the retryable error names of lambdas/domain/errors.ts and WebhookDeliveryFailed (besides Lambda.*, States.*)', () => {
+  it('use exactly the retryable error names of lambdas/domain/errors.ts, WebhookDeliveryFailed and ArchiveStoreUnavailable (besides Lambda.*, States.*)', () => {
     const used = new Set(
       retriers()
         .flatMap((r) => r.ErrorEquals as string[])
         .filter((e) => !/^(Lambda|States)\./.test(e)),
     );
     // Submit retries provider refusals itself (WaitToResubmit); polls and downloads retry the transient ones.
-    expect([...used].sort()).toEqual([...RETRYABLE_ERROR_NAMES.transient, WEBHOOK_DELIVERY_FAILED].sort());
-    for (const name of used) if (name !== WEBHOOK_DELIVERY_FAILED) expect(Object.values(ERROR_NAMES)).toContain(name);
+    expect([...used].sort()).toEqual([...RETRYABLE_ERROR_NAMES.transient, WEBHOOK_DELIVERY_FAILED, ARCHIVE_STORE_UNAVAILABLE].sort());
+    const ownNames = [WEBHOOK_DELIVERY_FAILED, ARCHIVE_STORE_UNAVAILABLE];
+    for (const name of used) if (!ownNames.includes(name)) expect(Object.values(ERROR_NAMES)).toContain(name);
+    // ArchiveStoreUnavailable (S3 failing Archive's copy, lambdas/aws/s3-archive.ts) is retried by Archive alone.
+    expect(
+      retriers()
+        .filter((r) => r.ErrorEquals.includes(ARCHIVE_STORE_UNAVAILABLE))
+        .map((r) => r.name),
+    ).toEqual([STATES.archive]);
     // WebhookDeliveryFailed is retried only where a webhook is sent.
     const webhookRetriers = retriers()
       .filter((r) => r.ErrorEquals.includes(WEBHOOK_DELIVERY_FAILED))

@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../../lambdas/domain/errors.ts';
-import { ArchiveSourceGone, archiveObject, type ArchiveDeps } from '../../../lambdas/aws/s3-archive.ts';
+import { ArchiveSourceGone, ArchiveStoreFailed, archiveObject, type ArchiveDeps } from '../../../lambdas/aws/s3-archive.ts';
 import type { Resolve } from '../../../lambdas/aws/outbound.ts';
 import { loopbackServer, testS3, type LoopbackServer, type TestS3 } from './loopback.ts';
 
@@ -135,8 +135,36 @@ describe('archiveObject', () => {
     const error = await archiveObject({ ...deps(), s3: dropping(2) }, `${origin.url}/video.mp4`, target('dropped-twice.mp4')).catch(
       (e: unknown) => e,
     );
-    expect(error).toMatchObject({ kind: 'network', retryable: true });
+    // Still dropped: S3's side may clear, so the workflow retries (ArchiveStoreUnavailable), and it is not the provider's.
+    expect(error).toBeInstanceOf(ArchiveStoreFailed);
+    expect(error).toMatchObject({ name: 'ArchiveStoreUnavailable', message: expect.stringContaining('read ECONNRESET') });
     expect(await s3.exists('dropped-twice.mp4')).toBe(false);
+  });
+
+  it.each([
+    [503, 'SlowDown', 'ArchiveStoreUnavailable'],
+    [500, 'InternalError', 'ArchiveStoreUnavailable'],
+    [403, 'AccessDenied', 'ArchiveStoreFailed'],
+    [404, 'NoSuchBucket', 'ArchiveStoreFailed'],
+  ])('S3 refusing the copy with %i %s is %s (its own storage, not a provider network error)', async (status, code, name) => {
+    const refusing = {
+      send: (command: unknown, options?: unknown) =>
+        command instanceof PutObjectCommand
+          ? Promise.reject(
+              Object.assign(new Error(`${code}: arn:aws:iam::123456789012:role/x`), { name: code, $metadata: { httpStatusCode: status } }),
+            )
+          : s3.client.send(command as PutObjectCommand, options as never),
+    } as unknown as S3Client;
+    const error = await archiveObject({ ...deps(), s3: refusing }, `${origin.url}/video.mp4`, target(`refused-${status}.mp4`)).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ArchiveStoreFailed);
+    expect(error).not.toBeInstanceOf(ProviderError);
+    // The name is what the workflow matches and the job's owner reads; the S3 error's text is for the logs only.
+    expect(error).toMatchObject({
+      name,
+      message: expect.stringMatching(new RegExp(`^storing the result in S3 failed after \\d+ bytes: ${code}: `)),
+    });
   });
 
   it('turns a chunked download cut short into a network error too', async () => {

@@ -121,6 +121,12 @@ describe('failureOf: workflow errors', () => {
       'States.Runtime: The JsonPath argument for the field could not be found',
     ],
     ['Lambda.ServiceException', undefined, 'Lambda.ServiceException: Lambda.ServiceException'],
+    // Archive's own storage (lambdas/aws/s3-archive.ts): the S3 error's text stays in the logs.
+    [
+      'ArchiveStoreFailed',
+      'storing the result in S3 failed after 10 bytes: AccessDenied: arn:aws:iam::1:role/x',
+      'ArchiveStoreFailed: storing the result in S3 failed after 10 bytes: AccessDenied: arn:aws:iam::1:role/x',
+    ],
     // Not a taxonomy name: the base class name, and a near miss, are unknown errors too.
     ['ProviderError', 'x', 'ProviderError: x'],
     ['providerratelimited', 'x', 'providerratelimited: x'],
