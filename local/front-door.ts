@@ -123,9 +123,13 @@ function toEvent(
   auth: FrontDoorAuth,
   holder: LocalToken | undefined,
 ): APIGatewayProxyEventV2 {
+  // As API Gateway (payload 2.0) gives them: names in lower case, a repeated header's values joined with commas. Read
+  // from the raw headers, since Node.js keeps only the first of some repeated ones (Content-Type, Authorization).
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    const name = (req.rawHeaders[i] ?? '').toLowerCase();
+    const value = req.rawHeaders[i + 1] ?? '';
+    headers[name] = Object.hasOwn(headers, name) ? `${headers[name]},${value}` : value;
   }
   // As API Gateway: repeated names joined with commas. Own fields only, so `__proto__` stays a parameter the
   // handler can refuse by name instead of becoming the object's prototype.

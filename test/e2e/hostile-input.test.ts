@@ -269,33 +269,54 @@ describe('no 5xx for anything a client sent', () => {
   });
 });
 
-describe('credentials', () => {
+/**
+ * POSTs a create body with `headers` as a raw list of [name, value] pairs, so a repeated header goes out as two lines
+ * (fetch would join them); raw means no Host unless given, so it is added. Answers the status and the parsed body.
+ */
+async function createWithRawHeaders(headers: [string, string][]): Promise<{ status: number; body: any }> {
+  const flat = [['host', new URL(stack.url).host], ...headers].flat();
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(`${stack.url}/v1/jobs`, { method: 'POST', headers: flat }, (response) => {
+      let text = '';
+      response.on('data', (chunk) => {
+        text += chunk;
+      });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+    });
+    request.on('error', reject);
+    request.end('{"prompt": "a fox"}');
+  });
+}
+
+describe('repeated headers', () => {
   it.each([
     ['the right token first', (token: string) => [`Bearer ${token}`, 'Bearer wrong']],
     ['the right token second', (token: string) => ['Bearer wrong', `Bearer ${token}`]],
   ])('two Authorization headers (%s) are refused with a 401, and nothing is written', async (_order, values) => {
     const before = await countJobs();
-    const body = '{"prompt": "a fox"}';
-    const status = await new Promise<number>((resolve, reject) => {
-      // Headers as a raw list, so both Authorization lines are sent (fetch would join them); raw means no Host unless given.
-      const host = new URL(stack.url).host;
-      const headers = [
-        'host',
-        host,
-        'content-type',
-        'application/json',
-        ...values(stack.token).flatMap((value) => ['authorization', value]),
-      ];
-      const request = httpRequest(`${stack.url}/v1/jobs`, { method: 'POST', headers }, (response) => {
-        response.resume();
-        resolve(response.statusCode ?? 0);
-      });
-      request.on('error', reject);
-      request.end(body);
-    });
+    const authorization = values(stack.token).map((value): [string, string] => ['authorization', value]);
+    const { status } = await createWithRawHeaders([['content-type', 'application/json'], ...authorization]);
     expect(status).toBe(401);
     expect(await countJobs()).toBe(before);
   });
+
+  it.each([
+    ['application/json', 'text/plain'],
+    ['text/plain', 'application/json'],
+  ])(
+    'two Content-Type headers (%s, then %s) are a 415 naming content-type whatever their order, as API Gateway joins them',
+    async (first, second) => {
+      const before = await countJobs();
+      const answer = await createWithRawHeaders([
+        ['authorization', `Bearer ${stack.token}`],
+        ['content-type', first],
+        ['content-type', second],
+      ]);
+      expect(answer.status).toBe(415);
+      expect(detailPaths(answer)).toEqual(['content-type']);
+      expect(await countJobs()).toBe(before);
+    },
+  );
 });
 
 describe('URLs checked as they will be used', () => {
