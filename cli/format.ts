@@ -5,6 +5,14 @@ import { counted } from '../lambdas/domain/counted.ts';
 /** Statuses after which a job never changes. */
 export const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
 
+/**
+ * Text that others wrote (a prompt, a provider's failure reason) as one line that cannot steer the terminal: white
+ * space (line breaks too) as one space, and control characters (C0, DEL, C1: an ESC that starts a colour or cursor
+ * sequence) and the bidirectional embedding, override and isolate controls (which reorder what is shown) as U+FFFD.
+ * An admin's `jobs` lists other callers' prompts.
+ */
+export const oneLine = (text: string): string => text.replace(/\s+/g, ' ').replace(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu, '\ufffd');
+
 /** `2026-11-30 21:30:35 UTC` of an ISO 8601 time (the API's are UTC). */
 const utcTime = (iso: string): string => `${iso.replace('T', ' ').slice(0, 19)} UTC`;
 
@@ -17,7 +25,7 @@ export function describeJob(job: JobView): string[] {
   const lines = [`job      ${job.jobId}`, `status   ${job.status}`, `provider ${job.provider} / ${job.model}`];
   const { request } = job;
   lines.push(`asked    ${[job.mode, `${request.durationSeconds} s`, request.aspectRatio, request.quality].join(', ')}`);
-  if (request.prompt) lines.push(`prompt   ${request.prompt.replace(/\s+/g, ' ')}`);
+  if (request.prompt) lines.push(`prompt   ${oneLine(request.prompt)}`);
   const took = job.finishedAt ? Math.round((Date.parse(job.finishedAt) - Date.parse(job.createdAt)) / 1000) : undefined;
   lines.push(
     `created  ${utcTime(job.createdAt)}${job.finishedAt ? `; finished ${utcTime(job.finishedAt)}, after ${counted(took ?? 0, 'second')}` : ''}`,
@@ -31,7 +39,7 @@ export function describeJob(job: JobView): string[] {
   }
   const cost = costOf(job);
   if (cost) lines.push(`cost     ${cost}`);
-  if (job.error) lines.push(`reason   ${job.error.message} (${job.error.code})`);
+  if (job.error) lines.push(`reason   ${oneLine(job.error.message)} (${oneLine(job.error.code)})`);
   return lines;
 }
 
@@ -264,7 +272,7 @@ export function jobsTable(jobs: JobView[]): string[] {
     `${job.provider}/${job.model}`,
     job.createdAt ? job.createdAt.replace('T', ' ').slice(0, 19) : '',
     costOf(job),
-    (job.request?.prompt ?? (job.mode ? `(${job.mode})` : '')).replace(/\s+/g, ' ').slice(0, 40),
+    oneLine(job.request?.prompt ?? (job.mode ? `(${job.mode})` : '')).slice(0, 40),
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]?.length ?? 0)));
   return [header, ...rows].map((row) =>

@@ -214,6 +214,18 @@ describe('describeJob (klingflow show, and the end of generate)', () => {
     expect(lines.some((line) => line.startsWith('prompt'))).toBe(false);
   });
 
+  it('cannot be steered by a prompt or a reason: escape sequences and bidi controls are shown as U+FFFD, on one line', () => {
+    const hostile = job({
+      status: 'FAILED',
+      request: { ...job().request, prompt: 'fox\nstatus   SUCCEEDED\rvideo \u001b[31mRED\u001b[0m \u202eesrever\u0085' },
+      error: { code: 'PROVIDER_FAILED', message: 'bad \u001b]0;title\u0007 \u2066x\u2069', retryable: false },
+    });
+    const lines = describeJob(hostile);
+    expect(lines).toContain('prompt   fox status SUCCEEDED video \ufffd[31mRED\ufffd[0m \ufffdesrever\ufffd');
+    expect(lines).toContain('reason   bad \ufffd]0;title\ufffd \ufffdx\ufffd (PROVIDER_FAILED)');
+    for (const line of lines) expect(line).not.toMatch(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/u);
+  });
+
   it('names the thumbnail where the provider gave one, and how to download it', () => {
     const stored = (key: string, bytes: number) => ({ bucket: 'out', key, bytes, sha256: 'a'.repeat(64), contentType: 'x' });
     const lines = describeJob(job({ status: 'SUCCEEDED', outputs: { video: stored('v.mp4', 10), thumbnail: stored('t.jpg', 3) } }));
