@@ -58,7 +58,10 @@ const StoredUrl = z.string();
 /** A media reference: exactly one of `{url}` and `{s3Key}`; problems are reported at `<field>.url`, `<field>.s3Key` or the field. */
 const mediaRef = (url: z.ZodType<string, string>) =>
   z
-    .strictObject({ url: url.describe('a public http(s) URL').optional(), s3Key: z.string().min(1).max(1024).optional() })
+    .strictObject({
+      url: url.describe('a public http(s) URL').optional(),
+      s3Key: z.string().min(1).max(1024, 'is more than 1024 bytes in UTF-8; an S3 key is at most 1024').optional(),
+    })
     .refine((ref) => (ref.url === undefined) !== (ref.s3Key === undefined), { message: 'give exactly one of url and s3Key' })
     .transform((ref): { url: string } | { s3Key: string } => (ref.url !== undefined ? { url: ref.url } : { s3Key: ref.s3Key ?? '' }))
     .describe('either {url} or {s3Key}');

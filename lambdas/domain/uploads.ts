@@ -212,7 +212,7 @@ export const UploadRequest = z.strictObject({
     .string()
     .min(1)
     .max(200)
-    .refine((name) => !/[/\\]/.test(name) && ![...name].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), {
+    .refine((name) => !/[/\\\p{Cc}]/u.test(name), {
       message: "must not contain '/', '\\' or control characters",
     })
     .refine((name) => IMAGE_SUFFIX_FILTERS.some((suffix) => name.endsWith(suffix)), {

@@ -262,6 +262,7 @@ function checkShots(body: CreateJobRequest, mode: Mode, model: ModelCapabilities
   if (mode !== 'multi-shot') {
     return [{ path: 'shots', message: `shots make a multi-shot video and cannot be combined with ${mode} (video)` }];
   }
+  if (!model.modes.includes('multi-shot')) return []; // the mode itself is refused; lengths would only mislead
   const problems: FieldProblem[] = [];
   const total = shotsTotal(body) ?? 0;
   if (body.durationSeconds !== undefined && total !== body.durationSeconds) {
@@ -334,7 +335,7 @@ export const MAX_S3_KEY_BYTES = 1024;
  * Why `key` cannot name an uploaded image in the inputs bucket, or undefined. Each would fail later, deep in the
  * workflow, as an error of S3 or its client, so it is refused at create: a key outside `uploads/`, an empty, `.` or
  * `..` segment (`uploads//x.png`), more than {@link MAX_S3_KEY_BYTES} bytes, or a control character (U+0000–U+001F,
- * U+007F), which no upload's file name holds either.
+ * U+007F–U+009F), which no upload's file name holds either.
  */
 export function s3KeyProblem(key: string): string | undefined {
   const segments = key.slice(UPLOAD_PREFIX.length).split('/');
@@ -343,8 +344,7 @@ export function s3KeyProblem(key: string): string | undefined {
   }
   const bytes = new TextEncoder().encode(key).length;
   if (bytes > MAX_S3_KEY_BYTES) return `is ${bytes} bytes in UTF-8; an S3 key is at most ${MAX_S3_KEY_BYTES}`;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
-  if (/[\u0000-\u001f\u007f]/.test(key)) return 'must not contain control characters (U+0000 to U+001F, U+007F)';
+  if (/\p{Cc}/u.test(key)) return 'must not contain control characters (U+0000 to U+001F, U+007F to U+009F)';
   return undefined;
 }
 

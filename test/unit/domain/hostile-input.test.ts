@@ -43,6 +43,14 @@ describe('reserved keys', () => {
   });
 });
 
+describe('S3 keys', () => {
+  it('a key of more than 1,024 characters is refused in bytes, as S3 counts its limit', () => {
+    expect(parseLeniently({ image: { s3Key: `uploads/${'a'.repeat(1017)}` } }).problems).toEqual([
+      { path: 'image.s3Key', message: 'is more than 1024 bytes in UTF-8; an S3 key is at most 1024' },
+    ]);
+  });
+});
+
 describe('malformed Unicode', () => {
   it.each([
     ['a lone high surrogate', 'a fox \ud800'],

@@ -182,6 +182,19 @@ describe('resolveRequest: modes', () => {
       'shots',
       'multi-shot is not supported by kling model kling-v2-6; allowed modes: text-to-video, image-to-video',
     ],
+    [
+      // Shots adding up to a length the model lacks: the mode's refusal alone, no advice about the lengths.
+      'shots of 100 s on kling-v2-6',
+      {
+        model: 'kling-v2-6',
+        shots: [
+          { prompt: 'a', durationSeconds: 50 },
+          { prompt: 'b', durationSeconds: 50 },
+        ],
+      },
+      'shots',
+      'multi-shot is not supported by kling model kling-v2-6; allowed modes: text-to-video, image-to-video',
+    ],
   ])('refuses %s on the field that chose the mode', (_name, body, path, message) => {
     expect(problemsOf(body)).toEqual([{ path, message }]);
   });
@@ -302,13 +315,19 @@ describe('resolveRequest: inputs and callback URL', () => {
       'an S3 image key with a NUL',
       { image: { s3Key: 'uploads/a\u0000.png' } },
       'image.s3Key',
-      'must not contain control characters (U+0000 to U+001F, U+007F)',
+      'must not contain control characters (U+0000 to U+001F, U+007F to U+009F)',
+    ],
+    [
+      'an S3 image key with a C1 control (U+0085)',
+      { image: { s3Key: 'uploads/a\u0085.png' } },
+      'image.s3Key',
+      'must not contain control characters (U+0000 to U+001F, U+007F to U+009F)',
     ],
     [
       'an S3 image key with a line break',
       { image: { s3Key: 'uploads/a\r\nb.png' } },
       'image.s3Key',
-      'must not contain control characters (U+0000 to U+001F, U+007F)',
+      'must not contain control characters (U+0000 to U+001F, U+007F to U+009F)',
     ],
     [
       'an S3 image key climbing out of uploads/',

@@ -54,6 +54,14 @@ describe('planUpload', () => {
     ]);
   });
 
+  it.each(['a\u0000.png', 'a\nb.png', 'a\u007f.png', 'a\u0085.png', 'a\u009f.png', 'a\\b.png'])(
+    'refuses the file name %j: no slash, backslash or control character (C0, DEL, C1)',
+    (fileName) => {
+      const plan = planUpload(acmeLookup, { ...file, fileName }, 'inputs');
+      expect(plan.ok ? [] : plan.details).toEqual([{ path: 'fileName', message: "must not contain '/', '\\' or control characters" }]);
+    },
+  );
+
   it('refuses what no field may hold, and options that are not an object', () => {
     const hostile = planUpload(
       acmeLookup,
