@@ -28,8 +28,7 @@ const EXIT_CODES = `
 Exit codes:
   0    done; for a command that waits, the job SUCCEEDED
   1    a job did not succeed (FAILED, CANCELLED, TIMED_OUT; show says so too) or did not appear (watch
-       --appear-timeout), or the API
-       refused the request or could not be reached
+       --appear-timeout), or the API refused the request or could not be reached
   2    the command was not called right (an unknown option, a missing argument)
   130  interrupted (Ctrl-C): the jobs it followed go on, and an embedded stack stops cleanly
   141  its output was closed by its reader (... | head): the same, without a word`;

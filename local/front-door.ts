@@ -115,6 +115,21 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * The request's headers as API Gateway (payload 2.0) gives them: names in lower case, a repeated header's values
+ * joined with commas. Read from the raw headers, since Node.js keeps only the first of some repeated ones
+ * (Content-Type, Authorization): two Authorization headers are then one value no token or signature matches.
+ */
+function gatewayHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    const name = (req.rawHeaders[i] ?? '').toLowerCase();
+    const value = req.rawHeaders[i + 1] ?? '';
+    headers[name] = Object.hasOwn(headers, name) ? `${headers[name]},${value}` : value;
+  }
+  return headers;
+}
+
 function toEvent(
   req: IncomingMessage,
   url: URL,
@@ -123,14 +138,7 @@ function toEvent(
   auth: FrontDoorAuth,
   holder: LocalToken | undefined,
 ): APIGatewayProxyEventV2 {
-  // As API Gateway (payload 2.0) gives them: names in lower case, a repeated header's values joined with commas. Read
-  // from the raw headers, since Node.js keeps only the first of some repeated ones (Content-Type, Authorization).
-  const headers: Record<string, string> = {};
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    const name = (req.rawHeaders[i] ?? '').toLowerCase();
-    const value = req.rawHeaders[i + 1] ?? '';
-    headers[name] = Object.hasOwn(headers, name) ? `${headers[name]},${value}` : value;
-  }
+  const headers = gatewayHeaders(req);
   // As API Gateway: repeated names joined with commas. Own fields only, so `__proto__` stays a parameter the
   // handler can refuse by name instead of becoming the object's prototype.
   const query: Record<string, string> = {};
@@ -246,16 +254,11 @@ async function authenticate(
   body: Buffer,
   auth: FrontDoorAuth,
 ): Promise<{ holder?: LocalToken; problem?: undefined } | { problem: string }> {
-  // Two Authorization headers are ambiguous credentials (Node.js keeps the first and drops the rest): refused.
-  const authorizations = req.rawHeaders.filter((_, i) => i % 2 === 0).filter((name) => name.toLowerCase() === 'authorization');
-  if (authorizations.length > 1) return { problem: 'send one Authorization header, not several' };
+  const headers = gatewayHeaders(req);
   if (auth.kind === 'bearer') {
-    const holder = holderOf(req.headers.authorization, auth.tokens);
+    const holder = holderOf(headers.authorization, auth.tokens);
     return holder ? { holder } : { problem: BEARER_HINT };
   }
-  const headers = Object.fromEntries(
-    Object.entries(req.headers).map(([name, value]) => [name.toLowerCase(), Array.isArray(value) ? value.join(',') : (value ?? '')]),
-  );
   const problem = await sigV4Problem(
     { method: req.method ?? 'GET', url: new URL(req.url ?? '/', `http://${headers.host ?? '127.0.0.1'}`), headers, body },
     auth,
