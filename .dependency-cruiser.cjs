@@ -11,10 +11,11 @@ module.exports = {
   forbidden: [
     {
       name: 'aws-sdk-only-in-handlers-and-aws',
-      comment: 'Only lambdas/handlers/ and lambdas/aws/ talk to AWS; everything else takes its clients as parameters.',
+      comment:
+        'Only lambdas/handlers/ and lambdas/aws/ talk to AWS (the AWS SDK or aws-lite); everything else takes its clients as parameters.',
       severity: 'error',
       from: { path: '^lambdas/', pathNot: '^lambdas/(handlers|aws)/' },
-      to: { path: '@aws-sdk/' },
+      to: { path: '@aws-(sdk|lite)/' },
     },
     {
       name: 'domain-is-self-contained',

@@ -24,6 +24,7 @@ describe('dependency rule', () => {
         .map((v) => v.rule)
         .sort();
     expect(rules('lambdas/domain/imports-aws-sdk.ts')).toEqual(['aws-sdk-only-in-handlers-and-aws']);
+    expect(rules('lambdas/jobs/imports-aws-lite.ts')).toEqual(['aws-sdk-only-in-handlers-and-aws']);
     expect(rules('lambdas/domain/imports-a-provider.ts')).toEqual(['domain-is-self-contained']);
     expect(rules('lambdas/providers/imports-aws.ts')).toEqual(['providers-read-only-the-domain']);
     expect(rules('lambdas/jobs/imports-aws.ts')).toEqual(['use-cases-depend-on-ports']);

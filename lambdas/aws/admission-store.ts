@@ -2,8 +2,8 @@
 // one item per slot (`entry` = slot#NNN: holder and lease) and one per waiting job (`entry` = wait#<createdAt>#<jobId>:
 // when it queued, when it last checked in, the task token that wakes it). Reads are consistent queries of the base
 // table; slot writes are conditional. No transactions and no TTL: the local DynamoDB emulator has neither.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { type DocumentClient, isConditionFailed } from './clients/dynamo.ts';
 import * as z from 'zod';
 import { SLOT_PREFIX, slotKey, WAIT_PREFIX, type Slot, type Waiter } from '../domain/admission.ts';
 import type { AdmissionStore, SlotExpectation } from '../jobs/ports.ts';
@@ -42,7 +42,7 @@ const toWaiter = (item: z.infer<typeof WaiterItem>): Waiter => ({
 /** The {@link AdmissionStore} on DynamoDB (`pool` partition key, `entry` sort key). */
 export class DynamoAdmissionStore implements AdmissionStore {
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    private readonly db: DocumentClient,
     private readonly table: string,
   ) {}
 
@@ -66,19 +66,17 @@ export class DynamoAdmissionStore implements AdmissionStore {
     let count = 0;
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          // Slot items sort before wait# and have no seenAt: the filter (which may not name a key) leaves them out.
-          KeyConditionExpression: '#pool = :pool AND #entry < :before',
-          FilterExpression: 'seenAt > :seenAfter',
-          ExpressionAttributeNames: { '#pool': 'pool', '#entry': 'entry' },
-          ExpressionAttributeValues: { ':pool': pool, ':before': options.before, ':seenAfter': options.seenAfter },
-          ConsistentRead: true,
-          Select: 'COUNT',
-          ExclusiveStartKey: start,
-        }),
-      );
+      const page = await this.db.query({
+        TableName: this.table,
+        // Slot items sort before wait# and have no seenAt: the filter (which may not name a key) leaves them out.
+        KeyConditionExpression: '#pool = :pool AND #entry < :before',
+        FilterExpression: 'seenAt > :seenAfter',
+        ExpressionAttributeNames: { '#pool': 'pool', '#entry': 'entry' },
+        ExpressionAttributeValues: { ':pool': pool, ':before': options.before, ':seenAfter': options.seenAfter },
+        ConsistentRead: true,
+        Select: 'COUNT',
+        ExclusiveStartKey: start,
+      });
       count += page.Count ?? 0;
       start = page.LastEvaluatedKey;
     } while (start);
@@ -86,7 +84,7 @@ export class DynamoAdmissionStore implements AdmissionStore {
   }
 
   async waiter(pool: string, key: string): Promise<Waiter | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pool, entry: key }, ConsistentRead: true }));
+    const { Item } = await this.db.get({ TableName: this.table, Key: { pool, entry: key }, ConsistentRead: true });
     return Item ? toWaiter(WaiterItem.parse(Item)) : undefined;
   }
 
@@ -97,21 +95,19 @@ export class DynamoAdmissionStore implements AdmissionStore {
       expression += ', #token = :token';
       values[':token'] = entry.token;
     }
-    const { Attributes } = await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pool, entry: entry.key },
-        UpdateExpression: expression,
-        ...(entry.token !== undefined ? { ExpressionAttributeNames: { '#token': 'token' } } : {}),
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
+    const { Attributes } = await this.db.update({
+      TableName: this.table,
+      Key: { pool, entry: entry.key },
+      UpdateExpression: expression,
+      ...(entry.token !== undefined ? { ExpressionAttributeNames: { '#token': 'token' } } : {}),
+      ExpressionAttributeValues: values,
+      ReturnValues: 'ALL_NEW',
+    });
     return toWaiter(WaiterItem.parse(Attributes));
   }
 
   async dequeue(pool: string, key: string): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pool, entry: key } }));
+    await this.db.delete({ TableName: this.table, Key: { pool, entry: key } });
   }
 
   async claim(pool: string, index: number, holder: string, leaseUntil: number, expected: SlotExpectation): Promise<boolean> {
@@ -125,35 +121,31 @@ export class DynamoAdmissionStore implements AdmissionStore {
         values[':expectedLease'] = expected.leaseUntil;
       }
     }
-    return this.conditional(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pool, entry: slotKey(index) },
-        UpdateExpression: 'SET holder = :holder, leaseUntil = :leaseUntil',
-        ConditionExpression: condition,
-        ExpressionAttributeValues: values,
-      }),
-    );
+    return this.conditional({
+      TableName: this.table,
+      Key: { pool, entry: slotKey(index) },
+      UpdateExpression: 'SET holder = :holder, leaseUntil = :leaseUntil',
+      ConditionExpression: condition,
+      ExpressionAttributeValues: values,
+    });
   }
 
   async free(pool: string, index: number, holder: string): Promise<boolean> {
-    return this.conditional(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pool, entry: slotKey(index) },
-        UpdateExpression: 'REMOVE holder, leaseUntil',
-        ConditionExpression: 'holder = :holder',
-        ExpressionAttributeValues: { ':holder': holder },
-      }),
-    );
+    return this.conditional({
+      TableName: this.table,
+      Key: { pool, entry: slotKey(index) },
+      UpdateExpression: 'REMOVE holder, leaseUntil',
+      ConditionExpression: 'holder = :holder',
+      ExpressionAttributeValues: { ':holder': holder },
+    });
   }
 
-  private async conditional(command: UpdateCommand): Promise<boolean> {
+  private async conditional(request: UpdateCommandInput): Promise<boolean> {
     try {
-      await this.db.send(command);
+      await this.db.update(request);
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionFailed(error)) return false;
       throw error;
     }
   }
@@ -169,17 +161,15 @@ export class DynamoAdmissionStore implements AdmissionStore {
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: `#pool = :pool AND ${range}`,
-          ExpressionAttributeNames: { '#pool': 'pool', '#entry': 'entry' },
-          ExpressionAttributeValues: { ':pool': pool, ...values },
-          ConsistentRead: true,
-          ...(Number.isFinite(limit) ? { Limit: limit + 2 } : {}),
-          ExclusiveStartKey: start,
-        }),
-      );
+      const page = await this.db.query({
+        TableName: this.table,
+        KeyConditionExpression: `#pool = :pool AND ${range}`,
+        ExpressionAttributeNames: { '#pool': 'pool', '#entry': 'entry' },
+        ExpressionAttributeValues: { ':pool': pool, ...values },
+        ConsistentRead: true,
+        ...(Number.isFinite(limit) ? { Limit: limit + 2 } : {}),
+        ExclusiveStartKey: start,
+      });
       for (const item of page.Items ?? []) if (keep(item) && items.length < limit) items.push(item);
       start = page.LastEvaluatedKey;
     } while (start && items.length < limit);

@@ -1,8 +1,7 @@
 // The jobs table: one item per job, keyed by jobId, with two indexes (byStatus, byCreatedAt) for listing.
 // Writes are conditional so that a terminal job never changes again and a create never overwrites.
 // (No transactions and no TTL: the local DynamoDB emulator has neither, and nothing here needs them.)
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DocumentClient, isConditionFailed } from './clients/dynamo.ts';
 import * as z from 'zod';
 import { JOB_ID_PATTERN, JOB_STATUSES, JobRecord, TERMINAL_STATUSES, type JobStatus } from '../domain/job.ts';
 import { finishedJobPoints } from '../domain/metrics.ts';
@@ -39,7 +38,7 @@ async function ifConditionHolds<T>(write: Promise<T>): Promise<T | undefined> {
   try {
     return await write;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return undefined;
+    if (isConditionFailed(error)) return undefined;
     throw error;
   }
 }
@@ -47,7 +46,7 @@ async function ifConditionHolds<T>(write: Promise<T>): Promise<T | undefined> {
 /** The jobs table on DynamoDB: the {@link JobRepository} of a deployment and of the local stack. */
 export class JobStore implements JobRepository {
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    private readonly db: DocumentClient,
     private readonly table: string,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -55,16 +54,14 @@ export class JobStore implements JobRepository {
   /** Writes a new job. If the id exists already, returns the stored one instead (idempotent create). */
   async create(record: JobRecord): Promise<{ created: boolean; job: JobRecord }> {
     try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: JobRecord.parse(record),
-          ConditionExpression: 'attribute_not_exists(jobId)',
-        }),
-      );
+      await this.db.put({
+        TableName: this.table,
+        Item: JobRecord.parse(record),
+        ConditionExpression: 'attribute_not_exists(jobId)',
+      });
       return { created: true, job: record };
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!isConditionFailed(error)) throw error;
       const existing = await this.get(record.jobId);
       if (!existing) throw error;
       return { created: false, job: existing };
@@ -72,7 +69,7 @@ export class JobStore implements JobRepository {
   }
 
   async get(jobId: string): Promise<JobRecord | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { jobId }, ConsistentRead: true }));
+    const { Item } = await this.db.get({ TableName: this.table, Key: { jobId }, ConsistentRead: true });
     return Item ? JobRecord.parse(Item) : undefined;
   }
 
@@ -127,19 +124,17 @@ export class JobStore implements JobRepository {
       values[':provider'] = options.provider;
       filters.push('#provider = :provider');
     }
-    const result = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: index,
-        KeyConditionExpression: keyCondition,
-        ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ScanIndexForward: false,
-        Limit: options.limit,
-        ExclusiveStartKey: options.cursor ? decodeCursor(options.cursor, cursorKind) : undefined,
-      }),
-    );
+    const result = await this.db.query({
+      TableName: this.table,
+      IndexName: index,
+      KeyConditionExpression: keyCondition,
+      ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+      Limit: options.limit,
+      ExclusiveStartKey: options.cursor ? decodeCursor(options.cursor, cursorKind) : undefined,
+    });
     return {
       items: (result.Items ?? []).map((item) => JobRecord.parse(item)),
       nextCursor: result.LastEvaluatedKey ? encodeCursor(result.LastEvaluatedKey) : undefined,
@@ -173,17 +168,15 @@ export class JobStore implements JobRepository {
       expression += ' ADD #attempts :one';
     }
     const result = await ifConditionHolds(
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { jobId },
-          UpdateExpression: expression,
-          ConditionExpression: `attribute_exists(jobId) AND ${active.condition}`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ...values, ...active.values },
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
+      this.db.update({
+        TableName: this.table,
+        Key: { jobId },
+        UpdateExpression: expression,
+        ConditionExpression: `attribute_exists(jobId) AND ${active.condition}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ...values, ...active.values },
+        ReturnValues: 'ALL_NEW',
+      }),
     );
     return result && JobRecord.parse(result.Attributes);
   }
@@ -197,17 +190,15 @@ export class JobStore implements JobRepository {
       values[':replacing'] = replacing;
     }
     const result = await ifConditionHolds(
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { jobId },
-          UpdateExpression: 'SET submitIntent = :intent, updatedAt = :updatedAt ADD attempts :one',
-          ConditionExpression: `attribute_exists(jobId) AND attribute_not_exists(providerTaskId) AND ${expected} AND ${active.condition}`,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
+      this.db.update({
+        TableName: this.table,
+        Key: { jobId },
+        UpdateExpression: 'SET submitIntent = :intent, updatedAt = :updatedAt ADD attempts :one',
+        ConditionExpression: `attribute_exists(jobId) AND attribute_not_exists(providerTaskId) AND ${expected} AND ${active.condition}`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
     );
     return result && JobRecord.parse(result.Attributes);
   }
@@ -219,46 +210,40 @@ export class JobStore implements JobRepository {
    */
   async claimNotice(jobId: string, staleBefore: string): Promise<boolean> {
     const claimed = await ifConditionHolds(
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { jobId },
-          UpdateExpression: 'SET noticeClaimedAt = :at',
-          ConditionExpression:
-            'attribute_exists(jobId) AND attribute_not_exists(notifiedAt) AND ' +
-            '(attribute_not_exists(noticeClaimedAt) OR noticeClaimedAt < :staleBefore)',
-          ExpressionAttributeValues: { ':at': this.now().toISOString(), ':staleBefore': staleBefore },
-        }),
-      ),
+      this.db.update({
+        TableName: this.table,
+        Key: { jobId },
+        UpdateExpression: 'SET noticeClaimedAt = :at',
+        ConditionExpression:
+          'attribute_exists(jobId) AND attribute_not_exists(notifiedAt) AND ' +
+          '(attribute_not_exists(noticeClaimedAt) OR noticeClaimedAt < :staleBefore)',
+        ExpressionAttributeValues: { ':at': this.now().toISOString(), ':staleBefore': staleBefore },
+      }),
     );
     return claimed !== undefined;
   }
 
   async markNotified(jobId: string): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { jobId },
-        UpdateExpression: 'SET notifiedAt = :at REMOVE noticeClaimedAt',
-        ExpressionAttributeValues: { ':at': this.now().toISOString() },
-      }),
-    );
+    await this.db.update({
+      TableName: this.table,
+      Key: { jobId },
+      UpdateExpression: 'SET notifiedAt = :at REMOVE noticeClaimedAt',
+      ExpressionAttributeValues: { ':at': this.now().toISOString() },
+    });
   }
 
   async releaseNotice(jobId: string): Promise<void> {
-    await this.db.send(new UpdateCommand({ TableName: this.table, Key: { jobId }, UpdateExpression: 'REMOVE noticeClaimedAt' }));
+    await this.db.update({ TableName: this.table, Key: { jobId }, UpdateExpression: 'REMOVE noticeClaimedAt' });
   }
 
   /** One page of the base table (every item is a job), read consistently; `cursor` as this method returned it. */
   async scan(cursor?: string): Promise<JobPage> {
-    const result = await this.db.send(
-      new ScanCommand({
-        TableName: this.table,
-        ConsistentRead: true,
-        Limit: 100,
-        ExclusiveStartKey: cursor ? decodeCursor(cursor, 'scan') : undefined,
-      }),
-    );
+    const result = await this.db.scan({
+      TableName: this.table,
+      ConsistentRead: true,
+      Limit: 100,
+      ExclusiveStartKey: cursor ? decodeCursor(cursor, 'scan') : undefined,
+    });
     return {
       items: (result.Items ?? []).map((item) => JobRecord.parse(item)),
       nextCursor: result.LastEvaluatedKey ? encodeCursor(result.LastEvaluatedKey) : undefined,
@@ -267,17 +252,14 @@ export class JobStore implements JobRepository {
 
   async countRedrive(jobId: string, field: 'redrives' | 'noticeRedrives', seen: number): Promise<boolean> {
     const counted = await ifConditionHolds(
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { jobId },
-          UpdateExpression: 'SET #count = :next',
-          ConditionExpression:
-            seen === 0 ? 'attribute_exists(jobId) AND (attribute_not_exists(#count) OR #count = :seen)' : '#count = :seen',
-          ExpressionAttributeNames: { '#count': field },
-          ExpressionAttributeValues: { ':seen': seen, ':next': seen + 1 },
-        }),
-      ),
+      this.db.update({
+        TableName: this.table,
+        Key: { jobId },
+        UpdateExpression: 'SET #count = :next',
+        ConditionExpression: seen === 0 ? 'attribute_exists(jobId) AND (attribute_not_exists(#count) OR #count = :seen)' : '#count = :seen',
+        ExpressionAttributeNames: { '#count': field },
+        ExpressionAttributeValues: { ':seen': seen, ':next': seen + 1 },
+      }),
     );
     return counted !== undefined;
   }
@@ -297,16 +279,14 @@ export class JobStore implements JobRepository {
     };
     // The webhook map is created with the first attempt; later writes set fields inside it (DynamoDB cannot
     // create a map and set paths inside it in one expression).
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { jobId },
-        UpdateExpression: 'SET #webhook = if_not_exists(#webhook, :empty)',
-        ConditionExpression: 'attribute_exists(jobId)',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ':empty': { id: change.id, status: 'pending', attempts: 0 } },
-      }),
-    );
+    await this.db.update({
+      TableName: this.table,
+      Key: { jobId },
+      UpdateExpression: 'SET #webhook = if_not_exists(#webhook, :empty)',
+      ConditionExpression: 'attribute_exists(jobId)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ':empty': { id: change.id, status: 'pending', attempts: 0 } },
+    });
     let expression =
       'SET #webhook.id = :id, #webhook.#status = :status, #webhook.#at = :at, #webhook.attempts = if_not_exists(#webhook.attempts, :zero) + :add';
     names['#status'] = 'status';
@@ -315,15 +295,13 @@ export class JobStore implements JobRepository {
       expression += ', #webhook.lastError = :lastError';
       values[':lastError'] = change.lastError.slice(0, 500);
     }
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { jobId },
-        UpdateExpression: expression,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
-    );
+    await this.db.update({
+      TableName: this.table,
+      Key: { jobId },
+      UpdateExpression: expression,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
   }
 
   /**

@@ -1,8 +1,8 @@
 // Secrets: the deployment's own (callback tokens, webhook signing) and each provider's credentials. On AWS they
-// live in Secrets Manager (the variable holds the secret's ARN; values are cached five minutes by Powertools); on
+// live in Secrets Manager (the variable holds the secret's ARN; values are kept five minutes in a warm Lambda); on
 // one machine the local stack puts the values themselves in the environment, from its data folder.
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import * as z from 'zod';
+import { secretString } from './clients/secrets-manager.ts';
 import type { ProviderCredentials } from '../providers/port.ts';
 import { config, deploymentSecretEnv, PROVIDER_ENV_NAMES, type DeploymentSecretName } from './env.ts';
 
@@ -13,8 +13,8 @@ async function deploymentSecret(name: DeploymentSecretName): Promise<string> {
   const env = deploymentSecretEnv(name);
   const arn = process.env[env.arn];
   if (arn) {
-    const value = await getSecret(arn, { maxAge: SECRET_CACHE_SECONDS });
-    if (typeof value !== 'string' || !value) throw new Error(`the secret ${env.arn} names is empty`);
+    const value = await secretString(arn, SECRET_CACHE_SECONDS);
+    if (!value) throw new Error(`the secret ${env.arn} names is empty`);
     return value;
   }
   const value = process.env[env.value];
@@ -47,7 +47,12 @@ const SecretCredentials = z.object({
 export async function providerCredentials(providerId: string): Promise<ProviderCredentials> {
   const secretArn = config.providerValue(providerId, PROVIDER_ENV_NAMES.secretArn);
   if (secretArn) {
-    const value = await getSecret(secretArn, { transform: 'json', maxAge: SECRET_CACHE_SECONDS });
+    let value: unknown;
+    try {
+      value = JSON.parse(await secretString(secretArn, SECRET_CACHE_SECONDS));
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+    }
     const parsed = SecretCredentials.safeParse(value);
     if (!parsed.success) throw new Error(`the ${providerId} secret is not a JSON object of apiKey/accessKey/secretKey/webhookSecret`);
     return Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v)) as ProviderCredentials;

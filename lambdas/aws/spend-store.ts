@@ -2,8 +2,7 @@
 // `day#2026-11-30` or `month#2026-11`, sk `scope`: `total` or a provider id) holding `jobs`, `credits` and `usd`.
 // Changed only by `ADD`, conditional on the cap where one applies, so concurrent submits never cross a cap together.
 // Where the caps come from is spend-caps.ts (apart, so a handler that only corrects the counters carries no SSM client).
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DocumentClient, isConditionFailed } from './clients/dynamo.ts';
 import {
   breachOf,
   limitOf,
@@ -20,7 +19,7 @@ import type { SpendLedger } from '../jobs/ports.ts';
 /** The spend counters table: see the file's head. */
 export class SpendStore implements SpendLedger {
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    private readonly db: DocumentClient,
     private readonly table: string,
   ) {}
 
@@ -29,9 +28,11 @@ export class SpendStore implements SpendLedger {
   }
 
   private async readOne(counter: SpendCounter): Promise<SpendAmount> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { period: counter.period, scope: counter.scope }, ConsistentRead: true }),
-    );
+    const { Item } = await this.db.get({
+      TableName: this.table,
+      Key: { period: counter.period, scope: counter.scope },
+      ConsistentRead: true,
+    });
     return {
       jobs: Number(Item?.jobs ?? 0),
       credits: Number(Item?.credits ?? 0),
@@ -57,7 +58,7 @@ export class SpendStore implements SpendLedger {
         await this.update(counter, amount, conditions.join(' AND '), names, values);
         done.push(counter);
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        if (!isConditionFailed(error)) throw error;
         await this.add(done, negate(amount));
         const spent = await this.readOne(counter);
         // The cap that refused, with the figures as they are now.
@@ -78,16 +79,14 @@ export class SpendStore implements SpendLedger {
     names: Record<string, string>,
     values: Record<string, number>,
   ): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { period: counter.period, scope: counter.scope },
-        UpdateExpression: 'ADD #jobs_ :jobs_, #credits_ :credits_, #usd_ :usd_',
-        ...(condition ? { ConditionExpression: condition } : {}),
-        ExpressionAttributeNames: { ...names, '#jobs_': 'jobs', '#credits_': 'credits', '#usd_': 'usd' },
-        ExpressionAttributeValues: { ...values, ':jobs_': amount.jobs, ':credits_': amount.credits, ':usd_': amount.usd },
-      }),
-    );
+    await this.db.update({
+      TableName: this.table,
+      Key: { period: counter.period, scope: counter.scope },
+      UpdateExpression: 'ADD #jobs_ :jobs_, #credits_ :credits_, #usd_ :usd_',
+      ...(condition ? { ConditionExpression: condition } : {}),
+      ExpressionAttributeNames: { ...names, '#jobs_': 'jobs', '#credits_': 'credits', '#usd_': 'usd' },
+      ExpressionAttributeValues: { ...values, ':jobs_': amount.jobs, ':credits_': amount.credits, ':usd_': amount.usd },
+    });
   }
 }
 

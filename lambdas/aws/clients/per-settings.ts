@@ -1,7 +1,8 @@
 // One client per AWS service per process, created on first use. Each service has its own module
-// (clients/dynamo.ts, clients/s3.ts, clients/sfn.ts, clients/sns.ts) so a handler's bundle carries only the SDK
-// clients that handler imports; a barrel of all four would put every client in every bundle.
-// Endpoints come from the SDK's own settings: on one machine the local stack sets AWS_ENDPOINT_URL_<SERVICE>.
+// (clients/dynamo.ts, sfn.ts, sns.ts and secrets-manager.ts on aws-lite; s3.ts on the AWS SDK) so a handler's bundle
+// carries only the clients that handler imports; a barrel of them all would put every client in every bundle.
+// Endpoints come from the SDK's own settings, which the aws-lite clients read too (aws-lite.ts, endpointOf): on one
+// machine the local stack sets AWS_ENDPOINT_URL_<SERVICE>.
 // A client is remade when those settings change, which only happens when the local stack starts again in the
 // same process with new emulator ports (a Lambda's environment never changes).
 import { config } from '../env.ts';
