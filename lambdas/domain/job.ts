@@ -295,6 +295,9 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 /** Whether `text` is well-formed Unicode (`String.prototype.isWellFormed`, which the ES2023 typings lack). */
 export const isWellFormedText = (text: string): boolean => !LONE_SURROGATE.test(text);
 
+/** `text` with each lone surrogate replaced by U+FFFD (`String.prototype.toWellFormed`, which the ES2023 typings lack). */
+export const wellFormedText = (text: string): string => text.replace(new RegExp(LONE_SURROGATE.source, 'g'), '\ufffd');
+
 /** A problem with one field of a request: its dotted path (`shots.0.prompt`, `metadata.x`) and what is wrong. */
 export interface FieldProblem {
   path: string;

@@ -1,7 +1,7 @@
 // The notice a finished job sends (docs/api.md, "Notices"): a subject and body a person can read, and attributes
 // subscribers can filter on. Its download links are share links (share-link.ts): they open in a browser with no
 // credentials, and the API signs a fresh S3 URL on each click.
-import type { Job } from './job.ts';
+import { type Job, wellFormedText } from './job.ts';
 import { counted } from './counted.ts';
 
 export interface Notice {
@@ -25,9 +25,6 @@ function costLine(job: Job): string | undefined {
   if (!parts.length) return undefined;
   return `${parts.join(' / ')}${job.cost.estimated ? ' (estimated)' : ''}`;
 }
-
-/** A lone UTF-16 surrogate (not part of a pair). */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** The links a notice carries: the job in the API, and share links of its outputs (a successful job's). */
 export interface NoticeLinks {
@@ -59,7 +56,7 @@ export function formatNotice(job: Job, links: NoticeLinks): Notice {
     .filter((line): line is [string, string] => line[1] !== undefined)
     // One line per field whatever the caller wrote: a prompt cannot add a line such as a fake "Download:". A lone
     // surrogate (from a provider's error text, say) becomes U+FFFD: SNS cannot encode one, and the notice would be lost.
-    .map(([label, value]) => `${label}: ${value.replace(/[\r\n\u2028\u2029]+/g, ' ').replace(LONE_SURROGATE, '\ufffd')}`)
+    .map(([label, value]) => `${label}: ${wellFormedText(value.replace(/[\r\n\u2028\u2029]+/g, ' '))}`)
     .join('\n');
   // SNS subjects: at most 100 printable ASCII characters.
   const subject = `klingflow job ${job.jobId} ${job.status}`.replace(/[^\x20-\x7e]/g, '').slice(0, 100);

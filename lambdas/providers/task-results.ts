@@ -2,7 +2,7 @@
 // whether moderation refused it, turn a failed task's reason into the job's error, and read the non-negative numbers
 // (credits charged) that providers send as a number or as a string.
 import { errorCodeOf } from '../domain/errors.ts';
-import type { JobError } from '../domain/job.ts';
+import { type JobError, wellFormedText } from '../domain/job.ts';
 
 /**
  * Wording that means a moderation refusal, in a message or a code. No provider's public documentation gives its exact
@@ -32,14 +32,32 @@ export function looksLikeContentPolicy(text: string | null | undefined): boolean
 }
 
 /**
+ * Characters of a provider's failure message kept in the job's error. A message is the provider's text, of any
+ * length (a signed callback may carry up to the callback body limit): the job record, the workflow's payloads
+ * (256 KB) and DynamoDB's items (400 KB) are not the place for more than a reason a person reads.
+ */
+export const MAX_PROVIDER_MESSAGE_CHARS = 1000;
+
+/** `text` well-formed (a lone surrogate becomes U+FFFD) and at most `max` code points, `…` marking a cut. */
+function readableText(text: string, max: number): string {
+  const points = Array.from(wellFormedText(text));
+  return points.length > max ? `${points.slice(0, max - 1).join('')}…` : points.join('');
+}
+
+/**
  * A failed task as the job's error: `CONTENT_POLICY` when the provider's message reads as moderation, else
  * `PROVIDER_FAILED`; never retryable (the same request would fail the same way). A missing or blank message is
- * replaced by `fallbackMessage`, which should say who failed and that no reason was given.
+ * replaced by `fallbackMessage`, which should say who failed and that no reason was given. The message is kept to
+ * {@link MAX_PROVIDER_MESSAGE_CHARS} characters, well-formed (the whole of it is read for moderation wording).
  */
 export function providerTaskFailure(message: string | null | undefined, fallbackMessage: string): JobError {
   const said = message?.trim();
   if (!said) return { code: 'PROVIDER_FAILED', message: fallbackMessage, retryable: false };
-  return { code: looksLikeContentPolicy(said) ? errorCodeOf('content_policy') : 'PROVIDER_FAILED', message: said, retryable: false };
+  return {
+    code: looksLikeContentPolicy(said) ? errorCodeOf('content_policy') : 'PROVIDER_FAILED',
+    message: readableText(said, MAX_PROVIDER_MESSAGE_CHARS),
+    retryable: false,
+  };
 }
 
 /**

@@ -99,6 +99,22 @@ describe('callbacks bound to their job', () => {
     expect(stack.simulator!.tasks().find((t) => t.externalTaskId === predictionB)?.mediaRequests).toBeGreaterThan(0);
   });
 
+  it("a signed failure whose reason is 900 KB: the callback is taken (200) and the job fails with the provider's reason, cut to 1000 characters", async () => {
+    const jobId = await client.createJob({ provider: 'replicate', prompt: 'a long reason [sim:stuck]' });
+    let prediction: string | undefined;
+    while (!prediction) {
+      prediction = (await client.request('GET', `/v1/jobs/${jobId}`)).body.providerTaskId as string | undefined;
+      if (!prediction) await new Promise((r) => setTimeout(r, 50));
+    }
+    const failure = signedPrediction({ id: prediction, status: 'failed', error: `the model ran out of ${'e'.repeat(900_000)}` });
+    expect((await raw('POST', `/v1/callbacks/replicate/${jobId}?job_id=${jobId}`, { ...failure, auth: false })).status).toBe(200);
+    const job = await client.waitForJob(jobId);
+    expect(job.status).toBe('FAILED');
+    expect(job.error.code).toBe('PROVIDER_FAILED');
+    expect(job.error.message).toMatch(/^the model ran out of e+…$/);
+    expect(Array.from(job.error.message as string)).toHaveLength(1000);
+  });
+
   it('answers an unknown job exactly as a bad signature', async () => {
     const jobId = await client.createJob({ provider: 'replicate', prompt: 'probe target [sim:latency=2000]' });
     const unsigned = { body: '{"id":"x","status":"succeeded"}', headers: { 'content-type': 'application/json' }, auth: false };

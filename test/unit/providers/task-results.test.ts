@@ -1,10 +1,12 @@
 // The shared reading of task results (task-results.ts), over the messages each adapter's own tests and the
 // simulator's dialects use, so one rule answers for all of them.
 import { describe, expect, it } from 'vitest';
+import { isWellFormedText } from '../../../lambdas/domain/job.ts';
 import {
   CONTENT_POLICY_PATTERN,
   looksLikeContentPolicy,
   nonNegativeNumber,
+  MAX_PROVIDER_MESSAGE_CHARS,
   providerTaskFailure,
 } from '../../../lambdas/providers/task-results.ts';
 
@@ -115,6 +117,22 @@ describe('providerTaskFailure', () => {
       message: 'risk control',
       retryable: false,
     });
+  });
+
+  it('keeps a reason a person reads: a 900 KB message is cut to 1000 characters, moderation wording found anywhere', () => {
+    const huge = `${'e'.repeat(900_000)} flagged by the safety filter`;
+    const error = providerTaskFailure(huge, FALLBACK);
+    expect(error.code).toBe('CONTENT_POLICY');
+    expect(Array.from(error.message)).toHaveLength(MAX_PROVIDER_MESSAGE_CHARS);
+    expect(error.message.endsWith('e…')).toBe(true);
+    expect(providerTaskFailure('x'.repeat(MAX_PROVIDER_MESSAGE_CHARS), FALLBACK).message).toBe('x'.repeat(MAX_PROVIDER_MESSAGE_CHARS));
+  });
+
+  it('never cuts a character in half, and replaces a lone surrogate', () => {
+    const emoji = providerTaskFailure('🎬'.repeat(2000), FALLBACK).message;
+    expect(isWellFormedText(emoji)).toBe(true);
+    expect(Array.from(emoji)).toHaveLength(MAX_PROVIDER_MESSAGE_CHARS);
+    expect(providerTaskFailure('bad \ud800 thing', FALLBACK).message).toBe('bad \ufffd thing');
   });
 
   it.each([undefined, null, '', '   '])('uses the fallback message for %j', (message) => {
