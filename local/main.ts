@@ -5,6 +5,7 @@
 // quirks, "Nothing is ever released"). `npm run bench` runs its stacks with the same settings; the values are
 // local/malloc-env.json, which cli/bin.mjs also gives the CLI it re-runs under Node 24 (an embedded stack's process).
 import { LOCAL_SIGV4_CREDENTIALS, LOCAL_SIGV4_REGION } from './sigv4.ts';
+import { curlCommand, generateCommand } from './suggested-commands.ts';
 import { startLocalStack } from './stack.ts';
 
 const stack = await startLocalStack().catch((error: NodeJS.ErrnoException) => {
@@ -16,6 +17,13 @@ const stack = await startLocalStack().catch((error: NodeJS.ErrnoException) => {
   process.exit(1);
 });
 
+const suggestionContext = {
+  url: stack.url,
+  auth: stack.auth,
+  token: stack.token,
+  ...(process.env.KLINGFLOW_DATA_DIR ? { chosenDataDir: stack.dataDir } : {}),
+};
+const curl = curlCommand(suggestionContext);
 process.stdout.write(
   [
     `klingflow local stack ready at ${stack.url}`,
@@ -32,11 +40,9 @@ process.stdout.write(
     ...(stack.redriven.length ? [`  resumed ${stack.redriven.length} unfinished job(s)`] : []),
     '',
     // The CLI finds this stack by its data folder: one set by KLINGFLOW_DATA_DIR must be set for the CLI too.
-    `  Generate a video:  ${process.env.KLINGFLOW_DATA_DIR ? `KLINGFLOW_DATA_DIR=${stack.dataDir} ` : ''}npx klingflow generate "a red fox running through snow" --out fox.mp4`,
-    stack.auth === 'sigv4'
-      ? `  Or over HTTP:      curl --aws-sigv4 "aws:amz:${LOCAL_SIGV4_REGION}:execute-api" --user "${LOCAL_SIGV4_CREDENTIALS.accessKeyId}:${LOCAL_SIGV4_CREDENTIALS.secretAccessKey}" -H "content-type: application/json" \\`
-      : `  Or over HTTP:      curl -H "Authorization: Bearer ${stack.token}" -H "content-type: application/json" \\`,
-    `                       -d '{"prompt":"a red fox running through snow"}' ${stack.url}/v1/jobs`,
+    `  Generate a video:  ${generateCommand(suggestionContext)}`,
+    `  Or over HTTP:      ${curl[0]}`,
+    `                       ${curl[1]}`,
     '',
   ].join('\n'),
 );
