@@ -1,8 +1,8 @@
-// Where the spend caps come from: an SSM parameter read through Powertools Parameters (cached a minute, changeable
-// without a redeploy) on AWS, `KLINGFLOW_SPEND_CAPS` on one machine. Apart from the counters (spend-store.ts), so
-// only the handlers that check caps (api, submit) carry the SSM client.
-import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
+// Where the spend caps come from: an SSM parameter (kept a minute, changeable without a redeploy) on AWS,
+// `KLINGFLOW_SPEND_CAPS` on one machine. Apart from the counters (spend-store.ts), so only the handlers that check
+// caps (api, submit) carry the SSM client.
 import { parseSpendCaps, type SpendCaps } from '../domain/spend.ts';
+import { parameterValue } from './clients/ssm.ts';
 import { ENV } from './env.ts';
 
 /** Seconds the caps read from SSM are cached in a warm Lambda: a change takes effect within this long. */
@@ -16,7 +16,7 @@ export const SPEND_CAPS_CACHE_SECONDS = 60;
 export async function spendCaps(): Promise<SpendCaps> {
   const parameter = process.env[ENV.spendCapsParameter];
   if (parameter) {
-    const text = await getParameter(parameter, { maxAge: SPEND_CAPS_CACHE_SECONDS });
+    const text = await parameterValue(parameter, SPEND_CAPS_CACHE_SECONDS);
     return text ? parseSpendCaps(text, `SSM parameter ${parameter}`) : {};
   }
   const text = process.env[ENV.spendCaps];

@@ -7,12 +7,14 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { awsErrorName } from '../../../lambdas/aws/clients/aws-lite.ts';
 import { dynamo, isConditionFailed } from '../../../lambdas/aws/clients/dynamo.ts';
+import { keptValues } from '../../../lambdas/aws/clients/kept-values.ts';
 import { secretString } from '../../../lambdas/aws/clients/secrets-manager.ts';
+import { parameterValue } from '../../../lambdas/aws/clients/ssm.ts';
 import { sfn } from '../../../lambdas/aws/clients/sfn.ts';
 import { sns } from '../../../lambdas/aws/clients/sns.ts';
 import { describeJobExecution, startJobExecution } from '../../../lambdas/aws/step-functions.ts';
 import { startDynamo, type LocalDynamo } from '../../../local/emulators/dynamodb.ts';
-import { loopbackServer, type LoopbackServer } from './loopback.ts';
+import { loopbackServer } from './loopback.ts';
 
 const saved = { ...process.env };
 beforeAll(() => {
@@ -255,33 +257,53 @@ describe('sns (query protocol)', () => {
   });
 });
 
-describe('secretString (Secrets Manager, JSON 1.1)', () => {
+describe('keptValues', () => {
+  it('answers a value younger than its max age, fetches it anew after, and shares a running fetch', async () => {
+    let clock = 1_000_000;
+    const read = keptValues<string>(() => clock);
+    let fetches = 0;
+    const fetch = async () => `v${++fetches}`;
+    const [a, b] = await Promise.all([read('k', 300, fetch), read('k', 300, fetch)]);
+    expect([a, b, fetches]).toEqual(['v1', 'v1', 1]);
+    clock += 299_999;
+    expect(await read('k', 300, fetch)).toBe('v1');
+    clock += 1;
+    expect(await read('k', 300, fetch)).toBe('v2');
+    expect(await read('other', 300, fetch)).toBe('v3');
+  });
+
+  it('does not keep a failed fetch', async () => {
+    const read = keptValues<string>(() => 0);
+    await expect(read('k', 300, async () => Promise.reject(new Error('down')))).rejects.toThrow('down');
+    expect(await read('k', 300, async () => 'back')).toBe('back');
+  });
+});
+
+describe('secretString and parameterValue (Secrets Manager and SSM, JSON 1.1)', () => {
   let api: Awaited<ReturnType<typeof fakeApi>>;
-  let server: LoopbackServer;
   let answer: { status: number; body: unknown };
   beforeAll(async () => {
     api = await fakeApi(() => ({ status: answer.status, type: 'application/x-amz-json-1.1', body: JSON.stringify(answer.body) }));
-    server = api.server;
-    process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = server.url;
+    process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = api.server.url;
+    process.env.AWS_ENDPOINT_URL_SSM = api.server.url;
   });
   afterAll(async () => {
     delete process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER;
-    await server.close();
+    delete process.env.AWS_ENDPOINT_URL_SSM;
+    await api.server.close();
   });
 
-  it('reads a secret once per max age', async () => {
-    answer = { status: 200, body: { SecretString: 'v1' } };
-    let clock = 1_000_000;
-    const now = () => clock;
-    expect(await secretString('arn:one', 300, now)).toBe('v1');
-    expect(api.seen[0]?.headers['x-amz-target']).toBe('secretsmanager.GetSecretValue');
-    expect(JSON.parse(api.seen[0]?.body ?? '')).toEqual({ SecretId: 'arn:one' });
+  it('reads a secret by id, once while it is kept', async () => {
+    answer = { status: 200, body: { SecretString: 'v1', ARN: 'arn:one' } };
+    const before = api.seen.length;
+    expect(await secretString('arn:one', 300)).toBe('v1');
+    const request = api.seen.at(-1);
+    expect(request?.headers['x-amz-target']).toBe('secretsmanager.GetSecretValue');
+    expect(request?.headers.authorization).toMatch(/\/us-east-1\/secretsmanager\/aws4_request/);
+    expect(JSON.parse(request?.body ?? '')).toEqual({ SecretId: 'arn:one' });
     answer = { status: 200, body: { SecretString: 'v2' } };
-    clock += 299_000;
-    expect(await secretString('arn:one', 300, now)).toBe('v1');
-    clock += 2_000;
-    expect(await secretString('arn:one', 300, now)).toBe('v2');
-    expect(api.seen).toHaveLength(2);
+    expect(await secretString('arn:one', 300)).toBe('v1');
+    expect(api.seen.length - before).toBe(1);
   });
 
   it('does not keep a failed read, and refuses a secret with no text', async () => {
@@ -292,5 +314,16 @@ describe('secretString (Secrets Manager, JSON 1.1)', () => {
     expect(await secretString('arn:two', 300)).toBe('back');
     answer = { status: 200, body: { SecretBinary: 'AAEC' } };
     await expect(secretString('arn:three', 300)).rejects.toThrow('the secret arn:three holds no text');
+  });
+
+  it('reads a parameter by name; a missing one is ParameterNotFound', async () => {
+    answer = { status: 200, body: { Parameter: { Name: '/caps', Type: 'String', Value: '{"daily":{"usd":5}}' } } };
+    expect(await parameterValue('/caps', 60)).toBe('{"daily":{"usd":5}}');
+    const request = api.seen.at(-1);
+    expect(request?.headers['x-amz-target']).toBe('AmazonSSM.GetParameter');
+    expect(JSON.parse(request?.body ?? '')).toEqual({ Name: '/caps' });
+    answer = { status: 400, body: { __type: 'ParameterNotFound', message: 'no' } };
+    const failed = await parameterValue('/gone', 60).catch((e: unknown) => e);
+    expect((failed as Error).name).toBe('ParameterNotFound');
   });
 });
