@@ -8,7 +8,7 @@
 // is the same outcome, so probing cannot tell an unknown job from a bad signature.
 import { CALLBACK_TOKEN_PARAM, verifyCallbackToken } from '../domain/callback-token.ts';
 import { CallbackRejected, ProviderError } from '../domain/errors.ts';
-import { isTerminal } from '../domain/job.ts';
+import { hostileProblems, isTerminal } from '../domain/job.ts';
 import type { AdapterContext, CanonicalStatus, ProviderAdapter, ProviderStatus } from '../providers/port.ts';
 import { parseCallbackOf } from '../providers/scaffold.ts';
 import type { ProviderResult } from '../workflow/contract.ts';
@@ -55,6 +55,21 @@ export function namesRecordedTask(recorded: string, reported: string): boolean {
 
 const refused = (reason: string): CallbackOutcome => ({ kind: 'refused', reason });
 
+/**
+ * What a JSON callback body holds that no request may (docs/api.md, "Input that is never accepted": reserved keys,
+ * lone surrogates, nesting past 8 levels), as `path: message` lines; empty for a clean body or one that is not JSON
+ * (the adapter has read it already).
+ */
+export function callbackBodyProblems(rawBody: string): string[] {
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody);
+  } catch {
+    return [];
+  }
+  return hostileProblems(body).map((problem) => `${problem.path} ${problem.message}`);
+}
+
 /** Error kinds that mean the provider's verification keys could not be reached, not that the callback is bad. */
 const UNREACHABLE: ReadonlySet<ProviderError['kind']> = new Set(['network', 'overloaded', 'rate_limited']);
 
@@ -78,6 +93,9 @@ export async function receiveCallback(deps: CallbackDeps, callback: IncomingCall
     // of (a signed "succeeded" without a video, a hostile body that makes a parser throw). Polling is the safety net.
     return refused(error instanceof CallbackRejected ? error.message : `verification failed: ${(error as Error).name}`);
   }
+  // Verified, and still not acted on when it holds what no request may: polling reads the task instead.
+  const hostile = callbackBodyProblems(callback.rawBody);
+  if (hostile.length) return refused(`the body holds what no request may: ${hostile.slice(0, 3).join('; ')}`);
 
   const job = await deps.store.get(jobId);
   if (!job || job.provider !== providerId) return refused(`no job ${jobId} of provider ${providerId}`);

@@ -76,6 +76,33 @@ describe('receiveCallback', () => {
     expect(resumed).toEqual([]);
   });
 
+  it.each([
+    [
+      'a reserved key',
+      `{"id":"pred_a","status":"succeeded","output":"https://replicate.delivery/a.mp4","__proto__":{"x":1}}`,
+      '__proto__ is a reserved name',
+    ],
+    ['a lone surrogate', `{"id":"pred_a","status":"failed","error":"bad \\ud800 thing"}`, 'error is not well-formed Unicode'],
+    ['nesting past 8 levels', `{"id":"pred_a","status":"processing","logs":${'['.repeat(20)}${']'.repeat(20)}}`, 'is nested too deeply'],
+  ])('refuses a signed callback holding %s, reading and writing nothing', async (_what, rawBody, said) => {
+    const { deps, store, resumed } = setup(new ReplicateAdapter(), [replicateJob('job_a', 'pred_a')]);
+    const before = await store.get('job_a');
+    store.reads = 0;
+    const headers = signStandardWebhook(WEBHOOK_SECRET, { id: 'msg_h', timestamp: FIXED_NOW, body: rawBody });
+    const outcome = await receiveCallback(deps, {
+      providerId: 'replicate',
+      jobId: 'job_a',
+      headers,
+      query: { [REPLICATE_JOB_QUERY_PARAM]: 'job_a' },
+      rawBody,
+    });
+    expect(outcome.kind).toBe('refused');
+    expect((outcome as { reason: string }).reason).toContain(said);
+    expect(store.reads).toBe(0);
+    expect(await store.get('job_a')).toEqual(before);
+    expect(resumed).toEqual([]);
+  });
+
   it('reads nothing before the signature verifies', async () => {
     const { deps, store } = setup(new ReplicateAdapter(), [replicateJob('job_a', 'pred_a')]);
     const forged = replicateCallback(
