@@ -2,7 +2,7 @@
 // commander's InvalidArgumentError, whose message commander prefixes with the flag or argument and the value given
 // (`option '--duration <seconds>' argument '5e0' is invalid. expected ...`): so a refusal says what was given, where,
 // and what is allowed, and the CLI prints it as a usage mistake (exit code 2), before anything is sent.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { MAX_DURATION_SECONDS, MAX_FPS } from '../lambdas/domain/job.ts';
 import { MINTED_JOB_ID, MINTED_JOB_ID_SHAPE } from '../lambdas/domain/job-id.ts';
@@ -69,6 +69,32 @@ export const framesPerSecond = wholeNumber({
 export const parseJobId = (value: string): string => {
   if (MINTED_JOB_ID.test(value)) return value;
   throw new InvalidArgumentError(`a job id is ${MINTED_JOB_ID_SHAPE} (klingflow jobs lists the latest)`);
+};
+
+/** Whether `value` is a day that exists, as `YYYY-MM-DD` (2026-02-30 does not). */
+export const isCalendarDay = (value: string): boolean =>
+  /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+
+/** `--since 2026-11-01`: a day that exists, as `YYYY-MM-DD` (UTC). */
+export const calendarDay = (value: string): string => {
+  if (isCalendarDay(value)) return value;
+  throw new InvalidArgumentError('expected a day that exists, as YYYY-MM-DD (UTC), e.g. 2026-11-01');
+};
+
+/**
+ * `--out <file>`: a file to write, refused at once when it is empty or names a folder (the command would otherwise
+ * run, wait, and fail only when it writes). A folder that does not exist, or one not writable, is found at the write.
+ */
+export const outFile = (value: string): string => {
+  if (!value.trim()) throw new InvalidArgumentError('expected a file name, e.g. fox.mp4');
+  let folder = false;
+  try {
+    folder = statSync(value).isDirectory();
+  } catch {
+    // Nothing there yet: the usual case.
+  }
+  if (folder) throw new InvalidArgumentError('is a folder; name a file in it, e.g. out/fox.mp4');
+  return value;
 };
 
 /** `--metadata customer=acme` (repeatable): the pairs so far with this one added. */

@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { MAX_DURATION_SECONDS, MAX_FPS } from '../lambdas/domain/job.ts';
 import { ApiRequestFailed, type CreateJobInput, type JobView } from './api-client.ts';
 import {
+  calendarDay,
   camera,
   collect,
   durationSeconds,
@@ -15,6 +16,7 @@ import {
   keyValue,
   mediaUrl,
   number,
+  outFile,
   parseJobId,
   shot,
   wholeNumber,
@@ -157,7 +159,7 @@ export function fieldLabel(path: string): string {
 /** Options of a command that waits for its job. */
 function waitOptions(command: Command): Command {
   return command
-    .option('--out <file.mp4>', 'save the archived video there (checked against its sha256)')
+    .option('--out <file.mp4>', 'save the archived video there (checked against its sha256)', outFile)
     .option('--no-wait', 'print only the job id on stdout and return at once (id=$(klingflow generate --no-wait ...))')
     .option('--json', 'print the job as JSON (the API shape) instead of lines');
 }
@@ -320,7 +322,7 @@ export async function main(
     .alias('status')
     .argument('<jobId>', 'the job (klingflow jobs lists them)', parseJobId)
     .description('show a job; with --out, save its video once it has SUCCEEDED')
-    .option('--out <file.mp4>', 'save the archived video there (checked against its sha256)')
+    .option('--out <file.mp4>', 'save the archived video there (checked against its sha256)', outFile)
     .option('--json', 'print the job as JSON')
     .action(async (jobId: string, opts: { out?: string; json?: boolean }, command: Command) => {
       await withTarget(command, async (target) => {
@@ -344,7 +346,7 @@ export async function main(
       new Option('--status <status>', 'only jobs in this status').choices(['QUEUED', 'SUBMITTED', 'PROCESSING', 'ARCHIVING', ...TERMINAL]),
     )
     .option('--provider <id>', "only this provider's jobs")
-    .option('--since <date>', 'only jobs created on or after this day (YYYY-MM-DD, UTC)')
+    .option('--since <date>', 'only jobs created on or after this day (YYYY-MM-DD, UTC)', calendarDay)
     .option(
       '--limit <n>',
       `at most this many jobs (1 to ${MAX_LIST_LIMIT}; fetched 100 a page)`,
@@ -353,9 +355,6 @@ export async function main(
     )
     .option('--json', 'print {items, nextCursor} as JSON')
     .action(async (opts: { status?: string; provider?: string; since?: string; limit: number; json?: boolean }, command: Command) => {
-      if (opts.since !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(opts.since) || Number.isNaN(Date.parse(opts.since)))) {
-        throw new UsageError(`--since ${opts.since}: expected a day as YYYY-MM-DD`);
-      }
       await withTarget(command, async (target) => {
         const items: JobView[] = [];
         let cursor: string | undefined;
@@ -439,14 +438,11 @@ export async function main(
   program
     .command('cost')
     .description("spend by provider and day: the cost recorded on each SUCCEEDED job (the provider's reported cost, else the estimate)")
-    .option('--since <date>', 'from this day on (YYYY-MM-DD, UTC; default: 30 days ago)')
+    .option('--since <date>', 'from this day on (YYYY-MM-DD, UTC; default: 30 days ago)', calendarDay)
     .option('--provider <id>', "only this provider's jobs")
     .option('--json', 'print {since, rows, totals} as JSON')
     .action(async (opts: { since?: string; provider?: string; json?: boolean }, command: Command) => {
       const since = opts.since ?? new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(since) || Number.isNaN(Date.parse(since))) {
-        throw new UsageError(`--since ${since}: expected a day as YYYY-MM-DD`);
-      }
       await withTarget(command, async (target) => {
         // Newest first: page until a job older than --since.
         const jobs: JobView[] = [];
@@ -469,7 +465,7 @@ export async function main(
     .command('download')
     .argument('<jobId>', 'the SUCCEEDED job', parseJobId)
     .description("save a SUCCEEDED job's video (or thumbnail), checked against its sha256")
-    .option('--out <file>', 'where to save it (default: <jobId>.mp4, or <jobId>.jpg with --thumbnail)')
+    .option('--out <file>', 'where to save it (default: <jobId>.mp4, or <jobId>.jpg with --thumbnail)', outFile)
     .option('--thumbnail', 'the thumbnail instead of the video')
     .option('--json', 'print {jobId, file, sha256} as JSON')
     .action(async (jobId: string, opts: { out?: string; thumbnail?: boolean; json?: boolean }, command: Command) => {

@@ -124,8 +124,26 @@ export async function saveOutput(api: KlingflowApi, job: JobView, out: string, o
   const bytes = await api.downloadVideo(job.jobId, output);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   if (sha256 !== stored.sha256) throw new Error(`the download's sha256 ${sha256} does not match the archive's ${stored.sha256}`);
-  writeFileSync(out, bytes);
+  try {
+    writeFileSync(out, bytes);
+  } catch (error) {
+    throw new Error(`could not save to ${out} (--out): ${writeProblem(error as NodeJS.ErrnoException)}`);
+  }
   return resolve(out);
+}
+
+/** Why a file could not be written, in words (the error code after them). */
+function writeProblem(error: NodeJS.ErrnoException): string {
+  const said: Record<string, string> = {
+    ENOENT: 'its folder does not exist',
+    ENOTDIR: 'a part of the path is a file, not a folder',
+    EISDIR: 'it is a folder; name a file in it',
+    EACCES: 'not allowed to write there',
+    EPERM: 'not allowed to write there',
+    EROFS: 'the file system is read-only',
+    ENOSPC: 'no space left on the device',
+  };
+  return `${(error.code && said[error.code]) ?? error.message} (${error.code ?? 'error'})`;
 }
 
 /** Prints a finished job and saves its video to `out` when given; the exit code: 0 when it SUCCEEDED, else 1. */

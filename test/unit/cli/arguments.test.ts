@@ -2,9 +2,47 @@
 // refused at once instead of waited for or sent.
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { camera, collect, durationSeconds, framesPerSecond, number, parseJobId, shot, wholeNumber } from '../../../cli/arguments.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  calendarDay,
+  camera,
+  collect,
+  durationSeconds,
+  framesPerSecond,
+  number,
+  outFile,
+  parseJobId,
+  shot,
+  wholeNumber,
+} from '../../../cli/arguments.ts';
 import { jobIdForIdempotencyKey, newJobId } from '../../../lambdas/domain/job-id.ts';
 import { jobIdForUpload } from '../../../lambdas/domain/uploads.ts';
+
+describe('calendarDay (--since)', () => {
+  it.each(['2026-11-01', '2024-02-29', '2026-12-31'])('takes %s', (day) => {
+    expect(calendarDay(day)).toBe(day);
+  });
+  it.each(['2026-02-30', '2026-02-31', '2025-02-29', '2026-13-01', '2026-00-10', '2026-1-1', '2026-11-01T00:00Z', ''])(
+    'refuses %j',
+    (day) => {
+      expect(() => calendarDay(day)).toThrow(new InvalidArgumentError('expected a day that exists, as YYYY-MM-DD (UTC), e.g. 2026-11-01'));
+    },
+  );
+});
+
+describe('outFile (--out)', () => {
+  it('takes a file, existing or not', () => {
+    expect(outFile('fox.mp4')).toBe('fox.mp4');
+    expect(outFile('/no/such/folder/fox.mp4')).toBe('/no/such/folder/fox.mp4'); // said at the write
+  });
+  it('refuses an empty name and a folder, at once', () => {
+    expect(() => outFile('')).toThrow('expected a file name, e.g. fox.mp4');
+    expect(() => outFile('  ')).toThrow('expected a file name');
+    expect(() => outFile(mkdtempSync(join(tmpdir(), 'klingflow-out-')))).toThrow('is a folder; name a file in it');
+  });
+});
 
 describe('parseJobId', () => {
   it('takes every id klingflow makes: new, idempotency-keyed, and both kinds of upload job', () => {

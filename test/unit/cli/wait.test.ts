@@ -1,8 +1,12 @@
 // Waiting for jobs (cli/wait.ts) against a fake API: a job the API does not know yet is waited for a bounded time,
 // said once, and then refused by name; one that appears in time is followed to its end.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiRequestFailed, type JobView, type KlingflowApi } from '../../../cli/api-client.ts';
-import { JobNotFound, waitForJobs } from '../../../cli/wait.ts';
+import { JobNotFound, saveOutput, waitForJobs } from '../../../cli/wait.ts';
 
 const notFound = () => new ApiRequestFailed(404, { code: 'NOT_FOUND', message: 'no such job' });
 
@@ -97,3 +101,33 @@ describe('waitForJobs on a terminal', () => {
     }
   });
 });
+
+describe('saveOutput and where it cannot write', () => {
+  const bytes = Buffer.from('video bytes');
+  const job = {
+    jobId: 'job_w',
+    outputs: { video: { bucket: 'b', key: 'k', bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') } },
+  } as unknown as JobView;
+  const api = { downloadVideo: async () => bytes } as unknown as KlingflowApi;
+
+  it('writes the checked bytes and answers the full path', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'klingflow-save-')), 'fox.mp4');
+    expect(await saveOutput(api, job, out)).toBe(out);
+    expect(readFileSync(out)).toEqual(bytes);
+  });
+
+  it.each([
+    ['a folder that does not exist', () => '/no/such/folder/fox.mp4', 'its folder does not exist (ENOENT)'],
+    ['a path through a file', () => `${writtenFile()}/fox.mp4`, 'a part of the path is a file, not a folder (ENOTDIR)'],
+    ['a folder', () => mkdtempSync(join(tmpdir(), 'klingflow-save-')), 'it is a folder; name a file in it (EISDIR)'],
+  ])('says why for %s, naming --out', async (_what, out, why) => {
+    const path = out();
+    await expect(saveOutput(api, job, path)).rejects.toThrow(`could not save to ${path} (--out): ${why}`);
+  });
+});
+
+function writtenFile(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'klingflow-save-')), 'a-file');
+  writeFileSync(file, 'x');
+  return file;
+}
