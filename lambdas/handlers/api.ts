@@ -23,6 +23,7 @@ import { cancelJob } from '../jobs/cancel-job.ts';
 import { createJob } from '../jobs/create-job.ts';
 import { planUpload } from '../jobs/plan-upload.ts';
 import { InvalidCursor } from '../jobs/ports.ts';
+import { isProviderId, PROVIDER_IDS } from '../providers/ids.ts';
 import { s3 } from '../aws/clients/s3.ts';
 import { config } from '../aws/env.ts';
 import { logger } from '../aws/logger.ts';
@@ -118,6 +119,9 @@ async function list(event: HttpEvent): Promise<HttpResult> {
         : zodDetails({ issues: [issue] } as z.ZodError, 'query'),
     );
     return errorResponse(400, 'MALFORMED_REQUEST', 'invalid query', details);
+  }
+  if (query.data.provider !== undefined && !isProviderId(query.data.provider)) {
+    return fieldError(400, 'MALFORMED_REQUEST', 'provider', `must be one of ${PROVIDER_IDS.join(', ')}`);
   }
   try {
     const caller = callerOf(event, config.adminPrincipals());

@@ -2,7 +2,7 @@
 // document (openapi.ts) is generated from, and the typed client (cli/api-client.ts) takes its types from. The job
 // model's own schemas (domain/job.ts, domain/catalog.ts, domain/uploads.ts) are reused, never copied.
 import * as z from 'zod';
-import { CreateJobRequest, Job, JobStatus } from '../domain/job.ts';
+import { CreateJobRequest, Job, JOB_STATUSES, JobStatus } from '../domain/job.ts';
 
 export { CreateJobRequest, Job, JobStatus };
 export { ProviderCatalog } from '../domain/catalog.ts';
@@ -35,11 +35,25 @@ export type JobList = z.infer<typeof JobList>;
 /** Longest cursor accepted (characters); the ones this API hands out are a few hundred. */
 export const MAX_CURSOR_LENGTH = 1024;
 
-/** The query of `GET /v1/jobs`. Unknown parameters are refused. */
+/** What `limit` of `GET /v1/jobs` allows, said on every refusal of it. */
+const LIMIT_RULE = 'must be a whole number from 1 to 100, given once (default 20)';
+
+/** A value of a list parameter: API Gateway joins a parameter given twice with a comma, which no value holds. */
+const once = (name: string, rule: string) =>
+  z.string().refine((value) => !value.includes(','), { message: `${rule}; ${name} was given more than once`, abort: true });
+
+/** The query of `GET /v1/jobs`. Unknown parameters are refused; each refusal says what is allowed. */
 export const ListJobsQuery = z.strictObject({
-  status: JobStatus.optional(),
-  provider: z.string().min(1).max(64).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  status: once('status', `must be one of ${JOB_STATUSES.join(', ')}`)
+    .pipe(z.enum(JOB_STATUSES, { message: `must be one of ${JOB_STATUSES.join(', ')} (upper case)` }))
+    .optional(),
+  /** A provider id; the handler refuses one that names no provider (the ids are not this contract's to know). */
+  provider: once('provider', 'must be a provider id').pipe(z.string().min(1).max(64)).optional(),
+  limit: once('limit', LIMIT_RULE)
+    .regex(/^\d{1,3}$/, { message: LIMIT_RULE })
+    .transform(Number)
+    .pipe(z.number().min(1, { message: LIMIT_RULE }).max(100, { message: LIMIT_RULE }))
+    .default(20),
   cursor: z
     .string()
     .min(1)

@@ -304,6 +304,20 @@ async function createWithRawHeaders(headers: [string, string][]): Promise<{ stat
   });
 }
 
+describe('list parameters', () => {
+  it.each([
+    ['/v1/jobs?limit=abc', 'limit', /^must be a whole number from 1 to 100, given once/],
+    ['/v1/jobs?limit=1e2', 'limit', /^must be a whole number from 1 to 100/],
+    ['/v1/jobs?limit=5&limit=6', 'limit', /limit was given more than once$/],
+    ['/v1/jobs?status=SUCCEEDED&status=FAILED', 'status', /status was given more than once$/],
+    ['/v1/jobs?provider=nope', 'provider', /^must be one of kling, kling-v3-rest, .*replicate$/],
+  ])('%s is a 400 naming %s and what is allowed', async (path, field, message) => {
+    const answer = await raw('GET', path);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.details).toEqual([{ path: field, message: expect.stringMatching(message) }]);
+  });
+});
+
 describe('repeated headers', () => {
   it.each([
     ['the right token first', (token: string) => [`Bearer ${token}`, 'Bearer wrong']],
