@@ -22,7 +22,15 @@
 // callback-URL tokens), the webhook secret (signs job webhooks; receivers verify with "whsec_" + its value, output
 // WebhookSecretArn) and the share secret (signs share links).
 import { App } from 'aws-cdk-lib';
+import { ContextError } from '../lib/config.ts';
 import { defineKlingflowApp } from '../lib/klingflow-app.ts';
 
 const app = new App(); // synthesized by the CLI when the process exits (autoSynth)
-defineKlingflowApp(app, { nag: true });
+try {
+  defineKlingflowApp(app, { nag: true });
+} catch (error) {
+  // A context value klingflow cannot deploy with is the user's to fix: its message alone, not a stack trace.
+  if (!(error instanceof ContextError)) throw error;
+  process.stderr.write(`klingflow: ${error.message}\n`);
+  process.exit(1);
+}

@@ -37,6 +37,11 @@ import { DEFAULT_SHARE_LINK_SECONDS } from '../lambdas/domain/share-link.ts';
 import { parseSpendCaps, type SpendCaps } from '../lambdas/domain/spend.ts';
 import { DEFAULT_DEADLINE_SECONDS, parseDeadlineSetting } from '../lambdas/domain/wait-schedule.ts';
 
+/** A context value klingflow cannot deploy with: the message names the key, what was given and what is allowed. */
+export class ContextError extends Error {
+  override readonly name = 'ContextError';
+}
+
 export type ApiAuth = { kind: 'iam' } | { kind: 'jwt'; issuer: string; audience: string[] };
 
 export interface KlingflowConfig {
@@ -153,7 +158,8 @@ function readDeadlines(value: unknown): string {
     text = Object.entries(value as Record<string, unknown>)
       .map(([model, seconds]) => (model === 'default' ? String(seconds) : `${model}=${String(seconds)}`))
       .join(',');
-  } else throw new Error(`Context deadlineSeconds: expected seconds, "1800,model=seconds" or an object, got ${JSON.stringify(value)}`);
+  } else
+    throw new ContextError(`Context deadlineSeconds: expected seconds, "1800,model=seconds" or an object, got ${JSON.stringify(value)}`);
   parseDeadlineSetting(text, 'Context deadlineSeconds');
   return text;
 }
@@ -170,9 +176,10 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
   const alarmEmails = readEmails(context('alarmEmails'), 'alarmEmails');
 
   const enabledProviders = readList(context('enabledProviders'), 'enabledProviders') ?? [...CONTEXT_DEFAULTS.enabledProviders];
-  if (enabledProviders.length === 0) throw new Error('Context enabledProviders: at least one provider is required');
+  if (enabledProviders.length === 0) throw new ContextError('Context enabledProviders: at least one provider is required');
   for (const id of enabledProviders) {
-    if (!PROVIDER_ID.test(id)) throw new Error(`Context enabledProviders: "${id}" is not a provider id (lower-case letters, digits, '-')`);
+    if (!PROVIDER_ID.test(id))
+      throw new ContextError(`Context enabledProviders: "${id}" is not a provider id (lower-case letters, digits, '-')`);
   }
 
   const givenBaseUrls = readObject(context('providerBaseUrls'), 'providerBaseUrls') ?? {};
@@ -180,9 +187,9 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
   for (const id of enabledProviders) {
     const url = givenBaseUrls[id] ?? DEFAULT_PROVIDER_BASE_URLS[id];
     if (typeof url !== 'string' || url === '') {
-      throw new Error(`Context providerBaseUrls: no base URL for enabled provider "${id}"`);
+      throw new ContextError(`Context providerBaseUrls: no base URL for enabled provider "${id}"`);
     }
-    if (!/^https?:\/\//.test(url)) throw new Error(`Context providerBaseUrls.${id}: "${url}" is not an http(s) URL`);
+    if (!/^https?:\/\//.test(url)) throw new ContextError(`Context providerBaseUrls.${id}: "${url}" is not an http(s) URL`);
     providerBaseUrls[id] = url;
   }
 
@@ -190,13 +197,13 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
 
   const defaultProvider = readString(context('defaultProvider'), 'defaultProvider') ?? CONTEXT_DEFAULTS.defaultProvider;
   if (!enabledProviders.includes(defaultProvider)) {
-    throw new Error(`Context defaultProvider: "${defaultProvider}" is not in enabledProviders (${enabledProviders.join(', ')})`);
+    throw new ContextError(`Context defaultProvider: "${defaultProvider}" is not in enabledProviders (${enabledProviders.join(', ')})`);
   }
 
   const auth = readAuth(context);
   const consoleWanted = readBoolean(context('console'), 'console');
   if (consoleWanted && auth.kind !== 'jwt') {
-    throw new Error(
+    throw new ContextError(
       'Context console: the web console needs auth=jwt (a browser sends a bearer token; it cannot sign SigV4 requests). ' +
         'With auth=iam, use the console of the local stack (npm start), or set auth=jwt with jwtIssuer and jwtAudience',
     );
@@ -229,7 +236,7 @@ export function readKlingflowConfig(node: Node): KlingflowConfig {
 function readEmails(value: unknown, key: string): string[] {
   const emails = readList(value, key) ?? [];
   for (const email of emails) {
-    if (!EMAIL.test(email)) throw new Error(`Context ${key}: "${email}" is not an e-mail address`);
+    if (!EMAIL.test(email)) throw new ContextError(`Context ${key}: "${email}" is not an e-mail address`);
   }
   return emails;
 }
@@ -240,17 +247,17 @@ function readAlarmThresholds(value: unknown): AlarmThresholds {
   const thresholds: AlarmThresholds = { ...ALARM_DEFAULTS };
   for (const [key, raw] of Object.entries(given)) {
     if (!(key in ALARM_DEFAULTS)) {
-      throw new Error(`Context alarms.${key}: not an alarm threshold; known: ${Object.keys(ALARM_DEFAULTS).join(', ')}`);
+      throw new ContextError(`Context alarms.${key}: not an alarm threshold; known: ${Object.keys(ALARM_DEFAULTS).join(', ')}`);
     }
     const number = typeof raw === 'string' ? Number(raw) : raw;
     if (typeof number !== 'number' || !Number.isFinite(number) || number <= 0) {
-      throw new Error(`Context alarms.${key}: expected a positive number, got ${JSON.stringify(raw)}`);
+      throw new ContextError(`Context alarms.${key}: expected a positive number, got ${JSON.stringify(raw)}`);
     }
     thresholds[key as keyof AlarmThresholds] = number;
   }
   const window = thresholds.failureWindowMinutes;
   if (!Number.isInteger(window) || window % 5 !== 0 || window > 1440) {
-    throw new Error(`Context alarms.failureWindowMinutes: expected a multiple of 5 from 5 to 1440, got ${window}`);
+    throw new ContextError(`Context alarms.failureWindowMinutes: expected a multiple of 5 from 5 to 1440, got ${window}`);
   }
   return thresholds;
 }
@@ -266,7 +273,7 @@ function readAdminPrincipals(value: unknown): string[] {
   const patterns = readList(value, 'adminPrincipals') ?? [];
   for (const pattern of patterns) {
     if (!/^arn:[^\s,]+$/.test(pattern)) {
-      throw new Error(`Context adminPrincipals: "${pattern}" is not an ARN pattern (arn:..., '*' for any run of characters)`);
+      throw new ContextError(`Context adminPrincipals: "${pattern}" is not an ARN pattern (arn:..., '*' for any run of characters)`);
     }
   }
   return patterns;
@@ -282,9 +289,9 @@ function readMaxConcurrency(value: unknown, enabledProviders: readonly string[])
   for (const [providerId, setting] of Object.entries(given)) {
     const at = `Context maxConcurrency.${providerId}`;
     if (!enabledProviders.includes(providerId))
-      throw new Error(`${at}: "${providerId}" is not in enabledProviders (${enabledProviders.join(', ')})`);
+      throw new ContextError(`${at}: "${providerId}" is not in enabledProviders (${enabledProviders.join(', ')})`);
     if (typeof setting !== 'string' && typeof setting !== 'number') {
-      throw new Error(`${at}: expected a number or a string such as "kling-free" or "4,kling-v3=2", got ${JSON.stringify(setting)}`);
+      throw new ContextError(`${at}: expected a number or a string such as "kling-free" or "4,kling-v3=2", got ${JSON.stringify(setting)}`);
     }
     const text = String(setting);
     parseConcurrencySetting(text, at);
@@ -298,7 +305,7 @@ function readBoolean(value: unknown, key: string): boolean | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (value === true || value === 'true') return true;
   if (value === false || value === 'false') return false;
-  throw new Error(`Context ${key}: expected true or false, got ${JSON.stringify(value)}`);
+  throw new ContextError(`Context ${key}: expected true or false, got ${JSON.stringify(value)}`);
 }
 
 /** `corsOrigins`: each an origin as a browser sends it (scheme, host, optional port; no path), or `*`. */
@@ -313,7 +320,7 @@ function readOrigins(value: unknown): string[] {
       parsed = undefined;
     }
     if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
-      throw new Error(`Context corsOrigins: "${origin}" is not an origin (scheme://host[:port], no path or trailing slash), nor *`);
+      throw new ContextError(`Context corsOrigins: "${origin}" is not an origin (scheme://host[:port], no path or trailing slash), nor *`);
     }
   }
   return origins;
@@ -326,29 +333,31 @@ function readProviderSettings(value: unknown, enabledProviders: readonly string[
   for (const [providerId, entries] of Object.entries(given)) {
     const at = `Context providerSettings.${providerId}`;
     if (!enabledProviders.includes(providerId)) {
-      throw new Error(`${at}: "${providerId}" is not in enabledProviders (${enabledProviders.join(', ')})`);
+      throw new ContextError(`${at}: "${providerId}" is not in enabledProviders (${enabledProviders.join(', ')})`);
     }
     if (typeof entries !== 'object' || entries === null || Array.isArray(entries)) {
-      throw new Error(`${at}: expected an object of NAME: value, got ${JSON.stringify(entries)}`);
+      throw new ContextError(`${at}: expected an object of NAME: value, got ${JSON.stringify(entries)}`);
     }
     const own: Record<string, string> = {};
     for (const [name, setting] of Object.entries(entries as Record<string, unknown>)) {
-      if (!SETTING_NAME.test(name)) throw new Error(`${at}.${name}: a setting name is upper-case letters, digits and '_'`);
+      if (!SETTING_NAME.test(name)) throw new ContextError(`${at}.${name}: a setting name is upper-case letters, digits and '_'`);
       if (RESERVED_PROVIDER_ENV_NAMES.includes(name)) {
-        throw new Error(`${at}.${name}: reserved (base URLs go in providerBaseUrls, credentials in the provider's secret)`);
+        throw new ContextError(`${at}.${name}: reserved (base URLs go in providerBaseUrls, credentials in the provider's secret)`);
       }
       if (CREDENTIAL_LIKE.test(name)) {
-        throw new Error(`${at}.${name}: looks like a credential; settings are written into the template, put it in the provider's secret`);
+        throw new ContextError(
+          `${at}.${name}: looks like a credential; settings are written into the template, put it in the provider's secret`,
+        );
       }
       if (typeof setting !== 'string' && typeof setting !== 'number' && typeof setting !== 'boolean') {
-        throw new Error(`${at}.${name}: expected a string, number or boolean, got ${JSON.stringify(setting)}`);
+        throw new ContextError(`${at}.${name}: expected a string, number or boolean, got ${JSON.stringify(setting)}`);
       }
       // KLINGFLOW_KLING_V3_REST_X is provider kling-v3-rest's, not kling's setting V3_REST_X.
       const envName = `${providerEnvPrefix(providerId)}_${name}`;
       const owner = enabledProviders.find(
         (other) => other !== providerId && other.length > providerId.length && envName.startsWith(`${providerEnvPrefix(other)}_`),
       );
-      if (owner) throw new Error(`${at}.${name}: ${envName} would read as a setting of provider "${owner}"`);
+      if (owner) throw new ContextError(`${at}.${name}: ${envName} would read as a setting of provider "${owner}"`);
       own[name] = String(setting);
     }
     if (Object.keys(own).length > 0) settings[providerId] = own;
@@ -359,17 +368,17 @@ function readProviderSettings(value: unknown, enabledProviders: readonly string[
 function readAuth(context: (key: string) => unknown): ApiAuth {
   const kind = readString(context('auth'), 'auth') ?? CONTEXT_DEFAULTS.auth;
   if (kind === 'iam') return { kind };
-  if (kind !== 'jwt') throw new Error(`Context auth: "${kind}" is neither "iam" nor "jwt"`);
+  if (kind !== 'jwt') throw new ContextError(`Context auth: "${kind}" is neither "iam" nor "jwt"`);
   const issuer = readString(context('jwtIssuer'), 'jwtIssuer');
   const audience = readList(context('jwtAudience'), 'jwtAudience');
-  if (!issuer || !/^https:\/\//.test(issuer)) throw new Error('Context jwtIssuer: auth=jwt needs an https issuer URL');
-  if (!audience || audience.length === 0) throw new Error('Context jwtAudience: auth=jwt needs at least one audience');
+  if (!issuer || !/^https:\/\//.test(issuer)) throw new ContextError('Context jwtIssuer: auth=jwt needs an https issuer URL');
+  if (!audience || audience.length === 0) throw new ContextError('Context jwtAudience: auth=jwt needs at least one audience');
   return { kind, issuer, audience };
 }
 
 function readString(value: unknown, key: string): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') throw new Error(`Context ${key}: expected a string, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string') throw new ContextError(`Context ${key}: expected a string, got ${JSON.stringify(value)}`);
   return value.trim();
 }
 
@@ -382,7 +391,7 @@ function readList(value: unknown, key: string): string[] | undefined {
     items = text.startsWith('[') ? parseJson(text, key) : text.split(',');
   }
   if (!Array.isArray(items) || !items.every((item) => typeof item === 'string')) {
-    throw new Error(`Context ${key}: expected a list of strings, got ${JSON.stringify(value)}`);
+    throw new ContextError(`Context ${key}: expected a list of strings, got ${JSON.stringify(value)}`);
   }
   return items.map((item) => item.trim()).filter((item) => item !== '');
 }
@@ -392,7 +401,7 @@ function readObject(value: unknown, key: string): Record<string, unknown> | unde
   if (value === undefined || value === null || value === '') return undefined;
   const object = typeof value === 'string' ? parseJson(value, key) : value;
   if (typeof object !== 'object' || object === null || Array.isArray(object)) {
-    throw new Error(`Context ${key}: expected an object, got ${JSON.stringify(value)}`);
+    throw new ContextError(`Context ${key}: expected an object, got ${JSON.stringify(value)}`);
   }
   return object as Record<string, unknown>;
 }
@@ -401,7 +410,7 @@ function readPositiveInteger(value: unknown, key: string): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   const number = typeof value === 'string' ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isInteger(number) || number < 1) {
-    throw new Error(`Context ${key}: expected a positive integer, got ${JSON.stringify(value)}`);
+    throw new ContextError(`Context ${key}: expected a positive integer, got ${JSON.stringify(value)}`);
   }
   return number;
 }
@@ -410,6 +419,6 @@ function parseJson(text: string, key: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new Error(`Context ${key}: "${text}" is not valid JSON`);
+    throw new ContextError(`Context ${key}: "${text}" is not valid JSON`);
   }
 }
