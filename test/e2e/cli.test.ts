@@ -385,8 +385,12 @@ describe('klingflow commands', () => {
     expect(lines.some((l) => l.startsWith(`${today}  kling-ai`))).toBe(true);
     expect(lines.some((l) => /^total\s+kling-ai/.test(l))).toBe(true);
     await expect(main(['cost', '--since', 'last week', ...at()], say)).rejects.toThrow(/expected a day that exists, as YYYY-MM-DD/);
-    await expect(main(['cost', '--since', '2026-02-31', ...at()], say)).rejects.toThrow(/'2026-02-31' is invalid. expected a day that exists/);
-    await expect(main(['jobs', '--since', '2026-02-30', ...at()], say)).rejects.toThrow(/'2026-02-30' is invalid. expected a day that exists/);
+    await expect(main(['cost', '--since', '2026-02-31', ...at()], say)).rejects.toThrow(
+      /'2026-02-31' is invalid. expected a day that exists/,
+    );
+    await expect(main(['jobs', '--since', '2026-02-30', ...at()], say)).rejects.toThrow(
+      /'2026-02-30' is invalid. expected a day that exists/,
+    );
   });
 
   it('refuses an unknown option as a usage mistake (exit code 2 from the bin)', async () => {
