@@ -194,6 +194,8 @@ async function startLocked(
   options: LocalStackOptions,
   lock: DataLock,
 ): Promise<LocalStack> {
+  // Every notice claim older than this was made by a run that has ended: the folder is this process's from here.
+  const startedAt = new Date();
   const token = settings.KLINGFLOW_API_TOKEN ?? persisted(dataDir, 'api-token', () => randomBytes(24).toString('base64url'));
   const callbackSecret = persisted(dataDir, 'callback-secret', () => randomBytes(32).toString('base64url'));
   // Like the deployment's: 32 characters of [A-Za-z0-9], valid base64 for Standard Webhooks.
@@ -378,10 +380,13 @@ async function startLocked(
     await allowUploadsFrom(s3.endpoint, LOCAL_NAMES.inputsBucket, [...ownOrigins, ...settings.KLINGFLOW_CORS_ORIGINS]);
     process.env[ENV.publicUrl] = front.url;
 
-    // The previous process's executions are gone: every unfinished job is driven again now (no grace), and the
-    // reconciler runs on a timer after that, as it does on AWS on a schedule.
+    // The previous process's executions are gone: every unfinished job is driven again now (no grace), a notice it
+    // had claimed but not sent is sent now (its claim is stale, whatever its age), and the reconciler runs on a timer
+    // after that, as it does on AWS on a schedule.
     await uploadEvents.open(deliverS3Event);
-    const { redriven } = (await host.invoke('reconcile', { graceSeconds: 0 })) as { redriven: string[] };
+    const { redriven } = (await host.invoke('reconcile', { graceSeconds: 0, claimsStaleBefore: startedAt.toISOString() })) as {
+      redriven: string[];
+    };
     if (settings.KLINGFLOW_RECONCILE_SECONDS > 0) {
       const timer = setInterval(() => {
         host

@@ -26,8 +26,12 @@ function pastDeadlinePoints(counts: Record<string, number>, providers: readonly 
   }));
 }
 
-/** `graceSeconds` overrides how long a job is left alone after its last change (the local stack passes 0 at start). */
-export async function handler(event: { graceSeconds?: number } | null = {}) {
+/**
+ * `graceSeconds` overrides how long a job is left alone after its last change, and `claimsStaleBefore` (ISO 8601)
+ * makes every notice claim older than it stale: the local stack passes 0 and its own start at its first pass.
+ */
+export async function handler(event: { graceSeconds?: number; claimsStaleBefore?: string } | null = {}) {
+  const claimsStaleBefore = typeof event?.claimsStaleBefore === 'string' ? new Date(event.claimsStaleBefore) : undefined;
   const admission = admissionDeps();
   const deadlines = config.deadlines();
   const store = jobStore();
@@ -40,6 +44,7 @@ export async function handler(event: { graceSeconds?: number } | null = {}) {
     now: () => new Date(),
     graceSeconds: typeof event?.graceSeconds === 'number' ? event.graceSeconds : RECONCILE_DEFAULTS.graceSeconds,
     maxRedrives: RECONCILE_DEFAULTS.maxRedrives,
+    ...(claimsStaleBefore && !Number.isNaN(claimsStaleBefore.getTime()) ? { claimsStaleBefore } : {}),
     checkLostCallback: (job) =>
       checkLostCallback(
         { store, providerOf: providerFor, resume: resumeWorkflowWait, now: () => new Date(), timeScale: config.waitTimeScale() },

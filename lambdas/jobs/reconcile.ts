@@ -38,6 +38,12 @@ export interface ReconcileDeps {
    * jobs older than this are counted in the report's `pastDeadline`. Unset: not counted.
    */
   deadlineSeconds?: number;
+  /**
+   * Notice claims made before this moment belong to a process that has ended (the local stack passes its own start
+   * at its first pass: every run before it is gone), so they are stale whatever their age. Unset: a claim is stale
+   * after NOTICE_CLAIM_STALE_SECONDS, as on AWS, where the claimer may still be running.
+   */
+  claimsStaleBefore?: Date;
   /** Looks for a lost callback of an unfinished job (jobs/safety-poll.ts, checkLostCallback). Unset: not looked for. */
   checkLostCallback?(job: JobRecord): Promise<LostCallbackOutcome>;
 }
@@ -150,9 +156,13 @@ function describeClosed(state: Extract<ExecutionState, { status: 'CLOSED' }>): s
   return why ? `${state.result}, ${why.slice(0, 300)}` : state.result;
 }
 
-/** Whether a finished job still owes its notice (unclaimed, or claimed by a run that died) or its webhook. */
-export function owesNotice(job: JobRecord, now: Date): boolean {
-  const staleBefore = new Date(now.getTime() - NOTICE_CLAIM_STALE_SECONDS * 1000).toISOString();
+/**
+ * Whether a finished job still owes its notice (unclaimed, or claimed by a run that died: a claim older than
+ * NOTICE_CLAIM_STALE_SECONDS, or made before `claimsStaleBefore`) or its webhook.
+ */
+export function owesNotice(job: JobRecord, now: Date, claimsStaleBefore?: Date): boolean {
+  const staleAfterAge = now.getTime() - NOTICE_CLAIM_STALE_SECONDS * 1000;
+  const staleBefore = new Date(Math.max(staleAfterAge, claimsStaleBefore?.getTime() ?? 0)).toISOString();
   const notice = !job.notifiedAt && (!job.noticeClaimedAt || job.noticeClaimedAt < staleBefore);
   const webhook = job.request.callbackUrl !== undefined && job.webhook?.status !== 'delivered' && job.webhook?.status !== 'failed';
   return notice || webhook;
@@ -160,10 +170,16 @@ export function owesNotice(job: JobRecord, now: Date): boolean {
 
 /** Starts the notice-only execution of a finished job that owes one and has no live execution. */
 async function resendNotice(deps: ReconcileDeps, job: JobRecord): Promise<boolean> {
-  if (!owesNotice(job, deps.now())) return false;
+  if (!owesNotice(job, deps.now(), deps.claimsStaleBefore)) return false;
   if ((await deps.describeExecution(executionNameOf(job))).status === 'RUNNING') return false;
   const sent = job.noticeRedrives ?? 0;
   if (sent > 0 && (await deps.describeExecution(noticeExecutionNameOf(job.jobId, sent))).status === 'RUNNING') return false;
+  // A claim stale only because its run has ended (claimsStaleBefore) is still fresh by age to Notify's own check:
+  // it is released, so the notice run can claim the notice again.
+  const claimedAt = job.noticeClaimedAt;
+  if (claimedAt && !job.notifiedAt && deps.claimsStaleBefore && claimedAt < deps.claimsStaleBefore.toISOString()) {
+    await deps.store.releaseNotice(job.jobId);
+  }
   return sendNotice(deps, job);
 }
 

@@ -4,7 +4,10 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_NAMES } from '../../local/stack.ts';
 import { startSimulator, type Simulator } from '../../simulator/server.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { Client, freshDataDir, noticesOf, startTestStack } from './local-stack.ts';
@@ -74,6 +77,43 @@ describe('restarting the local stack', () => {
       expect(simulator.tasks().filter((t) => t.externalTaskId === inFlight)).toHaveLength(1);
       expect(await noticesOf(stack, inFlight)).toHaveLength(1);
       expect(await noticesOf(stack, finished)).toHaveLength(1);
+    } finally {
+      await stack.stop();
+    }
+  });
+});
+
+describe('a notice claimed by a stack that was stopped before it was sent', () => {
+  it('is sent at the next start, not once the claim is old enough to be stale', async () => {
+    const dataDir = freshDataDir();
+    let stack = await startTestStack(dataDir);
+    let jobId: string;
+    try {
+      const client = new Client(stack);
+      jobId = await client.createJob({ prompt: 'a notice lost mid-send' });
+      expect((await client.waitForJob(jobId)).status).toBe('SUCCEEDED');
+      expect(await noticesOf(stack, jobId)).toHaveLength(1);
+      // As a run killed between claiming the notice and sending it leaves the job: claimed a moment ago, not sent.
+      const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+      await db.send(
+        new UpdateCommand({
+          TableName: LOCAL_NAMES.table,
+          Key: { jobId },
+          UpdateExpression: 'SET noticeClaimedAt = :now REMOVE notifiedAt',
+          ExpressionAttributeValues: { ':now': new Date().toISOString() },
+        }),
+      );
+      db.destroy();
+    } finally {
+      await stack.stop();
+    }
+    stack = await startTestStack(dataDir);
+    try {
+      // The outbox keeps the first notice; the second comes from the start's pass, within seconds (the claim is 60 s
+      // from stale by age, and the timer's passes leave a job alone for 10 minutes after its last change).
+      const deadline = Date.now() + 15_000;
+      while ((await noticesOf(stack, jobId, 0)).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(await noticesOf(stack, jobId)).toHaveLength(2);
     } finally {
       await stack.stop();
     }

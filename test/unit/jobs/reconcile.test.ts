@@ -149,6 +149,20 @@ describe('reconcile: finished jobs', () => {
     expect(owesNotice({ ...job, noticeClaimedAt: '2026-11-30T11:59:30.000Z' }, NOW)).toBe(false);
     expect(owesNotice({ ...job, notifiedAt: LONG_AGO }, NOW)).toBe(false);
   });
+
+  it('owes a fresh claim made before claimsStaleBefore (a local stack that restarted: its claimer is gone)', async () => {
+    const job = { ...storedJob('job_1', 'CANCELLED'), noticeClaimedAt: '2026-11-30T11:59:30.000Z' };
+    const restartedAt = new Date('2026-11-30T11:59:45.000Z');
+    expect(owesNotice(job, NOW, restartedAt)).toBe(true);
+    expect(owesNotice({ ...job, noticeClaimedAt: '2026-11-30T11:59:50.000Z' }, NOW, restartedAt)).toBe(false);
+    const { deps, started, job: put } = setup({});
+    await put('job_claimed', 'CANCELLED', { noticeClaimedAt: '2026-11-30T11:59:30.000Z' });
+    expect((await reconcile({ ...deps, graceSeconds: 0 })).renotified).toEqual([]);
+    expect((await reconcile({ ...deps, graceSeconds: 0, claimsStaleBefore: restartedAt })).renotified).toEqual(['job_claimed']);
+    expect(started.names).toEqual(['job_claimed-n1']);
+    // Released, so the notice run's own claim (which goes by age) can take it.
+    expect((await deps.store.get('job_claimed'))?.noticeClaimedAt).toBeUndefined();
+  });
 });
 
 describe('reconcile: lost callbacks', () => {
