@@ -227,12 +227,13 @@ export class Workflow extends Construct {
     };
     const pollBudgetExhausted = timedOut(
       STATES.pollBudgetExhausted,
-      'No terminal result from the provider after {} checks.',
+      // "Checks made: N" reads right for 1 as for 3 (States.Format cannot choose a plural).
+      'No terminal result from the provider within the checks allowed (checks made: {}).',
       '$.next.polls',
     );
     const deadlinePassed = timedOut(
       STATES.deadlinePassed,
-      "No terminal result from the provider by the job's deadline ({} checks).",
+      "No terminal result from the provider by the job's deadline (checks made: {}).",
       '$.next.polls',
     );
 

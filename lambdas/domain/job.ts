@@ -275,9 +275,11 @@ export function toPublicJob(record: JobRecord): Job {
     redrives: _r,
     noticeRedrives: _nr,
     spendRecord: _sp,
+    queuePosition,
     ...job
   } = record;
-  return Job.parse(job);
+  // A place in the queue is said only while the job waits in it: one cancelled or ended while queued has none.
+  return Job.parse(record.status === 'QUEUED' && queuePosition !== undefined ? { ...job, queuePosition } : job);
 }
 
 /** The mode a request asks for, from the inputs it carries. */

@@ -562,7 +562,10 @@ describe('webhook states', () => {
     expect(order.slice(0, 5)).toEqual([STATES.validate, STATES.submit, STATES.awaitResult, STATES.awaitResult, STATES.pollStatus]);
     expect(calls.find((c) => c.state === STATES.pollStatus)!.input).toEqual({ jobId: 'job_1', polls: 0 });
     const markFailed = calls.find((c) => c.state === STATES.markFailed);
-    expect(markFailed?.input.error).toMatchObject({ Error: POLL_BUDGET_EXHAUSTED, Cause: expect.stringMatching(/deadline \(1 checks\)/) });
+    expect(markFailed?.input.error).toMatchObject({
+      Error: POLL_BUDGET_EXHAUSTED,
+      Cause: expect.stringMatching(/deadline \(checks made: 1\)/),
+    });
   });
 
   it('in the local interpreter: a callback job whose safety poll finds it done goes on from the second wait', async () => {
@@ -597,7 +600,7 @@ describe('webhook states', () => {
     expect(calls.filter((c) => c.state === STATES.pollStatus).map((c) => c.input.polls)).toEqual([0, 1, 2]);
     expect(calls.find((c) => c.state === STATES.markFailed)?.input.error).toMatchObject({
       Error: POLL_BUDGET_EXHAUSTED,
-      Cause: expect.stringMatching(/after 3 checks/),
+      Cause: expect.stringMatching(/within the checks allowed \(checks made: 3\)/),
     });
   });
 

@@ -290,6 +290,12 @@ describe('toPublicJob', () => {
     expect(text).not.toContain('secret');
   });
 
+  it('says a queue position only while the job is QUEUED (a job cancelled in the queue has none)', () => {
+    expect(toPublicJob({ ...record, status: 'QUEUED', queuePosition: 2 }).queuePosition).toBe(2);
+    expect(toPublicJob({ ...record, status: 'CANCELLED', queuePosition: 2 })).not.toHaveProperty('queuePosition');
+    expect(toPublicJob({ ...record, status: 'SUBMITTED', queuePosition: 1 })).not.toHaveProperty('queuePosition');
+  });
+
   it('drops attributes it does not know', () => {
     const job = toPublicJob({ ...record, internalNote: 'x' } as JobRecord);
     expect(job).not.toHaveProperty('internalNote');
