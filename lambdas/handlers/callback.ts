@@ -1,10 +1,10 @@
 // Provider callbacks: POST /v1/callbacks/{provider}/{jobId} (docs/api.md, "Provider callbacks"). Not behind the
 // API's authorizer: the callback proves itself (lambdas/jobs/receive-callback.ts). This handler checks what it can
-// without reading anything (content type, size, UTF-8, that the provider is enabled and the id could be a job id),
+// without reading anything (content type and coding, size, UTF-8, that the provider is enabled and the id could be a job id),
 // then hands over. Every callback that is not believed, for whatever reason, gets the same 401 and body, so probing
 // cannot tell an unknown job from a bad signature.
 import { jobIdProblem } from '../domain/job.ts';
-import { errorResponse, fieldError, json, jsonContentTypeProblem, rawBody, type HttpEvent, type HttpResult } from '../http/responses.ts';
+import { errorResponse, fieldError, json, jsonHeadersProblem, rawBody, type HttpEvent, type HttpResult } from '../http/responses.ts';
 import { receiveCallback } from '../jobs/receive-callback.ts';
 import { config } from '../aws/env.ts';
 import { jobLogger, logger } from '../aws/logger.ts';
@@ -28,8 +28,8 @@ export async function handler(event: HttpEvent): Promise<HttpResult> {
   const jobId = event.pathParameters?.jobId ?? '';
   const log = jobLogger(jobIdProblem(jobId) ? '(not a job id)' : jobId);
   try {
-    const typeProblem = jsonContentTypeProblem(event);
-    if (typeProblem) return fieldError(415, 'UNSUPPORTED_MEDIA_TYPE', 'content-type', typeProblem);
+    const headersProblem = jsonHeadersProblem(event);
+    if (headersProblem) return headersProblem;
     const body = rawBody(event);
     if (body === undefined) return fieldError(422, 'VALIDATION_FAILED', 'body', 'is not valid UTF-8');
     if (Buffer.byteLength(body) > MAX_CALLBACK_BYTES) {

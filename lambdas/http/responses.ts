@@ -121,11 +121,10 @@ export function rawBody(event: HttpEvent): string | undefined {
 }
 
 /**
- * Reads a JSON body, or answers why it cannot be read: `415` for another content type or a content coding (gzip and
- * the like), `422` for bytes that are not UTF-8, `400` for an empty body or invalid JSON. Every answer names
- * `content-type`, `content-encoding` or `body` in its details.
+ * The `415` for a body that is not sent as uncompressed JSON (another content type, a content coding such as gzip),
+ * naming `content-type`, `content-encoding` or both in its details; `undefined` when both headers are right.
  */
-export function parseJsonBody(event: HttpEvent): { ok: true; value: unknown } | { ok: false; response: HttpResult } {
+export function jsonHeadersProblem(event: HttpEvent): HttpResult | undefined {
   // Both headers' problems at once, as every answer reports every problem.
   const headerProblems = [
     ['content-type', jsonContentTypeProblem(event)],
@@ -133,12 +132,22 @@ export function parseJsonBody(event: HttpEvent): { ok: true; value: unknown } | 
   ].flatMap(([path = '', message]) => (message ? [{ path, message }] : []));
   if (headerProblems.length === 1) {
     const [{ path, message }] = headerProblems as [ErrorDetail];
-    return { ok: false, response: fieldError(415, 'UNSUPPORTED_MEDIA_TYPE', path, message) };
+    return fieldError(415, 'UNSUPPORTED_MEDIA_TYPE', path, message);
   }
   if (headerProblems.length) {
-    const said = 'the body is not sent as uncompressed application/json';
-    return { ok: false, response: errorResponse(415, 'UNSUPPORTED_MEDIA_TYPE', said, headerProblems) };
+    return errorResponse(415, 'UNSUPPORTED_MEDIA_TYPE', 'the body is not sent as uncompressed application/json', headerProblems);
   }
+  return undefined;
+}
+
+/**
+ * Reads a JSON body, or answers why it cannot be read: `415` for another content type or a content coding (gzip and
+ * the like, {@link jsonHeadersProblem}), `422` for bytes that are not UTF-8, `400` for an empty body or invalid JSON.
+ * Every answer names `content-type`, `content-encoding` or `body` in its details.
+ */
+export function parseJsonBody(event: HttpEvent): { ok: true; value: unknown } | { ok: false; response: HttpResult } {
+  const headersProblem = jsonHeadersProblem(event);
+  if (headersProblem) return { ok: false, response: headersProblem };
   const text = rawBody(event);
   if (text === undefined) {
     return { ok: false, response: fieldError(422, 'VALIDATION_FAILED', 'body', 'is not valid UTF-8; send JSON encoded as UTF-8') };

@@ -254,6 +254,18 @@ describe('no 5xx for anything a client sent', () => {
     expect(answer.body.error.details).toEqual([{ path: 'content-type', message: expect.stringContaining(message) }]);
   });
 
+  it('a gzip-compressed callback is a 415 naming content-encoding too, before anything is read', async () => {
+    const answer = await raw('POST', '/v1/callbacks/kling/job_06h2zg5ddcq11zdnnwf3sxhnrc', {
+      body: gzipSync('{"task_id": "x"}'),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      auth: false,
+    });
+    expect(answer.status).toBe(415);
+    expect(answer.body.error.details).toEqual([
+      { path: 'content-encoding', message: expect.stringContaining("is 'gzip'; send the body uncompressed") },
+    ]);
+  });
+
   it('a gzip-compressed create body is a 415 naming content-encoding, not a 422 about its bytes', async () => {
     const answer = await refusedCreate(gzipSync('{"prompt": "a fox"}'), { 'content-type': 'application/json', 'content-encoding': 'gzip' });
     expect(answer.status).toBe(415);
