@@ -1,6 +1,6 @@
 // Local-stack settings from the environment (docs/api.md, "Local stack settings"), with the defaults a new user gets.
 import { z } from 'zod';
-import { parseSpendCaps } from '../lambdas/domain/spend.ts';
+import { parseSpendCaps, SpendCapsInvalid } from '../lambdas/domain/spend.ts';
 import { parseSimulatorLimits } from '../simulator/limits.ts';
 
 /** The name of the main token (`KLINGFLOW_API_TOKEN`, or the generated one): the owner of its jobs. */
@@ -47,7 +47,8 @@ const Settings = z.object({
       try {
         return parseApiTokens(text);
       } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        // The reader names the variable itself: the detail alone.
+        ctx.addIssue({ code: 'custom', message: error instanceof SpendCapsInvalid ? error.detail : (error as Error).message });
         return z.NEVER;
       }
     }),
@@ -73,7 +74,8 @@ const Settings = z.object({
       try {
         return parseSpendCaps(text, 'KLINGFLOW_SPEND_CAPS');
       } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        // The reader names the variable itself: the detail alone.
+        ctx.addIssue({ code: 'custom', message: error instanceof SpendCapsInvalid ? error.detail : (error as Error).message });
         return z.NEVER;
       }
     }),
@@ -134,7 +136,8 @@ const Settings = z.object({
       try {
         return parseSimulatorLimits(text);
       } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        // The reader names the variable itself: the detail alone.
+        ctx.addIssue({ code: 'custom', message: error instanceof SpendCapsInvalid ? error.detail : (error as Error).message });
         return z.NEVER;
       }
     }),

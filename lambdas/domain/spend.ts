@@ -35,19 +35,31 @@ const Scoped = z.record(z.string().regex(/^(total|[a-z0-9][a-z0-9-]{0,63})$/, 'a
 export const SpendCaps = z.strictObject({ daily: Scoped.optional(), monthly: Scoped.optional() });
 export type SpendCaps = z.infer<typeof SpendCaps>;
 
-/** Reads caps from JSON text; throws naming `source` and the path of the first problem. */
+/** Spend caps that cannot be read: `message` names their source, `detail` is what is wrong without it. */
+export class SpendCapsInvalid extends Error {
+  override readonly name = 'SpendCapsInvalid';
+  constructor(
+    source: string,
+    readonly detail: string,
+  ) {
+    super(`${source}: ${detail}`);
+  }
+}
+
+/** Reads caps from JSON text; throws {@link SpendCapsInvalid} naming `source` and the path of the first problem. */
 export function parseSpendCaps(text: string, source: string): SpendCaps {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${source}: not valid JSON (${(error as Error).message})`);
+    throw new SpendCapsInvalid(source, `not valid JSON (${(error as Error).message})`);
   }
   const parsed = SpendCaps.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(
-      `${source}: ${issue?.path.join('.') || 'caps'} ${issue?.message}; expected {"daily"|"monthly": {"total"|<provider>: {"jobs"|"credits"|"usd": number}}}`,
+    throw new SpendCapsInvalid(
+      source,
+      `${issue?.path.join('.') || 'caps'} ${issue?.message}; expected {"daily"|"monthly": {"total"|<provider>: {"jobs"|"credits"|"usd": number}}}`,
     );
   }
   return parsed.data;
