@@ -71,6 +71,18 @@ export const parseJobId = (value: string): string => {
   throw new InvalidArgumentError(`a job id is ${MINTED_JOB_ID_SHAPE} (klingflow jobs lists the latest)`);
 };
 
+/**
+ * A parser of a choice given in any letter case (`--status succeeded`): the choice as written in `choices`, or a
+ * refusal that lists them.
+ */
+export const anyCaseChoice =
+  (choices: readonly string[]) =>
+  (value: string): string => {
+    const chosen = choices.find((choice) => choice.toLowerCase() === value.toLowerCase());
+    if (chosen) return chosen;
+    throw new InvalidArgumentError(`Allowed choices are ${choices.join(', ')} (any letter case).`);
+  };
+
 /** Whether `value` is a day that exists, as `YYYY-MM-DD` (2026-02-30 does not). */
 export const isCalendarDay = (value: string): boolean =>
   /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);

@@ -5,9 +5,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { MAX_DURATION_SECONDS, MAX_FPS } from '../lambdas/domain/job.ts';
+import { JOB_STATUSES, MAX_DURATION_SECONDS, MAX_FPS } from '../lambdas/domain/job.ts';
 import { ApiRequestFailed, type CreateJobInput, type JobView } from './api-client.ts';
 import {
+  anyCaseChoice,
   calendarDay,
   camera,
   collect,
@@ -343,7 +344,9 @@ export async function main(
     .command('jobs')
     .description('list jobs, newest first')
     .addOption(
-      new Option('--status <status>', 'only jobs in this status').choices(['QUEUED', 'SUBMITTED', 'PROCESSING', 'ARCHIVING', ...TERMINAL]),
+      new Option('--status <status>', 'only jobs in this status (any letter case)')
+        .choices(JOB_STATUSES)
+        .argParser(anyCaseChoice(JOB_STATUSES)),
     )
     .option('--provider <id>', "only this provider's jobs")
     .option('--since <date>', 'only jobs created on or after this day (YYYY-MM-DD, UTC)', calendarDay)

@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  anyCaseChoice,
   calendarDay,
   camera,
   collect,
@@ -19,6 +20,17 @@ import {
 } from '../../../cli/arguments.ts';
 import { jobIdForIdempotencyKey, newJobId } from '../../../lambdas/domain/job-id.ts';
 import { jobIdForUpload } from '../../../lambdas/domain/uploads.ts';
+
+describe('anyCaseChoice (jobs --status)', () => {
+  const status = anyCaseChoice(['QUEUED', 'SUCCEEDED']);
+  it('takes a choice in any letter case, as the choice is written', () => {
+    expect(status('succeeded')).toBe('SUCCEEDED');
+    expect(status('Queued')).toBe('QUEUED');
+  });
+  it('refuses anything else, listing the choices', () => {
+    expect(() => status('done')).toThrow(new InvalidArgumentError('Allowed choices are QUEUED, SUCCEEDED (any letter case).'));
+  });
+});
 
 describe('calendarDay (--since)', () => {
   it.each(['2026-11-01', '2024-02-29', '2026-12-31'])('takes %s', (day) => {
