@@ -146,10 +146,13 @@ function writeProblem(error: NodeJS.ErrnoException): string {
   return `${(error.code && said[error.code]) ?? error.message} (${error.code ?? 'error'})`;
 }
 
-/** Prints a finished job and saves its video to `out` when given; the exit code: 0 when it SUCCEEDED, else 1. */
+/**
+ * Prints a finished job and saves its video to `out` when given (else says how to save it); the exit code: 0 when
+ * it SUCCEEDED, else 1.
+ */
 export async function report(api: KlingflowApi, job: JobView, out: string | undefined, say: (line: string) => void): Promise<number> {
   for (const line of describeJob(job)) say(line);
   if (job.status !== 'SUCCEEDED') return 1;
-  if (out) say(`saved    ${await saveOutput(api, job, out)}`);
+  say(out ? `saved    ${await saveOutput(api, job, out)}` : `save it  klingflow download ${job.jobId} (or --out <file.mp4> next time)`);
   return 0;
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiRequestFailed, type JobView, type KlingflowApi } from '../../../cli/api-client.ts';
-import { JobNotFound, saveOutput, waitForJobs } from '../../../cli/wait.ts';
+import { JobNotFound, report, saveOutput, waitForJobs } from '../../../cli/wait.ts';
 
 const notFound = () => new ApiRequestFailed(404, { code: 'NOT_FOUND', message: 'no such job' });
 
@@ -123,6 +123,38 @@ describe('saveOutput and where it cannot write', () => {
   ])('says why for %s, naming --out', async (_what, out, why) => {
     const path = out();
     await expect(saveOutput(api, job, path)).rejects.toThrow(`could not save to ${path} (--out): ${why}`);
+  });
+});
+
+describe('report (the end of generate and show)', () => {
+  const finished = {
+    jobId: 'job_r',
+    status: 'SUCCEEDED',
+    provider: 'kling',
+    model: 'kling-v3',
+    mode: 'text-to-video',
+    request: { durationSeconds: 5, aspectRatio: '16:9', quality: 'std' },
+    attempts: 1,
+    createdAt: '2026-12-01T00:00:00.000Z',
+    finishedAt: '2026-12-01T00:01:00.000Z',
+    outputs: { video: { bucket: 'b', key: 'k', bytes: 3, sha256: createHash('sha256').update('abc').digest('hex') } },
+  } as unknown as JobView;
+  const api = { downloadVideo: async () => Buffer.from('abc') } as unknown as KlingflowApi;
+
+  it('says how to save the video when no --out was given', async () => {
+    const lines: string[] = [];
+    expect(await report(api, finished, undefined, (l) => lines.push(l))).toBe(0);
+    expect(lines.at(-1)).toBe('save it  klingflow download job_r (or --out <file.mp4> next time)');
+  });
+
+  it('saves it with --out, and says nothing of saving for a job that did not succeed', async () => {
+    const lines: string[] = [];
+    const out = join(mkdtempSync(join(tmpdir(), 'klingflow-report-')), 'v.mp4');
+    expect(await report(api, finished, out, (l) => lines.push(l))).toBe(0);
+    expect(lines.at(-1)).toBe(`saved    ${out}`);
+    const failed: string[] = [];
+    expect(await report(api, { ...finished, status: 'FAILED', outputs: undefined } as JobView, undefined, (l) => failed.push(l))).toBe(1);
+    expect(failed.some((l) => l.startsWith('save'))).toBe(false);
   });
 });
 
