@@ -1,4 +1,4 @@
-// Each handler's bundle as the CDK app builds it (esbuild with HANDLER_BUNDLING's settings), its minified size,
+// Each handler's bundle as the CDK app builds it (esbuild with HANDLER_BUNDLING's settings, handlerBuildOptions), its minified size,
 // and the median time a fresh Node.js process takes to require it, as the Lambda runtime loads a CommonJS handler
 // (module load and top-level code, no handler call): what a cold start pays before the first event.
 import { execFileSync } from 'node:child_process';
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { median } from 'simple-statistics';
-import { HANDLER_BUNDLING, HANDLER_ENVIRONMENT, handlerEntry, PROJECT_ROOT } from '../lib/functions.ts';
+import { HANDLER_ENVIRONMENT, handlerBuildOptions, handlerEntry } from '../lib/functions.ts';
 import { HANDLERS, type HandlerName } from '../lambdas/workflow/contract.ts';
 
 export interface BundleFigure {
@@ -15,14 +15,6 @@ export interface BundleFigure {
   bytes: number;
   coldLoadMs: { median: number; samples: number };
 }
-
-/** HANDLER_BUNDLING's `--alias:<package>` arguments as esbuild's `alias` option. */
-const aliases = (): Record<string, string> =>
-  Object.fromEntries(
-    Object.entries(HANDLER_BUNDLING.esbuildArgs)
-      .filter(([flag]) => flag.startsWith('--alias:'))
-      .map(([flag, target]) => [flag.slice('--alias:'.length), String(target)]),
-  );
 
 /**
  * Milliseconds a fresh process, started with a handler function's environment (its NODE_OPTIONS too) and nothing of
@@ -44,19 +36,7 @@ export async function bundles(options: { loads: number; handlers?: readonly Hand
     for (const handler of options.handlers ?? HANDLERS) {
       const outfile = join(outdir, handler, 'index.js');
       await build({
-        entryPoints: [handlerEntry(handler)],
-        absWorkingDir: PROJECT_ROOT,
-        outfile,
-        bundle: true,
-        platform: 'node',
-        format: HANDLER_BUNDLING.format,
-        target: HANDLER_BUNDLING.target,
-        minify: HANDLER_BUNDLING.minify,
-        keepNames: HANDLER_BUNDLING.keepNames,
-        sourcemap: HANDLER_BUNDLING.sourceMap,
-        sourcesContent: HANDLER_BUNDLING.sourcesContent,
-        mainFields: HANDLER_BUNDLING.mainFields,
-        alias: aliases(),
+        ...handlerBuildOptions(handlerEntry(handler), outfile),
         logLevel: 'warning',
       });
       const samples = Array.from({ length: options.loads }, () => loadMs(outfile));

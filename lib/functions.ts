@@ -9,6 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { BuildOptions } from 'esbuild';
 import { HANDLERS } from '../lambdas/workflow/contract.ts';
 import type { HandlerName } from '../lambdas/workflow/contract.ts';
 // The local stack maps functions to handlers by this CloudFormation metadata key (lib/asl.ts reads it).
@@ -96,6 +97,33 @@ export const HANDLER_BUNDLING = {
     '--alias:@aws-sdk/credential-provider-node': path.join(PROJECT_ROOT, 'lambdas', 'aws', 'clients', 'lambda-credentials.ts'),
   },
 };
+
+/**
+ * {@link HANDLER_BUNDLING} as esbuild's own build options, for builds made outside CDK (`npm run bench`'s bundles, the
+ * test of the bundled AWS clients): `entry` bundled to `outfile` exactly as a handler's asset is.
+ */
+export function handlerBuildOptions(entry: string, outfile: string): BuildOptions {
+  const alias = Object.fromEntries(
+    Object.entries(HANDLER_BUNDLING.esbuildArgs)
+      .filter(([flag]) => flag.startsWith('--alias:'))
+      .map(([flag, target]) => [flag.slice('--alias:'.length), String(target)]),
+  );
+  return {
+    entryPoints: [entry],
+    absWorkingDir: PROJECT_ROOT,
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: HANDLER_BUNDLING.format,
+    target: HANDLER_BUNDLING.target,
+    minify: HANDLER_BUNDLING.minify,
+    keepNames: HANDLER_BUNDLING.keepNames,
+    sourcemap: HANDLER_BUNDLING.sourceMap,
+    sourcesContent: HANDLER_BUNDLING.sourcesContent,
+    mainFields: HANDLER_BUNDLING.mainFields,
+    alias,
+  };
+}
 
 export class HandlerFunctions extends Construct {
   readonly byName: Readonly<Record<HandlerName, NodejsFunction>>;

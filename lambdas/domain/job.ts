@@ -297,8 +297,11 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 /** Whether `text` is well-formed Unicode (`String.prototype.isWellFormed`, which the ES2023 typings lack). */
 export const isWellFormedText = (text: string): boolean => !LONE_SURROGATE.test(text);
 
+/** {@link LONE_SURROGATE}, every one in a string. */
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+
 /** `text` with each lone surrogate replaced by U+FFFD (`String.prototype.toWellFormed`, which the ES2023 typings lack). */
-export const wellFormedText = (text: string): string => text.replace(new RegExp(LONE_SURROGATE.source, 'g'), '\ufffd');
+export const wellFormedText = (text: string): string => text.replace(LONE_SURROGATES, '\ufffd');
 
 /** A problem with one field of a request: its dotted path (`shots.0.prompt`, `metadata.x`) and what is wrong. */
 export interface FieldProblem {

@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { HANDLER_BUNDLING, PROJECT_ROOT } from '../../../lib/functions.ts';
-import { startDynamo, type LocalDynamo } from '../../../local/emulators/dynamodb.ts';
+import { handlerBuildOptions, PROJECT_ROOT } from '../../../lib/functions.ts';
+import type { LocalDynamo } from '../../../local/emulators/dynamodb.ts';
+import { startThingsTable } from './loopback.ts';
 
 const ENTRY = `
 import { dynamo, isConditionFailed } from ${JSON.stringify(join(PROJECT_ROOT, 'lambdas/aws/clients/dynamo.ts'))};
@@ -34,21 +35,7 @@ let api: Server;
 const saved = { ...process.env };
 
 beforeAll(async () => {
-  dynamo = await startDynamo(mkdtempSync(join(tmpdir(), 'klingflow-bundled-')), [
-    {
-      name: 'things',
-      shape: {
-        KeySchema: [
-          { AttributeName: 'pool', KeyType: 'HASH' },
-          { AttributeName: 'entry', KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: 'pool', AttributeType: 'S' },
-          { AttributeName: 'entry', AttributeType: 'S' },
-        ],
-      },
-    },
-  ]);
+  dynamo = await startThingsTable();
   // Step Functions (JSON) answers ExecutionDoesNotExist; SNS (query, XML) answers a topic it does not know.
   api = createServer((req, res) => {
     req.resume();
@@ -87,18 +74,7 @@ it('work once bundled: items both ways, a failed condition, and error codes from
   const dir = mkdtempSync(join(tmpdir(), 'klingflow-bundled-'));
   writeFileSync(join(dir, 'entry.ts'), ENTRY);
   const outfile = join(dir, 'index.js');
-  const result = await build({
-    entryPoints: [join(dir, 'entry.ts')],
-    absWorkingDir: PROJECT_ROOT,
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: HANDLER_BUNDLING.format,
-    target: HANDLER_BUNDLING.target,
-    minify: HANDLER_BUNDLING.minify,
-    mainFields: HANDLER_BUNDLING.mainFields,
-    logLevel: 'silent',
-  });
+  const result = await build({ ...handlerBuildOptions(join(dir, 'entry.ts'), outfile), logLevel: 'silent' });
   expect(result.warnings).toEqual([]);
   const { handler } = createRequire(import.meta.url)(outfile) as { handler: () => Promise<unknown> };
   expect(await handler()).toEqual({

@@ -1,9 +1,4 @@
-// The handlers' aws-lite clients (lambdas/aws/clients/): each over a real socket, against the local DynamoDB or a
-// loopback server standing in for a JSON or query API, with the environment a Lambda function has.
-import { mkdtempSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { awsErrorName } from '../../../lambdas/aws/clients/aws-lite.ts';
 import { dynamo, isConditionFailed } from '../../../lambdas/aws/clients/dynamo.ts';
@@ -13,8 +8,8 @@ import { parameterValue } from '../../../lambdas/aws/clients/ssm.ts';
 import { sfn } from '../../../lambdas/aws/clients/sfn.ts';
 import { sns } from '../../../lambdas/aws/clients/sns.ts';
 import { describeJobExecution, startJobExecution } from '../../../lambdas/aws/step-functions.ts';
-import { startDynamo, type LocalDynamo } from '../../../local/emulators/dynamodb.ts';
-import { loopbackServer } from './loopback.ts';
+import type { LocalDynamo } from '../../../local/emulators/dynamodb.ts';
+import { loopbackServer, startThingsTable } from './loopback.ts';
 
 const saved = { ...process.env };
 beforeAll(() => {
@@ -71,21 +66,7 @@ describe('awsErrorName', () => {
 describe('dynamo (aws-lite on the local DynamoDB)', () => {
   let local: LocalDynamo;
   beforeAll(async () => {
-    local = await startDynamo(mkdtempSync(join(tmpdir(), 'klingflow-lite-')), [
-      {
-        name: 'things',
-        shape: {
-          KeySchema: [
-            { AttributeName: 'pool', KeyType: 'HASH' },
-            { AttributeName: 'entry', KeyType: 'RANGE' },
-          ],
-          AttributeDefinitions: [
-            { AttributeName: 'pool', AttributeType: 'S' },
-            { AttributeName: 'entry', AttributeType: 'S' },
-          ],
-        },
-      },
-    ]);
+    local = await startThingsTable();
     process.env.AWS_ENDPOINT_URL_DYNAMODB = local.endpoint;
   });
   afterAll(async () => {

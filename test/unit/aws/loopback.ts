@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { startDynamo, type LocalDynamo } from '../../../local/emulators/dynamodb.ts';
 import { startS3, type LocalS3 } from '../../../local/emulators/s3.ts';
 
 export interface LoopbackServer {
@@ -82,4 +83,23 @@ export async function testS3(bucket = 'test-outputs'): Promise<TestS3> {
       await emulator.close();
     },
   };
+}
+
+/** The local DynamoDB in a fresh folder with one table, `things`, keyed by `pool` (hash) and `entry` (range). */
+export function startThingsTable(): Promise<LocalDynamo> {
+  return startDynamo(mkdtempSync(join(tmpdir(), 'klingflow-dynamo-')), [
+    {
+      name: 'things',
+      shape: {
+        KeySchema: [
+          { AttributeName: 'pool', KeyType: 'HASH' },
+          { AttributeName: 'entry', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'pool', AttributeType: 'S' },
+          { AttributeName: 'entry', AttributeType: 'S' },
+        ],
+      },
+    },
+  ]);
 }
