@@ -6,7 +6,7 @@
 //
 // Messages name the method and path only (never the query string or the base URL), so no token or signed
 // parameter ends up in a log line or a job's error.
-import type { z } from 'zod';
+import type * as z from '../domain/zod.ts';
 import { ProviderError } from '../domain/errors.ts';
 import type { ErrorKind } from '../domain/errors.ts';
 import type { AdapterContext } from './port.ts';
@@ -49,7 +49,7 @@ export interface ProviderResponse {
 const MAX_SNIPPET_CHARS = 300;
 
 /** Sends a request and returns the 2xx answer's JSON body parsed by `schema`. Anything else throws `ProviderError`. */
-export async function requestJson<Schema extends z.ZodType>(
+export async function requestJson<Schema extends z.ZodMiniType>(
   ctx: AdapterContext,
   request: ProviderRequest,
   schema: Schema,
@@ -112,7 +112,7 @@ export async function sendRequest(
 }
 
 /** Parses a provider's JSON with `schema`; a body that does not fit is a `server` error (the provider broke its contract). */
-export function parseProviderBody<Schema extends z.ZodType>(schema: Schema, body: unknown, what: string): z.output<Schema> {
+export function parseProviderBody<Schema extends z.ZodMiniType>(schema: Schema, body: unknown, what: string): z.output<Schema> {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const issues = result.error.issues

@@ -18,7 +18,7 @@
 // request); progress figures; a thumbnail; a cost on the request (and no price table in the queue API docs, so no
 // estimateCost). Requests over the account's concurrency limit wait IN_QUEUE instead of failing (fal docs,
 // 'Concurrency limits'), so `pending` can be long.
-import * as z from 'zod';
+import * as z from '../../domain/zod.ts';
 import { CallbackRejected, ProviderError } from '../../domain/errors.ts';
 import type {
   AdapterContext,
@@ -75,10 +75,10 @@ function requestPath(owner: string, app: string, requestId: string): string {
 // is checked.
 
 const Submitted = z.looseObject({
-  request_id: z.string().regex(REQUEST_ID),
-  status_url: z.string().optional(),
-  response_url: z.string().optional(),
-  cancel_url: z.string().optional(),
+  request_id: z.string().check(z.regex(REQUEST_ID)),
+  status_url: z.optional(z.string()),
+  response_url: z.optional(z.string()),
+  cancel_url: z.optional(z.string()),
 });
 
 /** The HTTP statuses fal documents with a meaning of their own: 422, a validation error (fal's JS client). */
@@ -86,12 +86,16 @@ export const FAL_ERROR_STATUSES: Readonly<Record<number, ReturnType<typeof kindO
 
 const QueueStatus = z.looseObject({
   status: z.enum(['IN_QUEUE', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELED', 'CANCELLED']),
-  request_id: z.string().optional(),
-  response_url: z.string().optional(),
-  queue_position: z.number().optional(),
+  request_id: z.optional(z.string()),
+  response_url: z.optional(z.string()),
+  queue_position: z.optional(z.number()),
 });
 
-const FalFile = z.looseObject({ url: z.string().min(1), content_type: z.string().nullish(), file_size: z.number().nullish() });
+const FalFile = z.looseObject({
+  url: z.string().check(z.minLength(1)),
+  content_type: z.nullish(z.string()),
+  file_size: z.nullish(z.number()),
+});
 const VideoOutput = z.looseObject({ video: FalFile });
 
 /** A request error's type inside a webhook's error payload (fal docs, "Request Errors"). */
@@ -104,12 +108,12 @@ const CancelAnswer = z.looseObject({ status: z.enum(FAL_CANCEL_ANSWERS) });
  * `payload_error` when too big.
  */
 const WebhookBody = z.looseObject({
-  request_id: z.string().min(1),
-  gateway_request_id: z.string().nullish(),
+  request_id: z.string().check(z.minLength(1)),
+  gateway_request_id: z.nullish(z.string()),
   status: z.enum(['OK', 'ERROR']),
-  error: z.string().nullish(),
-  payload: z.unknown().optional(),
-  payload_error: z.string().nullish(),
+  error: z.nullish(z.string()),
+  payload: z.optional(z.unknown()),
+  payload_error: z.nullish(z.string()),
 });
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 // answer with a body that is not JSON at all. They come back in two places: when a request is refused (submit,
 // status, cancel: thrown as `ProviderError`), and when the result of a finished request is fetched (a failed or
 // cancelled generation: the task's `JobError`).
-import * as z from 'zod';
+import * as z from '../../domain/zod.ts';
 import { errorCodeOf, isRetryableKind, ProviderError } from '../../domain/errors.ts';
 import type { ErrorKind } from '../../domain/errors.ts';
 import type { JobError } from '../../domain/job.ts';
@@ -17,15 +17,15 @@ import { FAL_CANCELLED_ERROR_TYPE, FAL_ERROR_TYPES, FAL_HEADERS, FAL_REQUEST_ERR
 export { FAL_ERROR_TYPES, FAL_REQUEST_ERROR_TYPES } from './facts.ts';
 
 const FalErrorItem = z.looseObject({
-  loc: z.array(z.union([z.string(), z.number()])).optional(),
-  msg: z.string().optional(),
-  type: z.string().optional(),
+  loc: z.optional(z.array(z.union([z.string(), z.number()]))),
+  msg: z.optional(z.string()),
+  type: z.optional(z.string()),
 });
 
 export const FalErrorBody = z.looseObject({
   detail: z.union([z.string(), z.array(FalErrorItem)]),
   /** A request error's type (fal docs, "Request Errors"). */
-  error_type: z.string().optional(),
+  error_type: z.optional(z.string()),
 });
 export type FalErrorBody = z.infer<typeof FalErrorBody>;
 

@@ -6,7 +6,7 @@
 // (at most once a minute) when a signature matches none of the cached keys, so a key rotation is picked up.
 import { createHash, createHmac, createPublicKey, timingSafeEqual, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../../domain/zod.ts';
 import { CallbackRejected } from '../../domain/errors.ts';
 import type { AdapterContext } from '../port.ts';
 import { requestJson } from '../http.ts';
@@ -19,7 +19,7 @@ export const FAL_JWKS_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 const FAL_JWKS_MIN_REFRESH_MS = 60 * 1000;
 
 const Jwks = z.object({
-  keys: z.array(z.looseObject({ kty: z.string(), crv: z.string().optional(), x: z.string().optional() })),
+  keys: z.array(z.looseObject({ kty: z.string(), crv: z.optional(z.string()), x: z.optional(z.string()) })),
 });
 
 /** The message fal signs. */

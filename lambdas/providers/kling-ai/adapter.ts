@@ -25,7 +25,7 @@
 // - `kling-image` is an image model and is not offered for video jobs. `kling-motion-control` is described only
 //   as "Motion Control (end-frame control)", which the canonical request expresses as image-to-video with an
 //   `endImage`, so it is offered for that and nothing else.
-import * as z from 'zod';
+import * as z from '../../domain/zod.ts';
 import { ProviderError } from '../../domain/errors.ts';
 import type { ErrorKind } from '../../domain/errors.ts';
 import type { Cost, JobError, Mode, ResolvedRequest } from '../../domain/job.ts';
@@ -113,33 +113,36 @@ export const KLING_AI_GUESSED_FIELDS = {
 // result" without a shape, so the common ones are all read: a URL, a list of URLs or objects, or an object with
 // `video_url` / `url` / `video` (and `thumbnail_url` / `cover_url` / `thumbnail` when there is a still).
 
-const TaskIdValue = z.union([z.string().min(1), z.number().int().nonnegative()]).transform(String);
+const TaskIdValue = z.pipe(z.union([z.string().check(z.minLength(1)), z.number().check(z.int(), z.nonnegative())]), z.transform(String));
 
 const CreatedTask = z.object({ task_id: TaskIdValue });
 
 const TaskState = z.object({
-  status: z.string().min(1),
-  output: z.unknown().optional(),
-  error: z.unknown().optional(),
+  status: z.string().check(z.minLength(1)),
+  output: z.optional(z.unknown()),
+  error: z.optional(z.unknown()),
   // Not documented; read when present so the job shows progress.
-  progress: z.number().min(0).max(100).optional().catch(undefined),
+  progress: z.catch(z.optional(z.number().check(z.gte(0), z.lte(100))), undefined),
 });
 type TaskState = z.infer<typeof TaskState>;
 
-const UrlText = z.string().trim().min(1);
+const UrlText = z.string().check(z.trim(), z.minLength(1));
 const OutputItem = z.union([
-  UrlText.transform((url) => ({ video: url, thumbnail: undefined as string | undefined })),
-  z
-    .object({
-      video_url: UrlText.nullish(),
-      url: UrlText.nullish(),
-      video: z.union([UrlText, z.object({ url: UrlText })]).nullish(),
-      videos: z.array(z.union([UrlText, z.object({ url: UrlText })])).nullish(),
-      thumbnail_url: UrlText.nullish(),
-      cover_url: UrlText.nullish(),
-      thumbnail: UrlText.nullish(),
-    })
-    .transform((item) => {
+  z.pipe(
+    UrlText,
+    z.transform((url) => ({ video: url, thumbnail: undefined as string | undefined })),
+  ),
+  z.pipe(
+    z.object({
+      video_url: z.nullish(UrlText),
+      url: z.nullish(UrlText),
+      video: z.nullish(z.union([UrlText, z.object({ url: UrlText })])),
+      videos: z.nullish(z.array(z.union([UrlText, z.object({ url: UrlText })]))),
+      thumbnail_url: z.nullish(UrlText),
+      cover_url: z.nullish(UrlText),
+      thumbnail: z.nullish(UrlText),
+    }),
+    z.transform((item) => {
       const nested = typeof item.video === 'string' ? item.video : item.video?.url;
       const first = item.videos?.[0];
       const listed = typeof first === 'string' ? first : first?.url;
@@ -148,24 +151,31 @@ const OutputItem = z.union([
         thumbnail: item.thumbnail_url ?? item.cover_url ?? item.thumbnail ?? undefined,
       };
     }),
+  ),
 ]);
-const TaskOutput = z.union([OutputItem, z.array(OutputItem).transform((items) => items.find((item) => item.video) ?? items[0])]);
+const TaskOutput = z.union([
+  OutputItem,
+  z.pipe(
+    z.array(OutputItem),
+    z.transform((items) => items.find((item) => item.video) ?? items[0]),
+  ),
+]);
 
 const TaskErrorField = z.union([
   z.string(),
   z.object({
-    code: z.union([z.string(), z.number()]).nullish(),
-    message: z.string().nullish(),
-    type: z.string().nullish(),
+    code: z.nullish(z.union([z.string(), z.number()])),
+    message: z.nullish(z.string()),
+    type: z.nullish(z.string()),
   }),
 ]);
 
 /** How an error body is read: `{error: "..."}`, `{error: {code, message}}`, `{code, message}` or `{detail}`. */
 const ErrorBody = z.object({
-  error: TaskErrorField.nullish().catch(undefined),
-  code: z.union([z.string(), z.number()]).nullish().catch(undefined),
-  message: z.string().nullish().catch(undefined),
-  detail: z.string().nullish().catch(undefined),
+  error: z.catch(z.nullish(TaskErrorField), undefined),
+  code: z.catch(z.nullish(z.union([z.string(), z.number()])), undefined),
+  message: z.catch(z.nullish(z.string()), undefined),
+  detail: z.catch(z.nullish(z.string()), undefined),
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -317,7 +327,11 @@ export class KlingAiAdapter implements ProviderAdapter {
     return estimateKlingAiCost(request, mode);
   }
 
-  private async call<Schema extends z.ZodType>(ctx: AdapterContext, request: ProviderRequest, schema: Schema): Promise<z.output<Schema>> {
+  private async call<Schema extends z.ZodMiniType>(
+    ctx: AdapterContext,
+    request: ProviderRequest,
+    schema: Schema,
+  ): Promise<z.output<Schema>> {
     return requestJson(ctx, withBearerApiKey(ctx, 'Kling AI', request), schema, (failure) => classifyKlingAiFailure(failure, ctx.now()));
   }
 }

@@ -25,7 +25,7 @@
 // - The status answer is read at the top level (the tutorial reads `data["status"]` and `data["video"]["url"]`);
 //   the tutorial's comment also names `video_url`, read as a fallback (FALLBACK_VIDEO_URL_FIELD).
 // - No thumbnail and no charged-credits field on a task: status() reports neither.
-import * as z from 'zod';
+import * as z from '../../domain/zod.ts';
 import { ProviderError, errorCodeOf, isRetryableKind } from '../../domain/errors.ts';
 import type { ErrorKind } from '../../domain/errors.ts';
 import type { JobError, Mode, ResolvedRequest } from '../../domain/job.ts';
@@ -114,7 +114,7 @@ export const KLING_V3_REST_ERROR_CODES: Readonly<Record<string, { kind: ErrorKin
 };
 
 const ErrorBody = z.object({
-  error: z.object({ code: z.string().nullish(), message: z.string().nullish() }),
+  error: z.object({ code: z.nullish(z.string()), message: z.nullish(z.string()) }),
 });
 
 /** The classifier for non-2xx answers. */
@@ -137,7 +137,7 @@ export function classifyKlingV3RestFailure(failure: HttpFailure): ProviderError 
 // Response shapes.
 
 /** Task ids are shown as strings; a number is accepted too and kept as its decimal text. */
-const TaskIdValue = z.union([z.string().min(1), z.number().int().nonnegative()]).transform(String);
+const TaskIdValue = z.pipe(z.union([z.string().check(z.minLength(1)), z.number().check(z.int(), z.nonnegative())]), z.transform(String));
 
 const CreatedTask = z.object({ task_id: TaskIdValue });
 
@@ -150,15 +150,15 @@ export const KLING_V3_REST_STATUSES = {
 } as const satisfies Record<string, CanonicalStatus>;
 
 const Task = z.object({
-  task_id: TaskIdValue.optional(),
+  task_id: z.optional(TaskIdValue),
   status: z.enum(['pending', 'processing', 'completed', 'failed']),
-  video: z.object({ url: z.string().min(1).nullish() }).nullish(),
-  [FALLBACK_VIDEO_URL_FIELD]: z.string().min(1).nullish(),
-  error: z.object({ code: z.string().nullish(), message: z.string().nullish() }).nullish(),
+  video: z.nullish(z.object({ url: z.nullish(z.string().check(z.minLength(1))) })),
+  [FALLBACK_VIDEO_URL_FIELD]: z.nullish(z.string().check(z.minLength(1))),
+  error: z.nullish(z.object({ code: z.nullish(z.string()), message: z.nullish(z.string()) })),
 });
 type Task = z.infer<typeof Task>;
 
-const AccountInfo = z.object({ credits: z.number().nullish() });
+const AccountInfo = z.object({ credits: z.nullish(z.number()) });
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -203,7 +203,11 @@ export async function readKlingV3RestAccount(ctx: AdapterContext): Promise<{ cre
 }
 
 /** One call: the Bearer API key, the error classifier, the answer through its schema. */
-async function call<Schema extends z.ZodType>(ctx: AdapterContext, request: ProviderRequest, schema: Schema): Promise<z.output<Schema>> {
+async function call<Schema extends z.ZodMiniType>(
+  ctx: AdapterContext,
+  request: ProviderRequest,
+  schema: Schema,
+): Promise<z.output<Schema>> {
   return requestJson(ctx, withBearerApiKey(ctx, 'Kling v3', request), schema, classifyKlingV3RestFailure);
 }
 

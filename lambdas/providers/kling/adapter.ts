@@ -5,7 +5,7 @@
 // 'General information: authentication'.
 import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
-import * as z from 'zod';
+import * as z from '../../domain/zod.ts';
 import { CallbackRejected, ProviderError } from '../../domain/errors.ts';
 import type { ErrorKind } from '../../domain/errors.ts';
 import type { ResolvedRequest } from '../../domain/job.ts';
@@ -145,14 +145,17 @@ export function parseKlingTaskId(providerTaskId: string): { product: KlingProduc
 // Response shapes.
 
 const KlingEnvelope = z.object({
-  code: z.number().int(),
-  message: z.string().nullish(),
-  request_id: z.string().nullish(),
-  data: z.unknown().optional(),
+  code: z.number().check(z.int()),
+  message: z.nullish(z.string()),
+  request_id: z.nullish(z.string()),
+  data: z.optional(z.unknown()),
 });
 
 /** Kling's task ids are numeric strings; a number is accepted too so a big id is never mangled into a float. */
-const KlingTaskIdValue = z.union([z.string().min(1), z.number().int().nonnegative()]).transform(String);
+const KlingTaskIdValue = z.pipe(
+  z.union([z.string().check(z.minLength(1)), z.number().check(z.int(), z.nonnegative())]),
+  z.transform(String),
+);
 
 /** `task_status` words (Kling API reference, 'Video generation: query task') and their canonical statuses. */
 export const KLING_TASK_STATUSES = {
@@ -164,11 +167,11 @@ export const KLING_TASK_STATUSES = {
 
 const KlingTask = z.object({
   task_id: KlingTaskIdValue,
-  task_status: z.enum(['submitted', 'processing', 'succeed', 'failed']) satisfies z.ZodType<keyof typeof KLING_TASK_STATUSES>,
-  task_status_msg: z.string().nullish(),
-  task_info: z.object({ external_task_id: z.string().nullish() }).nullish(),
-  task_result: z.object({ videos: z.array(z.object({ id: z.string().nullish(), url: z.string().nullish() })).nullish() }).nullish(),
-  final_unit_deduction: z.union([z.string(), z.number()]).nullish(),
+  task_status: z.enum(['submitted', 'processing', 'succeed', 'failed']) satisfies z.ZodMiniType<keyof typeof KLING_TASK_STATUSES>,
+  task_status_msg: z.nullish(z.string()),
+  task_info: z.nullish(z.object({ external_task_id: z.nullish(z.string()) })),
+  task_result: z.nullish(z.object({ videos: z.nullish(z.array(z.object({ id: z.nullish(z.string()), url: z.nullish(z.string()) }))) })),
+  final_unit_deduction: z.nullish(z.union([z.string(), z.number()])),
 });
 type KlingTask = z.infer<typeof KlingTask>;
 
@@ -350,7 +353,7 @@ export class KlingLegacyAdapter implements ProviderAdapter {
   }
 
   /** One Kling call: auth header, envelope, `code` check, then `data` through its schema. */
-  private async call<Schema extends z.ZodType>(
+  private async call<Schema extends z.ZodMiniType>(
     ctx: AdapterContext,
     request: ProviderRequest,
     dataSchema: Schema,

@@ -23,7 +23,7 @@
 // - Where the error code sits in an error body is not printed: see documentedCodeOf.
 // - No resolution, fps, camera control, voice or multi-shot parameter exists, so those are refused by validation.
 //   "High-quality 4K" is only a tagline: no field asks for it, so `resolution` is refused rather than ignored.
-import * as z from 'zod';
+import * as z from '../../domain/zod.ts';
 import { ProviderError } from '../../domain/errors.ts';
 import type { ErrorKind } from '../../domain/errors.ts';
 import type { Mode, ResolvedRequest } from '../../domain/job.ts';
@@ -128,38 +128,43 @@ export function kling3apiTaskType(model: string, quality: 'std' | 'pro', mode: M
 
 const Envelope = z.object({
   code: z.union([z.number(), z.string()]),
-  message: z.string().nullish(),
-  data: z.unknown().optional(),
+  message: z.nullish(z.string()),
+  data: z.optional(z.unknown()),
 });
 
-const Credits = z.union([z.number(), z.string()]).nullish();
+const Credits = z.nullish(z.union([z.number(), z.string()]));
 
 const CreatedTask = z.object({
-  task_id: z.string().min(1),
-  status: z.string().nullish(),
+  task_id: z.string().check(z.minLength(1)),
+  status: z.nullish(z.string()),
   consumed_credits: Credits,
 });
 
 const TaskState = z.object({
-  task_id: z.string().min(1),
-  status: z.string().min(1),
+  task_id: z.string().check(z.minLength(1)),
+  status: z.string().check(z.minLength(1)),
   consumed_credits: Credits,
-  response: z.array(z.string()).nullish(),
-  error_message: z.string().nullish(),
-  type: z.string().nullish(),
+  response: z.nullish(z.array(z.string())),
+  error_message: z.nullish(z.string()),
+  type: z.nullish(z.string()),
 });
 type TaskState = z.infer<typeof TaskState>;
 
 /** An error body, loosely: the document prints the codes but not where they sit (see documentedCodeOf). */
 const ErrorBody = z.object({
   // Each field falls back to undefined on its own, so one odd field never hides the others.
-  code: z.union([z.number(), z.string()]).nullish().catch(undefined),
-  message: z.string().nullish().catch(undefined),
-  error: z
-    .union([z.string(), z.object({ code: z.string().nullish().catch(undefined), message: z.string().nullish().catch(undefined) })])
-    .nullish()
-    .catch(undefined),
-  error_code: z.string().nullish().catch(undefined),
+  code: z.catch(z.nullish(z.union([z.number(), z.string()])), undefined),
+  message: z.catch(z.nullish(z.string()), undefined),
+  error: z.catch(
+    z.nullish(
+      z.union([
+        z.string(),
+        z.object({ code: z.catch(z.nullish(z.string()), undefined), message: z.catch(z.nullish(z.string()), undefined) }),
+      ]),
+    ),
+    undefined,
+  ),
+  error_code: z.catch(z.nullish(z.string()), undefined),
 });
 type ErrorBody = z.infer<typeof ErrorBody>;
 
@@ -286,7 +291,7 @@ export class Kling3apiAdapter implements ProviderAdapter {
   }
 
   /** One call: Bearer key, envelope, `code` check, then `data` through its schema. */
-  private async call<Schema extends z.ZodType>(
+  private async call<Schema extends z.ZodMiniType>(
     ctx: AdapterContext,
     request: ProviderRequest,
     dataSchema: Schema,

@@ -16,7 +16,7 @@
 // Settings (ctx.settings): none. Credentials: `apiKey` only.
 //
 // Where the page is silent and a name had to be picked, the choice is one constant below, marked UNDOCUMENTED.
-import * as z from 'zod';
+import * as z from '../../domain/zod.ts';
 import { ProviderError } from '../../domain/errors.ts';
 import type { ErrorKind } from '../../domain/errors.ts';
 import type { JobError } from '../../domain/job.ts';
@@ -123,33 +123,33 @@ export const KLINGGENERATOR_RATE_LIMIT_REMAINING_HEADER = 'x-ratelimit-remaining
 // Response shapes. Unknown fields are ignored; the documented ones are checked.
 
 const ReasonDetail = z.object({
-  code: z.union([z.string(), z.number()]).nullish(),
-  message: z.string().nullish(),
+  code: z.nullish(z.union([z.string(), z.number()])),
+  message: z.nullish(z.string()),
 });
 const ReasonValue = z.union([z.string(), ReasonDetail]);
 
 const CreatedJob = z.object({
-  job_id: z.string().min(1),
-  status: z.string().nullish(),
-  created_at: z.string().nullish(),
-  estimated_completion: z.string().nullish(),
+  job_id: z.string().check(z.minLength(1)),
+  status: z.nullish(z.string()),
+  created_at: z.nullish(z.string()),
+  estimated_completion: z.nullish(z.string()),
 });
 
-const ProgressValue = z
-  .number()
-  .nullish()
-  .transform((value) => (value === null || value === undefined ? undefined : Math.min(100, Math.max(0, value))));
+const ProgressValue = z.pipe(
+  z.nullish(z.number()),
+  z.transform((value) => (value === null || value === undefined ? undefined : Math.min(100, Math.max(0, value)))),
+);
 
 const JobAnswer = z.looseObject({
-  job_id: z.string().min(1),
-  status: z.string().min(1),
+  job_id: z.string().check(z.minLength(1)),
+  status: z.string().check(z.minLength(1)),
   progress: ProgressValue,
-  video_url: z.string().nullish(),
-  thumbnail_url: z.string().nullish(),
-  duration: z.number().nullish(),
-  resolution: z.string().nullish(),
-  created_at: z.string().nullish(),
-  completed_at: z.string().nullish(),
+  video_url: z.nullish(z.string()),
+  thumbnail_url: z.nullish(z.string()),
+  duration: z.nullish(z.number()),
+  resolution: z.nullish(z.string()),
+  created_at: z.nullish(z.string()),
+  completed_at: z.nullish(z.string()),
 });
 type JobAnswer = z.infer<typeof JobAnswer>;
 

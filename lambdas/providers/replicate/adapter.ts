@@ -21,7 +21,7 @@
 //   the callback. A poll that finds the output already removed reports a non-retryable RESULT_UNAVAILABLE failure.
 // - No price table is published for these models in the API docs, so there is no estimate (no estimateCost);
 //   `metrics.predict_time` is run time, not a cost, and is ignored.
-import * as z from 'zod';
+import * as z from '../../domain/zod.ts';
 import { CallbackRejected, ProviderError } from '../../domain/errors.ts';
 import type { ErrorKind } from '../../domain/errors.ts';
 import type { JobError } from '../../domain/job.ts';
@@ -124,26 +124,26 @@ const PredictionStatus = z.enum(['starting', 'processing', 'succeeded', 'failed'
 export { REPLICATE_STATUSES } from './facts.ts';
 
 const Prediction = z.object({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   status: PredictionStatus,
-  model: z.string().nullish(),
+  model: z.nullish(z.string()),
   // A single URL string for the Kling models; a list is taken too, since other Replicate models answer that way.
-  output: z.union([z.string(), z.array(z.string())]).nullish(),
-  error: z.union([z.string(), z.record(z.string(), z.unknown())]).nullish(),
-  data_removed: z.boolean().nullish(),
+  output: z.nullish(z.union([z.string(), z.array(z.string())])),
+  error: z.nullish(z.union([z.string(), z.record(z.string(), z.unknown())])),
+  data_removed: z.nullish(z.boolean()),
 });
 type Prediction = z.infer<typeof Prediction>;
 
-const CreatedPrediction = z.object({ id: z.string().min(1), status: PredictionStatus.optional() });
+const CreatedPrediction = z.object({ id: z.string().check(z.minLength(1)), status: z.optional(PredictionStatus) });
 
 /** One page of `GET /v1/predictions` (Replicate HTTP API reference, 'predictions.list'): newest first, `next` URL. */
 const PredictionPage = z.object({
-  next: z.string().nullish(),
+  next: z.nullish(z.string()),
   results: z.array(
     z.object({
-      id: z.string().min(1),
-      model: z.string().nullish(),
-      input: z.record(z.string(), z.unknown()).nullish(),
+      id: z.string().check(z.minLength(1)),
+      model: z.nullish(z.string()),
+      input: z.nullish(z.record(z.string(), z.unknown())),
       created_at: z.string(),
     }),
   ),
@@ -162,8 +162,8 @@ const LOOKUP_MAX_PAGES = 20;
 export { REPLICATE_ERROR_STATUSES } from './facts.ts';
 
 const ReplicateProblem = z.object({
-  detail: z.union([z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown())]).optional(),
-  title: z.string().optional(),
+  detail: z.optional(z.union([z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown())])),
+  title: z.optional(z.string()),
 });
 
 /** The classifier for Replicate's non-2xx answers. */
@@ -261,7 +261,11 @@ export class ReplicateAdapter implements ProviderAdapter {
     return toProviderStatus(parsed.data);
   }
 
-  private async call<Schema extends z.ZodType>(ctx: AdapterContext, request: ProviderRequest, schema: Schema): Promise<z.output<Schema>> {
+  private async call<Schema extends z.ZodMiniType>(
+    ctx: AdapterContext,
+    request: ProviderRequest,
+    schema: Schema,
+  ): Promise<z.output<Schema>> {
     return requestJson(ctx, withBearerApiKey(ctx, 'Replicate', request, 'apiKey to the API token'), schema, classifyReplicateFailure);
   }
 }
