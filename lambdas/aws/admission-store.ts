@@ -4,14 +4,14 @@
 // table; slot writes are conditional. No transactions and no TTL: the local DynamoDB emulator has neither.
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { type DocumentClient, isConditionFailed } from './clients/dynamo.ts';
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { SLOT_PREFIX, slotKey, WAIT_PREFIX, type Slot, type Waiter } from '../domain/admission.ts';
 import type { AdmissionStore, SlotExpectation } from '../jobs/ports.ts';
 
 const SlotItem = z.object({
   entry: z.string(),
-  holder: z.string().optional(),
-  leaseUntil: z.number().optional(),
+  holder: z.optional(z.string()),
+  leaseUntil: z.optional(z.number()),
 });
 
 const WaiterItem = z.object({
@@ -19,7 +19,7 @@ const WaiterItem = z.object({
   jobId: z.string(),
   since: z.string(),
   seenAt: z.number(),
-  token: z.string().optional(),
+  token: z.optional(z.string()),
 });
 
 /** Past every wait key (`#` < `~`), for range conditions that run to the end of the queue. */

@@ -2,7 +2,7 @@
 // here, once. The CDK stack (lib/handler-access.ts) writes these names on AWS, the local stack (local/stack.ts)
 // writes them on one machine, and `config` below reads them. Adding a setting: a name in ENV, a reader in
 // `config`, and the value where lib/ and local/ set the others. This file is a contract: no AWS SDK, no I/O.
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { type ConcurrencyLimits, parseConcurrencySetting } from '../domain/admission.ts';
 import { DEFAULT_SHARE_LINK_SECONDS } from '../domain/share-link.ts';
 import { parseDeadlineSetting } from '../domain/wait-schedule.ts';
@@ -114,7 +114,7 @@ export function requireEnv(name: string): string {
 }
 
 /** Built once: a zod schema costs more to build than to use (settings are read on every invocation). */
-const PositiveInt = z.coerce.number().int().positive();
+const PositiveInt = z.coerce.number().check(z.int(), z.positive());
 
 const positiveInt = (name: string, fallback: number): number => {
   const raw = process.env[name];
@@ -174,7 +174,7 @@ export const config = {
     const name = providerEnv(providerId, MIN_BALANCE_SETTING);
     const raw = process.env[name];
     if (raw === undefined || raw === '') return undefined;
-    const parsed = z.coerce.number().nonnegative().safeParse(raw);
+    const parsed = z.coerce.number().check(z.nonnegative()).safeParse(raw);
     if (!parsed.success) throw new Error(`configuration: ${name} must be a number of credits (0 or more), got '${raw}'`);
     return parsed.data;
   },

@@ -2,7 +2,7 @@
 // Writes are conditional so that a terminal job never changes again and a create never overwrites.
 // (No transactions and no TTL: the local DynamoDB emulator has neither, and nothing here needs them.)
 import { type DocumentClient, isConditionFailed } from './clients/dynamo.ts';
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { JOB_ID_PATTERN, JOB_STATUSES, JobRecord, TERMINAL_STATUSES, type JobStatus } from '../domain/job.ts';
 import { finishedJobPoints } from '../domain/metrics.ts';
 import { emitMetrics } from './metrics.ts';
@@ -17,11 +17,15 @@ export const INDEX_BY_OWNER = 'byOwner';
  * the other index, or of another status is refused (`InvalidCursor`) before DynamoDB sees it.
  */
 const CursorKey = {
-  byStatus: z.strictObject({ jobId: z.string().regex(JOB_ID_PATTERN), status: z.enum(JOB_STATUSES), createdAt: z.iso.datetime() }),
-  byCreatedAt: z.strictObject({ jobId: z.string().regex(JOB_ID_PATTERN), kind: z.literal('JOB'), createdAt: z.iso.datetime() }),
-  byOwner: z.strictObject({ jobId: z.string().regex(JOB_ID_PATTERN), owner: z.string().min(1), createdAt: z.iso.datetime() }),
+  byStatus: z.strictObject({ jobId: z.string().check(z.regex(JOB_ID_PATTERN)), status: z.enum(JOB_STATUSES), createdAt: z.iso.datetime() }),
+  byCreatedAt: z.strictObject({ jobId: z.string().check(z.regex(JOB_ID_PATTERN)), kind: z.literal('JOB'), createdAt: z.iso.datetime() }),
+  byOwner: z.strictObject({
+    jobId: z.string().check(z.regex(JOB_ID_PATTERN)),
+    owner: z.string().check(z.minLength(1)),
+    createdAt: z.iso.datetime(),
+  }),
   /** The base table's key, as a scan returns it. */
-  byJobId: z.strictObject({ jobId: z.string().regex(JOB_ID_PATTERN) }),
+  byJobId: z.strictObject({ jobId: z.string().check(z.regex(JOB_ID_PATTERN)) }),
 };
 
 /**

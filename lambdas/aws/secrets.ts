@@ -1,7 +1,7 @@
 // Secrets: the deployment's own (callback tokens, webhook signing) and each provider's credentials. On AWS they
 // live in Secrets Manager (the variable holds the secret's ARN; values are kept five minutes in a warm Lambda); on
 // one machine the local stack puts the values themselves in the environment, from its data folder.
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { secretString } from './clients/secrets-manager.ts';
 import type { ProviderCredentials } from '../providers/port.ts';
 import { config, deploymentSecretEnv, PROVIDER_ENV_NAMES, type DeploymentSecretName } from './env.ts';
@@ -32,10 +32,10 @@ export const webhookSecret = (): Promise<string> => deploymentSecret('WEBHOOK_SE
 export const shareSecret = (): Promise<string> => deploymentSecret('SHARE_SECRET');
 
 const SecretCredentials = z.object({
-  apiKey: z.string().optional(),
-  accessKey: z.string().optional(),
-  secretKey: z.string().optional(),
-  webhookSecret: z.string().optional(),
+  apiKey: z.optional(z.string()),
+  accessKey: z.optional(z.string()),
+  secretKey: z.optional(z.string()),
+  webhookSecret: z.optional(z.string()),
 });
 
 /**
