@@ -1,11 +1,11 @@
 // Wraps a workflow task handler: parses the state's payload with its schema (a payload that does not fit is a
 // bug in the workflow, reported as such), gives the handler a logger that carries the job id, and lets errors
 // through with their names, which is what the workflow's Retry/Catch rules match.
-import type { z } from 'zod';
+import type * as z from '../domain/zod.ts';
 import { jobLogger, logger, type JobLog } from './logger.ts';
 import { withInvocation } from './invocation.ts';
 
-export function taskHandler<S extends z.ZodType<{ jobId: string }>, R>(
+export function taskHandler<S extends z.ZodMiniType<{ jobId: string }>, R>(
   name: string,
   schema: S,
   work: (payload: z.infer<S>, log: JobLog) => Promise<R>,

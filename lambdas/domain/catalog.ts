@@ -2,7 +2,7 @@
 // what each model allows, its defaults and limits, and its prices. Built from the same capability maps that
 // validation checks requests against and from each provider's own price table (its cost estimate), so the catalog
 // cannot say something the API would not do. Pure: the providers are passed in.
-import * as z from 'zod';
+import * as z from './zod.ts';
 import type { ModelCapabilities, ProviderCapabilities } from './capabilities.ts';
 import { type Cost, MODES, Mode, type ResolvedRequest } from './job.ts';
 
@@ -12,7 +12,7 @@ const AspectRatio = z.enum(['16:9', '9:16', '1:1']);
 const Feature = z.enum(['cfgScale', 'audio', 'cameraControl', 'endImage', 'negativePrompt', 'voice']);
 
 /** A price: credits and/or US dollars (either may be absent where the provider's table gives none). */
-const Money = z.object({ credits: z.number().nonnegative().optional(), usd: z.number().nonnegative().optional() });
+const Money = z.object({ credits: z.optional(z.number().check(z.nonnegative())), usd: z.optional(z.number().check(z.nonnegative())) });
 
 /**
  * One row of a model's price list: what it costs in these modes, at this quality, resolution and audio setting.
@@ -22,10 +22,10 @@ const Money = z.object({ credits: z.number().nonnegative().optional(), usd: z.nu
 export const PriceRow = z.object({
   modes: z.array(Mode),
   quality: Quality,
-  resolution: Resolution.optional(),
+  resolution: z.optional(Resolution),
   audio: z.boolean(),
-  perSecond: Money.optional(),
-  byDuration: z.array(Money.extend({ durationSeconds: z.number().int().positive() })).optional(),
+  perSecond: z.optional(Money),
+  byDuration: z.optional(z.array(z.extend(Money, { durationSeconds: z.number().check(z.int(), z.positive()) }))),
 });
 export type PriceRow = z.infer<typeof PriceRow>;
 
@@ -33,13 +33,13 @@ export type PriceRow = z.infer<typeof PriceRow>;
 export const CatalogModel = z.object({
   id: z.string(),
   modes: z.array(Mode),
-  durationsSeconds: z.array(z.number().int().positive()),
-  defaultDurationSeconds: z.number().int().positive(),
+  durationsSeconds: z.array(z.number().check(z.int(), z.positive())),
+  defaultDurationSeconds: z.number().check(z.int(), z.positive()),
   aspectRatios: z.array(AspectRatio),
   defaultAspectRatio: AspectRatio,
   qualities: z.array(Quality),
   defaultQuality: Quality,
-  resolutions: z.array(Resolution).optional(),
+  resolutions: z.optional(z.array(Resolution)),
   features: z.object({
     cfgScale: z.boolean(),
     audio: z.boolean(),
@@ -49,20 +49,20 @@ export const CatalogModel = z.object({
     voice: z.boolean(),
     keepOriginalSound: z.boolean(),
   }),
-  fps: z.array(z.number().int().positive()).optional(),
-  maxReferenceImages: z.number().int().nonnegative().optional(),
-  maxEditReferenceImages: z.number().int().nonnegative().optional(),
-  voiceForms: z.array(z.enum(['description', 'ids'])).optional(),
-  promptRequiredIn: z.array(Mode).optional(),
+  fps: z.optional(z.array(z.number().check(z.int(), z.positive()))),
+  maxReferenceImages: z.optional(z.number().check(z.int(), z.nonnegative())),
+  maxEditReferenceImages: z.optional(z.number().check(z.int(), z.nonnegative())),
+  voiceForms: z.optional(z.array(z.enum(['description', 'ids']))),
+  promptRequiredIn: z.optional(z.array(Mode)),
   promptWithShots: z.boolean(),
   startImageRequired: z.boolean(),
-  shotDurationsSeconds: z.array(z.number().int().positive()).optional(),
-  maxPromptChars: z.number().int().positive().optional(),
-  maxNegativePromptChars: z.number().int().positive().optional(),
+  shotDurationsSeconds: z.optional(z.array(z.number().check(z.int(), z.positive()))),
+  maxPromptChars: z.optional(z.number().check(z.int(), z.positive())),
+  maxNegativePromptChars: z.optional(z.number().check(z.int(), z.positive())),
   /** Features taken away in some modes or qualities, and why. */
   limits: z.array(
     z.object({
-      when: z.object({ modes: z.array(Mode).optional(), qualities: z.array(Quality).optional() }),
+      when: z.object({ modes: z.optional(z.array(Mode)), qualities: z.optional(z.array(Quality)) }),
       without: z.array(Feature),
       because: z.string(),
     }),
@@ -84,15 +84,15 @@ export const CatalogProvider = z.object({
   /** Whether `{url}` inputs must be https. */
   httpsInputs: z.boolean(),
   /** Input images: formats, size in bytes, smallest side in pixels, aspect-ratio range (width / height). */
-  imageInput: z
-    .object({
+  imageInput: z.optional(
+    z.object({
       types: z.array(z.enum(['jpg', 'png', 'webp'])),
-      maxBytes: z.number().int().positive(),
-      minSide: z.number().int().nonnegative(),
-      minAspectRatio: z.number().positive(),
-      maxAspectRatio: z.number().positive(),
-    })
-    .optional(),
+      maxBytes: z.number().check(z.int(), z.positive()),
+      minSide: z.number().check(z.int(), z.nonnegative()),
+      minAspectRatio: z.number().check(z.positive()),
+      maxAspectRatio: z.number().check(z.positive()),
+    }),
+  ),
   /** Whether the provider has a price table klingflow estimates costs from. */
   priced: z.boolean(),
   models: z.array(CatalogModel),

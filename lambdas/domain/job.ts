@@ -1,6 +1,6 @@
 // The job: the create request a caller sends (docs/api.md, "Create body") and the record klingflow keeps.
 // Everything at the HTTP boundary is parsed with these schemas; the types come from them.
-import * as z from 'zod';
+import * as z from './zod.ts';
 import { normalizeUrl } from './url-policy.ts';
 
 export const JOB_STATUSES = ['QUEUED', 'SUBMITTED', 'PROCESSING', 'ARCHIVING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'] as const;
@@ -45,26 +45,34 @@ export const METADATA_LIMITS = { keyLength: 128, valueLength: 1024, jsonBytes: 2
  * https, no credentials, backslashes, spaces or control characters); the request keeps the normal form only.
  * Whether its host may be used (public, or loopback on the local stack) is checked in validation.ts.
  */
-const CallerUrl = z.string().transform((raw, ctx) => {
-  const verdict = normalizeUrl(raw);
-  if (verdict.ok) return verdict.url.href;
-  ctx.issues.push({ code: 'custom', input: raw, message: verdict.reason });
-  return z.NEVER;
-});
+const CallerUrl = z.pipe(
+  z.string(),
+  z.transform((raw, ctx) => {
+    const verdict = normalizeUrl(raw);
+    if (verdict.ok) return verdict.url.href;
+    ctx.issues.push({ code: 'custom', input: raw, message: verdict.reason });
+    return z.NEVER;
+  }),
+);
 
 /** A URL as stored on a job (already normalised when it was created; read back as it is). */
 const StoredUrl = z.string();
 
 /** A media reference: exactly one of `{url}` and `{s3Key}`; problems are reported at `<field>.url`, `<field>.s3Key` or the field. */
-const mediaRef = (url: z.ZodType<string, string>) =>
+const mediaRef = (url: z.ZodMiniType<string, string>) =>
   z
-    .strictObject({
-      url: url.describe('a public http(s) URL').optional(),
-      s3Key: z.string().min(1).max(1024, 'is more than 1024 bytes in UTF-8; an S3 key is at most 1024').optional(),
-    })
-    .refine((ref) => (ref.url === undefined) !== (ref.s3Key === undefined), { message: 'give exactly one of url and s3Key' })
-    .transform((ref): { url: string } | { s3Key: string } => (ref.url !== undefined ? { url: ref.url } : { s3Key: ref.s3Key ?? '' }))
-    .describe('either {url} or {s3Key}');
+    .pipe(
+      z
+        .strictObject({
+          url: z.optional(url.check(z.describe('a public http(s) URL'))),
+          s3Key: z.optional(
+            z.string().check(z.minLength(1), z.maxLength(1024, 'is more than 1024 bytes in UTF-8; an S3 key is at most 1024')),
+          ),
+        })
+        .check(z.refine((ref) => (ref.url === undefined) !== (ref.s3Key === undefined), { message: 'give exactly one of url and s3Key' })),
+      z.transform((ref): { url: string } | { s3Key: string } => (ref.url !== undefined ? { url: ref.url } : { s3Key: ref.s3Key ?? '' })),
+    )
+    .check(z.describe('either {url} or {s3Key}'));
 
 const MediaRef = mediaRef(CallerUrl);
 export type MediaRef = z.infer<typeof MediaRef>;
@@ -72,38 +80,40 @@ const StoredMediaRef = mediaRef(StoredUrl);
 
 /** A number DynamoDB stores exactly: at most six decimal places (so nothing underflows its 1E-130 floor). */
 const decimal = (min: number, max: number) =>
-  z
-    .number()
-    .min(min)
-    .max(max)
-    .refine((n) => Math.round(n * 1e6) / 1e6 === n, { message: 'must have at most 6 decimal places' });
+  z.number().check(
+    z.gte(min),
+    z.lte(max),
+    z.refine((n) => Math.round(n * 1e6) / 1e6 === n, { message: 'must have at most 6 decimal places' }),
+  );
 
 const CameraControl = z.strictObject({
   type: z.enum(['simple', 'down_back', 'forward_up', 'right_turn_forward', 'left_turn_forward']),
-  config: z
-    .strictObject({
-      horizontal: decimal(-10, 10).optional(),
-      vertical: decimal(-10, 10).optional(),
-      pan: decimal(-10, 10).optional(),
-      tilt: decimal(-10, 10).optional(),
-      roll: decimal(-10, 10).optional(),
-      zoom: decimal(-10, 10).optional(),
-    })
-    .optional(),
+  config: z.optional(
+    z.strictObject({
+      horizontal: z.optional(decimal(-10, 10)),
+      vertical: z.optional(decimal(-10, 10)),
+      pan: z.optional(decimal(-10, 10)),
+      tilt: z.optional(decimal(-10, 10)),
+      roll: z.optional(decimal(-10, 10)),
+      zoom: z.optional(decimal(-10, 10)),
+    }),
+  ),
 });
 
 const Metadata = z
   .record(
-    z
-      .string()
-      .min(1)
-      .max(METADATA_LIMITS.keyLength)
-      .refine((key) => !RESERVED_KEYS.includes(key), { message: `is a reserved name; ${RESERVED_KEYS.join(', ')} are refused` }),
-    z.string().max(METADATA_LIMITS.valueLength),
+    z.string().check(
+      z.minLength(1),
+      z.maxLength(METADATA_LIMITS.keyLength),
+      z.refine((key) => !RESERVED_KEYS.includes(key), { message: `is a reserved name; ${RESERVED_KEYS.join(', ')} are refused` }),
+    ),
+    z.string().check(z.maxLength(METADATA_LIMITS.valueLength)),
   )
-  .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= METADATA_LIMITS.jsonBytes, {
-    message: `metadata must be at most ${METADATA_LIMITS.jsonBytes / 1024} KB as JSON`,
-  });
+  .check(
+    z.refine((m) => Buffer.byteLength(JSON.stringify(m)) <= METADATA_LIMITS.jsonBytes, {
+      message: `metadata must be at most ${METADATA_LIMITS.jsonBytes / 1024} KB as JSON`,
+    }),
+  );
 
 /** The longest video (and shot) a create body may ask for, in whole seconds; each model takes only some lengths. */
 export const MAX_DURATION_SECONDS = 600;
@@ -113,41 +123,45 @@ export const MAX_FPS = 120;
 
 /** The create body of `POST /v1/jobs`. Unknown fields are refused, so a typo never silently does nothing. */
 export const CreateJobRequest = z.strictObject({
-  provider: z.string().min(1).max(64).optional(),
-  model: z.string().min(1).max(64).optional(),
-  prompt: z.string().trim().min(1).max(2500).optional(),
-  negativePrompt: z.string().max(2500).optional(),
-  durationSeconds: z.number().int().positive().max(MAX_DURATION_SECONDS).optional(),
-  resolution: z.enum(['720p', '1080p', '4k']).optional(),
-  aspectRatio: z.enum(['16:9', '9:16', '1:1']).optional(),
-  quality: z.enum(['std', 'pro']).optional(),
-  cfgScale: decimal(0, 1).optional(),
-  audio: z.boolean().optional(),
+  provider: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  model: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  prompt: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(2500))),
+  negativePrompt: z.optional(z.string().check(z.maxLength(2500))),
+  durationSeconds: z.optional(z.number().check(z.int(), z.positive(), z.lte(MAX_DURATION_SECONDS))),
+  resolution: z.optional(z.enum(['720p', '1080p', '4k'])),
+  aspectRatio: z.optional(z.enum(['16:9', '9:16', '1:1'])),
+  quality: z.optional(z.enum(['std', 'pro'])),
+  cfgScale: z.optional(decimal(0, 1)),
+  audio: z.optional(z.boolean()),
   /** The voice of the native audio: a description, or up to two of the provider's voice ids. */
-  voice: z
-    .strictObject({
-      description: z.string().trim().min(1).max(500).optional(),
-      ids: z.array(z.string().min(1).max(128)).min(1).max(2).optional(),
-    })
-    .refine((v) => v.description !== undefined || v.ids !== undefined, { message: 'give a description or ids' })
-    .optional(),
-  fps: z.number().int().positive().max(MAX_FPS).optional(),
-  image: MediaRef.optional(),
-  endImage: MediaRef.optional(),
-  referenceImages: z.array(MediaRef).max(7).optional(),
-  video: MediaRef.optional(),
-  keepOriginalSound: z.boolean().optional(),
-  cameraControl: CameraControl.optional(),
-  shots: z
-    .array(
-      z.strictObject({ prompt: z.string().trim().min(1).max(512), durationSeconds: z.number().int().positive().max(MAX_DURATION_SECONDS) }),
-    )
-    .min(1)
-    .max(6)
-    .optional(),
+  voice: z.optional(
+    z
+      .strictObject({
+        description: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(500))),
+        ids: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(128))).check(z.minLength(1), z.maxLength(2))),
+      })
+      .check(z.refine((v) => v.description !== undefined || v.ids !== undefined, { message: 'give a description or ids' })),
+  ),
+  fps: z.optional(z.number().check(z.int(), z.positive(), z.lte(MAX_FPS))),
+  image: z.optional(MediaRef),
+  endImage: z.optional(MediaRef),
+  referenceImages: z.optional(z.array(MediaRef).check(z.maxLength(7))),
+  video: z.optional(MediaRef),
+  keepOriginalSound: z.optional(z.boolean()),
+  cameraControl: z.optional(CameraControl),
+  shots: z.optional(
+    z
+      .array(
+        z.strictObject({
+          prompt: z.string().check(z.trim(), z.minLength(1), z.maxLength(512)),
+          durationSeconds: z.number().check(z.int(), z.positive(), z.lte(MAX_DURATION_SECONDS)),
+        }),
+      )
+      .check(z.minLength(1), z.maxLength(6)),
+  ),
   /** Receives the signed webhook when the job ends: https (validation also refuses private hosts). */
-  callbackUrl: CallerUrl.describe('an https URL').optional(),
-  metadata: Metadata.optional(),
+  callbackUrl: z.optional(CallerUrl.check(z.describe('an https URL'))),
+  metadata: z.optional(Metadata),
 });
 export type CreateJobRequest = z.infer<typeof CreateJobRequest>;
 
@@ -155,15 +169,15 @@ export type CreateJobRequest = z.infer<typeof CreateJobRequest>;
  * The request after defaults were filled from the provider's capability map: what the provider is asked for, and
  * what a job record holds. URLs are read back as stored (they were normalised when the job was created).
  */
-export const ResolvedRequest = CreateJobRequest.extend({
-  image: StoredMediaRef.optional(),
-  endImage: StoredMediaRef.optional(),
-  referenceImages: z.array(StoredMediaRef).max(7).optional(),
-  video: StoredMediaRef.optional(),
-  callbackUrl: StoredUrl.optional(),
+export const ResolvedRequest = z.extend(CreateJobRequest, {
+  image: z.optional(StoredMediaRef),
+  endImage: z.optional(StoredMediaRef),
+  referenceImages: z.optional(z.array(StoredMediaRef).check(z.maxLength(7))),
+  video: z.optional(StoredMediaRef),
+  callbackUrl: z.optional(StoredUrl),
   provider: z.string(),
   model: z.string(),
-  durationSeconds: z.number().int().positive(),
+  durationSeconds: z.number().check(z.int(), z.positive()),
   aspectRatio: z.enum(['16:9', '9:16', '1:1']),
   quality: z.enum(['std', 'pro']),
 });
@@ -172,8 +186,8 @@ export type ResolvedRequest = z.infer<typeof ResolvedRequest>;
 export const StoredObject = z.object({
   bucket: z.string(),
   key: z.string(),
-  bytes: z.number().int().nonnegative(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().check(z.int(), z.nonnegative()),
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
   contentType: z.string(),
 });
 export type StoredObject = z.infer<typeof StoredObject>;
@@ -182,8 +196,8 @@ export const JobError = z.object({ code: z.string(), message: z.string(), retrya
 export type JobError = z.infer<typeof JobError>;
 
 export const Cost = z.object({
-  credits: z.number().nonnegative().optional(),
-  usd: z.number().nonnegative().optional(),
+  credits: z.optional(z.number().check(z.nonnegative())),
+  usd: z.optional(z.number().check(z.nonnegative())),
   estimated: z.boolean(),
 });
 export type Cost = z.infer<typeof Cost>;
@@ -196,66 +210,66 @@ export const Job = z.object({
   model: z.string(),
   mode: Mode,
   request: ResolvedRequest,
-  providerTaskId: z.string().optional(),
+  providerTaskId: z.optional(z.string()),
   /** While the job waits for a slot of its provider (admission control): its place in the queue, 1 being next. */
-  queuePosition: z.number().int().positive().optional(),
-  progress: z.number().min(0).max(100).optional(),
-  attempts: z.number().int().nonnegative(),
+  queuePosition: z.optional(z.number().check(z.int(), z.positive())),
+  progress: z.optional(z.number().check(z.gte(0), z.lte(100))),
+  attempts: z.number().check(z.int(), z.nonnegative()),
   createdAt: z.string(),
   updatedAt: z.string(),
-  submittedAt: z.string().optional(),
-  finishedAt: z.string().optional(),
-  outputs: z.object({ video: StoredObject, thumbnail: StoredObject.optional() }).optional(),
-  cost: Cost.optional(),
-  error: JobError.optional(),
+  submittedAt: z.optional(z.string()),
+  finishedAt: z.optional(z.string()),
+  outputs: z.optional(z.object({ video: StoredObject, thumbnail: z.optional(StoredObject) })),
+  cost: z.optional(Cost),
+  error: z.optional(JobError),
   /**
    * Who the job belongs to (docs/api.md, "Each caller's own jobs"): the IAM principal's ARN, the JWT `sub`, the local
    * token's name, or for an upload its `owner` metadata or `uploads`. Absent on jobs from before owners were kept.
    */
-  owner: z.string().optional(),
+  owner: z.optional(z.string()),
   /** The S3 object an upload job came from. */
-  source: z.object({ bucket: z.string(), key: z.string(), versionId: z.string().optional(), eTag: z.string().optional() }).optional(),
+  source: z.optional(z.object({ bucket: z.string(), key: z.string(), versionId: z.optional(z.string()), eTag: z.optional(z.string()) })),
   /** The signed webhook to `request.callbackUrl`: its id (the same on every retry) and how delivery went. */
-  webhook: z
-    .object({
+  webhook: z.optional(
+    z.object({
       id: z.string(),
       status: z.enum(['pending', 'delivered', 'failed']),
-      attempts: z.number().int().nonnegative(),
-      lastError: z.string().optional(),
-      at: z.string().optional(),
-    })
-    .optional(),
+      attempts: z.number().check(z.int(), z.nonnegative()),
+      lastError: z.optional(z.string()),
+      at: z.optional(z.string()),
+    }),
+  ),
 });
 export type Job = z.infer<typeof Job>;
 
 /** The stored record: the public job plus what only the pipeline needs. Never returned as is. */
-export const JobRecord = Job.extend({
+export const JobRecord = z.extend(Job, {
   /** Hash of the create body, to tell a retried create from a reused idempotency key. */
   requestHash: z.string(),
   /** The latest task token of the AwaitResult state, for the callback handler. */
-  taskToken: z.string().optional(),
+  taskToken: z.optional(z.string()),
   /** The provider's last reported terminal result, recorded by the callback handler before it wakes the workflow. */
-  providerResult: z.unknown().optional(),
+  providerResult: z.optional(z.unknown()),
   /** Options of an upload that could not be read: Validate fails the job with them. */
-  intakeProblems: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  intakeProblems: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
   /**
    * A submission about to be sent, or sent without a recorded answer (written before the provider is called, cleared
    * with its answer): a later Submit that finds one looks the task up, or ends the job SUBMIT_UNCERTAIN.
    */
-  submitIntent: z.object({ id: z.string(), at: z.string() }).optional(),
+  submitIntent: z.optional(z.object({ id: z.string(), at: z.string() })),
   /** When the terminal notice was published. */
-  notifiedAt: z.string().optional(),
+  notifiedAt: z.optional(z.string()),
   /** When a Notify claimed the notice (before publishing, so it goes out once); a claim left by a dead run goes stale. */
-  noticeClaimedAt: z.string().optional(),
+  noticeClaimedAt: z.optional(z.string()),
   /** Executions started again for this unfinished job (the current one is named `<jobId>-r<redrives>`). */
-  redrives: z.number().int().nonnegative().optional(),
+  redrives: z.optional(z.number().check(z.int(), z.nonnegative())),
   /** Executions started to send this finished job's missing notice or webhook (named `<jobId>-n<count>`). */
-  noticeRedrives: z.number().int().nonnegative().optional(),
+  noticeRedrives: z.optional(z.number().check(z.int(), z.nonnegative())),
   /**
    * What the job counted against the spend caps when it was submitted (domain/spend.ts): when (its UTC day and month
    * are the counters it went to), one job, and its estimated credits and USD. Corrected once the provider reports.
    */
-  spendRecord: z.object({ at: z.string(), jobs: z.number(), credits: z.number(), usd: z.number() }).optional(),
+  spendRecord: z.optional(z.object({ at: z.string(), jobs: z.number(), credits: z.number(), usd: z.number() })),
   /** Constant partition of the by-creation index (`GET /v1/jobs` with no status filter). */
   kind: z.literal('JOB'),
 });

@@ -1,6 +1,6 @@
 // The spend guard (docs/api.md, "Spend caps"): optional caps per UTC day and month, per provider and overall, in
 // jobs, credits and USD. Free of AWS: the caps' shape, the periods, and whether an amount fits under a cap.
-import * as z from 'zod';
+import * as z from './zod.ts';
 import { counted } from './counted.ts';
 
 /** What a job spends, or what a period has spent: a count of jobs, provider credits, US dollars. */
@@ -19,20 +19,20 @@ export const SPEND_UNITS = ['jobs', 'credits', 'usd'] as const;
 export type SpendUnit = (typeof SPEND_UNITS)[number];
 
 const Limit = z.strictObject({
-  jobs: z.number().int().nonnegative().optional(),
-  credits: z.number().nonnegative().optional(),
-  usd: z.number().nonnegative().optional(),
+  jobs: z.optional(z.number().check(z.int(), z.nonnegative())),
+  credits: z.optional(z.number().check(z.nonnegative())),
+  usd: z.optional(z.number().check(z.nonnegative())),
 });
 
 /** `total` or a provider id → its limits. */
-const Scoped = z.record(z.string().regex(/^(total|[a-z0-9][a-z0-9-]{0,63})$/, 'a scope is "total" or a provider id'), Limit);
+const Scoped = z.record(z.string().check(z.regex(/^(total|[a-z0-9][a-z0-9-]{0,63})$/, 'a scope is "total" or a provider id')), Limit);
 
 /**
  * The caps, as `KLINGFLOW_SPEND_CAPS` (locally), the `spendCaps` context key and the SSM parameter (on AWS) hold
  * them: `{"daily": {"total": {"usd": 20}, "kling": {"jobs": 50, "credits": 500}}, "monthly": {"total": {"usd": 300}}}`.
  * Every part is optional; `{}` caps nothing.
  */
-export const SpendCaps = z.strictObject({ daily: Scoped.optional(), monthly: Scoped.optional() });
+export const SpendCaps = z.strictObject({ daily: z.optional(Scoped), monthly: z.optional(Scoped) });
 export type SpendCaps = z.infer<typeof SpendCaps>;
 
 /** Spend caps that cannot be read: `message` names their source, `detail` is what is wrong without it. */

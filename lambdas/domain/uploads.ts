@@ -1,7 +1,7 @@
 // Image-to-video from S3 uploads (docs/api.md, "S3 uploads"): which objects start a job, how their keys arrive in
 // S3 events, where their options come from, and the job id each object version gets.
 import { createHash, randomBytes } from 'node:crypto';
-import * as z from 'zod';
+import * as z from './zod.ts';
 import type { ImageInputPolicy } from './capabilities.ts';
 import { decodeWords, encodeWord } from './encoded-words.ts';
 import { CreateJobRequest, type FieldProblem } from './job.ts';
@@ -37,8 +37,8 @@ export const encodeS3EventKey = (key: string): string =>
 export const SourceObject = z.object({
   bucket: z.string(),
   key: z.string(),
-  versionId: z.string().optional(),
-  eTag: z.string().optional(),
+  versionId: z.optional(z.string()),
+  eTag: z.optional(z.string()),
 });
 export type SourceObject = z.infer<typeof SourceObject>;
 
@@ -203,25 +203,27 @@ export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 export const UPLOAD_URL_SECONDS = 900;
 
 /** Create-body fields an upload may carry: all but the inputs (the uploaded image is the input). */
-export const UploadJobOptions = CreateJobRequest.omit({ image: true, video: true, referenceImages: true });
+export const UploadJobOptions = z.omit(CreateJobRequest, { image: true, video: true, referenceImages: true });
 export type UploadJobOptions = z.infer<typeof UploadJobOptions>;
 
 /** The body of `POST /v1/uploads`: the file to come and the job options. Unknown fields are refused. */
 export const UploadRequest = z.strictObject({
-  fileName: z
-    .string()
-    .min(1)
-    .max(200)
-    .refine((name) => !/[/\\\p{Cc}]/u.test(name), {
+  fileName: z.string().check(
+    z.minLength(1),
+    z.maxLength(200),
+    z.refine((name) => !/[/\\\p{Cc}]/u.test(name), {
       message: "must not contain '/', '\\' or control characters",
-    })
-    .refine((name) => IMAGE_SUFFIX_FILTERS.some((suffix) => name.endsWith(suffix)), {
+    }),
+    z.refine((name) => IMAGE_SUFFIX_FILTERS.some((suffix) => name.endsWith(suffix)), {
       message: `must end in ${IMAGE_SUFFIXES.join(', ')} (all lower or all upper case): only these start a job`,
-    })
-    .describe('the image file name, kept in the key (any Unicode; no slashes)'),
-  contentType: z.enum(['image/png', 'image/jpeg', 'image/webp']).describe('sent as Content-Type with the PUT'),
-  bytes: z.number().int().positive().max(MAX_UPLOAD_BYTES).describe('the exact size of the image, sent as Content-Length with the PUT'),
-  options: z.unknown().optional().describe('the job options: create-body fields except image, video and referenceImages'),
+    }),
+    z.describe('the image file name, kept in the key (any Unicode; no slashes)'),
+  ),
+  contentType: z.enum(['image/png', 'image/jpeg', 'image/webp']).check(z.describe('sent as Content-Type with the PUT')),
+  bytes: z
+    .number()
+    .check(z.int(), z.positive(), z.lte(MAX_UPLOAD_BYTES), z.describe('the exact size of the image, sent as Content-Length with the PUT')),
+  options: z.optional(z.unknown()).check(z.describe('the job options: create-body fields except image, video and referenceImages')),
 });
 export type UploadRequest = z.infer<typeof UploadRequest>;
 

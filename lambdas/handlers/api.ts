@@ -2,7 +2,7 @@
 // through the API, the provider catalog and the OpenAPI document.
 // Thin: each route parses its input, calls a use case or the job store, and maps the outcome to HTTP. Whatever a
 // client sends is answered with a 4xx that names the field (docs/api.md, "Errors"); a 5xx means klingflow failed.
-import type { z } from 'zod';
+import type * as z from '../domain/zod.ts';
 import { type Caller, canSee } from '../domain/caller.ts';
 import { type JobRecord, jobIdProblem, toPublicJob } from '../domain/job.ts';
 import { checkShareLink, SHARE_QUERY } from '../domain/share-link.ts';
@@ -116,7 +116,7 @@ async function list(event: HttpEvent): Promise<HttpResult> {
             path: key || 'query',
             message: `${key ? 'unknown parameter' : 'a parameter without a name'}; allowed: status, provider, limit, cursor`,
           }))
-        : zodDetails({ issues: [issue] } as z.ZodError, 'query'),
+        : zodDetails({ issues: [issue] } as z.core.$ZodError, 'query'),
     );
     return errorResponse(400, 'MALFORMED_REQUEST', 'invalid query', details);
   }

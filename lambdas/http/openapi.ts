@@ -3,7 +3,7 @@
 // no second, hand-written copy of any shape. What is written here is only what a schema cannot say: each
 // operation's summary, its parameters and which status answers with which body. A route without an operation (or
 // an operation without a route) fails `openApiDocument`, and the tests.
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { JOB_ID_PATTERN } from '../domain/job.ts';
 import { SHARED_OBJECTS } from '../domain/share-link.ts';
 import { ROUTES, routeKey } from './routes.ts';
@@ -24,7 +24,7 @@ import {
 /** One documented answer: its description, and its JSON body's schema (none for a redirect). */
 interface Answer {
   description: string;
-  body?: z.ZodType;
+  body?: z.ZodMiniType;
   headers?: Record<string, string>;
 }
 
@@ -43,7 +43,7 @@ interface Operation {
   tags: string[];
   parameters?: Parameter[];
   /** The JSON request body (read as the caller sends it: zod's input side). */
-  requestBody?: z.ZodType;
+  requestBody?: z.ZodMiniType;
   responses: Record<number, Answer>;
 }
 
@@ -65,7 +65,7 @@ const AUTHENTICATED: Record<number, Answer> = {
 };
 
 /** A zod schema as an OpenAPI 3.1 Schema Object (JSON Schema 2020-12, without its `$schema`). */
-function schemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+function schemaOf(schema: z.ZodMiniType, io: 'input' | 'output'): Record<string, unknown> {
   const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
   return json as Record<string, unknown>;
 }
@@ -237,7 +237,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
 };
 
 /** Component names of the shared bodies, so the document names them once and refers to them. */
-const COMPONENTS: readonly [string, z.ZodType, 'input' | 'output'][] = [
+const COMPONENTS: readonly [string, z.ZodMiniType, 'input' | 'output'][] = [
   ['CreateJobRequest', CreateJobRequest, 'input'],
   ['UploadRequest', UploadRequest, 'input'],
   ['Job', Job, 'output'],
@@ -248,7 +248,7 @@ const COMPONENTS: readonly [string, z.ZodType, 'input' | 'output'][] = [
   ['Error', ErrorBody, 'output'],
 ];
 
-const refOf = (schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> => {
+const refOf = (schema: z.ZodMiniType, io: 'input' | 'output'): Record<string, unknown> => {
   const named = COMPONENTS.find(([, s, side]) => s === schema && side === io);
   return named ? { $ref: `#/components/schemas/${named[0]}` } : schemaOf(schema, io);
 };

@@ -1,7 +1,7 @@
 // API Gateway HTTP API (payload v2) requests and responses in the contract's shapes (docs/api.md, "Errors"): the
 // error body, reading a JSON body safely (its content type, its bytes as UTF-8, its JSON), and path parameters.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { ZodError } from 'zod';
+import type * as z from '../domain/zod.ts';
 import { type AuthorizerContext, type Caller, callerFromAuthorizer } from '../domain/caller.ts';
 import { isWellFormedText } from '../domain/job.ts';
 import { counted } from '../domain/counted.ts';
@@ -54,7 +54,7 @@ export const fieldError = (statusCode: number, code: string, path: string, detai
   errorResponse(statusCode, code, message, [{ path, message: detail }]);
 
 /** zod issues as `{path, message}`, with the path dotted (`shots.0.prompt`) and the empty path as `root`. */
-export const zodDetails = (error: ZodError, root = 'body'): ErrorDetail[] =>
+export const zodDetails = (error: z.core.$ZodError, root = 'body'): ErrorDetail[] =>
   error.issues.map((issue) => ({
     path: issue.path.length ? issue.path.join('.') : root,
     message: issue.message,

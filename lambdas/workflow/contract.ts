@@ -1,7 +1,7 @@
 // The contract between the Step Functions workflow (lib/workflow) and the task handlers: what each state sends
 // to its Lambda and what it gets back. Both sides import these schemas, so they cannot drift apart.
 // The state machine itself is described in docs/workflow.md.
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { JobError, StoredObject } from '../domain/job.ts';
 
 /** Names of the Lambda handlers, one file each under lambdas/handlers/. */
@@ -81,14 +81,14 @@ export const POLL_BUDGET_EXHAUSTED = 'PollBudgetExhausted';
  * `submitRetries` starts Submit's retry count at 0 (CountSubmitRetry adds one per retry), so no state has to.
  */
 export const ExecutionInput = z.object({
-  jobId: z.string().min(1),
-  resume: z.enum(['notice-succeeded', 'notice-failed']).optional(),
-  submitRetries: z.object({ count: z.number().int().min(0) }),
+  jobId: z.string().check(z.minLength(1)),
+  resume: z.optional(z.enum(['notice-succeeded', 'notice-failed'])),
+  submitRetries: z.object({ count: z.number().check(z.int(), z.gte(0)) }),
   config: z.object({
     /** How many checks (safety checks and polls) before the job is TIMED_OUT: a guard behind the per-model deadline. */
-    maxPolls: z.number().int().min(1),
+    maxPolls: z.number().check(z.int(), z.gte(1)),
     /** Seconds AwaitSlot waits to be handed a slot before the job checks the queue again (TimeoutSecondsPath). */
-    slotWaitSeconds: z.number().int().min(1),
+    slotWaitSeconds: z.number().check(z.int(), z.gte(1)),
   }),
 });
 export type ExecutionInput = z.infer<typeof ExecutionInput>;
@@ -120,11 +120,11 @@ export const noticeExecutionNameOf = (jobId: string, n: number): string => `${jo
 export const NOTICE_CLAIM_STALE_SECONDS = 60;
 
 /** Payload of Validate, Submit, PollStatus, Notify and NotifyFailure. */
-export const JobRef = z.object({ jobId: z.string().min(1) });
+export const JobRef = z.object({ jobId: z.string().check(z.minLength(1)) });
 export type JobRef = z.infer<typeof JobRef>;
 
 /** Payload of PollStatus: the job, and the checks made so far (`$.next.polls`). */
-export const PollPayload = z.object({ jobId: z.string().min(1), polls: z.number().int().min(0) });
+export const PollPayload = z.object({ jobId: z.string().check(z.minLength(1)), polls: z.number().check(z.int(), z.gte(0)) });
 export type PollPayload = z.infer<typeof PollPayload>;
 
 /**
@@ -132,23 +132,23 @@ export type PollPayload = z.infer<typeof PollPayload>;
  * (`$.next.seconds`: the slot's lease is renewed for as long).
  */
 export const AwaitPayload = z.object({
-  jobId: z.string().min(1),
-  taskToken: z.string().min(1),
-  waitSeconds: z.number().int().min(1).optional(),
+  jobId: z.string().check(z.minLength(1)),
+  taskToken: z.string().check(z.minLength(1)),
+  waitSeconds: z.optional(z.number().check(z.int(), z.gte(1))),
 });
 export type AwaitPayload = z.infer<typeof AwaitPayload>;
 
 /** Payload of AwaitSlot (a `.waitForTaskToken` task). */
-export const SlotWaitPayload = z.object({ jobId: z.string().min(1), taskToken: z.string().min(1) });
+export const SlotWaitPayload = z.object({ jobId: z.string().check(z.minLength(1)), taskToken: z.string().check(z.minLength(1)) });
 export type SlotWaitPayload = z.infer<typeof SlotWaitPayload>;
 
 /** What admission control answers (lambdas/jobs/admission.ts): Submit queues a job that is not admitted. */
 export const AdmitOutput = z.object({
   admitted: z.boolean(),
   /** The pool of slots the job holds one of, or waits in (absent: its provider is not limited). */
-  pool: z.string().optional(),
+  pool: z.optional(z.string()),
   /** While it waits: its place in the queue, 1 being next. */
-  position: z.number().int().positive().optional(),
+  position: z.optional(z.number().check(z.int(), z.positive())),
 });
 export type AdmitOutput = z.infer<typeof AdmitOutput>;
 
@@ -159,16 +159,16 @@ export type AdmitOutput = z.infer<typeof AdmitOutput>;
  * checks made so far (CheckResult ends the job TIMED_OUT at `$.config.maxPolls`).
  */
 export const NextCheckPlan = z.object({
-  polls: z.number().int().min(0),
-  seconds: z.number().int().min(1),
-  at: z.string().min(1),
+  polls: z.number().check(z.int(), z.gte(0)),
+  seconds: z.number().check(z.int(), z.gte(1)),
+  at: z.string().check(z.minLength(1)),
   callbacks: z.boolean(),
   deadlinePassed: z.boolean(),
 });
 export type NextCheckPlan = z.infer<typeof NextCheckPlan>;
 
 /** Payload of Submit: the job, and how many times Submit was retried already (`$.submitRetries.count`). */
-export const SubmitPayload = z.object({ jobId: z.string().min(1), retries: z.number().int().min(0) });
+export const SubmitPayload = z.object({ jobId: z.string().check(z.minLength(1)), retries: z.number().check(z.int(), z.gte(0)) });
 export type SubmitPayload = z.infer<typeof SubmitPayload>;
 
 /**
@@ -178,9 +178,9 @@ export type SubmitPayload = z.infer<typeof SubmitPayload>;
  * `queued`, then `retryInSeconds` being present, then on `callbacks`.
  */
 export const SubmitOutput = z.union([
-  NextCheckPlan.extend({ providerTaskId: z.string(), polls: z.literal(0) }),
-  AdmitOutput.extend({ queued: z.literal(true) }),
-  z.object({ retryInSeconds: z.number().int().min(1), reason: z.string() }),
+  z.extend(NextCheckPlan, { providerTaskId: z.string(), polls: z.literal(0) }),
+  z.extend(AdmitOutput, { queued: z.literal(true) }),
+  z.object({ retryInSeconds: z.number().check(z.int(), z.gte(1)), reason: z.string() }),
 ]);
 export type SubmitOutput = z.infer<typeof SubmitOutput>;
 
@@ -191,11 +191,11 @@ export type SubmitOutput = z.infer<typeof SubmitOutput>;
 export const ProviderResult = z.object({
   providerTaskId: z.string(),
   status: z.enum(['pending', 'processing', 'succeeded', 'failed', 'cancelled']),
-  progress: z.number().min(0).max(100).optional(),
-  videoUrl: z.string().optional(),
-  thumbnailUrl: z.string().optional(),
-  error: JobError.optional(),
-  cost: z.object({ credits: z.number().optional(), usd: z.number().optional() }).optional(),
+  progress: z.optional(z.number().check(z.gte(0), z.lte(100))),
+  videoUrl: z.optional(z.string()),
+  thumbnailUrl: z.optional(z.string()),
+  error: z.optional(JobError),
+  cost: z.optional(z.object({ credits: z.optional(z.number()), usd: z.optional(z.number()) })),
   /** `callback` or `poll`: how the result reached the workflow. */
   source: z.enum(['callback', 'poll']),
 });
@@ -205,7 +205,7 @@ export type ProviderResult = z.infer<typeof ProviderResult>;
  * Result of PollStatus (`$.next`): the plan of the next check (`polls` counted, this one included) with the
  * provider's view of the task (`result`).
  */
-export const PollOutput = NextCheckPlan.extend({ result: ProviderResult });
+export const PollOutput = z.extend(NextCheckPlan, { result: ProviderResult });
 export type PollOutput = z.infer<typeof PollOutput>;
 
 /**
@@ -213,15 +213,15 @@ export type PollOutput = z.infer<typeof PollOutput>;
  * copies the video, and records the job SUCCEEDED with the reported cost.
  */
 export const ArchivePayload = z.object({
-  jobId: z.string().min(1),
-  videoUrl: z.string().min(1),
-  thumbnailUrl: z.string().optional(),
+  jobId: z.string().check(z.minLength(1)),
+  videoUrl: z.string().check(z.minLength(1)),
+  thumbnailUrl: z.optional(z.string()),
   cost: ProviderResult.shape.cost,
 });
 export type ArchivePayload = z.infer<typeof ArchivePayload>;
 
 /** Result of Archive. */
-export const ArchiveOutput = z.object({ video: StoredObject, thumbnail: StoredObject.optional() });
+export const ArchiveOutput = z.object({ video: StoredObject, thumbnail: z.optional(StoredObject) });
 export type ArchiveOutput = z.infer<typeof ArchiveOutput>;
 
 /**
@@ -229,30 +229,31 @@ export type ArchiveOutput = z.infer<typeof ArchiveOutput>;
  * (`{jobId, gaveUp}`: the caught error after the last retry, recorded on the job).
  */
 export const WebhookPayload = z.object({
-  jobId: z.string().min(1),
-  gaveUp: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+  jobId: z.string().check(z.minLength(1)),
+  gaveUp: z.optional(z.object({ Error: z.string(), Cause: z.optional(z.string()) })),
 });
 export type WebhookPayload = z.infer<typeof WebhookPayload>;
 
 /** A caught error as Step Functions puts it in the state (`Catch` with ResultPath `$.error`). */
-export const CaughtError = z.object({ Error: z.string(), Cause: z.string().optional() });
+export const CaughtError = z.object({ Error: z.string(), Cause: z.optional(z.string()) });
 export type CaughtError = z.infer<typeof CaughtError>;
 
 /**
  * Payload of MarkFailed: the whole state at the point of failure; the provider's last result is `next.result` (the
  * reconciler's and older executions' `result` is read too).
  */
-export const FailurePayload = z
-  .object({
-    jobId: z.string().min(1),
-    error: CaughtError.optional(),
-    result: ProviderResult.optional(),
-    next: z.object({ result: ProviderResult.optional() }).optional(),
-  })
-  .transform(({ next, ...payload }) => ({
+export const FailurePayload = z.pipe(
+  z.object({
+    jobId: z.string().check(z.minLength(1)),
+    error: z.optional(CaughtError),
+    result: z.optional(ProviderResult),
+    next: z.optional(z.object({ result: z.optional(ProviderResult) })),
+  }),
+  z.transform(({ next, ...payload }) => ({
     ...payload,
     ...((payload.result ?? next?.result) ? { result: payload.result ?? next?.result } : {}),
-  }));
+  })),
+);
 export type FailurePayload = z.infer<typeof FailurePayload>;
 
 /**
