@@ -18,6 +18,22 @@ module.exports = {
       to: { path: '@aws-(sdk|lite)/' },
     },
     {
+      name: 'lambdas-use-zod-mini-through-domain-zod',
+      comment:
+        'lambdas/ reaches zod only through lambdas/domain/zod.ts (zod/mini, with English messages): classic zod would put ~100 KB ' +
+        'back into every handler bundle, and zod/mini has no messages of its own (a module that skipped zod.ts could answer "Invalid input").',
+      severity: 'error',
+      from: { path: '^lambdas/', pathNot: '^lambdas/domain/zod\\.ts$' },
+      to: { path: '(^|/)node_modules/zod/' },
+    },
+    {
+      name: 'domain-zod-is-mini-and-english',
+      comment: 'lambdas/domain/zod.ts imports zod/mini and the English locale only (zod/locales carries every locale, ~260 KB).',
+      severity: 'error',
+      from: { path: '^lambdas/domain/zod\\.ts$' },
+      to: { path: '(^|/)node_modules/zod/', pathNot: '(^|/)node_modules/zod/(mini/|v4/locales/en\\.)' },
+    },
+    {
       name: 'domain-is-self-contained',
       comment: 'The job model imports nothing of klingflow outside lambdas/domain/ (in particular no provider).',
       severity: 'error',

@@ -34,6 +34,12 @@ describe('dependency rule', () => {
     expect(rules('lambdas/http/imports-a-use-case.ts')).toEqual(['http-reads-contracts-only']);
     expect(rules('lambdas/workflow/imports-a-provider.ts')).toEqual(['workflow-contract-reads-only-the-domain']);
     expect(rules('lambdas/aws/cycle-a.ts')).toEqual(['no-circular']);
+    expect(rules('lambdas/providers/imports-classic-zod.ts')).toEqual(['lambdas-use-zod-mini-through-domain-zod']);
+    // lambdas/domain/zod.ts may import zod/mini and the English locale, and nothing else of zod (here: every locale).
+    expect(rules('lambdas/domain/zod.ts')).toEqual(['domain-zod-is-mini-and-english']);
+    expect(found.filter((v) => v.from === 'lambdas/domain/zod.ts').map((v) => v.to)).toEqual([
+      expect.stringMatching(/(^|\/)node_modules\/zod\/v4\/locales\/index\.c?js$/),
+    ]);
     expect(rules('console/src/imports-the-domain.ts')).toEqual(['console-speaks-http-only']);
     // A contract is fine to import, so the rules do not forbid everything.
     expect(rules('lib/imports-a-contract.ts')).toEqual([]);
