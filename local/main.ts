@@ -1,4 +1,5 @@
-// `npm start`: serve the local stack until Ctrl-C. The npm script starts Node with MALLOC_ARENA_MAX=2 and fixed
+// `npm start`: serve the local stack until Ctrl-C. The npm script starts Node with a young generation capped at 16 MB
+// a semi-space (--max-semi-space-size=16: V8 would grow it to 128 MB under load), MALLOC_ARENA_MAX=2 and fixed
 // MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ (glibc reads them once, at process start, so they cannot be set
 // from here): without them glibc keeps tens of MB of freed native memory in per-thread arenas, and the RSS of a
 // stack that runs for days creeps although its V8 heap is flat (docs/architecture.md, aws-local-stepfunctions

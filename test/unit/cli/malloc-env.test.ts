@@ -23,6 +23,16 @@ describe('malloc settings', () => {
     }
   });
 
+  it('npm start and npm run bench cap the young generation alike (--max-semi-space-size)', () => {
+    // The words between `node` and the script's file: Node's own options.
+    const nodeOptions = (script: string) => {
+      const words = script.split(/\s+/);
+      return words.slice(words.indexOf('node') + 1).filter((word) => word.startsWith('--max-semi-space-size='));
+    };
+    expect(nodeOptions(scripts.start!)).toEqual(['--max-semi-space-size=16']);
+    expect(nodeOptions(scripts.bench!)).toEqual(nodeOptions(scripts.start!));
+  });
+
   it('go to the CLI re-run under the pinned Node, with values the caller set kept', () => {
     // A copy of the bin whose pinned "node" prints its environment, run as if the system Node were 20.
     const root = mkdtempSync(join(tmpdir(), 'klingflow-bin-'));
