@@ -1,18 +1,25 @@
-// Each handler's bundle as the CDK app builds it (esbuild with HANDLER_BUNDLING's settings, handlerBuildOptions), its minified size,
-// and the median time a fresh Node.js process takes to require it, as the Lambda runtime loads a CommonJS handler
-// (module load and top-level code, no handler call): what a cold start pays before the first event.
+// Each handler's bundle as the CDK app builds it (esbuild with HANDLER_BUNDLING's settings, handlerBuildOptions) for
+// the default deployment (cdk.json's context as shipped: the kling adapter alone), its minified size, and the median
+// time a fresh Node.js process takes to require it, as the Lambda runtime loads a CommonJS handler (module load and
+// top-level code, no handler call): what a cold start pays before the first event. Also each bundle's size for a
+// deployment that enables all seven providers (their adapters all bundled).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { median } from 'simple-statistics';
+import { CONTEXT_DEFAULTS } from '../lib/config.ts';
 import { HANDLER_ENVIRONMENT, handlerBuildOptions, handlerEntry } from '../lib/functions.ts';
+import { PROVIDER_IDS } from '../lambdas/providers/ids.ts';
 import { HANDLERS, type HandlerName } from '../lambdas/workflow/contract.ts';
 
 export interface BundleFigure {
   handler: string;
+  /** Bytes of the bundle for the default deployment (kling). */
   bytes: number;
+  /** Bytes of the bundle for a deployment that enables every provider (absent from runs before it was measured). */
+  bytesAllProviders?: number;
   coldLoadMs: { median: number; samples: number };
 }
 
@@ -36,13 +43,16 @@ export async function bundles(options: { loads: number; handlers?: readonly Hand
     for (const handler of options.handlers ?? HANDLERS) {
       const outfile = join(outdir, handler, 'index.js');
       await build({
-        ...handlerBuildOptions(handlerEntry(handler), outfile),
+        ...handlerBuildOptions(handlerEntry(handler), outfile, CONTEXT_DEFAULTS.enabledProviders),
         logLevel: 'warning',
       });
+      const everyProvider = join(outdir, handler, 'all-providers.js');
+      await build({ ...handlerBuildOptions(handlerEntry(handler), everyProvider, PROVIDER_IDS), logLevel: 'warning' });
       const samples = Array.from({ length: options.loads }, () => loadMs(outfile));
       figures.push({
         handler,
         bytes: statSync(outfile).size,
+        bytesAllProviders: statSync(everyProvider).size,
         coldLoadMs: { median: Math.round(median(samples) * 10) / 10, samples: samples.length },
       });
     }

@@ -10,6 +10,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
+import { omitAdapterVariable, PROVIDER_IDS } from '../lambdas/providers/ids.ts';
 import { HANDLERS } from '../lambdas/workflow/contract.ts';
 import type { HandlerName } from '../lambdas/workflow/contract.ts';
 // The local stack maps functions to handlers by this CloudFormation metadata key (lib/asl.ts reads it).
@@ -99,10 +100,22 @@ export const HANDLER_BUNDLING = {
 };
 
 /**
- * {@link HANDLER_BUNDLING} as esbuild's own build options, for builds made outside CDK (`npm run bench`'s bundles, the
- * test of the bundled AWS clients): `entry` bundled to `outfile` exactly as a handler's asset is.
+ * esbuild `define`s that leave the adapters of providers a deployment does not enable out of a bundle
+ * (lambdas/providers/registry.ts): `process.env.KLINGFLOW_OMIT_ADAPTER_<ID>` → `"true"` for each provider id not in
+ * `enabledProviders`, `"false"` for each one in it. The default deployment (kling only) bundles one adapter of seven.
  */
-export function handlerBuildOptions(entry: string, outfile: string): BuildOptions {
+export function adapterDefines(enabledProviders: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    PROVIDER_IDS.map((id) => [`process.env.${omitAdapterVariable(id)}`, JSON.stringify(String(!enabledProviders.includes(id)))]),
+  );
+}
+
+/**
+ * {@link HANDLER_BUNDLING} as esbuild's own build options, for builds made outside CDK (`npm run bench`'s bundles, the
+ * test of the bundled AWS clients): `entry` bundled to `outfile` exactly as a handler's asset is, for a deployment
+ * that enables `enabledProviders` (every provider when not given).
+ */
+export function handlerBuildOptions(entry: string, outfile: string, enabledProviders: readonly string[] = PROVIDER_IDS): BuildOptions {
   const alias = Object.fromEntries(
     Object.entries(HANDLER_BUNDLING.esbuildArgs)
       .filter(([flag]) => flag.startsWith('--alias:'))
@@ -122,6 +135,7 @@ export function handlerBuildOptions(entry: string, outfile: string): BuildOption
     sourcesContent: HANDLER_BUNDLING.sourcesContent,
     mainFields: HANDLER_BUNDLING.mainFields,
     alias,
+    define: adapterDefines(enabledProviders),
   };
 }
 
@@ -130,7 +144,8 @@ export class HandlerFunctions extends Construct {
   readonly roles: Readonly<Record<HandlerName, iam.Role>>;
   readonly logGroups: Readonly<Record<HandlerName, logs.LogGroup>>;
 
-  constructor(scope: Construct, id: string) {
+  /** `enabledProviders`: the deployment's providers; each bundle carries only their adapters ({@link adapterDefines}). */
+  constructor(scope: Construct, id: string, props: { enabledProviders: readonly string[] }) {
     super(scope, id);
     const byName = {} as Record<HandlerName, NodejsFunction>;
     const roles = {} as Record<HandlerName, iam.Role>;
@@ -162,7 +177,7 @@ export class HandlerFunctions extends Construct {
         loggingFormat: lambda.LoggingFormat.JSON,
         tracing: lambda.Tracing.ACTIVE,
         environment: { ...HANDLER_ENVIRONMENT },
-        ...this.codeOf(name),
+        ...this.codeOf(name, props.enabledProviders),
       });
       (fn.node.defaultChild as lambda.CfnFunction).addMetadata(HANDLER_METADATA_KEY, name);
 
@@ -180,7 +195,7 @@ export class HandlerFunctions extends Construct {
    * before a handler file exists; NodejsFunction refuses a missing entry even then, so such a synth gets a stub that
    * is never deployed. A synth that bundles still fails on a missing entry, as it should.
    */
-  private codeOf(name: HandlerName): Partial<ConstructorParameters<typeof NodejsFunction>[2]> {
+  private codeOf(name: HandlerName, enabledProviders: readonly string[]): Partial<ConstructorParameters<typeof NodejsFunction>[2]> {
     const entry = handlerEntry(name);
     if (!existsSync(entry) && !Stack.of(this).bundlingRequired) {
       return {
@@ -193,7 +208,7 @@ export class HandlerFunctions extends Construct {
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      bundling: HANDLER_BUNDLING,
+      bundling: { ...HANDLER_BUNDLING, define: adapterDefines(enabledProviders) },
     };
   }
 }

@@ -50,7 +50,7 @@ export class KlingflowStack extends Stack {
     this.secrets = new ProviderSecrets(this, 'ProviderSecrets', { providerIds: config.enabledProviders });
     this.deploymentSecrets = new DeploymentSecrets(this, 'DeploymentSecrets');
     this.notifications = new Notifications(this, 'Notifications', { emails: config.notificationEmails });
-    this.functions = new HandlerFunctions(this, 'Functions');
+    this.functions = new HandlerFunctions(this, 'Functions', { enabledProviders: config.enabledProviders });
     this.storage.startJobsOnUploads(this.functions.byName['s3-upload']);
     this.workflow = new Workflow(this, 'Workflow', { functions: this.functions.byName });
     this.api = new KlingflowHttpApi(this, 'Api', {

@@ -11,3 +11,9 @@ export type ProviderId = (typeof PROVIDER_IDS)[number];
 export function isProviderId(id: string): id is ProviderId {
   return (PROVIDER_IDS as readonly string[]).includes(id);
 }
+
+/**
+ * The build-time variable that leaves `id`'s adapter out of a Lambda bundle (`kling-v3-rest` →
+ * `KLINGFLOW_OMIT_ADAPTER_KLING_V3_REST`): lib/functions.ts defines it per deployment, registry.ts reads it.
+ */
+export const omitAdapterVariable = (id: ProviderId): string => `KLINGFLOW_OMIT_ADAPTER_${id.toUpperCase().replaceAll('-', '_')}`;
