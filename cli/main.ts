@@ -170,6 +170,9 @@ function waitOptions(command: Command): Command {
  * stdout (stderr): e.g. `generate --no-wait` says only the job id, and its note that the job was submitted.
  * Answers the exit code; throws a UsageError (or what the API throws) for the caller to print.
  */
+/** klingflow's version, as package.json names it (`klingflow --version`). */
+const CLI_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 export async function main(
   argv: string[],
   say: Say = (l) => process.stdout.write(`${l}\n`),
@@ -180,6 +183,7 @@ export async function main(
   let followed: readonly string[] = [];
   const program = new Command('klingflow')
     .description('Generate videos with Kling (and the services that resell it) through klingflow.')
+    .version(CLI_VERSION, '-V, --version', "klingflow's version")
     .option('--api <url>', 'a klingflow API (default: the local stack; one is started if none runs)')
     .option('--token <token>', "bearer token: the local stack's or a JWT (default: KLINGFLOW_API_TOKEN, or the local stack's)")
     .addOption(

@@ -1,5 +1,7 @@
 // The CLI's commands as main() runs them, for what is refused before any stack is reached: a usage mistake throws a
 // UsageError (exit code 2 from the bin) naming the flag or argument, why, and what is allowed.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../../cli/connect.ts';
 import { interruptedNote, main } from '../../../cli/main.ts';
@@ -54,6 +56,16 @@ describe('whole-number options take plain digits within their bounds, and the re
     await expect(refused).rejects.toBeInstanceOf(UsageError);
     await expect(refused).rejects.toThrow(named);
     await expect(refused).rejects.toThrow(allowed);
+  });
+
+  it('--version prints the version package.json names, and exits 0', async () => {
+    const { version } = JSON.parse(readFileSync(resolve('package.json'), 'utf8')) as { version: string };
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    for (const flag of ['--version', '-V']) {
+      const lines: string[] = [];
+      expect(await main([flag], (l) => lines.push(l))).toBe(0);
+      expect(lines).toEqual([version]);
+    }
   });
 
   it('--help states the bounds', async () => {
