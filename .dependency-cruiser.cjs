@@ -34,6 +34,14 @@ module.exports = {
       to: { path: '(^|/)node_modules/zod/', pathNot: '(^|/)node_modules/zod/(mini/|v4/locales/en\\.)' },
     },
     {
+      name: 'no-aws-sdk-s3-in-lambdas',
+      comment:
+        'S3 goes through lambdas/aws/clients/s3.ts (aws4 and node:http), not the AWS SDK: its S3 client, lib-storage and presigner weigh about 300 KB in each bundle that used them (docs/architecture.md, "Lambda bundles").',
+      severity: 'error',
+      from: { path: '^lambdas/' },
+      to: { path: '@aws-sdk/(client-s3|lib-storage|s3-request-presigner)(/|$)' },
+    },
+    {
       name: 'domain-is-self-contained',
       comment: 'The job model imports nothing of klingflow outside lambdas/domain/ (in particular no provider).',
       severity: 'error',

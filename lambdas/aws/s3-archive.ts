@@ -11,12 +11,12 @@ import { ARCHIVE_STORE_UNAVAILABLE } from '../workflow/contract.ts';
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { ProviderError } from '../domain/errors.ts';
 import type { StoredObject } from '../domain/job.ts';
 import { checkPublicUrl } from '../domain/url-policy.ts';
+import type { S3 } from './clients/s3.ts';
 import { BlockedDestination, type OutboundPolicy, type OutboundResponse, sendOutbound } from './outbound.ts';
+import { uploadMultipart } from './s3-multipart.ts';
 
 /**
  * The result cannot be archived and retrying will not help: the source answered that it is gone or forbidden (an
@@ -40,9 +40,12 @@ export class ArchiveStoreFailed extends Error {
   }
 }
 
-/** HTTP statuses of S3 answers that may clear on a retry: throttling and S3's own failures. */
+/**
+ * HTTP statuses of S3 answers that may clear on a retry: throttling and S3's own failures, or no answer at all
+ * (the client's errors carry S3's status as `status`; a socket error has none).
+ */
 const storeMayClear = (error: unknown): boolean => {
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  const status = (error as { status?: number } | undefined)?.status;
   return status === undefined || status === 429 || status >= 500;
 };
 
@@ -56,7 +59,7 @@ export interface ArchiveTarget {
 }
 
 export interface ArchiveDeps {
-  s3: S3Client;
+  s3: S3;
   /**
    * Where downloads may go: public addresses only, except `trustedHosts` (the provider's own configured host, the
    * simulator on loopback, say). `resolve` is DNS (tests pass a table).
@@ -68,6 +71,8 @@ export interface ArchiveDeps {
 
 const MAX_REDIRECTS = 3;
 const PART_SIZE = 8 * 1024 * 1024;
+/** Parts of a multipart upload sent at once. */
+const PARTS_IN_FLIGHT = 2;
 /** S3's largest single PUT. */
 const SINGLE_PUT_MAX = 5 * 1024 ** 3;
 /** Copies tried when S3's connection drops before it answers (see {@link droppedBeforeAnswer}). */
@@ -156,11 +161,11 @@ export async function archiveObject(deps: ArchiveDeps, sourceUrl: string, target
 
 /**
  * S3's connection went away before it answered: a kept-alive socket that the other end closed just as the PUT
- * went out on it, say. Nothing was stored (a PUT is atomic), and the SDK cannot send a streamed body again.
+ * went out on it, say. Nothing was stored (a PUT is atomic), and the client cannot send a streamed body again.
  */
 function droppedBeforeAnswer(error: unknown): boolean {
-  const e = error as { $metadata?: { httpStatusCode?: number }; code?: unknown } | undefined;
-  return e?.$metadata?.httpStatusCode === undefined && DROPPED_CONNECTION_CODES.includes(String(e?.code));
+  const e = error as { status?: number; code?: unknown } | undefined;
+  return e?.status === undefined && DROPPED_CONNECTION_CODES.includes(String(e?.code));
 }
 
 async function copy(
@@ -196,24 +201,19 @@ async function copy(
   const stored =
     declared !== undefined && declared <= SINGLE_PUT_MAX
       ? () =>
-          deps.s3.send(
-            new PutObjectCommand({
-              Bucket: target.bucket,
-              Key: target.key,
-              Body: meter,
-              ContentLength: declared,
-              ContentType: contentType,
-            }),
-            { abortSignal: AbortSignal.any([signal, stopPut.signal]) },
-          )
+          deps.s3.put(target.bucket, target.key, meter, {
+            contentLength: declared,
+            contentType,
+            signal: AbortSignal.any([signal, stopPut.signal]),
+          })
       : () =>
-          new Upload({
-            client: deps.s3,
-            params: { Bucket: target.bucket, Key: target.key, Body: meter, ContentType: contentType },
+          uploadMultipart(deps.s3, meter, {
+            bucket: target.bucket,
+            key: target.key,
+            contentType,
             partSize: PART_SIZE,
-            queueSize: 2,
-            leavePartsOnError: false,
-          }).done();
+            inFlight: PARTS_IN_FLIGHT,
+          });
   // Both ends settle: the download into the meter, and the upload out of it. Whichever fails first stops the other.
   let failedFirst: 'source' | 'store' | undefined;
   response.body.once('error', () => {
@@ -230,7 +230,7 @@ async function copy(
   });
   const [download_, upload_] = await Promise.allSettled([piped, uploaded]);
   if (download_.status === 'rejected' || upload_.status === 'rejected') {
-    // The SDK retries a buffered request whose connection dropped, but not a streamed one: the copy starts again,
+    // The client retries a buffered request whose connection dropped, but not a streamed one: the copy starts again,
     // from a fresh download, once.
     if (failedFirst === 'store' && attempt < STORE_ATTEMPTS && upload_.status === 'rejected' && droppedBeforeAnswer(upload_.reason)) {
       return copy(deps, sourceUrl, target, signal, attempt + 1);

@@ -8,13 +8,12 @@
 // and normalised when the job was created).
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { ProviderError } from '../domain/errors.ts';
 import { checkImage } from '../domain/image-check.ts';
 import type { MediaRef, ResolvedRequest } from '../domain/job.ts';
 import type { ImageInputPolicy } from '../domain/capabilities.ts';
 import type { SubmitRequest } from '../providers/port.ts';
+import type { S3 } from './clients/s3.ts';
 
 /** How long a provider has to fetch a signed input URL. */
 const SIGNED_INPUT_SECONDS = 3600;
@@ -55,13 +54,10 @@ class OverCap extends Error {}
  * which the workflow retries, when the body fails or ends before its Content-Length ("the download was truncated
  * (N of M bytes)").
  */
-export async function readStoredObject(s3: S3Client, bucket: string, key: string, maxBytes: number): Promise<StoredRead> {
-  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const body = object.Body as NodeJS.ReadableStream | undefined;
-  const declared = object.ContentLength;
-  if (!body) throw new ProviderError('server', `S3 returned no body for ${key}`);
+export async function readStoredObject(s3: S3, bucket: string, key: string, maxBytes: number): Promise<StoredRead> {
+  const { body, contentLength: declared } = await s3.get(bucket, key);
   if (declared !== undefined && declared > maxBytes) {
-    (body as unknown as { destroy?: () => void }).destroy?.();
+    body.destroy();
     return { size: declared };
   }
   const chunks: Buffer[] = [];
@@ -95,7 +91,7 @@ export async function readStoredObject(s3: S3Client, bucket: string, key: string
 
 /** Problems with the stored images of a request, per field; an unreadable object is a problem too. */
 export async function checkStoredImages(
-  s3: S3Client,
+  s3: S3,
   bucket: string,
   request: ResolvedRequest,
   policy: ImageInputPolicy | undefined,
@@ -129,7 +125,7 @@ export async function checkStoredImages(
 /** The media of a request as the provider takes it: URLs as given, stored objects signed or inlined (the bucket is
  * asked for only when there are some). */
 export async function mediaForProvider(
-  s3: S3Client,
+  s3: S3,
   bucket: () => string,
   request: ResolvedRequest,
   transport: ImageInputPolicy['transport'],
@@ -143,7 +139,7 @@ export async function mediaForProvider(
       }
       return Buffer.from(object.bytes).toString('base64');
     }
-    return getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket(), Key: ref.s3Key }), { expiresIn: SIGNED_INPUT_SECONDS });
+    return s3.presign('GET', bucket(), ref.s3Key, SIGNED_INPUT_SECONDS);
   };
   const media: NonNullable<SubmitRequest['media']> = {};
   if (request.image) media.image = await render(request.image, 'image');

@@ -1,7 +1,8 @@
 // The handlers' client for AWS's JSON APIs (DynamoDB, Step Functions, SNS, Secrets Manager): aws-lite, a small,
-// maintained AWS client (Apache-2.0, https://aws-lite.org). The AWS SDK v3 stays for S3 (multipart uploads and
-// presigned URLs) and SSM (Powertools Parameters); docs/architecture.md, "Lambda bundles", says why: a bundle with
-// the SDK's DynamoDB client alone was 207 KB and took 89–105 ms to load, with aws-lite's 118 KB and about 24 ms.
+// maintained AWS client (Apache-2.0, https://aws-lite.org). S3 has its own client on aws-lite's signer, aws4
+// (s3.ts: streamed bodies, multipart uploads and presigned URLs); docs/architecture.md, "Lambda bundles", says why:
+// a bundle with the SDK's DynamoDB client alone was 207 KB and took 89–105 ms to load, with aws-lite's 118 KB and
+// about 24 ms.
 // One client per service and settings (per-settings.ts), made on first use; a failed start is not kept.
 import awsLite from '@aws-lite/client';
 

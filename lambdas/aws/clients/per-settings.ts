@@ -1,5 +1,5 @@
 // One client per AWS service per process, created on first use. Each service has its own module
-// (clients/dynamo.ts, sfn.ts, sns.ts and secrets-manager.ts on aws-lite; s3.ts on the AWS SDK) so a handler's bundle
+// (clients/dynamo.ts, sfn.ts, sns.ts and secrets-manager.ts on aws-lite; s3.ts on aws4) so a handler's bundle
 // carries only the clients that handler imports; a barrel of them all would put every client in every bundle.
 // Endpoints come from the SDK's own settings, which the aws-lite clients read too (aws-lite.ts, endpointOf): on one
 // machine the local stack sets AWS_ENDPOINT_URL_<SERVICE>.

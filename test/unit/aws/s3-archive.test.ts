@@ -2,9 +2,10 @@
 // retryable network error, never an unhandled 'error' event), hosts that resolve to loopback on AWS settings
 // (refused before a byte is fetched), redirects re-checked, and the size cap.
 import { createHash, randomBytes } from 'node:crypto';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3 } from '../../../lambdas/aws/clients/s3.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../../lambdas/domain/errors.ts';
+import { S3Error } from '../../../lambdas/aws/clients/s3.ts';
 import { ArchiveSourceGone, ArchiveStoreFailed, archiveObject, type ArchiveDeps } from '../../../lambdas/aws/s3-archive.ts';
 import type { Resolve } from '../../../lambdas/aws/outbound.ts';
 import { loopbackServer, testS3, type LoopbackServer, type TestS3 } from './loopback.ts';
@@ -115,17 +116,15 @@ describe('archiveObject', () => {
   });
 
   it('copies again, once, from a fresh download, when S3 drops the connection of a streamed PUT before answering', async () => {
-    // What a kept-alive socket closed by the other end under the request looks like to the SDK, which cannot send
-    // a streamed body again by itself.
-    const dropping = (drops: number): S3Client =>
-      ({
-        send: (command: unknown, options?: unknown) => {
-          if (command instanceof PutObjectCommand && drops-- > 0) {
-            return Promise.reject(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
-          }
-          return s3.client.send(command as PutObjectCommand, options as never);
-        },
-      }) as unknown as S3Client;
+    // What a kept-alive socket closed by the other end under the request looks like to the client, which cannot
+    // send a streamed body again by itself.
+    const dropping = (drops: number): S3 => ({
+      ...s3.client,
+      put: (...args) => {
+        if (drops-- > 0) return Promise.reject(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+        return s3.client.put(...args);
+      },
+    });
     const before = requests.filter((url) => url === '/video.mp4').length;
     const stored = await archiveObject({ ...deps(), s3: dropping(1) }, `${origin.url}/video.mp4`, target('dropped-once.mp4'));
     expect(stored).toMatchObject({ bytes: VIDEO.length, sha256: createHash('sha256').update(VIDEO).digest('hex') });
@@ -147,14 +146,10 @@ describe('archiveObject', () => {
     [403, 'AccessDenied', 'ArchiveStoreFailed'],
     [404, 'NoSuchBucket', 'ArchiveStoreFailed'],
   ])('S3 refusing the copy with %i %s is %s (its own storage, not a provider network error)', async (status, code, name) => {
-    const refusing = {
-      send: (command: unknown, options?: unknown) =>
-        command instanceof PutObjectCommand
-          ? Promise.reject(
-              Object.assign(new Error(`${code}: arn:aws:iam::123456789012:role/x`), { name: code, $metadata: { httpStatusCode: status } }),
-            )
-          : s3.client.send(command as PutObjectCommand, options as never),
-    } as unknown as S3Client;
+    const refusing: S3 = {
+      ...s3.client,
+      put: () => Promise.reject(new S3Error(code, `${code}: arn:aws:iam::123456789012:role/x`, status, undefined)),
+    };
     const error = await archiveObject({ ...deps(), s3: refusing }, `${origin.url}/video.mp4`, target(`refused-${status}.mp4`)).catch(
       (e: unknown) => e,
     );

@@ -1,9 +1,8 @@
-// The S3 client's SDK log lines: none reaches the console. Without a logger of its own, the SDK writes a warning
-// to the console when a streamed request's connection drops; the error reaches the caller anyway.
+// The S3 client writes nothing to the console when a streamed request's connection drops (the AWS SDK, without a
+// logger of its own, used to warn there); the error reaches the caller, as a socket error with its code.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { s3 } from '../../../lambdas/aws/clients/s3.ts';
 
@@ -28,10 +27,9 @@ afterAll(() => {
   vi.restoreAllMocks();
 });
 
-it('keeps the SDK warning about a dropped streamed PUT out of the console; the error reaches the caller', async () => {
+it('keeps any warning about a dropped streamed PUT out of the console; the error reaches the caller', async () => {
   const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
   const body = Readable.from([Buffer.alloc(64 * 1024, 1)]);
-  const put = new PutObjectCommand({ Bucket: 'archive', Key: 'video.mp4', Body: body, ContentLength: 64 * 1024 });
-  await expect(s3().send(put)).rejects.toThrow();
+  await expect(s3().put('archive', 'video.mp4', body, { contentLength: 64 * 1024 })).rejects.toThrow();
   expect(warn).not.toHaveBeenCalled();
 });

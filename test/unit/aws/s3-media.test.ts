@@ -2,34 +2,28 @@
 // killed mid-body (a stand-in S3 endpoint on loopback that declares the full Content-Length and hangs up halfway),
 // which must be a typed, retryable network error in both stream paths (Validate's check and Submit's base64 inline).
 import { readFileSync } from 'node:fs';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { S3 } from '../../../lambdas/aws/clients/s3.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../../lambdas/domain/errors.ts';
 import type { ResolvedRequest } from '../../../lambdas/domain/job.ts';
 import { checkStoredImages, mediaForProvider, readStoredObject } from '../../../lambdas/aws/s3-media.ts';
-import { loopbackServer, testS3, type LoopbackServer, type TestS3 } from './loopback.ts';
+import { loopbackServer, s3ClientAt, testS3, type LoopbackServer, type TestS3 } from './loopback.ts';
 
 const PNG = readFileSync(new URL('../../fixtures/cat-640x360.png', import.meta.url));
 let s3: TestS3;
 let cutting: LoopbackServer;
-let cuttingClient: S3Client;
+let cuttingClient: S3;
 
 beforeAll(async () => {
   s3 = await testS3('inputs');
-  await s3.client.send(new PutObjectCommand({ Bucket: 'inputs', Key: 'uploads/cat.png', Body: PNG, ContentType: 'image/png' }));
+  await s3.sdk.send(new PutObjectCommand({ Bucket: 'inputs', Key: 'uploads/cat.png', Body: PNG, ContentType: 'image/png' }));
   // An S3 endpoint whose GetObject answers declare the whole object and then hang up after half of it.
   cutting = await loopbackServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(PNG.length), etag: '"x"' });
     res.write(PNG.subarray(0, Math.floor(PNG.length / 2)), () => res.destroy());
   });
-  cuttingClient = new S3Client({
-    endpoint: cutting.url,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  cuttingClient = s3ClientAt(cutting.url);
 });
 
 afterAll(async () => {
