@@ -73,7 +73,7 @@ export const HANDLER_SIZING: Readonly<Record<HandlerName, HandlerSizing>> = {
 export const HANDLER_ENVIRONMENT: Readonly<Record<string, string>> = { POWERTOOLS_SERVICE_NAME: 'klingflow' };
 
 /**
- * esbuild settings of every handler bundle: one minified CommonJS file (`index.js`) with the AWS SDK inside.
+ * esbuild settings of every handler bundle: one minified CommonJS file (`index.js`) with its dependencies inside.
  *
  * CommonJS, not ESM: the Lambda runtime `require`s a CommonJS handler, and a required module reaches Node.js's
  * built-ins (`http`, `https`, `crypto`) without the ESM facade. Building that facade for `node:http` reads every
@@ -90,13 +90,9 @@ export const HANDLER_BUNDLING = {
   sourceMap: true,
   sourcesContent: false,
   mainFields: ['module', 'main'],
-  // Bundle the AWS SDK too: one tree-shaken file loads faster than the runtime's copy, and pins its version.
+  // Bundle every dependency (aws-lite, aws4, @aws-sdk/util-dynamodb…), none from the runtime's AWS SDK: one
+  // tree-shaken file loads faster, and pins their versions.
   externalModules: [],
-  // A Lambda function's credentials are in its environment: the SDK's default credential chain (and the STS, SSO
-  // and sign-in clients it carries) gives way to the environment provider alone (see the module's comment).
-  esbuildArgs: {
-    '--alias:@aws-sdk/credential-provider-node': path.join(PROJECT_ROOT, 'lambdas', 'aws', 'clients', 'lambda-credentials.ts'),
-  },
 };
 
 /**
@@ -116,11 +112,6 @@ export function adapterDefines(enabledProviders: readonly string[]): Record<stri
  * that enables `enabledProviders` (every provider when not given).
  */
 export function handlerBuildOptions(entry: string, outfile: string, enabledProviders: readonly string[] = PROVIDER_IDS): BuildOptions {
-  const alias = Object.fromEntries(
-    Object.entries(HANDLER_BUNDLING.esbuildArgs)
-      .filter(([flag]) => flag.startsWith('--alias:'))
-      .map(([flag, target]) => [flag.slice('--alias:'.length), String(target)]),
-  );
   return {
     entryPoints: [entry],
     absWorkingDir: PROJECT_ROOT,
@@ -134,7 +125,6 @@ export function handlerBuildOptions(entry: string, outfile: string, enabledProvi
     sourcemap: HANDLER_BUNDLING.sourceMap,
     sourcesContent: HANDLER_BUNDLING.sourcesContent,
     mainFields: HANDLER_BUNDLING.mainFields,
-    alias,
     define: adapterDefines(enabledProviders),
   };
 }
