@@ -9,7 +9,6 @@
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ProviderError } from '../domain/errors.ts';
-import { checkImage } from '../domain/image-check.ts';
 import type { MediaRef, ResolvedRequest } from '../domain/job.ts';
 import type { ImageInputPolicy } from '../domain/capabilities.ts';
 import type { SubmitRequest } from '../providers/port.ts';
@@ -18,14 +17,15 @@ import type { S3 } from './clients/s3.ts';
 /** How long a provider has to fetch a signed input URL. */
 const SIGNED_INPUT_SECONDS = 3600;
 /** Largest image read when the provider states no limit, and the most ever inlined as base64 (bytes). */
-const DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024;
+export const DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024;
 
-interface ImageField {
+export interface ImageField {
   path: string;
   ref: MediaRef;
 }
 
-function imageFields(request: ResolvedRequest): ImageField[] {
+/** The image fields of a request with their media references, each with its path (`image`, `referenceImages.0`…). */
+export function imageFields(request: ResolvedRequest): ImageField[] {
   return [
     ...(request.image ? [{ path: 'image', ref: request.image }] : []),
     ...(request.endImage ? [{ path: 'endImage', ref: request.endImage }] : []),
@@ -87,39 +87,6 @@ export async function readStoredObject(s3: S3, bucket: string, key: string, maxB
     throw new ProviderError('network', `the download was truncated (${bytes} of ${declared} bytes): ${key} from the inputs bucket`);
   }
   return { bytes: Buffer.concat(chunks), size: bytes };
-}
-
-/** Problems with the stored images of a request, per field; an unreadable object is a problem too. */
-export async function checkStoredImages(
-  s3: S3,
-  bucket: string,
-  request: ResolvedRequest,
-  policy: ImageInputPolicy | undefined,
-): Promise<{ path: string; message: string }[]> {
-  const problems: { path: string; message: string }[] = [];
-  for (const { path, ref } of imageFields(request)) {
-    if (!('s3Key' in ref)) continue;
-    const maxBytes = policy?.maxBytes ?? DEFAULT_MAX_IMAGE_BYTES;
-    let object: StoredRead;
-    try {
-      object = await readStoredObject(s3, bucket, ref.s3Key, maxBytes);
-    } catch (error) {
-      const name = (error as Error).name;
-      if (name !== 'NotFound' && name !== 'NoSuchKey') throw error;
-      problems.push({ path: `${path}.s3Key`, message: `${ref.s3Key} does not exist in the inputs bucket` });
-      continue;
-    }
-    if (!object.bytes) {
-      problems.push({
-        path: `${path}.s3Key`,
-        message: `${ref.s3Key} is ${(object.size / 1048576).toFixed(1)} MB; the provider takes at most ${maxBytes / 1048576} MB`,
-      });
-      continue;
-    }
-    const verdict = checkImage(object.bytes, policy, ref.s3Key);
-    if (!verdict.ok) problems.push({ path: `${path}.s3Key`, message: verdict.reason });
-  }
-  return problems;
 }
 
 /** The media of a request as the provider takes it: URLs as given, stored objects signed or inlined (the bucket is

@@ -4,7 +4,8 @@
 import { ValidationFailed } from '../domain/errors.ts';
 import { resolveRequest } from '../domain/validation.ts';
 import { JobRef } from '../workflow/contract.ts';
-import { checkStoredImages, usesStoredMedia } from '../aws/s3-media.ts';
+import { usesStoredMedia } from '../aws/s3-media.ts';
+import { checkStoredImages } from '../aws/stored-images.ts';
 import { s3 } from '../aws/clients/s3.ts';
 import { config } from '../aws/env.ts';
 import { enabledProviders } from '../aws/runtime/providers.ts';

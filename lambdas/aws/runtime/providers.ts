@@ -1,14 +1,11 @@
-// The composition root's providers (see store.ts): adapters with their context, capability look-ups and the
-// catalog. Adapters load per provider id (providers/registry.ts), so a handler that talks to one provider evaluates
-// only that provider's adapter.
-import { providerCatalog, type ProviderCatalog } from '../../domain/catalog.ts';
+// The composition root's providers (see store.ts): adapters with their context and capability look-ups (the
+// catalog is catalog.ts). Adapters load per provider id (providers/registry.ts), so a handler that talks to one
+// provider evaluates only that provider's adapter.
 import { ProviderError } from '../../domain/errors.ts';
-import type { Job } from '../../domain/job.ts';
 import type { ProviderLookup } from '../../domain/validation.ts';
 import { PROVIDER_IDS } from '../../providers/ids.ts';
 import type { AdapterContext, ProviderAdapter } from '../../providers/port.ts';
 import { loadAdapter, loadAdapters } from '../../providers/registry.ts';
-import { estimateCostOf } from '../../providers/scaffold.ts';
 import { config } from '../env.ts';
 import { noteProvider } from '../invocation.ts';
 import { emitJobMetric } from '../metrics.ts';
@@ -86,23 +83,4 @@ export async function enabledProviders(load?: readonly string[]): Promise<Enable
     capabilitiesOf: (id) => (enabled.includes(id) ? adapterOf(id).capabilities : undefined),
     adapterOf,
   };
-}
-
-/** `GET /v1/providers`: the enabled providers' capability maps and price tables, the default marked. */
-export async function providerCatalogOfDeployment(): Promise<ProviderCatalog> {
-  const enabled = config.enabledProviders();
-  const adapterOf = await loadAdapters(enabled);
-  return providerCatalog(
-    enabled.map((id) => {
-      const adapter = adapterOf(id);
-      return {
-        id,
-        capabilities: adapter.capabilities,
-        ...(adapter.estimateCost
-          ? { estimateCost: (request: Job['request'], mode: Job['mode']) => estimateCostOf(adapter, request, mode) }
-          : {}),
-      };
-    }),
-    config.defaultProvider(),
-  );
 }

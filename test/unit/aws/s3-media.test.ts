@@ -7,7 +7,8 @@ import type { S3 } from '../../../lambdas/aws/clients/s3.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../../lambdas/domain/errors.ts';
 import type { ResolvedRequest } from '../../../lambdas/domain/job.ts';
-import { checkStoredImages, mediaForProvider, readStoredObject } from '../../../lambdas/aws/s3-media.ts';
+import { mediaForProvider, readStoredObject } from '../../../lambdas/aws/s3-media.ts';
+import { checkStoredImages } from '../../../lambdas/aws/stored-images.ts';
 import { loopbackServer, s3ClientAt, testS3, type LoopbackServer, type TestS3 } from './loopback.ts';
 
 const PNG = readFileSync(new URL('../../fixtures/cat-640x360.png', import.meta.url));
