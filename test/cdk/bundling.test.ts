@@ -11,10 +11,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { HANDLERS } from '../../lambdas/workflow/contract.ts';
 import { createKlingflowApp } from '../../lib/synth.ts';
 
-// Was 3 MB (bundles of 1.8 MB), then 1 MB, then 850 KB. The goal is 300 KB (issue 8); on the way there this limit
-// only comes down. The largest bundle (api) is 633 KB with zod/mini and the default deployment's one adapter; the
-// measured sizes are in README.md ("Figures"), from `npm run bench`.
-const MAX_BUNDLE_BYTES = 650 * 1024;
+// Was 3 MB (bundles of 1.8 MB), then 1 MB, then 850 KB, then 650 KB. The goal is 300 KB (issue 8), which every
+// bundle of the default deployment meets but `api`'s: it also builds the OpenAPI document (zod's JSON Schema export)
+// and plans uploads, 342 KB. The measured sizes are in README.md ("Figures"), from `npm run bench`.
+const GOAL_BYTES = 300 * 1024;
+const MAX_BUNDLE_BYTES: Readonly<Partial<Record<(typeof HANDLERS)[number], number>>> = { api: 350 * 1024 };
 
 const requireBundle = createRequire(import.meta.url);
 
@@ -52,7 +53,7 @@ it('bundles every handler', () => {
 it.each([...HANDLERS])('%s: the bundle is small and loads, exporting handler', (name) => {
   const file = bundles.get(name)!;
   expect(existsSync(file), file).toBe(true);
-  expect(statSync(file).size).toBeLessThan(MAX_BUNDLE_BYTES);
+  expect(statSync(file).size).toBeLessThanOrEqual(MAX_BUNDLE_BYTES[name] ?? GOAL_BYTES);
   expect(readFileSync(file, 'utf8')).not.toMatch(/^\s*(import|export)\s/m);
   expect(typeof loadCold(file).handler).toBe('function');
 });
