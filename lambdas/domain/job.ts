@@ -1,6 +1,7 @@
 // The job: the create request a caller sends (docs/api.md, "Create body") and the record klingflow keeps.
 // Everything at the HTTP boundary is parsed with these schemas; the types come from them.
 import * as z from './zod.ts';
+import { issueMessage, meaningfulIssues } from './schema-issues.ts';
 import { normalizeUrl } from './url-policy.ts';
 
 export const JOB_STATUSES = ['QUEUED', 'SUBMITTED', 'PROCESSING', 'ARCHIVING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'] as const;
@@ -115,6 +116,9 @@ const Metadata = z
     }),
   );
 
+/** The message of a trimmed text field left empty: whitespace alone is no text. */
+const NOT_BLANK = 'is empty or only whitespace; write at least one character';
+
 /** The longest video (and shot) a create body may ask for, in whole seconds; each model takes only some lengths. */
 export const MAX_DURATION_SECONDS = 600;
 
@@ -125,7 +129,7 @@ export const MAX_FPS = 120;
 export const CreateJobRequest = z.strictObject({
   provider: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
   model: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
-  prompt: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(2500))),
+  prompt: z.optional(z.string().check(z.trim(), z.minLength(1, NOT_BLANK), z.maxLength(2500))),
   negativePrompt: z.optional(z.string().check(z.maxLength(2500))),
   durationSeconds: z.optional(z.number().check(z.int(), z.positive(), z.lte(MAX_DURATION_SECONDS))),
   resolution: z.optional(z.enum(['720p', '1080p', '4k'])),
@@ -137,7 +141,7 @@ export const CreateJobRequest = z.strictObject({
   voice: z.optional(
     z
       .strictObject({
-        description: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(500))),
+        description: z.optional(z.string().check(z.trim(), z.minLength(1, NOT_BLANK), z.maxLength(500))),
         ids: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(128))).check(z.minLength(1), z.maxLength(2))),
       })
       .check(z.refine((v) => v.description !== undefined || v.ids !== undefined, { message: 'give a description or ids' })),
@@ -153,7 +157,7 @@ export const CreateJobRequest = z.strictObject({
     z
       .array(
         z.strictObject({
-          prompt: z.string().check(z.trim(), z.minLength(1), z.maxLength(512)),
+          prompt: z.string().check(z.trim(), z.minLength(1, NOT_BLANK), z.maxLength(512)),
           durationSeconds: z.number().check(z.int(), z.positive(), z.lte(MAX_DURATION_SECONDS)),
         }),
       )
@@ -387,7 +391,7 @@ export function parseLeniently(body: unknown): { request: CreateJobRequest; prob
   if (parsed.success) return { request: parsed.data, problems: hostile };
   const problems: FieldProblem[] = [...hostile];
   const broken = new Set<string>();
-  for (const issue of parsed.error.issues) {
+  for (const issue of meaningfulIssues(parsed.error.issues)) {
     if (issue.code === 'unrecognized_keys' && issue.path.length === 0) {
       // One problem per unknown field, named by the field.
       for (const key of issue.keys) {
@@ -401,7 +405,7 @@ export function parseLeniently(body: unknown): { request: CreateJobRequest; prob
       continue;
     }
     broken.add(String(issue.path[0] ?? ''));
-    problems.push({ path: issue.path.length ? issue.path.join('.') : 'body', message: issue.message });
+    problems.push({ path: issue.path.length ? issue.path.join('.') : 'body', message: issueMessage(issue) });
   }
   if (!isObject) return { request: {}, problems };
   const kept = Object.fromEntries(Object.entries(candidate as object).filter(([field]) => !broken.has(field)));

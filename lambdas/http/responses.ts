@@ -5,6 +5,7 @@ import type * as z from '../domain/zod.ts';
 import { type AuthorizerContext, type Caller, callerFromAuthorizer } from '../domain/caller.ts';
 import { isWellFormedText } from '../domain/job.ts';
 import { counted } from '../domain/counted.ts';
+import { issueMessage, meaningfulIssues } from '../domain/schema-issues.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -53,11 +54,14 @@ export const errorResponse = (statusCode: number, code: string, message: string,
 export const fieldError = (statusCode: number, code: string, path: string, detail: string, message = `${path} ${detail}`): HttpResult =>
   errorResponse(statusCode, code, message, [{ path, message: detail }]);
 
-/** zod issues as `{path, message}`, with the path dotted (`shots.0.prompt`) and the empty path as `root`. */
+/**
+ * zod issues as `{path, message}`, with the path dotted (`shots.0.prompt`) and the empty path as `root`: one cause
+ * per field (domain/schema-issues.ts).
+ */
 export const zodDetails = (error: z.core.$ZodError, root = 'body'): ErrorDetail[] =>
-  error.issues.map((issue) => ({
+  meaningfulIssues(error.issues).map((issue) => ({
     path: issue.path.length ? issue.path.join('.') : root,
-    message: issue.message,
+    message: issueMessage(issue),
   }));
 
 /** A header's value, whatever case API Gateway (or a client) wrote its name in. */

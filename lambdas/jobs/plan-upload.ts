@@ -4,6 +4,7 @@
 // domain/uploads.ts, so the image becomes a job exactly as any upload under uploads/ does. Pure: the caller writes
 // the manifest and signs the URL.
 import { hostileProblems, parseLeniently } from '../domain/job.ts';
+import { issueMessage, meaningfulIssues } from '../domain/schema-issues.ts';
 import { jobIdForUpload, newUploadId, UPLOAD_PREFIX, UPLOAD_URL_SECONDS, UploadRequest, uploadFileProblems } from '../domain/uploads.ts';
 import { resolveRequest, type FieldProblem, type ProviderLookup } from '../domain/validation.ts';
 
@@ -34,10 +35,10 @@ export function planUpload(providers: ProviderLookup, body: unknown, bucket: str
   if (hostile.length) return { ok: false, details: hostile };
   const parsed = UploadRequest.safeParse(body);
   if (!parsed.success) {
-    const details = parsed.error.issues.flatMap((issue): FieldProblem[] =>
+    const details = meaningfulIssues(parsed.error.issues).flatMap((issue): FieldProblem[] =>
       issue.code === 'unrecognized_keys'
         ? issue.keys.map((key) => ({ path: key || 'body', message: 'unknown field; allowed: fileName, contentType, bytes, options' }))
-        : [{ path: issue.path.length ? issue.path.join('.') : 'body', message: issue.message }],
+        : [{ path: issue.path.length ? issue.path.join('.') : 'body', message: issueMessage(issue) }],
     );
     return { ok: false, details };
   }
