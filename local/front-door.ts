@@ -357,7 +357,12 @@ export async function startFrontDoor(host: LambdaHost, options: FrontDoorOptions
         let caller = matched.route.auth && auth.kind === 'bearer' ? await authenticate(req, Buffer.alloc(0), auth) : undefined;
         if (caller?.problem) return sendJson(res, 401, 'UNAUTHORIZED', caller.problem, 'Authorization');
         const body = await readBody(req);
-        if (body === 'too-large') return sendJson(res, 413, 'PAYLOAD_TOO_LARGE', 'the body is larger than 10 MB', 'body');
+        if (body === 'too-large') {
+          // The rest of the body is not read, so the connection cannot carry another request: say so, and close it
+          // once answered (a client that kept it would send its next request into a closed socket).
+          res.setHeader('connection', 'close');
+          return sendJson(res, 413, 'PAYLOAD_TOO_LARGE', 'the body is larger than 10 MB', 'body');
+        }
         caller ??= matched.route.auth ? await authenticate(req, body, auth) : {};
         if (caller.problem) return sendJson(res, 401, 'UNAUTHORIZED', caller.problem, 'Authorization');
         const holder = 'holder' in caller ? caller.holder : undefined;

@@ -49,6 +49,29 @@ describe('connections', () => {
   });
 });
 
+describe('a body over 10 MB', () => {
+  it('is a 413 naming the body, on a connection closed after it, so the next request opens a fresh one', async () => {
+    for (let round = 0; round < 3; round++) {
+      const response = await fetch(`${stack.url}/v1/jobs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'x'.repeat(11 * 1024 * 1024) }),
+      });
+      expect(response.status).toBe(413);
+      expect(response.headers.get('connection')).toBe('close');
+      expect(await response.json()).toEqual({
+        error: {
+          code: 'PAYLOAD_TOO_LARGE',
+          message: 'the body is larger than 10 MB',
+          details: [{ path: 'body', message: 'the body is larger than 10 MB' }],
+        },
+      });
+      // Sent at once, through the same pool of connections: it must not meet the one the 413 ended.
+      expect((await client.request('GET', '/v1/jobs?limit=1')).status).toBe(200);
+    }
+  });
+});
+
 describe('GET /v1/providers', () => {
   it('needs credentials', async () => {
     const response = await fetch(`${stack.url}/v1/providers`);
