@@ -37,8 +37,8 @@ const bytesOf = (data: SourceData): string | Uint8Array =>
       ? new Uint8Array(data)
       : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 
-/** SHA-256 (or HMAC-SHA256 with a secret) in the shape the signer wants, on Node's crypto. */
-class Sha256 {
+/** SHA-256 (or HMAC-SHA256 with a secret) in the shape the signer wants (@smithy/signature-v4's `sha256`), on Node's crypto. */
+export class Sha256 {
   private hash;
   private readonly secret?: string | Uint8Array;
   constructor(secret?: SourceData) {

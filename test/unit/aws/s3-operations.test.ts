@@ -2,7 +2,7 @@
 // (s3rver), checked with the AWS SDK's client; error names; keys S3 encodes; the multipart uploader; and the
 // signatures. s3rver does not check SigV4 signatures, so each one is recomputed here with the AWS SDK's own signer
 // (@smithy/signature-v4) from the request as it arrived (or the URL as presigned) and must match.
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -11,6 +11,7 @@ import { type S3, S3Error, s3Client } from '../../../lambdas/aws/clients/s3.ts';
 import { encodeKey } from '../../../lambdas/aws/clients/s3-request.ts';
 import { uploadMultipart } from '../../../lambdas/aws/s3-multipart.ts';
 import { loopbackServer, type LoopbackServer, testS3, type TestS3 } from './loopback.ts';
+import { Sha256 } from '../../../local/sigv4.ts';
 
 let s3: TestS3;
 const sha256 = (bytes: Buffer | undefined) => bytes && createHash('sha256').update(bytes).digest('hex');
@@ -187,28 +188,6 @@ describe('multipart', () => {
     expect(await s3.exists('parts/cut')).toBe(false);
   });
 });
-
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-const bytesOf = (data: SourceData): string | Uint8Array =>
-  typeof data === 'string'
-    ? data
-    : data instanceof ArrayBuffer
-      ? new Uint8Array(data)
-      : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-
-/** SHA-256 and HMAC-SHA256 as @smithy/signature-v4 takes them (as local/sigv4.ts gives them). */
-class Sha256 {
-  private readonly hash;
-  constructor(secret?: SourceData) {
-    this.hash = secret ? createHmac('sha256', bytesOf(secret)) : createHash('sha256');
-  }
-  update(data: SourceData): void {
-    this.hash.update(bytesOf(data));
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.hash.digest()));
-  }
-}
 
 const CREDENTIALS = {
   accessKeyId: 'AKIDEXAMPLE',
