@@ -4,6 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import aws4 from 'aws4';
 import { AWS_RETRIES } from './aws-lite.ts';
 
@@ -49,6 +50,10 @@ export interface S3Request {
   /** Aborts the request: it rejects with the signal's reason. */
   signal?: AbortSignal;
 }
+
+/** Whether a request body is a stream (sent once, as it comes) rather than bytes sent whole. */
+export const isStreamed = (body: S3Request['body']): body is Readable =>
+  body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body);
 
 /** S3's answer: status, headers (lower-case names) and its body, unread. */
 export interface S3Response {
@@ -116,8 +121,8 @@ const retryable = (error: unknown): boolean => {
   return RETRYABLE_CODES.has(String((error as { code?: unknown } | undefined)?.code));
 };
 
-/** The text of an XML element, unescaped, or undefined. */
-const xmlText = (xml: string, tag: string): string | undefined => {
+/** The text of the first `<tag>` element of an XML answer, unescaped, or undefined. */
+export const xmlText = (xml: string, tag: string): string | undefined => {
   const match = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml);
   return match?.[1]
     ?.replace(/&lt;/g, '<')
@@ -159,7 +164,7 @@ export const makeAgents = (): Agents => ({
 /** One attempt: signs and sends, resolving with the answer's headers once they arrive (any status). */
 function attempt(settings: S3Settings, agents: Agents, request: S3Request): Promise<S3Response> {
   const { protocol, host, path } = locate(settings, request.bucket, request.key);
-  const streamed = request.body !== undefined && typeof request.body !== 'string' && !Buffer.isBuffer(request.body);
+  const streamed = isStreamed(request.body);
   const whole = streamed ? undefined : (request.body as Buffer | string | undefined);
   const headers: Record<string, string> = { ...request.headers };
   if (streamed) headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
@@ -193,7 +198,9 @@ function attempt(settings: S3Settings, agents: Agents, request: S3Request): Prom
       (incoming) => resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, body: incoming }),
     );
     outgoing.on('error', reject);
-    if (streamed) (request.body as Readable).pipe(outgoing);
+    // A streamed body's failure ends the request too (pipeline destroys it), instead of leaving it to wait for
+    // the rest of its Content-Length.
+    if (streamed) pipeline(request.body as Readable, outgoing).catch(reject);
     else outgoing.end(whole);
   });
 }
@@ -208,7 +215,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * a streamed body is sent once.
  */
 export async function send(settings: S3Settings, agents: Agents, request: S3Request): Promise<S3Response> {
-  const streamed = request.body !== undefined && typeof request.body !== 'string' && !Buffer.isBuffer(request.body);
+  const streamed = isStreamed(request.body);
   const attempts = streamed ? 1 : 1 + AWS_RETRIES;
   for (let tried = 1; ; tried++) {
     try {

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { config } from '../env.ts';
 import { endpointOf } from './aws-lite.ts';
 import { perSettings } from './per-settings.ts';
-import { type Agents, makeAgents, presignUrl, readAll, S3Error, type S3Settings, send } from './s3-request.ts';
+import { type Agents, isStreamed, makeAgents, presignUrl, readAll, S3Error, type S3Settings, send, xmlText } from './s3-request.ts';
 
 export { S3Error, type S3Settings } from './s3-request.ts';
 
@@ -75,9 +75,6 @@ const headersOf = (entries: Record<string, string | number | undefined>): Record
 
 const header = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
 
-/** The text of the first `<tag>` of an XML answer. */
-const xmlValue = (xml: string, tag: string): string | undefined => new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml)?.[1];
-
 const escapeXml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** A client of S3 with these settings. */
@@ -110,7 +107,7 @@ export function s3Client(settings: S3Settings): S3 {
       };
     },
     async put(bucket, key, body, options = {}) {
-      const streamed = typeof body !== 'string' && !Buffer.isBuffer(body);
+      const streamed = isStreamed(body);
       if (streamed && options.contentLength === undefined) throw new TypeError('a streamed PutObject needs its contentLength');
       const headers = headersOf({ 'content-type': options.contentType, 'content-length': streamed ? options.contentLength : undefined });
       (await call({ method: 'PUT', bucket, key, body, headers, signal: options.signal })).body.resume();
@@ -123,7 +120,7 @@ export function s3Client(settings: S3Settings): S3 {
         query: { uploads: '' },
         headers: headersOf({ 'content-type': options.contentType }),
       });
-      const uploadId = xmlValue(xml, 'UploadId');
+      const uploadId = xmlText(xml, 'UploadId');
       if (!uploadId) throw new Error('S3 answered CreateMultipartUpload without an UploadId');
       return uploadId;
     },
@@ -143,8 +140,8 @@ export function s3Client(settings: S3Settings): S3 {
       // S3 may answer 200 and report a failure in the body (its documented CompleteMultipartUpload behaviour).
       if (xml.includes('<Error>')) {
         throw new S3Error(
-          xmlValue(xml, 'Code') ?? 'InternalError',
-          xmlValue(xml, 'Message') ?? 'CompleteMultipartUpload failed',
+          xmlText(xml, 'Code') ?? 'InternalError',
+          xmlText(xml, 'Message') ?? 'CompleteMultipartUpload failed',
           200,
           undefined,
         );
