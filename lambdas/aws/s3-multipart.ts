@@ -21,8 +21,21 @@ export interface MultipartOptions {
  * after the bucket's lifecycle rule, if any). The parts in flight are aborted too.
  */
 export async function uploadMultipart(s3: S3, body: Readable, options: MultipartOptions): Promise<void> {
+  const { bucket, key } = options;
+  // Until the loop below reads `body`, nothing listens for its 'error': a body that fails while the upload is being
+  // created would be an uncaught exception. Heard here, the error is thrown again by the loop (an errored stream's
+  // iterator throws its error).
+  const heard = () => undefined;
+  body.on('error', heard);
+  try {
+    return await uploadParts(s3, body, options, await s3.createMultipart(bucket, key, { contentType: options.contentType }));
+  } finally {
+    body.off('error', heard);
+  }
+}
+
+async function uploadParts(s3: S3, body: Readable, options: MultipartOptions, uploadId: string): Promise<void> {
   const { bucket, key, partSize, inFlight } = options;
-  const uploadId = await s3.createMultipart(bucket, key, { contentType: options.contentType });
   const stop = new AbortController();
   const parts: { partNumber: number; etag: string }[] = [];
   const running = new Set<Promise<void>>();

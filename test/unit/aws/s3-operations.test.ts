@@ -187,6 +187,35 @@ describe('multipart', () => {
     expect(aborted).toHaveBeenCalledTimes(1);
     expect(await s3.exists('parts/cut')).toBe(false);
   });
+
+  it('a body that fails while the upload is being created is no uncaught exception: the upload is aborted, its error thrown', async () => {
+    const aborted = vi.fn(s3.client.abortMultipart);
+    const body = new Readable({ read() {} });
+    body.push(Buffer.alloc(MiB));
+    // The body fails, and its 'error' is emitted, before createMultipart answers and anything reads the body.
+    const createMultipart: typeof s3.client.createMultipart = async (...args) => {
+      body.destroy(new Error('download cut early'));
+      await new Promise((resolve) => setImmediate(resolve));
+      return s3.client.createMultipart(...args);
+    };
+    const uncaught = vi.fn();
+    process.on('uncaughtException', uncaught);
+    try {
+      await expect(
+        uploadMultipart({ ...s3.client, createMultipart, abortMultipart: aborted }, body, {
+          bucket: s3.bucket,
+          key: 'parts/cut-early',
+          partSize: 5 * MiB,
+          inFlight: 2,
+        }),
+      ).rejects.toThrow('download cut early');
+    } finally {
+      process.off('uncaughtException', uncaught);
+    }
+    expect(uncaught).not.toHaveBeenCalled();
+    expect(aborted).toHaveBeenCalledTimes(1);
+    expect(await s3.exists('parts/cut-early')).toBe(false);
+  });
 });
 
 const CREDENTIALS = {
