@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { median } from 'simple-statistics';
 import { CONTEXT_DEFAULTS } from '../lib/config.ts';
-import { HANDLER_ENVIRONMENT, handlerBuildOptions, handlerEntry } from '../lib/functions.ts';
+import { externalModulesOf, HANDLER_ENVIRONMENT, handlerBuildOptions, handlerEntry } from '../lib/functions.ts';
 import { PROVIDER_IDS } from '../lambdas/providers/ids.ts';
 import { HANDLERS, type HandlerName } from '../lambdas/workflow/contract.ts';
 
@@ -43,11 +43,14 @@ export async function bundles(options: { loads: number; handlers?: readonly Hand
     for (const handler of options.handlers ?? HANDLERS) {
       const outfile = join(outdir, handler, 'index.js');
       await build({
-        ...handlerBuildOptions(handlerEntry(handler), outfile, CONTEXT_DEFAULTS.enabledProviders),
+        ...handlerBuildOptions(handlerEntry(handler), outfile, CONTEXT_DEFAULTS.enabledProviders, externalModulesOf(handler)),
         logLevel: 'warning',
       });
       const everyProvider = join(outdir, handler, 'all-providers.js');
-      await build({ ...handlerBuildOptions(handlerEntry(handler), everyProvider, PROVIDER_IDS), logLevel: 'warning' });
+      await build({
+        ...handlerBuildOptions(handlerEntry(handler), everyProvider, PROVIDER_IDS, externalModulesOf(handler)),
+        logLevel: 'warning',
+      });
       const samples = Array.from({ length: options.loads }, () => loadMs(outfile));
       figures.push({
         handler,

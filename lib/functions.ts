@@ -91,9 +91,32 @@ export const HANDLER_BUNDLING = {
   sourcesContent: false,
   mainFields: ['module', 'main'],
   // Bundle every dependency (aws-lite, aws4, @aws-sdk/util-dynamodb…), none from the runtime's AWS SDK: one
-  // tree-shaken file loads faster, and pins their versions.
-  externalModules: [],
+  // tree-shaken file loads faster, and pins their versions. Left out: the aws-lite modules no request of klingflow's
+  // loads ({@link externalModulesOf}, set per handler).
+  externalModules: [] as string[],
 };
+
+/**
+ * Two modules aws-lite vendors and `require`s only when a request needs them (@aws-lite/client's src/lib/index.js):
+ * its copy of the AWS SDK's DynamoDB marshaller, for a request that asks aws-lite to marshal (klingflow's DynamoDB
+ * client marshals with @aws-sdk/util-dynamodb itself and sends plain JSON, lambdas/aws/clients/dynamo.ts), and
+ * fast-xml-parser, for an XML answer (of klingflow's AWS APIs only SNS's query protocol answers in XML; S3 has its
+ * own client). esbuild bundles a `require` of a literal path even when it sits in a function never called, so they
+ * are marked external (esbuild matches the path as written): 17 KB and 27 KB of a bundle. A request that reached one
+ * anyway would fail with "Cannot find module '../_vendor/…'"; test/unit/aws/aws-lite-bundled.test.ts runs every
+ * client bundled this way.
+ */
+export const AWS_LITE_VENDORED = { marshaller: '../_vendor/aws', xmlParser: '../_vendor/xml' } as const;
+
+/** The handlers that call SNS (query protocol, XML answers): their bundles keep aws-lite's XML parser. */
+export const SNS_HANDLERS: readonly HandlerName[] = ['notify'];
+
+/** Both of {@link AWS_LITE_VENDORED}: what a bundle that calls no SNS leaves out. */
+const EVERY_VENDORED: readonly string[] = Object.values(AWS_LITE_VENDORED);
+
+/** The modules `handler`'s bundle leaves out ({@link AWS_LITE_VENDORED}): the marshaller always, the parser unless it calls SNS. */
+export const externalModulesOf = (handler: HandlerName): string[] =>
+  SNS_HANDLERS.includes(handler) ? [AWS_LITE_VENDORED.marshaller] : [...EVERY_VENDORED];
 
 /**
  * esbuild `define`s that leave the adapters of providers a deployment does not enable out of a bundle
@@ -109,9 +132,15 @@ export function adapterDefines(enabledProviders: readonly string[]): Record<stri
 /**
  * {@link HANDLER_BUNDLING} as esbuild's own build options, for builds made outside CDK (`npm run bench`'s bundles, the
  * test of the bundled AWS clients): `entry` bundled to `outfile` exactly as a handler's asset is, for a deployment
- * that enables `enabledProviders` (every provider when not given).
+ * that enables `enabledProviders` (every provider when not given), leaving out `externalModules` (by default what
+ * every handler but SNS's callers leaves out: {@link externalModulesOf}).
  */
-export function handlerBuildOptions(entry: string, outfile: string, enabledProviders: readonly string[] = PROVIDER_IDS): BuildOptions {
+export function handlerBuildOptions(
+  entry: string,
+  outfile: string,
+  enabledProviders: readonly string[] = PROVIDER_IDS,
+  externalModules: readonly string[] = EVERY_VENDORED,
+): BuildOptions {
   return {
     entryPoints: [entry],
     absWorkingDir: PROJECT_ROOT,
@@ -126,6 +155,7 @@ export function handlerBuildOptions(entry: string, outfile: string, enabledProvi
     sourcesContent: HANDLER_BUNDLING.sourcesContent,
     mainFields: HANDLER_BUNDLING.mainFields,
     define: adapterDefines(enabledProviders),
+    external: [...externalModules],
   };
 }
 
@@ -198,7 +228,7 @@ export class HandlerFunctions extends Construct {
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      bundling: { ...HANDLER_BUNDLING, define: adapterDefines(enabledProviders) },
+      bundling: { ...HANDLER_BUNDLING, externalModules: externalModulesOf(name), define: adapterDefines(enabledProviders) },
     };
   }
 }

@@ -6,7 +6,7 @@
 // One client per service and settings (per-settings.ts), made on first use; a failed start is not kept.
 import awsLite from '@aws-lite/client';
 
-/** An aws-lite client: call it with a request, or use a plugin's methods (`client.DynamoDB.GetItem`…). */
+/** An aws-lite client: call it with a request (service, headers, payload…); klingflow uses none of aws-lite's plugins. */
 export type AwsLiteClient = Awaited<ReturnType<typeof awsLite>>;
 
 /**
@@ -24,15 +24,11 @@ export const endpointOf = (service: string): string | undefined =>
  * call. Credentials and region come from the environment, as a Lambda function has them. A start that failed
  * (no region, no credentials) is forgotten, so the next call tries again.
  */
-export function awsLiteClient(
-  service: string,
-  settings: { plugins?: unknown[]; responseContentType?: string; awsjsonMarshall?: Record<string, unknown> } = {},
-): () => Promise<AwsLiteClient> {
+export function awsLiteClient(service: string, settings: { responseContentType?: string } = {}): () => Promise<AwsLiteClient> {
   let started: Promise<AwsLiteClient> | undefined;
   return () => {
     if (!started) {
       const endpoint = endpointOf(service);
-      // aws-lite reads settings it does not declare in its types (awsjsonMarshall) from the same object.
       const config: Parameters<typeof awsLite>[0] = { retries: AWS_RETRIES, ...settings, ...(endpoint ? { endpoint } : {}) };
       started = awsLite(config);
       started.catch(() => {

@@ -1,10 +1,10 @@
-// The DynamoDB client: aws-lite's DynamoDB plugin (see aws-lite.ts and per-settings.ts), behind the document-style
-// calls the stores make. Items, keys and expression values are plain JavaScript values both ways, as with the AWS
-// SDK's document client (whose input types these are): the plugin marshals `Item`, `Key` and
-// `ExpressionAttributeValues` itself; the page keys (`ExclusiveStartKey`, `LastEvaluatedKey`), which it passes as
-// they are, are marshalled here.
-import dynamodbPlugin from '@aws-lite/dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+// The DynamoDB client: DynamoDB's JSON API (AWS JSON 1.0, `DynamoDB_20120810.<Operation>`) through aws-lite
+// (aws-lite.ts, callJsonApi; per-settings.ts), behind the document-style calls the stores make. Items, keys and
+// expression values are plain JavaScript values both ways, as with the AWS SDK's document client (whose input types
+// these are): they are marshalled to DynamoDB's typed attribute values here by the SDK's own @aws-sdk/util-dynamodb.
+// aws-lite's DynamoDB plugin is not used: the six calls below are all the stores make, and the plugin (29 KB, with
+// aws-lite's own 17 KB copy of the marshaller) was a ninth of every bundle that touches DynamoDB
+// (docs/architecture.md, "Lambda bundles").
 import type {
   DeleteCommandInput,
   GetCommandInput,
@@ -13,7 +13,8 @@ import type {
   ScanCommandInput,
   UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { awsErrorName, type AwsLiteClient, awsLiteClient } from './aws-lite.ts';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { type AwsLiteClient, awsErrorName, awsLiteClient, callJsonApi } from './aws-lite.ts';
 import { perSettings } from './per-settings.ts';
 
 /** An item as stored: attribute name → plain value (string, number, boolean, null, list, map). */
@@ -41,43 +42,69 @@ export interface DocumentClient {
 /** Whether a conditional write failed its condition (`ConditionalCheckFailedException`). */
 export const isConditionFailed = (error: unknown): boolean => awsErrorName(error) === 'ConditionalCheckFailedException';
 
-type DynamoDbMethods = Record<string, (request: object) => Promise<Record<string, unknown>>>;
+/** DynamoDB's typed form of an item: attribute name → `{ S: … }`, `{ N: … }`, `{ M: … }`… */
+type AttributeMap = Parameters<typeof unmarshall>[0];
 
-const page = (answer: Record<string, unknown>): ItemPage => ({
-  Items: (answer.Items as Item[] | undefined) ?? [],
-  ...(typeof answer.Count === 'number' ? { Count: answer.Count } : {}),
-  ...(answer.LastEvaluatedKey ? { LastEvaluatedKey: unmarshall(answer.LastEvaluatedKey as Parameters<typeof unmarshall>[0]) } : {}),
-});
+/**
+ * Plain values → typed attribute values. As the document client was set: an attribute whose value is undefined is
+ * left out of the item.
+ */
+const toAttributes = (value: Item): AttributeMap => marshall(value, { removeUndefinedValues: true });
+const fromAttributes = (value: unknown): Item | undefined => (value ? unmarshall(value as AttributeMap) : undefined);
 
-const startKey = (request: { ExclusiveStartKey?: Item }) =>
-  request.ExclusiveStartKey ? { ...request, ExclusiveStartKey: marshall(request.ExclusiveStartKey) } : request;
+/** The request fields that hold plain values, marshalled on the way out. */
+const PLAIN_FIELDS = ['Item', 'Key', 'ExpressionAttributeValues', 'ExclusiveStartKey'] as const;
 
-/** The document calls over an aws-lite client with the DynamoDB plugin. */
-export function documentClient(connect: () => Promise<AwsLiteClient>): DocumentClient {
-  const db = async () => ((await connect()) as unknown as { DynamoDB: DynamoDbMethods }).DynamoDB;
+/** `request` as DynamoDB's JSON API takes it: {@link PLAIN_FIELDS} marshalled, every other field as it is. */
+function typedRequest(request: object): Record<string, unknown> {
+  const typed: Record<string, unknown> = { ...request };
+  for (const field of PLAIN_FIELDS) {
+    const value = typed[field];
+    if (value === undefined) delete typed[field];
+    else typed[field] = toAttributes(value as Item);
+  }
+  return typed;
+}
+
+const page = (answer: Record<string, unknown>): ItemPage => {
+  const lastKey = fromAttributes(answer.LastEvaluatedKey);
   return {
-    get: async (request) => ({ ...((await (await db()).GetItem(request)) as { Item?: Item }) }),
+    Items: ((answer.Items as AttributeMap[] | undefined) ?? []).map((item) => unmarshall(item)),
+    ...(typeof answer.Count === 'number' ? { Count: answer.Count } : {}),
+    ...(lastKey ? { LastEvaluatedKey: lastKey } : {}),
+  };
+};
+
+/**
+ * The document calls over an aws-lite client: each one DynamoDB operation, errors thrown as {@link callJsonApi}
+ * throws them (`name` = DynamoDB's code, e.g. `ConditionalCheckFailedException`).
+ */
+function documentClient(connect: () => Promise<AwsLiteClient>): DocumentClient {
+  const call = async (operation: string, request: object): Promise<Record<string, unknown>> =>
+    callJsonApi<Record<string, unknown>>(await connect(), 'dynamodb', `DynamoDB_20120810.${operation}`, '1.0', typedRequest(request));
+  return {
+    get: async (request) => {
+      const item = fromAttributes((await call('GetItem', request)).Item);
+      return item ? { Item: item } : {};
+    },
     put: async (request) => {
-      await (await db()).PutItem(request);
+      await call('PutItem', request);
     },
-    update: async (request) => (await (await db()).UpdateItem(request)) as { Attributes?: Item },
+    update: async (request) => {
+      const attributes = fromAttributes((await call('UpdateItem', request)).Attributes);
+      return attributes ? { Attributes: attributes } : {};
+    },
     delete: async (request) => {
-      await (await db()).DeleteItem(request);
+      await call('DeleteItem', request);
     },
-    query: async (request) => page(await (await db()).Query(startKey(request))),
-    scan: async (request) => page(await (await db()).Scan(startKey(request))),
+    query: async (request) => page(await call('Query', request)),
+    scan: async (request) => page(await call('Scan', request)),
   };
 }
 
-const client = perSettings('DYNAMODB', () =>
-  documentClient(
-    awsLiteClient('DYNAMODB', {
-      plugins: [dynamodbPlugin],
-      // As the document client was set: an attribute whose value is undefined is left out of the item.
-      awsjsonMarshall: { removeUndefinedValues: true },
-    }),
-  ),
-);
+// The answer is read as plain JSON (DynamoDB names it AWS JSON, which aws-lite would otherwise try to unmarshall
+// whole); the typed fields are unmarshalled above.
+const client = perSettings('DYNAMODB', () => documentClient(awsLiteClient('DYNAMODB', { responseContentType: 'application/json' })));
 
 /** This deployment's (or the local stack's) DynamoDB. */
 export const dynamo = (): DocumentClient => client();
