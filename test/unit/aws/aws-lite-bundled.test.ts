@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { AWS_LITE_VENDORED, externalModulesOf, handlerBuildOptions, PROJECT_ROOT } from '../../../lib/functions.ts';
 import type { LocalDynamo } from '../../../local/emulators/dynamodb.ts';
 import { startThingsTable } from './loopback.ts';
@@ -46,6 +46,19 @@ import { sns } from ${JSON.stringify(join(PROJECT_ROOT, 'lambdas/aws/clients/sns
 export async function handler() {
   const publish = (topic) => sns()('Publish', { TopicArn: topic, Message: 'm' }).then(() => 'published', (e) => e.name);
   return { known: await publish('arn:known'), unknown: await publish('arn:x') };
+}
+`;
+
+// The JSON clients against a front end that answers in HTML (a proxy's 503), as every handler but SNS's callers
+// bundles them.
+const PROXY_ENTRY = `
+import { dynamo } from ${JSON.stringify(join(PROJECT_ROOT, 'lambdas/aws/clients/dynamo.ts'))};
+import { sfn } from ${JSON.stringify(join(PROJECT_ROOT, 'lambdas/aws/clients/sfn.ts'))};
+const seen = (e) => ({ status: e.statusCode, html: String(e.message).includes('<h1>503') });
+export async function handler() {
+  const db = await dynamo().get({ TableName: 'things', Key: { pool: 'p', entry: 'x' } }).then(() => 'answered', seen);
+  const states = await sfn()('DescribeExecution', { executionArn: 'arn:x' }).then(() => 'answered', seen);
+  return { db, states };
 }
 `;
 
@@ -129,4 +142,32 @@ it('the SNS client works bundled as its callers are, with the XML parser: a publ
   const { text, handler } = await bundled('sns', SNS_ENTRY, externalModulesOf('notify'));
   expect(text.includes('XMLValidator')).toBe(true);
   expect(await handler()).toEqual({ known: 'published', unknown: 'NotFound' });
+}, 60_000);
+
+it("an answer that is not JSON (a proxy's HTML 503) is an error for the caller after the retries, not an uncaught exception", async () => {
+  const targets: string[] = [];
+  const proxy = createServer((req, res) => {
+    targets.push(String(req.headers['x-amz-target']));
+    req.resume();
+    req.on('end', () =>
+      res.writeHead(503, { 'content-type': 'text/html' }).end('<html><body><h1>503 Service Unavailable</h1></body></html>'),
+    );
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const before = { dynamodb: process.env.AWS_ENDPOINT_URL_DYNAMODB, sfn: process.env.AWS_ENDPOINT_URL_SFN };
+  const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: proxyUrl, AWS_ENDPOINT_URL_SFN: proxyUrl });
+  const uncaught = vi.fn();
+  process.on('uncaughtException', uncaught);
+  try {
+    const { handler } = await bundled('proxy', PROXY_ENTRY, externalModulesOf('api'));
+    expect(await handler()).toEqual({ db: { status: 503, html: true }, states: { status: 503, html: true } });
+    expect(uncaught).not.toHaveBeenCalled();
+    // Three attempts each (AWS_RETRIES = 2 after the first), as for any 5xx.
+    expect(targets).toEqual([...Array(3).fill('DynamoDB_20120810.GetItem'), ...Array(3).fill('AWSStepFunctions.DescribeExecution')]);
+  } finally {
+    process.off('uncaughtException', uncaught);
+    Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: before.dynamodb, AWS_ENDPOINT_URL_SFN: before.sfn });
+    await new Promise((resolve) => proxy.close(resolve));
+  }
 }, 60_000);
