@@ -64,7 +64,7 @@ export function resolveRequest(body: CreateJobRequest, providers: ProviderLookup
     quality: body.quality ?? model.qualities[0] ?? 'std',
   };
   const details = [
-    ...checkAgainstModel(body, mode, model, provider),
+    ...checkAgainstModel(body, mode, model, provider, capabilities),
     ...checkInputs(body, providers.allowLoopbackCallbackUrls, capabilities),
   ];
   // The provider's own rules read the whole request, so they run on one that fits the map.
@@ -85,7 +85,7 @@ export function fitProblems(
   request: ResolvedRequest,
   mode: Mode,
 ): FieldProblem[] {
-  const problems = checkAgainstModel(request, mode, model, request.provider);
+  const problems = checkAgainstModel(request, mode, model, request.provider, capabilities);
   if (problems.length === 0) problems.push(...(capabilities.fit?.(request, mode, model) ?? []));
   return problems;
 }
@@ -103,10 +103,26 @@ const FEATURES: Record<LimitedFeature, { what: string; asked: (body: CreateJobRe
 /** The axes of a `simple` camera movement (Kling's `camera_control.config`). */
 const CAMERA_AXES = ['horizontal', 'vertical', 'pan', 'tilt', 'roll', 'zoom'] as const;
 
-function checkAgainstModel(body: CreateJobRequest, mode: Mode, model: ModelCapabilities, provider: string): FieldProblem[] {
+/**
+ * The rest of a "not supported" problem: which of the provider's models take the option (`; kling models that take
+ * it: kling-v1, kling-v1-6`), or that none does.
+ */
+const takenBy = (capabilities: ProviderCapabilities, provider: string, takes: (model: ModelCapabilities) => boolean): string => {
+  const models = capabilities.models.filter(takes).map((m) => m.id);
+  return models.length ? `; ${provider} models that take it: ${list(models)}` : `; no ${provider} model takes it`;
+};
+
+function checkAgainstModel(
+  body: CreateJobRequest,
+  mode: Mode,
+  model: ModelCapabilities,
+  provider: string,
+  capabilities: ProviderCapabilities,
+): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const name = `${provider} model ${model.id}`;
-  const unsupported = (path: string, what: string) => problems.push({ path, message: `${what} is not supported by ${name}` });
+  const unsupported = (path: string, what: string, takes: (m: ModelCapabilities) => boolean) =>
+    problems.push({ path, message: `${what} is not supported by ${name}${takenBy(capabilities, provider, takes)}` });
 
   if (!model.modes.includes(mode)) {
     problems.push({ path: modeField(mode), message: `${mode} is not supported by ${name}; allowed modes: ${list(model.modes)}` });
@@ -158,14 +174,20 @@ function checkAgainstModel(body: CreateJobRequest, mode: Mode, model: ModelCapab
       });
     }
   }
-  if (body.cfgScale !== undefined && !model.cfgScale) unsupported('cfgScale', 'cfgScale');
-  if (body.audio === true && !model.audio) unsupported('audio', 'native audio');
-  if (body.cameraControl && !model.cameraControl) unsupported('cameraControl', 'camera control');
-  if (body.endImage && !model.endImage) unsupported('endImage', 'an end frame');
-  if (body.negativePrompt !== undefined && !model.negativePrompt) unsupported('negativePrompt', 'a negative prompt');
+  if (body.cfgScale !== undefined && !model.cfgScale) unsupported('cfgScale', 'cfgScale', (m) => !!m.cfgScale);
+  if (body.audio === true && !model.audio) unsupported('audio', 'native audio', (m) => !!m.audio);
+  if (body.cameraControl && !model.cameraControl) unsupported('cameraControl', 'camera control', (m) => !!m.cameraControl);
+  if (body.endImage && !model.endImage) unsupported('endImage', 'an end frame', (m) => !!m.endImage);
+  if (body.negativePrompt !== undefined && !model.negativePrompt) {
+    unsupported('negativePrompt', 'a negative prompt', (m) => !!m.negativePrompt);
+  }
   if (body.fps !== undefined) {
-    if (!model.fps?.length) problems.push({ path: 'fps', message: `${name} does not take a frame rate` });
-    else if (!model.fps.includes(body.fps)) {
+    if (!model.fps?.length) {
+      problems.push({
+        path: 'fps',
+        message: `${name} does not take a frame rate${takenBy(capabilities, provider, (m) => !!m.fps?.length)}`,
+      });
+    } else if (!model.fps.includes(body.fps)) {
       problems.push({ path: 'fps', message: `${body.fps} is not allowed for ${name}; allowed: ${list(model.fps)}` });
     }
   }
@@ -174,7 +196,7 @@ function checkAgainstModel(body: CreateJobRequest, mode: Mode, model: ModelCapab
     problems.push({ path: 'image', message: `${name} needs a start frame (image) for image-to-video; an end frame alone is not enough` });
   }
   if (body.voice) {
-    if (!model.voice) unsupported('voice', 'a voice');
+    if (!model.voice) unsupported('voice', 'a voice', (m) => !!m.voice);
     else {
       const forms = model.voiceForms ?? ['description', 'ids'];
       if (body.voice.description !== undefined && !forms.includes('description')) {
@@ -189,7 +211,7 @@ function checkAgainstModel(body: CreateJobRequest, mode: Mode, model: ModelCapab
   if (body.keepOriginalSound !== undefined) {
     if (mode !== 'video-edit')
       problems.push({ path: 'keepOriginalSound', message: 'keepOriginalSound applies to video edits (give a video)' });
-    else if (!model.keepOriginalSound) unsupported('keepOriginalSound', 'keeping the original sound');
+    else if (!model.keepOriginalSound) unsupported('keepOriginalSound', 'keeping the original sound', (m) => !!m.keepOriginalSound);
   }
   if (body.endImage && body.cameraControl) {
     problems.push({ path: 'cameraControl', message: 'camera control cannot be combined with an end frame (endImage)' });

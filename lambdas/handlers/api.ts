@@ -65,7 +65,7 @@ async function create(event: HttpEvent): Promise<HttpResult> {
   });
   switch (outcome.kind) {
     case 'invalid':
-      return errorResponse(422, 'VALIDATION_FAILED', 'the job request is not valid for the chosen provider and model', outcome.details);
+      return errorResponse(422, 'VALIDATION_FAILED', 'the job request is not valid: details name each problem', outcome.details);
     case 'conflict':
       return errorResponse(409, 'IDEMPOTENCY_CONFLICT', `Idempotency-Key was used for job ${outcome.jobId} with a different body`, [
         { path: 'Idempotency-Key', message: `was used for job ${outcome.jobId} with a different body; use a new key for a new job` },
@@ -221,8 +221,7 @@ async function createUpload(event: HttpEvent): Promise<HttpResult> {
   const body = parseJsonBody(event);
   if (!body.ok) return body.response;
   const plan = planUpload(await enabledProviders(), body.value, config.inputsBucket());
-  if (!plan.ok)
-    return errorResponse(422, 'VALIDATION_FAILED', 'the upload request is not valid for the chosen provider and model', plan.details);
+  if (!plan.ok) return errorResponse(422, 'VALIDATION_FAILED', 'the upload request is not valid: details name each problem', plan.details);
   // The job the image starts belongs to whoever asked for the ticket: the manifest, written here, says so.
   const { owner } = callerOf(event, config.adminPrincipals());
   const manifest = JSON.stringify({ ...(JSON.parse(plan.manifest) as Record<string, unknown>), owner });

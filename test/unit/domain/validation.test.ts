@@ -223,11 +223,31 @@ describe('resolveRequest: values against the model', () => {
       'resolution',
       'toy model toy-bare does not take a resolution (it follows quality)',
     ],
-    [{ cfgScale: 0.5 }, 'cfgScale', 'cfgScale is not supported by kling model kling-v3'],
-    [{ model: 'kling-v1', audio: true }, 'audio', 'native audio is not supported by kling model kling-v1'],
-    [{ cameraControl: { type: 'down_back' } }, 'cameraControl', 'camera control is not supported by kling model kling-v3'],
-    [{ model: 'kling-v2-master', endImage: PUBLIC_IMAGE }, 'endImage', 'an end frame is not supported by kling model kling-v2-master'],
-    [{ provider: 'toy', negativePrompt: '' }, 'negativePrompt', 'a negative prompt is not supported by toy model toy-1'],
+    [
+      { cfgScale: 0.5 },
+      'cfgScale',
+      'cfgScale is not supported by kling model kling-v3; kling models that take it: kling-v1, kling-v1-5, kling-v1-6',
+    ],
+    [
+      { model: 'kling-v1', audio: true },
+      'audio',
+      'native audio is not supported by kling model kling-v1; kling models that take it: kling-v2-6, kling-v3',
+    ],
+    [
+      { cameraControl: { type: 'down_back' } },
+      'cameraControl',
+      'camera control is not supported by kling model kling-v3; kling models that take it: kling-v1, kling-v1-5',
+    ],
+    [
+      { model: 'kling-v2-master', endImage: PUBLIC_IMAGE },
+      'endImage',
+      'an end frame is not supported by kling model kling-v2-master; kling models that take it: kling-v1, kling-v1-5, kling-v1-6, kling-v2-1, kling-v2-5-turbo, kling-v2-6, kling-v3',
+    ],
+    [
+      { provider: 'toy', negativePrompt: '' },
+      'negativePrompt',
+      'a negative prompt is not supported by toy model toy-1; no toy model takes it',
+    ],
   ])('%j → %s', (fields, path, message) => {
     const base = fields.endImage ? {} : { prompt: 'x' };
     expect(problemsOf({ ...base, ...fields })).toEqual([{ path, message }]);

@@ -142,7 +142,9 @@ describe('capabilities', () => {
 
     it('names the endpoint that lacks a field, and where fal takes it instead', () => {
       const outcome = resolveRequest({ provider: 'fal', model: 'kling-v3', prompt: 'p', image: ref, voice: { ids: ['v1'] } }, lookup);
-      expect(outcome.ok ? [] : outcome.details).toEqual([{ path: 'voice', message: 'a voice is not supported by fal model kling-v3' }]);
+      expect(outcome.ok ? [] : outcome.details).toEqual([
+        { path: 'voice', message: 'a voice is not supported by fal model kling-v3; fal models that take it: kling-v2-6' },
+      ]);
       const v26 = resolveRequest({ provider: 'fal', model: 'kling-v2-6', prompt: 'p', voice: { ids: ['v1'] } }, lookup);
       expect(v26.ok ? [] : v26.details).toEqual([
         {
