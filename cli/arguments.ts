@@ -120,7 +120,9 @@ export const keyValue = (value: string, previous: Record<string, string> = {}): 
 export const mediaUrl = (value: string): { url: string } => {
   if (/^https?:\/\//i.test(value)) return { url: value };
   throw new InvalidArgumentError(
-    existsSync(value) ? 'a local file is sent with `klingflow upload <image>`; here give an https:// URL' : 'expected an https:// URL',
+    existsSync(value)
+      ? 'only the start image can be a local file (`klingflow upload <image>`); here give an https:// URL'
+      : 'expected an https:// URL',
   );
 };
 

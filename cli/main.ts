@@ -277,8 +277,8 @@ export async function main(
       else say(jobId);
       if (target.embeddedIn) {
         note(
-          `no stack keeps running after this command: job ${jobId} is saved in ${target.embeddedIn} and goes on when a ` +
-            'stack next starts there (npm start, or any klingflow command such as watch)',
+          `no stack keeps running after this command: job ${jobId} is saved in ${target.embeddedIn} and goes on while a ` +
+            `stack runs there (npm start, or klingflow watch ${jobId}, which runs one until the job ends)`,
         );
       }
       return 0;

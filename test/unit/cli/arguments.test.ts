@@ -2,7 +2,7 @@
 // refused at once instead of waited for or sent.
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -12,6 +12,7 @@ import {
   collect,
   durationSeconds,
   framesPerSecond,
+  mediaUrl,
   number,
   outFile,
   parseJobId,
@@ -164,5 +165,20 @@ describe('number (--cfg-scale) and the settings of --camera: plain decimal notat
     for (const bad of ['simple:zoom=0x5', 'simple:zoom=5e0', 'simple:zoom= 5', 'simple:zoom=11', 'simple:zoom=-10.5']) {
       expect(() => camera(bad), bad).toThrow(/a number from -10 to 10/);
     }
+  });
+});
+
+describe('mediaUrl (--image, --end-image, --video…)', () => {
+  it('takes an http(s) URL', () => {
+    expect(mediaUrl('https://example.com/cat.png')).toEqual({ url: 'https://example.com/cat.png' });
+  });
+  it('refuses a local file, saying only the start image can be one (through upload), and anything else', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'klingflow-media-')), 'cat.png');
+    writeFileSync(file, 'x');
+    expect(() => mediaUrl(file)).toThrow(InvalidArgumentError);
+    expect(() => mediaUrl(file)).toThrow(
+      'only the start image can be a local file (`klingflow upload <image>`); here give an https:// URL',
+    );
+    expect(() => mediaUrl('cat.png')).toThrow('expected an https:// URL');
   });
 });
