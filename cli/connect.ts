@@ -77,19 +77,42 @@ export async function sigV4Auth(url: string, region?: string): Promise<ApiAuth> 
   };
 }
 
+/** The token a local stack saved in its data folder (`api-token`), if any. */
+function savedToken(dataDir: string): string | undefined {
+  const file = join(dataDir, 'api-token');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() || undefined : undefined;
+}
+
+/**
+ * The saved token of the stack serving `dataDir` when `url` is that stack (same host name and port): `--api` given
+ * for this project's own stack, as one started with `KLINGFLOW_PORT` invites.
+ */
+async function tokenOfOwnStack(url: string, dataDir: string): Promise<string | undefined> {
+  const { runningStack } = await import('../local/stack.ts');
+  const running = runningStack(dataDir);
+  if (!running || running.auth === 'sigv4') return undefined;
+  const origin = (address: string) => {
+    const parsed = new URL(address);
+    const host = parsed.hostname === 'localhost' || isLoopbackAddress(parsed.hostname) ? 'loopback' : parsed.hostname;
+    return `${host}:${parsed.port}`;
+  };
+  return origin(running.url) === origin(url) ? savedToken(dataDir) : undefined;
+}
+
 /** Connects as described above. Throws `UsageError` when a token is needed and none is known. */
 export async function connect(options: ConnectOptions, say: (line: string) => void): Promise<Target> {
   const none = async () => undefined;
   if (options.api) {
     const url = options.api.replace(/\/+$/, '');
-    const token = options.token || process.env.KLINGFLOW_API_TOKEN;
+    let token = options.token || process.env.KLINGFLOW_API_TOKEN;
+    if (!token && options.auth !== 'sigv4' && isLoopback(url)) token = await tokenOfOwnStack(url, options.dataDir);
     if (options.auth === 'token' && !token) throw new UsageError('--auth token needs a token: --token or KLINGFLOW_API_TOKEN');
     // A local stack on this machine takes its bearer token (npm start prints it); only one in SigV4 mode wants a region.
     const region = options.region || regionOfApiUrl(url) || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION;
     if (!token && !region && options.auth !== 'sigv4' && isLoopback(url)) {
       throw new UsageError(
         `${url} is on this machine: give the local stack's token (npm start prints it) with --token or KLINGFLOW_API_TOKEN ` +
-          '(or, for a stack in SigV4 mode, --region or AWS_REGION)',
+          "(or, for a stack in SigV4 mode, --region or AWS_REGION); the stack of this project's data folder needs no --api",
       );
     }
     // A token where one is given (the local stack's, or a JWT for auth=jwt); SigV4 otherwise (auth=iam, the default).
@@ -98,15 +121,11 @@ export async function connect(options: ConnectOptions, say: (line: string) => vo
   }
   const { runningStack, startLocalStack } = await import('../local/stack.ts');
   const running = runningStack(options.dataDir);
-  const savedToken = () => {
-    const file = join(options.dataDir, 'api-token');
-    return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
-  };
   if (running && (await reachable(running.url))) {
     if (running.auth === 'sigv4' || options.auth === 'sigv4') {
       return { api: new KlingflowApi(running.url, await sigV4Auth(running.url, options.region ?? 'us-east-1')), stop: none };
     }
-    const token = options.token || process.env.KLINGFLOW_API_TOKEN || savedToken();
+    const token = options.token || process.env.KLINGFLOW_API_TOKEN || savedToken(options.dataDir);
     if (!token) throw new UsageError(`the local stack at ${running.url} needs its token: --token or KLINGFLOW_API_TOKEN`);
     return { api: new KlingflowApi(running.url, { kind: 'bearer', token }), stop: none };
   }

@@ -4,7 +4,7 @@
 // Every command takes --json for scripts; `klingflow <command> --help` documents each one.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { JOB_STATUSES, MAX_DURATION_SECONDS, MAX_FPS } from '../lambdas/domain/job.ts';
 import { ApiRequestFailed, type CreateJobInput, type JobView } from './api-client.ts';
 import {
@@ -73,6 +73,14 @@ const MAX_LIST_LIMIT = 1000;
 /** The create-body fields of `generate` and `upload` (docs/api.md, "Create body"); `upload` has no `--image`. */
 function createOptions(command: Command, { image }: { image: boolean }): Command {
   if (image) command.option('--image <url>', 'start frame (image-to-video), an https:// URL', mediaUrl);
+  else {
+    // upload takes its image as the argument; --image, as generate has it, is told so rather than "unknown option".
+    command.addOption(
+      new Option('--image <file>').hideHelp().argParser((): never => {
+        throw new InvalidArgumentError('upload takes the image as its argument: klingflow upload <image> --prompt <text>');
+      }),
+    );
+  }
   return command
     .option('--provider <id>', "provider (default: the stack's default)")
     .option('--model <id>', 'model of that provider')

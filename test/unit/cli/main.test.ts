@@ -95,8 +95,16 @@ describe('--api on this machine', () => {
     expect(refusal).toBeInstanceOf(UsageError);
     expect((refusal as Error).message).toBe(
       "http://127.0.0.1:9 is on this machine: give the local stack's token (npm start prints it) with --token or KLINGFLOW_API_TOKEN " +
-        '(or, for a stack in SigV4 mode, --region or AWS_REGION)',
+        "(or, for a stack in SigV4 mode, --region or AWS_REGION); the stack of this project's data folder needs no --api",
     );
+  });
+});
+
+describe('upload --image', () => {
+  it('is told the image is the argument, not that --image is unknown', async () => {
+    const refused = klingflow(['upload', '--image', 'cat.png', '--prompt', 'x']);
+    await expect(refused).rejects.toBeInstanceOf(UsageError);
+    await expect(refused).rejects.toThrow('upload takes the image as its argument: klingflow upload <image> --prompt <text>');
   });
 });
 
