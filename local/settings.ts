@@ -144,10 +144,21 @@ const Settings = z.object({
 });
 export type Settings = z.infer<typeof Settings>;
 
+/**
+ * What a setting's issue says. A number setting given text (`KLINGFLOW_PORT=abc`) reads as zod's coercion saw it
+ * ("expected number, received NaN"); it is told what it was given instead.
+ */
+function settingProblem(issue: z.core.$ZodIssue, env: NodeJS.ProcessEnv): string {
+  const name = issue.path.join('.');
+  if (issue.code === 'invalid_type' && issue.expected === 'number') return `${name}: expected a number, got '${env[name]}'`;
+  return `${name}: ${issue.message}`;
+}
+
+/** The local stack's settings from `env`, defaults filled in. Throws one error listing every setting that is wrong. */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const parsed = Settings.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    const problems = parsed.error.issues.map((i) => `  ${settingProblem(i, env)}`).join('\n');
     throw new Error(`invalid local-stack settings:\n${problems}`);
   }
   return parsed.data;

@@ -12,3 +12,9 @@ it('names KLINGFLOW_SPEND_CAPS once, with the path and the shape it expects', ()
     daily: { total: { usd: 5 } },
   });
 });
+
+it('tells a number setting given text what it was given, and one out of range its bound', () => {
+  expect(() => readSettings({ KLINGFLOW_PORT: 'abc' })).toThrow("\n  KLINGFLOW_PORT: expected a number, got 'abc'");
+  expect(() => readSettings({ KLINGFLOW_PORT: '70000' })).toThrow(/\n {2}KLINGFLOW_PORT: Too big: expected number to be <=65535/);
+  expect(readSettings({ KLINGFLOW_PORT: '3100' }).KLINGFLOW_PORT).toBe(3100);
+});
