@@ -99,7 +99,7 @@ describe('klingflow generate', () => {
     expect(existsSync(join(dataDir, 'stack.json'))).toBe(false); // the embedded stack stopped with the run
   });
 
-  it('generate --no-wait with no stack running prints the id, and says the job goes on when a stack next starts there', async () => {
+  it('generate --no-wait with no stack running prints the id, and says the job goes on while a stack runs there', async () => {
     const dataDir = freshDataDir();
     if (existsSync(join(SHARED_CACHE, 'workflow.json'))) cpSync(SHARED_CACHE, join(dataDir, 'cache'), { recursive: true });
     const { stdout, stderr } = await run(resolve('cli/bin.mjs'), ['generate', 'a job for later', '--no-wait', '--data-dir', dataDir], {
@@ -113,7 +113,8 @@ describe('klingflow generate', () => {
     expect(jobId).toMatch(/^job_[0-9a-z]{26}$/);
     expect(stderr).toContain(`No local stack is running on ${dataDir}`);
     expect(stderr).toContain(
-      `no stack keeps running after this command: job ${jobId} is saved in ${dataDir} and goes on when a stack next starts there`,
+      `no stack keeps running after this command: job ${jobId} is saved in ${dataDir} and goes on while a stack runs there ` +
+        `(npm start, or klingflow watch ${jobId}, which runs one until the job ends)`,
     );
     // No handler's log line reaches the person (the embedded stack's handlers log nothing unless asked).
     expect(stderr).not.toMatch(/"level":/);

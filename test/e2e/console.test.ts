@@ -202,8 +202,11 @@ describe('the web console', () => {
     expect(await job.getByRole('button', { name: 'Cancel' }).count()).toBe(0);
     // The focused button went with the job's end: focus stays on the card, not lost to the page.
     expect(await job.locator('h3').evaluate((el) => el === (globalThis as any).document.activeElement)).toBe(true);
-    const announced = await page.evaluate(() => (globalThis as unknown as { announcements: string[] }).announcements);
-    expect(announced).toContain('Job "a slow tide coming in [sim:latency=60000]" cancelled');
+    // Announced once the cancel's answer is in (a list refresh may have shown the job cancelled before it), 50 ms
+    // after: waited for, not read at once.
+    await expect
+      .poll(() => page.evaluate(() => (globalThis as unknown as { announcements: string[] }).announcements), { timeout: 10_000 })
+      .toContain('Job "a slow tide coming in [sim:latency=60000]" cancelled');
     const jobId = await job.getAttribute('data-job-id');
     expect((await client.request('GET', `/v1/jobs/${jobId}`)).body).toMatchObject({ status: 'CANCELLED' });
   });
