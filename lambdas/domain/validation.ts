@@ -100,6 +100,9 @@ const FEATURES: Record<LimitedFeature, { what: string; asked: (body: CreateJobRe
   voice: { what: 'a voice', asked: (body) => body.voice !== undefined },
 };
 
+/** The options a model takes or not, each a flag of its capabilities named as the create-body field. */
+type OptionFlag = 'cfgScale' | 'audio' | 'cameraControl' | 'endImage' | 'negativePrompt' | 'voice' | 'keepOriginalSound';
+
 /** The axes of a `simple` camera movement (Kling's `camera_control.config`). */
 const CAMERA_AXES = ['horizontal', 'vertical', 'pan', 'tilt', 'roll', 'zoom'] as const;
 
@@ -121,8 +124,9 @@ function checkAgainstModel(
 ): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const name = `${provider} model ${model.id}`;
-  const unsupported = (path: string, what: string, takes: (m: ModelCapabilities) => boolean) =>
-    problems.push({ path, message: `${what} is not supported by ${name}${takenBy(capabilities, provider, takes)}` });
+  // An option whose field has a capability flag of the same name (model.cfgScale for body.cfgScale…).
+  const unsupported = (field: OptionFlag, what: string) =>
+    problems.push({ path: field, message: `${what} is not supported by ${name}${takenBy(capabilities, provider, (m) => !!m[field])}` });
 
   if (!model.modes.includes(mode)) {
     problems.push({ path: modeField(mode), message: `${mode} is not supported by ${name}; allowed modes: ${list(model.modes)}` });
@@ -174,13 +178,11 @@ function checkAgainstModel(
       });
     }
   }
-  if (body.cfgScale !== undefined && !model.cfgScale) unsupported('cfgScale', 'cfgScale', (m) => !!m.cfgScale);
-  if (body.audio === true && !model.audio) unsupported('audio', 'native audio', (m) => !!m.audio);
-  if (body.cameraControl && !model.cameraControl) unsupported('cameraControl', 'camera control', (m) => !!m.cameraControl);
-  if (body.endImage && !model.endImage) unsupported('endImage', 'an end frame', (m) => !!m.endImage);
-  if (body.negativePrompt !== undefined && !model.negativePrompt) {
-    unsupported('negativePrompt', 'a negative prompt', (m) => !!m.negativePrompt);
-  }
+  if (body.cfgScale !== undefined && !model.cfgScale) unsupported('cfgScale', 'cfgScale');
+  if (body.audio === true && !model.audio) unsupported('audio', 'native audio');
+  if (body.cameraControl && !model.cameraControl) unsupported('cameraControl', 'camera control');
+  if (body.endImage && !model.endImage) unsupported('endImage', 'an end frame');
+  if (body.negativePrompt !== undefined && !model.negativePrompt) unsupported('negativePrompt', 'a negative prompt');
   if (body.fps !== undefined) {
     if (!model.fps?.length) {
       problems.push({
@@ -196,7 +198,7 @@ function checkAgainstModel(
     problems.push({ path: 'image', message: `${name} needs a start frame (image) for image-to-video; an end frame alone is not enough` });
   }
   if (body.voice) {
-    if (!model.voice) unsupported('voice', 'a voice', (m) => !!m.voice);
+    if (!model.voice) unsupported('voice', 'a voice');
     else {
       const forms = model.voiceForms ?? ['description', 'ids'];
       if (body.voice.description !== undefined && !forms.includes('description')) {
@@ -211,7 +213,7 @@ function checkAgainstModel(
   if (body.keepOriginalSound !== undefined) {
     if (mode !== 'video-edit')
       problems.push({ path: 'keepOriginalSound', message: 'keepOriginalSound applies to video edits (give a video)' });
-    else if (!model.keepOriginalSound) unsupported('keepOriginalSound', 'keeping the original sound', (m) => !!m.keepOriginalSound);
+    else if (!model.keepOriginalSound) unsupported('keepOriginalSound', 'keeping the original sound');
   }
   if (body.endImage && body.cameraControl) {
     problems.push({ path: 'cameraControl', message: 'camera control cannot be combined with an end frame (endImage)' });

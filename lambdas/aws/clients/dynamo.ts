@@ -2,9 +2,8 @@
 // (aws-lite.ts, callJsonApi; per-settings.ts), behind the document-style calls the stores make. Items, keys and
 // expression values are plain JavaScript values both ways, as with the AWS SDK's document client (whose input types
 // these are): they are marshalled to DynamoDB's typed attribute values here by the SDK's own @aws-sdk/util-dynamodb.
-// aws-lite's DynamoDB plugin is not used: the six calls below are all the stores make, and the plugin (29 KB, with
-// aws-lite's own 17 KB copy of the marshaller) was a ninth of every bundle that touches DynamoDB
-// (docs/architecture.md, "Lambda bundles").
+// aws-lite's DynamoDB plugin is not used: the six calls below are all the stores make, and the plugin (29 KB) with
+// aws-lite's own copy of the marshaller (17 KB) was 13-20 % of each bundle (docs/architecture.md, "Lambda bundles").
 import type {
   DeleteCommandInput,
   GetCommandInput,
